@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make demo` and `make test`.
+# Each creates .venv and installs everything it needs on a fresh machine.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CLI    := $(VENV)/bin/drugpolicy-kg
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean reference
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(CLI) build --out build
+	$(CLI) validate
+	$(CLI) stats
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests tools
+
+reference: $(STAMP)
+	$(PY) tools/make_reference.py
+
+clean:
+	rm -rf build dist .pytest_cache

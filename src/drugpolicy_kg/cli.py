@@ -1,0 +1,151 @@
+"""The ``drugpolicy-kg`` command: parses options and calls one library function per command.
+
+Heavy libraries (rdflib, pyshacl, ...) are imported inside the commands, so
+``--help`` answers at once. Errors become one line on stderr and an exit code
+(see :mod:`drugpolicy_kg.errors`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError
+
+EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2, like every bad input
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _project(args):
+    from .resources import Project
+
+    return Project.open(args.project)
+
+
+def cmd_build(args) -> int:
+    from .build import build
+
+    written = build(_project(args), Path(args.out), args.format)
+    for fmt, path in written.items():
+        print(f"{fmt:7} {path}")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from .tables import format_table
+    from .validate import validate
+
+    report = validate(_project(args), [Path(f) for f in args.files], quotes=not args.no_quotes)
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "ttl":
+        print(report.to_graph().serialize(format="turtle"))
+    else:
+        if report.findings:
+            rows = [[f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
+                     f.message, f.source_file or "-"] for f in report.findings]
+            print(format_table(["severity", "focus", "path", "message", "source file"], rows, max_width=70))
+        verdict = "conforms" if report.conforms else f"does not conform: {len(report.findings)} finding(s)"
+        print(f"{report.triples} triples, SHACL + {report.checks_run} checks + {report.quotes_checked} quotes: {verdict}")
+    return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+
+
+def cmd_export(args) -> int:
+    from .atomic import atomic_write
+    from .build import serialize
+    from .loader import load_dataset
+
+    data = serialize(load_dataset(_project(args)), args.format)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        with atomic_write(args.output, "wb") as fh:
+            fh.write(data)
+        print(f"wrote {args.output} ({len(data)} bytes)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    import json
+    from dataclasses import asdict
+
+    from .stats import compute_stats
+    from .tables import format_table
+
+    st = compute_stats(_project(args))
+    if args.format == "json":
+        print(json.dumps(asdict(st), indent=2))
+        return EXIT_OK
+    print(f"triples: {st.triples}\n")
+    print(format_table(["named graph", "triples"], sorted(st.graphs.items())))
+    print()
+    print(format_table(["class", "entities"], st.classes))
+    print()
+    print(format_table(["source", "quotes", "evidenced nodes"], [[s["source"], s["quotes"], s["evidenced_nodes"]] for s in st.sources]))
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
+                epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--project", metavar="DIR", help="a folder holding ontology/, data/ and queries/ (default: the data that ships with the package)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    b = sub.add_parser("build", help="merge ontology, imports and data; write Turtle, N-Triples, JSON-LD and TriG")
+    b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: ./build)")
+    b.add_argument("--format", action="append", choices=EXPORT_FORMATS, help="only these formats (repeatable; default: all)")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="SHACL shapes, violation queries and quotes against sources; exit 1 if the data does not conform")
+    v.add_argument("files", nargs="*", metavar="FILE", help="extra Turtle files to validate together with the project's data")
+    v.add_argument("--format", default="table", choices=["table", "ttl", "json"], help="report format (default: table)")
+    v.add_argument("--no-quotes", action="store_true", help="skip checking quotes against the source texts")
+    v.set_defaults(func=cmd_validate)
+
+    e = sub.add_parser("export", help="write the merged graph in one format to a file or stdout")
+    e.add_argument("--format", default="ttl", choices=EXPORT_FORMATS, help="serialisation (default: ttl)")
+    e.add_argument("-o", "--output", metavar="FILE", help="output file, or - for stdout (default)")
+    e.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("stats", help="triples, entities per class, facts per source")
+    s.add_argument("--format", default="table", choices=["table", "json"])
+    s.set_defaults(func=cmd_stats)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    >>> main(["--project", "/nonexistent", "stats"])
+    2
+    """
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DrugPolicyKGError as exc:
+        print(f"drugpolicy-kg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("drugpolicy-kg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def run() -> None:  # console-script entry point
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,47 @@
+"""Exceptions, and the exit codes the command line maps them to.
+
+Exit codes are a contract (README, "Exit codes"):
+
+==== ===========================================================
+0    success; the data conforms
+1    the data does not conform, or a check found something
+2    bad input or usage: a file that does not parse, an unknown name
+3    a remote SPARQL endpoint failed (refused, timed out, HTTP error)
+==== ===========================================================
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_NONCONFORMING = 1
+EXIT_BAD_INPUT = 2
+EXIT_ENDPOINT = 3
+
+
+class DrugPolicyKGError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class UsageError(DrugPolicyKGError, ValueError):
+    """A bad option, an unknown name or format, a missing folder."""
+
+
+class InputError(DrugPolicyKGError, ValueError):
+    """A file that cannot be read or parsed; names the file, line and column.
+
+    >>> str(InputError("bad syntax", path="data/x.ttl", line=3, column=7))
+    'data/x.ttl:3:7: bad syntax'
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, column: int | None = None):
+        self.message, self.path, self.line, self.column = message, path, line, column
+        where = ":".join(str(x) for x in (path, line, column) if x is not None)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class EndpointError(DrugPolicyKGError, ConnectionError):
+    """A remote SPARQL endpoint refused, timed out, or answered with an error."""
+
+    exit_code = EXIT_ENDPOINT

@@ -1,0 +1,87 @@
+"""Check every quote in the graph against the text of its source document.
+
+Quotes are compared after :func:`normalise`: runs of whitespace become one
+space, and the Markdown markup of the source renderings (``**bold**``,
+``*italic*``, ``[link](#)``, backslash escapes) is dropped. Nothing else is
+forgiven: a changed word, letter or punctuation mark fails.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_ESCAPE = re.compile(r"\\([()\[\]*_#\\.!-])")
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace and drop Markdown markup.
+
+    >>> normalise("**World Health\\nOrganization**")
+    'World Health Organization'
+    >>> normalise("[Goals \\\\(SDGs\\\\) 3](#)")
+    'Goals (SDGs) 3'
+    """
+    text = _LINK.sub(r"\1", text)
+    text = _ESCAPE.sub(r"\1", text)
+    text = text.replace("**", "").replace("*", "")
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class QuoteProblem:
+    evidence: str
+    source: str
+    message: str
+
+
+QUOTES = """
+PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?ev ?doc ?file ?quote WHERE {
+  ?ev a dpo:Evidence ; dpo:quote ?quote .
+  OPTIONAL { ?ev dcterms:source ?doc . OPTIONAL { ?doc dpo:textFile ?file } }
+}"""
+
+
+def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProblem]]:
+    """Return (quotes checked, problems): quotes not found verbatim, sources without text, text never cited.
+
+    >>> from drugpolicy_kg.resources import Project
+    >>> from drugpolicy_kg.loader import load_dataset, union_graph
+    >>> p = Project.open()
+    >>> n, problems = check_quotes(union_graph(load_dataset(p)), p.sources_dir)
+    >>> n > 50, problems
+    (True, [])
+    """
+    texts: dict[str, str] = {}
+    problems: list[QuoteProblem] = []
+    cited: set[str] = set()
+    n = 0
+    for ev, doc, file, quote in graph.query(QUOTES):
+        n += 1
+        if file is None:
+            problems.append(QuoteProblem(str(ev), str(doc), "the evidence's source has no dpo:textFile to check the quote against"))
+            continue
+        name = str(file)
+        cited.add(name)
+        if name not in texts:
+            path = sources_dir / name
+            if not path.is_file():
+                problems.append(QuoteProblem(str(ev), name, f"source text not found: {path}"))
+                texts[name] = ""
+                continue
+            texts[name] = normalise(path.read_text(encoding="utf-8"))
+        if texts[name] and normalise(str(quote)) not in texts[name]:
+            problems.append(QuoteProblem(str(ev), name, f"quote not found verbatim in {name}: {str(quote)[:80]!r}"))
+    if sources_dir.is_dir():
+        for path in sorted(sources_dir.glob("*.txt")):
+            if path.name not in cited:
+                problems.append(QuoteProblem("", path.name, f"source text {path.name} is cited by no evidence"))
+    return n, problems

@@ -1,0 +1,119 @@
+"""Where every resource lives. Side-effect free: nothing here reads a file.
+
+A *project* is a folder holding ``ontology/``, ``data/`` and ``queries/``. The
+default project is the one that ships with the package: inside the wheel it
+is ``drugpolicy_kg/_resources``; in a checkout it is the repository root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE = "https://w3id.org/drugpolicy-kg/"
+ONTOLOGY_IRI = BASE + "ontology"
+DPO = BASE + "ontology#"
+DPK = BASE + "id/"
+GRAPH_BASE = BASE + "graph/"
+PREFIXES = {
+    "dpo": DPO,
+    "dpk": DPK,
+    "org": "http://www.w3.org/ns/org#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "bibo": "http://purl.org/ontology/bibo/",
+    "undo": "https://w3id.org/un/ontology/undo/",
+    "sdg": "http://metadata.un.org/sdg/",
+    "sdgo": "http://metadata.un.org/sdg/ontology#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+SHAPES_FILE = "shapes.ttl"
+CATALOG_FILE = "catalog-v001.xml"
+
+
+def default_root() -> Path:
+    """The folder of the project that ships with the package.
+
+    >>> (default_root() / "ontology").is_dir()
+    True
+    """
+    bundled = PACKAGE_DIR / "_resources"
+    if (bundled / "ontology").is_dir():
+        return bundled
+    return PACKAGE_DIR.parents[1]
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders of one project and the files in them.
+
+    >>> p = Project.open()
+    >>> p.shapes.name
+    'shapes.ttl'
+    """
+
+    root: Path
+
+    @classmethod
+    def open(cls, root: str | Path | None = None) -> Project:
+        """Open ``root`` (default: the shipped project); fail clearly if it is not a project."""
+        path = Path(root).expanduser().resolve() if root is not None else default_root()
+        if not path.is_dir():
+            raise UsageError(f"project folder not found: {path} (expected a folder holding ontology/, data/ and queries/)")
+        missing = [d for d in ("ontology", "data") if not (path / d).is_dir()]
+        if missing:
+            raise UsageError(
+                f"{path} is not a drugpolicy-kg project: missing {', '.join(m + '/' for m in missing)} "
+                "(expected ontology/, data/ and queries/)"
+            )
+        return cls(path)
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.queries_dir / "checks"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+    @property
+    def shapes(self) -> Path:
+        return self.ontology_dir / SHAPES_FILE
+
+    @property
+    def catalog(self) -> Path:
+        return self.ontology_dir / CATALOG_FILE
+
+    def ontology_files(self) -> list[Path]:
+        """The project's own ontology files (not the shapes, not the imports)."""
+        return sorted(p for p in self.ontology_dir.glob("*.ttl") if p.name != SHAPES_FILE)
+
+    def data_files(self) -> list[Path]:
+        """Curated data (``data/*.ttl``) and derived reference data (``data/reference/*.ttl``)."""
+        return sorted(self.data_dir.glob("*.ttl")) + sorted((self.data_dir / "reference").glob("*.ttl"))
+
+    def check_files(self) -> list[Path]:
+        return sorted(self.checks_dir.glob("*-violation.rq"))
+
+    def graph_iri(self, path: Path) -> str:
+        """The named graph a file's triples go into: one per data file (so one per source document)."""
+        return GRAPH_BASE + (path.stem if path.parent != self.ontology_dir / "imports" else "imports/" + path.stem)

@@ -1,0 +1,54 @@
+"""Counts that summarise the graph: triples, entities per class, facts per source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .loader import load_dataset, union_graph
+from .resources import GRAPH_BASE, Project
+
+CLASS_COUNTS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?s a ?class .
+  FILTER(STRSTARTS(STR(?s), "https://w3id.org/drugpolicy-kg/id/") || (STRSTARTS(STR(?s), "http://metadata.un.org/sdg/") && !STRSTARTS(STR(?s), "http://metadata.un.org/sdg/ontology")))
+} GROUP BY ?class ORDER BY DESC(?n) ?class"""
+
+FACTS_PER_SOURCE = """
+PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?doc ?label (COUNT(DISTINCT ?ev) AS ?quotes) (COUNT(DISTINCT ?node) AS ?nodes) WHERE {
+  ?ev a dpo:Evidence ; dcterms:source ?doc .
+  OPTIONAL { ?doc rdfs:label ?label }
+  OPTIONAL { ?node dpo:hasEvidence ?ev }
+} GROUP BY ?doc ?label ORDER BY ?doc"""
+
+
+@dataclass
+class Stats:
+    triples: int = 0
+    graphs: dict[str, int] = field(default_factory=dict)
+    classes: list[tuple[str, int]] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+
+
+def compute_stats(project: Project) -> Stats:
+    """Compute the summary of a project's graph.
+
+    >>> s = compute_stats(Project.open())
+    >>> dict(s.classes)["org:Membership"]
+    19
+    """
+    ds = load_dataset(project)
+    graph = union_graph(ds)
+    st = Stats(triples=len(graph))
+    for ctx in sorted(ds.contexts(), key=lambda c: str(c.identifier)):
+        name = str(ctx.identifier)
+        if name.startswith(GRAPH_BASE) and len(ctx):
+            st.graphs[name[len(GRAPH_BASE):]] = len(ctx)
+    for cls, n in graph.query(CLASS_COUNTS):
+        st.classes.append((graph.namespace_manager.normalizeUri(cls), int(n)))
+    for doc, label, quotes, nodes in graph.query(FACTS_PER_SOURCE):
+        st.sources.append({"source": str(label or doc), "quotes": int(quotes), "evidenced_nodes": int(nodes)})
+    return st

@@ -1,0 +1,173 @@
+"""Validate the graph: SHACL shapes, SPARQL violation checks, and quotes against sources.
+
+Three kinds of finding, one report:
+
+- ``shacl``: pySHACL with ``ontology/shapes.ttl`` over the merged graph;
+- ``check``: every ``queries/checks/*-violation.rq`` must return zero rows
+  (each row is a finding; its ``#+ message:`` header says what is wrong);
+- ``evidence``: every quote must stand verbatim in its source text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+from .loader import load_dataset, parse_file, union_graph
+from .queryfile import read_query_file
+from .resources import GRAPH_BASE, Project
+
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph
+
+
+@dataclass
+class Finding:
+    kind: str
+    severity: str
+    focus: str
+    focus_label: str
+    path: str
+    message: str
+    rule: str
+    source_file: str
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    quotes_checked: int = 0
+    checks_run: int = 0
+    triples: int = 0
+
+    @property
+    def conforms(self) -> bool:
+        return not any(f.severity == "Violation" for f in self.findings)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"conforms": self.conforms, "triples": self.triples, "checks_run": self.checks_run,
+             "quotes_checked": self.quotes_checked, "findings": [asdict(f) for f in self.findings]},
+            indent=2, ensure_ascii=False,
+        )
+
+    def to_graph(self) -> Graph:
+        """The report as a SHACL ``sh:ValidationReport`` (checks and quotes included as results)."""
+        from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+
+        SH = Namespace("http://www.w3.org/ns/shacl#")
+        g = Graph()
+        g.bind("sh", SH)
+        rep = BNode()
+        g.add((rep, RDF.type, SH.ValidationReport))
+        g.add((rep, SH.conforms, Literal(self.conforms)))
+        for f in self.findings:
+            r = BNode()
+            g.add((rep, SH.result, r))
+            g.add((r, RDF.type, SH.ValidationResult))
+            g.add((r, SH.resultSeverity, SH[f.severity]))
+            if f.focus:
+                g.add((r, SH.focusNode, URIRef(f.focus) if "://" in f.focus else Literal(f.focus)))
+            if f.path:
+                g.add((r, SH.resultPath, URIRef(f.path)))
+            g.add((r, SH.resultMessage, Literal(f.message)))
+            if f.rule:
+                g.add((r, SH.sourceShape, URIRef(f.rule) if "://" in f.rule else Literal(f.rule)))
+        return g
+
+
+def _label(graph: Graph, node) -> str:
+    from rdflib import RDFS, SKOS
+
+    for p in (SKOS.altLabel, RDFS.label):
+        for o in graph.objects(node, p):
+            return str(o)
+    return ""
+
+
+def _file_of(ds: Dataset, node) -> str:
+    from rdflib import URIRef
+
+    if not isinstance(node, URIRef):
+        return ""
+    for ctx in ds.contexts((node, None, None)):
+        name = str(ctx.identifier)
+        if name.startswith(GRAPH_BASE):
+            return name[len(GRAPH_BASE):]
+    return ""
+
+
+def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
+    import pyshacl
+    from rdflib import Namespace
+
+    SH = Namespace("http://www.w3.org/ns/shacl#")
+    shapes_graph = parse_file(shapes)
+    _, report, _ = pyshacl.validate(graph, shacl_graph=shapes_graph, inference="none", allow_warnings=True)
+    out = []
+    for r in report.subjects(SH.resultSeverity, None):
+        focus = report.value(r, SH.focusNode)
+        path = report.value(r, SH.resultPath)
+        shape = report.value(r, SH.sourceShape)
+        msgs = [str(m) for m in report.objects(r, SH.resultMessage)]
+        shape_msg = shapes_graph.value(shape, SH.message) if shape is not None else None
+        message = str(shape_msg) if shape_msg is not None else (msgs[0] if msgs else "")
+        value = report.value(r, SH.value)
+        if value is not None:
+            message += f" (value: {value})"
+        out.append(Finding(
+            kind="shacl", severity=str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+            focus=str(focus), focus_label=_label(graph, focus), path=str(path or ""),
+            message=message, rule=str(shape or ""), source_file=_file_of(ds, focus),
+        ))
+    return out
+
+
+def run_checks(graph: Graph, project: Project, ds: Dataset) -> tuple[int, list[Finding]]:
+    out = []
+    files = project.check_files()
+    for path in files:
+        q = read_query_file(path)
+        for row in graph.query(q.text):
+            focus = row[0]
+            out.append(Finding(
+                kind="check", severity="Violation", focus=str(focus), focus_label=_label(graph, focus),
+                path=str(row[1]) if len(row) > 1 and row[1] is not None else "",
+                message=q.meta.get("message", q.summary), rule=q.name, source_file=_file_of(ds, focus),
+            ))
+    return len(files), out
+
+
+def validate(project: Project, extra: list[Path] | None = None, quotes: bool = True) -> Report:
+    """Validate a project, with optional extra Turtle files loaded as data.
+
+    >>> validate(Project.open()).conforms
+    True
+    """
+    from rdflib import URIRef
+
+    from .evidence import check_quotes
+
+    ds = load_dataset(project)
+    for path in extra or []:
+        if not path.is_file():
+            raise InputError("file not found", str(path))
+        parse_file(path, ds.graph(URIRef(GRAPH_BASE + "extra/" + path.stem)))
+    graph = union_graph(ds)
+    report = Report(triples=len(graph))
+    if project.shapes.is_file():
+        report.findings += run_shacl(graph, project.shapes, ds)
+    report.checks_run, found = run_checks(graph, project, ds)
+    report.findings += found
+    if quotes:
+        report.quotes_checked, problems = check_quotes(graph, project.sources_dir)
+        for p in problems:
+            report.findings.append(Finding(
+                kind="evidence", severity="Violation", focus=p.evidence, focus_label="", path="",
+                message=p.message, rule="quote-verbatim", source_file=p.source,
+            ))
+    report.findings.sort(key=lambda f: (f.kind, f.rule, f.focus))
+    return report
