@@ -93,7 +93,7 @@ def _file_of(ds: Dataset, node) -> str:
 
     if not isinstance(node, URIRef):
         return ""
-    for ctx in ds.contexts((node, None, None)):
+    for ctx in ds.graphs((node, None, None)):
         name = str(ctx.identifier)
         if name.startswith(GRAPH_BASE):
             return name[len(GRAPH_BASE):]
@@ -102,7 +102,7 @@ def _file_of(ds: Dataset, node) -> str:
 
 def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
     import pyshacl
-    from rdflib import Namespace
+    from rdflib import Namespace, URIRef
 
     SH = Namespace("http://www.w3.org/ns/shacl#")
     shapes_graph = parse_file(shapes)
@@ -114,6 +114,9 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
         shape = report.value(r, SH.sourceShape)
         msgs = [str(m) for m in report.objects(r, SH.resultMessage)]
         shape_msg = shapes_graph.value(shape, SH.message) if shape is not None else None
+        if shape is not None and not isinstance(shape, URIRef):  # anonymous property shape: name its node shape
+            shape = shapes_graph.value(None, SH.property, shape) or shape
+            shape_msg = shape_msg or shapes_graph.value(shape, SH.message)
         message = str(shape_msg) if shape_msg is not None else (msgs[0] if msgs else "")
         value = report.value(r, SH.value)
         if value is not None:
@@ -127,11 +130,19 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
 
 
 def run_checks(graph: Graph, project: Project, ds: Dataset) -> tuple[int, list[Finding]]:
+    """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable."""
+    from .oxi import select, store_from_graph
+
     out = []
     files = project.check_files()
+    store = store_from_graph(graph) if files else None
     for path in files:
         q = read_query_file(path)
-        for row in graph.query(q.text):
+        try:
+            rows = select(store, q.text)
+        except SyntaxError as exc:
+            raise InputError(f"SPARQL syntax error: {exc}", str(path)) from None
+        for row in rows:
             focus = row[0]
             out.append(Finding(
                 kind="check", severity="Violation", focus=str(focus), focus_label=_label(graph, focus),
@@ -149,13 +160,18 @@ def validate(project: Project, extra: list[Path] | None = None, quotes: bool = T
     """
     from rdflib import URIRef
 
-    from .evidence import check_quotes
-
     ds = load_dataset(project)
     for path in extra or []:
         if not path.is_file():
             raise InputError("file not found", str(path))
         parse_file(path, ds.graph(URIRef(GRAPH_BASE + "extra/" + path.stem)))
+    return validate_dataset(ds, project, quotes)
+
+
+def validate_dataset(ds: Dataset, project: Project, quotes: bool = True) -> Report:
+    """Validate an already loaded dataset against the project's shapes, checks and sources."""
+    from .evidence import check_quotes
+
     graph = union_graph(ds)
     report = Report(triples=len(graph))
     if project.shapes.is_file():

@@ -1,0 +1,30 @@
+"""Shared fixtures: the shipped project, loaded once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from drugpolicy_kg.loader import load_dataset, union_graph
+from drugpolicy_kg.resources import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project.open(ROOT)
+
+
+@pytest.fixture(scope="session")
+def dataset(project):
+    return load_dataset(project)
+
+
+@pytest.fixture(scope="session")
+def graph(dataset):
+    return union_graph(dataset)

@@ -1,0 +1,79 @@
+"""Every shape and every check bites on a fixture made to break it; the real data conforms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rdflib import Namespace, URIRef
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.loader import parse_file
+from drugpolicy_kg.resources import GRAPH_BASE
+from drugpolicy_kg.validate import validate_dataset
+
+from .conftest import FIXTURES
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+VIOLATIONS = sorted((FIXTURES / "violations").glob("*.ttl"))
+
+
+def expected_rules(path) -> list[str]:
+    m = re.match(r"# expect: (.+)", path.read_text(encoding="utf-8").splitlines()[0])
+    assert m, f"{path.name} must start with '# expect: rule, rule'"
+    return [r.strip() for r in m.group(1).split(",")]
+
+
+def test_fixtures_found():
+    assert len(VIOLATIONS) >= 25, "the violation fixtures folder lost files"
+
+
+def test_real_data_conforms(dataset, project):
+    report = validate_dataset(dataset, project)
+    assert report.findings == []
+    assert report.conforms
+    assert report.checks_run == 4
+    assert report.quotes_checked >= 60
+
+
+@pytest.mark.parametrize("fixture", VIOLATIONS, ids=[p.stem for p in VIOLATIONS])
+def test_fixture_violates_expected_rules(fixture, dataset, project):
+    name = URIRef(GRAPH_BASE + "extra/fixture")
+    parse_file(fixture, dataset.graph(name))
+    try:
+        report = validate_dataset(dataset, project)
+    finally:
+        dataset.remove_graph(name)
+    assert not report.conforms
+    found = {f.rule.rsplit("#", 1)[-1] for f in report.findings}
+    for rule in expected_rules(fixture):
+        assert rule in found, f"{fixture.name}: expected {rule}, got {sorted(found)}"
+    for f in report.findings:
+        assert f.message, f"finding without a message: {f}"
+
+
+def test_every_shape_and_check_has_a_fixture(project):
+    shapes = parse_file(project.shapes)
+    named = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.message, None) if isinstance(s, URIRef)}
+    # node shapes only reached through sh:node, and node shapes reported through their property shapes
+    via_property = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.property, None) if isinstance(s, URIRef)}
+    reached_by_node = {str(o).rsplit("#", 1)[-1] for o in shapes.objects(None, SH.node)}
+    rules = (named - via_property - reached_by_node) | {p.stem for p in project.check_files()} | {"quote-verbatim"}
+    covered = {r for f in VIOLATIONS for r in expected_rules(f)}
+    assert rules - covered == set(), f"shapes or checks without a violating fixture: {sorted(rules - covered)}"
+
+
+def test_cli_validate_exit_codes(tmp_path, capsys):
+    assert main(["validate"]) == 0
+    assert "conforms" in capsys.readouterr().out
+    assert main(["validate", str(FIXTURES / "violations" / "mandate-no-actor.ttl")]) == 1
+    out = capsys.readouterr().out
+    assert "At least one dpo:addresses, an organization." in out
+    assert "Mandate without actor" in out
+    assert main(["validate", "--format", "json", str(FIXTURES / "violations" / "dangling-reference.ttl")]) == 1
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["conforms"] is False
+    assert any(f["rule"] == "dangling-reference-violation" and f["focus"].endswith("org-unodoc") for f in report["findings"])
+    assert main(["validate", str(tmp_path / "missing.ttl")]) == 2
