@@ -81,7 +81,7 @@ def load_dataset(project: Project, with_imports: bool = True) -> Dataset:
     """
     from rdflib import Dataset, URIRef
 
-    ds = Dataset()
+    ds = Dataset(default_union=True)
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns, replace=True)
     files = project.ontology_files() + (import_files(project) if with_imports else []) + project.data_files()

@@ -1,0 +1,106 @@
+"""The command line, in-process: build, export, stats, and clear errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from drugpolicy_kg.cli import main
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def copy_project(tmp_path):
+    dst = tmp_path / "proj"
+    for d in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / d, dst / d)
+    return dst
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("build", "validate", "export", "stats"):
+        assert cmd in out
+
+
+def test_build_writes_all_formats_that_agree(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert main(["build", "--out", str(out)]) == 0
+    ttl = Graph().parse(out / "drugpolicy-kg.ttl")
+    nt = Graph().parse(out / "drugpolicy-kg.nt")
+    jsonld = Graph().parse(out / "drugpolicy-kg.jsonld", format="json-ld")
+    assert len(ttl) > 10000
+    assert isomorphic(ttl, nt) and isomorphic(ttl, jsonld)
+    trig = Dataset()
+    trig.parse(out / "drugpolicy-kg.trig", format="trig")
+    names = {str(g.identifier).rsplit("/", 1)[-1] for g in trig.graphs() if len(g)}
+    assert {"cnd65-crp-itwg", "isn-brochure", "sdg-concepts", "derived"} <= names
+    doc = json.loads((out / "drugpolicy-kg.jsonld").read_text())
+    assert isinstance(doc["@context"], dict), "JSON-LD must carry its context inline, never a remote URL"
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
+def test_derived_mandates_shortcut(graph):
+    from rdflib import Namespace
+
+    DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
+    DPK = Namespace("https://w3id.org/drugpolicy-kg/id/")
+    assert (DPK["res-cnd-64-3"], DPO.mandates, DPK["activity-unodc-who-collaboration"]) in graph
+    assert (DPK["res-cnd-59-3"], DPO.mandates, DPK.isn) in graph
+
+
+def test_malformed_turtle_names_file_line_column_and_writes_nothing(copy_project, tmp_path, capsys):
+    out = tmp_path / "b"
+    assert main(["--project", str(copy_project), "build", "--out", str(out), "--format", "nt"]) == 0
+    before = (out / "drugpolicy-kg.nt").read_bytes()
+    bad = copy_project / "data" / "zz-broken.ttl"
+    bad.write_text('@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .\n\ndpk:a dpk:b "unterminated .\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--project", str(copy_project), "build", "--out", str(out), "--format", "nt"]) == 2
+    err = capsys.readouterr().err
+    assert "zz-broken.ttl:3:" in err and "Traceback" not in err
+    assert (out / "drugpolicy-kg.nt").read_bytes() == before
+    assert main(["--project", str(copy_project), "validate"]) == 2
+
+
+def test_unknown_format_lists_accepted(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--format", "rdfxml"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "ttl" in err and "jsonld" in err
+
+
+def test_missing_project_folder(tmp_path, capsys):
+    assert main(["--project", str(tmp_path / "nope"), "stats"]) == 2
+    assert "project folder not found" in capsys.readouterr().err
+    assert main(["--project", str(tmp_path), "stats"]) == 2
+    assert "missing ontology/, data/" in capsys.readouterr().err
+
+
+def test_export_to_file_and_stdout(tmp_path, capsysbinary):
+    target = tmp_path / "g.nt"
+    assert main(["export", "--format", "nt", "-o", str(target)]) == 0
+    assert len(Graph().parse(target, format="nt")) > 10000
+    capsysbinary.readouterr()
+    assert main(["export", "--format", "ttl"]) == 0
+    assert b"dpk:itwg" in capsysbinary.readouterr().out
+
+
+def test_stats_json(capsys):
+    assert main(["stats", "--format", "json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    classes = dict(st["classes"])
+    assert classes["org:Membership"] == 19 and classes["dpo:Mandate"] == 3
+    assert {s["source"] for s in st["sources"]} == {
+        "Conference room paper: Inaugural Meeting of the Interagency Technical Working Group (CND 65)",
+        "Brochure: UNODC-WHO Informal Scientific Network (ISN)",
+    }

@@ -1,0 +1,54 @@
+"""Every quote stands verbatim in its source text, and every source text is cited."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, Namespace
+
+from drugpolicy_kg.evidence import QUOTES, check_quotes, normalise
+
+DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
+
+
+def test_sources_are_the_two_documents(project):
+    names = sorted(p.name for p in project.sources_dir.glob("*.txt"))
+    assert names == ["cnd65-crp-itwg-inaugural-meeting.txt", "isn-brochure.txt"]
+
+
+def test_every_quote_verbatim_and_every_source_cited(graph, project):
+    n, problems = check_quotes(graph, project.sources_dir)
+    assert n >= 60, "fewer quotes than expected: was evidence lost?"
+    assert problems == []
+
+
+def test_each_quote_individually(graph, project):
+    texts = {p.name: normalise(p.read_text(encoding="utf-8")) for p in project.sources_dir.glob("*.txt")}
+    rows = list(graph.query(QUOTES))
+    assert len(rows) >= 60
+    for ev, _doc, file, quote in rows:
+        assert normalise(str(quote)) in texts[str(file)], f"{ev}: {quote!r}"
+
+
+def test_a_changed_word_is_caught(graph, project):
+    g = Graph()
+    for t in graph:
+        g.add(t)
+    ev = next(g.subjects(DPO.quote, Literal("ILO (International Labour Organization)")))
+    g.remove((ev, DPO.quote, None))
+    g.add((ev, DPO.quote, Literal("ILO (International Labor Organization)")))
+    _, problems = check_quotes(g, project.sources_dir)
+    assert len(problems) == 1 and "not found verbatim" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("a\n  b", "a b"), ("**World Health\nOrganization**", "World Health Organization"),
+     ("[Booklet 5](#)", "Booklet 5"), ("Goals \\(SDGs\\)", "Goals (SDGs)"), ("*World Psychiatry*,", "World Psychiatry,")],
+)
+def test_normalise(raw, expected):
+    assert normalise(raw) == expected
+
+
+def test_normalise_keeps_words_and_punctuation():
+    assert normalise("Children’s Fund") != normalise("Children's Fund")
+    assert normalise("64/3") == "64/3"

@@ -1,0 +1,69 @@
+"""The ontology documents itself, reuses standard vocabularies from local copies, and loads offline."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from drugpolicy_kg.loader import import_files, load_dataset, parse_file, read_catalog
+
+DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
+ONTO = URIRef("https://w3id.org/drugpolicy-kg/ontology")
+VANN = Namespace("http://purl.org/vocab/vann/")
+
+
+@pytest.fixture(scope="module")
+def onto(project):
+    return parse_file(project.ontology_dir / "drugpolicy.ttl")
+
+
+def test_ontology_metadata(onto):
+    for p in (DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.license, OWL.versionIRI,
+              DCTERMS.created, DCTERMS.modified, VANN.preferredNamespacePrefix):
+        assert onto.value(ONTO, p) is not None, p
+
+
+def test_every_term_documented(onto):
+    terms = [s for s in onto.subjects(RDF.type, None) if str(s).startswith(str(DPO))]
+    assert len(terms) >= 60
+    for t in terms:
+        assert onto.value(t, RDFS.label) is not None, f"{t} has no rdfs:label"
+        assert onto.value(t, SKOS.definition) is not None, f"{t} has no skos:definition"
+        assert onto.value(t, RDFS.isDefinedBy) == ONTO, f"{t} has no rdfs:isDefinedBy"
+
+
+def test_imports_resolve_to_local_files(project, onto):
+    catalog = read_catalog(project.catalog)
+    for iri in onto.objects(ONTO, OWL.imports):
+        assert str(iri) in catalog, f"owl:imports {iri} is not in the catalog"
+        assert catalog[str(iri)].is_file()
+    assert len(import_files(project)) == 8
+
+
+def test_used_terms_of_reused_vocabularies_are_declared(project, dataset):
+    declared = Graph()
+    for f in import_files(project):
+        parse_file(f, declared)
+    namespaces = ["http://www.w3.org/ns/org#", "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
+                  "http://www.w3.org/ns/prov#", "http://purl.org/ontology/bibo/", "https://w3id.org/un/ontology/undo/"]
+    used = set()
+    for s, p, o in dataset.triples((None, None, None)):
+        for term in (p, o if p == RDF.type else None):
+            if isinstance(term, URIRef) and any(str(term).startswith(ns) for ns in namespaces):
+                used.add(term)
+    shapes = parse_file(project.shapes)
+    used |= {t for t in shapes.all_nodes() if isinstance(t, URIRef) and any(str(t).startswith(ns) for ns in namespaces)}
+    missing = sorted(str(t) for t in used if (t, RDF.type, None) not in declared)
+    assert missing == []
+
+
+def test_loading_never_touches_the_network(project, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access while loading")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    assert len(load_dataset(project)) > 10000
