@@ -50,7 +50,7 @@ def test_used_terms_of_reused_vocabularies_are_declared(project, dataset):
     namespaces = ["http://www.w3.org/ns/org#", "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
                   "http://www.w3.org/ns/prov#", "http://purl.org/ontology/bibo/", "https://w3id.org/un/ontology/undo/"]
     used = set()
-    for s, p, o in dataset.triples((None, None, None)):
+    for _s, p, o in dataset.triples((None, None, None)):
         for term in (p, o if p == RDF.type else None):
             if isinstance(term, URIRef) and any(str(term).startswith(ns) for ns in namespaces):
                 used.add(term)

@@ -70,6 +70,7 @@ def test_cli_validate_exit_codes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "At least one dpo:addresses, an organization." in out
     assert "Mandate without actor" in out
+    assert "extra/mandate-no-actor" in out
     assert main(["validate", "--format", "json", str(FIXTURES / "violations" / "dangling-reference.ttl")]) == 1
     import json
 

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from rdflib import RDF, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV
 

@@ -97,7 +97,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
                 epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    p.add_argument("--project", metavar="DIR", help="a folder holding ontology/, data/ and queries/ (default: the data that ships with the package)")
+    p.add_argument("--project", metavar="DIR",
+                   help="a folder holding ontology/, data/ and queries/ (default: the data that ships with the package)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 

@@ -53,7 +53,10 @@ def parse_params(spec: str, where: str = "") -> dict[str, str]:
     while pos < len(spec):
         m = _PARAM.match(spec, pos)
         if not m:
-            raise InputError(f"bad '#+ params:' header near {spec[pos:pos + 30]!r}; expected name=<IRI> or name=\"literal\", comma-separated", where)
+            raise InputError(
+                f"bad '#+ params:' header near {spec[pos:pos + 30]!r}; expected name=<IRI> or name=\"literal\", comma-separated",
+                where,
+            )
         out[m.group(1)] = m.group(2)
         pos = m.end()
     return out

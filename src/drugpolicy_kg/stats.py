@@ -11,7 +11,8 @@ CLASS_COUNTS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
   ?s a ?class .
-  FILTER(STRSTARTS(STR(?s), "https://w3id.org/drugpolicy-kg/id/") || (STRSTARTS(STR(?s), "http://metadata.un.org/sdg/") && !STRSTARTS(STR(?s), "http://metadata.un.org/sdg/ontology")))
+  FILTER(STRSTARTS(STR(?s), "https://w3id.org/drugpolicy-kg/id/")
+         || (STRSTARTS(STR(?s), "http://metadata.un.org/sdg/") && !STRSTARTS(STR(?s), "http://metadata.un.org/sdg/ontology")))
 } GROUP BY ?class ORDER BY DESC(?n) ?class"""
 
 FACTS_PER_SOURCE = """

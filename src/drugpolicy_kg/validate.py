@@ -88,15 +88,19 @@ def _label(graph: Graph, node) -> str:
     return ""
 
 
-def _file_of(ds: Dataset, node) -> str:
+def _file_of(ds: Dataset, node, path=None) -> str:
+    """The data file (named graph) that states the offending triple, or else any triple about the node."""
     from rdflib import URIRef
 
     if not isinstance(node, URIRef):
         return ""
-    for ctx in ds.graphs((node, None, None)):
-        name = str(ctx.identifier)
-        if name.startswith(GRAPH_BASE):
-            return name[len(GRAPH_BASE):]
+    patterns = ([(node, path, None, None)] if isinstance(path, URIRef) else []) + [(node, None, None, None)]
+    for pattern in patterns:
+        names = sorted(str(getattr(ctx, "identifier", ctx)) for *_, ctx in ds.quads(pattern))
+        names = [n[len(GRAPH_BASE):] for n in names if n.startswith(GRAPH_BASE)]
+        if names:
+            extra = [n for n in names if n.startswith("extra/")]
+            return (extra or names)[-1]
     return ""
 
 
@@ -124,7 +128,7 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
         out.append(Finding(
             kind="shacl", severity=str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
             focus=str(focus), focus_label=_label(graph, focus), path=str(path or ""),
-            message=message, rule=str(shape or ""), source_file=_file_of(ds, focus),
+            message=message, rule=str(shape or ""), source_file=_file_of(ds, focus, path),
         ))
     return out
 
