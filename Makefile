@@ -19,6 +19,9 @@ demo: $(STAMP)
 	$(CLI) build --out build
 	$(CLI) validate
 	$(CLI) stats
+	$(CLI) trace 64/3 --direction forward --format markdown -o build/trace-64-3.md
+	$(CLI) trace --site build/traces
+	$(CLI) trace ITWG --direction backward
 
 test: $(STAMP)
 	$(PY) -m pytest

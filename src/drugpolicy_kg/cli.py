@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError
+from .errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError, UsageError
 
 EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig"]
 
@@ -93,6 +93,36 @@ def cmd_stats(args) -> int:
     return EXIT_OK
 
 
+def cmd_trace(args) -> int:
+    from .atomic import atomic_write
+    from .loader import load_dataset, union_graph
+    from .trace import Tracer
+    from .trace_render import render, write_site
+
+    tracer = Tracer(union_graph(load_dataset(_project(args))))
+    if args.site:
+        for path in write_site(tracer, Path(args.site)):
+            print(path)
+        return EXIT_OK
+    if args.orphans:
+        from .tables import format_table
+
+        rows = tracer.orphans()
+        print(format_table(["body or activity", "type", "iri"], [[label, kind, iri] for iri, label, kind in rows], max_width=90))
+        print(f"{len(rows)} bodies or activities that no resolution in the graph reaches")
+        return EXIT_OK
+    if not args.term:
+        raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
+    text = render(tracer.trace(args.term, args.direction), args.format)
+    if args.output and args.output != "-":
+        with atomic_write(args.output) as fh:
+            fh.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
                 epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
@@ -121,6 +151,15 @@ def make_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="triples, entities per class, facts per source")
     s.add_argument("--format", default="table", choices=["table", "json"])
     s.set_defaults(func=cmd_stats)
+    t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
+    t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")
+    t.add_argument("--direction", default="both", choices=["forward", "backward", "both"],
+                   help="forward: what it leads to; backward: what mandates it (default: both)")
+    t.add_argument("--format", default="text", choices=["text", "markdown", "html", "json"])
+    t.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    t.add_argument("--orphans", action="store_true", help="list bodies and activities that no resolution reaches")
+    t.add_argument("--site", metavar="DIR", help="write one HTML page per resolution and per body, with an index")
+    t.set_defaults(func=cmd_trace)
     return p
 
 

@@ -1,0 +1,270 @@
+"""Mandate tracing: which resolution mandates which activity, hop by hop, with the words that say so.
+
+The trace is computed from the graph by following a small set of relations
+(the *edge kinds* below), never from a table of facts: a resolution added to
+``data/`` is traceable with no code change. Each hop carries the evidence
+(source, locator, verbatim quote) for the triple it follows.
+
+Forward, from a resolution::
+
+    resolution -> operative paragraph -> mandate (verb) -> actor addressed / partner
+               -> activity or body called for -> bodies launched in view of the mandate
+               -> their objectives -> the SDG targets and recommendations they serve
+
+Backward, from a body, activity, actor or SDG target: the same relations
+followed in reverse, up to every resolution that reaches it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from rdflib import Graph, URIRef
+
+DPO = "https://w3id.org/drugpolicy-kg/ontology#"
+DCT = "http://purl.org/dc/terms/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+# (predicate, follow the triple subject->object ("out") or object->subject ("in"), how the hop reads)
+FORWARD = [
+    (DCT + "hasPart", "out", "has paragraph"),
+    (DPO + "issuedIn", "in", "issues"),
+    (DPO + "addresses", "out", "addresses"),
+    (DPO + "withPartner", "out", "with partner"),
+    (DPO + "calledFor", "out", "calls for"),
+    (DPO + "respondsTo", "in", "taken up by"),
+    (DPO + "hasObjective", "out", "has objective"),
+    (DPO + "serves", "out", "serves"),
+]
+BACKWARD = [
+    (DPO + "addresses", "in", "addressed by"),
+    (DPO + "calledFor", "in", "called for by"),
+    (DPO + "withPartner", "in", "named as partner by"),
+    (DPO + "respondsTo", "out", "set up in view of"),
+    (DPO + "hasObjective", "in", "objective of"),
+    (DPO + "serves", "in", "served by"),
+    (DPO + "issuedIn", "out", "issued in"),
+    (DCT + "isPartOf", "out", "part of"),
+]
+ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
+
+EVIDENCE = """
+PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?node ?ev ?prop ?doc ?doclabel ?file ?locator ?quote WHERE {
+  ?node dpo:hasEvidence ?ev .
+  ?ev dpo:quote ?quote .
+  OPTIONAL { ?ev dpo:supportsProperty ?prop }
+  OPTIONAL { ?ev dpo:locator ?locator }
+  OPTIONAL { ?ev dcterms:source ?doc . OPTIONAL { ?doc rdfs:label ?doclabel } OPTIONAL { ?doc dpo:textFile ?file } }
+}"""
+
+
+@dataclass
+class Evidence:
+    source: str
+    source_file: str
+    locator: str
+    quote: str
+
+
+@dataclass
+class Hop:
+    """One node of a trace tree; ``relation`` says how it is reached from its parent."""
+
+    iri: str
+    label: str
+    kind: str
+    relation: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    children: list[Hop] = field(default_factory=list)
+    seen_before: bool = False
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    def to_dict(self) -> dict:
+        return {
+            "iri": self.iri, "label": self.label, "type": self.kind, "relation": self.relation,
+            "seen_before": self.seen_before,
+            "evidence": [e.__dict__ for e in self.evidence],
+            "children": [c.to_dict() for c in self.children],
+        }
+
+
+@dataclass
+class Trace:
+    term: str
+    root: Hop
+    direction: str
+    forward: list[Hop] = field(default_factory=list)
+    backward: list[Hop] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"term": self.term, "root": {k: v for k, v in self.root.to_dict().items() if k != "children"},
+                "direction": self.direction,
+                "forward": [h.to_dict() for h in self.forward], "backward": [h.to_dict() for h in self.backward]}
+
+    def resolutions(self) -> list[Hop]:
+        """Resolutions reached (backward) or the root resolution (forward)."""
+        return [h for tree in self.backward for h in tree.walk() if h.kind == "Resolution" and not h.seen_before]
+
+
+def norm(text: str) -> str:
+    """Lower-case and drop everything but letters and digits, so 'CND 64/3' matches 'cnd-64-3'.
+
+    >>> norm("CND 64/3"), norm("U.N.O.D.C.")
+    ('cnd643', 'unodc')
+    """
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+class Tracer:
+    """Traces over one graph; build once, trace many terms.
+
+    >>> from drugpolicy_kg.resources import Project
+    >>> from drugpolicy_kg.loader import load_dataset, union_graph
+    >>> t = Tracer(union_graph(load_dataset(Project.open())))
+    >>> t.resolve("64/3").rsplit("/", 1)[-1]
+    'res-cnd-64-3'
+    """
+
+    def __init__(self, graph: Graph):
+        from rdflib import RDF, URIRef
+
+        self.graph = graph
+        self._URIRef = URIRef
+        self._type = RDF.type
+        self.evidence: dict[str, list[tuple[str | None, Evidence]]] = {}
+        for node, _ev, prop, _doc, doclabel, file, locator, quote in graph.query(EVIDENCE):
+            self.evidence.setdefault(str(node), []).append(
+                (str(prop) if prop is not None else None,
+                 Evidence(str(doclabel or _doc or ""), str(file or ""), str(locator or ""), str(quote))))
+        self.index: dict[str, set[str]] = {}
+        self.names: dict[str, str] = {}
+        for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
+            self._index(s, str(o))
+        for s, o in graph.subject_objects(URIRef(SKOS + "altLabel")):
+            self._index(s, str(o))
+        for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Target")):
+            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1])
+        for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Goal")):
+            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1])
+        for s, o in graph.subject_objects(URIRef(DPO + "resolutionNumber")):
+            for variant in (str(o), "CND " + str(o), "resolution " + str(o), "CND resolution " + str(o)):
+                self._index(s, variant)
+
+    def _index(self, node, name: str) -> None:
+        if not str(node).startswith("https://w3id.org/drugpolicy-kg/id/"):
+            if not str(node).startswith("http://metadata.un.org/sdg/"):
+                return
+        key = norm(name)
+        if key:
+            self.index.setdefault(key, set()).add(str(node))
+            self.names.setdefault(key, name)
+
+    # ------------------------------------------------------------ lookup --
+
+    def resolve(self, term: str) -> str:
+        """Find the node a user means: an IRI, a resolution number, an acronym or a name."""
+        term = term.strip()
+        if re.match(r"^https?://", term):
+            if (self._URIRef(term), None, None) in self.graph:
+                return term
+            raise UsageError(f"no entity with IRI {term} in the graph")
+        for key in (norm(term), norm(term.removeprefix("sdg ").removeprefix("SDG "))):
+            hits = self.index.get(key)
+            if hits:
+                return sorted(hits, key=lambda n: (not n.startswith("https://w3id.org/drugpolicy-kg/id/"), n))[0]
+        close = difflib.get_close_matches(norm(term), list(self.index), n=5, cutoff=0.5)
+        hint = "; did you mean: " + ", ".join(self.names[c] for c in close) if close else ""
+        raise UsageError(f"nothing in the graph matches {term!r}{hint}")
+
+    def label(self, node: str) -> str:
+        n = self._URIRef(node)
+        prefix = "SDG " + node.rsplit("/", 1)[-1] + ": " if node.startswith("http://metadata.un.org/sdg/") else ""
+        for p in (RDFS_LABEL, SKOS + "prefLabel"):
+            for lbl in self.graph.objects(n, self._URIRef(p)):
+                if getattr(lbl, "language", None) in (None, "en"):
+                    return prefix + str(lbl)
+        return node.rsplit("/", 1)[-1]
+
+    def kind(self, node: str) -> str:
+        types = sorted(str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+                       for t in self.graph.objects(self._URIRef(node), self._type))
+        preferred = [t for t in types if t not in ("Concept", "Entity", "SourceDocument")]
+        kind = (preferred or types or ["Thing"])[0]
+        if kind == "Mandate":
+            verbs = [self.label(str(v)) for v in self.graph.objects(self._URIRef(node), self._URIRef(DPO + "verb"))]
+            kind += "".join(f": {v}" for v in verbs)
+        return kind
+
+    def hop_evidence(self, subject: str, predicate: str, obj: str) -> list[Evidence]:
+        """Quotes for one triple: the subject's evidence that names the predicate, else the object's, else the subject's."""
+        def unique(items):
+            return list({(e.source_file, e.locator, e.quote): e for e in items}.values())
+
+        for node in (subject, obj):
+            named = unique(e for prop, e in self.evidence.get(node, []) if prop == predicate)
+            if named:
+                return named
+        general = unique(e for prop, e in self.evidence.get(obj, []) if prop is None)
+        return general or unique(e for _, e in self.evidence.get(obj, []))[:2] or unique(e for _, e in self.evidence.get(subject, []))[:2]
+
+    # ------------------------------------------------------------ traversal --
+
+    def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int) -> Hop:
+        hop = Hop(node, self.label(node), self.kind(node), relation, ev)
+        if node in seen or depth > 12:
+            hop.seen_before = True
+            return hop
+        seen.add(node)
+        n = self._URIRef(node)
+        for pred, way, reads in edges:
+            p = self._URIRef(pred)
+            nexts = self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n)
+            for nxt in sorted(set(nexts), key=str):
+                if not isinstance(nxt, self._URIRef):
+                    continue
+                s, o = (node, str(nxt)) if way == "out" else (str(nxt), node)
+                child = self._expand(str(nxt), edges, reads, seen, self.hop_evidence(s, pred, o), depth + 1)
+                hop.children.append(child)
+        return hop
+
+    def trace(self, term: str, direction: str = "both") -> Trace:
+        """Trace a term forward (what it leads to), backward (what mandates it) or both."""
+        if direction not in ("forward", "backward", "both"):
+            raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
+        node = self.resolve(term)
+        root = Hop(node, self.label(node), self.kind(node), evidence=[e for _, e in self.evidence.get(node, [])][:1])
+        result = Trace(term, root, direction)
+        if direction in ("forward", "both"):
+            result.forward = self._expand(node, FORWARD, "", set(), [], 0).children
+        if direction in ("backward", "both"):
+            result.backward = self._expand(node, BACKWARD, "", set(), [], 0).children
+        return result
+
+    def orphans(self) -> list[tuple[str, str, str]]:
+        """Bodies and activities that no resolution in the graph reaches: (iri, label, type)."""
+        from rdflib import RDFS
+
+        out = []
+        candidates: set[str] = set()
+        for cls in ORPHAN_CLASSES:
+            for sub in self.graph.transitive_subjects(RDFS.subClassOf, self._URIRef(cls)):
+                candidates |= {str(s) for s in self.graph.subjects(self._type, sub)}
+        for node in sorted(candidates):
+            tree = self._expand(node, BACKWARD, "", set(), [], 0)
+            if not any(h.kind == "Resolution" for h in tree.walk()):
+                out.append((node, self.label(node), self.kind(node)))
+        return out

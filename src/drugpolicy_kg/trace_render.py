@@ -1,0 +1,176 @@
+"""Render a :class:`~drugpolicy_kg.trace.Trace` as a terminal tree, Markdown, HTML or JSON.
+
+JSON shape (``--format json``)::
+
+    {"term": str, "direction": "forward|backward|both",
+     "root": {"iri", "label", "type", "relation", "seen_before", "evidence"},
+     "forward": [Hop], "backward": [Hop]}
+    Hop = {"iri", "label", "type", "relation", "seen_before",
+           "evidence": [{"source", "source_file", "locator", "quote"}], "children": [Hop]}
+
+``relation`` says how a hop is reached from its parent ("issues", "addresses",
+"taken up by" ...); ``seen_before`` marks a node already expanded higher up.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from .trace import Hop, Trace
+
+SECTIONS = (("forward", "What it leads to"), ("backward", "What mandates it"))
+
+
+def _sections(trace: Trace):
+    for key, title in SECTIONS:
+        hops = getattr(trace, key)
+        if trace.direction in (key, "both"):
+            yield key, title, hops
+
+
+def _head(h: Hop) -> str:
+    rel = f"{h.relation} → " if h.relation else ""
+    more = " (see above)" if h.seen_before else ""
+    return f"{rel}{h.label} [{h.kind}]{more}"
+
+
+def to_text(trace: Trace, width: int = 110) -> str:
+    """A tree for the terminal, drawn with rich; every hop shows its quotes."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    def add(tree, h: Hop):
+        rel = f"[dim]{escape(h.relation)} →[/dim] " if h.relation else ""
+        more = " [dim](see above)[/dim]" if h.seen_before else ""
+        branch = tree.add(f"{rel}[bold]{escape(h.label)}[/bold] [cyan]\\[{escape(h.kind)}][/cyan]{more}")
+        for e in h.evidence:
+            branch.add(f"[green]“{escape(e.quote)}”[/green] [dim]— {escape(e.source)}, {escape(e.locator)}[/dim]")
+        for c in h.children:
+            add(branch, c)
+
+    import io
+
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None, force_terminal=False)
+    root = trace.root
+    if True:
+        for _, title, hops in _sections(trace):
+            tree = Tree(f"[bold]{escape(root.label)}[/bold] [cyan]\\[{escape(root.kind)}][/cyan] — {title}")
+            if not hops:
+                tree.add("[dim](nothing in the graph)[/dim]")
+            for h in hops:
+                add(tree, h)
+            console.print(tree)
+    return console.export_text()
+
+
+def to_markdown(trace: Trace) -> str:
+    """A briefing: nested list, each hop with its quote as a blockquote-style line."""
+    lines = [f"# Mandate trace: {trace.root.label}", "", f"*{trace.root.kind}* — `{trace.root.iri}`", ""]
+
+    def add(h: Hop, depth: int):
+        pad = "  " * depth
+        rel = f"*{h.relation}* → " if h.relation else ""
+        lines.append(f"{pad}- {rel}**{h.label}** ({h.kind}){' — see above' if h.seen_before else ''}")
+        for e in h.evidence:
+            lines.append(f"{pad}  > “{e.quote}” — {e.source}, {e.locator}")
+        for c in h.children:
+            add(c, depth + 1)
+
+    for _, title, hops in _sections(trace):
+        lines += [f"## {title}", ""]
+        if not hops:
+            lines.append("Nothing in the graph.")
+        for h in hops:
+            add(h, 0)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_json(trace: Trace) -> str:
+    return json.dumps(trace.to_dict(), indent=2, ensure_ascii=False)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>{title}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4;color:#222}}
+ul{{list-style:none;padding-left:1.2rem;border-left:2px solid #ddd}} li{{margin:.4rem 0}}
+.rel{{color:#666;font-style:italic}} .kind{{color:#06c;font-size:.85em}} .seen{{color:#999}}
+blockquote{{margin:.2rem 0 .2rem .5rem;padding:.2rem .6rem;border-left:3px solid #4a4;background:#f6fff6;font-size:.92em}}
+cite{{color:#666;font-style:normal;font-size:.85em}} nav a{{margin-right:1rem}}
+</style></head><body>
+<nav>{nav}</nav>
+<h1>{title}</h1>
+<p><span class="kind">{kind}</span> <code>{iri}</code></p>
+{body}
+</body></html>
+"""
+
+
+def to_html(trace: Trace, nav: str = "") -> str:
+    """A standalone page; every value from the data is escaped, and the page loads nothing."""
+    e = html.escape
+
+    def add(h: Hop) -> str:
+        rel = f'<span class="rel">{e(h.relation)} →</span> ' if h.relation else ""
+        seen = ' <span class="seen">(see above)</span>' if h.seen_before else ""
+        quotes = "".join(f"<blockquote>“{e(ev.quote)}” <cite>— {e(ev.source)}, {e(ev.locator)}</cite></blockquote>"
+                         for ev in h.evidence)
+        kids = "<ul>" + "".join(add(c) for c in h.children) + "</ul>" if h.children else ""
+        return f'<li>{rel}<strong>{e(h.label)}</strong> <span class="kind">{e(h.kind)}</span>{seen}{quotes}{kids}</li>'
+
+    body = ""
+    for _, title, hops in _sections(trace):
+        items = "".join(add(h) for h in hops) or "<li>Nothing in the graph.</li>"
+        body += f"<h2>{e(title)}</h2><ul>{items}</ul>"
+    return PAGE.format(title=e(f"Mandate trace: {trace.root.label}"), kind=e(trace.root.kind), iri=e(trace.root.iri),
+                       body=body, nav=nav)
+
+
+RENDERERS = {"text": to_text, "markdown": to_markdown, "html": to_html, "json": to_json}
+
+
+def render(trace: Trace, fmt: str) -> str:
+    """Render in one of ``text``, ``markdown``, ``html``, ``json``."""
+    from .errors import UsageError
+
+    if fmt not in RENDERERS:
+        raise UsageError(f"unknown format {fmt!r}; accepted: {', '.join(RENDERERS)}")
+    return RENDERERS[fmt](trace)
+
+
+def write_site(tracer, out_dir) -> list:
+    """One HTML page per resolution and per body (plus index.html), written atomically; returns the paths."""
+    import re
+    from pathlib import Path
+
+    from .atomic import atomic_write
+
+    out = Path(out_dir)
+    q = """PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    SELECT DISTINCT ?n WHERE { { ?n a dpo:Resolution } UNION { ?c rdfs:subClassOf* dpo:InterAgencyMechanism . ?n a ?c } }"""
+    nodes = sorted(str(r[0]) for r in tracer.graph.query(q))
+    pages = {n: re.sub(r"[^a-z0-9-]+", "-", n.rsplit("/", 1)[-1].lower()) + ".html" for n in nodes}
+    nav = '<a href="index.html">All traces</a>'
+    written = []
+    for node, name in pages.items():
+        trace = tracer.trace(node, "both")
+        with atomic_write(out / name) as fh:
+            fh.write(to_html(trace, nav=nav))
+        written.append(out / name)
+    items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(tracer.label(n))}</a> '
+                    f'<span class="kind">{html.escape(tracer.kind(n))}</span></li>' for n, name in pages.items())
+    orphans = "".join(f"<li>{html.escape(label)} <span class=\"kind\">{html.escape(kind)}</span></li>"
+                      for _, label, kind in tracer.orphans()) or "<li>None.</li>"
+    index = PAGE.format(title="Mandate traces", kind="index", iri="", nav="",
+                        body=f"<h2>Resolutions and bodies</h2><ul>{items}</ul>"
+                             f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
+    with atomic_write(out / "index.html") as fh:
+        fh.write(index)
+    written.append(out / "index.html")
+    return written
