@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .errors import UsageError
 
 if TYPE_CHECKING:
-    from rdflib import Graph, URIRef
+    from rdflib import Graph
 
 DPO = "https://w3id.org/drugpolicy-kg/ontology#"
 DCT = "http://purl.org/dc/terms/"

@@ -1,0 +1,23 @@
+"""Lint the code like the data: ruff with bugbear and security rules must pass."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_ruff_clean():
+    ruff = shutil.which("ruff") or str(ROOT / ".venv" / "bin" / "ruff")
+    proc = subprocess.run([ruff, "check", "src", "tests", "tools"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr + f"\nfix: {sys.executable} -m ruff check --fix src tests tools"
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = "import sys, drugpolicy_kg.cli as c\ntry:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n" \
+           "heavy = [m for m in ('rdflib', 'pyshacl', 'pyvis', 'networkx', 'SPARQLWrapper', 'pyoxigraph') if m in sys.modules]\n" \
+           "print('HEAVY', heavy)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
