@@ -210,16 +210,23 @@ class Tracer:
         return kind
 
     def hop_evidence(self, subject: str, predicate: str, obj: str) -> list[Evidence]:
-        """Quotes for one triple: the subject's evidence that names the predicate, else the object's, else the subject's."""
+        """Quotes for one triple: evidence naming the predicate (subject first, then object), else general evidence."""
         def unique(items):
             return list({(e.source_file, e.locator, e.quote): e for e in items}.values())
 
-        for node in (subject, obj):
-            named = unique(e for prop, e in self.evidence.get(node, []) if prop == predicate)
-            if named:
-                return named
-        general = unique(e for prop, e in self.evidence.get(obj, []) if prop is None)
-        return general or unique(e for _, e in self.evidence.get(obj, []))[:2] or unique(e for _, e in self.evidence.get(subject, []))[:2]
+        ev = self.evidence
+        candidates = (
+            [e for prop, e in ev.get(subject, []) if prop == predicate],
+            [e for prop, e in ev.get(obj, []) if prop == predicate],
+            [e for prop, e in ev.get(subject, []) if prop is None],
+            [e for prop, e in ev.get(obj, []) if prop is None],
+            [e for _, e in ev.get(subject, [])],
+            [e for _, e in ev.get(obj, [])],
+        )
+        for found in candidates:
+            if found:
+                return unique(found)[:2]
+        return []
 
     # ------------------------------------------------------------ traversal --
 
