@@ -116,7 +116,7 @@ class Trace:
                 "forward": [h.to_dict() for h in self.forward], "backward": [h.to_dict() for h in self.backward]}
 
     def resolutions(self) -> list[Hop]:
-        """Resolutions reached (backward) or the root resolution (forward)."""
+        """The resolutions a backward trace reaches, each once."""
         return [h for tree in self.backward for h in tree.walk() if h.kind == "Resolution" and not h.seen_before]
 
 

@@ -54,14 +54,13 @@ def to_text(trace: Trace, width: int = 110) -> str:
 
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None, force_terminal=False)
     root = trace.root
-    if True:
-        for _, title, hops in _sections(trace):
-            tree = Tree(f"[bold]{escape(root.label)}[/bold] [cyan]\\[{escape(root.kind)}][/cyan] — {title}")
-            if not hops:
-                tree.add("[dim](nothing in the graph)[/dim]")
-            for h in hops:
-                add(tree, h)
-            console.print(tree)
+    for _, title, hops in _sections(trace):
+        tree = Tree(f"[bold]{escape(root.label)}[/bold] [cyan]\\[{escape(root.kind)}][/cyan] — {title}")
+        if not hops:
+            tree.add("[dim](nothing in the graph)[/dim]")
+        for h in hops:
+            add(tree, h)
+        console.print(tree)
     return console.export_text()
 
 
