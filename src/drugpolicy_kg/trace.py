@@ -32,27 +32,22 @@ DCT = "http://purl.org/dc/terms/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
-# (predicate, follow the triple subject->object ("out") or object->subject ("in"), how the hop reads)
-FORWARD = [
-    (DCT + "hasPart", "out", "has paragraph"),
-    (DPO + "issuedIn", "in", "issues"),
-    (DPO + "addresses", "out", "addresses"),
-    (DPO + "withPartner", "out", "with partner"),
-    (DPO + "calledFor", "out", "calls for"),
-    (DPO + "respondsTo", "in", "taken up by"),
-    (DPO + "hasObjective", "out", "has objective"),
-    (DPO + "serves", "out", "serves"),
+# The relations a trace follows, read in the forward direction:
+# (predicate, follow the triple subject->object ("out") or object->subject ("in"),
+#  how the hop reads forward, how it reads backward). Backward follows each the other way.
+# Paragraphs are reached through dcterms:isPartOf, the link the shapes require of every paragraph.
+EDGES = [
+    (DCT + "isPartOf", "in", "has paragraph", "part of"),
+    (DPO + "issuedIn", "in", "issues", "issued in"),
+    (DPO + "addresses", "out", "addresses", "addressed by"),
+    (DPO + "withPartner", "out", "with partner", "named as partner by"),
+    (DPO + "calledFor", "out", "calls for", "called for by"),
+    (DPO + "respondsTo", "in", "taken up by", "set up in view of"),
+    (DPO + "hasObjective", "out", "has objective", "objective of"),
+    (DPO + "serves", "out", "serves", "served by"),
 ]
-BACKWARD = [
-    (DPO + "addresses", "in", "addressed by"),
-    (DPO + "calledFor", "in", "called for by"),
-    (DPO + "withPartner", "in", "named as partner by"),
-    (DPO + "respondsTo", "out", "set up in view of"),
-    (DPO + "hasObjective", "in", "objective of"),
-    (DPO + "serves", "in", "served by"),
-    (DPO + "issuedIn", "out", "issued in"),
-    (DCT + "isPartOf", "out", "part of"),
-]
+FORWARD = [(pred, way, reads) for pred, way, reads, _ in EDGES]
+BACKWARD = [(pred, "out" if way == "in" else "in", reads) for pred, way, _, reads in EDGES]
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
 EVIDENCE = """
