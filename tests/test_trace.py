@@ -165,3 +165,14 @@ def test_site(tracer, tmp_path):
     assert {"index.html", "res-cnd-64-3.html", "itwg.html", "isn.html"} <= names
     index = (tmp_path / "site" / "index.html").read_text()
     assert 'href="res-cnd-64-3.html"' in index
+
+
+def test_output_is_repeatable_across_processes():
+    import os
+    import subprocess
+    import sys
+
+    code = "import drugpolicy_kg.cli as c; c.main(['trace', '64/3', '--format', 'json'])"
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1

@@ -145,6 +145,8 @@ class Tracer:
             self.evidence.setdefault(str(node), []).append(
                 (str(prop) if prop is not None else None,
                  Evidence(str(doclabel or _doc or ""), str(file or ""), str(locator or ""), str(quote))))
+        for items in self.evidence.values():  # query rows come in no fixed order: make output repeatable
+            items.sort(key=lambda item: (item[0] or "", item[1].source_file, item[1].locator, item[1].quote))
         self.index: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}
         for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
