@@ -1,0 +1,197 @@
+"""Run the competency questions (``queries/*.rq``) or any SPARQL, locally or on a remote endpoint.
+
+User values never enter the query text unescaped:
+
+- locally, they are *bound* (pyoxigraph ``substitutions``, the SEP-0007
+  equivalent of rdflib's ``initBindings``);
+- remotely, they are rendered by rdflib's term escaping (``Literal(x).n3()``,
+  ``URIRef(x).n3()``, which escape or refuse) into a trailing ``VALUES``
+  clause, the one place SPARQL 1.1 lets a client add bindings to any query.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError, UsageError
+from .queryfile import QueryFile, parse_query_text, read_query_file
+from .resources import PREFIXES, Project
+from .results import Result
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+_IRI_BAD = re.compile(r'[\s<>"{}|^`\\]')
+_LITERAL = re.compile(r'^"((?:[^"\\]|\\.)*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<([^<>"\s]+)>)?$', re.S)
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def list_queries(project: Project) -> list[QueryFile]:
+    """The competency questions shipped in ``queries/`` (the checks in ``queries/checks`` are not listed).
+
+    >>> len(list_queries(Project.open())) >= 15
+    True
+    """
+    if not project.queries_dir.is_dir():
+        return []
+    return [read_query_file(p) for p in sorted(project.queries_dir.glob("*.rq"))]
+
+
+def find_query(project: Project, name: str) -> QueryFile:
+    """A query by name (``members-of-body``) or by path (``my.rq``); a miss suggests close names."""
+    path = Path(name)
+    if name.endswith(".rq") or path.is_file():
+        if not path.is_file():
+            raise UsageError(f"query file not found: {name}")
+        return read_query_file(path)
+    queries = {q.name: q for q in list_queries(project)}
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=4, cutoff=0.4)
+    hint = f"; did you mean: {', '.join(close)}" if close else "; run 'drugpolicy-kg query --list'"
+    raise UsageError(f"unknown query {name!r}{hint}")
+
+
+def parse_value(text: str, default: str | None = None, resolve=None) -> Node:
+    """Turn a ``--param`` value into one RDF term, never into query text.
+
+    Accepted: ``<IRI>``, ``prefix:name`` (our prefixes), a quoted literal
+    (``"fr"``, ``"x"@en``, ``"1"^^<...>``), or bare text: a name or acronym when
+    the parameter's default is an IRI (``ITWG``), else a plain literal.
+
+    >>> parse_value("<http://x/a>").n3()
+    '<http://x/a>'
+    >>> parse_value('fr" } UNION { ?s ?p ?o', default='"en"').n3()
+    '"fr\\\\" } UNION { ?s ?p ?o"'
+    >>> parse_value("dpk:itwg").n3()
+    '<https://w3id.org/drugpolicy-kg/id/itwg>'
+    """
+    from rdflib import Literal, URIRef
+
+    if text.startswith("<") and text.endswith(">"):
+        iri = text[1:-1]
+        if not iri or _IRI_BAD.search(iri) or ":" not in iri:
+            raise UsageError(f"not a valid absolute IRI: {text!r}")
+        return URIRef(iri)
+    m = _LITERAL.match(text)
+    if m:
+        value = re.sub(r'\\(["\\])', r"\1", m.group(1))
+        if m.group(3) and _IRI_BAD.search(m.group(3)):
+            raise UsageError(f"not a valid datatype IRI in {text!r}")
+        return Literal(value, lang=m.group(2), datatype=URIRef(m.group(3)) if m.group(3) else None)
+    prefix, _, local = text.partition(":")
+    if local and prefix in PREFIXES and re.fullmatch(r"[\w.\-]+", local):
+        return URIRef(PREFIXES[prefix] + local)
+    if default is not None and default.startswith("<"):
+        if resolve is None:
+            raise UsageError(f"expected an IRI in <...> or a prefixed name, got {text!r}")
+        return URIRef(resolve(text))
+    return Literal(text)
+
+
+def bind_params(query: QueryFile, given: dict[str, str], resolve=None, use_defaults: bool = True) -> dict[str, Node]:
+    """Bindings for a query: its defaults, overridden by ``given``; unknown names are a UsageError."""
+    unknown = set(given) - set(query.params)
+    if unknown and query.params:
+        raise UsageError(f"unknown parameter(s) {', '.join(sorted(unknown))} for {query.name}; "
+                         f"accepted: {', '.join(query.params)}")
+    if unknown:
+        # a free-form query: every --param names a variable of the query text
+        for name in unknown:
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise UsageError(f"not a variable name: {name!r}")
+    out = {}
+    if use_defaults:
+        for name, default in query.params.items():
+            if default:
+                out[name] = parse_value(default)
+    for name, value in given.items():
+        out[name] = parse_value(value, query.params.get(name), resolve)
+    return out
+
+
+def values_clause(bindings: dict[str, Node]) -> str:
+    """The trailing VALUES clause that carries bindings to a remote endpoint, each term escaped by rdflib.
+
+    >>> from rdflib import Literal
+    >>> values_clause({"lang": Literal('x" } ; DROP ALL ; #')})
+    '\\nVALUES (?lang) { ("x\\\\" } ; DROP ALL ; #") }\\n'
+    """
+    if not bindings:
+        return ""
+    names = " ".join("?" + n for n in bindings)
+    terms = " ".join(t.n3() for t in bindings.values())
+    return f"\nVALUES ({names}) {{ ({terms}) }}\n"
+
+
+def syntax_error(exc: Exception, where: str) -> InputError:
+    m = _POSITION.search(str(exc))
+    line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    return InputError(f"SPARQL syntax error: {exc}", where, line, col)
+
+
+class LocalEngine:
+    """The project's graph in an in-memory Oxigraph store.
+
+    >>> e = LocalEngine(Project.open())
+    >>> e.run("ASK { ?s a <https://w3id.org/drugpolicy-kg/ontology#WorkingGroup> }").boolean
+    True
+    """
+
+    def __init__(self, project: Project):
+        from .loader import load_dataset, union_graph
+        from .oxi import store_from_graph
+
+        self.project = project
+        self.graph = union_graph(load_dataset(project))
+        self.store = store_from_graph(self.graph)
+
+    def resolver(self):
+        from .trace import Tracer
+
+        tracer = None
+
+        def resolve(term: str) -> str:
+            nonlocal tracer
+            tracer = tracer or Tracer(self.graph)
+            return tracer.resolve(term)
+
+        return resolve
+
+    def run(self, text: str, bindings: dict[str, Node] | None = None, where: str = "query") -> Result:
+        import pyoxigraph as ox
+        from rdflib import Graph
+
+        from .oxi import to_oxigraph_term, to_rdflib_term
+
+        subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
+        try:
+            res = self.store.query(text, substitutions=subs or None)
+        except SyntaxError as exc:
+            raise syntax_error(exc, where) from None
+        except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
+            raise UsageError(f"{where}: cannot bind the parameters: {exc}") from None
+        if isinstance(res, ox.QueryBoolean):
+            return Result("ask", boolean=bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            names = [v.value for v in res.variables]
+            rows = [tuple(to_rdflib_term(sol[n]) for n in names) for sol in res]
+            return Result("select", names, rows)
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns)
+        for t in res:
+            g.add((to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object)))
+        return Result("graph", graph=g)
+
+
+def prepare(project: Project, name: str | None, sparql: str | None) -> QueryFile:
+    """The query to run: a shipped name, a file, or text given with ``--sparql``."""
+    if sparql is not None:
+        return parse_query_text(sparql, name="--sparql")
+    if not name:
+        raise UsageError("give a query NAME or FILE.rq, or --sparql TEXT (see 'drugpolicy-kg query --list')")
+    return find_query(project, name)

@@ -1,0 +1,211 @@
+"""Query results, engine-neutral, and their serialisations.
+
+SELECT and ASK results follow the W3C specifications exactly:
+SPARQL 1.1 Query Results JSON Format, CSV and TSV Formats, and XML Format.
+CONSTRUCT and DESCRIBE results are RDF graphs (Turtle, N-Triples, JSON-LD).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+TABULAR = ("table", "csv", "tsv", "json", "xml")
+GRAPH_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass
+class Result:
+    """What a query returned: ``kind`` is ``select``, ``ask`` or ``graph``."""
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)  # rdflib terms, None for unbound
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def row_set(self) -> set[tuple]:
+        return {tuple(None if t is None else t.n3() for t in r) for r in self.rows}
+
+
+def _ntriples(term) -> str:
+    """A term in N-Triples/Turtle syntax, as the TSV format wants (rdflib escapes quotes and newlines)."""
+    from rdflib import Literal
+
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_STRING:
+        term = Literal(str(term))
+    return term.n3()
+
+
+def to_json(result: Result) -> str:
+    """SPARQL 1.1 Query Results JSON Format.
+
+    >>> from rdflib import Literal, URIRef
+    >>> print(to_json(Result("select", ["x"], [(Literal("a", lang="en"),)])))
+    {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "a", "xml:lang": "en"}}]}}
+    """
+    from rdflib import BNode, URIRef
+
+    if result.kind == "ask":
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)})
+    bindings = []
+    for row in result.rows:
+        b = {}
+        for var, term in zip(result.variables, row):
+            if term is None:
+                continue
+            if isinstance(term, URIRef):
+                b[var] = {"type": "uri", "value": str(term)}
+            elif isinstance(term, BNode):
+                b[var] = {"type": "bnode", "value": str(term)}
+            else:
+                lit = {"type": "literal", "value": str(term)}
+                if term.language:
+                    lit["xml:lang"] = term.language
+                elif term.datatype is not None and str(term.datatype) != XSD_STRING:
+                    lit["datatype"] = str(term.datatype)
+                b[var] = lit
+        bindings.append(b)
+    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
+
+
+def to_csv(result: Result) -> str:
+    """SPARQL 1.1 CSV: header of variable names, plain values, RFC 4180 quoting, CRLF line ends."""
+    from rdflib import BNode
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    if result.kind == "ask":
+        w.writerow(["_askResult"])
+        w.writerow(["true" if result.boolean else "false"])
+        return buf.getvalue()
+    w.writerow(result.variables)
+    for row in result.rows:
+        w.writerow(["" if t is None else ("_:" + str(t) if isinstance(t, BNode) else str(t)) for t in row])
+    return buf.getvalue()
+
+
+def to_tsv(result: Result) -> str:
+    """SPARQL 1.1 TSV: header of ``?var``, values in Turtle syntax, tab-separated, LF line ends.
+
+    >>> from rdflib import Literal, URIRef
+    >>> to_tsv(Result("select", ["s", "o"], [(URIRef("http://x/a"), Literal('say "hi"\\tnow'))]))
+    '?s\\t?o\\n<http://x/a>\\t"say \\\\"hi\\\\"\\\\tnow"\\n'
+    """
+    if result.kind == "ask":
+        return "?_askResult\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join("?" + v for v in result.variables)]
+    for row in result.rows:
+        cells = []
+        for t in row:
+            cell = "" if t is None else _ntriples(t)
+            cells.append(cell.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def to_xml(result: Result) -> str:
+    """SPARQL Query Results XML Format."""
+    from rdflib import BNode, URIRef
+
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
+    out += [f"    <variable name={quoteattr(v)}/>" for v in result.variables]
+    out.append("  </head>")
+    if result.kind == "ask":
+        out.append(f"  <boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("  <results>")
+        for row in result.rows:
+            out.append("    <result>")
+            for var, t in zip(result.variables, row):
+                if t is None:
+                    continue
+                if isinstance(t, URIRef):
+                    val = f"<uri>{xml_escape(str(t))}</uri>"
+                elif isinstance(t, BNode):
+                    val = f"<bnode>{xml_escape(str(t))}</bnode>"
+                elif t.language:
+                    val = f"<literal xml:lang={quoteattr(t.language)}>{xml_escape(str(t))}</literal>"
+                elif t.datatype is not None and str(t.datatype) != XSD_STRING:
+                    val = f"<literal datatype={quoteattr(str(t.datatype))}>{xml_escape(str(t))}</literal>"
+                else:
+                    val = f"<literal>{xml_escape(str(t))}</literal>"
+                out.append(f"      <binding name={quoteattr(var)}>{val}</binding>")
+            out.append("    </result>")
+        out.append("  </results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+def to_table(result: Result, namespace_manager=None) -> str:
+    from .tables import format_table
+
+    if result.kind == "ask":
+        return "true" if result.boolean else "false"
+
+    def show(t):
+        if t is None:
+            return ""
+        if namespace_manager is not None and hasattr(t, "n3") and not hasattr(t, "language"):
+            try:
+                return t.n3(namespace_manager)
+            except Exception:  # noqa: BLE001 - fall back to the plain IRI
+                return str(t)
+        return str(t)
+
+    table = format_table(result.variables, [[show(t) for t in r] for r in result.rows], max_width=60)
+    return f"{table}\n({len(result.rows)} rows)"
+
+
+def render(result: Result, fmt: str, namespace_manager=None) -> str | bytes:
+    """Serialise a result; a graph format for a table result (or the reverse) is a UsageError."""
+    if result.kind == "graph":
+        if fmt not in GRAPH_FORMATS:
+            raise UsageError(f"a CONSTRUCT or DESCRIBE result is a graph: use --format {', '.join(GRAPH_FORMATS)}")
+        return result.graph.serialize(format=GRAPH_FORMATS[fmt], encoding="utf-8")
+    if fmt not in TABULAR:
+        raise UsageError(f"a SELECT or ASK result is a table: use --format {', '.join(TABULAR)}")
+    if fmt == "table":
+        return to_table(result, namespace_manager) + "\n"
+    return {"csv": to_csv, "tsv": to_tsv, "json": lambda r: to_json(r) + "\n", "xml": to_xml}[fmt](result)
+
+
+def from_sparql_json(data: dict) -> Result:
+    """Read a SPARQL JSON result (as remote endpoints return it) into a Result."""
+    from rdflib import BNode, Literal, URIRef
+
+    if "boolean" in data:
+        return Result("ask", boolean=bool(data["boolean"]))
+    variables = list(data.get("head", {}).get("vars", []))
+    rows = []
+    for b in data.get("results", {}).get("bindings", []):
+        row = []
+        for v in variables:
+            t = b.get(v)
+            if t is None:
+                row.append(None)
+            elif t["type"] == "uri":
+                row.append(URIRef(t["value"]))
+            elif t["type"] == "bnode":
+                row.append(BNode(t["value"]))
+            else:
+                lang, dt = t.get("xml:lang"), t.get("datatype")
+                if lang:
+                    row.append(Literal(t["value"], lang=lang))
+                elif dt and dt != XSD_STRING:
+                    row.append(Literal(t["value"], datatype=URIRef(dt)))
+                else:
+                    row.append(Literal(t["value"]))
+        rows.append(tuple(row))
+    return Result("select", variables, rows)
