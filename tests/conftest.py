@@ -28,3 +28,21 @@ def dataset(project):
 @pytest.fixture(scope="session")
 def graph(dataset):
     return union_graph(dataset)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server():
+    from .servers import start_oxigraph
+
+    server = start_oxigraph()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server():
+    from .servers import VirtuosoServer
+
+    server = VirtuosoServer().start()
+    yield server
+    server.stop()

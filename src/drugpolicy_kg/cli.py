@@ -123,6 +123,100 @@ def cmd_trace(args) -> int:
     return EXIT_OK
 
 
+def _params(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param expects KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_query(args) -> int:
+    from .queryfile import read_query_file
+    from .resources import Project
+
+    project = Project.open(args.project)
+    if args.list:
+        from .query import list_queries
+
+        for q in list_queries(project):
+            params = ", ".join(f"{k}={v}" for k, v in q.params.items()) or "-"
+            print(f"{q.name}\n    {q.summary}\n    audience: {q.audience or '-'}; params: {params}")
+        return EXIT_OK
+    if args.sparql is None and args.name and args.name.endswith(".rq"):
+        read_query_file(Path(args.name))  # a clear error for a missing or unreadable file
+    from .query import bind_params, prepare, with_values
+    from .results import render
+
+    q = prepare(project, args.name, args.sparql)
+    given = _params(args.param)
+    if args.endpoint:
+        from .endpoint import credentials_from_env, remote_query
+
+        bindings = bind_params(q, given, resolve=None if not given else _remote_resolver(project))
+        result = remote_query(args.endpoint, with_values(q.text, bindings), default_graph=args.graph,
+                              timeout=args.timeout, creds=credentials_from_env())
+        nsm = None
+    else:
+        from .query import LocalEngine
+
+        engine = LocalEngine(project)
+        bindings = bind_params(q, given, resolve=engine.resolver())
+        result = engine.run(q.text, bindings, str(q.path or q.name))
+        nsm = engine.graph.namespace_manager
+    fmt = args.format or ("ttl" if result.kind == "graph" else "table")
+    data = render(result, fmt, nsm)
+    data = data if isinstance(data, bytes) else data.encode("utf-8")
+    if args.output and args.output != "-":
+        from .atomic import atomic_write
+
+        with atomic_write(args.output, "wb") as fh:
+            fh.write(data)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _remote_resolver(project):
+    """Names and acronyms in --param are looked up in the local copy of the graph."""
+    from .query import LocalEngine
+
+    return LocalEngine(project).resolver()
+
+
+def cmd_push(args) -> int:
+    from .endpoint import credentials_from_env, push
+    from .loader import load_dataset, union_graph
+
+    graph = union_graph(load_dataset(_project(args)))
+
+    def progress(done, total):
+        if total > 20000 or args.progress:
+            width = 30
+            filled = int(width * done / max(total, 1))
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} triples", end="", file=sys.stderr, flush=True)
+            if done >= total:
+                print(file=sys.stderr)
+
+    report = push(graph, args.endpoint, args.graph, gsp=args.gsp, update=args.update, chunk=args.chunk,
+                  timeout=args.timeout, creds=credentials_from_env(), progress=progress)
+    print(f"pushed {report.triples_sent} triples to <{report.graph}> by {report.method}; "
+          f"the server holds {report.triples_on_server}")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from .loader import load_dataset, union_graph
+    from .server import serve
+
+    graph = union_graph(load_dataset(_project(args)))
+    return serve(graph, args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True))
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
                 epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
@@ -151,6 +245,40 @@ def make_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="triples, entities per class, facts per source")
     s.add_argument("--format", default="table", choices=["table", "json"])
     s.set_defaults(func=cmd_stats)
+    q = sub.add_parser("query", help="run a competency question or your own SPARQL, locally or on any SPARQL 1.1 endpoint",
+                       epilog="Credentials for --endpoint come from DRUGPOLICY_KG_USER / DRUGPOLICY_KG_PASSWORD "
+                              "(DRUGPOLICY_KG_AUTH=basic|digest) or DRUGPOLICY_KG_CREDENTIALS_FILE, never the command line.")
+    q.add_argument("name", nargs="?", metavar="NAME|FILE.rq", help="a query from 'query --list', or a .rq file")
+    q.add_argument("--sparql", metavar="TEXT", help="the query text itself")
+    q.add_argument("--list", action="store_true", help="list the competency questions with summaries and parameters")
+    q.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="bind a parameter: <IRI>, prefix:name, \"literal\", or a name/acronym such as ITWG (repeatable)")
+    q.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld"],
+                   help="table, csv, tsv, json, xml for SELECT/ASK; ttl, nt, jsonld for CONSTRUCT/DESCRIBE")
+    q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    q.add_argument("--endpoint", metavar="URL", help="run on this SPARQL 1.1 query endpoint instead of locally")
+    q.add_argument("--graph", metavar="IRI", help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
+    q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="with --endpoint (default: 30)")
+    q.set_defaults(func=cmd_query)
+
+    pu = sub.add_parser("push", help="upload the graph to a SPARQL 1.1 server, replacing one named graph")
+    pu.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint (to check the count)")
+    pu.add_argument("--graph", default="https://w3id.org/drugpolicy-kg/graph/all", metavar="IRI",
+                    help="the named graph to replace (default: %(default)s)")
+    pu.add_argument("--gsp", metavar="URL", help="the Graph Store Protocol endpoint (Oxigraph: http://host:port/store)")
+    pu.add_argument("--update", metavar="URL", help="the SPARQL Update endpoint, used when there is no Graph Store endpoint")
+    pu.add_argument("--chunk", type=int, default=1000, metavar="N",
+                    help="triples per INSERT DATA (default: 1000; Virtuoso's parser runs out of memory near 5000)")
+    pu.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
+    pu.add_argument("--progress", action="store_true", help="always show the progress bar")
+    pu.set_defaults(func=cmd_push)
+
+    se = sub.add_parser("serve", help="a local SPARQL 1.1 endpoint (Oxigraph server) with the graph loaded")
+    se.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    se.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
+    se.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (default: read-only)")
+    se.set_defaults(func=cmd_serve)
+
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")
     t.add_argument("--direction", default="both", choices=["forward", "backward", "both"],

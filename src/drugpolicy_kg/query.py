@@ -5,8 +5,8 @@ User values never enter the query text unescaped:
 - locally, they are *bound* (pyoxigraph ``substitutions``, the SEP-0007
   equivalent of rdflib's ``initBindings``);
 - remotely, they are rendered by rdflib's term escaping (``Literal(x).n3()``,
-  ``URIRef(x).n3()``, which escape or refuse) into a trailing ``VALUES``
-  clause, the one place SPARQL 1.1 lets a client add bindings to any query.
+  ``URIRef(x).n3()``, which escape or refuse) into a ``VALUES``
+  block opening the query's WHERE clause (see :func:`with_values`).
 """
 
 from __future__ import annotations
@@ -114,17 +114,80 @@ def bind_params(query: QueryFile, given: dict[str, str], resolve=None, use_defau
 
 
 def values_clause(bindings: dict[str, Node]) -> str:
-    """The trailing VALUES clause that carries bindings to a remote endpoint, each term escaped by rdflib.
+    """A VALUES block carrying bindings, each term escaped by rdflib's ``n3()``.
 
     >>> from rdflib import Literal
     >>> values_clause({"lang": Literal('x" } ; DROP ALL ; #')})
-    '\\nVALUES (?lang) { ("x\\\\" } ; DROP ALL ; #") }\\n'
+    ' VALUES (?lang) { ("x\\\\" } ; DROP ALL ; #") } '
     """
     if not bindings:
         return ""
     names = " ".join("?" + n for n in bindings)
     terms = " ".join(t.n3() for t in bindings.values())
-    return f"\nVALUES ({names}) {{ ({terms}) }}\n"
+    return f" VALUES ({names}) {{ ({terms}) }} "
+
+
+def _top_level_braces(text: str) -> tuple[str, list[int]]:
+    """The query form keyword and the offsets of the ``{`` that open groups at nesting depth 0.
+
+    Skips comments, string literals and IRIs, so a brace or keyword inside them is never taken.
+    """
+    form, opens, depth, i, n = "", [], 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        if c == "<":
+            m = re.match(r"<[^<>\"{}|^`\\\s]*>", text[i:])
+            if m:
+                i += m.end()
+                continue
+        if c == "{":
+            if depth == 0:
+                opens.append(i)
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif not form and c.isalpha():
+            m = re.match(r"[A-Za-z]+", text[i:])
+            word = m.group(0).upper()
+            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = word
+                if word == "CONSTRUCT" and re.match(r"CONSTRUCT\s+WHERE\b", text[i:], re.I):
+                    form = "CONSTRUCT-WHERE"
+            i += m.end()
+            continue
+        i += 1
+    return form, opens
+
+
+def with_values(text: str, bindings: dict[str, Node]) -> str:
+    """The query with a VALUES block opening its WHERE clause: how bindings travel to a remote endpoint.
+
+    Placed first in the outermost group, the block binds the variables before any FILTER sees them,
+    as local binding does; the values are rendered by rdflib, so they cannot change the query.
+
+    >>> from rdflib import URIRef
+    >>> with_values("SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x", {"p": URIRef("http://x/p")})
+    'SELECT ?x WHERE { VALUES (?p) { (<http://x/p>) }  ?x ?p ?o } ORDER BY ?x'
+    """
+    if not bindings:
+        return text
+    form, opens = _top_level_braces(text)
+    index = 1 if form == "CONSTRUCT" else 0
+    if len(opens) <= index:
+        raise UsageError("cannot find the WHERE clause to bind parameters in")
+    at = opens[index] + 1
+    return text[:at] + values_clause(bindings) + text[at:]
 
 
 def syntax_error(exc: Exception, where: str) -> InputError:

@@ -1,0 +1,249 @@
+"""Talk to any SPARQL 1.1 server: run queries (SPARQLWrapper) and push the graph.
+
+Credentials never come from the command line: set ``DRUGPOLICY_KG_USER`` and
+``DRUGPOLICY_KG_PASSWORD`` (and ``DRUGPOLICY_KG_AUTH=digest`` for digest
+authentication; basic is the default), or put ``user:password`` in the file
+named by ``DRUGPOLICY_KG_CREDENTIALS_FILE``. Every failure (refused, timed
+out, HTTP 4xx/5xx, an unexpected content type) is an
+:class:`~drugpolicy_kg.errors.EndpointError`: exit code 3, one line naming
+the endpoint and the status, and never the password.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .errors import EndpointError, UsageError
+from .results import Result, from_sparql_json
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+USER_AGENT = f"drugpolicy-kg/{__version__} (+https://w3id.org/drugpolicy-kg)"
+POST_ABOVE = 1500  # characters: longer queries go by POST
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    password: str
+    scheme: str = "basic"
+
+    def __repr__(self) -> str:  # never print the password
+        return f"Credentials(user={self.user!r}, password='***', scheme={self.scheme!r})"
+
+
+def credentials_from_env(env=None) -> Credentials | None:
+    """Read credentials from the environment (or a file it names); None when none are set.
+
+    >>> credentials_from_env({"DRUGPOLICY_KG_USER": "ana", "DRUGPOLICY_KG_PASSWORD": "s3cret"})
+    Credentials(user='ana', password='***', scheme='basic')
+    """
+    env = os.environ if env is None else env
+    user, password = env.get("DRUGPOLICY_KG_USER"), env.get("DRUGPOLICY_KG_PASSWORD")
+    path = env.get("DRUGPOLICY_KG_CREDENTIALS_FILE")
+    if path and not (user and password):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                user, _, password = fh.readline().strip().partition(":")
+        except OSError as exc:
+            raise UsageError(f"cannot read the credentials file named by DRUGPOLICY_KG_CREDENTIALS_FILE: {exc.strerror}") from None
+    if not (user and password):
+        return None
+    scheme = env.get("DRUGPOLICY_KG_AUTH", "basic").lower()
+    if scheme not in ("basic", "digest"):
+        raise UsageError("DRUGPOLICY_KG_AUTH must be 'basic' or 'digest'")
+    return Credentials(user, password, scheme)
+
+
+def _fail(endpoint: str, what: str, creds: Credentials | None) -> EndpointError:
+    msg = f"{endpoint}: {what}"
+    if creds is not None:
+        msg = msg.replace(creds.password, "***")
+    return EndpointError(msg)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for a failure of the HTTP layer."""
+    if isinstance(exc, urllib.error.HTTPError):
+        body = ""
+        try:
+            body = exc.read(300).decode("utf-8", "replace")
+        except Exception:  # noqa: BLE001 - the body is a courtesy only
+            body = ""
+        body = " ".join(body.split())[:200]
+        return f"HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            return "timed out"
+        return f"connection failed: {reason}"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "timed out"
+    if isinstance(exc, (ConnectionError, http.client.HTTPException)):
+        return f"connection failed: {exc.__class__.__name__}: {exc}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default_graph: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, creds: Credentials | None = None) -> Result:
+    """Run one query on a SPARQL 1.1 endpoint with SPARQLWrapper; content negotiation only."""
+    from rdflib import Graph
+    from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper, TURTLE, URLENCODED
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    sw = SPARQLWrapper(endpoint, agent=USER_AGENT)
+    sw.setOnlyConneg(True)
+    sw.setTimeout(int(max(1, timeout)))
+    sw.setQuery(text)
+    if len(text) > POST_ABOVE:
+        sw.setMethod(POST)
+        sw.setRequestMethod(URLENCODED)
+    if default_graph:
+        sw.addDefaultGraph(default_graph)
+    if creds is not None:
+        sw.setCredentials(creds.user, creds.password)
+        if creds.scheme == "digest":
+            sw.setHTTPAuth(DIGEST)
+    graph_result = sw.queryType in ("CONSTRUCT", "DESCRIBE")
+    sw.setReturnFormat(TURTLE if graph_result else JSON)
+    try:
+        response = sw.query()
+        ctype = (response.info().get("content-type") or "").split(";")[0].strip().lower()
+        body = response.response.read()
+    except SPARQLWrapperException as exc:
+        raise _fail(endpoint, f"{exc.__class__.__name__}: {' '.join(str(exc).split())[:300]}", creds) from None
+    except Exception as exc:  # noqa: BLE001 - every transport failure ends as exit 3
+        raise _fail(endpoint, _describe(exc), creds) from None
+    if graph_result:
+        fmt = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
+               "application/ld+json": "json-ld", "text/plain": "nt",
+               # pre-registration Turtle types, still sent by Virtuoso 7
+               "application/turtle": "turtle", "application/x-turtle": "turtle"}.get(ctype)
+        if fmt is None:
+            raise _fail(endpoint, f"unexpected content type {ctype or '(none)'} for a graph result", creds)
+        try:
+            return Result("graph", graph=Graph().parse(data=body, format=fmt))
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(endpoint, f"unreadable {ctype} answer: {exc}", creds) from None
+    if ctype not in ("application/sparql-results+json", "application/json"):
+        raise _fail(endpoint, f"unexpected content type {ctype or '(none)'}; expected application/sparql-results+json", creds)
+    try:
+        return from_sparql_json(json.loads(body))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _fail(endpoint, f"unreadable JSON results: {exc}", creds) from None
+
+
+# ------------------------------------------------------------------- push --
+
+@dataclass
+class PushReport:
+    endpoint: str
+    graph: str
+    method: str
+    triples_sent: int
+    triples_on_server: int
+
+
+def _request(url: str, method: str, data: bytes | None, headers: dict, timeout: float, creds: Credentials | None):
+    req = urllib.request.Request(url, data=data, method=method, headers={"User-Agent": USER_AGENT, **headers})  # noqa: S310
+    handlers = []
+    if creds is not None:
+        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        mgr.add_password(None, url, creds.user, creds.password)
+        if creds.scheme == "digest":
+            handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
+        else:
+            token = base64.b64encode(f"{creds.user}:{creds.password}".encode()).decode()
+            req.add_header("Authorization", f"Basic {token}")
+    opener = urllib.request.build_opener(*handlers)
+    with opener.open(req, timeout=timeout) as resp:  # noqa: S310 - the user names the endpoint
+        return resp.status, resp.read()
+
+
+def _update(update_url: str, text: str, timeout: float, creds: Credentials | None) -> None:
+    body = urllib.parse.urlencode({"update": text}).encode()
+    _request(update_url, "POST", body, {"Content-Type": "application/x-www-form-urlencoded"}, timeout, creds)
+
+
+def count_triples(endpoint: str, graph: str, timeout: float = DEFAULT_TIMEOUT, creds: Credentials | None = None) -> int:
+    """How many triples the named graph holds on the server."""
+    from rdflib import URIRef
+
+    r = remote_query(endpoint, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {URIRef(graph).n3()} {{ ?s ?p ?o }} }}",
+                     timeout=timeout, creds=creds)
+    return int(r.rows[0][0]) if r.rows else 0
+
+
+def push(graph: Graph, endpoint: str, target: str, gsp: str | None = None, update: str | None = None,
+         chunk: int = 1000, timeout: float = DEFAULT_TIMEOUT, creds: Credentials | None = None,
+         progress=None) -> PushReport:
+    """Replace the named graph ``target`` on the server with ``graph``.
+
+    First the SPARQL 1.1 Graph Store Protocol: one PUT of N-Triples replaces
+    the graph atomically (a re-run leaves one copy). If the server has no
+    Graph Store endpoint, chunked ``INSERT DATA`` into a fresh staging graph,
+    then ``MOVE`` it onto the target in one update, so the target is never
+    half-written. Blank nodes are skolemized first. The count on the server is checked afterwards.
+    """
+    from rdflib import URIRef
+
+    if not target or ":" not in target:
+        raise UsageError(f"--graph must be an absolute IRI, got {target!r}")
+    URIRef(target).n3()  # refuses IRIs that cannot be written safely
+    # Blank nodes become well-known IRIs (RDF 1.1, section 3.5): some servers (Virtuoso) refuse blank
+    # nodes in INSERT DATA, and chunks must not split one blank node into several.
+    graph = graph.skolemize(authority="https://w3id.org", basepath="/drugpolicy-kg/.well-known/genid/")
+    nt = graph.serialize(format="nt", encoding="utf-8")
+    sent = len(graph)
+    method = None
+    if gsp:
+        url = gsp + ("&" if "?" in gsp else "?") + urllib.parse.urlencode({"graph": target})
+        try:
+            if progress:
+                progress(0, sent)
+            _request(url, "PUT", nt, {"Content-Type": "application/n-triples"}, timeout, creds)
+            if progress:
+                progress(sent, sent)
+            method = "graph-store PUT"
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (404, 405, 415, 501) or not update:
+                raise _fail(gsp, _describe(exc), creds) from None
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(gsp, _describe(exc), creds) from None
+    if method is None:
+        if not update:
+            raise UsageError("give --gsp URL (Graph Store Protocol) or --update URL (SPARQL Update) to push")
+        staging = URIRef(f"{target}#staging-{uuid.uuid4().hex}")
+        lines = [line for line in nt.decode("utf-8").split("\n") if line.strip()]  # not splitlines(): literals may hold U+2028 etc.
+        try:
+            _update(update, f"DROP SILENT GRAPH {staging.n3()}", timeout, creds)
+            for start in range(0, len(lines), chunk):
+                part = "\n".join(lines[start:start + chunk])
+                _update(update, f"INSERT DATA {{ GRAPH {staging.n3()} {{\n{part}\n}} }}", timeout, creds)
+                if progress:
+                    progress(min(start + chunk, len(lines)), len(lines))
+            _update(update, f"MOVE SILENT GRAPH {staging.n3()} TO GRAPH {URIRef(target).n3()}", timeout, creds)
+        except Exception as exc:  # noqa: BLE001
+            try:
+                _update(update, f"DROP SILENT GRAPH {staging.n3()}", timeout, creds)
+            except Exception:  # noqa: BLE001, S110 - best effort; the target graph was not touched
+                pass
+            raise _fail(update, _describe(exc), creds) from None
+        method = "SPARQL Update into a staging graph, then MOVE"
+    on_server = count_triples(endpoint, target, timeout, creds)
+    if on_server != sent:
+        raise _fail(endpoint, f"pushed {sent} triples but the graph holds {on_server}", creds)
+    return PushReport(endpoint, target, method, sent, on_server)

@@ -1,0 +1,154 @@
+"""A local SPARQL 1.1 endpoint: the Oxigraph server from the PyPI package ``oxigraph``.
+
+``serve`` loads the graph into a temporary store and starts
+``oxigraph serve-read-only`` (SPARQL Update and Graph Store writes are refused)
+on 127.0.0.1 unless told otherwise. Its built-in query page works offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .errors import EndpointError, UsageError
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` command installed beside this Python, or on PATH."""
+    here = Path(sys.executable).parent / "oxigraph"
+    if here.is_file():
+        return str(here)
+    found = shutil.which("oxigraph")
+    if not found:
+        raise UsageError("the Oxigraph server is not installed: pip install oxigraph")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    """Poll ``url`` until it answers (any HTTP status), the process dies, or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise EndpointError(f"{url}: the server exited with code {proc.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a loopback URL we built
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise EndpointError(f"{url}: no answer after {timeout:.0f} s")
+
+
+def load_store(location: Path, nt_file: Path) -> None:
+    """Load an N-Triples file into an Oxigraph store folder (default graph)."""
+    proc = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(nt_file)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UsageError(f"oxigraph load failed: {proc.stderr.strip()[:500]}")
+
+
+class OxigraphServer:
+    """Start and stop an Oxigraph server; use as a context manager.
+
+    Endpoints: ``query_url`` (SPARQL query), ``update_url`` (SPARQL Update, not
+    when read-only), ``store_url`` (Graph Store Protocol).
+    """
+
+    def __init__(self, location: Path | None = None, host: str = "127.0.0.1", port: int = 0, read_only: bool = True):
+        self._tmp = None
+        if location is None:
+            self._tmp = tempfile.mkdtemp(prefix="drugpolicy-kg-oxigraph-")
+            location = Path(self._tmp)
+        self.location, self.host, self.read_only = Path(location), host, read_only
+        self.port = port or free_port(host)
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def query_url(self) -> str:
+        return self.url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        return self.url + "/update"
+
+    @property
+    def store_url(self) -> str:
+        return self.url + "/store"
+
+    def start(self, timeout: float = 30.0) -> OxigraphServer:
+        cmd = [oxigraph_binary(), "serve-read-only" if self.read_only else "serve",
+               "--location", str(self.location), "--bind", f"{self.host}:{self.port}"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        try:
+            wait_for_http(self.url + "/query?query=ASK%7B%7D", timeout, self.proc)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve(graph, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print) -> int:
+    """Serve ``graph`` until Ctrl-C. Blocks; returns 0 after a clean stop."""
+    with tempfile.TemporaryDirectory(prefix="drugpolicy-kg-serve-") as tmp:
+        nt = Path(tmp) / "graph.nt"
+        graph.serialize(nt, format="nt", encoding="utf-8")
+        store = Path(tmp) / "store"
+        load_store(store, nt)
+        server = OxigraphServer(store, host, port, read_only=not writable)
+        server.start()
+        mode = "read-write: SPARQL Update and Graph Store writes ACCEPTED" if writable else \
+            "read-only: SPARQL Update and Graph Store writes are refused"
+        exposed = "" if host in ("127.0.0.1", "localhost", "::1") else " (listening beyond this machine!)"
+        say(f"SPARQL endpoint: {server.query_url}   query page: {server.url}/")
+        say(f"{len(graph)} triples, {mode}, bound to {host}{exposed}. Ctrl-C to stop.")
+        try:
+            while server.proc.poll() is None:
+                time.sleep(0.5)
+            say(f"the server stopped by itself (exit {server.proc.returncode})")
+            return 3
+        except KeyboardInterrupt:
+            say("stopping")
+            return 0
+        finally:
+            server.stop()

@@ -1,0 +1,155 @@
+"""Competency questions: headers, expected results, and the same answers locally, on Oxigraph and on Virtuoso."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.endpoint import push, remote_query
+from drugpolicy_kg.query import LocalEngine, bind_params, list_queries, values_clause, with_values
+from drugpolicy_kg.resources import Project
+from drugpolicy_kg.results import to_tsv
+
+from .conftest import FIXTURES, ROOT
+
+EXPECTED = ROOT / "tests" / "expected"
+QUERIES = list_queries(Project.open(ROOT))
+IDS = [q.name for q in QUERIES]
+GRAPH = "https://w3id.org/drugpolicy-kg/graph/test"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return LocalEngine(Project.open(ROOT))
+
+
+def rows_of(result):
+    head, *rows = to_tsv(result).splitlines()
+    return head, set(rows)
+
+
+def expected_rows(name):
+    head, *rows = (EXPECTED / f"{name}.tsv").read_text(encoding="utf-8").splitlines()
+    return head, set(rows)
+
+
+def test_query_folder_found():
+    assert len(QUERIES) >= 15
+    assert FIXTURES.is_dir()
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=IDS)
+def test_header_and_prefixes(query):
+    assert query.summary, f"{query.name}: no '#+ summary:'"
+    assert query.audience in ("analyst", "researcher", "policymaker"), query.name
+    assert "params" in query.meta, f"{query.name}: no '#+ params:' line"
+    declared = set(re.findall(r"^PREFIX\s+(\w*):", query.text, re.M))
+    body = "\n".join(line for line in query.text.splitlines() if not line.startswith(("#", "PREFIX")))
+    used = set(re.findall(r"(?<![\w<\"?])([a-z][\w-]*):\w", body)) - {"http", "https"}
+    assert used <= declared, f"{query.name} uses undeclared prefixes {used - declared}"
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=IDS)
+def test_local_result_matches_expected(engine, query):
+    result = engine.run(query.text, bind_params(query, {}), query.name)
+    if result.kind == "graph":
+        assert isomorphic(result.graph, Graph().parse(EXPECTED / f"{query.name}.nt", format="nt"))
+    else:
+        assert rows_of(result) == expected_rows(query.name)
+        assert result.kind == "ask" or result.rows, f"{query.name} returns no rows on the real data"
+
+
+def test_expected_files_cover_every_query():
+    names = {p.stem for p in EXPECTED.iterdir()}
+    assert names == set(IDS)
+
+
+def test_injection_string_matches_nothing(engine, capsys):
+    evil = 'fr" ) } UNION { ?target ?p ?title } #'
+    query = next(q for q in QUERIES if q.name == "sdg-target-titles")
+    bindings = bind_params(query, {"lang": evil})
+    assert engine.run(query.text, bindings).rows == []
+    assert "UNION" not in values_clause(bindings).split('"')[0]
+    assert main(["query", "sdg-target-titles", "--param", f"lang={evil}", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.strip() == "goal,lang,target,code,title"
+
+
+def test_params_by_name_and_errors(capsys):
+    assert main(["query", "members-of-body", "--param", "body=ISN", "--format", "tsv"]) == 0
+    assert "implementer" in capsys.readouterr().out
+    assert main(["query", "members-of-body", "--param", "nope=1"]) == 2
+    assert "accepted: body" in capsys.readouterr().err
+    assert main(["query", "members-of-bdy"]) == 2
+    assert "did you mean: members-of-body" in capsys.readouterr().err
+    assert main(["query", "--sparql", "SELECT * WHERE {\n  ?s ?p \n}"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"--sparql:3:\d+: SPARQL syntax error", err) and "Traceback" not in err
+    assert main(["query", "members-of-body", "--format", "ttl"]) == 2
+    assert main(["query", "membership-graph", "--format", "nt"]) == 0
+    assert "http://www.w3.org/ns/org#memberOf" in capsys.readouterr().out
+
+
+def test_query_list_shows_summaries_and_params(capsys):
+    assert main(["query", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "members-of-body" in out and "body=<https://w3id.org/drugpolicy-kg/id/itwg>" in out
+    assert out.count("audience:") == len(QUERIES)
+
+
+@pytest.fixture(scope="module")
+def local_graph(engine):
+    return engine.graph
+
+
+def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
+    first = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update)
+    again = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update)
+    assert first.triples_sent == first.triples_on_server == len(engine.graph)
+    assert again.triples_on_server == first.triples_on_server, "a second push must leave exactly one copy"
+    mismatched = []
+    for query in QUERIES:
+        bindings = bind_params(query, {})
+        result = remote_query(endpoint_query, with_values(query.text, bindings), default_graph=GRAPH)
+        if result.kind == "graph":
+            if not isomorphic(result.graph, Graph().parse(EXPECTED / f"{query.name}.nt", format="nt")):
+                mismatched.append(query.name)
+        else:
+            got = {quirks(r) for r in rows_of(result)[1]}
+            want = {quirks(r) for r in expected_rows(query.name)[1]}
+            if got != want:
+                mismatched.append((query.name, sorted(got - want)[:3], sorted(want - got)[:3]))
+    return mismatched
+
+
+@pytest.mark.slow
+def test_oxigraph_server_same_answers(engine, oxigraph_server):
+    mismatched = _push_and_compare(engine, oxigraph_server.query_url, oxigraph_server.store_url, None, lambda r: r)
+    assert mismatched == [], mismatched
+
+
+@pytest.mark.slow
+def test_oxigraph_update_fallback_then_move(engine, oxigraph_server):
+    report = push(engine.graph, oxigraph_server.query_url, GRAPH + "-update", update=oxigraph_server.update_url, chunk=2000)
+    assert report.method.startswith("SPARQL Update") and report.triples_on_server == len(engine.graph)
+    staging = remote_query(oxigraph_server.query_url,
+                           "SELECT ?g WHERE { GRAPH ?g { } FILTER(CONTAINS(STR(?g), 'staging')) }")
+    assert staging.rows == []
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def datatype_quirks(row: str) -> str:
+    """Documented quirk (README): Oxigraph returns values of integer subtypes such as xsd:positiveInteger
+    typed xsd:integer; Virtuoso keeps the stored type. Compare them as xsd:integer."""
+    return re.sub(rf"\^\^<{XSD}(?:positiveInteger|nonNegativeInteger|int|long)>", f"^^<{XSD}integer>", row)
+
+
+@pytest.mark.slow
+def test_virtuoso_same_answers(engine, virtuoso_server):
+    mismatched = _push_and_compare(engine, virtuoso_server.query_url, None, virtuoso_server.update_url, datatype_quirks)
+    assert mismatched == [], mismatched
