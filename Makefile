@@ -7,7 +7,14 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/drugpolicy-kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean reference
+.PHONY: demo test lint bench clean reference system-deps
+
+# Debian packages the test suite drives: Virtuoso (a second SPARQL server).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "installing Debian's virtuoso-opensource for the SPARQL server tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq virtuoso-opensource >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +30,7 @@ demo: $(STAMP)
 	$(CLI) trace --site build/traces
 	$(CLI) trace ITWG --direction backward
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -97,11 +97,27 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
+_SW_STATUS = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
+              "EndPointInternalError": 500}
+
+
+def _describe_sparqlwrapper(exc: Exception) -> str:
+    """'HTTP 500 (EndPointInternalError): <start of the server's answer>' from a SPARQLWrapper exception."""
+    name = exc.__class__.__name__
+    text = " ".join(str(exc).split())
+    body = text.split("Response:", 1)[1].strip() if "Response:" in text else ""
+    if body.startswith(("b'", 'b"')):
+        body = body[2:-1]
+    status = _SW_STATUS.get(name)
+    head = f"HTTP {status} ({name})" if status else name
+    return head + (f": {body[:200]}" if body else "")
+
+
 def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default_graph: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, creds: Credentials | None = None) -> Result:
     """Run one query on a SPARQL 1.1 endpoint with SPARQLWrapper; content negotiation only."""
     from rdflib import Graph
-    from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper, TURTLE, URLENCODED
+    from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     sw = SPARQLWrapper(endpoint, agent=USER_AGENT)
@@ -124,7 +140,7 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
         ctype = (response.info().get("content-type") or "").split(";")[0].strip().lower()
         body = response.response.read()
     except SPARQLWrapperException as exc:
-        raise _fail(endpoint, f"{exc.__class__.__name__}: {' '.join(str(exc).split())[:300]}", creds) from None
+        raise _fail(endpoint, _describe_sparqlwrapper(exc), creds) from None
     except Exception as exc:  # noqa: BLE001 - every transport failure ends as exit 3
         raise _fail(endpoint, _describe(exc), creds) from None
     if graph_result:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -129,20 +130,25 @@ class OxigraphServer:
 
 
 def serve(graph, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print) -> int:
-    """Serve ``graph`` until Ctrl-C. Blocks; returns 0 after a clean stop."""
+    """Serve ``graph`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the server process is stopped)."""
     with tempfile.TemporaryDirectory(prefix="drugpolicy-kg-serve-") as tmp:
         nt = Path(tmp) / "graph.nt"
         graph.serialize(nt, format="nt", encoding="utf-8")
         store = Path(tmp) / "store"
         load_store(store, nt)
         server = OxigraphServer(store, host, port, read_only=not writable)
-        server.start()
-        mode = "read-write: SPARQL Update and Graph Store writes ACCEPTED" if writable else \
-            "read-only: SPARQL Update and Graph Store writes are refused"
-        exposed = "" if host in ("127.0.0.1", "localhost", "::1") else " (listening beyond this machine!)"
-        say(f"SPARQL endpoint: {server.query_url}   query page: {server.url}/")
-        say(f"{len(graph)} triples, {mode}, bound to {host}{exposed}. Ctrl-C to stop.")
+
+        def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, on_term)
         try:
+            server.start()
+            mode = "read-write: SPARQL Update and Graph Store writes ACCEPTED" if writable else \
+                "read-only: SPARQL Update and Graph Store writes are refused"
+            exposed = "" if host in ("127.0.0.1", "localhost", "::1") else " (listening beyond this machine!)"
+            say(f"SPARQL endpoint: {server.query_url}   query page: {server.url}/")
+            say(f"{len(graph)} triples, {mode}, bound to {host}{exposed}. Ctrl-C to stop.")
             while server.proc.poll() is None:
                 time.sleep(0.5)
             say(f"the server stopped by itself (exit {server.proc.returncode})")
@@ -152,3 +158,4 @@ def serve(graph, host: str = "127.0.0.1", port: int = 7878, writable: bool = Fal
             return 0
         finally:
             server.stop()
+            signal.signal(signal.SIGTERM, previous)

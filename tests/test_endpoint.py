@@ -1,0 +1,195 @@
+"""Remote endpoints: faults end in exit 3 with one clear line; credentials never leak; serve answers SPARQLWrapper."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.server import free_port, wait_for_http
+
+RESULT = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}})
+
+
+class Stub:
+    """A loopback HTTP server whose answer the test chooses; it records the requests it got."""
+
+    def __init__(self, status=200, ctype="application/sparql-results+json", body=RESULT, delay=0.0, auth=None):
+        self.status, self.ctype, self.body, self.delay, self.auth = status, ctype, body, delay, auth
+        self.requests = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                stub.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                      "body": self.rfile.read(length).decode() if length else ""})
+                if stub.delay:
+                    time.sleep(stub.delay)
+                if stub.auth and self.headers.get("Authorization") != "Basic " + base64.b64encode(stub.auth.encode()).decode():
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                    self.end_headers()
+                    return
+                data = stub.body.encode()
+                try:
+                    self.send_response(stub.status)
+                    self.send_header("Content-Type", stub.ctype)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (the timeout test): nothing to answer
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/sparql"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def stub():
+    made = []
+
+    def make(**kw):
+        s = Stub(**kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def run_remote(capsys, url, *extra):
+    code = main(["query", "--sparql", "SELECT (1 AS ?n) WHERE {}", "--endpoint", url, "--format", "csv", *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_success_uses_conneg_only_and_a_user_agent(stub, capsys):
+    s = stub()
+    code, out, _ = run_remote(capsys, s.url)
+    assert code == 0 and out.splitlines() == ["n", "1"]
+    req = s.requests[0]
+    assert req["method"] == "GET"
+    assert "application/sparql-results+json" in req["headers"]["Accept"]
+    query = parse_qs(urlparse(req["path"]).query)
+    assert set(query) == {"query"}, "content negotiation only: no format/output parameters"
+    assert req["headers"]["User-Agent"].startswith("drugpolicy-kg/")
+
+
+def test_long_query_goes_by_post(stub, capsys):
+    s = stub()
+    long_query = "SELECT (1 AS ?n) WHERE {}" + "\n# padding" * 300
+    assert main(["query", "--sparql", long_query, "--endpoint", s.url, "--format", "json"]) == 0
+    assert s.requests[0]["method"] == "POST" and "query=" in s.requests[0]["body"]
+
+
+@pytest.mark.parametrize(("kwargs", "expect"), [
+    ({"status": 500, "body": "boom"}, "HTTP 500"),
+    ({"status": 404, "body": "no such endpoint"}, "404"),
+    ({"status": 400, "body": "bad query"}, "QueryBadFormed"),
+    ({"ctype": "text/html", "body": "<html>login</html>"}, "unexpected content type text/html"),
+    ({"body": "{not json"}, "unreadable JSON"),
+], ids=["http-500", "http-404", "http-400", "html-instead-of-results", "broken-json"])
+def test_faults_exit_3_with_endpoint_and_status(stub, capsys, kwargs, expect):
+    s = stub(**kwargs)
+    code, _, err = run_remote(capsys, s.url)
+    assert code == 3
+    assert s.url in err and expect in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_refused_and_timeout(stub, capsys):
+    port = free_port()
+    code, _, err = run_remote(capsys, f"http://127.0.0.1:{port}/sparql")
+    assert code == 3 and "connection failed" in err and str(port) in err
+    s = stub(delay=3)
+    code, _, err = run_remote(capsys, s.url, "--timeout", "1")
+    assert code == 3 and "timed out" in err
+
+
+def test_credentials_from_env_never_leak(stub, capsys, monkeypatch):
+    secret = "pa55-w0rd-XYZZY"
+    s = stub(auth=f"analyst:{secret}")
+    monkeypatch.setenv("DRUGPOLICY_KG_USER", "analyst")
+    monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", secret)
+    code, out, err = run_remote(capsys, s.url)
+    assert code == 0 and out.splitlines() == ["n", "1"]
+    monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", secret + "-wrong")
+    code, out, err = run_remote(capsys, s.url)
+    assert code == 3 and "401" in err
+    assert secret not in out + err
+    with pytest.raises(SystemExit):
+        main(["query", "--password", secret])
+    assert secret not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_serve_stops_its_server_on_sigterm():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "Ctrl-C to stop" in proc.stdout.readline() + proc.stdout.readline()
+        proc.terminate()
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    with pytest.raises(OSError):
+        wait_for_http(f"http://127.0.0.1:{port}/query", timeout=1)
+
+
+@pytest.mark.slow
+def test_serve_answers_sparqlwrapper_refuses_updates_and_stops_on_ctrl_c():
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60, proc)
+        banner = proc.stdout.readline() + proc.stdout.readline()
+        assert "Ctrl-C to stop" in banner
+        sw = SPARQLWrapper(f"http://127.0.0.1:{port}/query")
+        sw.setQuery("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                    "SELECT ?x WHERE { ?x skos:altLabel \"ITWG\"@en }")
+        sw.setReturnFormat(JSON)
+        rows = sw.query().convert()["results"]["bindings"]
+        assert [r["x"]["value"] for r in rows] == ["https://w3id.org/drugpolicy-kg/id/itwg"]
+        up = SPARQLWrapper(f"http://127.0.0.1:{port}/update")
+        up.setMethod(POST)
+        up.setQuery("INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }")
+        with pytest.raises(Exception):  # noqa: B017 - any HTTP error: the point is that the write is refused
+            up.query()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/query" in banner and "read-only" in banner and "bound to 127.0.0.1" in banner
+    assert "stopping" in out
+    assert "Traceback" not in err
