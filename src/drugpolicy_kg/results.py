@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape as xml_escape
@@ -39,12 +40,29 @@ class Result:
         return {tuple(None if t is None else t.n3() for t in r) for r in self.rows}
 
 
+_SHORT = {  # Turtle's bare forms, which the TSV format uses where the lexical form allows them
+    "http://www.w3.org/2001/XMLSchema#integer": re.compile(r"[+-]?[0-9]+"),
+    "http://www.w3.org/2001/XMLSchema#decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    "http://www.w3.org/2001/XMLSchema#double": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+"),
+    "http://www.w3.org/2001/XMLSchema#boolean": re.compile(r"true|false"),
+}
+
+
 def _ntriples(term) -> str:
-    """A term in N-Triples/Turtle syntax, as the TSV format wants (rdflib escapes quotes and newlines)."""
+    """A term in Turtle syntax, as the TSV format wants: numbers and booleans bare, strings escaped.
+
+    >>> from rdflib import Literal, XSD
+    >>> _ntriples(Literal("44", datatype=XSD.integer)), _ntriples(Literal("1e3", datatype=XSD.double))
+    ('44', '1e3')
+    """
     from rdflib import Literal
 
-    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_STRING:
-        term = Literal(str(term))
+    if isinstance(term, Literal) and term.datatype is not None:
+        dt = str(term.datatype)
+        if dt == XSD_STRING:
+            term = Literal(str(term))
+        elif dt in _SHORT and _SHORT[dt].fullmatch(str(term)):
+            return str(term)
     return term.n3()
 
 
