@@ -53,7 +53,7 @@ def to_rdflib_term(term):
     dt = term.datatype.value
     if dt == "http://www.w3.org/2001/XMLSchema#string":
         return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(dt))
+    return Literal(term.value, datatype=URIRef(dt), normalize=False)  # keep the lexical form as the store has it
 
 
 def store_from_graph(graph: Graph) -> pyoxigraph.Store:

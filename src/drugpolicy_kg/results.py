@@ -52,7 +52,7 @@ def _ntriples(term) -> str:
     """A term in Turtle syntax, as the TSV format wants: numbers and booleans bare, strings escaped.
 
     >>> from rdflib import Literal, XSD
-    >>> _ntriples(Literal("44", datatype=XSD.integer)), _ntriples(Literal("1e3", datatype=XSD.double))
+    >>> _ntriples(Literal("44", datatype=XSD.integer)), _ntriples(Literal("1e3", datatype=XSD.double, normalize=False))
     ('44', '1e3')
     """
     from rdflib import Literal
@@ -222,7 +222,7 @@ def from_sparql_json(data: dict) -> Result:
                 if lang:
                     row.append(Literal(t["value"], lang=lang))
                 elif dt and dt != XSD_STRING:
-                    row.append(Literal(t["value"], datatype=URIRef(dt)))
+                    row.append(Literal(t["value"], datatype=URIRef(dt), normalize=False))
                 else:
                     row.append(Literal(t["value"]))
         rows.append(tuple(row))
