@@ -9,12 +9,15 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean reference system-deps
 
-# Debian packages the test suite drives: Virtuoso (a second SPARQL server).
+# Debian packages the test suite drives: Virtuoso (a second SPARQL server) and Chromium (browser tests).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v virtuoso-t >/dev/null 2>&1 || { \
 	  echo "installing Debian's virtuoso-opensource for the SPARQL server tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq virtuoso-opensource >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +32,7 @@ demo: $(STAMP)
 	$(CLI) trace 64/3 --direction forward --format markdown -o build/trace-64-3.md
 	$(CLI) trace --site build/traces
 	$(CLI) trace ITWG --direction backward
+	$(CLI) views --out build/site
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest

@@ -46,3 +46,12 @@ def virtuoso_server():
     server = VirtuosoServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from .browser import Browser
+
+    b = Browser()
+    yield b
+    b.close()

@@ -217,6 +217,17 @@ def cmd_serve(args) -> int:
     return serve(graph, args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True))
 
 
+def cmd_views(args) -> int:
+    from .loader import load_dataset, union_graph
+    from .networks import VIEWS
+    from .views import write_site
+
+    views = VIEWS if args.view == "all" else (args.view,)
+    written = write_site(union_graph(load_dataset(_project(args))), Path(args.out), views)
+    print(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
                 epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
@@ -278,6 +289,11 @@ def make_parser() -> argparse.ArgumentParser:
     se.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
     se.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (default: read-only)")
     se.set_defaults(func=cmd_serve)
+
+    vw = sub.add_parser("views", help="interactive network pages (collaboration, mandates, whole graph), exports, timeline")
+    vw.add_argument("--out", default="build/site", metavar="DIR", help="site folder (default: build/site)")
+    vw.add_argument("--view", default="all", choices=["collaboration", "mandates", "full", "all"])
+    vw.set_defaults(func=cmd_views)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")
