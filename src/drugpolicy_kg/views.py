@@ -77,7 +77,8 @@ def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
     for n, d in g.nodes(data=True):
         color, shape = STYLE.get(d.get("category", "Other"), STYLE["Other"])
         x, y = pos.get(n, (0, 0))
-        nodes.append({"id": n, "label": d.get("label", n), "title": d.get("title", ""), "group": d.get("category", "Other"),
+        metrics = f"\ndegree {d.get('degree', 0)} · betweenness {d.get('betweenness', 0):.3f} · community {d.get('community', -1)}"
+        nodes.append({"id": n, "label": d.get("label", n), "title": d.get("title", "") + metrics, "group": d.get("category", "Other"),
                       "color": color, "shape": shape, "size": 10 + 22 * (d.get("degree", 0) - low) / span,
                       "x": x, "y": y, "community": d.get("community", -1)})
     edges = []
