@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/drugpolicy-kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean reference system-deps
+.PHONY: demo test lint bench clean reference system-deps notebooks
 
 # Debian packages the test suite drives: Virtuoso (a second SPARQL server) and Chromium (browser tests).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -36,6 +36,9 @@ demo: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest
+
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests tools

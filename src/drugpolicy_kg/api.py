@@ -1,0 +1,104 @@
+"""A small facade for notebooks and scripts: the graph, the questions, a server, the networks, the traces.
+
+>>> kg = KnowledgeGraph()
+>>> kg.query("members-of-body", body="ITWG").rows[0][-1].toPython() in ("co-lead", "member", "observer")
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .resources import Project
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .results import Result
+    from .trace import Trace
+
+
+class KnowledgeGraph:
+    """The project's graph, loaded once, with the package's uses as methods."""
+
+    def __init__(self, project: str | Path | None = None):
+        from .query import LocalEngine
+
+        self.project = Project.open(project)
+        self.engine = LocalEngine(self.project)
+        self.graph = self.engine.graph
+        self._tracer = None
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def questions(self) -> list[dict]:
+        """The competency questions: name, summary, audience, parameters with defaults."""
+        from .query import list_queries
+
+        return [{"name": q.name, "summary": q.summary, "audience": q.audience, "params": q.params}
+                for q in list_queries(self.project)]
+
+    def query(self, name_or_sparql: str, endpoint: str | None = None, graph: str | None = None, **params: str) -> Result:
+        """Run a question by name (or SPARQL text) with parameters bound, locally or on ``endpoint``."""
+        from .endpoint import credentials_from_env, remote_query
+        from .query import bind_params, find_query, parse_query_text, with_values
+
+        text = name_or_sparql.strip()
+        q = parse_query_text(text) if any(c.isspace() for c in text) else find_query(self.project, text)
+        bindings = bind_params(q, {k: str(v) for k, v in params.items()}, resolve=self.engine.resolver())
+        if endpoint:
+            return remote_query(endpoint, with_values(q.text, bindings), default_graph=graph, creds=credentials_from_env())
+        return self.engine.run(q.text, bindings, q.name)
+
+    @contextlib.contextmanager
+    def server(self, graph_iri: str = "https://w3id.org/drugpolicy-kg/graph/all") -> Iterator[str]:
+        """A local Oxigraph server holding this graph in ``graph_iri``; yields its query URL, stops on exit."""
+        from .endpoint import push
+        from .server import OxigraphServer
+
+        with OxigraphServer(read_only=False) as srv:
+            push(self.graph, srv.query_url, graph_iri, gsp=srv.store_url)
+            yield srv.query_url
+
+    def networks(self, views=("collaboration", "mandates", "full")) -> dict[str, nx.Graph]:
+        """The network views with metrics (see :mod:`drugpolicy_kg.networks`)."""
+        from .networks import build_networks
+
+        return build_networks(self.graph, views)
+
+    def trace(self, term: str, direction: str = "both") -> Trace:
+        """A mandate trace (see :mod:`drugpolicy_kg.trace`); render it with :func:`drugpolicy_kg.trace_render.render`."""
+        from .trace import Tracer
+
+        self._tracer = self._tracer or Tracer(self.graph)
+        return self._tracer.trace(term, direction)
+
+
+def to_dataframe(result: Result):
+    """A SELECT result as a pandas DataFrame of plain Python values (IRIs as strings)."""
+    import pandas as pd
+
+    def plain(t):
+        if t is None:
+            return None
+        value = t.toPython() if hasattr(t, "toPython") else t
+        return str(value) if not isinstance(value, (int, float, bool, str)) else value
+
+    return pd.DataFrame([[plain(t) for t in row] for row in result.rows], columns=result.variables)
+
+
+def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600):
+    """An interactive view for Jupyter: the offline page in a sandboxed iframe (no CDN, works without network)."""
+    import html
+
+    from IPython.display import HTML
+
+    from .views import render_page
+
+    page = render_page(g, title, guide)
+    return HTML(f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(page, quote=True)}" '
+                f'style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe>')
