@@ -55,3 +55,13 @@ def browser():
     b = Browser()
     yield b
     b.close()
+
+
+FIGURES: dict[str, str] = {}  # figures tests report (fuzz cases, faults injected, requests served)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("figures")
+        for key, value in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{key}: {value}")

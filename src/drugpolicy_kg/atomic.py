@@ -39,3 +39,45 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+LOCK_NAME = ".drugpolicy-kg.lock"
+STALE_AFTER = 3600.0  # seconds: a temporary file this old was left by a killed process
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Iterator[Path]:
+    """Hold an exclusive lock on an output folder, so two commands writing it take turns.
+
+    While the lock is held, temporary files that a killed run left behind (older than an hour)
+    are removed.
+
+    >>> import tempfile
+    >>> with folder_lock(tempfile.mkdtemp()) as d:
+    ...     (d / LOCK_NAME).exists()
+    True
+    """
+    import fcntl
+    import time
+
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    fh = open(path / LOCK_NAME, "a+")  # noqa: SIM115 - closed in finally
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path} is locked by another drugpolicy-kg command") from None
+                time.sleep(0.1)
+        now = time.time()
+        for tmp in path.rglob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime > STALE_AFTER:
+                    tmp.unlink()
+        yield path
+    finally:
+        fh.close()

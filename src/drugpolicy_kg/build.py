@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import atomic_write
+from .atomic import atomic_write, folder_lock
 from .errors import UsageError
 from .loader import load_dataset, union_graph
 from .resources import PREFIXES, Project
@@ -69,11 +69,12 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> 
     ds = load_dataset(project)
     payloads = {fmt: serialize(ds, fmt) for fmt in formats}
     written = {}
-    for fmt, data in payloads.items():
-        path = out_dir / (STEM + FORMATS[fmt][1])
-        with atomic_write(path, "wb") as fh:
-            fh.write(data)
-        written[fmt] = path
-    with atomic_write(out_dir / "context.jsonld") as fh:
-        json.dump({"@context": jsonld_context()}, fh, indent=1)
+    with folder_lock(out_dir):
+        for fmt, data in payloads.items():
+            path = out_dir / (STEM + FORMATS[fmt][1])
+            with atomic_write(path, "wb") as fh:
+                fh.write(data)
+            written[fmt] = path
+        with atomic_write(out_dir / "context.jsonld") as fh:
+            json.dump({"@context": jsonld_context()}, fh, indent=1)
     return written

@@ -101,8 +101,11 @@ def cmd_trace(args) -> int:
 
     tracer = Tracer(union_graph(load_dataset(_project(args))))
     if args.site:
-        for path in write_site(tracer, Path(args.site)):
-            print(path)
+        from .atomic import folder_lock
+
+        with folder_lock(args.site):
+            for path in write_site(tracer, Path(args.site)):
+                print(path)
         return EXIT_OK
     if args.orphans:
         from .tables import format_table
@@ -164,7 +167,7 @@ def cmd_query(args) -> int:
 
         engine = LocalEngine(project)
         bindings = bind_params(q, given, resolve=engine.resolver())
-        result = engine.run(q.text, bindings, str(q.path or q.name))
+        result = engine.run(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
         nsm = engine.graph.namespace_manager
     fmt = args.format or ("ttl" if result.kind == "graph" else "table")
     data = render(result, fmt, nsm)
@@ -270,6 +273,8 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("--endpoint", metavar="URL", help="run on this SPARQL 1.1 query endpoint instead of locally")
     q.add_argument("--graph", metavar="IRI", help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
     q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="with --endpoint (default: 30)")
+    q.add_argument("--allow-network", action="store_true",
+                   help="let a local query use SERVICE or LOAD (refused by default: local queries stay on this machine)")
     q.set_defaults(func=cmd_query)
 
     pu = sub.add_parser("push", help="upload the graph to a SPARQL 1.1 server, replacing one named graph")
@@ -313,8 +318,15 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["--project", "/nonexistent", "stats"])
     2
     """
+    import signal
+
     parser = make_parser()
     args = parser.parse_args(argv)
+
+    def on_term(signum, frame):  # unwind like Ctrl-C, so temporary files are removed and outputs stay whole
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term) if argv is None else None
     try:
         return args.func(args)
     except DrugPolicyKGError as exc:
@@ -325,6 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except TimeoutError as exc:
+        print(f"drugpolicy-kg: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run() -> None:  # console-script entry point

@@ -127,12 +127,12 @@ def values_clause(bindings: dict[str, Node]) -> str:
     return f" VALUES ({names}) {{ ({terms}) }} "
 
 
-def _top_level_braces(text: str) -> tuple[str, list[int]]:
-    """The query form keyword and the offsets of the ``{`` that open groups at nesting depth 0.
+def _scan(text: str):
+    """Yield (offset, token) for SPARQL code outside comments, string literals and IRIs.
 
-    Skips comments, string literals and IRIs, so a brace or keyword inside them is never taken.
+    Tokens are single characters, except runs of letters, which come whole (keywords, names).
     """
-    form, opens, depth, i, n = "", [], 0, 0, len(text)
+    i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
@@ -151,23 +151,46 @@ def _top_level_braces(text: str) -> tuple[str, list[int]]:
             if m:
                 i += m.end()
                 continue
-        if c == "{":
-            if depth == 0:
-                opens.append(i)
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif not form and c.isalpha():
-            m = re.match(r"[A-Za-z]+", text[i:])
-            word = m.group(0).upper()
-            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                form = word
-                if word == "CONSTRUCT" and re.match(r"CONSTRUCT\s+WHERE\b", text[i:], re.I):
-                    form = "CONSTRUCT-WHERE"
+        if c.isalpha():
+            m = re.match(r"\w+", text[i:])  # isalpha() is Unicode-wide, so is \w
+            yield i, m.group(0)
             i += m.end()
             continue
+        yield i, c
         i += 1
+
+
+def _top_level_braces(text: str) -> tuple[str, list[int]]:
+    """The query form keyword and the offsets of the ``{`` that open groups at nesting depth 0."""
+    form, opens, depth, previous = "", [], 0, ""
+    for pos, tok in _scan(text):
+        if tok == "{":
+            if depth == 0:
+                opens.append(pos)
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+        elif not form and tok.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            form = tok.upper()
+        elif form == "CONSTRUCT" and not opens and previous.upper() == "CONSTRUCT" and tok.upper() == "WHERE":
+            form = "CONSTRUCT-WHERE"
+        if not tok.isspace():
+            previous = tok
     return form, opens
+
+
+NETWORK_KEYWORDS = ("SERVICE", "LOAD")
+
+
+def network_use(text: str) -> list[str]:
+    """The keywords of a query or update that would make the engine fetch from the network.
+
+    >>> network_use('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }')
+    ['SERVICE']
+    >>> network_use('SELECT * { ?s ?p "SERVICE" } # LOAD')
+    []
+    """
+    return sorted({tok.upper() for _, tok in _scan(text) if tok.upper() in NETWORK_KEYWORDS})
 
 
 def with_values(text: str, bindings: dict[str, Node]) -> str:
@@ -224,8 +247,16 @@ class LocalEngine:
 
         return resolve
 
-    def run(self, text: str, bindings: dict[str, Node] | None = None, where: str = "query") -> Result:
+    def run(self, text: str, bindings: dict[str, Node] | None = None, where: str = "query",
+            allow_network: bool = False) -> Result:
+        """Run on the local store; a query that would reach the network (SERVICE, LOAD) is refused
+        unless ``allow_network``."""
         import pyoxigraph as ox
+
+        used = network_use(text)
+        if used and not allow_network:
+            raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "
+                             "pass --allow-network to permit it")
         from rdflib import Graph
 
         from .oxi import to_oxigraph_term, to_rdflib_term

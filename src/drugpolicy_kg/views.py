@@ -227,7 +227,16 @@ zoom; use <em>Find</em> to jump to a name or acronym and the <em>Show</em> boxes
 
 
 def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
-    """Write the pages, exports, metrics, timeline, trace pages and index; return the files written."""
+    """Write the pages, exports, metrics, timeline, trace pages and index (holding the folder's lock)."""
+    from .atomic import folder_lock
+
+    out_dir = Path(out_dir)
+    nets = build_networks(graph, views)
+    with folder_lock(out_dir):
+        return _write_site(graph, out_dir, nets)
+
+
+def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     import base64
     import csv
     import io
@@ -237,8 +246,6 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
     from .trace import Tracer
     from .trace_render import write_site as write_traces
 
-    out_dir = Path(out_dir)
-    nets = build_networks(graph, views)
     written: dict[str, Path] = {}
     rows = []
     for name, g in nets.items():

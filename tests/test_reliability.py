@@ -1,0 +1,344 @@
+"""Reliability and security: fuzzed inputs, faults at the edges, nothing lost, nothing let in."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.errors import DrugPolicyKGError, InputError, UsageError
+from drugpolicy_kg.loader import parse_file
+from drugpolicy_kg.query import LocalEngine, bind_params, find_query, parse_value
+from drugpolicy_kg.queryfile import parse_query_text
+from drugpolicy_kg.resources import Project
+from drugpolicy_kg.trace import Tracer
+
+from .conftest import FIGURES, ROOT
+
+FUZZ = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow,
+                                                                        HealthCheck.function_scoped_fixture])
+COUNTS: dict[str, int] = {}
+
+TURTLE_BITS = ["@prefix ex: <http://ex.org/> .", "ex:a ex:b ex:c .", "ex:a ex:b \"lit\"@en .", '"""long', "<http://x",
+               "ex:a ex:b 12 .", "[ ex:p ex:o ] .", "( 1 2 3 )", "_:b ex:p ex:o .", "ex:a ex:b \"\\u00", "@base <>.",
+               "ex:a ex:b ex:c ;", "{", "}", "\ufeff", "\u2028", "ex:ä ex:ö \"ü\" .", "ex:a ex:b \"x\"^^ex:dt .", "#", "\n"]
+
+
+def count(name: str) -> None:
+    COUNTS[name] = COUNTS.get(name, 0) + 1
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_counts():
+    yield
+    if COUNTS:
+        FIGURES["fuzz cases tried"] = ", ".join(f"{k} {v}" for k, v in sorted(COUNTS.items()))
+
+
+@FUZZ
+@given(parts=st.lists(st.one_of(st.sampled_from(TURTLE_BITS), st.text(max_size=40)), max_size=12),
+       huge=st.integers(min_value=0, max_value=3))
+def test_fuzz_loader(tmp_path_factory, parts, huge):
+    count("loader")
+    text = " ".join(parts) + ("\nex:a ex:b \"" + "x" * 200_000 + "\" ." if huge == 3 else "")
+    path = tmp_path_factory.mktemp("fuzz") / "input.ttl"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass") if False else path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    try:
+        parse_file(path)
+    except InputError as exc:
+        assert str(path) in str(exc)
+        assert exc.line is None or exc.line >= 1
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return LocalEngine(Project.open(ROOT))
+
+
+@FUZZ
+@given(value=st.text(max_size=60), default=st.sampled_from(['"en"', "<http://x/a>", None]))
+def test_fuzz_param_binding(engine, value, default):
+    count("param binding")
+    tracer = engine.resolver()
+    try:
+        term = parse_value(value, default, tracer)
+    except UsageError:
+        return
+    query = find_query(engine.project, "sdg-target-titles")
+    if default == '"en"':
+        rows = engine.run(query.text, {**bind_params(query, {}), "lang": term}).rows
+        assert all(len(r) == 5 for r in rows)
+
+
+@FUZZ
+@given(term=st.one_of(st.text(max_size=40), st.sampled_from(["64/3", "CND 64/3", "ITWG", "itwg!", "http://x/ y",
+                                                                "https://w3id.org/drugpolicy-kg/id/itwg", "", "   ", "{}"])))
+def test_fuzz_trace_terms(engine, term):
+    count("trace term")
+    tracer = getattr(test_fuzz_trace_terms, "tracer", None) or Tracer(engine.graph)
+    test_fuzz_trace_terms.tracer = tracer
+    try:
+        iri = tracer.resolve(term)
+        assert iri.startswith(("https://w3id.org/drugpolicy-kg/", "http://metadata.un.org/sdg/"))
+    except UsageError as exc:
+        assert "matches" in str(exc) or "IRI" in str(exc)
+
+
+@FUZZ
+@given(header=st.lists(st.tuples(st.sampled_from(["summary", "params", "audience", "x-y", "params"]),
+                                 st.text(max_size=50)), max_size=5), body=st.text(max_size=80))
+def test_fuzz_query_header(header, body):
+    count("query header")
+    text = "".join(f"#+ {k}: {v.replace(chr(10), ' ').replace(chr(13), ' ')}\n" for k, v in header) + body
+    try:
+        q = parse_query_text(text)
+        assert isinstance(q.params, dict)
+    except InputError as exc:
+        assert "params" in str(exc)
+
+
+@FUZZ
+@given(text=st.text(max_size=120))
+def test_fuzz_sparql_text(engine, text):
+    count("sparql text")
+    try:
+        engine.run(text)
+    except DrugPolicyKGError as exc:
+        assert exc.exit_code == 2
+
+
+def test_cli_bad_inputs_never_traceback(tmp_path, capsys):
+    cases = 0
+    for content in ["ex:a ex:b .", "@prefix : <x> . :a :b \"\n", "\x00\x01", "<http://x> <http://y> \"z\" ."]:
+        path = tmp_path / f"bad{cases}.ttl"
+        path.write_bytes(content.encode())
+        code = main(["validate", "--no-quotes", str(path)])
+        out, err = capsys.readouterr()
+        assert code in (0, 1, 2) and "Traceback" not in err
+        assert code == 2 or content.startswith("<http"), (content, code, err)
+        cases += 1
+    for args in (["query", "--sparql", "SELECT"], ["trace", "\x00"], ["query", "x", "--param", "noequals"],
+                 ["query", "members-of-body", "--param", "body=<not an iri>"]):
+        assert main(args) == 2
+        assert "Traceback" not in capsys.readouterr().err
+
+
+# ----------------------------------------------------------- nothing lost --
+
+def _build(out: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "build", "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _check_outputs(out: Path, triples: int) -> None:
+    import pyoxigraph as ox
+
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")], "temporary files left behind"
+    store = ox.Store()
+    store.load(path=str(out / "drugpolicy-kg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    assert len(store) == triples
+    for name in ("drugpolicy-kg.ttl", "drugpolicy-kg.trig", "drugpolicy-kg.jsonld"):
+        assert (out / name).stat().st_size > 100_000
+
+
+@pytest.mark.slow
+def test_build_killed_midway_leaves_previous_outputs_whole(tmp_path):
+    out = tmp_path / "build"
+    assert _build(out).wait(120) == 0
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(out / "drugpolicy-kg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    triples = len(store)
+    interrupted = 0
+    for delay in (0.5, 1.0, 1.4, 1.7, 2.0, 2.3):
+        proc = _build(out)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(120)
+        interrupted += code == 130
+        assert code in (0, 130), proc.stderr.read()
+        _check_outputs(out, triples)
+    assert interrupted >= 1, "no run was interrupted: the delays need adjusting"
+    FIGURES["build SIGTERM faults"] = f"6 injected, {interrupted} interrupted mid-run, outputs whole every time"
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_do_not_corrupt(tmp_path):
+    out = tmp_path / "build"
+    procs = [_build(out) for _ in range(3)]
+    assert [p.wait(180) for p in procs] == [0, 0, 0]
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(out / "drugpolicy-kg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    _check_outputs(out, len(store))
+
+
+# ------------------------------------------------------ nothing let in --
+
+def test_service_query_never_reaches_the_network(capsys):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(1.0)
+    port = listener.getsockname()[1]
+    try:
+        for text in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+                     f"select * {{ service silent <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"):
+            assert main(["query", "--sparql", text]) == 2
+            assert "--allow-network" in capsys.readouterr().err
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+
+
+# ------------------------------------------------------------- push faults --
+
+class FaultProxy:
+    """A loopback TCP proxy that resets the connection once ``cut_after`` bytes from clients have passed
+    (counted over all connections, so a multi-request upload fails part-way through)."""
+
+    def __init__(self, upstream_port: int, cut_after: int):
+        self.upstream_port, self.cut_after, self.faults, self.total = upstream_port, cut_after, 0, 0
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
+
+    def _pipe(self, client):
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+
+        def back():
+            try:
+                while data := upstream.recv(65536):
+                    client.sendall(data)
+            except OSError:
+                pass
+
+        threading.Thread(target=back, daemon=True).start()
+        try:
+            while data := client.recv(65536):
+                with self.lock:
+                    room = self.cut_after - self.total
+                    self.total += len(data)
+                if len(data) > room:
+                    upstream.sendall(data[: max(0, room)])
+                    self.faults += 1
+                    for s in (client, upstream):  # reset, not a clean close
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        s.close()
+                    return
+                upstream.sendall(data)
+        except OSError:
+            pass
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+
+@pytest.mark.slow
+def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, engine):
+    from rdflib import Graph, Literal, URIRef
+
+    from drugpolicy_kg.endpoint import count_triples, push
+    from drugpolicy_kg.errors import EndpointError
+
+    target = "https://w3id.org/drugpolicy-kg/graph/fault-test"
+    small = Graph()
+    for i in range(10):
+        small.add((URIRef(f"http://x/{i}"), URIRef("http://x/p"), Literal(i)))
+    push(small, oxigraph_server.query_url, target, gsp=oxigraph_server.store_url)
+    port = int(oxigraph_server.url.rsplit(":", 1)[1])
+    faults = 0
+    for cut in (2_000, 200_000, 900_000):
+        for how in ("gsp", "update"):
+            proxy = FaultProxy(port, cut)
+            base = f"http://127.0.0.1:{proxy.port}"
+            kw = {"gsp": base + "/store"} if how == "gsp" else {"update": base + "/update", "chunk": 1000}
+            try:
+                with pytest.raises(EndpointError):
+                    push(engine.graph, oxigraph_server.query_url, target, timeout=20, **kw)
+                assert count_triples(oxigraph_server.query_url, target) == 10, (how, cut)
+            finally:
+                faults += proxy.faults
+                proxy.close()
+    report = push(engine.graph, oxigraph_server.query_url, target, gsp=oxigraph_server.store_url)
+    assert report.triples_on_server == len(engine.graph)
+    FIGURES["push faults"] = f"{faults} connection resets mid-upload, remote graph unchanged every time"
+
+
+@pytest.mark.slow
+def test_killed_server_mid_push_is_an_endpoint_error(engine):
+    from drugpolicy_kg.endpoint import push
+    from drugpolicy_kg.errors import EndpointError
+    from drugpolicy_kg.server import OxigraphServer
+
+    server = OxigraphServer(read_only=False).start()
+    threading.Timer(0.05, server.proc.kill).start()
+    try:
+        with pytest.raises(EndpointError):
+            for _ in range(50):
+                push(engine.graph, server.query_url, "https://w3id.org/drugpolicy-kg/graph/k", update=server.update_url,
+                     chunk=500, timeout=5)
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- under load --
+
+@pytest.mark.slow
+def test_serve_answers_200_concurrent_requests(engine, tmp_path):
+    from drugpolicy_kg.server import OxigraphServer, load_store
+
+    nt = tmp_path / "g.nt"
+    engine.graph.serialize(nt, format="nt", encoding="utf-8")
+    load_store(tmp_path / "store", nt)
+    query = urllib.request.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://www.w3.org/ns/org#Membership> }")
+    with OxigraphServer(tmp_path / "store") as server:
+        def ask(_):
+            req = urllib.request.Request(f"{server.query_url}?query={query}", headers={"Accept": "text/csv"})
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback
+                return resp.status, resp.read().decode().split()[-1]
+
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(pool.map(ask, range(200)))
+        elapsed = time.monotonic() - start
+    assert answers == [(200, "19")] * 200
+    FIGURES["serve under load"] = f"200 concurrent requests, all correct, in {elapsed:.2f} s"
+
+
+def test_no_environment_leak_in_errors(monkeypatch, capsys):
+    monkeypatch.setenv("DRUGPOLICY_KG_USER", "u")
+    monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", "very-secret-Pw")
+    assert main(["query", "--sparql", "SELECT (1 AS ?x) {}", "--endpoint", "http://127.0.0.1:1/sparql"]) == 3
+    out, err = capsys.readouterr()
+    assert "very-secret-Pw" not in out + err
+    assert os.environ["DRUGPOLICY_KG_PASSWORD"] == "very-secret-Pw"
