@@ -28,8 +28,9 @@ def test_fixtures_found():
     assert len(VIOLATIONS) >= 25, "the violation fixtures folder lost files"
 
 
-def test_real_data_conforms(dataset, project):
-    report = validate_dataset(dataset, project)
+@pytest.mark.parametrize("engine", ["pyshacl", "sparql"])
+def test_real_data_conforms(dataset, project, engine):
+    report = validate_dataset(dataset, project, engine=engine)
     assert report.findings == []
     assert report.conforms
     assert report.checks_run == 4
@@ -38,18 +39,22 @@ def test_real_data_conforms(dataset, project):
 
 @pytest.mark.parametrize("fixture", VIOLATIONS, ids=[p.stem for p in VIOLATIONS])
 def test_fixture_violates_expected_rules(fixture, dataset, project):
+    """Both SHACL engines (pySHACL, and the shapes compiled to SPARQL) find the same violations."""
     name = URIRef(GRAPH_BASE + "extra/fixture")
     parse_file(fixture, dataset.graph(name))
     try:
-        report = validate_dataset(dataset, project)
+        reports = {e: validate_dataset(dataset, project, engine=e) for e in ("pyshacl", "sparql")}
     finally:
         dataset.remove_graph(name)
-    assert not report.conforms
-    found = {f.rule.rsplit("#", 1)[-1] for f in report.findings}
-    for rule in expected_rules(fixture):
-        assert rule in found, f"{fixture.name}: expected {rule}, got {sorted(found)}"
-    for f in report.findings:
-        assert f.message, f"finding without a message: {f}"
+    shacl = {e: {(f.focus, f.path, f.rule) for f in r.findings if f.kind == "shacl"} for e, r in reports.items()}
+    assert shacl["pyshacl"] == shacl["sparql"], "the two SHACL engines disagree"
+    for report in reports.values():
+        assert not report.conforms
+        found = {f.rule.rsplit("#", 1)[-1] for f in report.findings}
+        for rule in expected_rules(fixture):
+            assert rule in found, f"{fixture.name} ({report.engine}): expected {rule}, got {sorted(found)}"
+        for f in report.findings:
+            assert f.message, f"finding without a message: {f}"
 
 
 def test_every_shape_and_check_has_a_fixture(project):

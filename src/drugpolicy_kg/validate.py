@@ -42,6 +42,7 @@ class Report:
     quotes_checked: int = 0
     checks_run: int = 0
     triples: int = 0
+    engine: str = ""
 
     @property
     def conforms(self) -> bool:
@@ -49,7 +50,7 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"conforms": self.conforms, "triples": self.triples, "checks_run": self.checks_run,
+            {"conforms": self.conforms, "triples": self.triples, "engine": self.engine, "checks_run": self.checks_run,
              "quotes_checked": self.quotes_checked, "findings": [asdict(f) for f in self.findings]},
             indent=2, ensure_ascii=False,
         )
@@ -112,7 +113,8 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
     shapes_graph = parse_file(shapes)
     _, report, _ = pyshacl.validate(graph, shacl_graph=shapes_graph, inference="none", allow_warnings=True)
     out = []
-    for r in report.subjects(SH.resultSeverity, None):
+    top_results = [r for rep in report.subjects(SH.conforms, None) for r in report.objects(rep, SH.result)]
+    for r in top_results:  # top level only: results nested under sh:detail explain a top-level one
         focus = report.value(r, SH.focusNode)
         path = report.value(r, SH.resultPath)
         shape = report.value(r, SH.sourceShape)
@@ -133,13 +135,33 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
     return out
 
 
-def run_checks(graph: Graph, project: Project, ds: Dataset) -> tuple[int, list[Finding]]:
+def run_shacl_sparql(graph: Graph, shapes: Path, ds: Dataset, store=None) -> list[Finding]:
+    """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.shacl_sparql`)."""
+    from rdflib import URIRef
+
+    from .oxi import store_from_graph
+    from .shacl_sparql import compile_shapes, run
+
+    store = store if store is not None else store_from_graph(graph)
+    out = []
+    for focus, path, shape, message, value in run(store, compile_shapes(parse_file(shapes))):
+        node = URIRef(focus) if "://" in focus else focus
+        out.append(Finding(
+            kind="shacl", severity="Violation", focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
+            path=path, message=message + (f" (value: {value})" if value else ""), rule=shape,
+            source_file=_file_of(ds, node, URIRef(path) if path else None),
+        ))
+    return out
+
+
+def run_checks(graph: Graph, project: Project, ds: Dataset, store=None) -> tuple[int, list[Finding]]:
     """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable."""
     from .oxi import select, store_from_graph
 
     out = []
     files = project.check_files()
-    store = store_from_graph(graph) if files else None
+    if store is None and files:
+        store = store_from_graph(graph)
     for path in files:
         q = read_query_file(path)
         try:
@@ -156,7 +178,10 @@ def run_checks(graph: Graph, project: Project, ds: Dataset) -> tuple[int, list[F
     return len(files), out
 
 
-def validate(project: Project, extra: list[Path] | None = None, quotes: bool = True) -> Report:
+ENGINES = ("auto", "pyshacl", "sparql")
+
+
+def validate(project: Project, extra: list[Path] | None = None, quotes: bool = True, engine: str = "auto") -> Report:
     """Validate a project, with optional extra Turtle files loaded as data.
 
     >>> validate(Project.open()).conforms
@@ -169,18 +194,33 @@ def validate(project: Project, extra: list[Path] | None = None, quotes: bool = T
         if not path.is_file():
             raise InputError("file not found", str(path))
         parse_file(path, ds.graph(URIRef(GRAPH_BASE + "extra/" + path.stem)))
-    return validate_dataset(ds, project, quotes)
+    return validate_dataset(ds, project, quotes, engine)
 
 
-def validate_dataset(ds: Dataset, project: Project, quotes: bool = True) -> Report:
-    """Validate an already loaded dataset against the project's shapes, checks and sources."""
+def validate_dataset(ds: Dataset, project: Project, quotes: bool = True, engine: str = "auto") -> Report:
+    """Validate an already loaded dataset against the project's shapes, checks and sources.
+
+    ``engine``: ``pyshacl`` (the reference), ``sparql`` (the shapes compiled to SPARQL on Oxigraph),
+    or ``auto``: pyshacl up to 50,000 triples, SPARQL above.
+    """
     from .evidence import check_quotes
+    from .oxi import store_from_graph
+    from .shacl_sparql import AUTO_LIMIT
 
+    if engine not in ENGINES:
+        raise InputError(f"unknown validation engine {engine!r}; accepted: {', '.join(ENGINES)}")
     graph = union_graph(ds)
     report = Report(triples=len(graph))
+    store = store_from_graph(graph)
+    if engine == "auto":
+        engine = "sparql" if len(graph) > AUTO_LIMIT else "pyshacl"
+    report.engine = engine
     if project.shapes.is_file():
-        report.findings += run_shacl(graph, project.shapes, ds)
-    report.checks_run, found = run_checks(graph, project, ds)
+        if engine == "sparql":
+            report.findings += run_shacl_sparql(graph, project.shapes, ds, store)
+        else:
+            report.findings += run_shacl(graph, project.shapes, ds)
+    report.checks_run, found = run_checks(graph, project, ds, store)
     report.findings += found
     if quotes:
         report.quotes_checked, problems = check_quotes(graph, project.sources_dir)
