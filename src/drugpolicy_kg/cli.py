@@ -231,6 +231,24 @@ def cmd_views(args) -> int:
     return EXIT_OK
 
 
+def cmd_bench_data(args) -> int:
+    import shutil
+
+    from .resources import Project
+    from .synth import write_project_data
+
+    source = _project(args)
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not (out / "data").is_dir():
+        raise UsageError(f"{out} exists and is not a project folder; choose an empty or new --out")
+    for d in ("ontology", "data", "queries"):
+        if not (out / d).exists() and (source.root / d).is_dir():
+            shutil.copytree(source.root / d, out / d)
+    n = write_project_data(out, args.triples, args.seed, args.violations, base_triples=0 if args.exact else 10_700)
+    print(f"wrote {n} synthetic triples ({args.violations} violations injected) into {Project.open(out).data_dir / 'bench.nt'}")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
                 epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
@@ -302,6 +320,14 @@ def make_parser() -> argparse.ArgumentParser:
     vw.add_argument("--out", default="build/site", metavar="DIR", help="site folder (default: build/site)")
     vw.add_argument("--view", default="all", choices=["collaboration", "mandates", "full", "all"])
     vw.set_defaults(func=cmd_views)
+
+    bd = sub.add_parser("bench-data", help="write a project copy grown with deterministic synthetic data (benchmarks)")
+    bd.add_argument("--triples", type=int, required=True, help="about how many triples the project should hold in all")
+    bd.add_argument("--seed", type=int, default=1)
+    bd.add_argument("--violations", type=int, default=0, help="inject this many known SHACL violations")
+    bd.add_argument("--out", required=True, metavar="DIR", help="the project folder to write (a copy of --project)")
+    bd.add_argument("--exact", action="store_true", help="add --triples synthetic triples, not counting the real data")
+    bd.set_defaults(func=cmd_bench_data)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")

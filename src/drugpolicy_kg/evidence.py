@@ -61,6 +61,7 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
     (True, [])
     """
     texts: dict[str, str] = {}
+    lines: dict[str, set[str]] = {}  # whole normalised lines: a set lookup before the substring search
     problems: list[QuoteProblem] = []
     cited: set[str] = set()
     n = 0
@@ -77,8 +78,11 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
                 problems.append(QuoteProblem(str(ev), name, f"source text not found: {path}"))
                 texts[name] = ""
                 continue
-            texts[name] = normalise(path.read_text(encoding="utf-8"))
-        if texts[name] and normalise(str(quote)) not in texts[name]:
+            raw = path.read_text(encoding="utf-8")
+            texts[name] = normalise(raw)
+            lines[name] = {normalise(line) for line in raw.splitlines()}
+        q = normalise(str(quote))
+        if texts[name] and q not in lines.get(name, ()) and q not in texts[name]:
             problems.append(QuoteProblem(str(ev), name, f"quote not found verbatim in {name}: {str(quote)[:80]!r}"))
     if sources_dir.is_dir():
         for path in sorted(sources_dir.glob("*.txt")):

@@ -51,8 +51,9 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", str(path)) from None
+    fmt = "nt" if path.suffix == ".nt" else "turtle"
     try:
-        graph.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
+        graph.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
     except BadSyntax as exc:
         text = exc._str if isinstance(exc._str, bytes) else str(exc._str).encode()
         start = text.rfind(b"\n", 0, exc._i) + 1
@@ -113,6 +114,40 @@ def derive(ds: Dataset) -> int:
         derived.add((res, URIRef(PREFIXES["dpo"] + "mandates"), target))
         n += 1
     return n
+
+
+def load_fast(project: Project) -> Graph:
+    """Load the whole project into one rdflib Graph backed by an Oxigraph store (oxrdflib).
+
+    The fast path for large graphs: Oxigraph's parsers (about 10x rdflib's) and SPARQL engine behind
+    rdflib's API, so the same library code runs on it. No named graphs; the ``dpo:mandates`` shortcut
+    is derived as in :func:`load_dataset`.
+    """
+    import pyoxigraph as ox
+    from rdflib import Graph
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    graph = Graph(store="Oxigraph", identifier=DATASET_DEFAULT_GRAPH_ID)  # triples live in the default graph
+    store = graph.store._inner
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, replace=True)
+    files = project.ontology_files() + import_files(project) + project.data_files()
+    for path in files:
+        fmt = ox.RdfFormat.N_TRIPLES if path.suffix == ".nt" else ox.RdfFormat.TURTLE
+        try:
+            store.load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=ox.DefaultGraph())
+        except SyntaxError as exc:
+            import re
+
+            m = re.search(r"(\d+):(\d+)", str(exc))
+            raise InputError(f"syntax error: {exc}", str(path), *(map(int, m.groups()) if m else ())) from None
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc}", str(path)) from None
+    store.update("""PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+      INSERT { ?res dpo:mandates ?target } WHERE {
+        ?m a dpo:Mandate ; dpo:issuedIn ?issuer . ?issuer dcterms:isPartOf* ?res . ?res a dpo:Resolution .
+        { ?m dpo:calledFor ?target } UNION { ?m dpo:addresses ?target } }""")
+    return graph
 
 
 def union_graph(ds: Dataset) -> Graph:

@@ -108,8 +108,9 @@ class Project:
         return sorted(p for p in self.ontology_dir.glob("*.ttl") if p.name != SHAPES_FILE)
 
     def data_files(self) -> list[Path]:
-        """Curated data (``data/*.ttl``) and derived reference data (``data/reference/*.ttl``)."""
-        return sorted(self.data_dir.glob("*.ttl")) + sorted((self.data_dir / "reference").glob("*.ttl"))
+        """Curated data (``data/*.ttl``, ``data/*.nt``) and derived reference data (``data/reference/*.ttl``)."""
+        own = sorted([*self.data_dir.glob("*.ttl"), *self.data_dir.glob("*.nt")])
+        return own + sorted((self.data_dir / "reference").glob("*.ttl"))
 
     def check_files(self) -> list[Path]:
         return sorted(self.checks_dir.glob("*-violation.rq"))

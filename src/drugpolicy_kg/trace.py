@@ -140,15 +140,47 @@ class Tracer:
         self.graph = graph
         self._URIRef = URIRef
         self._type = RDF.type
-        self.evidence: dict[str, list[tuple[str | None, Evidence]]] = {}
-        for node, _ev, prop, _doc, doclabel, file, locator, quote in graph.query(EVIDENCE):
-            self.evidence.setdefault(str(node), []).append(
-                (str(prop) if prop is not None else None,
-                 Evidence(str(doclabel or _doc or ""), str(file or ""), str(locator or ""), str(quote))))
-        for items in self.evidence.values():  # query rows come in no fixed order: make output repeatable
-            items.sort(key=lambda item: (item[0] or "", item[1].source_file, item[1].locator, item[1].quote))
+        self._evidence: dict[str, list[tuple[str | None, Evidence]]] | None = None  # all, once asked for
+        self._evidence_cache: dict[str, list[tuple[str | None, Evidence]]] = {}
         self.index: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}
+        self._indexed = False
+
+    @staticmethod
+    def _sorted(items):  # query rows come in no fixed order: make output repeatable
+        items.sort(key=lambda item: (item[0] or "", item[1].source_file, item[1].locator, item[1].quote))
+        return items
+
+    def _evidence_rows(self, rows) -> dict[str, list[tuple[str | None, Evidence]]]:
+        out: dict[str, list[tuple[str | None, Evidence]]] = {}
+        for node, _ev, prop, _doc, doclabel, file, locator, quote in rows:
+            out.setdefault(str(node), []).append(
+                (str(prop) if prop is not None else None,
+                 Evidence(str(doclabel or _doc or ""), str(file or ""), str(locator or ""), str(quote))))
+        for items in out.values():
+            self._sorted(items)
+        return out
+
+    @property
+    def evidence(self) -> dict[str, list[tuple[str | None, Evidence]]]:
+        """Every node's evidence, fetched in one query the first time (for building whole networks)."""
+        if self._evidence is None:
+            self._evidence = self._evidence_rows(self.graph.query(EVIDENCE))
+        return self._evidence
+
+    def evidence_of(self, node: str) -> list[tuple[str | None, Evidence]]:
+        """One node's evidence: from the bulk table if loaded, else one bound query (cheap on large graphs)."""
+        if self._evidence is not None:
+            return self._evidence.get(node, [])
+        if node not in self._evidence_cache:
+            rows = self.graph.query(EVIDENCE, initBindings={"node": self._URIRef(node)})
+            self._evidence_cache[node] = self._evidence_rows(rows).get(node, [])
+        return self._evidence_cache[node]
+
+    def _build_index(self) -> None:
+        from rdflib import RDF, URIRef
+
+        graph = self.graph
         for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
             self._index(s, str(o))
         for s, o in graph.subject_objects(URIRef(SKOS + "altLabel")):
@@ -160,6 +192,7 @@ class Tracer:
         for s, o in graph.subject_objects(URIRef(DPO + "resolutionNumber")):
             for variant in (str(o), "CND " + str(o), "resolution " + str(o), "CND resolution " + str(o)):
                 self._index(s, variant)
+        self._indexed = True
 
     def _index(self, node, name: str) -> None:
         if not str(node).startswith("https://w3id.org/drugpolicy-kg/id/"):
@@ -175,6 +208,8 @@ class Tracer:
     def resolve(self, term: str) -> str:
         """Find the node a user means: an IRI, a resolution number, an acronym or a name."""
         term = term.strip()
+        if not self._indexed:
+            self._build_index()
         if re.match(r"^https?://", term):
             if (self._URIRef(term), None, None) in self.graph:
                 return term
@@ -211,14 +246,14 @@ class Tracer:
         def unique(items):
             return list({(e.source_file, e.locator, e.quote): e for e in items}.values())
 
-        ev = self.evidence
+        of_subject, of_object = self.evidence_of(subject), self.evidence_of(obj)
         candidates = (
-            [e for prop, e in ev.get(subject, []) if prop == predicate],
-            [e for prop, e in ev.get(obj, []) if prop == predicate],
-            [e for prop, e in ev.get(subject, []) if prop is None],
-            [e for prop, e in ev.get(obj, []) if prop is None],
-            [e for _, e in ev.get(subject, [])],
-            [e for _, e in ev.get(obj, [])],
+            [e for prop, e in of_subject if prop == predicate],
+            [e for prop, e in of_object if prop == predicate],
+            [e for prop, e in of_subject if prop is None],
+            [e for prop, e in of_object if prop is None],
+            [e for _, e in of_subject],
+            [e for _, e in of_object],
         )
         for found in candidates:
             if found:
@@ -250,7 +285,7 @@ class Tracer:
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
         node = self.resolve(term)
-        root = Hop(node, self.label(node), self.kind(node), evidence=[e for _, e in self.evidence.get(node, [])][:1])
+        root = Hop(node, self.label(node), self.kind(node), evidence=[e for _, e in self.evidence_of(node)][:1])
         result = Trace(term, root, direction)
         if direction in ("forward", "both"):
             result.forward = self._expand(node, FORWARD, "", set(), [], 0).children

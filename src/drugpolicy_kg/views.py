@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
 PHYSICS_LIMIT = 300
+AGGREGATE_LIMIT = 3000  # past this many nodes a page shows communities, not nodes
 EDGE_LABEL_LIMIT = 60  # past this many edges, relation names go to edge tooltips only
 SEED = 42
 TITLES = {
@@ -138,8 +139,53 @@ SCRIPT = """
 """
 
 
+def aggregate(g: nx.Graph, top: int = 8) -> nx.Graph:
+    """Collapse each community into one node (size: members; edges: links between communities).
+
+    >>> import networkx as nx
+    >>> g = nx.Graph([(1, 2), (2, 3), (4, 5)])
+    >>> for n, c in ((1, 0), (2, 0), (3, 0), (4, 1), (5, 1)):
+    ...     g.nodes[n].update(community=c, degree=g.degree(n), name=str(n), category="Organization", label=str(n))
+    >>> aggregate(g).number_of_nodes()
+    2
+    """
+    from collections import Counter
+
+    import networkx as nx
+
+    members: dict[int, list] = {}
+    for n, d in g.nodes(data=True):
+        members.setdefault(d.get("community", -1), []).append(n)
+    agg = nx.Graph(name=f"{g.graph.get('name', 'graph')} (communities)")
+    for c, nodes in members.items():
+        ranked = sorted(nodes, key=lambda n: (-g.nodes[n].get("degree", 0), str(n)))
+        cats = Counter(g.nodes[n].get("category", "Other") for n in nodes)
+        main = cats.most_common(1)[0][0]
+        names = [g.nodes[n].get("name", str(n)) for n in ranked[:top]]
+        agg.add_node(f"community-{c}", label=f"{g.nodes[ranked[0]].get('label', '')} +{len(nodes) - 1}",
+                     name=f"Community {c}", category=main, degree=len(nodes), members=len(nodes),
+                     title=f"Community {c}: {len(nodes)} nodes\nmost connected: " + "; ".join(names)
+                           + "\ntypes: " + ", ".join(f"{k} {v}" for k, v in cats.most_common()))
+    weights: Counter = Counter()
+    for a, b in g.edges():
+        ca, cb = g.nodes[a].get("community", -1), g.nodes[b].get("community", -1)
+        if ca != cb:
+            weights[tuple(sorted((ca, cb)))] += 1
+    for (ca, cb), w in weights.items():
+        agg.add_edge(f"community-{ca}", f"community-{cb}", weight=w, label="", title=f"{w} links")
+    return agg
+
+
 def render_page(g: nx.Graph, title: str, guide: str) -> str:
-    """One self-contained page: vis-network inlined, data escaped, no external request."""
+    """One self-contained page: vis-network inlined, data escaped, no external request.
+
+    Past ``AGGREGATE_LIMIT`` nodes, communities are drawn instead of nodes, so the page stays usable.
+    """
+    if g.number_of_nodes() > AGGREGATE_LIMIT:
+        g = aggregate(g)
+        title += f" — {g.number_of_nodes()} communities"
+        guide += (" This view is large: each node is a community (Louvain); its tooltip names the most "
+                  "connected members. The full network is in the GraphML and GEXF exports.")
     nodes, edges = vis_data(g)
     page = _template().render(
         height="85vh", width="100%", bgcolor="#ffffff", font_color=False, heading="", nodes=nodes, edges=edges,

@@ -1,0 +1,181 @@
+"""A deterministic generator of synthetic data shaped like ours, for benchmarks.
+
+It grows the real graph with synthetic resolutions, paragraphs, mandates,
+organizations, bodies, memberships, objectives, events, publications and the
+evidence for each, using the project's own ontology, so the result conforms to
+the shapes. ``violations=K`` injects exactly K known SHACL violations, one of a
+rotating set of kinds per injection, each detected once by both validators.
+
+The quotes are sentences of a synthetic source text written beside the data,
+so the quote check runs on synthetic data too.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from .atomic import atomic_write
+
+DPO = "https://w3id.org/drugpolicy-kg/ontology#"
+DPK = "https://w3id.org/drugpolicy-kg/id/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+DCT = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
+BIBO = "http://purl.org/ontology/bibo/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SDG_TARGETS = [f"3.{i}" for i in range(1, 10)] + ["5.1", "5.2", "8.5", "10.2", "16.3", "16.6", "16.7"]
+VERBS = ["requests", "encourages", "recognizes", "invites", "urges"]
+ROLES = ["member", "member", "member", "observer", "co-lead"]
+SOURCE_FILE = "bench-synthetic.txt"
+# kinds of injected violation, each caught by exactly one property shape
+VIOLATION_KINDS = ["resolution-number", "membership-role", "mandate-actor", "evidence-locator", "date-type"]
+
+
+class _Writer:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.text: list[str] = []
+
+    def iri(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"<{s}> <{p}> <{o}> .")
+
+    def lit(self, s: str, p: str, value: str, lang: str | None = None, dt: str | None = None) -> None:
+        esc = value.replace("\\", "\\\\").replace('"', '\\"')
+        tail = f"@{lang}" if lang else (f"^^<{dt}>" if dt else "")
+        self.lines.append(f'<{s}> <{p}> "{esc}"{tail} .')
+
+    def evidence(self, node: str, ev: str, quote: str, locator: str | None = "synthetic para.") -> None:
+        self.iri(node, DPO + "hasEvidence", ev)
+        self.iri(ev, RDF_TYPE, DPO + "Evidence")
+        self.iri(ev, DCT + "source", DPK + "doc-bench-synthetic")
+        if locator is not None:
+            self.lit(ev, DPO + "locator", locator)
+        self.lit(ev, DPO + "quote", quote)
+        self.text.append(quote)
+
+
+def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: str | None) -> None:
+    """One cluster: 3 organizations, a body with 5 memberships, a resolution, paragraph, mandate,
+    activity, objective, event and publication, each with its evidence."""
+    u = f"s{i}"
+    new_orgs = []
+    for k in range(3):
+        o = f"{DPK}org-{u}-{k}"
+        w.iri(o, RDF_TYPE, ORG + "FormalOrganization")
+        w.lit(o, RDFS_LABEL, f"Synthetic Organization {u}-{k}", "en")
+        w.lit(o, ALT, f"SO{u.upper()}{k}", "en")
+        w.evidence(o, f"{DPK}ev-{u}-org{k}", f"Synthetic Organization {u}-{k} takes part in the work ({u}).")
+        new_orgs.append(o)
+    body = f"{DPK}body-{u}"
+    w.iri(body, RDF_TYPE, DPO + "WorkingGroup")
+    w.lit(body, RDFS_LABEL, f"Synthetic Working Group {u}", "en")
+    w.evidence(body, f"{DPK}ev-{u}-body", f"The Synthetic Working Group {u} was launched.")
+    members = new_orgs + rng.sample(orgs, k=min(2, len(orgs)))
+    for k, member in enumerate(members):
+        m = f"{DPK}membership-{u}-{k}"
+        w.iri(m, RDF_TYPE, ORG + "Membership")
+        w.lit(m, RDFS_LABEL, f"Membership {u}-{k}", "en")
+        w.iri(m, ORG + "member", member)
+        w.iri(m, ORG + "organization", body)
+        if not (violation == "membership-role" and k == 0):
+            w.iri(m, ORG + "role", f"{DPK}role-{ROLES[k % len(ROLES)]}")
+        w.evidence(m, f"{DPK}ev-{u}-m{k}", f"Membership {u}-{k} in the Synthetic Working Group {u} was agreed.")
+    orgs.extend(new_orgs)
+    res, para, mandate, act = f"{DPK}res-{u}", f"{DPK}res-{u}-op1", f"{DPK}mandate-{u}", f"{DPK}activity-{u}"
+    session, number = 100 + i // 999, i % 999 + 1
+    w.iri(res, RDF_TYPE, DPO + "Resolution")
+    w.lit(res, RDFS_LABEL, f"Synthetic resolution {session}/{number}", "en")
+    w.lit(res, DPO + "resolutionNumber", f"{session}-{number}" if violation == "resolution-number" else f"{session}/{number}")
+    w.iri(res, DPO + "adoptedBy", DPK + "org-cnd")
+    w.iri(res, DCT + "hasPart", para)
+    w.lit(res, DCT + "date", str(2000 + i % 25), dt=XSD + "gYear")
+    w.evidence(res, f"{DPK}ev-{u}-res", f"Resolution {session}/{number} was adopted by the Commission.")
+    w.iri(para, RDF_TYPE, DPO + "OperativeParagraph")
+    w.lit(para, RDFS_LABEL, f"Synthetic resolution {session}/{number}, operative paragraph 1", "en")
+    w.lit(para, DPO + "paragraphNumber", "1", dt=XSD + "positiveInteger")
+    w.iri(para, DCT + "isPartOf", res)
+    w.evidence(para, f"{DPK}ev-{u}-para", f"Operative paragraph 1 of resolution {session}/{number}.")
+    verb = VERBS[i % len(VERBS)]
+    w.iri(mandate, RDF_TYPE, DPO + "Mandate")
+    w.lit(mandate, RDFS_LABEL, f"{session}/{number} OP1 {verb} {u}", "en")
+    w.iri(mandate, DPO + "issuedIn", para)
+    w.iri(mandate, DPO + "verb", f"{DPK}verb-{verb}")
+    if violation != "mandate-actor":
+        w.iri(mandate, DPO + "addresses", new_orgs[0])
+    w.iri(mandate, DPO + "calledFor", act)
+    w.evidence(mandate, f"{DPK}ev-{u}-mandate", f"Resolution {session}/{number} {verb} Synthetic Organization {u}-0 to act.",
+               locator=None if violation == "evidence-locator" else "synthetic para.")
+    w.iri(act, RDF_TYPE, DPO + "Activity")
+    w.lit(act, RDFS_LABEL, f"Synthetic activity {u}", "en")
+    w.evidence(act, f"{DPK}ev-{u}-act", f"The synthetic activity {u} was called for.")
+    w.iri(body, DPO + "respondsTo", mandate)
+    obj = f"{DPK}objective-{u}"
+    w.iri(obj, RDF_TYPE, DPO + "SpecificObjective")
+    w.lit(obj, RDFS_LABEL, f"Synthetic objective {u}", "en")
+    w.lit(obj, DCT + "description", f"improve synthetic outcome {u}", "en")
+    w.evidence(obj, f"{DPK}ev-{u}-obj", f"The objective is to improve synthetic outcome {u}.")
+    w.iri(body, DPO + "hasObjective", obj)
+    w.iri(body, DPO + "serves", f"http://metadata.un.org/sdg/{SDG_TARGETS[i % len(SDG_TARGETS)]}")
+    ev = f"{DPK}event-{u}"
+    w.iri(ev, RDF_TYPE, DPO + "Meeting")
+    w.lit(ev, RDFS_LABEL, f"Meeting of the Synthetic Working Group {u}", "en")
+    w.lit(ev, DCT + "date", f"{2000 + i % 25}-0{1 + i % 9}-1{i % 10}" if violation != "date-type" else "sometime",
+          dt=XSD + "date" if violation != "date-type" else None)
+    w.iri(ev, DPO + "meetingOf", body)
+    w.iri(ev, DPO + "organizer", new_orgs[1])
+    w.iri(ev, DPO + "participant", new_orgs[2])
+    w.lit(ev, DPO + "eventStatus", "held")
+    w.evidence(ev, f"{DPK}ev-{u}-event", f"The Synthetic Working Group {u} met.")
+    pub = f"{DPK}pub-{u}"
+    w.iri(pub, RDF_TYPE, BIBO + "AcademicArticle")
+    w.lit(pub, RDFS_LABEL, f"Synthetic findings {u}", "en")
+    w.lit(pub, DCT + "title", f"Synthetic findings {u}", "en")
+    w.iri(pub, DCT + "creator", new_orgs[0])
+    w.iri(pub, DCT + "creator", new_orgs[1])
+    w.lit(pub, DPO + "publicationDate", str(2000 + i % 25), dt=XSD + "gYear")
+    w.lit(pub, BIBO + "volume", str(1 + i % 30))
+    w.evidence(pub, f"{DPK}ev-{u}-pub", f"Synthetic findings {u} were published.")
+
+
+def generate(triples: int, seed: int = 1, violations: int = 0, base_triples: int = 0) -> tuple[str, str, int]:
+    """N-Triples and source text for about ``triples - base_triples`` synthetic triples.
+
+    >>> nt, text, n = generate(3000, seed=7)
+    >>> n > 2500 and nt.count("\\n") == n and generate(3000, seed=7)[0] == nt
+    True
+    """
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
+    w = _Writer()
+    w.iri(DPK + "doc-bench-synthetic", RDF_TYPE, DPO + "SourceDocument")
+    w.lit(DPK + "doc-bench-synthetic", RDFS_LABEL, "Synthetic benchmark source", "en")
+    w.lit(DPK + "doc-bench-synthetic", DPO + "textFile", SOURCE_FILE)
+    w.evidence(DPK + "doc-bench-synthetic", DPK + "ev-bench-source", "This is the synthetic benchmark source.")
+    orgs = [DPK + "org-unodc", DPK + "org-who"]
+    target = max(0, triples - base_triples)
+    i = 0
+    injected = 0
+    spacing = None
+    while len(w.lines) < target or (violations and injected < violations):
+        if spacing is None and i == 1:
+            per_unit = max(len(w.lines), 1)
+            spacing = max(1, (target // per_unit) // max(violations, 1)) if violations else None
+        kind = None
+        if violations and injected < violations and (spacing is None or i % spacing == 0):
+            kind = VIOLATION_KINDS[injected % len(VIOLATION_KINDS)]
+            injected += 1
+        _unit(w, i, rng, orgs, kind)
+        i += 1
+    return "\n".join(w.lines) + "\n", "\n".join(w.text) + "\n", len(w.lines)
+
+
+def write_project_data(project_root: Path, triples: int, seed: int = 1, violations: int = 0, base_triples: int = 0) -> int:
+    """Write ``data/bench.nt`` and its source text into a project folder; return the synthetic triples written."""
+    nt, text, n = generate(triples, seed, violations, base_triples)
+    with atomic_write(Path(project_root) / "data" / "bench.nt") as fh:
+        fh.write(nt)
+    with atomic_write(Path(project_root) / "data" / "sources" / SOURCE_FILE) as fh:
+        fh.write(text)
+    return n

@@ -1,0 +1,89 @@
+"""The fast path (Oxigraph behind rdflib's API) and the synthetic benchmark data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.loader import load_dataset, load_fast, union_graph
+from drugpolicy_kg.networks import build_networks
+from drugpolicy_kg.resources import Project
+from drugpolicy_kg.synth import VIOLATION_KINDS, generate, write_project_data
+from drugpolicy_kg.trace import Tracer
+from drugpolicy_kg.trace_render import render
+from drugpolicy_kg.validate import validate
+
+from .conftest import ROOT
+
+
+def test_generator_is_deterministic_and_sized():
+    a, text_a, n = generate(20_000, seed=3)
+    b, text_b, _ = generate(20_000, seed=3)
+    assert a == b and text_a == text_b
+    assert 19_000 <= n <= 21_000
+    assert generate(20_000, seed=4)[0] != a
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    def make(violations):
+        root = tmp_path_factory.mktemp(f"synth{violations}")
+        for d in ("ontology", "data", "queries"):
+            shutil.copytree(ROOT / d, root / d)
+        write_project_data(root, 30_000, seed=2, violations=violations, base_triples=10_700)
+        return Project.open(root)
+    return make
+
+
+def test_synthetic_data_conforms(synthetic):
+    report = validate(synthetic(0), engine="sparql")
+    assert report.findings == [] and report.triples > 25_000
+
+
+@pytest.mark.parametrize("violations", [1, 5, 7])
+def test_both_validators_find_exactly_the_injected_violations(synthetic, violations):
+    project = synthetic(violations)
+    shacl = {}
+    for engine in ("pyshacl", "sparql"):
+        report = validate(project, engine=engine, quotes=False)
+        shacl[engine] = {(f.focus, f.rule) for f in report.findings if f.kind == "shacl"}
+    assert shacl["pyshacl"] == shacl["sparql"]
+    assert len(shacl["sparql"]) == violations
+    kinds = {rule.rsplit("#", 1)[-1] for _, rule in shacl["sparql"]}
+    assert len(kinds) == min(violations, len(VIOLATION_KINDS))
+
+
+def test_fast_path_gives_the_same_answers(project):
+    slow, fast = union_graph(load_dataset(project)), load_fast(project)
+    assert len(list(fast.triples((None, None, None)))) == len(slow)
+    for term, direction in (("64/3", "both"), ("ISN", "backward")):
+        assert render(Tracer(slow).trace(term, direction), "json") == render(Tracer(fast).trace(term, direction), "json")
+    a, b = build_networks(slow, ("collaboration", "mandates")), build_networks(fast, ("collaboration", "mandates"))
+    for name in a:
+        norm = (lambda e: e) if a[name].is_directed() else frozenset
+        assert {norm(e) for e in a[name].edges} == {norm(e) for e in b[name].edges}
+        assert dict(a[name].nodes(data="title")) == dict(b[name].nodes(data="title"))
+
+
+def test_large_views_are_aggregated():
+    import networkx as nx
+
+    from drugpolicy_kg.networks import add_metrics
+    from drugpolicy_kg.views import AGGREGATE_LIMIT, render_page
+
+    g = nx.connected_caveman_graph(400, 10)  # 4,000 nodes in 400 tight groups
+    for n in g:
+        g.nodes[n].update(label=str(n), name=f"node {n}", category="Organization", title=f"node {n}")
+    add_metrics(g)
+    assert g.number_of_nodes() > AGGREGATE_LIMIT
+    page = render_page(g, "big", "guide")
+    assert "communities" in page and len(page) < 3_000_000
+
+
+def test_bench_data_command(tmp_path, capsys):
+    assert main(["bench-data", "--triples", "15000", "--seed", "5", "--violations", "2", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "data" / "bench.nt").stat().st_size > 100_000
+    assert (tmp_path / "data" / "sources" / "bench-synthetic.txt").is_file()
+    assert main(["--project", str(tmp_path), "validate", "--engine", "sparql"]) == 1
