@@ -145,6 +145,8 @@ class Tracer:
         self.index: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}
         self._indexed = False
+        self._labels: dict[str, str] = {}
+        self._kinds: dict[str, str] = {}
 
     @staticmethod
     def _sorted(items):  # query rows come in no fixed order: make output repeatable
@@ -223,6 +225,13 @@ class Tracer:
         raise UsageError(f"nothing in the graph matches {term!r}{hint}")
 
     def label(self, node: str) -> str:
+        """The English label of a node (SDG concepts prefixed with their code); remembered."""
+        if node in self._labels:
+            return self._labels[node]
+        self._labels[node] = value = self._label(node)
+        return value
+
+    def _label(self, node: str) -> str:
         n = self._URIRef(node)
         prefix = "SDG " + node.rsplit("/", 1)[-1] + ": " if node.startswith("http://metadata.un.org/sdg/") else ""
         for p in (RDFS_LABEL, SKOS + "prefLabel"):
@@ -232,6 +241,12 @@ class Tracer:
         return node.rsplit("/", 1)[-1]
 
     def kind(self, node: str) -> str:
+        """A node's most telling type name (a mandate's with its verb); remembered."""
+        if node not in self._kinds:
+            self._kinds[node] = self._kind(node)
+        return self._kinds[node]
+
+    def _kind(self, node: str) -> str:
         types = sorted(str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
                        for t in self.graph.objects(self._URIRef(node), self._type))
         preferred = [t for t in types if t not in ("Concept", "Entity", "SourceDocument")]
@@ -294,16 +309,21 @@ class Tracer:
         return result
 
     def orphans(self) -> list[tuple[str, str, str]]:
-        """Bodies and activities that no resolution in the graph reaches: (iri, label, type)."""
-        from rdflib import RDFS
+        """Bodies, programmes and activities that no resolution in the graph reaches: (iri, label, type).
 
-        out = []
-        candidates: set[str] = set()
-        for cls in ORPHAN_CLASSES:
-            for sub in self.graph.transitive_subjects(RDFS.subClassOf, self._URIRef(cls)):
-                candidates |= {str(s) for s in self.graph.subjects(self._type, sub)}
-        for node in sorted(candidates):
-            tree = self._expand(node, BACKWARD, "", set(), [], 0)
-            if not any(h.kind == "Resolution" for h in tree.walk()):
-                out.append((node, self.label(node), self.kind(node)))
-        return out
+        Reached means what a backward trace follows to a resolution: a mandate issued in a resolution
+        (or one of its paragraphs) addresses it, names it as partner or calls for it, or it was set up
+        in view of such a mandate.
+        """
+        q = """
+        PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT DISTINCT ?item WHERE {
+          VALUES ?top { dpo:InterAgencyMechanism dpo:Activity dpo:Programme }
+          ?cls rdfs:subClassOf* ?top . ?item a ?cls .
+          MINUS { ?m dpo:addresses|dpo:withPartner|dpo:calledFor ?item .
+                  ?m dpo:issuedIn/dcterms:isPartOf* ?res . ?res a dpo:Resolution }
+          MINUS { ?item dpo:respondsTo ?m . ?m dpo:issuedIn/dcterms:isPartOf* ?res . ?res a dpo:Resolution }
+        }"""
+        nodes = sorted(str(row[0]) for row in self.graph.query(q))
+        return [(n, self.label(n), self.kind(n)) for n in nodes]

@@ -143,8 +143,8 @@ def render(trace: Trace, fmt: str) -> str:
     return RENDERERS[fmt](trace)
 
 
-def write_site(tracer, out_dir) -> list:
-    """One HTML page per resolution and per body (plus index.html), written atomically; returns the paths."""
+def write_site(tracer, out_dir, max_pages: int = 300) -> list:
+    """One HTML page per resolution and per body, up to ``max_pages`` (plus index.html), written atomically."""
     import re
     from pathlib import Path
 
@@ -154,6 +154,8 @@ def write_site(tracer, out_dir) -> list:
     q = """PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
     SELECT DISTINCT ?n WHERE { { ?n a dpo:Resolution } UNION { ?c rdfs:subClassOf* dpo:InterAgencyMechanism . ?n a ?c } }"""
     nodes = sorted(str(r[0]) for r in tracer.graph.query(q))
+    more = max(0, len(nodes) - max_pages)
+    nodes = nodes[:max_pages]
     pages = {n: re.sub(r"[^a-z0-9-]+", "-", n.rsplit("/", 1)[-1].lower()) + ".html" for n in nodes}
     nav = '<a href="index.html">All traces</a>'
     written = []
@@ -168,7 +170,8 @@ def write_site(tracer, out_dir) -> list:
                       for _, label, kind in tracer.orphans()) or "<li>None.</li>"
     index = PAGE.format(title="Mandate traces", kind="index", iri="", nav="",
                         body=f"<h2>Resolutions and bodies</h2><ul>{items}</ul>"
-                             f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
+                             + (f"<p>And {more} more: trace them with <code>drugpolicy-kg trace</code>.</p>" if more else "")
+                             + f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
     with atomic_write(out / "index.html") as fh:
         fh.write(index)
     written.append(out / "index.html")
