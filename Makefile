@@ -43,6 +43,9 @@ notebooks: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests tools
 
+bench: $(STAMP)
+	$(PY) bench/run_bench.py
+
 reference: $(STAMP)
 	$(PY) tools/make_reference.py
 

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -15,8 +17,9 @@ def test_ruff_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr + f"\nfix: {sys.executable} -m ruff check --fix src tests tools"
 
 
-def test_help_is_fast_and_imports_nothing_heavy():
-    code = "import sys, drugpolicy_kg.cli as c\ntry:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n" \
+@pytest.mark.parametrize("args", [["--help"], ["query", "--list"], ["trace", "--help"]])
+def test_cli_startup_imports_nothing_heavy(args):
+    code = f"import sys, drugpolicy_kg.cli as c\ntry:\n    c.main({args!r})\nexcept SystemExit:\n    pass\n" \
            "heavy = [m for m in ('rdflib', 'pyshacl', 'pyvis', 'networkx', 'SPARQLWrapper', 'pyoxigraph') if m in sys.modules]\n" \
            "print('HEAVY', heavy)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 PHYSICS_LIMIT = 300
 AGGREGATE_LIMIT = 3000  # past this many nodes a page shows communities, not nodes
+TIMELINE_POINTS = 80  # past this many dated items, count them per year
 EDGE_LABEL_LIMIT = 60  # past this many edges, relation names go to edge tooltips only
 SEED = 42
 TITLES = {
@@ -63,7 +64,8 @@ def layout(g: nx.Graph, seed: int = SEED) -> dict:
     if len(g) == 0:
         return {}
     k = 2.5 / max(len(g), 1) ** 0.5
-    pos = nx.spring_layout(g.to_undirected() if g.is_directed() else g, seed=seed, k=k, iterations=100)
+    iterations = 100 if len(g) <= PHYSICS_LIMIT else 20  # large views: a rougher layout, in seconds not minutes
+    pos = nx.spring_layout(g.to_undirected() if g.is_directed() else g, seed=seed, k=k, iterations=iterations)
     scale = 60 * max(len(g), 4) ** 0.5
     return {n: (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
 
@@ -234,14 +236,24 @@ def timeline_image(graph: Graph, png: Path, svg: Path) -> int:
         name = str(alt) if alt is not None and len(str(alt)) < 12 else str(label)
         rows[str(item)] = (x, text, name if len(name) <= 60 else name[:59] + "…")
     items = sorted(rows.values())
-    fig, ax = plt.subplots(figsize=(12, 0.32 * max(len(items), 6) + 1.2))
-    for i, (x, text, name) in enumerate(items):
-        ax.plot([x], [i], "o", color="#d62728")
-        ax.annotate(f"{text}  {name}", (x, i), xytext=(6, -3), textcoords="offset points", fontsize=8)
-    ax.set_yticks([])
-    if items:
-        ax.set_xlim(items[0][0] - 0.5, items[-1][0] + 4)
-    ax.set_title("drugpolicy-kg: dated events, resolutions and publications")
+    if len(items) <= TIMELINE_POINTS:
+        fig, ax = plt.subplots(figsize=(12, 0.32 * max(len(items), 6) + 1.2))
+        for i, (x, text, name) in enumerate(items):
+            ax.plot([x], [i], "o", color="#d62728")
+            ax.annotate(f"{text}  {name}", (x, i), xytext=(6, -3), textcoords="offset points", fontsize=8)
+        ax.set_yticks([])
+        if items:
+            ax.set_xlim(items[0][0] - 0.5, items[-1][0] + 4)
+        ax.set_title("drugpolicy-kg: dated events, resolutions and publications")
+    else:  # too many to name: how many dated items per year
+        from collections import Counter
+
+        per_year = Counter(int(x) for x, _, _ in items)
+        years = sorted(per_year)
+        fig, ax = plt.subplots(figsize=(12, 4))
+        ax.bar(years, [per_year[y] for y in years], color="#d62728")
+        ax.set_ylabel("dated items")
+        ax.set_title(f"drugpolicy-kg: {len(items):,} dated events, resolutions and publications per year")
     ax.grid(axis="x", color="#eeeeee")
     fig.tight_layout()
     for path, fmt in ((png, "png"), (svg, "svg")):
