@@ -167,7 +167,13 @@ class Tracer:
     def evidence(self) -> dict[str, list[tuple[str | None, Evidence]]]:
         """Every node's evidence, fetched in one query the first time (for building whole networks)."""
         if self._evidence is None:
-            self._evidence = self._evidence_rows(self.graph.query(EVIDENCE))
+            inner = getattr(self.graph.store, "_inner", None)  # an Oxigraph store: read its rows directly
+            if inner is not None:
+                names = ("node", "ev", "prop", "doc", "doclabel", "file", "locator", "quote")
+                rows = ([None if sol[n] is None else sol[n].value for n in names] for sol in inner.query(EVIDENCE))
+            else:
+                rows = self.graph.query(EVIDENCE)
+            self._evidence = self._evidence_rows(rows)
         return self._evidence
 
     def evidence_of(self, node: str) -> list[tuple[str | None, Evidence]]:
