@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from drugpolicy_kg.server import OxigraphServer, free_port, oxigraph_binary, wait_for_http
+from drugpolicy_kg.server import OxigraphServer, free_port, oxigraph_binary, stop_process, wait_for_http
 
 from .conftest import IN_CI
 
@@ -105,11 +105,5 @@ class VirtuosoServer:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, grace=30)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -56,6 +56,17 @@ def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None
     raise EndpointError(f"{url}: no answer after {timeout:.0f} s")
 
 
+def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
+    """Terminate a server process, kill it if it does not stop within ``grace`` seconds, and reap it."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def load_store(location: Path, nt_file: Path) -> None:
     """Load an N-Triples file into an Oxigraph store folder (default graph)."""
     proc = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(nt_file)],
@@ -100,24 +111,26 @@ class OxigraphServer:
     def start(self, timeout: float = 30.0) -> OxigraphServer:
         cmd = [oxigraph_binary(), "serve-read-only" if self.read_only else "serve",
                "--location", str(self.location), "--bind", f"{self.host}:{self.port}"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall the server).
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._log)  # noqa: S603
         try:
             wait_for_http(self.url + "/query?query=ASK%7B%7D", timeout, self.proc)
+        except EndpointError as exc:
+            self._log.seek(0)
+            tail = self._log.read()[-300:].decode("utf-8", "replace").strip()
+            self.stop()
+            raise EndpointError(f"{exc}{': ' + tail if tail else ''}") from None
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stderr:
-            self.proc.stderr.close()
+        stop_process(self.proc)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
