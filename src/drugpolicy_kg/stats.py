@@ -44,7 +44,7 @@ def compute_stats(project: Project) -> Stats:
     ds = load_dataset(project)
     graph = union_graph(ds)
     st = Stats(triples=len(graph))
-    for ctx in sorted(ds.contexts(), key=lambda c: str(c.identifier)):
+    for ctx in sorted(ds.graphs(), key=lambda c: str(c.identifier)):
         name = str(ctx.identifier)
         if name.startswith(GRAPH_BASE) and len(ctx):
             st.graphs[name[len(GRAPH_BASE):]] = len(ctx)
