@@ -41,7 +41,7 @@ notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests tools
+	$(VENV)/bin/ruff check src tests tools bench
 
 bench: $(STAMP)
 	$(PY) bench/run_bench.py

@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
 SIZES = [10_000, 100_000, 1_000_000]
 BASE_TRIPLES = 10_700  # the real graph, which every size includes
@@ -36,7 +37,7 @@ def rss_mb() -> float:
 
 
 def make_project(size: int, violations: int = 0) -> Path:
-    from drugpolicy_kg.synth import write_project_data
+    from bench.synth import write_project_data
 
     root = Path(tempfile.mkdtemp(prefix=f"dpkg-bench-{size}-"))
     for d in ("ontology", "data", "queries"):
@@ -48,9 +49,9 @@ def make_project(size: int, violations: int = 0) -> Path:
 # ------------------------------------------------------------ one path, in its own process --
 
 def run_path(path: str, project_dir: str, out: str) -> None:
-    from drugpolicy_kg.loader import load_fast
-    from drugpolicy_kg.query import bind_params, list_queries
+    from drugpolicy_kg.graph.loader import load_fast
     from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.sparql.query import bind_params, list_queries
 
     project = Project.open(project_dir)
     records = []
@@ -72,7 +73,7 @@ def run_path(path: str, project_dir: str, out: str) -> None:
             subs = {}
             import pyoxigraph as ox
 
-            from drugpolicy_kg.oxi import to_oxigraph_term
+            from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
             subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in bind_params(q, {}).items()} or None
             stage(f"query:{q.name}", lambda q=q, subs=subs: _drain(store.query(q.text, substitutions=subs)))
@@ -92,7 +93,7 @@ def _load_plain_rdflib(project):
     """The baseline load: rdflib's own parsers into one in-memory Graph (no named graphs, no derived shortcut)."""
     from rdflib import Graph
 
-    from drugpolicy_kg.loader import import_files
+    from drugpolicy_kg.graph.loader import import_files
 
     graph = Graph()
     for path in project.ontology_files() + import_files(project) + project.data_files():
@@ -109,10 +110,10 @@ def _drain(result):
 
 
 def _validate_default(graph, store, project):
-    from drugpolicy_kg.evidence import check_quotes
-    from drugpolicy_kg.loader import parse_file
-    from drugpolicy_kg.queryfile import read_query_file
-    from drugpolicy_kg.shacl_sparql import compile_shapes, run
+    from drugpolicy_kg.checks.quotes import check_quotes
+    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, run
+    from drugpolicy_kg.graph.loader import parse_file
+    from drugpolicy_kg.sparql.queryfile import read_query_file
 
     found = run(store, compile_shapes(parse_file(project.shapes)))
     for path in project.check_files():
@@ -124,9 +125,9 @@ def _validate_default(graph, store, project):
 def _validate_baseline(graph, project):
     import pyshacl
 
-    from drugpolicy_kg.evidence import check_quotes
-    from drugpolicy_kg.loader import parse_file
-    from drugpolicy_kg.queryfile import read_query_file
+    from drugpolicy_kg.checks.quotes import check_quotes
+    from drugpolicy_kg.graph.loader import parse_file
+    from drugpolicy_kg.sparql.queryfile import read_query_file
 
     conforms, _, _ = pyshacl.validate(graph, shacl_graph=parse_file(project.shapes), inference="none")
     found = sum(len(list(graph.query(read_query_file(p).text))) for p in project.check_files())
@@ -135,22 +136,22 @@ def _validate_baseline(graph, project):
 
 
 def _trace(graph):
-    from drugpolicy_kg.trace import Tracer
-    from drugpolicy_kg.trace_render import render
+    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace_render import render
 
     t = Tracer(graph)
     return len(render(t.trace("64/3", "both"), "json")) + len(render(t.trace("ITWG", "backward"), "json"))
 
 
 def _networks(graph):
-    from drugpolicy_kg.networks import build_networks
+    from drugpolicy_kg.uses.networks import build_networks
 
     return build_networks(graph, ("collaboration", "mandates"))
 
 
 def _views(graph, nets, out_dir):
     from drugpolicy_kg.atomic import folder_lock
-    from drugpolicy_kg.views import _write_site
+    from drugpolicy_kg.uses.views import _write_site
 
     with folder_lock(out_dir):
         _write_site(graph, out_dir, nets)
@@ -181,9 +182,9 @@ def serve_load(requests: int = 200, workers: int = 50) -> dict:
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
-    from drugpolicy_kg.loader import load_dataset, union_graph
+    from drugpolicy_kg.graph.loader import load_dataset, union_graph
     from drugpolicy_kg.resources import Project
-    from drugpolicy_kg.server import OxigraphServer, load_store
+    from drugpolicy_kg.sparql.server import OxigraphServer, load_store
 
     tmp = Path(tempfile.mkdtemp())
     union_graph(load_dataset(Project.open(ROOT))).serialize(tmp / "g.nt", format="nt", encoding="utf-8")
@@ -230,7 +231,7 @@ def measure(size: int, path: str) -> list[dict]:
 
 def count_triples(size: int) -> int:
     project = make_project(size)
-    from drugpolicy_kg.loader import load_fast
+    from drugpolicy_kg.graph.loader import load_fast
     from drugpolicy_kg.resources import Project
 
     n = len(load_fast(Project.open(project)).store._inner)

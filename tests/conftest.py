@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drugpolicy_kg.loader import load_dataset, union_graph
+from drugpolicy_kg.graph.loader import load_dataset, union_graph
 from drugpolicy_kg.resources import Project
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from drugpolicy_kg.server import OxigraphServer, free_port, oxigraph_binary, stop_process, wait_for_http
+from drugpolicy_kg.sparql.server import OxigraphServer, free_port, oxigraph_binary, stop_process, wait_for_http
 
 from .conftest import IN_CI
 

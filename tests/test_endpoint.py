@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from drugpolicy_kg.cli import main
-from drugpolicy_kg.server import free_port, wait_for_http
+from drugpolicy_kg.sparql.server import free_port, wait_for_http
 
 RESULT = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, Namespace
 
-from drugpolicy_kg.evidence import QUOTES, check_quotes, normalise
+from drugpolicy_kg.checks.quotes import QUOTES, check_quotes, normalise
 
 DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
 

@@ -8,7 +8,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from drugpolicy_kg.loader import import_files, load_dataset, parse_file, read_catalog
+from drugpolicy_kg.graph.loader import import_files, load_dataset, parse_file, read_catalog
 
 DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
 ONTO = URIRef("https://w3id.org/drugpolicy-kg/ontology")

@@ -10,10 +10,10 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from drugpolicy_kg.cli import main
-from drugpolicy_kg.endpoint import push, remote_query
-from drugpolicy_kg.query import LocalEngine, bind_params, list_queries, values_clause, with_values
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.results import to_tsv
+from drugpolicy_kg.sparql.endpoint import push, remote_query
+from drugpolicy_kg.sparql.query import LocalEngine, bind_params, list_queries, values_clause, with_values
+from drugpolicy_kg.sparql.results import to_tsv
 
 from .conftest import FIXTURES, ROOT
 
@@ -163,8 +163,8 @@ def test_serialisations_match_oxigraphs_own(engine, query):
 
     import pyoxigraph as ox
 
-    from drugpolicy_kg.oxi import to_oxigraph_term
-    from drugpolicy_kg.results import to_csv, to_json, to_xml
+    from drugpolicy_kg.graph.oxi import to_oxigraph_term
+    from drugpolicy_kg.sparql.results import to_csv, to_json, to_xml
 
     bindings = bind_params(query, {})
     subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in bindings.items()} or None

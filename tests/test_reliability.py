@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.errors import DrugPolicyKGError, InputError, UsageError
-from drugpolicy_kg.loader import parse_file
-from drugpolicy_kg.query import LocalEngine, bind_params, find_query, parse_value
-from drugpolicy_kg.queryfile import parse_query_text
+from drugpolicy_kg.graph.loader import parse_file
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.trace import Tracer
+from drugpolicy_kg.sparql.query import LocalEngine, bind_params, find_query, parse_value
+from drugpolicy_kg.sparql.queryfile import parse_query_text
+from drugpolicy_kg.uses.trace import Tracer
 
 from .conftest import FIGURES, ROOT
 
@@ -267,8 +267,8 @@ class FaultProxy:
 def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, engine):
     from rdflib import Graph, Literal, URIRef
 
-    from drugpolicy_kg.endpoint import count_triples, push
     from drugpolicy_kg.errors import EndpointError
+    from drugpolicy_kg.sparql.endpoint import count_triples, push
 
     target = "https://w3id.org/drugpolicy-kg/graph/fault-test"
     small = Graph()
@@ -296,9 +296,9 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, eng
 
 @pytest.mark.slow
 def test_killed_server_mid_push_is_an_endpoint_error(engine):
-    from drugpolicy_kg.endpoint import push
     from drugpolicy_kg.errors import EndpointError
-    from drugpolicy_kg.server import OxigraphServer
+    from drugpolicy_kg.sparql.endpoint import push
+    from drugpolicy_kg.sparql.server import OxigraphServer
 
     server = OxigraphServer(read_only=False).start()
     threading.Timer(0.05, server.proc.kill).start()
@@ -315,7 +315,7 @@ def test_killed_server_mid_push_is_an_endpoint_error(engine):
 
 @pytest.mark.slow
 def test_serve_answers_200_concurrent_requests(engine, tmp_path):
-    from drugpolicy_kg.server import OxigraphServer, load_store
+    from drugpolicy_kg.sparql.server import OxigraphServer, load_store
 
     nt = tmp_path / "g.nt"
     engine.graph.serialize(nt, format="nt", encoding="utf-8")

@@ -6,14 +6,14 @@ import shutil
 
 import pytest
 
+from bench.synth import VIOLATION_KINDS, generate, write_project_data
+from drugpolicy_kg.checks.validate import validate
 from drugpolicy_kg.cli import main
-from drugpolicy_kg.loader import load_dataset, load_fast, union_graph
-from drugpolicy_kg.networks import build_networks
+from drugpolicy_kg.graph.loader import load_dataset, load_fast, union_graph
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.synth import VIOLATION_KINDS, generate, write_project_data
-from drugpolicy_kg.trace import Tracer
-from drugpolicy_kg.trace_render import render
-from drugpolicy_kg.validate import validate
+from drugpolicy_kg.uses.networks import build_networks
+from drugpolicy_kg.uses.trace import Tracer
+from drugpolicy_kg.uses.trace_render import render
 
 from .conftest import ROOT
 
@@ -70,8 +70,8 @@ def test_fast_path_gives_the_same_answers(project):
 def test_large_views_are_aggregated():
     import networkx as nx
 
-    from drugpolicy_kg.networks import add_metrics
-    from drugpolicy_kg.views import AGGREGATE_LIMIT, render_page
+    from drugpolicy_kg.uses.networks import add_metrics
+    from drugpolicy_kg.uses.views import AGGREGATE_LIMIT, render_page
 
     g = nx.connected_caveman_graph(400, 10)  # 4,000 nodes in 400 tight groups
     for n in g:
@@ -82,8 +82,14 @@ def test_large_views_are_aggregated():
     assert "communities" in page and len(page) < 3_000_000
 
 
-def test_bench_data_command(tmp_path, capsys):
-    assert main(["bench-data", "--triples", "15000", "--seed", "5", "--violations", "2", "--out", str(tmp_path)]) == 0
+def test_bench_data_script(tmp_path):
+    import subprocess
+    import sys
+
+    script = ROOT / "bench" / "synth.py"
+    proc = subprocess.run([sys.executable, str(script), "--triples", "15000", "--seed", "5", "--violations", "2",
+                           "--out", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "data" / "bench.nt").stat().st_size > 100_000
     assert (tmp_path / "data" / "sources" / "bench-synthetic.txt").is_file()
     assert main(["--project", str(tmp_path), "validate", "--engine", "sparql"]) == 1

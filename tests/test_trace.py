@@ -8,13 +8,13 @@ import shutil
 
 import pytest
 
+from drugpolicy_kg.checks.quotes import normalise
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.errors import UsageError
-from drugpolicy_kg.evidence import normalise
-from drugpolicy_kg.loader import load_dataset, union_graph
+from drugpolicy_kg.graph.loader import load_dataset, union_graph
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.trace import Tracer
-from drugpolicy_kg.trace_render import render, write_site
+from drugpolicy_kg.uses.trace import Tracer
+from drugpolicy_kg.uses.trace_render import render, write_site
 
 from .conftest import ROOT
 
@@ -136,8 +136,8 @@ def test_formats(tracer):
 
 
 def test_html_escapes_data(tracer):
-    from drugpolicy_kg.trace import Evidence, Hop, Trace
-    from drugpolicy_kg.trace_render import to_html
+    from drugpolicy_kg.uses.trace import Evidence, Hop, Trace
+    from drugpolicy_kg.uses.trace_render import to_html
 
     evil = "<img src=x onerror=alert(1)>"
     t = Trace(evil, Hop(evil, evil, evil), "forward", forward=[Hop(evil, evil, evil, evil, [Evidence(evil, "f", evil, evil)])])

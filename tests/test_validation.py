@@ -7,10 +7,10 @@ import re
 import pytest
 from rdflib import Namespace, URIRef
 
+from drugpolicy_kg.checks.validate import validate_dataset
 from drugpolicy_kg.cli import main
-from drugpolicy_kg.loader import parse_file
+from drugpolicy_kg.graph.loader import parse_file
 from drugpolicy_kg.resources import GRAPH_BASE
-from drugpolicy_kg.validate import validate_dataset
 
 from .conftest import FIXTURES
 

@@ -8,10 +8,10 @@ import networkx as nx
 import pytest
 
 from drugpolicy_kg.cli import main
-from drugpolicy_kg.loader import load_dataset, union_graph
-from drugpolicy_kg.networks import STYLE, build_networks
+from drugpolicy_kg.graph.loader import load_dataset, union_graph
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.views import render_page, write_site
+from drugpolicy_kg.uses.networks import STYLE, build_networks
+from drugpolicy_kg.uses.views import render_page, write_site
 
 from .conftest import ROOT
 

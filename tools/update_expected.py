@@ -13,9 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from drugpolicy_kg.query import LocalEngine, bind_params, list_queries  # noqa: E402
 from drugpolicy_kg.resources import Project  # noqa: E402
-from drugpolicy_kg.results import to_tsv  # noqa: E402
+from drugpolicy_kg.sparql.query import LocalEngine, bind_params, list_queries  # noqa: E402
+from drugpolicy_kg.sparql.results import to_tsv  # noqa: E402
 
 
 def main() -> int:

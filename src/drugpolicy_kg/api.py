@@ -12,20 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .resources import Project
+from drugpolicy_kg.resources import Project
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from .results import Result
-    from .trace import Trace
+    from drugpolicy_kg.sparql.results import Result
+    from drugpolicy_kg.uses.trace import Trace
 
 
 class KnowledgeGraph:
     """The project's graph, loaded once, with the package's uses as methods."""
 
     def __init__(self, project: str | Path | None = None):
-        from .query import LocalEngine
+        from drugpolicy_kg.sparql.query import LocalEngine
 
         self.project = Project.open(project)
         self.engine = LocalEngine(self.project)
@@ -37,15 +37,15 @@ class KnowledgeGraph:
 
     def questions(self) -> list[dict]:
         """The competency questions: name, summary, audience, parameters with defaults."""
-        from .query import list_queries
+        from drugpolicy_kg.sparql.query import list_queries
 
         return [{"name": q.name, "summary": q.summary, "audience": q.audience, "params": q.params}
                 for q in list_queries(self.project)]
 
     def query(self, name_or_sparql: str, endpoint: str | None = None, graph: str | None = None, **params: str) -> Result:
         """Run a question by name (or SPARQL text) with parameters bound, locally or on ``endpoint``."""
-        from .endpoint import credentials_from_env, remote_query
-        from .query import bind_params, find_query, parse_query_text, with_values
+        from drugpolicy_kg.sparql.endpoint import credentials_from_env, remote_query
+        from drugpolicy_kg.sparql.query import bind_params, find_query, parse_query_text, with_values
 
         text = name_or_sparql.strip()
         q = parse_query_text(text) if any(c.isspace() for c in text) else find_query(self.project, text)
@@ -57,22 +57,22 @@ class KnowledgeGraph:
     @contextlib.contextmanager
     def server(self, graph_iri: str = "https://w3id.org/drugpolicy-kg/graph/all") -> Iterator[str]:
         """A local Oxigraph server holding this graph in ``graph_iri``; yields its query URL, stops on exit."""
-        from .endpoint import push
-        from .server import OxigraphServer
+        from drugpolicy_kg.sparql.endpoint import push
+        from drugpolicy_kg.sparql.server import OxigraphServer
 
         with OxigraphServer(read_only=False) as srv:
             push(self.graph, srv.query_url, graph_iri, gsp=srv.store_url)
             yield srv.query_url
 
     def networks(self, views=("collaboration", "mandates", "full")) -> dict[str, nx.Graph]:
-        """The network views with metrics (see :mod:`drugpolicy_kg.networks`)."""
-        from .networks import build_networks
+        """The network views with metrics (see :mod:`drugpolicy_kg.uses.networks`)."""
+        from drugpolicy_kg.uses.networks import build_networks
 
         return build_networks(self.graph, views)
 
     def trace(self, term: str, direction: str = "both") -> Trace:
-        """A mandate trace (see :mod:`drugpolicy_kg.trace`); render it with :func:`drugpolicy_kg.trace_render.render`."""
-        from .trace import Tracer
+        """A mandate trace (see :mod:`drugpolicy_kg.uses.trace`); render it with :func:`drugpolicy_kg.uses.trace_render.render`."""
+        from drugpolicy_kg.uses.trace import Tracer
 
         self._tracer = self._tracer or Tracer(self.graph)
         return self._tracer.trace(term, direction)
@@ -97,7 +97,7 @@ def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600):
 
     from IPython.display import HTML
 
-    from .views import render_page
+    from drugpolicy_kg.uses.views import render_page
 
     page = render_page(g, title, guide)
     return HTML(f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(page, quote=True)}" '

@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError, UsageError
+from drugpolicy_kg import __version__
+from drugpolicy_kg.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError, UsageError
 
 EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig"]
 
@@ -24,13 +24,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _project(args):
-    from .resources import Project
+    from drugpolicy_kg.resources import Project
 
     return Project.open(args.project)
 
 
 def cmd_build(args) -> int:
-    from .build import build
+    from drugpolicy_kg.graph.build import build
 
     written = build(_project(args), Path(args.out), args.format)
     for fmt, path in written.items():
@@ -39,8 +39,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .tables import format_table
-    from .validate import validate
+    from drugpolicy_kg.checks.validate import validate
+    from drugpolicy_kg.tables import format_table
 
     report = validate(_project(args), [Path(f) for f in args.files], quotes=not args.no_quotes, engine=args.engine)
     if args.format == "json":
@@ -58,9 +58,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .atomic import atomic_write
-    from .build import serialize
-    from .loader import load_dataset
+    from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.graph.build import serialize
+    from drugpolicy_kg.graph.loader import load_dataset
 
     data = serialize(load_dataset(_project(args)), args.format)
     if args.output in (None, "-"):
@@ -77,8 +77,8 @@ def cmd_stats(args) -> int:
     import json
     from dataclasses import asdict
 
-    from .stats import compute_stats
-    from .tables import format_table
+    from drugpolicy_kg.graph.stats import compute_stats
+    from drugpolicy_kg.tables import format_table
 
     st = compute_stats(_project(args))
     if args.format == "json":
@@ -94,21 +94,21 @@ def cmd_stats(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    from .atomic import atomic_write
-    from .loader import load_dataset, union_graph
-    from .trace import Tracer
-    from .trace_render import render, write_site
+    from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.graph.loader import load_dataset, union_graph
+    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace_render import render, write_site
 
     tracer = Tracer(union_graph(load_dataset(_project(args))))
     if args.site:
-        from .atomic import folder_lock
+        from drugpolicy_kg.atomic import folder_lock
 
         with folder_lock(args.site):
             for path in write_site(tracer, Path(args.site)):
                 print(path)
         return EXIT_OK
     if args.orphans:
-        from .tables import format_table
+        from drugpolicy_kg.tables import format_table
 
         rows = tracer.orphans()
         print(format_table(["body or activity", "type", "iri"], [[label, kind, iri] for iri, label, kind in rows], max_width=90))
@@ -137,12 +137,12 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_query(args) -> int:
-    from .queryfile import read_query_file
-    from .resources import Project
+    from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.sparql.queryfile import read_query_file
 
     project = Project.open(args.project)
     if args.list:
-        from .query import list_queries
+        from drugpolicy_kg.sparql.query import list_queries
 
         for q in list_queries(project):
             params = ", ".join(f"{k}={v}" for k, v in q.params.items()) or "-"
@@ -150,20 +150,20 @@ def cmd_query(args) -> int:
         return EXIT_OK
     if args.sparql is None and args.name and args.name.endswith(".rq"):
         read_query_file(Path(args.name))  # a clear error for a missing or unreadable file
-    from .query import bind_params, prepare, with_values
-    from .results import render
+    from drugpolicy_kg.sparql.query import bind_params, prepare, with_values
+    from drugpolicy_kg.sparql.results import render
 
     q = prepare(project, args.name, args.sparql)
     given = _params(args.param)
     if args.endpoint:
-        from .endpoint import credentials_from_env, remote_query
+        from drugpolicy_kg.sparql.endpoint import credentials_from_env, remote_query
 
         bindings = bind_params(q, given, resolve=None if not given else _remote_resolver(project))
         result = remote_query(args.endpoint, with_values(q.text, bindings), default_graph=args.graph,
                               timeout=args.timeout, creds=credentials_from_env())
         nsm = None
     else:
-        from .query import LocalEngine
+        from drugpolicy_kg.sparql.query import LocalEngine
 
         engine = LocalEngine(project)
         bindings = bind_params(q, given, resolve=engine.resolver())
@@ -173,7 +173,7 @@ def cmd_query(args) -> int:
     data = render(result, fmt, nsm)
     data = data if isinstance(data, bytes) else data.encode("utf-8")
     if args.output and args.output != "-":
-        from .atomic import atomic_write
+        from drugpolicy_kg.atomic import atomic_write
 
         with atomic_write(args.output, "wb") as fh:
             fh.write(data)
@@ -186,14 +186,14 @@ def cmd_query(args) -> int:
 
 def _remote_resolver(project):
     """Names and acronyms in --param are looked up in the local copy of the graph."""
-    from .query import LocalEngine
+    from drugpolicy_kg.sparql.query import LocalEngine
 
     return LocalEngine(project).resolver()
 
 
 def cmd_push(args) -> int:
-    from .endpoint import credentials_from_env, push
-    from .loader import load_dataset, union_graph
+    from drugpolicy_kg.graph.loader import load_dataset, union_graph
+    from drugpolicy_kg.sparql.endpoint import credentials_from_env, push
 
     graph = union_graph(load_dataset(_project(args)))
 
@@ -213,39 +213,21 @@ def cmd_push(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .loader import load_dataset, union_graph
-    from .server import serve
+    from drugpolicy_kg.graph.loader import load_dataset, union_graph
+    from drugpolicy_kg.sparql.server import serve
 
     graph = union_graph(load_dataset(_project(args)))
     return serve(graph, args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True))
 
 
 def cmd_views(args) -> int:
-    from .loader import load_dataset, union_graph
-    from .networks import VIEWS
-    from .views import write_site
+    from drugpolicy_kg.graph.loader import load_dataset, union_graph
+    from drugpolicy_kg.uses.networks import VIEWS
+    from drugpolicy_kg.uses.views import write_site
 
     views = VIEWS if args.view == "all" else (args.view,)
     written = write_site(union_graph(load_dataset(_project(args))), Path(args.out), views)
     print(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}")
-    return EXIT_OK
-
-
-def cmd_bench_data(args) -> int:
-    import shutil
-
-    from .resources import Project
-    from .synth import write_project_data
-
-    source = _project(args)
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not (out / "data").is_dir():
-        raise UsageError(f"{out} exists and is not a project folder; choose an empty or new --out")
-    for d in ("ontology", "data", "queries"):
-        if not (out / d).exists() and (source.root / d).is_dir():
-            shutil.copytree(source.root / d, out / d)
-    n = write_project_data(out, args.triples, args.seed, args.violations, base_triples=0 if args.exact else 10_700)
-    print(f"wrote {n} synthetic triples ({args.violations} violations injected) into {Project.open(out).data_dir / 'bench.nt'}")
     return EXIT_OK
 
 
@@ -321,13 +303,6 @@ def make_parser() -> argparse.ArgumentParser:
     vw.add_argument("--view", default="all", choices=["collaboration", "mandates", "full", "all"])
     vw.set_defaults(func=cmd_views)
 
-    bd = sub.add_parser("bench-data", help="write a project copy grown with deterministic synthetic data (benchmarks)")
-    bd.add_argument("--triples", type=int, required=True, help="about how many triples the project should hold in all")
-    bd.add_argument("--seed", type=int, default=1)
-    bd.add_argument("--violations", type=int, default=0, help="inject this many known SHACL violations")
-    bd.add_argument("--out", required=True, metavar="DIR", help="the project folder to write (a copy of --project)")
-    bd.add_argument("--exact", action="store_true", help="add --triples synthetic triples, not counting the real data")
-    bd.set_defaults(func=cmd_bench_data)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")

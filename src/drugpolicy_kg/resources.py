@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from drugpolicy_kg.errors import UsageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE = "https://w3id.org/drugpolicy-kg/"

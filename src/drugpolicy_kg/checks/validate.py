@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError
-from .loader import load_dataset, parse_file, union_graph
-from .queryfile import read_query_file
-from .resources import GRAPH_BASE, Project
+from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.graph.loader import load_dataset, parse_file, union_graph
+from drugpolicy_kg.resources import GRAPH_BASE, Project
+from drugpolicy_kg.sparql.queryfile import read_query_file
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -136,11 +136,11 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
 
 
 def run_shacl_sparql(graph: Graph, shapes: Path, ds: Dataset, store=None) -> list[Finding]:
-    """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.shacl_sparql`)."""
+    """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`)."""
     from rdflib import URIRef
 
-    from .oxi import store_from_graph
-    from .shacl_sparql import compile_shapes, run
+    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, run
+    from drugpolicy_kg.graph.oxi import store_from_graph
 
     store = store if store is not None else store_from_graph(graph)
     out = []
@@ -156,7 +156,7 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: Dataset, store=None) -> lis
 
 def run_checks(graph: Graph, project: Project, ds: Dataset, store=None) -> tuple[int, list[Finding]]:
     """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable."""
-    from .oxi import select, store_from_graph
+    from drugpolicy_kg.graph.oxi import select, store_from_graph
 
     out = []
     files = project.check_files()
@@ -203,9 +203,9 @@ def validate_dataset(ds: Dataset, project: Project, quotes: bool = True, engine:
     ``engine``: ``pyshacl`` (the reference), ``sparql`` (the shapes compiled to SPARQL on Oxigraph),
     or ``auto``: pyshacl up to 50,000 triples, SPARQL above.
     """
-    from .evidence import check_quotes
-    from .oxi import store_from_graph
-    from .shacl_sparql import AUTO_LIMIT
+    from drugpolicy_kg.checks.quotes import check_quotes
+    from drugpolicy_kg.checks.shacl_sparql import AUTO_LIMIT
+    from drugpolicy_kg.graph.oxi import store_from_graph
 
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine {engine!r}; accepted: {', '.join(ENGINES)}")

@@ -6,7 +6,7 @@
   bodies and roles.
 - ``mandates``: resolution -> paragraph -> mandate -> actors -> bodies and
   activities -> objectives -> SDG targets, following the same relations as
-  :mod:`drugpolicy_kg.trace`.
+  :mod:`drugpolicy_kg.uses.trace`.
 - ``full``: every named entity of the project's data and the SDG concepts it
   links to; literals go into tooltips, not nodes.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
-from .trace import DPO, FORWARD, Tracer
+from drugpolicy_kg.uses.trace import DPO, FORWARD, Tracer
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -140,7 +140,7 @@ def collaboration(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     """Organizations linked by shared bodies, events and publications.
 
     >>> from drugpolicy_kg.resources import Project
-    >>> from drugpolicy_kg.loader import load_dataset, union_graph
+    >>> from drugpolicy_kg.graph.loader import load_dataset, union_graph
     >>> g = collaboration(union_graph(load_dataset(Project.open())))
     >>> g.has_edge("https://w3id.org/drugpolicy-kg/id/org-unodc", "https://w3id.org/drugpolicy-kg/id/org-who")
     True

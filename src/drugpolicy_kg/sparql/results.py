@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from .errors import UsageError
+from drugpolicy_kg.errors import UsageError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -167,7 +167,7 @@ def to_xml(result: Result) -> str:
 
 
 def to_table(result: Result, namespace_manager=None) -> str:
-    from .tables import format_table
+    from drugpolicy_kg.tables import format_table
 
     if result.kind == "ask":
         return "true" if result.boolean else "false"

@@ -1,4 +1,4 @@
-"""Render a :class:`~drugpolicy_kg.trace.Trace` as a terminal tree, Markdown, HTML or JSON.
+"""Render a :class:`~drugpolicy_kg.uses.trace.Trace` as a terminal tree, Markdown, HTML or JSON.
 
 JSON shape (``--format json``)::
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 
-from .trace import Hop, Trace
+from drugpolicy_kg.uses.trace import Hop, Trace
 
 SECTIONS = (("forward", "What it leads to"), ("backward", "What mandates it"))
 
@@ -136,7 +136,7 @@ RENDERERS = {"text": to_text, "markdown": to_markdown, "html": to_html, "json": 
 
 def render(trace: Trace, fmt: str) -> str:
     """Render in one of ``text``, ``markdown``, ``html``, ``json``."""
-    from .errors import UsageError
+    from drugpolicy_kg.errors import UsageError
 
     if fmt not in RENDERERS:
         raise UsageError(f"unknown format {fmt!r}; accepted: {', '.join(RENDERERS)}")
@@ -148,7 +148,7 @@ def write_site(tracer, out_dir, max_pages: int = 300) -> list:
     import re
     from pathlib import Path
 
-    from .atomic import atomic_write
+    from drugpolicy_kg.atomic import atomic_write
 
     out = Path(out_dir)
     q = """PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

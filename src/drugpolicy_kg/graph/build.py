@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import atomic_write, folder_lock
-from .errors import UsageError
-from .loader import load_dataset, union_graph
-from .resources import PREFIXES, Project
+from drugpolicy_kg.atomic import atomic_write, folder_lock
+from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.graph.loader import load_dataset, union_graph
+from drugpolicy_kg.resources import PREFIXES, Project
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph

@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError
-from .resources import GRAPH_BASE, PREFIXES, Project
+from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from .atomic import atomic_write
+from drugpolicy_kg.atomic import atomic_write  # noqa: E402 (run as a script too)
 
 DPO = "https://w3id.org/drugpolicy-kg/ontology#"
 DPK = "https://w3id.org/drugpolicy-kg/id/"
@@ -179,3 +179,36 @@ def write_project_data(project_root: Path, triples: int, seed: int = 1, violatio
     with atomic_write(Path(project_root) / "data" / "sources" / SOURCE_FILE) as fh:
         fh.write(text)
     return n
+
+
+def make_project(source: Path, out: Path, triples: int, seed: int = 1, violations: int = 0, exact: bool = False) -> int:
+    """Copy ``source``'s ontology, data and queries into ``out`` and grow its data; return the synthetic triples."""
+    import shutil
+
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not (out / "data").is_dir():
+        raise SystemExit(f"synth: {out} exists and is not a project folder; choose an empty or new folder")
+    for d in ("ontology", "data", "queries"):
+        if not (out / d).exists() and (Path(source) / d).is_dir():
+            shutil.copytree(Path(source) / d, out / d)
+    return write_project_data(out, triples, seed, violations, base_triples=0 if exact else 10_700)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="bench/synth.py", description="Write a project copy grown with deterministic synthetic data.")
+    p.add_argument("--triples", type=int, required=True, help="about how many triples the project should hold in all")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--violations", type=int, default=0, help="inject this many known SHACL violations")
+    p.add_argument("--out", required=True, metavar="DIR", help="the project folder to write")
+    p.add_argument("--project", default=str(Path(__file__).resolve().parents[1]), metavar="DIR", help="the project to copy")
+    p.add_argument("--exact", action="store_true", help="add --triples synthetic triples, not counting the real data")
+    args = p.parse_args(argv)
+    n = make_project(Path(args.project), Path(args.out), args.triples, args.seed, args.violations, args.exact)
+    print(f"wrote {n} synthetic triples ({args.violations} violations injected) into {Path(args.out) / 'data' / 'bench.nt'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .errors import EndpointError, UsageError
+from drugpolicy_kg.errors import EndpointError, UsageError
 
 
 def oxigraph_binary() -> str:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from drugpolicy_kg.errors import InputError
 
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r"""\s*([A-Za-z_]\w*)\s*=\s*(<[^<>"\s]*>|"(?:[^"\\]|\\.)*"(?:@[A-Za-z-]+)?|[^,\s]+)\s*(?:,|$)""")

@@ -23,9 +23,9 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .errors import EndpointError, UsageError
-from .results import Result, from_sparql_json
+from drugpolicy_kg import __version__
+from drugpolicy_kg.errors import EndpointError, UsageError
+from drugpolicy_kg.sparql.results import Result, from_sparql_json
 
 if TYPE_CHECKING:
     from rdflib import Graph

@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import atomic_write
-from .networks import STYLE, VIEWS, build_networks, flat_copy
+from drugpolicy_kg.atomic import atomic_write
+from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -286,7 +286,7 @@ zoom; use <em>Find</em> to jump to a name or acronym and the <em>Show</em> boxes
 
 def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
     """Write the pages, exports, metrics, timeline, trace pages and index (holding the folder's lock)."""
-    from .atomic import folder_lock
+    from drugpolicy_kg.atomic import folder_lock
 
     out_dir = Path(out_dir)
     nets = build_networks(graph, views)
@@ -301,8 +301,8 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
 
     import networkx as nx
 
-    from .trace import Tracer
-    from .trace_render import write_site as write_traces
+    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
     written: dict[str, Path] = {}
     rows = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .loader import load_dataset, union_graph
-from .resources import GRAPH_BASE, Project
+from drugpolicy_kg.graph.loader import load_dataset, union_graph
+from drugpolicy_kg.resources import GRAPH_BASE, Project
 
 CLASS_COUNTS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

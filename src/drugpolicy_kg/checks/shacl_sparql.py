@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from drugpolicy_kg.errors import InputError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -71,7 +71,7 @@ def compile_shapes(shapes: Graph) -> list[Check]:
     """Compile every node shape with targets into SPARQL checks.
 
     >>> from drugpolicy_kg.resources import Project
-    >>> from drugpolicy_kg.loader import parse_file
+    >>> from drugpolicy_kg.graph.loader import parse_file
     >>> len(compile_shapes(parse_file(Project.open().shapes))) > 25
     True
     """

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from drugpolicy_kg.errors import UsageError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -128,7 +128,7 @@ class Tracer:
     """Traces over one graph; build once, trace many terms.
 
     >>> from drugpolicy_kg.resources import Project
-    >>> from drugpolicy_kg.loader import load_dataset, union_graph
+    >>> from drugpolicy_kg.graph.loader import load_dataset, union_graph
     >>> t = Tracer(union_graph(load_dataset(Project.open())))
     >>> t.resolve("64/3").rsplit("/", 1)[-1]
     'res-cnd-64-3'

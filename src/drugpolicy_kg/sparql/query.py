@@ -16,10 +16,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, UsageError
-from .queryfile import QueryFile, parse_query_text, read_query_file
-from .resources import PREFIXES, Project
-from .results import Result
+from drugpolicy_kg.errors import InputError, UsageError
+from drugpolicy_kg.resources import PREFIXES, Project
+from drugpolicy_kg.sparql.queryfile import QueryFile, parse_query_text, read_query_file
+from drugpolicy_kg.sparql.results import Result
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -228,15 +228,15 @@ class LocalEngine:
     """
 
     def __init__(self, project: Project):
-        from .loader import load_dataset, union_graph
-        from .oxi import store_from_graph
+        from drugpolicy_kg.graph.loader import load_dataset, union_graph
+        from drugpolicy_kg.graph.oxi import store_from_graph
 
         self.project = project
         self.graph = union_graph(load_dataset(project))
         self.store = store_from_graph(self.graph)
 
     def resolver(self):
-        from .trace import Tracer
+        from drugpolicy_kg.uses.trace import Tracer
 
         tracer = None
 
@@ -259,7 +259,7 @@ class LocalEngine:
                              "pass --allow-network to permit it")
         from rdflib import Graph
 
-        from .oxi import to_oxigraph_term, to_rdflib_term
+        from drugpolicy_kg.graph.oxi import to_oxigraph_term, to_rdflib_term
 
         subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
         try:

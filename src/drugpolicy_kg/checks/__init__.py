@@ -1,0 +1,1 @@
+"""Stage 3: checks: SHACL shapes (pySHACL or compiled to SPARQL), violation queries, quotes against sources."""

@@ -1,0 +1,1 @@
+"""Stage 4: SPARQL: query files, the local engine, result formats, remote endpoints, the local server."""

@@ -1,0 +1,1 @@
+"""Stage 5: uses of the graph: mandate tracing, networks and their views."""
