@@ -95,7 +95,7 @@ def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: st
     w.evidence(res, f"{DPK}ev-{u}-res", f"Resolution {session}/{number} was adopted by the Commission.")
     w.iri(para, RDF_TYPE, DPO + "OperativeParagraph")
     w.lit(para, RDFS_LABEL, f"Synthetic resolution {session}/{number}, operative paragraph 1", "en")
-    w.lit(para, DPO + "paragraphNumber", "1", dt=XSD + "positiveInteger")
+    w.lit(para, DPO + "paragraphNumber", "1", dt=XSD + "integer")
     w.iri(para, DCT + "isPartOf", res)
     w.evidence(para, f"{DPK}ev-{u}-para", f"Operative paragraph 1 of resolution {session}/{number}.")
     verb = VERBS[i % len(VERBS)]

@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from drugpolicy_kg.graph.loader import load_dataset, union_graph
+from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config):
+    """Built stores go to a folder of this test run (commands started by tests inherit it), not the user's cache."""
+    import tempfile
+
+    if "DRUGPOLICY_KG_CACHE" not in os.environ:
+        os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
 
 
 @pytest.fixture(scope="session")
@@ -21,13 +29,15 @@ def project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def dataset(project):
-    return load_dataset(project)
+def dataset(project) -> GraphStore:
+    """The project's store: the union as default graph, each file's graph by name."""
+    return GraphStore.open(project)
 
 
 @pytest.fixture(scope="session")
 def graph(dataset):
-    return union_graph(dataset)
+    """A copy of the union in an in-memory rdflib Graph."""
+    return dataset.union_graph()
 
 
 @pytest.fixture(scope="session")

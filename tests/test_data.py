@@ -63,8 +63,9 @@ def test_sdg_scheme_complete_in_six_languages(graph):
     targets = set(graph.subjects(RDF.type, SDGO.Target))
     assert len(goals) == 17 and len(targets) == 169
     for concept in goals | targets:
-        langs = {lbl.language for lbl in graph.objects(concept, SKOS.prefLabel)}
-        assert {"ar", "en", "es", "fr", "ru", "zh-Hans"} <= langs, concept
+        # language tags compare case-insensitively (BCP 47); Oxigraph keeps them in lower case
+        langs = {lbl.language.lower() for lbl in graph.objects(concept, SKOS.prefLabel)}
+        assert {"ar", "en", "es", "fr", "ru", "zh-hans"} <= langs, concept
         en = [lbl for lbl in graph.objects(concept, SKOS.prefLabel) if lbl.language == "en"]
         assert len(en) == 1, f"{concept} has {len(en)} English labels"
     assert Literal("By 2030,d", lang="en") not in set(graph.objects(SDG["12.3"], SKOS.prefLabel))

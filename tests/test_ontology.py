@@ -8,7 +8,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from drugpolicy_kg.graph.loader import import_files, load_dataset, parse_file, read_catalog
+from drugpolicy_kg.graph.loader import import_files, parse_file, read_catalog
+from drugpolicy_kg.graph.store import GraphStore, project_inputs
 
 DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
 ONTO = URIRef("https://w3id.org/drugpolicy-kg/ontology")
@@ -50,7 +51,7 @@ def test_used_terms_of_reused_vocabularies_are_declared(project, dataset):
     namespaces = ["http://www.w3.org/ns/org#", "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
                   "http://www.w3.org/ns/prov#", "http://purl.org/ontology/bibo/", "https://w3id.org/un/ontology/undo/"]
     used = set()
-    for _s, p, o in dataset.triples((None, None, None)):
+    for _s, p, o in dataset.rdflib().triples((None, None, None)):
         for term in (p, o if p == RDF.type else None):
             if isinstance(term, URIRef) and any(str(term).startswith(ns) for ns in namespaces):
                 used.add(term)
@@ -66,4 +67,4 @@ def test_loading_never_touches_the_network(project, monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    assert len(load_dataset(project)) > 10000
+    assert GraphStore.in_memory(project_inputs(project)).triples > 10000

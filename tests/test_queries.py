@@ -171,7 +171,7 @@ def test_serialisations_match_oxigraphs_own(engine, query):
     ours = engine.run(query.text, bindings)
 
     def theirs(fmt):
-        return engine.store.query(query.text, substitutions=subs).serialize(format=fmt).decode()
+        return engine.gs.query(query.text, subs).serialize(format=fmt).decode()
 
     assert to_csv(ours) == theirs(ox.QueryResultsFormat.CSV)
     assert to_tsv(ours) == theirs(ox.QueryResultsFormat.TSV)

@@ -11,7 +11,7 @@ import pytest
 from drugpolicy_kg.checks.quotes import normalise
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.errors import UsageError
-from drugpolicy_kg.graph.loader import load_dataset, union_graph
+from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import Project
 from drugpolicy_kg.uses.trace import Tracer
 from drugpolicy_kg.uses.trace_render import render, write_site
@@ -107,13 +107,13 @@ dpk:org-fixture a org:FormalOrganization ; rdfs:label "Fixture Office"@en ; dpo:
 dpk:res-cnd-99-9 a dpo:Resolution ; rdfs:label "CND resolution 99/9"@en ; dpo:resolutionNumber "99/9" ;
     dpo:adoptedBy dpk:org-cnd ; dpo:hasEvidence dpk:ev-fixture .
 dpk:res-cnd-99-9-op3 a dpo:OperativeParagraph ; rdfs:label "Resolution 99/9, operative paragraph 3"@en ;
-    dpo:paragraphNumber "3"^^xsd:positiveInteger ; dcterms:isPartOf dpk:res-cnd-99-9 ; dpo:hasEvidence dpk:ev-fixture .
+    dpo:paragraphNumber "3"^^xsd:integer ; dcterms:isPartOf dpk:res-cnd-99-9 ; dpo:hasEvidence dpk:ev-fixture .
 dpk:mandate-99-9 a dpo:Mandate ; rdfs:label "99/9 OP3 requests an expert group"@en ; dpo:issuedIn dpk:res-cnd-99-9-op3 ;
     dpo:verb dpk:verb-requests ; dpo:addresses dpk:org-fixture ; dpo:calledFor dpk:activity-fixture ; dpo:hasEvidence dpk:ev-fixture .
 dpk:activity-fixture a dpo:Activity ; rdfs:label "Expert group on naloxone access"@en ; dpo:hasEvidence dpk:ev-fixture .
 """, encoding="utf-8")
     project = Project.open(dst)
-    tracer = Tracer(union_graph(load_dataset(project)))
+    tracer = Tracer(GraphStore.open(project).rdflib())
     t = tracer.trace("99/9", "forward")
     # the paragraph states only dcterms:isPartOf (what the shapes require), no dcterms:hasPart
     assert {DPK + "res-cnd-99-9-op3", DPK + "org-fixture", DPK + "activity-fixture"} <= reached(t.forward)

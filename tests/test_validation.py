@@ -7,10 +7,9 @@ import re
 import pytest
 from rdflib import Namespace, URIRef
 
-from drugpolicy_kg.checks.validate import validate_dataset
+from drugpolicy_kg.checks.validate import validate, validate_store
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.graph.loader import parse_file
-from drugpolicy_kg.resources import GRAPH_BASE
 
 from .conftest import FIXTURES
 
@@ -30,7 +29,7 @@ def test_fixtures_found():
 
 @pytest.mark.parametrize("engine", ["pyshacl", "sparql"])
 def test_real_data_conforms(dataset, project, engine):
-    report = validate_dataset(dataset, project, engine=engine)
+    report = validate_store(dataset, project, engine=engine)
     assert report.findings == []
     assert report.conforms
     assert report.checks_run == 4
@@ -40,12 +39,7 @@ def test_real_data_conforms(dataset, project, engine):
 @pytest.mark.parametrize("fixture", VIOLATIONS, ids=[p.stem for p in VIOLATIONS])
 def test_fixture_violates_expected_rules(fixture, dataset, project):
     """Both SHACL engines (pySHACL, and the shapes compiled to SPARQL) find the same violations."""
-    name = URIRef(GRAPH_BASE + "extra/fixture")
-    parse_file(fixture, dataset.graph(name))
-    try:
-        reports = {e: validate_dataset(dataset, project, engine=e) for e in ("pyshacl", "sparql")}
-    finally:
-        dataset.remove_graph(name)
+    reports = {e: validate(project, [fixture], engine=e) for e in ("pyshacl", "sparql")}
     shacl = {e: {(f.focus, f.path, f.rule) for f in r.findings if f.kind == "shacl"} for e, r in reports.items()}
     assert shacl["pyshacl"] == shacl["sparql"], "the two SHACL engines disagree"
     for report in reports.values():

@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 
 from drugpolicy_kg.cli import main
-from drugpolicy_kg.graph.loader import load_dataset, union_graph
+from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import Project
 from drugpolicy_kg.uses.networks import STYLE, build_networks
 from drugpolicy_kg.uses.views import render_page, write_site
@@ -144,7 +144,7 @@ dpk:org-evil a org:FormalOrganization ; rdfs:label {lab} ; skos:altLabel {lab} ;
 dpk:membership-evil a org:Membership ; rdfs:label "Evil member"@en ; org:member dpk:org-evil ;
     org:organization dpk:itwg ; org:role dpk:role-member ; dpo:hasEvidence dpk:ev-evil .
 """, encoding="utf-8")
-    graph = union_graph(load_dataset(Project.open(root)))
+    graph = GraphStore.open(Project.open(root)).rdflib()
     out = root / "site"
     write_site(graph, out)
     nets = build_networks(graph, ["collaboration"])

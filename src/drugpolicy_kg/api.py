@@ -33,7 +33,7 @@ class KnowledgeGraph:
         self._tracer = None
 
     def __len__(self) -> int:
-        return len(self.graph)
+        return self.engine.gs.triples
 
     def questions(self) -> list[dict]:
         """The competency questions: name, summary, audience, parameters with defaults."""
@@ -61,7 +61,7 @@ class KnowledgeGraph:
         from drugpolicy_kg.sparql.server import OxigraphServer
 
         with OxigraphServer(read_only=False) as srv:
-            push(self.graph, srv.query_url, graph_iri, gsp=srv.store_url)
+            push(self.engine.gs.union_graph(), srv.query_url, graph_iri, gsp=srv.store_url)
             yield srv.query_url
 
     def networks(self, views=("collaboration", "mandates", "full")) -> dict[str, nx.Graph]:

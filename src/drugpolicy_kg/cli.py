@@ -14,7 +14,7 @@ from pathlib import Path
 from drugpolicy_kg import __version__
 from drugpolicy_kg.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError, UsageError
 
-EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig"]
+EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig", "nq"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +27,13 @@ def _project(args):
     from drugpolicy_kg.resources import Project
 
     return Project.open(args.project)
+
+
+def _store(args):
+    """The project's graph store, built first if the inputs changed (see :mod:`drugpolicy_kg.graph.store`)."""
+    from drugpolicy_kg.graph.store import GraphStore
+
+    return GraphStore.open(_project(args))
 
 
 def cmd_build(args) -> int:
@@ -60,9 +67,7 @@ def cmd_validate(args) -> int:
 def cmd_export(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
     from drugpolicy_kg.graph.build import serialize
-    from drugpolicy_kg.graph.loader import load_dataset
-
-    data = serialize(load_dataset(_project(args)), args.format)
+    data = serialize(_store(args), args.format)
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -95,11 +100,10 @@ def cmd_stats(args) -> int:
 
 def cmd_trace(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.graph.loader import load_dataset, union_graph
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import render, write_site
 
-    tracer = Tracer(union_graph(load_dataset(_project(args))))
+    tracer = Tracer(_store(args).rdflib())
     if args.site:
         from drugpolicy_kg.atomic import folder_lock
 
@@ -192,10 +196,13 @@ def _remote_resolver(project):
 
 
 def cmd_push(args) -> int:
-    from drugpolicy_kg.graph.loader import load_dataset, union_graph
     from drugpolicy_kg.sparql.endpoint import credentials_from_env, push
 
-    graph = union_graph(load_dataset(_project(args)))
+    if args.chunk < 1:
+        raise UsageError(f"--chunk must be a whole number of at least 1, got {args.chunk}")
+    if not args.timeout > 0 or args.timeout == float("inf"):
+        raise UsageError(f"--timeout must be a finite number of seconds above 0, got {args.timeout}")
+    gs = _store(args)
 
     def progress(done, total):
         if total > 20000 or args.progress:
@@ -205,28 +212,30 @@ def cmd_push(args) -> int:
             if done >= total:
                 print(file=sys.stderr)
 
-    report = push(graph, args.endpoint, args.graph, gsp=args.gsp, update=args.update, chunk=args.chunk,
-                  timeout=args.timeout, creds=credentials_from_env(), progress=progress)
-    print(f"pushed {report.triples_sent} triples to <{report.graph}> by {report.method}; "
-          f"the server holds {report.triples_on_server}")
+    if args.named_graphs:  # each source's graph under its own IRI, as local queries see them
+        targets = [(name, gs.named_graph(name)) for name in gs.graphs]
+    else:
+        targets = [(args.graph, gs.union_graph())]
+    for name, graph in targets:
+        report = push(graph, args.endpoint, name, gsp=args.gsp, update=args.update, chunk=args.chunk,
+                      timeout=args.timeout, creds=credentials_from_env(), progress=progress)
+        print(f"pushed {report.triples_sent} triples to <{report.graph}> by {report.method}; "
+              f"the server holds {report.triples_on_server}")
     return EXIT_OK
 
 
 def cmd_serve(args) -> int:
-    from drugpolicy_kg.graph.loader import load_dataset, union_graph
     from drugpolicy_kg.sparql.server import serve
 
-    graph = union_graph(load_dataset(_project(args)))
-    return serve(graph, args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True))
+    return serve(_store(args), args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True))
 
 
 def cmd_views(args) -> int:
-    from drugpolicy_kg.graph.loader import load_dataset, union_graph
     from drugpolicy_kg.uses.networks import VIEWS
     from drugpolicy_kg.uses.views import write_site
 
     views = VIEWS if args.view == "all" else (args.view,)
-    written = write_site(union_graph(load_dataset(_project(args))), Path(args.out), views)
+    written = write_site(_store(args).rdflib(), Path(args.out), views)
     print(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}")
     return EXIT_OK
 
@@ -284,6 +293,10 @@ def make_parser() -> argparse.ArgumentParser:
     pu.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint (to check the count)")
     pu.add_argument("--graph", default="https://w3id.org/drugpolicy-kg/graph/all", metavar="IRI",
                     help="the named graph to replace (default: %(default)s)")
+    pu.add_argument("--named-graphs", action="store_true",
+                    help="replace each of the project's named graphs (one per source file) under its own IRI, instead of "
+                         "the union in --graph; queries then see them with GRAPH, and the union where the server's default "
+                         "graph is the union of all graphs (Virtuoso; Oxigraph with --union-default-graph)")
     pu.add_argument("--gsp", metavar="URL", help="the Graph Store Protocol endpoint (Oxigraph: http://host:port/store)")
     pu.add_argument("--update", metavar="URL", help="the SPARQL Update endpoint, used when there is no Graph Store endpoint")
     pu.add_argument("--chunk", type=int, default=1000, metavar="N",

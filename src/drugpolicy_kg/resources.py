@@ -8,7 +8,9 @@ is ``drugpolicy_kg/_resources``; in a checkout it is the repository root.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from drugpolicy_kg.errors import UsageError
 
@@ -36,6 +38,19 @@ PREFIXES = {
 }
 SHAPES_FILE = "shapes.ttl"
 CATALOG_FILE = "catalog-v001.xml"
+
+
+BUILTIN_QUERIES = PACKAGE_DIR / "sparql" / "builtin"
+
+
+@cache
+def internal_query(name: str) -> str:
+    """The text of one of the package's own SPARQL queries or updates (``sparql/builtin/NAME``).
+
+    >>> "INSERT" in internal_query("derive-mandates.ru")
+    True
+    """
+    return (BUILTIN_QUERIES / name).read_text(encoding="utf-8")
 
 
 def default_root() -> Path:
@@ -116,5 +131,10 @@ class Project:
         return sorted(self.checks_dir.glob("*-violation.rq"))
 
     def graph_iri(self, path: Path) -> str:
-        """The named graph a file's triples go into: one per data file (so one per source document)."""
-        return GRAPH_BASE + (path.stem if path.parent != self.ontology_dir / "imports" else "imports/" + path.stem)
+        """The named graph a file's triples go into: one per data file (so one per source document).
+
+        >>> Project.open().graph_iri(Path("data/my file.ttl"))
+        'https://w3id.org/drugpolicy-kg/graph/my%20file'
+        """
+        name = quote(path.stem, safe="-._~")  # any file name gives a valid IRI
+        return GRAPH_BASE + (name if path.parent != self.ontology_dir / "imports" else "imports/" + name)

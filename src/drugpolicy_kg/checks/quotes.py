@@ -54,9 +54,9 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
     """Return (quotes checked, problems): quotes not found verbatim, sources without text, text never cited.
 
     >>> from drugpolicy_kg.resources import Project
-    >>> from drugpolicy_kg.graph.loader import load_dataset, union_graph
+    >>> from drugpolicy_kg.graph.store import GraphStore
     >>> p = Project.open()
-    >>> n, problems = check_quotes(union_graph(load_dataset(p)), p.sources_dir)
+    >>> n, problems = check_quotes(GraphStore.open(p).rdflib(), p.sources_dir)
     >>> n > 50, problems
     (True, [])
     """

@@ -29,7 +29,7 @@ SH = "http://www.w3.org/ns/shacl#"
 AUTO_LIMIT = 50_000
 PREFIX = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 KNOWN_PROPERTY = {"path", "name", "message", "minCount", "maxCount", "datatype", "class", "languageIn", "uniqueLang",
-                  "pattern", "minLength", "nodeKind", "hasValue", "or", "node", "description", "severity"}
+                  "pattern", "minLength", "nodeKind", "hasValue", "or", "node", "description", "severity", "minInclusive"}
 KNOWN_NODE = {"name", "message", "targetClass", "targetSubjectsOf", "property", "nodeKind", "pattern", "description",
               "severity"}
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -168,6 +168,9 @@ def _property_checks(shapes: Graph, prop, shape: str, path: str, msg: str, targe
     pattern = v("pattern")
     if pattern is not None:
         add(f"{values} FILTER(isBlank(?v) || !REGEX(STR(?v), {_n3(pattern)}))")
+    low = v("minInclusive")
+    if low is not None:
+        add(f"{values} FILTER(isBlank(?v) || isIRI(?v) || !COALESCE(?v >= {_n3(low)}, false))")
     min_len = v("minLength")
     if min_len is not None:
         add(f"{values} FILTER(isBlank(?v) || STRLEN(STR(?v)) < {int(min_len)})")
@@ -194,7 +197,7 @@ def _property_checks(shapes: Graph, prop, shape: str, path: str, msg: str, targe
 
 
 def run(store, checks: list[Check]) -> list[tuple[str, str, str, str, str]]:
-    """Run compiled checks on a pyoxigraph store: (focus, path, shape, message, value) per violation."""
+    """Run compiled checks on the project's store (union as default graph): (focus, path, shape, message, value) per violation."""
     out = []
     for c in checks:
         for sol in store.query(PREFIX + c.query):

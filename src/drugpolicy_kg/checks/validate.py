@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import InputError
-from drugpolicy_kg.graph.loader import load_dataset, parse_file, union_graph
+from drugpolicy_kg.graph.loader import parse_file
 from drugpolicy_kg.resources import GRAPH_BASE, Project
 from drugpolicy_kg.sparql.queryfile import read_query_file
 
 if TYPE_CHECKING:
-    from rdflib import Dataset, Graph
+    from rdflib import Graph
+
+    from drugpolicy_kg.graph.store import GraphStore
 
 
 @dataclass
@@ -89,23 +91,21 @@ def _label(graph: Graph, node) -> str:
     return ""
 
 
-def _file_of(ds: Dataset, node, path=None) -> str:
+def _file_of(gs: GraphStore, node, path=None) -> str:
     """The data file (named graph) that states the offending triple, or else any triple about the node."""
     from rdflib import URIRef
 
     if not isinstance(node, URIRef):
         return ""
-    patterns = ([(node, path, None, None)] if isinstance(path, URIRef) else []) + [(node, None, None, None)]
-    for pattern in patterns:
-        names = sorted(str(getattr(ctx, "identifier", ctx)) for *_, ctx in ds.quads(pattern))
-        names = [n[len(GRAPH_BASE):] for n in names if n.startswith(GRAPH_BASE)]
+    for pred in ([str(path)] if isinstance(path, URIRef) else []) + [None]:
+        names = [n[len(GRAPH_BASE):] for n in gs.graphs_of(str(node), pred) if n.startswith(GRAPH_BASE)]
         if names:
             extra = [n for n in names if n.startswith("extra/")]
             return (extra or names)[-1]
     return ""
 
 
-def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
+def run_shacl(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
     import pyshacl
     from rdflib import Namespace, URIRef
 
@@ -135,16 +135,14 @@ def run_shacl(graph: Graph, shapes: Path, ds: Dataset) -> list[Finding]:
     return out
 
 
-def run_shacl_sparql(graph: Graph, shapes: Path, ds: Dataset, store=None) -> list[Finding]:
+def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
     """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`)."""
     from rdflib import URIRef
 
     from drugpolicy_kg.checks.shacl_sparql import compile_shapes, run
-    from drugpolicy_kg.graph.oxi import store_from_graph
 
-    store = store if store is not None else store_from_graph(graph)
     out = []
-    for focus, path, shape, message, value in run(store, compile_shapes(parse_file(shapes))):
+    for focus, path, shape, message, value in run(ds, compile_shapes(parse_file(shapes))):
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
             kind="shacl", severity="Violation", focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
@@ -154,18 +152,18 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: Dataset, store=None) -> lis
     return out
 
 
-def run_checks(graph: Graph, project: Project, ds: Dataset, store=None) -> tuple[int, list[Finding]]:
+def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, list[Finding]]:
     """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable."""
-    from drugpolicy_kg.graph.oxi import select, store_from_graph
+    from drugpolicy_kg.graph.oxi import to_rdflib_term
 
     out = []
     files = project.check_files()
-    if store is None and files:
-        store = store_from_graph(graph)
     for path in files:
         q = read_query_file(path)
         try:
-            rows = select(store, q.text)
+            res = ds.query(q.text)
+            names = [v.value for v in res.variables]
+            rows = [tuple(to_rdflib_term(sol[n]) for n in names) for sol in res]
         except SyntaxError as exc:
             raise InputError(f"SPARQL syntax error: {exc}", str(path)) from None
         for row in rows:
@@ -182,48 +180,48 @@ ENGINES = ("auto", "pyshacl", "sparql")
 
 
 def validate(project: Project, extra: list[Path] | None = None, quotes: bool = True, engine: str = "auto") -> Report:
-    """Validate a project, with optional extra Turtle files loaded as data.
+    """Validate a project, with optional extra Turtle files loaded as data (each into its own graph ``extra/NAME``).
 
     >>> validate(Project.open()).conforms
     True
     """
-    from rdflib import URIRef
+    from drugpolicy_kg.graph.store import GraphStore, Input, project_inputs
 
-    ds = load_dataset(project)
-    for path in extra or []:
+    if not extra:
+        return validate_store(GraphStore.open(project), project, quotes, engine)
+    added = []
+    for path in extra:
         if not path.is_file():
-            raise InputError("file not found", str(path))
-        parse_file(path, ds.graph(URIRef(GRAPH_BASE + "extra/" + path.stem)))
-    return validate_dataset(ds, project, quotes, engine)
+            raise InputError("file not found (or not a regular file)", str(path))
+        added.append(Input(path, GRAPH_BASE + "extra/" + project.graph_iri(path).rsplit("/", 1)[-1]))
+    return validate_store(GraphStore.in_memory(project_inputs(project) + added), project, quotes, engine)
 
 
-def validate_dataset(ds: Dataset, project: Project, quotes: bool = True, engine: str = "auto") -> Report:
-    """Validate an already loaded dataset against the project's shapes, checks and sources.
+def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine: str = "auto") -> Report:
+    """Validate an opened store against the project's shapes, checks and sources.
 
-    ``engine``: ``pyshacl`` (the reference), ``sparql`` (the shapes compiled to SPARQL on Oxigraph),
-    or ``auto``: pyshacl up to 50,000 triples, SPARQL above.
+    ``engine``: ``pyshacl`` (the reference, on a copy of the union in rdflib), ``sparql`` (the shapes
+    compiled to SPARQL, run on the store), or ``auto``: pyshacl up to 50,000 triples, SPARQL above.
     """
     from drugpolicy_kg.checks.quotes import check_quotes
     from drugpolicy_kg.checks.shacl_sparql import AUTO_LIMIT
-    from drugpolicy_kg.graph.oxi import store_from_graph
 
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine {engine!r}; accepted: {', '.join(ENGINES)}")
-    graph = union_graph(ds)
-    report = Report(triples=len(graph))
-    store = store_from_graph(graph)
+    report = Report(triples=gs.triples)
     if engine == "auto":
-        engine = "sparql" if len(graph) > AUTO_LIMIT else "pyshacl"
+        engine = "sparql" if gs.triples > AUTO_LIMIT else "pyshacl"
     report.engine = engine
+    view = gs.rdflib()
     if project.shapes.is_file():
         if engine == "sparql":
-            report.findings += run_shacl_sparql(graph, project.shapes, ds, store)
+            report.findings += run_shacl_sparql(view, project.shapes, gs)
         else:
-            report.findings += run_shacl(graph, project.shapes, ds)
-    report.checks_run, found = run_checks(graph, project, ds, store)
+            report.findings += run_shacl(gs.union_graph(), project.shapes, gs)
+    report.checks_run, found = run_checks(view, project, gs)
     report.findings += found
     if quotes:
-        report.quotes_checked, problems = check_quotes(graph, project.sources_dir)
+        report.quotes_checked, problems = check_quotes(view, project.sources_dir)
         for p in problems:
             report.findings.append(Finding(
                 kind="evidence", severity="Violation", focus=p.evidence, focus_label="", path="",

@@ -1,8 +1,9 @@
-"""Build: merge ontology, imports and data into one graph and write it out.
+"""Build: write the project's graph out, from its store, in every format.
 
 Every output file is written to a temporary file and renamed into place, so a
 failed or interrupted build leaves the previous outputs whole. Nothing is
-written unless every input parsed.
+written unless every input parsed. Outputs are sorted, so the same inputs give
+byte-identical files (blank node labels aside).
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from typing import TYPE_CHECKING
 
 from drugpolicy_kg.atomic import atomic_write, folder_lock
 from drugpolicy_kg.errors import UsageError
-from drugpolicy_kg.graph.loader import load_dataset, union_graph
 from drugpolicy_kg.resources import PREFIXES, Project
 
 if TYPE_CHECKING:
-    from rdflib import Dataset, Graph
+    from drugpolicy_kg.graph.store import GraphStore
 
-FORMATS = {
-    "ttl": ("turtle", ".ttl"),
-    "nt": ("nt", ".nt"),
-    "jsonld": ("json-ld", ".jsonld"),
-    "trig": ("trig", ".trig"),
+FORMATS = {  # ours: (name, file extension); trig and nq keep one named graph per source file
+    "ttl": ("Turtle", ".ttl"),
+    "nt": ("N-Triples", ".nt"),
+    "jsonld": ("JSON-LD", ".jsonld"),
+    "trig": ("TriG", ".trig"),
+    "nq": ("N-Quads", ".nq"),
 }
 STEM = "drugpolicy-kg"
 
@@ -32,7 +33,7 @@ def check_format(fmt: str) -> str:
     """Return the rdflib format name for one of ours, or raise a UsageError listing the accepted ones.
 
     >>> check_format("ttl")
-    'turtle'
+    'Turtle'
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; accepted: {', '.join(FORMATS)}")
@@ -44,15 +45,23 @@ def jsonld_context() -> dict[str, str]:
     return dict(PREFIXES)
 
 
-def serialize(ds: Dataset, fmt: str) -> bytes:
-    """Serialise the dataset: ``trig`` keeps one named graph per file; the others are the union."""
-    name = check_format(fmt)
-    if fmt == "trig":
-        return ds.serialize(format="trig", encoding="utf-8")
-    graph: Graph = union_graph(ds)
-    if fmt == "jsonld":
-        return graph.serialize(format="json-ld", context=jsonld_context(), indent=1, encoding="utf-8")
-    return graph.serialize(format=name, encoding="utf-8")
+def serialize(gs: GraphStore, fmt: str) -> bytes:
+    """Serialise the store: ``trig`` and ``nq`` keep the named graphs; the others write the union once per triple."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.resources import PREFIXES, internal_query
+
+    check_format(fmt)
+    if fmt in ("trig", "nq"):
+        quads = sorted(gs.store.quads_for_pattern(None, None, None, None), key=lambda q: (str(q.graph_name), str(q.triple)))
+        form = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
+        return ox.serialize(quads, format=form, prefixes=PREFIXES if fmt == "trig" else None)
+    if fmt == "jsonld":  # rdflib's serializer compacts with our context (Oxigraph's writes full IRIs)
+        return gs.union_graph().serialize(format="json-ld", context=jsonld_context(), indent=1, encoding="utf-8")
+    triples = sorted((ox.Triple(*sol) for sol in gs.query(internal_query("union-triples.rq"))), key=str)
+    if fmt == "nt":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> dict[str, Path]:
@@ -66,8 +75,10 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> 
     formats = formats or list(FORMATS)
     for fmt in formats:
         check_format(fmt)
-    ds = load_dataset(project)
-    payloads = {fmt: serialize(ds, fmt) for fmt in formats}
+    from drugpolicy_kg.graph.store import GraphStore
+
+    gs = GraphStore.open(project)
+    payloads = {fmt: serialize(gs, fmt) for fmt in formats}
     written = {}
     with folder_lock(out_dir):
         for fmt, data in payloads.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drugpolicy_kg.graph.loader import load_dataset, union_graph
+from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import GRAPH_BASE, Project
 
 CLASS_COUNTS = """
@@ -41,15 +41,16 @@ def compute_stats(project: Project) -> Stats:
     >>> dict(s.classes)["org:Membership"]
     19
     """
-    ds = load_dataset(project)
-    graph = union_graph(ds)
-    st = Stats(triples=len(graph))
-    for ctx in sorted(ds.graphs(), key=lambda c: str(c.identifier)):
-        name = str(ctx.identifier)
-        if name.startswith(GRAPH_BASE) and len(ctx):
-            st.graphs[name[len(GRAPH_BASE):]] = len(ctx)
-    for cls, n in graph.query(CLASS_COUNTS):
-        st.classes.append((graph.namespace_manager.normalizeUri(cls), int(n)))
-    for doc, label, quotes, nodes in graph.query(FACTS_PER_SOURCE):
+    gs = GraphStore.open(project)
+    st = Stats(triples=gs.triples)
+    for name, n in gs.graphs.items():
+        if name.startswith(GRAPH_BASE) and n:
+            st.graphs[name[len(GRAPH_BASE):]] = n
+    nsm = gs.rdflib().namespace_manager
+    from rdflib import URIRef
+
+    for cls, n in gs.select(CLASS_COUNTS):
+        st.classes.append((nsm.normalizeUri(URIRef(cls)), int(n)))
+    for doc, label, quotes, nodes in gs.select(FACTS_PER_SOURCE):
         st.sources.append({"source": str(label or doc), "quotes": int(quotes), "evidenced_nodes": int(nodes)})
     return st

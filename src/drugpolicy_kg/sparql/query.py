@@ -220,20 +220,27 @@ def syntax_error(exc: Exception, where: str) -> InputError:
 
 
 class LocalEngine:
-    """The project's graph in an in-memory Oxigraph store.
+    """Queries on the project's store (see :mod:`drugpolicy_kg.graph.store`): the union of all graphs is
+    the default graph, and each source's graph is there by name (``GRAPH ?g``).
 
     >>> e = LocalEngine(Project.open())
     >>> e.run("ASK { ?s a <https://w3id.org/drugpolicy-kg/ontology#WorkingGroup> }").boolean
     True
+    >>> e.run("ASK { GRAPH <https://w3id.org/drugpolicy-kg/graph/cnd65-crp-itwg> { ?s ?p ?o } }").boolean
+    True
     """
 
-    def __init__(self, project: Project):
-        from drugpolicy_kg.graph.loader import load_dataset, union_graph
-        from drugpolicy_kg.graph.oxi import store_from_graph
+    def __init__(self, project: Project, graph_store=None):
+        from drugpolicy_kg.graph.store import GraphStore
 
         self.project = project
-        self.graph = union_graph(load_dataset(project))
-        self.store = store_from_graph(self.graph)
+        self.gs = graph_store or GraphStore.open(project)
+        self.store = self.gs.store
+
+    @property
+    def graph(self):
+        """The store behind rdflib's API (names, labels, namespace prefixes)."""
+        return self.gs.rdflib()
 
     def resolver(self):
         from drugpolicy_kg.uses.trace import Tracer
@@ -263,7 +270,7 @@ class LocalEngine:
 
         subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
         try:
-            res = self.store.query(text, substitutions=subs or None)
+            res = self.gs.query(text, subs)
         except SyntaxError as exc:
             raise syntax_error(exc, where) from None
         except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project

@@ -1,8 +1,10 @@
 """A local SPARQL 1.1 endpoint: the Oxigraph server from the PyPI package ``oxigraph``.
 
-``serve`` loads the graph into a temporary store and starts
-``oxigraph serve-read-only`` (SPARQL Update and Graph Store writes are refused)
-on 127.0.0.1 unless told otherwise. Its built-in query page works offline.
+``serve`` starts ``oxigraph serve-read-only`` on the project's built store
+(see :mod:`drugpolicy_kg.graph.store`: nothing is copied), with the union of
+all graphs as the default graph and each source's graph by name; SPARQL Update
+and Graph Store writes are refused, queries time out, and it binds 127.0.0.1
+unless told otherwise. ``--writable`` serves a copy in a temporary store.
 """
 
 from __future__ import annotations
@@ -82,8 +84,10 @@ class OxigraphServer:
     when read-only), ``store_url`` (Graph Store Protocol).
     """
 
-    def __init__(self, location: Path | None = None, host: str = "127.0.0.1", port: int = 0, read_only: bool = True):
+    def __init__(self, location: Path | None = None, host: str = "127.0.0.1", port: int = 0, read_only: bool = True,
+                 union_default_graph: bool = False, timeout: float | None = None):
         self._tmp = None
+        self.union_default_graph, self.timeout = union_default_graph, timeout
         if location is None:
             self._tmp = tempfile.mkdtemp(prefix="drugpolicy-kg-oxigraph-")
             location = Path(self._tmp)
@@ -111,6 +115,10 @@ class OxigraphServer:
     def start(self, timeout: float = 30.0) -> OxigraphServer:
         cmd = [oxigraph_binary(), "serve-read-only" if self.read_only else "serve",
                "--location", str(self.location), "--bind", f"{self.host}:{self.port}"]
+        if self.union_default_graph:
+            cmd.append("--union-default-graph")
+        if self.timeout:
+            cmd += ["--timeout-s", str(max(1, int(self.timeout)))]
         # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall the server).
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._log)  # noqa: S603
@@ -142,14 +150,20 @@ class OxigraphServer:
         self.stop()
 
 
-def serve(graph, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print) -> int:
-    """Serve ``graph`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the server process is stopped)."""
+def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print,
+          timeout: float = 30.0) -> int:
+    """Serve the store ``gs`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the server process is stopped)."""
+    import pyoxigraph as ox
+
     with tempfile.TemporaryDirectory(prefix="drugpolicy-kg-serve-") as tmp:
-        nt = Path(tmp) / "graph.nt"
-        graph.serialize(nt, format="nt", encoding="utf-8")
-        store = Path(tmp) / "store"
-        load_store(store, nt)
-        server = OxigraphServer(store, host, port, read_only=not writable)
+        location = gs.location
+        if writable or location is None:  # writes must not reach the shared, content-addressed store: serve a copy
+            location = Path(tmp) / "store"
+            copy = ox.Store(str(location / "db"))
+            copy.bulk_extend(gs.store.quads_for_pattern(None, None, None, None))
+            copy.flush()
+            del copy
+        server = OxigraphServer(location / "db", host, port, read_only=not writable, union_default_graph=True, timeout=timeout)
 
         def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
             raise KeyboardInterrupt
@@ -161,7 +175,8 @@ def serve(graph, host: str = "127.0.0.1", port: int = 7878, writable: bool = Fal
                 "read-only: SPARQL Update and Graph Store writes are refused"
             exposed = "" if host in ("127.0.0.1", "localhost", "::1") else " (listening beyond this machine!)"
             say(f"SPARQL endpoint: {server.query_url}   query page: {server.url}/")
-            say(f"{len(graph)} triples, {mode}, bound to {host}{exposed}. Ctrl-C to stop.")
+            say(f"{gs.triples} triples in {len(gs.graphs)} named graphs (their union is the default graph), {mode}, "
+                f"bound to {host}{exposed}. Ctrl-C to stop.")
             while server.proc.poll() is None:
                 time.sleep(0.5)
             say(f"the server stopped by itself (exit {server.proc.returncode})")

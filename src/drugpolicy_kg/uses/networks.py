@@ -140,8 +140,8 @@ def collaboration(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     """Organizations linked by shared bodies, events and publications.
 
     >>> from drugpolicy_kg.resources import Project
-    >>> from drugpolicy_kg.graph.loader import load_dataset, union_graph
-    >>> g = collaboration(union_graph(load_dataset(Project.open())))
+    >>> from drugpolicy_kg.graph.store import GraphStore
+    >>> g = collaboration(GraphStore.open(Project.open()).rdflib())
     >>> g.has_edge("https://w3id.org/drugpolicy-kg/id/org-unodc", "https://w3id.org/drugpolicy-kg/id/org-who")
     True
     """

@@ -128,8 +128,8 @@ class Tracer:
     """Traces over one graph; build once, trace many terms.
 
     >>> from drugpolicy_kg.resources import Project
-    >>> from drugpolicy_kg.graph.loader import load_dataset, union_graph
-    >>> t = Tracer(union_graph(load_dataset(Project.open())))
+    >>> from drugpolicy_kg.graph.store import GraphStore
+    >>> t = Tracer(GraphStore.open(Project.open()).rdflib())
     >>> t.resolve("64/3").rsplit("/", 1)[-1]
     'res-cnd-64-3'
     """
@@ -170,7 +170,8 @@ class Tracer:
             inner = getattr(self.graph.store, "_inner", None)  # an Oxigraph store: read its rows directly
             if inner is not None:
                 names = ("node", "ev", "prop", "doc", "doclabel", "file", "locator", "quote")
-                rows = ([None if sol[n] is None else sol[n].value for n in names] for sol in inner.query(EVIDENCE))
+                rows = ([None if sol[n] is None else sol[n].value for n in names]
+                        for sol in inner.query(EVIDENCE, use_default_graph_as_union=True))
             else:
                 rows = self.graph.query(EVIDENCE)
             self._evidence = self._evidence_rows(rows)

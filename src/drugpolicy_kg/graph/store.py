@@ -1,0 +1,361 @@
+"""One store under every command: the project's files in an Oxigraph store on disk.
+
+Every file the project loads (the ontology, its local imports, the data) goes into
+its own named graph; the ``dpo:mandates`` shortcut is derived by a SPARQL Update
+(``derive-mandates.ru``) into the graph ``graph/derived``. Queries see the union
+of all graphs as their default graph, and each graph by name.
+
+The store is built once for a given content of the inputs and reused: its folder
+is named by a fingerprint of the inputs (their bytes, the graph each goes into,
+and the derivation), under the cache folder (``$DRUGPOLICY_KG_CACHE``, else
+``$XDG_CACHE_HOME/drugpolicy-kg``, else ``~/.cache/drugpolicy-kg``). A command
+whose inputs changed builds a new store, says so on stderr, and publishes it
+with one rename; commands that find it open it read-only, so any number of them
+can read it at once. A build holds a lock on its fingerprint, so two commands
+started together build once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.resources import GRAPH_BASE, Project, internal_query
+
+if TYPE_CHECKING:
+    import pyoxigraph
+    from rdflib import Dataset, Graph
+
+STORE_FORMAT = "2"  # bump when what a store holds changes for the same inputs
+DERIVED_GRAPH = GRAPH_BASE + "derived"
+KEEP_STORES = 6  # the most recently used stores kept in the cache; older ones are removed
+_STORE_DIR = re.compile(r"^store-[0-9a-f]{24}$")
+_TMP_DIR = re.compile(r"^\.tmp-store-[0-9a-f]{24}-\d+$")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file the store loads, and the named graph it goes into."""
+
+    path: Path
+    graph: str
+
+    @property
+    def format(self) -> str:
+        return "nt" if self.path.suffix == ".nt" else "ttl"
+
+
+def cache_root() -> Path:
+    """Where built stores are kept.
+
+    >>> os.environ["DRUGPOLICY_KG_CACHE"] = "/tmp/x"; str(cache_root())
+    '/tmp/x'
+    >>> del os.environ["DRUGPOLICY_KG_CACHE"]
+    """
+    if os.environ.get("DRUGPOLICY_KG_CACHE"):
+        return Path(os.environ["DRUGPOLICY_KG_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "drugpolicy-kg"
+
+
+def project_inputs(project: Project) -> list[Input]:
+    """Every file the store loads, in a fixed order, each with its named graph; special files are refused."""
+    from drugpolicy_kg.graph.loader import import_files
+
+    if not project.data_files():
+        raise InputError("no data files found (expected data/*.ttl)", str(project.data_dir))
+    files = project.ontology_files() + import_files(project) + project.data_files()
+    out = []
+    for path in files:
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror}", str(path)) from None
+        if not stat.S_ISREG(mode):
+            raise InputError("not a regular file (a FIFO, device or socket is never read)", str(path))
+        out.append(Input(path, project.graph_iri(path)))
+    return out
+
+
+def _file_digest(path: Path, memo: dict) -> str:
+    """The sha256 of a file, remembered by (size, mtime, inode) so a warm start reads no large file."""
+    st = path.stat()
+    key = str(path.resolve())
+    sig = [st.st_size, st.st_mtime_ns, st.st_ino]
+    hit = memo.get(key)
+    if hit and hit[:3] == sig:
+        return hit[3]
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    memo[key] = [*sig, h.hexdigest()]
+    return h.hexdigest()
+
+
+def fingerprint(inputs: list[Input], cache: Path | None = None) -> str:
+    """A digest of everything that decides the store's content: format, derivation, each file and its graph."""
+    memo_path = (cache or cache_root()) / "digests.json"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    h = hashlib.sha256(STORE_FORMAT.encode())
+    h.update(internal_query("derive-mandates.ru").encode())
+    for inp in inputs:
+        h.update(b"\0" + inp.graph.encode() + b"\0" + _file_digest(inp.path, memo).encode())
+    with contextlib.suppress(OSError):
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo_path.with_name(f".digests-{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo))
+        os.replace(tmp, memo_path)
+    return h.hexdigest()[:24]
+
+
+def _load(store: pyoxigraph.Store, inp: Input) -> None:
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.N_TRIPLES if inp.format == "nt" else ox.RdfFormat.TURTLE
+    try:
+        store.bulk_load(path=str(inp.path), format=fmt, base_iri=inp.path.resolve().as_uri(), to_graph=ox.NamedNode(inp.graph))
+    except SyntaxError as exc:
+        first = (str(exc).splitlines() or ["syntax error"])[0]
+        first = re.sub(r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): ", "", first)
+        first = re.sub(r" \([^()]*, line \d+\)$", "", first)
+        kind = "N-Triples" if inp.format == "nt" else "Turtle"
+        raise InputError(f"{kind} syntax error: {first}", str(inp.path), exc.lineno, exc.offset) from None
+    except UnicodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", str(inp.path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc}", str(inp.path)) from None
+
+
+def fill(store: pyoxigraph.Store, inputs: list[Input]) -> dict:
+    """Load the inputs into ``store`` (one named graph each), derive, and return the counts."""
+    graphs = []
+    for inp in inputs:
+        _load(store, inp)
+        graphs.append(inp.graph)
+    derive(store, graphs)
+    return counts(store)
+
+
+def derive(store: pyoxigraph.Store, graphs: list[str]) -> None:
+    """Run the derivation update over the union of ``graphs`` into the derived graph."""
+    using = "".join(f"USING <{g}>\n" for g in dict.fromkeys(graphs))
+    text = internal_query("derive-mandates.ru").replace("#USING", using)
+    store.update(text)
+
+
+def counts(store: pyoxigraph.Store) -> dict:
+    """Triples in the union (each distinct triple once) and per named graph."""
+    per_graph = {sol["g"].value: int(sol["n"].value) for sol in store.query(internal_query("graph-sizes.rq"))}
+    total = int(next(iter(store.query(internal_query("union-size.rq"), use_default_graph_as_union=True)))["n"].value)
+    return {"triples": total, "graphs": dict(sorted(per_graph.items()))}
+
+
+class GraphStore:
+    """The project's graph in Oxigraph: the union as default graph, each source's graph by name.
+
+    >>> gs = GraphStore.open(Project.open())
+    >>> gs.ask("ASK { GRAPH ?g { ?s a <https://w3id.org/drugpolicy-kg/ontology#WorkingGroup> } }")
+    True
+    """
+
+    def __init__(self, store: pyoxigraph.Store, meta: dict, location: Path | None = None, inputs=()):
+        self.store = store
+        self.meta = meta
+        self.location = location
+        self.inputs = list(inputs)
+        self._rdflib: Dataset | None = None
+
+    # ------------------------------------------------------------------ opening --
+
+    @classmethod
+    def open(cls, project: Project, say=None) -> GraphStore:
+        """Open the store for the project's current inputs, building it first if they changed."""
+        import pyoxigraph as ox
+
+        inputs = project_inputs(project)
+        cache = cache_root()
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the store cache: {exc.strerror} (set DRUGPOLICY_KG_CACHE to a writable folder)",
+                             str(cache)) from None
+        fp = fingerprint(inputs, cache)
+        final = cache / f"store-{fp}"
+        if not (final / "meta.json").is_file():
+            with _lock(cache / f".lock-{fp}"):
+                if not (final / "meta.json").is_file():
+                    _build(inputs, cache, fp, final, say)
+        try:
+            meta = json.loads((final / "meta.json").read_text())
+            store = ox.Store.read_only(str(final / "db"))
+        except (OSError, ValueError) as exc:  # removed or damaged under us: build again
+            shutil.rmtree(final, ignore_errors=True)
+            raise InputError(f"the cached store could not be opened ({exc}); run the command again to rebuild it",
+                             str(final)) from None
+        with contextlib.suppress(OSError):
+            os.utime(final)
+        return cls(store, meta, final, inputs)
+
+    @classmethod
+    def in_memory(cls, inputs: list[Input]) -> GraphStore:
+        """A store in memory (for validating extra files with the project's data)."""
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        meta = fill(store, inputs)
+        return cls(store, meta, None, inputs)
+
+    # ------------------------------------------------------------------ reading --
+
+    @property
+    def triples(self) -> int:
+        return self.meta["triples"]
+
+    @property
+    def graphs(self) -> dict[str, int]:
+        return self.meta["graphs"]
+
+    def query(self, text: str, substitutions: dict | None = None):
+        """Run a query with the union of all graphs as the default graph (named graphs stay reachable with GRAPH)."""
+        return self.store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+
+    def ask(self, text: str) -> bool:
+        return bool(self.query(text))
+
+    def select(self, text: str, **bindings) -> list[tuple]:
+        """Rows of plain values (``str`` or None) of a SELECT; ``bindings`` are IRIs bound by name."""
+        import pyoxigraph as ox
+
+        subs = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
+        res = self.query(text, subs)
+        names = [v.value for v in res.variables]
+        return [tuple(None if sol[n] is None else sol[n].value for n in names) for sol in res]
+
+    def graphs_of(self, subject: str, predicate: str | None = None) -> list[str]:
+        """The named graphs that state a triple about ``subject`` (with ``predicate`` if given), sorted."""
+        import pyoxigraph as ox
+
+        if not subject.startswith(("http://", "https://", "urn:", "file:")):
+            return []
+        pred = ox.NamedNode(predicate) if predicate else None
+        return sorted({q.graph_name.value for q in self.store.quads_for_pattern(ox.NamedNode(subject), pred, None, None)
+                       if isinstance(q.graph_name, ox.NamedNode)})
+
+    def rdflib(self) -> Dataset:
+        """The store behind rdflib's API (oxrdflib), the union as default graph: for code written against rdflib.
+
+        Nothing is copied: each lookup goes to the store.
+        """
+        if self._rdflib is None:
+            from oxrdflib import OxigraphStore
+            from rdflib import Dataset
+
+            from drugpolicy_kg.resources import PREFIXES
+
+            ds = Dataset(store=OxigraphStore(store=self.store), default_union=True)
+            for prefix, ns in PREFIXES.items():
+                ds.bind(prefix, ns, replace=True)
+            self._rdflib = ds
+        return self._rdflib
+
+    def union_graph(self) -> Graph:
+        """A copy of the union in an in-memory rdflib Graph, for libraries that need one (pySHACL, JSON-LD)."""
+        from rdflib import Graph
+
+        from drugpolicy_kg.graph.oxi import to_rdflib_term
+        from drugpolicy_kg.resources import PREFIXES
+
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, replace=True)
+        for sol in self.query(internal_query("union-triples.rq")):
+            g.add((to_rdflib_term(sol[0]), to_rdflib_term(sol[1]), to_rdflib_term(sol[2])))
+        return g
+
+    def named_graph(self, name: str) -> Graph:
+        """A copy of one named graph in an in-memory rdflib Graph."""
+        import pyoxigraph as ox
+        from rdflib import Graph
+
+        from drugpolicy_kg.graph.oxi import to_rdflib_term
+
+        g = Graph(identifier=name)
+        for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+            g.add((to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object)))
+        return g
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(inputs: list[Input], cache: Path, fp: str, final: Path, say) -> None:
+    import pyoxigraph as ox
+
+    (say or _say)(f"building the graph store from {len(inputs)} files (their content has no store yet) ...")
+    started = time.monotonic()
+    tmp = cache / f".tmp-store-{fp}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(mode=0o700)
+        store = ox.Store(str(tmp / "db"))
+        meta = fill(store, inputs)
+        meta.update(fingerprint=fp, format=STORE_FORMAT, files=[[str(i.path), i.graph] for i in inputs],
+                    built=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        store.flush()
+        del store
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+        shutil.rmtree(final, ignore_errors=True)  # a damaged one without meta.json
+        os.rename(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    (say or _say)(f"built in {time.monotonic() - started:.1f} s: {meta['triples']} triples in {len(meta['graphs'])} graphs")
+    _prune(cache, keep=final)
+
+
+def _say(message: str) -> None:
+    print(f"drugpolicy-kg: {message}", file=sys.stderr, flush=True)
+
+
+def _prune(cache: Path, keep: Path) -> None:
+    """Remove all but the most recently used stores, and leftovers of builds that were killed."""
+    stores = sorted((p for p in cache.iterdir() if _STORE_DIR.match(p.name) and p != keep),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in stores[KEEP_STORES - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+    for tmp in cache.iterdir():
+        m = _TMP_DIR.match(tmp.name)
+        if m and not _alive(int(tmp.name.rsplit("-", 1)[1])):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
