@@ -232,8 +232,14 @@ class GraphStore:
         return self.meta["graphs"]
 
     def query(self, text: str, substitutions: dict | None = None):
-        """Run a query with the union of all graphs as the default graph (named graphs stay reachable with GRAPH)."""
-        return self.store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+        """Run a query with the union of all graphs as the default graph (named graphs stay reachable with GRAPH).
+
+        The project's prefixes (``resources.PREFIXES``) are predeclared; a PREFIX in the text overrides one.
+        """
+        from drugpolicy_kg.resources import PREFIXES
+
+        return self.store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None,
+                                prefixes=PREFIXES)
 
     def ask(self, text: str) -> bool:
         return bool(self.query(text))

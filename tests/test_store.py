@@ -1,0 +1,148 @@
+"""One store under every command: named graphs kept, built once per content of the inputs, shared safely."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.graph.store import GraphStore, cache_root, project_inputs
+from drugpolicy_kg.resources import GRAPH_BASE, Project
+from drugpolicy_kg.sparql.endpoint import remote_query
+
+from .conftest import ROOT
+
+ITWG = "https://w3id.org/drugpolicy-kg/id/itwg"
+WHICH_GRAPH = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{ITWG}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }} ORDER BY ?g"
+SOURCE_GRAPH = GRAPH_BASE + "cnd65-crp-itwg"
+
+
+def copy_project(tmp_path):
+    dst = tmp_path / "proj"
+    for d in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / d, dst / d)
+    return dst
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_which_graph_states_this_fact_locally(dataset):
+    rows = dataset.select(WHICH_GRAPH)
+    assert rows == [(SOURCE_GRAPH,)]
+    # the union is the default graph: the same fact without GRAPH
+    assert dataset.ask(f"ASK {{ <{ITWG}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")
+    assert GRAPH_BASE + "derived" in dataset.graphs and dataset.graphs[GRAPH_BASE + "derived"] > 0
+
+
+def test_which_graph_from_the_query_command(capsys):
+    assert main(["query", "--sparql", WHICH_GRAPH, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [SOURCE_GRAPH]
+
+
+@pytest.mark.slow
+def test_which_graph_on_oxigraph_server(oxigraph_server, capsys):
+    assert main(["push", "--named-graphs", "--endpoint", oxigraph_server.query_url, "--gsp", oxigraph_server.store_url]) == 0
+    result = remote_query(oxigraph_server.query_url, WHICH_GRAPH)
+    assert [str(r[0]) for r in result.rows] == [SOURCE_GRAPH]
+
+
+@pytest.mark.slow
+def test_which_graph_on_virtuoso(virtuoso_server, capsys):
+    assert main(["push", "--named-graphs", "--endpoint", virtuoso_server.query_url, "--update", virtuoso_server.update_url]) == 0
+    result = remote_query(virtuoso_server.query_url, WHICH_GRAPH)
+    assert [str(r[0]) for r in result.rows] == [SOURCE_GRAPH]
+
+
+def test_export_keeps_named_graphs(tmp_path, dataset):
+    for fmt, form in (("trig", ox.RdfFormat.TRIG), ("nq", ox.RdfFormat.N_QUADS)):
+        out = tmp_path / f"g.{fmt}"
+        assert main(["export", "--format", fmt, "-o", str(out)]) == 0
+        quads = list(ox.parse(path=str(out), format=form))
+        graphs = {q.graph_name.value for q in quads}
+        assert graphs == set(dataset.graphs)
+        assert len(quads) == sum(dataset.graphs.values())
+
+
+def test_same_export_twice_is_byte_identical(tmp_path):
+    for fmt in ("nt", "ttl"):
+        a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+        assert main(["export", "--format", fmt, "-o", str(a)]) == 0
+        assert main(["export", "--format", fmt, "-o", str(b)]) == 0
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_built_once_reused_rebuilt_when_content_changes(tmp_path):
+    proj = copy_project(tmp_path)
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    first = run_cli("--project", str(proj), "stats", "--format", "json", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "building the graph store" in first.stderr
+    second = run_cli("--project", str(proj), "stats", "--format", "json", env=env)
+    assert second.returncode == 0 and second.stderr == ""
+    assert first.stdout == second.stdout
+    # touched but unchanged: the content decides, so no rebuild
+    data = proj / "data" / "isn-brochure.ttl"
+    os.utime(data, (time.time() + 5, time.time() + 5))
+    assert run_cli("--project", str(proj), "stats", env=env).stderr == ""
+    # changed: rebuilt, says so, and the new fact is there
+    with data.open("a", encoding="utf-8") as fh:
+        fh.write('\n<https://w3id.org/drugpolicy-kg/id/isn> <http://www.w3.org/2004/02/skos/core#note> "added" .\n')
+    third = run_cli("--project", str(proj), "query", "--sparql",
+                    'ASK { <https://w3id.org/drugpolicy-kg/id/isn> skos:note "added" }', env=env)
+    assert "building the graph store" in third.stderr
+    assert "true" in third.stdout.lower()
+    stores = [p for p in (tmp_path / "cache").iterdir() if p.name.startswith("store-")]
+    assert len(stores) == 2
+
+
+def test_commands_started_together_build_once_and_all_read(tmp_path):
+    proj = copy_project(tmp_path)
+    env = {**os.environ, "DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    procs = [subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(proj), cmd],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for cmd in ("stats", "stats", "validate", "stats")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [o[1] for o in outs]
+    assert sum("building the graph store" in err for _, err in outs) == 1
+    assert len([p for p in (tmp_path / "cache").iterdir() if p.name.startswith("store-")]) == 1
+
+
+def test_a_fifo_in_data_is_refused_not_read(tmp_path):
+    proj = copy_project(tmp_path)
+    os.mkfifo(proj / "data" / "pipe.ttl")
+    proc = run_cli("--project", str(proj), "stats", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 2
+    assert "not a regular file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path):
+    proj = copy_project(tmp_path)
+    (proj / "data" / "broken.ttl").write_text("@prefix : <http://x/> .\n:a :b :c :d .\n", encoding="utf-8")
+    proc = run_cli("--project", str(proj), "stats", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 2
+    assert "broken.ttl:2:" in proc.stderr and "Turtle syntax error" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2  # the building note and one error line
+
+
+def test_a_data_file_with_a_space_in_its_name(tmp_path):
+    proj = copy_project(tmp_path)
+    shutil.move(proj / "data" / "isn-brochure.ttl", proj / "data" / "isn brochure.ttl")
+    gs = GraphStore.in_memory(project_inputs(Project.open(proj)))
+    assert GRAPH_BASE + "isn%20brochure" in gs.graphs
+
+
+def test_cache_folder_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "c"))
+    assert cache_root() == tmp_path / "c"
+    monkeypatch.delenv("DRUGPOLICY_KG_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert cache_root() == tmp_path / "x" / "drugpolicy-kg"
