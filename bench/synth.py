@@ -54,12 +54,22 @@ class _Writer:
         if locator is not None:
             self.lit(ev, DPO + "locator", locator)
         self.lit(ev, DPO + "quote", quote)
-        self.text.append(quote)
+        n = len(self.text)  # the quote stands inside a longer paragraph of the source, as real quotes do
+        self.text.append(f"{FILLER[n % len(FILLER)]} {quote} {FILLER[(n + 1) % len(FILLER)]}")
 
 
-def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: str | None) -> None:
-    """One cluster: 3 organizations, a body with 5 memberships, a resolution, paragraph, mandate,
-    activity, objective, event and publication, each with its evidence."""
+FILLER = ["In the period under review, delegations exchanged views at length.",
+          "Several speakers underlined the importance of the matter.",
+          "The secretariat introduced the relevant documentation.",
+          "Reference was made to earlier decisions on the subject."]
+
+
+def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: str | None, cap: int, bodies: list[str]) -> None:
+    """One cluster, skewed like real mandates: 3 new organizations; a body whose membership is Zipf-sized
+    (up to ``cap``, drawn from every organization so far, so organizations sit in many bodies); a resolution
+    of 1 to 40 operative paragraphs with mandates that call for activities and, in chains of up to five
+    units, for the previous unit's body; an objective, an SDG target, a meeting and a publication;
+    entities with one to four quotes, each quote embedded in a longer paragraph of the source text."""
     u = f"s{i}"
     new_orgs = []
     for k in range(3):
@@ -73,7 +83,8 @@ def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: st
     w.iri(body, RDF_TYPE, DPO + "WorkingGroup")
     w.lit(body, RDFS_LABEL, f"Synthetic Working Group {u}", "en")
     w.evidence(body, f"{DPK}ev-{u}-body", f"The Synthetic Working Group {u} was launched.")
-    members = new_orgs + rng.sample(orgs, k=min(2, len(orgs)))
+    size = min(cap, max(2, int(rng.paretovariate(1.0) * 2)))  # Zipf-like: most bodies small, a few huge
+    members = new_orgs + rng.sample(orgs, k=min(size, len(orgs)))
     for k, member in enumerate(members):
         m = f"{DPK}membership-{u}-{k}"
         w.iri(m, RDF_TYPE, ORG + "Membership")
@@ -84,34 +95,45 @@ def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: st
             w.iri(m, ORG + "role", f"{DPK}role-{ROLES[k % len(ROLES)]}")
         w.evidence(m, f"{DPK}ev-{u}-m{k}", f"Membership {u}-{k} in the Synthetic Working Group {u} was agreed.")
     orgs.extend(new_orgs)
-    res, para, mandate, act = f"{DPK}res-{u}", f"{DPK}res-{u}-op1", f"{DPK}mandate-{u}", f"{DPK}activity-{u}"
+    res, act = f"{DPK}res-{u}", f"{DPK}activity-{u}"
     session, number = 100 + i // 999, i % 999 + 1
     w.iri(res, RDF_TYPE, DPO + "Resolution")
     w.lit(res, RDFS_LABEL, f"Synthetic resolution {session}/{number}", "en")
     w.lit(res, DPO + "resolutionNumber", f"{session}-{number}" if violation == "resolution-number" else f"{session}/{number}")
     w.iri(res, DPO + "adoptedBy", DPK + "org-cnd")
-    w.iri(res, DCT + "hasPart", para)
     w.lit(res, DCT + "date", str(2000 + i % 25), dt=XSD + "gYear")
-    w.evidence(res, f"{DPK}ev-{u}-res", f"Resolution {session}/{number} was adopted by the Commission.")
-    w.iri(para, RDF_TYPE, DPO + "OperativeParagraph")
-    w.lit(para, RDFS_LABEL, f"Synthetic resolution {session}/{number}, operative paragraph 1", "en")
-    w.lit(para, DPO + "paragraphNumber", "1", dt=XSD + "integer")
-    w.iri(para, DCT + "isPartOf", res)
-    w.evidence(para, f"{DPK}ev-{u}-para", f"Operative paragraph 1 of resolution {session}/{number}.")
+    for q in range(1 + (i % 4)):  # several quotes for one entity
+        w.evidence(res, f"{DPK}ev-{u}-res{q}", f"Resolution {session}/{number} was adopted by the Commission ({q}).")
+    paragraphs = 40 if i == 1 else rng.randint(1, 40)  # unit 1 is the busy resolution the benchmark traces
     verb = VERBS[i % len(VERBS)]
-    w.iri(mandate, RDF_TYPE, DPO + "Mandate")
-    w.lit(mandate, RDFS_LABEL, f"{session}/{number} OP1 {verb} {u}", "en")
-    w.iri(mandate, DPO + "issuedIn", para)
-    w.iri(mandate, DPO + "verb", f"{DPK}verb-{verb}")
-    if violation != "mandate-actor":
-        w.iri(mandate, DPO + "addresses", new_orgs[0])
-    w.iri(mandate, DPO + "calledFor", act)
-    w.evidence(mandate, f"{DPK}ev-{u}-mandate", f"Resolution {session}/{number} {verb} Synthetic Organization {u}-0 to act.",
-               locator=None if violation == "evidence-locator" else "synthetic para.")
+    for n in range(1, paragraphs + 1):
+        para = f"{DPK}res-{u}-op{n}"
+        w.iri(para, RDF_TYPE, DPO + "OperativeParagraph")
+        w.lit(para, RDFS_LABEL, f"Synthetic resolution {session}/{number}, operative paragraph {n}", "en")
+        w.lit(para, DPO + "paragraphNumber", str(n), dt=XSD + "integer")
+        w.iri(para, DCT + "isPartOf", res)
+        w.iri(res, DCT + "hasPart", para)
+        w.evidence(para, f"{DPK}ev-{u}-para{n}", f"Operative paragraph {n} of resolution {session}/{number}.")
+        if n == 1 or n % 4 == 0:  # a mandate in every fourth paragraph
+            mandate = f"{DPK}mandate-{u}-{n}"
+            w.iri(mandate, RDF_TYPE, DPO + "Mandate")
+            w.lit(mandate, RDFS_LABEL, f"{session}/{number} OP{n} {verb} {u}", "en")
+            w.iri(mandate, DPO + "issuedIn", para)
+            w.iri(mandate, DPO + "verb", f"{DPK}verb-{verb}")
+            if not (violation == "mandate-actor" and n == 1):
+                w.iri(mandate, DPO + "addresses", new_orgs[0])
+            w.iri(mandate, DPO + "calledFor", act)
+            if n > 1 and bodies and i % 5:  # chains: a later resolution calls for an earlier unit's body
+                w.iri(mandate, DPO + "calledFor", bodies[-1])
+            w.evidence(mandate, f"{DPK}ev-{u}-mandate{n}",
+                       f"Resolution {session}/{number} {verb} Synthetic Organization {u}-0 to act (paragraph {n}).",
+                       locator=None if (violation == "evidence-locator" and n == 1) else f"synthetic para. {n}")
+            if n == 1:
+                w.iri(body, DPO + "respondsTo", mandate)
+    bodies.append(body)
     w.iri(act, RDF_TYPE, DPO + "Activity")
     w.lit(act, RDFS_LABEL, f"Synthetic activity {u}", "en")
     w.evidence(act, f"{DPK}ev-{u}-act", f"The synthetic activity {u} was called for.")
-    w.iri(body, DPO + "respondsTo", mandate)
     obj = f"{DPK}objective-{u}"
     w.iri(obj, RDF_TYPE, DPO + "SpecificObjective")
     w.lit(obj, RDFS_LABEL, f"Synthetic objective {u}", "en")
@@ -154,7 +176,9 @@ def generate(triples: int, seed: int = 1, violations: int = 0, base_triples: int
     w.lit(DPK + "doc-bench-synthetic", DPO + "textFile", SOURCE_FILE)
     w.evidence(DPK + "doc-bench-synthetic", DPK + "ev-bench-source", "This is the synthetic benchmark source.")
     orgs = [DPK + "org-unodc", DPK + "org-who"]
+    bodies: list[str] = []
     target = max(0, triples - base_triples)
+    cap = max(5, target // 300)  # the largest body: thousands of members at 1M triples
     i = 0
     injected = 0
     spacing = None
@@ -166,7 +190,7 @@ def generate(triples: int, seed: int = 1, violations: int = 0, base_triples: int
         if violations and injected < violations and (spacing is None or i % spacing == 0):
             kind = VIOLATION_KINDS[injected % len(VIOLATION_KINDS)]
             injected += 1
-        _unit(w, i, rng, orgs, kind)
+        _unit(w, i, rng, orgs, kind, cap, bodies)
         i += 1
     return "\n".join(w.lines) + "\n", "\n".join(w.text) + "\n", len(w.lines)
 

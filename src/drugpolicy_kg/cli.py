@@ -155,26 +155,29 @@ def cmd_query(args) -> int:
     if args.sparql is None and args.name and args.name.endswith(".rq"):
         read_query_file(Path(args.name))  # a clear error for a missing or unreadable file
     from drugpolicy_kg.sparql.query import bind_params, prepare, with_values
-    from drugpolicy_kg.sparql.results import render
 
     q = prepare(project, args.name, args.sparql)
     given = _params(args.param)
     if args.endpoint:
         from drugpolicy_kg.sparql.endpoint import credentials_from_env, remote_query
+        from drugpolicy_kg.sparql.results import render
 
         bindings = bind_params(q, given, resolve=None if not given else _remote_resolver(project))
         result = remote_query(args.endpoint, with_values(q.text, bindings), default_graph=args.graph,
                               timeout=args.timeout, creds=credentials_from_env())
-        nsm = None
+        fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
+        data = render(result, fmt, None)
     else:
+        import pyoxigraph as ox
+
         from drugpolicy_kg.sparql.query import LocalEngine
+        from drugpolicy_kg.sparql.results import render_native
 
         engine = LocalEngine(project)
         bindings = bind_params(q, given, resolve=engine.resolver())
-        result = engine.run(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
-        nsm = engine.graph.namespace_manager
-    fmt = args.format or ("ttl" if result.kind == "graph" else "table")
-    data = render(result, fmt, nsm)
+        result = engine.execute(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
+        fmt = args.format or _format_from_name(args.output) or ("ttl" if isinstance(result, ox.QueryTriples) else "table")
+        data = render_native(result, fmt)
     data = data if isinstance(data, bytes) else data.encode("utf-8")
     if args.output and args.output != "-":
         from drugpolicy_kg.atomic import atomic_write
@@ -186,6 +189,19 @@ def cmd_query(args) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
+
+
+def _format_from_name(path: str | None) -> str | None:
+    """The result format an output file's extension names (``out.json`` -> json), if any.
+
+    >>> _format_from_name("rows.csv"), _format_from_name("g.nt"), _format_from_name("notes.txt")
+    ('csv', 'nt', None)
+    """
+    if not path or path == "-":
+        return None
+    ext = Path(path).suffix.lower().lstrip(".")
+    return {"csv": "csv", "tsv": "tsv", "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "ttl": "ttl",
+            "nt": "nt", "jsonld": "jsonld"}.get(ext)
 
 
 def _remote_resolver(project):

@@ -22,6 +22,9 @@ def to_oxigraph_term(term):
     <Literal value=x language=en>
     """
     import pyoxigraph as ox
+
+    if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return term
     from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, URIRef):

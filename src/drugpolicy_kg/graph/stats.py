@@ -46,11 +46,10 @@ def compute_stats(project: Project) -> Stats:
     for name, n in gs.graphs.items():
         if name.startswith(GRAPH_BASE) and n:
             st.graphs[name[len(GRAPH_BASE):]] = n
-    nsm = gs.rdflib().namespace_manager
-    from rdflib import URIRef
+    from drugpolicy_kg.sparql.results import compact
 
     for cls, n in gs.select(CLASS_COUNTS):
-        st.classes.append((nsm.normalizeUri(URIRef(cls)), int(n)))
+        st.classes.append((compact(cls), int(n)))
     for doc, label, quotes, nodes in gs.select(FACTS_PER_SOURCE):
         st.sources.append({"source": str(label or doc), "quotes": int(quotes), "evidenced_nodes": int(nodes)})
     return st

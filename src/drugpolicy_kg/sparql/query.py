@@ -4,9 +4,10 @@ User values never enter the query text unescaped:
 
 - locally, they are *bound* (pyoxigraph ``substitutions``, the SEP-0007
   equivalent of rdflib's ``initBindings``);
-- remotely, they are rendered by rdflib's term escaping (``Literal(x).n3()``,
-  ``URIRef(x).n3()``, which escape or refuse) into a ``VALUES``
-  block opening the query's WHERE clause (see :func:`with_values`).
+- remotely, each is written by :func:`sparql_term` (Oxigraph's own N-Triples
+  writer: IRIs and language tags are validated when the term is made, strings
+  are escaped) into a ``VALUES`` block opening the query's WHERE clause (see
+  :func:`with_values`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from drugpolicy_kg.sparql.queryfile import QueryFile, parse_query_text, read_que
 from drugpolicy_kg.sparql.results import Result
 
 if TYPE_CHECKING:
-    from rdflib.term import Node
+    pass
 
 _IRI_BAD = re.compile(r'[\s<>"{}|^`\\]')
 _LITERAL = re.compile(r'^"((?:[^"\\]|\\.)*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<([^<>"\s]+)>)?$', re.S)
@@ -55,44 +56,73 @@ def find_query(project: Project, name: str) -> QueryFile:
     raise UsageError(f"unknown query {name!r}{hint}")
 
 
-def parse_value(text: str, default: str | None = None, resolve=None) -> Node:
-    """Turn a ``--param`` value into one RDF term, never into query text.
+def parse_value(text: str, default: str | None = None, resolve=None):
+    r"""Turn a ``--param`` value into one RDF term (a pyoxigraph term), never into query text.
 
     Accepted: ``<IRI>``, ``prefix:name`` (our prefixes), a quoted literal
     (``"fr"``, ``"x"@en``, ``"1"^^<...>``), or bare text: a name or acronym when
     the parameter's default is an IRI (``ITWG``), else a plain literal.
 
-    >>> parse_value("<http://x/a>").n3()
+    >>> sparql_term(parse_value("<http://x/a>"))
     '<http://x/a>'
-    >>> parse_value('fr" } UNION { ?s ?p ?o', default='"en"').n3()
-    '"fr\\\\" } UNION { ?s ?p ?o"'
-    >>> parse_value("dpk:itwg").n3()
+    >>> sparql_term(parse_value('fr" } UNION { ?s ?p ?o', default='"en"'))
+    '"fr\\" } UNION { ?s ?p ?o"'
+    >>> sparql_term(parse_value("dpk:itwg"))
     '<https://w3id.org/drugpolicy-kg/id/itwg>'
     """
-    from rdflib import Literal, URIRef
+    import pyoxigraph as ox
+
+    def iri(value: str, what: str):
+        if not value or _IRI_BAD.search(value):
+            raise UsageError(f"not a valid absolute {what}: {value!r}")
+        try:
+            return ox.NamedNode(value)
+        except ValueError as exc:
+            raise UsageError(f"not a valid absolute {what}: {value!r} ({exc})") from None
 
     if text.startswith("<") and text.endswith(">"):
-        iri = text[1:-1]
-        if not iri or _IRI_BAD.search(iri) or ":" not in iri:
-            raise UsageError(f"not a valid absolute IRI: {text!r}")
-        return URIRef(iri)
+        return iri(text[1:-1], "IRI")
     m = _LITERAL.match(text)
     if m:
         value = re.sub(r'\\(["\\])', r"\1", m.group(1))
-        if m.group(3) and _IRI_BAD.search(m.group(3)):
-            raise UsageError(f"not a valid datatype IRI in {text!r}")
-        return Literal(value, lang=m.group(2), datatype=URIRef(m.group(3)) if m.group(3) else None)
+        try:
+            if m.group(2):
+                return ox.Literal(value, language=m.group(2))
+            if m.group(3):
+                return ox.Literal(value, datatype=iri(m.group(3), "datatype IRI"))
+            return ox.Literal(value)
+        except ValueError as exc:
+            raise UsageError(f"not a valid literal {text!r}: {exc}") from None
     prefix, _, local = text.partition(":")
     if local and prefix in PREFIXES and re.fullmatch(r"[\w.\-]+", local):
-        return URIRef(PREFIXES[prefix] + local)
+        return iri(PREFIXES[prefix] + local, "IRI")
     if default is not None and default.startswith("<"):
         if resolve is None:
             raise UsageError(f"expected an IRI in <...> or a prefixed name, got {text!r}")
-        return URIRef(resolve(text))
-    return Literal(text)
+        return iri(resolve(text), "IRI")
+    return ox.Literal(text)
 
 
-def bind_params(query: QueryFile, given: dict[str, str], resolve=None, use_defaults: bool = True) -> dict[str, Node]:
+def sparql_term(term) -> str:
+    r"""The one way a value becomes query text: a pyoxigraph term (or an rdflib one, converted) in N-Triples syntax,
+    which SPARQL reads as the same term.
+
+    >>> import pyoxigraph as ox
+    >>> sparql_term(ox.Literal('x" } ; DROP ALL ; #\n'))
+    '"x\\" } ; DROP ALL ; #\\n"'
+    """
+    import pyoxigraph as ox
+
+    if not isinstance(term, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+        from drugpolicy_kg.graph.oxi import to_oxigraph_term
+
+        term = to_oxigraph_term(term)
+    if isinstance(term, ox.BlankNode):
+        raise UsageError("a blank node cannot be sent as a parameter value")
+    return str(term)
+
+
+def bind_params(query: QueryFile, given: dict[str, str], resolve=None, use_defaults: bool = True) -> dict:
     """Bindings for a query: its defaults, overridden by ``given``; unknown names are a UsageError."""
     unknown = set(given) - set(query.params)
     if unknown and query.params:
@@ -113,17 +143,20 @@ def bind_params(query: QueryFile, given: dict[str, str], resolve=None, use_defau
     return out
 
 
-def values_clause(bindings: dict[str, Node]) -> str:
-    """A VALUES block carrying bindings, each term escaped by rdflib's ``n3()``.
+def values_clause(bindings: dict) -> str:
+    r"""A VALUES block carrying bindings, each term written by :func:`sparql_term`.
 
-    >>> from rdflib import Literal
-    >>> values_clause({"lang": Literal('x" } ; DROP ALL ; #')})
-    ' VALUES (?lang) { ("x\\\\" } ; DROP ALL ; #") } '
+    >>> import pyoxigraph as ox
+    >>> values_clause({"lang": ox.Literal('x" } ; DROP ALL ; #')})
+    ' VALUES (?lang) { ("x\\" } ; DROP ALL ; #") } '
     """
     if not bindings:
         return ""
+    for name in bindings:
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise UsageError(f"not a variable name: {name!r}")
     names = " ".join("?" + n for n in bindings)
-    terms = " ".join(t.n3() for t in bindings.values())
+    terms = " ".join(sparql_term(t) for t in bindings.values())
     return f" VALUES ({names}) {{ ({terms}) }} "
 
 
@@ -193,14 +226,14 @@ def network_use(text: str) -> list[str]:
     return sorted({tok.upper() for _, tok in _scan(text) if tok.upper() in NETWORK_KEYWORDS})
 
 
-def with_values(text: str, bindings: dict[str, Node]) -> str:
+def with_values(text: str, bindings: dict) -> str:
     """The query with a VALUES block opening its WHERE clause: how bindings travel to a remote endpoint.
 
     Placed first in the outermost group, the block binds the variables before any FILTER sees them,
     as local binding does; the values are rendered by rdflib, so they cannot change the query.
 
-    >>> from rdflib import URIRef
-    >>> with_values("SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x", {"p": URIRef("http://x/p")})
+    >>> import pyoxigraph as ox
+    >>> with_values("SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x", {"p": ox.NamedNode("http://x/p")})
     'SELECT ?x WHERE { VALUES (?p) { (<http://x/p>) }  ?x ?p ?o } ORDER BY ?x'
     """
     if not bindings:
@@ -243,38 +276,48 @@ class LocalEngine:
         return self.gs.rdflib()
 
     def resolver(self):
-        from drugpolicy_kg.uses.trace import Tracer
-
         tracer = None
 
         def resolve(term: str) -> str:
+            from drugpolicy_kg.uses.trace import Tracer
+
             nonlocal tracer
             tracer = tracer or Tracer(self.graph)
             return tracer.resolve(term)
 
         return resolve
 
-    def run(self, text: str, bindings: dict[str, Node] | None = None, where: str = "query",
-            allow_network: bool = False) -> Result:
-        """Run on the local store; a query that would reach the network (SERVICE, LOAD) is refused
-        unless ``allow_network``."""
+    def execute(self, text: str, bindings: dict | None = None, where: str = "query", allow_network: bool = False):
+        """Run on the local store and return Oxigraph's own result; a query that would reach the network
+        (SERVICE, LOAD) is refused unless ``allow_network``."""
         import pyoxigraph as ox
 
         used = network_use(text)
         if used and not allow_network:
             raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "
                              "pass --allow-network to permit it")
-        from rdflib import Graph
+        subs = {}
+        for k, v in (bindings or {}).items():
+            if not isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+                from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
-        from drugpolicy_kg.graph.oxi import to_oxigraph_term, to_rdflib_term
-
-        subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
+                v = to_oxigraph_term(v)
+            subs[ox.Variable(k)] = v
         try:
-            res = self.gs.query(text, subs)
+            return self.gs.query(text, subs)
         except SyntaxError as exc:
             raise syntax_error(exc, where) from None
         except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
             raise UsageError(f"{where}: cannot bind the parameters: {exc}") from None
+
+    def run(self, text: str, bindings: dict | None = None, where: str = "query", allow_network: bool = False) -> Result:
+        """Run on the local store; the result with rdflib terms (for Python callers: notebooks, tests)."""
+        import pyoxigraph as ox
+        from rdflib import Graph
+
+        from drugpolicy_kg.graph.oxi import to_rdflib_term
+
+        res = self.execute(text, bindings, where, allow_network)
         if isinstance(res, ox.QueryBoolean):
             return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):

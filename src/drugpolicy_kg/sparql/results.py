@@ -13,8 +13,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 from drugpolicy_kg.errors import UsageError
 
@@ -135,6 +133,9 @@ def to_tsv(result: Result) -> str:
 
 def to_xml(result: Result) -> str:
     """SPARQL Query Results XML Format."""
+    from xml.sax.saxutils import escape as xml_escape
+    from xml.sax.saxutils import quoteattr
+
     from rdflib import BNode, URIRef
 
     out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
@@ -197,6 +198,72 @@ def render(result: Result, fmt: str, namespace_manager=None) -> str | bytes:
     if fmt == "table":
         return to_table(result, namespace_manager) + "\n"
     return {"csv": to_csv, "tsv": to_tsv, "json": lambda r: to_json(r) + "\n", "xml": to_xml}[fmt](result)
+
+
+def compact(iri: str) -> str:
+    """An IRI as a prefixed name where one of the project's prefixes fits, else in <...>.
+
+    >>> compact("https://w3id.org/drugpolicy-kg/id/itwg"), compact("http://example.org/x")
+    ('dpk:itwg', '<http://example.org/x>')
+    """
+    from drugpolicy_kg.resources import PREFIXES
+
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is not None and re.fullmatch(r"[A-Za-z_][\w.-]*", iri[len(best):]) and not iri.endswith("."):
+        prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+        return f"{prefix}:{iri[len(best):]}"
+    return f"<{iri}>"
+
+
+def render_native(res, fmt: str) -> bytes:
+    """Serialise an Oxigraph result as the command line prints it: the W3C result formats by Oxigraph's own
+    writers, the table by ours, graphs sorted (so the same query gives the same bytes every run)."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.tables import format_table
+
+    if isinstance(res, ox.QueryTriples):
+        if fmt not in GRAPH_FORMATS:
+            raise UsageError(f"a CONSTRUCT or DESCRIBE result is a graph: use --format {', '.join(GRAPH_FORMATS)}")
+        triples = sorted(set(res), key=str)
+        if fmt == "jsonld":
+            from rdflib import Graph
+
+            from drugpolicy_kg.graph.build import jsonld_context
+            from drugpolicy_kg.graph.oxi import to_rdflib_term
+
+            g = Graph()
+            for t in triples:
+                g.add((to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object)))
+            return g.serialize(format="json-ld", context=jsonld_context(), indent=1, encoding="utf-8")
+        from drugpolicy_kg.resources import PREFIXES
+
+        form = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_TRIPLES
+        return ox.serialize(triples, format=form, prefixes=PREFIXES if fmt == "ttl" else None)
+    if fmt not in TABULAR:
+        raise UsageError(f"a SELECT or ASK result is a table: use --format {', '.join(TABULAR)}")
+    if isinstance(res, ox.QueryBoolean):  # CSV and TSV define no boolean form: ours writes a header, as Jena does
+        out = render(Result("ask", boolean=bool(res)), fmt)
+        return out if isinstance(out, bytes) else out.encode("utf-8")
+    if fmt != "table":
+        form = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}[fmt]
+        return res.serialize(format=form)
+    if isinstance(res, ox.QueryBoolean):
+        return (b"true" if res else b"false") + b"\n"
+    names = [v.value for v in res.variables]
+
+    def show(t):
+        if t is None:
+            return ""
+        if isinstance(t, ox.NamedNode):
+            return compact(t.value)
+        if isinstance(t, ox.BlankNode):
+            return "_:" + t.value
+        return t.value
+
+    rows = [[show(sol[n]) for n in names] for sol in res]
+    return (format_table(names, rows, max_width=60) + f"\n({len(rows)} rows)\n").encode("utf-8")
 
 
 def from_sparql_json(data: dict) -> Result:
