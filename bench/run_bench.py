@@ -86,7 +86,7 @@ def commands(size: str, project: Path, scratch: Path) -> list[tuple[str, list[st
            ("build", ["build", "--out", str(scratch / "build")], True),
            ("views", ["views", "--out", str(scratch / "site")], True)]
     for i, q in enumerate(list_queries(Project.open(project))):
-        out.append((f"query {q.name}", ["query", q.name, "--format", "csv"], i == 0))
+        out.append((f"query {q.name}", ["query", q.name], i == 0))
     if size == "real":
         out.insert(0, ("--help", ["--help"], False))
     return out
@@ -315,16 +315,21 @@ def comparisons(res: dict) -> list[tuple[str, float, float | None, bool]]:
     if capped_stage:
         done = sum(s["seconds"] for s in res["baseline"]["stages"] if s["seconds"] is not None)
         elapsed_in_capped = max(res["baseline"]["seconds"] - done, 0)
-    pairs = [("load (cold store build, via `stats`)", res["cold"].get("stats"), "load"),
-             ("validate", res["warm"].get("validate"), "validate")]
-    pairs += [(k, v, k) for k, v in res["warm"].items() if k.startswith(("query ", "trace "))]
+    # Before the store, every command loaded the whole project first: a baseline command is load + its stage.
+    load = base.get("load", {}).get("seconds")
+    pairs = [("load (cold store build, via `stats`)", res["cold"].get("stats"), "load", False),
+             ("validate (load + validate)", res["warm"].get("validate"), "validate", True)]
+    pairs += [(f"{k} (load + {k.split()[0]})", v, k, True) for k, v in res["warm"].items() if k.startswith(("query ", "trace "))]
     out = []
-    for label, ours, stage in pairs:
+    for label, ours, stage, plus_load in pairs:
         if not ours:
             continue
+        extra = (load or 0) if plus_load else 0
         if stage in base and base[stage]["seconds"] is not None:
-            out.append((label, ours["seconds"], base[stage]["seconds"], False))
+            out.append((label, ours["seconds"], base[stage]["seconds"] + extra, False))
         elif stage == capped_stage:
+            out.append((label, ours["seconds"], elapsed_in_capped + extra, True))
+        elif load is None and stage != "load" and capped_stage == "load":
             out.append((label, ours["seconds"], elapsed_in_capped, True))
         else:
             out.append((label, ours["seconds"], None, True))
@@ -349,6 +354,8 @@ def report(results: dict) -> str:
            "process: **cold** with an empty store cache (the time includes building the store), **warm** with the store "
            "reused (best of the runs). Peak MB is the process's peak resident memory.", "", *lines, ""]
     out += ["## Against the baseline (rdflib + pySHACL, the pre-store path), same data, same run", "",
+            "The baseline runs in one process with a time cap; before the store, every command loaded the whole "
+            "project first, so a baseline command is its load plus its stage. \"At least\" marks a stage the cap stopped.", "",
             "| size | stage | this project | baseline | ratio |", "|---|---|---|---|---|"]
     for size, res in sizes.items():
         for stage, ours, theirs, capped in comparisons(res):

@@ -256,6 +256,22 @@ def cmd_views(args) -> int:
     return EXIT_OK
 
 
+def cmd_ingest(args) -> int:
+    from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.sources.ingest import ingest, sdg_targets, write_draft
+
+    targets = sdg_targets(GraphStore.open(_project(args)))
+    draft = ingest(Path(args.file), args.doc_id, targets)
+    out = Path(args.output or f"{draft['document']['id']}.draft.json")
+    write_draft(draft, out)
+    doc, summary = draft["document"], draft["summary"]
+    kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items())
+    print(f"{doc['symbol'] or doc['file']} ({doc['date'] or 'no date found'}): {doc['title']}")
+    print(f"{summary['candidates']} candidates ({kinds}); {summary['mandate_rows_read']} mandate-list rows read")
+    print(f"wrote {out}; every candidate is pending review")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="drugpolicy-kg", description="A knowledge graph of drug-policy actors and mandates, with the evidence for every fact.",
                 epilog="Exit codes: 0 ok, 1 does not conform / check found something, 2 bad input or usage, 3 remote endpoint failed.")
@@ -332,6 +348,12 @@ def make_parser() -> argparse.ArgumentParser:
     vw.add_argument("--view", default="all", choices=["collaboration", "mandates", "full", "all"])
     vw.set_defaults(func=cmd_views)
 
+
+    ig = sub.add_parser("ingest", help="read a UN document (.docx, .txt) into a draft of candidate facts, each with its quote")
+    ig.add_argument("file", metavar="FILE", help="the document: .docx or .txt")
+    ig.add_argument("--doc-id", metavar="ID", help="the document's id in the graph (default: from its symbol)")
+    ig.add_argument("-o", "--output", metavar="DRAFT", help="the draft to write (default: ID.draft.json)")
+    ig.set_defaults(func=cmd_ingest)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")

@@ -1,0 +1,1 @@
+"""Stage 1: sources and ingestion: read a UN document, find candidate facts with their quotes, review them."""

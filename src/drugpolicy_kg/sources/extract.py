@@ -1,0 +1,285 @@
+"""Candidate facts from a UN programme-budget section, each with its verbatim quote and locator.
+
+The genre (A/80/6 and its siblings) states, section by section:
+
+- **legislative mandates**: under the heading "Legislative mandates", for the programme and
+  then per subprogramme (and component), lists headed by the issuing body ("Commission on
+  Narcotic Drugs resolutions and decisions"), one table row per instrument (symbols, title;
+  a row "34/180; 70/131" is two resolutions), and conventions as bullets;
+- the **programme of work**: per subprogramme its title, its **objective** ("The objective,
+  to which this subprogramme contributes, is to ...") and a strategy that names the
+  **Sustainable Development Goals** it helps Member States reach.
+
+Detectors work on the structure (headings, rows, numbered paragraphs), not on one file's
+page layout. Each candidate carries the detector that found it and a confidence; every
+quote is a piece of the document's text, checked verbatim before the draft is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+
+from drugpolicy_kg.sources.reader import BULLET, SYMBOL, Document, Segment
+
+ISSUER_HEADING = re.compile(r"^(?P<body>.+?) (?P<what>resolutions and decisions|decisions and resolutions|resolutions|decisions|"
+                            r"statements and declarations|declarations and statements|declarations|statements)$")
+CONVENTIONS = re.compile(r"^(Conventions|Treaties|Conventions and protocols|International conventions)( and protocols)?$", re.I)
+SUBPROGRAMME = re.compile(r"^Subprogramme (\d+)(?:,? [Cc]omponent (\d+))?\.?$")
+END_OF_MANDATES = {"Deliverables", "Evaluation activities", "Programme of work"}
+RES_SYMBOL = re.compile(r"^(?:(?P<dec>[Dd]ecision) )?(?P<sym>(?:S-|ES-)?\d{1,4}/\d{1,4}(?: \([A-Z]+\))?(?: [A-Z](?: and [A-Z])?)?)$")
+SC_SYMBOL = re.compile(r"^(?P<sym>\d{3,4} \(\d{4}\)"                      # Security Council: 2117 (2013)
+                       r"|\d{2,4}(?: [A-Z](?: and [A-Z])?)? \([IVXL]+\)"     # early ECOSOC / GA: 834 (IX), 2106 A (XX)
+                       r"|\d{1,4}/\d{1,4}/Corr\.\d+"                       # a corrigendum: 27/31/Corr.1
+                       r"|PRST/\d{1,3}/\d{1,3})$")                          # a president's statement: PRST/22/1
+OBJECTIVE = re.compile(r"The objective, to which this (?:subprogramme|programme|component) contributes, is (?P<obj>to .+?)\.?$")
+SDG_MENTION = re.compile(r"Sustainable Development Goals? (?P<list>\d{1,2}(?:(?:, | and |, and )\d{1,2})*)")
+TARGET_MENTION = re.compile(r"\b[Tt]argets? (?P<list>\d{1,2}\.[0-9a-z]{1,2}(?:(?:, | and |, and )\d{1,2}\.[0-9a-z]{1,2})*)")
+RES_IN_TEXT = re.compile(r"\b(?:General Assembly |Council |Commission )?(?:resolutions?|decisions?) (?P<sym>(?:S-)?\d{1,4}/\d{1,4})\b")
+BODY_CODES = {
+    "General Assembly": "ga", "Economic and Social Council": "ecosoc", "Security Council": "sc",
+    "Commission on Narcotic Drugs": "cnd", "Commission on Crime Prevention and Criminal Justice": "ccpcj",
+    "Human Rights Council": "hrc", "Commission on the Status of Women": "csw", "Commission on Human Rights": "chr",
+}
+
+
+@dataclass
+class Candidate:
+    """One fact a detector found, waiting for a person's decision."""
+
+    id: str
+    kind: str            # legislative-mandate | subprogramme | objective | sdg | reference
+    facts: dict
+    quote: str
+    locator: str
+    start: int
+    end: int
+    detector: str
+    confidence: float
+    status: str = "pending"
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _cid(kind: str, *key: str) -> str:
+    """A stable id: the same fact of the same document gets the same id on every run (so rejections stick)."""
+    return kind[:3] + "-" + hashlib.sha256("\0".join((kind, *key)).encode()).hexdigest()[:10]
+
+
+def body_code(body: str) -> str:
+    """A short code for an issuing body, used in the IRIs minted at review.
+
+    >>> body_code("Commission on Narcotic Drugs"), body_code("Conference of the States Parties to the Convention")
+    ('cnd', 'cotspttc')
+    """
+    if body in BODY_CODES:
+        return BODY_CODES[body]
+    return "".join(w[0] for w in re.findall(r"[A-Za-z]+", body)).lower()[:12] or "body"
+
+
+@dataclass
+class _Scope:
+    level: str = "programme"        # programme | subprogramme
+    number: str = ""
+    component: str = ""
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.level == "programme":
+            return "programme"
+        return f"subprogramme {self.number}" + (f", component {self.component}" if self.component else "")
+
+
+@dataclass
+class Extraction:
+    candidates: list[Candidate] = field(default_factory=list)
+    rows_seen: int = 0          # mandate-list rows read (the recall denominator)
+
+    def add(self, c: Candidate) -> None:
+        self.candidates.append(c)
+
+
+def extract(doc: Document, sdg_targets: set[str] | None = None) -> Extraction:
+    """Every candidate fact of a programme-budget section."""
+    out = Extraction()
+    _mandates(doc, out)
+    _programme_of_work(doc, out, sdg_targets)
+    _references(doc, out)
+    seen, unique = set(), []
+    for c in out.candidates:
+        if c.id not in seen:
+            seen.add(c.id)
+            unique.append(c)
+    out.candidates = unique
+    return out
+
+
+def _mandates(doc: Document, out: Extraction) -> None:
+    in_region = False
+    scope = _Scope()
+    issuer, what, expect_title = None, None, False
+    for seg in doc.segments:
+        text = seg.text.strip()
+        if seg.kind == "heading" and text == "Legislative mandates":
+            in_region = True
+            continue
+        if not in_region:
+            continue
+        if seg.kind == "heading" and text in END_OF_MANDATES:
+            break
+        m = SUBPROGRAMME.match(text)
+        if m and seg.kind != "row":
+            scope = _Scope("subprogramme", m.group(1), m.group(2) or "")
+            issuer, expect_title = None, True
+            continue
+        ih = ISSUER_HEADING.match(text) if seg.kind != "row" else None
+        if expect_title and seg.kind != "row" and not ih and not CONVENTIONS.match(text):
+            scope.title, expect_title = text, False
+            out.add(Candidate(_cid("subprogramme", scope.label, text), "subprogramme",
+                              {"number": scope.number, "component": scope.component, "title": text, "scope": scope.label},
+                              text, seg.locator, seg.start, seg.end, "mandates-list: subprogramme heading", 0.95))
+            continue
+        if ih:
+            issuer, what = ih.group("body").strip(), ih.group("what")
+            continue
+        if seg.kind != "row" and CONVENTIONS.match(text):
+            issuer, what = "", "conventions"
+            continue
+        if seg.kind == "item" and what == "conventions" and BULLET.match(text):
+            title = BULLET.sub("", text).strip()
+            out.rows_seen += 1
+            out.add(Candidate(_cid("legislative-mandate", scope.label, "convention", title, seg.locator), "legislative-mandate",
+                              {"instrument": "convention", "issuer": "", "symbol": "", "title": title, "scope": scope.label,
+                               "scope_title": scope.title}, text, seg.locator, seg.start, seg.end, "mandates-list: bullet", 0.95))
+            continue
+        if seg.kind == "row" and issuer is not None:
+            _mandate_row(seg, issuer, what, scope, out)
+
+
+def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extraction) -> None:
+    cells = [c.strip() for c in seg.cells]
+    filled = [c for c in cells if c]
+    if not filled:
+        return
+    out.rows_seen += 1
+    first = cells[0] if cells and cells[0] else filled[0]
+    title = next((c for c in cells[1:] if c), "") if cells and cells[0] else ""
+    parts = [p.strip() for p in first.split(";") if p.strip()]
+    parsed = [(RES_SYMBOL.match(p) or SC_SYMBOL.match(p)) for p in parts]
+    default_kind = "decision" if what.startswith("decision") else ("declaration" if "declaration" in what or "statement" in what
+                                                                   else "resolution")
+    if not any(parsed) and len(filled) >= 2:  # two cells: the first holds symbols, even of a form not known here
+        parsed = [None] * len(parts)
+    elif not any(parsed):  # one cell and no symbol: a declaration or statement named by its title
+        title = " ".join(filled)
+        kind = "declaration" if re.search(r"[Dd]eclaration", title) else ("statement" if "tatement" in title else default_kind)
+        out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, title, seg.locator), "legislative-mandate",
+                          {"instrument": kind, "issuer": issuer, "issuer_code": body_code(issuer), "symbol": "", "title": title,
+                           "scope": scope.label, "scope_title": scope.title},
+                          seg.text, seg.locator, seg.start, seg.end, "mandates-list: row without symbol", 0.8,
+                          note="no symbol in the row"))
+        return
+    for part, m in zip(parts, parsed):
+        if m is not None and m.group("sym").startswith("PRST/"):
+            out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, "statement", part, seg.locator), "legislative-mandate",
+                              {"instrument": "statement", "issuer": issuer, "issuer_code": body_code(issuer), "symbol": part,
+                               "title": title, "scope": scope.label, "scope_title": scope.title},
+                              seg.text, seg.locator, seg.start, seg.end, "mandates-list: row, president's statement", 0.95))
+            continue
+        if m is None:
+            out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, part, seg.locator), "legislative-mandate",
+                              {"instrument": default_kind, "issuer": issuer, "issuer_code": body_code(issuer), "symbol": part,
+                               "title": title, "scope": scope.label, "scope_title": scope.title},
+                              seg.text, seg.locator, seg.start, seg.end, "mandates-list: row, unrecognised symbol", 0.5,
+                              note=f"symbol {part!r} is not of a known form"))
+            continue
+        kind = "decision" if m.groupdict().get("dec") else ("resolution" if default_kind == "declaration" else default_kind)
+        if what == "resolutions and decisions" and not m.groupdict().get("dec"):
+            kind = "resolution"
+        out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, kind, m.group("sym"), seg.locator), "legislative-mandate",
+                          {"instrument": kind, "issuer": issuer, "issuer_code": body_code(issuer), "symbol": m.group("sym"),
+                           "title": title, "scope": scope.label, "scope_title": scope.title},
+                          seg.text, seg.locator, seg.start, seg.end, "mandates-list: row", 0.98 if title else 0.9,
+                          note="" if title else "the row gives no title"))
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` around [start, end): its bounds."""
+    a = max(text.rfind(". ", 0, start), text.rfind("; ", 0, start))
+    a = 0 if a < 0 else a + 2
+    b = min((i for i in (text.find(". ", end), text.find("; ", end)) if i >= 0), default=len(text))
+    return a, min(len(text), b + 1)
+
+
+def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | None) -> None:
+    scope = _Scope()
+    expect_title = False
+    in_work = False
+    for seg in doc.segments:
+        text = seg.text.strip()
+        if seg.kind == "heading" and text == "Programme of work":
+            in_work = True
+            continue
+        m = SUBPROGRAMME.match(text)
+        if m and seg.kind != "row" and in_work:
+            scope = _Scope("subprogramme", m.group(1), m.group(2) or "")
+            expect_title = True
+            continue
+        if expect_title and seg.kind != "row":
+            scope.title, expect_title = re.sub(r"^\([a-z]\)\s*", "", text), False
+            out.add(Candidate(_cid("subprogramme", scope.label, scope.title), "subprogramme",
+                              {"number": scope.number, "component": scope.component, "title": scope.title, "scope": scope.label},
+                              text, seg.locator, seg.start, seg.end, "programme of work: subprogramme heading", 0.95))
+            continue
+        if seg.kind in ("paragraph", "item"):
+            om = OBJECTIVE.search(text)
+            if om and in_work:
+                a, b = om.start(), om.end()
+                out.add(Candidate(_cid("objective", scope.label, om.group("obj")), "objective",
+                                  {"scope": scope.label, "scope_title": scope.title, "objective": om.group("obj")},
+                                  text[a:b], seg.locator, seg.start + a, seg.start + b, "objective sentence", 0.97))
+        if seg.kind == "row":
+            continue
+        for sm in SDG_MENTION.finditer(text):
+            goals = [int(g) for g in re.findall(r"\d{1,2}", sm.group("list"))]
+            a, b = _sentence(text, sm.start(), sm.end())
+            for g in goals:
+                valid = 1 <= g <= 17
+                out.add(Candidate(_cid("sdg", scope.label if in_work else "programme", str(g), seg.locator), "sdg",
+                                  {"scope": scope.label if in_work else "programme", "scope_title": scope.title if in_work else "",
+                                   "goal": str(g), "target": ""},
+                                  text[a:b], seg.locator, seg.start + a, seg.start + b, "SDG mention: goal list",
+                                  0.9 if valid else 0.0, status="pending" if valid else "rejected",
+                                  note="" if valid else f"{g} is not one of the 17 goals"))
+        for tm in TARGET_MENTION.finditer(text):
+            a, b = _sentence(text, tm.start(), tm.end())
+            for t in re.findall(r"\d{1,2}\.[0-9a-z]{1,2}", tm.group("list")):
+                valid = sdg_targets is None or t in sdg_targets
+                out.add(Candidate(_cid("sdg", scope.label, "t" + t, seg.locator), "sdg",
+                                  {"scope": scope.label if in_work else "programme", "scope_title": scope.title if in_work else "",
+                                   "goal": t.split(".")[0], "target": t},
+                                  text[a:b], seg.locator, seg.start + a, seg.start + b, "SDG mention: target",
+                                  0.85 if valid else 0.0, status="pending" if valid else "rejected",
+                                  note="" if valid else f"{t} is not a target of the SDG concept scheme"))
+
+
+def _references(doc: Document, out: Extraction) -> None:
+    """Resolutions and documents named in running text (not in the mandate lists)."""
+    for seg in doc.segments:
+        if seg.kind not in ("paragraph", "item", "footnote"):
+            continue
+        for m in RES_IN_TEXT.finditer(seg.text):
+            a, b = _sentence(seg.text, m.start(), m.end())
+            out.add(Candidate(_cid("reference", seg.locator, m.group("sym")), "reference",
+                              {"symbol": m.group("sym"), "form": "resolution or decision number"},
+                              seg.text[a:b], seg.locator, seg.start + a, seg.start + b, "reference in text: number", 0.6,
+                              note="the issuing body is not always named in the sentence"))
+        for m in SYMBOL.finditer(seg.text):
+            a, b = _sentence(seg.text, m.start(), m.end())
+            out.add(Candidate(_cid("reference", seg.locator, m.group(0)), "reference",
+                              {"symbol": m.group(0), "form": "document symbol"},
+                              seg.text[a:b], seg.locator, seg.start + a, seg.start + b, "reference in text: document symbol", 0.8))

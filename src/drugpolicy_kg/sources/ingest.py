@@ -1,0 +1,67 @@
+"""``ingest``: read a UN document and write a draft of candidate facts for a person to review.
+
+The draft is a JSON file (``build`` never loads it): the document's metadata (symbol, date,
+title, job number, sha256), and every candidate with its verbatim quote, locator, offsets,
+the detector that found it, a confidence and a status (``pending``; ``rejected`` where a check
+already refused it, for instance "Sustainable Development Goal 20"). Every quote is checked
+against the document's text before anything is written; the file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.sources.extract import extract
+from drugpolicy_kg.sources.reader import read_document
+
+DRAFT_FORMAT = 1
+
+
+def doc_id_for(symbol: str, path: Path) -> str:
+    """A file-name-safe id from the document's symbol (or its file name).
+
+    >>> doc_id_for("A/80/6 (Sect. 16)", Path("x.docx"))
+    'a-80-6-sect-16'
+    """
+    base = symbol or path.stem
+    return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-") or "document"
+
+
+def sdg_targets(gs) -> set[str]:
+    """The codes of the SDG targets in the graph's concept scheme (3.5, 16.a ...)."""
+    rows = gs.select("SELECT ?t WHERE { ?t a <http://metadata.un.org/sdg/ontology#Target> }")
+    return {r[0].rsplit("/", 1)[-1] for r in rows}
+
+
+def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = None) -> dict:
+    """The draft for one document, as a dict (see :func:`write_draft`)."""
+    doc = read_document(path)
+    found = extract(doc, targets)
+    bad = [c for c in found.candidates if doc.text[c.start:c.end] != c.quote or not doc.quote_ok(c.quote)]
+    if bad:  # a detector bug, never the user's: refuse rather than write a quote that is not in the source
+        raise InputError(f"{len(bad)} candidate quote(s) do not stand verbatim in the document (first: {bad[0].quote[:60]!r})",
+                         str(path))
+    counts: dict[str, int] = {}
+    for c in found.candidates:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    return {
+        "format": DRAFT_FORMAT,
+        "document": {"id": doc_id or doc_id_for(doc.symbol, Path(path)), "file": Path(path).name, "sha256": doc.sha256,
+                     "symbol": doc.symbol, "date": doc.date, "title": doc.title, "job_number": doc.job_number,
+                     "segments": len(doc.segments), "characters": len(doc.text)},
+        "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),
+                    "mandate_rows_read": found.rows_seen},
+        "candidates": [c.to_dict() for c in found.candidates],
+        "text": doc.text,
+    }
+
+
+def write_draft(draft: dict, out: Path) -> None:
+    from drugpolicy_kg.atomic import atomic_write
+
+    with atomic_write(out) as fh:
+        json.dump(draft, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")

@@ -1,0 +1,291 @@
+"""Read a UN document into its text and its segments, each with a locator a reader can follow.
+
+A ``.docx`` is a zip of XML (ECMA-376): the body's paragraphs and tables are read in order
+from ``word/document.xml``, footnotes from ``word/footnotes.xml``, and the document's
+symbol, date and job number from its page headers and footers, where the UN prints them.
+A ``.txt`` is read as paragraphs separated by blank lines. Nothing is fetched; the XML
+parser resolves no external entity, and the archive's members are size-capped.
+
+The document's *text* is what quotes are checked against: every segment's text stands in
+it at ``[start, end)``, and the same text is written to ``data/sources/`` beside the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drugpolicy_kg.errors import InputError
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MAX_MEMBER = 64 * 1024 * 1024  # bytes of one uncompressed XML part: a zip bomb stops here
+PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
+ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
+BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
+SYMBOL = re.compile(r"\b[A-Z]{1,6}/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d[A-Z0-9.\-]*(?: \((?:Sect|Part)\. [0-9A-Z]+\))?")
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b")
+JOB = re.compile(r"\b(\d{2}-\d{5})\b")
+
+
+@dataclass
+class Segment:
+    """One paragraph, list item, heading, table row or footnote of a document."""
+
+    kind: str                 # heading | paragraph | item | row | footnote
+    text: str                 # as it stands in Document.text
+    start: int
+    end: int
+    locator: str              # "para. 16.28", "para. 16.10, General Assembly resolutions, row 3"
+    number: str = ""          # the document's own number: 16.28, (a), a footnote's number
+    style: str = ""           # the Word paragraph style, where there is one (H1, H23 ...)
+    cells: list[str] = field(default_factory=list)  # a table row's cells
+
+
+@dataclass
+class Document:
+    path: Path
+    sha256: str
+    text: str
+    segments: list[Segment]
+    symbol: str = ""
+    date: str = ""            # ISO 8601, as the document prints it (10 April 2025 -> 2025-04-10)
+    title: str = ""
+    job_number: str = ""
+
+    def quote_ok(self, quote: str) -> bool:
+        """Does ``quote`` stand verbatim in the text (white space folded, as the quote check does)?"""
+        from drugpolicy_kg.checks.quotes import normalise
+
+        return normalise(quote) in normalise(self.text)
+
+
+def read_document(path: Path) -> Document:
+    """Read a .docx or .txt UN document.
+
+    >>> doc = read_document(Path(__file__).resolve().parents[3] / "data" / "sources" / "isn-brochure.txt")
+    >>> doc.segments[0].kind, len(doc.text) > 1000
+    ('paragraph', True)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("document not found (or not a regular file)", str(path))
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _read_docx(path, data, digest)
+    if suffix == ".txt":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text (byte {exc.start}); convert it to UTF-8 first", str(path)) from None
+        return _read_text(path, text, digest)
+    if suffix == ".pdf":
+        raise InputError("PDF is not read yet: save the document as .docx or .txt (the UN publishes both)", str(path))
+    raise InputError(f"unknown document type {suffix or '(no extension)'}; ingest reads .docx and .txt", str(path))
+
+
+# ------------------------------------------------------------------------ .txt --
+
+def _read_text(path: Path, text: str, digest: str) -> Document:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    segments = []
+    builder = _Builder()
+    context = ""
+    for block in re.split(r"\n\s*\n", text):
+        block = " ".join(block.split())
+        if not block:
+            continue
+        seg = builder.add(block, "paragraph")
+        _classify(seg, context)
+        if seg.kind == "heading":
+            context = seg.text
+        segments.append(seg)
+    doc = Document(path, digest, builder.text(), segments)
+    _metadata_from_text(doc)
+    return doc
+
+
+# ------------------------------------------------------------------------ .docx --
+
+def _xml(zf: zipfile.ZipFile, name: str):
+    import xml.etree.ElementTree as ET
+
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > MAX_MEMBER:
+        raise InputError(f"{name} is {info.file_size} bytes uncompressed: larger than a document part can be")
+    with zf.open(info) as fh:
+        raw = fh.read(MAX_MEMBER + 1)
+    if b"<!DOCTYPE" in raw[:2048] or b"<!ENTITY" in raw[:4096]:
+        raise InputError(f"{name} declares a DTD or entities, which a Word document never does; refused")
+    try:
+        return ET.fromstring(raw)  # noqa: S314 - no DTD (checked above), so no entity expansion
+    except ET.ParseError as exc:
+        raise InputError(f"{name} is not well-formed XML: {exc}") from None
+
+
+def _para_text(p) -> str:
+    """A paragraph's visible text: runs' text, tabs and breaks as spaces; field codes left out."""
+    out = []
+    for el in p.iter():
+        tag = el.tag
+        if tag == W + "t":
+            out.append(el.text or "")
+        elif tag in (W + "tab", W + "br", W + "cr"):
+            out.append(" ")
+        elif tag == W + "noBreakHyphen":
+            out.append("-")
+    return " ".join("".join(out).split())
+
+
+def _style(p) -> str:
+    ps = p.find(f"{W}pPr/{W}pStyle")
+    return ps.get(W + "val", "") if ps is not None else ""
+
+
+def _read_docx(path: Path, data: bytes, digest: str) -> Document:
+    import io
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputError("not a Word document (.docx is a zip archive; this is not one)", str(path)) from None
+    with zf:
+        try:
+            root = _xml(zf, "word/document.xml")
+            if root is None:
+                raise InputError("no word/document.xml: not a Word document")
+            headers = [_xml(zf, n) for n in sorted(zf.namelist()) if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]
+            notes = _xml(zf, "word/footnotes.xml")
+        except InputError as exc:
+            raise InputError(exc.message, str(path)) from None
+    body = root.find(W + "body")
+    builder = _Builder()
+    segments: list[Segment] = []
+    context = ""      # the nearest heading above, for locators of rows and unnumbered paragraphs
+    last_para = ""    # the nearest numbered paragraph above
+    for el in list(body) if body is not None else []:
+        if el.tag == W + "p":
+            text = _para_text(el)
+            if not text:
+                continue
+            seg = builder.add(text, "paragraph")
+            seg.style = _style(el)
+            _classify(seg, context, last_para)
+            if seg.kind == "heading":
+                context = seg.text
+            elif seg.kind == "paragraph" and seg.number:
+                last_para = seg.number
+            segments.append(seg)
+        elif el.tag == W + "tbl":
+            row_no = 0
+            for tr in el.iter(W + "tr"):
+                cells = [" ".join(_para_text(p) for p in tc.iter(W + "p")).strip() for tc in tr.iter(W + "tc")]
+                cells = [" ".join(c.split()) for c in cells]
+                if not any(cells):
+                    continue
+                row_no += 1
+                seg = builder.add("\t".join(c for c in cells if c), "row")
+                seg.cells = cells
+                seg.number = str(row_no)
+                where = f"para. {last_para}, " if last_para else ""
+                seg.locator = f"{where}{context}, row {row_no}" if context else f"{where}table row {row_no}"
+                segments.append(seg)
+    if notes is not None:
+        for fn in notes.iter(W + "footnote"):
+            fid = fn.get(W + "id", "")
+            if fid.startswith("-") or fid in ("0",):
+                continue
+            text = " ".join(_para_text(p) for p in fn.iter(W + "p")).strip()
+            if text:
+                seg = builder.add(text, "footnote")
+                seg.number, seg.locator = fid, f"footnote {fid}"
+                segments.append(seg)
+    doc = Document(path, digest, builder.text(), segments)
+    header_text = " ".join(_para_text(p) for h in headers if h is not None for p in h.iter(W + "p"))
+    m = SYMBOL.search(header_text)
+    doc.symbol = m.group(0) if m else ""
+    d = DATE.search(header_text)
+    doc.date = _iso(d) if d else ""
+    j = JOB.search(header_text)
+    doc.job_number = j.group(1) if j else ""
+    _metadata_from_text(doc)
+    return doc
+
+
+# ------------------------------------------------------------------------ shared --
+
+class _Builder:
+    """Joins segment texts with newlines and keeps each segment's offsets."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.offset = 0
+
+    def add(self, text: str, kind: str) -> Segment:
+        seg = Segment(kind, text, self.offset, self.offset + len(text), "")
+        self.parts.append(text)
+        self.offset += len(text) + 1
+        return seg
+
+    def text(self) -> str:
+        return "\n".join(self.parts) + "\n"
+
+
+STRUCTURAL = re.compile(r"^(Legislative mandates|Deliverables|Objective|Strategy|Programme of work|Evaluation activities|"
+                        r"Overall orientation|Programme performance in 2024|Planned results for 2026|"
+                        r"Subprogramme \d+.*|Component \d+.*|Conventions and protocols|Conventions|"
+                        r".{3,120} (resolutions|decisions|resolutions and decisions|statements and declarations))$")
+
+
+def _classify(seg: Segment, context: str, last_para: str = "") -> None:
+    """Kind, number and locator of a paragraph: heading, numbered paragraph, list item or plain paragraph."""
+    text = seg.text
+    m = PARA_NUMBER.match(text)
+    if m:
+        seg.kind, seg.number, seg.locator = "paragraph", m.group(1), f"para. {m.group(1)}"
+        return
+    m = ITEM_MARK.match(text)
+    if m:
+        seg.kind, seg.number = "item", f"({m.group(1)})"
+        seg.locator = f"para. {last_para} {seg.number}" if last_para else f"{context}, item {seg.number}"
+        return
+    if (seg.style.startswith("H") and len(text) <= 200) or (STRUCTURAL.match(text) and len(text) <= 200):
+        seg.kind, seg.locator = "heading", f"heading \u201c{text}\u201d"
+        return
+    if BULLET.match(text):
+        seg.kind = "item"
+    where = f"after para. {last_para}" if last_para else ""
+    seg.locator = ", ".join(x for x in (where, context) if x) or "opening text"
+
+
+def _iso(m: re.Match) -> str:
+    months = MONTHS.split("|")
+    return f"{int(m.group(3)):04d}-{months.index(m.group(2)) + 1:02d}-{int(m.group(1)):02d}"
+
+
+def _metadata_from_text(doc: Document) -> None:
+    """Symbol, date and title from the opening text where the headers did not give them."""
+    opening = " ".join(s.text for s in doc.segments[:40])
+    if not doc.symbol:
+        m = SYMBOL.search(opening)
+        doc.symbol = m.group(0) if m else ""
+    if not doc.date:
+        d = DATE.search(opening)
+        doc.date = _iso(d) if d else ""
+    # the title as the cover gives it: "Proposed programme budget for 2026, Section 16: International drug control ..."
+    cover = [s for s in doc.segments[:40] if s.kind != "row"]
+    budget = next((s.text for s in cover if re.fullmatch(r"Proposed programme budget for \d{4}", s.text)), "")
+    for i, s in enumerate(cover):
+        if re.fullmatch(r"Section \d+[A-Z]?", s.text) and i + 1 < len(cover):
+            doc.title = ", ".join(x for x in (budget, f"{s.text}: {cover[i + 1].text}") if x)
+            return
+    if cover:
+        doc.title = cover[0].text[:200]

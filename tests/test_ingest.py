@@ -1,0 +1,144 @@
+"""Ingestion: UN documents read into segments with locators, candidate facts with verbatim quotes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pytest
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.sources.extract import extract
+from drugpolicy_kg.sources.reader import read_document
+
+from .conftest import FIXTURES, ROOT
+
+SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
+SECT24 = FIXTURES / "documents" / "A_80_6_Sect.24.docx"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return {p.name: (d := read_document(p), extract(d)) for p in (SECT16, SECT24)}
+
+
+def independent_row_count(path) -> int:
+    """Rows of the legislative-mandate lists, counted straight from the XML by a different walk than the reader's:
+    every non-empty table row and bullet paragraph between the heading "Legislative mandates" and "Deliverables"."""
+    with zipfile.ZipFile(path) as zf:
+        body = ET.fromstring(zf.read("word/document.xml")).find(W + "body")  # noqa: S314 - our fixture
+    inside, rows = False, 0
+    for el in body:
+        text = "".join(t.text or "" for t in el.iter(W + "t")).strip()
+        if el.tag == W + "p":
+            if text == "Legislative mandates":
+                inside = True
+            elif inside and text == "Deliverables":
+                break
+            elif inside and text.startswith("\u2022"):
+                rows += 1
+        elif el.tag == W + "tbl" and inside:
+            rows += sum(1 for tr in el.iter(W + "tr") if "".join(t.text or "" for t in tr.iter(W + "t")).strip())
+    return rows
+
+
+def test_the_shipped_copies_are_the_un_files():
+    assert hashlib.sha256(SECT16.read_bytes()).hexdigest() == "05e24b6e534a44a5b50d3264295ae3cdac9fd3fc91cccf7795d2dd7bc6762a21"
+    assert hashlib.sha256(SECT24.read_bytes()).hexdigest() == "577e27a2c83cf0bd1d509b6a6c831a14cd53dd3a9299143523a9b0491e0d60db"
+
+
+def test_metadata_from_headers_and_footers(docs):
+    d16, _ = docs[SECT16.name]
+    assert (d16.symbol, d16.date, d16.job_number) == ("A/80/6 (Sect. 16)", "2025-04-10", "25-05233")
+    assert d16.title.endswith("Section 16: International drug control, crime and terrorism prevention and criminal justice")
+    d24, _ = docs[SECT24.name]
+    assert (d24.symbol, d24.job_number) == ("A/80/6 (Sect. 24)", "25-05856")
+    assert d24.title.startswith("Proposed programme budget for 2026, Section 24: ")
+
+
+def test_segments_keep_numbers_locators_and_offsets(docs):
+    d16, _ = docs[SECT16.name]
+    para = next(s for s in d16.segments if s.number == "16.28")
+    assert para.locator == "para. 16.28" and para.text.startswith("16.28 The objective")
+    assert all(d16.text[s.start:s.end] == s.text for s in d16.segments)
+    row = next(s for s in d16.segments if s.kind == "row" and s.cells[:1] == ["64/3"])
+    assert row.locator.startswith("para. 16.10, Commission on Narcotic Drugs resolutions")
+    assert re.search(r"row \d+$", row.locator)
+    assert any(s.kind == "item" and s.number == "(a)" for s in d16.segments)
+    assert any(s.kind == "footnote" for s in d16.segments)
+
+
+@pytest.mark.parametrize("name", [SECT16.name, SECT24.name])
+def test_every_mandate_row_read_and_every_candidate_stands_in_its_row(docs, name):
+    doc, ex = docs[name]
+    path = SECT16 if name == SECT16.name else SECT24
+    assert ex.rows_seen == independent_row_count(path)  # recall of rows: all of them
+    rows = {(s.start, s.end): s for s in doc.segments}
+    mandates = [c for c in ex.candidates if c.kind == "legislative-mandate"]
+    covered = {(c.start, c.end) for c in mandates}
+    assert len(covered) == ex.rows_seen  # every row gave at least one candidate
+    for c in mandates:  # precision: the symbol and the title each stand in the row quoted
+        assert doc.text[c.start:c.end] == c.quote and (c.start, c.end) in rows
+        assert c.facts["symbol"] in c.quote and c.facts["title"][:40] in c.quote
+
+
+def test_candidates_from_the_unodc_section(docs):
+    _, ex = docs[SECT16.name]
+    by_symbol = {(c.facts["issuer"], c.facts["symbol"], c.facts["scope"]) for c in ex.candidates if c.kind == "legislative-mandate"}
+    assert ("Commission on Narcotic Drugs", "64/3", "subprogramme 2") in by_symbol
+    assert ("Commission on Narcotic Drugs", "58/7", "programme") in by_symbol
+    assert ("Commission on Narcotic Drugs", "59/3", "subprogramme 6") in by_symbol
+    # "34/180; 70/131" is two resolutions
+    assert {("General Assembly", "34/180", "programme"), ("General Assembly", "70/131", "programme")} <= by_symbol
+    subs = {c.facts["number"] for c in ex.candidates if c.kind == "subprogramme"}
+    assert subs == {str(n) for n in range(1, 10)}
+    objectives = {c.facts["scope"]: c.facts["objective"] for c in ex.candidates if c.kind == "objective"}
+    assert objectives["subprogramme 2"].startswith("to ensure comprehensive and balanced responses to the world drug problem")
+    goals = {c.facts["goal"] for c in ex.candidates if c.kind == "sdg" and c.facts["scope"] == "subprogramme 2"}
+    assert goals == {"3", "4", "5", "10", "16"}
+
+
+def test_a_year_is_never_a_goal(tmp_path):
+    doc = tmp_path / "d.txt"
+    doc.write_text("1.1 The work helps reach Sustainable Development Goals 3 and 20 by 2030.\n\n"
+                   "1.2 It serves target 3.5 and target 3.99.\n", encoding="utf-8")
+    ex = extract(read_document(doc), {"3.5", "16.a"})
+    status = {(c.facts["goal"], c.facts["target"]): c.status for c in ex.candidates if c.kind == "sdg"}
+    assert status == {("3", ""): "pending", ("20", ""): "rejected", ("3", "3.5"): "pending", ("3", "3.99"): "rejected"}
+
+
+def test_ingest_command_writes_a_draft(tmp_path, capsys):
+    out = tmp_path / "draft.json"
+    assert main(["ingest", str(SECT16), "-o", str(out)]) == 0
+    draft = json.loads(out.read_text(encoding="utf-8"))
+    assert draft["document"]["symbol"] == "A/80/6 (Sect. 16)" and draft["document"]["id"] == "a-80-6-sect-16"
+    assert all(c["status"] in ("pending", "rejected") for c in draft["candidates"])
+    assert all(draft["text"][c["start"]:c["end"]] == c["quote"] for c in draft["candidates"])
+    assert "pending review" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content,name,message", [
+    (b"PK\x03\x04 not really", "bad.docx", "not a Word document"),
+    (b"\xff\xfe latin", "bad.txt", "not UTF-8"),
+    (b"%PDF-1.4", "doc.pdf", "PDF is not read yet"),
+    (b"x", "doc.odt", "unknown document type"),
+])
+def test_bad_documents_get_one_line_and_exit_2(tmp_path, capsys, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "d.json").exists()
+
+
+def test_a_docx_with_entities_is_refused(tmp_path, capsys):
+    path = tmp_path / "evil.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>')
+    assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
+    assert "DTD" in capsys.readouterr().err
