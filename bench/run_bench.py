@@ -336,6 +336,9 @@ def comparisons(res: dict) -> list[tuple[str, float, float | None, bool]]:
     return out
 
 
+PARTIAL = " (run not complete: the sizes measured so far)"
+
+
 def report(results: dict) -> str:
     sizes = results["sizes"]
     names = list(dict.fromkeys(n for s in sizes.values() for n in list(s["warm"])))
@@ -350,7 +353,8 @@ def report(results: dict) -> str:
         lines.append(f"| `{n}` | " + " | ".join(cells) + " |")
     out = ["# Benchmark results", "",
            f"Machine: {results['machine']['cpus']} cores, Python {results['machine']['python']}; whole run "
-           f"{results['total_seconds']:.0f} s. Each command ran as `drugpolicy-kg --project DIR COMMAND` in a fresh "
+           f"{results['total_seconds']:.0f} s{'' if results.get('complete') else PARTIAL}. "
+           "Each command ran as `drugpolicy-kg --project DIR COMMAND` in a fresh "
            "process: **cold** with an empty store cache (the time includes building the store), **warm** with the store "
            "reused (best of the runs). Peak MB is the process's peak resident memory.", "", *lines, ""]
     out += ["## Against the baseline (rdflib + pySHACL, the pre-store path), same data, same run", "",
@@ -431,19 +435,20 @@ def main(argv=None) -> int:
     started = time.time()
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": {}}
     results["startup"] = startup()
-    for size in args.sizes:
-        print(f"{size}:", flush=True)
-        results["sizes"][size] = measure_size(size, args.repeats or (3 if size == "real" else 1))
-    if "real" in args.sizes:
-        results["serve_load"] = serve_load()
-    results["total_seconds"] = round(time.time() - started, 1)
-    results["targets"] = targets(results)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, indent=1))
-    text = report(results)
-    (out / "results.md").write_text(text)
-    plot(results, out / "scaling.png")
+    if "real" in args.sizes:
+        results["serve_load"] = serve_load()
+    for size in args.sizes:  # the report is rewritten after each size, so a long run leaves what it measured
+        print(f"{size}:", flush=True)
+        results["sizes"][size] = measure_size(size, args.repeats or (3 if size == "real" else 1))
+        results["total_seconds"] = round(time.time() - started, 1)
+        results["complete"] = size == args.sizes[-1]
+        results["targets"] = targets(results)
+        (out / "results.json").write_text(json.dumps(results, indent=1))
+        text = report(results)
+        (out / "results.md").write_text(text)
+        plot(results, out / "scaling.png")
     print(text)
     return 0
 

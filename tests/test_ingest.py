@@ -66,7 +66,7 @@ def test_segments_keep_numbers_locators_and_offsets(docs):
     assert para.locator == "para. 16.28" and para.text.startswith("16.28 The objective")
     assert all(d16.text[s.start:s.end] == s.text for s in d16.segments)
     row = next(s for s in d16.segments if s.kind == "row" and s.cells[:1] == ["64/3"])
-    assert row.locator.startswith("para. 16.10, Commission on Narcotic Drugs resolutions")
+    assert row.locator.startswith("para. 16.10, Subprogramme 2, Commission on Narcotic Drugs resolutions")
     assert re.search(r"row \d+$", row.locator)
     assert any(s.kind == "item" and s.number == "(a)" for s in d16.segments)
     assert any(s.kind == "footnote" for s in d16.segments)

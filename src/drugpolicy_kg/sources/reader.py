@@ -170,6 +170,7 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
     builder = _Builder()
     segments: list[Segment] = []
     context = ""      # the nearest heading above, for locators of rows and unnumbered paragraphs
+    part = ""         # the subprogramme (or component) heading above, where there is one
     last_para = ""    # the nearest numbered paragraph above
     for el in list(body) if body is not None else []:
         if el.tag == W + "p":
@@ -181,6 +182,10 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
             _classify(seg, context, last_para)
             if seg.kind == "heading":
                 context = seg.text
+                if re.match(r"^Subprogramme \d+", seg.text):
+                    part = seg.text
+                elif seg.text in ("Legislative mandates", "Programme of work", "Deliverables", "Evaluation activities"):
+                    part = ""
             elif seg.kind == "paragraph" and seg.number:
                 last_para = seg.number
             segments.append(seg)
@@ -195,8 +200,9 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
                 seg = builder.add("\t".join(c for c in cells if c), "row")
                 seg.cells = cells
                 seg.number = str(row_no)
-                where = f"para. {last_para}, " if last_para else ""
-                seg.locator = f"{where}{context}, row {row_no}" if context else f"{where}table row {row_no}"
+                where = ", ".join(x for x in (f"para. {last_para}" if last_para else "", part if part != context else "",
+                                              context) if x)
+                seg.locator = f"{where}, row {row_no}" if where else f"table row {row_no}"
                 segments.append(seg)
     if notes is not None:
         for fn in notes.iter(W + "footnote"):
