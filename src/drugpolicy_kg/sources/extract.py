@@ -118,6 +118,16 @@ def extract(doc: Document, sdg_targets: set[str] | None = None) -> Extraction:
     return out
 
 
+def _mandate(out: Extraction, seg: Segment, scope: _Scope, issuer: str, instrument: str, symbol: str, title: str,
+             detector: str, confidence: float, note: str = "", quote: str | None = None) -> None:
+    """Add one legislative-mandate candidate: an instrument listed for a scope, quoted by its row (or bullet)."""
+    facts = {"instrument": instrument, "issuer": issuer, "issuer_code": body_code(issuer) if issuer else "", "symbol": symbol,
+             "title": title, "scope": scope.label, "scope_title": scope.title}
+    key = _cid("legislative-mandate", scope.label, issuer, instrument, symbol or title, seg.locator)
+    out.add(Candidate(key, "legislative-mandate", facts, quote if quote is not None else seg.text, seg.locator,
+                      seg.start, seg.end, detector, confidence, note=note))
+
+
 def _mandates(doc: Document, out: Extraction) -> None:
     in_region = False
     scope = _Scope()
@@ -152,9 +162,7 @@ def _mandates(doc: Document, out: Extraction) -> None:
         if seg.kind == "item" and what == "conventions" and BULLET.match(text):
             title = BULLET.sub("", text).strip()
             out.rows_seen += 1
-            out.add(Candidate(_cid("legislative-mandate", scope.label, "convention", title, seg.locator), "legislative-mandate",
-                              {"instrument": "convention", "issuer": "", "symbol": "", "title": title, "scope": scope.label,
-                               "scope_title": scope.title}, text, seg.locator, seg.start, seg.end, "mandates-list: bullet", 0.95))
+            _mandate(out, seg, scope, "", "convention", "", title, "mandates-list: bullet", 0.95)
             continue
         if seg.kind == "row" and issuer is not None:
             _mandate_row(seg, issuer, what, scope, out)
@@ -177,34 +185,21 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
     elif not any(parsed):  # one cell and no symbol: a declaration or statement named by its title
         title = " ".join(filled)
         kind = "declaration" if re.search(r"[Dd]eclaration", title) else ("statement" if "tatement" in title else default_kind)
-        out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, title, seg.locator), "legislative-mandate",
-                          {"instrument": kind, "issuer": issuer, "issuer_code": body_code(issuer), "symbol": "", "title": title,
-                           "scope": scope.label, "scope_title": scope.title},
-                          seg.text, seg.locator, seg.start, seg.end, "mandates-list: row without symbol", 0.8,
-                          note="no symbol in the row"))
+        _mandate(out, seg, scope, issuer, kind, "", title, "mandates-list: row without symbol", 0.8, "no symbol in the row")
         return
     for part, m in zip(parts, parsed):
         if m is not None and m.group("sym").startswith("PRST/"):
-            out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, "statement", part, seg.locator), "legislative-mandate",
-                              {"instrument": "statement", "issuer": issuer, "issuer_code": body_code(issuer), "symbol": part,
-                               "title": title, "scope": scope.label, "scope_title": scope.title},
-                              seg.text, seg.locator, seg.start, seg.end, "mandates-list: row, president's statement", 0.95))
+            _mandate(out, seg, scope, issuer, "statement", part, title, "mandates-list: row, president's statement", 0.95)
             continue
         if m is None:
-            out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, part, seg.locator), "legislative-mandate",
-                              {"instrument": default_kind, "issuer": issuer, "issuer_code": body_code(issuer), "symbol": part,
-                               "title": title, "scope": scope.label, "scope_title": scope.title},
-                              seg.text, seg.locator, seg.start, seg.end, "mandates-list: row, unrecognised symbol", 0.5,
-                              note=f"symbol {part!r} is not of a known form"))
+            _mandate(out, seg, scope, issuer, default_kind, part, title, "mandates-list: row, unrecognised symbol", 0.5,
+                     f"symbol {part!r} is not of a known form")
             continue
         kind = "decision" if m.groupdict().get("dec") else ("resolution" if default_kind == "declaration" else default_kind)
         if what == "resolutions and decisions" and not m.groupdict().get("dec"):
             kind = "resolution"
-        out.add(Candidate(_cid("legislative-mandate", scope.label, issuer, kind, m.group("sym"), seg.locator), "legislative-mandate",
-                          {"instrument": kind, "issuer": issuer, "issuer_code": body_code(issuer), "symbol": m.group("sym"),
-                           "title": title, "scope": scope.label, "scope_title": scope.title},
-                          seg.text, seg.locator, seg.start, seg.end, "mandates-list: row", 0.98 if title else 0.9,
-                          note="" if title else "the row gives no title"))
+        _mandate(out, seg, scope, issuer, kind, m.group("sym"), title, "mandates-list: row", 0.98 if title else 0.9,
+                 "" if title else "the row gives no title")
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
