@@ -257,10 +257,9 @@ def cmd_views(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from drugpolicy_kg.graph.store import GraphStore
     from drugpolicy_kg.sources.ingest import ingest, sdg_targets, write_draft
 
-    targets = sdg_targets(GraphStore.open(_project(args)))
+    targets = sdg_targets(_store(args))
     draft = ingest(Path(args.file), args.doc_id, targets)
     out = Path(args.output or f"{draft['document']['id']}.draft.json")
     write_draft(draft, out)

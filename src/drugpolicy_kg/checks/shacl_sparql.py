@@ -9,7 +9,7 @@ on every violating fixture and on a benchmark graph with injected violations.
 Supported: targets ``sh:targetClass`` (with ``rdfs:subClassOf*``) and
 ``sh:targetSubjectsOf``; on property shapes with an IRI path ``sh:minCount``,
 ``sh:maxCount``, ``sh:datatype``, ``sh:class``, ``sh:languageIn``,
-``sh:uniqueLang``, ``sh:pattern``, ``sh:minLength``, ``sh:nodeKind``,
+``sh:uniqueLang``, ``sh:pattern``, ``sh:minLength``, ``sh:minInclusive``, ``sh:nodeKind``,
 ``sh:hasValue``, ``sh:or`` (of ``sh:class`` / ``sh:datatype``) and ``sh:node``
 (to a node shape whose property shapes use ``sh:hasValue``); on node shapes
 ``sh:nodeKind`` and ``sh:pattern``.

@@ -154,16 +154,14 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding
 
 def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, list[Finding]]:
     """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable."""
-    from drugpolicy_kg.graph.oxi import to_rdflib_term
+    from drugpolicy_kg.graph.oxi import rdflib_rows
 
     out = []
     files = project.check_files()
     for path in files:
         q = read_query_file(path)
         try:
-            res = ds.query(q.text)
-            names = [v.value for v in res.variables]
-            rows = [tuple(to_rdflib_term(sol[n]) for n in names) for sol in res]
+            _, rows = rdflib_rows(ds.query(q.text))
         except SyntaxError as exc:
             raise InputError(f"SPARQL syntax error: {exc}", str(path)) from None
         for row in rows:

@@ -30,7 +30,7 @@ STEM = "drugpolicy-kg"
 
 
 def check_format(fmt: str) -> str:
-    """Return the rdflib format name for one of ours, or raise a UsageError listing the accepted ones.
+    """Return the name of one of our formats, or raise a UsageError listing the accepted ones.
 
     >>> check_format("ttl")
     'Turtle'
@@ -49,7 +49,7 @@ def serialize(gs: GraphStore, fmt: str) -> bytes:
     """Serialise the store: ``trig`` and ``nq`` keep the named graphs; the others write the union once per triple."""
     import pyoxigraph as ox
 
-    from drugpolicy_kg.resources import PREFIXES, internal_query
+    from drugpolicy_kg.resources import internal_query
 
     check_format(fmt)
     if fmt in ("trig", "nq"):

@@ -1,8 +1,8 @@
-"""Bridge to pyoxigraph: the fast SPARQL engine for checks and queries.
+"""Terms between pyoxigraph (the store, the engine) and rdflib (for the libraries that need its types).
 
-rdflib stays the reference for parsing and SHACL; SPARQL that scans the
-whole graph runs on an in-memory Oxigraph store (see ../shared measurements:
-10-100x faster than rdflib's evaluator on the same rows).
+The project's graph lives in an Oxigraph store (:mod:`drugpolicy_kg.graph.store`);
+these convert its terms, rows and triples where rdflib's are wanted (pySHACL,
+JSON-LD, results for Python callers).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import pyoxigraph
     from rdflib import Graph
 
 
@@ -59,20 +58,22 @@ def to_rdflib_term(term):
     return Literal(term.value, datatype=URIRef(dt), normalize=False)  # keep the lexical form as the store has it
 
 
-def store_from_graph(graph: Graph) -> pyoxigraph.Store:
-    """Copy an rdflib graph into a new in-memory Oxigraph store (default graph)."""
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    dg = ox.DefaultGraph()
-    store.bulk_extend(
-        ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), dg) for s, p, o in graph
-    )
-    return store
-
-
-def select(store: pyoxigraph.Store, query: str) -> list[tuple]:
-    """Run a SELECT on the store; rows of rdflib terms (None for unbound)."""
-    solutions = store.query(query)
+def rdflib_rows(solutions) -> tuple[list[str], list[tuple]]:
+    """The variables and rows of an Oxigraph SELECT result, with rdflib terms (None for unbound)."""
     names = [v.value for v in solutions.variables]
-    return [tuple(to_rdflib_term(sol[n]) for n in names) for sol in solutions]
+    return names, [tuple(to_rdflib_term(sol[n]) for n in names) for sol in solutions]
+
+
+def rdflib_graph(triples, identifier: str | None = None) -> Graph:
+    """An in-memory rdflib Graph, with the project's prefixes, of (subject, predicate, object) Oxigraph terms
+    (``Triple``s, a quad's ``.triple``, or three-variable solutions)."""
+    from rdflib import Graph
+
+    from drugpolicy_kg.resources import PREFIXES
+
+    g = Graph(identifier=identifier)
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, replace=True)
+    for s, p, o in triples:
+        g.add((to_rdflib_term(s), to_rdflib_term(p), to_rdflib_term(o)))
+    return g

@@ -113,10 +113,9 @@ def sparql_term(term) -> str:
     """
     import pyoxigraph as ox
 
-    if not isinstance(term, (ox.NamedNode, ox.Literal, ox.BlankNode)):
-        from drugpolicy_kg.graph.oxi import to_oxigraph_term
+    from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
-        term = to_oxigraph_term(term)
+    term = to_oxigraph_term(term)
     if isinstance(term, ox.BlankNode):
         raise UsageError("a blank node cannot be sent as a parameter value")
     return str(term)
@@ -296,13 +295,9 @@ class LocalEngine:
         if used and not allow_network:
             raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "
                              "pass --allow-network to permit it")
-        subs = {}
-        for k, v in (bindings or {}).items():
-            if not isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
-                from drugpolicy_kg.graph.oxi import to_oxigraph_term
+        from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
-                v = to_oxigraph_term(v)
-            subs[ox.Variable(k)] = v
+        subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
         try:
             return self.gs.query(text, subs)
         except SyntaxError as exc:
@@ -313,23 +308,15 @@ class LocalEngine:
     def run(self, text: str, bindings: dict | None = None, where: str = "query", allow_network: bool = False) -> Result:
         """Run on the local store; the result with rdflib terms (for Python callers: notebooks, tests)."""
         import pyoxigraph as ox
-        from rdflib import Graph
 
-        from drugpolicy_kg.graph.oxi import to_rdflib_term
+        from drugpolicy_kg.graph.oxi import rdflib_graph, rdflib_rows
 
         res = self.execute(text, bindings, where, allow_network)
         if isinstance(res, ox.QueryBoolean):
             return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
-            names = [v.value for v in res.variables]
-            rows = [tuple(to_rdflib_term(sol[n]) for n in names) for sol in res]
-            return Result("select", names, rows)
-        g = Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns)
-        for t in res:
-            g.add((to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object)))
-        return Result("graph", graph=g)
+            return Result("select", *rdflib_rows(res))
+        return Result("graph", graph=rdflib_graph(res))
 
 
 def prepare(project: Project, name: str | None, sparql: str | None) -> QueryFile:

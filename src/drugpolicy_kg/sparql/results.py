@@ -227,15 +227,10 @@ def render_native(res, fmt: str) -> bytes:
             raise UsageError(f"a CONSTRUCT or DESCRIBE result is a graph: use --format {', '.join(GRAPH_FORMATS)}")
         triples = sorted(set(res), key=str)
         if fmt == "jsonld":
-            from rdflib import Graph
-
             from drugpolicy_kg.graph.build import jsonld_context
-            from drugpolicy_kg.graph.oxi import to_rdflib_term
+            from drugpolicy_kg.graph.oxi import rdflib_graph
 
-            g = Graph()
-            for t in triples:
-                g.add((to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object)))
-            return g.serialize(format="json-ld", context=jsonld_context(), indent=1, encoding="utf-8")
+            return rdflib_graph(triples).serialize(format="json-ld", context=jsonld_context(), indent=1, encoding="utf-8")
         from drugpolicy_kg.resources import PREFIXES
 
         form = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_TRIPLES
