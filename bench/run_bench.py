@@ -429,6 +429,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
     ap.add_argument("--repeats", type=int, default=0, help="warm runs per command (default: 3 on the real graph, 1 above)")
     ap.add_argument("--out", default=str(OUT), help="folder for results.json, results.md, scaling.png")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the sizes already in OUT/results.json that this run does not measure")
     ap.add_argument("--baseline", nargs=3, metavar=("PROJECT", "OUT", "BUSY"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.baseline:
@@ -439,6 +441,14 @@ def main(argv=None) -> int:
     results["startup"] = startup()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.merge and (out / "results.json").exists():
+        previous = json.loads((out / "results.json").read_text())
+        for size, res in previous.get("sizes", {}).items():
+            if size not in args.sizes:
+                results["sizes"][size] = res
+        for key in ("serve_load",):
+            if key in previous and "real" not in args.sizes:
+                results[key] = previous[key]
     if "real" in args.sizes:
         results["serve_load"] = serve_load()
     for size in args.sizes:  # the report is rewritten after each size, so a long run leaves what it measured

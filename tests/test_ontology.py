@@ -68,3 +68,31 @@ def test_loading_never_touches_the_network(project, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     assert GraphStore.in_memory(project_inputs(project)).triples > 10000
+
+
+@pytest.mark.slow
+def test_owl_rl_reasoner_finds_no_inconsistency(project, dataset):
+    """OWL 2 RL (owlrl) over the ontology, the full published vocabularies it imports, and the data.
+
+    PROV-O's disjointness of prov:Activity and prov:Entity, its domains and ranges, ORG's and
+    SKOS's axioms all apply: the first release made 8 events and activities prov:Entity too.
+    """
+    import owlrl
+
+    g = dataset.union_graph()
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
+    errors = sorted(str(m) for m in g.objects(None, URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")))
+    assert errors == []
+    # the reasoner did run with the real axioms: a meeting is a prov:Activity through dpo:Event
+    assert (URIRef("https://w3id.org/drugpolicy-kg/id/event-itwg-inaugural-meeting"), RDF.type,
+            URIRef("http://www.w3.org/ns/prov#Activity")) in g
+
+
+def test_imports_are_the_full_vocabularies(project):
+    """Not term lists: PROV-O's disjointness axiom and ORG's domains are there."""
+    g = Graph()
+    for f in import_files(project):
+        parse_file(f, g)
+    PROV = Namespace("http://www.w3.org/ns/prov#")
+    assert (PROV.Entity, OWL.disjointWith, PROV.Activity) in g or (PROV.Activity, OWL.disjointWith, PROV.Entity) in g
+    assert g.value(URIRef("http://www.w3.org/ns/org#memberOf"), RDFS.domain) is not None

@@ -59,7 +59,13 @@ def cmd_validate(args) -> int:
             rows = [[f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
                      f.message, f.source_file or "-"] for f in report.findings]
             print(format_table(["severity", "focus", "path", "message", "source file"], rows, max_width=70))
-        verdict = "conforms" if report.conforms else f"does not conform: {len(report.findings)} finding(s)"
+        errors = sum(f.severity == "Violation" for f in report.findings)
+        warnings = len(report.findings) - errors
+        verdict = "conforms" if report.conforms else f"does not conform: {errors} violation(s)"
+        if warnings:
+            verdict += f", {warnings} warning(s)"
+        print(f"statement coverage: {report.facts_with_evidence} of {report.facts} facts have a quote that states them "
+              f"({100 * report.coverage:.1f}%); {report.statements} statements, {report.inferred} marked inferred")
         print(f"{report.triples} triples, SHACL ({report.engine}) + {report.checks_run} checks + {report.quotes_checked} quotes: {verdict}")
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
 

@@ -55,6 +55,7 @@ class Check:
     path: str        # the property, or "" for node-level constraints
     message: str
     query: str
+    severity: str = "Violation"  # sh:severity of the shape that reports it
 
 
 def _n3(term) -> str:
@@ -86,13 +87,14 @@ def compile_shapes(shapes: Graph) -> list[Check]:
         targets += [f"{{ ?this {_n3(p)} ?any }}" for p in shapes.objects(node_shape, sh("targetSubjectsOf"))]
         target = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(sorted(targets)) + " } }"
         node_msg = str(shapes.value(node_shape, sh("message")) or "")
+        node_sev = str(shapes.value(node_shape, sh("severity")) or SH + "Violation").rsplit("#", 1)[-1]
         for kind in shapes.objects(node_shape, sh("nodeKind")):
             checks.append(Check(str(node_shape), "", node_msg,
-                                f"SELECT ?this ?v WHERE {{ {target} BIND(?this AS ?v) FILTER(!{NODE_KINDS[str(kind)]}) }}"))
+                                f"SELECT ?this ?v WHERE {{ {target} BIND(?this AS ?v) FILTER(!{NODE_KINDS[str(kind)]}) }}", node_sev))
         for pattern in shapes.objects(node_shape, sh("pattern")):
             checks.append(Check(str(node_shape), "", node_msg,
                                 f"SELECT ?this ?v WHERE {{ {target} BIND(?this AS ?v) "
-                                f"FILTER(isBlank(?this) || !REGEX(STR(?this), {_n3(pattern)})) }}"))
+                                f"FILTER(isBlank(?this) || !REGEX(STR(?this), {_n3(pattern)})) }}", node_sev))
         for prop in shapes.objects(node_shape, sh("property")):
             _refuse_unknown(shapes, prop, KNOWN_PROPERTY)
             path = shapes.value(prop, sh("path"))
@@ -100,7 +102,9 @@ def compile_shapes(shapes: Graph) -> list[Check]:
                 raise InputError(f"shape {prop}: only IRI paths are supported by the SPARQL validator")
             report_shape = node_shape if isinstance(prop, BNode) else prop
             msg = str(shapes.value(prop, sh("message")) or node_msg)
-            checks += _property_checks(shapes, prop, str(report_shape), str(path), msg, target)
+            sev = shapes.value(prop, sh("severity"))  # a property shape's own severity: SHACL does not inherit it
+            sev = str(sev).rsplit("#", 1)[-1] if sev is not None else "Violation"
+            checks += _property_checks(shapes, prop, str(report_shape), str(path), msg, target, sev)
     return checks
 
 
@@ -124,7 +128,8 @@ def _value_test(shapes: Graph, member) -> str:
     raise InputError(f"sh:or member {member}: only sh:class or sh:datatype members are supported by the SPARQL validator")
 
 
-def _property_checks(shapes: Graph, prop, shape: str, path: str, msg: str, target: str) -> list[Check]:
+def _property_checks(shapes: Graph, prop, shape: str, path: str, msg: str, target: str,
+                     severity: str = "Violation") -> list[Check]:
     from rdflib import URIRef
 
     def v(local):
@@ -135,7 +140,7 @@ def _property_checks(shapes: Graph, prop, shape: str, path: str, msg: str, targe
     out = []
 
     def add(query):
-        out.append(Check(shape, path, msg, "SELECT ?this ?v WHERE { " + query + " }"))
+        out.append(Check(shape, path, msg, "SELECT ?this ?v WHERE { " + query + " }", severity))
 
     if v("minCount") is not None:
         n = int(v("minCount"))
@@ -196,12 +201,12 @@ def _property_checks(shapes: Graph, prop, shape: str, path: str, msg: str, targe
     return out
 
 
-def run(store, checks: list[Check]) -> list[tuple[str, str, str, str, str]]:
-    """Run compiled checks on the project's store (union as default graph): (focus, path, shape, message, value) per violation."""
+def run(store, checks: list[Check]) -> list[tuple[str, str, str, str, str, str]]:
+    """Run compiled checks on the project's store (union as default graph): (focus, path, shape, message, value, severity) per finding."""
     out = []
     for c in checks:
         for sol in store.query(PREFIX + c.query):
             focus, value = sol["this"], sol["v"]
             out.append((focus.value if focus is not None else "", c.path, c.shape, c.message,
-                        value.value if value is not None else ""))
+                        value.value if value is not None else "", c.severity))
     return out

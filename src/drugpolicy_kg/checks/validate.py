@@ -5,7 +5,10 @@ Three kinds of finding, one report:
 - ``shacl``: pySHACL with ``ontology/shapes.ttl`` over the merged graph;
 - ``check``: every ``queries/checks/*-violation.rq`` must return zero rows
   (each row is a finding; its ``#+ message:`` header says what is wrong);
-- ``evidence``: every quote must stand verbatim in its source text.
+- ``evidence``: every quote must stand verbatim in its source text, every fact about a
+  project entity must be stated by a quote (evidence per statement: the coverage figure is
+  reported), and a quote must name the value of each fact it states where that can be
+  tested (:mod:`drugpolicy_kg.checks.statements`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ class Report:
     checks_run: int = 0
     triples: int = 0
     engine: str = ""
+    facts: int = 0               # facts about project entities that need evidence
+    facts_with_evidence: int = 0
+    statements: int = 0          # reified statements hung on evidence
+    inferred: int = 0            # of which marked dpo:inferred
+
+    @property
+    def coverage(self) -> float:
+        return 1.0 if not self.facts else self.facts_with_evidence / self.facts
 
     @property
     def conforms(self) -> bool:
@@ -53,7 +64,9 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(
             {"conforms": self.conforms, "triples": self.triples, "engine": self.engine, "checks_run": self.checks_run,
-             "quotes_checked": self.quotes_checked, "findings": [asdict(f) for f in self.findings]},
+             "quotes_checked": self.quotes_checked, "facts": self.facts, "facts_with_evidence": self.facts_with_evidence,
+             "statement_coverage": round(self.coverage, 4), "statements": self.statements, "inferred_statements": self.inferred,
+             "findings": [asdict(f) for f in self.findings]},
             indent=2, ensure_ascii=False,
         )
 
@@ -142,10 +155,10 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding
     from drugpolicy_kg.checks.shacl_sparql import compile_shapes, run
 
     out = []
-    for focus, path, shape, message, value in run(ds, compile_shapes(parse_file(shapes))):
+    for focus, path, shape, message, value, severity in run(ds, compile_shapes(parse_file(shapes))):
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
-            kind="shacl", severity="Violation", focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
+            kind="shacl", severity=severity, focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
             path=path, message=message + (f" (value: {value})" if value else ""), rule=shape,
             source_file=_file_of(ds, node, URIRef(path) if path else None),
         ))
@@ -201,8 +214,11 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     ``engine``: ``pyshacl`` (the reference, on a copy of the union in rdflib), ``sparql`` (the shapes
     compiled to SPARQL, run on the store), or ``auto``: pyshacl up to 50,000 triples, SPARQL above.
     """
+    from rdflib import URIRef
+
     from drugpolicy_kg.checks.quotes import check_quotes
     from drugpolicy_kg.checks.shacl_sparql import AUTO_LIMIT
+    from drugpolicy_kg.checks.statements import check_statements
 
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine {engine!r}; accepted: {', '.join(ENGINES)}")
@@ -218,6 +234,15 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
             report.findings += run_shacl(gs.union_graph(), project.shapes, gs)
     report.checks_run, found = run_checks(view, project, gs)
     report.findings += found
+    st = check_statements(gs)
+    report.facts, report.facts_with_evidence = st.facts, st.covered
+    report.statements, report.inferred = st.statements, st.inferred
+    for p in st.problems:
+        node = URIRef(p.focus) if "://" in p.focus else p.focus
+        report.findings.append(Finding(
+            kind="evidence", severity="Violation", focus=p.focus, focus_label=_label(view, node), path=p.path,
+            message=p.message, rule=p.rule, source_file=_file_of(gs, node, URIRef(p.path) if p.path else None),
+        ))
     if quotes:
         report.quotes_checked, problems = check_quotes(view, project.sources_dir)
         for p in problems:

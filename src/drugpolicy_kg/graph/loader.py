@@ -25,7 +25,7 @@ def read_catalog(catalog: Path) -> dict[str, Path]:
     >>> from drugpolicy_kg.resources import Project
     >>> cat = read_catalog(Project.open().catalog)
     >>> cat["http://www.w3.org/ns/org"].name
-    'org-terms.ttl'
+    'org.ttl'
     """
     if not catalog.is_file():
         return {}
@@ -42,7 +42,7 @@ def read_catalog(catalog: Path) -> dict[str, Path]:
 
 
 def parse_file(path: Path, graph: Graph | None = None) -> Graph:
-    """Parse one Turtle file; a syntax error becomes an InputError naming file, line and column."""
+    """Parse one Turtle (or N-Triples, or RDF/XML ``.owl``) file; a syntax error becomes an InputError naming file, line and column."""
     from rdflib import Graph
     from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -51,10 +51,10 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", str(path)) from None
-    fmt = "nt" if path.suffix == ".nt" else "turtle"
+    fmt = {".nt": "nt", ".owl": "xml", ".rdf": "xml"}.get(path.suffix, "turtle")
     try:
         graph.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
-    except BadSyntax as exc:
+    except BadSyntax as exc:  # Turtle
         text = exc._str if isinstance(exc._str, bytes) else str(exc._str).encode()
         start = text.rfind(b"\n", 0, exc._i) + 1
         column = len(text[start : exc._i].decode("utf-8", "replace")) + 1

@@ -54,7 +54,7 @@ class Input:
 
     @property
     def format(self) -> str:
-        return "nt" if self.path.suffix == ".nt" else "ttl"
+        return {".nt": "nt", ".owl": "xml", ".rdf": "xml"}.get(self.path.suffix, "ttl")
 
 
 def cache_root() -> Path:
@@ -130,14 +130,14 @@ def fingerprint(inputs: list[Input], cache: Path | None = None) -> str:
 def _load(store: pyoxigraph.Store, inp: Input) -> None:
     import pyoxigraph as ox
 
-    fmt = ox.RdfFormat.N_TRIPLES if inp.format == "nt" else ox.RdfFormat.TURTLE
+    fmt = {"nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}.get(inp.format, ox.RdfFormat.TURTLE)
     try:
         store.bulk_load(path=str(inp.path), format=fmt, base_iri=inp.path.resolve().as_uri(), to_graph=ox.NamedNode(inp.graph))
     except SyntaxError as exc:
         first = (str(exc).splitlines() or ["syntax error"])[0]
         first = re.sub(r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): ", "", first)
         first = re.sub(r" \([^()]*, line \d+\)$", "", first)
-        kind = "N-Triples" if inp.format == "nt" else "Turtle"
+        kind = {"nt": "N-Triples", "xml": "RDF/XML"}.get(inp.format, "Turtle")
         raise InputError(f"{kind} syntax error: {first}", str(inp.path), exc.lineno, exc.offset) from None
     except UnicodeError as exc:
         raise InputError(f"not UTF-8 text: {exc}", str(inp.path)) from None
