@@ -2,8 +2,9 @@
 
 It grows the real graph with synthetic resolutions, paragraphs, mandates,
 organizations, bodies, memberships, objectives, events, publications and the
-evidence for each, using the project's own ontology, so the result conforms to
-the shapes. ``violations=K`` injects exactly K known SHACL violations, one of a
+evidence for each fact (evidence per statement: every fact is reified under the
+``dpo:states`` of a quote about its subject, spread over that subject's quotes),
+using the project's own ontology, so the result conforms to the shapes. ``violations=K`` injects exactly K known SHACL violations, one of a
 rotating set of kinds per injection, each detected once by both validators.
 
 The quotes are sentences of a synthetic source text written beside the data,
@@ -27,35 +28,75 @@ ORG = "http://www.w3.org/ns/org#"
 BIBO = "http://purl.org/ontology/bibo/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SDG_TARGETS = [f"3.{i}" for i in range(1, 10)] + ["5.1", "5.2", "8.5", "10.2", "16.3", "16.6", "16.7"]
-VERBS = ["requests", "encourages", "recognizes", "invites", "urges"]
+VERBS = ["requests", "encourages", "invites", "urges", "calls-upon", "decides"]  # verbs that direct action: mandates
 ROLES = ["member", "member", "member", "observer", "co-lead"]
 SOURCE_FILE = "bench-synthetic.txt"
 # kinds of injected violation, each caught by exactly one property shape
 VIOLATION_KINDS = ["resolution-number", "membership-role", "mandate-actor", "evidence-locator", "date-type"]
 
 
+EXEMPT = {RDF_TYPE, RDFS_LABEL}  # facts that need no evidence (see sparql/builtin/facts-evidence.rq)
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
 class _Writer:
     def __init__(self):
         self.lines: list[str] = []
         self.text: list[str] = []
+        self.pending: dict[str, list[tuple[str, str]]] = {}  # subject -> facts (predicate, object as N-Triples) to evidence
+        self.quotes: dict[str, list[tuple[str, str]]] = {}   # subject -> its evidence nodes and quotes
+        self.statements = 0
+
+    def _fact(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"<{s}> <{p}> {o} .")
+        if p not in EXEMPT and s.startswith(DPK):
+            self.pending.setdefault(s, []).append((p, o))
 
     def iri(self, s: str, p: str, o: str) -> None:
-        self.lines.append(f"<{s}> <{p}> <{o}> .")
+        self._fact(s, p, f"<{o}>")
 
     def lit(self, s: str, p: str, value: str, lang: str | None = None, dt: str | None = None) -> None:
-        esc = value.replace("\\", "\\\\").replace('"', '\\"')
         tail = f"@{lang}" if lang else (f"^^<{dt}>" if dt else "")
-        self.lines.append(f'<{s}> <{p}> "{esc}"{tail} .')
+        self._fact(s, p, f'"{_esc(value)}"{tail}')
+
+    def close(self) -> None:
+        """Reify every pending fact under a quote about its subject (one made up if the subject has none);
+        a quote that states no fact is not written (the shapes refuse evidence attached to nothing)."""
+        for s, facts in self.pending.items():
+            evs = self.quotes.get(s) or [(s.replace("/id/", "/id/ev-", 1) + "-facts",
+                                          f"Facts about {s.rsplit('/', 1)[-1]} are recorded.", "synthetic para.")]
+            used = set()
+            for k, (p, o) in enumerate(facts):
+                ev, quote, _ = evs[k % len(evs)]
+                used.add(k % len(evs))
+                self.statements += 1
+                b = f"_:st{self.statements}"
+                self.lines.append(f"<{ev}> <{DPO}states> {b} .")
+                self.lines.append(f"{b} <{RDF}subject> <{s}> .")
+                self.lines.append(f"{b} <{RDF}predicate> <{p}> .")
+                self.lines.append(f"{b} <{RDF}object> {o} .")
+                self.lines.append(f'{b} <{DPO}statedAs> "{_esc(quote[:24])}" .')
+            for k in sorted(used):
+                self._write_evidence(*evs[k])
+        self.pending.clear()
+        self.quotes.clear()
 
     def evidence(self, node: str, ev: str, quote: str, locator: str | None = "synthetic para.") -> None:
-        self.iri(node, DPO + "hasEvidence", ev)
-        self.iri(ev, RDF_TYPE, DPO + "Evidence")
-        self.iri(ev, DCT + "source", DPK + "doc-bench-synthetic")
+        """A quote about ``node``; written by :meth:`close` with the facts it states."""
+        self.quotes.setdefault(node, []).append((ev, quote, locator))
+
+    def _write_evidence(self, ev: str, quote: str, locator: str | None) -> None:
+        self.lines.append(f"<{ev}> <{RDF_TYPE}> <{DPO}Evidence> .")
+        self.lines.append(f"<{ev}> <{DCT}source> <{DPK}doc-bench-synthetic> .")
         if locator is not None:
-            self.lit(ev, DPO + "locator", locator)
-        self.lit(ev, DPO + "quote", quote)
+            self.lines.append(f'<{ev}> <{DPO}locator> "{locator}" .')
+        self.lines.append(f'<{ev}> <{DPO}quote> "{_esc(quote)}" .')
         n = len(self.text)  # the quote stands inside a longer paragraph of the source, as real quotes do
         self.text.append(f"{FILLER[n % len(FILLER)]} {quote} {FILLER[(n + 1) % len(FILLER)]}")
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 FILLER = ["In the period under review, delegations exchanged views at length.",
@@ -160,6 +201,7 @@ def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: st
     w.lit(pub, DPO + "publicationDate", str(2000 + i % 25), dt=XSD + "gYear")
     w.lit(pub, BIBO + "volume", str(1 + i % 30))
     w.evidence(pub, f"{DPK}ev-{u}-pub", f"Synthetic findings {u} were published.")
+    w.close()
 
 
 def generate(triples: int, seed: int = 1, violations: int = 0, base_triples: int = 0) -> tuple[str, str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,19 @@ def pytest_configure(config):
 
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
         os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
+
+
+def make_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped project (ontology, data, queries) to change in a test."""
+    dst = tmp_path / "proj"
+    for d in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / d, dst / d)
+    return dst
+
+
+@pytest.fixture
+def copy_project(tmp_path) -> Path:
+    return make_copy(tmp_path)
 
 
 @pytest.fixture(scope="session")

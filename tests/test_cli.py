@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from drugpolicy_kg.cli import main
-
-from .conftest import ROOT
-
-
-@pytest.fixture
-def copy_project(tmp_path):
-    dst = tmp_path / "proj"
-    for d in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / d, dst / d)
-    return dst
 
 
 def test_help_lists_commands(capsys):
@@ -54,7 +43,10 @@ def test_derived_mandates_shortcut(graph):
     DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
     DPK = Namespace("https://w3id.org/drugpolicy-kg/id/")
     assert (DPK["res-cnd-64-3"], DPO.mandates, DPK["activity-unodc-who-collaboration"]) in graph
-    assert (DPK["res-cnd-59-3"], DPO.mandates, DPK.isn) in graph
+    assert (DPK["res-cnd-64-3"], DPO.mandates, DPK["org-unodc"]) in graph
+    # 59/3 "recognizes" the ISN's efforts: a provision that asks for no action, so no mandate is derived
+    assert (DPK["res-cnd-59-3"], DPO.mandates, DPK.isn) not in graph
+    assert (DPK["res-cnd-58-7"], DPO.mandates, None) not in graph
 
 
 def test_malformed_turtle_names_file_line_column_and_writes_nothing(copy_project, tmp_path, capsys):
@@ -99,8 +91,9 @@ def test_stats_json(capsys):
     assert main(["stats", "--format", "json"]) == 0
     st = json.loads(capsys.readouterr().out)
     classes = dict(st["classes"])
-    assert classes["org:Membership"] == 19 and classes["dpo:Mandate"] == 3
+    # 15 ITWG memberships and its 2 co-leads; UNODC and WHO implement the ISN, they are not its members
+    assert classes["org:Membership"] == 17 and classes["dpo:Mandate"] == 1 and classes["dpo:Provision"] == 1
     assert {s["source"] for s in st["sources"]} == {
-        "Conference room paper: Inaugural Meeting of the Interagency Technical Working Group (CND 65)",
+        "Conference room paper: Inaugural Meeting of the Interagency Technical Working Group (CND, sixty-fifth session)",
         "Brochure: UNODC-WHO Informal Scientific Network (ISN)",
     }

@@ -80,8 +80,11 @@ def test_injection_string_matches_nothing(engine, capsys):
 
 
 def test_params_by_name_and_errors(capsys):
+    assert main(["query", "members-of-body", "--param", "body=ITWG", "--format", "tsv"]) == 0
+    assert "observer" in capsys.readouterr().out
+    # the brochure names no members of the ISN: UNODC and WHO implement it (dpo:implementedBy)
     assert main(["query", "members-of-body", "--param", "body=ISN", "--format", "tsv"]) == 0
-    assert "implementer" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("\n") == 1
     assert main(["query", "members-of-body", "--param", "nope=1"]) == 2
     assert "accepted: body" in capsys.readouterr().err
     assert main(["query", "members-of-bdy"]) == 2
@@ -114,13 +117,16 @@ def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
     mismatched = []
     for query in QUERIES:
         bindings = bind_params(query, {})
-        result = remote_query(endpoint_query, with_values(query.text, bindings), default_graph=GRAPH)
+        try:
+            result = remote_query(endpoint_query, with_values(query.text, bindings), default_graph=GRAPH)
+        except Exception as exc:  # name the query the server refused
+            raise AssertionError(f"{query.name}: {exc}") from None
         if result.kind == "graph":
             if not isomorphic(result.graph, Graph().parse(EXPECTED / f"{query.name}.nt", format="nt")):
                 mismatched.append(query.name)
         else:
-            got = {quirks(r) for r in rows_of(result)[1]}
-            want = {quirks(r) for r in expected_rows(query.name)[1]}
+            got = {quirks(r, query.name) for r in rows_of(result)[1]}
+            want = {quirks(r, query.name) for r in expected_rows(query.name)[1]}
             if got != want:
                 mismatched.append((query.name, sorted(got - want)[:3], sorted(want - got)[:3]))
     return mismatched
@@ -128,7 +134,7 @@ def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
 
 @pytest.mark.slow
 def test_oxigraph_server_same_answers(engine, oxigraph_server):
-    mismatched = _push_and_compare(engine, oxigraph_server.query_url, oxigraph_server.store_url, None, lambda r: r)
+    mismatched = _push_and_compare(engine, oxigraph_server.query_url, oxigraph_server.store_url, None, lambda r, _name: r)
     assert mismatched == [], mismatched
 
 
@@ -144,10 +150,23 @@ def test_oxigraph_update_fallback_then_move(engine, oxigraph_server):
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def datatype_quirks(row: str) -> str:
-    """Documented quirk (README): Oxigraph returns values of integer subtypes such as xsd:positiveInteger
-    typed xsd:integer (so TSV writes them bare); Virtuoso keeps the stored type. Compare them as integers."""
-    return re.sub(rf'"([+-]?[0-9]+)"\^\^<{XSD}(?:positiveInteger|nonNegativeInteger|int|long|integer)>', r"\1", row)
+NAME_PAIRS = {"organizations": (2, 3), "members-of-body": (3, 4), "participants-of-meeting": (3, 4)}  # the acronym and alsoKnownAs columns
+
+
+def datatype_quirks(row: str, name: str = "") -> str:
+    """Documented quirks (README): Oxigraph returns values of integer subtypes such as xsd:positiveInteger
+    typed xsd:integer (so TSV writes them bare); Virtuoso keeps the stored type. Compare them as integers.
+    Virtuoso returns booleans as "0"/"1"^^xsd:boolean; compare them as false/true. MIN and MAX over
+    strings follow the server's collation (Virtuoso's ignores case), so the two names an organization
+    has may come out in either column: compare them as a pair."""
+    row = re.sub(rf'"([+-]?[0-9]+)"\^\^<{XSD}(?:positiveInteger|nonNegativeInteger|int|long|integer)>', r"\1", row)
+    row = row.replace(f'"0"^^<{XSD}boolean>', "false").replace(f'"1"^^<{XSD}boolean>', "true")
+    cells = row.split("\t")
+    if name in NAME_PAIRS:
+        a, b = NAME_PAIRS[name]
+        if cells[b]:
+            cells[a], cells[b] = sorted((cells[a], cells[b]))
+    return "\t".join(cells)
 
 
 @pytest.mark.slow

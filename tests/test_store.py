@@ -16,18 +16,11 @@ from drugpolicy_kg.graph.store import GraphStore, cache_root, project_inputs
 from drugpolicy_kg.resources import GRAPH_BASE, Project
 from drugpolicy_kg.sparql.endpoint import remote_query
 
-from .conftest import ROOT
+from .conftest import make_copy
 
 ITWG = "https://w3id.org/drugpolicy-kg/id/itwg"
 WHICH_GRAPH = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{ITWG}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }} ORDER BY ?g"
 SOURCE_GRAPH = GRAPH_BASE + "cnd65-crp-itwg"
-
-
-def copy_project(tmp_path):
-    dst = tmp_path / "proj"
-    for d in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / d, dst / d)
-    return dst
 
 
 def run_cli(*args, env=None):
@@ -82,7 +75,7 @@ def test_same_export_twice_is_byte_identical(tmp_path):
 
 
 def test_built_once_reused_rebuilt_when_content_changes(tmp_path):
-    proj = copy_project(tmp_path)
+    proj = make_copy(tmp_path)
     env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
     first = run_cli("--project", str(proj), "stats", "--format", "json", env=env)
     assert first.returncode == 0, first.stderr
@@ -106,7 +99,7 @@ def test_built_once_reused_rebuilt_when_content_changes(tmp_path):
 
 
 def test_commands_started_together_build_once_and_all_read(tmp_path):
-    proj = copy_project(tmp_path)
+    proj = make_copy(tmp_path)
     env = {**os.environ, "DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
     procs = [subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(proj), cmd],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -118,7 +111,7 @@ def test_commands_started_together_build_once_and_all_read(tmp_path):
 
 
 def test_a_fifo_in_data_is_refused_not_read(tmp_path):
-    proj = copy_project(tmp_path)
+    proj = make_copy(tmp_path)
     os.mkfifo(proj / "data" / "pipe.ttl")
     proc = run_cli("--project", str(proj), "stats", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 2
@@ -126,7 +119,7 @@ def test_a_fifo_in_data_is_refused_not_read(tmp_path):
 
 
 def test_syntax_error_names_file_line_and_column(tmp_path):
-    proj = copy_project(tmp_path)
+    proj = make_copy(tmp_path)
     (proj / "data" / "broken.ttl").write_text("@prefix : <http://x/> .\n:a :b :c :d .\n", encoding="utf-8")
     proc = run_cli("--project", str(proj), "stats", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 2
@@ -135,7 +128,7 @@ def test_syntax_error_names_file_line_and_column(tmp_path):
 
 
 def test_a_data_file_with_a_space_in_its_name(tmp_path):
-    proj = copy_project(tmp_path)
+    proj = make_copy(tmp_path)
     shutil.move(proj / "data" / "isn-brochure.ttl", proj / "data" / "isn brochure.ttl")
     gs = GraphStore.in_memory(project_inputs(Project.open(proj)))
     assert GRAPH_BASE + "isn%20brochure" in gs.graphs

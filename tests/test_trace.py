@@ -57,16 +57,27 @@ def test_64_3_forward_reaches_the_stated_chain(tracer, graph):
     assert t.backward == []
 
 
-def test_isn_backward_reaches_58_7_and_59_3(tracer):
+def test_isn_backward_reaches_59_3_as_a_recognition_not_a_mandate(tracer):
+    """The brochure never links 58/7 to the ISN, and 59/3 only "recognizes" its efforts."""
     t = tracer.trace("ISN", "backward")
-    resolutions = {h.iri for h in t.resolutions()}
-    assert resolutions == {DPK + "res-cnd-58-7", DPK + "res-cnd-59-3"}
+    assert {h.iri for h in t.resolutions()} == {DPK + "res-cnd-59-3"}
+    provision = next(h for tree in t.backward for h in tree.walk() if h.iri == DPK + "provision-cnd-59-3-isn")
+    assert provision.relation == "named by a provision that recognizes it"
+    assert "not a mandate" in provision.kind
+    text = render(t, "text")
+    assert "called for" not in text and "mandates it" not in text
 
 
 def test_itwg_backward_goes_through_op18_and_unodc(tracer):
     t = tracer.trace("ITWG", "backward")
     nodes = reached(t.backward)
     assert {DPK + "mandate-cnd-64-3-op18", DPK + "res-cnd-64-3-op18", DPK + "res-cnd-64-3"} <= nodes
+    # para. 6: "In view of the above" is paras 2-5 together, not OP18 alone, and OP18 asks for collaboration
+    assert {DPK + "consideration-crp-no-mechanism", DPK + "consideration-crp-health-risks"} <= nodes
+    first = {h.iri: h.relation for h in t.backward}
+    assert first[DPK + "mandate-cnd-64-3-op18"].startswith("set up in view of")
+    assert all(not h.relation.startswith("called for") for tree in t.backward for h in tree.walk()
+               if h.iri == DPK + "itwg")
 
 
 def test_every_hop_has_a_verbatim_quote(tracer, project):
@@ -80,13 +91,17 @@ def test_every_hop_has_a_verbatim_quote(tracer, project):
                 assert h.evidence, f"{term}: hop to {h.label} has no evidence"
                 for e in h.evidence:
                     assert normalise(e.quote) in texts[e.source_file]
+                if h.relation.startswith("set up in view of"):  # the quote states the link it is shown for
+                    assert any("In view of the above" in e.quote for e in h.evidence)
     assert hops > 50
 
 
 def test_orphans_lists_the_programme(tracer):
     orphans = {iri for iri, _, _ in tracer.orphans()}
     assert DPK + "programme-glok32" in orphans
-    assert DPK + "itwg" not in orphans and DPK + "isn" not in orphans
+    assert DPK + "itwg" not in orphans
+    # no resolution in the graph gives the ISN a mandate: 59/3 recognizes it, and 58/7 is not linked to it
+    assert DPK + "isn" in orphans
 
 
 def test_new_resolution_is_traceable_without_code_change(tmp_path):
@@ -94,23 +109,35 @@ def test_new_resolution_is_traceable_without_code_change(tmp_path):
     for d in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / d, dst / d)
     (dst / "data" / "sources" / "fixture-resolution.txt").write_text(
+        "Resolution 99/9 adopted by the Commission on Narcotic Drugs, 1999\n\n"
         "3. Requests the Fixture Office to convene an expert group on naloxone access.\n", encoding="utf-8")
     (dst / "data" / "fixture-resolution.ttl").write_text("""
 @prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> . @prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix dcterms: <http://purl.org/dc/terms/> . @prefix org: <http://www.w3.org/ns/org#> .
-dpk:doc-fixture a dpo:SourceDocument ; rdfs:label "Fixture resolution text"@en ; dpo:textFile "fixture-resolution.txt" ;
-    dpo:hasEvidence dpk:ev-fixture .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+dpk:doc-fixture a dpo:SourceDocument ; rdfs:label "Fixture resolution text"@en ; dpo:textFile "fixture-resolution.txt" .
 dpk:ev-fixture a dpo:Evidence ; dcterms:source dpk:doc-fixture ; dpo:locator "para. 3" ;
-    dpo:quote "Requests the Fixture Office to convene an expert group on naloxone access." .
-dpk:org-fixture a org:FormalOrganization ; rdfs:label "Fixture Office"@en ; dpo:hasEvidence dpk:ev-fixture .
+    dpo:quote "3. Requests the Fixture Office to convene an expert group on naloxone access." ;
+    dpo:states [ rdf:subject dpk:res-cnd-99-9-op3 ; rdf:predicate dpo:paragraphNumber ; rdf:object 3 ] ,
+        [ rdf:subject dpk:mandate-99-9 ; rdf:predicate dpo:issuedIn ; rdf:object dpk:res-cnd-99-9-op3 ; dpo:statedAs "Requests" ] ,
+        [ rdf:subject dpk:mandate-99-9 ; rdf:predicate dpo:verb ; rdf:object dpk:verb-requests ] ,
+        [ rdf:subject dpk:mandate-99-9 ; rdf:predicate dpo:addresses ; rdf:object dpk:org-fixture ] ,
+        [ rdf:subject dpk:mandate-99-9 ; rdf:predicate dpo:calledFor ; rdf:object dpk:activity-fixture ] .
+dpk:ev-fixture-res a dpo:Evidence ; dcterms:source dpk:doc-fixture ; dpo:locator "heading" ;
+    dpo:quote "Resolution 99/9 adopted by the Commission on Narcotic Drugs, 1999" ;
+    dpo:states [ rdf:subject dpk:res-cnd-99-9 ; rdf:predicate dpo:resolutionNumber ; rdf:object "99/9" ] ,
+        [ rdf:subject dpk:res-cnd-99-9 ; rdf:predicate dpo:adoptedBy ; rdf:object dpk:org-cnd ] ,
+        [ rdf:subject dpk:res-cnd-99-9 ; rdf:predicate dcterms:date ; rdf:object "1999"^^xsd:gYear ] ,
+        [ rdf:subject dpk:res-cnd-99-9-op3 ; rdf:predicate dcterms:isPartOf ; rdf:object dpk:res-cnd-99-9 ] .
+dpk:org-fixture a org:FormalOrganization ; rdfs:label "Fixture Office"@en .
 dpk:res-cnd-99-9 a dpo:Resolution ; rdfs:label "CND resolution 99/9"@en ; dpo:resolutionNumber "99/9" ;
-    dpo:adoptedBy dpk:org-cnd ; dpo:hasEvidence dpk:ev-fixture .
+    dpo:adoptedBy dpk:org-cnd ; dcterms:date "1999"^^xsd:gYear .
 dpk:res-cnd-99-9-op3 a dpo:OperativeParagraph ; rdfs:label "Resolution 99/9, operative paragraph 3"@en ;
-    dpo:paragraphNumber "3"^^xsd:integer ; dcterms:isPartOf dpk:res-cnd-99-9 ; dpo:hasEvidence dpk:ev-fixture .
+    dpo:paragraphNumber "3"^^xsd:integer ; dcterms:isPartOf dpk:res-cnd-99-9 .
 dpk:mandate-99-9 a dpo:Mandate ; rdfs:label "99/9 OP3 requests an expert group"@en ; dpo:issuedIn dpk:res-cnd-99-9-op3 ;
-    dpo:verb dpk:verb-requests ; dpo:addresses dpk:org-fixture ; dpo:calledFor dpk:activity-fixture ; dpo:hasEvidence dpk:ev-fixture .
-dpk:activity-fixture a dpo:Activity ; rdfs:label "Expert group on naloxone access"@en ; dpo:hasEvidence dpk:ev-fixture .
+    dpo:verb dpk:verb-requests ; dpo:addresses dpk:org-fixture ; dpo:calledFor dpk:activity-fixture .
+dpk:activity-fixture a dpo:Activity ; rdfs:label "Expert group on naloxone access"@en .
 """, encoding="utf-8")
     project = Project.open(dst)
     tracer = Tracer(GraphStore.open(project).rdflib())
@@ -148,7 +175,7 @@ def test_html_escapes_data(tracer):
 def test_cli_trace(tmp_path, capsys):
     assert main(["trace", "ITWG", "--direction", "backward"]) == 0
     out = capsys.readouterr().out
-    assert "CND resolution 64/3" in out and "What mandates it" in out
+    assert "CND resolution 64/3" in out and "What leads to it" in out and "in view of" in out
     assert main(["trace", "UNDOC"]) == 2
     assert "did you mean" in capsys.readouterr().err
     target = tmp_path / "brief.md"

@@ -32,15 +32,18 @@ def test_real_data_conforms(dataset, project, engine):
     report = validate_store(dataset, project, engine=engine)
     assert report.findings == []
     assert report.conforms
-    assert report.checks_run == 4
+    assert report.checks_run == 3
     assert report.quotes_checked >= 60
+    assert report.facts >= 290 and report.facts_with_evidence == report.facts
 
 
 @pytest.mark.parametrize("fixture", VIOLATIONS, ids=[p.stem for p in VIOLATIONS])
 def test_fixture_violates_expected_rules(fixture, dataset, project):
     """Both SHACL engines (pySHACL, and the shapes compiled to SPARQL) find the same violations."""
     reports = {e: validate(project, [fixture], engine=e) for e in ("pyshacl", "sparql")}
-    shacl = {e: {(f.focus, f.path, f.rule) for f in r.findings if f.kind == "shacl"} for e, r in reports.items()}
+    # a blank node's label differs between the two engines: compare blank focus nodes as one
+    shacl = {e: {(f.focus if "://" in f.focus else "_:blank", f.path, f.rule) for f in r.findings if f.kind == "shacl"}
+             for e, r in reports.items()}
     assert shacl["pyshacl"] == shacl["sparql"], "the two SHACL engines disagree"
     for report in reports.values():
         assert not report.conforms
@@ -57,7 +60,9 @@ def test_every_shape_and_check_has_a_fixture(project):
     # node shapes only reached through sh:node, and node shapes reported through their property shapes
     via_property = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.property, None) if isinstance(s, URIRef)}
     reached_by_node = {str(o).rsplit("#", 1)[-1] for o in shapes.objects(None, SH.node)}
-    rules = (named - via_property - reached_by_node) | {p.stem for p in project.check_files()} | {"quote-verbatim"}
+    statement_rules = {"fact-without-evidence", "statement-not-held", "quote-does-not-state-value", "stated-as-not-in-quote",
+                       "inferred-without-reasoning"}
+    rules = (named - via_property - reached_by_node) | {p.stem for p in project.check_files()} | {"quote-verbatim"} | statement_rules
     covered = {r for f in VIOLATIONS for r in expected_rules(f)}
     assert rules - covered == set(), f"shapes or checks without a violating fixture: {sorted(rules - covered)}"
 

@@ -100,7 +100,8 @@ def cmd_stats(args) -> int:
     print()
     print(format_table(["class", "entities"], st.classes))
     print()
-    print(format_table(["source", "quotes", "evidenced nodes"], [[s["source"], s["quotes"], s["evidenced_nodes"]] for s in st.sources]))
+    print(format_table(["source", "quotes", "facts stated", "entities"],
+                       [[s["source"], s["quotes"], s["statements"], s["evidenced_nodes"]] for s in st.sources]))
     return EXIT_OK
 
 

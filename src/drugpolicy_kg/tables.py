@@ -1,8 +1,39 @@
-"""Plain-text tables for the terminal (no dependency, so ``--help`` stays fast)."""
+"""Plain-text tables for the terminal, and the escaping of data for the terminal and Markdown.
+
+No dependency, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+# C0 and C1 control characters (an ESC starts a terminal escape sequence), DEL, and the bidi
+# overrides that can make text display as something else.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def terminal_safe(text: object) -> str:
+    r"""Data as the terminal may show it: control characters become visible escapes, never act.
+
+    >>> print(terminal_safe("a\x1b[31mred"))
+    a\x1b[31mred
+    """
+    def visible(m: re.Match) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(visible, "" if text is None else str(text))
+
+
+def markdown_safe(text: object) -> str:
+    r"""Data as Markdown text: one line, control characters escaped, and every markup character backslashed.
+
+    >>> print(markdown_safe("*bold* [link](x) <b>"))
+    \*bold\* \[link\]\(x\) \<b\>
+    """
+    return _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str("" if text is None else text).split())))
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_width: int = 60) -> str:
@@ -15,7 +46,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_w
     22  yy
     """
     def cell(v: object) -> str:
-        s = "" if v is None else " ".join(str(v).split())
+        s = terminal_safe(" ".join(str("" if v is None else v).split()))
         return s if len(s) <= max_width else s[: max_width - 1] + "…"
 
     body = [[cell(v) for v in r] for r in rows]

@@ -143,19 +143,26 @@ def check_statements(gs: GraphStore) -> StatementReport:
             quotes[st].append(sol["quote"].value)
         info.setdefault(st, sol)
     rep.statements = len(info)
+
+    def problem(focus: str, path: str, message: str, rule: str) -> None:
+        rep.problems.append(StatementProblem(focus, path, message, rule))
+
     for st, sol in info.items():
         s, p, o = sol["s"], sol["p"], sol["o"]
         focus = s.value if s is not None else sol["ev"].value
         if s is None or p is None or o is None:
-            rep.problems.append(StatementProblem(sol["ev"].value, "", "a statement of this evidence lacks its rdf:subject, rdf:predicate or rdf:object", "statement-incomplete"))
+            problem(sol["ev"].value, "", "a statement of this evidence lacks its rdf:subject, rdf:predicate or rdf:object",
+                    "statement-incomplete")
             continue
         if sol["held"].value != "true":
-            rep.problems.append(StatementProblem(focus, p.value, f"this evidence states a fact the graph does not hold (value: {_show(o)})", "statement-not-held"))
+            problem(focus, p.value, f"this evidence states a fact the graph does not hold (value: {_show(o)})",
+                    "statement-not-held")
             continue
         if sol["inferred"] is not None and sol["inferred"].value in ("true", "1"):
             rep.inferred += 1
             if sol["reasoning"] is None or not sol["reasoning"].value.strip():
-                rep.problems.append(StatementProblem(focus, p.value, "an inferred statement must say in dpo:reasoning how it follows from its quote", "inferred-without-reasoning"))
+                problem(focus, p.value, "an inferred statement must say in dpo:reasoning how it follows from its quote",
+                        "inferred-without-reasoning")
             continue
         texts = sorted(_fold(q) for q in quotes.get(st, []))
         # a value may run over two quotes (a sentence split by a footnote at a page break): try them in either order
@@ -163,7 +170,8 @@ def check_statements(gs: GraphStore) -> StatementReport:
         said = sol["statedAs"].value if sol["statedAs"] is not None else None
         if said is not None:
             if not any(_fold(said) in t for t in texts):
-                rep.problems.append(StatementProblem(focus, p.value, f"dpo:statedAs {said[:60]!r} does not stand in the statement's quote", "stated-as-not-in-quote"))
+                problem(focus, p.value, f"dpo:statedAs {said[:60]!r} does not stand in the statement's quote",
+                        "stated-as-not-in-quote")
             continue
         if p.value in CONTROLLED:
             continue  # a closed-list value: only dpo:statedAs can tie it to the quote's words
@@ -172,10 +180,9 @@ def check_statements(gs: GraphStore) -> StatementReport:
         else:
             ok = _names_iri(joined, names.get(o.value, []))
         if not ok:
-            rep.problems.append(StatementProblem(
-                focus, p.value,
-                f"the quote does not name the value {_show(o)}: quote the words that state it, or give them in dpo:statedAs",
-                "quote-does-not-state-value"))
+            problem(focus, p.value,
+                    f"the quote does not name the value {_show(o)}: quote the words that state it, or give them in dpo:statedAs",
+                    "quote-does-not-state-value")
     return rep
 
 

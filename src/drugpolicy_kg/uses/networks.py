@@ -74,6 +74,12 @@ FACTS = [  # literal properties shown as key facts in tooltips
 MAX_TOOLTIP_QUOTE = 300
 
 
+def quote_line(ev) -> str:
+    """One quote for a tooltip: cut to MAX_TOOLTIP_QUOTE, with its source and locator, and marked if inferred."""
+    quote = ev.quote if len(ev.quote) <= MAX_TOOLTIP_QUOTE else ev.quote[: MAX_TOOLTIP_QUOTE - 1] + "…"
+    return f"“{quote}” ({ev.source}, {ev.locator})" + (" [inferred]" if ev.inferred else "")
+
+
 class Describer:
     """Labels, categories and tooltips for nodes of one graph, computed once."""
 
@@ -120,12 +126,15 @@ class Describer:
             if values.get(prop):
                 lines.append(f"{name}: {', '.join(sorted(values[prop]))}")
         seen = set()
-        for _, ev in self.tracer.evidence.get(node, []):
+        self.tracer.evidence  # noqa: B018 -- load every entity's quotes in one query, once
+        for ev in self.tracer.evidence_of(node):
             if ev.quote in seen or len(seen) == 2:
                 continue
             seen.add(ev.quote)
-            quote = ev.quote if len(ev.quote) <= MAX_TOOLTIP_QUOTE else ev.quote[: MAX_TOOLTIP_QUOTE - 1] + "…"
-            lines.append(f"“{quote}” ({ev.source}, {ev.locator})")
+            lines.append(quote_line(ev))
+        inferred = sorted({f"{p.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}: {e.note()}"
+                           for (_, p, _), items in self.tracer.facts_of(node).items() for e in items if e.inferred})
+        lines += [f"[inferred] {text}" for text in inferred]
         return "\n".join(lines)
 
     def add_node(self, g: nx.Graph, node: str) -> None:
@@ -154,6 +163,7 @@ def collaboration(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     SELECT ?org ?context ?role WHERE {
       { ?m org:member ?org ; org:organization ?context ; org:role/skos:prefLabel ?role }
       UNION { ?context dpo:organizer ?org . BIND("organizer" AS ?role) }
+      UNION { ?context dpo:implementedBy ?org . BIND("implementer" AS ?role) }
       UNION { ?context dpo:participant ?org . BIND("participant" AS ?role) }
       UNION { ?context dcterms:creator ?org . BIND("author" AS ?role) }
       FILTER(isIRI(?org) && STRSTARTS(STR(?context), "https://w3id.org/drugpolicy-kg/id/"))
@@ -209,7 +219,10 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
                 d.add_node(g, nxt)
                 s, o = (node, nxt) if way == "out" else (nxt, node)
                 quotes = d.tracer.hop_evidence(s, pred, o)
-                title = reads + "".join(f"\n“{e.quote[:MAX_TOOLTIP_QUOTE]}” ({e.source}, {e.locator})" for e in quotes[:1])
+                reads = d.tracer.reading(pred, reads, s)
+                if quotes and all(e.inferred for e in quotes):
+                    reads += " [inferred]"
+                title = reads + "".join("\n" + quote_line(e) for e in quotes[:1])
                 if g.has_edge(node, nxt):  # two relations between the same pair: one edge, both names
                     g[node][nxt]["label"] += ", " + reads
                     g[node][nxt]["title"] += "\n" + title
@@ -227,7 +240,7 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     d = describer or Describer(graph)
     g = nx.DiGraph(name="full")
     named = {str(s) for s in graph.subjects(RDFS.label, None) if str(s).startswith(DPK)}
-    skip = {DPO + "hasEvidence", DPO + "mandates"}
+    skip = {DPO + "states", DPO + "mandates"}
     edges = []
     for s in sorted(named):
         for p, o in graph.predicate_objects(URIRef(s)):
@@ -241,6 +254,9 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     for s, o, p in edges:
         d.add_node(g, o)
         name = p.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        quotes = d.tracer.evidence.get(s, {}).get((s, p, o), [])
+        if quotes and all(e.inferred for e in quotes):
+            name += " [inferred]"
         if g.has_edge(s, o):
             g[s][o]["label"] += ", " + name
         else:

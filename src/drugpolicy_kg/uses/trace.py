@@ -2,13 +2,20 @@
 
 The trace is computed from the graph by following a small set of relations
 (the *edge kinds* below), never from a table of facts: a resolution added to
-``data/`` is traceable with no code change. Each hop carries the evidence
-(source, locator, verbatim quote) for the triple it follows.
+``data/`` is traceable with no code change. Each hop carries the evidence of the
+very triple it follows (evidence per statement: source, locator, verbatim quote);
+a hop no quote states says so, and a hop that is inferred rather than stated is
+shown as inferred, with its reasoning.
+
+A provision is read with the source's own verb ("encourages", "recognizes"); only a
+provision whose verb directs action is a mandate, and only a mandate "calls for"
+anything. A body "set up in view of" a mandate was set up for reasons the source
+gives, of which the mandate is one: the trace says "in view of", never "called for by".
 
 Forward, from a resolution::
 
-    resolution -> operative paragraph -> mandate (verb) -> actor addressed / partner
-               -> activity or body called for -> bodies launched in view of the mandate
+    resolution -> operative paragraph -> provision (verb) -> actor addressed / partner
+               -> activity called for (mandates only) -> bodies set up in view of it
                -> their objectives -> the SDG targets and recommendations they serve
 
 Backward, from a body, activity, actor or SDG target: the same relations
@@ -39,10 +46,10 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 EDGES = [
     (DCT + "isPartOf", "in", "has paragraph", "part of"),
     (DPO + "issuedIn", "in", "issues", "issued in"),
-    (DPO + "addresses", "out", "addresses", "addressed by"),
+    (DPO + "addresses", "out", "addresses", "addressed by"),      # read with the provision's verb, see Tracer.reading
     (DPO + "withPartner", "out", "with partner", "named as partner by"),
     (DPO + "calledFor", "out", "calls for", "called for by"),
-    (DPO + "respondsTo", "in", "taken up by", "set up in view of"),
+    (DPO + "respondsTo", "in", "in view of it, set up", "set up in view of (a reason the source gives, not a mandate)"),
     (DPO + "hasObjective", "out", "has objective", "objective of"),
     (DPO + "serves", "out", "serves", "served by"),
 ]
@@ -50,25 +57,26 @@ FORWARD = [(pred, way, reads) for pred, way, reads, _ in EDGES]
 BACKWARD = [(pred, "out" if way == "in" else "in", reads) for pred, way, _, reads in EDGES]
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
-EVIDENCE = """
-PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?node ?ev ?prop ?doc ?doclabel ?file ?locator ?quote WHERE {
-  ?node dpo:hasEvidence ?ev .
-  ?ev dpo:quote ?quote .
-  OPTIONAL { ?ev dpo:supportsProperty ?prop }
-  OPTIONAL { ?ev dpo:locator ?locator }
-  OPTIONAL { ?ev dcterms:source ?doc . OPTIONAL { ?doc rdfs:label ?doclabel } OPTIONAL { ?doc dpo:textFile ?file } }
-}"""
 
 
 @dataclass
 class Evidence:
+    """A quote that states one fact; ``inferred`` when the quote implies the fact without stating it."""
+
     source: str
     source_file: str
     locator: str
     quote: str
+    inferred: bool = False
+    reasoning: str = ""
+
+    def note(self) -> str:
+        """How a view marks an inferred fact, in words ("" for a stated one)."""
+        return f"inferred, not stated in words: {self.reasoning}" if self.inferred else ""
+
+
+# Facts (subject, predicate, object as text) -> the quotes that state them.
+FactEvidence = dict[tuple[str, str, str], list[Evidence]]
 
 
 @dataclass
@@ -88,9 +96,15 @@ class Hop:
         for c in self.children:
             yield from c.walk()
 
+    @property
+    def inferred(self) -> bool:
+        """The link to this hop is inferred, not stated: every quote that gives it is marked inferred."""
+        return bool(self.evidence) and all(e.inferred for e in self.evidence)
+
     def to_dict(self) -> dict:
         return {
             "iri": self.iri, "label": self.label, "type": self.kind, "relation": self.relation,
+            "inferred": self.inferred,
             "seen_before": self.seen_before,
             "evidence": [e.__dict__ for e in self.evidence],
             "children": [c.to_dict() for c in self.children],
@@ -140,8 +154,8 @@ class Tracer:
         self.graph = graph
         self._URIRef = URIRef
         self._type = RDF.type
-        self._evidence: dict[str, list[tuple[str | None, Evidence]]] | None = None  # all, once asked for
-        self._evidence_cache: dict[str, list[tuple[str | None, Evidence]]] = {}
+        self._evidence: dict[str, FactEvidence] | None = None  # subject -> its facts' quotes; all, once asked for
+        self._evidence_cache: dict[str, FactEvidence] = {}
         self.index: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}
         self._indexed = False
@@ -149,42 +163,58 @@ class Tracer:
         self._kinds: dict[str, str] = {}
 
     @staticmethod
-    def _sorted(items):  # query rows come in no fixed order: make output repeatable
-        items.sort(key=lambda item: (item[0] or "", item[1].source_file, item[1].locator, item[1].quote))
-        return items
-
-    def _evidence_rows(self, rows) -> dict[str, list[tuple[str | None, Evidence]]]:
-        out: dict[str, list[tuple[str | None, Evidence]]] = {}
-        for node, _ev, prop, _doc, doclabel, file, locator, quote in rows:
-            out.setdefault(str(node), []).append(
-                (str(prop) if prop is not None else None,
-                 Evidence(str(doclabel or _doc or ""), str(file or ""), str(locator or ""), str(quote))))
-        for items in out.values():
-            self._sorted(items)
+    def _evidence_rows(rows) -> dict[str, FactEvidence]:
+        """Rows of ``statement-evidence.rq`` (plain values) grouped by subject, then by fact; sorted, so output repeats."""
+        out: dict[str, FactEvidence] = {}
+        for s, p, o, doc, doclabel, file, locator, quote, inferred, reasoning in rows:
+            ev = Evidence(str(doclabel or doc or ""), str(file or ""), str(locator or ""), str(quote),
+                          str(inferred) in ("true", "1"), str(reasoning or ""))
+            out.setdefault(str(s), {}).setdefault((str(s), str(p), str(o)), []).append(ev)
+        for facts in out.values():
+            for items in facts.values():
+                items.sort(key=lambda e: (e.source_file, e.locator, e.quote))
         return out
 
+    def _query_evidence(self, subject: str | None) -> dict[str, FactEvidence]:
+        from drugpolicy_kg.resources import internal_query
+
+        names = ("s", "p", "o", "doc", "doclabel", "file", "locator", "quote", "inferred", "reasoning")
+        inner = getattr(self.graph.store, "_inner", None)  # an Oxigraph store: read its rows directly
+        text = internal_query("statement-evidence.rq")
+        if inner is not None:
+            import pyoxigraph as ox
+
+            subs = {ox.Variable("s"): ox.NamedNode(subject)} if subject else None
+            rows = ([None if sol[n] is None else sol[n].value for n in names]
+                    for sol in inner.query(text, use_default_graph_as_union=True, substitutions=subs))
+        else:
+            rows = self.graph.query(text, initBindings={"s": self._URIRef(subject)} if subject else None)
+        return self._evidence_rows(rows)
+
     @property
-    def evidence(self) -> dict[str, list[tuple[str | None, Evidence]]]:
-        """Every node's evidence, fetched in one query the first time (for building whole networks)."""
+    def evidence(self) -> dict[str, FactEvidence]:
+        """Every entity's facts and their quotes, fetched in one query the first time (for building whole networks)."""
         if self._evidence is None:
-            inner = getattr(self.graph.store, "_inner", None)  # an Oxigraph store: read its rows directly
-            if inner is not None:
-                names = ("node", "ev", "prop", "doc", "doclabel", "file", "locator", "quote")
-                rows = ([None if sol[n] is None else sol[n].value for n in names]
-                        for sol in inner.query(EVIDENCE, use_default_graph_as_union=True))
-            else:
-                rows = self.graph.query(EVIDENCE)
-            self._evidence = self._evidence_rows(rows)
+            self._evidence = self._query_evidence(None)
         return self._evidence
 
-    def evidence_of(self, node: str) -> list[tuple[str | None, Evidence]]:
-        """One node's evidence: from the bulk table if loaded, else one bound query (cheap on large graphs)."""
+    def facts_of(self, node: str) -> FactEvidence:
+        """One entity's facts and their quotes: from the bulk table if loaded, else one bound query."""
         if self._evidence is not None:
-            return self._evidence.get(node, [])
+            return self._evidence.get(node, {})
         if node not in self._evidence_cache:
-            rows = self.graph.query(EVIDENCE, initBindings={"node": self._URIRef(node)})
-            self._evidence_cache[node] = self._evidence_rows(rows).get(node, [])
+            self._evidence_cache[node] = self._query_evidence(node).get(node, {})
         return self._evidence_cache[node]
+
+    def evidence_of(self, node: str) -> list[Evidence]:
+        """Every quote stating a fact about the node, each once, stated before inferred."""
+        seen, out = set(), []
+        for _fact, items in sorted(self.facts_of(node).items()):
+            for e in items:
+                if (e.source_file, e.locator, e.quote) not in seen:
+                    seen.add((e.source_file, e.locator, e.quote))
+                    out.append(e)
+        return sorted(out, key=lambda e: e.inferred)
 
     def _build_index(self) -> None:
         from rdflib import RDF, URIRef
@@ -257,30 +287,31 @@ class Tracer:
         types = sorted(str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
                        for t in self.graph.objects(self._URIRef(node), self._type))
         preferred = [t for t in types if t not in ("Concept", "Entity", "SourceDocument")]
+        if "Mandate" in preferred:  # a mandate is also a provision: name the narrower class
+            preferred = ["Mandate"]
         kind = (preferred or types or ["Thing"])[0]
-        if kind == "Mandate":
-            verbs = [self.label(str(v)) for v in self.graph.objects(self._URIRef(node), self._URIRef(DPO + "verb"))]
+        if kind in ("Mandate", "Provision"):
+            verbs = self.verbs(node)
             kind += "".join(f": {v}" for v in verbs)
+            if kind.startswith("Provision"):
+                kind += " (asks for no action: not a mandate)"
         return kind
 
-    def hop_evidence(self, subject: str, predicate: str, obj: str) -> list[Evidence]:
-        """Quotes for one triple: evidence naming the predicate (subject first, then object), else general evidence."""
-        def unique(items):
-            return list({(e.source_file, e.locator, e.quote): e for e in items}.values())
+    def verbs(self, node: str) -> list[str]:
+        """The source's verb(s) of a provision, as the verb scheme labels them."""
+        return sorted(self.label(str(v)) for v in self.graph.objects(self._URIRef(node), self._URIRef(DPO + "verb")))
 
-        of_subject, of_object = self.evidence_of(subject), self.evidence_of(obj)
-        candidates = (
-            [e for prop, e in of_subject if prop == predicate],
-            [e for prop, e in of_object if prop == predicate],
-            [e for prop, e in of_subject if prop is None],
-            [e for prop, e in of_object if prop is None],
-            [e for _, e in of_subject],
-            [e for _, e in of_object],
-        )
-        for found in candidates:
-            if found:
-                return unique(found)[:2]
-        return []
+    def reading(self, predicate: str, reads: str, provision: str) -> str:
+        """How a hop reads: a provision addresses an actor with the source's verb ("encourages", "recognizes")."""
+        if predicate == DPO + "addresses":
+            verbs = self.verbs(provision)
+            if verbs:
+                return " / ".join(verbs) if reads == "addresses" else f"named by a provision that {' / '.join(verbs)} it"
+        return reads
+
+    def hop_evidence(self, subject: str, predicate: str, obj: str) -> list[Evidence]:
+        """The quotes that state this one triple (evidence per statement); [] when none does."""
+        return self.facts_of(subject).get((subject, predicate, obj), [])
 
     # ------------------------------------------------------------ traversal --
 
@@ -298,7 +329,8 @@ class Tracer:
                 if not isinstance(nxt, self._URIRef):
                     continue
                 s, o = (node, str(nxt)) if way == "out" else (str(nxt), node)
-                child = self._expand(str(nxt), edges, reads, seen, self.hop_evidence(s, pred, o), depth + 1)
+                child = self._expand(str(nxt), edges, self.reading(pred, reads, s), seen, self.hop_evidence(s, pred, o),
+                                     depth + 1)
                 hop.children.append(child)
         return hop
 
@@ -307,7 +339,7 @@ class Tracer:
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
         node = self.resolve(term)
-        root = Hop(node, self.label(node), self.kind(node), evidence=[e for _, e in self.evidence_of(node)][:1])
+        root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1])
         result = Trace(term, root, direction)
         if direction in ("forward", "both"):
             result.forward = self._expand(node, FORWARD, "", set(), [], 0).children
@@ -318,19 +350,11 @@ class Tracer:
     def orphans(self) -> list[tuple[str, str, str]]:
         """Bodies, programmes and activities that no resolution in the graph reaches: (iri, label, type).
 
-        Reached means what a backward trace follows to a resolution: a mandate issued in a resolution
-        (or one of its paragraphs) addresses it, names it as partner or calls for it, or it was set up
-        in view of such a mandate.
+        Reached means what a backward trace follows to a resolution through a mandate (a provision
+        whose verb directs action): the mandate addresses it, names it as partner or calls for it, or
+        it was set up in view of such a mandate (``sparql/builtin/unreached-bodies.rq``).
         """
-        q = """
-        PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
-        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT DISTINCT ?item WHERE {
-          VALUES ?top { dpo:InterAgencyMechanism dpo:Activity dpo:Programme }
-          ?cls rdfs:subClassOf* ?top . ?item a ?cls .
-          MINUS { ?m dpo:addresses|dpo:withPartner|dpo:calledFor ?item .
-                  ?m dpo:issuedIn/dcterms:isPartOf* ?res . ?res a dpo:Resolution }
-          MINUS { ?item dpo:respondsTo ?m . ?m dpo:issuedIn/dcterms:isPartOf* ?res . ?res a dpo:Resolution }
-        }"""
-        nodes = sorted(str(row[0]) for row in self.graph.query(q))
+        from drugpolicy_kg.resources import internal_query
+
+        nodes = sorted(str(row[0]) for row in self.graph.query(internal_query("unreached-bodies.rq")))
         return [(n, self.label(n), self.kind(n)) for n in nodes]

@@ -3,13 +3,17 @@
 JSON shape (``--format json``)::
 
     {"term": str, "direction": "forward|backward|both",
-     "root": {"iri", "label", "type", "relation", "seen_before", "evidence"},
+     "root": {"iri", "label", "type", "relation", "inferred", "seen_before", "evidence"},
      "forward": [Hop], "backward": [Hop]}
-    Hop = {"iri", "label", "type", "relation", "seen_before",
-           "evidence": [{"source", "source_file", "locator", "quote"}], "children": [Hop]}
+    Hop = {"iri", "label", "type", "relation", "inferred", "seen_before",
+           "evidence": [{"source", "source_file", "locator", "quote", "inferred", "reasoning"}], "children": [Hop]}
 
-``relation`` says how a hop is reached from its parent ("issues", "addresses",
-"taken up by" ...); ``seen_before`` marks a node already expanded higher up.
+``relation`` says how a hop is reached from its parent ("issues", the provision's own
+verb such as "encourages" or "recognizes", "set up in view of" ...); ``evidence`` holds the
+quotes that state that very link; ``inferred`` marks a link the source implies but does not
+state (each such quote carries its ``reasoning``); ``seen_before`` marks a node already
+expanded higher up. Every renderer shows an inferred link as inferred, and a link no quote
+states as such.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import json
 
 from drugpolicy_kg.uses.trace import Hop, Trace
 
-SECTIONS = (("forward", "What it leads to"), ("backward", "What mandates it"))
+SECTIONS = (("forward", "What it leads to"),
+            ("backward", "What leads to it: resolutions, their provisions, and the reasons the sources give"))
+NO_QUOTE = "no quote in the graph states this link"
 
 
 def _sections(trace: Trace):
@@ -36,17 +42,27 @@ def _head(h: Hop) -> str:
 
 
 def to_text(trace: Trace, width: int = 110) -> str:
-    """A tree for the terminal, drawn with rich; every hop shows its quotes."""
+    """A tree for the terminal, drawn with rich; every hop shows its quotes; data is escaped for the terminal."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
     from rich.tree import Tree
+
+    from drugpolicy_kg.tables import terminal_safe
+
+    def escape(text) -> str:
+        return markup_escape(terminal_safe(text))
 
     def add(tree, h: Hop):
         rel = f"[dim]{escape(h.relation)} →[/dim] " if h.relation else ""
         more = " [dim](see above)[/dim]" if h.seen_before else ""
-        branch = tree.add(f"{rel}[bold]{escape(h.label)}[/bold] [cyan]\\[{escape(h.kind)}][/cyan]{more}")
+        flag = " [yellow]\\[inferred][/yellow]" if h.inferred else ""
+        branch = tree.add(f"{rel}[bold]{escape(h.label)}[/bold] [cyan]\\[{escape(h.kind)}][/cyan]{flag}{more}")
         for e in h.evidence:
             branch.add(f"[green]“{escape(e.quote)}”[/green] [dim]— {escape(e.source)}, {escape(e.locator)}[/dim]")
+            if e.inferred:
+                branch.add(f"[yellow]{escape(e.note())}[/yellow]")
+        if h.relation and not h.evidence:
+            branch.add(f"[red]{NO_QUOTE}[/red]")
         for c in h.children:
             add(branch, c)
 
@@ -55,7 +71,7 @@ def to_text(trace: Trace, width: int = 110) -> str:
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None, force_terminal=False)
     root = trace.root
     for _, title, hops in _sections(trace):
-        tree = Tree(f"[bold]{escape(root.label)}[/bold] [cyan]\\[{escape(root.kind)}][/cyan] — {title}")
+        tree = Tree(f"[bold]{escape(root.label)}[/bold] [cyan]\\[{escape(root.kind)}][/cyan] — {escape(title)}")
         if not hops:
             tree.add("[dim](nothing in the graph)[/dim]")
         for h in hops:
@@ -65,15 +81,22 @@ def to_text(trace: Trace, width: int = 110) -> str:
 
 
 def to_markdown(trace: Trace) -> str:
-    """A briefing: nested list, each hop with its quote as a blockquote-style line."""
-    lines = [f"# Mandate trace: {trace.root.label}", "", f"*{trace.root.kind}* — `{trace.root.iri}`", ""]
+    """A briefing: nested list, each hop with its quote as a blockquote-style line; data is escaped for Markdown."""
+    from drugpolicy_kg.tables import markdown_safe as m
+
+    lines = [f"# Mandate trace: {m(trace.root.label)}", "", f"*{m(trace.root.kind)}* — {m(trace.root.iri)}", ""]
 
     def add(h: Hop, depth: int):
         pad = "  " * depth
-        rel = f"*{h.relation}* → " if h.relation else ""
-        lines.append(f"{pad}- {rel}**{h.label}** ({h.kind}){' — see above' if h.seen_before else ''}")
+        rel = f"*{m(h.relation)}* → " if h.relation else ""
+        flag = " **\\[inferred\\]**" if h.inferred else ""
+        lines.append(f"{pad}- {rel}**{m(h.label)}** ({m(h.kind)}){flag}{' — see above' if h.seen_before else ''}")
         for e in h.evidence:
-            lines.append(f"{pad}  > “{e.quote}” — {e.source}, {e.locator}")
+            lines.append(f"{pad}  > “{m(e.quote)}” — {m(e.source)}, {m(e.locator)}")
+            if e.inferred:
+                lines.append(f"{pad}  > *{m(e.note())}*")
+        if h.relation and not h.evidence:
+            lines.append(f"{pad}  > *{NO_QUOTE}*")
         for c in h.children:
             add(c, depth + 1)
 
@@ -102,6 +125,7 @@ ul{{list-style:none;padding-left:1.2rem;border-left:2px solid #ddd}} li{{margin:
 .rel{{color:#666;font-style:italic}} .kind{{color:#06c;font-size:.85em}} .seen{{color:#999}}
 blockquote{{margin:.2rem 0 .2rem .5rem;padding:.2rem .6rem;border-left:3px solid #4a4;background:#f6fff6;font-size:.92em}}
 cite{{color:#666;font-style:normal;font-size:.85em}} nav a{{margin-right:1rem}}
+.inferred{{color:#a60;font-weight:bold;font-size:.85em}}
 </style></head><body>
 <nav>{nav}</nav>
 <h1>{title}</h1>
@@ -118,8 +142,12 @@ def to_html(trace: Trace, nav: str = "") -> str:
     def add(h: Hop) -> str:
         rel = f'<span class="rel">{e(h.relation)} →</span> ' if h.relation else ""
         seen = ' <span class="seen">(see above)</span>' if h.seen_before else ""
-        quotes = "".join(f"<blockquote>“{e(ev.quote)}” <cite>— {e(ev.source)}, {e(ev.locator)}</cite></blockquote>"
-                         for ev in h.evidence)
+        quotes = "".join(f"<blockquote>“{e(ev.quote)}” <cite>— {e(ev.source)}, {e(ev.locator)}</cite>"
+                         + (f'<br><span class="inferred">{e(ev.note())}</span>' if ev.inferred else "")
+                         + "</blockquote>" for ev in h.evidence)
+        if h.relation and not h.evidence:
+            quotes = f'<p class="inferred">{e(NO_QUOTE)}</p>'
+        seen += ' <span class="inferred">[inferred]</span>' if h.inferred else ""
         kids = "<ul>" + "".join(add(c) for c in h.children) + "</ul>" if h.children else ""
         return f'<li>{rel}<strong>{e(h.label)}</strong> <span class="kind">{e(h.kind)}</span>{seen}{quotes}{kids}</li>'
 
