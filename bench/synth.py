@@ -17,16 +17,12 @@ import random
 from pathlib import Path
 
 from drugpolicy_kg.atomic import atomic_write  # noqa: E402 (run as a script too)
+from drugpolicy_kg.resources import PREFIXES
 
-DPO = "https://w3id.org/drugpolicy-kg/ontology#"
-DPK = "https://w3id.org/drugpolicy-kg/id/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-DCT = "http://purl.org/dc/terms/"
-ORG = "http://www.w3.org/ns/org#"
-BIBO = "http://purl.org/ontology/bibo/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+DPO, DPK, DCT, ORG, BIBO, XSD, RDF = (PREFIXES[k] for k in ("dpo", "dpk", "dcterms", "org", "bibo", "xsd", "rdf"))
+RDF_TYPE = RDF + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+ALT = PREFIXES["skos"] + "altLabel"
 SDG_TARGETS = [f"3.{i}" for i in range(1, 10)] + ["5.1", "5.2", "8.5", "10.2", "16.3", "16.6", "16.7"]
 VERBS = ["requests", "encourages", "invites", "urges", "calls-upon", "decides"]  # verbs that direct action: mandates
 ROLES = ["member", "member", "member", "observer", "co-lead"]
@@ -36,7 +32,6 @@ VIOLATION_KINDS = ["resolution-number", "membership-role", "mandate-actor", "evi
 
 
 EXEMPT = {RDF_TYPE, RDFS_LABEL}  # facts that need no evidence (see sparql/builtin/facts-evidence.rq)
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
 class _Writer:

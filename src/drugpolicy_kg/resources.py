@@ -31,6 +31,7 @@ PREFIXES = {
     "undo": "https://w3id.org/un/ontology/undo/",
     "sdg": "http://metadata.un.org/sdg/",
     "sdgo": "http://metadata.un.org/sdg/ontology#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",

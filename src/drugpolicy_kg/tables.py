@@ -11,7 +11,7 @@ from collections.abc import Sequence
 # C0 and C1 control characters (an ESC starts a terminal escape sequence), DEL, and the bidi
 # overrides that can make text display as something else.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~])")  # what can start markup inside a line of text
 
 
 def terminal_safe(text: object) -> str:
@@ -28,10 +28,11 @@ def terminal_safe(text: object) -> str:
 
 
 def markdown_safe(text: object) -> str:
-    r"""Data as Markdown text: one line, control characters escaped, and every markup character backslashed.
+    r"""Data as Markdown text: one line, control characters escaped, and every character that can open markup
+    inside a line backslashed (a link needs its "[", so parentheses stay plain).
 
-    >>> print(markdown_safe("*bold* [link](x) <b>"))
-    \*bold\* \[link\]\(x\) \<b\>
+    >>> print(markdown_safe("*bold* [link](x) <b> UNODC-WHO (ISN)"))
+    \*bold\* \[link\](x) \<b\> UNODC-WHO (ISN)
     """
     return _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str("" if text is None else text).split())))
 

@@ -21,18 +21,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.resources import PREFIXES
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-SH = "http://www.w3.org/ns/shacl#"
+SH = PREFIXES["sh"]
 AUTO_LIMIT = 50_000
 PREFIX = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 KNOWN_PROPERTY = {"path", "name", "message", "minCount", "maxCount", "datatype", "class", "languageIn", "uniqueLang",
                   "pattern", "minLength", "nodeKind", "hasValue", "or", "node", "description", "severity", "minInclusive"}
 KNOWN_NODE = {"name", "message", "targetClass", "targetSubjectsOf", "property", "nodeKind", "pattern", "description",
               "severity"}
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 # Lexical forms, so an ill-typed literal ("eighteen"^^xsd:positiveInteger) fails as it does in pySHACL.
 LEXICAL = {
     XSD + "positiveInteger": r"^[+]?0*[1-9][0-9]*$",

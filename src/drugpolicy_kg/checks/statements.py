@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.checks.quotes import normalise
-from drugpolicy_kg.resources import internal_query
+from drugpolicy_kg.resources import PREFIXES, internal_query
 
 if TYPE_CHECKING:
     from drugpolicy_kg.graph.store import GraphStore
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",

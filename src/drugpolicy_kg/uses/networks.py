@@ -20,14 +20,15 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
+from drugpolicy_kg.resources import PREFIXES
 from drugpolicy_kg.uses.trace import DPO, FORWARD, Tracer
 
 if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
-DPK = "https://w3id.org/drugpolicy-kg/id/"
-SDG = "http://metadata.un.org/sdg/"
+DPK = PREFIXES["dpk"]
+SDG = PREFIXES["sdg"]
 VIEWS = ("collaboration", "mandates", "full")
 
 # One colour and shape per category, the same in every view (and in the legend).

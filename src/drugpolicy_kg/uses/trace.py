@@ -30,14 +30,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.resources import PREFIXES
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-DPO = "https://w3id.org/drugpolicy-kg/ontology#"
-DCT = "http://purl.org/dc/terms/"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+DPO = PREFIXES["dpo"]
+DCT = PREFIXES["dcterms"]
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+SKOS = PREFIXES["skos"]
 
 # The relations a trace follows, read in the forward direction:
 # (predicate, follow the triple subject->object ("out") or object->subject ("in"),
