@@ -266,15 +266,62 @@ def cmd_views(args) -> int:
 def cmd_ingest(args) -> int:
     from drugpolicy_kg.sources.ingest import ingest, sdg_targets, write_draft
 
+    from drugpolicy_kg.sources.review import Decisions, mark_decided
+    from drugpolicy_kg.tables import terminal_safe
+
     targets = sdg_targets(_store(args))
     draft = ingest(Path(args.file), args.doc_id, targets)
+    decided = mark_decided(draft, Decisions.load(_project(args), draft["document"]["id"]))
     out = Path(args.output or f"{draft['document']['id']}.draft.json")
     write_draft(draft, out)
     doc, summary = draft["document"], draft["summary"]
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items())
-    print(f"{doc['symbol'] or doc['file']} ({doc['date'] or 'no date found'}): {doc['title']}")
+    print(terminal_safe(f"{doc['symbol'] or doc['file']} ({doc['date'] or 'no date found'}): {doc['title']}"))
     print(f"{summary['candidates']} candidates ({kinds}); {summary['mandate_rows_read']} mandate-list rows read")
-    print(f"wrote {out}; every candidate is pending review")
+    pending = sum(c["status"] == "pending" for c in draft["candidates"])
+    print(f"wrote {out}; {pending} candidates pending review"
+          + (f" ({decided} rejected at an earlier review stay rejected)" if decided else ""))
+    return EXIT_OK
+
+
+def cmd_review(args) -> int:
+    from drugpolicy_kg.sources.review import Decisions, interactive, load_draft, review
+    from drugpolicy_kg.tables import format_table, terminal_safe
+
+    project = _project(args)
+    draft = load_draft(Path(args.draft))
+    dec = Decisions.load(project, draft["document"]["id"])
+    accept, reject = list(args.accept or []), list(args.reject or [])
+    if args.interactive:
+        acc, rej = interactive(draft, dec)
+        accept, reject = accept + acc, reject + rej
+    if not accept and not reject:  # list what there is to decide
+        def status(c):
+            return "accepted" if c["id"] in dec.accepted else ("rejected" if c["id"] in dec.rejected else c["status"])
+        cands = [c for c in draft["candidates"] if args.kind in (None, c["kind"])]
+        rows = [[c["id"], c["kind"], status(c), c["confidence"],
+                 "; ".join(f"{v}" for k, v in c["facts"].items() if k in ("symbol", "title", "scope", "goal", "target", "objective") and v),
+                 c["locator"]] for c in cands]
+        print(format_table(["id", "kind", "status", "confidence", "facts", "locator"], rows, max_width=60))
+        counts: dict[str, int] = {}
+        for c in draft["candidates"]:
+            counts[status(c)] = counts.get(status(c), 0) + 1
+        print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + ". Accept with --accept all|KIND|ID, reject with --reject.")
+        return EXIT_OK
+    out = review(project, draft, accept, reject, args.reason or "", args.min_confidence, dec)
+    by_kind: dict[str, int] = {}
+    for c in out.accepted:
+        by_kind[c["kind"]] = by_kind.get(c["kind"], 0) + 1
+    print(f"accepted: {len(out.accepted)} (" + ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items())) + ")"
+          + f"; rejected: {len(out.rejected)}; refused by the checks: {len(out.refused)}")
+    for c, why in out.refused[:20]:
+        print(terminal_safe(f"  refused {c['id']} ({c['kind']}, {c['locator']}): {why}"))
+    if len(out.refused) > 20:
+        print(f"  ... and {len(out.refused) - 20} more")
+    if out.data_file:
+        print(f"wrote {out.data_file} and {project.sources_dir / (draft['document']['id'] + '.txt')}; "
+              f"the graph now has {out.triples} triples")
+    print(f"decisions kept in {dec.path}")
     return EXIT_OK
 
 
@@ -360,6 +407,19 @@ def make_parser() -> argparse.ArgumentParser:
     ig.add_argument("--doc-id", metavar="ID", help="the document's id in the graph (default: from its symbol)")
     ig.add_argument("-o", "--output", metavar="DRAFT", help="the draft to write (default: ID.draft.json)")
     ig.set_defaults(func=cmd_ingest)
+
+    rv = sub.add_parser("review", help="accept or reject a draft's candidate facts; accepted ones are checked and written to data/")
+    rv.add_argument("draft", metavar="DRAFT", help="a draft written by `ingest`")
+    rv.add_argument("--accept", nargs="+", metavar="WHAT", help="all, a kind (legislative-mandate, subprogramme, objective, sdg, "
+                    "reference) or candidate ids")
+    rv.add_argument("--reject", nargs="+", metavar="WHAT", help="as --accept; remembered, so ingesting again keeps them out")
+    rv.add_argument("--reason", metavar="TEXT", help="why (kept with the rejection)")
+    rv.add_argument("--min-confidence", type=float, default=0.0, metavar="X",
+                    help="with --accept all or a kind: only candidates of at least this confidence")
+    rv.add_argument("--kind", choices=["legislative-mandate", "subprogramme", "objective", "sdg", "reference"],
+                    help="when listing: only this kind")
+    rv.add_argument("--interactive", action="store_true", help="decide one by one: [a]ccept, [r]eject, [s]kip, [q]uit")
+    rv.set_defaults(func=cmd_review)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drugpolicy_kg.resources import internal_query
+
 if TYPE_CHECKING:
     from rdflib import Graph
 
@@ -41,13 +43,7 @@ class QuoteProblem:
     message: str
 
 
-QUOTES = """
-PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?ev ?doc ?file ?quote WHERE {
-  ?ev a dpo:Evidence ; dpo:quote ?quote .
-  OPTIONAL { ?ev dcterms:source ?doc . OPTIONAL { ?doc dpo:textFile ?file } }
-}"""
+QUOTES = internal_query("quotes.rq")
 
 
 def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProblem]]:

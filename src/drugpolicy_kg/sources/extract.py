@@ -86,6 +86,7 @@ class _Scope:
     number: str = ""
     component: str = ""
     title: str = ""
+    heading: Segment | None = None  # the "Subprogramme 2" heading it starts at (None for the programme)
 
     @property
     def label(self) -> str:
@@ -118,11 +119,22 @@ def extract(doc: Document, sdg_targets: set[str] | None = None) -> Extraction:
     return out
 
 
+def _where(seg: Segment | None) -> dict | None:
+    """A heading a fact depends on, as evidence: its words, locator and offsets."""
+    return None if seg is None else {"quote": seg.text, "locator": seg.locator, "start": seg.start, "end": seg.end}
+
+
 def _mandate(out: Extraction, seg: Segment, scope: _Scope, issuer: str, instrument: str, symbol: str, title: str,
-             detector: str, confidence: float, note: str = "", quote: str | None = None) -> None:
-    """Add one legislative-mandate candidate: an instrument listed for a scope, quoted by its row (or bullet)."""
+             detector: str, confidence: float, note: str = "", quote: str | None = None,
+             headings: tuple[Segment | None, Segment | None] = (None, None)) -> None:
+    """Add one legislative-mandate candidate: an instrument listed for a scope, quoted by its row (or bullet).
+
+    ``headings`` are the "Legislative mandates" heading and the issuer's list heading the row stands under;
+    with the scope's own heading they are the words that state the row's place (kept in ``facts["context"]``).
+    """
     facts = {"instrument": instrument, "issuer": issuer, "issuer_code": body_code(issuer) if issuer else "", "symbol": symbol,
-             "title": title, "scope": scope.label, "scope_title": scope.title}
+             "title": title, "scope": scope.label, "scope_title": scope.title,
+             "context": {"list": _where(headings[0]), "issuer": _where(headings[1]), "scope": _where(scope.heading)}}
     key = _cid("legislative-mandate", scope.label, issuer, instrument, symbol or title, seg.locator)
     out.add(Candidate(key, "legislative-mandate", facts, quote if quote is not None else seg.text, seg.locator,
                       seg.start, seg.end, detector, confidence, note=note))
@@ -132,10 +144,11 @@ def _mandates(doc: Document, out: Extraction) -> None:
     in_region = False
     scope = _Scope()
     issuer, what, expect_title = None, None, False
+    region_seg = issuer_seg = None
     for seg in doc.segments:
         text = seg.text.strip()
         if seg.kind == "heading" and text == "Legislative mandates":
-            in_region = True
+            in_region, region_seg = True, seg
             continue
         if not in_region:
             continue
@@ -143,8 +156,8 @@ def _mandates(doc: Document, out: Extraction) -> None:
             break
         m = SUBPROGRAMME.match(text)
         if m and seg.kind != "row":
-            scope = _Scope("subprogramme", m.group(1), m.group(2) or "")
-            issuer, expect_title = None, True
+            scope = _Scope("subprogramme", m.group(1), m.group(2) or "", heading=seg)
+            issuer, issuer_seg, expect_title = None, None, True
             continue
         ih = ISSUER_HEADING.match(text) if seg.kind != "row" else None
         if expect_title and seg.kind != "row" and not ih and not CONVENTIONS.match(text):
@@ -154,21 +167,23 @@ def _mandates(doc: Document, out: Extraction) -> None:
                               text, seg.locator, seg.start, seg.end, "mandates-list: subprogramme heading", 0.95))
             continue
         if ih:
-            issuer, what = ih.group("body").strip(), ih.group("what")
+            issuer, what, issuer_seg = ih.group("body").strip(), ih.group("what"), seg
             continue
         if seg.kind != "row" and CONVENTIONS.match(text):
-            issuer, what = "", "conventions"
+            issuer, what, issuer_seg = "", "conventions", seg
             continue
         if seg.kind == "item" and what == "conventions" and BULLET.match(text):
             title = BULLET.sub("", text).strip()
             out.rows_seen += 1
-            _mandate(out, seg, scope, "", "convention", "", title, "mandates-list: bullet", 0.95)
+            _mandate(out, seg, scope, "", "convention", "", title, "mandates-list: bullet", 0.95,
+                     headings=(region_seg, issuer_seg))
             continue
         if seg.kind == "row" and issuer is not None:
-            _mandate_row(seg, issuer, what, scope, out)
+            _mandate_row(seg, issuer, what, scope, out, (region_seg, issuer_seg))
 
 
-def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extraction) -> None:
+def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extraction,
+                 headings: tuple[Segment | None, Segment | None]) -> None:
     cells = [c.strip() for c in seg.cells]
     filled = [c for c in cells if c]
     if not filled:
@@ -185,21 +200,23 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
     elif not any(parsed):  # one cell and no symbol: a declaration or statement named by its title
         title = " ".join(filled)
         kind = "declaration" if re.search(r"[Dd]eclaration", title) else ("statement" if "tatement" in title else default_kind)
-        _mandate(out, seg, scope, issuer, kind, "", title, "mandates-list: row without symbol", 0.8, "no symbol in the row")
+        _mandate(out, seg, scope, issuer, kind, "", title, "mandates-list: row without symbol", 0.8, "no symbol in the row",
+                 headings=headings)
         return
     for part, m in zip(parts, parsed):
         if m is not None and m.group("sym").startswith("PRST/"):
-            _mandate(out, seg, scope, issuer, "statement", part, title, "mandates-list: row, president's statement", 0.95)
+            _mandate(out, seg, scope, issuer, "statement", part, title, "mandates-list: row, president's statement", 0.95,
+                     headings=headings)
             continue
         if m is None:
             _mandate(out, seg, scope, issuer, default_kind, part, title, "mandates-list: row, unrecognised symbol", 0.5,
-                     f"symbol {part!r} is not of a known form")
+                     f"symbol {part!r} is not of a known form", headings=headings)
             continue
         kind = "decision" if m.groupdict().get("dec") else ("resolution" if default_kind == "declaration" else default_kind)
         if what == "resolutions and decisions" and not m.groupdict().get("dec"):
             kind = "resolution"
         _mandate(out, seg, scope, issuer, kind, m.group("sym"), title, "mandates-list: row", 0.98 if title else 0.9,
-                 "" if title else "the row gives no title")
+                 "" if title else "the row gives no title", headings=headings)
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.resources import internal_query
 from drugpolicy_kg.sources.extract import extract
 from drugpolicy_kg.sources.reader import read_document
 
@@ -32,7 +33,7 @@ def doc_id_for(symbol: str, path: Path) -> str:
 
 def sdg_targets(gs) -> set[str]:
     """The codes of the SDG targets in the graph's concept scheme (3.5, 16.a ...)."""
-    rows = gs.select("SELECT ?t WHERE { ?t a <http://metadata.un.org/sdg/ontology#Target> }")
+    rows = gs.select(internal_query("sdg-targets.rq"))
     return {r[0].rsplit("/", 1)[-1] for r in rows}
 
 

@@ -35,7 +35,7 @@ JOB = re.compile(r"\b(\d{2}-\d{5})\b")
 class Segment:
     """One paragraph, list item, heading, table row or footnote of a document."""
 
-    kind: str                 # heading | paragraph | item | row | footnote
+    kind: str                 # heading | paragraph | item | row | footnote | margin (a page header or footer line)
     text: str                 # as it stands in Document.text
     start: int
     end: int
@@ -162,7 +162,8 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
             root = _xml(zf, "word/document.xml")
             if root is None:
                 raise InputError("no word/document.xml: not a Word document")
-            headers = [_xml(zf, n) for n in sorted(zf.namelist()) if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]
+            header_names = [n for n in sorted(zf.namelist()) if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]
+            headers = [_xml(zf, n) for n in header_names]
             notes = _xml(zf, "word/footnotes.xml")
         except InputError as exc:
             raise InputError(exc.message, str(path)) from None
@@ -213,6 +214,18 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
             if text:
                 seg = builder.add(text, "footnote")
                 seg.number, seg.locator = fid, f"footnote {fid}"
+                segments.append(seg)
+    seen_margin: set[str] = set()
+    for name, part_xml in zip(header_names, headers, strict=True):  # the page headers and footers, each line once,
+        if part_xml is None:                                          # after the body (the body's offsets stay as they are)
+            continue
+        where = "page header" if "header" in name else "page footer"
+        for p in part_xml.iter(W + "p"):
+            text = _para_text(p).strip()
+            if text and text not in seen_margin:
+                seen_margin.add(text)
+                seg = builder.add(text, "margin")
+                seg.locator = where
                 segments.append(seg)
     doc = Document(path, digest, builder.text(), segments)
     header_text = " ".join(_para_text(p) for h in headers if h is not None for p in h.iter(W + "p"))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
-from drugpolicy_kg.resources import PREFIXES
+from drugpolicy_kg.resources import PREFIXES, internal_query
 from drugpolicy_kg.uses.trace import DPO, FORWARD, Tracer
 
 if TYPE_CHECKING:
@@ -158,19 +158,7 @@ def collaboration(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     import networkx as nx
 
     d = describer or Describer(graph)
-    q = """
-    PREFIX org: <http://www.w3.org/ns/org#> PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
-    PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-    SELECT ?org ?context ?role WHERE {
-      { ?m org:member ?org ; org:organization ?context ; org:role/skos:prefLabel ?role }
-      UNION { ?context dpo:organizer ?org . BIND("organizer" AS ?role) }
-      UNION { ?context dpo:implementedBy ?org . BIND("implementer" AS ?role) }
-      UNION { ?context dpo:participant ?org . BIND("participant" AS ?role) }
-      UNION { ?context dcterms:creator ?org . BIND("author" AS ?role) }
-      FILTER(isIRI(?org) && STRSTARTS(STR(?context), "https://w3id.org/drugpolicy-kg/id/"))
-      ?org a ?type .
-      ?type <http://www.w3.org/2000/01/rdf-schema#subClassOf>* org:Organization .
-    }"""
+    q = internal_query("collaboration-roles.rq")
     by_context: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for org, context, role in graph.query(q):
         by_context[str(context)][str(org)].add(str(role))

@@ -224,6 +224,8 @@ class Tracer:
         graph = self.graph
         for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
             self._index(s, str(o))
+            if ": " in str(o):  # "A/80/6 (Sect. 16), subprogramme 2: A comprehensive ..." is found by its head too
+                self._index(s, str(o).split(": ", 1)[0])
         for s, o in graph.subject_objects(URIRef(SKOS + "altLabel")):
             self._index(s, str(o))
         for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Target")):

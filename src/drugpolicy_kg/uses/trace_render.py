@@ -179,8 +179,9 @@ def write_site(tracer, out_dir, max_pages: int = 300) -> list:
     from drugpolicy_kg.atomic import atomic_write
 
     out = Path(out_dir)
-    q = """PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-    SELECT DISTINCT ?n WHERE { { ?n a dpo:Resolution } UNION { ?c rdfs:subClassOf* dpo:InterAgencyMechanism . ?n a ?c } }"""
+    from drugpolicy_kg.resources import internal_query
+
+    q = internal_query("trace-pages.rq")
     nodes = sorted(str(r[0]) for r in tracer.graph.query(q))
     more = max(0, len(nodes) - max_pages)
     nodes = nodes[:max_pages]

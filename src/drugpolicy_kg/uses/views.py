@@ -218,14 +218,9 @@ def timeline_image(graph: Graph, png: Path, svg: Path) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    q = """
-    PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
-    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-    SELECT DISTINCT ?item ?d ?label ?alt WHERE {
-      ?item dcterms:date|dpo:startDate|dpo:publicationDate|dpo:foundingDate ?d ; rdfs:label ?label .
-      OPTIONAL { ?item skos:altLabel ?alt }
-      FILTER(STRSTARTS(STR(?item), "https://w3id.org/drugpolicy-kg/id/"))
-    }"""
+    from drugpolicy_kg.resources import internal_query
+
+    q = internal_query("dated-items.rq")
     rows = {}
     for item, d, label, alt in graph.query(q):
         text = str(d)

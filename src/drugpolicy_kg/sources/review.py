@@ -1,0 +1,487 @@
+"""``review``: a person accepts or rejects the candidate facts of a draft; accepted facts join the graph.
+
+    drugpolicy-kg review DRAFT                      # list the candidates and what was decided
+    drugpolicy-kg review DRAFT --accept all         # or KIND, or candidate ids; --reject likewise
+    drugpolicy-kg review DRAFT --interactive        # one by one: [a]ccept, [r]eject, [s]kip, [q]uit
+
+Decisions are kept in ``data/reviews/<doc-id>.json`` (accepted and rejected ids, with the reason
+for a rejection), so ingesting the same document again does not bring a rejected candidate back,
+and a later review adds to what was accepted. Every accepted candidate is written into
+``data/<doc-id>.ttl`` in the evidence-per-statement model (each fact reified under the quote that
+states it: the row, and the headings it stands under), and the document's text, as read, into
+``data/sources/<doc-id>.txt``, which the quotes are checked against.
+
+The gate: before anything is written, the new data file is loaded with the project into a store
+in memory and checked (the shapes compiled to SPARQL, the violation checks, evidence per
+statement, every quote verbatim in the text). A candidate whose facts fail is **refused** with
+the reason and left out; the others are checked again without it. Files are replaced atomically
+(text, then data, then decisions), so an interrupted review leaves the previous files whole.
+
+Entities are matched, not duplicated: a resolution is ``res-<body>-<symbol>`` (CND 64/3 from the
+budget is the same ``dpk:res-cnd-64-3`` as from the conference room paper, with the evidence of
+both), an issuing body is the graph's organization of that name when there is one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drugpolicy_kg.errors import InputError, UsageError
+from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
+
+DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
+KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Convention",
+         "declaration": "Declaration", "statement": "Declaration"}
+PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """IRI-safe: lower case, runs of anything else than letters and digits as one hyphen.
+
+    >>> slug("64/3"), slug("S-30/1"), slug("2117 (2013)")
+    ('64-3', 's-30-1', '2117-2013')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-") or "x"
+
+
+# ------------------------------------------------------------------ decisions --
+
+@dataclass
+class Decisions:
+    """What a person decided about a document's candidates; kept beside the data."""
+
+    path: Path
+    document: str
+    accepted: dict[str, str] = field(default_factory=dict)   # id -> kind
+    rejected: dict[str, str] = field(default_factory=dict)   # id -> reason
+
+    @classmethod
+    def load(cls, project: Project, doc_id: str) -> Decisions:
+        path = project.data_dir / "reviews" / f"{doc_id}.json"
+        if not path.is_file():
+            return cls(path, doc_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the review decisions: {exc}", str(path)) from None
+        return cls(path, doc_id, dict(data.get("accepted", {})), dict(data.get("rejected", {})))
+
+    def to_json(self) -> str:
+        return json.dumps({"document": self.document, "accepted": dict(sorted(self.accepted.items())),
+                           "rejected": dict(sorted(self.rejected.items()))}, indent=1, ensure_ascii=False) + "\n"
+
+
+def load_draft(path: Path) -> dict:
+    """A draft written by ``ingest``; a clear error for anything else."""
+    from drugpolicy_kg.sources.ingest import DRAFT_FORMAT
+
+    try:
+        draft = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("draft not found", str(path)) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not a draft (JSON written by `drugpolicy-kg ingest`): {exc}", str(path)) from None
+    if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT or not isinstance(draft.get("candidates"), list) \
+            or not isinstance(draft.get("text"), str) or not isinstance(draft.get("document"), dict):
+        raise InputError(f"not a draft of format {DRAFT_FORMAT} (written by `drugpolicy-kg ingest`)", str(path))
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,80}", str(draft["document"].get("id", ""))):
+        raise InputError("the draft's document id must be lower-case letters, digits and hyphens", str(path))
+    return draft
+
+
+def select(candidates: list[dict], specs: list[str]) -> list[dict]:
+    """The candidates that ``specs`` name: ``all``, a kind, or candidate ids; an unknown name is an error."""
+    ids = {c["id"]: c for c in candidates}
+    chosen: dict[str, dict] = {}
+    for spec in specs:
+        if spec == "all":
+            chosen.update(ids)
+        elif spec in KINDS:
+            chosen.update({c["id"]: c for c in candidates if c["kind"] == spec})
+        elif spec in ids:
+            chosen[spec] = ids[spec]
+        else:
+            raise UsageError(f"no candidate or kind {spec!r} in the draft; kinds: all, {', '.join(KINDS)}")
+    return list(chosen.values())
+
+
+# ------------------------------------------------------------------ the Turtle --
+
+class _Writer:
+    """Collects facts and the evidence that states each, then writes deterministic Turtle."""
+
+    def __init__(self, doc_id: str, doc_node: str):
+        from rdflib import Literal, URIRef
+
+        self.Literal, self.URIRef = Literal, URIRef
+        self.doc_id, self.doc_node = doc_id, doc_node
+        self.facts: dict[str, dict[str, set[str]]] = {}       # subject -> predicate -> objects (as Turtle terms)
+        self.evidence: dict[str, dict] = {}                   # evidence IRI -> {quote, locator, statements}
+        self.owner: dict[str, set[str]] = {}                  # IRI -> candidate ids that wrote facts about it
+
+    def term(self, value) -> str:
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return self.URIRef(value).n3()
+        return value if isinstance(value, str) else value.n3()
+
+    def lit(self, text: str, lang: str | None = None, datatype: str | None = None) -> str:
+        return self.Literal(text, lang=lang, datatype=self.URIRef(datatype) if datatype else None).n3()
+
+    def fact(self, cid: str, s: str, p: str, o: str, ev: dict | None = None, stated_as: str = "", reasoning: str = "") -> None:
+        """A triple, and (unless exempt) the statement of it under the evidence ``ev``."""
+        self.facts.setdefault(s, {}).setdefault(p, set()).add(self.term(o))
+        self.owner.setdefault(s, set()).add(cid)
+        if ev is None:
+            return
+        node = self.evidence.setdefault(ev["iri"], {"quote": ev["quote"], "locator": ev["locator"], "states": {}})
+        extra = ""
+        if stated_as:
+            extra += f" ; dpo:statedAs {self.lit(stated_as)}"
+        if reasoning:
+            extra += f" ; dpo:inferred true ; dpo:reasoning {self.lit(reasoning)}"
+        node["states"][(s, p, self.term(o))] = extra
+        self.owner.setdefault(ev["iri"], set()).add(cid)
+
+    def turtle(self) -> str:
+        out = [f"# Facts stated by {self.doc_id}, accepted at review (drugpolicy-kg review). Do not edit by hand:",
+               "# a review writes this file again from the draft and the decisions in data/reviews/.", ""]
+        out += [f"@prefix {p}: <{PREFIXES[p]}> ." for p in ("dpo", "dpk", "rdf", "rdfs", "xsd", "skos", "dcterms", "bibo", "sdg")]
+        out.append("")
+        for s in sorted(self.facts):
+            preds = self.facts[s]
+            lines = [f"{self.URIRef(s).n3()}"]
+            items = sorted(preds.items(), key=lambda kv: (kv[0] != "a", kv[0]))
+            body = " ;\n    ".join(f"{'a' if p == 'a' else self.URIRef(p).n3()} {', '.join(sorted(os))}" for p, os in items)
+            out.append(lines[0] + " " + body + " .")
+        out.append("")
+        for ev in sorted(self.evidence):
+            e = self.evidence[ev]
+            sts = " ,\n        ".join(
+                f"[ rdf:subject {self.URIRef(s).n3()} ; rdf:predicate {self.URIRef(p).n3()} ; rdf:object {o}{extra} ]"
+                for (s, p, o), extra in sorted(e["states"].items()))
+            out.append(f"{self.URIRef(ev).n3()} a dpo:Evidence ; dcterms:source {self.URIRef(self.doc_node).n3()} ;\n"
+                       f"    dpo:locator {self.lit(e['locator'])} ;\n    dpo:quote {self.lit(e['quote'])} ;\n"
+                       f"    dpo:states {sts} .")
+        return "\n".join(out) + "\n"
+
+
+RDF_TYPE = "a"
+RDFS = PREFIXES["rdfs"]
+SKOS = PREFIXES["skos"]
+DCT = PREFIXES["dcterms"]
+
+
+def _iso_words(iso: str) -> str:
+    """2025-04-10 -> 10 April 2025, as UN documents print dates."""
+    y, m, d = iso.split("-")
+    return f"{int(d)} {MONTHS[int(m) - 1]} {y}"
+
+
+class _Builder:
+    """Turns accepted candidates into facts and evidence, minting (or matching) one IRI per entity."""
+
+    def __init__(self, draft: dict, orgs: dict[str, str], labelled: set[str] = frozenset()):
+        doc = draft["document"]
+        self.labelled = labelled  # entities the graph already names (matched, not minted)
+        self.draft, self.doc = draft, doc
+        self.doc_id = doc["id"]
+        self.doc_node = f"{DPK}doc-{self.doc_id}"
+        self.w = _Writer(self.doc_id, self.doc_node)
+        self.orgs = orgs        # organization name (casefolded) -> IRI, from the graph
+        self.text = draft["text"]
+        self.programme = f"{DPK}programme-{self.doc_id}"
+
+    def ev(self, quote: str, locator: str, start: int) -> dict:
+        return {"iri": f"{DPK}ev-{self.doc_id}-at-{start}", "quote": quote, "locator": locator}
+
+    def document(self) -> None:
+        d, w = self.doc, self.w
+        w.fact("document", self.doc_node, RDF_TYPE, f"{DPO}SourceDocument")
+        w.fact("document", self.doc_node, RDF_TYPE, f"{PREFIXES['bibo']}Document")
+        label = f"{d.get('symbol') or self.doc_id}: {d.get('title') or ''}".rstrip(": ")
+        w.fact("document", self.doc_node, f"{RDFS}label", w.lit(label, "en"))
+        w.fact("document", self.doc_node, f"{DPO}textFile", w.lit(f"{self.doc_id}.txt"))
+        for value, prop, words in ((d.get("symbol"), f"{DPO}documentSymbol", d.get("symbol")),
+                                   (d.get("date"), f"{DCT}date", _iso_words(d["date"]) if d.get("date") else "")):
+            at = self.text.find(words) if words else -1
+            if value and at >= 0:
+                line_start = self.text.rfind("\n", 0, at) + 1
+                line = self.text[line_start:self.text.find("\n", at)]
+                obj = w.lit(value, datatype=PREFIXES["xsd"] + "date") if prop.endswith("date") else w.lit(value)
+                w.fact("document", self.doc_node, prop, obj, self.ev(line, "page header", line_start))
+        self.w.fact("document", self.programme, RDF_TYPE, f"{DPO}Programme")
+        title = (d.get("title") or "").split(": ", 1)[-1] or self.doc_id
+        self.w.fact("document", self.programme, f"{RDFS}label", w.lit(f"Programme of {d.get('symbol') or self.doc_id}: {title}", "en"))
+
+    def scope_node(self, facts: dict) -> str:
+        scope = facts.get("scope", "programme")
+        if scope == "programme":
+            return self.programme
+        m = re.match(r"subprogramme (\d+)(?:, component (\d+))?", scope)
+        if not m:
+            return self.programme
+        node = f"{self.programme}-sp-{m.group(1)}" + (f"-c-{m.group(2)}" if m.group(2) else "")
+        label = f"{self.doc.get('symbol') or self.doc_id}, subprogramme {m.group(1)}" + (
+            f", component {m.group(2)}" if m.group(2) else "") + (f": {facts['scope_title']}" if facts.get("scope_title") else "")
+        if node not in self.w.facts:
+            self.w.fact("scope", node, RDF_TYPE, f"{DPO}Programme")
+            self.w.fact("scope", node, f"{RDFS}label", self.w.lit(label, "en"))
+        return node
+
+    def org(self, name: str) -> str:
+        hit = self.orgs.get(name.casefold())
+        if hit:
+            return hit  # the graph's organization of that name or acronym: matched, not duplicated
+        node = f"{DPK}org-{slug(name)}"
+        self.orgs[name.casefold()] = node
+        self.w.fact("org", node, RDF_TYPE, f"{PREFIXES['org']}FormalOrganization")
+        self.w.fact("org", node, f"{RDFS}label", self.w.lit(name, "en"))
+        return node
+
+    def add(self, c: dict) -> None:
+        getattr(self, "_" + c["kind"].replace("-", "_"))(c)
+
+    def _legislative_mandate(self, c: dict) -> None:
+        f, w, cid = c["facts"], self.w, c["id"]
+        row = self.ev(c["quote"], c["locator"], c["start"])
+        ctx = f.get("context") or {}
+        kind = f.get("instrument", "resolution")
+        code = f.get("issuer_code") or "un"
+        key = f.get("symbol") or f.get("title", "")
+        if f.get("symbol"):
+            inst = f"{DPK}{PREFIX_OF.get(kind, 'res')}-{code}-{slug(key)}"
+        else:  # named by its title only: the title, and a digest so two long titles never meet
+            inst = f"{DPK}{PREFIX_OF.get(kind, 'res')}-{slug(key, 50)}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+        w.fact(cid, inst, RDF_TYPE, f"{DPO}{TYPES.get(kind, 'Resolution')}")
+        if inst not in self.labelled:  # an entity the graph has keeps its label: one label per entity
+            name = f"{f['issuer']} {kind} {f['symbol']}" if f.get("issuer") and f.get("symbol") else (f.get("title") or key)
+            w.fact(cid, inst, f"{RDFS}label", w.lit(name, "en"))
+        if f.get("symbol"):
+            w.fact(cid, inst, f"{DPO}resolutionNumber" if kind == "resolution" else f"{DCT}identifier", w.lit(f["symbol"]), row)
+        if f.get("title"):
+            w.fact(cid, inst, f"{DCT}title", w.lit(f["title"], "en"), row)
+        if f.get("issuer") and ctx.get("issuer"):
+            h = ctx["issuer"]
+            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(f["issuer"]), self.ev(h["quote"], h["locator"], h["start"]))
+        mandate = f"{DPK}mandate-{self.doc_id}-{cid}"
+        scope = self.scope_node(f)
+        w.fact(cid, mandate, RDF_TYPE, f"{DPO}Mandate")
+        w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {f.get('scope', 'the programme')}", "en"))
+        w.fact(cid, mandate, f"{DPO}issuedIn", inst, row, stated_as=f.get("symbol") or "")
+        if ctx.get("list"):
+            h = ctx["list"]
+            w.fact(cid, mandate, f"{DPO}verb", f"{DPK}verb-legislative-mandate", self.ev(h["quote"], h["locator"], h["start"]))
+        if ctx.get("scope"):
+            h = ctx["scope"]
+            w.fact(cid, mandate, f"{DPO}calledFor", scope, self.ev(h["quote"], h["locator"], h["start"]), stated_as=h["quote"])
+        elif ctx.get("list"):
+            h = ctx["list"]
+            w.fact(cid, mandate, f"{DPO}calledFor", scope, self.ev(h["quote"], h["locator"], h["start"]),
+                   reasoning="The row stands in the list of legislative mandates before the first subprogramme: "
+                             "the section lists there the mandates of the programme as a whole.")
+
+    def _subprogramme(self, c: dict) -> None:
+        f = c["facts"]
+        node = self.scope_node({**f, "scope_title": f.get("title", "")})
+        self.w.fact(c["id"], node, f"{DCT}title", self.w.lit(f["title"], "en"), self.ev(c["quote"], c["locator"], c["start"]))
+        self.w.fact(c["id"], node, f"{DCT}isPartOf", self.programme, self.ev(c["quote"], c["locator"], c["start"]),
+                    reasoning="The section numbers it as one of its subprogrammes: a part of the section's programme.")
+
+    def _objective(self, c: dict) -> None:
+        f = c["facts"]
+        scope = self.scope_node(f)
+        node = f"{DPK}objective-{self.doc_id}-{slug(f.get('scope', 'programme'))}"
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        self.w.fact(c["id"], node, RDF_TYPE, f"{DPO}Objective")
+        self.w.fact(c["id"], node, f"{RDFS}label", self.w.lit(f"Objective of {f.get('scope', 'the programme')}: {f['objective'][:80]}", "en"))
+        self.w.fact(c["id"], node, f"{DCT}description", self.w.lit(f["objective"], "en"), ev)
+        self.w.fact(c["id"], scope, f"{DPO}hasObjective", node, ev)
+
+    def _sdg(self, c: dict) -> None:
+        f = c["facts"]
+        code = f.get("target") or f.get("goal")
+        self.w.fact(c["id"], self.scope_node(f), f"{DPO}serves", f"{PREFIXES['sdg']}{code}",
+                    self.ev(c["quote"], c["locator"], c["start"]))
+
+    def _reference(self, c: dict) -> None:
+        f = c["facts"]
+        if f.get("form") != "document symbol":
+            raise _Refuse("a resolution number in running text does not say which body adopted it; add it by hand")
+        node = f"{DPK}doc-{slug(f['symbol'])}"
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        self.w.fact(c["id"], node, RDF_TYPE, f"{PREFIXES['bibo']}Document")
+        self.w.fact(c["id"], node, f"{RDFS}label", self.w.lit(f"Document {f['symbol']}", "en"))
+        self.w.fact(c["id"], node, f"{DPO}documentSymbol", self.w.lit(f["symbol"]), ev)
+        self.w.fact(c["id"], self.doc_node, f"{DCT}references", node, ev)
+
+
+class _Refuse(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ the review --
+
+@dataclass
+class Outcome:
+    accepted: list[dict] = field(default_factory=list)
+    refused: list[tuple[dict, str]] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    data_file: Path | None = None
+    triples: int = 0
+
+
+def _orgs_of(gs) -> dict[str, str]:
+    from drugpolicy_kg.resources import internal_query
+
+    return {name.casefold(): iri for iri, name in gs.select(internal_query("organization-names.rq"))}
+
+
+def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[tuple[str, str]], int]:
+    """Load the project with the new data file in memory and check it: (focus IRI, reason) per finding, triples."""
+    from drugpolicy_kg.checks.quotes import normalise
+    from drugpolicy_kg.checks.statements import check_statements
+    from drugpolicy_kg.checks.validate import run_checks, run_shacl_sparql
+    from drugpolicy_kg.graph.store import GraphStore, Input, project_inputs
+
+    target = project.data_dir / f"{doc_id}.ttl"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{doc_id}.ttl"
+        path.write_text(turtle, encoding="utf-8")
+        inputs = [i for i in project_inputs(project) if i.path.resolve() != target.resolve()]
+        gs = GraphStore.in_memory([*inputs, Input(path, GRAPH_BASE + doc_id)])
+        view = gs.rdflib()
+        found: list[tuple[str, str]] = []
+        if project.shapes.is_file():
+            found += [(f.focus, f.message) for f in run_shacl_sparql(view, project.shapes, gs) if f.severity == "Violation"]
+        found += [(f.focus, f.message) for f in run_checks(view, project, gs)[1]]
+        found += [(p.focus, p.message) for p in check_statements(gs).problems]
+        flat = normalise(text)
+        for ev, quote in gs.select(f"SELECT ?ev ?q WHERE {{ GRAPH <{GRAPH_BASE}{doc_id}> {{ ?ev dpo:quote ?q }} }}"):
+            if normalise(quote) not in flat:
+                found.append((ev, f"quote not found verbatim in the document's text: {quote[:60]!r}"))
+        return found, gs.triples
+
+
+def review(project: Project, draft: dict, accept: list[str] = (), reject: list[str] = (), reason: str = "",
+           min_confidence: float = 0.0, decisions: Decisions | None = None, say=print) -> Outcome:
+    """Record decisions and (re)write the document's data file from every accepted candidate that passes the checks."""
+    from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.graph.store import GraphStore
+
+    doc_id = draft["document"]["id"]
+    dec = decisions or Decisions.load(project, doc_id)
+    cands = draft["candidates"]
+    by_id = {c["id"]: c for c in cands}
+    named = {c["id"] for c in cands} & (set(accept) | set(reject))  # ids named one by one: the person's explicit word
+    for c in select(cands, list(reject)):
+        dec.rejected[c["id"]] = reason or "rejected at review"
+        dec.accepted.pop(c["id"], None)
+    for c in select(cands, list(accept)):
+        if c["id"] not in named:  # "all" or a kind: not what was rejected (now or before, or by a check at ingest),
+            if c["id"] in dec.rejected or c.get("status") == "rejected":  # nor below the confidence asked for
+                continue
+            if float(c.get("confidence", 0)) < min_confidence:
+                continue
+        elif c["id"] in set(reject):
+            continue
+        dec.accepted[c["id"]] = c["kind"]
+        dec.rejected.pop(c["id"], None)
+    chosen = [by_id[i] for i in sorted(dec.accepted) if i in by_id]
+    out = Outcome(rejected=[by_id[i] for i in dec.rejected if i in by_id])
+    gs = GraphStore.open(project)
+    orgs = _orgs_of(gs)
+    target_graph = GRAPH_BASE + doc_id  # this document's own earlier facts do not count as the graph's
+    labelled = {s for (s,) in gs.select(
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s rdfs:label ?l }} FILTER(?g != <{target_graph}>) }}")}
+    refused: dict[str, str] = {}
+    for _round in range(6):
+        b = _Builder(draft, dict(orgs), labelled)
+        b.document()
+        kept = []
+        for c in chosen:
+            if c["id"] in refused:
+                continue
+            try:
+                b.add(c)
+                kept.append(c)
+            except _Refuse as exc:
+                refused[c["id"]] = str(exc)
+        turtle = b.w.turtle()
+        found, triples = _check(project, doc_id, turtle, draft["text"])
+        if not found:
+            break
+        blamed = False
+        for focus, why in found:
+            for cid in b.w.owner.get(focus, ()):
+                if cid in by_id and cid not in refused:
+                    refused[cid] = why
+                    blamed = True
+        if not blamed:  # a finding no candidate owns: the project itself does not conform; write nothing
+            focus, why = found[0]
+            raise InputError(f"the project does not pass its checks with this document's facts ({focus}: {why}); "
+                             "run `drugpolicy-kg validate`")
+    else:
+        raise InputError("review could not find a set of candidates that passes the checks")
+    out.accepted = kept
+    out.refused = [(by_id[i], why) for i, why in refused.items()]
+    for i in refused:
+        dec.accepted.pop(i, None)
+    data_file = project.data_dir / f"{doc_id}.ttl"
+    if kept:
+        with atomic_write(project.sources_dir / f"{doc_id}.txt") as fh:
+            fh.write(draft["text"])
+        with atomic_write(data_file) as fh:
+            fh.write(turtle)
+        out.data_file, out.triples = data_file, triples
+    dec.path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(dec.path) as fh:
+        fh.write(dec.to_json())
+    return out
+
+
+def mark_decided(draft: dict, dec: Decisions) -> int:
+    """Set the status of candidates already decided (so a rejection sticks when the document is ingested again)."""
+    n = 0
+    for c in draft["candidates"]:
+        if c["id"] in dec.rejected:
+            c["status"], c["note"] = "rejected", f"rejected at an earlier review: {dec.rejected[c['id']]}"
+            n += 1
+        elif c["id"] in dec.accepted:
+            c["status"] = "accepted"
+    return n
+
+
+def interactive(draft: dict, dec: Decisions, ask=input, say=print) -> tuple[list[str], list[str]]:
+    """One by one over the pending candidates: [a]ccept, [r]eject, [s]kip, [q]uit. Returns (accept ids, reject ids)."""
+    from drugpolicy_kg.tables import terminal_safe
+
+    acc, rej = [], []
+    pending = [c for c in draft["candidates"] if c["id"] not in dec.accepted and c["id"] not in dec.rejected]
+    for n, c in enumerate(pending, 1):
+        facts = ", ".join(f"{k}={v}" for k, v in c["facts"].items() if k != "context" and v)
+        say(terminal_safe(f"[{n}/{len(pending)}] {c['id']} {c['kind']} (confidence {c['confidence']}): {facts}"))
+        say(terminal_safe(f"    “{c['quote']}” — {c['locator']}"))
+        if c.get("note"):
+            say(terminal_safe(f"    note: {c['note']}"))
+        while True:
+            try:
+                answer = ask("    [a]ccept, [r]eject, [s]kip, [q]uit? ").strip().lower()[:1]
+            except EOFError:
+                answer = "q"
+            if answer in ("a", "r", "s", "q"):
+                break
+        if answer == "q":
+            break
+        if answer == "a":
+            acc.append(c["id"])
+        elif answer == "r":
+            rej.append(c["id"])
+    return acc, rej
