@@ -38,6 +38,17 @@ def copy_project(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_project(tmp_path_factory) -> Project:
+    """The project without the ingested programme-budget section: the two short sources the violation fixtures
+    are written against, small enough for pySHACL to check dozens of times."""
+    dst = make_copy(tmp_path_factory.mktemp("small"))
+    for reviewed in (dst / "data" / "reviews").glob("*.json"):
+        (dst / "data" / f"{reviewed.stem}.ttl").unlink(missing_ok=True)
+        (dst / "data" / "sources" / f"{reviewed.stem}.txt").unlink(missing_ok=True)
+    return Project.open(dst)
+
+
+@pytest.fixture(scope="session")
 def project() -> Project:
     return Project.open(ROOT)
 

@@ -265,7 +265,6 @@ def cmd_views(args) -> int:
 
 def cmd_ingest(args) -> int:
     from drugpolicy_kg.sources.ingest import ingest, sdg_targets, write_draft
-
     from drugpolicy_kg.sources.review import Decisions, mark_decided
     from drugpolicy_kg.tables import terminal_safe
 

@@ -32,7 +32,7 @@ RES_SYMBOL = re.compile(r"^(?:(?P<dec>[Dd]ecision) )?(?P<sym>(?:S-|ES-)?\d{1,4}/
 SC_SYMBOL = re.compile(r"^(?P<sym>\d{3,4} \(\d{4}\)"                      # Security Council: 2117 (2013)
                        r"|\d{2,4}(?: [A-Z](?: and [A-Z])?)? \([IVXL]+\)"     # early ECOSOC / GA: 834 (IX), 2106 A (XX)
                        r"|\d{1,4}/\d{1,4}/Corr\.\d+"                       # a corrigendum: 27/31/Corr.1
-                       r"|PRST/\d{1,3}/\d{1,3})$")                          # a president's statement: PRST/22/1
+                       r"|PRST/(?:OS/)?\d{1,3}/\d{1,3})$")                  # a president's statement: PRST/22/1, PRST/OS/18/1
 OBJECTIVE = re.compile(r"The objective, to which this (?:subprogramme|programme|component) contributes, is (?P<obj>to .+?)\.?$")
 SDG_MENTION = re.compile(r"Sustainable Development Goals? (?P<list>\d{1,2}(?:(?:, | and |, and )\d{1,2})*)")
 TARGET_MENTION = re.compile(r"\b[Tt]argets? (?P<list>\d{1,2}\.[0-9a-z]{1,2}(?:(?:, | and |, and )\d{1,2}\.[0-9a-z]{1,2})*)")

@@ -164,12 +164,19 @@ class _Writer:
         out.append("")
         for ev in sorted(self.evidence):
             e = self.evidence[ev]
-            sts = " ,\n        ".join(
-                f"[ rdf:subject {self.URIRef(s).n3()} ; rdf:predicate {self.URIRef(p).n3()} ; rdf:object {o}{extra} ]"
-                for (s, p, o), extra in sorted(e["states"].items()))
+            # each statement gets an IRI from what it states and the quote that states it (blank nodes by the
+            # thousand make graph comparison slow, and their labels change from one load to the next)
+            named = {}
+            for (s, p, o), extra in e["states"].items():
+                digest = hashlib.sha256("\0".join((ev, s, p, o)).encode()).hexdigest()[:16]
+                named[f"{DPK}st-{self.doc_id}-{digest}"] = (s, p, o, extra)
             out.append(f"{self.URIRef(ev).n3()} a dpo:Evidence ; dcterms:source {self.URIRef(self.doc_node).n3()} ;\n"
                        f"    dpo:locator {self.lit(e['locator'])} ;\n    dpo:quote {self.lit(e['quote'])} ;\n"
-                       f"    dpo:states {sts} .")
+                       f"    dpo:states {', '.join(self.URIRef(n).n3() for n in sorted(named))} .")
+            for n in sorted(named):
+                s, p, o, extra = named[n]
+                out.append(f"{self.URIRef(n).n3()} a rdf:Statement ; rdf:subject {self.URIRef(s).n3()} ; rdf:predicate {self.URIRef(p).n3()} ; "
+                           f"rdf:object {o}{extra} .")
         return "\n".join(out) + "\n"
 
 
@@ -249,17 +256,23 @@ class _Builder:
     def add(self, c: dict) -> None:
         getattr(self, "_" + c["kind"].replace("-", "_"))(c)
 
+    @staticmethod
+    def instrument(f: dict) -> str:
+        """The IRI of the instrument a mandate row names: by body and symbol, or by its title."""
+        kind = f.get("instrument", "resolution")
+        key = f.get("symbol") or f.get("title", "")
+        if f.get("symbol"):
+            return f"{DPK}{PREFIX_OF.get(kind, 'res')}-{f.get('issuer_code') or 'un'}-{slug(key)}"
+        # named by its title only: the title, and a digest so two long titles never meet
+        return f"{DPK}{PREFIX_OF.get(kind, 'res')}-{slug(key, 50)}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+
     def _legislative_mandate(self, c: dict) -> None:
         f, w, cid = c["facts"], self.w, c["id"]
         row = self.ev(c["quote"], c["locator"], c["start"])
         ctx = f.get("context") or {}
         kind = f.get("instrument", "resolution")
-        code = f.get("issuer_code") or "un"
         key = f.get("symbol") or f.get("title", "")
-        if f.get("symbol"):
-            inst = f"{DPK}{PREFIX_OF.get(kind, 'res')}-{code}-{slug(key)}"
-        else:  # named by its title only: the title, and a digest so two long titles never meet
-            inst = f"{DPK}{PREFIX_OF.get(kind, 'res')}-{slug(key, 50)}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+        inst = self.instrument(f)
         w.fact(cid, inst, RDF_TYPE, f"{DPO}{TYPES.get(kind, 'Resolution')}")
         if inst not in self.labelled:  # an entity the graph has keeps its label: one label per entity
             name = f"{f['issuer']} {kind} {f['symbol']}" if f.get("issuer") and f.get("symbol") else (f.get("title") or key)
@@ -274,7 +287,9 @@ class _Builder:
         mandate = f"{DPK}mandate-{self.doc_id}-{cid}"
         scope = self.scope_node(f)
         w.fact(cid, mandate, RDF_TYPE, f"{DPO}Mandate")
-        w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {f.get('scope', 'the programme')}", "en"))
+        row_no = re.search(r"(row \d+)$", c["locator"])  # a list may name an instrument twice: one mandate per row
+        w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {f.get('scope', 'the programme')}"
+                                                    + (f" ({f.get('issuer') or 'list'}, {row_no.group(1)})" if row_no else ""), "en"))
         w.fact(cid, mandate, f"{DPO}issuedIn", inst, row, stated_as=f.get("symbol") or "")
         if ctx.get("list"):
             h = ctx["list"]
@@ -301,7 +316,8 @@ class _Builder:
         node = f"{DPK}objective-{self.doc_id}-{slug(f.get('scope', 'programme'))}"
         ev = self.ev(c["quote"], c["locator"], c["start"])
         self.w.fact(c["id"], node, RDF_TYPE, f"{DPO}Objective")
-        self.w.fact(c["id"], node, f"{RDFS}label", self.w.lit(f"Objective of {f.get('scope', 'the programme')}: {f['objective'][:80]}", "en"))
+        label = f"Objective of {f.get('scope', 'the programme')}: {f['objective'][:80]}"
+        self.w.fact(c["id"], node, f"{RDFS}label", self.w.lit(label, "en"))
         self.w.fact(c["id"], node, f"{DCT}description", self.w.lit(f["objective"], "en"), ev)
         self.w.fact(c["id"], scope, f"{DPO}hasObjective", node, ev)
 
@@ -338,10 +354,11 @@ class Outcome:
     triples: int = 0
 
 
-def _orgs_of(gs) -> dict[str, str]:
+def _orgs_of(gs, leave_out: str) -> dict[str, str]:
+    """Organization names (casefolded) -> IRI, as the graph has them outside the graph ``leave_out``."""
     from drugpolicy_kg.resources import internal_query
 
-    return {name.casefold(): iri for iri, name in gs.select(internal_query("organization-names.rq"))}
+    return {name.casefold(): iri for iri, name, g in gs.select(internal_query("organization-names.rq")) if g != leave_out}
 
 
 def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[tuple[str, str]], int]:
@@ -397,8 +414,8 @@ def review(project: Project, draft: dict, accept: list[str] = (), reject: list[s
     chosen = [by_id[i] for i in sorted(dec.accepted) if i in by_id]
     out = Outcome(rejected=[by_id[i] for i in dec.rejected if i in by_id])
     gs = GraphStore.open(project)
-    orgs = _orgs_of(gs)
     target_graph = GRAPH_BASE + doc_id  # this document's own earlier facts do not count as the graph's
+    orgs = _orgs_of(gs, target_graph)
     labelled = {s for (s,) in gs.select(
         f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s rdfs:label ?l }} FILTER(?g != <{target_graph}>) }}")}
     refused: dict[str, str] = {}

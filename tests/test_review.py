@@ -1,0 +1,171 @@
+"""review: candidates become facts of the graph only through a person's decision and the checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from drugpolicy_kg.checks.validate import validate
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.graph.store import GraphStore
+from drugpolicy_kg.resources import Project
+from drugpolicy_kg.sources.review import Decisions, interactive, load_draft, review
+from drugpolicy_kg.uses.trace import Tracer
+
+from .conftest import FIXTURES, ROOT
+
+SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
+SECT24 = FIXTURES / "documents" / "A_80_6_Sect.24.docx"
+DPK = "https://w3id.org/drugpolicy-kg/id/"
+
+
+@pytest.fixture
+def small(small_project, tmp_path):
+    """A fresh copy of the project without the reviewed section, to review into."""
+    import shutil
+
+    dst = tmp_path / "p"
+    for d in ("ontology", "data", "queries"):
+        shutil.copytree(small_project.root / d, dst / d)
+    shutil.rmtree(dst / "data" / "reviews", ignore_errors=True)
+    return Project.open(dst)
+
+
+def draft_of(project, doc, tmp_path, capsys=None):
+    out = tmp_path / "draft.json"
+    assert main(["--project", str(project.root), "ingest", str(doc), "-o", str(out)]) == 0
+    return out
+
+
+def test_the_default_graph_holds_the_unodc_section(project, dataset):
+    """A/80/6 (Sect. 16) is reviewed into data/: trace 64/3 reaches the subprogramme it mandates."""
+    assert (project.data_dir / "a-80-6-sect-16.ttl").is_file()
+    assert (project.sources_dir / "a-80-6-sect-16.txt").is_file()
+    tracer = Tracer(dataset.rdflib())
+    t = tracer.trace("64/3", "forward")
+    reached = {h.iri for tree in t.forward for h in tree.walk()}
+    assert DPK + "programme-a-80-6-sect-16-sp-2" in reached
+    back = tracer.trace("A/80/6 (Sect. 16), subprogramme 2", "backward")
+    assert DPK + "res-cnd-64-3" in {h.iri for h in back.resolutions()}
+    # the budget lists 59/3 among the mandates of subprogramme 6 (the brochure only says it recognizes the ISN)
+    six = tracer.trace("A/80/6 (Sect. 16), subprogramme 6", "backward")
+    assert DPK + "res-cnd-59-3" in {h.iri for h in six.resolutions()}
+    decisions = json.loads((project.data_dir / "reviews" / "a-80-6-sect-16.json").read_text())
+    assert sum(k == "legislative-mandate" for k in decisions["accepted"].values()) >= 420
+
+
+def test_one_resolution_many_sources(dataset):
+    """CND 64/3 from the conference room paper and from the budget is one node, with the evidence of both."""
+    rows = dataset.select("""
+        SELECT DISTINCT ?file WHERE {
+          ?ev dpo:states ?st ; dcterms:source/dpo:textFile ?file .
+          ?st rdf:subject dpk:res-cnd-64-3 ; rdf:predicate dcterms:title }""")
+    assert sorted(r[0] for r in rows) == ["a-80-6-sect-16.txt", "cnd65-crp-itwg-inaugural-meeting.txt"]
+    assert dataset.select("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r dpo:resolutionNumber \"64/3\" }") == [("1",)]
+
+
+def test_accept_all_writes_checked_facts(small, tmp_path, capsys):
+    draft = draft_of(small, SECT16, tmp_path)
+    capsys.readouterr()
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "refused by the checks" in out and "wrote" in out
+    report = validate(small)
+    assert report.conforms and report.coverage == 1.0, [f.message for f in report.findings][:3]
+    text = (small.data_dir / "a-80-6-sect-16.ttl").read_text()
+    assert "dpo:states" in text and "dpo:hasEvidence" not in text
+    # a second review with nothing new writes the same file, byte for byte
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 0
+    assert (small.data_dir / "a-80-6-sect-16.ttl").read_text() == text
+
+
+def test_rejections_are_remembered(small, tmp_path, capsys):
+    draft = draft_of(small, SECT16, tmp_path)
+    cands = json.loads(draft.read_text())["candidates"]
+    mandate = next(c for c in cands if c["kind"] == "legislative-mandate" and c["facts"]["symbol"] == "64/3")
+    assert main(["--project", str(small.root), "review", str(draft), "--reject", mandate["id"], "--reason", "checked by hand"]) == 0
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "legislative-mandate"]) == 0
+    dec = Decisions.load(small, "a-80-6-sect-16")
+    assert dec.rejected[mandate["id"]] == "checked by hand" and mandate["id"] not in dec.accepted
+    # ingesting the same document again does not bring it back
+    capsys.readouterr()
+    again = draft_of(small, SECT16, tmp_path)
+    assert "rejected at an earlier review stay rejected" in capsys.readouterr().out
+    status = {c["id"]: c["status"] for c in json.loads(again.read_text())["candidates"]}
+    assert status[mandate["id"]] == "rejected"
+    # naming the id accepts it after all
+    assert main(["--project", str(small.root), "review", str(again), "--accept", mandate["id"]]) == 0
+    assert mandate["id"] in Decisions.load(small, "a-80-6-sect-16").accepted
+
+
+def test_a_candidate_that_fails_the_checks_is_refused_with_its_reason(small, tmp_path):
+    draft_path = draft_of(small, SECT16, tmp_path)
+    draft = load_draft(draft_path)
+    rows = [c for c in draft["candidates"] if c["kind"] == "legislative-mandate"][:5]
+    rows[0]["quote"] = rows[0]["quote"] + " (words the document does not have)"
+    rows[1]["facts"]["symbol"] = "not-a-number"
+    out = review(small, draft, [c["id"] for c in rows])
+    refused = {c["id"]: why for c, why in out.refused}
+    assert set(refused) == {rows[0]["id"], rows[1]["id"]}
+    assert "verbatim" in refused[rows[0]["id"]] and "not-a-number" in refused[rows[1]["id"]]
+    assert len(out.accepted) == 3 and validate(small).conforms
+
+
+def test_nothing_is_written_when_the_project_itself_fails(small, tmp_path):
+    draft = load_draft(draft_of(small, SECT16, tmp_path))
+    (small.data_dir / "zz-broken.ttl").write_text(
+        "@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> . @prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .\n"
+        'dpk:itwg dpo:foundingDate "2021" .\n', encoding="utf-8")
+    from drugpolicy_kg.errors import InputError
+
+    with pytest.raises(InputError, match="does not pass its checks"):
+        review(small, draft, ["subprogramme"])
+    assert not (small.data_dir / "a-80-6-sect-16.ttl").exists()
+    assert not (small.data_dir / "reviews" / "a-80-6-sect-16.json").exists()
+
+
+def test_interactive(small, tmp_path):
+    draft = load_draft(draft_of(small, SECT16, tmp_path))
+    answers = iter(["a", "x", "r", "s", "q"])
+    said = []
+    acc, rej = interactive(draft, Decisions.load(small, "a-80-6-sect-16"), ask=lambda _: next(answers), say=said.append)
+    assert len(acc) == 1 and len(rej) == 1 and acc[0] != rej[0]
+    assert any("“" in line for line in said)
+    acc, rej = interactive(draft, Decisions.load(small, "a-80-6-sect-16"), ask=lambda _: (_ for _ in ()).throw(EOFError()))
+    assert acc == rej == []
+
+
+def test_bad_draft_is_one_line_and_exit_2(small, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main(["--project", str(small.root), "review", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not a draft" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["--project", str(small.root), "review", str(tmp_path / "missing.json")]) == 2
+    draft = draft_of(small, SECT16, tmp_path)
+    capsys.readouterr()
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "nonsense"]) == 2
+    assert "no candidate or kind" in capsys.readouterr().err
+
+
+def test_listing_shows_candidates_and_counts(small, tmp_path, capsys):
+    draft = draft_of(small, SECT16, tmp_path)
+    capsys.readouterr()
+    assert main(["--project", str(small.root), "review", str(draft), "--kind", "objective"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("objective") >= 8 and "pending" in out
+
+
+@pytest.mark.slow
+def test_another_section_it_has_never_seen(small, tmp_path):
+    """A/80/6 (Sect. 24), OHCHR: ingested and reviewed into a copy; its mandates become checked facts."""
+    draft = load_draft(draft_of(small, SECT24, tmp_path))
+    n = sum(c["kind"] == "legislative-mandate" for c in draft["candidates"])
+    out = review(small, draft, ["legislative-mandate", "subprogramme", "objective", "sdg"])
+    accepted = sum(c["kind"] == "legislative-mandate" for c in out.accepted)
+    assert accepted >= 0.95 * n, (accepted, n, [why for _, why in out.refused][:5])
+    report = validate(small)
+    assert report.conforms and report.coverage == 1.0
+    gs = GraphStore.open(small)
+    assert gs.ask('ASK { ?r dpo:resolutionNumber ?n ; dpo:adoptedBy ?b . ?b rdfs:label "Human Rights Council"@en }')
