@@ -175,8 +175,8 @@ class _Writer:
                        f"    dpo:states {', '.join(self.URIRef(n).n3() for n in sorted(named))} .")
             for n in sorted(named):
                 s, p, o, extra = named[n]
-                out.append(f"{self.URIRef(n).n3()} a rdf:Statement ; rdf:subject {self.URIRef(s).n3()} ; rdf:predicate {self.URIRef(p).n3()} ; "
-                           f"rdf:object {o}{extra} .")
+                out.append(f"{self.URIRef(n).n3()} a rdf:Statement ; rdf:subject {self.URIRef(s).n3()} ; "
+                           f"rdf:predicate {self.URIRef(p).n3()} ; rdf:object {o}{extra} .")
         return "\n".join(out) + "\n"
 
 
