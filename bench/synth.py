@@ -156,8 +156,8 @@ def _unit(w: _Writer, i: int, rng: random.Random, orgs: list[str], violation: st
             w.lit(mandate, RDFS_LABEL, f"{session}/{number} OP{n} {verb} {u}", "en")
             w.iri(mandate, DPO + "issuedIn", para)
             w.iri(mandate, DPO + "verb", f"{DPK}verb-{verb}")
-            if not (violation == "mandate-actor" and n == 1):
-                w.iri(mandate, DPO + "addresses", new_orgs[0])
+            # the injected violation: a mandate addressed to an activity, not an actor
+            w.iri(mandate, DPO + "addresses", act if (violation == "mandate-actor" and n == 1) else new_orgs[0])
             w.iri(mandate, DPO + "calledFor", act)
             if n > 1 and bodies and i % 5:  # chains: a later resolution calls for an earlier unit's body
                 w.iri(mandate, DPO + "calledFor", bodies[-1])

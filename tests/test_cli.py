@@ -68,7 +68,9 @@ def test_derived_mandates_shortcut(graph):
     assert (DPK["res-cnd-64-3"], DPO.mandates, DPK["org-unodc"]) in graph
     # 59/3 "recognizes" the ISN's efforts: a provision that asks for no action, so no mandate is derived
     assert (DPK["res-cnd-59-3"], DPO.mandates, DPK.isn) not in graph
-    assert (DPK["res-cnd-58-7"], DPO.mandates, None) not in graph
+    # 58/7 mandates what the budget lists it for, never the ISN (the brochure does not link them)
+    assert (DPK["res-cnd-58-7"], DPO.mandates, DPK.isn) not in graph
+    assert (DPK["res-cnd-58-7"], DPO.mandates, DPK["programme-a-80-6-sect-16"]) in graph
 
 
 def test_malformed_turtle_names_file_line_column_and_writes_nothing(copy_project, tmp_path, capsys):
@@ -114,8 +116,11 @@ def test_stats_json(capsys):
     st = json.loads(capsys.readouterr().out)
     classes = dict(st["classes"])
     # 15 ITWG memberships and its 2 co-leads; UNODC and WHO implement the ISN, they are not its members
-    assert classes["org:Membership"] == 17 and classes["dpo:Mandate"] == 1 and classes["dpo:Provision"] == 1
+    assert classes["org:Membership"] == 17 and classes["dpo:Provision"] == 1
+    assert classes["dpo:Mandate"] == 1 + 431  # 64/3 OP18, and the budget section's legislative mandates
     assert {s["source"] for s in st["sources"]} == {
+        "A/80/6 (Sect. 16): Proposed programme budget for 2026, Section 16: International drug control, crime and terrorism "
+        "prevention and criminal justice",
         "Conference room paper: Inaugural Meeting of the Interagency Technical Working Group (CND, sixty-fifth session)",
         "Brochure: UNODC-WHO Informal Scientific Network (ISN)",
     }

@@ -46,7 +46,8 @@ def test_itwg_goal_and_four_objectives(graph):
 
 def test_resolutions_and_op18(graph):
     numbers = {str(n) for n in graph.objects(None, DPO.resolutionNumber)}
-    assert numbers == {"58/7", "59/3", "64/3"}
+    assert {"58/7", "59/3", "64/3"} <= numbers  # and the budget section's hundreds
+    assert len(numbers) > 250
     assert set(map(str, graph.objects(DPK["res-cnd-64-3"], DPO.documentSymbol))) == {"E/2021/28", "E/CN.7/2021/10"}
     assert graph.value(DPK["res-cnd-64-3-op18"], DPO.paragraphNumber).toPython() == 18
     assert graph.value(DPK["mandate-cnd-64-3-op18"], DPO.verb) == DPK["verb-encourages"]

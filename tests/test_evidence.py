@@ -10,9 +10,11 @@ from drugpolicy_kg.checks.quotes import QUOTES, check_quotes, normalise
 DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
 
 
-def test_sources_are_the_two_documents(project):
+def test_sources_are_the_three_documents(project):
+    """The two short sources, and the text read from the reviewed budget section (its Word file beside it)."""
     names = sorted(p.name for p in project.sources_dir.glob("*.txt"))
-    assert names == ["cnd65-crp-itwg-inaugural-meeting.txt", "isn-brochure.txt"]
+    assert names == ["a-80-6-sect-16.txt", "cnd65-crp-itwg-inaugural-meeting.txt", "isn-brochure.txt"]
+    assert (project.sources_dir / "un-documents" / "A_80_6_Sect.16.docx").is_file()
 
 
 def test_every_quote_verbatim_and_every_source_cited(graph, project):

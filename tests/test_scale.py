@@ -27,12 +27,12 @@ def test_generator_is_deterministic_and_sized():
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    def make(violations):
+def synthetic(tmp_path_factory, small_project):
+    def make(violations):  # grown from the two short sources: pySHACL checks it twice per case
         root = tmp_path_factory.mktemp(f"synth{violations}")
         for d in ("ontology", "data", "queries"):
-            shutil.copytree(ROOT / d, root / d)
-        write_project_data(root, 30_000, seed=2, violations=violations, base_triples=10_700)
+            shutil.copytree(small_project.root / d, root / d)
+        write_project_data(root, 30_000, seed=2, violations=violations, base_triples=16_000)
         return Project.open(root)
     return make
 

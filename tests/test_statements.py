@@ -87,9 +87,9 @@ def test_cnd_65_was_foreseen_at_the_time_of_the_paper(graph):
 
 def test_58_7_is_not_linked_to_the_isn(graph):
     res = DPK["res-cnd-58-7"]
-    provisions = set(graph.subjects(DPO.issuedIn, res))
-    assert provisions == set()
-    assert (res, DPO.mandates, None) not in graph
+    for provision in graph.subjects(DPO.issuedIn, res):  # the budget lists 58/7 for its programme, not the ISN
+        assert (provision, DPO.addresses, DPK.isn) not in graph and (provision, DPO.calledFor, DPK.isn) not in graph
+    assert (res, DPO.mandates, DPK.isn) not in graph
     # the unattributed words stay, in words, on the ISN
     assert graph.value(DPK.isn, DPO.mandateDescription) == Literal(
         "Clear mandate from UN Member States reflected in various resolutions", lang="en")
@@ -101,7 +101,7 @@ def test_59_3_recognizes_and_is_no_mandate(graph):
     assert graph.value(p, DPO.verb) == DPK["verb-recognizes"]
     assert graph.value(DPK["verb-recognizes"], DPO.directsAction) == Literal(False)
     assert (p, DPO.calledFor, None) not in graph
-    assert (DPK["res-cnd-59-3"], DPO.mandates, None) not in graph
+    assert (DPK["res-cnd-59-3"], DPO.mandates, DPK.isn) not in graph
 
 
 def test_unodc_and_who_implement_the_isn_and_are_not_its_members(graph):
@@ -193,19 +193,29 @@ def test_inferred_facts_are_flagged_wherever_they_are_shown(dataset, project, gr
     nets = build_networks(dataset.rdflib(), ["full", "mandates"])
     engine = LocalEngine(project)
     evidence_query = next(q for q in list_queries(project) if q.name == "evidence-for-statement")
-    for s, p, o in inferred_statements(graph):
+    by_predicate: dict = {}
+    for s, p, o in sorted(inferred_statements(graph)):  # every kind of inferred fact, up to three of each
+        by_predicate.setdefault(p, [])
+        if len(by_predicate[p]) < 3:
+            by_predicate[p].append((s, p, o))
+    sample = [fact for facts in by_predicate.values() for fact in facts]
+    assert len(by_predicate) >= 5
+    for s, p, o in sample:
+        only_inferred = all(e.inferred for e in tracer.hop_evidence(str(s), str(p), str(o)))  # no other source states it
         # the entity's tooltip in the networks
         for name, g in nets.items():
             if str(s) in g:
                 assert "[inferred]" in g.nodes[str(s)]["title"], (name, s, p)
-            if isinstance(o, URIRef) and g.has_edge(str(s), str(o)) and name == "full":
+            if isinstance(o, URIRef) and g.has_edge(str(s), str(o)) and name == "full" and only_inferred:
                 assert "[inferred]" in g[str(s)][str(o)]["label"], (s, p, o)
         # "which words say this?"
         rows = engine.run(evidence_query.text, {"subject": s}).rows
         flagged = [r for r in rows if r[1] == p and r[2] == o]
-        assert flagged and all(str(r[7]).lower() == "true" for r in flagged), (s, p, o)
+        assert flagged and any(str(r[7]).lower() == "true" for r in flagged), (s, p, o)
+        assert not only_inferred or all(str(r[7]).lower() == "true" for r in flagged), (s, p, o)
         # a trace hop that follows the inferred triple
-        for hop_tree in tracer.trace(str(s), "both").forward + tracer.trace(str(s), "both").backward:
+        t = tracer.trace(str(s), "both")
+        for hop_tree in t.forward + t.backward:
             for h in hop_tree.walk():
                 if h.iri == str(o) and h.evidence and all(e.inferred for e in h.evidence):
                     assert h.inferred
@@ -218,11 +228,14 @@ def test_inferred_facts_are_flagged_wherever_they_are_shown(dataset, project, gr
 
 
 def test_trace_keeps_inferred_facts_apart(dataset):
-    """64/3's adoption by the CND is inferred (the paper attributes OP18 to the Commission's Member States);
-    the trace's quotes for it say so, and the ITWG's stated hops carry no inferred mark."""
+    """64/3's adoption by the CND is inferred from the conference room paper (it attributes OP18 to the Commission's
+    Member States) and stated by the budget (which lists 64/3 under "Commission on Narcotic Drugs resolutions"):
+    the quotes keep each one's status, and a link one source states is not shown as inferred."""
     tracer = Tracer(dataset.rdflib())
     adopted = tracer.hop_evidence(str(DPK["res-cnd-64-3"]), str(DPO.adoptedBy), str(DPK["org-cnd"]))
-    assert adopted and all(e.inferred for e in adopted) and "Member States" in adopted[0].reasoning
+    inferred = [e for e in adopted if e.inferred]
+    assert inferred and "Member States" in inferred[0].reasoning
+    assert any(not e.inferred and e.source_file == "a-80-6-sect-16.txt" for e in adopted)
     t = tracer.trace("ITWG", "both")
     assert not any(h.inferred for tree in t.forward + t.backward for h in tree.walk())
     for fmt in ("text", "markdown"):
@@ -266,7 +279,7 @@ dpk:provision-cnd-59-3-isn a dpo:Mandate .
 """, encoding="utf-8")
     gs = GraphStore.open(Project.open(copy_project))
     assert not gs.ask("ASK { <https://w3id.org/drugpolicy-kg/id/res-cnd-59-3> "
-                      "<https://w3id.org/drugpolicy-kg/ontology#mandates> ?x }")
+                      "<https://w3id.org/drugpolicy-kg/ontology#mandates> <https://w3id.org/drugpolicy-kg/id/isn> }")
     assert main(["--project", str(copy_project), "validate"]) == 1
 
 

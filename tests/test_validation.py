@@ -72,7 +72,7 @@ def test_cli_validate_exit_codes(tmp_path, capsys):
     assert "conforms" in capsys.readouterr().out
     assert main(["validate", str(FIXTURES / "violations" / "mandate-no-actor.ttl")]) == 1
     out = capsys.readouterr().out
-    assert "At least one dpo:addresses, an organization." in out
+    assert "A provision must address an actor" in out
     assert "Mandate without actor" in out
     assert "extra/mandate-no-actor" in out
     assert main(["validate", "--format", "json", str(FIXTURES / "violations" / "dangling-reference.ttl")]) == 1

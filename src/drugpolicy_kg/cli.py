@@ -100,7 +100,7 @@ def cmd_stats(args) -> int:
     print()
     print(format_table(["class", "entities"], st.classes))
     print()
-    print(format_table(["source", "quotes", "facts stated", "entities"],
+    print(format_table(["source", "quotes", "statements (quote, fact)", "entities"],
                        [[s["source"], s["quotes"], s["statements"], s["evidenced_nodes"]] for s in st.sources]))
     return EXIT_OK
 

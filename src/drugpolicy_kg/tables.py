@@ -22,6 +22,8 @@ def terminal_safe(text: object) -> str:
     """
     def visible(m: re.Match) -> str:
         code = ord(m.group())
+        if m.group() in "\t\n\r":  # white space: shown as a space (a row's cells, a line break in a quote)
+            return " "
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return _CONTROL.sub(visible, "" if text is None else str(text))

@@ -53,7 +53,9 @@ def serialize(gs: GraphStore, fmt: str) -> bytes:
 
     check_format(fmt)
     if fmt in ("trig", "nq"):
-        quads = sorted(gs.store.quads_for_pattern(None, None, None, None), key=lambda q: (str(q.graph_name), str(q.triple)))
+        # the named graphs only: the store's default graph is their union, which a reader of TriG rebuilds
+        quads = sorted((q for q in gs.store.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)),
+                       key=lambda q: (str(q.graph_name), str(q.triple)))
         form = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
         return ox.serialize(quads, format=form, prefixes=PREFIXES if fmt == "trig" else None)
     if fmt == "jsonld":  # rdflib's serializer compacts with our context (Oxigraph's writes full IRIs)

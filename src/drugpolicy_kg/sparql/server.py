@@ -163,7 +163,8 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             copy.bulk_extend(gs.store.quads_for_pattern(None, None, None, None))
             copy.flush()
             del copy
-        server = OxigraphServer(location / "db", host, port, read_only=not writable, union_default_graph=True, timeout=timeout)
+        # the store's default graph is already the union of its named graphs, as a set
+        server = OxigraphServer(location / "db", host, port, read_only=not writable, union_default_graph=False, timeout=timeout)
 
         def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
             raise KeyboardInterrupt

@@ -188,7 +188,7 @@ class Tracer:
 
             subs = {ox.Variable("s"): ox.NamedNode(subject)} if subject else None
             rows = ([None if sol[n] is None else sol[n].value for n in names]
-                    for sol in inner.query(text, use_default_graph_as_union=True, substitutions=subs))
+                    for sol in inner.query(text, substitutions=subs))
         else:
             rows = self.graph.query(text, initBindings={"s": self._URIRef(subject)} if subject else None)
         return self._evidence_rows(rows)
