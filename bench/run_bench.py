@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -89,6 +90,8 @@ def commands(size: str, project: Path, scratch: Path) -> list[tuple[str, list[st
         out.append((f"query {q.name}", ["query", q.name], i == 0))
     if size == "real":
         out.insert(0, ("--help", ["--help"], False))
+        docx = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
+        out.append(("ingest A/80/6 (Sect. 16)", ["ingest", str(docx), "-o", str(scratch / "draft.json")], False))
     return out
 
 
@@ -167,10 +170,9 @@ def run_baseline(project_dir: str, out: str, busy: str) -> None:
     def load():
         g = Graph()
         for path in project.ontology_files() + import_files(project) + project.data_files():
-            g.parse(path, format="nt" if path.suffix == ".nt" else "turtle")
-        text = internal_query("derive-mandates.ru").replace("#USING", "").replace(
-            "INSERT { GRAPH <https://w3id.org/drugpolicy-kg/graph/derived> { ?res dpo:mandates ?target } }",
-            "SELECT ?res ?target")
+            parse_file(path, g)
+        text = re.sub(r"INSERT \{.*?\}\s*\}\s*(?=WHERE)|INSERT \{.*?\}\n", "SELECT ?res ?target\n",
+                      internal_query("derive-mandates.ru"), count=1, flags=re.S)
         for res, target in g.query(text):
             g.add((res, URIRef("https://w3id.org/drugpolicy-kg/ontology#mandates"), target))
         return g

@@ -252,7 +252,7 @@ def make_project(source: Path, out: Path, triples: int, seed: int = 1, violation
     for d in ("ontology", "data", "queries"):
         if not (out / d).exists() and (Path(source) / d).is_dir():
             shutil.copytree(Path(source) / d, out / d)
-    return write_project_data(out, triples, seed, violations, base_triples=0 if exact else 10_700)
+    return write_project_data(out, triples, seed, violations, base_triples=0 if exact else 36_500)
 
 
 def main(argv: list[str] | None = None) -> int:
