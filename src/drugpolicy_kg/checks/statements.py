@@ -37,7 +37,7 @@ NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "
                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
                 "nineteen", "twenty"]
 # Values drawn from a closed list rather than from the source's words: "held"/"foreseen", a language code.
-CONTROLLED = {"https://w3id.org/drugpolicy-kg/ontology#eventStatus", "http://purl.org/dc/terms/language"}
+CONTROLLED = {PREFIXES["dpo"] + "eventStatus", PREFIXES["dcterms"] + "language"}
 
 
 @dataclass(frozen=True)

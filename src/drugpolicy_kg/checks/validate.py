@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.graph.loader import parse_file
-from drugpolicy_kg.resources import GRAPH_BASE, Project
+from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
 from drugpolicy_kg.sparql.queryfile import read_query_file
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Report:
         """The report as a SHACL ``sh:ValidationReport`` (checks and quotes included as results)."""
         from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
-        SH = Namespace("http://www.w3.org/ns/shacl#")
+        SH = Namespace(PREFIXES["sh"])
         g = Graph()
         g.bind("sh", SH)
         rep = BNode()
@@ -122,7 +122,7 @@ def run_shacl(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
     import pyshacl
     from rdflib import Namespace, URIRef
 
-    SH = Namespace("http://www.w3.org/ns/shacl#")
+    SH = Namespace(PREFIXES["sh"])
     shapes_graph = parse_file(shapes)
     _, report, _ = pyshacl.validate(graph, shacl_graph=shapes_graph, inference="none", allow_warnings=True)
     out = []

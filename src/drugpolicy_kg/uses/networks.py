@@ -50,9 +50,9 @@ STYLE = {
 # Most specific first: the first class an entity has (through rdfs:subClassOf*) decides its category.
 CATEGORY_OF_CLASS = [
     (DPO + "InterAgencyMechanism", "Body"),
-    ("http://www.w3.org/ns/org#OrganizationalUnit", "Unit"),
-    ("http://www.w3.org/ns/org#Post", "Unit"),
-    ("http://www.w3.org/ns/org#Organization", "Organization"),
+    (PREFIXES["org"] + "OrganizationalUnit", "Unit"),
+    (PREFIXES["org"] + "Post", "Unit"),
+    (PREFIXES["org"] + "Organization", "Organization"),
     (DPO + "Resolution", "Resolution"),
     (DPO + "OperativeParagraph", "Paragraph"),
     (DPO + "Mandate", "Mandate"),
@@ -60,14 +60,14 @@ CATEGORY_OF_CLASS = [
     ("http://metadata.un.org/sdg/ontology#Goal", "SDG"),
     ("http://metadata.un.org/sdg/ontology#Target", "SDG"),
     (DPO + "Event", "Event"),
-    ("http://www.w3.org/ns/prov#Activity", "Activity"),
-    ("http://www.w3.org/ns/org#Membership", "Membership"),
-    ("http://purl.org/ontology/bibo/Document", "Publication"),
-    ("http://purl.org/ontology/bibo/Journal", "Publication"),
+    (PREFIXES["prov"] + "Activity", "Activity"),
+    (PREFIXES["org"] + "Membership", "Membership"),
+    (PREFIXES["bibo"] + "Document", "Publication"),
+    (PREFIXES["bibo"] + "Journal", "Publication"),
     ("https://w3id.org/un/ontology/undo/Recommendation", "Publication"),
 ]
 FACTS = [  # literal properties shown as key facts in tooltips
-    (DPO + "resolutionNumber", "number"), ("http://purl.org/dc/terms/date", "date"), (DPO + "startDate", "from"),
+    (DPO + "resolutionNumber", "number"), (PREFIXES["dcterms"] + "date", "date"), (DPO + "startDate", "from"),
     (DPO + "endDate", "to"), (DPO + "foundingDate", "founded"), (DPO + "publicationDate", "published"),
     (DPO + "location", "place"), (DPO + "eventStatus", "status"), (DPO + "documentSymbol", "symbol"),
     (DPO + "meetingCadence", "meets"), (DPO + "membershipDescription", "members"), (DPO + "roleQualifier", "as"),
@@ -94,7 +94,7 @@ class Describer:
             for sub in graph.transitive_subjects(RDFS.subClassOf, URIRef(cls)):
                 for s in graph.subjects(RDF.type, sub):
                     self.category[str(s)] = cat
-        self._altlabel = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
+        self._altlabel = URIRef(PREFIXES["skos"] + "altLabel")
 
     def acronym(self, node: str) -> str:
         from rdflib import URIRef

@@ -238,7 +238,7 @@ class Tracer:
         self._indexed = True
 
     def _index(self, node, name: str) -> None:
-        if not str(node).startswith("https://w3id.org/drugpolicy-kg/id/"):
+        if not str(node).startswith(PREFIXES["dpk"]):
             if not str(node).startswith("http://metadata.un.org/sdg/"):
                 return
         key = norm(name)
@@ -260,7 +260,7 @@ class Tracer:
         for key in (norm(term), norm(term.removeprefix("sdg ").removeprefix("SDG "))):
             hits = self.index.get(key)
             if hits:
-                return sorted(hits, key=lambda n: (not n.startswith("https://w3id.org/drugpolicy-kg/id/"), n))[0]
+                return sorted(hits, key=lambda n: (not n.startswith(PREFIXES["dpk"]), n))[0]
         close = difflib.get_close_matches(norm(term), list(self.index), n=5, cutoff=0.5)
         hint = "; did you mean: " + ", ".join(self.names[c] for c in close) if close else ""
         raise UsageError(f"nothing in the graph matches {term!r}{hint}")
