@@ -19,11 +19,23 @@ class Stats:
 def compute_stats(project: Project) -> Stats:
     """Compute the summary of a project's graph.
 
+    A store never changes once built, so its summary is kept beside it (``stats.json`` in the
+    store's folder, written atomically the first time it is asked for): later calls read it.
+
     >>> s = compute_stats(Project.open())
     >>> dict(s.classes)["org:Membership"]
     17
     """
+    import json
+
     gs = GraphStore.open(project)
+    memo = gs.location / "stats.json" if gs.location is not None else None
+    if memo is not None and memo.is_file():
+        try:
+            data = json.loads(memo.read_text(encoding="utf-8"))
+            return Stats(data["triples"], data["graphs"], [tuple(c) for c in data["classes"]], data["sources"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: compute again
     st = Stats(triples=gs.triples)
     for name, n in gs.graphs.items():
         if name.startswith(GRAPH_BASE) and n:
@@ -35,4 +47,12 @@ def compute_stats(project: Project) -> Stats:
     for doc, label, quotes, statements, nodes in gs.select(internal_query("source-counts.rq")):
         st.sources.append({"source": str(label or doc), "quotes": int(quotes), "statements": int(statements),
                            "evidenced_nodes": int(nodes)})
+    if memo is not None:
+        from drugpolicy_kg.atomic import atomic_write
+
+        try:
+            with atomic_write(memo) as fh:
+                json.dump({"triples": st.triples, "graphs": st.graphs, "classes": st.classes, "sources": st.sources}, fh)
+        except OSError:
+            pass  # a read-only cache: the summary is simply computed each time
     return st
