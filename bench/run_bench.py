@@ -95,7 +95,9 @@ def commands(size: str, project: Path, scratch: Path) -> list[tuple[str, list[st
     return out
 
 
-def measure_size(size: str, repeats: int) -> dict:
+def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: dict | None = None) -> dict:
+    """Every command of one size, cold and warm, and the baseline; with ``only``, just the commands whose name
+    starts with one of those words, merged into ``keep`` (the size's earlier results, baseline included)."""
     scratch = Path(tempfile.mkdtemp(prefix=f"dpkg-bench-{size}-"))
     if SIZES[size]:
         from bench.synth import make_project
@@ -108,7 +110,12 @@ def measure_size(size: str, repeats: int) -> dict:
     env = {**os.environ, "DRUGPOLICY_KG_CACHE": str(cache)}
     base = [cli(), "--project", str(project)]
     result = {"cold": {}, "warm": {}, "project": str(project)}
+    if only and keep:
+        result = {**keep, "cold": dict(keep.get("cold", {})), "warm": dict(keep.get("warm", {})), "project": str(project),
+                  "remeasured": sorted(set(keep.get("remeasured", [])) | set(only))}
     for name, args, cold in commands(size, project, scratch):
+        if only and not any(name.startswith(o) for o in only):
+            continue
         if cold:
             shutil.rmtree(cache, ignore_errors=True)
             result["cold"][name] = run(base + args, env)
@@ -121,7 +128,8 @@ def measure_size(size: str, repeats: int) -> dict:
         print(f"  {size:5} warm {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)
     meta = next(cache.glob("store-*/meta.json"), None)
     result["triples"] = json.loads(meta.read_text())["triples"] if meta else None
-    result["baseline"] = baseline(size, project)
+    if not (only and keep):
+        result["baseline"] = baseline(size, project)
     if SIZES[size]:
         shutil.rmtree(scratch, ignore_errors=True)
     else:
@@ -359,6 +367,10 @@ def report(results: dict) -> str:
            "Each command ran as `drugpolicy-kg --project DIR COMMAND` in a fresh "
            "process: **cold** with an empty store cache (the time includes building the store), **warm** with the store "
            "reused (best of the runs). Peak MB is the process's peak resident memory.", "", *lines, ""]
+    later = {k: v["remeasured"] for k, v in sizes.items() if v.get("remeasured")}
+    if later:
+        out += ["Re-measured after a fix, in a later run on the same data (`--only ... --merge`; the baseline is "
+                "the first run's): " + "; ".join(f"{k}: {', '.join(v)}" for k, v in later.items()) + ".", ""]
     out += ["## Against the baseline (rdflib + pySHACL, the pre-store path), same data, same run", "",
             "The baseline runs in one process with a time cap; before the store, every command loaded the whole "
             "project first, so a baseline command is its load plus its stage. \"At least\" marks a stage the cap stopped.", "",
@@ -431,6 +443,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
     ap.add_argument("--repeats", type=int, default=0, help="warm runs per command (default: 3 on the real graph, 1 above)")
     ap.add_argument("--out", default=str(OUT), help="folder for results.json, results.md, scaling.png")
+    ap.add_argument("--only", nargs="+", metavar="COMMAND",
+                    help="with --merge: re-measure only the commands whose name starts with these words")
     ap.add_argument("--merge", action="store_true",
                     help="keep the sizes already in OUT/results.json that this run does not measure")
     ap.add_argument("--baseline", nargs=3, metavar=("PROJECT", "OUT", "BUSY"), help=argparse.SUPPRESS)
@@ -443,10 +457,12 @@ def main(argv=None) -> int:
     results["startup"] = startup()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    previous_sizes: dict = {}
     if args.merge and (out / "results.json").exists():
         previous = json.loads((out / "results.json").read_text())
-        for size, res in previous.get("sizes", {}).items():
-            if size not in args.sizes:
+        previous_sizes = previous.get("sizes", {})
+        for size, res in previous_sizes.items():
+            if size not in args.sizes or args.only:
                 results["sizes"][size] = res
         for key in ("serve_load",):
             if key in previous and "real" not in args.sizes:
@@ -455,7 +471,8 @@ def main(argv=None) -> int:
         results["serve_load"] = serve_load()
     for size in args.sizes:  # the report is rewritten after each size, so a long run leaves what it measured
         print(f"{size}:", flush=True)
-        results["sizes"][size] = measure_size(size, args.repeats or (3 if size == "real" else 1))
+        keep = results["sizes"].get(size) or (previous_sizes.get(size) if args.merge else None)
+        results["sizes"][size] = measure_size(size, args.repeats or (3 if size == "real" else 1), args.only, keep)
         results["total_seconds"] = round(time.time() - started, 1)
         results["complete"] = size == args.sizes[-1]
         results["targets"] = targets(results)
