@@ -13,8 +13,6 @@ from drugpolicy_kg.resources import Project
 from drugpolicy_kg.uses.networks import STYLE, build_networks
 from drugpolicy_kg.uses.views import render_page, write_site
 
-from .conftest import ROOT
-
 DPK = "https://w3id.org/drugpolicy-kg/id/"
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
 
@@ -124,11 +122,12 @@ def test_index_in_chromium(browser, site):
 
 
 @pytest.fixture(scope="module")
-def evil_site(tmp_path_factory):
-    """A copy of the project with script payloads in a label, a quote (and its source), and a heading."""
+def evil_site(tmp_path_factory, small_project):
+    """A copy of the project (the two short sources: pages small enough to hover a node) with script payloads
+    in a label, a quote (and its source), and a heading."""
     root = tmp_path_factory.mktemp("evil")
     for d in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / d, root / d)
+        shutil.copytree(small_project.root / d, root / d)
     (root / "data" / "sources" / "evil.txt").write_text(f"The {PAYLOAD} Office joined.\n", encoding="utf-8")
     from rdflib import Literal
 
