@@ -469,13 +469,18 @@ def main(argv=None) -> int:
         for key in ("serve_load",):
             if key in previous and "real" not in args.sizes:
                 results[key] = previous[key]
+        if args.only:  # a re-measure keeps the full run's startup figures and duration
+            for key in ("startup", "total_seconds", "serve_load"):
+                if key in previous:
+                    results[key] = previous[key]
     if "real" in args.sizes:
         results["serve_load"] = serve_load()
     for size in args.sizes:  # the report is rewritten after each size, so a long run leaves what it measured
         print(f"{size}:", flush=True)
         keep = results["sizes"].get(size) or (previous_sizes.get(size) if args.merge else None)
         results["sizes"][size] = measure_size(size, args.repeats or (3 if size == "real" else 1), args.only, keep)
-        results["total_seconds"] = round(time.time() - started, 1)
+        if not (args.only and args.merge and "total_seconds" in results):
+            results["total_seconds"] = round(time.time() - started, 1)
         results["complete"] = size == args.sizes[-1]
         results["targets"] = targets(results)
         (out / "results.json").write_text(json.dumps(results, indent=1))
