@@ -27,6 +27,7 @@ ISSUER_HEADING = re.compile(r"^(?P<body>.+?) (?P<what>resolutions and decisions|
                             r"statements and declarations|declarations and statements|declarations|statements)$")
 CONVENTIONS = re.compile(r"^(Conventions|Treaties|Conventions and protocols|International conventions)( and protocols)?$", re.I)
 SUBPROGRAMME = re.compile(r"^Subprogramme (\d+)(?:,? [Cc]omponent (\d+))?\.?$")
+COMPONENT = re.compile(r"^Component (\d+)\.?$")
 END_OF_MANDATES = {"Deliverables", "Evaluation activities", "Programme of work"}
 RES_SYMBOL = re.compile(r"^(?:(?P<dec>[Dd]ecision) )?(?P<sym>(?:S-|ES-)?\d{1,4}/\d{1,4}(?: \([A-Z]+\))?(?: [A-Z](?: and [A-Z])?)?)$")
 SC_SYMBOL = re.compile(r"^(?P<sym>\d{3,4} \(\d{4}\)"                      # Security Council: 2117 (2013)
@@ -239,6 +240,11 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
         m = SUBPROGRAMME.match(text)
         if m and seg.kind != "row" and in_work:
             scope = _Scope("subprogramme", m.group(1), m.group(2) or "")
+            expect_title = True
+            continue
+        cm = COMPONENT.match(text)
+        if cm and seg.kind == "heading" and in_work and scope.level == "subprogramme":
+            scope = _Scope("subprogramme", scope.number, cm.group(1))  # "Subprogramme 9", then "Component 1": its title next
             expect_title = True
             continue
         if expect_title and seg.kind != "row":
