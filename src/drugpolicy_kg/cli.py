@@ -407,15 +407,16 @@ def make_parser() -> argparse.ArgumentParser:
     ig.add_argument("-o", "--output", metavar="DRAFT", help="the draft to write (default: ID.draft.json)")
     ig.set_defaults(func=cmd_ingest)
 
+    from drugpolicy_kg.sources.review import KINDS  # light: the candidate kinds, one list
+
     rv = sub.add_parser("review", help="accept or reject a draft's candidate facts; accepted ones are checked and written to data/")
     rv.add_argument("draft", metavar="DRAFT", help="a draft written by `ingest`")
-    rv.add_argument("--accept", nargs="+", metavar="WHAT", help="all, a kind (legislative-mandate, subprogramme, objective, sdg, "
-                    "reference) or candidate ids")
+    rv.add_argument("--accept", nargs="+", metavar="WHAT", help=f"all, a kind ({', '.join(KINDS)}) or candidate ids")
     rv.add_argument("--reject", nargs="+", metavar="WHAT", help="as --accept; remembered, so ingesting again keeps them out")
     rv.add_argument("--reason", metavar="TEXT", help="why (kept with the rejection)")
     rv.add_argument("--min-confidence", type=float, default=0.0, metavar="X",
                     help="with --accept all or a kind: only candidates of at least this confidence")
-    rv.add_argument("--kind", choices=["legislative-mandate", "subprogramme", "objective", "sdg", "reference"],
+    rv.add_argument("--kind", choices=KINDS,
                     help="when listing: only this kind")
     rv.add_argument("--interactive", action="store_true", help="decide one by one: [a]ccept, [r]eject, [s]kip, [q]uit")
     rv.set_defaults(func=cmd_review)

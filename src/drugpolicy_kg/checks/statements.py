@@ -26,13 +26,12 @@ from typing import TYPE_CHECKING
 
 from drugpolicy_kg.checks.quotes import normalise
 from drugpolicy_kg.resources import PREFIXES, internal_query
+from drugpolicy_kg.sources.reader import MONTHS
 
 if TYPE_CHECKING:
     from drugpolicy_kg.graph.store import GraphStore
 
 XSD = PREFIXES["xsd"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
                 "nineteen", "twenty"]

@@ -26,8 +26,9 @@ PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
 ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
 SYMBOL = re.compile(r"\b[A-Z]{1,6}/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d[A-Z0-9.\-]*(?: \((?:Sect|Part)\. [0-9A-Z]+\))?")
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # as UN documents print dates ("10 April 2025"); the quote checks use them too
+DATE = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}})\b")
 JOB = re.compile(r"\b(\d{2}-\d{5})\b")
 
 
@@ -286,7 +287,7 @@ def _classify(seg: Segment, context: str, last_para: str = "") -> None:
 
 
 def _iso(m: re.Match) -> str:
-    months = MONTHS.split("|")
+    months = list(MONTHS)
     return f"{int(m.group(3)):04d}-{months.index(m.group(2)) + 1:02d}-{int(m.group(1)):02d}"
 
 

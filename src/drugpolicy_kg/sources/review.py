@@ -33,11 +33,10 @@ from pathlib import Path
 
 from drugpolicy_kg.errors import InputError, UsageError
 from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
+from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
 KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference")
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
 TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Convention",
          "declaration": "Declaration", "statement": "Declaration"}
 PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
@@ -381,14 +380,15 @@ def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[
         found += [(f.focus, f.message) for f in run_checks(view, project, gs)[1]]
         found += [(p.focus, p.message) for p in check_statements(gs).problems]
         flat = normalise(text)
-        for ev, quote in gs.select(f"SELECT ?ev ?q WHERE {{ GRAPH <{GRAPH_BASE}{doc_id}> {{ ?ev dpo:quote ?q }} }}"):
+        # (a bound variable must be projected: Oxigraph substitutes only those)
+        for ev, quote, _g in gs.select("SELECT ?ev ?q ?g WHERE { GRAPH ?g { ?ev dpo:quote ?q } }", g=GRAPH_BASE + doc_id):
             if normalise(quote) not in flat:
                 found.append((ev, f"quote not found verbatim in the document's text: {quote[:60]!r}"))
         return found, gs.triples
 
 
 def review(project: Project, draft: dict, accept: list[str] = (), reject: list[str] = (), reason: str = "",
-           min_confidence: float = 0.0, decisions: Decisions | None = None, say=print) -> Outcome:
+           min_confidence: float = 0.0, decisions: Decisions | None = None) -> Outcome:
     """Record decisions and (re)write the document's data file from every accepted candidate that passes the checks."""
     from drugpolicy_kg.atomic import atomic_write
     from drugpolicy_kg.graph.store import GraphStore
@@ -416,8 +416,8 @@ def review(project: Project, draft: dict, accept: list[str] = (), reject: list[s
     gs = GraphStore.open(project)
     target_graph = GRAPH_BASE + doc_id  # this document's own earlier facts do not count as the graph's
     orgs = _orgs_of(gs, target_graph)
-    labelled = {s for (s,) in gs.select(
-        f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s rdfs:label ?l }} FILTER(?g != <{target_graph}>) }}")}
+    labelled = {s for s, _own in gs.select(
+        "SELECT DISTINCT ?s ?own WHERE { GRAPH ?g { ?s rdfs:label ?l } FILTER(?g != ?own) }", own=target_graph)}
     refused: dict[str, str] = {}
     for _round in range(6):
         b = _Builder(draft, dict(orgs), labelled)
