@@ -169,3 +169,23 @@ def test_another_section_it_has_never_seen(small, tmp_path):
     assert report.conforms and report.coverage == 1.0
     gs = GraphStore.open(small)
     assert gs.ask('ASK { ?r dpo:resolutionNumber ?n ; dpo:adoptedBy ?b . ?b rdfs:label "Human Rights Council"@en }')
+
+
+def test_organizations_named_join_the_graph_as_the_same_nodes(small, tmp_path):
+    """A document naming WHO and a body the graph lacks: WHO is the graph's node, the other a new one named as the
+    document names it; the document references both, each through its quote, and the project still validates."""
+    doc = tmp_path / "E_CN.7_2099_1.txt"
+    doc.write_text("E/CN.7/2099/1\n\n1.1 The Commission met with the World Health Organization (WHO) and the Financial "
+                   "Action Task Force (FATF) in Vienna.\n", encoding="utf-8")
+    draft = draft_of(small, doc, tmp_path)
+    cands = {c["facts"]["acronym"]: c for c in json.loads(draft.read_text())["candidates"] if c["kind"] == "organization"}
+    assert cands["WHO"]["facts"]["match"]["iri"] == DPK + "org-who"
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "organization"]) == 0
+    gs = GraphStore.open(Project.open(small.root))
+    refs = {str(o) for (o, _) in gs.select("SELECT ?o ?d WHERE { ?d dcterms:references ?o }", d=DPK + "doc-e-cn-7-2099-1")}
+    assert refs == {DPK + "org-who", DPK + "org-fatf"}
+    assert [(str(a), str(b)) for a, b, _ in gs.select("SELECT ?l ?a ?o WHERE { ?o rdfs:label ?l ; skos:altLabel ?a }",
+                                                       o=DPK + "org-fatf")] == [("Financial Action Task Force", "FATF")]
+    assert {str(lab) for lab, _ in gs.select("SELECT ?l ?o WHERE { ?o rdfs:label ?l }", o=DPK + "org-who")} == {
+        "World Health Organization"}
+    assert validate(Project.open(small.root)).conforms

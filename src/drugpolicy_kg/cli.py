@@ -264,12 +264,13 @@ def cmd_views(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from drugpolicy_kg.sources.ingest import ingest, sdg_targets, write_draft
+    from drugpolicy_kg.sources.ingest import ingest, organization_rows, sdg_targets, write_draft
     from drugpolicy_kg.sources.review import Decisions, mark_decided
     from drugpolicy_kg.tables import terminal_safe
 
-    targets = sdg_targets(_store(args))
-    draft = ingest(Path(args.file), args.doc_id, targets)
+    gs = _store(args)
+    draft = ingest(Path(args.file), args.doc_id, sdg_targets(gs), organization_rows(gs),
+                   _project(args).data_dir / "reference" / "un-entities.csv")
     decided = mark_decided(draft, Decisions.load(_project(args), draft["document"]["id"]))
     out = Path(args.output or f"{draft['document']['id']}.draft.json")
     write_draft(draft, out)
@@ -284,7 +285,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from drugpolicy_kg.sources.review import Decisions, interactive, load_draft, review
+    from drugpolicy_kg.sources.review import Decisions, describe, interactive, load_draft, review
     from drugpolicy_kg.tables import format_table, terminal_safe
 
     project = _project(args)
@@ -299,7 +300,7 @@ def cmd_review(args) -> int:
             return "accepted" if c["id"] in dec.accepted else ("rejected" if c["id"] in dec.rejected else c["status"])
         cands = [c for c in draft["candidates"] if args.kind in (None, c["kind"])]
         rows = [[c["id"], c["kind"], status(c), c["confidence"],
-                 "; ".join(f"{v}" for k, v in c["facts"].items() if k in ("symbol", "title", "scope", "goal", "target", "objective") and v),
+                 describe(c),
                  c["locator"]] for c in cands]
         print(format_table(["id", "kind", "status", "confidence", "facts", "locator"], rows, max_width=60))
         counts: dict[str, int] = {}

@@ -21,10 +21,14 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 
+from drugpolicy_kg.sources.organizations import BODY_WORDS, PAIR, Index, Known, fold
 from drugpolicy_kg.sources.reader import BULLET, SYMBOL, Document, Segment
 
-ISSUER_HEADING = re.compile(r"^(?P<body>.+?) (?P<what>resolutions and decisions|decisions and resolutions|resolutions|decisions|"
-                            r"statements and declarations|declarations and statements|declarations|statements)$")
+_WHAT = r"(?:resolutions?|decisions?|statements?|declarations?)"
+ISSUER_HEADING = re.compile(rf"^(?P<body>.+?) (?P<what>{_WHAT}(?: and {_WHAT})?)$")
+# "President's statement agreed upon by the Human Rights Council", "Declarations adopted by the General Assembly"
+ISSUER_AFTER = re.compile(rf"^(?P<what>(?:President[’']s )?{_WHAT}(?: and {_WHAT})?)"
+                          r" (?:agreed upon|adopted|issued|made|approved) by (?:the )?(?P<body>[A-Z].+?)\.?$", re.I)
 CONVENTIONS = re.compile(r"^(Conventions|Treaties|Conventions and protocols|International conventions)( and protocols)?$", re.I)
 SUBPROGRAMME = re.compile(r"^Subprogramme (\d+)(?:,? [Cc]omponent (\d+))?\.?$")
 COMPONENT = re.compile(r"^Component (\d+)\.?$")
@@ -50,7 +54,7 @@ class Candidate:
     """One fact a detector found, waiting for a person's decision."""
 
     id: str
-    kind: str            # legislative-mandate | subprogramme | objective | sdg | reference
+    kind: str            # legislative-mandate | subprogramme | objective | sdg | reference | organization
     facts: dict
     quote: str
     locator: str
@@ -105,12 +109,14 @@ class Extraction:
         self.candidates.append(c)
 
 
-def extract(doc: Document, sdg_targets: set[str] | None = None) -> Extraction:
-    """Every candidate fact of a programme-budget section."""
+def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: Index | None = None) -> Extraction:
+    """Every candidate fact of a programme-budget section (organizations only where an index to match them is given)."""
     out = Extraction()
     _mandates(doc, out)
     _programme_of_work(doc, out, sdg_targets)
     _references(doc, out)
+    if organizations is not None:
+        _organizations(doc, out, organizations)
     seen, unique = set(), []
     for c in out.candidates:
         if c.id not in seen:
@@ -160,7 +166,7 @@ def _mandates(doc: Document, out: Extraction) -> None:
             scope = _Scope("subprogramme", m.group(1), m.group(2) or "", heading=seg)
             issuer, issuer_seg, expect_title = None, None, True
             continue
-        ih = ISSUER_HEADING.match(text) if seg.kind != "row" else None
+        ih = (ISSUER_AFTER.match(text) or ISSUER_HEADING.match(text)) if seg.kind != "row" else None
         if expect_title and seg.kind != "row" and not ih and not CONVENTIONS.match(text):
             scope.title, expect_title = text, False
             out.add(Candidate(_cid("subprogramme", scope.label, text), "subprogramme",
@@ -168,7 +174,7 @@ def _mandates(doc: Document, out: Extraction) -> None:
                               text, seg.locator, seg.start, seg.end, "mandates-list: subprogramme heading", 0.95))
             continue
         if ih:
-            issuer, what, issuer_seg = ih.group("body").strip(), ih.group("what"), seg
+            issuer, what, issuer_seg = ih.group("body").strip(), ih.group("what").lower(), seg
             continue
         if seg.kind != "row" and CONVENTIONS.match(text):
             issuer, what, issuer_seg = "", "conventions", seg
@@ -179,13 +185,32 @@ def _mandates(doc: Document, out: Extraction) -> None:
             _mandate(out, seg, scope, "", "convention", "", title, "mandates-list: bullet", 0.95,
                      headings=(region_seg, issuer_seg))
             continue
-        if seg.kind == "row" and issuer is not None:
+        # a one-cell row of a table saved as text is a plain line: "2370 (2017)", or a declaration's title
+        one_cell = seg.kind == "paragraph" and not seg.number and (
+            _symbols_only(text) or bool(what) and ("declaration" in what or "statement" in what))
+        if issuer is not None and (seg.kind == "row" or one_cell):
+            before = len(out.candidates)
             _mandate_row(seg, issuer, what, scope, out, (region_seg, issuer_seg))
+            if what == "unknown":  # kept for review (recall), never accepted on a bulk "yes" (precision)
+                for c in out.candidates[before:]:
+                    c.confidence = min(c.confidence, 0.3)
+                    c.note = f"the list heading {issuer_seg.text!r} names no issuing body in a form the reader knows"
+            continue
+        if seg.kind == "heading" or (seg.kind == "paragraph" and not seg.number):
+            # a list heading of a form not known here (in a .txt, any unnumbered line that is not a row):
+            # the rows under it must not inherit the last issuer
+            issuer, what, issuer_seg = "", "unknown", seg
+
+
+def _symbols_only(text: str) -> bool:
+    """Is ``text`` nothing but instrument symbols ("2370 (2017)", "34/180; 70/131")?"""
+    parts = [p.strip() for p in text.split(";")]
+    return all(p and (RES_SYMBOL.match(p) or SC_SYMBOL.match(p)) for p in parts)
 
 
 def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extraction,
                  headings: tuple[Segment | None, Segment | None]) -> None:
-    cells = [c.strip() for c in seg.cells]
+    cells = [c.strip() for c in (seg.cells or [seg.text])]
     filled = [c for c in cells if c]
     if not filled:
         return
@@ -297,7 +322,95 @@ def _references(doc: Document, out: Extraction) -> None:
                               seg.text[a:b], seg.locator, seg.start + a, seg.start + b, "reference in text: number", 0.6,
                               note="the issuing body is not always named in the sentence"))
         for m in SYMBOL.finditer(seg.text):
+            if m.group(0) == doc.symbol:  # the document naming itself (its running head)
+                continue
             a, b = _sentence(seg.text, m.start(), m.end())
             out.add(Candidate(_cid("reference", seg.locator, m.group(0)), "reference",
                               {"symbol": m.group(0), "form": "document symbol"},
                               seg.text[a:b], seg.locator, seg.start + a, seg.start + b, "reference in text: document symbol", 0.8))
+
+
+def _initials_suffix(words: list[str], acronym: str) -> str:
+    """The last words of ``words`` whose capitals spell ``acronym`` ("... the Financial Action Task Force", "FATF"),
+    or "" where none does."""
+    letters = [ch for ch in acronym.upper() if ch.isalpha()]
+    for i in range(len(words)):
+        caps = [w[0].upper() for w in words[i:] if w[:1].isupper()]
+        if words[i][:1].isupper() and caps == letters:
+            return " ".join(words[i:])
+    return ""
+
+
+def _organizations(doc: Document, out: Extraction, index: Index) -> None:
+    """Organizations named in the text: one candidate per organization, quoting the sentence that names it most fully."""
+    found: dict[str, dict] = {}
+
+    def record(known: Known | None, name: str, acronym: str, seg: Segment, a: int, b: int, rank: int, doubt: str,
+               confidence: float) -> None:
+        key = known.key if known is not None else "new:" + (acronym or name).casefold()
+        entry = found.setdefault(key, {"known": known, "name": "", "acronym": "", "forms": [], "mentions": 0,
+                                       "best": None, "doubt": doubt, "confidence": confidence})
+        entry["mentions"] += 1
+        form = f"{name} ({acronym})" if name and acronym else (name or acronym)
+        if form not in entry["forms"]:
+            entry["forms"].append(form)
+        rank = (rank, seg.kind in ("paragraph", "item", "footnote") and not seg.locator.startswith("Contents"))
+        if entry["best"] is None or rank > entry["best"][0]:  # the fullest naming, in running text before a list
+            qa, qb = (0, len(seg.text)) if seg.kind in ("row", "heading") else _sentence(seg.text, a, b)
+            entry.update(best=(rank, seg, qa, qb), name=name or entry["name"], acronym=acronym or entry["acronym"],
+                         doubt=doubt, confidence=confidence)
+
+    for seg in doc.segments:
+        if seg.kind == "margin":
+            continue
+        text, taken = seg.text, []
+        for m in PAIR.finditer(text):
+            words, acr = m.group("long").split(" "), m.group("acr")
+            known_name, name = None, ""
+            for i in range(len(words)):  # the longest run of the words before "(ACR)" that is a known name
+                if index.name(" ".join(words[i:])):
+                    known_name, name = index.name(" ".join(words[i:])), " ".join(words[i:])
+                    break
+            known_acr = index.acronym(acr)
+            start = m.start("long") + len(m.group("long")) - len(name) if name else m.start("long")
+            taken.append((start, m.end()))
+            if known_name is not None and known_acr is not None and known_name is not known_acr:
+                record(known_name, name, acr, seg, start, m.end(), 3,
+                       f"the name is {known_name.shown}, but the acronym {acr} is {known_acr.shown}: which is meant?", 0.3)
+            elif known_name is not None:
+                record(known_name, name, acr, seg, start, m.end(), 3, "", 0.95)
+            elif known_acr is not None:
+                guess = _initials_suffix(words, acr) or m.group("long")
+                record(known_acr, guess, acr, seg, m.start("long"), m.end(), 3,
+                       f"the acronym is {known_acr.shown}'s, the name {guess!r} is not its name", 0.6)
+            else:  # neither list knows it: an organization's only if the capitals spell the acronym and the words
+                guess = _initials_suffix(words, acr)  # end as a body's name does ("... Task Force")
+                if guess and BODY_WORDS.search(guess):
+                    record(None, guess, acr, seg, start + len(m.group("long")) - len(guess), m.end(), 3,
+                           "neither the graph nor the UN entity list has this name or acronym", 0.5)
+        for rx, rank in ((index.name_re, 2), (index.acr_re, 1)):
+            for m in rx.finditer(text) if rx is not None else ():
+                if any(a <= m.start() < b for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                if rank == 2:
+                    k = index.name(m.group(0))
+                    record(k, " ".join(m.group(0).split()), "", seg, m.start(), m.end(), 2, "", 0.9)
+                else:
+                    k = index.acronym(m.group(0))
+                    record(k, "", m.group(0), seg, m.start(), m.end(), 1,
+                           f"named by its acronym only: {m.group(0)} is {k.shown} in the "
+                           + ("graph" if k.iri else "UN entity list"), 0.7 if k.iri else 0.6)
+    for key, e in found.items():
+        _, seg, a, b = e["best"]
+        k: Known | None = e["known"]
+        doubt = e["doubt"]
+        if doubt.startswith("named by its acronym only") and any("(" in f or " " in f for f in e["forms"]):
+            doubt = ""  # named in full elsewhere in the document: the acronym alone is not the best mention
+        facts = {"name": e["name"], "acronym": e["acronym"], "forms": e["forms"], "mentions": e["mentions"],
+                 "match": None if k is None else {"iri": k.iri, "entity": k.entity, "known_as": k.shown,
+                                                  "by": "the graph" if k.iri and fold(e["name"]) not in map(fold, k.aliases)
+                                                  else ("the UN entity list" if not k.iri else
+                                                        "the UN entity list's name for the graph's " + k.shown)}}
+        out.add(Candidate(_cid("organization", key), "organization", facts, seg.text[a:b], seg.locator,
+                          seg.start + a, seg.start + b, "organization named in text", e["confidence"], note=doubt))

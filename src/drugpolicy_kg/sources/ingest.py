@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
-from drugpolicy_kg.resources import internal_query
+from drugpolicy_kg.resources import GRAPH_BASE, internal_query
 from drugpolicy_kg.sources.extract import extract
+from drugpolicy_kg.sources.organizations import Index, from_entity_list, from_graph
 from drugpolicy_kg.sources.reader import read_document
 
 DRAFT_FORMAT = 1
@@ -31,16 +32,30 @@ def doc_id_for(symbol: str, path: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-") or "document"
 
 
+def organization_rows(gs) -> list:
+    """The graph's organizations by every name they have, with the graph that names them."""
+    return gs.select(internal_query("organization-names.rq"))
+
+
 def sdg_targets(gs) -> set[str]:
     """The codes of the SDG targets in the graph's concept scheme (3.5, 16.a ...)."""
     rows = gs.select(internal_query("sdg-targets.rq"))
     return {r[0].rsplit("/", 1)[-1] for r in rows}
 
 
-def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = None) -> dict:
+def organization_index(org_rows, entity_list: Path | None, leave_out: str = "") -> Index:
+    """What organization names are matched against: the graph's organizations (``organization-names.rq`` rows, less
+    the graph ``leave_out``, the document's own earlier review) and the UN entity list."""
+    graph = from_graph([r for r in org_rows if str(r[2]) != leave_out])
+    return Index(graph + (from_entity_list(entity_list) if entity_list else []))
+
+
+def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = None, org_rows=(),
+           entity_list: Path | None = None) -> dict:
     """The draft for one document, as a dict (see :func:`write_draft`)."""
     doc = read_document(path)
-    found = extract(doc, targets)
+    doc_id = doc_id or doc_id_for(doc.symbol, Path(path))
+    found = extract(doc, targets, organization_index(org_rows, entity_list, GRAPH_BASE + doc_id))
     bad = [c for c in found.candidates if doc.text[c.start:c.end] != c.quote or not doc.quote_ok(c.quote)]
     if bad:  # a detector bug, never the user's: refuse rather than write a quote that is not in the source
         raise InputError(f"{len(bad)} candidate quote(s) do not stand verbatim in the document (first: {bad[0].quote[:60]!r})",
@@ -50,7 +65,7 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
         counts[c.kind] = counts.get(c.kind, 0) + 1
     return {
         "format": DRAFT_FORMAT,
-        "document": {"id": doc_id or doc_id_for(doc.symbol, Path(path)), "file": Path(path).name, "sha256": doc.sha256,
+        "document": {"id": doc_id, "file": Path(path).name, "sha256": doc.sha256,
                      "symbol": doc.symbol, "date": doc.date, "title": doc.title, "job_number": doc.job_number,
                      "segments": len(doc.segments), "characters": len(doc.text)},
         "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),

@@ -3,7 +3,8 @@
 A ``.docx`` is a zip of XML (ECMA-376): the body's paragraphs and tables are read in order
 from ``word/document.xml``, footnotes from ``word/footnotes.xml``, and the document's
 symbol, date and job number from its page headers and footers, where the UN prints them.
-A ``.txt`` is read as paragraphs separated by blank lines. Nothing is fetched; the XML
+A ``.txt`` is read as Word saves one (a paragraph a line, table cells separated by tabs) or as
+hard-wrapped paragraphs separated by blank lines. Nothing is fetched; the XML
 parser resolves no external entity, and the archive's members are size-capped.
 
 The document's *text* is what quotes are checked against: every segment's text stands in
@@ -93,20 +94,26 @@ def read_document(path: Path) -> Document:
 # ------------------------------------------------------------------------ .txt --
 
 def _read_text(path: Path, text: str, digest: str) -> Document:
+    """Plain text as the UN's documents are saved to it (Word's "plain text": one paragraph a line, table cells
+    separated by tabs) or as typed (paragraphs hard-wrapped, separated by blank lines): a block of short lines with
+    no tab, number or bullet of its own is one wrapped paragraph; any other line is a segment of its own."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    segments = []
-    builder = _Builder()
-    context = ""
-    for block in re.split(r"\n\s*\n", text):
-        block = " ".join(block.split())
-        if not block:
+    walk = _Walker()
+    for block in re.split(r"\n[ \t\f\v]*\n", text):
+        lines = [ln.rstrip() for ln in block.split("\n") if ln.strip()]
+        if not lines:
             continue
-        seg = builder.add(block, "paragraph")
-        _classify(seg, context)
-        if seg.kind == "heading":
-            context = seg.text
-        segments.append(seg)
-    doc = Document(path, digest, builder.text(), segments)
+        own_lines = len(lines) == 1 or any("\t" in ln or len(ln) > 100 for ln in lines) or all(
+            PARA_NUMBER.match(ln.strip()) or ITEM_MARK.match(ln.strip()) or BULLET.match(ln.strip()) for ln in lines[1:])
+        if not own_lines:
+            walk.paragraph(" ".join(" ".join(lines).split()))
+            continue
+        for ln in lines:
+            if "\t" in ln.strip():
+                walk.row([" ".join(c.split()) for c in ln.strip().split("\t")])
+            else:
+                walk.paragraph(" ".join(ln.split()))
+    doc = Document(path, digest, walk.builder.text(), walk.segments)
     _metadata_from_text(doc)
     return doc
 
@@ -169,43 +176,17 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
         except InputError as exc:
             raise InputError(exc.message, str(path)) from None
     body = root.find(W + "body")
-    builder = _Builder()
-    segments: list[Segment] = []
-    context = ""      # the nearest heading above, for locators of rows and unnumbered paragraphs
-    part = ""         # the subprogramme (or component) heading above, where there is one
-    last_para = ""    # the nearest numbered paragraph above
+    walk = _Walker()
+    builder, segments = walk.builder, walk.segments
     for el in list(body) if body is not None else []:
         if el.tag == W + "p":
             text = _para_text(el)
-            if not text:
-                continue
-            seg = builder.add(text, "paragraph")
-            seg.style = _style(el)
-            _classify(seg, context, last_para)
-            if seg.kind == "heading":
-                context = seg.text
-                if re.match(r"^Subprogramme \d+", seg.text):
-                    part = seg.text
-                elif seg.text in ("Legislative mandates", "Programme of work", "Deliverables", "Evaluation activities"):
-                    part = ""
-            elif seg.kind == "paragraph" and seg.number:
-                last_para = seg.number
-            segments.append(seg)
+            if text:
+                walk.paragraph(text, _style(el))
         elif el.tag == W + "tbl":
-            row_no = 0
+            walk.rows_start()
             for tr in el.iter(W + "tr"):
-                cells = [" ".join(_para_text(p) for p in tc.iter(W + "p")).strip() for tc in tr.iter(W + "tc")]
-                cells = [" ".join(c.split()) for c in cells]
-                if not any(cells):
-                    continue
-                row_no += 1
-                seg = builder.add("\t".join(c for c in cells if c), "row")
-                seg.cells = cells
-                seg.number = str(row_no)
-                where = ", ".join(x for x in (f"para. {last_para}" if last_para else "", part if part != context else "",
-                                              context) if x)
-                seg.locator = f"{where}, row {row_no}" if where else f"table row {row_no}"
-                segments.append(seg)
+                walk.row([" ".join(" ".join(_para_text(p) for p in tc.iter(W + "p")).split()) for tc in tr.iter(W + "tc")])
     if notes is not None:
         for fn in notes.iter(W + "footnote"):
             fid = fn.get(W + "id", "")
@@ -241,6 +222,49 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
 
 
 # ------------------------------------------------------------------------ shared --
+
+class _Walker:
+    """Segments in reading order, with what a locator needs: the heading, subprogramme and numbered paragraph above."""
+
+    def __init__(self):
+        self.builder = _Builder()
+        self.segments: list[Segment] = []
+        self.context = ""     # the nearest heading above, for locators of rows and unnumbered paragraphs
+        self.part = ""        # the subprogramme (or component) heading above, where there is one
+        self.last_para = ""   # the nearest numbered paragraph above
+        self.row_no = 0       # rows of the current table
+
+    def paragraph(self, text: str, style: str = "") -> Segment:
+        seg = self.builder.add(text, "paragraph")
+        seg.style = style
+        _classify(seg, self.context, self.last_para)
+        if seg.kind == "heading":
+            self.context = seg.text
+            if re.match(r"^Subprogramme \d+", seg.text):
+                self.part = seg.text
+            elif seg.text in ("Legislative mandates", "Programme of work", "Deliverables", "Evaluation activities"):
+                self.part = ""
+        elif seg.kind == "paragraph" and seg.number:
+            self.last_para = seg.number
+        self.row_no = 0
+        self.segments.append(seg)
+        return seg
+
+    def rows_start(self) -> None:
+        self.row_no = 0
+
+    def row(self, cells: list[str]) -> Segment | None:
+        if not any(cells):
+            return None
+        self.row_no += 1
+        seg = self.builder.add("\t".join(c for c in cells if c), "row")
+        seg.cells, seg.number = cells, str(self.row_no)
+        where = ", ".join(x for x in (f"para. {self.last_para}" if self.last_para else "",
+                                      self.part if self.part != self.context else "", self.context) if x)
+        seg.locator = f"{where}, row {self.row_no}" if where else f"table row {self.row_no}"
+        self.segments.append(seg)
+        return seg
+
 
 class _Builder:
     """Joins segment texts with newlines and keeps each segment's offsets."""
@@ -293,12 +317,17 @@ def _iso(m: re.Match) -> str:
 
 def _metadata_from_text(doc: Document) -> None:
     """Symbol, date and title from the opening text where the headers did not give them."""
+    # a line that is nothing but a symbol or a date is the masthead's (a page header or the cover's), wherever it
+    # stands: a saved .txt keeps the headers at the end, a typed one the masthead at the top
+    edges = [s for s in (*doc.segments[:40], *doc.segments[-40:]) if s.kind in ("margin", "paragraph", "heading")]
     opening = " ".join(s.text for s in doc.segments[:40])
     if not doc.symbol:
+        alone = next((s.text for s in edges if SYMBOL.fullmatch(s.text.strip())), "")
         m = SYMBOL.search(opening)
-        doc.symbol = m.group(0) if m else ""
+        doc.symbol = alone.strip() or (m.group(0) if m else "")
     if not doc.date:
-        d = DATE.search(opening)
+        alone = next((DATE.fullmatch(s.text.strip()) for s in edges if DATE.fullmatch(s.text.strip())), None)
+        d = alone or DATE.search(opening)
         doc.date = _iso(d) if d else ""
     # the title as the cover gives it: "Proposed programme budget for 2026, Section 16: International drug control ..."
     cover = [s for s in doc.segments[:40] if s.kind != "row"]

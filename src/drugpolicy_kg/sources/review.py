@@ -33,10 +33,11 @@ from pathlib import Path
 
 from drugpolicy_kg.errors import InputError, UsageError
 from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
+from drugpolicy_kg.sources.organizations import fold
 from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
-KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference")
+KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference", "organization")
 TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Convention",
          "declaration": "Declaration", "statement": "Declaration"}
 PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
@@ -243,11 +244,11 @@ class _Builder:
         return node
 
     def org(self, name: str) -> str:
-        hit = self.orgs.get(name.casefold())
+        hit = self.orgs.get(fold(name))
         if hit:
             return hit  # the graph's organization of that name or acronym: matched, not duplicated
         node = f"{DPK}org-{slug(name)}"
-        self.orgs[name.casefold()] = node
+        self.orgs[fold(name)] = node
         self.w.fact("org", node, RDF_TYPE, f"{PREFIXES['org']}FormalOrganization")
         self.w.fact("org", node, f"{RDFS}label", self.w.lit(name, "en"))
         return node
@@ -338,6 +339,32 @@ class _Builder:
         self.w.fact(c["id"], self.doc_node, f"{DCT}references", node, ev)
 
 
+    def _organization(self, c: dict) -> None:
+        """The document names an organization: ``dcterms:references`` from the document to it; the graph's node where
+        the match is the graph's (or a node this review already made), otherwise a new one, named as the quote names it."""
+        f, w, cid = c["facts"], self.w, c["id"]
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        quote = fold(c["quote"])
+        name = f.get("name", "") if f.get("name") and fold(f["name"]) in quote else ""
+        acronym = f.get("acronym", "") if f.get("acronym") and f["acronym"] in c["quote"] else ""
+        if not (name or acronym):
+            raise _Refuse("the quote names the organization by neither its name nor its acronym")
+        match = f.get("match") or {}
+        node = match.get("iri") or self.orgs.get(fold(name or acronym)) or (self.orgs.get(fold(acronym)) if acronym else None)
+        if not node:
+            node = f"{DPK}org-{slug(match.get('entity') or acronym or name)}"  # the UN entity list's key where it has one
+            w.fact(cid, node, RDF_TYPE, f"{PREFIXES['org']}FormalOrganization")
+            w.fact(cid, node, f"{RDFS}label", w.lit(name or acronym, "en"), ev)
+            if name and acronym:
+                w.fact(cid, node, f"{PREFIXES['skos']}altLabel", w.lit(acronym, "en"), ev)
+            for key in (name, acronym):
+                if key:
+                    self.orgs[fold(key)] = node
+        words = next(m.group(0) for form in (f"{name} ({acronym})", name, acronym) if form
+                     for m in [re.search(r"\s+".join(map(re.escape, form.split())), c["quote"], re.I)] if m)
+        w.fact(cid, self.doc_node, f"{DCT}references", node, ev, stated_as=words)
+
+
 class _Refuse(Exception):
     pass
 
@@ -354,10 +381,10 @@ class Outcome:
 
 
 def _orgs_of(gs, leave_out: str) -> dict[str, str]:
-    """Organization names (casefolded) -> IRI, as the graph has them outside the graph ``leave_out``."""
-    from drugpolicy_kg.resources import internal_query
+    """Organization names (folded) -> IRI, as the graph has them outside the graph ``leave_out``."""
+    from drugpolicy_kg.sources.ingest import organization_rows
 
-    return {name.casefold(): iri for iri, name, g in gs.select(internal_query("organization-names.rq")) if g != leave_out}
+    return {fold(name): iri for iri, name, g in organization_rows(gs) if g != leave_out}
 
 
 def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[tuple[str, str]], int]:
@@ -476,6 +503,18 @@ def mark_decided(draft: dict, dec: Decisions) -> int:
     return n
 
 
+def describe(c: dict) -> str:
+    """A candidate's facts in one line, as the review lists and asks about them."""
+    f = c["facts"]
+    if c["kind"] == "organization":
+        named = f"{f.get('name')} ({f.get('acronym')})" if f.get("name") and f.get("acronym") else (f.get("name") or f.get("acronym"))
+        m = f.get("match") or {}
+        to = (f"the graph's {m['known_as']}" if m.get("iri") else f"{m.get('known_as')} of the UN entity list (new in the graph)"
+              ) if m else "no organization the graph or the UN entity list knows (new in the graph)"
+        return f"{named} -> {to}; named {f.get('mentions', 1)} time(s)"
+    return "; ".join(f"{v}" for k, v in f.items() if k in ("symbol", "title", "scope", "goal", "target", "objective") and v)
+
+
 def interactive(draft: dict, dec: Decisions, ask=input, say=print) -> tuple[list[str], list[str]]:
     """One by one over the pending candidates: [a]ccept, [r]eject, [s]kip, [q]uit. Returns (accept ids, reject ids)."""
     from drugpolicy_kg.tables import terminal_safe
@@ -483,8 +522,7 @@ def interactive(draft: dict, dec: Decisions, ask=input, say=print) -> tuple[list
     acc, rej = [], []
     pending = [c for c in draft["candidates"] if c["id"] not in dec.accepted and c["id"] not in dec.rejected]
     for n, c in enumerate(pending, 1):
-        facts = ", ".join(f"{k}={v}" for k, v in c["facts"].items() if k != "context" and v)
-        say(terminal_safe(f"[{n}/{len(pending)}] {c['id']} {c['kind']} (confidence {c['confidence']}): {facts}"))
+        say(terminal_safe(f"[{n}/{len(pending)}] {c['id']} {c['kind']} (confidence {c['confidence']}): {describe(c)}"))
         say(terminal_safe(f"    “{c['quote']}” — {c['locator']}"))
         if c.get("note"):
             say(terminal_safe(f"    note: {c['note']}"))
