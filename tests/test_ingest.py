@@ -267,3 +267,24 @@ def test_the_unodc_section_names_its_partners(docs, tmp_path):
              if c.kind == "organization" and c.facts["match"]}
     assert {"UNODC", "WHO", "INCB", "UNDP", "UNFPA", "UNCTAD", "UN-Women", "OIOS", "ACABQ"} <= set(found)
     assert all(d16.text[c.start:c.end] == c.quote for c in found.values())
+
+
+def test_sdgs_after_the_programme_of_work_are_not_a_subprogrammes(docs):
+    """16.160 ("UNODC ... integrating environmental management practices into their operations", target 12.6) stands
+    in the resources part: it is not what subprogramme 9 serves, and it waits for a person at low confidence."""
+    _, ex = docs[SECT16.name]
+    late = [c for c in ex.candidates if c.kind == "sdg" and c.locator in ("para. 16.158", "para. 16.159", "para. 16.160")]
+    assert len(late) == 3 and all(c.facts["scope"] == "programme" and c.confidence < 0.5 and "after the programme of work"
+                                  in c.note for c in late)
+    assert all(c.confidence >= 0.9 for c in ex.candidates if c.kind == "sdg" and c not in late)
+
+
+def test_lettered_parts_of_a_subprogramme_have_their_own_objectives(docs):
+    """Sect. 24's subprogramme 1 is in three parts, "(a) Human rights mainstreaming" ..., each with an objective."""
+    _, ex = docs[SECT24.name]
+    objectives = {c.facts["scope"] for c in ex.candidates if c.kind == "objective"}
+    assert objectives == {"subprogramme 1 (a)", "subprogramme 1 (b)", "subprogramme 1 (c)", "subprogramme 2",
+                          "subprogramme 3", "subprogramme 4"}
+    parts = {c.facts["scope"]: c.facts["title"] for c in ex.candidates if c.kind == "subprogramme" and "(" in c.facts["scope"]}
+    assert parts == {"subprogramme 1 (a)": "Human rights mainstreaming", "subprogramme 1 (b)": "Right to development",
+                     "subprogramme 1 (c)": "Research and analysis"}

@@ -32,6 +32,10 @@ ISSUER_AFTER = re.compile(rf"^(?P<what>(?:President[’']s )?{_WHAT}(?: and {_WH
 CONVENTIONS = re.compile(r"^(Conventions|Treaties|Conventions and protocols|International conventions)( and protocols)?$", re.I)
 SUBPROGRAMME = re.compile(r"^Subprogramme (\d+)(?:,? [Cc]omponent (\d+))?\.?$")
 COMPONENT = re.compile(r"^Component (\d+)\.?$")
+# the part after the programme of work ("B. Proposed post and non-post resource requirements for 2026"), a numbered
+# part ("II. Committee on Missing Persons in Cyprus") or an annex
+END_OF_WORK = re.compile(r"^(?:[B-Z]\. Proposed post and non-post resource requirements|[IVX]+\. |Annex\b)")
+PART_HEADING = re.compile(r"^\(([a-z])\) ([A-Z][^.;:]{2,80})$")  # "(b) Right to development": a part's title, no sentence
 END_OF_MANDATES = {"Deliverables", "Evaluation activities", "Programme of work"}
 RES_SYMBOL = re.compile(r"^(?:(?P<dec>[Dd]ecision) )?(?P<sym>(?:S-|ES-)?\d{1,4}/\d{1,4}(?: \([A-Z]+\))?(?: [A-Z](?: and [A-Z])?)?)$")
 SC_SYMBOL = re.compile(r"^(?P<sym>\d{3,4} \(\d{4}\)"                      # Security Council: 2117 (2013)
@@ -97,6 +101,8 @@ class _Scope:
     def label(self) -> str:
         if self.level == "programme":
             return "programme"
+        if self.component.isalpha():  # a lettered part, as the document names it: "subprogramme 1 (b)"
+            return f"subprogramme {self.number} ({self.component})"
         return f"subprogramme {self.number}" + (f", component {self.component}" if self.component else "")
 
 
@@ -257,10 +263,15 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
     scope = _Scope()
     expect_title = False
     in_work = False
+    part_seg: Segment | None = None  # a "(b) Right to development" item, until running text follows it
+    past_work = False
     for seg in doc.segments:
         text = seg.text.strip()
         if seg.kind == "heading" and text == "Programme of work":
             in_work = True
+            continue
+        if seg.kind == "heading" and in_work and END_OF_WORK.match(text):
+            in_work, past_work, scope = False, True, _Scope()  # the resources part: no subprogramme's work after this
             continue
         m = SUBPROGRAMME.match(text)
         if m and seg.kind != "row" and in_work:
@@ -280,6 +291,16 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
             continue
         if seg.kind in ("paragraph", "item"):
             om = OBJECTIVE.search(text)
+            part = PART_HEADING.match(part_seg.text) if part_seg is not None else None
+            if om and in_work and part and scope.level == "subprogramme":
+                # "(b) Right to development" above an objective (headings between): a lettered part of the
+                # subprogramme (Sect. 24's "Subprogramme 1 (b)"), with an objective of its own
+                scope = _Scope("subprogramme", scope.number, part.group(1), part.group(2), heading=part_seg)
+                out.add(Candidate(_cid("subprogramme", scope.label, scope.title), "subprogramme",
+                                  {"number": scope.number, "component": scope.component, "title": scope.title,
+                                   "scope": scope.label}, part_seg.text, part_seg.locator, part_seg.start, part_seg.end,
+                                  "programme of work: lettered part heading", 0.9))
+            part_seg = seg if seg.kind == "item" and PART_HEADING.match(text) and in_work else None
             if om and in_work:
                 a, b = om.start(), om.end()
                 out.add(Candidate(_cid("objective", scope.label, om.group("obj")), "objective",
@@ -287,27 +308,26 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
                                   text[a:b], seg.locator, seg.start + a, seg.start + b, "objective sentence", 0.97))
         if seg.kind == "row":
             continue
-        for sm in SDG_MENTION.finditer(text):
-            goals = [int(g) for g in re.findall(r"\d{1,2}", sm.group("list"))]
-            a, b = _sentence(text, sm.start(), sm.end())
-            for g in goals:
-                valid = 1 <= g <= 17
-                out.add(Candidate(_cid("sdg", scope.label if in_work else "programme", str(g), seg.locator), "sdg",
-                                  {"scope": scope.label if in_work else "programme", "scope_title": scope.title if in_work else "",
-                                   "goal": str(g), "target": ""},
-                                  text[a:b], seg.locator, seg.start + a, seg.start + b, "SDG mention: goal list",
-                                  0.9 if valid else 0.0, status="pending" if valid else "rejected",
-                                  note="" if valid else f"{g} is not one of the 17 goals"))
-        for tm in TARGET_MENTION.finditer(text):
-            a, b = _sentence(text, tm.start(), tm.end())
-            for t in re.findall(r"\d{1,2}\.[0-9a-z]{1,2}", tm.group("list")):
-                valid = sdg_targets is None or t in sdg_targets
-                out.add(Candidate(_cid("sdg", scope.label, "t" + t, seg.locator), "sdg",
-                                  {"scope": scope.label if in_work else "programme", "scope_title": scope.title if in_work else "",
-                                   "goal": t.split(".")[0], "target": t},
-                                  text[a:b], seg.locator, seg.start + a, seg.start + b, "SDG mention: target",
-                                  0.85 if valid else 0.0, status="pending" if valid else "rejected",
-                                  note="" if valid else f"{t} is not a target of the SDG concept scheme"))
+        where = scope.label if in_work else "programme"
+        mentions = [(m, [g for g in re.findall(r"\d{1,2}", m.group("list"))], "goal list") for m in SDG_MENTION.finditer(text)]
+        mentions += [(m, re.findall(r"\d{1,2}\.[0-9a-z]{1,2}", m.group("list")), "target") for m in TARGET_MENTION.finditer(text)]
+        for m, codes, form in mentions:
+            a, b = _sentence(text, m.start(), m.end())
+            for code in codes:
+                target = code if "." in code else ""
+                valid = (sdg_targets is None or target in sdg_targets) if target else 1 <= int(code) <= 17
+                note = "" if valid else (f"{code} is not a target of the SDG concept scheme" if target
+                                         else f"{code} is not one of the 17 goals")
+                confidence = (0.85 if target else 0.9) if valid else 0.0
+                if valid and past_work:  # "UNODC integrates environmental management (target 12.6)": the office's
+                    confidence = 0.4     # operations, not the work of a subprogramme
+                    note = ("stated after the programme of work (resources, executive direction): the sentence may be "
+                            "about the office's operations, not what its programme serves")
+                out.add(Candidate(_cid("sdg", where, ("t" + target) if target else code, seg.locator), "sdg",
+                                  {"scope": where, "scope_title": scope.title if in_work else "",
+                                   "goal": code.split(".")[0], "target": target},
+                                  text[a:b], seg.locator, seg.start + a, seg.start + b, f"SDG mention: {form}",
+                                  confidence, status="pending" if valid else "rejected", note=note))
 
 
 def _references(doc: Document, out: Extraction) -> None:

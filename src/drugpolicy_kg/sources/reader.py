@@ -286,7 +286,8 @@ class _Builder:
 STRUCTURAL = re.compile(r"^(Legislative mandates|Deliverables|Objective|Strategy|Programme of work|Evaluation activities|"
                         r"Overall orientation|Programme performance in 2024|Planned results for 2026|"
                         r"Subprogramme \d+.*|Component \d+.*|Conventions and protocols|Conventions|"
-                        r".{3,120} (resolutions|decisions|resolutions and decisions|statements and declarations))$")
+                        r".{3,120} (resolutions|decisions|resolutions and decisions|statements and declarations)|"
+                        r"(?:[A-Z]|[IVX]{1,5})\. [A-Z][^.]{2,150}|Annex [IVX]{1,5})$")  # "B. Proposed post ...", "II. ...", "Annex I"
 
 
 def _classify(seg: Segment, context: str, last_para: str = "") -> None:

@@ -232,12 +232,12 @@ class _Builder:
         scope = facts.get("scope", "programme")
         if scope == "programme":
             return self.programme
-        m = re.match(r"subprogramme (\d+)(?:, component (\d+))?", scope)
+        m = re.match(r"subprogramme (\d+)(?:, component (\d+)| \(([a-z])\))?", scope)
         if not m:
             return self.programme
-        node = f"{self.programme}-sp-{m.group(1)}" + (f"-c-{m.group(2)}" if m.group(2) else "")
-        label = f"{self.doc.get('symbol') or self.doc_id}, subprogramme {m.group(1)}" + (
-            f", component {m.group(2)}" if m.group(2) else "") + (f": {facts['scope_title']}" if facts.get("scope_title") else "")
+        node = f"{self.programme}-sp-{m.group(1)}" + (f"-c-{m.group(2)}" if m.group(2) else "") + (
+            f"-{m.group(3)}" if m.group(3) else "")
+        label = f"{self.doc.get('symbol') or self.doc_id}, {scope}" + (f": {facts['scope_title']}" if facts.get("scope_title") else "")
         if node not in self.w.facts:
             self.w.fact("scope", node, RDF_TYPE, f"{DPO}Programme")
             self.w.fact("scope", node, f"{RDFS}label", self.w.lit(label, "en"))
