@@ -288,3 +288,10 @@ def test_lettered_parts_of_a_subprogramme_have_their_own_objectives(docs):
     parts = {c.facts["scope"]: c.facts["title"] for c in ex.candidates if c.kind == "subprogramme" and "(" in c.facts["scope"]}
     assert parts == {"subprogramme 1 (a)": "Human rights mainstreaming", "subprogramme 1 (b)": "Right to development",
                      "subprogramme 1 (c)": "Research and analysis"}
+
+
+def test_the_acronym_first_form_is_read_too(tmp_path):
+    found = _orgs(tmp_path, "1.1 INCB (International Narcotics Control Board) and FATF (Financial Action Task Force) met.\n")
+    incb = found["International Narcotics Control Board"]
+    assert incb.facts["acronym"] == "INCB" and incb.facts["match"]["entity"] == "INCB" and incb.confidence >= 0.9
+    assert found["Financial Action Task Force"].facts["acronym"] == "FATF" and "INCB" not in found

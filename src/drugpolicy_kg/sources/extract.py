@@ -21,7 +21,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 
-from drugpolicy_kg.sources.organizations import BODY_WORDS, PAIR, Index, Known, fold
+from drugpolicy_kg.sources.organizations import BODY_WORDS, PAIR, PAIR_REVERSED, Index, Known, fold
 from drugpolicy_kg.sources.reader import BULLET, SYMBOL, Document, Segment
 
 _WHAT = r"(?:resolutions?|decisions?|statements?|declarations?)"
@@ -384,8 +384,12 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
         if seg.kind == "margin":
             continue
         text, taken = seg.text, []
-        for m in PAIR.finditer(text):
+        pairs = [m for m in PAIR.finditer(text)]
+        pairs += [m for m in PAIR_REVERSED.finditer(text) if not any(p.start() <= m.start() < p.end() for p in pairs)]
+        for m in pairs:
             words, acr = m.group("long").split(" "), m.group("acr")
+            if sum(ch.isupper() for ch in acr) < 2:  # "Council (Human Rights Council)" names no acronym
+                continue
             known_name, name = None, ""
             for i in range(len(words)):  # the longest run of the words before "(ACR)" that is a known name
                 if index.name(" ".join(words[i:])):
@@ -393,6 +397,7 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
                     break
             known_acr = index.acronym(acr)
             start = m.start("long") + len(m.group("long")) - len(name) if name else m.start("long")
+            start = min(start, m.start())  # (in "ACR (Name)" the pair starts at the acronym)
             taken.append((start, m.end()))
             if known_name is not None and known_acr is not None and known_name is not known_acr:
                 record(known_name, name, acr, seg, start, m.end(), 3,
@@ -401,12 +406,12 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
                 record(known_name, name, acr, seg, start, m.end(), 3, "", 0.95)
             elif known_acr is not None:
                 guess = _initials_suffix(words, acr) or m.group("long")
-                record(known_acr, guess, acr, seg, m.start("long"), m.end(), 3,
+                record(known_acr, guess, acr, seg, start, m.end(), 3,
                        f"the acronym is {known_acr.shown}'s, the name {guess!r} is not its name", 0.6)
             else:  # neither list knows it: an organization's only if the capitals spell the acronym and the words
                 guess = _initials_suffix(words, acr)  # end as a body's name does ("... Task Force")
                 if guess and BODY_WORDS.search(guess):
-                    record(None, guess, acr, seg, start + len(m.group("long")) - len(guess), m.end(), 3,
+                    record(None, guess, acr, seg, start, m.end(), 3,
                            "neither the graph nor the UN entity list has this name or acronym", 0.5)
         for rx, rank in ((index.name_re, 2), (index.acr_re, 1)):
             for m in rx.finditer(text) if rx is not None else ():

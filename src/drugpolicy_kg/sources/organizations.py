@@ -33,6 +33,9 @@ ACRONYM_FORM = re.compile(r"^[A-Z][A-Za-z0-9&\-]{1,14}$")
 _WORD = r"(?:[A-Z][a-z][\w\u2019'\-]*|[A-Z]{2,}(?:/[A-Z]{2,})?)"
 PAIR = re.compile(rf"(?P<long>{_WORD}(?:,? (?:(?:of|the|and|for|on|in|to|against|de|des|du|la|le|et) )*{_WORD})*)"
                   r" \((?P<acr>[A-Z][A-Za-z0-9&\-]{1,14})\)")
+# "ACRONYM (Long Name of Something)": the other order, the name wholly inside the brackets
+PAIR_REVERSED = re.compile(rf"(?<![\w\-])(?P<acr>[A-Z][A-Za-z0-9&\-]{{1,14}}) \((?P<long>{_WORD}(?:,? (?:(?:of|the|and|for|on|in|to|"
+                           rf"against|de|des|du|la|le|et) )*{_WORD})*)\)")
 # a name neither list knows is taken for an organization's only when its last words say it is one
 # ("... Task Force", "... Office"); a system, tool or campaign ("SHERLOC", "I2ES") is not an organization
 BODY_WORDS = re.compile(r"\b(?:Office|Organi[sz]ation|Commission|Committee|Council|Board|Agency|Programme|Fund|Bank|"
