@@ -216,6 +216,10 @@ class _Builder:
         label = f"{d.get('symbol') or self.doc_id}: {d.get('title') or ''}".rstrip(": ")
         w.fact("document", self.doc_node, f"{RDFS}label", w.lit(label, "en"))
         w.fact("document", self.doc_node, f"{DPO}textFile", w.lit(f"{self.doc_id}.txt"))
+        if d.get("file"):
+            w.fact("document", self.doc_node, f"{DPO}sourceFile", w.lit(d["file"]))
+        if d.get("sha256"):
+            w.fact("document", self.doc_node, f"{DPO}sourceSha256", w.lit(d["sha256"]))
         for value, prop, words in ((d.get("symbol"), f"{DPO}documentSymbol", d.get("symbol")),
                                    (d.get("date"), f"{DCT}date", _iso_words(d["date"]) if d.get("date") else "")):
             at = self.text.find(words) if words else -1
