@@ -189,3 +189,16 @@ def test_organizations_named_join_the_graph_as_the_same_nodes(small, tmp_path):
     assert {str(lab) for lab, _ in gs.select("SELECT ?l ?o WHERE { ?o rdfs:label ?l }", o=DPK + "org-who")} == {
         "World Health Organization"}
     assert validate(Project.open(small.root)).conforms
+
+
+def test_an_acceptance_the_new_draft_no_longer_has_is_dropped_rejections_stay(small, tmp_path):
+    doc = tmp_path / "E_CN.7_2099_2.txt"
+    doc.write_text("E/CN.7/2099/2\n\n1.1 The Commission met the World Health Organization (WHO).\n", encoding="utf-8")
+    draft = load_draft(draft_of(small, doc, tmp_path))
+    dec = Decisions.load(small, draft["document"]["id"])
+    dec.accepted["sdg-0000000000"] = "sdg"       # from an earlier draft, by detectors since changed
+    dec.rejected["org-0000000000"] = "not this"  # a rejection is kept whatever the draft holds
+    review(small, draft, ["all"], decisions=dec)
+    kept = json.loads(dec.path.read_text())
+    assert "sdg-0000000000" not in kept["accepted"] and kept["rejected"]["org-0000000000"] == "not this"
+    assert set(kept["accepted"].values()) == {"organization"}

@@ -482,6 +482,8 @@ def review(project: Project, draft: dict, accept: list[str] = (), reject: list[s
     out.refused = [(by_id[i], why) for i, why in refused.items()]
     for i in refused:
         dec.accepted.pop(i, None)
+    for i in [i for i in dec.accepted if i not in by_id]:  # an acceptance of a candidate this draft no longer has
+        del dec.accepted[i]                                 # (the detectors changed): its facts are not written
     data_file = project.data_dir / f"{doc_id}.ttl"
     if kept:
         with atomic_write(project.sources_dir / f"{doc_id}.txt") as fh:
