@@ -115,8 +115,8 @@ def cmd_trace(args) -> int:
         from drugpolicy_kg.atomic import folder_lock
 
         with folder_lock(args.site):
-            for path in write_site(tracer, Path(args.site)):
-                print(path)
+            written = write_site(tracer, Path(args.site), _project(args), views_href=args.views)
+        print(f"wrote {len(written)} files; open {Path(args.site) / 'index.html'}")
         return EXIT_OK
     if args.orphans:
         from drugpolicy_kg.tables import format_table
@@ -127,8 +127,15 @@ def cmd_trace(args) -> int:
         return EXIT_OK
     if not args.term:
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
-    text = render(tracer.trace(args.term, args.direction), args.format)
-    if args.output and args.output != "-":
+    fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
+    text = render(tracer.trace(args.term, args.direction), fmt)
+    if isinstance(text, bytes):  # a Word document: to a file only
+        if not args.output or args.output == "-":
+            raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")
+        with atomic_write(args.output, "wb") as fh:
+            fh.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    elif args.output and args.output != "-":
         with atomic_write(args.output) as fh:
             fh.write(text)
         print(f"wrote {args.output}", file=sys.stderr)
@@ -423,13 +430,19 @@ def make_parser() -> argparse.ArgumentParser:
     rv.set_defaults(func=cmd_review)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
-    t.add_argument("term", nargs="?", metavar="TERM", help="a resolution number (64/3, CND 64/3), an acronym or name (ITWG), or an IRI")
+    t.add_argument("term", nargs="?", metavar="TERM",
+                   help="a resolution number (64/3, CND 64/3, 64/3 OP18), a document symbol (E/CN.7/2021/10), "
+                        "an acronym or name (ITWG, CND), or an IRI")
     t.add_argument("--direction", default="both", choices=["forward", "backward", "both"],
                    help="forward: what it leads to; backward: what mandates it (default: both)")
-    t.add_argument("--format", default="text", choices=["text", "markdown", "html", "json"])
+    t.add_argument("--format", default=None, choices=["text", "markdown", "html", "json", "docx"],
+                   help="default: text, or docx when -o ends in .docx (a Word file for briefing packs)")
     t.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     t.add_argument("--orphans", action="store_true", help="list bodies and activities that no resolution reaches")
-    t.add_argument("--site", metavar="DIR", help="write one HTML page per resolution and per body, with an index")
+    t.add_argument("--site", metavar="DIR", help="write a site to walk: a page per entity the traces reach, linked, "
+                                                 "with the source documents' text and an index")
+    t.add_argument("--views", default="../site/index.html", metavar="URL",
+                   help="with --site: where the pages link to the network views (default: ../site/index.html)")
     t.set_defaults(func=cmd_trace)
     return p
 

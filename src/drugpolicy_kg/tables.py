@@ -12,6 +12,9 @@ from collections.abc import Sequence
 # overrides that can make text display as something else.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~])")  # what can start markup inside a line of text
+# What XML 1.0 cannot hold at all (a Word file, GraphML, GEXF): C0 controls but tab and newlines, lone surrogates,
+# U+FFFE and U+FFFF
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def terminal_safe(text: object) -> str:
@@ -27,6 +30,16 @@ def terminal_safe(text: object) -> str:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return _CONTROL.sub(visible, "" if text is None else str(text))
+
+
+def xml_safe(text: object) -> str:
+    r"""Data as XML can hold it: a character XML forbids becomes a visible escape, the rest stays as it is.
+
+    >>> xml_safe("a\x01b\tc")
+    'a\\x01b\tc'
+    """
+    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                            "" if text is None else str(text))
 
 
 def markdown_safe(text: object) -> str:

@@ -54,9 +54,23 @@ EDGES = [
     (DPO + "respondsTo", "in", "in view of it, set up", "set up in view of (a reason the source gives, not a mandate)"),
     (DPO + "hasObjective", "out", "has objective", "objective of"),
     (DPO + "serves", "out", "serves", "served by"),
+    (DPO + "adoptedBy", "in", "adopted", "adopted by"),
 ]
 FORWARD = [(pred, way, reads) for pred, way, reads, _ in EDGES]
 BACKWARD = [(pred, "out" if way == "in" else "in", reads) for pred, way, _, reads in EDGES]
+# Membership goes through its own node (org:Membership: member, organization, role). An organization is traced to the
+# bodies it is a member of in both directions: forward to what the body does, backward to what mandates the body.
+ORG = PREFIXES["org"]
+MEMBERSHIP = (ORG + "member", ORG + "organization", ORG + "role")
+# The words an entity is given in its own source, shown before the quote that states the link to it:
+# OP18's words, an objective's wording, an activity's description, a resolution's title.
+OWN_WORDS = [DPO + "mandateDescription", DCT + "description", DCT + "title", DPO + "verb", DPO + "addresses"]
+OWN_WORDS_MIN = 30
+# How the types read in a trace, beyond the classes' own labels.
+KIND_PRIORITY = ("organization", "working group", "network", "inter-agency mechanism", "body", "programme", "resolution",
+                 "decision", "convention", "declaration", "mandate", "provision", "activity", "objective")
+ROOT_ONLY = {DPO + "adoptedBy"}  # (with membership): followed from the traced entity itself
+GROUP_OVER = 12  # more children than this are grouped by issuing body in the renderings
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
 
@@ -92,6 +106,8 @@ class Hop:
     evidence: list[Evidence] = field(default_factory=list)
     children: list[Hop] = field(default_factory=list)
     seen_before: bool = False
+    own: Evidence | None = None   # the entity's own words in its source, where the graph has them
+    group: str = ""               # the issuing body of the instrument behind this hop (to group long lists)
 
     def walk(self):
         yield self
@@ -109,6 +125,8 @@ class Hop:
             "inferred": self.inferred,
             "seen_before": self.seen_before,
             "evidence": [e.__dict__ for e in self.evidence],
+            "own_words": self.own.__dict__ if self.own else None,
+            "group": self.group,
             "children": [c.to_dict() for c in self.children],
         }
 
@@ -120,15 +138,27 @@ class Trace:
     direction: str
     forward: list[Hop] = field(default_factory=list)
     backward: list[Hop] = field(default_factory=list)
+    matched: str = ""         # how the term was matched, in words
+    also: list[str] = field(default_factory=list)  # other entities the term could mean
 
     def to_dict(self) -> dict:
-        return {"term": self.term, "root": {k: v for k, v in self.root.to_dict().items() if k != "children"},
+        return {"term": self.term, "matched": self.matched, "also": self.also,
+                "root": {k: v for k, v in self.root.to_dict().items() if k != "children"},
                 "direction": self.direction,
                 "forward": [h.to_dict() for h in self.forward], "backward": [h.to_dict() for h in self.backward]}
 
     def resolutions(self) -> list[Hop]:
         """The resolutions a backward trace reaches, each once."""
-        return [h for tree in self.backward for h in tree.walk() if h.kind == "Resolution" and not h.seen_before]
+        return [h for tree in self.backward for h in tree.walk() if h.kind == "resolution" and not h.seen_before]
+
+
+def natural(text: str) -> list:
+    """A sort key that orders numbers as numbers: 16.2 before 16.10, SDG 3 before SDG 10.
+
+    >>> sorted(["SDG 10", "SDG 3", "16.10", "16.2"], key=natural)
+    ['16.2', '16.10', 'SDG 3', 'SDG 10']
+    """
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.findall(r"\d+|\D+", text)]
 
 
 def norm(text: str) -> str:
@@ -160,6 +190,7 @@ class Tracer:
         self._evidence_cache: dict[str, FactEvidence] = {}
         self.index: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}
+        self.how: dict[tuple[str, str], str] = {}  # (key, node) -> how the key names the node, in words
         self._indexed = False
         self._labels: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
@@ -223,21 +254,30 @@ class Tracer:
 
         graph = self.graph
         for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
-            self._index(s, str(o))
+            self._index(s, str(o), "its name")
             if ": " in str(o):  # "A/80/6 (Sect. 16), subprogramme 2: A comprehensive ..." is found by its head too
-                self._index(s, str(o).split(": ", 1)[0])
+                self._index(s, str(o).split(": ", 1)[0], "the head of its name")
         for s, o in graph.subject_objects(URIRef(SKOS + "altLabel")):
-            self._index(s, str(o))
+            self._index(s, str(o), "its acronym or other name")
         for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Target")):
-            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1])
+            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1], "its SDG code")
         for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Goal")):
-            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1])
+            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1], "its SDG code")
         for s, o in graph.subject_objects(URIRef(DPO + "resolutionNumber")):
             for variant in (str(o), "CND " + str(o), "resolution " + str(o), "CND resolution " + str(o)):
-                self._index(s, variant)
+                self._index(s, variant, "its resolution number")
+        for s, o in graph.subject_objects(URIRef(DPO + "documentSymbol")):
+            self._index(s, str(o), "a document symbol it carries")
+        for s, o in graph.subject_objects(URIRef(DCT + "identifier")):
+            self._index(s, str(o), "its identifier")
+        for para, number in graph.subject_objects(URIRef(DPO + "paragraphNumber")):  # "64/3 OP18", "64/3 op 18"
+            for whole in graph.objects(para, URIRef(DCT + "isPartOf")):
+                for res in graph.objects(whole, URIRef(DPO + "resolutionNumber")):
+                    for form in ("{r} OP{n}", "{r} op {n}", "{r} operative paragraph {n}", "{r}, OP{n}"):
+                        self._index(para, form.format(r=res, n=number), "its resolution and paragraph number")
         self._indexed = True
 
-    def _index(self, node, name: str) -> None:
+    def _index(self, node, name: str, how: str = "its name") -> None:
         if not str(node).startswith(PREFIXES["dpk"]):
             if not str(node).startswith("http://metadata.un.org/sdg/"):
                 return
@@ -245,22 +285,41 @@ class Tracer:
         if key:
             self.index.setdefault(key, set()).add(str(node))
             self.names.setdefault(key, name)
+            self.how.setdefault((key, str(node)), how)
 
     # ------------------------------------------------------------ lookup --
 
+    def _rank(self, node: str) -> tuple:
+        """Which of several matches a user most likely means: a body before a meeting or document named after it."""
+        kind = self.kind(node).split(":")[0]
+        order = next((i for i, k in enumerate(KIND_PRIORITY) if kind.endswith(k)), len(KIND_PRIORITY))
+        return (not node.startswith(PREFIXES["dpk"]), order, len(self.label(node)), node)
+
     def resolve(self, term: str) -> str:
-        """Find the node a user means: an IRI, a resolution number, an acronym or a name."""
+        """Find the node a user means: an IRI, a resolution number, a document symbol, an acronym or a name."""
+        return self.resolve_explained(term)[0]
+
+    def resolve_explained(self, term: str) -> tuple[str, str, list[str]]:
+        """(node, how it was matched in words, other nodes the term could mean)."""
         term = term.strip()
         if not self._indexed:
             self._build_index()
         if re.match(r"^https?://", term):
             if (self._URIRef(term), None, None) in self.graph:
-                return term
+                return term, "its IRI", []
             raise UsageError(f"no entity with IRI {term} in the graph")
         for key in (norm(term), norm(term.removeprefix("sdg ").removeprefix("SDG "))):
             hits = self.index.get(key)
             if hits:
-                return sorted(hits, key=lambda n: (not n.startswith(PREFIXES["dpk"]), n))[0]
+                ranked = sorted(hits, key=self._rank)
+                return ranked[0], self.how.get((key, ranked[0]), "its name"), ranked[1:]
+        words = [w for w in re.findall(r"\w+", term.casefold()) if len(w) > 1]
+        if words:  # every word of the term in a name: rank the entities so named
+            hits = {n for key, nodes in self.index.items() for n in nodes
+                    if all(norm(w) in key for w in words)}
+            if hits:
+                ranked = sorted(hits, key=self._rank)
+                return ranked[0], "the words of its name", ranked[1:]
         close = difflib.get_close_matches(norm(term), list(self.index), n=5, cutoff=0.5)
         hint = "; did you mean: " + ", ".join(self.names[c] for c in close) if close else ""
         raise UsageError(f"nothing in the graph matches {term!r}{hint}")
@@ -288,18 +347,52 @@ class Tracer:
         return self._kinds[node]
 
     def _kind(self, node: str) -> str:
-        types = sorted(str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-                       for t in self.graph.objects(self._URIRef(node), self._type))
-        preferred = [t for t in types if t not in ("Concept", "Entity", "SourceDocument")]
+        """The type in words, from the class's own label ("organization", "operative paragraph")."""
+        types = sorted(self.graph.objects(self._URIRef(node), self._type), key=str)
+        names = {str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]: t for t in types}
+        preferred = [n for n in sorted(names) if n not in ("Concept", "Entity", "SourceDocument", "Document")]
         if "Mandate" in preferred:  # a mandate is also a provision: name the narrower class
             preferred = ["Mandate"]
-        kind = (preferred or types or ["Thing"])[0]
-        if kind in ("Mandate", "Provision"):
+        name = (preferred or sorted(names) or ["Thing"])[0]
+        words = self._class_words(names[name]) if name in names else "thing"
+        if name in ("Mandate", "Provision"):
             verbs = self.verbs(node)
-            kind += "".join(f": {v}" for v in verbs)
-            if kind.startswith("Provision"):
-                kind += " (asks for no action: not a mandate)"
-        return kind
+            words += "".join(f": {v}" for v in verbs)
+            if name == "Provision":
+                words += " (asks for no action: not a mandate)"
+        return words
+
+    def _class_words(self, cls) -> str:
+        """A class's English label, lower-cased as running text does ("Formal Organization" -> "organization")."""
+        name = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        label = next((str(lbl) for lbl in self.graph.objects(cls, self._URIRef(RDFS_LABEL))
+                      if getattr(lbl, "language", None) in (None, "en")), "")
+        if not label:  # CamelCase to words
+            label = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+        label = re.sub(r"^[Ff]ormal [Oo]rgani[sz]ation$", "organization", label)
+        label = {"Goal": "SDG goal", "Target": "SDG target"}.get(label, label)
+        return " ".join(w if w.isupper() or w.startswith("SDG") else w.lower() for w in label.split())
+
+    def own_words(self, node: str) -> Evidence | None:
+        """The quote that gives the entity's own words (its description, title, a provision's wording), if any."""
+        facts = self.facts_of(node)
+        for pred in OWN_WORDS:
+            for (s, p, _o), items in sorted(facts.items()):
+                for e in items:  # words, not a heading ("Legislative mandates" states a verb, it is no wording)
+                    if s == node and p == pred and len(e.quote) >= OWN_WORDS_MIN:
+                        return e
+        return None
+
+    def issuer(self, node: str) -> str:
+        """The body that adopted the instrument behind a hop (a mandate's resolution, a paragraph's), or ""."""
+        g, U = self.graph, self._URIRef
+        n = U(node)
+        candidates = [n, *g.objects(n, U(DPO + "issuedIn"))]
+        candidates += [w for c in list(candidates) for w in g.objects(c, U(DCT + "isPartOf"))]
+        for c in candidates:
+            for body in sorted(g.objects(c, U(DPO + "adoptedBy")), key=str):
+                return self.label(str(body))
+        return ""
 
     def verbs(self, node: str) -> list[str]:
         """The source's verb(s) of a provision, as the verb scheme labels them."""
@@ -320,31 +413,53 @@ class Tracer:
     # ------------------------------------------------------------ traversal --
 
     def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int) -> Hop:
-        hop = Hop(node, self.label(node), self.kind(node), relation, ev)
+        hop = Hop(node, self.label(node), self.kind(node), relation, ev, own=self.own_words(node))
         if node in seen or depth > 12:
             hop.seen_before = True
             return hop
         seen.add(node)
         n = self._URIRef(node)
+        steps = []  # (relation, next node, evidence)
         for pred, way, reads in edges:
+            if pred in ROOT_ONLY and way == "in" and depth > 0:
+                continue  # a body's adoptions start a trace from it; mid-trace only "adopted by" is named
             p = self._URIRef(pred)
             nexts = self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n)
-            for nxt in sorted(set(nexts), key=str):
-                if not isinstance(nxt, self._URIRef):
-                    continue
-                s, o = (node, str(nxt)) if way == "out" else (str(nxt), node)
-                child = self._expand(str(nxt), edges, self.reading(pred, reads, s), seen, self.hop_evidence(s, pred, o),
-                                     depth + 1)
-                hop.children.append(child)
+            for nxt in set(nexts):
+                if isinstance(nxt, self._URIRef):
+                    s, o = (node, str(nxt)) if way == "out" else (str(nxt), node)
+                    steps.append((self.reading(pred, reads, s), str(nxt), self.hop_evidence(s, pred, o)))
+        member, organization, role = (self._URIRef(x) for x in MEMBERSHIP)
+        for m in set(self.graph.subjects(member, n)) if depth == 0 else ():  # the bodies it is a member of, its role
+            for body in self.graph.objects(m, organization):
+                roles = sorted(self.label(str(r)) for r in self.graph.objects(m, role))
+                ev = self.hop_evidence(str(m), ORG + "organization", str(body)) or self.hop_evidence(str(m), ORG + "member", node)
+                steps.append((f"member of ({', '.join(roles)})" if roles else "member of", str(body), ev))
+        forward = edges is FORWARD
+        for m in set(self.graph.subjects(organization, n)) if depth == 0 and forward else ():  # a body's members
+            for who in self.graph.objects(m, member):
+                roles = sorted(self.label(str(r)) for r in self.graph.objects(m, role))
+                ev = self.hop_evidence(str(m), ORG + "member", str(who)) or self.hop_evidence(str(m), ORG + "organization", node)
+                steps.append((f"has member ({', '.join(roles)})" if roles else "has member", str(who), ev))
+        order = {reads: i for i, (_, _, reads) in enumerate(edges)}
+        steps.sort(key=lambda st: (order.get(st[0], len(order)), natural(self.label(st[1])), st[1]))
+        for reads, nxt, ev in steps:
+            if reads == "adopted by" and depth > 0:  # who adopted an instrument: named, not traced on from there
+                hop.children.append(Hop(nxt, self.label(nxt), self.kind(nxt), reads, ev))
+                continue
+            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1))
+        if len(hop.children) > GROUP_OVER:  # a long list: each child says which body issued it, to group by
+            for child in hop.children:
+                child.group = self.issuer(child.iri)
         return hop
 
     def trace(self, term: str, direction: str = "both") -> Trace:
         """Trace a term forward (what it leads to), backward (what mandates it) or both."""
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
-        node = self.resolve(term)
-        root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1])
-        result = Trace(term, root, direction)
+        node, how, also = self.resolve_explained(term)
+        root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1], own=self.own_words(node))
+        result = Trace(term, root, direction, matched=how, also=[self.label(a) for a in also[:5]])
         if direction in ("forward", "both"):
             result.forward = self._expand(node, FORWARD, "", set(), [], 0).children
         if direction in ("backward", "both"):

@@ -1,169 +1,581 @@
-"""Render a :class:`~drugpolicy_kg.uses.trace.Trace` as a terminal tree, Markdown, HTML or JSON.
+"""Render a :class:`~drugpolicy_kg.uses.trace.Trace` as a briefing note: terminal text, Markdown, HTML, Word or JSON.
+
+Every rendering reads the same way (:class:`Briefing`):
+
+1. **What was traced**: the entity, its type in words, and how the term matched it ("its acronym",
+   "a document symbol it carries", "the words of its name"), with the other entities the term could mean.
+2. **A summary first**: up to three plain sentences built from the trace (who issued what, with which
+   verb, what followed, which SDGs), each clause footnoted to the quote that states it.
+3. **The hops**, forward and backward: each with the source's verb, the entity's own words where the
+   graph has them (OP18's wording, an objective's text), and the quote that states *that* hop. Each
+   quote is printed once, numbered, where it is first needed; later it is referred to by its number.
+   A link that is inferred, not stated, is marked so with its reasoning; a link no quote states says so.
+   A long list (a subprogramme's 60 mandates) is grouped by the body that issued each instrument,
+   with counts; in HTML the groups beyond a screenful start collapsed (and open for printing).
 
 JSON shape (``--format json``)::
 
-    {"term": str, "direction": "forward|backward|both",
-     "root": {"iri", "label", "type", "relation", "inferred", "seen_before", "evidence"},
-     "forward": [Hop], "backward": [Hop]}
-    Hop = {"iri", "label", "type", "relation", "inferred", "seen_before",
-           "evidence": [{"source", "source_file", "locator", "quote", "inferred", "reasoning"}], "children": [Hop]}
+    {"term", "matched", "also": [str], "direction": "forward|backward|both",
+     "summary": [str], "notes": [{"n", "quote", "source", "source_file", "locator", "inferred", "reasoning"}],
+     "root": {...}, "forward": [Hop], "backward": [Hop]}
+    Hop = {"iri", "label", "type", "relation", "inferred", "seen_before", "group",
+           "evidence": [{"source", "source_file", "locator", "quote", "inferred", "reasoning"}],
+           "own_words": {...} | null, "children": [Hop]}
 
-``relation`` says how a hop is reached from its parent ("issues", the provision's own
-verb such as "encourages" or "recognizes", "set up in view of" ...); ``evidence`` holds the
-quotes that state that very link; ``inferred`` marks a link the source implies but does not
-state (each such quote carries its ``reasoning``); ``seen_before`` marks a node already
-expanded higher up. Every renderer shows an inferred link as inferred, and a link no quote
-states as such.
+Data never reaches an output unescaped: terminal text through ``terminal_safe``, Markdown through
+``markdown_safe``, HTML through ``html.escape``, Word through ``xml_safe``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+from dataclasses import dataclass, field
 
-from drugpolicy_kg.uses.trace import Hop, Trace
+from drugpolicy_kg.uses.trace import GROUP_OVER, Evidence, Hop, Trace, natural
 
 SECTIONS = (("forward", "What it leads to"),
             ("backward", "What leads to it: resolutions, their provisions, and the reasons the sources give"))
 NO_QUOTE = "no quote in the graph states this link"
+SUMMARY_ITEMS = 3      # items named per clause of the summary; the rest are counted
+SCREENFUL = 20         # hops shown open in HTML before further groups start collapsed
+# Which clause of the summary a relation belongs to: what the entity is and does, what followed, the SDGs.
+FOLLOWED = ("calls for", "in view of it, set up", "set up in view of", "has objective", "objective of")
+SDG_RELATIONS = ("serves", "served by")
+SKIP_IN_SUMMARY = ("has paragraph",)
 
 
-def _sections(trace: Trace):
-    for key, title in SECTIONS:
-        hops = getattr(trace, key)
-        if trace.direction in (key, "both"):
-            yield key, title, hops
+@dataclass
+class Note:
+    n: int
+    evidence: Evidence
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, **self.evidence.__dict__}
 
 
-def _head(h: Hop) -> str:
-    rel = f"{h.relation} → " if h.relation else ""
-    more = " (see above)" if h.seen_before else ""
-    return f"{rel}{h.label} [{h.kind}]{more}"
+@dataclass
+class Clause:
+    relation: str
+    items: list[tuple[str, int | None, bool]] = field(default_factory=list)  # (label, note number, inferred)
+    more: int = 0
 
+
+def _key(e: Evidence) -> tuple:
+    return (e.source_file, e.locator, e.quote)
+
+
+class Briefing:
+    """A trace laid out as a briefing: numbered notes (each quote once), a summary, sections of hops."""
+
+    def __init__(self, trace: Trace):
+        self.trace = trace
+        self.notes: list[Note] = []
+        self._numbers: dict[tuple, int] = {}
+        self.sections = [(key, title, hops) for key, title in SECTIONS
+                         if trace.direction in (key, "both") for hops in [getattr(trace, key)]]
+        for h in self.in_order():  # numbered in the order the renderings print them
+            self._number_hop(h)
+        self.summary = self._summary()
+
+    def in_order(self):
+        """The root, then every hop as the renderings print them (depth first, long lists grouped)."""
+        def dfs(h: Hop):
+            yield h
+            for _, kids in groups_of(h.children):
+                for c in kids:
+                    yield from dfs(c)
+
+        yield self.trace.root
+        for _, _, hops in self.sections:
+            for _, kids in groups_of(hops):
+                for top in kids:
+                    yield from dfs(top)
+
+    # -- notes --
+    def number(self, e: Evidence) -> int:
+        k = _key(e)
+        if k not in self._numbers:
+            self._numbers[k] = len(self.notes) + 1
+            self.notes.append(Note(self._numbers[k], e))
+        return self._numbers[k]
+
+    def _number_hop(self, h: Hop) -> None:
+        for e in self.quotes_of(h):
+            self.number(e)
+
+    @staticmethod
+    def quotes_of(h: Hop) -> list[Evidence]:
+        """The entity's own words first (where they are not the link's quote), then the quotes stating the link."""
+        keys = {_key(e) for e in h.evidence}
+        own = [h.own] if h.own is not None and _key(h.own) not in keys and not h.seen_before else []
+        return own + list(h.evidence)
+
+    # -- summary --
+    def _clauses(self, hops: list[Hop], which) -> list[Clause]:
+        clauses: dict[str, Clause] = {}
+        depth: dict[str, int] = {}
+        seen: set[tuple[str, str]] = set()
+
+        def walk(h: Hop, d: int):
+            yield h, d
+            for c in h.children:
+                yield from walk(c, d + 1)
+
+        for top in hops:
+            for h, d in walk(top, 0):
+                rel = h.relation.split(" (")[0] if h.relation.startswith("set up in view of") else h.relation
+                if not rel or rel in SKIP_IN_SUMMARY or not which(rel) or (rel, h.iri) in seen:
+                    continue
+                seen.add((rel, h.iri))
+                c = clauses.setdefault(rel, Clause(rel))
+                depth.setdefault(rel, d)
+                if len(c.items) < SUMMARY_ITEMS:
+                    n = self._numbers.get(_key(h.evidence[0])) if h.evidence else None
+                    c.items.append((h.label, n, h.inferred))
+                else:
+                    c.more += 1
+        order = list(clauses)
+        return sorted(clauses.values(), key=lambda c: (depth[c.relation], order.index(c.relation)))
+
+    def _summary(self) -> list[list]:
+        """Up to three sentences, each a list of parts: str, or (label, note number, inferred).
+
+        Forward: what the entity is and does (its provisions, their verbs and addressees), then what followed and
+        the SDGs the work serves. Backward: what leads to it (the reasons and mandates, the resolutions, who
+        adopted them)."""
+        root = self.trace.root
+        forward = self.trace.forward if self.trace.direction in ("forward", "both") else []
+        backward = self.trace.backward if self.trace.direction in ("backward", "both") else []
+        plan = [
+            (f"{root.label} ({root.kind}): ", self._clauses(forward, lambda r: not r.startswith(FOLLOWED)
+                                                            and r not in SDG_RELATIONS)),
+            ("What followed: ", self._clauses(forward, lambda r: r.startswith(FOLLOWED) or r in SDG_RELATIONS)),
+            ("What leads to it: " if forward else f"{root.label} ({root.kind}), what leads to it: ",
+             self._clauses(backward, lambda r: True)),
+        ]
+        sentences = []
+        for opening, clauses in plan:
+            if not clauses:
+                continue
+            parts: list = [opening]
+            for i, c in enumerate(clauses):
+                if i:
+                    parts.append("; ")
+                parts.append(c.relation + " ")
+                for j, item in enumerate(c.items):
+                    if j:
+                        parts.append(", " if j < len(c.items) - 1 or c.more else " and ")
+                    parts.append(item)
+                if c.more:
+                    parts.append(f" and {c.more} more")
+            parts.append(".")
+            sentences.append(parts)
+        if not sentences:
+            sentences.append([f"{root.label} ({root.kind}): nothing in the graph links it to a resolution, "
+                              "body or activity yet."])
+        return sentences
+
+    def summary_text(self, cite=lambda n: f"[{n}]", escape=lambda s: s) -> list[str]:
+        out = []
+        for parts in self.summary:
+            text = ""
+            for p in parts:
+                if isinstance(p, tuple):
+                    label, n, inferred = p
+                    text += escape(label) + (" " + cite(n) if n else "") + (" (inferred)" if inferred else "")
+                else:
+                    text += escape(p)
+            out.append(text)
+        return out
+
+    def matched_line(self) -> str:
+        t = self.trace
+        line = f"Traced: {t.root.label} ({t.root.kind}), matched by {t.matched} from “{t.term}”."
+        if t.also:
+            line += " The term could also mean: " + "; ".join(t.also) + "."
+        return line
+
+
+def groups_of(children: list[Hop]) -> list[tuple[str, list[Hop]]]:
+    """A long list of hops grouped by issuing body (``Hop.group``), in the order of the first of each; a short one as is."""
+    if len(children) <= GROUP_OVER or not any(c.group for c in children):
+        return [("", children)]
+    out: dict[str, list[Hop]] = {}
+    for c in children:
+        out.setdefault(c.group or "other", []).append(c)
+    return sorted(out.items(), key=lambda kv: (-len(kv[1]), natural(kv[0])))
+
+
+def _relation_counts(hops: list[Hop]) -> str:
+    counts: dict[str, int] = {}
+    for h in hops:
+        counts[h.relation] = counts.get(h.relation, 0) + 1
+    return ", ".join(f"{n} {rel}" for rel, n in counts.items())
+
+
+# ------------------------------------------------------------------ terminal --
 
 def to_text(trace: Trace, width: int = 110) -> str:
-    """A tree for the terminal, drawn with rich; every hop shows its quotes; data is escaped for the terminal."""
-    from rich.console import Console
-    from rich.markup import escape as markup_escape
-    from rich.tree import Tree
+    """A tree for the terminal (box-drawing lines, wrapped to ``width``); each quote once; data escaped."""
+    import textwrap
 
-    from drugpolicy_kg.tables import terminal_safe
+    from drugpolicy_kg.tables import terminal_safe as esc
 
-    def escape(text) -> str:
-        return markup_escape(terminal_safe(text))
+    b = Briefing(trace)
+    shown: set[int] = set()
+    out: list[str] = []
 
-    def add(tree, h: Hop):
-        rel = f"[dim]{escape(h.relation)} →[/dim] " if h.relation else ""
-        more = " [dim](see above)[/dim]" if h.seen_before else ""
-        flag = " [yellow]\\[inferred][/yellow]" if h.inferred else ""
-        branch = tree.add(f"{rel}[bold]{escape(h.label)}[/bold] [cyan]\\[{escape(h.kind)}][/cyan]{flag}{more}")
-        for e in h.evidence:
-            branch.add(f"[green]“{escape(e.quote)}”[/green] [dim]— {escape(e.source)}, {escape(e.locator)}[/dim]")
-            if e.inferred:
-                branch.add(f"[yellow]{escape(e.note())}[/yellow]")
-        if h.relation and not h.evidence:
-            branch.add(f"[red]{NO_QUOTE}[/red]")
-        for c in h.children:
-            add(branch, c)
+    def say(text: str, lead: str = "", rest: str | None = None) -> None:
+        """``text`` wrapped to the width, the first line after ``lead``, the others after ``rest``."""
+        rest = lead if rest is None else rest
+        out.extend(textwrap.wrap(text, width=max(40, width), initial_indent=lead, subsequent_indent=rest,
+                                 break_long_words=False, break_on_hyphens=False) or [lead.rstrip()])
 
-    import io
+    def node(lines: list[tuple[str, list]], prefix: str) -> None:
+        """Children of a tree node: (text, its own children) pairs, drawn under ``prefix``."""
+        for i, (text, kids) in enumerate(lines):
+            last = i == len(lines) - 1
+            say(text, prefix + ("└── " if last else "├── "), prefix + ("    " if last else "│   ") + ("│   " if kids else "    "))
+            node(kids, prefix + ("    " if last else "│   "))
 
-    console = Console(file=io.StringIO(), width=width, record=True, color_system=None, force_terminal=False)
+    def quotes(h: Hop) -> list[tuple[str, list]]:
+        rows = []
+        for e in b.quotes_of(h):
+            n = b.number(e)
+            own = "its own words: " if e is h.own and e not in h.evidence else ""
+            if n in shown:
+                rows.append((f"{own}quote [{n}], above", []))
+            else:
+                shown.add(n)
+                rows.append((f"[{n}] {own}“{esc(e.quote)}” — {esc(e.source)}, {esc(e.locator)}", []))
+            if e.inferred and e in h.evidence:
+                rows.append((esc(e.note()), []))
+        if h.relation and not h.evidence and not h.seen_before:
+            rows.append((NO_QUOTE, []))
+        return rows
+
+    def hop(h: Hop) -> tuple[str, list]:
+        rel = f"{esc(h.relation)} → " if h.relation else ""
+        flag = " [inferred]" if h.inferred else ""
+        more = " (see above)" if h.seen_before else ""
+        return f"{rel}{esc(h.label)} ({esc(h.kind)}){flag}{more}", quotes(h) + grouped(h.children)
+
+    def grouped(hops: list[Hop]) -> list[tuple[str, list]]:
+        rows = []
+        for group, kids in groups_of(hops):
+            items = [hop(c) for c in kids]
+            rows += [(f"{esc(group)} ({len(kids)}: {esc(_relation_counts(kids))})", items)] if group else items
+        return rows
+
+    say(esc(b.matched_line()))
+    out.append("")
+    for line in b.summary_text(escape=esc):
+        say(line)
+    out.append("")
     root = trace.root
-    for _, title, hops in _sections(trace):
-        tree = Tree(f"[bold]{escape(root.label)}[/bold] [cyan]\\[{escape(root.kind)}][/cyan] — {escape(title)}")
-        if not hops:
-            tree.add("[dim](nothing in the graph)[/dim]")
-        for h in hops:
-            add(tree, h)
-        console.print(tree)
-    return console.export_text()
+    about = quotes(root)
+    if about:
+        say("About it:")
+        node(about, "")
+        out.append("")
+    for _, title, hops in b.sections:
+        say(f"{esc(root.label)} ({esc(root.kind)}) — {esc(title)} ({len(hops)})")
+        node(grouped(hops) or [("(nothing in the graph)", [])], "")
+        out.append("")
+    for note in (n for n in b.notes if n.n not in shown):  # quotes only the summary cites
+        say(f"[{note.n}] “{esc(note.evidence.quote)}” — {esc(note.evidence.source)}, {esc(note.evidence.locator)}")
+    return "\n".join(out).rstrip() + "\n"
 
+
+# ------------------------------------------------------------------ Markdown --
 
 def to_markdown(trace: Trace) -> str:
-    """A briefing: nested list, each hop with its quote as a blockquote-style line; data is escaped for Markdown."""
+    """A briefing in Markdown: summary with footnote numbers, nested lists, each quote once; data escaped."""
     from drugpolicy_kg.tables import markdown_safe as m
 
-    lines = [f"# Mandate trace: {m(trace.root.label)}", "", f"*{m(trace.root.kind)}* — {m(trace.root.iri)}", ""]
+    b = Briefing(trace)
+    shown: set[int] = set()
+    lines = [f"# Mandate trace: {m(trace.root.label)}", "", f"*{m(b.matched_line())}*", ""]
+    lines += [f"{s}" for s in b.summary_text(cite=lambda n: f"\\[{n}\\]", escape=m)] + [""]
+    about_at = len(lines)
+
+    def quotes(h: Hop, pad: str):
+        for e in b.quotes_of(h):
+            n = b.number(e)
+            own = "its own words: " if e is h.own and e not in h.evidence else ""
+            if n in shown:
+                lines.append(f"{pad}  > {own}quote \\[{n}\\], above")
+            else:
+                shown.add(n)
+                lines.append(f"{pad}  > \\[{n}\\] {own}“{m(e.quote)}” — {m(e.source)}, {m(e.locator)}")
+            if e.inferred and e in h.evidence:
+                lines.append(f"{pad}  > *{m(e.note())}*")
+        if h.relation and not h.evidence and not h.seen_before:
+            lines.append(f"{pad}  > *{NO_QUOTE}*")
 
     def add(h: Hop, depth: int):
         pad = "  " * depth
         rel = f"*{m(h.relation)}* → " if h.relation else ""
         flag = " **\\[inferred\\]**" if h.inferred else ""
         lines.append(f"{pad}- {rel}**{m(h.label)}** ({m(h.kind)}){flag}{' — see above' if h.seen_before else ''}")
-        for e in h.evidence:
-            lines.append(f"{pad}  > “{m(e.quote)}” — {m(e.source)}, {m(e.locator)}")
-            if e.inferred:
-                lines.append(f"{pad}  > *{m(e.note())}*")
-        if h.relation and not h.evidence:
-            lines.append(f"{pad}  > *{NO_QUOTE}*")
-        for c in h.children:
-            add(c, depth + 1)
+        quotes(h, pad)
+        for group, kids in groups_of(h.children):
+            d = depth + 1
+            if group:
+                lines.append(f"{'  ' * d}- **{m(group)}** ({len(kids)})")
+                d += 1
+            for c in kids:
+                add(c, d)
 
-    for _, title, hops in _sections(trace):
-        lines += [f"## {title}", ""]
+    quotes(trace.root, "")
+    if len(lines) > about_at:
+        lines.insert(about_at, "About it:")
+        lines.append("")
+    for _, title, hops in b.sections:
+        lines += [f"## {m(title)} ({len(hops)})", ""]
         if not hops:
             lines.append("Nothing in the graph.")
-        for h in hops:
-            add(h, 0)
+        for group, kids in groups_of(hops):
+            if group:
+                lines.append(f"- **{m(group)}** ({len(kids)})")
+            for h in kids:
+                add(h, 1 if group else 0)
         lines.append("")
+    unshown = [note for note in b.notes if note.n not in shown]
+    if unshown:
+        lines += ["## Quotes cited above", ""]
+        lines += [f"\\[{n.n}\\] “{m(n.evidence.quote)}” — {m(n.evidence.source)}, {m(n.evidence.locator)}  " for n in unshown]
     return "\n".join(lines)
 
 
-def to_json(trace: Trace) -> str:
-    return json.dumps(trace.to_dict(), indent=2, ensure_ascii=False)
+# ------------------------------------------------------------------ JSON --
 
+def to_json(trace: Trace) -> str:
+    b = Briefing(trace)
+    data = trace.to_dict()
+    data["summary"] = b.summary_text()
+    data["notes"] = [n.to_dict() for n in b.notes]
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------ HTML --
+
+# Opens every collapsed group before printing (a CSP hash allows this one script and nothing else).
+PRINT_SCRIPT = "addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})})"
+PRINT_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(PRINT_SCRIPT.encode()).digest()).decode()
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '{script_hash}'">
 <title>{title}</title>
 <style>
-body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4;color:#222}}
+body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45;color:#222}}
 ul{{list-style:none;padding-left:1.2rem;border-left:2px solid #ddd}} li{{margin:.4rem 0}}
-.rel{{color:#666;font-style:italic}} .kind{{color:#06c;font-size:.85em}} .seen{{color:#999}}
+.rel{{color:#555;font-style:italic}} .kind{{color:#06c;font-size:.85em}} .seen{{color:#777}}
 blockquote{{margin:.2rem 0 .2rem .5rem;padding:.2rem .6rem;border-left:3px solid #4a4;background:#f6fff6;font-size:.92em}}
-cite{{color:#666;font-style:normal;font-size:.85em}} nav a{{margin-right:1rem}}
-.inferred{{color:#a60;font-weight:bold;font-size:.85em}}
-</style></head><body>
+blockquote.again{{border-left-color:#ccc;background:none;color:#555}}
+cite{{color:#555;font-style:normal;font-size:.85em}} nav a{{margin-right:1rem}}
+.inferred{{color:#a60;font-weight:bold;font-size:.85em}} .matched{{color:#555}}
+.summary{{background:#f4f7fb;border:1px solid #d5e0ee;padding:.6rem 1rem;border-radius:4px}}
+sup a,a.ref{{text-decoration:none}} summary{{cursor:pointer;font-weight:600}} .count{{color:#555;font-weight:normal}}
+mark{{background:#fff3a3}} .para{{margin:.3rem 0}} .para:target{{outline:2px solid #06c}}
+@page{{size:A4;margin:16mm 14mm}}
+@media print{{
+ body{{max-width:none;margin:0;padding:0;font-size:10.5pt;color:#000}} nav,.noprint{{display:none}}
+ a{{color:#000;text-decoration:none}} ul{{border-left:1px solid #999}}
+ blockquote{{background:none;border-left:2px solid #000;break-inside:avoid}} li{{break-inside:avoid-page}}
+ h1,h2{{break-after:avoid}} details::details-content{{content-visibility:visible;display:block}}
+ .summary{{background:none;border:1px solid #000}}
+}}
+</style>
+<script>{script}</script></head><body>
 <nav>{nav}</nav>
 <h1>{title}</h1>
-<p><span class="kind">{kind}</span> <code>{iri}</code></p>
 {body}
 </body></html>
 """
 
 
-def to_html(trace: Trace, nav: str = "") -> str:
-    """A standalone page; every value from the data is escaped, and the page loads nothing."""
+def page(title: str, body: str, nav: str = "") -> str:
+    """A standalone page of the trace site: the print stylesheet, the one allowed script, nothing loaded."""
+    return PAGE.format(title=html.escape(title), body=body, nav=nav, script=PRINT_SCRIPT, script_hash=PRINT_SCRIPT_HASH)
+
+
+def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
+    """A standalone page; every value from the data is escaped, and the page loads nothing.
+
+    ``link(iri)`` gives the href of an entity's page (or None), ``source_link(evidence)`` the href of the
+    quoted passage in its source document's page (or None): the site passes them, a single page does not.
+    """
     e = html.escape
+    link = link or (lambda iri: None)
+    source_link = source_link or (lambda ev: None)
+    b = Briefing(trace)
+    shown: set[int] = set()
+    count = [0]
+
+    def name(h: Hop) -> str:
+        href = link(h.iri)
+        return f'<a href="{e(href)}"><strong>{e(h.label)}</strong></a>' if href else f"<strong>{e(h.label)}</strong>"
+
+    def quotes(h: Hop) -> str:
+        out = ""
+        for ev in b.quotes_of(h):
+            n = b.number(ev)
+            own = "its own words: " if ev is h.own and ev not in h.evidence else ""
+            src = source_link(ev)
+            where = f'<a href="{e(src)}">{e(ev.source)}, {e(ev.locator)}</a>' if src else f"{e(ev.source)}, {e(ev.locator)}"
+            if n in shown:
+                out += f'<blockquote class="again">{own}quote <a class="ref" href="#q{n}">[{n}]</a>, above</blockquote>'
+            else:
+                shown.add(n)
+                out += (f'<blockquote id="q{n}"><a class="ref" href="#q{n}">[{n}]</a> {own}“{e(ev.quote)}” '
+                        f"<cite>— {where}</cite>")
+                out += "</blockquote>"
+            if ev.inferred and ev in h.evidence:
+                out += f'<p class="inferred">{e(ev.note())}</p>'
+        if h.relation and not h.evidence and not h.seen_before:
+            out += f'<p class="inferred">{e(NO_QUOTE)}</p>'
+        return out
+
+    def items(hops: list[Hop]) -> str:
+        out = ""
+        for group, kids in groups_of(hops):
+            is_open = " open" if count[0] < SCREENFUL else ""  # (what a screen holds before this group)
+            inner = "".join(add(c) for c in kids)
+            if group:
+                out += (f"<li><details{is_open}><summary>{e(group)} <span class=\"count\">({len(kids)}: "
+                        f"{e(_relation_counts(kids))})</span></summary><ul>{inner}</ul></details></li>")
+            else:
+                out += inner
+        return out
 
     def add(h: Hop) -> str:
+        count[0] += 1
         rel = f'<span class="rel">{e(h.relation)} →</span> ' if h.relation else ""
         seen = ' <span class="seen">(see above)</span>' if h.seen_before else ""
-        quotes = "".join(f"<blockquote>“{e(ev.quote)}” <cite>— {e(ev.source)}, {e(ev.locator)}</cite>"
-                         + (f'<br><span class="inferred">{e(ev.note())}</span>' if ev.inferred else "")
-                         + "</blockquote>" for ev in h.evidence)
-        if h.relation and not h.evidence:
-            quotes = f'<p class="inferred">{e(NO_QUOTE)}</p>'
         seen += ' <span class="inferred">[inferred]</span>' if h.inferred else ""
-        kids = "<ul>" + "".join(add(c) for c in h.children) + "</ul>" if h.children else ""
-        return f'<li>{rel}<strong>{e(h.label)}</strong> <span class="kind">{e(h.kind)}</span>{seen}{quotes}{kids}</li>'
+        q = quotes(h)
+        kids = f"<ul>{items(h.children)}</ul>" if h.children else ""
+        return f'<li>{rel}{name(h)} <span class="kind">({e(h.kind)})</span>{seen}{q}{kids}</li>'
 
-    body = ""
-    for _, title, hops in _sections(trace):
-        items = "".join(add(h) for h in hops) or "<li>Nothing in the graph.</li>"
-        body += f"<h2>{e(title)}</h2><ul>{items}</ul>"
-    return PAGE.format(title=e(f"Mandate trace: {trace.root.label}"), kind=e(trace.root.kind), iri=e(trace.root.iri),
-                       body=body, nav=nav)
+    def cite(n):
+        return f'<sup><a class="ref" href="#q{n}">[{n}]</a></sup>'
+
+    summary = "".join(f"<p>{s}</p>" for s in b.summary_text(cite=cite, escape=e))
+    body = (f'<p class="matched">{e(b.matched_line())}</p>'
+            f'<p><span class="kind">{e(trace.root.kind)}</span> <code>{e(trace.root.iri)}</code></p>'
+            f'<div class="summary">{summary}</div>')
+    root_quotes = quotes(trace.root)
+    if root_quotes:
+        body += f"<h2>About it</h2>{root_quotes}"
+    for _, title, hops in b.sections:
+        body += f"<h2>{e(title)} <span class=\"count\">({len(hops)})</span></h2><ul>{items(hops) or '<li>Nothing in the graph.</li>'}</ul>"
+    unshown = [note for note in b.notes if note.n not in shown]
+    if unshown:
+        body += "<h2>Quotes cited above</h2>" + "".join(
+            f'<blockquote id="q{n.n}">[{n.n}] “{e(n.evidence.quote)}” <cite>— {e(n.evidence.source)}, '
+            f"{e(n.evidence.locator)}</cite></blockquote>" for n in unshown)
+    return page(f"Mandate trace: {trace.root.label}", body, nav)
 
 
-RENDERERS = {"text": to_text, "markdown": to_markdown, "html": to_html, "json": to_json}
+# ------------------------------------------------------------------ Word --
+
+def to_docx(trace: Trace) -> bytes:
+    """A Word document (python-docx) for a briefing pack: title, summary, hops as nested bullets, each quote once."""
+    import io
+
+    from docx import Document
+    from docx.shared import Pt, RGBColor
+
+    from drugpolicy_kg.tables import xml_safe as x
+
+    b = Briefing(trace)
+    shown: set[int] = set()
+    doc = Document()
+    doc.core_properties.title = x(f"Mandate trace: {trace.root.label}")[:255]
+    doc.add_heading(x(f"Mandate trace: {trace.root.label}"), level=1)
+    p = doc.add_paragraph()
+    run = p.add_run(x(b.matched_line()))
+    run.italic = True
+    for s in b.summary_text():
+        doc.add_paragraph(x(s))
+
+    def bullet(depth: int, *runs: tuple[str, bool]):
+        """A bullet at ``depth`` made of (text, bold) runs; Word's list styles go three deep, then indent."""
+        style = "List Bullet" if depth == 0 else f"List Bullet {min(depth + 1, 3)}"
+        para = doc.add_paragraph(style=style)
+        if depth > 2:
+            para.paragraph_format.left_indent = Pt(18 * (depth + 1))
+        for text, bold in runs:
+            para.add_run(x(text)).bold = bold
+        return para
+
+    def quotes(h: Hop, depth: int):
+        for ev in b.quotes_of(h):
+            n = b.number(ev)
+            own = "its own words: " if ev is h.own and ev not in h.evidence else ""
+            q = doc.add_paragraph()
+            q.paragraph_format.left_indent = Pt(18 * (depth + 2))
+            if n in shown:
+                q.add_run(x(f"{own}quote [{n}], above")).italic = True
+            else:
+                shown.add(n)
+                r = q.add_run(x(f"[{n}] {own}“{ev.quote}”"))
+                r.italic = True
+                meta = q.add_run(x(f" — {ev.source}, {ev.locator}"))
+                meta.font.size = Pt(8.5)
+                meta.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+            if ev.inferred and ev in h.evidence:
+                q.add_run(x(f" ({ev.note()})")).font.color.rgb = RGBColor(0xAA, 0x66, 0x00)
+        if h.relation and not h.evidence and not h.seen_before:
+            doc.add_paragraph(NO_QUOTE).paragraph_format.left_indent = Pt(18 * (depth + 2))
+
+    def add(h: Hop, depth: int):
+        rel = f"{h.relation} → " if h.relation else ""
+        tail = f" ({h.kind})" + (" [inferred]" if h.inferred else "") + (" — see above" if h.seen_before else "")
+        bullet(depth, (rel, False), (h.label, True), (tail, False))
+        quotes(h, depth)
+        for group, kids in groups_of(h.children):
+            d = depth + 1
+            if group:
+                bullet(d, (group, True), (f" ({len(kids)})", False))
+                d += 1
+            for c in kids:
+                add(c, d)
+
+    if b.quotes_of(trace.root):
+        doc.add_paragraph("About it:")
+        quotes(trace.root, -1)
+    for _, title, hops in b.sections:
+        doc.add_heading(x(f"{title} ({len(hops)})"), level=2)
+        if not hops:
+            doc.add_paragraph("Nothing in the graph.")
+        for group, kids in groups_of(hops):
+            if group:
+                bullet(0, (group, True), (f" ({len(kids)})", False))
+            for h in kids:
+                add(h, 1 if group else 0)
+    unshown = [note for note in b.notes if note.n not in shown]
+    if unshown:
+        doc.add_heading("Quotes cited above", level=2)
+        for note in unshown:
+            doc.add_paragraph(x(f"[{note.n}] “{note.evidence.quote}” — {note.evidence.source}, {note.evidence.locator}"))
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
-def render(trace: Trace, fmt: str) -> str:
-    """Render in one of ``text``, ``markdown``, ``html``, ``json``."""
+RENDERERS = {"text": to_text, "markdown": to_markdown, "html": to_html, "json": to_json, "docx": to_docx}
+BINARY = {"docx"}
+
+
+def render(trace: Trace, fmt: str):
+    """Render in one of ``text``, ``markdown``, ``html``, ``json`` (str) or ``docx`` (bytes)."""
     from drugpolicy_kg.errors import UsageError
 
     if fmt not in RENDERERS:
@@ -171,37 +583,141 @@ def render(trace: Trace, fmt: str) -> str:
     return RENDERERS[fmt](trace)
 
 
-def write_site(tracer, out_dir, max_pages: int = 300) -> list:
-    """One HTML page per resolution and per body, up to ``max_pages`` (plus index.html), written atomically."""
+# ------------------------------------------------------------------ the site --
+
+def page_names(nodes: list[str]) -> dict[str, str]:
+    """A file name per entity: its IRI's last part, made safe; where two would meet, each gets a digest of its IRI.
+
+    >>> page_names(["https://x/id/res-cnd-64-3", "https://y/id/res-cnd-64-3"])["https://x/id/res-cnd-64-3"][:15]
+    'res-cnd-64-3-7e'
+    """
     import re
+
+    base = {n: re.sub(r"[^a-z0-9-]+", "-", n.rsplit("/", 1)[-1].lower()).strip("-")[:80] or "entity" for n in nodes}
+    counts: dict[str, int] = {}
+    for b in base.values():
+        counts[b] = counts.get(b, 0) + 1
+    return {n: (f"{b}-{hashlib.sha256(n.encode()).hexdigest()[:8]}" if counts[b] > 1 else b) + ".html"
+            for n, b in base.items()}
+
+
+def _source_page(name: str, label: str, text: str, quotes: set[str], nav: str) -> tuple[str, dict[str, str]]:
+    """A source document's text, a paragraph a line with anchors (its own number where it has one, else its line),
+    and the quoted passages highlighted; returns the page and, per quote, the anchor of the line that holds it."""
+    import re
+
+    from drugpolicy_kg.checks.quotes import normalise
+
+    e = html.escape
+    lines = text.split("\n")
+    anchors: dict[str, str] = {}
+    folded = [normalise(line) for line in lines]
+    body = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        num = re.match(r"^(\d{1,3}\.\d{1,3})\s", line)
+        anchor = f"p{num.group(1)}" if num else f"l{i}"
+        marked = [q for q in quotes if q and q in line]
+        for q in quotes:
+            if q not in anchors and (q in line or (len(q) > 20 and normalise(q) in folded[i - 1])):
+                anchors[q] = anchor
+        shown = e(line)
+        for q in sorted(marked, key=len, reverse=True):
+            shown = shown.replace(e(q), f"<mark>{e(q)}</mark>")
+        body.append(f'<p class="para" id="{anchor}"><a class="ref noprint" href="#{anchor}">{i}</a> {shown}</p>')
+    for q in quotes:  # a quote that runs over lines: the first line that starts it
+        if q not in anchors:
+            head = normalise(q)[:40]
+            hit = next((i for i, f in enumerate(folded, 1) if head and head in f), None)
+            if hit:
+                num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[hit - 1])
+                anchors[q] = f"p{num.group(1)}" if num else f"l{hit}"
+    page_html = page(f"Source: {label}", f"<p>The text the quotes are checked against ({e(name)}); "
+                     f"the {len(anchors)} passages the traces quote are highlighted.</p>" + "".join(body), nav)
+    return page_html, anchors
+
+
+def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html") -> list:
+    """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
+    each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
+    quoted passages are highlighted; and an index. Every file is written atomically."""
     from pathlib import Path
 
     from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.resources import Project, internal_query
 
+    project = project or Project.open()
     out = Path(out_dir)
-    from drugpolicy_kg.resources import internal_query
-
-    q = internal_query("trace-pages.rq")
-    nodes = sorted(str(r[0]) for r in tracer.graph.query(q))
-    more = max(0, len(nodes) - max_pages)
-    nodes = nodes[:max_pages]
-    pages = {n: re.sub(r"[^a-z0-9-]+", "-", n.rsplit("/", 1)[-1].lower()) + ".html" for n in nodes}
-    nav = '<a href="index.html">All traces</a>'
+    main = sorted(str(r[0]) for r in tracer.graph.query(internal_query("trace-pages.rq")))
+    traces = {}
+    order = list(main)
+    i = 0
+    while i < len(order) and len(order) <= max_pages:  # the main pages, then what they mention, breadth first
+        node = order[i]
+        traces[node] = t = tracer.trace(node, "both")
+        for top in t.forward + t.backward:
+            for h in top.walk():
+                if h.iri not in traces and h.iri not in order and len(order) < max_pages:
+                    order.append(h.iri)
+        i += 1
+    names = page_names(list(traces))
+    sources: dict[str, set[str]] = {}
+    for t in traces.values():
+        for h in [t.root, *(x for top in t.forward + t.backward for x in top.walk())]:
+            for ev in Briefing.quotes_of(h):
+                if ev.source_file:
+                    sources.setdefault(ev.source_file, set()).add(ev.quote)
+    nav = (f'<a href="index.html">All traces</a><a href="{html.escape(views_href)}">Network views</a>')
     written = []
-    for node, name in pages.items():
-        trace = tracer.trace(node, "both")
+    anchors: dict[tuple[str, str], str] = {}
+    for file, quotes in sorted(sources.items()):
+        path = project.sources_dir / file
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        label = next((ev.source for t in traces.values() for top in [t.root] for ev in Briefing.quotes_of(top)
+                      if ev.source_file == file), file)
+        page_html, found = _source_page(file, label, text, quotes, nav)
+        name = "source-" + page_names([file])[file]
         with atomic_write(out / name) as fh:
-            fh.write(to_html(trace, nav=nav))
+            fh.write(page_html)
         written.append(out / name)
-    items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(tracer.label(n))}</a> '
-                    f'<span class="kind">{html.escape(tracer.kind(n))}</span></li>' for n, name in pages.items())
-    orphans = "".join(f"<li>{html.escape(label)} <span class=\"kind\">{html.escape(kind)}</span></li>"
+        for q, a in found.items():
+            anchors[(file, q)] = f"{name}#{a}"
+
+    def link(iri: str):
+        return names.get(iri)
+
+    def source_link(ev: Evidence):
+        return anchors.get((ev.source_file, ev.quote))
+
+    for node, t in traces.items():
+        with atomic_write(out / names[node]) as fh:
+            fh.write(to_html(t, nav=nav, link=link, source_link=source_link))
+        written.append(out / names[node])
+    by_kind: dict[str, list[str]] = {}
+    for node in traces:
+        by_kind.setdefault(tracer.kind(node).split(":")[0], []).append(node)
+    sections = ""
+    for kind, nodes in sorted(by_kind.items(), key=lambda kv: (kv[0] not in ("resolution", "working group", "network",
+                                                                                "organization"), kv[0])):
+        items = "".join(f'<li><a href="{html.escape(names[n])}">{html.escape(tracer.label(n))}</a></li>'
+                        for n in sorted(nodes, key=lambda n: natural(tracer.label(n))))
+        is_open = " open" if len(nodes) <= SCREENFUL else ""
+        sections += (f"<details{is_open}><summary>{html.escape(kind)} <span class=\"count\">({len(nodes)})</span>"
+                     f"</summary><ul>{items}</ul></details>")
+    more = len(main) + 1 > max_pages
+    orphans = "".join(f'<li>{html.escape(label)} <span class="kind">({html.escape(kind)})</span></li>'
                       for _, label, kind in tracer.orphans()) or "<li>None.</li>"
-    index = PAGE.format(title="Mandate traces", kind="index", iri="", nav="",
-                        body=f"<h2>Resolutions and bodies</h2><ul>{items}</ul>"
-                             + (f"<p>And {more} more: trace them with <code>drugpolicy-kg trace</code>.</p>" if more else "")
-                             + f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
+    source_items = "".join(f'<li><a href="{html.escape("source-" + page_names([f])[f])}">{html.escape(f)}</a></li>'
+                           for f in sorted(sources) if (project.sources_dir / f).is_file())
+    body = (f"<p>{len(traces)} pages, one per entity the traces reach; each links to the pages of the entities it "
+            f"mentions and to the quoted passages in their sources.</p>{sections}"
+            + ("<p>More entities than pages: trace the rest with <code>drugpolicy-kg trace</code>.</p>" if more else "")
+            + f"<h2>Source documents</h2><ul>{source_items}</ul>"
+            + f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
     with atomic_write(out / "index.html") as fh:
-        fh.write(index)
+        fh.write(page("Mandate traces", body, f'<a href="{html.escape(views_href)}">Network views</a>'))
     written.append(out / "index.html")
     return written

@@ -326,7 +326,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
                     f"<td>{g.number_of_edges()}</td><td>{html.escape(guide)}</td><td>{exports}</td></tr>")
     timeline_image(graph, out_dir / "timeline.png", out_dir / "timeline.svg")
     written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
-    for path in write_traces(Tracer(graph), out_dir / "traces"):
+    for path in write_traces(Tracer(graph), out_dir / "traces", views_href="../index.html"):
         written["traces/" + path.name] = path
     legend = "".join(f'<tr><td><span class="sw" style="background:{c}"></span></td><td>{html.escape(cat)}</td>'
                      f"<td>{html.escape(shape)}</td></tr>" for cat, (c, shape) in STYLE.items())
