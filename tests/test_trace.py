@@ -355,3 +355,58 @@ def test_word_document_for_briefing_packs(tracer, tmp_path):
     assert "What followed:" in text and "encourages United Nations Office on Drugs and Crime [" in text
     assert text.count("In view of the above, WHO and UNODC have launched") == 1
     assert main(["trace", "64/3", "--format", "docx"]) == 2  # a Word file goes to a file, not the terminal
+
+
+@pytest.fixture(scope="module")
+def trace_site(tracer, tmp_path_factory):
+    out = tmp_path_factory.mktemp("traces")
+    write_site(tracer, out)
+    return out
+
+
+BROWSER_PAGES = {"64/3": "res-cnd-64-3.html", "ITWG": "itwg.html", "CND": "org-cnd.html",
+                 "subprogramme 2": "programme-a-80-6-sect-16-sp-2.html"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(BROWSER_PAGES))
+def test_trace_pages_in_chromium(browser, trace_site, name):
+    """The summary is on screen first, each quote is cited once (the rest refer to it), every link leads to a
+    page that exists, nothing is fetched, and the page prints on A4 with its collapsed groups opened."""
+    from PIL import Image
+
+    page = browser.open((trace_site / BROWSER_PAGES[name]).as_uri())
+    assert page.errors == [] and [u for u in page.requests if not u.startswith("file:")] == []
+    summary = page.locator(".summary")
+    assert summary.is_visible() and summary.bounding_box()["y"] < 400  # on the first screen
+    assert page.evaluate("document.querySelector('.summary').innerText.match(/\\[\\d+\\]/g).length") >= 1
+    ids = page.evaluate("Array.from(document.querySelectorAll('blockquote[id]')).map(b => b.id)")
+    assert len(ids) == len(set(ids)) and ids
+    cited = page.evaluate("Array.from(document.querySelectorAll('.summary a.ref')).map(a => a.getAttribute('href'))")
+    assert all(h.lstrip("#") in ids for h in cited)  # every footnote of the summary leads to its quote
+    hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+    pages = {h.split("#")[0] for h in hrefs if h and not h.startswith("#") and not h.startswith("../")}
+    assert pages and all((trace_site / p).is_file() for p in pages)
+    shot = trace_site / f"{BROWSER_PAGES[name][:-5]}.png"
+    page.screenshot(path=str(shot))
+    colors = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colors is not None and len(colors) > 20
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate("Array.from(document.querySelectorAll('details')).every(d => d.open)")
+    pdf = page.pdf(format="A4", print_background=False)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
+    widest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('body *')).map(e => e.getBoundingClientRect().right))")
+    assert widest <= page.evaluate("document.documentElement.clientWidth") + 1  # nothing runs off the page
+    page.close()
+
+
+@pytest.mark.slow
+def test_source_page_highlights_the_quotes(browser, trace_site):
+    crp = next(trace_site.glob("source-cnd65-crp-itwg*.html"))
+    page = browser.open(crp.as_uri() + "#p5" if "#p5" else crp.as_uri())
+    assert page.errors == []
+    marks = page.evaluate("Array.from(document.querySelectorAll('mark')).map(m => m.innerText)")
+    assert any(m.startswith("In view of the above, WHO and UNODC have launched") for m in marks)
+    page.close()

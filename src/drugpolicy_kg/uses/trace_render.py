@@ -40,6 +40,7 @@ SECTIONS = (("forward", "What it leads to"),
             ("backward", "What leads to it: resolutions, their provisions, and the reasons the sources give"))
 NO_QUOTE = "no quote in the graph states this link"
 SUMMARY_ITEMS = 3      # items named per clause of the summary; the rest are counted
+SUMMARY_SDGS = 12      # SDGs are named by their codes, so more fit
 SCREENFUL = 20         # hops shown open in HTML before further groups start collapsed
 # Which clause of the summary a relation belongs to: what the entity is and does, what followed, the SDGs.
 FOLLOWED = ("calls for", "in view of it, set up", "set up in view of", "has objective", "objective of")
@@ -124,17 +125,18 @@ class Briefing:
             for c in h.children:
                 yield from walk(c, d + 1)
 
-        for top in hops:
-            for h, d in walk(top, 0):
+        found = [(d, i, h) for i, (h, d) in enumerate(x for top in hops for x in walk(top, 0))]
+        for d, _i, h in sorted(found, key=lambda t: (t[0], t[1])):  # the nearest first: a subprogramme's own
                 rel = h.relation.split(" (")[0] if h.relation.startswith("set up in view of") else h.relation
                 if not rel or rel in SKIP_IN_SUMMARY or not which(rel) or (rel, h.iri) in seen:
                     continue
                 seen.add((rel, h.iri))
                 c = clauses.setdefault(rel, Clause(rel))
                 depth.setdefault(rel, d)
-                if len(c.items) < SUMMARY_ITEMS:
+                sdg = rel in SDG_RELATIONS and h.label.startswith("SDG ")
+                if len(c.items) < (SUMMARY_SDGS if rel in SDG_RELATIONS else SUMMARY_ITEMS):
                     n = self._numbers.get(_key(h.evidence[0])) if h.evidence else None
-                    c.items.append((h.label, n, h.inferred))
+                    c.items.append((h.label.split(":")[0] if sdg else h.label, n, h.inferred))  # "SDG 3.5"
                 else:
                     c.more += 1
         order = list(clauses)
@@ -193,7 +195,8 @@ class Briefing:
 
     def matched_line(self) -> str:
         t = self.trace
-        line = f"Traced: {t.root.label} ({t.root.kind}), matched by {t.matched} from “{t.term}”."
+        how = "" if t.matched in ("", "its IRI") else f", matched by {t.matched} from “{t.term}”"
+        line = f"Traced: {t.root.label} ({t.root.kind}){how}."
         if t.also:
             line += " The term could also mean: " + "; ".join(t.also) + "."
         return line
