@@ -21,7 +21,7 @@ from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES, internal_query
-from drugpolicy_kg.uses.trace import DPO, FORWARD, Tracer
+from drugpolicy_kg.uses.trace import DPO, FORWARD, ROOT_ONLY, Tracer
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -191,7 +191,8 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     g = nx.DiGraph(name="mandates")
     # One query per relation, then a breadth-first walk in Python: per-node lookups cost too much at scale.
     nexts_of: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for pred, way, _ in FORWARD:
+    chain = [e for e in FORWARD if e[0] not in ROOT_ONLY]  # the mandate chain; who adopted what is not a step of it
+    for pred, way, _ in chain:
         for s, o in graph.query(f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o FILTER(isIRI(?s) && isIRI(?o)) }}"):
             a, b = (str(s), str(o)) if way == "out" else (str(o), str(s))
             nexts_of[(a, pred)].append(b)
@@ -203,7 +204,7 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
             continue
         seen.add(node)
         d.add_node(g, node)
-        for pred, way, reads in FORWARD:
+        for pred, way, reads in chain:
             for nxt in sorted(set(nexts_of.get((node, pred), ()))):
                 d.add_node(g, nxt)
                 s, o = (node, nxt) if way == "out" else (nxt, node)

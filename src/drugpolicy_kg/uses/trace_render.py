@@ -592,7 +592,7 @@ def page_names(nodes: list[str]) -> dict[str, str]:
     """A file name per entity: its IRI's last part, made safe; where two would meet, each gets a digest of its IRI.
 
     >>> page_names(["https://x/id/res-cnd-64-3", "https://y/id/res-cnd-64-3"])["https://x/id/res-cnd-64-3"][:15]
-    'res-cnd-64-3-7e'
+    'res-cnd-64-3-59'
     """
     import re
 
