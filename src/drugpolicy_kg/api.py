@@ -45,13 +45,14 @@ class KnowledgeGraph:
     def query(self, name_or_sparql: str, endpoint: str | None = None, graph: str | None = None, **params: str) -> Result:
         """Run a question by name (or SPARQL text) with parameters bound, locally or on ``endpoint``."""
         from drugpolicy_kg.sparql.endpoint import credentials_from_env, remote_query
-        from drugpolicy_kg.sparql.query import bind_params, find_query, parse_query_text, with_values
+        from drugpolicy_kg.sparql.query import bind_params, find_query, parse_query_text, with_prefixes, with_values
 
         text = name_or_sparql.strip()
         q = parse_query_text(text) if any(c.isspace() for c in text) else find_query(self.project, text)
         bindings = bind_params(q, {k: str(v) for k, v in params.items()}, resolve=self.engine.resolver())
         if endpoint:
-            return remote_query(endpoint, with_values(q.text, bindings), default_graph=graph, creds=credentials_from_env())
+            return remote_query(endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=graph,
+                                creds=credentials_from_env())
         return self.engine.run(q.text, bindings, q.name)
 
     @contextlib.contextmanager

@@ -159,6 +159,12 @@ def cmd_query(args) -> int:
     from drugpolicy_kg.sparql.queryfile import read_query_file
 
     project = Project.open(args.project)
+    if args.prefixes:
+        from drugpolicy_kg.resources import PREFIXES
+
+        for prefix, iri in sorted(PREFIXES.items()):
+            print(f"PREFIX {prefix}: <{iri}>")
+        return EXIT_OK
     if args.list:
         from drugpolicy_kg.sparql.query import list_queries
 
@@ -168,7 +174,7 @@ def cmd_query(args) -> int:
         return EXIT_OK
     if args.sparql is None and args.name and args.name.endswith(".rq"):
         read_query_file(Path(args.name))  # a clear error for a missing or unreadable file
-    from drugpolicy_kg.sparql.query import bind_params, prepare, with_values
+    from drugpolicy_kg.sparql.query import bind_params, prepare, with_prefixes, with_values
 
     q = prepare(project, args.name, args.sparql)
     given = _params(args.param)
@@ -177,7 +183,7 @@ def cmd_query(args) -> int:
         from drugpolicy_kg.sparql.results import render
 
         bindings = bind_params(q, given, resolve=None if not given else _remote_resolver(project))
-        result = remote_query(args.endpoint, with_values(q.text, bindings), default_graph=args.graph,
+        result = remote_query(args.endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=args.graph,
                               timeout=args.timeout, creds=credentials_from_env())
         fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
         data = render(result, fmt, None)
@@ -191,7 +197,7 @@ def cmd_query(args) -> int:
         bindings = bind_params(q, given, resolve=engine.resolver())
         result = engine.execute(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
         fmt = args.format or _format_from_name(args.output) or ("ttl" if isinstance(result, ox.QueryTriples) else "table")
-        data = render_native(result, fmt)
+        data = render_native(result, fmt, wide=args.wide)
     data = data if isinstance(data, bytes) else data.encode("utf-8")
     if args.output and args.output != "-":
         from drugpolicy_kg.atomic import atomic_write
@@ -369,11 +375,16 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("name", nargs="?", metavar="NAME|FILE.rq", help="a query from 'query --list', or a .rq file")
     q.add_argument("--sparql", metavar="TEXT", help="the query text itself")
     q.add_argument("--list", action="store_true", help="list the competency questions with summaries and parameters")
+    q.add_argument("--prefixes", action="store_true", help="list the prefixes every query may use without declaring them")
     q.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="bind a parameter: <IRI>, prefix:name, \"literal\", or a name/acronym such as ITWG (repeatable)")
     q.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld"],
                    help="table, csv, tsv, json, xml for SELECT/ASK; ttl, nt, jsonld for CONSTRUCT/DESCRIBE")
-    q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    q.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE instead of stdout; the format follows the extension (.csv, .tsv, .json, .xml, "
+                        ".ttl, .nt, .jsonld) unless --format says otherwise")
+    q.add_argument("--wide", action="store_true", help="table: show every value whole (by default cells are cut, "
+                                                        "with a note, to fit the terminal)")
     q.add_argument("--endpoint", metavar="URL", help="run on this SPARQL 1.1 query endpoint instead of locally")
     q.add_argument("--graph", metavar="IRI", help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
     q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="with --endpoint (default: 30)")

@@ -52,6 +52,42 @@ def markdown_safe(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str("" if text is None else text).split())))
 
 
+def fit_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None,
+              wide: bool = False) -> tuple[str, int]:
+    """Align columns to fit ``width`` (the terminal's, by default): the widest columns give way first, down to 12
+    characters, and a cell that no longer fits is cut with an ellipsis. Returns the table and how many cells were
+    cut, so the caller can say so; ``wide`` cuts nothing.
+
+    >>> text, cut = fit_table(["a", "b"], [["x" * 50, "y" * 50]], width=40)
+    >>> cut, max(len(line) for line in text.splitlines()) <= 40
+    (2, True)
+    """
+    import shutil
+
+    body = [[terminal_safe(" ".join(str("" if v is None else v).split())) for v in r] for r in rows]
+    natural = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
+    widths = list(natural)
+    if not wide:
+        room = (width or shutil.get_terminal_size((120, 24)).columns) - 2 * (len(headers) - 1)
+        cap = max(natural, default=0)  # the widest columns give way to one common cap, the narrow ones keep theirs
+        while cap > 12 and sum(min(w, cap) for w in natural) > room:
+            cap -= 1
+        widths = [min(w, cap) for w in natural]
+    cut = 0
+
+    def cell(s: str, w: int) -> str:
+        nonlocal cut
+        if len(s) <= w:
+            return s.ljust(w)
+        cut += 1
+        return s[: w - 1] + "…"
+
+    lines = ["  ".join(h[:w].ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(cell(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
+    return "\n".join(lines), cut
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_width: int = 60) -> str:
     """Align columns; cells longer than ``max_width`` are cut with an ellipsis.
 

@@ -212,6 +212,56 @@ def _top_level_braces(text: str) -> tuple[str, list[int]]:
 
 
 NETWORK_KEYWORDS = ("SERVICE", "LOAD")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+
+
+def _code(text: str) -> str:
+    """The query with comments, string literals and IRIs blanked out (same offsets): what is left is syntax."""
+    out = [c if c == "\n" else " " for c in text]
+    for pos, tok in _scan(text):
+        out[pos:pos + len(tok)] = tok
+    return "".join(out)
+
+
+_DECLARED = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?:")
+_USED = re.compile(r"(?<![\w?$.:\-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|[\s;,.)\]}]|$)")
+
+
+def check_query(text: str, where: str = "query") -> None:
+    """Refuse, with one line, what ``query`` cannot run: an update, or a prefix neither declared nor predeclared.
+
+    >>> check_query("SELECT ?o WHERE { ?o a org:FormalOrganization }")
+    >>> check_query("SELECT * { ?s a foo:Bar }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    drugpolicy_kg.errors.UsageError: query: undefined prefix 'foo:' (known: bibo, dcterms, dpk, dpo, ...)
+    """
+    from drugpolicy_kg.resources import PREFIXES
+
+    code = _code(text)
+    m = re.match(r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*([A-Za-z]+)", code, re.I)
+    if m and m.group(1).upper() in UPDATE_KEYWORDS:
+        raise UsageError(f"{where}: updates are not run by query (it only reads); change the data files and build, "
+                         "or send an update to a server with push --update")
+    declared = set(_DECLARED.findall(code))
+    for prefix in _USED.findall(code):
+        if prefix not in declared and prefix not in PREFIXES:
+            raise UsageError(f"{where}: undefined prefix '{prefix}:' (known: {', '.join(sorted(PREFIXES))})")
+
+
+def with_prefixes(text: str) -> str:
+    """The query with a PREFIX line for each predeclared prefix it uses but does not declare (for a remote server,
+    which knows none of ours).
+
+    >>> with_prefixes("SELECT * { ?o a org:Post }").splitlines()[0]
+    'PREFIX org: <http://www.w3.org/ns/org#>'
+    """
+    from drugpolicy_kg.resources import PREFIXES
+
+    code = _code(text)
+    declared = set(_DECLARED.findall(code))
+    needed = sorted({p for p in _USED.findall(code) if p in PREFIXES and p not in declared})
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in needed) + text
 
 
 def network_use(text: str) -> list[str]:

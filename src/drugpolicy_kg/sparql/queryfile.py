@@ -79,6 +79,9 @@ def parse_query_text(text: str, name: str = "query", path: Path | None = None) -
         if m:
             meta[m.group(1).lower()] = m.group(2)
     params = parse_params(meta.get("params", ""), str(path or name))
+    from drugpolicy_kg.sparql.query import check_query
+
+    check_query(text, str(path or name))
     return QueryFile(name=name, text=text, meta=meta, params=params, path=path)
 
 

@@ -168,8 +168,6 @@ def to_xml(result: Result) -> str:
 
 
 def to_table(result: Result, namespace_manager=None) -> str:
-    from drugpolicy_kg.tables import format_table
-
     if result.kind == "ask":
         return "true" if result.boolean else "false"
 
@@ -183,8 +181,7 @@ def to_table(result: Result, namespace_manager=None) -> str:
                 return str(t)
         return str(t)
 
-    table = format_table(result.variables, [[show(t) for t in r] for r in result.rows], max_width=60)
-    return f"{table}\n({len(result.rows)} rows)"
+    return table_text(result.variables, [[show(t) for t in r] for r in result.rows]).rstrip("\n")
 
 
 def render(result: Result, fmt: str, namespace_manager=None) -> str | bytes:
@@ -197,7 +194,13 @@ def render(result: Result, fmt: str, namespace_manager=None) -> str | bytes:
         raise UsageError(f"a SELECT or ASK result is a table: use --format {', '.join(TABULAR)}")
     if fmt == "table":
         return to_table(result, namespace_manager) + "\n"
-    return {"csv": to_csv, "tsv": to_tsv, "json": lambda r: to_json(r) + "\n", "xml": to_xml}[fmt](result)
+    if fmt == "json" or result.kind == "ask":
+        return {"csv": to_csv, "tsv": to_tsv, "json": lambda r: to_json(r) + "\n", "xml": to_xml}[fmt](result)
+    import pyoxigraph as ox  # CSV, TSV and XML by Oxigraph's writers, from the JSON form of the same rows
+
+    solutions = ox.parse_query_results(to_json(result).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
+    return solutions.serialize(format={"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                                       "xml": ox.QueryResultsFormat.XML}[fmt])
 
 
 def compact(iri: str) -> str:
@@ -215,12 +218,19 @@ def compact(iri: str) -> str:
     return f"<{iri}>"
 
 
-def render_native(res, fmt: str) -> bytes:
+def table_text(names: list[str], rows: list[list[str]], wide: bool = False) -> str:
+    """The table as the terminal shows it, with its row count and, where cells were cut to fit, a note saying so."""
+    from drugpolicy_kg.tables import fit_table
+
+    text, cut = fit_table(names, rows, wide=wide)
+    note = f"; {cut} values cut to fit the terminal: --wide shows them whole, --format csv or json keeps them" if cut else ""
+    return f"{text}\n({len(rows)} rows{note})\n"
+
+
+def render_native(res, fmt: str, wide: bool = False) -> bytes:
     """Serialise an Oxigraph result as the command line prints it: the W3C result formats by Oxigraph's own
     writers, the table by ours, graphs sorted (so the same query gives the same bytes every run)."""
     import pyoxigraph as ox
-
-    from drugpolicy_kg.tables import format_table
 
     if isinstance(res, ox.QueryTriples):
         if fmt not in GRAPH_FORMATS:
@@ -258,7 +268,7 @@ def render_native(res, fmt: str) -> bytes:
         return t.value
 
     rows = [[show(sol[n]) for n in names] for sol in res]
-    return (format_table(names, rows, max_width=60) + f"\n({len(rows)} rows)\n").encode("utf-8")
+    return table_text(names, rows, wide).encode("utf-8")
 
 
 def from_sparql_json(data: dict) -> Result:
