@@ -54,7 +54,7 @@ def markdown_safe(text: object) -> str:
 
 def fit_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None,
               wide: bool = False) -> tuple[str, int]:
-    """Align columns to fit ``width`` (the terminal's, by default): the widest columns give way first, down to 12
+    """Align columns to fit ``width`` (the terminal's, by default): the widest columns give way first, down to 8
     characters, and a cell that no longer fits is cut with an ellipsis. Returns the table and how many cells were
     cut, so the caller can say so; ``wide`` cuts nothing.
 
@@ -70,7 +70,7 @@ def fit_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: i
     if not wide:
         room = (width or shutil.get_terminal_size((120, 24)).columns) - 2 * (len(headers) - 1)
         cap = max(natural, default=0)  # the widest columns give way to one common cap, the narrow ones keep theirs
-        while cap > 12 and sum(min(w, cap) for w in natural) > room:
+        while cap > 8 and sum(min(w, cap) for w in natural) > room:
             cap -= 1
         widths = [min(w, cap) for w in natural]
     cut = 0

@@ -199,8 +199,15 @@ def render(result: Result, fmt: str, namespace_manager=None) -> str | bytes:
     import pyoxigraph as ox  # CSV, TSV and XML by Oxigraph's writers, from the JSON form of the same rows
 
     solutions = ox.parse_query_results(to_json(result).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
-    return solutions.serialize(format={"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+    data = solutions.serialize(format={"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
                                        "xml": ox.QueryResultsFormat.XML}[fmt])
+    return xml_line_ends(data) if fmt == "xml" else data
+
+
+def xml_line_ends(data: bytes) -> bytes:
+    """A carriage return in XML text must be written as a character reference, or every XML reader turns it
+    into a line feed (XML 1.0, 2.11); Oxigraph's writer leaves it raw."""
+    return data.replace(b"\r", b"&#13;")
 
 
 def compact(iri: str) -> str:
@@ -253,7 +260,8 @@ def render_native(res, fmt: str, wide: bool = False) -> bytes:
     if fmt != "table":
         form = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
                 "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}[fmt]
-        return res.serialize(format=form)
+        data = res.serialize(format=form)
+        return xml_line_ends(data) if fmt == "xml" else data
     if isinstance(res, ox.QueryBoolean):
         return (b"true" if res else b"false") + b"\n"
     names = [v.value for v in res.variables]
