@@ -71,6 +71,12 @@ class KnowledgeGraph:
 
         return build_networks(self.graph, views)
 
+    def search(self, text: str, limit: int = 20):
+        """Entities by name and facts by the words of their quotes, ranked (see :mod:`drugpolicy_kg.graph.search`)."""
+        from drugpolicy_kg.graph.search import search
+
+        return search(self.engine.gs, text, limit)
+
     def trace(self, term: str, direction: str = "both") -> Trace:
         """A mandate trace (see :mod:`drugpolicy_kg.uses.trace`); render it with :func:`drugpolicy_kg.uses.trace_render.render`."""
         from drugpolicy_kg.uses.trace import Tracer

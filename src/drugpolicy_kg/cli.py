@@ -8,6 +8,7 @@ Heavy libraries (rdflib, pyshacl, ...) are imported inside the commands, so
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -276,6 +277,32 @@ def cmd_views(args) -> int:
     return EXIT_OK
 
 
+def cmd_search(args) -> int:
+    from drugpolicy_kg.graph.search import search
+    from drugpolicy_kg.tables import fit_table, terminal_safe
+
+    found = search(_store(args), " ".join(args.text), args.limit)
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    from drugpolicy_kg.sparql.results import compact
+
+    print(f"Entities named with “{terminal_safe(found.text)}” ({len(found.entities)})")
+    if found.entities:
+        print(fit_table(["name", "type", "iri"], [[e.label, e.kind, compact(e.iri)] for e in found.entities])[0])
+    print()
+    print(f"Quotes with those words ({len(found.quotes)}), best first")
+    for i, q in enumerate(found.quotes, 1):
+        print(f"{i:>3}. “{terminal_safe(q.snippet)}”")
+        print(f"     — {terminal_safe(q.source)}, {terminal_safe(q.locator)}")
+        facts = "; ".join(f"{terminal_safe(st['label'])} {st['property']}" for st in q.states[:4])
+        if facts:
+            print(f"     states: {facts}" + (f" and {len(q.states) - 4} more" if len(q.states) > 4 else ""))
+    if not found.entities and not found.quotes:
+        print("(nothing found: every word must occur)")
+    return EXIT_OK
+
+
 def cmd_ingest(args) -> int:
     from drugpolicy_kg.sources.ingest import ingest, organization_rows, sdg_targets, write_draft
     from drugpolicy_kg.sources.review import Decisions, mark_decided
@@ -420,6 +447,11 @@ def make_parser() -> argparse.ArgumentParser:
     vw.set_defaults(func=cmd_views)
 
 
+    se = sub.add_parser("search", help="find entities by name and facts by the words of their quotes (ranked)")
+    se.add_argument("text", nargs="+", metavar="WORDS", help="the words to find; every one must occur")
+    se.add_argument("--limit", type=int, default=20, metavar="N", help="at most N entities and N quotes (default 20)")
+    se.add_argument("--format", default="table", choices=["table", "json"])
+    se.set_defaults(func=cmd_search)
     ig = sub.add_parser("ingest", help="read a UN document (.docx, .txt) into a draft of candidate facts, each with its quote")
     ig.add_argument("file", metavar="FILE", help="the document: .docx or .txt")
     ig.add_argument("--doc-id", metavar="ID", help="the document's id in the graph (default: from its symbol)")

@@ -1,0 +1,201 @@
+"""Full-text search over the graph: entities by their names, facts by the words of the quotes that state them.
+
+The index is an SQLite FTS5 database (in the standard library) kept beside the store it was built
+from (``search.sqlite`` in the store's folder): a store never changes once built, so neither does
+its index. It is built the first time a search asks for it, in a temporary file moved into place
+in one step; a read-only cache is indexed in memory for each search instead.
+
+What the user types never becomes query syntax: it is split into words, and each word is given
+to FTS5 as a quoted string (so ``NEAR``, ``OR``, ``*``, ``"`` or ``:`` in the text are words, not
+operators). Every word must occur; results are ranked by BM25. Matching ignores case and
+diacritics ("resolución" finds "resolucion").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.resources import PREFIXES
+
+INDEX_FILE = "search.sqlite"
+INDEX_VERSION = "1"
+TOKENIZER = "unicode61 remove_diacritics 2"
+NAMES = f"""
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?s ?name WHERE {{
+  ?s rdfs:label|skos:altLabel|skos:prefLabel|dcterms:title ?name .
+  FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{PREFIXES['dpk']}") || STRSTARTS(STR(?s), "{PREFIXES['sdg']}")))
+  FILTER(LANG(?name) = "" || LANGMATCHES(LANG(?name), "en"))
+}}"""
+TYPES = f"""
+SELECT ?s ?t WHERE {{ ?s a ?t FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{PREFIXES['dpk']}")) }}"""
+QUOTES = """
+PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?ev ?quote ?locator ?source ?s ?p WHERE {
+  ?ev dpo:quote ?quote .
+  OPTIONAL { ?ev dpo:locator ?locator }
+  OPTIONAL { ?ev dcterms:source ?doc . ?doc rdfs:label ?source }
+  OPTIONAL { ?ev dpo:states ?st . ?st rdf:subject ?s ; rdf:predicate ?p }
+}"""
+
+
+@dataclass
+class EntityHit:
+    iri: str
+    label: str
+    kind: str
+    matched: str          # the name that matched, with the matched words in [brackets]
+
+
+@dataclass
+class QuoteHit:
+    quote: str
+    snippet: str          # the quote around the matched words, which are in [brackets]
+    locator: str
+    source: str
+    states: list[dict] = field(default_factory=list)  # [{"subject", "label", "property"}] the facts it states
+
+
+@dataclass
+class SearchResult:
+    text: str
+    entities: list[EntityHit]
+    quotes: list[QuoteHit]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fts_query(text: str) -> str:
+    """The user's text as an FTS5 query that can only mean "all these words": each word a quoted string.
+
+    >>> fts_query('harm reduction'), fts_query('NEAR(a b) OR "x*"')
+    ('"harm" "reduction"', '"NEAR" "a" "b" "OR" "x"')
+    """
+    words = re.findall(r"\w+", text)
+    if not words:
+        raise UsageError("give words to search for (letters or digits)")
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words[:32])
+
+
+def _build(gs, con: sqlite3.Connection) -> None:
+    from drugpolicy_kg.sparql.results import compact
+
+    con.executescript(f"""
+        CREATE VIRTUAL TABLE names USING fts5(name, iri UNINDEXED, tokenize='{TOKENIZER}');
+        CREATE VIRTUAL TABLE quotes USING fts5(quote, ev UNINDEXED, locator UNINDEXED, source UNINDEXED,
+                                               tokenize='{TOKENIZER}');
+        CREATE TABLE entity (iri TEXT PRIMARY KEY, label TEXT, kind TEXT);
+        CREATE TABLE states (ev TEXT, subject TEXT, property TEXT);
+        CREATE INDEX states_ev ON states (ev);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    """)
+    labels: dict[str, str] = {}
+    names = set()
+    for s, name in gs.select(NAMES):
+        s, name = str(s), str(name)
+        names.add((name, s))
+        labels.setdefault(s, name)
+    con.executemany("INSERT INTO names (name, iri) VALUES (?, ?)", sorted(names))
+    kinds: dict[str, str] = {}
+    for s, t in gs.select(TYPES):
+        kind = str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if kind not in ("Concept", "Entity", "SourceDocument", "Statement") or str(s) not in kinds:
+            kinds[str(s)] = kind
+    con.executemany("INSERT INTO entity VALUES (?, ?, ?)",
+                    sorted((s, labels.get(s, s.rsplit("/", 1)[-1]), kinds.get(s, "")) for s in set(labels) | set(kinds)))
+    seen, states = set(), []
+    for ev, quote, locator, source, s, p in gs.select(QUOTES):
+        ev = str(ev)
+        if ev not in seen:
+            seen.add(ev)
+            con.execute("INSERT INTO quotes (quote, ev, locator, source) VALUES (?, ?, ?, ?)",
+                        (str(quote), ev, str(locator or ""), str(source or "")))
+        if s is not None:
+            states.append((ev, str(s), compact(str(p))))
+    con.executemany("INSERT INTO states VALUES (?, ?, ?)", sorted(set(states)))
+    con.execute("INSERT INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
+    con.commit()
+
+
+def open_index(gs) -> sqlite3.Connection:
+    """The store's search index, built if missing (atomically, beside the store; in memory where that is read-only)."""
+    path = gs.location / INDEX_FILE if gs.location is not None else None
+    if path is not None and path.is_file():
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == (INDEX_VERSION,):
+                return con
+        except sqlite3.DatabaseError:
+            pass  # damaged or of another version: build it again
+        con.close()
+    if path is not None:
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".sqlite.tmp", dir=path.parent)
+            os.close(fd)
+            con = sqlite3.connect(tmp)
+            try:
+                _build(gs, con)
+            finally:
+                con.close()
+            os.replace(tmp, path)
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+    con = sqlite3.connect(":memory:")
+    _build(gs, con)
+    return con
+
+
+def search(gs, text: str, limit: int = 20) -> SearchResult:
+    """Entities whose names hold every word of ``text``, and quotes that do, best first."""
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    match = fts_query(text)
+    con = open_index(gs)
+    try:
+        entities: list[EntityHit] = []
+        seen: set[str] = set()
+        rows = con.execute("SELECT iri, highlight(names, 0, '[', ']') FROM names WHERE names MATCH ? "
+                           "ORDER BY rank, iri LIMIT ?", (match, limit * 4)).fetchall()
+        for iri, matched in rows:
+            if iri in seen:
+                continue
+            seen.add(iri)
+            label, kind = con.execute("SELECT label, kind FROM entity WHERE iri = ?", (iri,)).fetchone() or (iri, "")
+            entities.append(EntityHit(iri, label, kind, matched))
+            if len(entities) == limit:
+                break
+        quotes = []
+        for ev, quote, snip, locator, source in con.execute(
+                "SELECT ev, quote, snippet(quotes, 0, '[', ']', '…', 24), locator, source FROM quotes "
+                "WHERE quotes MATCH ? ORDER BY rank, ev LIMIT ?", (match, limit)).fetchall():
+            states = [{"subject": s, "label": (con.execute("SELECT label FROM entity WHERE iri = ?", (s,)).fetchone()
+                                               or (s,))[0], "property": p}
+                      for s, p in con.execute("SELECT subject, property FROM states WHERE ev = ? ORDER BY subject, property",
+                                              (ev,)).fetchall()]
+            quotes.append(QuoteHit(quote, snip, locator, source, states))
+        return SearchResult(text, entities, quotes)
+    except sqlite3.OperationalError as exc:  # (the query is built from quoted words only: this is not the user's)
+        raise UsageError(f"search failed: {exc}") from None
+    finally:
+        con.close()
+
+
+def index_file(gs) -> Path | None:
+    return gs.location / INDEX_FILE if gs.location is not None else None
