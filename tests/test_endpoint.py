@@ -193,3 +193,26 @@ def test_serve_answers_sparqlwrapper_refuses_updates_and_stops_on_ctrl_c():
     assert f"http://127.0.0.1:{port}/query" in banner and "read-only" in banner and "bound to 127.0.0.1" in banner
     assert "stopping" in out
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_query_finds_the_graph_push_wrote_and_resolves_names_on_the_server(oxigraph_server, tmp_path, monkeypatch, capsys):
+    """After push, query --endpoint without --graph queries the pushed graph and says so; a name parameter is
+    looked up on the server; with nothing remembered, zero rows come with a warning naming the graphs with data."""
+    monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "cache"))
+    graph = "https://w3id.org/drugpolicy-kg/graph/remote-test"
+    assert main(["push", "--endpoint", oxigraph_server.query_url, "--gsp", oxigraph_server.store_url,
+                 "--graph", graph]) == 0
+    capsys.readouterr()
+    assert main(["query", "members-of-body", "--endpoint", oxigraph_server.query_url, "--param", "body=ITWG",
+                 "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert f"querying <{graph}>, the graph push wrote" in err
+    assert len(out.strip().splitlines()) == 18  # the header and the 17 members, found through the server's ITWG
+    monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "another-cache"))  # nothing remembered
+    assert main(["query", "organizations", "--endpoint", oxigraph_server.query_url, "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip().splitlines()[1:] == [] and "no rows in the server's default graph" in err and graph in err
+    assert main(["query", "members-of-body", "--endpoint", oxigraph_server.query_url, "--graph", graph,
+                 "--param", "body=Nothing such"]) == 2
+    assert "no entity named 'Nothing such'" in capsys.readouterr().err

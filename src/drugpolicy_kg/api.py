@@ -49,7 +49,13 @@ class KnowledgeGraph:
 
         text = name_or_sparql.strip()
         q = parse_query_text(text) if any(c.isspace() for c in text) else find_query(self.project, text)
-        bindings = bind_params(q, {k: str(v) for k, v in params.items()}, resolve=self.engine.resolver())
+        if endpoint:  # names resolve on the server queried
+            from drugpolicy_kg.sparql.remote import resolver
+
+            resolve = resolver(endpoint, graph, 30.0, credentials_from_env())
+        else:
+            resolve = self.engine.resolver()
+        bindings = bind_params(q, {k: str(v) for k, v in params.items()}, resolve=resolve)
         if endpoint:
             return remote_query(endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=graph,
                                 creds=credentials_from_env())

@@ -180,12 +180,23 @@ def cmd_query(args) -> int:
     q = prepare(project, args.name, args.sparql)
     given = _params(args.param)
     if args.endpoint:
+        from drugpolicy_kg.sparql import remote
         from drugpolicy_kg.sparql.endpoint import credentials_from_env, remote_query
         from drugpolicy_kg.sparql.results import render
 
-        bindings = bind_params(q, given, resolve=None if not given else _remote_resolver(project))
-        result = remote_query(args.endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=args.graph,
-                              timeout=args.timeout, creds=credentials_from_env())
+        creds = credentials_from_env()
+        graph = args.graph or remote.pushed_graph(args.endpoint)
+        if graph and not args.graph:
+            print(f"querying <{graph}>, the graph push wrote on {remote.endpoint_key(args.endpoint)} "
+                  "(--graph IRI to choose another)", file=sys.stderr)
+        bindings = bind_params(q, given, resolve=remote.resolver(args.endpoint, graph, args.timeout, creds))
+        result = remote_query(args.endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=graph,
+                              timeout=args.timeout, creds=creds)
+        if result.kind == "select" and not result.rows and not graph:
+            held = remote.graphs_with_data(args.endpoint, args.timeout, creds)
+            if held:
+                print(f"warning: no rows in the server's default graph; these named graphs hold data: "
+                      f"{', '.join('<' + g + '>' for g in held[:5])} (query one with --graph IRI)", file=sys.stderr)
         fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
         data = render(result, fmt, None)
     else:
@@ -225,13 +236,6 @@ def _format_from_name(path: str | None) -> str | None:
             "nt": "nt", "jsonld": "jsonld"}.get(ext)
 
 
-def _remote_resolver(project):
-    """Names and acronyms in --param are looked up in the local copy of the graph."""
-    from drugpolicy_kg.sparql.query import LocalEngine
-
-    return LocalEngine(project).resolver()
-
-
 def cmd_push(args) -> int:
     from drugpolicy_kg.sparql.endpoint import credentials_from_env, push
 
@@ -256,6 +260,9 @@ def cmd_push(args) -> int:
     for name, graph in targets:
         report = push(graph, args.endpoint, name, gsp=args.gsp, update=args.update, chunk=args.chunk,
                       timeout=args.timeout, creds=credentials_from_env(), progress=progress)
+        from drugpolicy_kg.sparql.remote import remember_push
+
+        remember_push(args.endpoint, report.graph)
         print(f"pushed {report.triples_sent} triples to <{report.graph}> by {report.method}; "
               f"the server holds {report.triples_on_server}")
     return EXIT_OK
