@@ -140,3 +140,45 @@ def test_cache_folder_from_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("DRUGPOLICY_KG_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert cache_root() == tmp_path / "x" / "drugpolicy-kg"
+
+
+def test_jsonld_export_reads_as_plain_json_and_means_the_same(tmp_path):
+    """Terms from the context ("label", "hasObjective"), IRIs as strings where a property only ever points at IRIs;
+    read back by rdflib and by Oxigraph, the same triples as the N-Triples export."""
+    import json
+
+    from rdflib import BNode, Graph
+
+    jl, nt = tmp_path / "g.jsonld", tmp_path / "g.nt"
+    assert main(["export", "--format", "jsonld", "-o", str(jl)]) == 0
+    assert main(["export", "--format", "nt", "-o", str(nt)]) == 0
+    doc = json.loads(jl.read_text(encoding="utf-8"))
+    assert doc["@context"]["hasObjective"] == {"@id": "dpo:hasObjective", "@type": "@id"}
+    itwg = next(n for n in doc["@graph"] if n["@id"] == "dpk:itwg")
+    assert itwg["@type"] == ["WorkingGroup"] and "dpk:itwg-objective-1" in itwg["hasObjective"]
+    assert itwg["altLabel"] == {"@language": "en", "@value": "ITWG"}
+    a, b = Graph().parse(jl, format="json-ld"), Graph().parse(nt, format="nt")
+    ground = lambda g: {t for t in g if not any(isinstance(x, BNode) for x in t)}  # noqa: E731
+    assert len(a) == len(b) and ground(a) == ground(b)
+    assert len(list(ox.parse(path=str(jl), format=ox.RdfFormat.JSON_LD))) == len(b)
+    context = json.loads((tmp_path / "context.jsonld").read_text()) if (tmp_path / "context.jsonld").exists() else None
+    assert context is None or "hasObjective" in context["@context"]
+
+
+def test_the_dataset_describes_itself(dataset):
+    """VoID and DCAT: title, licence, sources with their terms, dumps, and counts per class and per graph."""
+    rows = dataset.select("""PREFIX void: <http://rdfs.org/ns/void#> PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        SELECT ?licence ?triples (COUNT(DISTINCT ?src) AS ?sources) (COUNT(DISTINCT ?dist) AS ?dumps)
+               (COUNT(DISTINCT ?cp) AS ?classes) (COUNT(DISTINCT ?sub) AS ?graphs) WHERE {
+          ?ds a void:Dataset, dcat:Dataset ; dcterms:license ?licence ; void:triples ?triples ;
+              dcterms:source ?src ; dcat:distribution ?dist ; void:classPartition ?cp ; void:subset ?sub .
+          FILTER(?ds = <https://w3id.org/drugpolicy-kg/dataset>) } GROUP BY ?licence ?triples""")
+    licence, triples, sources, dumps, classes, graphs = rows[0]
+    assert str(licence) == "https://creativecommons.org/licenses/by/4.0/" and int(str(triples)) > 30000
+    assert (int(str(sources)), int(str(dumps))) == (3, 4) and int(str(classes)) > 20 and int(str(graphs)) >= 14
+    rights = dataset.select("""SELECT ?doc ?rights WHERE { <https://w3id.org/drugpolicy-kg/dataset>
+        prov:qualifiedDerivation [ prov:entity ?doc ; dcterms:rights ?rights ] }""")
+    assert len(rights) == 3 and all(str(r) for _, r in rights)
+    itwg = dataset.select("""PREFIX void: <http://rdfs.org/ns/void#> SELECT ?n WHERE {
+        <https://w3id.org/drugpolicy-kg/dataset> void:classPartition [ void:class dpo:WorkingGroup ; void:entities ?n ] }""")
+    assert [int(str(n)) for (n,) in itwg] == [1]

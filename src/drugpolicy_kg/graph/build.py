@@ -9,6 +9,7 @@ byte-identical files (blank node labels aside).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,9 +41,103 @@ def check_format(fmt: str) -> str:
     return FORMATS[fmt][0]
 
 
-def jsonld_context() -> dict[str, str]:
-    """The local JSON-LD context: our prefixes, so no remote context is ever fetched."""
-    return dict(PREFIXES)
+JSONLD_KEYWORDS = {"id", "type", "value", "language", "graph", "context", "list", "set", "reverse", "index", "base",
+                   "vocab", "container", "nest", "prefix", "propagate", "protected", "version", "json", "none",
+                   "direction", "import", "included"}
+TERMS = """SELECT ?p (COUNT(*) AS ?n) (SUM(IF(isLiteral(?o), 0, 1)) AS ?refs)
+           (SUM(IF(isLiteral(?o) && DATATYPE(?o) = <http://www.w3.org/2001/XMLSchema#string>, 1, 0)) AS ?plain)
+           WHERE { ?s ?p ?o } GROUP BY ?p"""
+CLASSES = "SELECT DISTINCT ?c WHERE { ?s a ?c FILTER(isIRI(?c)) }"
+
+
+def jsonld_context(gs: GraphStore | None = None) -> dict:
+    """The local JSON-LD context (no remote context is ever fetched): our prefixes and, given a store, a term for
+    every property and class its data uses, named by the IRI's last part where that name is unique ("label",
+    "adoptedBy", "Mandate"); a property whose values are all IRIs is typed ``@id``, so its values are plain strings.
+    With the terms, a JSON-LD file reads as plain JSON."""
+    from drugpolicy_kg.sparql.results import compact
+
+    ctx: dict = dict(PREFIXES)
+    if gs is None:
+        return ctx
+
+    def local(iri: str) -> str:
+        return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    props = [(str(p), int(n), int(refs)) for p, n, refs, _plain in gs.select(TERMS)]
+    classes = [str(c) for (c,) in gs.select(CLASSES)]
+    counts: dict[str, int] = {}
+    for iri in [p for p, _, _ in props] + classes:
+        counts[local(iri)] = counts.get(local(iri), 0) + 1
+    usable = {name for name, n in counts.items()
+              if n == 1 and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) and name.lower() not in JSONLD_KEYWORDS
+              and name not in PREFIXES}
+    rdf_type = PREFIXES["rdf"] + "type"
+    for iri, n, refs in sorted(props):
+        name = local(iri)
+        if iri == rdf_type or name not in usable:
+            continue
+        ctx[name] = {"@id": compact(iri).strip("<>"), "@type": "@id"} if refs == n else {"@id": compact(iri).strip("<>")}
+    for iri in sorted(classes):
+        if local(iri) in usable:
+            ctx[local(iri)] = compact(iri).strip("<>")
+    return ctx
+
+
+def _jsonld(triples, ctx: dict):
+    """The triples as compacted JSON-LD under ``ctx``, one node object per subject, streamed as bytes (a million
+    triples never become one Python structure)."""
+    import json
+
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.sparql.results import compact
+
+    terms = {v["@id"] if isinstance(v, dict) else v: (k, v) for k, v in ctx.items() if k not in PREFIXES}
+    XSD_STRING = PREFIXES["xsd"] + "string"
+    RDF_TYPE = PREFIXES["rdf"] + "type"
+
+    def ref(term) -> str:
+        if isinstance(term, ox.BlankNode):
+            return "_:" + term.value
+        c = compact(term.value)
+        return c[1:-1] if c.startswith("<") else c
+
+    def value(term, as_id: bool):
+        if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+            return ref(term) if as_id else {"@id": ref(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value == XSD_STRING:
+            return term.value
+        return {"@value": term.value, "@type": ref(term.datatype)}
+
+    yield b'{"@context": ' + json.dumps(ctx, ensure_ascii=False, indent=1).encode() + b',\n "@graph": [\n'
+    first = True
+    current, node = None, None
+
+    def flush():  # one value plainly, several as a list
+        return json.dumps({k: v[0] if isinstance(v, list) and len(v) == 1 and k != "@type" else v
+                           for k, v in node.items()}, ensure_ascii=False, sort_keys=True).encode()
+
+    for t in triples:
+        if t.subject != current:
+            if node is not None:
+                yield (b"" if first else b",\n") + flush()
+                first = False
+            current, node = t.subject, {"@id": ref(t.subject)}
+        p = t.predicate.value
+        if p == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            cls = terms.get(compact(t.object.value).strip("<>"))
+            node.setdefault("@type", []).append(cls[0] if cls else ref(t.object))
+            continue
+        term = terms.get(compact(p).strip("<>"))
+        key = term[0] if term else ref(t.predicate)
+        as_id = bool(term) and isinstance(term[1], dict) and term[1].get("@type") == "@id"
+        node.setdefault(key, []).append(value(t.object, as_id))
+    if node is not None:
+        yield (b"" if first else b",\n") + flush()
+    yield b"\n]}\n"
 
 
 def serialize(gs: GraphStore, fmt: str) -> bytes:
@@ -60,13 +155,8 @@ def serialize(gs: GraphStore, fmt: str) -> bytes:
         return ox.serialize(quads, format=form, prefixes=PREFIXES if fmt == "trig" else None)
     triples = sorted((ox.Triple(*sol) for sol in gs.query(internal_query("union-triples.rq"))), key=str)
     if fmt == "jsonld":
-        # Oxigraph's writer (expanded node objects, full IRIs), put under our context inline: absolute IRIs mean
-        # the same under any context, so the triples are Oxigraph's, and no remote context is ever named. Spliced
-        # as bytes: a million triples never become Python objects (rdflib's writer took 2.5 GB at 1M).
-        import json
-
-        body = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
-        return b'{"@context": ' + json.dumps(jsonld_context()).encode() + b',\n "@graph": ' + body + b"}\n"
+        # compacted under the project's context, written node by node (rdflib's writer took 2.5 GB at 1M)
+        return b"".join(_jsonld(triples, jsonld_context(gs)))
     if fmt == "nt":
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
@@ -95,5 +185,5 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> 
                 fh.write(data)
             written[fmt] = path
         with atomic_write(out_dir / "context.jsonld") as fh:
-            json.dump({"@context": jsonld_context()}, fh, indent=1)
+            json.dump({"@context": jsonld_context(gs)}, fh, indent=1)
     return written

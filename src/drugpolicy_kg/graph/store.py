@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import pyoxigraph
     from rdflib import Dataset, Graph
 
-STORE_FORMAT = "3"  # bump when what a store holds changes for the same inputs
+STORE_FORMAT = "4"  # bump when what a store holds changes for the same inputs
 DERIVED_GRAPH = GRAPH_BASE + "derived"
 KEEP_STORES = 6  # the most recently used stores kept in the cache; older ones are removed
 _STORE_DIR = re.compile(r"^store-[0-9a-f]{24}$")
@@ -116,6 +116,7 @@ def fingerprint(inputs: list[Input], cache: Path | None = None) -> str:
     before = json.dumps(memo, sort_keys=True)
     h = hashlib.sha256(STORE_FORMAT.encode())
     h.update(internal_query("derive-mandates.ru").encode())
+    h.update(internal_query("describe-dataset.ru").encode())
     for inp in inputs:
         h.update(b"\0" + inp.graph.encode() + b"\0" + _file_digest(inp.path, memo).encode())
     if json.dumps(memo, sort_keys=True) == before:  # a warm start writes nothing
@@ -159,8 +160,10 @@ def fill(store: pyoxigraph.Store, inputs: list[Input]) -> dict:
 
 
 def derive(store: pyoxigraph.Store) -> None:
-    """Run the derivation update over the default graph (the union) into the derived graph and the default graph."""
+    """Run the derivation update over the default graph (the union) into the derived graph and the default graph,
+    then describe the dataset's counts (VoID) into the dataset graph."""
     store.update(internal_query("derive-mandates.ru"))
+    store.update(internal_query("describe-dataset.ru"))
 
 
 def counts(store: pyoxigraph.Store) -> dict:
