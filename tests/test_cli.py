@@ -124,3 +124,21 @@ def test_stats_json(capsys):
         "Conference room paper: Inaugural Meeting of the Interagency Technical Working Group (CND, sixty-fifth session)",
         "Brochure: UNODC-WHO Informal Scientific Network (ISN)",
     }
+
+
+def test_build_publishes_the_description_the_ontology_docs_and_the_w3id_rules(tmp_path, capsys):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL, RDF
+
+    out = tmp_path / "pub"
+    assert main(["build", "--out", str(out), "--format", "nt", "--publish-url", "https://data.example.org/dpkg"]) == 0
+    desc = Graph().parse(out / "dataset.ttl")
+    assert (URIRef("https://w3id.org/drugpolicy-kg/dataset"), RDF.type, URIRef("http://rdfs.org/ns/void#Dataset")) in desc
+    onto = Graph().parse(out / "ontology" / "drugpolicy.ttl")
+    classes = {str(c).rsplit("#", 1)[-1] for c in onto.subjects(RDF.type, OWL.Class)
+               if str(c).startswith("https://w3id.org/drugpolicy-kg/ontology#")}
+    page = (out / "ontology.html").read_text(encoding="utf-8")
+    assert classes and all(f'<section id="{c}">' in page for c in classes) and "<script" not in page
+    rules = (out / "w3id.htaccess").read_text()
+    assert "RewriteRule ^ontology$ https://data.example.org/dpkg/ontology.html [R=303,L]" in rules
+    assert main(["build", "--out", str(out), "--format", "nt", "--publish-url", "javascript:alert(1)"]) == 2

@@ -40,7 +40,7 @@ def _store(args):
 def cmd_build(args) -> int:
     from drugpolicy_kg.graph.build import build
 
-    written = build(_project(args), Path(args.out), args.format)
+    written = build(_project(args), Path(args.out), args.format, publish_url=args.publish_url)
     for fmt, path in written.items():
         print(f"{fmt:7} {path}")
     return EXIT_OK
@@ -384,6 +384,8 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="merge ontology, imports and data; write Turtle, N-Triples, JSON-LD and TriG")
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: ./build)")
     b.add_argument("--format", action="append", choices=EXPORT_FORMATS, help="only these formats (repeatable; default: all)")
+    b.add_argument("--publish-url", metavar="URL", help="where the built files will be published: also write "
+                                                         "w3id.htaccess, the w3id.org redirect rules pointing there")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="SHACL shapes, violation queries and quotes against sources; exit 1 if the data does not conform")

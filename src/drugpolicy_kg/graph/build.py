@@ -162,7 +162,31 @@ def serialize(gs: GraphStore, fmt: str) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
-def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> dict[str, Path]:
+DATASET_GRAPH = "https://w3id.org/drugpolicy-kg/graph/dataset"
+
+
+def publication_files(gs: GraphStore, project: Project, publish_url: str | None) -> dict[str, bytes]:
+    """What a publisher puts beside the dumps: the dataset's description (VoID, DCAT), the ontology and its
+    documentation, and, given where the files will be published, the w3id redirect rules."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.ontodoc import htaccess, ontology_html
+
+    quads = gs.store.quads_for_pattern(None, None, None, ox.NamedNode(DATASET_GRAPH))
+    triples = sorted((q.triple for q in quads), key=str)
+    files = {"dataset.ttl": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)}
+    onto = project.ontology_dir / "drugpolicy.ttl"
+    if onto.is_file():
+        files["ontology/drugpolicy.ttl"] = onto.read_bytes()
+        files["ontology.html"] = ontology_html(onto).encode("utf-8")
+    if publish_url:
+        if not re.match(r"^https?://[^\s]+$", publish_url):
+            raise UsageError(f"--publish-url must be an http(s) URL, got {publish_url!r}")
+        files["w3id.htaccess"] = htaccess(publish_url).encode("utf-8")
+    return files
+
+
+def build(project: Project, out_dir: Path, formats: list[str] | None = None, publish_url: str | None = None) -> dict[str, Path]:
     """Load the project and write one file per format into ``out_dir``; return what was written.
 
     >>> import tempfile, pathlib
@@ -177,6 +201,7 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> 
 
     gs = GraphStore.open(project)
     payloads = {fmt: serialize(gs, fmt) for fmt in formats}
+    extra = publication_files(gs, project, publish_url)
     written = {}
     with folder_lock(out_dir):
         for fmt, data in payloads.items():
@@ -184,6 +209,11 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None) -> 
             with atomic_write(path, "wb") as fh:
                 fh.write(data)
             written[fmt] = path
+        for name, data in extra.items():
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(out_dir / name, "wb") as fh:
+                fh.write(data)
+            written[name] = out_dir / name
         with atomic_write(out_dir / "context.jsonld") as fh:
             json.dump({"@context": jsonld_context(gs)}, fh, indent=1)
     return written
