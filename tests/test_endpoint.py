@@ -216,3 +216,80 @@ def test_query_finds_the_graph_push_wrote_and_resolves_names_on_the_server(oxigr
     assert main(["query", "members-of-body", "--endpoint", oxigraph_server.query_url, "--graph", graph,
                  "--param", "body=Nothing such"]) == 2
     assert "no entity named 'Nothing such'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def served():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_serve_refuses_a_port_already_taken_before_any_banner():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        taken = s.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(taken)],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == "" and f"cannot listen on 127.0.0.1:{taken}" in proc.stderr
+
+
+def until(page, js: str, timeout: float = 30.0) -> None:
+    """Poll ``js`` in the page (its CSP forbids the eval that Playwright's wait_for_function uses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(js):
+        assert time.monotonic() < deadline, f"timed out waiting for {js}"
+        page.wait_for_timeout(100)
+
+
+@pytest.mark.slow
+def test_serve_page_runs_the_examples_opens_entities_and_searches_offline(browser, served):
+    page = browser.open(served + "/")
+    until(page, "document.querySelectorAll('#examples option').length > 10")
+    assert "\nPREFIX dpo: <" in page.evaluate("document.querySelector('#q').value")  # runnable as it stands
+    page.select_option("#examples", label="members-of-body (analyst)")
+    assert "Members" in page.inner_text("#summary") or page.inner_text("#summary")
+    page.click("#run")
+    until(page, "document.querySelectorAll('#results tr').length > 5")
+    link = page.locator("#results a").first
+    href = link.get_attribute("href")
+    assert href.startswith("entity?iri=https%3A%2F%2Fw3id.org%2Fdrugpolicy-kg%2Fid%2F")
+    link.click()
+    page.wait_for_load_state("load")
+    assert page.locator("blockquote").count() >= 1 and page.locator("h2").first.inner_text() == "Facts"
+    page.go_back()
+    until(page, "document.querySelectorAll('#examples option').length > 10")
+    page.fill("#words", "harm reduction")
+    page.click("#find")
+    until(page, "document.querySelectorAll('#hits mark').length >= 2")
+    assert page.errors == []
+    assert [u for u in page.requests if not u.startswith(served)] == []  # nothing leaves the machine
+    page.close()
+
+
+def test_serve_entity_pages_escape_and_search_answers_json(served):
+    import urllib.request
+
+    with urllib.request.urlopen(served + "/entity?iri=" + "https%3A%2F%2Fw3id.org%2Fdrugpolicy-kg%2Fid%2Fitwg") as r:
+        body = r.read().decode()
+        assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    assert "Interagency Technical Working Group" in body and "<blockquote>" in body and "<script" not in body
+    with urllib.request.urlopen(served + "/search?q=" + "stigma%20%22OR%22") as r:
+        data = json.loads(r.read())
+    assert "entities" in data and "quotes" in data
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(served + "/entity?iri=https%3A%2F%2Fexample.org%2Fnothing")
+    assert info.value.code == 404

@@ -271,7 +271,8 @@ def cmd_push(args) -> int:
 def cmd_serve(args) -> int:
     from drugpolicy_kg.sparql.server import serve
 
-    return serve(_store(args), args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True))
+    return serve(_store(args), args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True),
+                 project=_project(args))
 
 
 def cmd_views(args) -> int:

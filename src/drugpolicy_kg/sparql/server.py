@@ -151,7 +151,7 @@ class OxigraphServer:
 
 
 def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print,
-          timeout: float = 30.0) -> int:
+          timeout: float = 30.0, project=None) -> int:
     """Serve the store ``gs`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the server process is stopped)."""
     import pyoxigraph as ox
 
@@ -163,8 +163,21 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             copy.bulk_extend(gs.store.quads_for_pattern(None, None, None, None))
             copy.flush()
             del copy
-        # the store's default graph is already the union of its named graphs, as a set
-        server = OxigraphServer(location / "db", host, port, read_only=not writable, union_default_graph=False, timeout=timeout)
+        # the store's default graph is already the union of its named graphs, as a set. Oxigraph listens on a
+        # private loopback port; the front (the query page, entity pages, search) on the address asked for.
+        import threading
+
+        from drugpolicy_kg.resources import Project
+        from drugpolicy_kg.sparql.front import FrontServer, make_handler
+
+        try:
+            front = FrontServer((host, port), make_handler(gs, project or Project.open(), "http://127.0.0.1:0"))
+        except OSError as exc:  # before any banner: the port is taken, or the address is not this machine's
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        server = OxigraphServer(location / "db", "127.0.0.1", 0, read_only=not writable, union_default_graph=False,
+                                timeout=timeout)
+        front.RequestHandlerClass = make_handler(gs, project or Project.open(), server.url)
+        thread = threading.Thread(target=front.serve_forever, name="drugpolicy-kg-front", daemon=True)
 
         def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
             raise KeyboardInterrupt
@@ -172,10 +185,12 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
         previous = signal.signal(signal.SIGTERM, on_term)
         try:
             server.start()
+            thread.start()
             mode = "read-write: SPARQL Update and Graph Store writes ACCEPTED" if writable else \
                 "read-only: SPARQL Update and Graph Store writes are refused"
             exposed = "" if host in ("127.0.0.1", "localhost", "::1") else " (listening beyond this machine!)"
-            say(f"SPARQL endpoint: {server.query_url}   query page: {server.url}/")
+            shown = f"http://{'[' + host + ']' if ':' in host else host}:{front.server_address[1]}"
+            say(f"SPARQL endpoint: {shown}/query   query page: {shown}/")
             say(f"{gs.triples} triples in {len(gs.graphs)} named graphs (their union is the default graph), {mode}, "
                 f"bound to {host}{exposed}. Ctrl-C to stop.")
             while server.proc.poll() is None:
@@ -186,5 +201,7 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             say("stopping")
             return 0
         finally:
+            front.shutdown() if thread.is_alive() else None
+            front.server_close()
             server.stop()
             signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,321 @@
+"""The front of ``serve``: the project's query page, entity pages and search, with the SPARQL endpoint behind it.
+
+``serve`` runs the Oxigraph server on a private loopback port and this small HTTP server on the
+address the user asked for. It answers:
+
+- ``/`` the query page: the project's prefixes already declared, every competency question as a
+  ready example with its summary, results in a table whose project IRIs open the entity's page,
+  and a search box. The page loads nothing from anywhere else (its Content-Security-Policy allows
+  only this server), unlike Oxigraph's stock page, which fetched a prefix list from the internet;
+- ``/entity?iri=...`` what the graph says about an entity: its facts, each with the quotes that
+  state it, and the links to it;
+- ``/search?q=...`` the search of :mod:`drugpolicy_kg.graph.search`, as JSON;
+- ``/examples.json`` the competency questions; ``/query`` (and ``/update``, ``/store``, refused
+  by a read-only server) passed to Oxigraph as they come, with a size limit on the request body.
+
+Every value from the data reaches the page as text (``html.escape`` here, ``textContent`` in the
+script); nothing the user types becomes query text except in ``/query``, where it is the query.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from drugpolicy_kg.resources import PREFIXES
+
+MAX_BODY = 1 << 20          # bytes of a request body passed to the endpoint
+BACKEND_TIMEOUT = 120.0     # seconds; the endpoint has its own query timeout
+CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>drugpolicy-kg: SPARQL</title><link rel="icon" href="data:,">
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:70rem;padding:0 1rem;color:#222}
+textarea{width:100%;height:16rem;font-family:ui-monospace,monospace;font-size:.9rem}
+table{border-collapse:collapse;margin-top:.8rem;font-size:.9rem} td,th{border:1px solid #ccc;padding:.2rem .5rem;
+vertical-align:top;text-align:left} th{background:#f4f4f4} #summary{color:#555;margin:.3rem 0}
+#status{color:#555;margin-left:1rem} .row{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
+#hits li{margin:.4rem 0} .loc{color:#666;font-size:.85em} mark{background:#fff3a3}
+</style><script src="app.js" defer></script></head><body>
+<h1>drugpolicy-kg: SPARQL</h1>
+<div class="row"><label for="examples">Competency questions:</label> <select id="examples"></select></div>
+<p id="summary"></p>
+<textarea id="q" spellcheck="false" aria-label="SPARQL query"></textarea>
+<div class="row"><button id="run">Run</button><span id="status"></span></div>
+<div id="results"></div>
+<h2>Search the quotes</h2>
+<div class="row"><input id="words" size="40" aria-label="words to search for"> <button id="find">Search</button></div>
+<div id="hits"></div>
+<p class="loc">Endpoint: <code>/query</code> (SPARQL 1.1 Protocol). The project's prefixes are declared at the top of
+each example; every <code>dpk:</code> IRI in a result opens what the graph says about it.</p>
+<script type="application/json" id="prefixes">__PREFIXES__</script>
+</body></html>
+"""
+
+APP_JS = r"""'use strict';
+const DPK = 'https://w3id.org/drugpolicy-kg/id/';
+const $ = (s) => document.querySelector(s);
+const PREFIXES = JSON.parse($('#prefixes').textContent);
+const header = Object.entries(PREFIXES).map(([p, ns]) => `PREFIX ${p}: <${ns}>`).join('\n');
+let examples = [];
+
+function short(iri) {
+  let best = null;
+  for (const [p, ns] of Object.entries(PREFIXES)) {
+    if (iri.startsWith(ns) && (!best || ns.length > best[1].length)) best = [p, ns];
+  }
+  return best ? best[0] + ':' + iri.slice(best[1].length) : iri;
+}
+
+function cell(term) {
+  const td = document.createElement('td');
+  if (!term) return td;
+  if (term.type === 'uri' && term.value.startsWith(DPK)) {
+    const a = document.createElement('a');
+    a.href = 'entity?iri=' + encodeURIComponent(term.value);
+    a.textContent = short(term.value);
+    td.appendChild(a);
+  } else {
+    td.textContent = term.type === 'uri' ? short(term.value) : term.value;
+  }
+  return td;
+}
+
+async function run() {
+  $('#status').textContent = 'running…';
+  $('#results').textContent = '';
+  const t0 = performance.now();
+  try {
+    const r = await fetch('query', {method: 'POST', body: $('#q').value,
+      headers: {'Content-Type': 'application/sparql-query', 'Accept': 'application/sparql-results+json'}});
+    const text = await r.text();
+    if (!r.ok) { $('#status').textContent = `error ${r.status}: ${text.slice(0, 300)}`; return; }
+    const data = JSON.parse(text);
+    if ('boolean' in data) { $('#results').textContent = String(data.boolean); }
+    else {
+      const table = document.createElement('table');
+      const head = table.insertRow();
+      for (const v of data.head.vars) { const th = document.createElement('th'); th.textContent = v; head.appendChild(th); }
+      for (const b of data.results.bindings) {
+        const tr = table.insertRow();
+        for (const v of data.head.vars) tr.appendChild(cell(b[v]));
+      }
+      $('#results').appendChild(table);
+    }
+    const rows = data.results ? data.results.bindings.length : 1;
+    $('#status').textContent = `${rows} rows in ${Math.round(performance.now() - t0)} ms`;
+  } catch (e) { $('#status').textContent = 'error: ' + e; }
+}
+
+async function find() {
+  const words = $('#words').value.trim();
+  $('#hits').textContent = '';
+  if (!words) return;
+  const r = await fetch('search?q=' + encodeURIComponent(words));
+  const data = await r.json();
+  if (!r.ok) { $('#hits').textContent = data.error || 'error'; return; }
+  const ul = document.createElement('ul');
+  for (const e of data.entities) {
+    const li = document.createElement('li'); const a = document.createElement('a');
+    a.href = 'entity?iri=' + encodeURIComponent(e.iri); a.textContent = e.label; li.appendChild(a);
+    li.append(' (' + e.kind + ')'); ul.appendChild(li);
+  }
+  for (const q of data.quotes) {
+    const li = document.createElement('li');
+    for (const [i, part] of q.snippet.split(/[\[\]]/).entries()) {
+      if (i % 2) { const m = document.createElement('mark'); m.textContent = part; li.appendChild(m); }
+      else li.append(part);
+    }
+    const loc = document.createElement('div'); loc.className = 'loc';
+    loc.textContent = '— ' + q.source + ', ' + q.locator; li.appendChild(loc);
+    for (const st of q.states.slice(0, 3)) {
+      const a = document.createElement('a'); a.href = 'entity?iri=' + encodeURIComponent(st.subject);
+      a.textContent = st.label; loc.append(' · '); loc.appendChild(a);
+    }
+    ul.appendChild(li);
+  }
+  if (!ul.children.length) ul.textContent = 'Nothing found: every word must occur.';
+  $('#hits').appendChild(ul);
+}
+
+async function init() {
+  const r = await fetch('examples.json');
+  examples = await r.json();
+  const sel = $('#examples');
+  for (const [i, ex] of examples.entries()) {
+    const o = document.createElement('option'); o.value = String(i);
+    o.textContent = `${ex.name} (${ex.audience})`; sel.appendChild(o);
+  }
+  const pick = () => { const ex = examples[Number(sel.value)]; $('#q').value = ex.text; $('#summary').textContent = ex.summary; };
+  sel.addEventListener('change', pick);
+  if (examples.length) pick(); else $('#q').value = header + '\nSELECT * WHERE { ?s ?p ?o } LIMIT 10';
+  $('#run').addEventListener('click', run);
+  $('#find').addEventListener('click', find);
+  $('#words').addEventListener('keydown', (e) => { if (e.key === 'Enter') find(); });
+}
+init();
+"""
+
+ENTITY = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="icon" href="data:,"><style>
+body{{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:60rem;padding:0 1rem;color:#222;line-height:1.4}}
+table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}}
+blockquote{{margin:.2rem 0;padding:.2rem .5rem;border-left:3px solid #4a4;background:#f6fff6;font-size:.92em}}
+.loc{{color:#666;font-size:.85em}} .inferred{{color:#a60}}
+</style></head><body><p><a href="./">Query page</a></p><h1>{title}</h1><p><code>{iri}</code></p>{body}</body></html>
+"""
+
+
+def examples(project) -> list[dict]:
+    """The competency questions, each runnable as it stands: the project's prefixes declared, defaults bound."""
+    from drugpolicy_kg.sparql.query import bind_params, list_queries, with_prefixes, with_values
+
+    out = []
+    for q in list_queries(project):
+        text = with_prefixes(with_values(q.text, bind_params(q, {})))
+        out.append({"name": q.name, "summary": q.summary, "audience": q.audience, "text": text})
+    return out
+
+
+def entity_page(gs, iri: str) -> tuple[int, str]:
+    """What the graph says about one entity: its facts with their quotes, and what links to it."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.resources import internal_query
+    from drugpolicy_kg.sparql.results import compact
+
+    e = html.escape
+    node = ox.NamedNode(iri)
+    facts = list(gs.store.quads_for_pattern(node, None, None, ox.DefaultGraph()))
+    incoming = list(gs.store.quads_for_pattern(None, None, node, ox.DefaultGraph()))
+    if not facts and not incoming:
+        return 404, ENTITY.format(title="Not in the graph", iri=e(iri), body="<p>No triple names this IRI.</p>")
+    quotes: dict[tuple[str, str], list] = {}
+    for sol in gs.store.query(internal_query("statement-evidence.rq"), substitutions={ox.Variable("s"): node}):
+        key = (sol["p"].value, str(sol["o"]))
+        quotes.setdefault(key, []).append(sol)
+
+    def show(term) -> str:
+        if isinstance(term, ox.NamedNode):
+            label = compact(term.value)
+            if term.value.startswith(PREFIXES["dpk"]):
+                return f'<a href="entity?iri={urllib.parse.quote(term.value, safe="")}">{e(label)}</a>'
+            return f"<code>{e(label)}</code>"
+        if isinstance(term, ox.Literal):
+            lang = f' <span class="loc">@{e(term.language)}</span>' if term.language else ""
+            return e(term.value) + lang
+        return e(str(term))
+
+    labels = [q.object.value for q in facts if q.predicate.value == PREFIXES["rdfs"] + "label"]
+    rows = []
+    for q in sorted(facts, key=lambda q: (q.predicate.value, str(q.object))):
+        ev = quotes.get((q.predicate.value, str(q.object)), [])
+        said = "".join(
+            f'<blockquote>“{e(s["quote"].value)}”<div class="loc">— {e(s["doclabel"].value if s["doclabel"] else "")}, '
+            f'{e(s["locator"].value if s["locator"] else "")}</div>'
+            + (f'<div class="inferred">inferred: {e(s["reasoning"].value if s["reasoning"] else "")}</div>'
+               if s["inferred"] is not None and s["inferred"].value in ("true", "1") else "")
+            + "</blockquote>" for s in ev)
+        rows.append(f"<tr><th>{e(compact(q.predicate.value))}</th><td>{show(q.object)}{said}</td></tr>")
+    links = "".join(f"<tr><td>{show(q.subject)}</td><th>{e(compact(q.predicate.value))}</th></tr>"
+                    for q in sorted(incoming, key=lambda q: (q.predicate.value, str(q.subject)))[:500])
+    body = f"<h2>Facts</h2><table>{''.join(rows)}</table>"
+    if links:
+        body += f"<h2>Links to it</h2><table>{links}</table>"
+    return 200, ENTITY.format(title=e(labels[0] if labels else compact(iri)), iri=e(iri), body=body)
+
+
+def make_handler(gs, project, backend: str):
+    """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
+    page = PAGE.replace("__PREFIXES__", json.dumps(PREFIXES).replace("<", "\\u003c"))
+    example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "drugpolicy-kg"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
+            pass
+
+        def send(self, status: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Security-Policy", CSP)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            for k, v in (extra or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_HEAD(self):
+            self.do_GET()
+
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            args = urllib.parse.parse_qs(url.query)
+            if url.path == "/":
+                return self.send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+            if url.path == "/app.js":
+                return self.send(200, APP_JS.encode("utf-8"), "text/javascript; charset=utf-8")
+            if url.path == "/examples.json":
+                return self.send(200, example_json, "application/json")
+            if url.path == "/entity":
+                iri = (args.get("iri") or [""])[0]
+                if not iri.startswith(("http://", "https://")):
+                    return self.send(400, b"give ?iri=<an http(s) IRI>", "text/plain; charset=utf-8")
+                status, text = entity_page(gs, iri)
+                return self.send(status, text.encode("utf-8"), "text/html; charset=utf-8")
+            if url.path == "/search":
+                from drugpolicy_kg.errors import DrugPolicyKGError
+                from drugpolicy_kg.graph.search import search
+
+                try:
+                    found = search(gs, (args.get("q") or [""])[0], 20)
+                except DrugPolicyKGError as exc:
+                    return self.send(400, json.dumps({"error": str(exc)}).encode(), "application/json")
+                return self.send(200, json.dumps(found.to_dict(), ensure_ascii=False).encode("utf-8"), "application/json")
+            if url.path in ("/query", "/update", "/store"):
+                return self.proxy()
+            return self.send(404, b"not found", "text/plain; charset=utf-8")
+
+        def do_POST(self):
+            if urllib.parse.urlsplit(self.path).path in ("/query", "/update", "/store"):
+                return self.proxy()
+            return self.send(404, b"not found", "text/plain; charset=utf-8")
+
+        do_PUT = do_DELETE = do_POST
+
+        def proxy(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                return self.send(413, b"request body too large", "text/plain; charset=utf-8", {"Connection": "close"})
+            body = self.rfile.read(length) if length > 0 else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type")}
+            url = urllib.parse.urlsplit(self.path)  # only the path and query travel: the host is always ours
+            target = backend + url.path + (f"?{url.query}" if url.query else "")
+            req = urllib.request.Request(target, data=body, headers=headers, method=self.command)  # noqa: S310
+            try:
+                with urllib.request.urlopen(req, timeout=BACKEND_TIMEOUT) as resp:  # noqa: S310 - our loopback server
+                    self.send(resp.status, resp.read(), resp.headers.get("Content-Type", "application/octet-stream"))
+            except urllib.error.HTTPError as exc:
+                self.send(exc.code, exc.read(), exc.headers.get("Content-Type", "text/plain"))
+            except OSError as exc:
+                self.send(502, f"the SPARQL engine did not answer: {exc}".encode(), "text/plain; charset=utf-8")
+
+    return Handler
+
+
+class FrontServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
