@@ -45,9 +45,7 @@ def ontology_html(path: Path) -> str:
         if iri.startswith(dpo):
             local = iri[len(dpo):]
             return f'<a href="#{e(local)}"><code>{e(short(iri))}</code></a>'
-        if iri.startswith("http"):
-            return f'<a href="{e(iri)}"><code>{e(short(iri))}</code></a>'
-        return f"<code>{e(short(iri))}</code>"
+        return f'<code title="{e(iri)}">{e(short(iri))}</code>'  # (the site works offline: no link leaves it)
 
     onto = next(g.subjects(RDF.type, OWL.Ontology), None)
     head = ""

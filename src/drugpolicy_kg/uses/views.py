@@ -275,6 +275,7 @@ zoom; use <em>Find</em> to jump to a name or acronym and the <em>Show</em> boxes
 <h2>Timeline</h2><p><a href="timeline.svg">SVG</a> · <a href="timeline.png">PNG</a></p>
 <img src="data:image/png;base64,{timeline}" alt="Timeline of dated events, resolutions and publications">
 <h2>Mandate traces</h2><p>One page per resolution and per body, each hop with its quote: <a href="traces/index.html">traces</a>.</p>
+<h2>Ontology</h2><p>Every class and property of the project's vocabulary: <a href="ontology.html">ontology documentation</a>.</p>
 </body></html>
 """
 
@@ -328,6 +329,14 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
     for path in write_traces(Tracer(graph), out_dir / "traces", views_href="../index.html"):
         written["traces/" + path.name] = path
+    from drugpolicy_kg.graph.ontodoc import ontology_html
+    from drugpolicy_kg.resources import Project
+
+    onto = Project.open().ontology_dir / "drugpolicy.ttl"
+    if onto.is_file():
+        with atomic_write(out_dir / "ontology.html") as fh:
+            fh.write(ontology_html(onto))
+        written["ontology.html"] = out_dir / "ontology.html"
     legend = "".join(f'<tr><td><span class="sw" style="background:{c}"></span></td><td>{html.escape(cat)}</td>'
                      f"<td>{html.escape(shape)}</td></tr>" for cat, (c, shape) in STYLE.items())
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
