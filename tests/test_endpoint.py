@@ -293,3 +293,14 @@ def test_serve_entity_pages_escape_and_search_answers_json(served):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(served + "/entity?iri=https%3A%2F%2Fexample.org%2Fnothing")
     assert info.value.code == 404
+
+
+@pytest.mark.slow
+def test_serve_page_declares_the_prefixes_of_a_typed_query(browser, served):
+    page = browser.open(served + "/")
+    until(page, "document.querySelectorAll('#examples option').length > 10")
+    page.fill("#q", "SELECT ?o WHERE { ?o a org:FormalOrganization ; skos:altLabel 'WHO'@en }")
+    page.click("#run")
+    until(page, "document.querySelectorAll('#results td a').length === 1")
+    assert page.inner_text("#results td a") == "dpk:org-who" and page.errors == []
+    page.close()

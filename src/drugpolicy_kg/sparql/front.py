@@ -93,10 +93,10 @@ async function run() {
   $('#results').textContent = '';
   const t0 = performance.now();
   try {
-    let text = $('#q').value;  // the project's prefixes, declared for the engine where the query does not
-    const missing = Object.entries(PREFIXES).filter(([p]) => !new RegExp('PREFIX\\s+' + p + ':', 'i').test(text));
-    text = missing.map(([p, ns]) => `PREFIX ${p}: <${ns}>`).join('\n') + (missing.length ? '\n' : '') + text;
-    const r = await fetch('query', {method: 'POST', body: text,
+    let sparql = $('#q').value;  // the project's prefixes, declared for the engine where the query does not
+    const missing = Object.entries(PREFIXES).filter(([p]) => !new RegExp('PREFIX\\s+' + p + ':', 'i').test(sparql));
+    sparql = missing.map(([p, ns]) => `PREFIX ${p}: <${ns}>`).join('\n') + (missing.length ? '\n' : '') + sparql;
+    const r = await fetch('query', {method: 'POST', body: sparql,
       headers: {'Content-Type': 'application/sparql-query', 'Accept': 'application/sparql-results+json'}});
     const text = await r.text();
     if (!r.ok) { $('#status').textContent = `error ${r.status}: ${text.slice(0, 300)}`; return; }
