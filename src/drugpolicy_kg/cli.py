@@ -286,10 +286,15 @@ def cmd_views(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from drugpolicy_kg.graph.search import search
+    from drugpolicy_kg.graph.search import search, search_built
+    from drugpolicy_kg.graph.store import GraphStore
     from drugpolicy_kg.tables import fit_table, terminal_safe
 
-    found = search(_store(args), " ".join(args.text), args.limit)
+    text = " ".join(args.text)
+    built = GraphStore.built_location(_project(args))  # a built store with its index: the index alone answers
+    found = search_built(built, text, args.limit) if built is not None else None
+    if found is None:
+        found = search(_store(args), text, args.limit)
     if args.format == "json":
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
         return EXIT_OK
@@ -468,7 +473,7 @@ def make_parser() -> argparse.ArgumentParser:
     ig.add_argument("-o", "--output", metavar="DRAFT", help="the draft to write (default: ID.draft.json)")
     ig.set_defaults(func=cmd_ingest)
 
-    from drugpolicy_kg.sources.review import KINDS  # light: the candidate kinds, one list
+    from drugpolicy_kg.sources import KINDS  # the candidate kinds, one list, without the ingestion code
 
     rv = sub.add_parser("review", help="accept or reject a draft's candidate facts; accepted ones are checked and written to data/")
     rv.add_argument("draft", metavar="DRAFT", help="a draft written by `ingest`")

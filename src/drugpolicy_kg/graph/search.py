@@ -167,7 +167,28 @@ def search(gs, text: str, limit: int = 20) -> SearchResult:
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     match = fts_query(text)
-    con = open_index(gs)
+    return _search(open_index(gs), text, match, limit)
+
+
+def search_built(location: Path, text: str, limit: int = 20) -> SearchResult | None:
+    """The same search on the index of a built store, without opening the store; None if it has no index yet."""
+    path = location / INDEX_FILE
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    match = fts_query(text)
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        if con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() != (INDEX_VERSION,):
+            con.close()
+            return None
+    except sqlite3.DatabaseError:
+        return None
+    return _search(con, text, match, limit)
+
+
+def _search(con: sqlite3.Connection, text: str, match: str, limit: int) -> SearchResult:
     try:
         entities: list[EntityHit] = []
         seen: set[str] = set()

@@ -219,6 +219,13 @@ class GraphStore:
             os.utime(final)
         return cls(store, meta, final, inputs)
 
+    @staticmethod
+    def built_location(project: Project) -> Path | None:
+        """The folder of the store for the project's current inputs if it is built, without opening it (None if not)."""
+        cache = cache_root()
+        final = cache / f"store-{fingerprint(project_inputs(project), cache)}"
+        return final if (final / "meta.json").is_file() else None
+
     @classmethod
     def in_memory(cls, inputs: list[Input]) -> GraphStore:
         """A store in memory (for validating extra files with the project's data)."""

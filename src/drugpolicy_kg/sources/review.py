@@ -33,11 +33,11 @@ from pathlib import Path
 
 from drugpolicy_kg.errors import InputError, UsageError
 from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
+from drugpolicy_kg.sources import KINDS  # (also review.KINDS)
 from drugpolicy_kg.sources.organizations import fold
 from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
-KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference", "organization")
 TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Convention",
          "declaration": "Declaration", "statement": "Declaration"}
 PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
