@@ -304,3 +304,15 @@ def test_serve_page_declares_the_prefixes_of_a_typed_query(browser, served):
     until(page, "document.querySelectorAll('#results td a').length === 1")
     assert page.inner_text("#results td a") == "dpk:org-who" and page.errors == []
     page.close()
+
+
+def test_serve_describes_the_dataset_with_its_endpoint(served):
+    import urllib.request
+
+    from rdflib import Graph, URIRef
+
+    with urllib.request.urlopen(served + "/.well-known/void") as r:
+        g = Graph().parse(data=r.read().decode(), format="turtle")
+    ds = URIRef("https://w3id.org/drugpolicy-kg/dataset")
+    assert (ds, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(served + "/query")) in g
+    assert (ds, URIRef("http://purl.org/dc/terms/license"), URIRef("https://creativecommons.org/licenses/by/4.0/")) in g

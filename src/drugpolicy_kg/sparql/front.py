@@ -20,7 +20,9 @@ script); nothing the user types becomes query text except in ``/query``, where i
 from __future__ import annotations
 
 import html
+import http.client
 import json
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from drugpolicy_kg.resources import PREFIXES
 
+_local = threading.local()  # each request thread's connection to the engine
 MAX_BODY = 1 << 20          # bytes of a request body passed to the endpoint
 BACKEND_TIMEOUT = 120.0     # seconds; the endpoint has its own query timeout
 CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
@@ -236,6 +239,22 @@ def entity_page(gs, iri: str) -> tuple[int, str]:
     return 200, ENTITY.format(title=e(labels[0] if labels else compact(iri)), iri=e(iri), body=body)
 
 
+def void_description(gs, host: str) -> bytes:
+    """The dataset's VoID and DCAT description (``/.well-known/void``, as VoID suggests), with this server's
+    SPARQL endpoint added where the request names a host."""
+    import re
+
+    import pyoxigraph as ox
+
+    ds = ox.NamedNode("https://w3id.org/drugpolicy-kg/dataset")
+    quads = gs.store.quads_for_pattern(None, None, None, ox.NamedNode("https://w3id.org/drugpolicy-kg/graph/dataset"))
+    triples = sorted({q.triple for q in quads}, key=str)
+    if re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
+        triples.append(ox.Triple(ds, ox.NamedNode("http://rdfs.org/ns/void#sparqlEndpoint"),
+                                 ox.NamedNode(f"http://{host}/query")))
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
 def make_handler(gs, project, backend: str):
     """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
     page = PAGE.replace("__PREFIXES__", json.dumps(PREFIXES).replace("<", "\\u003c"))
@@ -290,6 +309,8 @@ def make_handler(gs, project, backend: str):
                 return self.send(200, json.dumps(found.to_dict(), ensure_ascii=False).encode("utf-8"), "application/json")
             if url.path in ("/query", "/update", "/store"):
                 return self.proxy()
+            if url.path in ("/.well-known/void", "/dataset"):
+                return self.send(200, void_description(gs, self.headers.get("Host") or ""), "text/turtle; charset=utf-8")
             return self.send(404, b"not found", "text/plain; charset=utf-8")
 
         def do_POST(self):
@@ -306,15 +327,28 @@ def make_handler(gs, project, backend: str):
             body = self.rfile.read(length) if length > 0 else None
             headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type")}
             url = urllib.parse.urlsplit(self.path)  # only the path and query travel: the host is always ours
-            target = backend + url.path + (f"?{url.query}" if url.query else "")
-            req = urllib.request.Request(target, data=body, headers=headers, method=self.command)  # noqa: S310
-            try:
-                with urllib.request.urlopen(req, timeout=BACKEND_TIMEOUT) as resp:  # noqa: S310 - our loopback server
-                    self.send(resp.status, resp.read(), resp.headers.get("Content-Type", "application/octet-stream"))
-            except urllib.error.HTTPError as exc:
-                self.send(exc.code, exc.read(), exc.headers.get("Content-Type", "text/plain"))
-            except OSError as exc:
-                self.send(502, f"the SPARQL engine did not answer: {exc}".encode(), "text/plain; charset=utf-8")
+            target = url.path + (f"?{url.query}" if url.query else "")
+            for attempt in (1, 2):  # one kept-alive connection per thread; a stale one is replaced once
+                conn = self._backend()
+                try:
+                    conn.request(self.command, target, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    return self.send(resp.status, data, resp.getheader("Content-Type", "application/octet-stream"))
+                except (http.client.HTTPException, OSError) as exc:
+                    conn.close()
+                    _local.conn = None
+                    if attempt == 2 or body is not None and not isinstance(exc, (ConnectionResetError, BrokenPipeError,
+                                                                                  http.client.RemoteDisconnected)):
+                        return self.send(502, f"the SPARQL engine did not answer: {exc}".encode(),
+                                         "text/plain; charset=utf-8")
+
+        def _backend(self):
+            conn = getattr(_local, "conn", None)
+            if conn is None:
+                parts = urllib.parse.urlsplit(backend)
+                conn = _local.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=BACKEND_TIMEOUT)
+            return conn
 
     return Handler
 
@@ -322,3 +356,4 @@ def make_handler(gs, project, backend: str):
 class FrontServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
+    request_queue_size = 128  # (socketserver's 5 drops connections when 50 clients arrive at once)
