@@ -250,7 +250,7 @@ def test_project_prefixes_need_no_declaration(capsys):
 
 
 @pytest.mark.parametrize("text,message", [
-    ("SELECT ?o WHERE { ?o a foo:Bar }", "undefined prefix 'foo:' (known: bibo, dcterms, dpk, dpo"),
+    ("SELECT ?o WHERE { ?o a foo:Bar }", "undefined prefix 'foo:' (known: bibo, dcat, dcterms, dpk, dpo"),
     ("PREFIX x: <http://x/> INSERT DATA { x:a x:b x:c }", "updates are not run by query"),
     ("# a comment\nDELETE WHERE { ?s ?p ?o }", "updates are not run by query"),
     ("SELECT * { ?s ?p 'foo:bar' } # bar:baz", None),  # in a literal or a comment it is no prefix
@@ -260,7 +260,7 @@ def test_one_line_for_what_query_cannot_run(capsys, text, message):
     code = main(["query", "--sparql", text])
     err = capsys.readouterr().err
     if message is None:
-        assert code == 0 and err == ""
+        assert code == 0 and "error" not in err  # (stderr may say the store was built for this run)
     else:
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 

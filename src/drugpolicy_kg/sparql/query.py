@@ -234,7 +234,7 @@ def check_query(text: str, where: str = "query") -> None:
     >>> check_query("SELECT * { ?s a foo:Bar }")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    drugpolicy_kg.errors.UsageError: query: undefined prefix 'foo:' (known: bibo, dcterms, dpk, dpo, ...)
+    drugpolicy_kg.errors.UsageError: query: undefined prefix 'foo:' (known: bibo, dcat, dcterms, dpk, dpo, ...)
     """
     from drugpolicy_kg.resources import PREFIXES
 
