@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+TMP_SUFFIX = ".drugpolicy-kg.tmp"  # our temporary files, and only ours, end so: only these are ever cleaned up
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
@@ -24,21 +26,44 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
     >>> p.read_text()
     'hello'
     """
+    import stat
+
+    from drugpolicy_kg.errors import InputError
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    binary = "b" in mode
     try:
-        binary = "b" in mode
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror}", str(target)) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise InputError("is a folder: give a file name to write", str(target))
+    if st is not None and not stat.S_ISREG(st.st_mode):  # a device or a pipe (/dev/null, /dev/stdout): write into it,
+        with open(target, mode, encoding=None if binary else encoding,  # never rename a file onto it
+                  newline=None if binary else newline) as fh:
+            yield fh
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=TMP_SUFFIX, dir=target.parent)
+    try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else newline) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.chmod(tmp, st.st_mode & 0o777 if st is not None else 0o666 & ~_umask())  # as the file was, or as the umask says
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # (read it back: the only portable way to read the umask)
+    os.umask(mask)
+    return mask
 
 
 LOCK_NAME = ".drugpolicy-kg.lock"
@@ -71,10 +96,13 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{path} is locked by another drugpolicy-kg command") from None
+                    from drugpolicy_kg.errors import BusyError
+
+                    raise BusyError(f"another drugpolicy-kg command holds the lock on {path}; try again when it "
+                                    "has finished") from None
                 time.sleep(0.1)
         now = time.time()
-        for tmp in path.rglob(".*.tmp"):
+        for tmp in path.rglob(f".*{TMP_SUFFIX}"):  # only what this project wrote and a killed run left
             with contextlib.suppress(OSError):
                 if now - tmp.stat().st_mtime > STALE_AFTER:
                     tmp.unlink()

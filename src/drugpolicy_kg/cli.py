@@ -8,12 +8,20 @@ Heavy libraries (rdflib, pyshacl, ...) are imported inside the commands, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 from drugpolicy_kg import __version__
-from drugpolicy_kg.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, EXIT_OK, DrugPolicyKGError, UsageError
+from drugpolicy_kg.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_NONCONFORMING,
+    EXIT_OK,
+    DrugPolicyKGError,
+    UsageError,
+)
 
 EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig", "nq"]
 
@@ -51,6 +59,7 @@ def cmd_validate(args) -> int:
     from drugpolicy_kg.tables import format_table
 
     report = validate(_project(args), [Path(f) for f in args.files], quotes=not args.no_quotes, engine=args.engine)
+    main.verdict = EXIT_OK if report.conforms else EXIT_NONCONFORMING  # kept if the reader goes away (| head)
     if args.format == "json":
         print(report.to_json())
     elif args.format == "ttl":
@@ -511,31 +520,60 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["--project", "/nonexistent", "stats"])
     2
     """
+    import os
     import signal
-
-    parser = make_parser()
-    args = parser.parse_args(argv)
 
     def on_term(signum, frame):  # unwind like Ctrl-C, so temporary files are removed and outputs stay whole
         raise KeyboardInterrupt
 
+    # the first thing: a SIGTERM during start-up or argument parsing unwinds too (a process, not a test's call)
     previous = signal.signal(signal.SIGTERM, on_term) if argv is None else None
     try:
+        parser = make_parser()
+        args = parser.parse_args(argv)
         return args.func(args)
     except DrugPolicyKGError as exc:
-        print(f"drugpolicy-kg: error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("drugpolicy-kg: interrupted", file=sys.stderr)
+        say_error("interrupted", prefix="drugpolicy-kg: ")
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except TimeoutError as exc:
-        print(f"drugpolicy-kg: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (| head): say nothing more, and do not fail at exit either
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return getattr(main, "verdict", EXIT_OK)
+    except OSError as exc:  # the environment: a full disk, a read-only folder, a name too long
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        say_error(f"{exc.strerror or exc}{where}")
         return EXIT_BAD_INPUT
+    except UnicodeError as exc:
+        say_error(f"text that is not valid in its encoding: {exc.reason if hasattr(exc, 'reason') else exc}")
+        return EXIT_BAD_INPUT
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug: one line (the traceback with DRUGPOLICY_KG_DEBUG=1)
+        if os.environ.get("DRUGPOLICY_KG_DEBUG"):
+            raise
+        say_error(f"internal error ({type(exc).__name__}: {str(exc)[:300]}); please report it, with "
+                  "DRUGPOLICY_KG_DEBUG=1 for the traceback")
+        return EXIT_INTERNAL
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def say_error(message: str, prefix: str = "drugpolicy-kg: error: ") -> None:
+    """One line on stderr, escaped for the terminal, and written even where stderr cannot encode it all."""
+    from drugpolicy_kg.tables import terminal_safe
+
+    line = prefix + terminal_safe(message) + "\n"
+    try:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    except UnicodeEncodeError:  # PYTHONIOENCODING=ascii and the like
+        sys.stderr.write(line.encode("ascii", "backslashreplace").decode("ascii"))
+    except OSError:
+        pass
 
 
 def run() -> None:  # console-script entry point

@@ -16,6 +16,8 @@ EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_BAD_INPUT = 2
 EXIT_ENDPOINT = 3
+EXIT_BUSY = 4          # another command holds the lock on the folder or store
+EXIT_INTERNAL = 70     # a bug (sysexits' EX_SOFTWARE): one line, and the traceback with DRUGPOLICY_KG_DEBUG=1
 
 
 class DrugPolicyKGError(Exception):
@@ -45,3 +47,9 @@ class EndpointError(DrugPolicyKGError, ConnectionError):
     """A remote SPARQL endpoint refused, timed out, or answered with an error."""
 
     exit_code = EXIT_ENDPOINT
+
+
+class BusyError(DrugPolicyKGError):
+    """Another drugpolicy-kg command holds the lock: not bad input, try again later."""
+
+    exit_code = EXIT_BUSY

@@ -1,0 +1,112 @@
+"""Reliability round two (#17): outputs written only where they should be, exits that say what happened, and no
+traceback for what the environment does."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from drugpolicy_kg.atomic import TMP_SUFFIX, atomic_write, folder_lock
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.errors import EXIT_BUSY, EXIT_INTERNAL, BusyError, InputError
+
+from .conftest import ROOT
+
+VIOLATION = ROOT / "tests" / "fixtures" / "violations" / "dangling-reference.ttl"
+
+
+def cli(*args, env=None, **kw):
+    return subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300, **kw)
+
+
+def test_new_files_follow_the_umask(tmp_path):
+    out = tmp_path / "g.nt"
+    proc = subprocess.run(f"umask 077; {sys.executable} -m drugpolicy_kg.cli export --format nt -o {out}", shell=True,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    out = tmp_path / "keep.txt"
+    out.write_text("old")
+    out.chmod(0o640)
+    with atomic_write(out) as fh:
+        fh.write("new")
+    assert out.read_text() == "new" and stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_output_onto_a_folder_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["export", "--format", "nt", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and len(err.strip().splitlines()) == 1 and tmp_path.is_dir()
+
+
+def test_a_device_is_written_into_never_replaced(tmp_path):
+    if not os.access("/dev/null", os.W_OK):
+        pytest.skip("/dev/null is not writable here")
+    assert main(["export", "--format", "nt", "-o", "/dev/null"]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # still the device, not a regular file renamed onto it
+
+
+def test_only_our_own_stale_temporary_files_are_cleaned_up(tmp_path):
+    mine = tmp_path / f".old{TMP_SUFFIX}"
+    theirs = tmp_path / "sub" / ".notes.tmp"
+    theirs.parent.mkdir()
+    for f in (mine, theirs):
+        f.write_text("x")
+        old = time.time() - 7200
+        os.utime(f, (old, old))
+    with folder_lock(tmp_path):
+        pass
+    assert not mine.exists() and theirs.exists()
+
+
+def test_a_held_lock_is_busy_exit_4_not_bad_input(tmp_path):
+    with folder_lock(tmp_path):
+        with pytest.raises(BusyError) as info, folder_lock(tmp_path, timeout=0.2):
+            pass
+    assert info.value.exit_code == EXIT_BUSY == 4
+
+
+def test_validate_under_a_closed_pipe_keeps_its_verdict(tmp_path):
+    """`validate FILE | head -1` under pipefail: the non-conforming verdict survives the reader leaving."""
+    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m drugpolicy_kg.cli validate --no-quotes {VIOLATION} | head -c 1",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_an_ascii_only_terminal_gets_the_message_not_a_traceback(tmp_path):
+    proc = cli("trace", "Résolution inconnue ✓", env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "nothing in the graph matches" in proc.stderr
+
+
+def test_a_bug_is_one_line_and_exit_70(monkeypatch, capsys):
+    import drugpolicy_kg.cli as c
+
+    def broken(args):
+        raise RuntimeError("boom \x1b[31m")
+
+    monkeypatch.setattr(c, "cmd_stats", broken)
+    monkeypatch.delenv("DRUGPOLICY_KG_DEBUG", raising=False)
+    assert main(["stats"]) == EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error (RuntimeError: boom \\x1b[31m)" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unreadable_target_folder_is_input_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads and writes every folder")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    with pytest.raises((InputError, PermissionError)):
+        with atomic_write(locked / "x.txt") as fh:
+            fh.write("x")
