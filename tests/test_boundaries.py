@@ -110,3 +110,15 @@ def test_an_unreadable_target_folder_is_input_error(tmp_path):
     with pytest.raises((InputError, PermissionError)):
         with atomic_write(locked / "x.txt") as fh:
             fh.write("x")
+
+
+def test_a_relative_iri_is_refused_not_turned_into_a_local_path(tmp_path):
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    (project / "data" / "zz-relative.ttl").write_text('<relative-thing> <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n',
+                                                      encoding="utf-8")
+    proc = cli("--project", str(project), "export", "--format", "nt", "-o", str(tmp_path / "out.nt"),
+               env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 2 and "zz-relative.ttl:1:1" in proc.stderr and "a relative IRI" in proc.stderr
+    assert not (tmp_path / "out.nt").exists()

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import pyoxigraph
     from rdflib import Dataset, Graph
 
-STORE_FORMAT = "4"  # bump when what a store holds changes for the same inputs
+STORE_FORMAT = "5"  # bump when what a store holds changes for the same inputs
 DERIVED_GRAPH = GRAPH_BASE + "derived"
 KEEP_STORES = 6  # the most recently used stores kept in the cache; older ones are removed
 _STORE_DIR = re.compile(r"^store-[0-9a-f]{24}$")
@@ -138,11 +138,14 @@ def _load(store: pyoxigraph.Store, inp: Input) -> None:
         # two sources state is one triple there; Oxigraph's union-as-default mode would give it once per graph).
         # Loading twice is the bulk loader's fast path: a tenth of the cost of copying the quads afterwards.
         for graph in (ox.NamedNode(inp.graph), ox.DefaultGraph()):
-            store.bulk_load(path=str(inp.path), format=fmt, base_iri=inp.path.resolve().as_uri(), to_graph=graph)
+            # no base IRI: a relative IRI is an error naming its line, never a file:/// path of this machine
+            store.bulk_load(path=str(inp.path), format=fmt, to_graph=graph)
     except SyntaxError as exc:
         first = (str(exc).splitlines() or ["syntax error"])[0]
         first = re.sub(r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): ", "", first)
         first = re.sub(r" \([^()]*, line \d+\)$", "", first)
+        if "No scheme found" in first:  # parsed without a base on purpose
+            first = "a relative IRI: write IRIs in full (https://...) or with a declared prefix"
         kind = {"nt": "N-Triples", "xml": "RDF/XML"}.get(inp.format, "Turtle")
         raise InputError(f"{kind} syntax error: {first}", str(inp.path), exc.lineno, exc.offset) from None
     except UnicodeError as exc:
