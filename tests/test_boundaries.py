@@ -122,3 +122,29 @@ def test_a_relative_iri_is_refused_not_turned_into_a_local_path(tmp_path):
                env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 2 and "zz-relative.ttl:1:1" in proc.stderr and "a relative IRI" in proc.stderr
     assert not (tmp_path / "out.nt").exists()
+
+
+def test_graph_exports_stay_well_formed_xml_whatever_the_labels_hold():
+    import io
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    from drugpolicy_kg.uses.networks import flat_copy
+
+    g = nx.Graph()
+    g.add_node("https://x/a\x01", label="bad \x01 label \ufffe", roles=["a\x02", "b"])
+    g.add_node("https://x/b", label="=HYPERLINK(\"http://evil\")")
+    g.add_edge("https://x/a\x01", "https://x/b", title="quote \x0b here")
+    for writer in (nx.write_graphml, nx.write_gexf):
+        buf = io.BytesIO()
+        writer(flat_copy(g), buf)
+        ET.fromstring(buf.getvalue())  # well-formed: the forbidden characters became visible escapes
+        assert b"\\x01" in buf.getvalue()
+
+
+def test_our_csv_cells_never_run_as_formulas():
+    from drugpolicy_kg.tables import spreadsheet_safe
+
+    assert [spreadsheet_safe(v) for v in ("=1+1", "+1", "@SUM(A1)", "-x", "\tx", "ok", 3)] == [
+        "'=1+1", "'+1", "'@SUM(A1)", "'-x", "'\tx", "ok", 3]

@@ -42,6 +42,18 @@ def xml_safe(text: object) -> str:
                             "" if text is None else str(text))
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell as a spreadsheet may open it: text that a spreadsheet would run as a formula (it begins with
+    =, +, -, @, a tab or a carriage return) gets a leading apostrophe, as OWASP advises; numbers stay numbers.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("-3"), spreadsheet_safe(-3), spreadsheet_safe("UNODC")
+    ("'=HYPERLINK(1)", "'-3", -3, 'UNODC')
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def markdown_safe(text: object) -> str:
     r"""Data as Markdown text: one line, control characters escaped, and every character that can open markup
     inside a line backslashed (a link needs its "[", so parentheses stay plain).

@@ -292,13 +292,20 @@ def build_networks(graph: Graph, views=VIEWS) -> dict[str, nx.Graph]:
 
 
 def flat_copy(g: nx.Graph) -> nx.Graph:
-    """A copy with only scalar attributes (lists joined by '; '), as GraphML and GEXF require."""
-    h = g.copy()
+    """A copy with only scalar attributes (lists joined by '; '), as GraphML and GEXF require, and every text made
+    what XML can hold (a U+0001 in a label would make the file ill-formed: it becomes a visible escape)."""
+    import networkx as nx
+
+    from drugpolicy_kg.tables import xml_safe
+
+    h = nx.relabel_nodes(g, {n: xml_safe(n) for n in g if isinstance(n, str) and xml_safe(n) != n}, copy=True)
     for _, data in list(h.nodes(data=True)) + [(None, e[2]) for e in h.edges(data=True)]:
         for k, v in list(data.items()):
             if isinstance(v, (list, tuple, set)):
-                data[k] = "; ".join(map(str, v))
+                data[k] = xml_safe("; ".join(map(str, v)))
+            elif isinstance(v, str):
+                data[k] = xml_safe(v)
             elif v is None:
                 del data[k]
-    h.graph = {k: v for k, v in h.graph.items() if isinstance(v, (str, int, float))}
+    h.graph = {k: xml_safe(v) if isinstance(v, str) else v for k, v in h.graph.items() if isinstance(v, (str, int, float))}
     return h

@@ -297,6 +297,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
 
     import networkx as nx
 
+    from drugpolicy_kg.tables import spreadsheet_safe
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
@@ -318,7 +319,8 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
             w = csv.writer(fh)
             w.writerow(["iri", "label", "category", "degree", "betweenness", "community"])
             for n, d in sorted(g.nodes(data=True), key=lambda x: (-x[1]["degree"], x[0])):
-                w.writerow([n, d["name"], d["category"], d["degree"], d["betweenness"], d["community"]])
+                w.writerow([spreadsheet_safe(x) for x in (n, d["name"], d["category"], d["degree"], d["betweenness"],
+                                                          d["community"])])
         written[f"{name}.html"] = page
         written[f"{name}-metrics.csv"] = out_dir / f"{name}-metrics.csv"
         exports = " · ".join(f'<a href="{name}.{x}">{x}</a>' for x in ("graphml", "gexf")) + \
