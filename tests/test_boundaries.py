@@ -148,3 +148,30 @@ def test_our_csv_cells_never_run_as_formulas():
 
     assert [spreadsheet_safe(v) for v in ("=1+1", "+1", "@SUM(A1)", "-x", "\tx", "ok", 3)] == [
         "'=1+1", "'+1", "'@SUM(A1)", "'-x", "'\tx", "ok", 3]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["serve", "--port", "70000"], "a port is 0 to 65535"),
+    (["query", "organizations", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "inf"], "finite number of seconds"),
+    (["push", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "nan"], "finite number of seconds"),
+])
+def test_bad_options_are_one_line_exit_2(args, message):
+    proc = cli(*args)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_project_files_are_one_line_exit_2(tmp_path):
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    check = project / "queries" / "checks" / "zz-ask-violation.rq"
+    check.write_text("ASK { ?s ?p ?o }\n")
+    proc = cli("--project", str(project), "validate", env=env)
+    assert proc.returncode == 2 and "a check must be a SELECT query" in proc.stderr
+    check.unlink()
+    (project / "data" / "zz-bom.ttl").write_bytes(b"\xef\xbb\xbf@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .\n")
+    assert cli("--project", str(project), "stats", env=env).returncode == 0  # a byte-order mark is read past
+    (project / "data" / "sources" / "isn-brochure.txt").write_bytes(b"caf\xe9\n")
+    proc = cli("--project", str(project), "validate", env=env)
+    assert proc.returncode == 2 and "isn-brochure.txt: not UTF-8 text (byte 3)" in proc.stderr

@@ -438,7 +438,7 @@ def make_parser() -> argparse.ArgumentParser:
                                                         "with a note, to fit the terminal)")
     q.add_argument("--endpoint", metavar="URL", help="run on this SPARQL 1.1 query endpoint instead of locally")
     q.add_argument("--graph", metavar="IRI", help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
-    q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="with --endpoint (default: 30)")
+    q.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="with --endpoint (default: 30)")
     q.add_argument("--allow-network", action="store_true",
                    help="let a local query use SERVICE or LOAD (refused by default: local queries stay on this machine)")
     q.set_defaults(func=cmd_query)
@@ -455,13 +455,13 @@ def make_parser() -> argparse.ArgumentParser:
     pu.add_argument("--update", metavar="URL", help="the SPARQL Update endpoint, used when there is no Graph Store endpoint")
     pu.add_argument("--chunk", type=int, default=1000, metavar="N",
                     help="triples per INSERT DATA (default: 1000; Virtuoso's parser runs out of memory near 5000)")
-    pu.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
+    pu.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS")
     pu.add_argument("--progress", action="store_true", help="always show the progress bar")
     pu.set_defaults(func=cmd_push)
 
     se = sub.add_parser("serve", help="a local SPARQL 1.1 endpoint (Oxigraph server) with the graph loaded")
     se.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    se.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
+    se.add_argument("--port", type=port_number, default=7878, help="port (default: 7878; 0 picks a free one)")
     se.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (default: read-only)")
     se.set_defaults(func=cmd_serve)
 
@@ -512,6 +512,30 @@ def make_parser() -> argparse.ArgumentParser:
                    help="with --site: where the pages link to the network views (default: ../site/index.html)")
     t.set_defaults(func=cmd_trace)
     return p
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, got {text}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

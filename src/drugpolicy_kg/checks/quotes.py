@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.resources import internal_query
 
 if TYPE_CHECKING:
@@ -74,7 +75,12 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
                 problems.append(QuoteProblem(str(ev), name, f"source text not found: {path}"))
                 texts[name] = ""
                 continue
-            raw = path.read_text(encoding="utf-8")
+            try:
+                raw = path.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text (byte {exc.start}): save it as UTF-8", str(path)) from None
+            except OSError as exc:
+                raise InputError(f"cannot read the source text: {exc.strerror}", str(path)) from None
             texts[name] = normalise(raw)
             lines[name] = {normalise(line) for line in raw.splitlines()}
         q = normalise(str(quote))

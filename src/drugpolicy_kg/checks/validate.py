@@ -174,9 +174,12 @@ def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, lis
     for path in files:
         q = read_query_file(path)
         try:
-            _, rows = rdflib_rows(ds.query(q.text))
+            result = ds.query(q.text)
         except SyntaxError as exc:
             raise InputError(f"SPARQL syntax error: {exc}", str(path)) from None
+        if not hasattr(result, "variables"):  # ASK, CONSTRUCT, DESCRIBE: a check names what it found
+            raise InputError("a check must be a SELECT query whose first column is the entity found", str(path))
+        _, rows = rdflib_rows(result)
         for row in rows:
             focus = row[0]
             out.append(Finding(
