@@ -316,3 +316,21 @@ def test_serve_describes_the_dataset_with_its_endpoint(served):
     ds = URIRef("https://w3id.org/drugpolicy-kg/dataset")
     assert (ds, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(served + "/query")) in g
     assert (ds, URIRef("http://purl.org/dc/terms/license"), URIRef("https://creativecommons.org/licenses/by/4.0/")) in g
+
+
+def test_a_hostile_graph_answer_fetches_nothing_and_expands_nothing(stub, capsys):
+    """A JSON-LD answer whose @context names a URL (here the stub itself) or a local file is an error, and no
+    request goes there; an RDF/XML answer that declares entities is refused before parsing."""
+    decoy = stub(ctype="application/ld+json", body='{"@id": "http://x/ctx"}')
+    for context in (decoy.url.replace("/sparql", "/context.jsonld"), "file:///etc/passwd"):
+        s = stub(ctype="application/ld+json", body=json.dumps({"@context": context, "@id": "http://x/a", "p": "v"}))
+        code = main(["query", "--sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", s.url, "--format", "nt"])
+        err = capsys.readouterr().err
+        assert code == 3 and "unreadable json-ld answer" in err and len(err.strip().splitlines()) == 1
+    assert decoy.requests == []
+    laughs = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:x="http://x/">'
+              '<rdf:Description rdf:about="http://x/a"><x:p>&b;</x:p></rdf:Description></rdf:RDF>')
+    s = stub(ctype="application/rdf+xml", body=laughs)
+    assert main(["query", "--sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", s.url, "--format", "nt"]) == 3
+    assert "declares a DTD or entities is refused" in capsys.readouterr().err

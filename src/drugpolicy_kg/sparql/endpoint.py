@@ -116,7 +116,6 @@ def _describe_sparqlwrapper(exc: Exception) -> str:
 def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default_graph: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, creds: Credentials | None = None) -> Result:
     """Run one query on a SPARQL 1.1 endpoint with SPARQLWrapper; content negotiation only."""
-    from rdflib import Graph
     from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -150,16 +149,31 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
                "application/turtle": "turtle", "application/x-turtle": "turtle"}.get(ctype)
         if fmt is None:
             raise _fail(endpoint, f"unexpected content type {ctype or '(none)'} for a graph result", creds)
-        try:
-            return Result("graph", graph=Graph().parse(data=body, format=fmt))
-        except Exception as exc:  # noqa: BLE001
-            raise _fail(endpoint, f"unreadable {ctype} answer: {exc}", creds) from None
+        return Result("graph", graph=parse_graph_answer(body, fmt, lambda why: _fail(endpoint, why, creds)))
     if ctype not in ("application/sparql-results+json", "application/json"):
         raise _fail(endpoint, f"unexpected content type {ctype or '(none)'}; expected application/sparql-results+json", creds)
     try:
         return from_sparql_json(json.loads(body))
     except (ValueError, KeyError, TypeError) as exc:
         raise _fail(endpoint, f"unreadable JSON results: {exc}", creds) from None
+
+
+def parse_graph_answer(body: bytes, fmt: str, fail) -> Graph:
+    """A server's graph answer, read by Oxigraph's parsers, which fetch nothing: a JSON-LD ``@context`` naming a URL
+    or a file is an error, not a request; an RDF/XML answer that declares entities (a DTD) is refused before
+    parsing, so a few hundred bytes cannot expand to gigabytes."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import rdflib_graph
+
+    form = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML,
+            "json-ld": ox.RdfFormat.JSON_LD}[fmt]
+    if fmt == "xml" and (b"<!ENTITY" in body or b"<!DOCTYPE" in body):
+        raise fail("an RDF/XML answer that declares a DTD or entities is refused")
+    try:
+        return rdflib_graph(list(ox.parse(body, format=form)))
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise fail(f"unreadable {fmt} answer: {str(exc)[:200]}") from None
 
 
 # ------------------------------------------------------------------- push --
