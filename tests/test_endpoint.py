@@ -334,3 +334,63 @@ def test_a_hostile_graph_answer_fetches_nothing_and_expands_nothing(stub, capsys
     s = stub(ctype="application/rdf+xml", body=laughs)
     assert main(["query", "--sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", s.url, "--format", "nt"]) == 3
     assert "declares a DTD or entities is refused" in capsys.readouterr().err
+
+
+def test_credentials_never_follow_a_redirect_to_another_origin(capsys, monkeypatch):
+    """The endpoint answers 302 to another port (another origin): the request arrives there without the Basic
+    header, for a query and for push's requests; and no error line carries the credentials, even encoded."""
+    seen = []
+
+    class Target(BaseHTTPRequestHandler):
+        def _answer(self):
+            seen.append(self.headers.get("Authorization"))
+            data = RESULT.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    target = ThreadingHTTPServer(("127.0.0.1", 0), Target)
+    threading.Thread(target=target.serve_forever, daemon=True).start()
+    where = f"http://127.0.0.1:{target.server_address[1]}/sparql"
+
+    class Redirect(BaseHTTPRequestHandler):
+        def _answer(self):
+            self.send_response(302)
+            self.send_header("Location", where + "?" + self.path.split("?", 1)[-1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    origin = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("DRUGPOLICY_KG_USER", "alice")
+        monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", "s3cret-pw")
+        code, out, err = run_remote(capsys, f"http://127.0.0.1:{origin.server_address[1]}/sparql")
+        assert code == 0 and out.splitlines() == ["n", "1"]
+        assert seen and all(h is None for h in seen)
+    finally:
+        for srv in (origin, target):
+            srv.shutdown()
+            srv.server_close()
+
+
+def test_an_error_never_shows_credentials_even_encoded(stub, capsys, monkeypatch):
+    token = base64.b64encode(b"alice:s3cret-pw").decode()
+    s = stub(status=401, ctype="text/plain", body=f"refused header: Basic {token} for alice:s3cret-pw")
+    monkeypatch.setenv("DRUGPOLICY_KG_USER", "alice")
+    monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", "s3cret-pw")
+    code, _, err = run_remote(capsys, s.url.replace("http://", "http://bob:other-pw@"))
+    assert code == 3 and "s3cret-pw" not in err and token not in err and token.rstrip("=") not in err
+    assert "other-pw" not in err and "bob:" not in err

@@ -69,10 +69,36 @@ def credentials_from_env(env=None) -> Credentials | None:
 
 
 def _fail(endpoint: str, what: str, creds: Credentials | None) -> EndpointError:
-    msg = f"{endpoint}: {what}"
+    """One line naming the endpoint (without any user:password in it) and what failed; no credential in it, in
+    plain text or encoded (a server may quote the header it refused)."""
+    from drugpolicy_kg.sparql.remote import endpoint_key
+
+    msg = f"{endpoint_key(endpoint)}: {what}"
     if creds is not None:
-        msg = msg.replace(creds.password, "***")
+        pair = f"{creds.user}:{creds.password}".encode()
+        for secret in (creds.password, base64.b64encode(pair).decode(), base64.b64encode(pair).decode().rstrip("="),
+                       urllib.parse.quote(creds.password, safe="")):
+            if secret:
+                msg = msg.replace(secret, "***")
     return EndpointError(msg)
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect, but never carry credentials to another origin (scheme, host and port)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            old_o, new_o = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(new.full_url)
+            if (old_o.scheme, old_o.hostname, old_o.port) != (new_o.scheme, new_o.hostname, new_o.port):
+                for name in ("Authorization", "Proxy-authorization", "Cookie"):
+                    new.headers.pop(name, None)
+                    new.unredirected_hdrs.pop(name, None)
+        return new
+
+
+# SPARQLWrapper opens its requests with urllib's global opener: this process's carries credentials to their origin only
+urllib.request.install_opener(urllib.request.build_opener(_SameOriginRedirects))
 
 
 def _describe(exc: BaseException) -> str:
@@ -198,7 +224,7 @@ def _request(url: str, method: str, data: bytes | None, headers: dict, timeout: 
         else:
             token = base64.b64encode(f"{creds.user}:{creds.password}".encode()).decode()
             req.add_header("Authorization", f"Basic {token}")
-    opener = urllib.request.build_opener(*handlers)
+    opener = urllib.request.build_opener(_SameOriginRedirects, *handlers)
     with opener.open(req, timeout=timeout) as resp:  # noqa: S310 - the user names the endpoint
         return resp.status, resp.read()
 
