@@ -175,3 +175,27 @@ def test_bad_project_files_are_one_line_exit_2(tmp_path):
     (project / "data" / "sources" / "isn-brochure.txt").write_bytes(b"caf\xe9\n")
     proc = cli("--project", str(project), "validate", env=env)
     assert proc.returncode == 2 and "isn-brochure.txt: not UTF-8 text (byte 3)" in proc.stderr
+
+
+def test_several_outputs_change_together_or_not_at_all(tmp_path, monkeypatch):
+    from drugpolicy_kg.atomic import write_all
+
+    targets = [tmp_path / n for n in ("a.ttl", "b.nt", "c.jsonld")]
+    write_all({t: b"old" for t in targets})
+    calls = []
+    real = os.fsync
+
+    def interrupted_at_the_third(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C or SIGTERM while the third file is written
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", interrupted_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        write_all({t: b"new" for t in targets})
+    monkeypatch.setattr(os, "fsync", real)
+    assert [t.read_bytes() for t in targets] == [b"old"] * 3  # all the old ones, none of the new
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ttl", "b.nt", "c.jsonld"]  # no temporary left
+    write_all({t: b"new" for t in targets})
+    assert [t.read_bytes() for t in targets] == [b"new"] * 3

@@ -60,6 +60,43 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         raise
 
 
+def write_all(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files as one change: every file to a temporary beside its target first, then all renamed in
+    one step during which Ctrl-C and SIGTERM wait. Interrupted or failing before that step, no target changes and
+    the temporaries are removed; so a reader sees all the old files or all the new ones, never a mix."""
+    import signal
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, data in files.items():
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists() and not target.is_file():
+                from drugpolicy_kg.errors import InputError
+
+                raise InputError("exists and is not a regular file: not replaced", str(target))
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=TMP_SUFFIX, dir=target.parent)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # the commit: nothing interrupts it
+        try:
+            for tmp, target in staged:
+                os.replace(tmp, target)
+            staged = []
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    return [Path(t) for t in files]
+
+
 def _umask() -> int:
     mask = os.umask(0o022)  # (read it back: the only portable way to read the umask)
     os.umask(mask)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drugpolicy_kg.atomic import atomic_write, folder_lock
+from drugpolicy_kg.atomic import folder_lock
 from drugpolicy_kg.errors import UsageError
 from drugpolicy_kg.resources import PREFIXES, Project
 
@@ -200,20 +200,14 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None, pub
     from drugpolicy_kg.graph.store import GraphStore
 
     gs = GraphStore.open(project)
-    payloads = {fmt: serialize(gs, fmt) for fmt in formats}
-    extra = publication_files(gs, project, publish_url)
-    written = {}
+    from drugpolicy_kg.atomic import write_all
+
+    written = {fmt: out_dir / (STEM + FORMATS[fmt][1]) for fmt in formats}
+    files = {written[fmt]: serialize(gs, fmt) for fmt in formats}
+    for name, data in publication_files(gs, project, publish_url).items():
+        written[name] = out_dir / name
+        files[out_dir / name] = data
+    files[out_dir / "context.jsonld"] = json.dumps({"@context": jsonld_context(gs)}, indent=1).encode("utf-8")
     with folder_lock(out_dir):
-        for fmt, data in payloads.items():
-            path = out_dir / (STEM + FORMATS[fmt][1])
-            with atomic_write(path, "wb") as fh:
-                fh.write(data)
-            written[fmt] = path
-        for name, data in extra.items():
-            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(out_dir / name, "wb") as fh:
-                fh.write(data)
-            written[name] = out_dir / name
-        with atomic_write(out_dir / "context.jsonld") as fh:
-            json.dump({"@context": jsonld_context(gs)}, fh, indent=1)
+        write_all(files)  # every output, or none: a build is published whole
     return written
