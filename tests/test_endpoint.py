@@ -394,3 +394,9 @@ def test_an_error_never_shows_credentials_even_encoded(stub, capsys, monkeypatch
     code, _, err = run_remote(capsys, s.url.replace("http://", "http://bob:other-pw@"))
     assert code == 3 and "s3cret-pw" not in err and token not in err and token.rstrip("=") not in err
     assert "other-pw" not in err and "bob:" not in err
+
+
+def test_a_graph_answer_is_read(stub, capsys):
+    s = stub(ctype="text/turtle", body="<http://x/a> <http://x/p> <http://x/b> .\n")
+    assert main(["query", "--sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", s.url, "--format", "nt"]) == 0
+    assert capsys.readouterr().out.strip() == "<http://x/a> <http://x/p> <http://x/b> ."

@@ -197,7 +197,7 @@ def parse_graph_answer(body: bytes, fmt: str, fail) -> Graph:
     if fmt == "xml" and (b"<!ENTITY" in body or b"<!DOCTYPE" in body):
         raise fail("an RDF/XML answer that declares a DTD or entities is refused")
     try:
-        return rdflib_graph(list(ox.parse(body, format=form)))
+        return rdflib_graph([q.triple for q in ox.parse(body, format=form)])
     except (SyntaxError, ValueError, OSError) as exc:
         raise fail(f"unreadable {fmt} answer: {str(exc)[:200]}") from None
 
