@@ -199,3 +199,23 @@ def test_several_outputs_change_together_or_not_at_all(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ttl", "b.nt", "c.jsonld"]  # no temporary left
     write_all({t: b"new" for t in targets})
     assert [t.read_bytes() for t in targets] == [b"new"] * 3
+
+
+def test_a_deeply_nested_query_is_refused_not_a_crash():
+    deep = "SELECT * WHERE " + "{ " * 20000 + "?s ?p ?o" + " }" * 20000
+    proc = cli("query", "--sparql", deep)
+    assert proc.returncode == 2 and "nest deeper than 200" in proc.stderr
+
+
+@pytest.mark.parametrize("text,used", [
+    ("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", ["SERVICE"]),
+    ("PREFIX ex: <http://x/> SELECT * { ?s ex:p\\# ?o . SERVICE <http://y/> { ?a ?b ?c } }", ["SERVICE"]),
+    ("SELECT * { ?s ?p 'SERVICE <http://x/>' } # SERVICE", []),
+    ("SELECT ?load ?service { ?load a <http://schema.org/Service> }", []),
+    ("LOAD <http://x/data.ttl>", ["LOAD"]),
+    ("SELECT * { SeRvIcE SILENT ?endpoint { ?s ?p ?o } }", ["SERVICE"]),
+])
+def test_network_use_is_read_from_the_grammar(text, used):
+    from drugpolicy_kg.sparql.query import network_use
+
+    assert network_use(text) == used

@@ -400,3 +400,37 @@ def test_a_graph_answer_is_read(stub, capsys):
     s = stub(ctype="text/turtle", body="<http://x/a> <http://x/p> <http://x/b> .\n")
     assert main(["query", "--sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", s.url, "--format", "nt"]) == 0
     assert capsys.readouterr().out.strip() == "<http://x/a> <http://x/p> <http://x/b> ."
+
+
+@pytest.mark.parametrize("query,status,message", [
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 403, "SERVICE would make this server"),
+    ("PREFIX ex: <http://x/>\nSELECT * { ?s ex:p\\# ?o . SERVICE <http://127.0.0.1:9/x> { ?a ?b ?c } }", 403, "SERVICE"),
+    ("SELECT * WHERE " + "{ " * 300 + "?s ?p ?o" + " }" * 300, 400, "nest deeper than"),
+])
+def test_serve_refuses_network_and_deep_nesting_before_the_engine(served, query, status, message):
+    import urllib.parse
+    import urllib.request
+
+    for req in (urllib.request.Request(served + "/query?" + urllib.parse.urlencode({"query": query})),
+                urllib.request.Request(served + "/query", data=query.encode(), method="POST",
+                                       headers={"Content-Type": "application/sparql-query"}),
+                urllib.request.Request(served + "/query", data=urllib.parse.urlencode({"query": query}).encode(),
+                                       method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"})):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(req, timeout=30)
+        assert info.value.code == status and message in info.value.read().decode()
+    harmless = urllib.parse.quote("SELECT ?load WHERE { ?load a <http://schema.org/Service> } LIMIT 1")
+    with urllib.request.urlopen(served + "/query?query=" + harmless, timeout=30) as r:  # words, not keywords
+        assert r.status == 200
+
+
+def test_checks_may_not_reach_the_network(tmp_path):
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    (project / "queries" / "checks" / "zz-remote-violation.rq").write_text(
+        "SELECT ?focus WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?focus ?p ?o } }\n")
+    proc = subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(project), "validate"],
+                          capture_output=True, text=True, env={**os.environ, "DRUGPOLICY_KG_CACHE": str(tmp_path / "c")},
+                          timeout=300)
+    assert proc.returncode == 2 and "a check may not use SERVICE" in proc.stderr

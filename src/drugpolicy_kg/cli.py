@@ -281,7 +281,7 @@ def cmd_serve(args) -> int:
     from drugpolicy_kg.sparql.server import serve
 
     return serve(_store(args), args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True),
-                 project=_project(args))
+                 project=_project(args), allow_network=args.allow_network)
 
 
 def cmd_views(args) -> int:
@@ -463,6 +463,8 @@ def make_parser() -> argparse.ArgumentParser:
     se.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     se.add_argument("--port", type=port_number, default=7878, help="port (default: 7878; 0 picks a free one)")
     se.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (default: read-only)")
+    se.add_argument("--allow-network", action="store_true",
+                    help="let clients' queries use SERVICE and LOAD (refused by default: the server reaches no other server)")
     se.set_defaults(func=cmd_serve)
 
     vw = sub.add_parser("views", help="interactive network pages (collaboration, mandates, whole graph), exports, timeline")

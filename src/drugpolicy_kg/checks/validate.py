@@ -173,6 +173,11 @@ def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, lis
     files = project.check_files()
     for path in files:
         q = read_query_file(path)
+        from drugpolicy_kg.sparql.query import network_use
+
+        if network_use(q.text):  # a check runs on this machine's data only
+            raise InputError(f"a check may not use {', '.join(network_use(q.text))}: it would reach the network",
+                             str(path))
         try:
             result = ds.query(q.text)
         except SyntaxError as exc:

@@ -255,7 +255,7 @@ def void_description(gs, host: str) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
-def make_handler(gs, project, backend: str):
+def make_handler(gs, project, backend: str, allow_network: bool = False):
     """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
     page = PAGE.replace("__PREFIXES__", json.dumps(PREFIXES).replace("<", "\\u003c"))
     example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
@@ -321,10 +321,16 @@ def make_handler(gs, project, backend: str):
         do_PUT = do_DELETE = do_POST
 
         def proxy(self):
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return self.send(400, b"bad Content-Length", "text/plain; charset=utf-8", {"Connection": "close"})
             if length > MAX_BODY:
                 return self.send(413, b"request body too large", "text/plain; charset=utf-8", {"Connection": "close"})
             body = self.rfile.read(length) if length > 0 else None
+            refused = self.refusal(body)
+            if refused:
+                return self.send(403 if "network" in refused else 400, refused.encode(), "text/plain; charset=utf-8")
             headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type")}
             url = urllib.parse.urlsplit(self.path)  # only the path and query travel: the host is always ours
             target = url.path + (f"?{url.query}" if url.query else "")
@@ -342,6 +348,29 @@ def make_handler(gs, project, backend: str):
                                                                                   http.client.RemoteDisconnected)):
                         return self.send(502, f"the SPARQL engine did not answer: {exc}".encode(),
                                          "text/plain; charset=utf-8")
+
+        def refusal(self, body: bytes | None) -> str:
+            """Why this request may not reach the engine ("" if it may): SERVICE or LOAD without --allow-network,
+            or nesting deep enough to exhaust the engine's stack."""
+            from drugpolicy_kg.sparql.query import MAX_NESTING, nesting_depth, network_use
+
+            url = urllib.parse.urlsplit(self.path)
+            texts = [v for k, vs in urllib.parse.parse_qs(url.query).items() if k in ("query", "update") for v in vs]
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if body:
+                decoded = body.decode("utf-8", "replace")
+                if ctype == "application/x-www-form-urlencoded":
+                    texts += [v for k, vs in urllib.parse.parse_qs(decoded).items() if k in ("query", "update") for v in vs]
+                elif ctype in ("application/sparql-query", "application/sparql-update"):
+                    texts.append(decoded)
+            for text in texts:
+                if nesting_depth(text) > MAX_NESTING:
+                    return f"refused: braces and parentheses nest deeper than {MAX_NESTING}"
+                used = network_use(text)
+                if used and not allow_network:
+                    return (f"refused: {', '.join(used)} would make this server reach the network "
+                            "(start it with --allow-network to permit that)")
+            return ""
 
         def _backend(self):
             conn = getattr(_local, "conn", None)

@@ -183,6 +183,10 @@ def _scan(text: str):
             if m:
                 i += m.end()
                 continue
+        if c == "\\":  # an escape in a local name (ex:p\#): the next character is part of the name, never a comment
+            yield i, text[i:i + 2]
+            i += 2
+            continue
         if c.isalpha():
             m = re.match(r"\w+", text[i:])  # isalpha() is Unicode-wide, so is \w
             yield i, m.group(0)
@@ -265,14 +269,90 @@ def with_prefixes(text: str) -> str:
 
 
 def network_use(text: str) -> list[str]:
-    """The keywords of a query or update that would make the engine fetch from the network.
+    r"""The keywords of a query or update that would make the engine fetch from the network: SERVICE and LOAD as
+    the grammar uses them, read by rdflib's SPARQL parser (the real grammar); where that parser cannot read the
+    text, by the token scanner, which takes a keyword only where a keyword can stand (not ``?load``, not
+    ``schema:Service``, not inside a string, an IRI or a comment, and not after an escaped ``\#``).
 
     >>> network_use('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }')
     ['SERVICE']
-    >>> network_use('SELECT * { ?s ?p "SERVICE" } # LOAD')
-    []
+    >>> network_use('SELECT * { ?s ?p "SERVICE" } # LOAD'), network_use('SELECT ?load { ?load a schema:Service }')
+    ([], [])
+    >>> network_use('PREFIX ex: <http://x/> SELECT * { ?s ex:p\\# ?o . SERVICE <http://y/> { ?a ?b ?c } }')
+    ['SERVICE']
     """
-    return sorted({tok.upper() for _, tok in _scan(text) if tok.upper() in NETWORK_KEYWORDS})
+    found = _parsed_network_use(text)
+    if found is not None:
+        return found
+    toks = [t for _, t in _scan(text) if not t.isspace()]
+    out = set()
+    for i, tok in enumerate(toks):
+        word = tok.upper()
+        if word not in NETWORK_KEYWORDS:
+            continue
+        before = toks[i - 1] if i else ""
+        after = toks[i + 1] if i + 1 < len(toks) else ""
+        if before in ("?", "$", ":") or after == ":":  # a variable, a local name, a prefix
+            continue
+        out.add(word)
+    return sorted(out)
+
+
+def _parsed_network_use(text: str) -> list[str] | None:
+    """SERVICE and LOAD in the parse tree of the query (or update); None where rdflib's parser cannot read it."""
+    try:
+        from pyparsing import ParseResults
+        from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    except ImportError:  # pragma: no cover - rdflib is a dependency
+        return None
+    tree = None
+    for parse in (parseQuery, parseUpdate):
+        try:
+            tree = parse(text)
+            break
+        except Exception:  # noqa: BLE001, S112 - a syntax error here: the scanner decides, the engine reports it
+            continue
+    if tree is None:
+        return None
+    found: set[str] = set()
+
+    def walk(node, depth=0):
+        if depth > 400:
+            found.add("SERVICE")  # deeper than any real query: treat as unsafe rather than recurse on
+            return
+        name = getattr(node, "name", None)
+        if name == "ServiceGraphPattern":
+            found.add("SERVICE")
+        elif name == "Load":
+            found.add("LOAD")
+        if isinstance(node, (ParseResults, list, tuple)):
+            for child in node:
+                walk(child, depth + 1)
+        elif isinstance(node, dict):
+            for child in node.values():
+                walk(child, depth + 1)
+
+    walk(tree)
+    return sorted(found)
+
+
+MAX_NESTING = 200
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply braces and parentheses nest in a query (outside strings, IRIs and comments).
+
+    >>> nesting_depth("SELECT * { { ?s ?p ( 1 ) } }")
+    3
+    """
+    depth = top = 0
+    for _, tok in _scan(text):
+        if tok in ("{", "("):
+            depth += 1
+            top = max(top, depth)
+        elif tok in ("}", ")"):
+            depth -= 1
+    return top
 
 
 def with_values(text: str, bindings: dict) -> str:
@@ -341,6 +421,8 @@ class LocalEngine:
         (SERVICE, LOAD) is refused unless ``allow_network``."""
         import pyoxigraph as ox
 
+        if nesting_depth(text) > MAX_NESTING:
+            raise UsageError(f"{where}: braces and parentheses nest deeper than {MAX_NESTING}: refused")
         used = network_use(text)
         if used and not allow_network:
             raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "

@@ -151,7 +151,7 @@ class OxigraphServer:
 
 
 def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print,
-          timeout: float = 30.0, project=None) -> int:
+          timeout: float = 30.0, project=None, allow_network: bool = False) -> int:
     """Serve the store ``gs`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the server process is stopped)."""
     import pyoxigraph as ox
 
@@ -176,7 +176,7 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         server = OxigraphServer(location / "db", "127.0.0.1", 0, read_only=not writable, union_default_graph=False,
                                 timeout=timeout)
-        front.RequestHandlerClass = make_handler(gs, project or Project.open(), server.url)
+        front.RequestHandlerClass = make_handler(gs, project or Project.open(), server.url, allow_network)
         thread = threading.Thread(target=front.serve_forever, name="drugpolicy-kg-front", daemon=True)
 
         def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
