@@ -434,3 +434,43 @@ def test_checks_may_not_reach_the_network(tmp_path):
                           capture_output=True, text=True, env={**os.environ, "DRUGPOLICY_KG_CACHE": str(tmp_path / "c")},
                           timeout=300)
     assert proc.returncode == 2 and "a check may not use SERVICE" in proc.stderr
+
+
+@pytest.mark.slow
+def test_serve_stays_up_with_many_idle_connections_and_dies_with_its_parent(tmp_path):
+    """300 idle connections do not stop an answer; after SIGKILL of serve, its engine stops too."""
+    import socket
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    idle = []
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60, proc)
+        for _ in range(300):
+            s = socket.create_connection(("127.0.0.1", port))
+            idle.append(s)
+        started = time.monotonic()
+        answered = None
+        while time.monotonic() - started < 30 and answered is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=5) as r:
+                    answered = r.status
+            except (urllib.error.HTTPError, OSError):
+                time.sleep(0.5)  # 503 while the idle ones hold their slots, until they time out
+        assert answered == 200 and time.monotonic() - started < 30
+        engine = [p for p in subprocess.run(["pgrep", "-f", "oxigraph serve-read-only"], capture_output=True,
+                                            text=True).stdout.split()]
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in engine):
+            time.sleep(0.2)
+        assert engine and not any(os.path.exists(f"/proc/{pid}") and
+                                  "oxigraph" in open(f"/proc/{pid}/cmdline").read() for pid in engine)
+    finally:
+        for s in idle:
+            s.close()
+        if proc.poll() is None:
+            proc.kill()

@@ -263,6 +263,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     class Handler(BaseHTTPRequestHandler):
         server_version = "drugpolicy-kg"
         protocol_version = "HTTP/1.1"
+        timeout = IDLE_TIMEOUT  # an idle or slow client is dropped, its thread freed
 
         def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
             pass
@@ -382,7 +383,33 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     return Handler
 
 
+MAX_CONNECTIONS = 64       # open at once; beyond, a connection is answered 503 and closed at once
+IDLE_TIMEOUT = 15.0        # seconds a connection may sit without sending a request
+
+
 class FrontServer(ThreadingHTTPServer):
+    """Threads per connection, at most MAX_CONNECTIONS of them: idle clients cannot hold the server."""
+
     daemon_threads = True
     allow_reuse_address = False
     request_queue_size = 128  # (socketserver's 5 drops connections when 50 clients arrive at once)
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
