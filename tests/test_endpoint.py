@@ -474,3 +474,25 @@ def test_serve_stays_up_with_many_idle_connections_and_dies_with_its_parent(tmp_
             s.close()
         if proc.poll() is None:
             proc.kill()
+
+
+def test_an_interrupted_push_leaves_no_staging_graph(monkeypatch):
+    """Ctrl-C (or SIGTERM, which the command turns into the same) between two chunks: the staging graph is dropped."""
+    from rdflib import Graph, Literal, URIRef
+
+    import drugpolicy_kg.sparql.endpoint as ep
+
+    sent = []
+
+    def fake_update(url, text, timeout, creds):
+        sent.append(text.split("{")[0].strip()[:30])
+        if text.startswith("INSERT DATA") and sum(t.startswith("INSERT DATA") for t in sent) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ep, "_update", fake_update)
+    g = Graph()
+    for i in range(10):
+        g.add((URIRef(f"http://x/{i}"), URIRef("http://x/p"), Literal(i)))
+    with pytest.raises(KeyboardInterrupt):
+        ep.push(g, "http://127.0.0.1:9/query", "http://x/g", update="http://127.0.0.1:9/update", chunk=3)
+    assert sent[-1].startswith("DROP SILENT GRAPH") and not any(t.startswith("MOVE") for t in sent)

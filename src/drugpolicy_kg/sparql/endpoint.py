@@ -292,11 +292,13 @@ def push(graph: Graph, endpoint: str, target: str, gsp: str | None = None, updat
                 if progress:
                     progress(min(start + chunk, len(lines)), len(lines))
             _update(update, f"MOVE SILENT GRAPH {staging.n3()} TO GRAPH {URIRef(target).n3()}", timeout, creds)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:  # a failure, Ctrl-C or SIGTERM: the staging graph is removed on every exit path
             try:
                 _update(update, f"DROP SILENT GRAPH {staging.n3()}", timeout, creds)
             except Exception:  # noqa: BLE001, S110 - best effort; the target graph was not touched
                 pass
+            if not isinstance(exc, Exception):
+                raise
             raise _fail(update, _describe(exc), creds) from None
         method = "SPARQL Update into a staging graph, then MOVE"
     on_server = count_triples(endpoint, target, timeout, creds)
