@@ -219,3 +219,25 @@ def test_network_use_is_read_from_the_grammar(text, used):
     from drugpolicy_kg.sparql.query import network_use
 
     assert network_use(text) == used
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+       lang=st.sampled_from([None, "en", "fr-CA"]), other=st.text(max_size=20))
+def test_a_bound_value_never_changes_the_query_structure(value, lang, other):
+    """Whatever the value holds (quotes, braces, newlines, a trailing backslash), the query sent to a server has
+    exactly the structure it had: one VALUES row, two variables bound, and the values come back unchanged."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.sparql.query import with_values
+
+    text = with_values("SELECT ?a ?b WHERE { }", {"a": ox.Literal(value, language=lang) if lang else ox.Literal(value),
+                                                   "b": ox.Literal(other)})
+    rows = list(ox.Store().query(text))
+    assert len(rows) == 1
+    assert rows[0]["a"].value == value and rows[0]["b"].value == other
+    assert (rows[0]["a"].language or None) == (lang.lower() if lang else None)
