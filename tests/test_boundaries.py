@@ -241,3 +241,13 @@ def test_a_bound_value_never_changes_the_query_structure(value, lang, other):
     assert len(rows) == 1
     assert rows[0]["a"].value == value and rows[0]["b"].value == other
     assert (rows[0]["a"].language or None) == (lang.lower() if lang else None)
+
+
+def test_the_quote_check_stays_linear_on_brackets():
+    from drugpolicy_kg.checks.quotes import normalise
+
+    started = time.perf_counter()
+    for text in ("[" * 120_000, "[(" * 60_000, "[a](" * 30_000):
+        normalise(text)
+    assert time.perf_counter() - started < 2  # it took 40-50 s on 120 KB before
+    assert normalise("see [the ITWG](https://x/itwg) and [Goals \\(SDGs\\) 3](#)") == "see the ITWG and Goals (SDGs) 3"

@@ -19,7 +19,7 @@ from drugpolicy_kg.resources import internal_query
 if TYPE_CHECKING:
     from rdflib import Graph
 
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")  # no "[" inside: each scan stops at the next "[", so linear
 _ESCAPE = re.compile(r"\\([()\[\]*_#\\.!-])")
 
 
