@@ -460,8 +460,7 @@ def test_serve_stays_up_with_many_idle_connections_and_dies_with_its_parent(tmp_
             except (urllib.error.HTTPError, OSError):
                 time.sleep(0.5)  # 503 while the idle ones hold their slots, until they time out
         assert answered == 200 and time.monotonic() - started < 30
-        engine = [p for p in subprocess.run(["pgrep", "-f", "oxigraph serve-read-only"], capture_output=True,
-                                            text=True).stdout.split()]
+        engine = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         proc.kill()
         proc.wait(10)
         deadline = time.monotonic() + 10
