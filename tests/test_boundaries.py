@@ -251,3 +251,27 @@ def test_the_quote_check_stays_linear_on_brackets():
         normalise(text)
     assert time.perf_counter() - started < 2  # it took 40-50 s on 120 KB before
     assert normalise("see [the ITWG](https://x/itwg) and [Goals \\(SDGs\\) 3](#)") == "see the ITWG and Goals (SDGs) 3"
+
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_a_runaway_query_stops_at_its_time_limit(tmp_path):
+    out = tmp_path / "rows.csv"
+    started = time.monotonic()
+    proc = cli("query", "--sparql", CARTESIAN, "--timeout", "2", "-o", str(out))
+    assert proc.returncode == 2 and "stopped after 2 s" in proc.stderr and not out.exists()
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_runaway_query_hears_sigterm_and_ctrl_c(sig):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "query", "--sparql", CARTESIAN, "--timeout", "600"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    started = time.monotonic()
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err and time.monotonic() - started < 10

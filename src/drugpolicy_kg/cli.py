@@ -216,9 +216,13 @@ def cmd_query(args) -> int:
 
         engine = LocalEngine(project)
         bindings = bind_params(q, given, resolve=engine.resolver())
-        result = engine.execute(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
-        fmt = args.format or _format_from_name(args.output) or ("ttl" if isinstance(result, ox.QueryTriples) else "table")
-        data = render_native(result, fmt, wide=args.wide)
+
+        def run_and_render():
+            result = engine.execute(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
+            fmt = args.format or _format_from_name(args.output) or ("ttl" if isinstance(result, ox.QueryTriples) else "table")
+            return render_native(result, fmt, wide=args.wide)
+
+        data = _bounded(run_and_render, args.timeout, "query")
     data = data if isinstance(data, bytes) else data.encode("utf-8")
     if args.output and args.output != "-":
         from drugpolicy_kg.atomic import atomic_write
@@ -230,6 +234,46 @@ def cmd_query(args) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
+
+
+def _bounded(work, seconds: float, what: str):
+    """Run ``work`` (a query and its rendering: the engine releases the GIL) in a thread, so that Ctrl-C and SIGTERM
+    are heard at once and a time limit holds, whatever the query does; nothing has been written when either stops
+    it. Returns what ``work`` returns, or raises what it raised."""
+    import os
+    import threading
+    import time
+
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"drugpolicy-kg-{what}", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + seconds
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            if worker.is_alive() and time.monotonic() > deadline:
+                message = f"{what}: stopped after {seconds:g} s (--timeout SECONDS allows longer); nothing was written"
+                if not getattr(main, "as_process", False):  # called from Python: the caller decides
+                    raise UsageError(message)
+                say_error(message)
+                sys.stderr.flush()
+                os._exit(EXIT_BAD_INPUT)  # the engine cannot be stopped from here: leave without waiting for it
+    except KeyboardInterrupt:
+        if not getattr(main, "as_process", False):
+            raise
+        say_error("interrupted; nothing was written", prefix="drugpolicy-kg: ")
+        sys.stderr.flush()
+        os._exit(130)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _format_from_name(path: str | None) -> str | None:
@@ -438,7 +482,8 @@ def make_parser() -> argparse.ArgumentParser:
                                                         "with a note, to fit the terminal)")
     q.add_argument("--endpoint", metavar="URL", help="run on this SPARQL 1.1 query endpoint instead of locally")
     q.add_argument("--graph", metavar="IRI", help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
-    q.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="with --endpoint (default: 30)")
+    q.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
+                   help="stop a query that runs longer, locally or on --endpoint (default: 30)")
     q.add_argument("--allow-network", action="store_true",
                    help="let a local query use SERVICE or LOAD (refused by default: local queries stay on this machine)")
     q.set_defaults(func=cmd_query)
@@ -554,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the first thing: a SIGTERM during start-up or argument parsing unwinds too (a process, not a test's call)
     previous = signal.signal(signal.SIGTERM, on_term) if argv is None else None
+    main.as_process = argv is None
     try:
         parser = make_parser()
         args = parser.parse_args(argv)
