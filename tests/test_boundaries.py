@@ -275,3 +275,45 @@ def test_a_runaway_query_hears_sigterm_and_ctrl_c(sig):
     proc.send_signal(getattr(signal, sig))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err and time.monotonic() - started < 10
+
+
+HOSTILE = ["<script>alert(1)</script>", "\x1b[2J\x1b[31mconforms", "=HYPERLINK(\"http://evil\")", "[x](javascript:alert(1))",
+           "a\x01b\x0bc\ufffe", "../../etc/passwd", "\u202eevil\u202c", "*bold* _em_ `code` # head", "x\r\ny", "\"'&<>"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(extra=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_every_output_boundary_holds_against_the_same_hostile_strings(extra):
+    """One set of hostile strings (and generated ones) through each output's single escaping function."""
+    import html
+    import re as _re
+    import xml.etree.ElementTree as ET
+
+    from markdown_it import MarkdownIt
+
+    from drugpolicy_kg.tables import markdown_safe, spreadsheet_safe, terminal_safe, xml_safe
+    from drugpolicy_kg.uses.trace_render import page_names
+
+    md = MarkdownIt("commonmark")
+    for text in [*HOSTILE, extra]:
+        assert "<" not in html.escape(text) and ">" not in html.escape(text)  # HTML
+        shown = md.render(markdown_safe(text))  # Markdown, rendered as JupyterLab and GitHub do
+        assert not _re.search(r"<(?!/?p>)", shown), shown
+        assert not _re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", terminal_safe(text).replace(" ", ""))
+        ET.fromstring(f"<r a={xml_quote(xml_safe(text))}>{xml_text(xml_safe(text))}</r>")  # XML: well-formed
+        cell = spreadsheet_safe(text)
+        assert not (isinstance(cell, str) and cell[:1] and cell[:1] in "=+-@\t\r")  # CSV for spreadsheets
+        name = page_names([f"https://w3id.org/drugpolicy-kg/id/{text}"])[f"https://w3id.org/drugpolicy-kg/id/{text}"]
+        assert _re.fullmatch(r"[a-z0-9-]+(-[0-9a-f]{8})?\.html", name)  # a file name, never a path
+
+
+def xml_quote(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(text)
+
+
+def xml_text(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(text)

@@ -61,7 +61,10 @@ def markdown_safe(text: object) -> str:
     >>> print(markdown_safe("*bold* [link](x) <b> UNODC-WHO (ISN)"))
     \*bold\* \[link\](x) \<b\> UNODC-WHO (ISN)
     """
-    return _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str("" if text is None else text).split())))
+    out = _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str("" if text is None else text).split())))
+    # at the start of a line, "-", "+", "=" and "1." begin a list or a heading underline: keep them text
+    out = re.sub(r"^(\d+)([.)])", r"\1\\\2", out)  # "1." -> "1\." (a digit cannot be escaped, its dot can)
+    return re.sub(r"^([-+=])", r"\\\1", out)
 
 
 def fit_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None,
