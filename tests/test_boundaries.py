@@ -317,3 +317,16 @@ def xml_text(text: str) -> str:
     from xml.sax.saxutils import escape
 
     return escape(text)
+
+
+def test_a_shape_may_not_reach_the_network(tmp_path):
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    shapes = project / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + '''
+dps:RemoteShape a sh:NodeShape ; sh:targetClass dpo:WorkingGroup ;
+    sh:sparql [ sh:select """SELECT $this WHERE { SERVICE <http://127.0.0.1:9/sparql> { $this ?p ?o } }""" ] .
+''', encoding="utf-8")
+    proc = cli("--project", str(project), "validate", "--engine", "pyshacl", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "c")})
+    assert proc.returncode == 2 and "a shape's SPARQL may not use SERVICE" in proc.stderr

@@ -118,12 +118,27 @@ def _file_of(gs: GraphStore, node, path=None) -> str:
     return ""
 
 
+def guard_shapes(shapes_graph, path: Path) -> None:
+    """Refuse shapes whose SPARQL (``sh:select``, ``sh:ask``, ``sh:construct``, ``sh:update``, ``sh:prefixes``-based
+    SPARQL constraints and targets) would reach the network: pySHACL runs them with rdflib, which fetches SERVICE."""
+    from rdflib.namespace import SH
+
+    from drugpolicy_kg.sparql.query import network_use
+
+    for pred in (SH.select, SH.ask, SH.construct, SH.update):
+        for text in shapes_graph.objects(None, pred):
+            used = network_use(str(text))
+            if used:
+                raise InputError(f"a shape's SPARQL may not use {', '.join(used)}: it would reach the network", str(path))
+
+
 def run_shacl(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
     import pyshacl
     from rdflib import Namespace, URIRef
 
     SH = Namespace(PREFIXES["sh"])
     shapes_graph = parse_file(shapes)
+    guard_shapes(shapes_graph, shapes)
     _, report, _ = pyshacl.validate(graph, shacl_graph=shapes_graph, inference="none", allow_warnings=True)
     out = []
     top_results = [r for rep in report.subjects(SH.conforms, None) for r in report.objects(rep, SH.result)]
