@@ -1,18 +1,30 @@
 """Networks derived from the graph (never hand-listed), with metrics, for researchers.
 
-- ``collaboration``: organizations linked when they hold roles in the same body
-  (member, observer, co-lead, implementer), organize the same event, or
-  co-author a publication; weight = number of shared ties, attributes say which
-  bodies and roles.
-- ``mandates``: resolution -> paragraph -> mandate -> actors -> bodies and
-  activities -> objectives -> SDG targets, following the same relations as
-  :mod:`drugpolicy_kg.uses.trace`.
-- ``full``: every named entity of the project's data and the SDG concepts it
-  links to; literals go into tooltips, not nodes.
+Two-mode (affiliation) networks, drawn as such, each edge one tie with its kinds and quotes:
 
-Every node carries ``label``, ``category``, ``title`` (a plain-text tooltip
-with the evidence) and, after :func:`add_metrics`, ``degree``,
-``betweenness`` and ``community``.
+- ``affiliations``: organizations and the bodies, meetings and publications they take part in
+  (member, observer, co-lead, implementer, organizer, participant, author);
+- ``resolutions``: resolutions and what their provisions bear on: the subprogrammes, bodies and
+  activities their mandates call for, the actors they address, what was set up in view of them;
+- ``sdgs``: subprogrammes (and other entities that state it) and the SDGs they serve.
+
+One-mode projections, each fact counted once:
+
+- ``collaboration``: organizations tied when they take part in the same thing. A tie is counted
+  once per passage that states it: a membership and the meeting list that states it in the same
+  paragraph are one tie, not two. The edge says which bodies and roles, and the passages.
+- ``co-mandated``: subprogrammes tied when one resolution mandates both; weight = resolutions.
+
+And the directed chains:
+
+- ``mandates``: resolution -> paragraph -> mandate -> actors -> bodies and activities ->
+  objectives -> SDG targets, following the same relations as :mod:`drugpolicy_kg.uses.trace`;
+- ``full``: every named entity of the project's data and the SDG concepts it links to.
+
+Every node carries ``label`` (short, for the canvas), ``name`` (in full), ``category``, ``title``
+(a plain-text tooltip with the evidence) and, after :func:`add_metrics`, ``degree``,
+``weighted_degree``, ``betweenness`` and ``community``. Each network's ``graph`` attributes say
+what it is (``mode``), its density and communities, and ``notes`` say where a metric means little.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES, internal_query
 from drugpolicy_kg.uses.trace import DPO, FORWARD, ROOT_ONLY, Tracer
+from drugpolicy_kg.uses.trace import natural as _natural
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -29,7 +42,7 @@ if TYPE_CHECKING:
 
 DPK = PREFIXES["dpk"]
 SDG = PREFIXES["sdg"]
-VIEWS = ("collaboration", "mandates", "full")
+VIEWS = ("affiliations", "collaboration", "resolutions", "co-mandated", "sdgs", "mandates", "full")
 
 # One colour and shape per category, the same in every view (and in the legend).
 STYLE = {
@@ -72,13 +85,12 @@ FACTS = [  # literal properties shown as key facts in tooltips
     (DPO + "location", "place"), (DPO + "eventStatus", "status"), (DPO + "documentSymbol", "symbol"),
     (DPO + "meetingCadence", "meets"), (DPO + "membershipDescription", "members"), (DPO + "roleQualifier", "as"),
 ]
-MAX_TOOLTIP_QUOTE = 300
+TOOLTIP_QUOTES = 1  # quotes in a tooltip, in full; the side panel and the entity page have them all
 
 
 def quote_line(ev) -> str:
-    """One quote for a tooltip: cut to MAX_TOOLTIP_QUOTE, with its source and locator, and marked if inferred."""
-    quote = ev.quote if len(ev.quote) <= MAX_TOOLTIP_QUOTE else ev.quote[: MAX_TOOLTIP_QUOTE - 1] + "…"
-    return f"“{quote}” ({ev.source}, {ev.locator})" + (" [inferred]" if ev.inferred else "")
+    """One quote, in full, with its source and locator, and marked if inferred (with the reasoning)."""
+    return f"“{ev.quote}” ({ev.source}, {ev.locator})" + (f" [{ev.note()}]" if ev.inferred else "")
 
 
 class Describer:
@@ -103,14 +115,22 @@ class Describer:
         return alts[0] if alts else ""
 
     def short(self, node: str) -> str:
-        """A short on-canvas label: the acronym, an SDG code, or the label cut to 40 characters."""
+        """A short on-canvas label: the acronym, an SDG code, the head of a long "head: title" label
+        ("Sect. 16, subprogramme 2"), or the label cut to 40 characters. The full name is the node's ``name``."""
+        import re
+
         if node.startswith(SDG):
             return "SDG " + node[len(SDG):]
         acr = self.acronym(node)
         if acr and len(acr) <= 20:
             return acr
         label = self.tracer.label(node)
+        if len(label) > 40 and ": " in label:
+            head = re.sub(r"^[A-Z]+/\d+/\d+ \((Sect\. \d+)\), ", r"\1, ", label.split(": ", 1)[0])
+            if len(head) <= 40:
+                return head
         return label if len(label) <= 40 else label[:39] + "…"
+
 
     def title(self, node: str) -> str:
         """A plain-text tooltip: label, type, acronym, key facts, and up to two quotes with their source."""
@@ -126,28 +146,92 @@ class Describer:
         for prop, name in FACTS:
             if values.get(prop):
                 lines.append(f"{name}: {', '.join(sorted(values[prop]))}")
-        seen = set()
         self.tracer.evidence  # noqa: B018 -- load every entity's quotes in one query, once
-        for ev in self.tracer.evidence_of(node):
-            if ev.quote in seen or len(seen) == 2:
-                continue
-            seen.add(ev.quote)
-            lines.append(quote_line(ev))
+        evidence = self.tracer.evidence_of(node)
+        lines += [quote_line(ev) for ev in evidence[:TOOLTIP_QUOTES]]
+        more = len({ev.quote for ev in evidence} - {ev.quote for ev in evidence[:TOOLTIP_QUOTES]})
+        if more:
+            lines.append(f"(+{more} more quote{'s' if more > 1 else ''}: click the node)")
         inferred = sorted({f"{p.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}: {e.note()}"
                            for (_, p, _), items in self.tracer.facts_of(node).items() for e in items if e.inferred})
         lines += [f"[inferred] {text}" for text in inferred]
         return "\n".join(lines)
 
-    def add_node(self, g: nx.Graph, node: str) -> None:
+    def add_node(self, g: nx.Graph, node: str, **extra) -> None:
         if node in g:
             return
         cat = self.category.get(node, "Other")
         g.add_node(node, label=self.short(node), name=self.tracer.label(node), category=cat,
-                   type=self.tracer.kind(node), title=self.title(node), iri=node)
+                   type=self.tracer.kind(node), title=self.title(node), iri=node, **extra)
 
 
-def collaboration(graph: Graph, describer: Describer | None = None) -> nx.Graph:
-    """Organizations linked by shared bodies, events and publications.
+def _passages(evidence) -> set[tuple[str, str]]:
+    """The passages (source, locator) that state a fact."""
+    return {(e.source_file or e.source, e.locator) for e in evidence}
+
+
+def _groups_sharing(stated: dict[str, set]) -> list[set[str]]:
+    """Keys grouped where their sets share a member, transitively (the connected components of "shares one").
+
+    >>> sorted(map(sorted, _groups_sharing({"a": {1}, "b": {1, 2}, "c": {2}, "d": {3}})))
+    [['a', 'b', 'c'], ['d']]
+    """
+    groups: list[tuple[set[str], set]] = []
+    for key, members in stated.items():
+        keys, seen = {key}, set(members)
+        for g in [g for g in groups if g[1] & seen]:
+            groups.remove(g)
+            keys |= g[0]
+            seen |= g[1]
+        groups.append((keys, seen))
+    return [keys for keys, _ in groups]
+
+
+def _tie_title(kinds: list[str], quotes: list) -> str:
+    return "; ".join(kinds) + "".join("\n" + quote_line(e) for e in quotes[:1]) + \
+        (f"\n(+{len(quotes) - 1} more quotes)" if len(quotes) > 1 else "")
+
+
+def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
+    """Organizations and the bodies, meetings and publications they take part in (two-mode): one edge per
+    organization and context, with the roles and the quotes that state them.
+
+    >>> from drugpolicy_kg.resources import Project
+    >>> from drugpolicy_kg.graph.store import GraphStore
+    >>> g = affiliations(GraphStore.open(Project.open()).rdflib())
+    >>> g.graph["mode"], g.nodes["https://w3id.org/drugpolicy-kg/id/itwg"]["bipartite"]
+    ('two-mode', 1)
+    """
+    import networkx as nx
+
+    d = describer or Describer(graph)
+    g = nx.Graph(name="affiliations", mode="two-mode", modes="organizations | what they take part in")
+    for org, context, role, s, p in sorted(graph.query(internal_query("collaboration-roles.rq"))):
+        org, context, role = str(org), str(context), str(role)
+        d.add_node(g, org, bipartite=0)
+        d.add_node(g, context, bipartite=1)
+        quotes = d.tracer.hop_evidence(str(s), str(p), org)
+        if g.has_edge(org, context):
+            tie = g[org][context]
+            tie["roles"] = sorted(set(tie["roles"]) | {role})
+            tie["quotes"] += [e for e in quotes if e not in tie["quotes"]]
+        else:
+            g.add_edge(org, context, roles=[role], quotes=list(quotes), weight=1)
+    for _, _, tie in g.edges(data=True):
+        tie["label"] = "/".join(tie["roles"])
+        tie["kinds"] = tie["roles"]
+        tie["title"] = _tie_title(tie["roles"], tie["quotes"])
+        tie["passages"] = sorted(f"{src}, {loc}" for src, loc in _passages(tie["quotes"]))
+    return g
+
+
+def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx.Graph | None = None) -> nx.Graph:
+    """Organizations tied when they take part in the same body, meeting or publication (the one-mode projection
+    of :func:`affiliations`).
+
+    A tie is counted once per passage that states it: where the ties of two organizations to two contexts are
+    stated by the same passage (a membership and the meeting list of the same paragraph), they are one tie.
+    ``weight`` is the number of ties so counted; ``contexts``, ``roles`` and ``passages`` say which.
 
     >>> from drugpolicy_kg.resources import Project
     >>> from drugpolicy_kg.graph.store import GraphStore
@@ -158,28 +242,145 @@ def collaboration(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     import networkx as nx
 
     d = describer or Describer(graph)
-    q = internal_query("collaboration-roles.rq")
-    by_context: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for org, context, role in graph.query(q):
-        by_context[str(context)][str(org)].add(str(role))
-    g = nx.Graph(name="collaboration")
-    ties: dict[tuple[str, str], dict] = {}
-    for context, members in by_context.items():
-        ctx_label = d.short(context)
-        orgs = sorted(members)
-        for o in orgs:
-            d.add_node(g, o)
-        for i, a in enumerate(orgs):
-            for b in orgs[i + 1:]:
-                tie = ties.setdefault((a, b), {"contexts": [], "roles": []})
-                tie["contexts"].append(ctx_label)
-                tie["roles"].append(f"{ctx_label}: {'/'.join(sorted(members[a]))} – {'/'.join(sorted(members[b]))}")
-    for (a, b), tie in sorted(ties.items()):
-        g.add_edge(a, b, weight=len(tie["contexts"]), label=", ".join(sorted(set(tie["contexts"]))),
-                   contexts=sorted(set(tie["contexts"])), roles=sorted(tie["roles"]),
-                   title="shared: " + "; ".join(sorted(tie["roles"])))
+    two = two_mode if two_mode is not None else affiliations(graph, d)
+    g = nx.Graph(name="collaboration", mode="one-mode", modes="organizations")
+    orgs = sorted(n for n, b in two.nodes(data="bipartite") if b == 0)
+    for o in orgs:
+        d.add_node(g, o)
+    for a in orgs:
+        for b in orgs:
+            if b <= a:
+                continue
+            shared = sorted(set(two[a]) & set(two[b]))
+            if not shared:
+                continue
+            # One tie per group of contexts whose statements share a passage.
+            stated = {c: _passages(two[a][c]["quotes"]) | _passages(two[b][c]["quotes"]) or {("", c)} for c in shared}
+            groups = _groups_sharing(stated)
+            ctx = [d.tracer.label(c) for c in shared]
+            roles = [f"{d.short(c)}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}" for c in shared]
+            passages = sorted({f"{src}, {loc}" for c in shared for src, loc in stated[c] if src})
+            quotes = []
+            for c in shared:
+                for e in two[a][c]["quotes"] + two[b][c]["quotes"]:
+                    if e not in quotes:
+                        quotes.append(e)
+            title = f"{len(groups)} tie{'s' if len(groups) > 1 else ''} (each stated once): " + "; ".join(roles)
+            g.add_edge(a, b, weight=len(groups), label=", ".join(d.short(c) for c in shared), contexts=ctx, roles=roles, kinds=roles,
+                       passages=passages, quotes=quotes,
+                       title=title + "".join("\n" + quote_line(e) for e in quotes[:1]))
     g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])  # an author alone collaborates with no one
+    g.graph["why_complete"] = _why_complete(g, two, d, "organizations", "take part in")
     return g
+
+
+def _why_complete(g: nx.Graph, two: nx.Graph, d: Describer, whom: str, verb: str) -> str:
+    """Where a projection is complete, the two-mode nodes that tie all its nodes at once, in words (from the data)."""
+    nodes = set(g)
+    covering = sorted(d.tracer.label(c) for c in two if c not in nodes and nodes <= set(two[c]))
+    if len(nodes) < 2 or not covering:
+        return ""
+    return (f"all {len(nodes)} {whom} {verb} {'; '.join(covering)}, and the one-mode projection of one shared list "
+            "is complete. The two-mode view shows who is tied to what.")
+
+
+def resolutions(graph: Graph, describer: Describer | None = None) -> nx.Graph:
+    """Resolutions and what their provisions bear on (two-mode): the subprogrammes, bodies and activities their
+    mandates call for, the actors they address or name as partners, and what was set up in view of them. Each edge
+    is one resolution and one target, with the kinds of tie (a provision's own verb) and their quotes."""
+    import networkx as nx
+
+    d = describer or Describer(graph)
+    g = nx.Graph(name="resolutions", mode="two-mode", modes="resolutions | what they bear on")
+    for res, target, kind, s, p, o in sorted(graph.query(internal_query("resolution-ties.rq"))):
+        res, target, kind, s = str(res), str(target), str(kind), str(s)
+        if kind == "addresses":  # read with the provision's verb: "encourages (addresses)"
+            verbs = d.tracer.verbs(s)
+            kind = f"{'/'.join(verbs)} (addresses)" if verbs else kind
+        d.add_node(g, res, bipartite=0)
+        d.add_node(g, target, bipartite=1)
+        quotes = d.tracer.hop_evidence(s, str(p), str(o))
+        if g.has_edge(res, target):
+            tie = g[res][target]
+            tie["kinds"] = sorted(set(tie["kinds"]) | {kind})
+            tie["provisions"] = sorted(set(tie["provisions"]) | {s})
+            tie["quotes"] += [e for e in quotes if e not in tie["quotes"]]
+        else:
+            g.add_edge(res, target, kinds=[kind], provisions=[s], quotes=list(quotes))
+    for _, _, tie in g.edges(data=True):
+        tie["weight"] = len(tie["provisions"])
+        tie["label"] = ", ".join(tie["kinds"])
+        tie["title"] = _tie_title(tie["kinds"], tie["quotes"])
+        tie["passages"] = sorted(f"{src}, {loc}" for src, loc in _passages(tie["quotes"]))
+        if tie["quotes"] and all(e.inferred for e in tie["quotes"]):
+            tie["label"] += " [inferred]"
+    return g
+
+
+def co_mandated(graph: Graph, describer: Describer | None = None, two_mode: nx.Graph | None = None) -> nx.Graph:
+    """Subprogrammes and other targets tied when one resolution bears on both (the one-mode projection of
+    :func:`resolutions` onto its targets); weight = the resolutions they share, each counted once."""
+    import networkx as nx
+
+    d = describer or Describer(graph)
+    two = two_mode if two_mode is not None else resolutions(graph, d)
+    g = nx.Graph(name="co-mandated", mode="one-mode", modes="what resolutions bear on")
+    by_target = {n: set(two[n]) for n, b in two.nodes(data="bipartite") if b == 1}
+    targets = sorted(n for n in by_target if len(by_target[n]))
+    for i, a in enumerate(targets):
+        for b in targets[i + 1:]:
+            shared = sorted(by_target[a] & by_target[b])
+            if not shared:
+                continue
+            d.add_node(g, a)
+            d.add_node(g, b)
+            names = sorted((d.short(r) for r in shared), key=_natural)
+            g.add_edge(a, b, weight=len(shared), label=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}",
+                       kinds=["mandated by the same resolution"], resolutions=names,
+                       title=f"{len(shared)} resolutions bear on both: " + ", ".join(names[:30])
+                             + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
+    g.graph["why_complete"] = _why_complete(g, two, d, "of them", "are mandated by")
+    return g
+
+
+def sdgs(graph: Graph, describer: Describer | None = None) -> nx.Graph:
+    """Subprogrammes (and the other entities that state it) and the SDGs they serve (two-mode), each edge with the
+    quote that states it; targets are drawn as themselves, not folded into goals."""
+    import networkx as nx
+    from rdflib import URIRef
+
+    d = describer or Describer(graph)
+    g = nx.Graph(name="sdgs", mode="two-mode", modes="what serves | SDG goals and targets")
+    serves = DPO + "serves"
+    for s, o in sorted(graph.subject_objects(URIRef(serves))):
+        s, o = str(s), str(o)
+        if not o.startswith(SDG):
+            continue
+        d.add_node(g, s, bipartite=0)
+        d.add_node(g, o, bipartite=1)
+        quotes = d.tracer.hop_evidence(s, serves, o)
+        label = "serves" + (" [inferred]" if quotes and all(e.inferred for e in quotes) else "")
+        g.add_edge(s, o, weight=1, kinds=[label], label=label, quotes=quotes, title=_tie_title([label], quotes),
+                   passages=sorted(f"{src}, {loc}" for src, loc in _passages(quotes)))
+    return g
+
+
+def sdg_matrix(graph: Graph, describer: Describer | None = None) -> tuple[list[str], list[str], list[list[int]]]:
+    """Subprogramme x goal: how many of its stated SDG links fall under each goal (a target counts for its goal).
+    Returns the row names, the 17 goal numbers, and the counts. Every ``dpo:Programme`` is a row, in the natural
+    order of their names, so a subprogramme that states no SDG shows as an empty row, not as nothing."""
+    from rdflib import RDF, URIRef
+
+    d = describer or Describer(graph)
+    programmes = {str(p) for p in graph.subjects(RDF.type, URIRef(DPO + "Programme"))}
+    counts: dict[str, dict[str, int]] = {d.short(p): defaultdict(int) for p in programmes}
+    for s, o in graph.subject_objects(URIRef(DPO + "serves")):
+        s, o = str(s), str(o)
+        if s in programmes and o.startswith(SDG):
+            counts[d.short(s)][o[len(SDG):].split(".", 1)[0]] += 1
+    rows = sorted(counts, key=_natural)
+    goals = [str(n) for n in range(1, 18)]
+    return rows, goals, [[counts[r].get(goal, 0) for goal in goals] for r in rows]
 
 
 def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
@@ -188,7 +389,7 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     from rdflib import RDF, URIRef
 
     d = describer or Describer(graph)
-    g = nx.DiGraph(name="mandates")
+    g = nx.DiGraph(name="mandates", mode="directed", modes="resolution to SDG, hop by hop")
     # One query per relation, then a breadth-first walk in Python: per-node lookups cost too much at scale.
     nexts_of: dict[tuple[str, str], list[str]] = defaultdict(list)
     chain = [e for e in FORWARD if e[0] not in ROOT_ONLY]  # the mandate chain; who adopted what is not a step of it
@@ -228,7 +429,7 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     from rdflib import RDFS, URIRef
 
     d = describer or Describer(graph)
-    g = nx.DiGraph(name="full")
+    g = nx.DiGraph(name="full", mode="directed", modes="every named entity")
     named = {str(s) for s in graph.subjects(RDFS.label, None) if str(s).startswith(DPK)}
     skip = {DPO + "states", DPO + "mandates"}
     edges = []
@@ -254,7 +455,9 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     return g
 
 
-BUILDERS = {"collaboration": collaboration, "mandates": mandates, "full": full}
+BUILDERS = {"affiliations": affiliations, "collaboration": collaboration, "resolutions": resolutions,
+            "co-mandated": co_mandated, "sdgs": sdgs, "mandates": mandates, "full": full}
+PROJECTION_OF = {"collaboration": "affiliations", "co-mandated": "resolutions"}
 
 
 EXACT_BETWEENNESS_LIMIT = 500
@@ -262,10 +465,17 @@ BETWEENNESS_SAMPLE = 64
 
 
 def add_metrics(g: nx.Graph, seed: int = 42) -> None:
-    """Degree, betweenness and Louvain community (seeded), as node attributes.
+    """Degree, weighted degree, betweenness and Louvain community (seeded), as node attributes; the network's
+    density and number of communities as graph attributes, and ``notes`` where a metric means little.
 
     Betweenness is exact up to 500 nodes; above, it is estimated from 64 sampled sources (seeded):
     exact betweenness is cubic and does not finish at benchmark scale.
+
+    >>> import networkx as nx
+    >>> g = nx.complete_graph(4)
+    >>> add_metrics(g)
+    >>> g.graph["density"], g.graph["communities"], g.graph["notes"][0][:24]
+    (1.0, 1, 'Every node is tied to ev')
     """
     import networkx as nx
 
@@ -273,39 +483,80 @@ def add_metrics(g: nx.Graph, seed: int = 42) -> None:
     sample = BETWEENNESS_SAMPLE if len(und) > EXACT_BETWEENNESS_LIMIT else None
     between = nx.betweenness_centrality(und, k=sample, seed=seed)
     communities = nx.community.louvain_communities(und, weight="weight", seed=seed) if len(und) else []
-    community_of = {n: i for i, members in enumerate(sorted(communities, key=lambda c: (-len(c), min(c)))) for n in members}
+    ranked = sorted(communities, key=lambda c: (-len(c), min(map(str, c))))
+    community_of = {n: i for i, members in enumerate(ranked) for n in members}
     for n in g.nodes:
         g.nodes[n]["degree"] = und.degree(n)
+        g.nodes[n]["weighted_degree"] = und.degree(n, weight="weight")
         g.nodes[n]["betweenness"] = round(between.get(n, 0.0), 6)
         g.nodes[n]["community"] = community_of.get(n, -1)
+    density = round(nx.density(und), 4) if len(und) > 1 else 0.0
+    notes = []
+    if len(und) > 1 and density == 1.0:  # a complete graph has no community structure: one community, not a split
+        ranked = [set(und)]
+        for n in g.nodes:
+            g.nodes[n]["community"] = 0
+        why = g.graph.get("why_complete") or "the data put them all on one list."
+        notes.append("Every node is tied to every other (density 1.0), so betweenness is 0 for all and there is one "
+                     f"community: {why} Weights and the kinds of tie on the edges are what differ.")
+    if g.graph.get("mode") == "two-mode":
+        notes.append("A two-mode network: edges join the two kinds only, never two of one kind. Degree counts the "
+                     "other kind's nodes; betweenness here measures brokerage across the two modes, and communities "
+                     "group both kinds together.")
+    if sample:
+        notes.append(f"Betweenness is estimated from {sample} sampled sources (seeded): the network has "
+                     f"{len(und):,} nodes.")
+    g.graph.update(density=density, communities=len(ranked), notes=notes)
 
 
 def build_networks(graph: Graph, views=VIEWS) -> dict[str, nx.Graph]:
-    """Build the named views with metrics."""
+    """Build the named views with metrics (a projection reuses its two-mode network when both are asked for)."""
     d = Describer(graph)
-    out = {}
+    out: dict[str, nx.Graph] = {}
+    made: dict[str, nx.Graph] = {}
     for name in views:
-        g = BUILDERS[name](graph, d)
+        if name in PROJECTION_OF:
+            base = PROJECTION_OF[name]
+            if base not in made:
+                made[base] = BUILDERS[base](graph, d)
+            g = BUILDERS[name](graph, d, made[base])
+        else:
+            g = made[name] = made.get(name) or BUILDERS[name](graph, d)
         add_metrics(g)
         out[name] = g
     return out
 
 
 def flat_copy(g: nx.Graph) -> nx.Graph:
-    """A copy with only scalar attributes (lists joined by '; '), as GraphML and GEXF require, and every text made
-    what XML can hold (a U+0001 in a label would make the file ill-formed: it becomes a visible escape)."""
+    """A copy for GraphML and GEXF: text kept whole, numbers kept typed.
+
+    ``label`` is the full name (the canvas's short label is ``short_label``); lists are joined by '; ', quotes
+    by ' | ' each with its source and locator; every text is made what XML can hold (a U+0001 in a label would
+    make the file ill-formed: it becomes a visible escape).
+    """
     import networkx as nx
 
     from drugpolicy_kg.tables import xml_safe
+    from drugpolicy_kg.uses.trace import Evidence
 
     h = nx.relabel_nodes(g, {n: xml_safe(n) for n in g if isinstance(n, str) and xml_safe(n) != n}, copy=True)
+    for _, data in h.nodes(data=True):
+        if "name" in data:
+            data["short_label"], data["label"] = data.get("label", ""), data["name"]
     for _, data in list(h.nodes(data=True)) + [(None, e[2]) for e in h.edges(data=True)]:
         for k, v in list(data.items()):
             if isinstance(v, (list, tuple, set)):
-                data[k] = xml_safe("; ".join(map(str, v)))
+                items = list(v)
+                if items and all(isinstance(x, Evidence) for x in items):
+                    data[k] = xml_safe(" | ".join(quote_line(x) for x in items))
+                else:
+                    data[k] = xml_safe("; ".join(map(str, items)))
+            elif isinstance(v, bool):
+                data[k] = v
             elif isinstance(v, str):
                 data[k] = xml_safe(v)
             elif v is None:
                 del data[k]
-    h.graph = {k: xml_safe(v) if isinstance(v, str) else v for k, v in h.graph.items() if isinstance(v, (str, int, float))}
+    graph_attrs = {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in h.graph.items()}
+    h.graph = {k: xml_safe(v) if isinstance(v, str) else v for k, v in graph_attrs.items() if isinstance(v, (str, int, float))}
     return h

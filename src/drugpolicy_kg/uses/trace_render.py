@@ -385,7 +385,11 @@ cite{{color:#555;font-style:normal;font-size:.85em}} nav a{{margin-right:1rem}}
 .inferred{{color:#a60;font-weight:bold;font-size:.85em}} .matched{{color:#555}}
 .summary{{background:#f4f7fb;border:1px solid #d5e0ee;padding:.6rem 1rem;border-radius:4px}}
 sup a,a.ref{{text-decoration:none}} summary{{cursor:pointer;font-weight:600}} .count{{color:#555;font-weight:normal}}
-mark{{background:#fff3a3}} .para{{margin:.3rem 0}} .para:target{{outline:2px solid #06c}}
+mark{{background:#fff3a3}} .para{{margin:.3rem 0}}
+table.facts{{border-collapse:collapse;width:100%}}
+table.facts th,table.facts td{{border-bottom:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}}
+table.facts th{{width:12rem;font-weight:600}} code.iri{{color:#666;font-size:.8em;overflow-wrap:anywhere}}
+.para:target{{outline:2px solid #06c}}
 @page{{size:A4;margin:16mm 14mm}}
 @media print{{
  body{{max-width:none;margin:0;padding:0;font-size:10.5pt;color:#000}} nav,.noprint{{display:none}}
@@ -641,10 +645,20 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: str) -
     return page_html, anchors
 
 
-def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html") -> list:
+class SiteFiles(list):
+    """The files a site wrote, and ``pages``: the page of each entity (IRI -> file name)."""
+
+    pages: dict[str, str]
+
+
+def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
+               entity_href=None) -> SiteFiles:
     """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
     each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
-    quoted passages are highlighted; and an index. Every file is written atomically."""
+    quoted passages are highlighted; and an index. Every file is written atomically.
+
+    ``entity_href(iri)``, where given, is the link to the entity's own page (all its facts), added to each page's
+    navigation."""
     from pathlib import Path
 
     from drugpolicy_kg.atomic import atomic_write
@@ -672,7 +686,8 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
                 if ev.source_file:
                     sources.setdefault(ev.source_file, set()).add(ev.quote)
     nav = (f'<a href="index.html">All traces</a><a href="{html.escape(views_href)}">Network views</a>')
-    written = []
+    written = SiteFiles()
+    written.pages = names
     anchors: dict[tuple[str, str], str] = {}
     for file, quotes in sorted(sources.items()):
         path = project.sources_dir / file
@@ -696,8 +711,10 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
         return anchors.get((ev.source_file, ev.quote))
 
     for node, t in traces.items():
+        own = entity_href(node) if entity_href else None
+        page_nav = nav + (f'<a href="{html.escape(own)}">Everything the graph says about it</a>' if own else "")
         with atomic_write(out / names[node]) as fh:
-            fh.write(to_html(t, nav=nav, link=link, source_link=source_link))
+            fh.write(to_html(t, nav=page_nav, link=link, source_link=source_link))
         written.append(out / names[node])
     by_kind: dict[str, list[str]] = {}
     for node in traces:

@@ -1,28 +1,35 @@
-"""Interactive network pages (pyvis), the site around them, exports and a timeline.
+"""Interactive network pages (pyvis), the site around them, exports, the SDG coverage matrix and a timeline.
 
-pyvis is unmaintained and has sharp edges, so it is used here and nowhere else:
+pyvis builds the network: nodes, edges and vis-network options go through its public ``Network`` API
+(``add_node``, ``add_edge``, ``options``, ``get_network_data``). The page is pyvis's own template, rendered with
+its own switches (``cdn_resources="in_line"``, ``select_menu``, ``filter_menu`` and ``neighborhood_highlight``
+off). We render that template ourselves rather than call ``Network.generate_html``, for three reasons:
 
-- its template is rendered by our own Jinja environment with **autoescape on**,
-  with ``tooltip_link``, ``select_menu`` and ``filter_menu`` off (those render data
-  as raw HTML); node and edge data reach the page only through ``tojson``;
-- ``cdn_resources="in_line"`` inlines vis-network; the two Bootstrap CDN tags the
-  template still adds are removed, and a test checks no request leaves the page;
-- a Content-Security-Policy forbids any network access from the page;
-- positions are computed by networkx with a fixed seed; past ``PHYSICS_LIMIT``
-  nodes physics is off, so large views stay responsive;
-- tooltips are plain text (vis-network shows a string title as text).
+- ``generate_html`` switches to an HTML tooltip (``popup.innerHTML = title``) as soon as any node's title
+  contains the letters "href": a quote mentioning "href" would then run as markup;
+- its Jinja environment does not autoescape; ours does, so a value can reach the page only through ``tojson``;
+- ``add_edge`` on an undirected ``Network`` compares each new edge with every edge before it (quadratic): the
+  network is built as directed (networkx already holds one edge per pair) and arrows are set per edge.
+
+What pyvis has no option for is added around its page, in plain DOM code that sets text only: the controls
+(find, filter by kind, colour by kind or community, size by a metric, fit, PNG and SVG export), a legend drawn
+with the same shapes as the canvas, tooltips that wrap, a side panel with the clicked node's facts and quotes,
+and a first zoom at which labels are legible. The two Bootstrap CDN tags the template adds are removed, and a
+Content-Security-Policy forbids any network access from the page.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote as urlquote
 
 from drugpolicy_kg.atomic import atomic_write
-from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy
+from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, sdg_matrix
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -33,19 +40,74 @@ AGGREGATE_LIMIT = 3000  # past this many nodes a page shows communities, not nod
 TIMELINE_POINTS = 80  # past this many dated items, count them per year
 EDGE_LABEL_LIMIT = 60  # past this many edges, relation names go to edge tooltips only
 SEED = 42
+FONT = 14         # node label size, in canvas units
+EDGE_FONT = 11    # edge labels: smaller than node labels
+LEGIBLE_PX = 12   # the first view draws node labels at least this tall (rendered pixels)
 TITLES = {
-    "collaboration": ("Collaboration network",
-                      "Organizations linked when they hold roles in the same body, take part in the same meeting, "
-                      "or co-author a publication. Edge width: number of shared ties."),
-    "mandates": ("Mandate network",
+    "affiliations": ("Affiliations (two-mode)",
+                     "Organizations (one kind) and the bodies, meetings and publications they take part in (the other); "
+                     "each edge is one tie, with the roles and the quotes that state them."),
+    "collaboration": ("Collaboration (one-mode projection)",
+                      "Organizations tied when they take part in the same body, meeting or publication; a tie stated "
+                      "by one passage counts once. Edge width: ties."),
+    "resolutions": ("Resolutions and what they mandate (two-mode)",
+                    "Resolutions (one kind) and the subprogrammes, bodies and activities their provisions bear on (the "
+                    "other); each edge says how (calls for, addresses, set up in view of) with its quotes."),
+    "co-mandated": ("Co-mandated (one-mode projection)",
+                    "Subprogrammes and other targets tied when one resolution bears on both; edge width: resolutions "
+                    "they share."),
+    "sdgs": ("Subprogrammes and the SDGs they serve (two-mode)",
+             "What serves (one kind) and the SDG goals and targets it serves (the other), each link with its quote."),
+    "mandates": ("Mandate chains",
                  "From each resolution through its paragraphs and mandates to the actors addressed, the bodies and "
                  "activities that result, their objectives and the SDG targets they serve."),
-    "full": ("Whole graph", "Every named entity in the data and how they link; facts and quotes are in the tooltips."),
+    "full": ("Whole graph", "Every named entity in the data and how they link; facts and quotes are in the side panel."),
 }
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
        "font-src data:; connect-src 'none'")
 _REMOTE_TAG = re.compile(r"<(link|script)\b[^>]*(?:href|src)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.S)
 _EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>")
+# Colours of communities (matplotlib's tab20, which tells 20 apart); past 20 they repeat.
+COMMUNITY_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                     "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+                     "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
+# Each vis-network shape as the legend and the SVG export draw it: a polygon on the unit square (-1..1, y down), or
+# "circle" / "ellipse" / "box". One table for both, so the legend, the export and the canvas agree.
+SHAPES = {
+    "dot": "circle",
+    "ellipse": "ellipse",
+    "box": "box",
+    "square": [(-1, -1), (1, -1), (1, 1), (-1, 1)],
+    "diamond": [(0, -1), (1, 0), (0, 1), (-1, 0)],
+    "triangle": [(0, -1), (1, 0.75), (-1, 0.75)],
+    "triangleDown": [(0, 1), (1, -0.75), (-1, -0.75)],
+    "hexagon": [(round(math.cos(a), 3), round(math.sin(a), 3)) for a in (math.pi / 3 * i for i in range(6))],
+    "star": [(round(r * math.sin(a), 3), round(-r * math.cos(a), 3))
+             for i in range(10) for r, a in [((1 if i % 2 == 0 else 0.45), math.pi / 5 * i)]],
+}
+METRICS = ("weighted_degree", "degree", "betweenness")
+
+
+def shape_svg(shape: str, colour: str, size: int = 14) -> str:
+    """A legend symbol: the vis-network shape ``shape`` in ``colour``, as inline SVG (trusted values only)."""
+    h = size / 2
+    geometry = SHAPES.get(shape, "circle")
+    if geometry == "circle":
+        body = f'<circle cx="{h}" cy="{h}" r="{h - 1}"/>'
+    elif geometry == "ellipse":
+        body = f'<ellipse cx="{h}" cy="{h}" rx="{h - 1}" ry="{h * 0.6}"/>'
+    elif geometry == "box":
+        body = f'<rect x="1" y="{h * 0.45}" width="{size - 2}" height="{h * 1.1}" rx="2"/>'
+    else:
+        pts = " ".join(f"{h + x * (h - 1):.2f},{h + y * (h - 1):.2f}" for x, y in geometry)
+        body = f'<polygon points="{pts}"/>'
+    return (f'<svg class="sym" width="{size}" height="{size}" viewBox="0 0 {size} {size}" aria-hidden="true">'
+            f'<g fill="{html.escape(colour)}" stroke="#333" stroke-width="0.6">{body}</g></svg>')
+
+
+def json_for_script(data) -> str:
+    """JSON safe inside ``<script type="application/json">``: no '<', '>' or '&' can end the element."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _template():
@@ -71,19 +133,20 @@ def layout(g: nx.Graph, seed: int = SEED) -> dict:
 
 
 def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
-    """Node and edge records for vis-network: colour and shape by category, size by degree."""
+    """Node and edge records for vis-network: colour and shape by category, size by weighted degree."""
     pos = layout(g)
-    degrees = [d.get("degree", 0) for _, d in g.nodes(data=True)] or [0]
-    low, span = min(degrees), (max(degrees) - min(degrees)) or 1
     edge_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
     nodes = []
     for n, d in g.nodes(data=True):
-        color, shape = STYLE.get(d.get("category", "Other"), STYLE["Other"])
+        kind = d.get("category", "Other")
+        color, shape = STYLE.get(kind, STYLE["Other"])
         x, y = pos.get(n, (0, 0))
-        metrics = f"\ndegree {d.get('degree', 0)} · betweenness {d.get('betweenness', 0):.3f} · community {d.get('community', -1)}"
-        nodes.append({"id": n, "label": d.get("label", n), "title": d.get("title", "") + metrics, "group": d.get("category", "Other"),
-                      "color": color, "shape": shape, "size": 10 + 22 * (d.get("degree", 0) - low) / span,
-                      "x": x, "y": y, "community": d.get("community", -1)})
+        metrics = {m: d.get(m, 0) for m in METRICS}
+        tip = (d.get("title", "") + f"\ndegree {metrics['degree']} · weighted degree {metrics['weighted_degree']:g} · "
+               f"betweenness {metrics['betweenness']:.3f} · community {d.get('community', -1)}")
+        nodes.append({"id": n, "label": d.get("label", n), "title": tip, "kind": kind, "color": color,
+                      "shape": shape, "value": metrics["weighted_degree"], "metrics": metrics,
+                      "x": x, "y": y, "community": d.get("community", -1), "mode": d.get("bipartite", -1)})
     edges = []
     for a, b, d in g.edges(data=True):
         edges.append({"from": a, "to": b, "label": d.get("label", "") if edge_labels else "", "title": d.get("title", ""),
@@ -94,48 +157,246 @@ def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
 def options(n_nodes: int) -> dict:
     physics = n_nodes <= PHYSICS_LIMIT
     return {
-        "physics": {"enabled": physics, "stabilization": {"iterations": 150},
-                    "barnesHut": {"gravitationalConstant": -8000, "springLength": 140}},
+        "physics": {"enabled": physics, "stabilization": {"iterations": 150, "fit": False},
+                    "barnesHut": {"gravitationalConstant": -8000, "springLength": 160}},
         "layout": {"randomSeed": SEED, "improvedLayout": n_nodes <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False},
-        "edges": {"font": {"size": 9, "align": "middle"}, "smooth": n_nodes <= PHYSICS_LIMIT,
+        "edges": {"font": {"size": EDGE_FONT, "align": "middle", "strokeWidth": 3}, "smooth": physics,
                   "color": {"inherit": False, "color": "#aaaaaa"}, "scaling": {"min": 1, "max": 6}},
-        "nodes": {"font": {"size": 12}},
+        "nodes": {"font": {"size": FONT, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "scaling": {"min": 8, "max": 34, "label": {"enabled": False}}},
     }
 
 
+def _pyvis_network(nodes: list[dict], edges: list[dict]):
+    """The nodes and edges through pyvis's public API (see the module's docstring for ``directed=True``)."""
+    from pyvis.network import Network
+
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", select_menu=False,
+                  filter_menu=False, neighborhood_highlight=False)
+    for rec in nodes:
+        rec = dict(rec)
+        net.add_node(rec.pop("id"), label=rec.pop("label"), shape=rec.pop("shape"), color=rec.pop("color"), **rec)
+    for rec in edges:
+        rec = dict(rec)
+        net.add_edge(rec.pop("from"), rec.pop("to"), **rec)
+    net.options = options(len(nodes))
+    return net
+
+
+PAGE_CSS = """
+<style>
+html,body{height:100%;margin:0}
+body{display:flex;flex-direction:column;font-family:system-ui,sans-serif;color:#222}
+#dpk-controls{padding:.4rem 1rem;border-bottom:1px solid #ddd;font-size:14px;line-height:1.6}
+#dpk-controls p{margin:.1rem 0;color:#444;max-width:80rem}
+#dpk-controls .notes{color:#7a4b00}
+#dpk-legend{font-size:13px} #dpk-legend span.item{margin-right:.8rem;white-space:nowrap}
+#dpk-legend svg.sym{vertical-align:-2px;margin-right:.2rem}
+#dpk-main{flex:1;display:flex;min-height:0}
+#dpk-main > .card{flex:1;min-width:0;border:0}
+#mynetwork{height:100% !important;border:0 !important}
+#dpk-panel{width:26rem;max-width:45vw;overflow:auto;border-left:1px solid #ddd;padding:.6rem 1rem;font-size:14px;
+  line-height:1.45;background:#fcfcfc}
+#dpk-panel[hidden]{display:none}
+#dpk-panel h2{font-size:1.1rem;margin:.2rem 0} #dpk-panel h3{font-size:.95rem;margin:.8rem 0 .2rem}
+#dpk-panel blockquote{margin:.2rem 0 .4rem;padding:.2rem .5rem;border-left:3px solid #4a4;background:#f6fff6;
+  font-size:.92em;white-space:pre-wrap;overflow-wrap:anywhere}
+#dpk-panel .kind,#dpk-panel cite{color:#555;font-size:.85em;font-style:normal} #dpk-panel .inferred{color:#a60}
+#dpk-panel .tie{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9em;border-bottom:1px solid #eee;padding:.2rem 0}
+div.vis-tooltip{white-space:pre-wrap !important;overflow-wrap:anywhere;max-width:min(34rem,80vw);
+  font:13px/1.4 system-ui,sans-serif !important;padding:.4rem .6rem !important}
+button{font:inherit;font-size:13px}
+</style>
+"""
+
 CONTROLS = """
-<div id="dpk-controls" style="font-family:system-ui,sans-serif;padding:.5rem 1rem;border-bottom:1px solid #ddd">
+<div id="dpk-controls">
   <a href="index.html">&larr; all views</a>
-  <strong style="margin-left:1rem">{title}</strong> &middot; <span id="dpk-counts">{n_nodes} nodes, {n_edges} edges</span>
-  <p style="margin:.3rem 0;color:#555">{guide}</p>
-  <label>Find: <input id="dpk-search" type="search" list="dpk-names" placeholder="name or acronym" size="30"></label>
+  <strong style="margin-left:1rem">{title}</strong> &middot; <span id="dpk-counts">{stats}</span>
+  <p>{guide}</p>{notes}
+  <label>Find: <input id="dpk-search" type="search" list="dpk-names" placeholder="name or acronym" size="26"></label>
   <datalist id="dpk-names">{options}</datalist>
-  <span style="margin-left:1rem">Show:</span> {filters}
+  <span style="margin-left:.8rem">Colour by:</span>
+  <label><input type="radio" name="dpk-colour" value="kind" checked> kind</label>
+  <label><input type="radio" name="dpk-colour" value="community"> community</label>
+  <label style="margin-left:.8rem">Size by: <select id="dpk-size">
+    <option value="weighted_degree">weighted degree</option><option value="degree">degree</option>
+    <option value="betweenness">betweenness</option></select></label>
+  <button id="dpk-fit" type="button" style="margin-left:.8rem">Fit all</button>
+  <button id="dpk-png" type="button">PNG</button> <button id="dpk-svg" type="button">SVG</button>
+  <span id="dpk-zoom" style="color:#555;margin-left:.5rem"></span>
+  <div id="dpk-legend"><div id="dpk-legend-kind">Show: {filters}</div>
+  <div id="dpk-legend-community" hidden>{communities}</div></div>
 </div>
 """
-SCRIPT = """
+
+SCRIPT = r"""
 <script>
 (function () {
+  var D = JSON.parse(document.getElementById("dpk-data").textContent);
+  var panel = document.getElementById("dpk-panel");
+  function el(tag, text, cls) {
+    var x = document.createElement(tag);
+    if (text !== undefined && text !== null) x.textContent = String(text);
+    if (cls) x.className = cls;
+    return x;
+  }
   function byLabel(text) {
     var t = text.trim().toLowerCase();
     if (!t) return [];
     return nodes.get({filter: function (n) {
-      return String(n.label).toLowerCase() === t || String(n.title).toLowerCase().split("\\n")[0] === t; }})
+      return String(n.label).toLowerCase() === t || String(n.title).toLowerCase().split("\n")[0] === t; }})
       .concat(nodes.get({filter: function (n) { return String(n.title).toLowerCase().indexOf(t) >= 0; }}));
   }
+  function show(id) {
+    network.selectNodes([id]);
+    network.focus(id, {scale: Math.max(network.getScale(), D.legible / D.font * 1.2), animation: false});
+    openPanel(id);
+  }
+  function openPanel(id) {
+    var n = nodes.get(id);
+    if (!n) return;
+    var rec = D.facts[id] || {name: String(n.title).split("\n")[0], kind: n.kind, facts: []};
+    panel.textContent = "";
+    var close = el("button", "close");
+    close.type = "button"; close.style.float = "right";
+    close.addEventListener("click", function () { panel.hidden = true; network.unselectAll(); });
+    panel.appendChild(close);
+    panel.appendChild(el("h2", rec.name));
+    panel.appendChild(el("div", rec.kind, "kind"));
+    if (rec.page) {
+      var a = el("a", "Open its page: every fact, link and trace");
+      a.href = D.pages + rec.page;
+      var p = el("p"); p.appendChild(a); panel.appendChild(p);
+    }
+    var m = n.metrics || {};
+    panel.appendChild(el("p", "degree " + m.degree + " · weighted degree " + m.weighted_degree +
+      " · betweenness " + Number(m.betweenness || 0).toFixed(3) + " · community " + n.community, "kind"));
+    if (rec.facts.length) panel.appendChild(el("h3", "What the graph says (" + rec.facts.length + ")"));
+    rec.facts.forEach(function (f) {
+      var row = el("div");
+      var b = el("strong", f[0] + ": "); row.appendChild(b); row.appendChild(el("span", f[1]));
+      panel.appendChild(row);
+      f[2].forEach(function (q) {
+        var bq = el("blockquote", "\u201c" + q[0] + "\u201d ");
+        bq.appendChild(el("cite", "\u2014 " + q[1] + ", " + q[2]));
+        if (q[3]) bq.appendChild(el("div", q[3], "inferred"));
+        panel.appendChild(bq);
+      });
+    });
+    var ties = network.getConnectedEdges(id);
+    if (ties.length) panel.appendChild(el("h3", "Ties in this view (" + ties.length + ")"));
+    ties.slice(0, 200).forEach(function (eid) {
+      var e = edges.get(eid), other = nodes.get(e.from === id ? e.to : e.from);
+      var t = el("div", "", "tie");
+      t.appendChild(el("strong", (e.from === id ? "\u2192 " : "\u2190 ") + (other ? other.label : "") + ": "));
+      t.appendChild(el("span", e.title || e.label || ""));
+      panel.appendChild(t);
+    });
+    panel.hidden = false;
+    network.redraw();
+  }
+  function legible() {
+    if (window.dpkReady) return;
+    network.fit({animation: false});
+    var need = D.legible / D.font;
+    if (network.getScale() < need) {
+      var pos = network.getPositions([D.centre])[D.centre] || {x: 0, y: 0};
+      network.moveTo({position: pos, scale: need * 1.05, animation: false});
+      document.getElementById("dpk-zoom").textContent =
+        "Zoomed in so labels can be read, around the most connected node; \u201cFit all\u201d shows the whole network.";
+    }
+    window.dpkReady = true;
+    var m = /^#node=(.+)$/.exec(location.hash);
+    if (m) { var id = decodeURIComponent(m[1]); if (nodes.get(id)) show(id); }
+  }
+  if (D.physics) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
+  else legible();
+  network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
   document.getElementById("dpk-search").addEventListener("change", function (e) {
     var hits = byLabel(e.target.value);
-    if (hits.length) { network.selectNodes([hits[0].id]); network.focus(hits[0].id, {scale: 1.2, animation: true}); }
+    if (hits.length) show(hits[0].id);
   });
   document.querySelectorAll("input.dpk-type").forEach(function (box) {
     box.addEventListener("change", function () {
       var shown = {};
       document.querySelectorAll("input.dpk-type").forEach(function (b) { shown[b.value] = b.checked; });
-      nodes.update(nodes.get().map(function (n) { return {id: n.id, hidden: !shown[n.group]}; }));
+      nodes.update(nodes.get().map(function (n) { return {id: n.id, hidden: !shown[n.kind]}; }));
     });
   });
-  window.dpkReady = true;
+  document.querySelectorAll("input[name=dpk-colour]").forEach(function (r) {
+    r.addEventListener("change", function () {
+      var by = r.value;
+      nodes.update(nodes.get().map(function (n) {
+        return {id: n.id, color: by === "community" ? D.communityColours[Math.max(n.community, 0) % D.communityColours.length]
+                                                    : D.kindColours[n.kind]};
+      }));
+      document.getElementById("dpk-legend-kind").hidden = by !== "kind";
+      document.getElementById("dpk-legend-community").hidden = by !== "community";
+    });
+  });
+  document.getElementById("dpk-size").addEventListener("change", function (e) {
+    var metric = e.target.value;
+    nodes.update(nodes.get().map(function (n) { return {id: n.id, value: Number(n.metrics[metric]) || 0}; }));
+  });
+  document.getElementById("dpk-fit").addEventListener("click", function () { network.fit({animation: false}); });
+  function download(url, name) {
+    var a = el("a"); a.href = url; a.download = name; document.body.appendChild(a); a.click(); a.remove();
+  }
+  document.getElementById("dpk-png").addEventListener("click", function () {
+    var src = network.canvas.frame.canvas, c = document.createElement("canvas");
+    c.width = src.width; c.height = src.height;
+    var g = c.getContext("2d"); g.fillStyle = "#ffffff"; g.fillRect(0, 0, c.width, c.height); g.drawImage(src, 0, 0);
+    download(c.toDataURL("image/png"), D.name + ".png");
+  });
+  function svgExport() {
+    var NS = "http://www.w3.org/2000/svg";
+    function make(tag, attrs) {
+      var x = document.createElementNS(NS, tag);
+      Object.keys(attrs).forEach(function (k) { x.setAttribute(k, attrs[k]); });
+      return x;
+    }
+    var ids = nodes.getIds({filter: function (n) { return !n.hidden; }});
+    var pos = network.getPositions(ids), minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    ids.forEach(function (id) { var p = pos[id]; minX = Math.min(minX, p.x); minY = Math.min(minY, p.y);
+      maxX = Math.max(maxX, p.x); maxY = Math.max(maxY, p.y); });
+    if (!ids.length) { minX = minY = 0; maxX = maxY = 1; }
+    var pad = 80, svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("xmlns", NS);
+    svg.setAttribute("viewBox", [minX - pad, minY - pad, maxX - minX + 2 * pad, maxY - minY + 2 * pad].join(" "));
+    svg.setAttribute("font-family", "sans-serif");
+    var title = document.createElementNS(NS, "title"); title.textContent = D.title; svg.appendChild(title);
+    edges.get().forEach(function (e) {
+      var a = pos[e.from], b = pos[e.to];
+      if (!a || !b) return;
+      var line = document.createElementNS(NS, "line");
+      line.setAttribute("x1", a.x); line.setAttribute("y1", a.y); line.setAttribute("x2", b.x); line.setAttribute("y2", b.y);
+      line.setAttribute("stroke", "#aaaaaa"); line.setAttribute("stroke-width", Math.min(1 + Number(e.value || 1), 6));
+      svg.appendChild(line);
+    });
+    ids.forEach(function (id) {
+      var n = nodes.get(id), p = pos[id], body = network.body.nodes[id];
+      var r = (body && body.options.size) || 12, geo = D.shapes[n.shape] || "circle", s;
+      var colour = body && body.options.color ? body.options.color.background : "#888888";
+      if (geo === "circle") s = make("circle", {cx: p.x, cy: p.y, r: r});
+      else if (geo === "ellipse") s = make("ellipse", {cx: p.x, cy: p.y, rx: r * 1.6, ry: r});
+      else if (geo === "box") s = make("rect", {x: p.x - r * 1.6, y: p.y - r * 0.8, width: r * 3.2, height: r * 1.6});
+      else s = make("polygon", {points: geo.map(function (xy) { return (p.x + xy[0] * r) + "," + (p.y + xy[1] * r); }).join(" ")});
+      s.setAttribute("fill", colour); s.setAttribute("stroke", "#333333"); s.setAttribute("stroke-width", "0.8");
+      var t = document.createElementNS(NS, "title"); t.textContent = String(n.title).split("\n")[0]; s.appendChild(t);
+      svg.appendChild(s);
+      var label = document.createElementNS(NS, "text");
+      label.setAttribute("x", p.x); label.setAttribute("y", p.y + r + D.font); label.setAttribute("font-size", D.font);
+      label.setAttribute("text-anchor", "middle"); label.textContent = String(n.label);
+      svg.appendChild(label);
+    });
+    return new XMLSerializer().serializeToString(svg);
+  }
+  window.dpkSvg = svgExport;
+  document.getElementById("dpk-svg").addEventListener("click", function () {
+    download("data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgExport()), D.name + ".svg");
+  });
 })();
 </script>
 """
@@ -165,7 +426,8 @@ def aggregate(g: nx.Graph, top: int = 8) -> nx.Graph:
         main = cats.most_common(1)[0][0]
         names = [g.nodes[n].get("name", str(n)) for n in ranked[:top]]
         agg.add_node(f"community-{c}", label=f"{g.nodes[ranked[0]].get('label', '')} +{len(nodes) - 1}",
-                     name=f"Community {c}", category=main, degree=len(nodes), members=len(nodes),
+                     name=f"Community {c}", category=main, degree=len(nodes), weighted_degree=len(nodes),
+                     members=len(nodes), community=c,
                      title=f"Community {c}: {len(nodes)} nodes\nmost connected: " + "; ".join(names)
                            + "\ntypes: " + ", ".join(f"{k} {v}" for k, v in cats.most_common()))
     weights: Counter = Counter()
@@ -178,110 +440,231 @@ def aggregate(g: nx.Graph, top: int = 8) -> nx.Graph:
     return agg
 
 
-def render_page(g: nx.Graph, title: str, guide: str) -> str:
+def _community_legend(g: nx.Graph, top: int = 12) -> str:
+    """The largest communities, each with its colour and its two most connected members (escaped)."""
+    members: dict[int, list] = {}
+    for n, d in g.nodes(data=True):
+        members.setdefault(d.get("community", -1), []).append(n)
+    items = []
+    for c, nodes in sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]:
+        ranked = sorted(nodes, key=lambda n: (-g.nodes[n].get("degree", 0), str(n)))
+        names = ", ".join(str(g.nodes[n].get("label", n)) for n in ranked[:2])
+        colour = COMMUNITY_COLOURS[max(c, 0) % len(COMMUNITY_COLOURS)]
+        items.append(f'<span class="item">{shape_svg("dot", colour)}{len(nodes)}: {html.escape(names)}</span>')
+    more = len(members) - top
+    return "Communities (size: most connected): " + "".join(items) + (f" and {more} more" if more > 0 else "")
+
+
+def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, pages: str = "entities/") -> str:
     """One self-contained page: vis-network inlined, data escaped, no external request.
 
+    ``facts`` maps a node to its side-panel record (:meth:`Entities.panel`); ``pages`` is where entity pages are.
     Past ``AGGREGATE_LIMIT`` nodes, communities are drawn instead of nodes, so the page stays usable.
     """
+    notes = list(g.graph.get("notes", []))
+    stats = (f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges, density {g.graph.get('density', 0):g}, "
+             f"{g.graph.get('communities', 0)} communities")
     if g.number_of_nodes() > AGGREGATE_LIMIT:
         g = aggregate(g)
         title += f" — {g.number_of_nodes()} communities"
-        guide += (" This view is large: each node is a community (Louvain); its tooltip names the most "
-                  "connected members. The full network is in the GraphML and GEXF exports.")
+        notes.append("This view is large: each node is a community (Louvain); its tooltip names the most connected "
+                     "members. The full network is in the GraphML, GEXF and CSV exports.")
+        facts = {}
     nodes, edges = vis_data(g)
+    net = _pyvis_network(nodes, edges)
+    data_nodes, data_edges, _heading, height, width, opts = net.get_network_data()
     page = _template().render(
-        height="85vh", width="100%", bgcolor="#ffffff", font_color=False, heading="", nodes=nodes, edges=edges,
-        options=json.dumps(options(len(nodes))), physics_enabled=len(nodes) <= PHYSICS_LIMIT, use_DOT=False,
+        height=height, width=width, bgcolor="#ffffff", font_color=False, heading="", nodes=data_nodes,
+        edges=data_edges, options=opts, physics_enabled=len(nodes) <= PHYSICS_LIMIT, use_DOT=False,
         dot_lang="", widget=False, bgcolor_=None, conf=False, tooltip_link=False, neighborhood_highlight=False,
         select_menu=False, filter_menu=False, notebook=False, cdn_resources="in_line",
     )
     page = _REMOTE_TAG.sub("", page)
     page = _EMPTY_HEADING.sub("", page)
-    categories = sorted({n["group"] for n in nodes})
+    kinds = sorted({n["kind"] for n in nodes})
     filters = " ".join(
-        f'<label style="margin-right:.6rem"><input type="checkbox" class="dpk-type" value="{html.escape(c)}" checked> '
-        f'<span style="color:{STYLE.get(c, STYLE["Other"])[0]}">&#9679;</span> {html.escape(c)}</label>' for c in categories)
-    names = "".join(f'<option value="{html.escape(n["label"])}"></option>' for n in sorted(nodes, key=lambda n: n["label"]))
-    controls = CONTROLS.format(title=html.escape(title), guide=html.escape(guide), n_nodes=len(nodes), n_edges=len(edges),
-                               options=names, filters=filters)
+        f'<label class="item"><input type="checkbox" class="dpk-type" value="{html.escape(c)}" checked> '
+        f'{shape_svg(STYLE.get(c, STYLE["Other"])[1], STYLE.get(c, STYLE["Other"])[0])}{html.escape(c)}</label>'
+        for c in kinds)
+    names = "".join(f'<option value="{html.escape(str(n["label"]))}"></option>'
+                    for n in sorted(nodes, key=lambda n: str(n["label"])))
+    notes_html = "".join(f'<p class="notes">{html.escape(n)}</p>' for n in notes)
+    controls = CONTROLS.format(title=html.escape(title), guide=html.escape(guide), stats=html.escape(stats),
+                               notes=notes_html, options=names, filters=filters, communities=_community_legend(g))
+    centre = max(g.nodes, key=lambda n: (g.nodes[n].get("weighted_degree", g.nodes[n].get("degree", 0)), str(n)),
+                 default="")
+    data = {"facts": facts or {}, "pages": pages, "font": FONT, "legible": LEGIBLE_PX, "centre": centre,
+            "physics": len(nodes) <= PHYSICS_LIMIT, "name": g.graph.get("name", "network"), "title": title,
+            "kindColours": {k: v[0] for k, v in STYLE.items()}, "communityColours": COMMUNITY_COLOURS,
+            "shapes": SHAPES}
     head = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-            f"<title>{html.escape(title)} — drugpolicy-kg</title>")
+            f"<title>{html.escape(title)} — drugpolicy-kg</title>\n{PAGE_CSS}")
     page = page.replace("<head>", "<head>\n" + head, 1)
-    page = re.sub(r"<body>", lambda m: "<body>\n" + controls, page, count=1)
-    return page.replace("</body>", SCRIPT + "</body>", 1)
+    # pyvis wraps the canvas in <div class="card">: it and the side panel share the row under the controls.
+    page = re.sub(r"<body>\s*<div class=\"card\"", lambda m: "<body>\n" + controls + '<div id="dpk-main"><div class="card"',
+                  page, count=1)
+    panel = '<aside id="dpk-panel" hidden></aside></div>'
+    tail = (f'{panel}\n<script type="application/json" id="dpk-data">{json_for_script(data)}</script>\n{SCRIPT}')
+    return page.replace("</body>", tail + "</body>", 1)
 
 
-def timeline_image(graph: Graph, png: Path, svg: Path) -> int:
-    """Dated events, resolutions and publications on a time axis (PNG and SVG); returns how many were drawn."""
-    import matplotlib
+def _figure(width: float, height: float):
+    """A matplotlib Figure without pyplot: no backend is chosen, so a notebook shows it inline as it is."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return Figure(figsize=(width, height))
 
-    from drugpolicy_kg.resources import internal_query
 
-    q = internal_query("dated-items.rq")
-    rows = {}
-    for item, d, label, alt in graph.query(q):
-        text = str(d)
-        year = int(text[:4])
-        month = int(text[5:7]) if len(text) >= 7 else 6
-        day = int(text[8:10]) if len(text) >= 10 else 15
-        x = year + (month - 1) / 12 + (day - 1) / 365
-        name = str(alt) if alt is not None and len(str(alt)) < 12 else str(label)
-        rows[str(item)] = (x, text, name if len(name) <= 60 else name[:59] + "…")
-    items = sorted(rows.values())
-    if len(items) <= TIMELINE_POINTS:
-        fig, ax = plt.subplots(figsize=(12, 0.32 * max(len(items), 6) + 1.2))
-        for i, (x, text, name) in enumerate(items):
-            ax.plot([x], [i], "o", color="#d62728")
-            ax.annotate(f"{text}  {name}", (x, i), xytext=(6, -3), textcoords="offset points", fontsize=8)
-        ax.set_yticks([])
-        if items:
-            ax.set_xlim(items[0][0] - 0.5, items[-1][0] + 4)
-        ax.set_title("drugpolicy-kg: dated events, resolutions and publications")
-    else:  # too many to name: how many dated items per year
-        from collections import Counter
-
-        per_year = Counter(int(x) for x, _, _ in items)
-        years = sorted(per_year)
-        fig, ax = plt.subplots(figsize=(12, 4))
-        ax.bar(years, [per_year[y] for y in years], color="#d62728")
-        ax.set_ylabel("dated items")
-        ax.set_title(f"drugpolicy-kg: {len(items):,} dated events, resolutions and publications per year")
-    ax.grid(axis="x", color="#eeeeee")
-    fig.tight_layout()
+def _save(fig, png: Path, svg: Path) -> None:
     for path, fmt in ((png, "png"), (svg, "svg")):
         with atomic_write(path, "wb") as fh:
             fig.savefig(fh, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
-    plt.close(fig)
-    return len(items)
+
+
+MARKERS = {"dot": "o", "ellipse": "o", "box": "s", "square": "s", "diamond": "D", "triangle": "^",
+           "triangleDown": "v", "hexagon": "h", "star": "*"}
+
+
+def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
+    """(start, end, date as written, name, category) of every dated item; a year-only date spans its year and a
+    month-only date its month, so neither is drawn at a day the source never gave."""
+    from drugpolicy_kg.resources import internal_query
+    from drugpolicy_kg.uses.networks import Describer
+
+    d = Describer(graph)
+    rows = {}
+    for item, date, label, alt in graph.query(internal_query("dated-items.rq")):
+        text = str(date)
+        m = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+        if not m:
+            continue
+        year, month, day = int(m.group(1)), m.group(2), m.group(3)
+        if month is None:
+            start, end = year, year + 1
+        elif day is None:
+            start = year + (int(month) - 1) / 12
+            end = start + 1 / 12
+        else:
+            start = end = year + (int(month) - 1) / 12 + (int(day) - 1) / 365
+        name = str(alt) if alt is not None and len(str(alt)) < 12 else str(label)
+        name = name if len(name) <= 60 else name[:59] + "…"
+        rows[str(item)] = (start, end, text[:10], name, d.category.get(str(item), "Other"))
+    return sorted(rows.values())
+
+
+def timeline_figure(graph: Graph):
+    """Dated events, resolutions and publications on a time axis: colour and shape by kind (the views' own), a
+    year-only date drawn across its year, labels kept inside the frame. Returns (figure, items drawn)."""
+    from collections import Counter
+
+    items = dated_items(graph)
+    kinds = sorted({k for *_, k in items})
+    if len(items) <= TIMELINE_POINTS:
+        fig = _figure(12, 0.34 * max(len(items), 6) + 1.6)
+        ax = fig.add_subplot()
+        lo = min((s for s, *_ in items), default=2000) - 0.5
+        hi = max((e for _, e, *_ in items), default=2001) + 0.5
+        mid = (lo + hi) / 2
+        for i, (start, end, text, name, kind) in enumerate(items):
+            colour, shape = STYLE.get(kind, STYLE["Other"])
+            if end > start:  # a year or a month: the span the source gives
+                ax.plot([start, end], [i, i], "-", color=colour, linewidth=5, solid_capstyle="butt", alpha=0.6)
+            ax.plot([start], [i], MARKERS.get(shape, "o"), color=colour, markeredgecolor="#333", markersize=7)
+            right = start < mid
+            x = end if right else start
+            ax.annotate(f"{text}  {name}", (x, i), xytext=(8 if right else -8, -3), textcoords="offset points",
+                        fontsize=8, ha="left" if right else "right", annotation_clip=True)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(-1, max(len(items), 1))
+        ax.set_yticks([])
+        ax.invert_yaxis()
+        ax.set_title("drugpolicy-kg: dated events, resolutions and publications")
+    else:  # too many to name: how many dated items per year, stacked by kind
+        per = Counter((int(s), k) for s, _, _, _, k in items)
+        years = sorted({y for y, _ in per})
+        fig = _figure(12, 4)
+        ax = fig.add_subplot()
+        bottom = [0] * len(years)
+        for kind in kinds:
+            heights = [per.get((y, kind), 0) for y in years]
+            ax.bar(years, heights, bottom=bottom, color=STYLE.get(kind, STYLE["Other"])[0], label=kind)
+            bottom = [b + h for b, h in zip(bottom, heights)]
+        ax.set_ylabel("dated items")
+        ax.set_title(f"drugpolicy-kg: {len(items):,} dated events, resolutions and publications per year")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker=MARKERS.get(STYLE.get(k, STYLE["Other"])[1], "o"), linestyle="",
+                      color=STYLE.get(k, STYLE["Other"])[0], markeredgecolor="#333", label=k) for k in kinds]
+    if len(items) <= TIMELINE_POINTS:
+        handles.append(Line2D([], [], color="#777", linewidth=5, alpha=0.6, label="year or month only: its span"))
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=min(len(handles), 6),
+                  fontsize=8, frameon=False)
+    ax.grid(axis="x", color="#eeeeee")
+    fig.tight_layout()
+    return fig, len(items)
+
+
+def timeline_image(graph: Graph, png: Path, svg: Path) -> int:
+    """The timeline as PNG and SVG; returns how many items were drawn."""
+    fig, n = timeline_figure(graph)
+    _save(fig, png, svg)
+    return n
+
+
+def sdg_heatmap_figure(graph: Graph):
+    """The SDG coverage matrix (subprogramme x goal) as a heat map: each cell counts the stated links to the goal or
+    its targets. Returns (figure, rows, goals, counts)."""
+    rows, goals, counts = sdg_matrix(graph)
+    fig = _figure(10, 0.42 * max(len(rows), 3) + 1.8)
+    ax = fig.add_subplot()
+    top = max((c for row in counts for c in row), default=0) or 1
+    image = ax.imshow(counts or [[0] * len(goals)], cmap="Blues", vmin=0, vmax=top, aspect="auto")
+    ax.set_xticks(range(len(goals)), [f"SDG {g}" for g in goals], rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    for i, row in enumerate(counts):
+        for j, c in enumerate(row):
+            if c:
+                ax.text(j, i, str(c), ha="center", va="center", fontsize=8, color="white" if c > top / 2 else "#123")
+    ax.set_title("SDG coverage: the goals each programme and subprogramme states it serves", fontsize=10)
+    fig.colorbar(image, ax=ax, label="stated links", shrink=0.8)
+    fig.tight_layout()
+    return fig, rows, goals, counts
 
 
 INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
 <title>drugpolicy-kg: network views</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
-td,th{{padding:.2rem .6rem;text-align:left}} .sw{{display:inline-block;width:.9rem;height:.9rem;border-radius:50%}}
-img{{max-width:100%;border:1px solid #eee}}</style></head><body>
+<style>body{{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
+td,th{{padding:.25rem .6rem;text-align:left;vertical-align:top;border-bottom:1px solid #eee}} table{{border-collapse:collapse}}
+svg.sym{{vertical-align:-2px}} img{{max-width:100%;border:1px solid #eee}} .notes{{color:#7a4b00;font-size:.9em}}
+.num{{text-align:right}}</style></head><body>
 <h1>drugpolicy-kg: network views</h1>
-<p>Built from the knowledge graph: every node and edge comes from a statement in the data, and the tooltips quote
-the source documents. Hover a node to read who or what it is and the words that put it there; drag to move, scroll to
-zoom; use <em>Find</em> to jump to a name or acronym and the <em>Show</em> boxes to filter by type.</p>
-<h2>Views</h2><table><tr><th>view</th><th>nodes</th><th>edges</th><th>what it shows</th><th>exports</th></tr>{rows}</table>
-<h2>Legend</h2><p>The same colour and shape mean the same type in every view; node size grows with degree.</p>
+<p>Built from the knowledge graph: every node and edge comes from a statement in the data, and the side panel and
+tooltips quote the source documents. Click a node to read everything the graph says about it, with the quotes, and
+open its page; hover for a summary; drag to move, scroll to zoom; <em>Find</em> jumps to a name or acronym; colour by
+kind or by community; size by a metric; export PNG or SVG from each page.</p>
+<p><a href="entities/index.html">All {n_entities:,} entities</a>, one page each ·
+<a href="traces/index.html">Mandate traces</a> · <a href="ontology.html">Ontology</a></p>
+<h2>Networks</h2><table><tr><th>view</th><th class="num">nodes</th><th class="num">edges</th><th class="num">density</th>
+<th class="num">communities</th><th>what it shows</th><th>exports</th></tr>{rows}</table>
+<h2>Legend</h2><p>The same colour and shape mean the same kind in every view; node size follows the metric chosen on
+the page (weighted degree first).</p>
 <table>{legend}</table>
+<h2>SDG coverage</h2><p>Each programme and subprogramme (rows) and the goals it states it serves (columns); a cell counts
+the stated links to the goal or its targets. An empty row is a subprogramme that states no SDG.
+<a href="sdg-coverage.svg">SVG</a> · <a href="sdg-coverage.png">PNG</a> · <a href="sdg-coverage.csv">CSV</a></p>
+<img src="data:image/png;base64,{heatmap}" alt="SDG coverage matrix: subprogrammes by goal">
 <h2>Timeline</h2><p><a href="timeline.svg">SVG</a> · <a href="timeline.png">PNG</a></p>
 <img src="data:image/png;base64,{timeline}" alt="Timeline of dated events, resolutions and publications">
-<h2>Mandate traces</h2><p>One page per resolution and per body, each hop with its quote: <a href="traces/index.html">traces</a>.</p>
-<h2>Ontology</h2><p>Every class and property of the project's vocabulary: <a href="ontology.html">ontology documentation</a>.</p>
 </body></html>
 """
 
 
 def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
-    """Write the pages, exports, metrics, timeline, trace pages and index (holding the folder's lock)."""
+    """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
+    folder's lock)."""
     from drugpolicy_kg.atomic import folder_lock
 
     out_dir = Path(out_dir)
@@ -290,47 +673,137 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
         return _write_site(graph, out_dir, nets)
 
 
-def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
-    import base64
+def _csv(path: Path, header: list[str], rows) -> None:
     import csv
+
+    from drugpolicy_kg.tables import spreadsheet_safe
+
+    with atomic_write(path, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for row in rows:
+            w.writerow([spreadsheet_safe(x) for x in row])
+
+
+def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str]) -> list[str]:
+    """GraphML, GEXF and the node and edge CSVs of one network; returns the file names."""
     import io
 
     import networkx as nx
 
-    from drugpolicy_kg.tables import spreadsheet_safe
+    from drugpolicy_kg.uses.networks import quote_line
+
+    flat = flat_copy(g)
+    files = []
+    for ext, writer in (("graphml", nx.write_graphml), ("gexf", nx.write_gexf)):
+        buf = io.BytesIO()
+        writer(flat, buf)
+        with atomic_write(out_dir / f"{name}.{ext}", "wb") as fh:
+            fh.write(buf.getvalue())
+        files.append(f"{name}.{ext}")
+    _csv(out_dir / f"{name}-nodes.csv",
+         ["iri", "name", "label", "category", "mode", "degree", "weighted_degree", "betweenness", "community", "page"],
+         ([n, d.get("name", ""), d.get("label", ""), d.get("category", ""), d.get("bipartite", ""), d.get("degree", 0),
+           d.get("weighted_degree", 0), d.get("betweenness", 0), d.get("community", -1),
+           ("entities/" + names[n]) if n in names else ""]
+          for n, d in sorted(g.nodes(data=True), key=lambda x: (-x[1].get("weighted_degree", 0), x[0]))))
+    _csv(out_dir / f"{name}-edges.csv", ["source", "target", "source_name", "target_name", "weight", "kinds", "quotes"],
+         ([a, b, g.nodes[a].get("name", ""), g.nodes[b].get("name", ""), d.get("weight", 1),
+           "; ".join(d.get("kinds", [d.get("label", "")])), " | ".join(quote_line(e) for e in d.get("quotes", []))]
+          for a, b, d in sorted(g.edges(data=True), key=lambda x: (str(x[0]), str(x[1])))))
+    files += [f"{name}-nodes.csv", f"{name}-edges.csv"]
+    return files
+
+
+def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
+    """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns, per (file,
+    quote), the link to its passage."""
+    from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.uses.trace_render import _source_page, page_names
+
+    project = Project.open()
+    quotes: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}
+    for facts in ents.tracer.evidence.values():
+        for items in facts.values():
+            for ev in items:
+                if ev.source_file:
+                    quotes.setdefault(ev.source_file, set()).add(ev.quote)
+                    labels.setdefault(ev.source_file, ev.source)
+    links = {}
+    for file, qs in sorted(quotes.items()):
+        path = project.sources_dir / file
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        body, found = _source_page(file, labels[file], text, qs, nav)
+        name = "source-" + page_names([file])[file]
+        with atomic_write(out_dir / name) as fh:
+            fh.write(body)
+        for q, anchor in found.items():
+            links[(file, q)] = f"{name}#{anchor}"
+    return links
+
+
+def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
+    import base64
+
+    from drugpolicy_kg.uses.entities import Entities, write_pages
     from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace_render import page_names
     from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
+    tracer = Tracer(graph)
+    ents = Entities(graph, tracer)
+    names = page_names(ents.iris)
     written: dict[str, Path] = {}
     rows = []
     for name, g in nets.items():
         title, guide = TITLES[name]
+        facts = {n: ents.panel(n, names.get(n)) for n in g if ents.is_entity(n)} \
+            if g.number_of_nodes() <= AGGREGATE_LIMIT else {}
         page = out_dir / f"{name}.html"
         with atomic_write(page) as fh:
-            fh.write(render_page(g, title, guide))
-        flat = flat_copy(g)
-        for ext, writer in (("graphml", nx.write_graphml), ("gexf", nx.write_gexf)):
-            buf = io.BytesIO()
-            writer(flat, buf)
-            with atomic_write(out_dir / f"{name}.{ext}", "wb") as fh:
-                fh.write(buf.getvalue())
-            written[f"{name}.{ext}"] = out_dir / f"{name}.{ext}"
-        with atomic_write(out_dir / f"{name}-metrics.csv", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["iri", "label", "category", "degree", "betweenness", "community"])
-            for n, d in sorted(g.nodes(data=True), key=lambda x: (-x[1]["degree"], x[0])):
-                w.writerow([spreadsheet_safe(x) for x in (n, d["name"], d["category"], d["degree"], d["betweenness"],
-                                                          d["community"])])
+            fh.write(render_page(g, title, guide, facts))
         written[f"{name}.html"] = page
-        written[f"{name}-metrics.csv"] = out_dir / f"{name}-metrics.csv"
-        exports = " · ".join(f'<a href="{name}.{x}">{x}</a>' for x in ("graphml", "gexf")) + \
-            f' · <a href="{name}-metrics.csv">metrics CSV</a>'
-        rows.append(f'<tr><td><a href="{name}.html">{html.escape(title)}</a></td><td>{g.number_of_nodes()}</td>'
-                    f"<td>{g.number_of_edges()}</td><td>{html.escape(guide)}</td><td>{exports}</td></tr>")
+        files = _write_exports(out_dir, name, g, names)
+        written.update({f: out_dir / f for f in files})
+        exports = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f.rsplit(".", 1)[-1] if "-" not in f else f.split("-")[-1])}</a>'
+                             for f in files)
+        notes = "".join(f'<div class="notes">{html.escape(n)}</div>' for n in g.graph.get("notes", []))
+        rows.append(f'<tr><td><a href="{html.escape(name)}.html">{html.escape(title)}</a></td>'
+                    f'<td class="num">{g.number_of_nodes():,}</td><td class="num">{g.number_of_edges():,}</td>'
+                    f'<td class="num">{g.graph.get("density", 0):g}</td><td class="num">{g.graph.get("communities", 0)}</td>'
+                    f"<td>{html.escape(guide)}{notes}</td><td>{exports}</td></tr>")
+    fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
+    _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
+    _csv(out_dir / "sdg-coverage.csv", ["programme"] + [f"SDG {g}" for g in goals],
+         ([r] + row for r, row in zip(m_rows, counts)))
+    for f in ("sdg-coverage.png", "sdg-coverage.svg", "sdg-coverage.csv"):
+        written[f] = out_dir / f
     timeline_image(graph, out_dir / "timeline.png", out_dir / "timeline.svg")
     written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
-    for path in write_traces(Tracer(graph), out_dir / "traces", views_href="../index.html"):
+
+    traced = write_traces(tracer, out_dir / "traces", views_href="../index.html",
+                          entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
+    for path in traced:
         written["traces/" + path.name] = path
+    trace_pages = traced.pages
+
+    def appears_in(iri: str) -> str:
+        e = html.escape
+        items = [f'<li><a href="../{e(v)}.html#node={e(urlquote(iri, safe=""))}">{e(TITLES[v][0])}</a></li>'
+                 for v, g in nets.items() if iri in g]
+        if iri in trace_pages:
+            items.append(f'<li><a href="../traces/{e(trace_pages[iri])}">Mandate trace</a></li>')
+        return f"<ul>{''.join(items)}</ul>" if items else "<p>No view or trace shows it.</p>"
+
+    nav = ('<a href="index.html">All entities</a><a href="../index.html">Network views</a>'
+           '<a href="../traces/index.html">Mandate traces</a>')
+    (out_dir / "entities").mkdir(parents=True, exist_ok=True)
+    source_links = _source_pages(ents, out_dir / "entities", nav)
+    for path in write_pages(ents, out_dir / "entities", names, source_links, appears_in, nav):
+        written["entities/" + path.name] = path
     from drugpolicy_kg.graph.ontodoc import ontology_html
     from drugpolicy_kg.resources import Project
 
@@ -339,10 +812,12 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
         with atomic_write(out_dir / "ontology.html") as fh:
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
-    legend = "".join(f'<tr><td><span class="sw" style="background:{c}"></span></td><td>{html.escape(cat)}</td>'
+    legend = "".join(f"<tr><td>{shape_svg(shape, c, 16)}</td><td>{html.escape(cat)}</td>"
                      f"<td>{html.escape(shape)}</td></tr>" for cat, (c, shape) in STYLE.items())
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
+    heat = base64.b64encode((out_dir / "sdg-coverage.png").read_bytes()).decode()
     with atomic_write(out_dir / "index.html") as fh:
-        fh.write(INDEX.format(csp=CSP, rows="".join(rows), legend=legend, timeline=png))
+        fh.write(INDEX.format(csp=CSP, rows="".join(rows), legend=legend, timeline=png, heatmap=heat,
+                              n_entities=len(ents.iris)))
     written["index.html"] = out_dir / "index.html"
     return written

@@ -1,0 +1,211 @@
+"""What the graph says about one entity, with the words that say it: for the view's side panel and a page per entity.
+
+Every entity gets a page: each fact (property, value) with the quotes that state it, their source and locator (a link
+to the passage in the source document's page), inferred facts marked with their reasoning, the links to it from
+other entities, and the views and traces it appears in. :func:`entity_facts` collects them once for both the pages and
+the view's side panel, so the two never differ.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drugpolicy_kg.resources import PREFIXES
+from drugpolicy_kg.uses.trace import Evidence, Tracer, natural
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+DPK = PREFIXES["dpk"]
+SDG = PREFIXES["sdg"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
+# Nodes that record evidence, not entities of the domain: they are shown with the facts they support.
+NOT_ENTITIES = {PREFIXES["dpo"] + "Evidence", PREFIXES["rdf"] + "Statement"}
+MAX_INCOMING = 500  # links listed on a page; the count says how many more
+
+
+@dataclass
+class Fact:
+    """One property value of an entity and the quotes that state it."""
+
+    prop: str
+    prop_label: str
+    value: str            # the literal's text, or the IRI
+    is_iri: bool
+    value_label: str      # what a reader sees: the label of an IRI, the text of a literal (with its language)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def inferred(self) -> bool:
+        return bool(self.evidence) and all(e.inferred for e in self.evidence)
+
+
+def entity_iris(graph: Graph) -> list[str]:
+    """Every entity of the project (a typed IRI in its namespace that is not an evidence record) and every SDG concept
+    the data link to, sorted."""
+    from rdflib import RDF, URIRef
+
+    skip = {URIRef(c) for c in NOT_ENTITIES}
+    out = {str(s) for s, t in graph.subject_objects(RDF.type)
+           if isinstance(s, URIRef) and str(s).startswith(DPK) and t not in skip}
+    for _, o in graph.subject_objects(URIRef(PREFIXES["dpo"] + "serves")):
+        if str(o).startswith(SDG):
+            out.add(str(o))
+    return sorted(out)
+
+
+class Entities:
+    """Facts, labels and links of every entity of one graph, computed on demand and remembered."""
+
+    def __init__(self, graph: Graph, tracer: Tracer | None = None):
+        from rdflib import RDFS, URIRef
+
+        self.graph = graph
+        self.tracer = tracer or Tracer(graph)
+        self._URIRef = URIRef
+        self._prop_labels: dict[str, str] = {}
+        self._label_prop = RDFS.label
+        self.iris = entity_iris(graph)
+        self._is_entity = set(self.iris)
+
+    def is_entity(self, iri: str) -> bool:
+        return iri in self._is_entity
+
+    def prop_label(self, prop: str) -> str:
+        """A property's English label from the ontology, else its local name."""
+        if prop not in self._prop_labels:
+            label = next((str(x) for x in self.graph.objects(self._URIRef(prop), self._label_prop)
+                          if getattr(x, "language", None) in (None, "en")), "")
+            self._prop_labels[prop] = label or prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        return self._prop_labels[prop]
+
+    def facts(self, iri: str) -> list[Fact]:
+        """The entity's own facts (it is the subject), labels first, each with the quotes that state it."""
+        from rdflib import Literal, URIRef
+
+        quotes = self.tracer.facts_of(iri)
+        out = []
+        for p, o in self.graph.predicate_objects(self._URIRef(iri)):
+            p = str(p)
+            if isinstance(o, URIRef):
+                value, is_iri, shown = str(o), True, self.tracer.label(str(o))
+                if p == RDF_TYPE:
+                    shown = self.tracer._class_words(o)
+            elif isinstance(o, Literal):
+                value, is_iri = str(o), False
+                shown = value + (f" @{o.language}" if o.language else "")
+            else:
+                continue  # a blank node: the evidence records, shown with the facts they state
+            out.append(Fact(p, self.prop_label(p), value, is_iri, shown, list(quotes.get((iri, p, value), []))))
+        first = {PREFIXES["rdfs"] + "label": 0, PREFIXES["skos"] + "prefLabel": 0, PREFIXES["skos"] + "altLabel": 1,
+                 RDF_TYPE: 2}
+        return sorted(out, key=lambda f: (first.get(f.prop, 3), natural(f.prop_label), natural(f.value_label)))
+
+    def incoming(self, iri: str) -> list[tuple[str, str, list[Evidence]]]:
+        """The entities that link to this one: (subject, property, quotes), entities only, sorted."""
+        out = []
+        for s, p in self.graph.subject_predicates(self._URIRef(iri)):
+            s, p = str(s), str(p)
+            if self.is_entity(s):
+                out.append((s, p, list(self.tracer.facts_of(s).get((s, p, iri), []))))
+        return sorted(out, key=lambda x: (natural(self.prop_label(x[1])), natural(self.tracer.label(x[0]))))
+
+    def panel(self, iri: str, page: str | None) -> dict:
+        """The side panel's record: plain values only, for JSON (the page renders them as text)."""
+        return {
+            "name": self.tracer.label(iri), "kind": self.tracer.kind(iri), "iri": iri, "page": page,
+            "facts": [[f.prop_label, f.value_label, [[e.quote, e.source, e.locator, e.note()] for e in f.evidence]]
+                      for f in self.facts(iri) if f.prop != PREFIXES["rdfs"] + "label"],
+        }
+
+
+def _quotes_html(evidence: list[Evidence], source_link: Callable[[Evidence], str | None]) -> str:
+    e = html.escape
+    out = ""
+    for ev in evidence:
+        href = source_link(ev)
+        where = f"{e(ev.source)}, {e(ev.locator)}"
+        if href:
+            where = f'<a href="{e(href)}">{where}</a>'
+        out += f"<blockquote>“{e(ev.quote)}” <cite>— {where}</cite>"
+        if ev.inferred:
+            out += f'<p class="inferred">{e(ev.note())}</p>'
+        out += "</blockquote>"
+    return out
+
+
+def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
+                source_link: Callable[[Evidence], str | None], appears_in: str = "", nav: str = "") -> str:
+    """One entity's page: every fact with its quotes, the links to it, and where it appears; all data escaped."""
+    from drugpolicy_kg.uses.trace_render import page
+
+    e = html.escape
+
+    def name(target: str) -> str:
+        href = link(target)
+        label = e(ents.tracer.label(target))
+        return f'<a href="{e(href)}">{label}</a>' if href else label
+
+    rows = []
+    for f in ents.facts(iri):
+        value = name(f.value) if f.is_iri and ents.is_entity(f.value) else e(f.value_label)
+        if f.is_iri and not ents.is_entity(f.value):
+            value += f' <code class="iri">{e(f.value)}</code>' if f.prop != RDF_TYPE else ""
+        mark = ' <span class="inferred">[inferred]</span>' if f.inferred else ""
+        said = _quotes_html(f.evidence, source_link)
+        if not f.evidence and f.prop not in (RDF_TYPE, PREFIXES["rdfs"] + "label"):
+            said = '<p class="kind">No quote states this fact in the graph (a name or a derived value).</p>'
+        rows.append(f"<tr><th>{e(f.prop_label)}</th><td>{value}{mark}{said}</td></tr>")
+    incoming = ents.incoming(iri)
+    links = "".join(
+        f"<tr><td>{name(s)}</td><th>{e(ents.prop_label(p))}</th><td>{_quotes_html(ev[:1], source_link)}</td></tr>"
+        for s, p, ev in incoming[:MAX_INCOMING])
+    if len(incoming) > MAX_INCOMING:
+        links += f"<tr><td colspan=3>… and {len(incoming) - MAX_INCOMING:,} more.</td></tr>"
+    body = (f'<p><span class="kind">{e(ents.tracer.kind(iri))}</span> <code>{e(iri)}</code></p>'
+            f"<h2>Facts <span class=\"count\">({len(rows)})</span></h2><table class=\"facts\">{''.join(rows)}</table>")
+    if links:
+        body += f"<h2>Linked from <span class=\"count\">({len(incoming)})</span></h2><table class=\"facts\">{links}</table>"
+    if appears_in:
+        body += f"<h2>Appears in</h2>{appears_in}"
+    return page(ents.tracer.label(iri), body, nav)
+
+
+def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple[str, str], str],
+                appears_in: Callable[[str], str], nav: str) -> list[Path]:
+    """A page per entity into ``out_dir`` (named by ``names``) and an index by kind; returns the files."""
+    from drugpolicy_kg.atomic import atomic_write
+
+    written = []
+
+    def link(target: str) -> str | None:
+        return names.get(target) if ents.is_entity(target) else None
+
+    def source_link(ev: Evidence) -> str | None:
+        return source_pages.get((ev.source_file, ev.quote))
+
+    for iri in ents.iris:
+        with atomic_write(out_dir / names[iri]) as fh:
+            fh.write(entity_html(ents, iri, link, source_link, appears_in(iri), nav))
+        written.append(out_dir / names[iri])
+    by_kind: dict[str, list[str]] = {}
+    for iri in ents.iris:
+        by_kind.setdefault(ents.tracer.kind(iri).split(":")[0], []).append(iri)
+    e = html.escape
+    sections = "".join(
+        f'<details open><summary>{e(kind)} <span class="count">({len(iris)})</span></summary><ul>'
+        + "".join(f'<li><a href="{e(names[i])}">{e(ents.tracer.label(i))}</a></li>'
+                  for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i))))
+        + "</ul></details>" for kind, iris in sorted(by_kind.items()))
+    body = (f"<p>{len(ents.iris):,} entities: every one the graph holds, each with its facts and the words that state "
+            f"them.</p>{sections}")
+    from drugpolicy_kg.uses.trace_render import page
+
+    with atomic_write(out_dir / "index.html") as fh:
+        fh.write(page("Entities", body, nav))
+    written.append(out_dir / "index.html")
+    return written
