@@ -10,7 +10,7 @@ import pytest
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.uses.networks import STYLE, build_networks
+from drugpolicy_kg.uses.networks import STYLE, build_networks, notes_of
 from drugpolicy_kg.uses.views import render_page, write_site
 
 DPK = "https://w3id.org/drugpolicy-kg/id/"
@@ -23,20 +23,90 @@ def nets(graph):
 
 
 @pytest.fixture(scope="module")
-def site(graph, tmp_path_factory):
+def site(graph, tmp_path_factory):  # the default data: the whole site, once
     out = tmp_path_factory.mktemp("site")
     write_site(graph, out)
     return out
 
 
-def test_collaboration_is_derived(nets):
+ITWG = "Interagency Technical Working Group on Prevention of Drug Use and Treatment and Care of Drug Use Disorders"
+MEETING = "Inaugural Meeting of the Interagency Technical Working Group"
+
+
+def test_collaboration_is_derived_and_counts_each_stated_tie_once(nets):
     g = nets["collaboration"]
-    unodc, who, ohchr = DPK + "org-unodc", DPK + "org-who", DPK + "org-ohchr"
-    assert g.has_edge(unodc, who)
-    assert g[unodc][who]["weight"] == 3  # ITWG co-leads, ISN implementers, inaugural meeting organizers
-    assert "ITWG: co-lead – co-lead" in g[unodc][who]["roles"]
-    assert "ITWG: member – observer" in g[DPK + "org-ilo"][ohchr]["roles"]
-    assert g.number_of_nodes() >= 17
+    unodc, who, ohchr, ilo = DPK + "org-unodc", DPK + "org-who", DPK + "org-ohchr", DPK + "org-ilo"
+    # UNODC and WHO: co-lead the ITWG and organized its meeting (para. 1), implement the ISN (brochure): three passages
+    assert g[unodc][who]["weight"] == 3
+    assert f"{ITWG}: co-lead – co-lead" in g[unodc][who]["roles"]
+    # ILO and OHCHR: ITWG member and observer, and meeting participants, all stated by the one list of para. 8: one tie
+    tie = g[ilo][ohchr]
+    assert tie["weight"] == 1 and sorted(tie["contexts"]) == [MEETING, ITWG]
+    assert tie["passages"] == ["cnd65-crp-itwg-inaugural-meeting.txt, para. 8"]
+    assert f"{ITWG}: member – observer" in tie["roles"]
+    assert g.number_of_nodes() == 17
+
+
+def test_the_complete_projection_says_why(nets):
+    g = nets["collaboration"]
+    assert g.graph["density"] == 1.0 and g.graph["communities"] == 1
+    assert {c for _, c in g.nodes(data="community")} == {0}
+    why = " ".join(notes_of(g))
+    assert "density 1.0" in why and f"all 17 organizations take part in {MEETING}; {ITWG}" in why
+
+
+def test_two_mode_networks_tie_only_across_modes(nets):
+    for name in ("affiliations", "resolutions", "sdgs"):
+        g = nets[name]
+        assert g.graph["mode"] == "two-mode" and g.number_of_edges() > 0
+        for a, b in g.edges:
+            assert {g.nodes[a]["bipartite"], g.nodes[b]["bipartite"]} == {0, 1}, (name, a, b)
+    aff = nets["affiliations"]
+    # the ISN takes part (it authors statements) and is taken part in (UNODC and WHO implement it): once in each mode
+    assert aff.nodes[DPK + "isn"]["bipartite"] == 0 and aff.nodes[DPK + "isn#as-context"]["bipartite"] == 1
+    assert aff.nodes[DPK + "isn#as-context"]["iri"] == DPK + "isn"
+    assert aff[DPK + "org-unodc"][DPK + "isn#as-context"]["roles"] == ["implementer"]
+    assert aff[DPK + "org-ilo"][DPK + "itwg"]["roles"] == ["member"]
+    assert aff[DPK + "org-ohchr"][DPK + "itwg"]["roles"] == ["observer"]
+    # the projection is exactly the organizations that share a context in the two-mode network
+    orgs = [n for n, m in aff.nodes(data="bipartite") if m == 0]
+    sharing = {n for n in orgs if any(len(aff[c]) > 1 for c in aff[n])}
+    assert set(nets["collaboration"]) == sharing
+
+
+def test_resolution_network_from_the_budget_section(graph, nets):
+    g = nets["resolutions"]
+    sp2 = DPK + "programme-a-80-6-sect-16-sp-2"
+    assert g[DPK + "res-cnd-64-3"][sp2]["kinds"] == ["calls for"]
+    assert g[DPK + "res-cnd-64-3"][sp2]["quotes"], "each tie carries the quote that states it"
+    # every mandate that calls for a subprogramme is one tie (or one more provision on a tie)
+    rows = graph.query("""PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+        SELECT DISTINCT ?r ?t WHERE { ?m a dpo:Mandate ; dpo:issuedIn ?r ; dpo:calledFor ?t . ?r a dpo:Resolution }""")
+    pairs = {(str(r), str(t)) for r, t in rows}
+    assert pairs and all(g.has_edge(r, t) for r, t in pairs)
+    # 59/3 recognizes the ISN: a provision that addresses it, never "calls for"
+    isn = g[DPK + "res-cnd-59-3"][DPK + "isn"]["kinds"]
+    assert isn == ["recognizes (addresses)"]
+    co = nets["co-mandated"]
+    a, b = sorted(co.edges, key=lambda e: -co.edges[e]["weight"])[0]
+    shared = {r for r in g[a]} & {r for r in g[b]}
+    assert co[a][b]["weight"] == len(shared) > 0
+
+
+def test_sdg_network_and_matrix(graph, nets):
+    from drugpolicy_kg.uses.networks import sdg_matrix
+
+    g = nets["sdgs"]
+    sp2 = DPK + "programme-a-80-6-sect-16-sp-2"
+    assert {str(n).rsplit("/", 1)[-1] for n in g[sp2]} == {"3", "4", "5", "10", "16"}
+    rows, goals, counts = sdg_matrix(graph)
+    assert goals == [str(n) for n in range(1, 18)]
+    row = counts[rows.index("Sect. 16, subprogramme 2")]
+    assert [goals[i] for i, c in enumerate(row) if c] == ["3", "4", "5", "10", "16"]
+    assert "Sect. 16, subprogramme 3" in rows and not any(counts[rows.index("Sect. 16, subprogramme 3")])
+    serves = graph.query("""PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+        SELECT (COUNT(*) AS ?n) WHERE { ?p a dpo:Programme ; dpo:serves ?s FILTER(STRSTARTS(STR(?s), "http://metadata.un.org/sdg/")) }""")
+    assert sum(map(sum, counts)) == int(next(iter(serves))[0])
 
 
 def test_mandate_network_runs_from_resolutions_to_sdg(nets):
@@ -50,39 +120,134 @@ def test_mandate_network_runs_from_resolutions_to_sdg(nets):
 
 def test_metrics_and_style(nets):
     for name, g in nets.items():
+        assert {"density", "communities", "metric_notes", "mode"} <= set(g.graph), name
         for n, d in g.nodes(data=True):
-            assert {"degree", "betweenness", "community", "title", "category"} <= set(d), (name, n)
+            assert {"degree", "weighted_degree", "betweenness", "community", "title", "category"} <= set(d), (name, n)
             assert d["category"] in STYLE
     assert nets["full"].nodes[DPK + "itwg"]["category"] == nets["mandates"].nodes[DPK + "itwg"]["category"] == "Body"
+    c = nets["collaboration"]
+    assert c.nodes[DPK + "org-unodc"]["weighted_degree"] == 16 + 2  # 16 partners, two extra ties with WHO
 
 
 def test_metrics_are_deterministic(graph):
-    a, b = build_networks(graph, ["collaboration"]), build_networks(graph, ["collaboration"])
-    assert dict(a["collaboration"].nodes(data="community")) == dict(b["collaboration"].nodes(data="community"))
+    a, b = build_networks(graph, ["affiliations"]), build_networks(graph, ["affiliations"])
+    assert dict(a["affiliations"].nodes(data="community")) == dict(b["affiliations"].nodes(data="community"))
 
 
-def test_exports_load_back(site, nets):
+def test_tooltips_keep_quotes_whole(nets):
+    long = [d["title"] for _, d in nets["mandates"].nodes(data=True) if "“" in d["title"]]
+    assert long and not any("…”" in t for t in long)
+    assert any(len(t) > 400 for t in long)
+
+
+def test_exports_load_back_whole_and_typed(site, nets):
     for name, g in nets.items():
         for reader, ext in ((nx.read_graphml, "graphml"), (nx.read_gexf, "gexf")):
             back = reader(site / f"{name}.{ext}")
             assert back.number_of_nodes() == g.number_of_nodes() and back.number_of_edges() == g.number_of_edges()
     back = nx.read_graphml(site / "collaboration.graphml")
     edge = back[DPK + "org-unodc"][DPK + "org-who"]
-    assert "ITWG" in edge["contexts"] and isinstance(edge["contexts"], str)
+    assert ITWG in edge["contexts"] and isinstance(edge["contexts"], str)
+    assert "“" in edge["quotes"] and "…" not in edge["quotes"]
+    node = back.nodes[DPK + "org-unodc"]
+    assert isinstance(node["degree"], int) and isinstance(node["betweenness"], float)
+    gexf = nx.read_gexf(site / "affiliations.gexf")
+    labels = {d["label"] for _, d in gexf.nodes(data=True)}
+    assert MEETING in labels and not any(lbl.endswith("…") for lbl in labels)
+
+
+def test_node_and_edge_csvs(site, nets):
+    import csv
+
+    for name, g in nets.items():
+        with open(site / f"{name}-nodes.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == g.number_of_nodes()
+        assert {"degree", "weighted_degree", "betweenness", "community", "page"} <= set(rows[0])
+        with open(site / f"{name}-edges.csv", newline="", encoding="utf-8") as fh:
+            assert len(list(csv.DictReader(fh))) == g.number_of_edges()
+    with open(site / "collaboration-nodes.csv", newline="", encoding="utf-8") as fh:
+        unodc = next(r for r in csv.DictReader(fh) if r["iri"] == DPK + "org-unodc")
+    assert unodc["page"] == "entities/org-unodc.html" and (site / unodc["page"]).is_file()
 
 
 def test_site_files_and_offline_markup(site):
-    for f in ("index.html", "collaboration.html", "mandates.html", "full.html", "timeline.png", "timeline.svg",
-              "collaboration-metrics.csv", "traces/index.html", "traces/res-cnd-64-3.html"):
+    for f in ("index.html", "collaboration.html", "affiliations.html", "resolutions.html", "sdgs.html", "mandates.html",
+              "full.html", "timeline.png", "timeline.svg", "sdg-coverage.png", "sdg-coverage.svg", "sdg-coverage.csv",
+              "collaboration-nodes.csv", "traces/index.html", "traces/res-cnd-64-3.html", "entities/index.html",
+              "entities/res-cnd-64-3.html"):
         assert (site / f).is_file(), f
     assert (site / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for page in site.glob("*.html"):
+    for page in list(site.glob("*.html")) + list(site.glob("entities/*.html"))[:50]:
         text = page.read_text()
         assert "cdn.jsdelivr" not in text and "cdnjs" not in text, page.name
         assert 'src="http' not in text and 'href="http' not in text, page.name
     index = (site / "index.html").read_text()
-    for link in ("collaboration.html", "mandates.graphml", "full.gexf", "timeline.svg", "traces/index.html"):
+    for link in ("collaboration.html", "affiliations.html", "mandates.graphml", "full.gexf", "timeline.svg",
+                 "traces/index.html", "entities/index.html", "sdg-coverage.csv"):
         assert f'href="{link}"' in index
+
+
+def test_every_entity_has_a_page_and_every_link_resolves(graph, site):
+    import re
+    from urllib.parse import unquote
+
+    from drugpolicy_kg.uses.entities import entity_iris
+    from drugpolicy_kg.uses.trace_render import page_names
+
+    iris = entity_iris(graph)
+    names = page_names(iris)
+    assert len(iris) > 900 and all((site / "entities" / names[i]).is_file() for i in iris)
+    assert DPK + "itwg" in iris and "http://metadata.un.org/sdg/3.5" in iris
+    assert not any("/ev-" in i for i in iris), "evidence records are not entities"
+    pages = [site / "index.html", *site.glob("entities/*.html"), *list(site.glob("traces/*.html"))[:200]]
+    checked = 0
+    for page in pages:
+        for href in re.findall(r'href="([^"#:]+)(?:#[^"]*)?"', page.read_text()):
+            assert (page.parent / unquote(href)).exists(), (page.name, href)
+            checked += 1
+    assert checked > 5000
+    itwg = (site / "entities" / "itwg.html").read_text()
+    assert 'href="../collaboration.html#node=' not in itwg  # the ITWG is no organization in that view
+    assert 'href="../affiliations.html#node=https%3A%2F%2Fw3id.org%2Fdrugpolicy-kg%2Fid%2Fitwg"' in itwg
+    assert 'href="../traces/itwg.html"' in itwg and "<blockquote>" in itwg
+    assert 'href="../entities/itwg.html"' in (site / "traces" / "itwg.html").read_text()
+
+
+def test_entity_page_marks_inferred_facts(graph, site):
+    from drugpolicy_kg.uses.entities import Entities
+    from drugpolicy_kg.uses.trace_render import page_names
+
+    ents = Entities(graph)
+    inferred = [(i, f) for i in ents.iris for f in ents.facts(i) if f.inferred]
+    assert inferred, "the default graph has inferred statements"
+    iri, fact = inferred[0]
+    text = (site / "entities" / page_names(ents.iris)[iri]).read_text()
+    assert "[inferred]" in text and "inferred, not stated in words" in text
+
+
+def test_timeline_draws_years_as_years_inside_the_frame(graph):
+    from drugpolicy_kg.uses.views import dated_items, timeline_figure
+
+    items = dated_items(graph)
+    year_only = [i for i in items if len(i[2]) == 4]
+    assert year_only and all(end - start == 1 for start, end, *_ in year_only)
+    fig, n = timeline_figure(graph)
+    assert n == len(items)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    frame = fig.get_window_extent(renderer)
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts]
+    assert len(texts) == n
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, t.get_text()
+    colours = {line.get_color() for line in ax.lines}
+    assert len(colours) >= 3, "colour by kind"
+    assert ax.get_legend() is not None and len(ax.get_legend().get_texts()) >= 3
 
 
 def test_cli_views(tmp_path, capsys):
@@ -95,20 +260,133 @@ def drawn_counts(page):
     return page.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]")
 
 
+VIEW_NAMES = ["affiliations", "collaboration", "resolutions", "co-mandated", "sdgs", "mandates", "full"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("view", ["collaboration", "mandates", "full"])
-def test_page_in_chromium(browser, site, nets, view, tmp_path):
+@pytest.mark.parametrize("view", VIEW_NAMES)
+def test_page_in_chromium_labels_legible_at_first_zoom(browser, site, nets, view):
     from PIL import Image
+
+    from drugpolicy_kg.uses.views import FONT, LEGIBLE_PX
 
     page = browser.open((site / f"{view}.html").as_uri())
     assert drawn_counts(page) == [nets[view].number_of_nodes(), nets[view].number_of_edges()]
-    page.wait_for_timeout(1500)
+    # the label size as drawn: the font size the network draws with, times the zoom of the first view
+    font, edge_font, scale = page.evaluate("""[network.body.nodes[network.body.nodeIndices[0]].options.font.size,
+        network.body.edges[network.body.edgeIndices[0]].options.font.size, network.getScale()]""")
+    assert font == FONT and edge_font < font
+    assert font * scale >= LEGIBLE_PX, f"labels drawn {font * scale:.1f} px tall at first sight"
     shot = site / f"{view}.png"
     page.screenshot(path=str(shot))
     colors = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20)
     assert colors is not None and len(colors) > 50, "the screenshot looks blank"
     assert page.errors == []
     assert [u for u in page.requests if not u.startswith(("file:", "data:", "blob:"))] == []
+    page.close()
+
+
+def hover(page, node, scale=2):
+    """Rest the pointer on a node until vis shows its tooltip; returns the tooltip element's box, style and markup,
+    and where the node is on the page."""
+    page.evaluate("([id, s]) => { network.setOptions({physics: false}); network.focus(id, {scale: s}); }", [node, scale])
+    page.wait_for_timeout(300)
+    xy = page.evaluate("(id) => network.canvasToDOM(network.getPositions([id])[id])", node)
+    box = page.evaluate("document.getElementById('mynetwork').getBoundingClientRect().toJSON()")
+    for dx in (0, 1, 2):  # vis shows a tooltip after the pointer rests on a node: move onto it, then rest
+        page.mouse.move(box["x"] + xy["x"] + dx, box["y"] + xy["y"])
+        page.wait_for_timeout(400)
+    page.wait_for_timeout(800)
+    tip = page.evaluate("""(() => { var t = document.querySelector('div.vis-tooltip');
+        if (!t) return {}; var r = t.getBoundingClientRect(), s = getComputedStyle(t);
+        return {w: r.width, h: r.height, right: r.right, ws: s.whiteSpace, text: t.textContent, html: t.innerHTML,
+                line: parseFloat(s.lineHeight), vw: innerWidth}; })()""")
+    tip["at"] = (box["x"] + xy["x"], box["y"] + xy["y"])
+    return tip
+
+
+@pytest.mark.slow
+def test_tooltips_wrap(browser, site):
+    page = browser.open((site / "mandates.html").as_uri())
+    drawn_counts(page)
+    node = DPK + "res-cnd-64-3-op18"  # OP18's tooltip quotes the whole paragraph
+    tip = hover(page, node)
+    assert "64/3" in tip.get("text", ""), tip
+    assert tip["ws"] == "pre-wrap"
+    assert tip["w"] <= 34 * 16 + 40 and tip["right"] <= tip["vw"], tip
+    assert tip["h"] > 4 * tip["line"], "a long quote wraps onto several lines"
+    page.close()
+
+
+@pytest.mark.slow
+def test_side_panel_opens_with_quotes_and_a_link_to_the_page(browser, site):
+    page = browser.open((site / "collaboration.html").as_uri())
+    drawn_counts(page)
+    assert page.evaluate("document.getElementById('dpk-panel').hidden")
+    node = DPK + "org-ilo"
+    page.evaluate("(id) => { network.setOptions({physics: false}); network.focus(id, {scale: 2}); }", node)
+    page.wait_for_timeout(300)
+    xy = page.evaluate("(id) => network.canvasToDOM(network.getPositions([id])[id])", node)
+    box = page.evaluate("document.getElementById('mynetwork').getBoundingClientRect().toJSON()")
+    page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
+    page.wait_for_timeout(300)
+    panel = page.evaluate("""(() => { var p = document.getElementById('dpk-panel');
+        return {hidden: p.hidden, text: p.innerText, quotes: p.querySelectorAll('blockquote').length,
+                link: (p.querySelector('a') || {}).href || '', width: p.getBoundingClientRect().width}; })()""")
+    assert not panel["hidden"] and panel["width"] > 200
+    assert "International Labour Organization" in panel["text"] and panel["quotes"] >= 1
+    assert "para. 8" in panel["text"] and "Ties in this view (16)" in panel["text"]
+    assert panel["link"].endswith("/entities/org-ilo.html")
+    page.goto(panel["link"])
+    assert "International Labour Organization" in page.inner_text("h1")
+    assert page.evaluate("document.querySelectorAll('blockquote').length") >= 1
+    page.close()
+
+
+@pytest.mark.slow
+def test_entity_page_link_opens_the_view_on_the_node(browser, site):
+    page = browser.open((site / "entities" / "itwg.html").as_uri())
+    href = page.evaluate("document.querySelector('a[href^=\"../affiliations.html#node=\"]').href")
+    page.goto(href)
+    page.wait_for_function("window.dpkReady === true", timeout=20000)
+    page.wait_for_timeout(300)
+    assert page.evaluate("network.getSelectedNodes()") == [DPK + "itwg"]
+    assert "Interagency Technical Working Group" in page.inner_text("#dpk-panel")
+    page.close()
+
+
+@pytest.mark.slow
+def test_colour_switch_legend_and_exports(browser, site, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    page = browser.open((site / "affiliations.html").as_uri())
+    drawn_counts(page)
+    kinds = page.evaluate("nodes.get().map(n => n.color)")
+    # the legend's symbols are the canvas's shapes: one per kind shown, with the kind's own colour
+    legend = page.evaluate("""[...document.querySelectorAll('#dpk-legend-kind label')].map(l =>
+        [l.textContent.trim(), l.querySelector('svg g').getAttribute('fill'), l.querySelector('svg g').firstChild.tagName])""")
+    assert {name for name, _, _ in legend} == {"Body", "Event", "Organization", "Publication"}
+    assert dict((n, c) for n, c, _ in legend)["Body"] == STYLE["Body"][0]
+    assert dict((n, t) for n, _, t in legend) == {"Body": "polygon", "Event": "polygon", "Organization": "circle",
+                                                  "Publication": "rect"}
+    page.check("input[name=dpk-colour][value=community]")
+    assert page.evaluate("nodes.get().map(n => n.color)") != kinds
+    assert not page.evaluate("document.getElementById('dpk-legend-community').hidden")
+    with page.expect_download() as png:
+        page.click("#dpk-png")
+    png_path = tmp_path / "view.png"
+    png.value.save_as(png_path)
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png_path.stat().st_size > 5000
+    with page.expect_download() as svg:
+        page.click("#dpk-svg")
+    svg_path = tmp_path / "view.svg"
+    svg.value.save_as(svg_path)
+    root = ET.parse(svg_path).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == ns + "svg"
+    assert len(root.findall(ns + "text")) == page.evaluate("nodes.length")
+    assert len(root.findall(ns + "line")) == page.evaluate("edges.length")
+    assert "UNODC" in {t.text for t in root.findall(ns + "text")}
     page.close()
 
 
@@ -157,25 +435,19 @@ dpk:membership-evil a org:Membership ; rdfs:label "Evil member"@en ; org:member 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page_name", ["collaboration.html", "full.html", "heading.html", "index.html",
-                                       "traces/itwg.html", "traces/index.html"])
+@pytest.mark.parametrize("page_name", ["collaboration.html", "affiliations.html", "full.html", "heading.html",
+                                       "index.html", "traces/itwg.html", "traces/index.html", "entities/org-evil.html",
+                                       "entities/index.html"])
 def test_payloads_do_not_execute(browser, evil_site, page_name):
     assert PAYLOAD not in (evil_site / page_name).read_text()
     page = browser.open((evil_site / page_name).as_uri())
-    if page_name != "index.html" and not page_name.startswith("traces"):
+    if page_name != "index.html" and not page_name.startswith(("traces", "entities")):
         drawn_counts(page)
-        node = "https://w3id.org/drugpolicy-kg/id/org-evil"
-        page.evaluate("(id) => { network.setOptions({physics: false}); network.focus(id, {scale: 3}); }", node)
+        tip = hover(page, "https://w3id.org/drugpolicy-kg/id/org-evil", scale=3)
+        assert "&lt;img" in tip.get("html", "") and "<img" not in tip["html"], tip
+        page.mouse.click(*tip["at"])  # the side panel shows the payload as text
         page.wait_for_timeout(300)
-        xy = page.evaluate("(id) => { var p = network.getPositions([id])[id]; return network.canvasToDOM(p); }", node)
-        box = page.evaluate("document.getElementById('mynetwork').getBoundingClientRect().toJSON()")
-        for dx in (0, 1, 2):  # vis shows a tooltip after the pointer rests on a node: move onto it, then rest
-            page.mouse.move(box["x"] + xy["x"] + dx, box["y"] + xy["y"])
-            page.wait_for_timeout(400)
-        page.wait_for_timeout(800)
-        tip = page.evaluate("(document.querySelector('div.vis-tooltip') || {}).innerHTML || ''")
-        under = page.evaluate("(p) => network.getNodeAt(p)", xy)
-        assert "&lt;img" in tip and "<img" not in tip, (under, tip[:200])
+        assert PAYLOAD in page.inner_text("#dpk-panel")
     page.wait_for_timeout(300)
     assert page.evaluate("window.__xss") is None
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import Project
+from drugpolicy_kg.uses import VIEW_NAMES
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -71,7 +72,7 @@ class KnowledgeGraph:
             push(self.engine.gs.union_graph(), srv.query_url, graph_iri, gsp=srv.store_url)
             yield srv.query_url
 
-    def networks(self, views=("collaboration", "mandates", "full")) -> dict[str, nx.Graph]:
+    def networks(self, views=VIEW_NAMES) -> dict[str, nx.Graph]:
         """The network views with metrics (see :mod:`drugpolicy_kg.uses.networks`)."""
         from drugpolicy_kg.uses.networks import build_networks
 
@@ -104,14 +105,23 @@ def to_dataframe(result: Result):
     return pd.DataFrame([[plain(t) for t in row] for row in result.rows], columns=result.variables)
 
 
-def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600):
-    """An interactive view for Jupyter: the offline page in a sandboxed iframe (no CDN, works without network)."""
+def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600, graph=None):
+    """An interactive view for Jupyter: the offline page in a sandboxed iframe (no CDN, works without network).
+
+    Given the rdflib ``graph`` the network came from, clicking a node opens the side panel with its facts and quotes.
+    """
     import html
 
     from IPython.display import HTML
 
     from drugpolicy_kg.uses.views import render_page
 
-    page = render_page(g, title, guide)
+    facts = None
+    if graph is not None:
+        from drugpolicy_kg.uses.entities import Entities
+
+        ents = Entities(graph)
+        facts = {n: ents.panel(d.get("iri", n), None) for n, d in g.nodes(data=True) if ents.is_entity(d.get("iri", n))}
+    page = render_page(g, title, guide, facts)
     return HTML(f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe>')

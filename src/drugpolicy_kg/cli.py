@@ -22,6 +22,7 @@ from drugpolicy_kg.errors import (
     DrugPolicyKGError,
     UsageError,
 )
+from drugpolicy_kg.uses import VIEW_NAMES
 
 EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig", "nq"]
 
@@ -512,9 +513,11 @@ def make_parser() -> argparse.ArgumentParser:
                     help="let clients' queries use SERVICE and LOAD (refused by default: the server reaches no other server)")
     se.set_defaults(func=cmd_serve)
 
-    vw = sub.add_parser("views", help="interactive network pages (collaboration, mandates, whole graph), exports, timeline")
+    vw = sub.add_parser("views", help="network pages (two-mode affiliations, projections, mandate chains, whole graph), "
+                                      "entity pages, exports, SDG matrix, timeline")
     vw.add_argument("--out", default="build/site", metavar="DIR", help="site folder (default: build/site)")
-    vw.add_argument("--view", default="all", choices=["collaboration", "mandates", "full", "all"])
+    vw.add_argument("--view", default="all", choices=[*VIEW_NAMES, "all"],
+                    help="one network page only (the entity pages, traces and index are always written)")
     vw.set_defaults(func=cmd_views)
 
 

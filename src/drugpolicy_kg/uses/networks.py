@@ -33,6 +33,7 @@ from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES, internal_query
+from drugpolicy_kg.uses import VIEW_NAMES
 from drugpolicy_kg.uses.trace import DPO, FORWARD, ROOT_ONLY, Tracer
 from drugpolicy_kg.uses.trace import natural as _natural
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
 DPK = PREFIXES["dpk"]
 SDG = PREFIXES["sdg"]
-VIEWS = ("affiliations", "collaboration", "resolutions", "co-mandated", "sdgs", "mandates", "full")
+VIEWS = VIEW_NAMES
 
 # One colour and shape per category, the same in every view (and in the legend).
 STYLE = {
@@ -119,12 +120,20 @@ class Describer:
         ("Sect. 16, subprogramme 2"), or the label cut to 40 characters. The full name is the node's ``name``."""
         import re
 
+        from rdflib import URIRef
+
         if node.startswith(SDG):
             return "SDG " + node[len(SDG):]
         acr = self.acronym(node)
         if acr and len(acr) <= 20:
             return acr
         label = self.tracer.label(node)
+        number = next((str(x) for x in self.graph.objects(URIRef(node), URIRef(DPO + "resolutionNumber"))), "")
+        if number and len(label) > 24:  # "Commission on Narcotic Drugs resolution 64/3" -> "CND 64/3"
+            issuer = next((self.acronym(str(b)) for b in self.graph.objects(URIRef(node), URIRef(DPO + "adoptedBy"))), "")
+            return f"{issuer or 'res.'} {number}"
+        if len(label) > 40 and " is a " in label and len(label.split(" is a ", 1)[0]) <= 24:
+            return label.split(" is a ", 1)[0]  # "64/3 is a legislative mandate of ..." -> "64/3"
         if len(label) > 40 and ": " in label:
             head = re.sub(r"^[A-Z]+/\d+/\d+ \((Sect\. \d+)\), ", r"\1, ", label.split(": ", 1)[0])
             if len(head) <= 40:
@@ -157,17 +166,22 @@ class Describer:
         lines += [f"[inferred] {text}" for text in inferred]
         return "\n".join(lines)
 
-    def add_node(self, g: nx.Graph, node: str, **extra) -> None:
-        if node in g:
-            return
-        cat = self.category.get(node, "Other")
-        g.add_node(node, label=self.short(node), name=self.tracer.label(node), category=cat,
-                   type=self.tracer.kind(node), title=self.title(node), iri=node, **extra)
+    def node_attrs(self, node: str) -> dict:
+        return {"label": self.short(node), "name": self.tracer.label(node), "category": self.category.get(node, "Other"),
+                "type": self.tracer.kind(node), "title": self.title(node), "iri": node}
+
+    def add_node(self, g: nx.Graph, node: str, key: str | None = None, **extra) -> None:
+        """Add the entity as a node (under ``key`` where it is drawn twice), unless it is there already."""
+        if (key or node) not in g:
+            g.add_node(key or node, **self.node_attrs(node), **extra)
 
 
 def _passages(evidence) -> set[tuple[str, str]]:
     """The passages (source, locator) that state a fact."""
     return {(e.source_file or e.source, e.locator) for e in evidence}
+
+
+AS_CONTEXT = "#as-context"  # the node key of an organization drawn in the context mode too (its IRI is ``iri``)
 
 
 def _groups_sharing(stated: dict[str, set]) -> list[set[str]]:
@@ -206,17 +220,28 @@ def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
 
     d = describer or Describer(graph)
     g = nx.Graph(name="affiliations", mode="two-mode", modes="organizations | what they take part in")
-    for org, context, role, s, p in sorted(graph.query(internal_query("collaboration-roles.rq"))):
+    rows = sorted(graph.query(internal_query("collaboration-roles.rq")))
+    # An organization that others take part in, and that itself takes part in something (the ISN: UNODC and WHO
+    # implement it, and it authors statements), is drawn once in each mode, so no tie joins two of one kind.
+    both = {str(r[0]) for r in rows} & {str(r[1]) for r in rows}
+    for org, context, role, s, p in rows:
         org, context, role = str(org), str(context), str(role)
         d.add_node(g, org, bipartite=0)
-        d.add_node(g, context, bipartite=1)
+        key = context + AS_CONTEXT if context in both else context
+        if key not in g:
+            d.add_node(g, context, key=key, bipartite=1)
+            if key != context:
+                g.nodes[key]["name"] += " (as what others take part in)"
         quotes = d.tracer.hop_evidence(str(s), str(p), org)
-        if g.has_edge(org, context):
-            tie = g[org][context]
+        if g.has_edge(org, key):
+            tie = g[org][key]
             tie["roles"] = sorted(set(tie["roles"]) | {role})
             tie["quotes"] += [e for e in quotes if e not in tie["quotes"]]
         else:
-            g.add_edge(org, context, roles=[role], quotes=list(quotes), weight=1)
+            g.add_edge(org, key, roles=[role], quotes=list(quotes), weight=1)
+    if both:
+        g.graph["notes"] = ["Drawn once in each mode, as it both takes part and is taken part in: "
+                            + "; ".join(sorted(d.tracer.label(n) for n in both)) + "."]
     for _, _, tie in g.edges(data=True):
         tie["label"] = "/".join(tie["roles"])
         tie["kinds"] = tie["roles"]
@@ -257,8 +282,8 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
             # One tie per group of contexts whose statements share a passage.
             stated = {c: _passages(two[a][c]["quotes"]) | _passages(two[b][c]["quotes"]) or {("", c)} for c in shared}
             groups = _groups_sharing(stated)
-            ctx = [d.tracer.label(c) for c in shared]
-            roles = [f"{d.short(c)}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}" for c in shared]
+            ctx = [two.nodes[c]["name"] for c in shared]
+            roles = [f"{two.nodes[c]['name']}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}" for c in shared]
             passages = sorted({f"{src}, {loc}" for c in shared for src, loc in stated[c] if src})
             quotes = []
             for c in shared:
@@ -266,7 +291,8 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
                     if e not in quotes:
                         quotes.append(e)
             title = f"{len(groups)} tie{'s' if len(groups) > 1 else ''} (each stated once): " + "; ".join(roles)
-            g.add_edge(a, b, weight=len(groups), label=", ".join(d.short(c) for c in shared), contexts=ctx, roles=roles, kinds=roles,
+            g.add_edge(a, b, weight=len(groups), label=", ".join(two.nodes[c]["label"] for c in shared), contexts=ctx,
+                       roles=roles, kinds=roles,
                        passages=passages, quotes=quotes,
                        title=title + "".join("\n" + quote_line(e) for e in quotes[:1]))
     g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])  # an author alone collaborates with no one
@@ -277,7 +303,7 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
 def _why_complete(g: nx.Graph, two: nx.Graph, d: Describer, whom: str, verb: str) -> str:
     """Where a projection is complete, the two-mode nodes that tie all its nodes at once, in words (from the data)."""
     nodes = set(g)
-    covering = sorted(d.tracer.label(c) for c in two if c not in nodes and nodes <= set(two[c]))
+    covering = sorted(d.tracer.label(two.nodes[c]["iri"]) for c in two if c not in nodes and nodes <= set(two[c]))
     if len(nodes) < 2 or not covering:
         return ""
     return (f"all {len(nodes)} {whom} {verb} {'; '.join(covering)}, and the one-mode projection of one shared list "
@@ -466,7 +492,7 @@ BETWEENNESS_SAMPLE = 64
 
 def add_metrics(g: nx.Graph, seed: int = 42) -> None:
     """Degree, weighted degree, betweenness and Louvain community (seeded), as node attributes; the network's
-    density and number of communities as graph attributes, and ``notes`` where a metric means little.
+    density and number of communities as graph attributes, and ``metric_notes`` where a metric means little.
 
     Betweenness is exact up to 500 nodes; above, it is estimated from 64 sampled sources (seeded):
     exact betweenness is cubic and does not finish at benchmark scale.
@@ -474,7 +500,7 @@ def add_metrics(g: nx.Graph, seed: int = 42) -> None:
     >>> import networkx as nx
     >>> g = nx.complete_graph(4)
     >>> add_metrics(g)
-    >>> g.graph["density"], g.graph["communities"], g.graph["notes"][0][:24]
+    >>> g.graph["density"], g.graph["communities"], g.graph["metric_notes"][0][:24]
     (1.0, 1, 'Every node is tied to ev')
     """
     import networkx as nx
@@ -506,7 +532,12 @@ def add_metrics(g: nx.Graph, seed: int = 42) -> None:
     if sample:
         notes.append(f"Betweenness is estimated from {sample} sampled sources (seeded): the network has "
                      f"{len(und):,} nodes.")
-    g.graph.update(density=density, communities=len(ranked), notes=notes)
+    g.graph.update(density=density, communities=len(ranked), metric_notes=notes)
+
+
+def notes_of(g: nx.Graph) -> list[str]:
+    """What a reader should know about a network: what its data make of it, then what its metrics mean."""
+    return list(g.graph.get("notes", [])) + list(g.graph.get("metric_notes", []))
 
 
 def build_networks(graph: Graph, views=VIEWS) -> dict[str, nx.Graph]:

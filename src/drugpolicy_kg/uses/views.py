@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
 
 from drugpolicy_kg.atomic import atomic_write
-from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, sdg_matrix
+from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, notes_of, sdg_matrix
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -126,7 +126,7 @@ def layout(g: nx.Graph, seed: int = SEED) -> dict:
     if len(g) == 0:
         return {}
     k = 2.5 / max(len(g), 1) ** 0.5
-    iterations = 100 if len(g) <= PHYSICS_LIMIT else 20  # large views: a rougher layout, in seconds not minutes
+    iterations = 100 if len(g) <= PHYSICS_LIMIT else 50 if len(g) <= 1500 else 20  # large: seconds, not minutes
     pos = nx.spring_layout(g.to_undirected() if g.is_directed() else g, seed=seed, k=k, iterations=iterations)
     scale = 60 * max(len(g), 4) ** 0.5
     return {n: (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
@@ -162,7 +162,8 @@ def options(n_nodes: int) -> dict:
         "layout": {"randomSeed": SEED, "improvedLayout": n_nodes <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False},
         "edges": {"font": {"size": EDGE_FONT, "align": "middle", "strokeWidth": 3}, "smooth": physics,
-                  "color": {"inherit": False, "color": "#aaaaaa"}, "scaling": {"min": 1, "max": 6}},
+                  "color": {"inherit": False, "color": "#aaaaaa"},
+                  "scaling": {"min": 1, "max": 6, "label": {"enabled": False}}},
         "nodes": {"font": {"size": FONT, "strokeWidth": 3, "strokeColor": "#ffffff"},
                   "scaling": {"min": 8, "max": 34, "label": {"enabled": False}}},
     }
@@ -311,6 +312,11 @@ SCRIPT = r"""
     var m = /^#node=(.+)$/.exec(location.hash);
     if (m) { var id = decodeURIComponent(m[1]); if (nodes.get(id)) show(id); }
   }
+  // Sizes in proportion to the metric (vis stretches min..max to the whole range by default, so 16 against 18
+  // would look like 1 against 10).
+  function proportional(min, max, total, value) { return max > 0 ? Math.max(value, 0) / max : 0; }
+  network.setOptions({nodes: {scaling: {customScalingFunction: proportional}},
+                      edges: {scaling: {customScalingFunction: proportional}}});
   if (D.physics) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
   else legible();
   network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
@@ -461,7 +467,7 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     ``facts`` maps a node to its side-panel record (:meth:`Entities.panel`); ``pages`` is where entity pages are.
     Past ``AGGREGATE_LIMIT`` nodes, communities are drawn instead of nodes, so the page stays usable.
     """
-    notes = list(g.graph.get("notes", []))
+    notes = notes_of(g)
     stats = (f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges, density {g.graph.get('density', 0):g}, "
              f"{g.graph.get('communities', 0)} communities")
     if g.number_of_nodes() > AGGREGATE_LIMIT:
@@ -627,7 +633,9 @@ def sdg_heatmap_figure(graph: Graph):
             if c:
                 ax.text(j, i, str(c), ha="center", va="center", fontsize=8, color="white" if c > top / 2 else "#123")
     ax.set_title("SDG coverage: the goals each programme and subprogramme states it serves", fontsize=10)
-    fig.colorbar(image, ax=ax, label="stated links", shrink=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    fig.colorbar(image, ax=ax, label="stated links", shrink=0.8, ticks=MaxNLocator(integer=True))
     fig.tight_layout()
     return fig, rows, goals, counts
 
@@ -758,10 +766,13 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     names = page_names(ents.iris)
     written: dict[str, Path] = {}
     rows = []
+    shown_in: dict[str, dict[str, str]] = {}  # view -> entity IRI -> its node in the view
     for name, g in nets.items():
         title, guide = TITLES[name]
-        facts = {n: ents.panel(n, names.get(n)) for n in g if ents.is_entity(n)} \
+        iri_of = {n: g.nodes[n].get("iri", n) for n in g}
+        facts = {n: ents.panel(i, names.get(i)) for n, i in iri_of.items() if ents.is_entity(i)} \
             if g.number_of_nodes() <= AGGREGATE_LIMIT else {}
+        shown_in[name] = {i: n for n, i in iri_of.items()}
         page = out_dir / f"{name}.html"
         with atomic_write(page) as fh:
             fh.write(render_page(g, title, guide, facts))
@@ -770,7 +781,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
         written.update({f: out_dir / f for f in files})
         exports = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f.rsplit(".", 1)[-1] if "-" not in f else f.split("-")[-1])}</a>'
                              for f in files)
-        notes = "".join(f'<div class="notes">{html.escape(n)}</div>' for n in g.graph.get("notes", []))
+        notes = "".join(f'<div class="notes">{html.escape(n)}</div>' for n in notes_of(g))
         rows.append(f'<tr><td><a href="{html.escape(name)}.html">{html.escape(title)}</a></td>'
                     f'<td class="num">{g.number_of_nodes():,}</td><td class="num">{g.number_of_edges():,}</td>'
                     f'<td class="num">{g.graph.get("density", 0):g}</td><td class="num">{g.graph.get("communities", 0)}</td>'
@@ -792,8 +803,8 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
 
     def appears_in(iri: str) -> str:
         e = html.escape
-        items = [f'<li><a href="../{e(v)}.html#node={e(urlquote(iri, safe=""))}">{e(TITLES[v][0])}</a></li>'
-                 for v, g in nets.items() if iri in g]
+        items = [f'<li><a href="../{e(v)}.html#node={e(urlquote(nodes[iri], safe=""))}">{e(TITLES[v][0])}</a></li>'
+                 for v, nodes in shown_in.items() if iri in nodes]
         if iri in trace_pages:
             items.append(f'<li><a href="../traces/{e(trace_pages[iri])}">Mandate trace</a></li>')
         return f"<ul>{''.join(items)}</ul>" if items else "<p>No view or trace shows it.</p>"
