@@ -39,3 +39,8 @@ def test_runs_top_to_bottom(path, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    if path.stem.startswith("02"):  # the SDG matrix and the timeline show inline, as images, not as a figure's repr
+        images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert len(images) >= 2
+        assert not any("<Figure size" in o.get("data", {}).get("text/plain", "") and "image/png" not in o.get("data", {})
+                       for c in nb.cells for o in c.get("outputs", []))

@@ -515,10 +515,21 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
 
 
 def _figure(width: float, height: float):
-    """A matplotlib Figure without pyplot: no backend is chosen, so a notebook shows it inline as it is."""
+    """A matplotlib Figure without pyplot (no backend is chosen, no global state), which a notebook shows inline as a
+    PNG whatever its matplotlib backend: the figure answers IPython's ``_repr_png_``."""
+    import io
+
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height))
+
+    def png() -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        return buf.getvalue()
+
+    fig._repr_png_ = png
+    return fig
 
 
 def _save(fig, png: Path, svg: Path) -> None:
