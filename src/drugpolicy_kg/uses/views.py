@@ -40,9 +40,10 @@ AGGREGATE_LIMIT = 3000  # past this many nodes a page shows communities, not nod
 TIMELINE_POINTS = 80  # past this many dated items, count them per year
 EDGE_LABEL_LIMIT = 60  # past this many edges, relation names go to edge tooltips only
 SEED = 42
-FONT = 14         # node label size, in canvas units
-EDGE_FONT = 11    # edge labels: smaller than node labels
-LEGIBLE_PX = 12   # the first view draws node labels at least this tall (rendered pixels)
+FONT = 16         # node label size, in canvas units
+EDGE_FONT = 12    # edge labels: smaller than node labels
+LEGIBLE_PX = 13   # the first view draws node labels at least this tall (rendered pixels)
+SIZE_MIN, SIZE_MAX = 6, 30  # node radius for a metric of 0 and for the largest
 TITLES = {
     "affiliations": ("Affiliations (two-mode)",
                      "Organizations (one kind) and the bodies, meetings and publications they take part in (the other); "
@@ -132,10 +133,18 @@ def layout(g: nx.Graph, seed: int = SEED) -> dict:
     return {n: (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
 
 
+def node_size(value: float, top: float) -> float:
+    """A node's radius in proportion to its metric (vis's own scaling stretches min..max over the whole range, so
+    16 against 18 would look like 1 against 10). The page's *Size by* uses the same rule."""
+    return round(SIZE_MIN + (SIZE_MAX - SIZE_MIN) * max(value, 0) / top, 2) if top > 0 else SIZE_MIN
+
+
 def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
     """Node and edge records for vis-network: colour and shape by category, size by weighted degree."""
     pos = layout(g)
     edge_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
+    top = max((d.get("weighted_degree", 0) for _, d in g.nodes(data=True)), default=0) or 1
+    top_weight = max((d.get("weight", 1) for _, _, d in g.edges(data=True)), default=1) or 1
     nodes = []
     for n, d in g.nodes(data=True):
         kind = d.get("category", "Other")
@@ -145,12 +154,13 @@ def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
         tip = (d.get("title", "") + f"\ndegree {metrics['degree']} · weighted degree {metrics['weighted_degree']:g} · "
                f"betweenness {metrics['betweenness']:.3f} · community {d.get('community', -1)}")
         nodes.append({"id": n, "label": d.get("label", n), "title": tip, "kind": kind, "color": color,
-                      "shape": shape, "value": metrics["weighted_degree"], "metrics": metrics,
+                      "shape": shape, "size": node_size(metrics["weighted_degree"], top), "metrics": metrics,
                       "x": x, "y": y, "community": d.get("community", -1), "mode": d.get("bipartite", -1)})
     edges = []
     for a, b, d in g.edges(data=True):
         edges.append({"from": a, "to": b, "label": d.get("label", "") if edge_labels else "", "title": d.get("title", ""),
-                      "value": d.get("weight", 1), "arrows": "to" if g.is_directed() else ""})
+                      "width": round(1 + 5 * d.get("weight", 1) / top_weight, 2), "weight": d.get("weight", 1),
+                      "arrows": "to" if g.is_directed() else ""})
     return nodes, edges
 
 
@@ -162,10 +172,8 @@ def options(n_nodes: int) -> dict:
         "layout": {"randomSeed": SEED, "improvedLayout": n_nodes <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False},
         "edges": {"font": {"size": EDGE_FONT, "align": "middle", "strokeWidth": 3}, "smooth": physics,
-                  "color": {"inherit": False, "color": "#aaaaaa"},
-                  "scaling": {"min": 1, "max": 6, "label": {"enabled": False}}},
-        "nodes": {"font": {"size": FONT, "strokeWidth": 3, "strokeColor": "#ffffff"},
-                  "scaling": {"min": 8, "max": 34, "label": {"enabled": False}}},
+                  "color": {"inherit": False, "color": "#aaaaaa"}},
+        "nodes": {"font": {"size": FONT, "strokeWidth": 3, "strokeColor": "#ffffff"}},
     }
 
 
@@ -312,11 +320,6 @@ SCRIPT = r"""
     var m = /^#node=(.+)$/.exec(location.hash);
     if (m) { var id = decodeURIComponent(m[1]); if (nodes.get(id)) show(id); }
   }
-  // Sizes in proportion to the metric (vis stretches min..max to the whole range by default, so 16 against 18
-  // would look like 1 against 10).
-  function proportional(min, max, total, value) { return max > 0 ? Math.max(value, 0) / max : 0; }
-  network.setOptions({nodes: {scaling: {customScalingFunction: proportional}},
-                      edges: {scaling: {customScalingFunction: proportional}}});
   if (D.physics) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
   else legible();
   network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
@@ -343,8 +346,12 @@ SCRIPT = r"""
     });
   });
   document.getElementById("dpk-size").addEventListener("change", function (e) {
-    var metric = e.target.value;
-    nodes.update(nodes.get().map(function (n) { return {id: n.id, value: Number(n.metrics[metric]) || 0}; }));
+    var metric = e.target.value, all = nodes.get(), top = 0;
+    all.forEach(function (n) { top = Math.max(top, Number(n.metrics[metric]) || 0); });
+    nodes.update(all.map(function (n) {  // the rule of node_size() in views.py
+      var v = Math.max(Number(n.metrics[metric]) || 0, 0);
+      return {id: n.id, size: top > 0 ? D.sizeMin + (D.sizeMax - D.sizeMin) * v / top : D.sizeMin};
+    }));
   });
   document.getElementById("dpk-fit").addEventListener("click", function () { network.fit({animation: false}); });
   function download(url, name) {
@@ -378,7 +385,7 @@ SCRIPT = r"""
       if (!a || !b) return;
       var line = document.createElementNS(NS, "line");
       line.setAttribute("x1", a.x); line.setAttribute("y1", a.y); line.setAttribute("x2", b.x); line.setAttribute("y2", b.y);
-      line.setAttribute("stroke", "#aaaaaa"); line.setAttribute("stroke-width", Math.min(1 + Number(e.value || 1), 6));
+      line.setAttribute("stroke", "#aaaaaa"); line.setAttribute("stroke-width", Number(e.width) || 1);
       svg.appendChild(line);
     });
     ids.forEach(function (id) {
@@ -500,7 +507,8 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     centre = max(g.nodes, key=lambda n: (g.nodes[n].get("weighted_degree", g.nodes[n].get("degree", 0)), str(n)),
                  default="")
     data = {"facts": facts or {}, "pages": pages, "font": FONT, "legible": LEGIBLE_PX, "centre": centre,
-            "physics": len(nodes) <= PHYSICS_LIMIT, "name": g.graph.get("name", "network"), "title": title,
+            "physics": len(nodes) <= PHYSICS_LIMIT, "sizeMin": SIZE_MIN, "sizeMax": SIZE_MAX,
+            "name": g.graph.get("name", "network"), "title": title,
             "kindColours": {k: v[0] for k, v in STYLE.items()}, "communityColours": COMMUNITY_COLOURS,
             "shapes": SHAPES}
     head = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
