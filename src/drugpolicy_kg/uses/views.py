@@ -127,7 +127,7 @@ def layout(g: nx.Graph, seed: int = SEED) -> dict:
     if len(g) == 0:
         return {}
     k = 2.5 / max(len(g), 1) ** 0.5
-    iterations = 100 if len(g) <= PHYSICS_LIMIT else 50 if len(g) <= 1500 else 20  # large: seconds, not minutes
+    iterations = 100 if len(g) <= PHYSICS_LIMIT else 20  # large views: a rougher layout, in seconds not minutes
     pos = nx.spring_layout(g.to_undirected() if g.is_directed() else g, seed=seed, k=k, iterations=iterations)
     scale = 60 * max(len(g), 4) ** 0.5
     return {n: (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
