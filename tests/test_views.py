@@ -344,6 +344,17 @@ def test_side_panel_opens_with_quotes_and_a_link_to_the_page(browser, site):
 
 
 @pytest.mark.slow
+def test_entity_index_filters_by_name(browser, site):
+    page = browser.open((site / "entities" / "index.html").as_uri())
+    total = page.evaluate("document.querySelectorAll('li').length")
+    page.fill("#filter", "ITWG")
+    shown = page.evaluate("[...document.querySelectorAll('li')].filter(li => !li.hidden).map(li => li.textContent)")
+    assert 0 < len(shown) < total and all("itwg" in t.lower() for t in shown)
+    assert page.errors == []
+    page.close()
+
+
+@pytest.mark.slow
 def test_entity_page_link_opens_the_view_on_the_node(browser, site):
     page = browser.open((site / "entities" / "itwg.html").as_uri())
     href = page.evaluate("document.querySelector('a[href^=\"../affiliations.html#node=\"]').href")

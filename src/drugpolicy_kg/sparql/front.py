@@ -169,17 +169,6 @@ async function init() {
 init();
 """
 
-ENTITY = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="icon" href="data:,"><style>
-body{{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:60rem;padding:0 1rem;color:#222;line-height:1.4}}
-table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}}
-blockquote{{margin:.2rem 0;padding:.2rem .5rem;border-left:3px solid #4a4;background:#f6fff6;font-size:.92em}}
-.loc{{color:#666;font-size:.85em}} .inferred{{color:#a60}}
-</style></head><body><p><a href="./">Query page</a></p><h1>{title}</h1><p><code>{iri}</code></p>{body}</body></html>
-"""
-
-
 def examples(project) -> list[dict]:
     """The competency questions, each runnable as it stands: the project's prefixes declared, defaults bound."""
     from drugpolicy_kg.sparql.query import bind_params, list_queries, with_prefixes, with_values
@@ -191,52 +180,24 @@ def examples(project) -> list[dict]:
     return out
 
 
-def entity_page(gs, iri: str) -> tuple[int, str]:
-    """What the graph says about one entity: its facts with their quotes, and what links to it."""
+def entity_page(gs, iri: str, ents) -> tuple[int, str]:
+    """What the graph says about one entity: the page the views' site writes for it (one renderer for both), with its
+    links pointing at this server's own entity pages."""
     import pyoxigraph as ox
 
-    from drugpolicy_kg.resources import internal_query
-    from drugpolicy_kg.sparql.results import compact
+    from drugpolicy_kg.uses.entities import entity_html
+    from drugpolicy_kg.uses.trace_render import page
 
-    e = html.escape
+    nav = '<a href="./">Query page</a>'
     node = ox.NamedNode(iri)
-    facts = list(gs.store.quads_for_pattern(node, None, None, ox.DefaultGraph()))
-    incoming = list(gs.store.quads_for_pattern(None, None, node, ox.DefaultGraph()))
-    if not facts and not incoming:
-        return 404, ENTITY.format(title="Not in the graph", iri=e(iri), body="<p>No triple names this IRI.</p>")
-    quotes: dict[tuple[str, str], list] = {}
-    for sol in gs.store.query(internal_query("statement-evidence.rq"), substitutions={ox.Variable("s"): node}):
-        key = (sol["p"].value, str(sol["o"]))
-        quotes.setdefault(key, []).append(sol)
+    if not any(True for _ in gs.store.quads_for_pattern(node, None, None, ox.DefaultGraph())) and \
+            not any(True for _ in gs.store.quads_for_pattern(None, None, node, ox.DefaultGraph())):
+        return 404, page("Not in the graph", f"<p>No triple names <code>{html.escape(iri)}</code>.</p>", nav)
 
-    def show(term) -> str:
-        if isinstance(term, ox.NamedNode):
-            label = compact(term.value)
-            if term.value.startswith(PREFIXES["dpk"]):
-                return f'<a href="entity?iri={urllib.parse.quote(term.value, safe="")}">{e(label)}</a>'
-            return f"<code>{e(label)}</code>"
-        if isinstance(term, ox.Literal):
-            lang = f' <span class="loc">@{e(term.language)}</span>' if term.language else ""
-            return e(term.value) + lang
-        return e(str(term))
+    def link(target: str) -> str | None:
+        return "entity?iri=" + urllib.parse.quote(target, safe="") if ents.is_entity(target) else None
 
-    labels = [q.object.value for q in facts if q.predicate.value == PREFIXES["rdfs"] + "label"]
-    rows = []
-    for q in sorted(facts, key=lambda q: (q.predicate.value, str(q.object))):
-        ev = quotes.get((q.predicate.value, str(q.object)), [])
-        said = "".join(
-            f'<blockquote>“{e(s["quote"].value)}”<div class="loc">— {e(s["doclabel"].value if s["doclabel"] else "")}, '
-            f'{e(s["locator"].value if s["locator"] else "")}</div>'
-            + (f'<div class="inferred">inferred: {e(s["reasoning"].value if s["reasoning"] else "")}</div>'
-               if s["inferred"] is not None and s["inferred"].value in ("true", "1") else "")
-            + "</blockquote>" for s in ev)
-        rows.append(f"<tr><th>{e(compact(q.predicate.value))}</th><td>{show(q.object)}{said}</td></tr>")
-    links = "".join(f"<tr><td>{show(q.subject)}</td><th>{e(compact(q.predicate.value))}</th></tr>"
-                    for q in sorted(incoming, key=lambda q: (q.predicate.value, str(q.subject)))[:500])
-    body = f"<h2>Facts</h2><table>{''.join(rows)}</table>"
-    if links:
-        body += f"<h2>Links to it</h2><table>{links}</table>"
-    return 200, ENTITY.format(title=e(labels[0] if labels else compact(iri)), iri=e(iri), body=body)
+    return 200, entity_html(ents, iri, link, lambda ev: None, nav=nav)
 
 
 def void_description(gs, host: str) -> bytes:
@@ -259,6 +220,17 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
     page = PAGE.replace("__PREFIXES__", json.dumps(PREFIXES).replace("<", "\\u003c"))
     example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
+    entities = []  # built on the first entity page asked for, then kept: the store does not change under a server
+
+    lock = threading.Lock()
+
+    def ents():
+        from drugpolicy_kg.uses.entities import Entities
+
+        with lock:
+            if not entities:
+                entities.append(Entities(gs.rdflib()))
+        return entities[0]
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "drugpolicy-kg"
@@ -297,7 +269,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                 iri = (args.get("iri") or [""])[0]
                 if not iri.startswith(("http://", "https://")):
                     return self.send(400, b"give ?iri=<an http(s) IRI>", "text/plain; charset=utf-8")
-                status, text = entity_page(gs, iri)
+                status, text = entity_page(gs, iri, ents())
                 return self.send(status, text.encode("utf-8"), "text/html; charset=utf-8")
             if url.path == "/search":
                 from drugpolicy_kg.errors import DrugPolicyKGError

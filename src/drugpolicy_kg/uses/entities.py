@@ -26,6 +26,12 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 # Nodes that record evidence, not entities of the domain: they are shown with the facts they support.
 NOT_ENTITIES = {PREFIXES["dpo"] + "Evidence", PREFIXES["rdf"] + "Statement"}
 MAX_INCOMING = 500  # links listed on a page; the count says how many more
+# The index's filter box: hides the entries whose text does not hold what is typed (text only, no markup).
+FILTER_SCRIPT = ("addEventListener('DOMContentLoaded',function(){var box=document.getElementById('filter');"
+                 "box.addEventListener('input',function(){var t=box.value.trim().toLowerCase();"
+                 "document.querySelectorAll('li').forEach(function(li){"
+                 "li.hidden=t!==''&&li.textContent.toLowerCase().indexOf(t)<0;});"
+                 "document.querySelectorAll('details').forEach(function(d){d.open=true;});});})")
 
 
 @dataclass
@@ -74,6 +80,10 @@ class Entities:
 
     def is_entity(self, iri: str) -> bool:
         return iri in self._is_entity
+
+    def acronyms(self, iri: str) -> list[str]:
+        """The entity's alternative labels (acronyms), sorted."""
+        return sorted({str(a) for a in self.graph.objects(self._URIRef(iri), self._URIRef(PREFIXES["skos"] + "altLabel"))})
 
     def prop_label(self, prop: str) -> str:
         """A property's English label from the ontology, else its local name."""
@@ -198,14 +208,16 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
     e = html.escape
     sections = "".join(
         f'<details open><summary>{e(kind)} <span class="count">({len(iris)})</span></summary><ul>'
-        + "".join(f'<li><a href="{e(names[i])}">{e(ents.tracer.label(i))}</a></li>'
-                  for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i))))
+        + "".join(f'<li><a href="{e(names[i])}">{e(ents.tracer.label(i))}</a>'
+                  + (f' <span class="kind">({e(", ".join(ents.acronyms(i)))})</span>' if ents.acronyms(i) else "")
+                  + "</li>" for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i))))
         + "</ul></details>" for kind, iris in sorted(by_kind.items()))
     body = (f"<p>{len(ents.iris):,} entities: every one the graph holds, each with its facts and the words that state "
-            f"them.</p>{sections}")
+            f'them.</p><p><label>Filter: <input id="filter" type="search" size="40" placeholder="a name, an acronym, a '
+            f'symbol"></label></p>{sections}')
     from drugpolicy_kg.uses.trace_render import page
 
     with atomic_write(out_dir / "index.html") as fh:
-        fh.write(page("Entities", body, nav))
+        fh.write(page("Entities", body, nav, scripts=(FILTER_SCRIPT,)))
     written.append(out_dir / "index.html")
     return written

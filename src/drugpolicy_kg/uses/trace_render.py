@@ -368,12 +368,11 @@ def to_json(trace: Trace) -> str:
 
 # Opens every collapsed group before printing (a CSP hash allows this one script and nothing else).
 PRINT_SCRIPT = "addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})})"
-PRINT_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(PRINT_SCRIPT.encode()).digest()).decode()
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '{script_hash}'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash}">
 <title>{title}</title>
 <style>
 body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45;color:#222}}
@@ -407,9 +406,17 @@ table.facts th{{width:12rem;font-weight:600}} code.iri{{color:#666;font-size:.8e
 """
 
 
-def page(title: str, body: str, nav: str = "") -> str:
-    """A standalone page of the trace site: the print stylesheet, the one allowed script, nothing loaded."""
-    return PAGE.format(title=html.escape(title), body=body, nav=nav, script=PRINT_SCRIPT, script_hash=PRINT_SCRIPT_HASH)
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+def page(title: str, body: str, nav: str = "", scripts: tuple[str, ...] = ()) -> str:
+    """A standalone page of the trace site: the print stylesheet, the print script and ``scripts`` (constants of the
+    code, never data), each allowed by its hash and nothing else; nothing is loaded."""
+    allowed = (PRINT_SCRIPT, *scripts)
+    return PAGE.format(title=html.escape(title), body=body, nav=nav, script=";\n".join(allowed),
+                       script_hash=script_hash(";\n".join(allowed)))
 
 
 def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
