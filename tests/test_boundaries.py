@@ -277,6 +277,54 @@ def test_a_runaway_query_hears_sigterm_and_ctrl_c(sig):
     assert proc.returncode == 130 and "interrupted" in err and time.monotonic() - started < 10
 
 
+def working(proc, seconds=120):
+    """Wait until the command runs its work in the worker thread main starts for it (a second thread in /proc)."""
+    import os
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(os.listdir(f"/proc/{proc.pid}/task")) >= 2:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize(("sig", "command"), [("SIGTERM", ["validate"]), ("SIGINT", ["trace", "--site", "SITE"]),
+                                              ("SIGTERM", ["views", "--out", "SITE"])])
+def test_long_commands_hear_signals_at_once_and_leave_no_half_file(sig, command, tmp_path):
+    """validate, trace --site and views run their queries in a worker: a signal stops them at once (not after the
+    current query), the temporary file being written is removed, and a file written before the run stays whole."""
+    import signal
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("the page of an earlier run", encoding="utf-8")
+    args = [str(site) if a == "SITE" else a for a in command]
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert working(proc), "the command never started its work"
+    time.sleep(1.5)
+    started = time.monotonic()
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    said = [line for line in err.splitlines() if "built" not in line and "building" not in line]  # the store's progress
+    assert proc.returncode == 130 and len(said) == 1 and "interrupted" in said[0], err
+    assert time.monotonic() - started < 10
+    assert not list(site.rglob("*.drugpolicy-kg.tmp"))
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index == "the page of an earlier run" or index.rstrip().endswith("</html>")
+
+
+def test_long_commands_stop_at_their_time_limit(tmp_path):
+    started = time.monotonic()
+    proc = cli("views", "--out", str(tmp_path / "site"), "--timeout", "1")
+    said = [line for line in proc.stderr.splitlines() if "built" not in line and "building" not in line]
+    assert proc.returncode == 2 and len(said) == 1 and "views: stopped after 1 s" in said[0], proc.stderr
+    assert time.monotonic() - started < 60
+    assert not list((tmp_path / "site").rglob("*.drugpolicy-kg.tmp")) if (tmp_path / "site").exists() else True
+    assert cli("validate", "--timeout", "0").returncode == 2  # a limit must be above 0
+
+
 HOSTILE = ["<script>alert(1)</script>", "\x1b[2J\x1b[31mconforms", "=HYPERLINK(\"http://evil\")", "[x](javascript:alert(1))",
            "a\x01b\x0bc\ufffe", "../../etc/passwd", "\u202eevil\u202c", "*bold* _em_ `code` # head", "x\r\ny", "\"'&<>"]
 

@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import IO
 
 TMP_SUFFIX = ".drugpolicy-kg.tmp"  # our temporary files, and only ours, end so: only these are ever cleaned up
+PENDING: set[str] = set()  # temporary files being written now (removed by abandon_pending on a hard stop)
+
+
+def abandon_pending() -> None:
+    """Remove the temporary files being written now: for a command stopped from another thread (a time limit,
+    Ctrl-C) that leaves with ``os._exit``. A file already renamed into place is whole and stays."""
+    for tmp in list(PENDING):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 @contextlib.contextmanager
@@ -47,6 +56,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=TMP_SUFFIX, dir=target.parent)
+    PENDING.add(tmp)
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else newline) as fh:
             yield fh
@@ -58,6 +68,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        PENDING.discard(tmp)
 
 
 def write_all(files: dict[Path, bytes]) -> list[Path]:

@@ -237,13 +237,21 @@ def cmd_query(args) -> int:
     return EXIT_OK
 
 
-def _bounded(work, seconds: float, what: str):
-    """Run ``work`` (a query and its rendering: the engine releases the GIL) in a thread, so that Ctrl-C and SIGTERM
-    are heard at once and a time limit holds, whatever the query does; nothing has been written when either stops
-    it. Returns what ``work`` returns, or raises what it raised."""
+# Commands run whole in a worker thread by main (see _bounded): they only read the store and write files atomically,
+# so a hard stop leaves every output whole. build, push, review and serve are not among them: they publish in steps
+# that signals must not cut (build blocks them while it renames), or serve until stopped.
+BOUNDED = {"validate": 1800.0, "stats": 300.0, "trace": 600.0, "views": 3600.0, "search": 60.0, "export": 600.0}
+
+
+def _bounded(work, seconds: float, what: str, written: str = "nothing was written"):
+    """Run ``work`` (queries, the engine releases the GIL) in a thread, so that Ctrl-C and SIGTERM are heard at once
+    and a time limit holds, whatever a query does. On either, the temporary files being written are removed and the
+    process leaves; ``written`` says what that leaves. Returns what ``work`` returns, or raises what it raised."""
     import os
     import threading
     import time
+
+    from drugpolicy_kg.atomic import abandon_pending
 
     box: dict = {}
 
@@ -260,16 +268,18 @@ def _bounded(work, seconds: float, what: str):
         while worker.is_alive():
             worker.join(0.1)
             if worker.is_alive() and time.monotonic() > deadline:
-                message = f"{what}: stopped after {seconds:g} s (--timeout SECONDS allows longer); nothing was written"
+                message = f"{what}: stopped after {seconds:g} s (--timeout SECONDS allows longer); {written}"
                 if not getattr(main, "as_process", False):  # called from Python: the caller decides
                     raise UsageError(message)
+                abandon_pending()
                 say_error(message)
                 sys.stderr.flush()
                 os._exit(EXIT_BAD_INPUT)  # the engine cannot be stopped from here: leave without waiting for it
     except KeyboardInterrupt:
         if not getattr(main, "as_process", False):
             raise
-        say_error("interrupted; nothing was written", prefix="drugpolicy-kg: ")
+        abandon_pending()
+        say_error(f"interrupted; {written}", prefix="drugpolicy-kg: ")
         sys.stderr.flush()
         os._exit(130)
     if "error" in box:
@@ -561,6 +571,9 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--views", default="../site/index.html", metavar="URL",
                    help="with --site: where the pages link to the network views (default: ../site/index.html)")
     t.set_defaults(func=cmd_trace)
+    for name, limit in BOUNDED.items():  # each has a time limit, and Ctrl-C stops it at once (main runs it bounded)
+        sub.choices[name].add_argument("--timeout", type=seconds, default=limit, metavar="SECONDS",
+                                       help=f"stop after this many seconds (default: {limit:g})")
     return p
 
 
@@ -606,6 +619,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = make_parser()
         args = parser.parse_args(argv)
+        if main.as_process and args.command in BOUNDED:
+            left = ("every file already written is whole; none is half-written" if args.command in ("views", "trace", "export")
+                    else "nothing was written")
+            return _bounded(lambda: args.func(args), args.timeout, args.command, left)
         return args.func(args)
     except DrugPolicyKGError as exc:
         say_error(str(exc))
