@@ -180,6 +180,17 @@ def examples(project) -> list[dict]:
     return out
 
 
+def _entity_csp() -> str:
+    """The entity page's policy: nothing loaded, only its own print script, allowed by its hash."""
+    from drugpolicy_kg.uses.trace_render import PRINT_SCRIPT, script_hash
+
+    return f"default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash(PRINT_SCRIPT)}; base-uri 'none'; " \
+           "form-action 'none'; frame-ancestors 'none'"
+
+
+ENTITY_CSP = _entity_csp()
+
+
 def entity_page(gs, iri: str, ents) -> tuple[int, str]:
     """What the graph says about one entity: the page the views' site writes for it (one renderer for both), with its
     links pointing at this server's own entity pages."""
@@ -240,11 +251,11 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
             pass
 
-        def send(self, status: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+        def send(self, status: int, body: bytes, ctype: str, extra: dict | None = None, csp: str = CSP) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Content-Security-Policy", CSP)
+            self.send_header("Content-Security-Policy", csp)
             self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header("Referrer-Policy", "no-referrer")
             for k, v in (extra or {}).items():
@@ -270,7 +281,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                 if not iri.startswith(("http://", "https://")):
                     return self.send(400, b"give ?iri=<an http(s) IRI>", "text/plain; charset=utf-8")
                 status, text = entity_page(gs, iri, ents())
-                return self.send(status, text.encode("utf-8"), "text/html; charset=utf-8")
+                return self.send(status, text.encode("utf-8"), "text/html; charset=utf-8", csp=ENTITY_CSP)
             if url.path == "/search":
                 from drugpolicy_kg.errors import DrugPolicyKGError
                 from drugpolicy_kg.graph.search import search
