@@ -20,6 +20,12 @@ from .conftest import ROOT
 VIOLATION = ROOT / "tests" / "fixtures" / "violations" / "dangling-reference.ttl"
 
 
+def said(stderr: str) -> list[str]:
+    """What a command said on stderr, without the store's progress lines (a cold cache builds the store first)."""
+    return [line for line in stderr.splitlines() if not line.startswith(("drugpolicy-kg: building the graph store",
+                                                                          "drugpolicy-kg: built in"))]
+
+
 def cli(*args, env=None, **kw):
     return subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=300, **kw)
@@ -177,6 +183,58 @@ def test_bad_project_files_are_one_line_exit_2(tmp_path):
     assert proc.returncode == 2 and "isn-brochure.txt: not UTF-8 text (byte 3)" in proc.stderr
 
 
+def test_the_environment_failing_is_one_line_never_a_traceback(tmp_path):
+    """A full disk (/dev/full), a closed stdout, a file name one byte under the limit and one over it."""
+    proc = cli("export", "--format", "nt", "-o", "/dev/full")
+    assert proc.returncode == 2 and said(proc.stderr) == ["drugpolicy-kg: error: No space left on device"]
+    proc = subprocess.run(f"{sys.executable} -m drugpolicy_kg.cli stats >&-", shell=True, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(said(proc.stderr)) == 1
+    longest = tmp_path / ("n" * 251 + ".nt")  # 255 bytes: the most a name may have
+    assert cli("export", "--format", "nt", "-o", str(longest)).returncode == 0 and longest.stat().st_size > 1000
+    proc = cli("export", "--format", "nt", "-o", str(tmp_path / ("n" * 300 + ".nt")))
+    assert proc.returncode == 2 and "File name too long" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_full_disk_midway_leaves_the_old_file_whole(tmp_path, monkeypatch, capsys):
+    """Fault injection: the disk fills while the new file is written; the old one stays, no temporary is left."""
+    import errno
+
+    out = tmp_path / "graph.nt"
+    out.write_text("the old export\n", encoding="utf-8")
+    real = os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    try:
+        assert main(["export", "--format", "nt", "-o", str(out)]) == 2
+    finally:
+        monkeypatch.setattr(os, "fsync", real)
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "the old export\n" and not list(tmp_path.glob(f"*{TMP_SUFFIX}"))
+
+
+def test_data_file_names_and_iri_escapes(tmp_path):
+    """A data file named with a space loads; an IRI escape that makes a space (``\\u0020``) is one line naming
+    file, line and column."""
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    (project / "data" / "my notes.ttl").write_text(
+        '<https://w3id.org/drugpolicy-kg/id/x> <http://www.w3.org/2000/01/rdf-schema#comment> "a note" .\n',
+        encoding="utf-8")
+    assert cli("--project", str(project), "stats", env=env).returncode == 0
+    (project / "data" / "zz-escape.ttl").write_text(
+        '<https://w3id.org/drugpolicy-kg/id/a\\u0020b> <http://www.w3.org/2000/01/rdf-schema#comment> "x" .\n',
+        encoding="utf-8")
+    proc = cli("--project", str(project), "stats", env=env)
+    assert proc.returncode == 2 and "zz-escape.ttl:1:1: Turtle syntax error: Invalid IRI code point" in proc.stderr
+    assert len(said(proc.stderr)) == 1
+
+
 def test_several_outputs_change_together_or_not_at_all(tmp_path, monkeypatch):
     from drugpolicy_kg.atomic import write_all
 
@@ -307,8 +365,8 @@ def test_long_commands_hear_signals_at_once_and_leave_no_half_file(sig, command,
     started = time.monotonic()
     proc.send_signal(getattr(signal, sig))
     _, err = proc.communicate(timeout=60)
-    said = [line for line in err.splitlines() if "built" not in line and "building" not in line]  # the store's progress
-    assert proc.returncode == 130 and len(said) == 1 and "interrupted" in said[0], err
+    lines = said(err)
+    assert proc.returncode == 130 and len(lines) == 1 and "interrupted" in lines[0], err
     assert time.monotonic() - started < 10
     assert not list(site.rglob("*.drugpolicy-kg.tmp"))
     index = (site / "index.html").read_text(encoding="utf-8")
@@ -318,8 +376,8 @@ def test_long_commands_hear_signals_at_once_and_leave_no_half_file(sig, command,
 def test_long_commands_stop_at_their_time_limit(tmp_path):
     started = time.monotonic()
     proc = cli("views", "--out", str(tmp_path / "site"), "--timeout", "1")
-    said = [line for line in proc.stderr.splitlines() if "built" not in line and "building" not in line]
-    assert proc.returncode == 2 and len(said) == 1 and "views: stopped after 1 s" in said[0], proc.stderr
+    lines = said(proc.stderr)
+    assert proc.returncode == 2 and len(lines) == 1 and "views: stopped after 1 s" in lines[0], proc.stderr
     assert time.monotonic() - started < 60
     assert not list((tmp_path / "site").rglob("*.drugpolicy-kg.tmp")) if (tmp_path / "site").exists() else True
     assert cli("validate", "--timeout", "0").returncode == 2  # a limit must be above 0

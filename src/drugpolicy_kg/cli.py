@@ -617,6 +617,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, on_term) if argv is None else None
     main.as_process = argv is None
     try:
+        if sys.stdout is None:  # started with fd 1 closed (`cmd >&-`): Python would drop every line unsaid
+            say_error("standard output is closed; redirect it to a file or /dev/null")
+            return EXIT_BAD_INPUT
         parser = make_parser()
         args = parser.parse_args(argv)
         if main.as_process and args.command in BOUNDED:
