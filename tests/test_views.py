@@ -186,6 +186,7 @@ def test_site_files_and_offline_markup(site):
     for link in ("collaboration.html", "affiliations.html", "mandates.graphml", "full.gexf", "timeline.svg",
                  "traces/index.html", "entities/index.html", "sdg-coverage.csv"):
         assert f'href="{link}"' in index
+    assert '<a href="co-mandated-edges.csv">edges.csv</a>' in index and '<a href="co-mandated.gexf">gexf</a>' in index
 
 
 def test_every_entity_has_a_page_and_every_link_resolves(graph, site):

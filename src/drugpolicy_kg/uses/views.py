@@ -798,8 +798,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
         written[f"{name}.html"] = page
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
-        exports = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f.rsplit(".", 1)[-1] if "-" not in f else f.split("-")[-1])}</a>'
-                             for f in files)
+        exports = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f[len(name):].lstrip("-."))}</a>' for f in files)
         notes = "".join(f'<div class="notes">{html.escape(n)}</div>' for n in notes_of(g))
         rows.append(f'<tr><td><a href="{html.escape(name)}.html">{html.escape(title)}</a></td>'
                     f'<td class="num">{g.number_of_nodes():,}</td><td class="num">{g.number_of_edges():,}</td>'
