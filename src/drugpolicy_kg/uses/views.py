@@ -317,9 +317,15 @@ SCRIPT = r"""
         "Zoomed in so labels can be read, around the most connected node; \u201cFit all\u201d shows the whole network.";
     }
     window.dpkReady = true;
-    var m = /^#node=(.+)$/.exec(location.hash);
-    if (m) { var id = decodeURIComponent(m[1]); if (nodes.get(id)) show(id); }
+    fromHash();
   }
+  function fromHash() {  // #node=<IRI, URL-encoded>: open the view on that node (entity pages link so)
+    var m = /^#node=(.+)$/.exec(location.hash), id = null;
+    if (!m) return;
+    try { id = decodeURIComponent(m[1]); } catch (e) { return; }
+    if (nodes.get(id)) show(id);
+  }
+  window.addEventListener("hashchange", fromHash);
   if (D.physics) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
   else legible();
   network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
