@@ -259,7 +259,18 @@ def _bounded(work, seconds: float, what: str, written: str = "nothing was writte
         try:
             box["value"] = work()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            import traceback
+
+            # drop the frames' locals here: the engine's result objects may only be freed by the thread that made them
+            traceback.clear_frames(exc.__traceback__)
             box["error"] = exc
+        finally:
+            if not getattr(main, "as_process", False):
+                # called from Python, which goes on: collect the cycles that hold engine objects here, in the
+                # thread that made them (Oxigraph's results may not be freed by another thread)
+                import gc
+
+                gc.collect()
 
     worker = threading.Thread(target=target, name=f"drugpolicy-kg-{what}", daemon=True)
     worker.start()
