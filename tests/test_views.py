@@ -403,6 +403,19 @@ def test_colour_switch_legend_and_exports(browser, site, tmp_path):
 
 
 @pytest.mark.slow
+def test_an_empty_view_is_ready_and_says_so(browser, tmp_path):
+    g = nx.Graph(name="affiliations")
+    from drugpolicy_kg.uses.networks import add_metrics
+
+    add_metrics(g)
+    (tmp_path / "empty.html").write_text(render_page(g, "Empty", "nothing"), encoding="utf-8")
+    page = browser.open((tmp_path / "empty.html").as_uri())
+    assert drawn_counts(page) == [0, 0]
+    assert "This view is empty" in page.inner_text("#dpk-controls") and page.errors == []
+    page.close()
+
+
+@pytest.mark.slow
 def test_index_in_chromium(browser, site):
     page = browser.open((site / "index.html").as_uri())
     assert page.evaluate("document.querySelectorAll('a[href$=\".html\"]').length") >= 4

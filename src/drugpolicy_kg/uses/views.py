@@ -326,7 +326,7 @@ SCRIPT = r"""
     if (nodes.get(id)) show(id);
   }
   window.addEventListener("hashchange", fromHash);
-  if (D.physics) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
+  if (D.physics && nodes.length) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
   else legible();
   network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
   document.getElementById("dpk-search").addEventListener("change", function (e) {
@@ -483,6 +483,8 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     notes = notes_of(g)
     stats = (f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges, density {g.graph.get('density', 0):g}, "
              f"{g.graph.get('communities', 0)} communities")
+    if g.number_of_nodes() == 0:
+        notes.append("This view is empty: the graph holds none of the facts it is drawn from.")
     if g.number_of_nodes() > AGGREGATE_LIMIT:
         g = aggregate(g)
         title += f" — {g.number_of_nodes()} communities"
