@@ -194,6 +194,7 @@ class Tracer:
         self._indexed = False
         self._labels: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
+        self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
 
     @staticmethod
     def _evidence_rows(rows) -> dict[str, FactEvidence]:
@@ -385,18 +386,16 @@ class Tracer:
 
     def issuer(self, node: str) -> str:
         """The body that adopted the instrument behind a hop (a mandate's resolution, a paragraph's), or ""."""
-        g, U = self.graph, self._URIRef
-        n = U(node)
-        candidates = [n, *g.objects(n, U(DPO + "issuedIn"))]
-        candidates += [w for c in list(candidates) for w in g.objects(c, U(DCT + "isPartOf"))]
+        candidates = [node, *map(str, self._linked(node, DPO + "issuedIn", "out"))]
+        candidates += [str(w) for c in list(candidates) for w in self._linked(c, DCT + "isPartOf", "out")]
         for c in candidates:
-            for body in sorted(g.objects(c, U(DPO + "adoptedBy")), key=str):
-                return self.label(str(body))
+            for body in sorted(map(str, self._linked(c, DPO + "adoptedBy", "out"))):
+                return self.label(body)
         return ""
 
     def verbs(self, node: str) -> list[str]:
         """The source's verb(s) of a provision, as the verb scheme labels them."""
-        return sorted(self.label(str(v)) for v in self.graph.objects(self._URIRef(node), self._URIRef(DPO + "verb")))
+        return sorted(self.label(str(v)) for v in self._linked(node, DPO + "verb", "out"))
 
     def reading(self, predicate: str, reads: str, provision: str) -> str:
         """How a hop reads: a provision addresses an actor with the source's verb ("encourages", "recognizes")."""
@@ -412,33 +411,52 @@ class Tracer:
 
     # ------------------------------------------------------------ traversal --
 
+    def index_links(self) -> None:
+        """Read every link a trace follows once, into dictionaries (for tracing many entities: a site). One pass per
+        predicate replaces a lookup per node, predicate and direction; the traces are the same."""
+        if self._adjacency is not None:
+            return
+        preds = {pred for pred, *_ in EDGES} | set(MEMBERSHIP) | {DPO + "verb", DPO + "issuedIn", DCT + "isPartOf",
+                                                                 DPO + "adoptedBy"}
+        adjacency: dict[tuple[str, str], dict[str, list[str]]] = {}
+        for pred in preds:
+            out, back = adjacency.setdefault((pred, "out"), {}), adjacency.setdefault((pred, "in"), {})
+            for s, o in self.graph.subject_objects(self._URIRef(pred)):
+                out.setdefault(str(s), []).append(o)
+                back.setdefault(str(o), []).append(s)
+        self._adjacency = adjacency
+
+    def _linked(self, node: str, pred: str, way: str) -> list:
+        """The terms linked to ``node`` by ``pred``: its objects ("out") or its subjects ("in")."""
+        if self._adjacency is not None:
+            return self._adjacency[(pred, way)].get(node, [])
+        n, p = self._URIRef(node), self._URIRef(pred)
+        return list(self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n))
+
     def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int) -> Hop:
         hop = Hop(node, self.label(node), self.kind(node), relation, ev, own=self.own_words(node))
         if node in seen or depth > 12:
             hop.seen_before = True
             return hop
         seen.add(node)
-        n = self._URIRef(node)
         steps = []  # (relation, next node, evidence)
         for pred, way, reads in edges:
             if pred in ROOT_ONLY and way == "in" and depth > 0:
                 continue  # a body's adoptions start a trace from it; mid-trace only "adopted by" is named
-            p = self._URIRef(pred)
-            nexts = self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n)
-            for nxt in set(nexts):
+            for nxt in set(self._linked(node, pred, way)):
                 if isinstance(nxt, self._URIRef):
                     s, o = (node, str(nxt)) if way == "out" else (str(nxt), node)
                     steps.append((self.reading(pred, reads, s), str(nxt), self.hop_evidence(s, pred, o)))
-        member, organization, role = (self._URIRef(x) for x in MEMBERSHIP)
-        for m in set(self.graph.subjects(member, n)) if depth == 0 else ():  # the bodies it is a member of, its role
-            for body in self.graph.objects(m, organization):
-                roles = sorted(self.label(str(r)) for r in self.graph.objects(m, role))
+        member, organization, role = MEMBERSHIP
+        for m in set(self._linked(node, member, "in")) if depth == 0 else ():  # the bodies it is a member of, its role
+            for body in self._linked(str(m), organization, "out"):
+                roles = sorted(self.label(str(r)) for r in self._linked(str(m), role, "out"))
                 ev = self.hop_evidence(str(m), ORG + "organization", str(body)) or self.hop_evidence(str(m), ORG + "member", node)
                 steps.append((f"member of ({', '.join(roles)})" if roles else "member of", str(body), ev))
         forward = edges is FORWARD
-        for m in set(self.graph.subjects(organization, n)) if depth == 0 and forward else ():  # a body's members
-            for who in self.graph.objects(m, member):
-                roles = sorted(self.label(str(r)) for r in self.graph.objects(m, role))
+        for m in set(self._linked(node, organization, "in")) if depth == 0 and forward else ():  # a body's members
+            for who in self._linked(str(m), member, "out"):
+                roles = sorted(self.label(str(r)) for r in self._linked(str(m), role, "out"))
                 ev = self.hop_evidence(str(m), ORG + "member", str(who)) or self.hop_evidence(str(m), ORG + "organization", node)
                 steps.append((f"has member ({', '.join(roles)})" if roles else "has member", str(who), ev))
         order = {reads: i for i, (_, _, reads) in enumerate(edges)}

@@ -674,6 +674,8 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     project = project or Project.open()
     out = Path(out_dir)
     main = sorted(str(r[0]) for r in tracer.graph.query(internal_query("trace-pages.rq")))
+    tracer.index_links()  # many traces: read the links once, and every entity's quotes in one query
+    tracer.evidence  # noqa: B018
     traces = {}
     order = list(main)
     i = 0
