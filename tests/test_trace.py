@@ -410,3 +410,11 @@ def test_source_page_highlights_the_quotes(browser, trace_site):
     marks = page.evaluate("Array.from(document.querySelectorAll('mark')).map(m => m.innerText)")
     assert any(m.startswith("In view of the above, WHO and UNODC have launched") for m in marks)
     page.close()
+
+
+def test_indexed_links_give_the_same_traces(graph):
+    """A site reads the links once (index_links); every trace is the same as one read link by link."""
+    plain, indexed = Tracer(graph), Tracer(graph)
+    indexed.index_links()
+    for term in ("64/3", "ITWG", "CND", "ISN", "UNICEF", "SDG 3.5", "A/80/6 (Sect. 16), subprogramme 2", "E/CN.7/2021/10"):
+        assert render(plain.trace(term, "both"), "json") == render(indexed.trace(term, "both"), "json"), term
