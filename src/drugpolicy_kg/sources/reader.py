@@ -131,7 +131,8 @@ def _xml(zf: zipfile.ZipFile, name: str):
         raise InputError(f"{name} is {info.file_size} bytes uncompressed: larger than a document part can be")
     with zf.open(info) as fh:
         raw = fh.read(MAX_MEMBER + 1)
-    if b"<!DOCTYPE" in raw[:2048] or b"<!ENTITY" in raw[:4096]:
+    # anywhere, not only at the start: comments may stand before a DOCTYPE, and Word escapes "<" in text
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise InputError(f"{name} declares a DTD or entities, which a Word document never does; refused")
     try:
         return ET.fromstring(raw)  # noqa: S314 - no DTD (checked above), so no entity expansion
