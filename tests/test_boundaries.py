@@ -160,6 +160,12 @@ def test_our_csv_cells_never_run_as_formulas():
     (["serve", "--port", "70000"], "a port is 0 to 65535"),
     (["query", "organizations", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "inf"], "finite number of seconds"),
     (["push", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "nan"], "finite number of seconds"),
+    (["push", "--endpoint", "http://127.0.0.1:9/query", "--update", "http://127.0.0.1:9/u", "--chunk", "-1"],
+     "whole number from 1"),
+    (["push", "--endpoint", "http://127.0.0.1:9/query", "--update", "http://127.0.0.1:9/u", "--chunk", "0"],
+     "whole number from 1"),
+    (["search", "stigma", "--limit", "99999999999999999999"], "whole number from 1 to 2147483647"),
+    (["search", "stigma", "--limit", "2.5"], "not a whole number"),
 ])
 def test_bad_options_are_one_line_exit_2(args, message):
     proc = cli(*args)

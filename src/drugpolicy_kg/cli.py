@@ -314,11 +314,7 @@ def _format_from_name(path: str | None) -> str | None:
 def cmd_push(args) -> int:
     from drugpolicy_kg.sparql.endpoint import credentials_from_env, push
 
-    if args.chunk < 1:
-        raise UsageError(f"--chunk must be a whole number of at least 1, got {args.chunk}")
-    if not args.timeout > 0 or args.timeout == float("inf"):
-        raise UsageError(f"--timeout must be a finite number of seconds above 0, got {args.timeout}")
-    gs = _store(args)
+    gs = _store(args)  # --chunk and --timeout were checked by their argparse types, before anything else
 
     def progress(done, total):
         if total > 20000 or args.progress:
@@ -520,7 +516,7 @@ def make_parser() -> argparse.ArgumentParser:
                          "graph is the union of all graphs (Virtuoso; Oxigraph with --union-default-graph)")
     pu.add_argument("--gsp", metavar="URL", help="the Graph Store Protocol endpoint (Oxigraph: http://host:port/store)")
     pu.add_argument("--update", metavar="URL", help="the SPARQL Update endpoint, used when there is no Graph Store endpoint")
-    pu.add_argument("--chunk", type=int, default=1000, metavar="N",
+    pu.add_argument("--chunk", type=count, default=1000, metavar="N",
                     help="triples per INSERT DATA (default: 1000; Virtuoso's parser runs out of memory near 5000)")
     pu.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS")
     pu.add_argument("--progress", action="store_true", help="always show the progress bar")
@@ -544,7 +540,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     se = sub.add_parser("search", help="find entities by name and facts by the words of their quotes (ranked)")
     se.add_argument("text", nargs="+", metavar="WORDS", help="the words to find; every one must occur")
-    se.add_argument("--limit", type=int, default=20, metavar="N", help="at most N entities and N quotes (default 20)")
+    se.add_argument("--limit", type=count, default=20, metavar="N", help="at most N entities and N quotes (default 20)")
     se.add_argument("--format", default="table", choices=["table", "json"])
     se.set_defaults(func=cmd_search)
     ig = sub.add_parser("ingest", help="read a UN document (.docx, .txt) into a draft of candidate facts, each with its quote")
@@ -598,6 +594,20 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, got {text}")
+    return value
+
+
+MAX_COUNT = 2**31 - 1
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number from 1 to 2^31 - 1 (SQLite and the engines take no more)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_COUNT}, got {value}")
     return value
 
 

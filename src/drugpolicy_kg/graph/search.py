@@ -164,8 +164,8 @@ def open_index(gs) -> sqlite3.Connection:
 
 def search(gs, text: str, limit: int = 20) -> SearchResult:
     """Entities whose names hold every word of ``text``, and quotes that do, best first."""
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if not 1 <= limit <= 2**31 - 1:
+        raise UsageError(f"--limit must be a whole number from 1 to {2**31 - 1}, got {limit}")
     match = fts_query(text)
     return _search(open_index(gs), text, match, limit)
 
@@ -173,8 +173,8 @@ def search(gs, text: str, limit: int = 20) -> SearchResult:
 def search_built(location: Path, text: str, limit: int = 20) -> SearchResult | None:
     """The same search on the index of a built store, without opening the store; None if it has no index yet."""
     path = location / INDEX_FILE
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if not 1 <= limit <= 2**31 - 1:
+        raise UsageError(f"--limit must be a whole number from 1 to {2**31 - 1}, got {limit}")
     match = fts_query(text)
     if not path.is_file():
         return None

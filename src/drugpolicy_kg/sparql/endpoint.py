@@ -258,6 +258,8 @@ def push(graph: Graph, endpoint: str, target: str, gsp: str | None = None, updat
 
     if not target or ":" not in target:
         raise UsageError(f"--graph must be an absolute IRI, got {target!r}")
+    if not isinstance(chunk, int) or chunk < 1:
+        raise UsageError(f"--chunk must be a whole number of at least 1, got {chunk!r}")
     URIRef(target).n3()  # refuses IRIs that cannot be written safely
     # Blank nodes become well-known IRIs (RDF 1.1, section 3.5): some servers (Virtuoso) refuse blank
     # nodes in INSERT DATA, and chunks must not split one blank node into several.
