@@ -514,3 +514,18 @@ def test_every_output_command_holds_against_hostile_data(small_project, text):
     with open(out / "affiliations-nodes.csv", newline="", encoding="utf-8") as fh:
         for row in csv.reader(fh):
             assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row if cell), row
+
+
+@pytest.mark.parametrize("args", [
+    ["query", "organizations", "--format", "csv"],
+    ["query", "--sparql", "SELECT ?s WHERE { ?s a ?t } LIMIT 3"],
+    ["search", "stigma"],
+    ["trace", "64/3"],
+    ["stats"],
+])
+def test_a_command_that_succeeds_says_nothing_on_stderr(args):
+    """Standard error is for what a user must read: a successful run leaves it empty (no warning from the engine
+    about results freed on another thread, no progress lines once the store is built)."""
+    proc = cli(*args)
+    assert proc.returncode == 0 and proc.stdout
+    assert proc.stderr == ""
