@@ -54,6 +54,16 @@ def test_output_onto_a_folder_is_one_line_and_exit_2(tmp_path, capsys):
     assert "is a folder" in err and len(err.strip().splitlines()) == 1 and tmp_path.is_dir()
 
 
+@pytest.mark.parametrize("args", [["build", "--out"], ["trace", "--site"], ["views", "--out"]])
+def test_a_folder_option_onto_a_file_is_one_line_and_exit_2(tmp_path, capsys, args):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine")
+    assert main([*args, str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "exists and is not a folder" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text() == "mine"
+
+
 def test_a_device_is_written_into_never_replaced(tmp_path):
     if not os.access("/dev/null", os.W_OK):
         pytest.skip("/dev/null is not writable here")

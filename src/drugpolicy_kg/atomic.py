@@ -135,6 +135,10 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
     import time
 
     path = Path(folder)
+    if path.exists() and not path.is_dir():
+        from drugpolicy_kg.errors import InputError
+
+        raise InputError("exists and is not a folder: give a folder to write into", str(path))
     path.mkdir(parents=True, exist_ok=True)
     fh = open(path / LOCK_NAME, "a+")  # noqa: SIM115 - closed in finally
     try:
