@@ -54,6 +54,22 @@ def test_fixture_violates_expected_rules(fixture, small_project):
             assert f.message, f"finding without a message: {f}"
 
 
+def test_types_in_a_data_file_exempt_nothing(small_project):
+    """A data file cannot take an entity out of the evidence check by typing it as a concept or a dataset, nor hang
+    facts on an evidence node: each such fact is found, by subject."""
+    report = validate(small_project, [FIXTURES / "violations" / "fact-exempted-by-its-type.ttl"], engine="sparql")
+    dpk = "https://w3id.org/drugpolicy-kg/id/"
+    found = {(f.focus, f.path.rsplit("#", 1)[-1]) for f in report.findings if f.rule == "fact-without-evidence"}
+    assert found == {(dpk + "org-who", "memberOf"), (dpk + "isn", "memberOf"), (dpk + "ev-isn-support", "memberOf")}
+
+
+def test_subjects_outside_the_namespace_are_found_by_file(small_project):
+    report = validate(small_project, [FIXTURES / "violations" / "subject-outside-namespace.ttl"], engine="sparql")
+    found = [f for f in report.findings if f.rule == "subject-outside-namespace"]
+    assert {f.focus.startswith("_:") for f in found} == {True, False} and len(found) == 2
+    assert {f.source_file for f in found} == {"extra/subject-outside-namespace"}
+
+
 def test_every_shape_and_check_has_a_fixture(project):
     shapes = parse_file(project.shapes)
     named = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.message, None) if isinstance(s, URIRef)}
@@ -61,7 +77,7 @@ def test_every_shape_and_check_has_a_fixture(project):
     via_property = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.property, None) if isinstance(s, URIRef)}
     reached_by_node = {str(o).rsplit("#", 1)[-1] for o in shapes.objects(None, SH.node)}
     statement_rules = {"fact-without-evidence", "statement-not-held", "quote-does-not-state-value", "stated-as-not-in-quote",
-                       "inferred-without-reasoning"}
+                       "inferred-without-reasoning", "subject-outside-namespace"}
     rules = (named - via_property - reached_by_node) | {p.stem for p in project.check_files()} | {"quote-verbatim"} | statement_rules
     covered = {r for f in VIOLATIONS for r in expected_rules(f)}
     assert rules - covered == set(), f"shapes or checks without a violating fixture: {sorted(rules - covered)}"

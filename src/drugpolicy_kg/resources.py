@@ -129,7 +129,20 @@ class Project:
     def data_files(self) -> list[Path]:
         """Curated data (``data/*.ttl``, ``data/*.nt``) and derived reference data (``data/reference/*.ttl``)."""
         own = sorted([*self.data_dir.glob("*.ttl"), *self.data_dir.glob("*.nt")])
-        return own + sorted((self.data_dir / "reference").glob("*.ttl"))
+        return own + self.reference_files()
+
+    def reference_files(self) -> list[Path]:
+        """Reference data (``data/reference/*.ttl``): vocabularies and identifiers with their own provenance, not
+        facts read from a source document."""
+        return sorted((self.data_dir / "reference").glob("*.ttl"))
+
+    def vocabulary_graphs(self) -> set[str]:
+        """The named graphs of the ontology, its imports and the reference data: where a subject may be typed as a
+        concept, a concept scheme or a dataset (and so need no quote), and may lie outside the project's namespace.
+        Every other file's graph holds facts from sources."""
+        from drugpolicy_kg.graph.loader import import_files
+
+        return {self.graph_iri(p) for p in [*self.ontology_files(), *import_files(self), *self.reference_files()]}
 
     def check_files(self) -> list[Path]:
         return sorted(self.checks_dir.glob("*-violation.rq"))

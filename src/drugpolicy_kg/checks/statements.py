@@ -30,6 +30,7 @@ from drugpolicy_kg.sources.reader import MONTHS
 
 if TYPE_CHECKING:
     from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.resources import Project
 
 XSD = PREFIXES["xsd"]
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -37,6 +38,15 @@ NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "
                 "nineteen", "twenty"]
 # Values drawn from a closed list rather than from the source's words: "held"/"foreseen", a language code.
 CONTROLLED = {PREFIXES["dpo"] + "eventStatus", PREFIXES["dcterms"] + "language"}
+RDF = PREFIXES["rdf"]
+# What evidence and a reified statement say of themselves: the quote and where it stands, the fact it states. Any
+# other property of such a node is a fact like any other, and needs a quote.
+OWN_PROPERTIES = {
+    PREFIXES["dpo"] + "Evidence": {RDF + "type", PREFIXES["dcterms"] + "source", PREFIXES["dpo"] + "locator",
+                                   PREFIXES["dpo"] + "quote", PREFIXES["dpo"] + "states"},
+    RDF + "Statement": {RDF + "type", RDF + "subject", RDF + "predicate", RDF + "object", PREFIXES["dpo"] + "statedAs",
+                        PREFIXES["dpo"] + "inferred", PREFIXES["dpo"] + "reasoning"},
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class StatementProblem:
     path: str
     message: str
     rule: str
+    graph: str = ""  # the named graph that holds the triple, where the focus alone cannot say (a blank node)
 
 
 @dataclass
@@ -110,19 +121,56 @@ def _names_iri(text: str, names: list[str]) -> bool:
     return False
 
 
-def check_statements(gs: GraphStore) -> StatementReport:
+def _exempt(gs: GraphStore, vocabulary: set[str]) -> tuple[set[str], dict[str, set[str]]]:
+    """Subjects none of whose triples need a quote (concepts, schemes and dataset descriptions typed so by the
+    ontology, an import or the reference data), and the properties that need none for each evidence and statement."""
+    whole: set[str] = set()
+    own: dict[str, set[str]] = defaultdict(set)
+    for sol in gs.query(internal_query("exempt-subjects.rq")):
+        s, kind, g = sol["s"].value, sol["kind"].value, sol["g"].value
+        if kind in OWN_PROPERTIES:
+            own[s] |= OWN_PROPERTIES[kind]
+        elif g in vocabulary:
+            whole.add(s)
+    return whole, own
+
+
+def _outside(gs: GraphStore, vocabulary: set[str]) -> list[StatementProblem]:
+    """Triples of a data file whose subject is outside the project's namespace (or a blank node that is no
+    statement): the evidence checks cannot see them, so they would land with no quote."""
+    import pyoxigraph as ox
+
+    data_graphs = {i.graph for i in gs.inputs} - vocabulary
+    out = []
+    for sol in gs.query(internal_query("outside-subjects.rq")):
+        if sol["g"].value not in data_graphs:
+            continue
+        s = sol["s"]
+        focus = s.value if isinstance(s, ox.NamedNode) else str(s)  # a blank node as _:id
+        out.append(StatementProblem(
+            focus, sol["p"].value,
+            f"a triple about {focus[:80]}, outside the project's namespace ({PREFIXES['dpk']}): no check can tie it to "
+            f"a quote (value: {_show(sol['o'])}); name the entity under that namespace with the evidence that states "
+            "it, or put reference data in data/reference/ with its source", "subject-outside-namespace",
+            sol["g"].value))
+    return out
+
+
+def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     """Coverage, held and quote-states-value checks over an opened store.
 
     >>> from drugpolicy_kg.resources import Project
     >>> from drugpolicy_kg.graph.store import GraphStore
-    >>> rep = check_statements(GraphStore.open(Project.open()))
+    >>> rep = check_statements(GraphStore.open(Project.open()), Project.open())
     >>> rep.coverage, rep.problems
     (1.0, [])
     """
     rep = StatementReport()
-    exempt = {sol["s"].value for sol in gs.query(internal_query("exempt-subjects.rq"))}
+    vocabulary = project.vocabulary_graphs()
+    exempt, own = _exempt(gs, vocabulary)
     facts = {(str(sol["s"]), str(sol["p"]), str(sol["o"])): sol for sol in gs.query(internal_query("facts.rq"))
-             if sol["s"].value not in exempt}
+             if sol["s"].value not in exempt and sol["p"].value not in own.get(sol["s"].value, ())}
+    rep.problems += _outside(gs, vocabulary)
     names: dict[str, list[str]] = defaultdict(list)
     for sol in gs.query(internal_query("value-names.rq")):
         names[sol["o"].value].append(sol["name"].value)

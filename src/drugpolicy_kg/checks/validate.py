@@ -257,14 +257,15 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
             report.findings += run_shacl(gs.union_graph(), project.shapes, gs)
     report.checks_run, found = run_checks(view, project, gs)
     report.findings += found
-    st = check_statements(gs)
+    st = check_statements(gs, project)
     report.facts, report.facts_with_evidence = st.facts, st.covered
     report.statements, report.inferred = st.statements, st.inferred
     for p in st.problems:
         node = URIRef(p.focus) if "://" in p.focus else p.focus
         report.findings.append(Finding(
             kind="evidence", severity="Violation", focus=p.focus, focus_label=_label(view, node), path=p.path,
-            message=p.message, rule=p.rule, source_file=_file_of(gs, node, URIRef(p.path) if p.path else None),
+            message=p.message, rule=p.rule,
+            source_file=p.graph.removeprefix(GRAPH_BASE) or _file_of(gs, node, URIRef(p.path) if p.path else None),
         ))
     if quotes:
         report.quotes_checked, problems = check_quotes(view, project.sources_dir)

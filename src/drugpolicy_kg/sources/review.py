@@ -409,7 +409,7 @@ def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[
         if project.shapes.is_file():
             found += [(f.focus, f.message) for f in run_shacl_sparql(view, project.shapes, gs) if f.severity == "Violation"]
         found += [(f.focus, f.message) for f in run_checks(view, project, gs)[1]]
-        found += [(p.focus, p.message) for p in check_statements(gs).problems]
+        found += [(p.focus, p.message) for p in check_statements(gs, project).problems]
         flat = normalise(text)
         # (a bound variable must be projected: Oxigraph substitutes only those)
         for ev, quote, _g in gs.select("SELECT ?ev ?q ?g WHERE { GRAPH ?g { ?ev dpo:quote ?q } }", g=GRAPH_BASE + doc_id):
