@@ -305,13 +305,26 @@ def _parsed_network_use(text: str) -> list[str] | None:
         from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     except ImportError:  # pragma: no cover - rdflib is a dependency
         return None
-    tree = None
-    for parse in (parseQuery, parseUpdate):
-        try:
-            tree = parse(text)
-            break
-        except Exception:  # noqa: BLE001, S112 - a syntax error here: the scanner decides, the engine reports it
-            continue
+    import threading
+
+    box: dict = {}
+
+    def parse_apart():
+        for parse in (parseQuery, parseUpdate):
+            try:
+                box["tree"] = parse(text)
+                return
+            except Exception:  # noqa: BLE001, S112 - a syntax error here: the scanner decides, the engine reports it
+                continue
+
+    # The parser (pyparsing) leaves reference cycles behind: exceptions it caught keep their frames, and a frame keeps
+    # its caller's. Parsed on a thread of its own, those frames lead back to nothing of the caller's: otherwise they
+    # held the caller's locals (Oxigraph results among them) until a collection in whichever thread ran it next, and
+    # Oxigraph's results may only be freed by the thread that made them.
+    worker = threading.Thread(target=parse_apart, name="drugpolicy-kg-parse", daemon=True)
+    worker.start()
+    worker.join()
+    tree = box.get("tree")
     if tree is None:
         return None
     found: set[str] = set()
