@@ -134,6 +134,29 @@ def test_a_data_file_with_a_space_in_its_name(tmp_path):
     assert GRAPH_BASE + "isn%20brochure" in gs.graphs
 
 
+def test_a_store_held_open_is_never_pruned(tmp_path, monkeypatch):
+    """Builds for other data prune the least recently used stores, but never one a process has open (a notebook, a
+    test session): removing it broke the reader's next query with a missing .sst file."""
+    from drugpolicy_kg.graph import store as st
+
+    monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(st, "KEEP_STORES", 2)
+    proj = make_copy(tmp_path)
+    held = GraphStore.open(Project.open(proj))
+    built = []
+    for i in range(3):
+        (proj / "data" / "zz.ttl").write_text(f"<https://w3id.org/drugpolicy-kg/id/x{i}> a "
+                                              "<http://www.w3.org/2004/02/skos/core#Concept> .\n")
+        time.sleep(0.05)  # distinct use times
+        built.append(GraphStore.open(Project.open(proj)).location)  # dropped at once: its lock is released
+    left = {p for p in (tmp_path / "cache").iterdir() if p.name.startswith("store-")}
+    assert held.location in left, "a store in use was removed"
+    assert built[0] not in left, "the least recently used store that nobody holds is removed"
+    assert built[1] in left and built[2] in left
+    assert sum(1 for _ in held.query("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")) >= held.triples  # every file read
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".tmp-")]
+
+
 def test_cache_folder_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "c"))
     assert cache_root() == tmp_path / "c"

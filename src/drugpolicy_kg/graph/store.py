@@ -14,6 +14,11 @@ whose inputs changed builds a new store, says so on stderr, and publishes it
 with one rename; commands that find it open it read-only, so any number of them
 can read it at once. A build holds a lock on its fingerprint, so two commands
 started together build once.
+
+Only the most recently used stores are kept. A store that a process has open (a
+notebook, ``serve``, a test session) holds a shared lock on its ``in-use`` file for
+as long as it is open, and is never removed: before this lock, a build for another
+copy of the data removed a store under a notebook that was reading it.
 """
 
 from __future__ import annotations
@@ -189,12 +194,20 @@ class GraphStore:
     True
     """
 
-    def __init__(self, store: pyoxigraph.Store, meta: dict, location: Path | None = None, inputs=()):
+    def __init__(self, store: pyoxigraph.Store, meta: dict, location: Path | None = None, inputs=(),
+                 in_use: int | None = None):
         self.store = store
         self.meta = meta
         self.location = location
         self.inputs = list(inputs)
         self._rdflib: Dataset | None = None
+        self._in_use = in_use  # a descriptor holding a shared lock on the store's in-use file (see _prune)
+
+    def __del__(self):
+        fd, self._in_use = getattr(self, "_in_use", None), None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     # ------------------------------------------------------------------ opening --
 
@@ -212,20 +225,29 @@ class GraphStore:
                              str(cache)) from None
         fp = fingerprint(inputs, cache)
         final = cache / f"store-{fp}"
-        if not (final / "meta.json").is_file():
-            with _lock(cache / f".lock-{fp}"):
-                if not (final / "meta.json").is_file():
-                    _build(inputs, cache, fp, final, say)
+        in_use = None
+        for _attempt in range(3):  # a store pruned between finding and locking it is built again
+            if not (final / "meta.json").is_file():
+                with _lock(cache / f".lock-{fp}"):
+                    if not (final / "meta.json").is_file():
+                        _build(inputs, cache, fp, final, say)
+            in_use = _hold(final)
+            if in_use is not None:
+                break
         try:
+            if in_use is None:
+                raise OSError("removed while being opened, three times")
             meta = json.loads((final / "meta.json").read_text())
             store = ox.Store.read_only(str(final / "db"))
         except (OSError, ValueError) as exc:  # removed or damaged under us: build again
+            if in_use is not None:
+                os.close(in_use)
             shutil.rmtree(final, ignore_errors=True)
             raise InputError(f"the cached store could not be opened ({exc}); run the command again to rebuild it",
                              str(final)) from None
         with contextlib.suppress(OSError):
             os.utime(final)
-        return cls(store, meta, final, inputs)
+        return cls(store, meta, final, inputs, in_use)
 
     @staticmethod
     def built_location(project: Project) -> Path | None:
@@ -354,12 +376,52 @@ def _say(message: str) -> None:
     print(f"drugpolicy-kg: {message}", file=sys.stderr, flush=True)
 
 
+IN_USE = "in-use"
+
+
+def _hold(final: Path) -> int | None:
+    """A descriptor with a shared lock on the store's in-use file, once the store is sure to be there (None if it
+    was removed meanwhile). _prune takes the lock exclusively before it removes a store, so it never removes one
+    that is held."""
+    try:
+        fd = os.open(final / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # the folder is gone
+        return None
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    if not (final / "meta.json").is_file():  # pruned between finding it and locking it
+        os.close(fd)
+        return None
+    return fd
+
+
 def _prune(cache: Path, keep: Path) -> None:
-    """Remove all but the most recently used stores, and leftovers of builds that were killed."""
-    stores = sorted((p for p in cache.iterdir() if _STORE_DIR.match(p.name) and p != keep),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
+    """Remove all but the most recently used stores, except those a process holds open, and leftovers of builds
+    that were killed."""
+    def used(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    stores = sorted((p for p in cache.iterdir() if _STORE_DIR.match(p.name) and p != keep), key=used, reverse=True)
     for old in stores[KEEP_STORES - 1:]:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            fd = os.open(old / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            continue  # removed by another process meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # open in a process: kept
+            doomed = cache / f".tmp-{old.name}-{os.getpid()}"
+            try:
+                os.rename(old, doomed)  # while locked: an opener that locks after this finds no meta.json
+            except OSError:
+                continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(doomed, ignore_errors=True)
     for tmp in cache.iterdir():
         m = _TMP_DIR.match(tmp.name)
         if m and not _alive(int(tmp.name.rsplit("-", 1)[1])):
