@@ -149,6 +149,42 @@ def test_bad_draft_is_one_line_and_exit_2(small, tmp_path, capsys):
     assert "no candidate or kind" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("field,value,message", [
+    ("id", "leg-../../../etc/passwd", "id 'leg-../../../etc/passwd'"),
+    ("id", "leg-0123456789\n", "id"),
+    ("kind", "mandate<script>", "kind"),
+    ("locator", "para. 1\x1b[2J\x1b[31m", "a control character"),
+    ("start", "12", "of the wrong type"),
+])
+def test_a_tampered_draft_is_refused_before_anything_is_written(small, tmp_path, capsys, field, value, message):
+    """The draft is a file a person or a program may edit: a candidate id becomes part of the IRIs review mints,
+    and its text goes into the data files, so what ingest never writes is refused, whole, with one line."""
+    import json
+
+    draft = draft_of(small, SECT16, tmp_path)
+    data = json.loads(draft.read_text(encoding="utf-8"))
+    data["candidates"][3][field] = value
+    draft.write_text(json.dumps(data), encoding="utf-8")
+    before = sorted(p.name for p in (small.root / "data").iterdir())
+    capsys.readouterr()
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 2
+    err = capsys.readouterr().err
+    assert "candidate 4 is not as ingest writes it" in err and message in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in (small.root / "data").iterdir()) == before
+
+
+def test_controls_in_a_value_are_written_as_escapes():
+    from rdflib import Graph
+
+    from drugpolicy_kg.sources.review import _Writer
+
+    w = _Writer("d", "https://w3id.org/drugpolicy-kg/id/doc-d")
+    lit = w.lit("a\x00b\x1bc\x7fd\te", "en")
+    assert not any(ch in lit for ch in "\x00\x1b\x7f")
+    g = Graph().parse(data=f"<http://e/s> <http://e/p> {lit} .", format="turtle")
+    assert str(next(iter(g.objects()))) == "a\x00b\x1bc\x7fd\te"
+
+
 def test_listing_shows_candidates_and_counts(small, tmp_path, capsys):
     draft = draft_of(small, SECT16, tmp_path)
     capsys.readouterr()

@@ -42,6 +42,34 @@ def xml_safe(text: object) -> str:
                             "" if text is None else str(text))
 
 
+# Controls a text document never holds (tab, line and page breaks aside): a NUL says UTF-16 or a binary file, an
+# ESC a terminal's escape sequence.
+_TEXT_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# What a Turtle file written by the project spells as \u escapes: every C0 control but tab and line breaks, and DEL
+_TURTLE_ESCAPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def first_control(text: str) -> int:
+    r"""The offset of the first control character a text document never holds, or -1.
+
+    >>> first_control("a\tb\nc"), first_control("a\x00b")
+    (-1, 1)
+    """
+    m = _TEXT_CONTROL.search(text)
+    return m.start() if m else -1
+
+
+def turtle_safe(n3: str) -> str:
+    r"""A term in Turtle, with the control characters written as \u escapes (Turtle reads them back as the same
+    characters): a NUL or an ESC in a data file would make it binary to grep and diff, or act on the terminal that
+    shows it.
+
+    >>> print(turtle_safe('"a\x1bb"'))
+    "a\u001Bb"
+    """
+    return _TURTLE_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04X}", n3)
+
+
 def spreadsheet_safe(value: object) -> object:
     """A CSV cell as a spreadsheet may open it: text that a spreadsheet would run as a formula (it begins with
     =, +, -, @, a tab or a carriage return) gets a leading apostrophe, as OWASP advises; numbers stay numbers.

@@ -91,6 +91,12 @@ def read_document(path: Path) -> Document:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start}); convert it to UTF-8 first", str(path)) from None
+        from drugpolicy_kg.tables import first_control
+
+        at = first_control(text)
+        if at >= 0:
+            raise InputError(f"holds a control character (U+{ord(text[at]):04X} at character {at}) that a text document "
+                             "never does: a binary file, or text saved as UTF-16 (save it as UTF-8)", str(path))
         return _read_text(path, text, digest)
     if suffix == ".pdf":
         raise InputError("PDF is not read yet: save the document as .docx or .txt (the UN publishes both)", str(path))

@@ -94,7 +94,43 @@ def load_draft(path: Path) -> dict:
         raise InputError(f"not a draft of format {DRAFT_FORMAT} (written by `drugpolicy-kg ingest`)", str(path))
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,80}", str(draft["document"].get("id", ""))):
         raise InputError("the draft's document id must be lower-case letters, digits and hyphens", str(path))
+    for n, c in enumerate(draft["candidates"], 1):
+        problem = _candidate_problem(c)
+        if problem:
+            raise InputError(f"candidate {n} is not as ingest writes it ({problem}); ingest the document again", str(path))
     return draft
+
+
+CANDIDATE_ID = re.compile(r"[a-z]{3}-[0-9a-f]{10}")  # as extract._cid makes them: part of the IRIs review mints
+
+
+def _candidate_problem(c) -> str:
+    """What is wrong with a candidate of a draft that was edited by hand or by a program, or "" if nothing."""
+    from drugpolicy_kg.tables import first_control
+
+    if not isinstance(c, dict):
+        return "not an object"
+    if not isinstance(c.get("id"), str) or not CANDIDATE_ID.fullmatch(c["id"]):
+        return f"id {str(c.get('id'))[:40]!r}"
+    if c.get("kind") not in KINDS:
+        return f"kind {str(c.get('kind'))[:40]!r}"
+    if not isinstance(c.get("facts"), dict) or not all(isinstance(c.get(k), str) for k in ("quote", "locator")) \
+            or not all(type(c.get(k)) is int for k in ("start", "end")):
+        return "facts, quote, locator, start or end missing or of the wrong type"
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+
+    if any(first_control(text) >= 0 for text in strings(c)):
+        return "a control character in its text"
+    return ""
 
 
 def select(candidates: list[dict], specs: list[str]) -> list[dict]:
@@ -133,7 +169,9 @@ class _Writer:
         return value if isinstance(value, str) else value.n3()
 
     def lit(self, text: str, lang: str | None = None, datatype: str | None = None) -> str:
-        return self.Literal(text, lang=lang, datatype=self.URIRef(datatype) if datatype else None).n3()
+        from drugpolicy_kg.tables import turtle_safe
+
+        return turtle_safe(self.Literal(text, lang=lang, datatype=self.URIRef(datatype) if datatype else None).n3())
 
     def fact(self, cid: str, s: str, p: str, o: str, ev: dict | None = None, stated_as: str = "", reasoning: str = "") -> None:
         """A triple, and (unless exempt) the statement of it under the evidence ``ev``."""
