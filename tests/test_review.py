@@ -238,3 +238,25 @@ def test_an_acceptance_the_new_draft_no_longer_has_is_dropped_rejections_stay(sm
     kept = json.loads(dec.path.read_text())
     assert "sdg-0000000000" not in kept["accepted"] and kept["rejected"]["org-0000000000"] == "not this"
     assert set(kept["accepted"].values()) == {"organization"}
+
+
+def test_reviews_of_one_project_take_turns(small, tmp_path):
+    """A review waits while another command holds the project's data folder, and then runs whole."""
+    import subprocess
+    import sys
+    import time
+
+    from drugpolicy_kg.atomic import folder_lock
+
+    draft = draft_of(small, SECT16, tmp_path)
+    data_file = small.data_dir / "a-80-6-sect-16.ttl"
+    with folder_lock(small.data_dir):
+        proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(small.root), "review",
+                                 str(draft), "--accept", "subprogramme"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        time.sleep(3)
+        assert proc.poll() is None, "the review ran while the folder was held"
+        assert not data_file.exists()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert data_file.is_file() and "accepted: 11" in out

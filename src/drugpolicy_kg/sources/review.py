@@ -458,8 +458,20 @@ def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[
 
 def review(project: Project, draft: dict, accept: list[str] = (), reject: list[str] = (), reason: str = "",
            min_confidence: float = 0.0, decisions: Decisions | None = None) -> Outcome:
-    """Record decisions and (re)write the document's data file from every accepted candidate that passes the checks."""
-    from drugpolicy_kg.atomic import atomic_write
+    """Record decisions and (re)write the document's data file from every accepted candidate that passes the checks.
+
+    One review of a project at a time (a lock on ``data/``): two at once would each pass the checks without the
+    other's file, and could together write a graph that does not. The text, the data and the decisions are
+    published in one step that signals wait for, so an interrupted review leaves all three as they were."""
+    from drugpolicy_kg.atomic import folder_lock
+
+    with folder_lock(project.data_dir):
+        return _review(project, draft, accept, reject, reason, min_confidence, decisions)
+
+
+def _review(project: Project, draft: dict, accept, reject, reason: str, min_confidence: float,
+            decisions: Decisions | None) -> Outcome:
+    from drugpolicy_kg.atomic import write_all
     from drugpolicy_kg.graph.store import GraphStore
 
     doc_id = draft["document"]["id"]
@@ -523,15 +535,13 @@ def review(project: Project, draft: dict, accept: list[str] = (), reject: list[s
     for i in [i for i in dec.accepted if i not in by_id]:  # an acceptance of a candidate this draft no longer has
         del dec.accepted[i]                                 # (the detectors changed): its facts are not written
     data_file = project.data_dir / f"{doc_id}.ttl"
+    files: dict[Path, bytes] = {}
     if kept:
-        with atomic_write(project.sources_dir / f"{doc_id}.txt") as fh:
-            fh.write(draft["text"])
-        with atomic_write(data_file) as fh:
-            fh.write(turtle)
+        files[project.sources_dir / f"{doc_id}.txt"] = draft["text"].encode("utf-8")
+        files[data_file] = turtle.encode("utf-8")
         out.data_file, out.triples = data_file, triples
-    dec.path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(dec.path) as fh:
-        fh.write(dec.to_json())
+    files[dec.path] = dec.to_json().encode("utf-8")
+    write_all(files)
     return out
 
 
