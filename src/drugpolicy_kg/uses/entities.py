@@ -199,7 +199,7 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
         return source_pages.get((ev.source_file, ev.quote))
 
     for iri in ents.iris:
-        with atomic_write(out_dir / names[iri]) as fh:
+        with atomic_write(out_dir / names[iri], durable=False) as fh:
             fh.write(entity_html(ents, iri, link, source_link, appears_in(iri), nav))
         written.append(out_dir / names[iri])
     by_kind: dict[str, list[str]] = {}
@@ -217,7 +217,7 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
             f'symbol"></label></p>{sections}')
     from drugpolicy_kg.uses.trace_render import page
 
-    with atomic_write(out_dir / "index.html") as fh:
+    with atomic_write(out_dir / "index.html", durable=False) as fh:
         fh.write(page("Entities", body, nav, scripts=(FILTER_SCRIPT,)))
     written.append(out_dir / "index.html")
     return written

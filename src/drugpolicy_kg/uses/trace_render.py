@@ -707,7 +707,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
                       if ev.source_file == file), file)
         page_html, found = _source_page(file, label, text, quotes, nav)
         name = "source-" + page_names([file])[file]
-        with atomic_write(out / name) as fh:
+        with atomic_write(out / name, durable=False) as fh:
             fh.write(page_html)
         written.append(out / name)
         for q, a in found.items():
@@ -722,7 +722,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     for node, t in traces.items():
         own = entity_href(node) if entity_href else None
         page_nav = nav + (f'<a href="{html.escape(own)}">Everything the graph says about it</a>' if own else "")
-        with atomic_write(out / names[node]) as fh:
+        with atomic_write(out / names[node], durable=False) as fh:
             fh.write(to_html(t, nav=page_nav, link=link, source_link=source_link))
         written.append(out / names[node])
     by_kind: dict[str, list[str]] = {}
@@ -746,7 +746,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
             + ("<p>More entities than pages: trace the rest with <code>drugpolicy-kg trace</code>.</p>" if more else "")
             + f"<h2>Source documents</h2><ul>{source_items}</ul>"
             + f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
-    with atomic_write(out / "index.html") as fh:
+    with atomic_write(out / "index.html", durable=False) as fh:
         fh.write(page("Mandate traces", body, f'<a href="{html.escape(views_href)}">Network views</a>'))
     written.append(out / "index.html")
     return written

@@ -550,7 +550,7 @@ def _figure(width: float, height: float):
 
 def _save(fig, png: Path, svg: Path) -> None:
     for path, fmt in ((png, "png"), (svg, "svg")):
-        with atomic_write(path, "wb") as fh:
+        with atomic_write(path, "wb", durable=False) as fh:
             fig.savefig(fh, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
 
 
@@ -713,7 +713,7 @@ def _csv(path: Path, header: list[str], rows) -> None:
 
     from drugpolicy_kg.tables import spreadsheet_safe
 
-    with atomic_write(path, newline="") as fh:
+    with atomic_write(path, newline="", durable=False) as fh:
         w = csv.writer(fh)
         w.writerow(header)
         for row in rows:
@@ -733,7 +733,7 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
     for ext, writer in (("graphml", nx.write_graphml), ("gexf", nx.write_gexf)):
         buf = io.BytesIO()
         writer(flat, buf)
-        with atomic_write(out_dir / f"{name}.{ext}", "wb") as fh:
+        with atomic_write(out_dir / f"{name}.{ext}", "wb", durable=False) as fh:
             fh.write(buf.getvalue())
         files.append(f"{name}.{ext}")
     _csv(out_dir / f"{name}-nodes.csv",
@@ -773,7 +773,7 @@ def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
         text = path.read_text(encoding="utf-8", errors="replace")
         body, found = _source_page(file, labels[file], text, qs, nav)
         name = "source-" + page_names([file])[file]
-        with atomic_write(out_dir / name) as fh:
+        with atomic_write(out_dir / name, durable=False) as fh:
             fh.write(body)
         for q, anchor in found.items():
             links[(file, q)] = f"{name}#{anchor}"
@@ -801,7 +801,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
             if g.number_of_nodes() <= AGGREGATE_LIMIT else {}
         shown_in[name] = {i: n for n, i in iri_of.items()}
         page = out_dir / f"{name}.html"
-        with atomic_write(page) as fh:
+        with atomic_write(page, durable=False) as fh:
             fh.write(render_page(g, title, guide, facts))
         written[f"{name}.html"] = page
         files = _write_exports(out_dir, name, g, names)
@@ -846,14 +846,14 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
 
     onto = Project.open().ontology_dir / "drugpolicy.ttl"
     if onto.is_file():
-        with atomic_write(out_dir / "ontology.html") as fh:
+        with atomic_write(out_dir / "ontology.html", durable=False) as fh:
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
     legend = "".join(f"<tr><td>{shape_svg(shape, c, 16)}</td><td>{html.escape(cat)}</td>"
                      f"<td>{html.escape(shape)}</td></tr>" for cat, (c, shape) in STYLE.items())
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
     heat = base64.b64encode((out_dir / "sdg-coverage.png").read_bytes()).decode()
-    with atomic_write(out_dir / "index.html") as fh:
+    with atomic_write(out_dir / "index.html", durable=False) as fh:
         fh.write(INDEX.format(csp=CSP, rows="".join(rows), legend=legend, timeline=png, heatmap=heat,
                               n_entities=len(ents.iris)))
     written["index.html"] = out_dir / "index.html"
