@@ -429,6 +429,21 @@ def test_every_output_boundary_holds_against_the_same_hostile_strings(extra):
         assert _re.fullmatch(r"[a-z0-9-]+(-[0-9a-f]{8})?\.html", name)  # a file name, never a path
 
 
+def test_a_projects_query_files_reach_the_terminal_escaped(tmp_path):
+    """A cloned project's query files are its data too: their names and headers reach the terminal through
+    `query --list` as visible escapes."""
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    (project / "queries" / "zz-evil.rq").write_text(
+        "#+ summary: evil \x1b[2J\x1b[31mRED\n#+ audience: x\x1b]0;title\x07\nSELECT * WHERE { ?s ?p ?o } LIMIT 1\n",
+        encoding="utf-8")
+    (project / "queries" / "zz-a\x1b[31mb.rq").write_text("SELECT * WHERE { ?s ?p ?o } LIMIT 1\n", encoding="utf-8")
+    proc = cli("--project", str(project), "query", "--list", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "c")})
+    assert proc.returncode == 0 and "evil \\x1b[2J" in proc.stdout and "zz-a\\x1b[31mb" in proc.stdout
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+
+
 def xml_quote(text: str) -> str:
     from xml.sax.saxutils import quoteattr
 

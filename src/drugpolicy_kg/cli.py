@@ -168,6 +168,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def cmd_query(args) -> int:
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.sparql.queryfile import read_query_file
+    from drugpolicy_kg.tables import terminal_safe
 
     project = Project.open(args.project)
     if args.prefixes:
@@ -181,7 +182,8 @@ def cmd_query(args) -> int:
 
         for q in list_queries(project):
             params = ", ".join(f"{k}={v}" for k, v in q.params.items()) or "-"
-            print(f"{q.name}\n    {q.summary}\n    audience: {q.audience or '-'}; params: {params}")
+            print(terminal_safe(q.name) + "\n    " + terminal_safe(q.summary)  # a project's query files: its text
+                  + "\n    " + terminal_safe(f"audience: {q.audience or '-'}; params: {params}"))
         return EXIT_OK
     if args.sparql is None and args.name and args.name.endswith(".rq"):
         read_query_file(Path(args.name))  # a clear error for a missing or unreadable file
@@ -197,16 +199,17 @@ def cmd_query(args) -> int:
         creds = credentials_from_env()
         graph = args.graph or remote.pushed_graph(args.endpoint)
         if graph and not args.graph:
-            print(f"querying <{graph}>, the graph push wrote on {remote.endpoint_key(args.endpoint)} "
-                  "(--graph IRI to choose another)", file=sys.stderr)
+            print(terminal_safe(f"querying <{graph}>, the graph push wrote on {remote.endpoint_key(args.endpoint)} "
+                                "(--graph IRI to choose another)"), file=sys.stderr)
         bindings = bind_params(q, given, resolve=remote.resolver(args.endpoint, graph, args.timeout, creds))
         result = remote_query(args.endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=graph,
                               timeout=args.timeout, creds=creds)
         if result.kind == "select" and not result.rows and not graph:
             held = remote.graphs_with_data(args.endpoint, args.timeout, creds)
             if held:
-                print(f"warning: no rows in the server's default graph; these named graphs hold data: "
-                      f"{', '.join('<' + g + '>' for g in held[:5])} (query one with --graph IRI)", file=sys.stderr)
+                print(terminal_safe(f"warning: no rows in the server's default graph; these named graphs hold data: "
+                                    f"{', '.join('<' + g + '>' for g in held[:5])} (query one with --graph IRI)"),
+                      file=sys.stderr)
         fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
         data = render(result, fmt, None)
     else:
