@@ -331,3 +331,31 @@ def test_document_symbols_end_where_the_symbol_does(text, symbol):
     from drugpolicy_kg.sources.reader import SYMBOL
 
     assert SYMBOL.search(text).group(0) == symbol
+
+
+def test_a_docx_bomb_of_many_parts_is_refused_before_it_is_read(tmp_path, capsys, monkeypatch):
+    """Each part under the one-part limit, together over the document's: refused from the zip's directory, unread."""
+    from drugpolicy_kg.sources import reader
+
+    monkeypatch.setattr(reader, "MAX_PARTS", 4 * 1024 * 1024)
+    path = tmp_path / "many.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", '<?xml version="1.0"?><d/>')
+        for i in range(1, 6):
+            zf.writestr(f"word/header{i}.xml", "<h>" + " " * (1024 * 1024) + "</h>")
+    assert path.stat().st_size < 100_000
+    assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
+    err = capsys.readouterr().err
+    assert "6 parts are" in err and "larger than a document can be" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "d.json").exists()
+
+
+def test_a_document_past_the_size_limit_is_refused_without_reading_it_whole(tmp_path, capsys, monkeypatch):
+    from drugpolicy_kg.sources import reader
+
+    monkeypatch.setattr(reader, "MAX_DOCUMENT", 1024)
+    path = tmp_path / "long.txt"
+    path.write_text("16.1 The Office.\n" * 200, encoding="utf-8")
+    assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
+    err = capsys.readouterr().err
+    assert "larger than 1,024 bytes" in err and "not a UN document" in err and len(err.strip().splitlines()) == 1

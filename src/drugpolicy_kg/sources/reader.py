@@ -23,6 +23,8 @@ from drugpolicy_kg.errors import InputError
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_MEMBER = 64 * 1024 * 1024  # bytes of one uncompressed XML part: a zip bomb stops here
+MAX_PARTS = 192 * 1024 * 1024  # bytes of all the parts read, uncompressed: a bomb of many parts stops here too
+MAX_DOCUMENT = 256 * 1024 * 1024  # bytes of the file itself (the UN's longest budget sections are a few MB)
 PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
 ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
@@ -81,7 +83,10 @@ def read_document(path: Path) -> Document:
     path = Path(path)
     if not path.is_file():
         raise InputError("document not found (or not a regular file)", str(path))
-    data = path.read_bytes()
+    with path.open("rb") as fh:  # read at most one byte past the limit, whatever the file claims to be
+        data = fh.read(MAX_DOCUMENT + 1)
+    if len(data) > MAX_DOCUMENT:
+        raise InputError(f"larger than {MAX_DOCUMENT:,} bytes: not a UN document; split it first", str(path))
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".docx":
@@ -180,10 +185,15 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
         raise InputError("not a Word document (.docx is a zip archive; this is not one)", str(path)) from None
     with zf:
         try:
+            names = set(zf.namelist())
+            header_names = sorted(n for n in names if re.fullmatch(r"word/(header|footer)\d*\.xml", n))
+            parts = [zf.getinfo(n) for n in ["word/document.xml", "word/footnotes.xml", *header_names] if n in names]
+            total = sum(i.file_size for i in parts)
+            if total > MAX_PARTS:
+                raise InputError(f"its {len(parts)} parts are {total:,} bytes uncompressed: larger than a document can be")
             root = _xml(zf, "word/document.xml")
             if root is None:
                 raise InputError("no word/document.xml: not a Word document")
-            header_names = [n for n in sorted(zf.namelist()) if re.fullmatch(r"word/(header|footer)\d*\.xml", n)]
             headers = [_xml(zf, n) for n in header_names]
             notes = _xml(zf, "word/footnotes.xml")
         except InputError as exc:
