@@ -554,3 +554,33 @@ def test_a_command_that_succeeds_says_nothing_on_stderr(args):
     proc = cli(*args)
     assert proc.returncode == 0 and proc.stdout
     assert proc.stderr == ""
+
+
+COMMANDS_READING = {"query-file": ["query", "{}"], "draft": ["review", "{}", "--accept", "all"], "document": ["ingest", "{}"],
+                    "project-query-file": ["--project", "PROJECT", "query", "--list"]}
+
+
+@pytest.mark.parametrize("kind,command", [
+    pytest.param(kind, args, id=f"{name}-{kind}") for name, args in COMMANDS_READING.items()
+    for kind in ("fifo", "folder", "device") if not (kind == "device" and args[0] == "--project")])  # no mknod as a user
+def test_an_input_that_is_not_a_regular_file_is_refused_not_waited_on(tmp_path, kind, command):
+    """A FIFO with no writer would block a reader forever, /dev/zero never ends, a folder cannot be read: each input a
+    command reads by name is opened without blocking and refused from its descriptor, in one line."""
+    from .conftest import make_copy
+
+    suffix = {"query": ".rq", "review": ".json", "ingest": ".txt"}[command[0]] if command[0] != "--project" else ".rq"
+    project = make_copy(tmp_path) if command[0] == "--project" else None
+    where = (project / "queries" / f"zz{suffix}") if project else (tmp_path / f"input{suffix}")
+    if kind == "fifo":
+        os.mkfifo(where)
+    elif kind == "folder":
+        where.mkdir()
+    else:
+        where = "/dev/zero"
+    args = [str(project) if a == "PROJECT" else str(where) if a == "{}" else a for a in command]
+    started = time.monotonic()
+    proc = cli(*args, env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 2, proc.stderr
+    lines = said(proc.stderr)
+    assert len(lines) == 1 and "not a regular file" in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+    assert time.monotonic() - started < 240  # cli() gives up at 300 s: a hang fails, not blocks the suite

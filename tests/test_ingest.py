@@ -358,4 +358,4 @@ def test_a_document_past_the_size_limit_is_refused_without_reading_it_whole(tmp_
     path.write_text("16.1 The Office.\n" * 200, encoding="utf-8")
     assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
     err = capsys.readouterr().err
-    assert "larger than 1,024 bytes" in err and "not a UN document" in err and len(err.strip().splitlines()) == 1
+    assert "larger than 1,024 bytes: too large for a document" in err and len(err.strip().splitlines()) == 1

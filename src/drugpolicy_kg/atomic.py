@@ -1,4 +1,5 @@
-"""Write files so a reader never sees half of one: temporary file, then rename."""
+"""Files at the boundary: written so a reader never sees half of one (temporary file, then rename), and read only
+when they are regular files (a pipe or a device would block or never end)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,38 @@ def abandon_pending() -> None:
     for tmp in list(PENDING):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def read_regular(path: str | os.PathLike[str], what: str = "file", limit: int | None = None) -> bytes:
+    """The bytes of a regular file, at most ``limit``; anything else is one InputError naming it. A FIFO, a device or
+    a folder is refused from the opened descriptor itself (no hang on a FIFO with no writer, no race with a rename).
+
+    >>> read_regular("/dev/null")
+    Traceback (most recent call last):
+    ...
+    drugpolicy_kg.errors.InputError: /dev/null: not a regular file (a device, a pipe or a folder): a file is refused
+    """
+    import stat
+
+    from drugpolicy_kg.errors import InputError
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the {what}: {exc.strerror}", str(path)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"not a regular file (a device, a pipe or a folder): a {what} is refused", str(path))
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read() if limit is None else fh.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read the {what}: {exc.strerror}", str(path)) from None
+    if limit is not None and len(data) > limit:
+        raise InputError(f"larger than {limit:,} bytes: too large for a {what}", str(path))
+    return data
 
 
 @contextlib.contextmanager

@@ -47,10 +47,9 @@ def parse_file(path: Path, graph: Graph | None = None) -> Graph:
     from rdflib.plugins.parsers.notation3 import BadSyntax
 
     graph = Graph() if graph is None else graph
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", str(path)) from None
+    from drugpolicy_kg.atomic import read_regular
+
+    data = read_regular(path)
     fmt = {".nt": "nt", ".owl": "xml", ".rdf": "xml"}.get(path.suffix, "turtle")
     try:
         graph.parse(data=data, format=fmt, publicID=path.resolve().as_uri())

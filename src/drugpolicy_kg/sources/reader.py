@@ -80,13 +80,10 @@ def read_document(path: Path) -> Document:
     >>> doc.segments[0].kind, len(doc.text) > 1000
     ('paragraph', True)
     """
+    from drugpolicy_kg.atomic import read_regular
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError("document not found (or not a regular file)", str(path))
-    with path.open("rb") as fh:  # read at most one byte past the limit, whatever the file claims to be
-        data = fh.read(MAX_DOCUMENT + 1)
-    if len(data) > MAX_DOCUMENT:
-        raise InputError(f"larger than {MAX_DOCUMENT:,} bytes: not a UN document; split it first", str(path))
+    data = read_regular(path, "document", MAX_DOCUMENT)
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".docx":

@@ -81,13 +81,13 @@ class Decisions:
 
 def load_draft(path: Path) -> dict:
     """A draft written by ``ingest``; a clear error for anything else."""
+    from drugpolicy_kg.atomic import read_regular
     from drugpolicy_kg.sources.ingest import DRAFT_FORMAT
 
+    raw = read_regular(path, "draft")
     try:
-        draft = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("draft not found", str(path)) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        draft = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"not a draft (JSON written by `drugpolicy-kg ingest`): {exc}", str(path)) from None
     if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT or not isinstance(draft.get("candidates"), list) \
             or not isinstance(draft.get("text"), str) or not isinstance(draft.get("document"), dict):

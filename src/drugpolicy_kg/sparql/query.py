@@ -44,8 +44,8 @@ def list_queries(project: Project) -> list[QueryFile]:
 def find_query(project: Project, name: str) -> QueryFile:
     """A query by name (``members-of-body``) or by path (``my.rq``); a miss suggests close names."""
     path = Path(name)
-    if name.endswith(".rq") or path.is_file():
-        if not path.is_file():
+    if name.endswith(".rq") or "/" in name or path.exists():  # a path, never a query's name: read (or refused) as one
+        if not path.exists():
             raise UsageError(f"query file not found: {name}")
         return read_query_file(path)
     queries = {q.name: q for q in list_queries(project)}

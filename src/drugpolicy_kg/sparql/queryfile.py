@@ -18,6 +18,8 @@ from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
 
+MAX_QUERY_FILE = 16 * 1024 * 1024  # bytes: room for a large VALUES block; a file beyond is not a query
+
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r"""\s*([A-Za-z_]\w*)\s*=\s*(<[^<>"\s]*>|"(?:[^"\\]|\\.)*"(?:@[A-Za-z-]+)?|[^,\s]+)\s*(?:,|$)""")
 
@@ -87,9 +89,11 @@ def parse_query_text(text: str, name: str = "query", path: Path | None = None) -
 
 def read_query_file(path: Path) -> QueryFile:
     """Read one ``.rq`` file; an unreadable file is an InputError."""
+    from drugpolicy_kg.atomic import read_regular
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read query file: {exc}", str(path)) from None
+        text = read_regular(path, "query file", MAX_QUERY_FILE).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read query file: not UTF-8 (byte {exc.start})", str(path)) from None
     name = path.stem
     return parse_query_text(text, name=name, path=path)
