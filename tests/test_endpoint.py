@@ -110,7 +110,8 @@ def test_long_query_goes_by_post(stub, capsys):
     ({"status": 400, "body": "bad query"}, "QueryBadFormed"),
     ({"ctype": "text/html", "body": "<html>login</html>"}, "unexpected content type text/html"),
     ({"body": "{not json"}, "unreadable JSON"),
-], ids=["http-500", "http-404", "http-400", "html-instead-of-results", "broken-json"])
+    ({"body": '{"head": {"vars": []}, "results": ' + "[" * 200_000 + "]" * 200_000 + "}"}, "nested too deeply"),
+], ids=["http-500", "http-404", "http-400", "html-instead-of-results", "broken-json", "json-nested-200k-deep"])
 def test_faults_exit_3_with_endpoint_and_status(stub, capsys, kwargs, expect):
     s = stub(**kwargs)
     code, _, err = run_remote(capsys, s.url)

@@ -53,3 +53,20 @@ class BusyError(DrugPolicyKGError):
     """Another drugpolicy-kg command holds the lock: not bad input, try again later."""
 
     exit_code = EXIT_BUSY
+
+
+def json_loads(text: str | bytes):
+    """``json.loads`` for text from outside (a draft, a server's answer, a cache file): nesting too deep for Python's
+    reader is a ValueError like any other malformed JSON, not a RecursionError that reads as a bug.
+
+    >>> json_loads("[" * 100000 + "]" * 100000)
+    Traceback (most recent call last):
+    ...
+    ValueError: JSON nested too deeply to read
+    """
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drugpolicy_kg.errors import json_loads
 from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import GRAPH_BASE, Project, internal_query
 
@@ -32,7 +33,7 @@ def compute_stats(project: Project) -> Stats:
     memo = gs.location / "stats.json" if gs.location is not None else None
     if memo is not None and memo.is_file():
         try:
-            data = json.loads(memo.read_text(encoding="utf-8"))
+            data = json_loads(memo.read_text(encoding="utf-8"))
             return Stats(data["triples"], data["graphs"], [tuple(c) for c in data["classes"]], data["sources"])
         except (OSError, ValueError, KeyError, TypeError):
             pass  # unreadable: compute again

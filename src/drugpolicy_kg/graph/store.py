@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.errors import InputError, json_loads
 from drugpolicy_kg.resources import GRAPH_BASE, Project, internal_query
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def fingerprint(inputs: list[Input], cache: Path | None = None) -> str:
     """A digest of everything that decides the store's content: format, derivation, each file and its graph."""
     memo_path = (cache or cache_root()) / "digests.json"
     try:
-        memo = json.loads(memo_path.read_text())
+        memo = json_loads(memo_path.read_text())
     except (OSError, ValueError):
         memo = {}
     before = json.dumps(memo, sort_keys=True)
@@ -237,7 +237,7 @@ class GraphStore:
         try:
             if in_use is None:
                 raise OSError("removed while being opened, three times")
-            meta = json.loads((final / "meta.json").read_text())
+            meta = json_loads((final / "meta.json").read_text())
             store = ox.Store.read_only(str(final / "db"))
         except (OSError, ValueError) as exc:  # removed or damaged under us: build again
             if in_use is not None:

@@ -31,7 +31,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drugpolicy_kg.errors import InputError, UsageError
+from drugpolicy_kg.errors import InputError, UsageError, json_loads
 from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
 from drugpolicy_kg.sources import KINDS  # (also review.KINDS)
 from drugpolicy_kg.sources.organizations import fold
@@ -69,7 +69,7 @@ class Decisions:
         if not path.is_file():
             return cls(path, doc_id)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json_loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the review decisions: {exc}", str(path)) from None
         return cls(path, doc_id, dict(data.get("accepted", {})), dict(data.get("rejected", {})))
@@ -86,7 +86,7 @@ def load_draft(path: Path) -> dict:
 
     raw = read_regular(path, "draft")
     try:
-        draft = json.loads(raw.decode("utf-8"))
+        draft = json_loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"not a draft (JSON written by `drugpolicy-kg ingest`): {exc}", str(path)) from None
     if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT or not isinstance(draft.get("candidates"), list) \

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import http.client
-import json
 import os
 import socket
 import urllib.error
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg import __version__
-from drugpolicy_kg.errors import EndpointError, UsageError
+from drugpolicy_kg.errors import EndpointError, UsageError, json_loads
 from drugpolicy_kg.sparql.results import Result, from_sparql_json
 
 if TYPE_CHECKING:
@@ -179,7 +178,7 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
     if ctype not in ("application/sparql-results+json", "application/json"):
         raise _fail(endpoint, f"unexpected content type {ctype or '(none)'}; expected application/sparql-results+json", creds)
     try:
-        return from_sparql_json(json.loads(body))
+        return from_sparql_json(json_loads(body))
     except (ValueError, KeyError, TypeError) as exc:
         raise _fail(endpoint, f"unreadable JSON results: {exc}", creds) from None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 
-from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.errors import UsageError, json_loads
 
 PUSHED = "pushed.json"
 FIND_NAME = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -47,7 +47,7 @@ def remember_push(endpoint: str, graph: str) -> None:
 
     path = _memo()
     try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        data = json_loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         if not isinstance(data, dict):
             data = {}
     except (OSError, ValueError):
@@ -64,7 +64,7 @@ def remember_push(endpoint: str, graph: str) -> None:
 def pushed_graph(endpoint: str) -> str | None:
     """The graph ``push`` last wrote on this endpoint, if it remembers one."""
     try:
-        data = json.loads(_memo().read_text(encoding="utf-8"))
+        data = json_loads(_memo().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     graph = data.get(endpoint_key(endpoint)) if isinstance(data, dict) else None
