@@ -138,10 +138,11 @@ def test_interactive(small, tmp_path):
 
 def test_bad_draft_is_one_line_and_exit_2(small, tmp_path, capsys):
     bad = tmp_path / "bad.json"
-    bad.write_text("{not json", encoding="utf-8")
-    assert main(["--project", str(small.root), "review", str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert "not a draft" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    for text in ("{not json", '{"format": ' + "[" * 200_000 + "]" * 200_000 + "}"):  # malformed; nested too deep
+        bad.write_text(text, encoding="utf-8")
+        assert main(["--project", str(small.root), "review", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert "not a draft" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert main(["--project", str(small.root), "review", str(tmp_path / "missing.json")]) == 2
     draft = draft_of(small, SECT16, tmp_path)
     capsys.readouterr()
