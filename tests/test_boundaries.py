@@ -176,10 +176,24 @@ def test_our_csv_cells_never_run_as_formulas():
      "whole number from 1"),
     (["search", "stigma", "--limit", "99999999999999999999"], "whole number from 1 to 2147483647"),
     (["search", "stigma", "--limit", "2.5"], "not a whole number"),
+    (["ingest", "data/sources/isn-brochure.txt", "--doc-id", "../../x"], "lower-case letters, digits and hyphens"),
+    (["ingest", "data/sources/isn-brochure.txt", "--doc-id", "a>b"], "lower-case letters, digits and hyphens"),
+    (["trace", "--site", "SITE", "--views", "javascript:alert(1)//"], "a relative link or an http(s) URL"),
+    (["trace", "--site", "SITE", "--views", " JavaScript:alert(1)"], "a relative link or an http(s) URL"),
+    (["trace", "--site", "SITE", "--views", "data:text/html,<script>x</script>"], "a relative link or an http(s) URL"),
 ])
-def test_bad_options_are_one_line_exit_2(args, message):
+def test_bad_options_are_one_line_exit_2(args, message, tmp_path):
+    args = [str(tmp_path / "site") if a == "SITE" else str(ROOT / a) if a.startswith("data/") else a for a in args]
     proc = cli(*args)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("link", ["../site/index.html", "views/index.html#node=x", "https://example.org/site/",
+                                  "HTTP://example.org/a?b=c", "index.html"])
+def test_page_links_that_are_relative_or_http_are_taken_as_given(link):
+    from drugpolicy_kg.cli import page_link
+
+    assert page_link(link) == link
 
 
 def test_bad_project_files_are_one_line_exit_2(tmp_path):

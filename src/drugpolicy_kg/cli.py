@@ -550,7 +550,7 @@ def make_parser() -> argparse.ArgumentParser:
     se.set_defaults(func=cmd_search)
     ig = sub.add_parser("ingest", help="read a UN document (.docx, .txt) into a draft of candidate facts, each with its quote")
     ig.add_argument("file", metavar="FILE", help="the document: .docx or .txt")
-    ig.add_argument("--doc-id", metavar="ID", help="the document's id in the graph (default: from its symbol)")
+    ig.add_argument("--doc-id", metavar="ID", type=doc_id, help="the document's id in the graph (default: from its symbol)")
     ig.add_argument("-o", "--output", metavar="DRAFT", help="the draft to write (default: ID.draft.json)")
     ig.set_defaults(func=cmd_ingest)
 
@@ -580,7 +580,7 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--orphans", action="store_true", help="list bodies and activities that no resolution reaches")
     t.add_argument("--site", metavar="DIR", help="write a site to walk: a page per entity the traces reach, linked, "
                                                  "with the source documents' text and an index")
-    t.add_argument("--views", default="../site/index.html", metavar="URL",
+    t.add_argument("--views", default="../site/index.html", metavar="URL", type=page_link,
                    help="with --site: where the pages link to the network views (default: ../site/index.html)")
     t.set_defaults(func=cmd_trace)
     for name, limit in BOUNDED.items():  # each has a time limit, and Ctrl-C stops it at once (main runs it bounded)
@@ -625,6 +625,26 @@ def port_number(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
     return value
+
+
+def doc_id(text: str) -> str:
+    """An argparse type: a document id as review accepts it (it becomes part of IRIs and file names)."""
+    from drugpolicy_kg.sources.ingest import DOC_ID
+
+    if not DOC_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"lower-case letters, digits and hyphens (at most 81), got {text!r}")
+    return text
+
+
+def page_link(text: str) -> str:
+    """An argparse type: where a page links to, a relative reference or an http(s) URL; never a script
+    (``javascript:``), data or file URL, which a shared site would carry to its readers."""
+    import re
+
+    if re.search(r"[\x00-\x20\x7f]", text) or (re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text)
+                                               and not re.match(r"^https?://[^/]", text, re.I)):
+        raise argparse.ArgumentTypeError(f"a relative link or an http(s) URL, without spaces, got {text!r}")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

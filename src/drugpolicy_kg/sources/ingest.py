@@ -20,16 +20,19 @@ from drugpolicy_kg.sources.organizations import Index, from_entity_list, from_gr
 from drugpolicy_kg.sources.reader import read_document
 
 DRAFT_FORMAT = 1
+DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")  # a document's id: part of the IRIs and file names review writes
 
 
 def doc_id_for(symbol: str, path: Path) -> str:
-    """A file-name-safe id from the document's symbol (or its file name).
+    """A file-name-safe id from the document's symbol (or its file name), as ``DOC_ID`` allows.
 
     >>> doc_id_for("A/80/6 (Sect. 16)", Path("x.docx"))
     'a-80-6-sect-16'
+    >>> len(doc_id_for("", Path("é" * 50 + "x" * 200 + ".txt")))
+    81
     """
     base = symbol or path.stem
-    return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-") or "document"
+    return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:81].strip("-") or "document"
 
 
 def organization_rows(gs) -> list:

@@ -82,7 +82,7 @@ class Decisions:
 def load_draft(path: Path) -> dict:
     """A draft written by ``ingest``; a clear error for anything else."""
     from drugpolicy_kg.atomic import read_regular
-    from drugpolicy_kg.sources.ingest import DRAFT_FORMAT
+    from drugpolicy_kg.sources.ingest import DOC_ID, DRAFT_FORMAT
 
     raw = read_regular(path, "draft")
     try:
@@ -92,7 +92,7 @@ def load_draft(path: Path) -> dict:
     if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT or not isinstance(draft.get("candidates"), list) \
             or not isinstance(draft.get("text"), str) or not isinstance(draft.get("document"), dict):
         raise InputError(f"not a draft of format {DRAFT_FORMAT} (written by `drugpolicy-kg ingest`)", str(path))
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,80}", str(draft["document"].get("id", ""))):
+    if not DOC_ID.fullmatch(str(draft["document"].get("id", ""))):
         raise InputError("the draft's document id must be lower-case letters, digits and hyphens", str(path))
     for n, c in enumerate(draft["candidates"], 1):
         problem = _candidate_problem(c)
