@@ -320,6 +320,36 @@ def test_a_long_mandate_list_is_read_in_linear_time(tmp_path, capsys):
     assert len(out.read_text(encoding="utf-8").splitlines()) < 20000 + 20  # one candidate a line
 
 
+SECT = "A/80/6 (Sect. 99)\n\nProgramme of work\n\nSubprogramme 1\nCounter-narcotics\n\n"
+
+
+@pytest.mark.parametrize("body,fewest", [
+    pytest.param("16.1 " + "A/" * 500_000 + "\n", 0, id="slashes-no-digit"),          # SYMBOL backtracked per start
+    pytest.param("16.1 " + "ABCDEF " * 150_000 + "\n", 0, id="capitals-no-bracket"),   # an organization's name, too
+    pytest.param("16.1 " + "United Nations Office on Drugs and Crime (UNODC) " * 20_000 + "\n", 1, id="one-org-20k-times"),
+    pytest.param("16.1 " + "".join(f"resolution 1/{i} " for i in range(20_000)) + "\n", 10_000, id="no-full-stop"),
+    pytest.param("Legislative mandates\n\nGeneral Assembly resolutions\n\n"
+                 + "; ".join(f"{i}/1" for i in range(20_000)) + "\tTitle\n", 20_000, id="one-row-20k-symbols"),
+])
+def test_no_text_makes_ingest_superlinear(tmp_path, body, fewest):
+    """Each input took minutes to hours, or a draft of gigabytes: a regular expression backtracking over the whole
+    text from every position, a check over all spans found so far, a sentence sought across a 300 KB paragraph, a
+    20,000-symbol row quoted whole for each symbol. Each now takes a few seconds; the limit leaves room for load.
+    Every quote stays verbatim and short."""
+    import time
+
+    doc = tmp_path / "A_80_6_odd.txt"
+    doc.write_text(SECT + body, encoding="utf-8")
+    out = tmp_path / "d.json"
+    started = time.monotonic()
+    assert main(["ingest", str(doc), "-o", str(out)]) == 0
+    assert time.monotonic() - started < 60
+    draft = json.loads(out.read_text(encoding="utf-8"))
+    assert len(draft["candidates"]) >= fewest
+    assert all(draft["text"][c["start"]:c["end"]] == c["quote"] and len(c["quote"]) <= 4000 for c in draft["candidates"])
+    assert out.stat().st_size < 5000 * max(len(draft["candidates"]), 1) + 3 * len(body)  # linear: a quote is at most 3,000
+
+
 @pytest.mark.parametrize("text,symbol", [
     ("see A/80/50.", "A/80/50"),
     ("E/CN.7/2022/CRP.1", "E/CN.7/2022/CRP.1"),

@@ -139,7 +139,7 @@ def _where(seg: Segment | None) -> dict | None:
 
 def _mandate(out: Extraction, seg: Segment, scope: _Scope, issuer: str, instrument: str, symbol: str, title: str,
              detector: str, confidence: float, note: str = "", quote: str | None = None,
-             headings: tuple[Segment | None, Segment | None] = (None, None)) -> None:
+             headings: tuple[Segment | None, Segment | None] = (None, None), span: tuple[int, int] | None = None) -> None:
     """Add one legislative-mandate candidate: an instrument listed for a scope, quoted by its row (or bullet).
 
     ``headings`` are the "Legislative mandates" heading and the issuer's list heading the row stands under;
@@ -149,6 +149,11 @@ def _mandate(out: Extraction, seg: Segment, scope: _Scope, issuer: str, instrume
              "title": title, "scope": scope.label, "scope_title": scope.title,
              "context": {"list": _where(headings[0]), "issuer": _where(headings[1]), "scope": _where(scope.heading)}}
     key = _cid("legislative-mandate", scope.label, issuer, instrument, symbol or title, seg.locator)
+    if span is not None:  # a part of the row: quoted alone, at its own offsets
+        a, b = span
+        out.add(Candidate(key, "legislative-mandate", facts, seg.text[a:b], seg.locator, seg.start + a, seg.start + b,
+                          detector, confidence, note=note))
+        return
     out.add(Candidate(key, "legislative-mandate", facts, quote if quote is not None else seg.text, seg.locator,
                       seg.start, seg.end, detector, confidence, note=note))
 
@@ -214,6 +219,10 @@ def _symbols_only(text: str) -> bool:
     return all(p and (RES_SYMBOL.match(p) or SC_SYMBOL.match(p)) for p in parts)
 
 
+MAX_ROW_QUOTE = 4000  # characters of a mandate list's row quoted whole with each of its instruments; the longest
+                     # mandate rows of the two budget sections are under 400
+
+
 def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extraction,
                  headings: tuple[Segment | None, Segment | None]) -> None:
     cells = [c.strip() for c in (seg.cells or [seg.text])]
@@ -235,6 +244,16 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
         _mandate(out, seg, scope, issuer, kind, "", title, "mandates-list: row without symbol", 0.8, "no symbol in the row",
                  headings=headings)
         return
+    if len(seg.text) > MAX_ROW_QUOTE:  # no mandate list has such a row: each part is quoted alone, without the title
+        at = 0
+        for part, m in zip(parts, parsed):
+            a = seg.text.find(part, at)
+            at = a + len(part)
+            _mandate(out, seg, scope, issuer, default_kind, m.group("sym") if m else part, "",
+                     "mandates-list: row too long to quote whole", 0.4,
+                     f"the row is {len(seg.text):,} characters long, which no mandate list's row is: the quote is this "
+                     "part alone, so the row's title is left out", headings=headings, span=(a, at))
+        return
     for part, m in zip(parts, parsed):
         if m is not None and m.group("sym").startswith("PRST/"):
             _mandate(out, seg, scope, issuer, "statement", part, title, "mandates-list: row, president's statement", 0.95,
@@ -251,12 +270,37 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
                  "" if title else "the row gives no title", headings=headings)
 
 
+SENTENCE_REACH = 1500  # characters a quote reaches either side of what it states, looking for the sentence's ends
+
+
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence of ``text`` around [start, end): its bounds."""
-    a = max(text.rfind(". ", 0, start), text.rfind("; ", 0, start))
-    a = 0 if a < 0 else a + 2
-    b = min((i for i in (text.find(". ", end), text.find("; ", end)) if i >= 0), default=len(text))
-    return a, min(len(text), b + 1)
+    """The sentence of ``text`` around [start, end): its bounds. A sentence that runs on past ``SENTENCE_REACH``
+    characters either side is cut at a space within that reach (the quote stays verbatim, only shorter), so a
+    paragraph with no full stop and many mentions costs linear time and a draft of its own size, not quadratic.
+
+    >>> _sentence("First one. The ISN met; it agreed. Done.", 11, 18)
+    (11, 23)
+    >>> a, b = _sentence("word " * 10000, 25000, 25004)
+    >>> 25000 - a <= SENTENCE_REACH and b - 25004 <= SENTENCE_REACH
+    True
+    """
+    lo, hi = max(0, start - SENTENCE_REACH), min(len(text), end + SENTENCE_REACH)
+    a = max(text.rfind(". ", lo, start), text.rfind("; ", lo, start))
+    if a >= 0:
+        a += 2
+    elif lo == 0:
+        a = 0
+    else:  # no sentence start within reach: from the first word boundary in it
+        a = text.find(" ", lo, start) + 1 or start
+    b = min((i for i in (text.find(". ", end, hi), text.find("; ", end, hi)) if i >= 0), default=-1)
+    if b >= 0:
+        b += 1
+    elif hi == len(text):
+        b = hi
+    else:
+        b = text.rfind(" ", end, hi)
+        b = hi if b < 0 else b
+    return a, min(len(text), b)
 
 
 def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | None) -> None:
@@ -368,12 +412,11 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
     def record(known: Known | None, name: str, acronym: str, seg: Segment, a: int, b: int, rank: int, doubt: str,
                confidence: float) -> None:
         key = known.key if known is not None else "new:" + (acronym or name).casefold()
-        entry = found.setdefault(key, {"known": known, "name": "", "acronym": "", "forms": [], "mentions": 0,
+        entry = found.setdefault(key, {"known": known, "name": "", "acronym": "", "forms": {}, "mentions": 0,
                                        "best": None, "doubt": doubt, "confidence": confidence})
         entry["mentions"] += 1
         form = f"{name} ({acronym})" if name and acronym else (name or acronym)
-        if form not in entry["forms"]:
-            entry["forms"].append(form)
+        entry["forms"].setdefault(form, None)  # a dict: in the order found, each once, at O(1) a mention
         rank = (rank, seg.kind in ("paragraph", "item", "footnote") and not seg.locator.startswith("Contents"))
         if entry["best"] is None or rank > entry["best"][0]:  # the fullest naming, in running text before a list
             qa, qb = (0, len(seg.text)) if seg.kind in ("row", "heading") else _sentence(seg.text, a, b)
@@ -383,9 +426,13 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
     for seg in doc.segments:
         if seg.kind == "margin":
             continue
-        text, taken = seg.text, []
+        text = seg.text
+        taken = bytearray(len(text))  # 1 where a naming already found stands: a mask, so each check costs O(1)
         pairs = [m for m in PAIR.finditer(text)]
-        pairs += [m for m in PAIR_REVERSED.finditer(text) if not any(p.start() <= m.start() < p.end() for p in pairs)]
+        in_pair = bytearray(len(text))
+        for p in pairs:
+            in_pair[p.start():p.end()] = b"\x01" * (p.end() - p.start())
+        pairs += [m for m in PAIR_REVERSED.finditer(text) if not in_pair[m.start()]]
         for m in pairs:
             words, acr = m.group("long").split(" "), m.group("acr")
             if sum(ch.isupper() for ch in acr) < 2:  # "Council (Human Rights Council)" names no acronym
@@ -398,7 +445,7 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
             known_acr = index.acronym(acr)
             start = m.start("long") + len(m.group("long")) - len(name) if name else m.start("long")
             start = min(start, m.start())  # (in "ACR (Name)" the pair starts at the acronym)
-            taken.append((start, m.end()))
+            taken[start:m.end()] = b"\x01" * (m.end() - start)
             if known_name is not None and known_acr is not None and known_name is not known_acr:
                 record(known_name, name, acr, seg, start, m.end(), 3,
                        f"the name is {known_name.shown}, but the acronym {acr} is {known_acr.shown}: which is meant?", 0.3)
@@ -415,9 +462,9 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
                            "neither the graph nor the UN entity list has this name or acronym", 0.5)
         for rx, rank in ((index.name_re, 2), (index.acr_re, 1)):
             for m in rx.finditer(text) if rx is not None else ():
-                if any(a <= m.start() < b for a, b in taken):
+                if taken[m.start()]:
                     continue
-                taken.append((m.start(), m.end()))
+                taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
                 if rank == 2:
                     k = index.name(m.group(0))
                     record(k, " ".join(m.group(0).split()), "", seg, m.start(), m.end(), 2, "", 0.9)
@@ -432,7 +479,7 @@ def _organizations(doc: Document, out: Extraction, index: Index) -> None:
         doubt = e["doubt"]
         if doubt.startswith("named by its acronym only") and any("(" in f or " " in f for f in e["forms"]):
             doubt = ""  # named in full elsewhere in the document: the acronym alone is not the best mention
-        facts = {"name": e["name"], "acronym": e["acronym"], "forms": e["forms"], "mentions": e["mentions"],
+        facts = {"name": e["name"], "acronym": e["acronym"], "forms": list(e["forms"]), "mentions": e["mentions"],
                  "match": None if k is None else {"iri": k.iri, "entity": k.entity, "known_as": k.shown,
                                                   "by": "the graph" if k.iri and fold(e["name"]) not in map(fold, k.aliases)
                                                   else ("the UN entity list" if not k.iri else

@@ -31,11 +31,12 @@ ACRONYM_FORM = re.compile(r"^[A-Z][A-Za-z0-9&\-]{1,14}$")
 # "Long Name of Something (ACRONYM)": capitalised words (or words in capitals: "HIV/AIDS"), with the small words
 # of names between them; no digits ("P-4 (GS)" is a staffing table's, not a name)
 _WORD = r"(?:[A-Z][a-z][\w\u2019'\-]*|[A-Z]{2,}(?:/[A-Z]{2,})?)"
-PAIR = re.compile(rf"(?P<long>{_WORD}(?:,? (?:(?:of|the|and|for|on|in|to|against|de|des|du|la|le|et) )*{_WORD})*)"
-                  r" \((?P<acr>[A-Z][A-Za-z0-9&\-]{1,14})\)")
+# A name has at most 20 capitalised words, with at most 3 small words between two: bounded, so a long run of
+# capitalised words with no "(" after them costs linear time, not quadratic.
+_NAME = (rf"{_WORD}(?:,? (?:(?:of|the|and|for|on|in|to|against|de|des|du|la|le|et) ){{0,3}}{_WORD}){{0,20}}")
+PAIR = re.compile(rf"(?P<long>{_NAME}) \((?P<acr>[A-Z][A-Za-z0-9&\-]{{1,14}})\)")
 # "ACRONYM (Long Name of Something)": the other order, the name wholly inside the brackets
-PAIR_REVERSED = re.compile(rf"(?<![\w\-])(?P<acr>[A-Z][A-Za-z0-9&\-]{{1,14}}) \((?P<long>{_WORD}(?:,? (?:(?:of|the|and|for|on|in|to|"
-                           rf"against|de|des|du|la|le|et) )*{_WORD})*)\)")
+PAIR_REVERSED = re.compile(rf"(?<![\w\-])(?P<acr>[A-Z][A-Za-z0-9&\-]{{1,14}}) \((?P<long>{_NAME})\)")
 # a name neither list knows is taken for an organization's only when its last words say it is one
 # ("... Task Force", "... Office"); a system, tool or campaign ("SHERLOC", "I2ES") is not an organization
 BODY_WORDS = re.compile(r"\b(?:Office|Organi[sz]ation|Commission|Committee|Council|Board|Agency|Programme|Fund|Bank|"

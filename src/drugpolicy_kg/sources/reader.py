@@ -30,8 +30,10 @@ ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a),
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
 # A UN document symbol: never ends with a full stop ("see A/80/50."), and may carry addenda, revisions and
 # corrigenda ("A/80/6/Add.1", "ST/AI/189/Add.9/Rev.2") or a budget section ("A/80/6 (Sect. 16)").
-SYMBOL = re.compile(r"\b[A-Z]{1,6}/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d(?:[A-Z0-9.\-]*[A-Z0-9])?"
-                    r"(?:/(?:Add|Rev|Corr|Amend|Sup)\.\d+)*(?: \((?:Sect|Part)\. [0-9A-Z]+\))?")
+# Every repetition is bounded (at most 8 parts of 24 characters; the UN's longest symbols have 5 or 6), so a text of
+# "A/A/A/..." costs linear time, not quadratic.
+SYMBOL = re.compile(r"\b[A-Z]{1,6}/(?:[A-Z0-9.\-]{1,24}/){0,8}[A-Z0-9.\-]{0,24}\d(?:[A-Z0-9.\-]{0,24}[A-Z0-9])?"
+                    r"(?:/(?:Add|Rev|Corr|Amend|Sup)\.\d{1,4}){0,4}(?: \((?:Sect|Part)\. [0-9A-Z]{1,6}\))?")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  # as UN documents print dates ("10 April 2025"); the quote checks use them too
 DATE = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}})\b")
