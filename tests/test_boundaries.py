@@ -598,3 +598,28 @@ def test_an_input_that_is_not_a_regular_file_is_refused_not_waited_on(tmp_path, 
     lines = said(proc.stderr)
     assert len(lines) == 1 and "not a regular file" in lines[0] and "Traceback" not in proc.stderr, proc.stderr
     assert time.monotonic() - started < 240  # cli() gives up at 300 s: a hang fails, not blocks the suite
+
+
+def test_a_text_file_named_by_the_data_never_leaves_data_sources(tmp_path):
+    """A dpo:textFile is a file name in data/sources/. One that is a path, or a link out of the folder, made the quote
+    check read that file and `views` and `trace --site` copy it whole into their published source pages."""
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-TOKEN-12345: the International Narcotics Control Board\n", encoding="utf-8")
+    data = project / "data" / "cnd65-crp-itwg.ttl"
+    text = data.read_text(encoding="utf-8")
+    assert 'dpo:textFile "cnd65-crp-itwg-inaugural-meeting.txt"' in text
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    (project / "data" / "sources" / "link.txt").symlink_to(secret)
+    for named in (str(secret), "link.txt"):  # a path ("../x.txt" is refused by the same rule), a link out
+        data.write_text(text.replace('"cnd65-crp-itwg-inaugural-meeting.txt"', f'"{named}"'), encoding="utf-8")
+        site, views = tmp_path / "traces", tmp_path / "site"
+        assert cli("--project", str(project), "trace", "--site", str(site), env=env).returncode == 0
+        assert cli("--project", str(project), "views", "--view", "affiliations", "--out", str(views),
+                   env=env).returncode == 0
+        pages = [p for p in [*site.rglob("*.html"), *views.rglob("*.html")] if "SECRET-TOKEN" in p.read_text("utf-8")]
+        assert pages == [], named
+        proc = cli("--project", str(project), "validate", env=env)
+        assert proc.returncode == 1 and "source text not found" in proc.stdout, proc.stdout[-2000:]

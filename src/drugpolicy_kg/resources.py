@@ -41,6 +41,7 @@ PREFIXES = {
     "sd": "http://www.w3.org/ns/sparql-service-description#",
 }
 SHAPES_FILE = "shapes.ttl"
+SOURCE_TEXT_NAME = r"[A-Za-z0-9._-]+\.txt"  # a dpo:textFile: a file name in data/sources/ (the shapes say the same)
 CATALOG_FILE = "catalog-v001.xml"
 
 
@@ -155,3 +156,24 @@ class Project:
         """
         name = quote(path.stem, safe="-._~")  # any file name gives a valid IRI
         return GRAPH_BASE + (name if path.parent != self.ontology_dir / "imports" else "imports/" + name)
+
+
+def source_text(sources_dir: Path, name: str) -> Path | None:
+    """The text file a ``dpo:textFile`` names, or None where it names anything but a regular file in ``sources_dir``:
+    a path ("/etc/passwd", "../x.txt") or a symbolic link out of the folder would make the quote check read, and the
+    sites copy into their source pages, a file the data has no business with.
+
+    >>> source_text(Path("/etc"), "passwd"), source_text(Path("/"), "../etc/x.txt")
+    (None, None)
+    """
+    import re
+
+    if not re.fullmatch(SOURCE_TEXT_NAME, name):
+        return None
+    path = sources_dir / name
+    try:
+        if path.resolve().parent != sources_dir.resolve() or not path.is_file():
+            return None
+    except OSError:  # a symbolic link loop
+        return None
+    return path

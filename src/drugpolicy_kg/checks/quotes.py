@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import InputError
-from drugpolicy_kg.resources import internal_query
+from drugpolicy_kg.resources import internal_query, source_text
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -70,9 +70,10 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
         name = str(file)
         cited.add(name)
         if name not in texts:
-            path = sources_dir / name
-            if not path.is_file():
-                problems.append(QuoteProblem(str(ev), name, f"source text not found: {path}"))
+            path = source_text(sources_dir, name)
+            if path is None:
+                problems.append(QuoteProblem(str(ev), name, f"source text not found: no file {name!r} in {sources_dir} "
+                                             "(a dpo:textFile is a file name there, never a path or a link out of it)"))
                 texts[name] = ""
                 continue
             try:

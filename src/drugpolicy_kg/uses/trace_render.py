@@ -669,7 +669,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     from pathlib import Path
 
     from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.resources import Project, internal_query
+    from drugpolicy_kg.resources import Project, internal_query, source_text
 
     project = project or Project.open()
     out = Path(out_dir)
@@ -699,8 +699,8 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     written.pages = names
     anchors: dict[tuple[str, str], str] = {}
     for file, quotes in sorted(sources.items()):
-        path = project.sources_dir / file
-        if not path.is_file():
+        path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
+        if path is None:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         label = next((ev.source for t in traces.values() for top in [t.root] for ev in Briefing.quotes_of(top)
@@ -740,7 +740,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     orphans = "".join(f'<li>{html.escape(label)} <span class="kind">({html.escape(kind)})</span></li>'
                       for _, label, kind in tracer.orphans()) or "<li>None.</li>"
     source_items = "".join(f'<li><a href="{html.escape("source-" + page_names([f])[f])}">{html.escape(f)}</a></li>'
-                           for f in sorted(sources) if (project.sources_dir / f).is_file())
+                           for f in sorted(sources) if source_text(project.sources_dir, f))
     body = (f"<p>{len(traces)} pages, one per entity the traces reach; each links to the pages of the entities it "
             f"mentions and to the quoted passages in their sources.</p>{sections}"
             + ("<p>More entities than pages: trace the rest with <code>drugpolicy-kg trace</code>.</p>" if more else "")

@@ -753,7 +753,7 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
 def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
     """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns, per (file,
     quote), the link to its passage."""
-    from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.resources import Project, source_text
     from drugpolicy_kg.uses.trace_render import _source_page, page_names
 
     project = Project.open()
@@ -767,8 +767,8 @@ def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
                     labels.setdefault(ev.source_file, ev.source)
     links = {}
     for file, qs in sorted(quotes.items()):
-        path = project.sources_dir / file
-        if not path.is_file():
+        path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
+        if path is None:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         body, found = _source_page(file, labels[file], text, qs, nav)
