@@ -498,3 +498,69 @@ def test_an_interrupted_push_leaves_no_staging_graph(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         ep.push(g, "http://127.0.0.1:9/query", "http://x/g", update="http://127.0.0.1:9/update", chunk=3)
     assert sent[-1].startswith("DROP SILENT GRAPH") and not any(t.startswith("MOVE") for t in sent)
+
+
+def test_a_redirect_to_another_protocol_is_not_followed(capsys, monkeypatch):
+    """urllib follows a 302 to ftp:, and would carry the query there; the endpoint's answer is then the error."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    ftp = f"ftp://127.0.0.1:{listener.getsockname()[1]}/x"
+
+    class Redirect(BaseHTTPRequestHandler):
+        def _answer(self):
+            self.send_response(302)
+            self.send_header("Location", ftp)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    origin = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    try:
+        code, _, err = run_remote(capsys, f"http://127.0.0.1:{origin.server_address[1]}/sparql")
+        assert code == 3 and "302" in err and len(err.strip().splitlines()) == 1
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing came to the ftp port
+    finally:
+        origin.shutdown()
+        origin.server_close()
+        listener.close()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["query", "organizations", "--endpoint", "file:///etc/passwd"], "an http(s) URL"),
+    (["query", "organizations", "--endpoint", "ftp://alice:s3cret-pw@127.0.0.1/q"], "an http(s) URL"),
+    (["query", "organizations", "--endpoint", "http://127.0.0.1:9/q\r\nX-Injected: 1"], "an http(s) URL"),
+    (["query", "organizations", "--endpoint", "http://127.0.0.1:9/q", "--graph", "x> } SERVICE <http://z> {"],
+     "not a valid absolute IRI"),
+    (["push", "--endpoint", "http://127.0.0.1:9/q", "--update", "http://127.0.0.1:9/u", "--graph",
+      "http://x> } ; DROP ALL ; INSERT DATA { GRAPH <http://y"], "not a valid absolute IRI"),
+    (["push", "--endpoint", "http://127.0.0.1:9/q", "--gsp", "file:///tmp/store"], "an http(s) URL"),
+], ids=["file-url", "ftp-with-credentials", "header-injection", "query-graph", "push-graph", "push-gsp-file"])
+def test_servers_and_graphs_are_checked_before_any_request(capsys, args, message):
+    """An endpoint is an http(s) URL and a graph an absolute IRI, or the command stops in one line, exit 2, before
+    any request: file:///etc/passwd was opened as an endpoint, and a graph holding '>' was an internal error."""
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and message in err and "s3cret-pw" not in err and "Traceback" not in err
+
+
+def test_a_credentials_file_that_is_a_pipe_is_refused_not_waited_on(tmp_path):
+    from drugpolicy_kg.errors import InputError
+    from drugpolicy_kg.sparql.endpoint import credentials_from_env
+
+    os.mkfifo(tmp_path / "creds")
+    with pytest.raises(InputError, match="not a regular file"):
+        credentials_from_env({"DRUGPOLICY_KG_CREDENTIALS_FILE": str(tmp_path / "creds")})
+    (tmp_path / "file").write_text("alice:s3cret-pw\nignored\n", encoding="utf-8")
+    creds = credentials_from_env({"DRUGPOLICY_KG_CREDENTIALS_FILE": str(tmp_path / "file")})
+    assert (creds.user, creds.password) == ("alice", "s3cret-pw")

@@ -503,8 +503,9 @@ def make_parser() -> argparse.ArgumentParser:
                         ".ttl, .nt, .jsonld) unless --format says otherwise")
     q.add_argument("--wide", action="store_true", help="table: show every value whole (by default cells are cut, "
                                                         "with a note, to fit the terminal)")
-    q.add_argument("--endpoint", metavar="URL", help="run on this SPARQL 1.1 query endpoint instead of locally")
-    q.add_argument("--graph", metavar="IRI", help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
+    q.add_argument("--endpoint", metavar="URL", type=http_url, help="run on this SPARQL 1.1 query endpoint instead of locally")
+    q.add_argument("--graph", metavar="IRI", type=absolute_iri,
+                   help="with --endpoint: the default graph to query (e.g. where 'push' put the data)")
     q.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
                    help="stop a query that runs longer, locally or on --endpoint (default: 30)")
     q.add_argument("--allow-network", action="store_true",
@@ -512,15 +513,16 @@ def make_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_query)
 
     pu = sub.add_parser("push", help="upload the graph to a SPARQL 1.1 server, replacing one named graph")
-    pu.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint (to check the count)")
-    pu.add_argument("--graph", default="https://w3id.org/drugpolicy-kg/graph/all", metavar="IRI",
+    pu.add_argument("--endpoint", required=True, metavar="URL", type=http_url,
+                    help="the server's SPARQL query endpoint (to check the count)")
+    pu.add_argument("--graph", default="https://w3id.org/drugpolicy-kg/graph/all", metavar="IRI", type=absolute_iri,
                     help="the named graph to replace (default: %(default)s)")
     pu.add_argument("--named-graphs", action="store_true",
                     help="replace each of the project's named graphs (one per source file) under its own IRI, instead of "
                          "the union in --graph; queries then see them with GRAPH, and the union where the server's default "
                          "graph is the union of all graphs (Virtuoso; Oxigraph with --union-default-graph)")
-    pu.add_argument("--gsp", metavar="URL", help="the Graph Store Protocol endpoint (Oxigraph: http://host:port/store)")
-    pu.add_argument("--update", metavar="URL", help="the SPARQL Update endpoint, used when there is no Graph Store endpoint")
+    pu.add_argument("--gsp", metavar="URL", type=http_url, help="the Graph Store Protocol endpoint (Oxigraph: http://host:port/store)")
+    pu.add_argument("--update", metavar="URL", type=http_url, help="the SPARQL Update endpoint, used when there is no Graph Store endpoint")
     pu.add_argument("--chunk", type=count, default=1000, metavar="N",
                     help="triples per INSERT DATA (default: 1000; Virtuoso's parser runs out of memory near 5000)")
     pu.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS")
@@ -644,6 +646,29 @@ def page_link(text: str) -> str:
     if re.search(r"[\x00-\x20\x7f]", text) or (re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text)
                                                and not re.match(r"^https?://[^/]", text, re.I)):
         raise argparse.ArgumentTypeError(f"a relative link or an http(s) URL, without spaces, got {text!r}")
+    return text
+
+
+def http_url(text: str) -> str:
+    """An argparse type: a server's URL, http or https only; a file:, ftp: or data: URL would make urllib read a local
+    file or speak another protocol. Any user:password in it stays out of the message."""
+    import re
+
+    if not re.match(r"^https?://[^/?#\s]", text, re.I) or re.search(r"[\x00-\x20\x7f]", text):
+        shown = re.sub(r"(?<=//)[^/@]*@", "***@", text)
+        raise argparse.ArgumentTypeError(f"an http(s) URL without spaces or control characters, got {shown!r}")
+    return text
+
+
+def absolute_iri(text: str) -> str:
+    """An argparse type: an absolute IRI (a graph's name), checked as the query parameters' IRIs are."""
+    from drugpolicy_kg.errors import UsageError
+    from drugpolicy_kg.sparql.query import parse_value
+
+    try:
+        parse_value(f"<{text}>")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
 
 

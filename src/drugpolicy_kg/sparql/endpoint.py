@@ -54,11 +54,10 @@ def credentials_from_env(env=None) -> Credentials | None:
     user, password = env.get("DRUGPOLICY_KG_USER"), env.get("DRUGPOLICY_KG_PASSWORD")
     path = env.get("DRUGPOLICY_KG_CREDENTIALS_FILE")
     if path and not (user and password):
-        try:
-            with open(path, encoding="utf-8") as fh:
-                user, _, password = fh.readline().strip().partition(":")
-        except OSError as exc:
-            raise UsageError(f"cannot read the credentials file named by DRUGPOLICY_KG_CREDENTIALS_FILE: {exc.strerror}") from None
+        from drugpolicy_kg.atomic import read_regular
+
+        raw = read_regular(path, "credentials file (DRUGPOLICY_KG_CREDENTIALS_FILE)", 64 * 1024)  # no FIFO, no device
+        user, _, password = raw.decode("utf-8", "replace").partition("\n")[0].strip().partition(":")
     if not (user and password):
         return None
     scheme = env.get("DRUGPOLICY_KG_AUTH", "basic").lower()
@@ -89,6 +88,8 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None:
             old_o, new_o = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(new.full_url)
+            if new_o.scheme.lower() not in ("http", "https"):  # urllib follows ftp: too; a SPARQL server never means it
+                return None  # not followed: the 3xx is the answer, an HTTP error
             if (old_o.scheme, old_o.hostname, old_o.port) != (new_o.scheme, new_o.hostname, new_o.port):
                 for name in ("Authorization", "Proxy-authorization", "Cookie"):
                     new.headers.pop(name, None)
