@@ -176,6 +176,8 @@ def test_our_csv_cells_never_run_as_formulas():
      "whole number from 1"),
     (["search", "stigma", "--limit", "99999999999999999999"], "whole number from 1 to 2147483647"),
     (["search", "stigma", "--limit", "2.5"], "not a whole number"),
+    (["query", "members-of-body", "--param", "body=\udcff"], "not UTF-8 text"),  # the byte 0xFF on the command line
+    (["query", "members-of-body", "--param", 'body="\udcff"@en'], "not UTF-8 text"),
     (["ingest", "data/sources/isn-brochure.txt", "--doc-id", "../../x"], "lower-case letters, digits and hyphens"),
     (["ingest", "data/sources/isn-brochure.txt", "--doc-id", "a>b"], "lower-case letters, digits and hyphens"),
     (["trace", "--site", "SITE", "--views", "javascript:alert(1)//"], "a relative link or an http(s) URL"),

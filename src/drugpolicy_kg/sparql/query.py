@@ -72,6 +72,11 @@ def parse_value(text: str, default: str | None = None, resolve=None):
     """
     import pyoxigraph as ox
 
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding on the command line (Python keeps them as surrogates)
+        raise UsageError(f"not UTF-8 text: {text!r}; give the value in UTF-8") from None
+
     def iri(value: str, what: str):
         if not value or _IRI_BAD.search(value):
             raise UsageError(f"not a valid absolute {what}: {value!r}")
