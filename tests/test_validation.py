@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -70,6 +71,21 @@ def test_subjects_outside_the_namespace_are_found_by_file(small_project):
     assert {f.source_file for f in found} == {"extra/subject-outside-namespace"}
 
 
+def test_ill_typed_values_are_found_by_file_and_no_traceback_reaches_the_user(small_project, tmp_path):
+    report = validate(small_project, [FIXTURES / "violations" / "ill-typed-literal.ttl"], engine="sparql")
+    found = {(f.focus.rsplit("/", 1)[-1], f.path.rsplit("/", 1)[-1]) for f in report.findings if f.rule == "ill-typed-literal"}
+    assert found == {("event-itwg-inaugural-meeting", "date"), ("doc-mou-unodc-who-2017", "date")}
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(small_project.root), "validate",
+                           str(FIXTURES / "violations" / "ill-typed-literal.ttl")], capture_output=True, text=True,
+                          env={**os.environ, "DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}, timeout=600)
+    assert proc.returncode == 1 and "is not a valid xsd:date" in proc.stdout.replace("\n", " "), proc.stdout[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert all(line.startswith("drugpolicy-kg: ") for line in proc.stderr.splitlines()), proc.stderr
+
+
 def test_every_shape_and_check_has_a_fixture(project):
     shapes = parse_file(project.shapes)
     named = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.message, None) if isinstance(s, URIRef)}
@@ -77,7 +93,7 @@ def test_every_shape_and_check_has_a_fixture(project):
     via_property = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.property, None) if isinstance(s, URIRef)}
     reached_by_node = {str(o).rsplit("#", 1)[-1] for o in shapes.objects(None, SH.node)}
     statement_rules = {"fact-without-evidence", "statement-not-held", "quote-does-not-state-value", "stated-as-not-in-quote",
-                       "inferred-without-reasoning", "subject-outside-namespace"}
+                       "inferred-without-reasoning", "subject-outside-namespace", "ill-typed-literal"}
     rules = (named - via_property - reached_by_node) | {p.stem for p in project.check_files()} | {"quote-verbatim"} | statement_rules
     covered = {r for f in VIOLATIONS for r in expected_rules(f)}
     assert rules - covered == set(), f"shapes or checks without a violating fixture: {sorted(rules - covered)}"

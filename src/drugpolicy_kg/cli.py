@@ -687,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
     # the first thing: a SIGTERM during start-up or argument parsing unwinds too (a process, not a test's call)
     previous = signal.signal(signal.SIGTERM, on_term) if argv is None else None
     main.as_process = argv is None
+    if main.as_process:  # a process's own stderr: a library's traceback never reaches it (tests keep their logging)
+        _OneLineWarnings().install()
     try:
         if sys.stdout is None:  # started with fd 1 closed (`cmd >&-`): Python would drop every line unsaid
             say_error("standard output is closed; redirect it to a file or /dev/null")
@@ -740,6 +742,39 @@ def say_error(message: str, prefix: str = "drugpolicy-kg: error: ") -> None:
         sys.stderr.write(line.encode("ascii", "backslashreplace").decode("ascii"))
     except OSError:
         pass
+
+
+class _OneLineWarnings:
+    """What the libraries log (rdflib prints a traceback for each literal it cannot read) as one line each, once,
+    escaped, without the traceback; the check that names the cause is ``validate``'s."""
+
+    def __init__(self):
+        import logging
+
+        self.seen: set[str] = set()
+        self.handler = logging.Handler(logging.WARNING)
+        self.handler.emit = self.emit  # type: ignore[method-assign]
+
+    def emit(self, record) -> None:
+        import re
+
+        msg = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        if msg.startswith("Failed to convert Literal lexical form to value"):
+            dt = re.search(r"Datatype=(\S+?),", msg)
+            msg = (f"a literal is not a valid {dt.group(1) if dt else 'value of its datatype'}; "
+                   "`drugpolicy-kg validate` names it (ill-typed-literal)")
+        if msg and msg not in self.seen:
+            self.seen.add(msg)
+            say_error(msg, prefix="drugpolicy-kg: warning: ")
+
+    def install(self) -> None:
+        import logging
+
+        for name in ("rdflib", "pyshacl", "owlrl"):
+            logger = logging.getLogger(name)
+            if self.handler not in logger.handlers:
+                logger.addHandler(self.handler)
+            logger.propagate = False
 
 
 def run() -> None:  # console-script entry point

@@ -156,6 +156,20 @@ def _outside(gs: GraphStore, vocabulary: set[str]) -> list[StatementProblem]:
     return out
 
 
+def _ill_typed(gs: GraphStore) -> list[StatementProblem]:
+    """Literals whose lexical form their datatype does not allow, in any graph, each with its file."""
+    out = []
+    for sol in gs.query(internal_query("ill-typed-literals.rq")):
+        s, o = sol["s"], sol["o"]
+        focus = s.value if hasattr(s, "value") and not str(s).startswith("_:") else str(s)
+        out.append(StatementProblem(
+            focus, sol["p"].value,
+            f"{_show(o)!r} is not a valid xsd:{o.datatype.value.removeprefix(XSD)}: write the value as the datatype "
+            "spells it (a date as 2022-02-22, a year as 2022, a number in digits)", "ill-typed-literal",
+            sol["g"].value))
+    return out
+
+
 def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     """Coverage, held and quote-states-value checks over an opened store.
 
@@ -171,6 +185,7 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     facts = {(str(sol["s"]), str(sol["p"]), str(sol["o"])): sol for sol in gs.query(internal_query("facts.rq"))
              if sol["s"].value not in exempt and sol["p"].value not in own.get(sol["s"].value, ())}
     rep.problems += _outside(gs, vocabulary)
+    rep.problems += _ill_typed(gs)
     names: dict[str, list[str]] = defaultdict(list)
     for sol in gs.query(internal_query("value-names.rq")):
         names[sol["o"].value].append(sol["name"].value)
