@@ -625,3 +625,26 @@ def test_a_text_file_named_by_the_data_never_leaves_data_sources(tmp_path):
         assert pages == [], named
         proc = cli("--project", str(project), "validate", env=env)
         assert proc.returncode == 1 and "source text not found" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_the_catalog_maps_imports_only_to_files_in_the_ontology_folder(tmp_path):
+    """The catalog's file names are the project's words, like a dpo:textFile: one naming a Turtle file elsewhere on
+    the machine made `build` merge it into the graph (and `push` publish it) as if it were a vocabulary."""
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+    secret = tmp_path / "secret.ttl"
+    secret.write_text('<https://example.org/secret> <https://example.org/token> "SECRET-TOKEN-12345" .\n',
+                      encoding="utf-8")
+    catalog = project / "ontology" / "catalog-v001.xml"
+    text = catalog.read_text(encoding="utf-8")
+    assert 'uri="imports/vann.ttl"' in text
+    (project / "ontology" / "imports" / "link.ttl").symlink_to(secret)
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    for named in (str(secret), "../../secret.ttl", "imports/link.ttl"):  # a path, a way up, a link out
+        catalog.write_text(text.replace('uri="imports/vann.ttl"', f'uri="{named}"'), encoding="utf-8")
+        out = tmp_path / "out"
+        proc = cli("--project", str(project), "build", "--out", str(out), env=env)
+        lines = said(proc.stderr)
+        assert proc.returncode == 2 and len(lines) == 1 and "never a path or a link out of it" in lines[0], proc.stderr
+        assert not any("SECRET-TOKEN" in p.read_text("utf-8") for p in out.rglob("*") if p.is_file()), named

@@ -35,9 +35,14 @@ def read_catalog(catalog: Path) -> dict[str, Path]:
         line, col = exc.position
         raise InputError(f"not a valid XML catalog: {exc}", str(catalog), line, col + 1) from None
     out = {}
+    folder = catalog.parent.resolve()
     for el in root.iter():
         if el.tag.endswith("uri") and el.get("name") and el.get("uri"):
-            out[el.get("name")] = (catalog.parent / el.get("uri")).resolve()
+            path = (folder / el.get("uri")).resolve()
+            if not path.is_relative_to(folder):  # "/etc/passwd", "../../x.ttl", a link out: never loaded or published
+                raise InputError(f"catalog maps {el.get('name')} to {el.get('uri')}: an import is a file in the "
+                                 "ontology folder, never a path or a link out of it", str(catalog))
+            out[el.get("name")] = path
     return out
 
 
