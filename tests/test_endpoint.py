@@ -427,6 +427,63 @@ def test_serve_refuses_network_and_deep_nesting_before_the_engine(served, query,
         assert r.status == 200
 
 
+def test_serve_refuses_requests_a_page_elsewhere_makes_the_browser_send():
+    """Any web page the user visits can make the browser send requests to a server on this machine: a cross-site
+    form posting `update=DROP ALL` (a simple request: no preflight) emptied a writable `serve`; a page on a name of
+    the attacker's that resolves to 127.0.0.1 (DNS rebinding) could also read its answers. Writes from the server's
+    own page, and clients that are not browsers, are served as before."""
+    import http.client
+    import urllib.parse
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--writable", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def send(method, path, body=None, **headers):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+    count = "/query?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60, proc)
+        status, before = send("GET", count, Accept="text/csv")
+        assert status == 200 and int(before.split()[-1]) > 1000
+        drop = urllib.parse.urlencode({"update": "DROP ALL"})
+        for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+                        {"Origin": f"http://localhost:{port + 1}"}):
+            status, said = send("POST", "/update", drop, **form, **headers)
+            assert status == 403 and "another origin" in said, (headers, status, said)
+        status, said = send("DELETE", "/store?default", **{"Origin": "http://evil.example"})
+        assert status == 403, said
+        for host in (f"evil.example:{port}", "rebind.127.0.0.1.nip.io", f"localhost.evil.example:{port}"):
+            status, said = send("GET", count, Host=host, Accept="text/csv")
+            assert status == 403 and "not this server's name" in said, (host, status, said)
+            status, said = send("POST", "/update", drop, Host=host, Origin=f"http://{host}", **form)
+            assert status == 403, (host, status, said)
+        assert send("GET", count, Accept="text/csv") == (200, before)  # nothing was dropped
+        own = urllib.parse.urlencode({"update": "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:p> 1 } }"})
+        for headers in ({"Origin": f"http://127.0.0.1:{port}"}, {"Host": f"localhost:{port}",
+                                                                 "Origin": f"http://localhost:{port}"}, {}):
+            status, said = send("POST", "/update", own, **form, **headers)
+            assert status in (200, 204), (headers, status, said)
+        status, after = send("GET", count, Accept="text/csv")
+        assert int(after.split()[-1]) == int(before.split()[-1]) + 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
 def test_checks_may_not_reach_the_network(tmp_path):
     from .conftest import make_copy
 

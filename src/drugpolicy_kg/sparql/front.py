@@ -267,7 +267,26 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         def do_HEAD(self):
             self.do_GET()
 
+        def stranger(self) -> str:
+            """Why a browser's request from elsewhere may not be served ("" if it may). A page the user visits can
+            make the browser send requests here: by DNS rebinding, a name of the attacker's that resolves to this
+            machine (refused unless the Host is this server's own loopback name), or by a cross-site form post to
+            ``/update`` or ``/store``, which a writable server would carry out (refused when the Origin is another)."""
+            host = (self.headers.get("Host") or "").strip().lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if host and ipaddress_is_loopback(self.server.server_address[0]) and name not in LOOPBACK_NAMES:
+                return f"refused: Host {host!r} is not this server's name (localhost, 127.0.0.1 or [::1])"
+            writes = urllib.parse.urlsplit(self.path).path in ("/update", "/store") and self.command not in ("GET", "HEAD")
+            origin = (self.headers.get("Origin") or "").strip().lower()
+            site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+            if writes and (origin and origin != f"http://{host}" or site in ("cross-site", "same-site")):
+                return f"refused: a write sent by a page of another origin ({origin or site})"
+            return ""
+
         def do_GET(self):
+            refused = self.stranger()
+            if refused:
+                return self.send(403, refused.encode("utf-8", "replace"), "text/plain; charset=utf-8")
             url = urllib.parse.urlsplit(self.path)
             args = urllib.parse.parse_qs(url.query)
             if url.path == "/":
@@ -298,6 +317,10 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
             return self.send(404, b"not found", "text/plain; charset=utf-8")
 
         def do_POST(self):
+            refused = self.stranger()
+            if refused:
+                return self.send(403, refused.encode("utf-8", "replace"), "text/plain; charset=utf-8",
+                                 {"Connection": "close"})
             if urllib.parse.urlsplit(self.path).path in ("/query", "/update", "/store"):
                 return self.proxy()
             return self.send(404, b"not found", "text/plain; charset=utf-8")
@@ -367,6 +390,23 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
 
 
 MAX_CONNECTIONS = 64       # open at once; beyond, a connection is answered 503 and closed at once
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def ipaddress_is_loopback(address: str) -> bool:
+    """Whether the server listens only on this machine (127.0.0.0/8, ::1): then only its own names may be asked for.
+
+    >>> ipaddress_is_loopback("127.0.0.1"), ipaddress_is_loopback("::1"), ipaddress_is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 IDLE_TIMEOUT = 15.0        # seconds a connection may sit without sending a request
 
 

@@ -168,6 +168,7 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
         location = gs.location
         if writable or location is None:  # writes must not reach the shared, content-addressed store: serve a copy
             location = Path(tmp) / "store"
+            location.mkdir()  # (RocksDB makes only the last folder of its path)
             copy = ox.Store(str(location / "db"))
             copy.bulk_extend(gs.store.quads_for_pattern(None, None, None, None))
             copy.flush()
