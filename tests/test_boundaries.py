@@ -627,6 +627,39 @@ def test_a_text_file_named_by_the_data_never_leaves_data_sources(tmp_path):
         assert proc.returncode == 1 and "source text not found" in proc.stdout, proc.stdout[-2000:]
 
 
+def test_no_output_lands_among_what_the_commands_read(tmp_path):
+    """`build --out data` replaced the curated data/dataset.ttl with the build's and left the whole graph in data/,
+    so the next command loaded every fact twice (14,136 violations). Every output, file or folder, is refused in the
+    project's ontology/, data/ and queries/ (and a folder output as the project's own folder), before anything is
+    read or written."""
+    import hashlib
+
+    from .conftest import make_copy
+
+    project = make_copy(tmp_path)
+
+    def tree():
+        return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(project.rglob("*")) if p.is_file()}
+
+    before = tree()
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    link = tmp_path / "link"
+    link.symlink_to(project / "data")
+    for args in (["build", "--out", str(project / "data")], ["build", "--out", str(project)],
+                 ["build", "--out", str(link)], ["views", "--out", str(project / "queries" / "site")],
+                 ["trace", "--site", str(project / "ontology")], ["trace", "64/3", "-o", str(project / "data" / "t.md")],
+                 ["export", "-o", str(project / "data" / "all.nt")],
+                 ["query", "organizations", "-o", str(project / "data" / "orgs.csv")]):
+        proc = cli("--project", str(project), *args, env=env)
+        lines = said(proc.stderr)
+        assert proc.returncode == 2 and len(lines) == 1, (args, proc.stderr)
+        assert "write it elsewhere" in lines[0] or "project's own folder" in lines[0], (args, proc.stderr)
+    assert tree() == before
+    proc = cli("--project", str(project), "build", "--out", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 0 and (tmp_path / "out" / "drugpolicy-kg.ttl").is_file(), proc.stderr
+
+
 def test_the_catalog_maps_imports_only_to_files_in_the_ontology_folder(tmp_path):
     """The catalog's file names are the project's words, like a dpo:textFile: one naming a Turtle file elsewhere on
     the machine made `build` merge it into the graph (and `push` publish it) as if it were a vocabulary."""

@@ -672,6 +672,36 @@ def absolute_iri(text: str) -> str:
     return text
 
 
+OUTPUTS = {"build": ("out",), "views": ("out",), "trace": ("site", "output"), "export": ("output",),
+           "query": ("output",)}
+
+
+def _outside_inputs(args) -> None:
+    """Refuse an output that would land among what the commands read: `build --out data` replaced the curated
+    ``data/dataset.ttl`` and left the whole graph in ``data/``, loaded twice by the next command. An output may
+    not be, or lie in, the project's ``ontology/``, ``data/`` or ``queries/``; a folder may not be the project's
+    own (``build`` writes ``ontology/drugpolicy.ttl`` into its folder)."""
+    from drugpolicy_kg.errors import UsageError
+
+    names = [n for n in OUTPUTS.get(args.command, ()) if getattr(args, n, None) not in (None, "-")]
+    if not names:
+        return
+    project = _project(args)
+    for name in names:
+        given = getattr(args, name)
+        try:
+            target = Path(given).expanduser().resolve()
+        except (OSError, RuntimeError):  # a link loop: the writer says so in its own words
+            continue
+        shown = given if Path(given).is_absolute() else f"{given} ({target})"
+        for folder in (project.ontology_dir, project.data_dir, project.queries_dir):
+            if target.is_relative_to(folder.resolve()):
+                raise UsageError(f"{shown}: lies in the project's {folder.name}/ folder, which holds what the "
+                                 "commands read; write it elsewhere")
+        if name in ("out", "site") and target == project.root.resolve():
+            raise UsageError(f"{shown}: is the project's own folder; give a folder of its own (default: build/)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -695,6 +725,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         parser = make_parser()
         args = parser.parse_args(argv)
+        _outside_inputs(args)
         if main.as_process and args.command in BOUNDED:
             left = ("every file already written is whole; none is half-written" if args.command in ("views", "trace", "export")
                     else "nothing was written")
