@@ -261,3 +261,35 @@ def test_reviews_of_one_project_take_turns(small, tmp_path):
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert data_file.is_file() and "accepted: 11" in out
+
+
+@pytest.mark.parametrize("doc_id", ["dataset", "cnd65-crp-itwg", "cnd65-crp-itwg-inaugural-meeting"])
+def test_a_review_never_replaces_files_no_review_wrote(small, tmp_path, capsys, doc_id):
+    """Review writes data/<id>.ttl and data/sources/<id>.txt. An id naming a curated file replaced it: `--doc-id
+    dataset` replaced the dataset's description, `cnd65-crp-itwg` the hand-curated ITWG facts, and the name of a
+    curated file's source text would have replaced the text its quotes are checked against. Ingest warns; review
+    refuses in one line and writes nothing. A review's own files (decisions beside them) are rewritten as before."""
+    import hashlib
+
+    doc = tmp_path / "doc.txt"
+    doc.write_text("A/80/6 (Sect. 16)\n\nThe Commission on Narcotic Drugs (CND) and the World Health Organization "
+                   "(WHO) work together on SDG target 3.5.\n", encoding="utf-8")
+
+    def tree():
+        return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(small.data_dir.rglob("*"))
+                if p.is_file() and p.name != ".drugpolicy-kg.lock"}  # (the lock reviews take turns by)
+
+    before = tree()
+    draft = tmp_path / "draft.json"
+    assert main(["--project", str(small.root), "ingest", str(doc), "--doc-id", doc_id, "-o", str(draft)]) == 0
+    assert f"document id '{doc_id}' is taken" in capsys.readouterr().err
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a review's" in err[0], err
+    assert tree() == before
+    # a new id is the review's own: written, then written again
+    assert main(["--project", str(small.root), "ingest", str(doc), "--doc-id", "new-doc", "-o", str(draft)]) == 0
+    assert "is taken" not in capsys.readouterr().err
+    for _ in range(2):
+        assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 0
+    assert (small.data_dir / "new-doc.ttl").is_file() and (small.data_dir / "reviews" / "new-doc.json").is_file()

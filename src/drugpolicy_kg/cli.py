@@ -394,7 +394,7 @@ def cmd_search(args) -> int:
 
 def cmd_ingest(args) -> int:
     from drugpolicy_kg.sources.ingest import ingest, organization_rows, sdg_targets, write_draft
-    from drugpolicy_kg.sources.review import Decisions, mark_decided
+    from drugpolicy_kg.sources.review import Decisions, mark_decided, not_reviews_own
     from drugpolicy_kg.tables import terminal_safe
 
     gs = _store(args)
@@ -410,6 +410,9 @@ def cmd_ingest(args) -> int:
     pending = sum(c["status"] == "pending" for c in draft["candidates"])
     print(f"wrote {out}; {pending} candidates pending review"
           + (f" ({decided} rejected at an earlier review stay rejected)" if decided else ""))
+    taken = not_reviews_own(_project(args), doc["id"])
+    if taken:  # the draft is harmless; its review would replace curated files, and will refuse
+        print(terminal_safe(f"drugpolicy-kg: warning: {taken}"), file=sys.stderr)
     return EXIT_OK
 
 

@@ -54,6 +54,20 @@ def slug(text: str, limit: int = 60) -> str:
 
 # ------------------------------------------------------------------ decisions --
 
+def not_reviews_own(project: Project, doc_id: str) -> str:
+    """Why a document id may not be written by review ("" if it may): review replaces ``data/<id>.ttl`` and
+    ``data/sources/<id>.txt``, so an id naming a file that no review wrote (``dataset``, ``cnd65-crp-itwg``, the
+    text of a curated file's quotes) would replace curated data. Review's own files have decisions beside them."""
+    if (project.data_dir / "reviews" / f"{doc_id}.json").is_file():
+        return ""
+    for path in (project.data_dir / f"{doc_id}.ttl", project.data_dir / f"{doc_id}.nt",
+                 project.sources_dir / f"{doc_id}.txt"):
+        if path.exists() or path.is_symlink():
+            return (f"document id {doc_id!r} is taken: data/{path.relative_to(project.data_dir)} is not a review's "
+                    f"(there is no data/reviews/{doc_id}.json); give the document another id (ingest --doc-id)")
+    return ""
+
+
 @dataclass
 class Decisions:
     """What a person decided about a document's candidates; kept beside the data."""
@@ -476,6 +490,9 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
 
     doc_id = draft["document"]["id"]
     dec = decisions or Decisions.load(project, doc_id)
+    taken = not_reviews_own(project, doc_id)
+    if taken:
+        raise InputError(taken)
     cands = draft["candidates"]
     by_id = {c["id"]: c for c in cands}
     named = {c["id"] for c in cands} & (set(accept) | set(reject))  # ids named one by one: the person's explicit word
