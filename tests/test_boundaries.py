@@ -627,6 +627,26 @@ def test_a_text_file_named_by_the_data_never_leaves_data_sources(tmp_path):
         assert proc.returncode == 1 and "source text not found" in proc.stdout, proc.stdout[-2000:]
 
 
+def test_what_a_command_says_about_its_files_and_inputs_is_safe_and_short(tmp_path):
+    """The lines saying what was written echoed the file name raw: `export -o $'\\e[31m…'` sent the escape to the
+    terminal (build, trace, views, ingest, review likewise). An error echoing a 100,000-character term printed all
+    of it; an error line now keeps its beginning and its end."""
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    name = tmp_path / "\x1b[31mred\x07"
+    for args in (["export", "--format", "nt", "-o", f"{name}.nt"], ["build", "--out", f"{name}-build", "--format", "nt"],
+                 ["trace", "64/3", "-o", f"{name}.md"]):
+        proc = cli(*args, env=env)
+        assert proc.returncode == 0, proc.stderr
+        said_all = proc.stdout + proc.stderr
+        assert "\x1b" not in said_all and "\x07" not in said_all and "\\x1b[31mred" in said_all, (args, said_all)
+    term = "a" * 100_000
+    proc = cli("trace", term + "END", env=env)
+    lines = said(proc.stderr)
+    assert proc.returncode == 2 and len(lines) == 1 and len(lines[0]) < 1300, len(proc.stderr)
+    assert "characters ...]" in lines[0] and lines[0].startswith("drugpolicy-kg: error:"), lines[0][:200]
+    assert lines[0].rstrip().endswith(cli("trace", "zzzqqq-none", env=env).stderr.strip().split("zzzqqq-none")[-1])
+
+
 def test_no_output_lands_among_what_the_commands_read(tmp_path):
     """`build --out data` replaced the curated data/dataset.ttl with the build's and left the whole graph in data/,
     so the next command loaded every fact twice (14,136 violations). Every output, file or folder, is refused in the

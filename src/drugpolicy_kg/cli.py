@@ -22,6 +22,7 @@ from drugpolicy_kg.errors import (
     DrugPolicyKGError,
     UsageError,
 )
+from drugpolicy_kg.tables import terminal_safe
 from drugpolicy_kg.uses import VIEW_NAMES
 
 EXPORT_FORMATS = ["ttl", "nt", "jsonld", "trig", "nq"]
@@ -51,7 +52,7 @@ def cmd_build(args) -> int:
 
     written = build(_project(args), Path(args.out), args.format, publish_url=args.publish_url)
     for fmt, path in written.items():
-        print(f"{fmt:7} {path}")
+        print(terminal_safe(f"{fmt:7} {path}"))
     return EXIT_OK
 
 
@@ -91,7 +92,7 @@ def cmd_export(args) -> int:
     else:
         with atomic_write(args.output, "wb") as fh:
             fh.write(data)
-        print(f"wrote {args.output} ({len(data)} bytes)", file=sys.stderr)
+        print(terminal_safe(f"wrote {args.output} ({len(data)} bytes)"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -127,7 +128,7 @@ def cmd_trace(args) -> int:
 
         with folder_lock(args.site):
             written = write_site(tracer, Path(args.site), _project(args), views_href=args.views)
-        print(f"wrote {len(written)} files; open {Path(args.site) / 'index.html'}")
+        print(terminal_safe(f"wrote {len(written)} files; open {Path(args.site) / 'index.html'}"))
         return EXIT_OK
     if args.orphans:
         from drugpolicy_kg.tables import format_table
@@ -145,11 +146,11 @@ def cmd_trace(args) -> int:
             raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")
         with atomic_write(args.output, "wb") as fh:
             fh.write(text)
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
     elif args.output and args.output != "-":
         with atomic_write(args.output) as fh:
             fh.write(text)
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
     else:
         print(text)
     return EXIT_OK
@@ -233,7 +234,7 @@ def cmd_query(args) -> int:
 
         with atomic_write(args.output, "wb") as fh:
             fh.write(data)
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -357,7 +358,7 @@ def cmd_views(args) -> int:
 
     views = VIEWS if args.view == "all" else (args.view,)
     written = write_site(_store(args).rdflib(), Path(args.out), views)
-    print(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}")
+    print(terminal_safe(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}"))
     return EXIT_OK
 
 
@@ -386,7 +387,7 @@ def cmd_search(args) -> int:
         print(f"     — {terminal_safe(q.source)}, {terminal_safe(q.locator)}")
         facts = "; ".join(f"{terminal_safe(st['label'])} {st['property']}" for st in q.states[:4])
         if facts:
-            print(f"     states: {facts}" + (f" and {len(q.states) - 4} more" if len(q.states) > 4 else ""))
+            print(terminal_safe(f"     states: {facts}" + (f" and {len(q.states) - 4} more" if len(q.states) > 4 else "")))
     if not found.entities and not found.quotes:
         print("(nothing found: every word must occur)")
     return EXIT_OK
@@ -408,11 +409,11 @@ def cmd_ingest(args) -> int:
     print(terminal_safe(f"{doc['symbol'] or doc['file']} ({doc['date'] or 'no date found'}): {doc['title']}"))
     print(f"{summary['candidates']} candidates ({kinds}); {summary['mandate_rows_read']} mandate-list rows read")
     pending = sum(c["status"] == "pending" for c in draft["candidates"])
-    print(f"wrote {out}; {pending} candidates pending review"
-          + (f" ({decided} rejected at an earlier review stay rejected)" if decided else ""))
+    print(terminal_safe(f"wrote {out}; {pending} candidates pending review"
+                        + (f" ({decided} rejected at an earlier review stay rejected)" if decided else "")))
     taken = not_reviews_own(_project(args), doc["id"])
     if taken:  # the draft is harmless; its review would replace curated files, and will refuse
-        print(terminal_safe(f"drugpolicy-kg: warning: {taken}"), file=sys.stderr)
+        say_error(taken, prefix="drugpolicy-kg: warning: ")
     return EXIT_OK
 
 
@@ -451,9 +452,9 @@ def cmd_review(args) -> int:
     if len(out.refused) > 20:
         print(f"  ... and {len(out.refused) - 20} more")
     if out.data_file:
-        print(f"wrote {out.data_file} and {project.sources_dir / (draft['document']['id'] + '.txt')}; "
-              f"the graph now has {out.triples} triples")
-    print(f"decisions kept in {dec.path}")
+        print(terminal_safe(f"wrote {out.data_file} and {project.sources_dir / (draft['document']['id'] + '.txt')}; "
+                            f"the graph now has {out.triples} triples"))
+    print(terminal_safe(f"decisions kept in {dec.path}"))
     return EXIT_OK
 
 
@@ -764,11 +765,18 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+MAX_SAID = 1200  # characters of an error line: its beginning and its end (the advice) are kept
+
+
 def say_error(message: str, prefix: str = "drugpolicy-kg: error: ") -> None:
     """One line on stderr, escaped for the terminal, and written even where stderr cannot encode it all."""
     from drugpolicy_kg.tables import terminal_safe
 
-    line = prefix + terminal_safe(message) + "\n"
+    text = terminal_safe(message)
+    if len(text) > MAX_SAID:  # a value echoed whole (a 100,000-character search term) would flood the terminal
+        cut = len(text) - MAX_SAID + 40
+        text = f"{text[:MAX_SAID * 2 // 3]} [... {cut} characters ...] {text[-(MAX_SAID // 3 - 40):]}"
+    line = prefix + text + "\n"
     try:
         sys.stderr.write(line)
         sys.stderr.flush()

@@ -373,7 +373,9 @@ def _build(inputs: list[Input], cache: Path, fp: str, final: Path, say) -> None:
 
 
 def _say(message: str) -> None:
-    print(f"drugpolicy-kg: {message}", file=sys.stderr, flush=True)
+    from drugpolicy_kg.tables import terminal_safe
+
+    print(f"drugpolicy-kg: {terminal_safe(message)}", file=sys.stderr, flush=True)
 
 
 IN_USE = "in-use"
