@@ -389,6 +389,79 @@ def test_credentials_never_follow_a_redirect_to_another_origin(capsys, monkeypat
             srv.server_close()
 
 
+@pytest.fixture
+def misbehaving():
+    """A server on loopback that answers every request in one bad way: a body dripped a byte a second, a body
+    without end, or headers dripped a byte a second."""
+    import socket
+    import threading
+
+    servers = []
+
+    def make(mode: str) -> str:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        stop = threading.Event()
+
+        def answer(conn):
+            with conn:
+                try:
+                    conn.recv(65536)
+                    if mode == "drip-headers":
+                        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                    else:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\r\n"
+                                     b'{"head":{"vars":["x"]},"results":{"bindings":[')
+                    row = b'{"x":{"type":"literal","value":"' + b"a" * 60000 + b'"}},'
+                    while not stop.is_set():
+                        if mode == "flood":
+                            conn.sendall(row)
+                        else:
+                            conn.sendall(b"X" if mode == "drip-headers" else b" ")
+                            stop.wait(1)
+                except OSError:
+                    pass
+
+        def serve():
+            while not stop.is_set():
+                try:
+                    conn, _ = sock.accept()
+                except OSError:
+                    return
+                threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+        servers.append((sock, stop))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
+
+    yield make
+    for sock, stop in servers:
+        stop.set()
+        sock.close()
+
+
+@pytest.mark.parametrize("mode,code,message", [
+    ("drip-body", 3, "the answer was still arriving when the time was up"),
+    ("flood", 3, "the answer passed 2000000 bytes"),
+    ("drip-headers", 2, "stopped after"),
+])
+def test_a_server_that_never_finishes_its_answer_is_left_in_time(misbehaving, capsys, monkeypatch, mode, code,
+                                                                  message):
+    """The socket's timeout bounds each wait, not the answer: a byte a second held `query --timeout 3` forever, and
+    an answer without end grew the process by 16 GB in a minute. An answer is read within --timeout and up to a
+    size (1 GiB; 2 MB here); the whole command, headers included, within --timeout and 5 s."""
+    import time
+
+    from drugpolicy_kg.sparql import endpoint
+
+    monkeypatch.setattr(endpoint, "MAX_ANSWER", 2_000_000)
+    started = time.monotonic()
+    got, _, err = run_remote(capsys, misbehaving(mode), "--timeout", "2")
+    assert got == code and message in err and len(err.strip().splitlines()) == 1, err
+    assert time.monotonic() - started < 60  # 2 s (+5 for headers) asked for; generous for a busy machine
+
+
 def test_an_error_never_shows_credentials_even_encoded(stub, capsys, monkeypatch):
     token = base64.b64encode(b"alice:s3cret-pw").decode()
     s = stub(status=401, ctype="text/plain", body=f"refused header: Basic {token} for alice:s3cret-pw")

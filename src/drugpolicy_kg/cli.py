@@ -202,17 +202,21 @@ def cmd_query(args) -> int:
         if graph and not args.graph:
             print(terminal_safe(f"querying <{graph}>, the graph push wrote on {remote.endpoint_key(args.endpoint)} "
                                 "(--graph IRI to choose another)"), file=sys.stderr)
-        bindings = bind_params(q, given, resolve=remote.resolver(args.endpoint, graph, args.timeout, creds))
-        result = remote_query(args.endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=graph,
-                              timeout=args.timeout, creds=creds)
-        if result.kind == "select" and not result.rows and not graph:
-            held = remote.graphs_with_data(args.endpoint, args.timeout, creds)
-            if held:
-                print(terminal_safe(f"warning: no rows in the server's default graph; these named graphs hold data: "
-                                    f"{', '.join('<' + g + '>' for g in held[:5])} (query one with --graph IRI)"),
-                      file=sys.stderr)
-        fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
-        data = render(result, fmt, None)
+
+        def ask_and_render():  # each answer is read within --timeout; the whole, headers too, within a little more
+            bindings = bind_params(q, given, resolve=remote.resolver(args.endpoint, graph, args.timeout, creds))
+            result = remote_query(args.endpoint, with_prefixes(with_values(q.text, bindings)), default_graph=graph,
+                                  timeout=args.timeout, creds=creds)
+            if result.kind == "select" and not result.rows and not graph:
+                held = remote.graphs_with_data(args.endpoint, args.timeout, creds)
+                if held:
+                    print(terminal_safe(f"warning: no rows in the server's default graph; these named graphs hold "
+                                        f"data: {', '.join('<' + g + '>' for g in held[:5])} (query one with --graph "
+                                        "IRI)"), file=sys.stderr)
+            fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
+            return render(result, fmt, None)
+
+        data = _bounded(ask_and_render, args.timeout + 5, "query")
     else:
         import pyoxigraph as ox
 

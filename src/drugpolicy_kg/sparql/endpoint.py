@@ -15,6 +15,7 @@ import base64
 import http.client
 import os
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 USER_AGENT = f"drugpolicy-kg/{__version__} (+https://w3id.org/drugpolicy-kg)"
 POST_ABOVE = 1500  # characters: longer queries go by POST
 DEFAULT_TIMEOUT = 30.0
+MAX_ANSWER = 1 << 30  # bytes of one answer from a server (1 GiB): a table of millions of rows still fits
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,10 @@ def _describe(exc: BaseException) -> str:
         if isinstance(reason, (TimeoutError, socket.timeout)):
             return "timed out"
         return f"connection failed: {reason}"
+    if isinstance(exc, AnswerTooLarge):
+        return str(exc)
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return "timed out"
+        return "timed out" + (f": {exc}" if str(exc).startswith("the answer") else "")
     if isinstance(exc, (ConnectionError, http.client.HTTPException)):
         return f"connection failed: {exc.__class__.__name__}: {exc}"
     return f"{exc.__class__.__name__}: {exc}"
@@ -160,10 +164,11 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
             sw.setHTTPAuth(DIGEST)
     graph_result = sw.queryType in ("CONSTRUCT", "DESCRIBE")
     sw.setReturnFormat(TURTLE if graph_result else JSON)
+    started = time.monotonic()
     try:
         response = sw.query()
         ctype = (response.info().get("content-type") or "").split(";")[0].strip().lower()
-        body = response.response.read()
+        body = read_answer(response.response, started + timeout)
     except SPARQLWrapperException as exc:
         raise _fail(endpoint, _describe_sparqlwrapper(exc), creds) from None
     except Exception as exc:  # noqa: BLE001 - every transport failure ends as exit 3
@@ -182,6 +187,39 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
         return from_sparql_json(json_loads(body))
     except (ValueError, KeyError, TypeError) as exc:
         raise _fail(endpoint, f"unreadable JSON results: {exc}", creds) from None
+
+
+class AnswerTooLarge(OSError):
+    pass
+
+
+def read_answer(resp, deadline: float, limit: int | None = None) -> bytes:
+    """A server's answer, read whole before ``deadline`` (a ``time.monotonic()``) and up to ``limit`` bytes.
+
+    The socket's timeout bounds each wait, not the answer: a server sending a byte a second held ``query --timeout
+    3`` forever, and one sending without end grew the process by gigabytes (16 GB in a minute). Either is now an
+    error naming the cause (exit 3).
+
+    >>> import io
+    >>> read_answer(io.BufferedReader(io.BytesIO(b"abc")), time.monotonic() + 5)
+    b'abc'
+    >>> read_answer(io.BufferedReader(io.BytesIO(b"abcdef")), time.monotonic() + 5, limit=4)
+    Traceback (most recent call last):
+    ...
+    drugpolicy_kg.sparql.endpoint.AnswerTooLarge: the answer passed 4 bytes; narrow the query (LIMIT) or ask the server for less
+    """
+    limit = MAX_ANSWER if limit is None else limit
+    parts, size = [], 0
+    while True:
+        chunk = resp.read1(1 << 16)
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > limit:
+            raise AnswerTooLarge(f"the answer passed {limit} bytes; narrow the query (LIMIT) or ask the server for less")
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer was still arriving when the time was up (--timeout SECONDS allows longer)")
+        parts.append(chunk)
 
 
 def parse_graph_answer(body: bytes, fmt: str, fail) -> Graph:
@@ -225,8 +263,9 @@ def _request(url: str, method: str, data: bytes | None, headers: dict, timeout: 
             token = base64.b64encode(f"{creds.user}:{creds.password}".encode()).decode()
             req.add_header("Authorization", f"Basic {token}")
     opener = urllib.request.build_opener(_SameOriginRedirects, *handlers)
+    started = time.monotonic()
     with opener.open(req, timeout=timeout) as resp:  # noqa: S310 - the user names the endpoint
-        return resp.status, resp.read()
+        return resp.status, read_answer(resp, started + timeout)
 
 
 def _update(update_url: str, text: str, timeout: float, creds: Credentials | None) -> None:
