@@ -55,6 +55,25 @@ def test_the_default_graph_holds_the_unodc_section(project, dataset):
     assert sum(k == "legislative-mandate" for k in decisions["accepted"].values()) >= 420
 
 
+def test_the_shipped_section_is_what_ingest_and_review_make_of_it_today(tmp_path):
+    """The reviewed data file is derived: ingest of the Word file, then the decisions kept beside it. When a reader
+    fix changed a value (a document symbol lost its full stop, "A/80/50." became "A/80/50"), the shipped file kept
+    the old one. Ingest and review again, with no new decision: the same bytes, and nothing left pending that was
+    accepted before under another id."""
+    from .conftest import make_copy
+
+    project = Project.open(make_copy(tmp_path))
+    shipped = (project.data_dir / "a-80-6-sect-16.ttl").read_bytes()
+    draft = tmp_path / "draft.json"
+    assert main(["--project", str(project.root), "ingest", str(SECT16), "-o", str(draft)]) == 0
+    out = review(project, load_draft(draft))
+    assert out.refused == []
+    assert (project.data_dir / "a-80-6-sect-16.ttl").read_bytes() == shipped
+    pending = [c for c in load_draft(draft)["candidates"] if c["status"] == "pending"]
+    assert all(c["kind"] == "reference" and c["facts"]["form"] == "resolution or decision number" for c in pending), \
+        [c["id"] for c in pending if c["kind"] != "reference" or c["facts"]["form"] != "resolution or decision number"]
+
+
 def test_one_resolution_many_sources(dataset):
     """CND 64/3 from the conference room paper and from the budget is one node, with the evidence of both."""
     rows = dataset.select("""
