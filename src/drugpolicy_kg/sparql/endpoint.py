@@ -165,10 +165,14 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
     graph_result = sw.queryType in ("CONSTRUCT", "DESCRIBE")
     sw.setReturnFormat(TURTLE if graph_result else JSON)
     started = time.monotonic()
-    try:
+
+    def exchange():
         response = sw.query()
         ctype = (response.info().get("content-type") or "").split(";")[0].strip().lower()
-        body = read_answer(response.response, started + timeout)
+        return ctype, read_answer(response.response, started + timeout)
+
+    try:
+        ctype, body = within(timeout + 1, exchange)
     except SPARQLWrapperException as exc:
         raise _fail(endpoint, _describe_sparqlwrapper(exc), creds) from None
     except Exception as exc:  # noqa: BLE001 - every transport failure ends as exit 3
@@ -251,7 +255,42 @@ class PushReport:
     triples_on_server: int
 
 
+def within(seconds: float, exchange):
+    """Run one exchange with a server (``exchange()``) and give up on it after ``seconds``: the socket's timeout
+    bounds each wait, so a server that sends its headers a byte a second would otherwise hold the caller for ever.
+    The exchange runs in a thread of its own, left behind when the time is up (it ends when the server does);
+    the caller, waiting here, still hears Ctrl-C and SIGTERM at once.
+
+    >>> within(5, lambda: 42)
+    42
+    """
+    import threading
+
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = exchange()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="drugpolicy-kg-exchange", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + seconds
+    while worker.is_alive():
+        worker.join(0.1)
+        if worker.is_alive() and time.monotonic() > deadline:
+            raise TimeoutError("the answer was still arriving when the time was up (--timeout SECONDS allows longer)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _request(url: str, method: str, data: bytes | None, headers: dict, timeout: float, creds: Credentials | None):
+    return within(timeout + 1, lambda: _exchange(url, method, data, headers, timeout, creds))
+
+
+def _exchange(url: str, method: str, data: bytes | None, headers: dict, timeout: float, creds: Credentials | None):
     req = urllib.request.Request(url, data=data, method=method, headers={"User-Agent": USER_AGENT, **headers})  # noqa: S310
     handlers = []
     if creds is not None:
