@@ -183,6 +183,7 @@ def test_our_csv_cells_never_run_as_formulas():
     (["trace", "--site", "SITE", "--views", "javascript:alert(1)//"], "a relative link or an http(s) URL"),
     (["trace", "--site", "SITE", "--views", " JavaScript:alert(1)"], "a relative link or an http(s) URL"),
     (["trace", "--site", "SITE", "--views", "data:text/html,<script>x</script>"], "a relative link or an http(s) URL"),
+    (["trace", "  "], "give a TERM to trace"),
 ])
 def test_bad_options_are_one_line_exit_2(args, message, tmp_path):
     args = [str(tmp_path / "site") if a == "SITE" else str(ROOT / a) if a.startswith("data/") else a for a in args]

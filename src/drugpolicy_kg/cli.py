@@ -137,7 +137,7 @@ def cmd_trace(args) -> int:
         print(format_table(["body or activity", "type", "iri"], [[label, kind, iri] for iri, label, kind in rows], max_width=90))
         print(f"{len(rows)} bodies or activities that no resolution in the graph reaches")
         return EXIT_OK
-    if not args.term:
+    if not (args.term or "").strip():
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
     fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
     text = render(tracer.trace(args.term, args.direction), fmt)
