@@ -79,6 +79,26 @@ def stub():
         s.close()
 
 
+def redirecting(location) -> ThreadingHTTPServer:
+    """A started server on loopback that answers every GET and POST with a 302 to ``location(path)``."""
+
+    class Redirect(BaseHTTPRequestHandler):
+        def _answer(self):
+            self.send_response(302)
+            self.send_header("Location", location(self.path))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def run_remote(capsys, url, *extra):
     code = main(["query", "--sparql", "SELECT (1 AS ?n) WHERE {}", "--endpoint", url, "--format", "csv", *extra])
     out, err = capsys.readouterr()
@@ -363,20 +383,7 @@ def test_credentials_never_follow_a_redirect_to_another_origin(capsys, monkeypat
     threading.Thread(target=target.serve_forever, daemon=True).start()
     where = f"http://127.0.0.1:{target.server_address[1]}/sparql"
 
-    class Redirect(BaseHTTPRequestHandler):
-        def _answer(self):
-            self.send_response(302)
-            self.send_header("Location", where + "?" + self.path.split("?", 1)[-1])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args):
-            pass
-
-    origin = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    origin = redirecting(lambda path: where + "?" + path.split("?", 1)[-1])
     try:
         monkeypatch.setenv("DRUGPOLICY_KG_USER", "alice")
         monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", "s3cret-pw")
@@ -646,20 +653,7 @@ def test_a_redirect_to_another_protocol_is_not_followed(capsys, monkeypatch):
     listener.settimeout(0.5)
     ftp = f"ftp://127.0.0.1:{listener.getsockname()[1]}/x"
 
-    class Redirect(BaseHTTPRequestHandler):
-        def _answer(self):
-            self.send_response(302)
-            self.send_header("Location", ftp)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args):
-            pass
-
-    origin = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    origin = redirecting(lambda path: ftp)
     try:
         code, _, err = run_remote(capsys, f"http://127.0.0.1:{origin.server_address[1]}/sparql")
         assert code == 3 and "302" in err and len(err.strip().splitlines()) == 1
