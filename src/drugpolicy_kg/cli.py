@@ -169,8 +169,6 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def cmd_query(args) -> int:
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.sparql.queryfile import read_query_file
-    from drugpolicy_kg.tables import terminal_safe
-
     project = Project.open(args.project)
     if args.prefixes:
         from drugpolicy_kg.resources import PREFIXES
@@ -256,46 +254,22 @@ def _bounded(work, seconds: float, what: str, written: str = "nothing was writte
     and a time limit holds, whatever a query does. On either, the temporary files being written are removed and the
     process leaves; ``written`` says what that leaves. Returns what ``work`` returns, or raises what it raised."""
     import os
-    import threading
-    import time
 
     from drugpolicy_kg.atomic import abandon_pending
+    from drugpolicy_kg.threads import Overdue, within
 
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            import traceback
-
-            # drop the frames' locals here: the engine's result objects may only be freed by the thread that made them
-            traceback.clear_frames(exc.__traceback__)
-            box["error"] = exc
-        finally:
-            # Collect here, in the thread that made them, the cycles that hold engine objects: Oxigraph's results may
-            # not be freed by another thread. rdflib's SPARQL parser (pyparsing) leaves such cycles on every query it
-            # reads: its caught exceptions keep their frames, and through them the callers' frames and locals. Left
-            # to the main thread, they were freed at exit with a "PyQuerySolutions is unsendable" line on stderr
-            # after every `query`. A collection here costs under 0.1 s, measured after `views`.
-            import gc
-
-            gc.collect()
-
-    worker = threading.Thread(target=target, name=f"drugpolicy-kg-{what}", daemon=True)
-    worker.start()
-    deadline = time.monotonic() + seconds
+    message = f"{what}: stopped after {seconds:g} s (--timeout SECONDS allows longer); {written}"
     try:
-        while worker.is_alive():
-            worker.join(0.1)
-            if worker.is_alive() and time.monotonic() > deadline:
-                message = f"{what}: stopped after {seconds:g} s (--timeout SECONDS allows longer); {written}"
-                if not getattr(main, "as_process", False):  # called from Python: the caller decides
-                    raise UsageError(message)
-                abandon_pending()
-                say_error(message)
-                sys.stderr.flush()
-                os._exit(EXIT_BAD_INPUT)  # the engine cannot be stopped from here: leave without waiting for it
+        return within(seconds, work, f"drugpolicy-kg-{what}", collect=True, overdue=message)
+    except Overdue as exc:
+        if exc.args != (message,):  # the work's own (a server's answer too slow): its caller's to report
+            raise
+        if not getattr(main, "as_process", False):  # called from Python: the caller decides
+            raise UsageError(message) from None
+        abandon_pending()
+        say_error(message)
+        sys.stderr.flush()
+        os._exit(EXIT_BAD_INPUT)  # the engine cannot be stopped from here: leave without waiting for it
     except KeyboardInterrupt:
         if not getattr(main, "as_process", False):
             raise
@@ -303,9 +277,6 @@ def _bounded(work, seconds: float, what: str, written: str = "nothing was writte
         say_error(f"interrupted; {written}", prefix="drugpolicy-kg: ")
         sys.stderr.flush()
         os._exit(130)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _format_from_name(path: str | None) -> str | None:
@@ -369,7 +340,7 @@ def cmd_views(args) -> int:
 def cmd_search(args) -> int:
     from drugpolicy_kg.graph.search import search, search_built
     from drugpolicy_kg.graph.store import GraphStore
-    from drugpolicy_kg.tables import fit_table, terminal_safe
+    from drugpolicy_kg.tables import fit_table
 
     text = " ".join(args.text)
     built = GraphStore.built_location(_project(args))  # a built store with its index: the index alone answers
@@ -400,8 +371,6 @@ def cmd_search(args) -> int:
 def cmd_ingest(args) -> int:
     from drugpolicy_kg.sources.ingest import ingest, organization_rows, sdg_targets, write_draft
     from drugpolicy_kg.sources.review import Decisions, mark_decided, not_reviews_own
-    from drugpolicy_kg.tables import terminal_safe
-
     gs = _store(args)
     draft = ingest(Path(args.file), args.doc_id, sdg_targets(gs), organization_rows(gs),
                    _project(args).data_dir / "reference" / "un-entities.csv")
@@ -423,7 +392,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_review(args) -> int:
     from drugpolicy_kg.sources.review import Decisions, describe, interactive, load_draft, review
-    from drugpolicy_kg.tables import format_table, terminal_safe
+    from drugpolicy_kg.tables import format_table
 
     project = _project(args)
     draft = load_draft(Path(args.draft))
@@ -646,12 +615,15 @@ def doc_id(text: str) -> str:
     return text
 
 
+SPACE_OR_CONTROL = r"[\x00-\x20\x7f]"  # never in a link or a server's URL given on the command line
+
+
 def page_link(text: str) -> str:
     """An argparse type: where a page links to, a relative reference or an http(s) URL; never a script
     (``javascript:``), data or file URL, which a shared site would carry to its readers."""
     import re
 
-    if re.search(r"[\x00-\x20\x7f]", text) or (re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text)
+    if re.search(SPACE_OR_CONTROL, text) or (re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text)
                                                and not re.match(r"^https?://[^/]", text, re.I)):
         raise argparse.ArgumentTypeError(f"a relative link or an http(s) URL, without spaces, got {text!r}")
     return text
@@ -662,7 +634,7 @@ def http_url(text: str) -> str:
     file or speak another protocol. Any user:password in it stays out of the message."""
     import re
 
-    if not re.match(r"^https?://[^/?#\s]", text, re.I) or re.search(r"[\x00-\x20\x7f]", text):
+    if not re.match(r"^https?://[^/?#\s]", text, re.I) or re.search(SPACE_OR_CONTROL, text):
         shown = re.sub(r"(?<=//)[^/@]*@", "***@", text)
         raise argparse.ArgumentTypeError(f"an http(s) URL without spaces or control characters, got {shown!r}")
     return text
@@ -670,7 +642,6 @@ def http_url(text: str) -> str:
 
 def absolute_iri(text: str) -> str:
     """An argparse type: an absolute IRI (a graph's name), checked as the query parameters' IRIs are."""
-    from drugpolicy_kg.errors import UsageError
     from drugpolicy_kg.sparql.query import parse_value
 
     try:
@@ -689,8 +660,6 @@ def _outside_inputs(args) -> None:
     ``data/dataset.ttl`` and left the whole graph in ``data/``, loaded twice by the next command. An output may
     not be, or lie in, the project's ``ontology/``, ``data/`` or ``queries/``; a folder may not be the project's
     own (``build`` writes ``ontology/drugpolicy.ttl`` into its folder)."""
-    from drugpolicy_kg.errors import UsageError
-
     names = [n for n in OUTPUTS.get(args.command, ()) if getattr(args, n, None) not in (None, "-")]
     if not names:
         return
@@ -774,8 +743,6 @@ MAX_SAID = 1200  # characters of an error line: its beginning and its end (the a
 
 def say_error(message: str, prefix: str = "drugpolicy-kg: error: ") -> None:
     """One line on stderr, escaped for the terminal, and written even where stderr cannot encode it all."""
-    from drugpolicy_kg.tables import terminal_safe
-
     text = terminal_safe(message)
     if len(text) > MAX_SAID:  # a value echoed whole (a 100,000-character search term) would flood the terminal
         cut = len(text) - MAX_SAID + 40

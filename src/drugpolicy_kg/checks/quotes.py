@@ -45,6 +45,32 @@ class QuoteProblem:
 
 
 QUOTES = internal_query("quotes.rq")
+CELLS = internal_query("cell-quotes.rq")
+
+
+def _check_cells(graph, texts: dict[str, str], lines: dict[str, set[str]]) -> list[QuoteProblem]:
+    """The evidence of a table cell: its row must be a line of the source, the quote one of that row's cells (the row's
+    text separates them by tabs), and each header cell and table line that places it must stand in the source."""
+    problems: list[QuoteProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for ev, file, quote, row, line in graph.query(CELLS):
+        name = str(file) if file is not None else ""
+        if not texts.get(name):
+            continue  # no text to check against: said once by the quote check above
+        if (str(ev), "row") not in seen:
+            seen.add((str(ev), "row"))
+            raw_row = str(row)
+            if normalise(raw_row) not in lines.get(name, ()):
+                problems.append(QuoteProblem(str(ev), name, f"the cell's row is not a line of {name}: {raw_row[:80]!r}"))
+            elif str(quote) not in [c.strip() for c in raw_row.split("\t")]:
+                problems.append(QuoteProblem(str(ev), name, f"the quote {str(quote)[:40]!r} is not a cell of its row "
+                                                            f"{raw_row[:80]!r}"))
+        if line is not None and (str(ev), str(line)) not in seen:
+            seen.add((str(ev), str(line)))
+            if normalise(str(line)) not in texts[name]:
+                problems.append(QuoteProblem(str(ev), name, f"the cell's header or table line is not in {name}: "
+                                                            f"{str(line)[:80]!r}"))
+    return problems
 
 
 def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProblem]]:
@@ -62,8 +88,12 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
     problems: list[QuoteProblem] = []
     cited: set[str] = set()
     n = 0
-    for ev, doc, file, quote in graph.query(QUOTES):
+    for ev, doc, file, quote, row in graph.query(QUOTES):
         n += 1
+        if row is None and len(str(quote).strip()) < 3:
+            problems.append(QuoteProblem(str(ev), str(doc), f"a quote of a passage is at least 3 characters: {str(quote)!r} "
+                                                            "says nothing a reader could find (a table cell's evidence "
+                                                            "gives its row in dpo:rowText)"))
         if file is None:
             problems.append(QuoteProblem(str(ev), str(doc), "the evidence's source has no dpo:textFile to check the quote against"))
             continue
@@ -87,6 +117,7 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
         q = normalise(str(quote))
         if texts[name] and q not in lines.get(name, ()) and q not in texts[name]:
             problems.append(QuoteProblem(str(ev), name, f"quote not found verbatim in {name}: {str(quote)[:80]!r}"))
+    problems += _check_cells(graph, texts, lines)
     if sources_dir.is_dir():
         for path in sorted(sources_dir.glob("*.txt")):
             if path.name not in cited:

@@ -43,7 +43,9 @@ RDF = PREFIXES["rdf"]
 # other property of such a node is a fact like any other, and needs a quote.
 OWN_PROPERTIES = {
     PREFIXES["dpo"] + "Evidence": {RDF + "type", PREFIXES["dcterms"] + "source", PREFIXES["dpo"] + "locator",
-                                   PREFIXES["dpo"] + "quote", PREFIXES["dpo"] + "states"},
+                                   PREFIXES["dpo"] + "quote", PREFIXES["dpo"] + "states",
+                                   # a table cell's: its row, header cells and table lines (checked by checks/quotes.py)
+                                   PREFIXES["dpo"] + "rowText", PREFIXES["dpo"] + "columnText", PREFIXES["dpo"] + "contextText"},
     RDF + "Statement": {RDF + "type", RDF + "subject", RDF + "predicate", RDF + "object", PREFIXES["dpo"] + "statedAs",
                         PREFIXES["dpo"] + "inferred", PREFIXES["dpo"] + "reasoning"},
 }

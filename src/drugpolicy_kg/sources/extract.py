@@ -42,8 +42,11 @@ SC_SYMBOL = re.compile(r"^(?P<sym>\d{3,4} \(\d{4}\)"                      # Secu
                        r"|\d{2,4}(?: [A-Z](?: and [A-Z])?)? \([IVXL]+\)"     # early ECOSOC / GA: 834 (IX), 2106 A (XX)
                        r"|\d{1,4}/\d{1,4}/Corr\.\d+"                       # a corrigendum: 27/31/Corr.1
                        r"|PRST/(?:OS/)?\d{1,3}/\d{1,3})$")                  # a president's statement: PRST/22/1, PRST/OS/18/1
-OBJECTIVE = re.compile(r"The objective, to which this (?:subprogramme|programme|component) contributes, is (?P<obj>to .+?)\.?$")
-SDG_MENTION = re.compile(r"Sustainable Development Goals? (?P<list>\d{1,2}(?:(?:, | and |, and )\d{1,2})*)")
+# "to which this subprogramme contributes", "to which component 1 of this subprogramme contributes"
+OBJECTIVE = re.compile(r"The objective, to which (?:this (?:subprogramme|programme|component)|(?:component|part) \w{1,3} of this "
+                       r"subprogramme) contributes, is (?P<obj>to .+?)\.?$")
+# "Sustainable Development Goals 3, 4, 5, 10 and 16", "in particular, Goals 5, 11 and 16", "Goals 3, 16, and 17", "Goal 3"
+SDG_MENTION = re.compile(r"(?P<sd>Sustainable Development )?\bGoals? (?P<list>\d{1,2}(?:(?:, | and |, and )\d{1,2})*)\b")
 TARGET_MENTION = re.compile(r"\b[Tt]argets? (?P<list>\d{1,2}\.[0-9a-z]{1,2}(?:(?:, | and |, and )\d{1,2}\.[0-9a-z]{1,2})*)")
 RES_IN_TEXT = re.compile(r"\b(?:General Assembly |Council |Commission )?(?:resolutions?|decisions?) (?P<sym>(?:S-)?\d{1,4}/\d{1,4})\b")
 BODY_CODES = {
@@ -118,8 +121,12 @@ class Extraction:
 def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: Index | None = None) -> Extraction:
     """Every candidate fact of a programme-budget section (organizations only where an index to match them is given)."""
     out = Extraction()
+    from drugpolicy_kg.sources.plan import programme_plan
+
     _mandates(doc, out)
     _programme_of_work(doc, out, sdg_targets)
+    for c in programme_plan(doc):
+        out.add(c)
     _references(doc, out)
     if organizations is not None:
         _organizations(doc, out, organizations)
@@ -304,6 +311,9 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | None) -> None:
+    from drugpolicy_kg.sources.plan import Strategy
+
+    strategy = Strategy()
     scope = _Scope()
     expect_title = False
     in_work = False
@@ -333,6 +343,9 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
                               {"number": scope.number, "component": scope.component, "title": scope.title, "scope": scope.label},
                               text, seg.locator, seg.start, seg.end, "programme of work: subprogramme heading", 0.95))
             continue
+        if in_work and seg.kind in ("paragraph", "item", "heading"):
+            for c in strategy.feed(seg, scope.label, scope.title):
+                out.add(c)
         if seg.kind in ("paragraph", "item"):
             om = OBJECTIVE.search(text)
             part = PART_HEADING.match(part_seg.text) if part_seg is not None else None
@@ -357,12 +370,17 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
         mentions += [(m, re.findall(r"\d{1,2}\.[0-9a-z]{1,2}", m.group("list")), "target") for m in TARGET_MENTION.finditer(text)]
         for m, codes, form in mentions:
             a, b = _sentence(text, m.start(), m.end())
+            said = m.groupdict().get("sd") or form == "target" or re.search(
+                r"Sustainable Development|\bSDGs?\b|2030 Agenda", text[max(0, a - 600):b]) or re.search(
+                r"(?:progress towards|achievement of|achieving|in particular,?) (?:the )?$", text[max(0, m.start() - 40):m.start()])
             for code in codes:
                 target = code if "." in code else ""
                 valid = (sdg_targets is None or target in sdg_targets) if target else 1 <= int(code) <= 17
                 note = "" if valid else (f"{code} is not a target of the SDG concept scheme" if target
                                          else f"{code} is not one of the 17 goals")
                 confidence = (0.85 if target else 0.9) if valid else 0.0
+                if valid and not said:
+                    confidence, note = 0.4, "the sentence says \"Goal\" without saying these are Sustainable Development Goals"
                 if valid and past_work:  # "UNODC integrates environmental management (target 12.6)": the office's
                     confidence = 0.4     # operations, not the work of a subprogramme
                     note = ("stated after the programme of work (resources, executive direction): the sentence may be "

@@ -52,6 +52,8 @@ class Segment:
     number: str = ""          # the document's own number: 16.28, (a), a footnote's number
     style: str = ""           # the Word paragraph style, where there is one (H1, H23 ...)
     cells: list[str] = field(default_factory=list)  # a table row's cells
+    spans: list[int] = field(default_factory=list)  # the grid columns each cell spans (Word's gridSpan); [] = one each
+    table: int = 0            # which table of the document a row belongs to (1, 2 ...; 0 = not a row)
 
 
 @dataclass
@@ -170,6 +172,13 @@ def _para_text(p) -> str:
     return " ".join("".join(out).split())
 
 
+def _grid_span(tc) -> int:
+    """How many grid columns a table cell spans (``w:gridSpan``; 1 where none is given or the value is not a number)."""
+    gs = tc.find(f"{W}tcPr/{W}gridSpan")
+    val = gs.get(W + "val", "1") if gs is not None else "1"
+    return max(1, min(int(val), 64)) if val.isdigit() else 1
+
+
 def _style(p) -> str:
     ps = p.find(f"{W}pPr/{W}pStyle")
     return ps.get(W + "val", "") if ps is not None else ""
@@ -208,7 +217,9 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
         elif el.tag == W + "tbl":
             walk.rows_start()
             for tr in el.iter(W + "tr"):
-                walk.row([" ".join(" ".join(_para_text(p) for p in tc.iter(W + "p")).split()) for tc in tr.iter(W + "tc")])
+                tcs = list(tr.iter(W + "tc"))
+                walk.row([" ".join(" ".join(_para_text(p) for p in tc.iter(W + "p")).split()) for tc in tcs],
+                         [_grid_span(tc) for tc in tcs])
     if notes is not None:
         for fn in notes.iter(W + "footnote"):
             fid = fn.get(W + "id", "")
@@ -255,6 +266,8 @@ class _Walker:
         self.part = ""        # the subprogramme (or component) heading above, where there is one
         self.last_para = ""   # the nearest numbered paragraph above
         self.row_no = 0       # rows of the current table
+        self.table_no = 0     # tables so far
+        self.in_rows = False  # the last segment was a row (a .txt's tables are runs of rows)
 
     def paragraph(self, text: str, style: str = "") -> Segment:
         seg = self.builder.add(text, "paragraph")
@@ -269,18 +282,24 @@ class _Walker:
         elif seg.kind == "paragraph" and seg.number:
             self.last_para = seg.number
         self.row_no = 0
+        self.in_rows = False
         self.segments.append(seg)
         return seg
 
     def rows_start(self) -> None:
         self.row_no = 0
+        self.table_no += 1
+        self.in_rows = True
 
-    def row(self, cells: list[str]) -> Segment | None:
+    def row(self, cells: list[str], spans: list[int] | None = None) -> Segment | None:
         if not any(cells):
             return None
+        if not self.in_rows:  # a .txt: a row after other text starts a table
+            self.rows_start()
         self.row_no += 1
         seg = self.builder.add("\t".join(c for c in cells if c), "row")
-        seg.cells, seg.number = cells, str(self.row_no)
+        seg.cells, seg.number, seg.table = cells, str(self.row_no), self.table_no
+        seg.spans = list(spans) if spans and any(n > 1 for n in spans) else []
         where = ", ".join(x for x in (f"para. {self.last_para}" if self.last_para else "",
                                       self.part if self.part != self.context else "", self.context) if x)
         seg.locator = f"{where}, row {self.row_no}" if where else f"table row {self.row_no}"

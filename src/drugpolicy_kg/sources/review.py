@@ -38,6 +38,7 @@ from drugpolicy_kg.sources.organizations import fold
 from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
+QB = "http://purl.org/linked-data/cube#"
 TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Convention",
          "declaration": "Declaration", "statement": "Declaration"}
 PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
@@ -193,7 +194,9 @@ class _Writer:
         self.owner.setdefault(s, set()).add(cid)
         if ev is None:
             return
-        node = self.evidence.setdefault(ev["iri"], {"quote": ev["quote"], "locator": ev["locator"], "states": {}})
+        node = self.evidence.setdefault(ev["iri"], {"quote": ev["quote"], "locator": ev["locator"], "states": {},
+                                                    "row": ev.get("row"), "columns": ev.get("columns", ()),
+                                                    "context": ev.get("context", ())})
         extra = ""
         if stated_as:
             extra += f" ; dpo:statedAs {self.lit(stated_as)}"
@@ -222,8 +225,15 @@ class _Writer:
             for (s, p, o), extra in e["states"].items():
                 digest = hashlib.sha256("\0".join((ev, s, p, o)).encode()).hexdigest()[:16]
                 named[f"{DPK}st-{self.doc_id}-{digest}"] = (s, p, o, extra)
+            cell = ""
+            if e.get("row") is not None:  # a table cell: its row, its column's header and the table's own lines
+                cell = f"    dpo:rowText {self.lit(e['row'])} ;\n"
+                for c in sorted(set(e["columns"])):
+                    cell += f"    dpo:columnText {self.lit(c)} ;\n"
+                for c in sorted(set(e["context"])):
+                    cell += f"    dpo:contextText {self.lit(c)} ;\n"
             out.append(f"{self.URIRef(ev).n3()} a dpo:Evidence ; dcterms:source {self.URIRef(self.doc_node).n3()} ;\n"
-                       f"    dpo:locator {self.lit(e['locator'])} ;\n    dpo:quote {self.lit(e['quote'])} ;\n"
+                       f"    dpo:locator {self.lit(e['locator'])} ;\n    dpo:quote {self.lit(e['quote'])} ;\n{cell}"
                        f"    dpo:states {', '.join(self.URIRef(n).n3() for n in sorted(named))} .")
             for n in sorted(named):
                 s, p, o, extra = named[n]
@@ -257,6 +267,7 @@ class _Builder:
         self.orgs = orgs        # organization name (casefolded) -> IRI, from the graph
         self.text = draft["text"]
         self.programme = f"{DPK}programme-{self.doc_id}"
+        self.sym = doc.get("symbol") or self.doc_id
 
     def ev(self, quote: str, locator: str, start: int) -> dict:
         return {"iri": f"{DPK}ev-{self.doc_id}-at-{start}", "quote": quote, "locator": locator}
@@ -419,6 +430,234 @@ class _Builder:
         words = next(m.group(0) for form in (f"{name} ({acronym})", name, acronym) if form
                      for m in [re.search(r"\s+".join(map(re.escape, form.split())), c["quote"], re.I)] if m)
         w.fact(cid, self.doc_node, f"{DCT}references", node, ev, stated_as=words)
+
+
+    # ------------------------------------------------------------ the programme plan --
+
+    def _plan_node(self, kind: str, c: dict, label: str, cls: str, link: str, text_key: str = "text") -> str:
+        """A node for one item of a subprogramme's plan, linked from its subprogramme, its words as its description."""
+        f, w, cid = c["facts"], self.w, c["id"]
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        scope = self.scope_node(f)
+        key = "-".join(x for x in (f.get("paragraph", ""), f.get("item", ""), f.get("number", "")) if x) or cid
+        node = f"{DPK}{kind}-{self.doc_id}-{slug(f.get('scope', 'programme'))}-{slug(key)}"
+        w.fact(cid, node, RDF_TYPE, f"{DPO}{cls}")
+        w.fact(cid, node, f"{RDFS}label", w.lit(label, "en"))
+        w.fact(cid, node, f"{DCT}description", w.lit(f[text_key], "en"), ev)
+        w.fact(cid, scope, f"{DPO}{link}", node, ev)
+        if f.get("paragraph"):
+            w.fact(cid, node, f"{DPO}paragraphNumber", w.lit(f["paragraph"]), ev, **(
+                {} if f["paragraph"] in c["quote"] else {"reasoning": (
+                    f"The item stands in the lettered list that paragraph {f['paragraph']} opens, before the next "
+                    "numbered paragraph.")}))
+        if f.get("item"):  # "(a)(iv)": the quote prints its own mark, "(iv)"
+            own = re.findall(r"\([a-z0-9]+\)", f["item"])
+            w.fact(cid, node, f"{DPO}itemLabel", w.lit(f["item"]), ev, stated_as=own[-1] if own else f["item"])
+        return node
+
+    def _activity(self, c: dict) -> None:
+        f = c["facts"]
+        self._plan_node("activity", c, f"{self.sym}, {f['scope']}, para. {f['paragraph']} {f['item']}: will "
+                                       f"{_short(_lower_first(f['text']))}",
+                        "PlannedActivity", "plansActivity")
+
+    def _expected_result(self, c: dict) -> None:
+        f = c["facts"]
+        self._plan_node("expected-result", c, f"{self.sym}, {f['scope']}, para. {f['paragraph']} {f['item']}: expected "
+                                              f"to result in {_short(_lower_first(f['text']))}".replace("  ", " "),
+                        "ExpectedResult", "expectsResult")
+
+    def _planned_result(self, c: dict) -> None:
+        f = c["facts"]
+        node = self._plan_node("result", c, f"{self.sym}, {f['scope']}, result {f['number']}: {_short(f['title'])}",
+                               "PlannedResult", "plansResult", text_key="title")
+        self.w.fact(c["id"], node, f"{DPO}ordinal", self.w.lit(f["number"], datatype=PREFIXES["xsd"] + "positiveInteger"),
+                    self.ev(c["quote"], c["locator"], c["start"]))
+
+    def _performance_measure(self, c: dict) -> None:
+        f, w, cid = c["facts"], self.w, c["id"]
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        scope = self.scope_node(f)
+        node = f"{DPK}measure-{self.doc_id}-{slug(f['scope'])}-{hashlib.sha256(c['quote'].encode()).hexdigest()[:8]}"
+        w.fact(cid, node, RDF_TYPE, f"{DPO}PerformanceMeasure")
+        w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {f['scope']}, {c['locator']}: performance measure: "
+                                                f"{_short(f['title'])}", "en"))
+        w.fact(cid, node, f"{DCT}title", w.lit(f["title"], "en"), ev)
+        if f.get("result"):
+            result = f"{DPK}result-{self.doc_id}-{slug(f['scope'])}-{slug(f['result'])}"
+            w.fact(cid, result, f"{DPO}measuredBy", node, ev, reasoning=(
+                f"The measure is printed under \"Result {f['result']}\" of {f['scope']}, before its next result: the "
+                "document gives each planned result its performance measures there."))
+        else:
+            w.fact(cid, scope, f"{DPO}measuredBy", node, ev, reasoning=(
+                f"The measure is printed under {f['scope']}'s programme performance, before its first planned result."))
+
+    def _cell_ev(self, c: dict, cell: dict) -> dict:
+        f = c["facts"]
+        where = f"Table {f['table']}, row {c['locator'].rsplit('row ', 1)[-1]} (\u201c{_short(c['quote'].split(chr(9))[0], 60)}\u201d), " \
+                f"column \u201c{cell['column']}\u201d"
+        return {"iri": f"{DPK}ev-{self.doc_id}-at-{cell['start']}", "quote": cell["printed"], "locator": where,
+                "row": c["quote"], "columns": cell.get("heads") or [], "context": f.get("context") or []}
+
+    def _dataset(self, c: dict, kind: str) -> str:
+        f, w, cid = c["facts"], self.w, c["id"]
+        node = f"{DPK}dataset-{self.doc_id}-table-{slug(f['table'])}"
+        if node not in self.w.facts:
+            w.fact(cid, node, RDF_TYPE, f"{QB}DataSet")
+            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.doc.get('symbol') or self.doc_id}, Table {f['table']}: "
+                                                    f"{f['table_title']}", "en"))
+        title_ev = {"iri": f"{DPK}ev-{self.doc_id}-table-{slug(f['table'])}", "quote": f"Table {f['table']}",
+                    "locator": f"Table {f['table']}", "row": None}
+        w.fact(cid, node, f"{DCT}title", w.lit(f["table_title"], "en"), {**title_ev, "quote": f["table_title"],
+                                                                          "iri": title_ev["iri"] + "-title"})
+        w.fact(cid, node, f"{DCT}identifier", w.lit(f"Table {f['table']}"), title_ev)
+        w.fact(cid, node, f"{QB}structure", f"{DPO}{kind}Structure", title_ev, stated_as=f"Table {f['table']}")
+        w.fact(cid, node, f"{DCT}source", self.doc_node, title_ev, stated_as=f"Table {f['table']}")
+        return node
+
+    def _observe(self, c: dict, cell: dict, dataset: str, subject_dims: list[tuple[str, str, str]], measure: str,
+                 unit: str, unit_words: str) -> str | None:
+        """One printed figure as a qb:Observation of ``dataset``: its dimensions, its measure and unit, each stated by
+        the cell's evidence (the cell, its row, its column's header and the table's lines)."""
+        f, w, cid = c["facts"], self.w, c["id"]
+        ev = self._cell_ev(c, cell)
+        node = f"{DPK}obs-{self.doc_id}-at-{cell['start']}"
+        w.fact(cid, node, RDF_TYPE, f"{QB}Observation")
+        w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']} ({_short(c['quote'].split(chr(9))[0], 60)}), "
+                                                f"{cell['column']}: {cell['printed']}", "en"))
+        w.fact(cid, node, f"{QB}dataSet", dataset, ev, stated_as=f"Table {f['table']}")
+        for p, o, words in subject_dims:
+            w.fact(cid, node, p, o, ev, stated_as=words)
+        heads = cell.get("heads") or [cell["column"]]
+        w.fact(cid, node, f"{DPO}refColumn", w.lit(cell["column"]), ev, stated_as=heads[-1])
+        m = re.match(r"^(\d{4})\b", heads[-1]) or re.match(r"^(\d{4})\b", cell["column"])
+        if m:
+            w.fact(cid, node, f"{DPO}refPeriod", w.lit(m.group(1), datatype=PREFIXES["xsd"] + "gYear"), ev)
+        status = re.search(r"\b(planned|actual|approved|estimate|proposed|expenditure)\b", cell["column"], re.I)
+        if status:
+            w.fact(cid, node, f"{DPO}refStatus", f"{DPK}status-{status.group(1).lower()}", ev, stated_as=status.group(1))
+        if cell.get("value"):
+            w.fact(cid, node, f"{DPO}{measure}", w.lit(cell["value"], datatype=PREFIXES["xsd"] + "decimal"), ev,
+                   stated_as=cell["printed"])
+        else:  # a figure that is not a number as printed: kept as printed, with the note
+            w.fact(cid, node, f"{DPO}printedValue", w.lit(cell["printed"]), ev)
+            w.fact(cid, node, f"{SKOS}note", w.lit(cell["note"], "en"))
+        if unit:
+            w.fact(cid, node, f"{DPO}unit", w.lit(unit, "en"), ev, stated_as=unit_words)
+        return node
+
+    def _deliverable(self, c: dict) -> None:
+        f, w, cid = c["facts"], self.w, c["id"]
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        scope = self.scope_node(f)
+        node = f"{DPK}deliverable-{self.doc_id}-table-{slug(f['table'])}-row-{c['locator'].rsplit('row ', 1)[-1]}"
+        w.fact(cid, node, RDF_TYPE, f"{DPO}Deliverable")
+        name = f["label"] if f["level"] != "described" else f"{f['subcategory']}: {f['label']}"
+        w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']}: {_short(name, 140)}", "en"))
+        w.fact(cid, node, f"{DCT}description", w.lit(f["label"], "en"), ev)
+        w.fact(cid, scope, f"{DPO}delivers", node, ev)
+        if f.get("category"):
+            w.fact(cid, node, f"{DPO}deliverableCategory", w.lit(f["category"], "en"), ev, reasoning=(
+                f"The row stands under the category row \"{f['category']}\" of Table {f['table']}."))
+        if f.get("subcategory") and f["level"] != "subcategory":
+            w.fact(cid, node, f"{DPO}deliverableSubcategory", w.lit(f["subcategory"], "en"), ev, reasoning=(
+                f"The row stands under the subcategory row \"{f['subcategory']}\" of Table {f['table']}."))
+        elif f.get("subcategory"):
+            w.fact(cid, node, f"{DPO}deliverableSubcategory", w.lit(f["subcategory"], "en"), ev)
+        if f.get("number"):
+            w.fact(cid, node, f"{DPO}itemLabel", w.lit(f["number"]), ev)
+        if f.get("body"):
+            w.fact(cid, node, f"{DPO}forBody", self.org(f["body"]), ev, stated_as=f["body"])
+        if not f.get("cells"):
+            return
+        dataset = self._dataset(c, "Deliverables")
+        dims = [(f"{DPO}refDeliverable", node, f["label"] if f["level"] != "subcategory" else f["subcategory"]),
+                (f"{DPO}refProgramme", scope, _scope_words(f))]
+        for cell in f["cells"]:
+            self._observe(c, cell, dataset, dims, "count", f.get("unit", ""), f.get("unit", ""))
+
+    def _resource(self, c: dict) -> None:
+        f, w = c["facts"], self.w
+        scope = self.scope_node(f)
+        dataset = self._dataset(c, "Resources")
+        item = " / ".join([*f.get("path", []), f["item"]]) if f.get("path") else f["item"]
+        unit_words = next((u for u in (f.get("table_unit") or "").split("/")
+                           if _unit_key(u) == f.get("unit")), f.get("table_unit") or "")
+        dims = [(f"{DPO}refProgramme", scope, _scope_words(f)), (f"{DPO}refItem", w.lit(item, "en"), f["item"])]
+        res = f.get("resolution") or {}
+        inst = self.instrument({"instrument": res["instrument"], "symbol": res["symbol"],
+                                "issuer_code": res["issuer_code"]}) if res else None
+        for cell in f["cells"]:
+            obs = self._observe(c, cell, dataset, dims, "amount", _unit_key(unit_words), unit_words)
+            if inst and obs:
+                w.fact(c["id"], obs, f"{DPO}pursuantTo", inst, self._cell_ev(c, cell), stated_as=res["symbol"])
+        if inst:
+            self._instrument_named(c, res, inst, self.ev(c["quote"], c["locator"], c["start"]))
+
+    def _instrument_named(self, c: dict, res: dict, inst: str, ev: dict) -> None:
+        """The instrument a cost or a new-mandate row names: its number and the body that adopted it, stated by ``ev``
+        (the graph's node where it has one: the same IRI as the mandate lists mint)."""
+        w = self.w
+        kind = res.get("instrument", "resolution")
+        w.fact(c["id"], inst, RDF_TYPE, f"{DPO}{TYPES.get(kind, 'Resolution')}")
+        w.fact(c["id"], inst, f"{DPO}resolutionNumber" if kind == "resolution" else f"{DCT}identifier",
+               w.lit(res["symbol"]), ev)
+        if res.get("group"):  # a row of a table of new mandates: the body is named by the group row above it
+            w.fact(c["id"], inst, f"{DPO}adoptedBy", self.org(res["issuer"]), ev, reasoning=(
+                f"The row stands under the group row \"{res['group']}\" of its table, which names the body."))
+        else:
+            w.fact(c["id"], inst, f"{DPO}adoptedBy", self.org(res["issuer"]), ev, stated_as=res["issuer"])
+        if inst not in self.labelled and f"{RDFS}label" not in w.facts.get(inst, {}):
+            w.fact(c["id"], inst, f"{RDFS}label", w.lit(f"{res['issuer']} {kind} {res['symbol']}", "en"))
+
+    def _mandate_cost(self, c: dict) -> None:
+        f, w, cid = c["facts"], self.w, c["id"]
+        if not f.get("issuer"):
+            raise _Refuse("the sentence does not name the body that adopted the instrument; add it by hand")
+        from drugpolicy_kg.sources.extract import body_code
+
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        res = {"instrument": f.get("instrument", "resolution"), "symbol": f["symbol"], "issuer": f["issuer"],
+               "issuer_code": body_code(f["issuer"])}
+        inst = self.instrument(res)
+        self._instrument_named(c, res, inst, ev)
+        scope = self.scope_node(f)
+        node = f"{DPK}cost-{self.doc_id}-{cid}"
+        w.fact(cid, node, RDF_TYPE, f"{DPO}MandateCost")
+        w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']}: {f['printed']} pursuant to {f['issuer']} "
+                                                f"{res['instrument']} {f['symbol']} ({f['scope']})", "en"))
+        w.fact(cid, node, f"{DPO}amount", w.lit(f["amount"], datatype=PREFIXES["xsd"] + "decimal"), ev,
+               stated_as=f["printed"])
+        w.fact(cid, node, f"{DPO}unit", w.lit("United States dollars", "en"), ev, stated_as="$")
+        w.fact(cid, node, f"{DPO}pursuantTo", inst, ev, stated_as=f["words"])
+        w.fact(cid, node, f"{DPO}costOf", scope, ev, **({"stated_as": m.group(0)} if (
+            m := re.search(r"[Ss]ubprogramme \d+", c["quote"])) else {"reasoning": (
+                f"The sentence stands in the explanation of resource changes for {f['scope']}.")}))
+
+
+def _short(text: str, limit: int = 100) -> str:
+    """``text`` cut at a word boundary with an ellipsis, never inside a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "\u2026"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _scope_words(f: dict) -> str:
+    """The words of a table's title that name its subprogramme ("Subprogramme 2"), or the title's first words."""
+    m = re.match(r"^(Subprogramme \d+(?:, component \d+| \([a-z]\))?|[^:]{1,60})", f.get("table_title", ""))
+    return m.group(1) if m else f.get("table_title", "")[:20]
+
+
+def _unit_key(words: str) -> str:
+    w = words.strip().lower()
+    return {"thousands of united states dollars": "thousands of US$", "united states dollars": "US$",
+            "number of posts": "posts"}.get(w, w)
 
 
 class _Refuse(Exception):

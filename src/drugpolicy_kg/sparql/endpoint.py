@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from drugpolicy_kg import __version__
 from drugpolicy_kg.errors import EndpointError, UsageError, json_loads
 from drugpolicy_kg.sparql.results import Result, from_sparql_json
+from drugpolicy_kg.threads import within
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 USER_AGENT = f"drugpolicy-kg/{__version__} (+https://w3id.org/drugpolicy-kg)"
 POST_ABOVE = 1500  # characters: longer queries go by POST
 DEFAULT_TIMEOUT = 30.0
+STILL_ARRIVING = "the answer was still arriving when the time was up (--timeout SECONDS allows longer)"
 MAX_ANSWER = 1 << 30  # bytes of one answer from a server (1 GiB): a table of millions of rows still fits
 
 
@@ -121,7 +123,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, AnswerTooLarge):
         return str(exc)
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return "timed out" + (f": {exc}" if str(exc).startswith("the answer") else "")
+        return "timed out" + (f": {exc}" if str(exc) == STILL_ARRIVING else "")
     if isinstance(exc, (ConnectionError, http.client.HTTPException)):
         return f"connection failed: {exc.__class__.__name__}: {exc}"
     return f"{exc.__class__.__name__}: {exc}"
@@ -172,7 +174,7 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
         return ctype, read_answer(response.response, started + timeout)
 
     try:
-        ctype, body = within(timeout + 1, exchange)
+        ctype, body = _within(timeout + 1, exchange)
     except SPARQLWrapperException as exc:
         raise _fail(endpoint, _describe_sparqlwrapper(exc), creds) from None
     except Exception as exc:  # noqa: BLE001 - every transport failure ends as exit 3
@@ -222,7 +224,7 @@ def read_answer(resp, deadline: float, limit: int | None = None) -> bytes:
         if size > limit:
             raise AnswerTooLarge(f"the answer passed {limit} bytes; narrow the query (LIMIT) or ask the server for less")
         if time.monotonic() > deadline:
-            raise TimeoutError("the answer was still arriving when the time was up (--timeout SECONDS allows longer)")
+            raise TimeoutError(STILL_ARRIVING)
         parts.append(chunk)
 
 
@@ -255,39 +257,14 @@ class PushReport:
     triples_on_server: int
 
 
-def within(seconds: float, exchange):
-    """Run one exchange with a server (``exchange()``) and give up on it after ``seconds``: the socket's timeout
-    bounds each wait, so a server that sends its headers a byte a second would otherwise hold the caller for ever.
-    The exchange runs in a thread of its own, left behind when the time is up (it ends when the server does);
-    the caller, waiting here, still hears Ctrl-C and SIGTERM at once.
-
-    >>> within(5, lambda: 42)
-    42
-    """
-    import threading
-
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = exchange()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="drugpolicy-kg-exchange", daemon=True)
-    worker.start()
-    deadline = time.monotonic() + seconds
-    while worker.is_alive():
-        worker.join(0.1)
-        if worker.is_alive() and time.monotonic() > deadline:
-            raise TimeoutError("the answer was still arriving when the time was up (--timeout SECONDS allows longer)")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+def _within(seconds: float, exchange):
+    """One exchange with a server, in a thread of its own that is left when the time is up: the socket's timeout
+    bounds each wait, so a server sending its headers a byte a second would otherwise hold the caller for ever."""
+    return within(seconds, exchange, "drugpolicy-kg-exchange", overdue=STILL_ARRIVING)
 
 
 def _request(url: str, method: str, data: bytes | None, headers: dict, timeout: float, creds: Credentials | None):
-    return within(timeout + 1, lambda: _exchange(url, method, data, headers, timeout, creds))
+    return _within(timeout + 1, lambda: _exchange(url, method, data, headers, timeout, creds))
 
 
 def _exchange(url: str, method: str, data: bytes | None, headers: dict, timeout: float, creds: Credentials | None):

@@ -1,0 +1,610 @@
+"""Candidate facts from a programme plan: what a subprogramme will do, what it delivers, what it costs.
+
+A section of the UN's proposed programme budget (A/80/6 and its siblings) states, per subprogramme
+(and component, or lettered part):
+
+- its **strategy**: "To contribute to the objective, the subprogramme will:" and a lettered list,
+  items (a), (b) ... with sub-items (i), (ii) ...; "The above-mentioned work is expected to result
+  in:" and its list (or one sentence);
+- its **planned results** ("Result 1: ...") and the titles of their **performance measures**;
+- its **deliverables** table ("Subprogramme 2: deliverables for the period 2024–2026, by category
+  and subcategory"): categories (A. ...), subcategories with their unit ("Parliamentary
+  documentation (number of documents)") and numbered items, each with a figure per column
+  ("2024 planned", "2024 actual" ...);
+- its **resources**: tables in thousands of US$, US$ or posts, by object of expenditure, source of
+  funding, component and subprogramme, or resolution ("Requirements to implement new mandates");
+- the **amounts tied to new mandates** in the explanation of variances ("$144,700 ... pursuant to
+  General Assembly resolution 79/234").
+
+Every figure is read as printed: "–" is no figure (never 0), "(1 277.6)" is negative, and a figure
+that is not a number as printed ("2.679.6") is kept as printed with a note, never corrected. Tables
+are read on Word's grid (a header cell spanning columns names each of them), so two-row headers
+("Changes" over "Technical adjustments", "New/expanded mandates" ...) give each column its full name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from drugpolicy_kg.sources.reader import Document, Segment
+
+TABLE_NO = re.compile(r"^Table (?P<no>[0-9]{1,3}[A-Z]?\.[0-9]{1,3}[A-Z]?)$")  # "Table 16.4", "Table 24.27"
+DELIVERABLES_TITLE = re.compile(r"^(?P<scope>.{3,200}?): deliverables for the period (?:of )?(?P<period>\d{4}[–-]\d{4})"
+                                r"(?:, by category and subcategory)?$")
+CROSS_CUTTING = re.compile(r"^Cross-cutting deliverables for the period")
+UNIT_LINE = re.compile(r"^\((?P<unit>[A-Z][A-Za-z /,.-]{3,80})\)$")  # "(Thousands of United States dollars)"
+SUBTABLE = re.compile(r"^\((?P<no>\d{1,2})\) (?P<name>[A-Z][^.]{2,80})$")  # "(1) Regular budget"
+COLUMN_YEAR = re.compile(r"^(?P<year>\d{4}) (?P<status>planned|actual)$", re.I)
+CATEGORY = re.compile(r"^(?P<letter>[A-H])\. (?P<name>[A-Z].{2,150})$")
+NUMBERED = re.compile(r"^(?P<no>\d{1,3})\. (?P<text>\S.*)$")
+SUBCATEGORY_UNIT = re.compile(r"^(?P<name>.+?)\s*\((?P<unit>(?:number|value|amount|total) of [^()]{2,80})\)$")
+FIGURE = re.compile(r"^(?P<neg>\()?(?P<num>[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})*(?:\.[0-9]+)?)(?(neg)\))$")
+NUMERIC_LOOKING = re.compile(r"^\(?[0-9][0-9 .,\u00a0\u202f]*\)?$")  # a figure, perhaps misprinted ("2.679.6")
+NO_FIGURE = {"–", "-", "—", "..", "…"}
+STRATEGY_LEAD = re.compile(r"To contribute to the objective,? the (?P<who>subprogramme|component|programme|office|Office|"
+                           r"[A-Za-z ]{3,60}) will(?: [^:]{0,200})?:$")
+STRATEGY_INLINE = re.compile(r"To contribute to the objective,? the (?:subprogramme|component|programme) will (?P<text>[a-z][^:]+\.)$")
+RESULTS_LEAD = re.compile(r"The above-mentioned work is expected to result in:?$")
+RESULTS_INLINE = re.compile(r"The above-mentioned work is expected to result in (?P<text>[^:]+?\.)$")
+RESULT = re.compile(r"^Result (?P<no>\d{1,2}): (?P<title>\S.{2,400})$")
+MEASURE = re.compile(r"^Performance measure: (?P<title>\S.{2,400})$")
+ROMAN = re.compile(r"^\((?P<r>i{1,3}|iv|v|vi{1,3}|ix|x|xi{1,3})\)$")
+AMOUNT = re.compile(r"\$(?P<num>[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?)(?! million| billion)")
+INSTRUMENT_IN_TEXT = re.compile(
+    r"\b(?:pursuant to|in accordance with|relat(?:ed|ing) to|in line with|as mandated (?:by|in)|mandated by|under)"
+    r" (?:the )?(?P<body>General Assembly|Economic and Social Council|Security Council|Human Rights Council|"
+    r"Commission on Narcotic Drugs|Commission on Crime Prevention and Criminal Justice)? ?"
+    r"(?P<kind>resolution|decision|President[’']s statement) (?P<sym>(?:S-)?\d{1,4}/\d{1,4})")
+CLAUSE_MARK = re.compile(r"(?=\((?:i{1,3}|iv|v|vi{1,3}|ix|x)\) )")
+
+
+def figure(printed: str) -> tuple[Decimal | None, str]:
+    """A printed figure as a number, and a note where it is not one as printed.
+
+    >>> figure("1 277.6"), figure("(83.9)"), figure("–"), figure("2.679.6")[1][:30]
+    ((Decimal('1277.6'), ''), (Decimal('-83.9'), ''), (None, ''), 'printed as "2.679.6", which is ')
+    """
+    text = printed.strip()
+    if not text or text in NO_FIGURE:
+        return None, ""
+    m = FIGURE.match(text)
+    if m:
+        try:
+            value = Decimal(re.sub(r"[ \u00a0\u202f]", "", m.group("num")))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+            return None, f"printed as {text!r}, not read as a number"
+        return (-value if m.group("neg") else value), ""
+    if NUMERIC_LOOKING.match(text):
+        return None, (f'printed as "{text}", which is not a number as printed (a misprint in the source); '
+                      "kept as printed, not corrected")
+    return None, ""
+
+
+@dataclass
+class Cell:
+    column: str        # the column's full name: "2024 planned", "Changes: Technical adjustments"
+    printed: str       # as printed
+    start: int         # offsets of the printed cell in the document's text
+    end: int
+    value: str = ""    # the figure as a decimal string ("" where the cell holds none)
+    note: str = ""     # a printed defect
+    heads: list[str] = field(default_factory=list)  # the printed header cells over it, top to bottom
+
+    def to_dict(self) -> dict:
+        return {"column": self.column, "printed": self.printed, "start": self.start, "end": self.end,
+                "value": self.value, "note": self.note, "heads": self.heads}
+
+
+def grid(seg: Segment) -> list[str]:
+    """A row's cells on the table's grid: a cell spanning n columns stands in the first and leaves n - 1 empty."""
+    if not seg.spans:
+        return list(seg.cells)
+    out: list[str] = []
+    for cell, n in zip(seg.cells, seg.spans, strict=False):
+        out.append(cell)
+        out.extend([""] * (n - 1))
+    return out
+
+
+def cell_offsets(seg: Segment) -> list[tuple[int, int] | None]:
+    """Where each of ``grid(seg)``'s cells stands in the document's text (None for an empty cell): the row's text is
+    its non-empty cells joined by tabs."""
+    out: list[tuple[int, int] | None] = []
+    at = seg.start
+    cells = seg.cells
+    spans = seg.spans or [1] * len(cells)
+    for cell, n in zip(cells, spans, strict=False):
+        if cell:
+            out.append((at, at + len(cell)))
+            at += len(cell) + 1
+        else:
+            out.append(None)
+        out.extend([None] * (n - 1))
+    return out
+
+
+@dataclass
+class Table:
+    number: str                    # "16.4"
+    title: str = ""
+    title_seg: Segment | None = None
+    number_seg: Segment | None = None
+    unit: str = ""                 # as the table's unit line prints it: "Thousands of United States dollars"
+    subtable: str = ""             # "(1) Regular budget"
+    rows: list[Segment] = field(default_factory=list)
+    subtables: dict[int, str] = field(default_factory=dict)  # the first row of a part -> its label
+    subtable_pending: bool = False  # a "(2) ..." line was read and its rows have not come yet
+
+    @property
+    def kind(self) -> str:
+        if DELIVERABLES_TITLE.match(self.title) or CROSS_CUTTING.match(self.title):
+            return "deliverables"
+        if re.search(r"United States dollars|number of posts|Number of posts", self.unit):
+            return "resources"
+        return "other"
+
+
+def tables(doc: Document) -> list[Table]:
+    """The document's numbered tables: "Table 16.4", its title and unit line, and the rows of the Word table(s) after
+    them (a table in parts, "(1) Regular budget", "(2) Other assessed", keeps its number)."""
+    out: list[Table] = []
+    current: Table | None = None
+    seen_rows = False
+    for seg in doc.segments:
+        text = seg.text.strip()
+        if seg.kind in ("heading", "paragraph") and TABLE_NO.match(text):
+            current = Table(TABLE_NO.match(text).group("no"), number_seg=seg)
+            out.append(current)
+            seen_rows = False
+            continue
+        if current is None or seg.kind in ("footnote", "margin"):
+            continue
+        if seg.kind == "row":
+            if current.rows and seg.table != current.rows[-1].table and not current.subtable_pending:
+                current = None  # a second Word table with no number of its own: not this table's
+                continue
+            if current.subtable and current.subtable_pending:
+                current.subtables[len(current.rows)] = current.subtable
+            current.subtable_pending = False
+            current.rows.append(seg)
+            seen_rows = True
+            continue
+        m = SUBTABLE.match(text)
+        if m and seg.kind in ("item", "paragraph", "heading"):
+            current.subtable, current.subtable_pending = text, True
+            continue
+        if not seen_rows:
+            u = UNIT_LINE.match(text)
+            if u:
+                current.unit = u.group("unit")
+            elif not current.title and not text.startswith("Note:"):
+                current.title, current.title_seg = text, seg
+            continue
+        current = None  # running text after the rows: the table has ended
+    return [t for t in out if t.rows]
+
+
+def scope_of_title(title: str) -> tuple[str, str, str]:
+    """(level, number, component) named at the start of a table's title: "Subprogramme 9, component 1: ...",
+    "Subprogramme 1 (a): ...", "Subprogramme 2: ..."; the programme for any other ("Overall: ...").
+
+    >>> scope_of_title("Subprogramme 9, component 1: deliverables for the period 2024–2026")
+    ('subprogramme', '9', '1')
+    >>> scope_of_title("Subprogramme 1 (b): deliverables"), scope_of_title("Overall: proposed posts")
+    (('subprogramme', '1', 'b'), ('programme', '', ''))
+    """
+    m = re.match(r"^Subprogramme (\d+)(?:,? [Cc]omponent (\d+)| \(([a-z])\))?\s*[:.]", title)
+    if not m:
+        m2 = re.search(r"\bunder subprogramme (\d+)\b", title)  # "Requirements to implement new mandates under subprogramme 1"
+        return ("subprogramme", m2.group(1), "") if m2 else ("programme", "", "")
+    return "subprogramme", m.group(1), m.group(2) or m.group(3) or ""
+
+
+def scope_label(level: str, number: str, component: str) -> str:
+    if level == "programme":
+        return "programme"
+    if component.isalpha():
+        return f"subprogramme {number} ({component})"
+    return f"subprogramme {number}" + (f", component {component}" if component else "")
+
+
+def _carried(seg: Segment) -> list[str]:
+    """A header row on the grid, a cell spanning columns standing in each of them."""
+    if not seg.spans:
+        return list(seg.cells)
+    out: list[str] = []
+    for cell, n in zip(seg.cells, seg.spans, strict=False):
+        out.extend([cell] * n)
+    return out
+
+
+def _columns(header_rows: list[Segment]) -> list[str]:
+    """Each grid column's full name from one or two header rows: a cell spanning columns names each of them,
+    and the row below adds its own words ("Changes: Technical adjustments").
+
+    >>> top = Segment("row", "", 0, 0, "", cells=["Item", "2025", "Changes", "2026"], spans=[1, 1, 2, 1])
+    >>> low = Segment("row", "", 0, 0, "", cells=["", "", "Technical", "Other", ""])
+    >>> _columns([top, low])
+    ['Item', '2025', 'Changes: Technical', 'Changes: Other', '2026']
+    """
+    grids = [_carried(r) for r in header_rows]
+    width = max(len(g) for g in grids)
+    names = []
+    for i in range(width):
+        parts: list[str] = []
+        for g in grids:
+            cell = g[i] if i < len(g) else ""
+            if cell and cell not in parts:
+                parts.append(cell)
+        names.append(": ".join(parts))
+    return names
+
+
+def _is_header(seg: Segment) -> bool:
+    cells = [c for c in grid(seg)[1:] if c]
+    return bool(cells) and not any(figure(c)[0] is not None or c in NO_FIGURE for c in cells)
+
+
+@dataclass
+class PlanRow:
+    """One row of a deliverables or resources table, read."""
+
+    table: Table
+    seg: Segment
+    label: str
+    cells: list[Cell]
+    path: list[str]          # the group rows above it: category, subcategory, "Financial resources by ...", ...
+
+
+def read_table(t: Table) -> tuple[list[str], list[PlanRow], list[Segment]]:
+    """The columns, the rows with figures or text, and the label-only rows (groups) of a table."""
+    rows = t.rows
+    header: list[Segment] = []
+    for seg in rows[:3]:
+        if _is_header(seg) or (header and not grid(seg)[0] and _is_header(seg)):
+            header.append(seg)
+        else:
+            break
+    columns = _columns(header) if header else []
+    carried = [_carried(h) for h in header]
+    heads = [[g[i] for g in carried if i < len(g) and g[i]] for i in range(len(columns))]
+    out: list[PlanRow] = []
+    groups: list[Segment] = []
+    path: list[str] = []
+    for i, seg in enumerate(rows):
+        if seg in header:
+            continue
+        g = grid(seg)
+        label = g[0] if g else ""
+        offsets = cell_offsets(seg)
+        values = g[1:]
+        filled = [c for c in values if c]
+        if i in t.subtables:
+            path = [t.subtables[i]]
+        if not filled:
+            groups.append(seg)
+            path = _group_path(t, path, label)
+            out.append(PlanRow(t, seg, label, [], list(path)))  # a group, a category or a text-only deliverable
+            continue
+        cells = []
+        # a row with fewer grid cells than columns (merged cells Word did not mark): align its figures to the right
+        shift = max(0, len(columns) - len(g)) if columns else 0
+        for j, printed in enumerate(values, start=1):
+            if not printed:
+                continue
+            col = columns[j + shift] if columns and j + shift < len(columns) else f"column {j + 1}"
+            value, note = figure(printed)
+            where = offsets[j] if j < len(offsets) else None
+            if where is None:
+                continue
+            if value is None and not note:
+                continue  # "–" is no figure; text in a figure's column is no figure either
+            head = heads[j + shift] if columns and j + shift < len(heads) else []
+            cells.append(Cell(col, printed, where[0], where[1], "" if value is None else _decimal_text(value), note,
+                              list(dict.fromkeys(head))))
+        out.append(PlanRow(t, seg, label, cells, list(path)))
+    return columns, out, groups
+
+
+def _group_path(t: Table, path: list[str], label: str) -> list[str]:
+    """The groups a row stands under, after a group row ``label``."""
+    base = [p for p in path if SUBTABLE.match(p)]
+    if t.kind == "deliverables":
+        if CATEGORY.match(label):
+            return base + [label]
+        return [p for p in path if SUBTABLE.match(p) or CATEGORY.match(p)] + [label]
+    return base + [label]
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value, "f")
+    return text
+
+
+UNITS = {
+    "thousands of united states dollars": "thousands of US$",
+    "united states dollars": "US$",
+    "number of posts": "posts",
+}
+
+
+def unit_of(table: Table, path: list[str]) -> str:
+    """The unit a resources table's figure is in: the table's unit line, where it names two ("Thousands of United
+    States dollars/number of posts") the one the figure's group names ("Post resources by category": posts)."""
+    names = [u.strip().lower() for u in table.unit.split("/")]
+    if len(names) > 1:
+        group = " ".join(path).lower()
+        if "post" in group and "financial" not in group:
+            names = [n for n in names if "post" in n] or names
+        else:
+            names = [n for n in names if "post" not in n] or names
+    return UNITS.get(names[0], names[0]) if names else ""
+
+
+# ------------------------------------------------------------------ candidates --
+
+def _cand(kind: str, key: tuple, facts: dict, quote: str, locator: str, start: int, end: int, detector: str,
+          confidence: float, note: str = ""):
+    from drugpolicy_kg.sources.extract import Candidate, _cid
+
+    return Candidate(_cid(kind, *key), kind, facts, quote, locator, start, end, detector, confidence, note=note)
+
+
+class Strategy:
+    """Reads, paragraph by paragraph within a subprogramme, its strategy list ("will: (a) ... (i) ..."), its expected
+    results ("is expected to result in: (a) ..." or in one sentence), its planned results ("Result 1: ...") and the
+    titles of its performance measures."""
+
+    def __init__(self):
+        self.mode = ""        # "activity" | "expected-result" | ""
+        self.para = ""
+        self.letter = ""
+        self.result = ""      # the planned result the measures below belong to
+        self.scope_key = ""
+
+    def feed(self, seg: Segment, scope: str, scope_title: str) -> list:
+        text = seg.text.strip()
+        out = []
+        if scope != self.scope_key:
+            self.scope_key, self.mode, self.result = scope, "", ""
+        base = {"scope": scope, "scope_title": scope_title}
+        m = RESULT.match(text)
+        if m and seg.kind in ("paragraph", "heading"):
+            self.result, self.mode = m.group("no"), ""
+            out.append(_cand("planned-result", (scope, m.group("no"), m.group("title")),
+                             {**base, "number": m.group("no"), "title": m.group("title")}, text, seg.locator,
+                             seg.start, seg.end, "programme plan: planned result", 0.95))
+            return out
+        m = MEASURE.match(text)
+        if m and seg.kind in ("paragraph", "heading"):
+            out.append(_cand("performance-measure", (scope, self.result, m.group("title")),
+                             {**base, "result": self.result, "title": m.group("title")}, text, seg.locator,
+                             seg.start, seg.end, "programme plan: performance measure", 0.9,
+                             "" if self.result else "stated before any planned result: a measure of the programme's "
+                                                    "performance in the past year"))
+            return out
+        if seg.kind == "paragraph" and seg.number:
+            body = text[len(seg.number):].strip()
+            self.mode, self.letter, self.para = "", "", seg.number
+            if STRATEGY_LEAD.search(body):
+                self.mode = "activity"
+            elif RESULTS_LEAD.search(body):
+                self.mode = "expected-result"
+            else:
+                inline = RESULTS_INLINE.search(body)
+                if inline:
+                    a = seg.start + len(seg.text) - len(body) + inline.start()
+                    quote = seg.text[a - seg.start:]
+                    out.append(_cand("expected-result", (scope, seg.number, ""),
+                                     {**base, "paragraph": seg.number, "item": "", "text": inline.group("text")},
+                                     quote, f"para. {seg.number}", a, a + len(quote),
+                                     "programme plan: expected result (one sentence)", 0.9))
+            return out
+        if seg.kind == "item" and self.mode and seg.number:
+            mark = seg.number
+            is_roman = bool(ROMAN.match(mark)) and bool(self.letter) and not (mark == "(i)" and self.letter == "(h)")
+            if is_roman:
+                item = self.letter + mark
+            else:
+                self.letter = item = mark
+            body = text[len(mark):].strip()
+            out.append(_cand(self.mode, (scope, self.para, item),
+                             {**base, "paragraph": self.para, "item": item, "text": body},
+                             seg.text, f"para. {self.para} {item}", seg.start, seg.end,
+                             f"programme plan: {'strategy' if self.mode == 'activity' else 'expected result'} item", 0.95))
+            return out
+        if seg.kind in ("heading", "paragraph"):
+            self.mode = ""
+        return out
+
+
+def _issuers(doc: Document) -> list[str]:
+    """The bodies the document's mandate lists name as issuers ("Commission on Narcotic Drugs resolutions"), longest
+    first: the bodies a deliverable can serve."""
+    from drugpolicy_kg.sources.extract import ISSUER_AFTER, ISSUER_HEADING
+
+    names: set[str] = set()
+    for seg in doc.segments:
+        if seg.kind in ("heading", "paragraph") and len(seg.text) < 150:
+            m = ISSUER_AFTER.match(seg.text.strip()) or ISSUER_HEADING.match(seg.text.strip())
+            if m and re.match(r"^[A-Z]", m.group("body")) and re.search(
+                    r"Assembly|Council|Commission|Board|Conference|Committee", m.group("body")):
+                names.add(m.group("body").strip())
+    return sorted(names, key=len, reverse=True)
+
+
+def _served_body(text: str, bodies: list[str]) -> str:
+    """The body a deliverable names as the one it serves ("Meetings of the Commission on Narcotic Drugs", "Report to
+    the Human Rights Council"); "" where it names none, or names it only as the parent of another ("the subsidiary
+    bodies of the Commission")."""
+    for body in bodies:
+        for m in re.finditer(r"(?<![\w-])" + re.escape(body) + r"(?![\w-])", text):
+            before = text[:m.start()].lower()
+            if re.search(r"(?:subsidiary bodies|bureau|members|secretariat|president|chair)(?: of)?(?: the)? ?$", before):
+                continue
+            return body
+    return ""
+
+
+def _context(t: Table, extra: list[str] = ()) -> list[str]:
+    """The lines that say where a table's cell stands: the table's number, title and unit line, and the group rows
+    above the cell's row."""
+    lines = [f"Table {t.number}", t.title]
+    if t.unit:
+        lines.append(f"({t.unit})")
+    return [x for x in lines + list(extra) if x]
+
+
+def deliverables(doc: Document, t: Table, bodies: list[str]) -> list:
+    level, number, component = scope_of_title(t.title) if not CROSS_CUTTING.match(t.title) else ("programme", "", "")
+    scope = scope_label(level, number, component)
+    _columns_, rows, _groups = read_table(t)
+    out = []
+    category = subcategory = unit = group = ""
+    sub_row = ""
+    for r in rows:
+        label = r.label
+        cat = CATEGORY.match(label)
+        base = {"scope": scope, "table": t.number, "table_title": t.title}
+        where = f"Table {t.number}, row {r.seg.number}"
+        if cat and not r.cells:
+            category, subcategory, unit, group = label, "", "", ""
+            continue
+        sub = SUBCATEGORY_UNIT.match(label)
+        num = NUMBERED.match(label)
+        if sub and not num:
+            subcategory, unit, group = sub.group("name"), sub.group("unit"), ""
+            sub_row = r.seg.text
+            facts = {**base, "category": category, "subcategory": subcategory, "unit": unit, "level": "subcategory",
+                     "number": "", "label": label, "group": "", "body": "", "cells": [c.to_dict() for c in r.cells],
+                     "context": _context(t, [category])}
+            out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,
+                             r.seg.start, r.seg.end, "deliverables table: subcategory total", 0.95))
+            continue
+        if num:
+            body = _served_body(num.group("text") if not group else f"{group} {num.group('text')}", bodies)
+            facts = {**base, "category": category, "subcategory": subcategory, "unit": unit, "level": "item",
+                     "number": num.group("no"), "label": num.group("text"), "group": group, "body": body,
+                     "cells": [c.to_dict() for c in r.cells], "context": _context(t, [category, sub_row, group])}
+            out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,
+                             r.seg.start, r.seg.end, "deliverables table: numbered deliverable", 0.95,
+                             "" if unit else "no subcategory with a unit stands above this row"))
+            continue
+        if not r.cells and label.endswith(":"):  # "Meetings of:": the words the items below complete
+            group = label
+            continue
+        if not r.cells and ":" in label and category:  # "Consultation, advice and advocacy: ...": a deliverable in words
+            name, _, what = label.partition(":")
+            facts = {**base, "category": category, "subcategory": name.strip(), "unit": "", "level": "described",
+                     "number": "", "label": what.strip(), "group": "", "body": _served_body(what, bodies), "cells": [],
+                     "context": _context(t, [category])}
+            out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,
+                             r.seg.start, r.seg.end, "deliverables table: deliverable described", 0.9))
+    return out
+
+
+def resources(doc: Document, t: Table) -> list:
+    from drugpolicy_kg.sources.extract import ISSUER_HEADING, RES_SYMBOL, body_code
+
+    level, number, component = scope_of_title(t.title)
+    scope = scope_label(level, number, component)
+    _cols, rows, _groups = read_table(t)
+    out = []
+    for r in rows:
+        if not r.cells:
+            continue
+        unit = unit_of(t, r.path)
+        facts = {"scope": scope, "table": t.number, "table_title": t.title, "table_unit": t.unit, "unit": unit,
+                 "path": r.path, "item": r.label, "resolution": {}, "cells": [c.to_dict() for c in r.cells],
+                 "context": _context(t, r.path)}
+        group = r.path[-1] if r.path else ""
+        ih = ISSUER_HEADING.match(group) if group else None
+        sym = RES_SYMBOL.match(r.label)
+        if ih and sym:
+            body = ih.group("body").strip()
+            facts["resolution"] = {"issuer": body, "issuer_code": body_code(body), "symbol": sym.group("sym"),
+                                   "instrument": "decision" if sym.group("dec") else "resolution", "group": group}
+        defects = [c for c in r.cells if c.note]
+        note = "; ".join(f"column {c.column!r}: {c.note}" for c in defects)
+        out.append(_cand("resource", (t.number, r.label, r.seg.number, "/".join(r.path)), facts, r.seg.text,
+                         f"Table {t.number}, row {r.seg.number}", r.seg.start, r.seg.end, "resources table: row",
+                         0.8 if defects else 0.95, note))
+    return out
+
+
+def mandate_costs(doc: Document, start_at: int) -> list:
+    """Amounts the explanation of resource changes ties to a resolution: per clause ("(i) an increase of $X ... pursuant
+    to General Assembly resolution 79/1"), the clause's first amount, where the clause names one instrument."""
+    out = []
+    scope = "programme"
+    for seg in doc.segments:
+        if seg.start < start_at or seg.kind not in ("paragraph", "item"):
+            continue
+        sm = re.match(r"^\([a-z]\) Subprogramme (\d+)\b", seg.text)
+        if seg.kind == "item" and re.match(r"^\([a-z]\) ", seg.text):
+            scope = f"subprogramme {sm.group(1)}" if sm else "programme"
+        elif seg.kind == "paragraph" and seg.number:
+            scope = "programme"
+        text = seg.text
+        bounds = [m.start() for m in CLAUSE_MARK.finditer(text)] + [len(text)]
+        pieces = [(0, bounds[0])] + list(zip(bounds, bounds[1:]))
+        for a, b in pieces:
+            clause = text[a:b]
+            insts = list(INSTRUMENT_IN_TEXT.finditer(clause))
+            amounts = list(AMOUNT.finditer(clause))
+            if not insts or not amounts:
+                continue
+            # sentences within the clause: the amount and the instrument must share one
+            for sa, sb in _sentences(clause):
+                s_insts = [m for m in insts if sa <= m.start() < sb]
+                s_amounts = [m for m in amounts if sa <= m.start() < sb]
+                if not s_insts or not s_amounts:
+                    continue
+                inst, amount = s_insts[0], s_amounts[0]
+                quote = clause[sa:sb].strip().rstrip(";")
+                qa = a + sa + (len(clause[sa:sb]) - len(clause[sa:sb].lstrip()))
+                sure = len(s_insts) == 1 and len({m.group("sym") for m in s_insts}) == 1
+                body = inst.group("body") or ""
+                facts = {"scope": scope, "amount": amount.group("num").replace(",", ""), "printed": amount.group(0),
+                         "issuer": body, "symbol": inst.group("sym"),
+                         "instrument": {"decision": "decision", "resolution": "resolution"}.get(
+                             inst.group("kind"), "statement"), "words": inst.group(0)}
+                note = "" if body else "the sentence does not name the body that adopted the instrument"
+                if not sure:
+                    note = "; ".join(x for x in (note, "the sentence names more than one instrument: check which the "
+                                                          "amount is for") if x)
+                out.append(_cand("mandate-cost", (seg.locator, inst.group("sym"), amount.group(0), str(qa)), facts,
+                                 quote, seg.locator, seg.start + qa, seg.start + qa + len(quote),
+                                 "explanation of resource changes: amount and instrument in one sentence",
+                                 0.85 if sure and body else 0.5, note))
+    return out
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence bounds of ``text`` (a full stop and a space, not after "para" or "resolution" numbers' points)."""
+    out, at = [], 0
+    for m in re.finditer(r"\.(?= [A-Z(])", text):
+        out.append((at, m.end()))
+        at = m.end()
+    out.append((at, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def programme_plan(doc: Document) -> list:
+    """The candidates of the programme plan's tables and of its explanation of resource changes (the strategy,
+    results and measures are read by :class:`Strategy` within the programme of work)."""
+    out = []
+    bodies = _issuers(doc)
+    first_resources = None
+    for t in tables(doc):
+        if t.kind == "deliverables":
+            out += deliverables(doc, t, bodies)
+        elif t.kind == "resources":
+            out += resources(doc, t)
+            if first_resources is None and t.number_seg is not None:
+                first_resources = t.number_seg.start
+    if first_resources is not None:
+        out += mandate_costs(doc, first_resources)
+    return out
