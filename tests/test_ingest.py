@@ -188,8 +188,9 @@ def test_a_list_heading_of_an_unknown_form_does_not_inherit_the_last_issuer(tmp_
     assert rows["12/3"].facts["issuer"] == "" and rows["12/3"].confidence <= 0.3 and "names no issuing body" in rows["12/3"].note
 
 
-def _facts(ex):
-    return sorted(repr((c.kind, {k: v for k, v in c.facts.items() if k != "context"})) for c in ex.candidates)
+def _facts(ex, leave_out=()):
+    return sorted(repr((c.kind, {k: v for k, v in c.facts.items() if k != "context"})) for c in ex.candidates
+                  if c.kind not in leave_out)
 
 
 def test_the_text_as_saved_gives_the_facts_of_the_word_file(docs):
@@ -200,7 +201,12 @@ def test_the_text_as_saved_gives_the_facts_of_the_word_file(docs):
     ex = extract(txt)
     assert (txt.symbol, txt.date, txt.title) == (d16.symbol, d16.date, d16.title)
     assert ex.rows_seen == HAND[SECT16.name]["totals"]["rows"]
-    assert _facts(ex) == _facts(ex16)
+    # the tables' figures need Word's grid (empty and merged cells), which the text drops: read from the .docx only,
+    # never guessed into the wrong columns from the text
+    tables = {"deliverable", "resource", "mandate-cost"}
+    assert not [c for c in ex.candidates if c.kind in tables]
+    assert len([c for c in ex16.candidates if c.kind in tables]) > 300
+    assert _facts(ex) == _facts(ex16, leave_out=tables)
 
 
 def test_hard_wrapped_text_is_read_as_paragraphs(tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.resources import GRAPH_BASE, internal_query
 from drugpolicy_kg.sources.extract import extract
+from drugpolicy_kg.sources.plan import grid_kept
 from drugpolicy_kg.sources.organizations import Index, from_entity_list, from_graph
 from drugpolicy_kg.sources.reader import read_document
 
@@ -72,7 +73,9 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
                      "symbol": doc.symbol, "date": doc.date, "title": doc.title, "job_number": doc.job_number,
                      "segments": len(doc.segments), "characters": len(doc.text)},
         "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),
-                    "mandate_rows_read": found.rows_seen},
+                    "mandate_rows_read": found.rows_seen,
+                    "tables": "read" if grid_kept(doc) else
+                              "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx"},
         "candidates": [c.to_dict() for c in found.candidates],
         "text": doc.text,
     }

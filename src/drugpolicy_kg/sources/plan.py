@@ -592,12 +592,21 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
+def grid_kept(doc: Document) -> bool:
+    """Does the document keep its tables' grid (a Word file: every cell, merged ones marked)? Text saved from Word
+    drops empty cells, so a figure's column cannot be told: its tables are not read (the strategy, results and
+    measures still are), rather than read into the wrong columns."""
+    return doc.path.suffix.lower() == ".docx"
+
+
 def programme_plan(doc: Document) -> list:
     """The candidates of the programme plan's tables and of its explanation of resource changes (the strategy,
     results and measures are read by :class:`Strategy` within the programme of work)."""
     out = []
     bodies = _issuers(doc)
     first_resources = None
+    if not grid_kept(doc):  # a .txt keeps no empty cell and no merged one: its figures cannot be put in their columns
+        return out
     for t in tables(doc):
         if t.kind == "deliverables":
             out += deliverables(doc, t, bodies)

@@ -55,6 +55,15 @@ EDGES = [
     (DPO + "hasObjective", "out", "has objective", "objective of"),
     (DPO + "serves", "out", "serves", "served by"),
     (DPO + "adoptedBy", "in", "adopted", "adopted by"),
+    # the programme plan: what a subprogramme will do, is expected to achieve, plans, delivers (and whom it serves)
+    (DPO + "plansActivity", "out", "will", "planned by"),
+    (DPO + "expectsResult", "out", "is expected to result in", "expected of"),
+    (DPO + "plansResult", "out", "plans result", "planned result of"),
+    (DPO + "delivers", "out", "delivers", "delivered by"),
+    (DPO + "refDeliverable", "in", "figure", "figure of"),
+    (DPO + "forBody", "in", "prepared or served by", "prepares or serves"),
+    (DPO + "costOf", "in", "cost tied to a mandate", "cost of"),
+    (DPO + "pursuantTo", "in", "cost pursuant to it", "pursuant to"),
 ]
 FORWARD = [(pred, way, reads) for pred, way, reads, _ in EDGES]
 BACKWARD = [(pred, "out" if way == "in" else "in", reads) for pred, way, _, reads in EDGES]

@@ -1,0 +1,122 @@
+"""The programme plan, read from the two budget sections as the UN issued them (Word files): every figure as printed,
+in the column Word's grid puts it in, with the words that state it. The expected values were read off the print by
+hand (the tables and paragraphs named in each test)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from drugpolicy_kg.sources.extract import extract
+from drugpolicy_kg.sources.plan import figure
+from drugpolicy_kg.sources.reader import read_document
+
+ROOT = Path(__file__).resolve().parents[1]
+SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
+SECT24 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.24.docx"
+
+
+@pytest.fixture(scope="module")
+def found():
+    out = {}
+    for path in (SECT16, SECT24):
+        doc = read_document(path)
+        out[path.name] = (doc, extract(doc).candidates)
+    return out
+
+
+def _of(cands, kind, **facts):
+    return [c for c in cands if c.kind == kind and all(c.facts.get(k) == v for k, v in facts.items())]
+
+
+def test_figures_are_read_as_printed():
+    assert figure("1 277.6") == (Decimal("1277.6"), "")
+    assert figure("(1 277.6)") == (Decimal("-1277.6"), "")  # negative, as the budget prints it
+    assert figure("–") == (None, "")                          # no value, never 0
+    value, note = figure("2.679.6")                           # a misprint: kept as printed, with a note
+    assert value is None and "2.679.6" in note and "not corrected" in note
+    assert figure("53 00")[0] is None                         # a thousands group of two digits is no number either
+
+
+def test_deliverables_of_subprogramme_2(found):
+    """Table 16.4: item 4, meetings of the Commission on Narcotic Drugs, 21 three-hour meetings each year; item 2, a
+    "–" in three columns (no figure, not zero); the subcategory's unit in its own words."""
+    _doc, cands = found[SECT16.name]
+    item4 = _of(cands, "deliverable", table="16.4", number="4")[0]
+    assert item4.facts["scope"] == "subprogramme 2"
+    assert item4.facts["unit"] == "number of three-hour meetings"
+    assert item4.facts["body"] == "Commission on Narcotic Drugs"
+    assert [(c["column"], c["value"]) for c in item4.facts["cells"]] == [
+        ("2024 planned", "21"), ("2024 actual", "21"), ("2025 planned", "21"), ("2026 planned", "21")]
+    item2 = _of(cands, "deliverable", table="16.4", number="2")[0]
+    assert [(c["column"], c["value"]) for c in item2.facts["cells"]] == [("2024 planned", "5")]
+    item5 = _of(cands, "deliverable", table="16.4", number="5")[0]
+    assert item5.facts["body"] == ""  # "The subsidiary bodies of the Commission": not the Commission itself
+    doc_text = found[SECT16.name][0].text
+    for c in item4.facts["cells"]:  # each cell's offsets hold the printed cell
+        assert doc_text[c["start"]:c["end"]] == c["printed"]
+
+
+def test_resources_on_the_grid_with_two_row_headers(found):
+    """Table 16.20 (thousands of US$): "Other staff costs", "Changes" over "Technical adjustments" is (83.9), negative;
+    Table 16.31: subprogramme 2's total for 2026 is 855.5 thousand dollars and its posts, 4."""
+    _doc, cands = found[SECT16.name]
+    row = _of(cands, "resource", table="16.20", item="Other staff costs")[0]
+    cells = {c["column"]: c["value"] for c in row.facts["cells"]}
+    assert cells["Changes: Technical adjustments"] == "-83.9"
+    assert cells["2026 estimate"] == "387.4" and row.facts["unit"] == "thousands of US$"
+    totals = {tuple(c.facts["path"]): c for c in _of(cands, "resource", table="16.31", item="Total")}
+    money = {c["column"]: c["value"] for c in totals[("Financial resources by main category of expenditure",)].facts["cells"]}
+    posts = totals[("Post resources by category",)]
+    assert money["2026 estimate"] == "855.5"
+    assert posts.facts["unit"] == "posts" and posts.facts["scope"] == "subprogramme 2"
+
+
+def test_new_mandates_table_ties_figures_to_resolutions(found):
+    """Table 24.27 (United States dollars): the row "75/314" under "General Assembly resolutions" costs 54 200 in all."""
+    _doc, cands = found[SECT24.name]
+    row = _of(cands, "resource", table="24.27", item="75/314")[0]
+    assert row.facts["resolution"]["issuer"] == "General Assembly" and row.facts["resolution"]["symbol"] == "75/314"
+    assert row.facts["unit"] == "US$"
+    # the header "Object of expenditure" spans every column after "Resolution", "Total" too, as printed
+    assert {c["column"]: c["value"] for c in row.facts["cells"]}["Object of expenditure: Total"] == "54200"
+    hrc = _of(cands, "resource", table="24.27", item="28/14")[0]
+    assert hrc.facts["resolution"]["issuer"] == "Human Rights Council"
+
+
+def test_strategy_items_and_sub_items(found):
+    """Para. 16.30: (a) with sub-items (i) to (iv), then (b) to (f): ten items of subprogramme 2; para. 16.31, three
+    expected results."""
+    _doc, cands = found[SECT16.name]
+    items = [c.facts["item"] for c in _of(cands, "activity", scope="subprogramme 2", paragraph="16.30")]
+    assert items == ["(a)", "(a)(i)", "(a)(ii)", "(a)(iii)", "(a)(iv)", "(b)", "(c)", "(d)", "(e)", "(f)"]
+    assert len(_of(cands, "expected-result", scope="subprogramme 2", paragraph="16.31")) == 3
+    # Sect. 24 states some expected results in one sentence ("is expected to result in enhanced knowledge ...")
+    one = _of(found[SECT24.name][1], "expected-result", paragraph="24.44")
+    assert len(one) == 1 and one[0].facts["text"].startswith("enhanced knowledge")
+
+
+def test_every_objective_the_components_too(found):
+    _doc, cands = found[SECT16.name]
+    scopes = sorted(c.facts["scope"] for c in cands if c.kind == "objective")
+    assert "subprogramme 9, component 1" in scopes and "subprogramme 9, component 2" in scopes
+    assert len(scopes) == 10
+    assert len([c for c in found[SECT24.name][1] if c.kind == "objective"]) == 6
+
+
+def test_goals_in_every_wording(found):
+    """Para. 16.70: "in particular, Goals 5, 11 and 16" (no "Sustainable Development" before it)."""
+    _doc, cands = found[SECT16.name]
+    sp5 = sorted(c.facts["goal"] for c in cands if c.kind == "sdg" and c.facts["scope"] == "subprogramme 5"
+                 and c.confidence >= 0.85)
+    assert sp5 == ["11", "16", "5"]
+
+
+def test_planned_results_and_costs(found):
+    _doc, cands = found[SECT16.name]
+    assert len([c for c in cands if c.kind == "planned-result"]) == 30  # three per subprogramme and component
+    cost = [c for c in cands if c.kind == "mandate-cost" and c.facts["symbol"] == "79/234"]
+    assert cost and cost[0].facts["amount"] == "144700" and cost[0].facts["issuer"] == "General Assembly"
+    assert "$144,700" in cost[0].quote
