@@ -10,11 +10,12 @@ from drugpolicy_kg.checks.quotes import QUOTES, check_quotes, normalise
 DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
 
 
-def test_sources_are_the_three_documents(project):
-    """The two short sources, and the text read from the reviewed budget section (its Word file beside it)."""
+def test_sources_are_the_four_documents(project):
+    """The two short sources, and the texts read from the two reviewed budget sections (their Word files beside them)."""
     names = sorted(p.name for p in project.sources_dir.glob("*.txt"))
-    assert names == ["a-80-6-sect-16.txt", "cnd65-crp-itwg-inaugural-meeting.txt", "isn-brochure.txt"]
+    assert names == ["a-80-6-sect-16.txt", "a-80-6-sect-24.txt", "cnd65-crp-itwg-inaugural-meeting.txt", "isn-brochure.txt"]
     assert (project.sources_dir / "un-documents" / "A_80_6_Sect.16.docx").is_file()
+    assert (project.sources_dir / "un-documents" / "A_80_6_Sect.24.docx").is_file()
 
 
 def test_every_quote_verbatim_and_every_source_cited(graph, project):
@@ -27,7 +28,7 @@ def test_each_quote_individually(graph, project):
     texts = {p.name: normalise(p.read_text(encoding="utf-8")) for p in project.sources_dir.glob("*.txt")}
     rows = list(graph.query(QUOTES))
     assert len(rows) >= 60
-    for ev, _doc, file, quote in rows:
+    for ev, _doc, file, quote, _row in rows:  # (a table cell's row: checked by check_quotes)
         assert normalise(str(quote)) in texts[str(file)], f"{ev}: {quote!r}"
 
 
