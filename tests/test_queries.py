@@ -143,7 +143,9 @@ def test_oxigraph_server_same_answers(engine, oxigraph_server):
 
 @pytest.mark.slow
 def test_oxigraph_update_fallback_then_move(engine, oxigraph_server):
-    report = push(engine.graph, oxigraph_server.query_url, GRAPH + "-update", update=oxigraph_server.update_url, chunk=2000)
+    # 270k triples (two budget sections): the server's MOVE of the staging graph takes longer than the 30 s default
+    report = push(engine.graph, oxigraph_server.query_url, GRAPH + "-update", update=oxigraph_server.update_url, chunk=2000,
+                  timeout=180)
     assert report.method.startswith("SPARQL Update") and report.triples_on_server == engine.gs.triples
     staging = remote_query(oxigraph_server.query_url,
                            "SELECT ?g WHERE { GRAPH ?g { } FILTER(CONTAINS(STR(?g), 'staging')) }")
