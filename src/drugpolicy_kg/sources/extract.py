@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field, fields
 
 from drugpolicy_kg.sources.organizations import BODY_WORDS, PAIR, PAIR_REVERSED, Index, Known, fold
+from drugpolicy_kg.sources.plan import Strategy, programme_plan, scope_label
 from drugpolicy_kg.sources.reader import BULLET, SYMBOL, Document, Segment
 
 _WHAT = r"(?:resolutions?|decisions?|statements?|declarations?)"
@@ -102,11 +103,7 @@ class _Scope:
 
     @property
     def label(self) -> str:
-        if self.level == "programme":
-            return "programme"
-        if self.component.isalpha():  # a lettered part, as the document names it: "subprogramme 1 (b)"
-            return f"subprogramme {self.number} ({self.component})"
-        return f"subprogramme {self.number}" + (f", component {self.component}" if self.component else "")
+        return scope_label(self.level, self.number, self.component)
 
 
 @dataclass
@@ -121,8 +118,6 @@ class Extraction:
 def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: Index | None = None) -> Extraction:
     """Every candidate fact of a programme-budget section (organizations only where an index to match them is given)."""
     out = Extraction()
-    from drugpolicy_kg.sources.plan import programme_plan
-
     _mandates(doc, out)
     _programme_of_work(doc, out, sdg_targets)
     for c in programme_plan(doc):
@@ -311,8 +306,6 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | None) -> None:
-    from drugpolicy_kg.sources.plan import Strategy
-
     strategy = Strategy()
     scope = _Scope()
     expect_title = False

@@ -16,8 +16,8 @@ from pathlib import Path
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.resources import GRAPH_BASE, internal_query
 from drugpolicy_kg.sources.extract import extract
-from drugpolicy_kg.sources.plan import grid_kept
 from drugpolicy_kg.sources.organizations import Index, from_entity_list, from_graph
+from drugpolicy_kg.sources.plan import grid_kept
 from drugpolicy_kg.sources.reader import read_document
 
 DRAFT_FORMAT = 1

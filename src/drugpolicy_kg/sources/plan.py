@@ -63,8 +63,10 @@ CLAUSE_MARK = re.compile(r"(?=\((?:i{1,3}|iv|v|vi{1,3}|ix|x)\) )")
 def figure(printed: str) -> tuple[Decimal | None, str]:
     """A printed figure as a number, and a note where it is not one as printed.
 
-    >>> figure("1 277.6"), figure("(83.9)"), figure("–"), figure("2.679.6")[1][:30]
-    ((Decimal('1277.6'), ''), (Decimal('-83.9'), ''), (None, ''), 'printed as "2.679.6", which is ')
+    >>> figure("1 277.6"), figure("(83.9)"), figure("–")
+    ((Decimal('1277.6'), ''), (Decimal('-83.9'), ''), (None, ''))
+    >>> figure("2.679.6")[0], figure("2.679.6")[1].startswith('printed as "2.679.6", which is not a number')
+    (None, True)
     """
     text = printed.strip()
     if not text or text in NO_FIGURE:
@@ -203,6 +205,8 @@ def scope_of_title(title: str) -> tuple[str, str, str]:
 
 
 def scope_label(level: str, number: str, component: str) -> str:
+    """How a scope is named in candidates and labels: "programme", "subprogramme 2", "subprogramme 9, component 1",
+    "subprogramme 1 (b)" (a lettered part, as the document names it)."""
     if level == "programme":
         return "programme"
     if component.isalpha():
@@ -258,12 +262,12 @@ class PlanRow:
     path: list[str]          # the group rows above it: category, subcategory, "Financial resources by ...", ...
 
 
-def read_table(t: Table) -> tuple[list[str], list[PlanRow], list[Segment]]:
-    """The columns, the rows with figures or text, and the label-only rows (groups) of a table."""
+def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
+    """The columns of a table, and its rows: with figures, with text, or group rows (a label alone)."""
     rows = t.rows
     header: list[Segment] = []
     for seg in rows[:3]:
-        if _is_header(seg) or (header and not grid(seg)[0] and _is_header(seg)):
+        if _is_header(seg):
             header.append(seg)
         else:
             break
@@ -271,7 +275,6 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow], list[Segment]]:
     carried = [_carried(h) for h in header]
     heads = [[g[i] for g in carried if i < len(g) and g[i]] for i in range(len(columns))]
     out: list[PlanRow] = []
-    groups: list[Segment] = []
     path: list[str] = []
     for i, seg in enumerate(rows):
         if seg in header:
@@ -284,7 +287,6 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow], list[Segment]]:
         if i in t.subtables:
             path = [t.subtables[i]]
         if not filled:
-            groups.append(seg)
             path = _group_path(t, path, label)
             out.append(PlanRow(t, seg, label, [], list(path)))  # a group, a category or a text-only deliverable
             continue
@@ -302,10 +304,10 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow], list[Segment]]:
             if value is None and not note:
                 continue  # "–" is no figure; text in a figure's column is no figure either
             head = heads[j + shift] if columns and j + shift < len(heads) else []
-            cells.append(Cell(col, printed, where[0], where[1], "" if value is None else _decimal_text(value), note,
+            cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
                               list(dict.fromkeys(head))))
         out.append(PlanRow(t, seg, label, cells, list(path)))
-    return columns, out, groups
+    return columns, out
 
 
 def _group_path(t: Table, path: list[str], label: str) -> list[str]:
@@ -316,11 +318,6 @@ def _group_path(t: Table, path: list[str], label: str) -> list[str]:
             return base + [label]
         return [p for p in path if SUBTABLE.match(p) or CATEGORY.match(p)] + [label]
     return base + [label]
-
-
-def _decimal_text(value: Decimal) -> str:
-    text = format(value, "f")
-    return text
 
 
 UNITS = {
@@ -340,7 +337,13 @@ def unit_of(table: Table, path: list[str]) -> str:
             names = [n for n in names if "post" in n] or names
         else:
             names = [n for n in names if "post" not in n] or names
-    return UNITS.get(names[0], names[0]) if names else ""
+    return unit_key(names[0]) if names else ""
+
+
+def unit_key(words: str) -> str:
+    """A unit line's words as the graph writes the unit: "Thousands of United States dollars" -> "thousands of US$"."""
+    w = words.strip().lower()
+    return UNITS.get(w, w)
 
 
 # ------------------------------------------------------------------ candidates --
@@ -457,10 +460,10 @@ def _context(t: Table, extra: list[str] = ()) -> list[str]:
     return [x for x in lines + list(extra) if x]
 
 
-def deliverables(doc: Document, t: Table, bodies: list[str]) -> list:
+def deliverables(t: Table, bodies: list[str]) -> list:
     level, number, component = scope_of_title(t.title) if not CROSS_CUTTING.match(t.title) else ("programme", "", "")
     scope = scope_label(level, number, component)
-    _columns_, rows, _groups = read_table(t)
+    _columns, rows = read_table(t)
     out = []
     category = subcategory = unit = group = ""
     sub_row = ""
@@ -505,12 +508,12 @@ def deliverables(doc: Document, t: Table, bodies: list[str]) -> list:
     return out
 
 
-def resources(doc: Document, t: Table) -> list:
+def resources(t: Table) -> list:
     from drugpolicy_kg.sources.extract import ISSUER_HEADING, RES_SYMBOL, body_code
 
     level, number, component = scope_of_title(t.title)
     scope = scope_label(level, number, component)
-    _cols, rows, _groups = read_table(t)
+    _columns, rows = read_table(t)
     out = []
     for r in rows:
         if not r.cells:
@@ -565,7 +568,7 @@ def mandate_costs(doc: Document, start_at: int) -> list:
                 inst, amount = s_insts[0], s_amounts[0]
                 quote = clause[sa:sb].strip().rstrip(";")
                 qa = a + sa + (len(clause[sa:sb]) - len(clause[sa:sb].lstrip()))
-                sure = len(s_insts) == 1 and len({m.group("sym") for m in s_insts}) == 1
+                sure = len(s_insts) == 1
                 body = inst.group("body") or ""
                 facts = {"scope": scope, "amount": amount.group("num").replace(",", ""), "printed": amount.group(0),
                          "issuer": body, "symbol": inst.group("sym"),
@@ -609,9 +612,9 @@ def programme_plan(doc: Document) -> list:
         return out
     for t in tables(doc):
         if t.kind == "deliverables":
-            out += deliverables(doc, t, bodies)
+            out += deliverables(t, bodies)
         elif t.kind == "resources":
-            out += resources(doc, t)
+            out += resources(t)
             if first_resources is None and t.number_seg is not None:
                 first_resources = t.number_seg.start
     if first_resources is not None:

@@ -504,8 +504,7 @@ class _Builder:
         node = f"{DPK}dataset-{self.doc_id}-table-{slug(f['table'])}"
         if node not in self.w.facts:
             w.fact(cid, node, RDF_TYPE, f"{QB}DataSet")
-            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.doc.get('symbol') or self.doc_id}, Table {f['table']}: "
-                                                    f"{f['table_title']}", "en"))
+            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, Table {f['table']}: {f['table_title']}", "en"))
         title_ev = {"iri": f"{DPK}ev-{self.doc_id}-table-{slug(f['table'])}", "quote": f"Table {f['table']}",
                     "locator": f"Table {f['table']}", "row": None}
         w.fact(cid, node, f"{DCT}title", w.lit(f["table_title"], "en"), {**title_ev, "quote": f["table_title"],
@@ -577,18 +576,20 @@ class _Builder:
             self._observe(c, cell, dataset, dims, "count", f.get("unit", ""), f.get("unit", ""))
 
     def _resource(self, c: dict) -> None:
+        from drugpolicy_kg.sources.plan import unit_key
+
         f, w = c["facts"], self.w
         scope = self.scope_node(f)
         dataset = self._dataset(c, "Resources")
         item = " / ".join([*f.get("path", []), f["item"]]) if f.get("path") else f["item"]
         unit_words = next((u for u in (f.get("table_unit") or "").split("/")
-                           if _unit_key(u) == f.get("unit")), f.get("table_unit") or "")
+                           if unit_key(u) == f.get("unit")), f.get("table_unit") or "")
         dims = [(f"{DPO}refProgramme", scope, _scope_words(f)), (f"{DPO}refItem", w.lit(item, "en"), f["item"])]
         res = f.get("resolution") or {}
         inst = self.instrument({"instrument": res["instrument"], "symbol": res["symbol"],
                                 "issuer_code": res["issuer_code"]}) if res else None
         for cell in f["cells"]:
-            obs = self._observe(c, cell, dataset, dims, "amount", _unit_key(unit_words), unit_words)
+            obs = self._observe(c, cell, dataset, dims, "amount", unit_key(unit_words), unit_words)
             if inst and obs:
                 w.fact(c["id"], obs, f"{DPO}pursuantTo", inst, self._cell_ev(c, cell), stated_as=res["symbol"])
         if inst:
@@ -652,12 +653,6 @@ def _scope_words(f: dict) -> str:
     """The words of a table's title that name its subprogramme ("Subprogramme 2"), or the title's first words."""
     m = re.match(r"^(Subprogramme \d+(?:, component \d+| \([a-z]\))?|[^:]{1,60})", f.get("table_title", ""))
     return m.group(1) if m else f.get("table_title", "")[:20]
-
-
-def _unit_key(words: str) -> str:
-    w = words.strip().lower()
-    return {"thousands of united states dollars": "thousands of US$", "united states dollars": "US$",
-            "number of posts": "posts"}.get(w, w)
 
 
 class _Refuse(Exception):
