@@ -24,11 +24,19 @@ def pytest_configure(config):
         os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
 
 
-def make_copy(tmp_path: Path) -> Path:
-    """A copy of the shipped project (ontology, data, queries) to change in a test."""
+def make_copy(tmp_path: Path, full: bool = False) -> Path:
+    """A copy of the shipped project (ontology, data, queries) to change in a test.
+
+    By default without the reviewed programme-budget sections (270,000 of the graph's triples): a test of how a
+    command treats its inputs, outputs or errors does not need them, and every command on the full copy would
+    build its store and read them again. ``full=True`` for a test about the reviewed data itself."""
     dst = tmp_path / "proj"
     for d in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / d, dst / d)
+    if not full:
+        for reviewed in (dst / "data" / "reviews").glob("*.json"):
+            (dst / "data" / f"{reviewed.stem}.ttl").unlink(missing_ok=True)
+            (dst / "data" / "sources" / f"{reviewed.stem}.txt").unlink(missing_ok=True)
     return dst
 
 
@@ -39,13 +47,9 @@ def copy_project(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def small_project(tmp_path_factory) -> Project:
-    """The project without the ingested programme-budget section: the two short sources the violation fixtures
+    """The project without the ingested programme-budget sections: the two short sources the violation fixtures
     are written against, small enough for pySHACL to check dozens of times."""
-    dst = make_copy(tmp_path_factory.mktemp("small"))
-    for reviewed in (dst / "data" / "reviews").glob("*.json"):
-        (dst / "data" / f"{reviewed.stem}.ttl").unlink(missing_ok=True)
-        (dst / "data" / "sources" / f"{reviewed.stem}.txt").unlink(missing_ok=True)
-    return Project.open(dst)
+    return Project.open(make_copy(tmp_path_factory.mktemp("small")))
 
 
 @pytest.fixture(scope="session")
