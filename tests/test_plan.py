@@ -120,3 +120,22 @@ def test_planned_results_and_costs(found):
     cost = [c for c in cands if c.kind == "mandate-cost" and c.facts["symbol"] == "79/234"]
     assert cost and cost[0].facts["amount"] == "144700" and cost[0].facts["issuer"] == "General Assembly"
     assert "$144,700" in cost[0].quote
+
+
+def test_a_subtotal_closes_its_group_and_the_rows_after_it_stand_where_the_print_puts_them():
+    from drugpolicy_kg.sources.plan import read_table, tables
+
+    def items(path, number):
+        t = next(t for t in tables(read_document(path)) if t.number == number and t.kind != "deliverables")
+        return [(" / ".join(r.path), r.label) for r in read_table(t)[1] if r.cells]
+
+    # Table 24.28: "Other staff costs" is an object of expenditure beside "Posts", with changes and a subtotal of
+    # its own; "Total" totals the whole table, not its last group
+    rows = items(SECT24, "24.28")
+    assert ("Posts", "Redeployment") in rows and ("Other staff costs", "Redeployment") in rows
+    assert ("", "Other staff costs") in rows and ("Other staff costs", "Subtotal") in rows
+    assert ("", "Total") in rows and len(rows) == len(set(rows))  # no two rows read as the same item
+    # Table 16.23 (1): "D. Programme support" is a component beside C, and "Subtotal, 1" is part (1)'s, not D's
+    rows = items(SECT16, "16.23")
+    assert ("", "D. Programme support") in rows and ("", "Subtotal, 1") in rows
+    assert ("C. Programme of work", "Subtotal, C") in rows

@@ -276,6 +276,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
     heads = [[g[i] for g in carried if i < len(g) and g[i]] for i in range(len(columns))]
     out: list[PlanRow] = []
     path: list[str] = []
+    closed = False  # the row before closed its group with a subtotal
     for i, seg in enumerate(rows):
         if seg in header:
             continue
@@ -287,9 +288,19 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         if i in t.subtables:
             path = [t.subtables[i]]
         if not filled:
+            closed = False
             path = _group_path(t, path, label)
             out.append(PlanRow(t, seg, label, [], list(path)))  # a group, a category or a text-only deliverable
             continue
+        row_path = list(path)
+        if t.kind != "deliverables" and closed:
+            # after a subtotal: a row with figures stands at the top again, and heads a group of its own when
+            # rows with figures and a subtotal of their own follow it ("Other staff costs", then "Redeployment",
+            # "Conversion", "Subtotal"), as an object of expenditure with its changes below it
+            row_path = path = [p for p in path if SUBTABLE.match(p)]
+            if _heads_a_subtotal(rows, i):
+                path = path + [label]
+        closed = bool(SUBTOTAL.match(label))
         cells = []
         # a row with fewer grid cells than columns (merged cells Word did not mark): align its figures to the right
         shift = max(0, len(columns) - len(g)) if columns else 0
@@ -306,8 +317,24 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             head = heads[j + shift] if columns and j + shift < len(heads) else []
             cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
                               list(dict.fromkeys(head))))
-        out.append(PlanRow(t, seg, label, cells, list(path)))
+        out.append(PlanRow(t, seg, label, cells, row_path))
     return columns, out
+
+
+SUBTOTAL = re.compile(r"(?i)subtotal\b")
+
+
+def _heads_a_subtotal(rows: list[Segment], i: int) -> bool:
+    """Whether the rows after row ``i`` are rows with figures up to a subtotal of their own: a bare "Subtotal", with
+    no group row or total between ("Subtotal, 1" is the subtotal of part (1), "Subtotal, C" of component C)."""
+    for seg in rows[i + 1:]:
+        g = grid(seg)
+        label = g[0] if g else ""
+        if not any(g[1:]) or label.lower().startswith("total"):
+            return False
+        if SUBTOTAL.match(label):
+            return label.strip().lower() == "subtotal"
+    return False
 
 
 def _group_path(t: Table, path: list[str], label: str) -> list[str]:
