@@ -43,6 +43,30 @@ def test_names_and_acronyms_resolve(tracer, term, local):
     assert tracer.resolve(term) == DPK + local
 
 
+@pytest.mark.parametrize(("term", "local"), [
+    ("Sect. 16 subprogramme 2", "programme-a-80-6-sect-16-sp-2"), ("subprogramme 2, Sect. 16", "programme-a-80-6-sect-16-sp-2"),
+    ("section 16 sp 2", "programme-a-80-6-sect-16-sp-2"), ("Subprogramme 6", "programme-a-80-6-sect-16-sp-6"),
+    ("sect 24 subprogramme 2", "programme-a-80-6-sect-24-sp-2")])
+def test_a_numbered_name_is_the_thing_with_that_number(tracer, term, local):
+    """ "subprogramme 2" was traced as subprogramme 5 (its "2" found inside other words, the shortest label winning)."""
+    assert tracer.resolve(term) == DPK + local
+
+
+@pytest.mark.parametrize("term", ["subprogramme 2", "sp 2"])
+def test_a_number_two_entities_carry_is_asked_about_not_guessed(tracer, term):
+    with pytest.raises(UsageError) as exc:
+        tracer.resolve(term)
+    message = str(exc.value)
+    assert "could mean 2 entities" in message
+    assert "(Sect. 16), subprogramme 2:" in message and "(Sect. 24), subprogramme 2:" in message
+
+
+def test_a_number_no_entity_carries_is_a_miss(tracer):
+    with pytest.raises(UsageError) as exc:
+        tracer.resolve("subprogramme 12")  # not the mandates of "subprogramme 3 (General Assembly, row 12)"
+    assert "nothing in the graph matches" in str(exc.value)
+
+
 def test_miss_suggests_close_names(tracer):
     with pytest.raises(UsageError) as exc:
         tracer.resolve("UNDOC")

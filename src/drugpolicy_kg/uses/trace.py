@@ -179,6 +179,47 @@ def norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
+# Words a user writes for the words in names: "sp 2", "subprogram 2", "section 16"
+WORD_FORMS = {"sp": "subprogramme", "subprogram": "subprogramme", "subprogrammes": "subprogramme",
+              "subprograms": "subprogramme", "section": "sect", "sec": "sect", "res": "resolution",
+              "resolutions": "resolution", "program": "programme", "para": "paragraph", "paras": "paragraph"}
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a name or a term, lower-cased, in order, in one form each.
+
+    >>> words_of("A/80/6 (Sect. 16), subprogramme 2: Justice")
+    ['a', '80', '6', 'sect', '16', 'subprogramme', '2', 'justice']
+    >>> words_of("SP 2, section 16")
+    ['subprogramme', '2', 'sect', '16']
+    """
+    return [WORD_FORMS.get(w, w) for w in re.findall(r"[^\W_]+", text.casefold())]
+
+
+def _word_match(term: list[str], name: list[str]) -> tuple[int, int] | None:
+    """How closely a name holds a term's words, best first: (0, 0) if they stand in it in order and side by side;
+    else (1, -k) for all of them in it, k of the term's neighbouring pairs side by side there too; None if a word
+    is missing, or a number does not follow the word it follows in the term.
+
+    >>> name = words_of("A/80/6 (Sect. 16), subprogramme 2: A comprehensive approach")
+    >>> _word_match(words_of("subprogramme 2"), name), _word_match(words_of("Sect. 16 subprogramme 2"), name)
+    ((0, 0), (0, 0))
+    >>> _word_match(words_of("subprogramme 2 sect 16"), name), _word_match(words_of("subprogramme 5"), name)
+    ((1, -2), None)
+    >>> _word_match(words_of("subprogramme 16"), name) is None  # its 16 is the section's
+    True
+    """
+    if not set(term) <= set(name):
+        return None
+    n = len(term)
+    if any(name[i:i + n] == term for i in range(len(name) - n + 1)):
+        return (0, 0)
+    pairs = set(zip(name, name[1:]))
+    if any(b.isdigit() and (a, b) not in pairs for a, b in zip(term, term[1:])):
+        return None  # a number qualifies the word before it: "subprogramme 12" is not "subprogramme 3 ... row 12"
+    return (1, -sum(pair in pairs for pair in zip(term, term[1:])))
+
+
 class Tracer:
     """Traces over one graph; build once, trace many terms.
 
@@ -201,6 +242,7 @@ class Tracer:
         self.names: dict[str, str] = {}
         self.how: dict[tuple[str, str], str] = {}  # (key, node) -> how the key names the node, in words
         self._indexed = False
+        self._phrase_cache: dict[str, list[str]] | None = None
         self._labels: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
@@ -323,16 +365,36 @@ class Tracer:
             if hits:
                 ranked = sorted(hits, key=self._rank)
                 return ranked[0], self.how.get((key, ranked[0]), "its name"), ranked[1:]
-        words = [w for w in re.findall(r"\w+", term.casefold()) if len(w) > 1]
-        if words:  # every word of the term in a name: rank the entities so named
-            hits = {n for key, nodes in self.index.items() for n in nodes
-                    if all(norm(w) in key for w in words)}
-            if hits:
-                ranked = sorted(hits, key=self._rank)
-                return ranked[0], "the words of its name", ranked[1:]
+        tokens = words_of(term)
+        if tokens:  # the words of the term in a name, as words: "2" is not the 2 of "A/80/6" nor of "16.2"
+            best: dict[str, tuple[int, int]] = {}
+            for key, phrase in self._phrases().items():
+                tier = _word_match(tokens, phrase)
+                if tier is not None:
+                    for node in self.index[key]:
+                        best[node] = min(tier, best.get(node, tier))
+            if best:
+                top = min(best.values())
+                ranked = sorted((n for n, t in best.items() if t == top), key=self._rank)
+                if len(ranked) > 1 and any(t.isdigit() for t in tokens) and self._rank(ranked[0])[:2] == self._rank(ranked[1])[:2]:
+                    # a number names one thing: two of the same kind ("subprogramme 2" of two budget sections)
+                    # is a question to ask, not a guess to make
+                    same = [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2]]
+                    listed = "; ".join(self.label(n) for n in same[:6]) + ("; ..." if len(same) > 6 else "")
+                    raise UsageError(f"{term!r} could mean {len(same)} entities: {listed}. "
+                                     "Name one more closely (\"Sect. 16 subprogramme 2\") or give its IRI")
+                how = "the words of its name, in order" if top == (0, 0) else "the words of its name"
+                others = sorted((n for n in best if n != ranked[0]), key=lambda n: (best[n], self._rank(n)))
+                return ranked[0], how, others
         close = difflib.get_close_matches(norm(term), list(self.index), n=5, cutoff=0.5)
         hint = "; did you mean: " + ", ".join(self.names[c] for c in close) if close else ""
         raise UsageError(f"nothing in the graph matches {term!r}{hint}")
+
+    def _phrases(self) -> dict[str, list[str]]:
+        """Each index key's name as its list of words (see :func:`words_of`); made once."""
+        if self._phrase_cache is None:
+            self._phrase_cache = {key: words_of(name) for key, name in self.names.items()}
+        return self._phrase_cache
 
     def label(self, node: str) -> str:
         """The English label of a node (SDG concepts prefixed with their code); remembered."""
