@@ -167,10 +167,10 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding
     """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`)."""
     from rdflib import URIRef
 
-    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, run
+    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run
 
     out = []
-    for focus, path, shape, message, value, severity in run(ds, compile_shapes(parse_file(shapes))):
+    for focus, path, shape, message, value, severity in run(ds, compile_shapes(read_shapes(shapes))):
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
             kind="shacl", severity=severity, focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
@@ -235,7 +235,8 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     """Validate an opened store against the project's shapes, checks and sources.
 
     ``engine``: ``pyshacl`` (the reference, on a copy of the union in rdflib), ``sparql`` (the shapes
-    compiled to SPARQL, run on the store), or ``auto``: pyshacl up to 50,000 triples, SPARQL above.
+    compiled to SPARQL, run on the store), or ``auto``: pyshacl up to 50,000 triples, SPARQL above unless the shapes
+    use what the SPARQL engine refuses.
     """
     from rdflib import URIRef
 
@@ -248,6 +249,13 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     report = Report(triples=gs.triples)
     if engine == "auto":
         engine = "sparql" if gs.triples > AUTO_LIMIT else "pyshacl"
+        if engine == "sparql" and project.shapes.is_file():
+            from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
+
+            try:  # shapes the compiled engine refuses go to the reference engine, never unchecked
+                compile_shapes(read_shapes(project.shapes))
+            except InputError:
+                engine = "pyshacl"
     report.engine = engine
     view = gs.rdflib()
     if project.shapes.is_file():
