@@ -8,11 +8,11 @@ uses, and ``wrong`` otherwise: a wrong answer is the one outcome a validator may
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
 SUITE = Path(__file__).parent / "w3c-shacl" / "core"
