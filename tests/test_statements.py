@@ -332,7 +332,15 @@ dpk:ev-x a dpo:Evidence ; dcterms:source dpk:doc-cnd65-crp-itwg ; dpo:locator "p
 """, encoding="utf-8")
     assert main(["--project", str(copy_project), "validate"]) == 0
     out = capsys.readouterr().out
-    assert "Warning" in out and "conforms, 1 warning(s)" in out and "calls for" in out
+    assert "Warning" in out and "passes with 1 warning(s) (in SHACL's terms it does not conform)" in out and "calls for" in out
+    # the Turtle report is a SHACL report: any result makes sh:conforms false; each result names its component
+    assert main(["--project", str(copy_project), "validate", "--format", "ttl"]) == 0
+    report = Graph().parse(data=capsys.readouterr().out, format="turtle")
+    assert [c.toPython() for c in report.objects(None, SH.conforms)] == [False]
+    results = list(report.subjects(RDF.type, SH.ValidationResult))
+    assert len(results) == 1 and report.value(results[0], SH.resultSeverity) == SH.Warning
+    assert report.value(results[0], SH.sourceConstraintComponent) is not None
+    assert isinstance(report.value(results[0], SH.sourceShape), URIRef)
 
 
 def test_literal_dates_checked_against_the_quote():

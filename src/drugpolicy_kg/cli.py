@@ -61,7 +61,7 @@ def cmd_validate(args) -> int:
     from drugpolicy_kg.tables import format_table
 
     report = validate(_project(args), [Path(f) for f in args.files], quotes=not args.no_quotes, engine=args.engine)
-    main.verdict = EXIT_OK if report.conforms else EXIT_NONCONFORMING  # kept if the reader goes away (| head)
+    main.verdict = EXIT_OK if report.passes else EXIT_NONCONFORMING  # kept if the reader goes away (| head)
     if args.format == "json":
         print(report.to_json())
     elif args.format == "ttl":
@@ -69,17 +69,20 @@ def cmd_validate(args) -> int:
     else:
         if report.findings:
             rows = [[f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
-                     f.message, f.source_file or "-"] for f in report.findings]
+                     f.message + (f" (value: {f.value})" if f.value else ""), f.source_file or "-"] for f in report.findings]
             print(format_table(["severity", "focus", "path", "message", "source file"], rows, max_width=70))
         errors = sum(f.severity == "Violation" for f in report.findings)
         warnings = len(report.findings) - errors
-        verdict = "conforms" if report.conforms else f"does not conform: {errors} violation(s)"
-        if warnings:
-            verdict += f", {warnings} warning(s)"
+        if report.conforms:
+            verdict = "conforms"
+        elif report.passes:  # SHACL: any result means it does not conform; warnings do not fail the exit code
+            verdict = f"passes with {warnings} warning(s) (in SHACL's terms it does not conform)"
+        else:
+            verdict = f"does not conform: {errors} violation(s)" + (f", {warnings} warning(s)" if warnings else "")
         print(f"statement coverage: {report.facts_with_evidence} of {report.facts} facts have a quote that states them "
               f"({100 * report.coverage:.1f}%); {report.statements} statements, {report.inferred} marked inferred")
         print(f"{report.triples} triples, SHACL ({report.engine}) + {report.checks_run} checks + {report.quotes_checked} quotes: {verdict}")
-    return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+    return EXIT_OK if report.passes else EXIT_NONCONFORMING
 
 
 def cmd_export(args) -> int:

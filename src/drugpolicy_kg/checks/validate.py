@@ -14,6 +14,7 @@ Three kinds of finding, one report:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from drugpolicy_kg.graph.store import GraphStore
 
 
+CHECKS_BASE = "https://w3id.org/drugpolicy-kg/shapes#check-"  # sh:sourceShape of a finding of the project's own checks
+
+
 @dataclass
 class Finding:
     kind: str
@@ -39,6 +43,8 @@ class Finding:
     message: str
     rule: str
     source_file: str
+    component: str = ""  # the SHACL constraint component (sh:SPARQLConstraintComponent for the project's own checks)
+    value: str = ""      # the offending value, where there is one
 
 
 @dataclass
@@ -58,12 +64,21 @@ class Report:
         return 1.0 if not self.facts else self.facts_with_evidence / self.facts
 
     @property
-    def conforms(self) -> bool:
+    def passes(self) -> bool:
+        """No violation: what the exit code says (warnings and infos do not fail validation, as pySHACL's
+        ``allow_warnings``)."""
         return not any(f.severity == "Violation" for f in self.findings)
+
+    @property
+    def conforms(self) -> bool:
+        """SHACL's ``sh:conforms``: no result at all, of any severity."""
+        return not self.findings
 
     def to_json(self) -> str:
         return json.dumps(
-            {"conforms": self.conforms, "triples": self.triples, "engine": self.engine, "checks_run": self.checks_run,
+            {"conforms": self.conforms, "passes": self.passes,
+             "violations": sum(f.severity == "Violation" for f in self.findings), "triples": self.triples,
+             "engine": self.engine, "checks_run": self.checks_run,
              "quotes_checked": self.quotes_checked, "facts": self.facts, "facts_with_evidence": self.facts_with_evidence,
              "statement_coverage": round(self.coverage, 4), "statements": self.statements, "inferred_statements": self.inferred,
              "findings": [asdict(f) for f in self.findings]},
@@ -89,9 +104,12 @@ class Report:
                 g.add((r, SH.focusNode, URIRef(f.focus) if "://" in f.focus else Literal(f.focus)))
             if f.path:
                 g.add((r, SH.resultPath, URIRef(f.path)))
+            if f.value:
+                g.add((r, SH.value, URIRef(f.value) if re.match(r"^[a-z][a-z0-9+.-]*://\S+$", f.value) else Literal(f.value)))
             g.add((r, SH.resultMessage, Literal(f.message)))
-            if f.rule:
-                g.add((r, SH.sourceShape, URIRef(f.rule) if "://" in f.rule else Literal(f.rule)))
+            g.add((r, SH.sourceConstraintComponent, URIRef(f.component or SH.SPARQLConstraintComponent)))
+            if f.rule:  # the project's own checks are named by IRIs under the shapes namespace
+                g.add((r, SH.sourceShape, URIRef(f.rule if "://" in f.rule else CHECKS_BASE + f.rule)))
         return g
 
 
@@ -153,12 +171,11 @@ def run_shacl(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
             shape_msg = shape_msg or shapes_graph.value(shape, SH.message)
         message = str(shape_msg) if shape_msg is not None else (msgs[0] if msgs else "")
         value = report.value(r, SH.value)
-        if value is not None:
-            message += f" (value: {value})"
         out.append(Finding(
             kind="shacl", severity=str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
             focus=str(focus), focus_label=_label(graph, focus), path=str(path or ""),
             message=message, rule=str(shape or ""), source_file=_file_of(ds, focus, path),
+            component=str(report.value(r, SH.sourceConstraintComponent) or ""), value="" if value is None else str(value),
         ))
     return out
 
@@ -167,15 +184,17 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding
     """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`)."""
     from rdflib import URIRef
 
-    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run
+    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run_terms
 
     out = []
-    for focus, path, shape, message, value, severity in run(ds, compile_shapes(read_shapes(shapes))):
+    for check, focus_term, value_term in run_terms(ds, compile_shapes(read_shapes(shapes))):
+        focus = focus_term.value if focus_term is not None else ""
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
-            kind="shacl", severity=severity, focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
-            path=path, message=message + (f" (value: {value})" if value else ""), rule=shape,
-            source_file=_file_of(ds, node, URIRef(path) if path else None),
+            kind="shacl", severity=check.severity, focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
+            path=check.path, message=check.message, rule=check.shape,
+            source_file=_file_of(ds, node, URIRef(check.path) if check.path else None),
+            component=check.component, value=value_term.value if value_term is not None else "",
         ))
     return out
 
