@@ -87,10 +87,17 @@ def test_resolution_network_from_the_budget_section(graph, nets):
     # 59/3 recognizes the ISN: a provision that addresses it, never "calls for"
     isn = g[DPK + "res-cnd-59-3"][DPK + "isn"]["kinds"]
     assert isn == ["recognizes (addresses)"]
+    assert g[DPK + "res-cnd-59-3"][DPK + "isn"]["mandates"] is False
     co = nets["co-mandated"]
     a, b = sorted(co.edges, key=lambda e: -co.edges[e]["weight"])[0]
-    shared = {r for r in g[a]} & {r for r in g[b]}
+    shared = {r for r in g[a] if g[r][a]["mandates"]} & {r for r in g[b] if g[r][b]["mandates"]}
     assert co[a][b]["weight"] == len(shared) > 0
+    # "mandated by the same resolution" only where a mandate of that resolution ties both: never a recognition,
+    # a partner named, or a body set up in view of a provision
+    for a, b in co.edges:
+        both = [r for r in g[a] if r in g[b] and g[r][a]["mandates"] and g[r][b]["mandates"]]
+        assert co[a][b]["weight"] == len(both) > 0, (a, b)
+    assert DPK + "isn" not in co, "59/3 recognizes the ISN and mandates nothing of it"
 
 
 def test_sdg_network_and_matrix(graph, nets):

@@ -334,6 +334,9 @@ def resolutions(graph: Graph, describer: Describer | None = None) -> nx.Graph:
         else:
             g.add_edge(res, target, kinds=[kind], provisions=[s], quotes=list(quotes))
     for _, _, tie in g.edges(data=True):
+        # a mandate's tie: the provision directs action (a dpo:Mandate) and calls for the target or addresses it
+        tie["mandates"] = any(d.tracer.kind(p).startswith("mandate") for p in tie["provisions"]) and any(
+            k == "calls for" or k.endswith("(addresses)") for k in tie["kinds"])
         tie["weight"] = len(tie["provisions"])
         tie["label"] = ", ".join(tie["kinds"])
         tie["title"] = _tie_title(tie["kinds"], tie["quotes"])
@@ -344,14 +347,16 @@ def resolutions(graph: Graph, describer: Describer | None = None) -> nx.Graph:
 
 
 def co_mandated(graph: Graph, describer: Describer | None = None, two_mode: nx.Graph | None = None) -> nx.Graph:
-    """Subprogrammes and other targets tied when one resolution bears on both (the one-mode projection of
-    :func:`resolutions` onto its targets); weight = the resolutions they share, each counted once."""
+    """Subprogrammes and other targets tied when one resolution mandates both (the one-mode projection of
+    :func:`resolutions` onto its targets, through the ties of mandates only: a provision that recognizes, names a
+    partner or in view of which something was set up mandates nothing); weight = the resolutions they share."""
     import networkx as nx
 
     d = describer or Describer(graph)
     two = two_mode if two_mode is not None else resolutions(graph, d)
     g = nx.Graph(name="co-mandated", mode="one-mode", modes="what resolutions bear on")
-    by_target = {n: set(two[n]) for n, b in two.nodes(data="bipartite") if b == 1}
+    # only ties of a mandate count: a resolution that recognizes one body and names another as partner mandates neither
+    by_target = {n: {r for r in two[n] if two[r][n].get("mandates")} for n, b in two.nodes(data="bipartite") if b == 1}
     targets = sorted(n for n in by_target if len(by_target[n]))
     for i, a in enumerate(targets):
         for b in targets[i + 1:]:
@@ -363,7 +368,7 @@ def co_mandated(graph: Graph, describer: Describer | None = None, two_mode: nx.G
             names = sorted((d.short(r) for r in shared), key=_natural)
             g.add_edge(a, b, weight=len(shared), label=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}",
                        kinds=["mandated by the same resolution"], resolutions=names,
-                       title=f"{len(shared)} resolutions bear on both: " + ", ".join(names[:30])
+                       title=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''} mandate both: " + ", ".join(names[:30])
                              + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
     g.graph["why_complete"] = _why_complete(g, two, d, "of them", "are mandated by")
     return g
