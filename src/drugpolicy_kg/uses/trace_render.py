@@ -68,6 +68,10 @@ def _key(e: Evidence) -> tuple:
     return (e.source_file, e.locator, e.quote)
 
 
+def _key_of(clauses: dict, clause: Clause):
+    return next(k for k, c in clauses.items() if c is clause)
+
+
 class Briefing:
     """A trace laid out as a briefing: numbered notes (each quote once), a summary, sections of hops."""
 
@@ -116,31 +120,41 @@ class Briefing:
 
     # -- summary --
     def _clauses(self, hops: list[Hop], which) -> list[Clause]:
-        clauses: dict[str, Clause] = {}
-        depth: dict[str, int] = {}
-        seen: set[tuple[str, str]] = set()
+        """The summary's clauses: one per relation and subject. A hop further out than the traced entity's own names
+        its subject ("Interagency Technical Working Group ... has objective ..."), so nothing the ITWG has reads as
+        the traced entity's; SDGs are named in their codes' order, numbers as numbers."""
+        clauses: dict[tuple[str, str], Clause] = {}
+        found_items: dict[tuple[str, str], list[tuple[str, int | None, bool]]] = {}
+        depth: dict[tuple[str, str], int] = {}
+        seen: set[tuple[str, str, str]] = set()
 
-        def walk(h: Hop, d: int):
-            yield h, d
+        def walk(h: Hop, d: int, parent: Hop | None):
+            yield h, d, parent
             for c in h.children:
-                yield from walk(c, d + 1)
+                yield from walk(c, d + 1, h)
 
-        found = [(d, i, h) for i, (h, d) in enumerate(x for top in hops for x in walk(top, 0))]
-        for d, _i, h in sorted(found, key=lambda t: (t[0], t[1])):  # the nearest first: a subprogramme's own
-                rel = h.relation.split(" (")[0] if h.relation.startswith("set up in view of") else h.relation
-                if not rel or rel in SKIP_IN_SUMMARY or not which(rel) or (rel, h.iri) in seen:
-                    continue
-                seen.add((rel, h.iri))
-                c = clauses.setdefault(rel, Clause(rel))
-                depth.setdefault(rel, d)
-                sdg = rel in SDG_RELATIONS and h.label.startswith("SDG ")
-                if len(c.items) < (SUMMARY_SDGS if rel in SDG_RELATIONS else SUMMARY_ITEMS):
-                    n = self._numbers.get(_key(h.evidence[0])) if h.evidence else None
-                    c.items.append((h.label.split(":")[0] if sdg else h.label, n, h.inferred))  # "SDG 3.5"
-                else:
-                    c.more += 1
+        found = [(d, i, h, parent) for i, (h, d, parent) in enumerate(x for top in hops for x in walk(top, 0, None))]
+        for d, _i, h, parent in sorted(found, key=lambda t: (t[0], t[1])):  # the nearest first: a subprogramme's own
+            rel = h.relation.split(" (")[0] if h.relation.startswith("set up in view of") else h.relation
+            subject = parent.iri if parent is not None else ""
+            if not rel or rel in SKIP_IN_SUMMARY or not which(rel) or (subject, rel, h.iri) in seen:
+                continue
+            seen.add((subject, rel, h.iri))
+            key = (subject, rel)
+            if key not in clauses:
+                clauses[key] = Clause(f"{parent.label} {rel}" if parent is not None else rel)
+                depth[key] = d
+            sdg = rel in SDG_RELATIONS and h.label.startswith("SDG ")
+            n = self._numbers.get(_key(h.evidence[0])) if h.evidence else None
+            found_items.setdefault(key, []).append((h.label.split(":")[0] if sdg else h.label, n, h.inferred))  # "SDG 3.5"
+        for key, c in clauses.items():
+            items = found_items[key]
+            limit = SUMMARY_SDGS if key[1] in SDG_RELATIONS else SUMMARY_ITEMS
+            if key[1] in SDG_RELATIONS:
+                items = sorted(items, key=lambda item: natural(item[0]))
+            c.items, c.more = items[:limit], max(0, len(items) - limit)
         order = list(clauses)
-        return sorted(clauses.values(), key=lambda c: (depth[c.relation], order.index(c.relation)))
+        return sorted(clauses.values(), key=lambda c: (depth[_key_of(clauses, c)], order.index(_key_of(clauses, c))))
 
     def _summary(self) -> list[list]:
         """Up to three sentences, each a list of parts: str, or (label, note number, inferred).
