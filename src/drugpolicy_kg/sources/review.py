@@ -383,7 +383,8 @@ class _Builder:
         node = f"{DPK}objective-{self.doc_id}-{slug(f.get('scope', 'programme'))}"
         ev = self.ev(c["quote"], c["locator"], c["start"])
         self.w.fact(c["id"], node, RDF_TYPE, f"{DPO}Objective")
-        label = f"Objective of {f.get('scope', 'the programme')}: {f['objective'][:80]}"
+        # the section's symbol first: "subprogramme 1" alone is UNODC's and OHCHR's; never cut inside a word
+        label = f"{self.sym}, {f.get('scope', 'programme')}, objective: {_short(f['objective'])}"
         self.w.fact(c["id"], node, f"{RDFS}label", self.w.lit(label, "en"))
         self.w.fact(c["id"], node, f"{DCT}description", self.w.lit(f["objective"], "en"), ev)
         self.w.fact(c["id"], scope, f"{DPO}hasObjective", node, ev)
