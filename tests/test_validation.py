@@ -114,3 +114,20 @@ def test_cli_validate_exit_codes(tmp_path, capsys):
     assert report["conforms"] is False
     assert any(f["rule"] == "dangling-reference-violation" and f["focus"].endswith("org-unodoc") for f in report["findings"])
     assert main(["validate", str(tmp_path / "missing.ttl")]) == 2
+
+
+def test_auto_validates_with_pyshacl_what_the_compiled_engine_refuses_and_says_so(copy_project, monkeypatch, capsys):
+    """Above the size where ``auto`` compiles the shapes, a shape the compiled engine refuses (sh:xone) sends the
+    whole validation to pySHACL, with one line saying why: never a shape left unchecked."""
+    from drugpolicy_kg.checks import shacl_sparql
+
+    monkeypatch.setattr(shacl_sparql, "AUTO_LIMIT", 0)
+    shapes = copy_project / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + """
+dps:OneNameShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "one of two names" ;
+    sh:xone ( [ sh:path rdfs:label ; sh:minCount 1 ] [ sh:path dcterms:title ; sh:minCount 1 ] ) .
+""", encoding="utf-8")
+    assert main(["--project", str(copy_project), "validate", "--no-quotes"]) == 1  # resolutions have both: xone fails
+    out = capsys.readouterr().out
+    assert "validated with pySHACL, not the compiled engine, which refuses these shapes" in out and "sh:xone" in out
+    assert "SHACL (pyshacl)" in out and "one of two names" in out

@@ -107,14 +107,9 @@ def run_sparql_engine(case: Case) -> tuple[bool | None, Counter | None]:
     store = ox.Store()
     store.load(path=str(case.data), format=ox.RdfFormat.TURTLE, base_iri=case.data.as_uri())
     found = Counter()
-    seen = set()
-    for check, focus, value in run_terms(store, checks):
-        # one result per focus node and value and constraint, as SHACL reports it
-        key = (id(check), str(focus), str(value))
-        if key in seen:
-            continue
-        seen.add(key)
-        found[(_key(focus), check.path, check.component)] += 1
+    for check, focus, value, path in run_terms(store, checks):
+        found[(_key(focus), path if path.startswith(("http:", "https:", "urn:")) else ("_:" if path else ""),
+               check.component)] += 1
     return not found, found
 
 

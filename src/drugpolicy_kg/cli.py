@@ -81,6 +81,8 @@ def cmd_validate(args) -> int:
             verdict = f"does not conform: {errors} violation(s)" + (f", {warnings} warning(s)" if warnings else "")
         print(f"statement coverage: {report.facts_with_evidence} of {report.facts} facts have a quote that states them "
               f"({100 * report.coverage:.1f}%); {report.statements} statements, {report.inferred} marked inferred")
+        if report.note:
+            print(terminal_safe(report.note))
         print(f"{report.triples} triples, SHACL ({report.engine}) + {report.checks_run} checks + {report.quotes_checked} quotes: {verdict}")
     return EXIT_OK if report.passes else EXIT_NONCONFORMING
 

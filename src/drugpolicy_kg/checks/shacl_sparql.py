@@ -10,14 +10,17 @@ every violating fixture and on a benchmark graph with injected violations.
 
 Supported: the targets ``sh:targetClass`` (with ``rdfs:subClassOf*``), ``sh:targetNode``,
 ``sh:targetSubjectsOf``, ``sh:targetObjectsOf`` and implicit class targets (a shape that
-is an ``rdfs:Class``); ``sh:deactivated``; on property shapes with an IRI path
-``sh:minCount`` and ``sh:maxCount``; on property shapes and node shapes ``sh:datatype``,
-``sh:class``, ``sh:nodeKind``, ``sh:languageIn`` (language ranges, as ``langMatches``),
-``sh:uniqueLang`` (property shapes), ``sh:pattern`` (with ``sh:flags``), ``sh:minLength``,
-``sh:maxLength``, ``sh:minInclusive``, ``sh:maxInclusive``, ``sh:minExclusive``,
-``sh:maxExclusive``, ``sh:hasValue``, ``sh:in``, ``sh:or`` (of members that use
-``sh:class``, ``sh:datatype`` or ``sh:nodeKind`` only) and ``sh:node`` (to a node shape
-whose property shapes use ``sh:hasValue`` only).
+is an ``rdfs:Class``); ``sh:deactivated``; every property path (sequence, alternative,
+inverse, zero-or-more, one-or-more, zero-or-one), as a SPARQL property path; on property
+shapes ``sh:minCount``, ``sh:maxCount``, ``sh:uniqueLang``, ``sh:lessThan``,
+``sh:lessThanOrEquals``; on property and node shapes ``sh:datatype``, ``sh:class``,
+``sh:nodeKind``, ``sh:languageIn`` (language ranges, as ``langMatches``), ``sh:pattern``
+(with ``sh:flags``), ``sh:minLength``, ``sh:maxLength``, the four bounds, ``sh:hasValue``,
+``sh:in``, ``sh:equals``, ``sh:disjoint``, ``sh:or`` (of members that use ``sh:class``,
+``sh:datatype`` or ``sh:nodeKind`` only) and ``sh:node`` (to a node shape whose property
+shapes use ``sh:hasValue`` only); on node shapes ``sh:closed`` with ``sh:ignoredProperties``.
+Refused: ``sh:and``, ``sh:not``, ``sh:xone``, the qualified value shapes, ``sh:or`` and
+``sh:node`` beyond the forms above, and property shapes nested in property shapes.
 
 Refused, because Oxigraph cannot tell: ``sh:datatype`` of an integer subtype
 (``xsd:nonNegativeInteger`` ...), since Oxigraph stores such values as ``xsd:integer``;
@@ -44,8 +47,11 @@ ANNOTATIONS = {"name", "message", "description", "severity", "order", "group", "
 VALUE_PARAMS = {"datatype", "class", "nodeKind", "languageIn", "pattern", "flags", "minLength", "maxLength",
                 "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "hasValue", "in", "or", "node"}
 TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
-KNOWN_PROPERTY = ANNOTATIONS | VALUE_PARAMS | {"path", "minCount", "maxCount", "uniqueLang", "deactivated", *TARGETS}
-KNOWN_NODE = ANNOTATIONS | VALUE_PARAMS | {"property", "deactivated", *TARGETS}
+PAIR_PARAMS = {"equals", "disjoint", "lessThan", "lessThanOrEquals"}
+KNOWN_PROPERTY = ANNOTATIONS | VALUE_PARAMS | PAIR_PARAMS | {"path", "minCount", "maxCount", "uniqueLang", "deactivated",
+                                                             *TARGETS}
+KNOWN_NODE = ANNOTATIONS | VALUE_PARAMS | {"equals", "disjoint"} | {"property", "deactivated", "closed",
+                                                                     "ignoredProperties", *TARGETS}
 XSD = PREFIXES["xsd"]
 # Lexical forms, so an ill-typed literal ("eighteen"^^xsd:integer) fails as it does in pySHACL.
 LEXICAL = {
@@ -67,7 +73,8 @@ COMPONENT = {"minCount": "MinCount", "maxCount": "MaxCount", "datatype": "Dataty
              "nodeKind": "NodeKind", "languageIn": "LanguageIn", "uniqueLang": "UniqueLang", "pattern": "Pattern",
              "minLength": "MinLength", "maxLength": "MaxLength", "minInclusive": "MinInclusive",
              "maxInclusive": "MaxInclusive", "minExclusive": "MinExclusive", "maxExclusive": "MaxExclusive",
-             "hasValue": "HasValue", "in": "In", "or": "Or", "node": "Node"}
+             "hasValue": "HasValue", "in": "In", "or": "Or", "node": "Node", "equals": "Equals",
+             "disjoint": "Disjoint", "lessThan": "LessThan", "lessThanOrEquals": "LessThanOrEquals", "closed": "Closed"}
 
 
 @dataclass(frozen=True)
@@ -210,14 +217,43 @@ def _ill_typed(dt) -> str:
     return f"({test})"
 
 
+def sparql_path(shapes: Graph, node, depth: int = 0) -> str:
+    """A SHACL property path as a SPARQL property path: an IRI, a sequence (an RDF list), sh:alternativePath,
+    sh:inversePath, sh:zeroOrMorePath, sh:oneOrMorePath, sh:zeroOrOnePath."""
+    from rdflib import RDF, URIRef
+
+    if depth > 32:
+        raise InputError("a property path nests deeper than 32: refused")
+    if isinstance(node, URIRef):
+        return _n3(node)
+    if shapes.value(node, RDF.first) is not None:
+        members = _list(shapes, node)
+        if len(members) < 2:
+            raise InputError(f"a sequence path needs two members or more: {node}")
+        return "(" + "/".join(sparql_path(shapes, m, depth + 1) for m in members) + ")"
+    kinds = {str(p)[len(SH):]: o for p, o in shapes.predicate_objects(node) if str(p).startswith(SH)}
+    if len(kinds) == 1:
+        (kind, inner), = kinds.items()
+        if kind == "alternativePath":
+            members = _list(shapes, inner)
+            if len(members) < 2:
+                raise InputError(f"an alternative path needs two members or more: {node}")
+            return "(" + "|".join(sparql_path(shapes, m, depth + 1) for m in members) + ")"
+        suffix = {"zeroOrMorePath": "*", "oneOrMorePath": "+", "zeroOrOnePath": "?"}.get(kind)
+        if suffix:
+            return "(" + sparql_path(shapes, inner, depth + 1) + ")" + suffix
+        if kind == "inversePath":
+            return "^(" + sparql_path(shapes, inner, depth + 1) + ")"
+    raise InputError(f"{node} is not a SHACL property path the SPARQL validator knows; use --engine pyshacl")
+
+
 def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, severity: str = "Violation") -> list[Check]:
     """The checks of one property shape: its cardinality, then each value's constraints."""
     from rdflib import URIRef
 
-    path = shapes.value(prop, URIRef(SH + "path"))
-    if not isinstance(path, URIRef):
-        raise InputError(f"shape {prop}: only IRI paths are supported by the SPARQL validator; use --engine pyshacl")
-    p = _n3(path)
+    node = shapes.value(prop, URIRef(SH + "path"))
+    p = sparql_path(shapes, node)
+    path = str(node) if isinstance(node, URIRef) else p  # a complex path is reported in SPARQL's syntax
     out = []
     low, high = shapes.value(prop, URIRef(SH + "minCount")), shapes.value(prop, URIRef(SH + "maxCount"))
     if low is not None:
@@ -233,13 +269,16 @@ def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, sev
         out.append(Check(shape, str(path), msg, f"SELECT ?this ?v WHERE {{ {{ SELECT ?this (?lang AS ?v) WHERE {{ {target} "
                          f"?this {p} ?x BIND(LANG(?x) AS ?lang) FILTER(?lang != \"\") }} GROUP BY ?this ?lang "
                          f"HAVING (COUNT(DISTINCT ?x) > 1) }} }}", severity, SH + "UniqueLangConstraintComponent"))
-    return out + _constraints(shapes, prop, shape, str(path), f"{target} ?this {p} ?v .", target, msg, severity)
+    # value nodes are a set: a sequence path reached through two intermediate nodes gives one value, not two
+    values = f"{{ SELECT DISTINCT ?this ?v WHERE {{ {target} ?this {p} ?v }} }}"
+    return out + _constraints(shapes, prop, shape, path, values, target, msg, severity, p)
 
 
 def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, target: str, msg: str,
-                 severity: str) -> list[Check]:
+                 severity: str, p: str = "") -> list[Check]:
     """The value constraints on ``holder``: each a SELECT of the focus nodes (?this) and values (?v) that fail it.
-    ``values`` binds ?this and ?v: each value of the path, or (node shapes) the focus node itself."""
+    ``values`` binds ?this and ?v: each value of the path ``p`` (SPARQL), or (node shapes, ``p`` empty) the focus
+    node itself."""
     from rdflib import URIRef
 
     def v(local):
@@ -248,7 +287,8 @@ def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, targ
     out = []
 
     def add(local, where):
-        out.append(Check(shape, path, msg, "SELECT ?this ?v WHERE { " + where + " }", severity,
+        extra = " ?path" if "?path" in where else ""  # sh:closed reports the property it found
+        out.append(Check(shape, path, msg, f"SELECT ?this ?v{extra} WHERE {{ " + where + " }", severity,
                          SH + COMPONENT[local] + "ConstraintComponent"))
 
     for dt in shapes.objects(holder, URIRef(SH + "datatype")):
@@ -274,10 +314,26 @@ def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, targ
         for bound in shapes.objects(holder, URIRef(SH + local)):
             add(local, f"{values} FILTER(!COALESCE(isLiteral(?v) && ?v {op} {_n3(bound)}, false))")
     for has in shapes.objects(holder, URIRef(SH + "hasValue")):
-        if path:
-            add("hasValue", f"{target} FILTER NOT EXISTS {{ ?this <{path}> {_n3(has)} }} BIND({_n3(has)} AS ?v)")
+        if p:
+            add("hasValue", f"{target} FILTER NOT EXISTS {{ ?this {p} {_n3(has)} }} BIND({_n3(has)} AS ?v)")
         else:
             add("hasValue", f"{values} FILTER(!sameTerm(?v, {_n3(has)}))")
+    own = f"?this {p} ?o" if p else "BIND(?this AS ?o)"  # (the focus node's value nodes, as ?o)
+    for q in shapes.objects(holder, URIRef(SH + "equals")):
+        add("equals", f"{{ {values} FILTER NOT EXISTS {{ ?this {_n3(q)} ?v }} }} UNION "
+                      f"{{ {target} ?this {_n3(q)} ?v FILTER NOT EXISTS {{ {own} FILTER(sameTerm(?o, ?v)) }} }}")
+    for q in shapes.objects(holder, URIRef(SH + "disjoint")):
+        add("disjoint", f"{values} ?this {_n3(q)} ?v .")
+    for local, op in (("lessThan", "<"), ("lessThanOrEquals", "<=")):
+        for q in shapes.objects(holder, URIRef(SH + local)):
+            add(local, f"{values} ?this {_n3(q)} ?other . FILTER(!COALESCE(?v {op} ?other, false))")
+    if _true(v("closed")):
+        paths = (shapes.value(ps, URIRef(SH + "path")) for ps in shapes.objects(holder, URIRef(SH + "property")))
+        allowed = {str(x) for x in paths if isinstance(x, URIRef)}  # properties of complex paths are not allowed by it
+        ignored = v("ignoredProperties")
+        allowed |= {str(x) for x in _list(shapes, ignored)} if ignored is not None else set()
+        listed = ", ".join(f"<{a}>" for a in sorted(allowed))
+        add("closed", f"{target} ?this ?path ?v ." + (f" FILTER(?path NOT IN ({listed}))" if listed else ""))
     members = v("in")
     if members is not None:
         allowed = " ".join(_n3(m) for m in _list(shapes, members))
@@ -303,13 +359,14 @@ def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, targ
 
 def run_terms(store, checks: list[Check]):
     """Run compiled checks on a store (pyoxigraph ``Store`` or the project's, union as default graph): each finding
-    as (check, focus node, value), Oxigraph terms."""
+    as (check, focus node, value, path), Oxigraph terms but the path: the check's, or (sh:closed) the property found."""
     for c in checks:
+        varies = "?path" in c.query
         for sol in store.query(PREFIX + c.query):
-            yield c, sol["this"], sol["v"]
+            yield c, sol["this"], sol["v"], (sol["path"].value if varies and sol["path"] is not None else c.path)
 
 
 def run(store, checks: list[Check]) -> list[tuple[str, str, str, str, str, str]]:
     """Run compiled checks on the project's store (union as default graph): (focus, path, shape, message, value, severity) per finding."""
     return [(focus.value if focus is not None else "", c.path, c.shape, c.message, value.value if value is not None else "",
-             c.severity) for c, focus, value in run_terms(store, checks)]
+             c.severity) for c, focus, value, _path in run_terms(store, checks)]

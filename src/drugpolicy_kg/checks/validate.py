@@ -58,6 +58,7 @@ class Report:
     facts_with_evidence: int = 0
     statements: int = 0          # reified statements hung on evidence
     inferred: int = 0            # of which marked dpo:inferred
+    note: str = ""               # why the engine is not the one asked for (auto, shapes the compiled engine refuses)
 
     @property
     def coverage(self) -> float:
@@ -78,7 +79,7 @@ class Report:
         return json.dumps(
             {"conforms": self.conforms, "passes": self.passes,
              "violations": sum(f.severity == "Violation" for f in self.findings), "triples": self.triples,
-             "engine": self.engine, "checks_run": self.checks_run,
+             "engine": self.engine, "engine_note": self.note, "checks_run": self.checks_run,
              "quotes_checked": self.quotes_checked, "facts": self.facts, "facts_with_evidence": self.facts_with_evidence,
              "statement_coverage": round(self.coverage, 4), "statements": self.statements, "inferred_statements": self.inferred,
              "findings": [asdict(f) for f in self.findings]},
@@ -187,13 +188,13 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding
     from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run_terms
 
     out = []
-    for check, focus_term, value_term in run_terms(ds, compile_shapes(read_shapes(shapes))):
+    for check, focus_term, value_term, path in run_terms(ds, compile_shapes(read_shapes(shapes))):
         focus = focus_term.value if focus_term is not None else ""
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
             kind="shacl", severity=check.severity, focus=focus, focus_label=_label(graph, node) if "://" in focus else "",
-            path=check.path, message=check.message, rule=check.shape,
-            source_file=_file_of(ds, node, URIRef(check.path) if check.path else None),
+            path=path, message=check.message, rule=check.shape,
+            source_file=_file_of(ds, node, URIRef(path) if "://" in path and " " not in path else None),
             component=check.component, value=value_term.value if value_term is not None else "",
         ))
     return out
@@ -273,8 +274,10 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
 
             try:  # shapes the compiled engine refuses go to the reference engine, never unchecked
                 compile_shapes(read_shapes(project.shapes))
-            except InputError:
+            except InputError as exc:
                 engine = "pyshacl"
+                report.note = ("validated with pySHACL, not the compiled engine, which refuses these shapes: "
+                               + exc.message.split("; use --engine")[0])
     report.engine = engine
     view = gs.rdflib()
     if project.shapes.is_file():
