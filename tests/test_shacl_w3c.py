@@ -3,8 +3,8 @@
 The compiled engine (``validate --engine sparql``, and ``auto`` above 50,000 triples) must, on every test, either
 refuse the shapes graph (it names the feature it does not support) or give the expected report: never a wrong
 answer. It was wrong on 67 of them (reporting "conforms" where violations were expected) before it learned the
-targets, paths, parameters and literal checks it now implements, and to refuse the rest: now 78 right, 20 refused. pySHACL, the reference, is held to
-the suite too.
+targets, paths, parameters and literal checks it now implements, and to refuse the rest: now 78 right, 20 refused.
+pySHACL, the reference, is held to the suite too.
 """
 
 from __future__ import annotations

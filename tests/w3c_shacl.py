@@ -107,7 +107,7 @@ def run_sparql_engine(case: Case) -> tuple[bool | None, Counter | None]:
     store = ox.Store()
     store.load(path=str(case.data), format=ox.RdfFormat.TURTLE, base_iri=case.data.as_uri())
     found = Counter()
-    for check, focus, value, path in run_terms(store, checks):
+    for check, focus, _value, path in run_terms(store, checks):
         found[(_key(focus), path if path.startswith(("http:", "https:", "urn:")) else ("_:" if path else ""),
                check.component)] += 1
     return not found, found
