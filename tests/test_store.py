@@ -194,14 +194,14 @@ def test_the_dataset_describes_itself(dataset):
         SELECT ?licence ?triples (COUNT(DISTINCT ?src) AS ?sources) (COUNT(DISTINCT ?dist) AS ?dumps)
                (COUNT(DISTINCT ?cp) AS ?classes) (COUNT(DISTINCT ?sub) AS ?graphs) WHERE {
           ?ds a void:Dataset, dcat:Dataset ; dcterms:license ?licence ; void:triples ?triples ;
-              dcterms:source ?src ; dcat:distribution ?dist ; void:classPartition ?cp ; void:subset ?sub .
+              prov:wasDerivedFrom ?src ; dcat:distribution ?dist ; void:classPartition ?cp ; void:subset ?sub .
           FILTER(?ds = <https://w3id.org/drugpolicy-kg/dataset>) } GROUP BY ?licence ?triples""")
     licence, triples, sources, dumps, classes, graphs = rows[0]
     assert str(licence) == "https://creativecommons.org/licenses/by/4.0/" and int(str(triples)) > 30000
-    assert (int(str(sources)), int(str(dumps))) == (3, 4) and int(str(classes)) > 20 and int(str(graphs)) >= 14
+    assert (int(str(sources)), int(str(dumps))) == (4, 5) and int(str(classes)) > 20 and int(str(graphs)) >= 14
     rights = dataset.select("""SELECT ?doc ?rights WHERE { <https://w3id.org/drugpolicy-kg/dataset>
         prov:qualifiedDerivation [ prov:entity ?doc ; dcterms:rights ?rights ] }""")
-    assert len(rights) == 3 and all(str(r) for _, r in rights)
+    assert len(rights) == 4 and all(str(r) for _, r in rights)
     itwg = dataset.select("""PREFIX void: <http://rdfs.org/ns/void#> SELECT ?n WHERE {
         <https://w3id.org/drugpolicy-kg/dataset> void:classPartition [ void:class dpo:WorkingGroup ; void:entities ?n ] }""")
     assert [int(str(n)) for (n,) in itwg] == [1]
