@@ -368,6 +368,23 @@ def test_markdown_renders_no_markup_from_data(tmp_path):
     assert "<script" not in shown and "<img" not in shown and 'href="javascript' not in shown and "<em>b</em>" not in shown
 
 
+def test_the_markdown_summary_keeps_its_words_apart(tracer):
+    """ "What followed:calls forA/80/6" was the Markdown briefing: each piece lost the spaces around it."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from drugpolicy_kg.uses.trace_render import to_markdown
+
+    for term in ("64/3", "ITWG"):
+        shown = re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(to_markdown(tracer.trace(term, "both"))))
+        summary = shown.split("About it:")[0]
+        assert "What followed: " in summary or "What leads to it: " in summary
+        glued = re.findall(r"(?:calls for|issues|serves|has objective|with partner|encourages|member of|\]|;|,)(?=[A-Za-z0-9])",
+                           summary)
+        assert glued == [], summary[:600]
+
+
 def test_word_document_for_briefing_packs(tracer, tmp_path):
     import docx
 

@@ -88,11 +88,17 @@ def markdown_safe(text: object) -> str:
 
     >>> print(markdown_safe("*bold* [link](x) <b> UNODC-WHO (ISN)"))
     \*bold\* \[link\](x) \<b\> UNODC-WHO (ISN)
+    >>> "calls for" + markdown_safe(" A/80/6 ") + "and"  # a piece of a sentence keeps the spaces around it
+    'calls for A/80/6 and'
     """
-    out = _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str("" if text is None else text).split())))
+    raw = str("" if text is None else text)
+    out = _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(raw.split())))
     # at the start of a line, "-", "+", "=" and "1." begin a list or a heading underline: keep them text
     out = re.sub(r"^(\d+)([.)])", r"\1\\\2", out)  # "1." -> "1\." (a digit cannot be escaped, its dot can)
-    return re.sub(r"^([-+=])", r"\\\1", out)
+    out = re.sub(r"^([-+=])", r"\\\1", out)
+    if not out:
+        return " " if raw[:1].isspace() else ""
+    return (" " if raw[:1].isspace() else "") + out + (" " if raw[-1:].isspace() else "")
 
 
 def fit_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None,

@@ -45,7 +45,7 @@ SCREENFUL = 20         # hops shown open in HTML before further groups start col
 # Which clause of the summary a relation belongs to: what the entity is and does, what followed, the SDGs.
 FOLLOWED = ("calls for", "in view of it, set up", "set up in view of", "has objective", "objective of")
 SDG_RELATIONS = ("serves", "served by")
-SKIP_IN_SUMMARY = ("has paragraph",)
+SKIP_IN_SUMMARY = ("has paragraph", "figure")  # a deliverable's figures are in the hops, not the summary
 
 
 @dataclass
