@@ -117,10 +117,11 @@ def test_stats_json(capsys):
     classes = dict(st["classes"])
     # 15 ITWG memberships and its 2 co-leads; UNODC and WHO implement the ISN, they are not its members
     assert classes["org:Membership"] == 17 and classes["dpo:Provision"] == 1
-    assert classes["dpo:Mandate"] == 1 + 431  # 64/3 OP18, and the budget section's legislative mandates
+    assert classes["dpo:Mandate"] == 1 + 431 + 888  # 64/3 OP18, and the two budget sections' legislative mandates
     assert {s["source"] for s in st["sources"]} == {
         "A/80/6 (Sect. 16): Proposed programme budget for 2026, Section 16: International drug control, crime and terrorism "
         "prevention and criminal justice",
+        "A/80/6 (Sect. 24): Proposed programme budget for 2026, Section 24: Human rights",
         "Conference room paper: Inaugural Meeting of the Interagency Technical Working Group (CND, sixty-fifth session)",
         "Brochure: UNODC-WHO Informal Scientific Network (ISN)",
     }
