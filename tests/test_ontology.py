@@ -70,22 +70,76 @@ def test_loading_never_touches_the_network(project, monkeypatch):
     assert GraphStore.in_memory(project_inputs(project)).triples > 10000
 
 
+RDF_TYPE = str(RDF.type)
+
+
+def owl_rl_sample(store, extra=()) -> Graph:
+    """The part of the graph the OWL 2 RL reasoner needs to judge its consistency: the ontology and the imported
+    vocabularies whole, and of the data one node per signature (its types, the properties it has with the kind or
+    datatype of each value, the properties that point at it), with all its own triples and one triple per property
+    pointing at it. OWL RL is monotonic, so a subset of a consistent graph is consistent; and a node's types follow,
+    through domains, ranges and subclasses, from its signature alone, so a clash on any node shows on the one that
+    stands for its signature. 270,000 data triples become about 2,000, and the reasoner's minutes become seconds."""
+    import pyoxigraph as ox
+
+    schema, data = [], []
+    for q in store.quads_for_pattern(None, None, None, None):
+        if isinstance(q.graph_name, ox.NamedNode):
+            g = q.graph_name.value
+            (schema if g.endswith("/graph/drugpolicy") or "/graph/imports/" in g else data).append(q.triple)
+    data = sorted(set(data) | set(extra), key=str)
+    types, out, into = {}, {}, {}
+    for t in data:
+        s, p, o = t.subject, t.predicate.value, t.object
+        if p == RDF_TYPE:
+            types.setdefault(s, set()).add(o.value)
+        out.setdefault(s, set()).add((p, o.datatype.value if isinstance(o, ox.Literal) else "node"))
+        if not isinstance(o, ox.Literal):
+            into.setdefault(o, set()).add(p)
+    standing: dict = {}
+    for n in sorted(set(out) | set(into), key=str):
+        standing.setdefault((frozenset(types.get(n, ())), frozenset(out.get(n, ())), frozenset(into.get(n, ()))), n)
+    keep = set(standing.values())
+    kept, pointed = [], set()
+    for t in data:
+        if t.subject in keep:
+            kept.append(t)
+        elif not isinstance(t.object, ox.Literal) and t.object in keep and (t.object, t.predicate) not in pointed:
+            pointed.add((t.object, t.predicate))
+            kept.append(t)
+    return Graph().parse(data=ox.serialize(schema + kept, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def _owl_rl_errors(g: Graph) -> list[str]:
+    import owlrl
+
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
+    return sorted(str(m) for m in g.objects(None, URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")))
+
+
 @pytest.mark.slow
-def test_owl_rl_reasoner_finds_no_inconsistency(project, dataset):
-    """OWL 2 RL (owlrl) over the ontology, the full published vocabularies it imports, and the data.
+def test_owl_rl_reasoner_finds_no_inconsistency(dataset):
+    """OWL 2 RL (owlrl) over the ontology, the full published vocabularies it imports, and the data (one node per
+    signature, see :func:`owl_rl_sample`).
 
     PROV-O's disjointness of prov:Activity and prov:Entity, its domains and ranges, ORG's and
     SKOS's axioms all apply: the first release made 8 events and activities prov:Entity too.
     """
-    import owlrl
+    g = owl_rl_sample(dataset.store)
+    assert _owl_rl_errors(g) == []
+    # the reasoner did run with the real axioms: a meeting is a dpo:Event, and so a prov:Activity
+    events = set(g.subjects(RDF.type, DPO.Event))
+    assert events and all((e, RDF.type, URIRef("http://www.w3.org/ns/prov#Activity")) in g for e in events)
 
-    g = dataset.union_graph()
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
-    errors = sorted(str(m) for m in g.objects(None, URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")))
-    assert errors == []
-    # the reasoner did run with the real axioms: a meeting is a prov:Activity through dpo:Event
-    assert (URIRef("https://w3id.org/drugpolicy-kg/id/event-itwg-inaugural-meeting"), RDF.type,
-            URIRef("http://www.w3.org/ns/prov#Activity")) in g
+
+@pytest.mark.slow
+def test_owl_rl_finds_the_clash_the_first_release_had(dataset):
+    """The sample keeps what the reasoner needs: one event made a prov:Entity too, among 270,000 triples, is found."""
+    import pyoxigraph as ox
+
+    clash = ox.Triple(ox.NamedNode("https://w3id.org/drugpolicy-kg/id/event-itwg-inaugural-meeting"),
+                      ox.NamedNode(RDF_TYPE), ox.NamedNode("http://www.w3.org/ns/prov#Entity"))
+    assert _owl_rl_errors(owl_rl_sample(dataset.store, [clash])) != []
 
 
 def test_imports_are_the_full_vocabularies(project):
