@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/drugpolicy-kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean reference system-deps notebooks
+.PHONY: demo test test-fast lint bench clean reference system-deps notebooks
 
 # Debian packages the test suite drives: Virtuoso (a second SPARQL server) and Chromium (browser tests).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -34,8 +34,15 @@ demo: $(STAMP)
 	$(CLI) trace ITWG --direction backward
 	$(CLI) views --out build/site
 
+# Two workers (this machine has two cores), each test file on one worker so its fixtures are built once; a test
+# that hangs fails after 15 minutes instead of holding the suite.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --timeout 900
+
+# The inner loop: no wheel build, servers or browsers (the `slow` tier, which `make test` and CI run).
+test-fast: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

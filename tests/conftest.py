@@ -105,6 +105,17 @@ def browser():
 FIGURES: dict[str, str] = {}  # figures tests report (fuzz cases, faults injected, requests served)
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist a worker sends its figures to the controller, which prints them all."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["figures"] = dict(FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    FIGURES.update(getattr(node, "workeroutput", {}).get("figures", {}))
+
+
 def pytest_terminal_summary(terminalreporter):
     if FIGURES:
         terminalreporter.section("figures")

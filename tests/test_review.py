@@ -247,6 +247,28 @@ def test_organizations_named_join_the_graph_as_the_same_nodes(small, tmp_path):
     assert validate(Project.open(small.root)).conforms
 
 
+@pytest.mark.parametrize("iri", ["dpk:org-unodc owl:sameAs dpk:org-who", DPK + "org-who> owl:sameAs <" + DPK + "org-unodc",
+                                 DPK + "org-nobody", "javascript:alert(1)"])
+def test_a_hand_edited_match_never_reaches_the_graph(small, tmp_path, iri):
+    """A draft's organization match is the graph's node or nothing: an IRI of no organization of the graph, or
+    Turtle syntax in its place, refuses that candidate; the others go in and the project validates."""
+    doc = tmp_path / "E_CN.7_2099_3.txt"
+    doc.write_text("E/CN.7/2099/3\n\n1.1 The Commission met with the World Health Organization (WHO) and the Financial "
+                   "Action Task Force (FATF) in Vienna.\n", encoding="utf-8")
+    draft_path = draft_of(small, doc, tmp_path)
+    draft = json.loads(draft_path.read_text())
+    for c in draft["candidates"]:
+        if c["kind"] == "organization" and c["facts"]["acronym"] == "WHO":
+            c["facts"]["match"]["iri"] = iri
+    draft_path.write_text(json.dumps(draft), encoding="utf-8")
+    out = review(small, load_draft(draft_path), ["organization"])
+    assert [c["facts"]["acronym"] for c, _ in out.refused] == ["WHO"]
+    assert [c["facts"]["acronym"] for c in out.accepted] == ["FATF"]
+    written = (small.data_dir / "e-cn-7-2099-3.ttl").read_text(encoding="utf-8")
+    assert "sameAs" not in written and "org-nobody" not in written and "javascript" not in written
+    assert validate(Project.open(small.root)).conforms
+
+
 def test_an_acceptance_the_new_draft_no_longer_has_is_dropped_rejections_stay(small, tmp_path):
     doc = tmp_path / "E_CN.7_2099_2.txt"
     doc.write_text("E/CN.7/2099/2\n\n1.1 The Commission met the World Health Organization (WHO).\n", encoding="utf-8")

@@ -166,6 +166,9 @@ def select(candidates: list[dict], specs: list[str]) -> list[dict]:
 
 # ------------------------------------------------------------------ the Turtle --
 
+IRI_SAFE = re.compile(r"https?://[^\x00-\x20<>\"{}|^`\\]+")
+
+
 class _Writer:
     """Collects facts and the evidence that states each, then writes deterministic Turtle."""
 
@@ -179,9 +182,18 @@ class _Writer:
         self.owner: dict[str, set[str]] = {}                  # IRI -> candidate ids that wrote facts about it
 
     def term(self, value) -> str:
+        """An IRI or a literal as Turtle: a string is an absolute http(s) IRI with no character Turtle would read as
+        syntax, or a literal :meth:`lit` made; anything else (a hand-edited draft's "dpk:a owl:sameAs dpk:b") is
+        refused, never pasted into the file."""
         if isinstance(value, str) and value.startswith(("http://", "https://")):
+            if not IRI_SAFE.fullmatch(value):
+                raise _Refuse(f"not an IRI the graph can hold: {value[:80]!r}")
             return self.URIRef(value).n3()
-        return value if isinstance(value, str) else value.n3()
+        if isinstance(value, str):
+            if not value.startswith('"'):
+                raise _Refuse(f"not an IRI or a literal: {value[:80]!r}")
+            return value
+        return value.n3()
 
     def lit(self, text: str, lang: str | None = None, datatype: str | None = None) -> str:
         from drugpolicy_kg.tables import turtle_safe
@@ -418,6 +430,9 @@ class _Builder:
         if not (name or acronym):
             raise _Refuse("the quote names the organization by neither its name nor its acronym")
         match = f.get("match") or {}
+        if match.get("iri") and match["iri"] not in set(self.orgs.values()):
+            # ingest matches to the graph's organizations only: any other IRI is a hand-edited draft's
+            raise _Refuse(f"the match {str(match['iri'])[:80]!r} is no organization of the graph")
         node = match.get("iri") or self.orgs.get(fold(name or acronym)) or (self.orgs.get(fold(acronym)) if acronym else None)
         if not node:
             node = f"{DPK}org-{slug(match.get('entity') or acronym or name)}"  # the UN entity list's key where it has one
@@ -756,6 +771,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
         b = _Builder(draft, dict(orgs), labelled)
         b.document()
         kept = []
+        newly_refused = False
         for c in chosen:
             if c["id"] in refused:
                 continue
@@ -764,6 +780,9 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
                 kept.append(c)
             except _Refuse as exc:
                 refused[c["id"]] = str(exc)
+                newly_refused = True
+        if newly_refused:  # a refused candidate may have written part of its facts: build again without it
+            continue
         turtle = b.w.turtle()
         found, triples = _check(project, doc_id, turtle, draft["text"])
         if not found:
