@@ -68,10 +68,6 @@ def _key(e: Evidence) -> tuple:
     return (e.source_file, e.locator, e.quote)
 
 
-def _key_of(clauses: dict, clause: Clause):
-    return next(k for k, c in clauses.items() if c is clause)
-
-
 class Briefing:
     """A trace laid out as a briefing: numbered notes (each quote once), a summary, sections of hops."""
 
@@ -153,8 +149,7 @@ class Briefing:
             if key[1] in SDG_RELATIONS:
                 items = sorted(items, key=lambda item: natural(item[0]))
             c.items, c.more = items[:limit], max(0, len(items) - limit)
-        order = list(clauses)
-        return sorted(clauses.values(), key=lambda c: (depth[_key_of(clauses, c)], order.index(_key_of(clauses, c))))
+        return [clauses[k] for _, k in sorted(((depth[k], i), k) for i, k in enumerate(clauses))]
 
     def _summary(self) -> list[list]:
         """Up to three sentences, each a list of parts: str, or (label, note number, inferred).
