@@ -24,17 +24,19 @@ def pytest_configure(config):
         os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
 
 
-def make_copy(tmp_path: Path, full: bool = False) -> Path:
+def make_copy(tmp_path: Path, full: bool = False, keep: tuple[str, ...] = ()) -> Path:
     """A copy of the shipped project (ontology, data, queries) to change in a test.
 
     By default without the reviewed programme-budget sections (270,000 of the graph's triples): a test of how a
     command treats its inputs, outputs or errors does not need them, and every command on the full copy would
-    build its store and read them again. ``full=True`` for a test about the reviewed data itself."""
+    build its store and read them again. ``full=True`` for a test about the reviewed data itself; ``keep`` names reviewed documents to keep."""
     dst = tmp_path / "proj"
     for d in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / d, dst / d)
     if not full:
         for reviewed in (dst / "data" / "reviews").glob("*.json"):
+            if reviewed.stem in keep:
+                continue
             (dst / "data" / f"{reviewed.stem}.ttl").unlink(missing_ok=True)
             (dst / "data" / "sources" / f"{reviewed.stem}.txt").unlink(missing_ok=True)
     return dst

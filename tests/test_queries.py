@@ -113,8 +113,8 @@ def local_graph(engine):
 
 
 def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
-    first = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update)
-    again = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update)
+    first = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update, timeout=300)
+    again = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update, timeout=300)
     assert first.triples_sent == first.triples_on_server == engine.gs.triples
     assert again.triples_on_server == first.triples_on_server, "a second push must leave exactly one copy"
     mismatched = []

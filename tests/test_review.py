@@ -62,7 +62,7 @@ def test_the_shipped_section_is_what_ingest_and_review_make_of_it_today(tmp_path
     accepted before under another id."""
     from .conftest import make_copy
 
-    project = Project.open(make_copy(tmp_path))
+    project = Project.open(make_copy(tmp_path, full=True))
     shipped = (project.data_dir / "a-80-6-sect-16.ttl").read_bytes()
     draft = tmp_path / "draft.json"
     assert main(["--project", str(project.root), "ingest", str(SECT16), "-o", str(draft)]) == 0
