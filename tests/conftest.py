@@ -29,7 +29,8 @@ def make_copy(tmp_path: Path, full: bool = False, keep: tuple[str, ...] = ()) ->
 
     By default without the reviewed programme-budget sections (270,000 of the graph's triples): a test of how a
     command treats its inputs, outputs or errors does not need them, and every command on the full copy would
-    build its store and read them again. ``full=True`` for a test about the reviewed data itself; ``keep`` names reviewed documents to keep."""
+    build its store and read them again. ``full=True`` for a test about the reviewed data itself; ``keep`` names
+    reviewed documents to keep."""
     dst = tmp_path / "proj"
     for d in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / d, dst / d)
