@@ -214,22 +214,29 @@ def test_cli_trace(tmp_path, capsys):
     assert main(["trace"]) == 2
 
 
-def test_site(tracer, tmp_path):
-    written = write_site(tracer, tmp_path / "site")
-    names = {p.name for p in written}
+@pytest.fixture(scope="module")
+def trace_site(tracer, tmp_path_factory):
+    """The trace site, written once for the module (3,000 pages of the default graph: minutes)."""
+    out = tmp_path_factory.mktemp("traces")
+    write_site(tracer, out / "site")
+    return out / "site"
+
+
+def test_site(trace_site):
+    names = {p.name for p in trace_site.iterdir()}
     assert {"index.html", "res-cnd-64-3.html", "itwg.html", "isn.html", "org-cnd.html", "org-unicef.html"} <= names
-    index = (tmp_path / "site" / "index.html").read_text()
+    index = (trace_site / "index.html").read_text()
     assert 'href="res-cnd-64-3.html"' in index
-    page = (tmp_path / "site" / "res-cnd-64-3.html").read_text()
+    page = (trace_site / "res-cnd-64-3.html").read_text()
     assert 'href="itwg.html"' in page and 'href="org-cnd.html"' in page and 'href="../site/index.html"' in page
     sources = [n for n in names if n.startswith("source-")]
     assert any("cnd65-crp-itwg" in n for n in sources)
     crp = next(n for n in sources if "cnd65-crp-itwg" in n)
     assert f'href="{crp}#p' in page or f'href="{crp}#l' in page  # the quote links to its passage
-    text = (tmp_path / "site" / crp).read_text()
+    text = (trace_site / crp).read_text()
     assert text.count("<mark>") >= 10 and 'id="p' in text or 'id="l' in text
     for href in set(re.findall(r'href="([^"#]+)', page)) - {"../site/index.html"}:
-        assert (tmp_path / "site" / href).is_file(), href  # every link leads to a page that exists
+        assert (trace_site / href).is_file(), href  # every link leads to a page that exists
 
 
 def test_output_is_repeatable_across_processes():
@@ -396,13 +403,6 @@ def test_word_document_for_briefing_packs(tracer, tmp_path):
     assert "What followed:" in text and "encourages United Nations Office on Drugs and Crime [" in text
     assert text.count("In view of the above, WHO and UNODC have launched") == 1
     assert main(["trace", "64/3", "--format", "docx"]) == 2  # a Word file goes to a file, not the terminal
-
-
-@pytest.fixture(scope="module")
-def trace_site(tracer, tmp_path_factory):
-    out = tmp_path_factory.mktemp("traces")
-    write_site(tracer, out)
-    return out
 
 
 BROWSER_PAGES = {"64/3": "res-cnd-64-3.html", "ITWG": "itwg.html", "CND": "org-cnd.html",

@@ -227,10 +227,14 @@ def test_entity_page_marks_inferred_facts(graph, site):
     from drugpolicy_kg.uses.trace_render import page_names
 
     ents = Entities(graph)
-    inferred = [(i, f) for i in ents.iris for f in ents.facts(i) if f.inferred]
-    assert inferred, "the default graph has inferred statements"
-    iri, fact = inferred[0]
-    text = (site / "entities" / page_names(ents.iris)[iri]).read_text()
+    # an entity with an inferred fact, found in the store (reading every entity's facts took 6 minutes)
+    rows = graph.query("""PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+        SELECT DISTINCT ?s WHERE { ?st dpo:inferred true ; rdf:subject ?s } ORDER BY ?s""")
+    pages = page_names(ents.iris)
+    iri = next((str(r[0]) for r in rows if str(r[0]) in pages), None)
+    assert iri, "the default graph has inferred statements about entities with pages"
+    assert any(f.inferred for f in ents.facts(iri))
+    text = (site / "entities" / pages[iri]).read_text()
     assert "[inferred]" in text and "inferred, not stated in words" in text
 
 
