@@ -510,7 +510,8 @@ class _Builder:
 
     def _cell_ev(self, c: dict, cell: dict) -> dict:
         f = c["facts"]
-        where = f"Table {f['table']}, row {c['locator'].rsplit('row ', 1)[-1]} (\u201c{_short(c['quote'].split(chr(9))[0], 60)}\u201d), " \
+        # the row named by its first cell, shortened and so not in quotation marks (a quote is never cut)
+        where = f"Table {f['table']}, row {c['locator'].rsplit('row ', 1)[-1]} ({_short(c['quote'].split(chr(9))[0], 60)}), " \
                 f"column \u201c{cell['column']}\u201d"
         return {"iri": f"{DPK}ev-{self.doc_id}-at-{cell['start']}", "quote": cell["printed"], "locator": where,
                 "row": c["quote"], "columns": cell.get("heads") or [], "context": f.get("context") or []}
