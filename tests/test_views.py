@@ -280,9 +280,7 @@ VIEW_NAMES = ["affiliations", "collaboration", "resolutions", "co-mandated", "sd
 def test_page_in_chromium_labels_legible_at_first_zoom(browser, site, nets, view):
     from PIL import Image
 
-    from drugpolicy_kg.uses.views import FONT, LEGIBLE_PX
-
-    from drugpolicy_kg.uses.views import AGGREGATE_LIMIT, aggregate
+    from drugpolicy_kg.uses.views import AGGREGATE_LIMIT, FONT, LEGIBLE_PX, aggregate
 
     page = browser.open((site / f"{view}.html").as_uri())
     drawn = aggregate(nets[view]) if nets[view].number_of_nodes() > AGGREGATE_LIMIT else nets[view]  # communities
