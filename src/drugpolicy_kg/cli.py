@@ -219,7 +219,9 @@ def cmd_query(args) -> int:
             fmt = args.format or _format_from_name(args.output) or ("ttl" if result.kind == "graph" else "table")
             return render(result, fmt, None)
 
-        data = _bounded(ask_and_render, args.timeout + 5, "query")
+        # each request gives up within --timeout (+1 s for a server dripping its headers), with its own message; this
+        # is the backstop for the two a query may make, with room for a busy machine
+        data = _bounded(ask_and_render, 2 * args.timeout + 10, "query")
     else:
         import pyoxigraph as ox
 
