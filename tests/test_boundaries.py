@@ -292,8 +292,13 @@ def test_several_outputs_change_together_or_not_at_all(tmp_path, monkeypatch):
     assert [t.read_bytes() for t in targets] == [b"new"] * 3
 
 
-def test_a_deeply_nested_query_is_refused_not_a_crash():
-    deep = "SELECT * WHERE " + "{ " * 20000 + "?s ?p ?o" + " }" * 20000
+@pytest.mark.parametrize("deep", [
+    "SELECT * WHERE " + "{ " * 20000 + "?s ?p ?o" + " }" * 20000,
+    "SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * 20000 + "?o) }",           # made the query command segfault
+    "SELECT * WHERE { ?s ?p " + "[ ?q " * 5000 + "1" + " ]" * 5000 + " }",  # (exit 139) before the guard knew them
+    "SELECT * WHERE { ?s " + "^" * 5000 + "?p ?o }",
+], ids=["braces", "negations", "brackets", "inverse-paths"])
+def test_a_deeply_nested_query_is_refused_not_a_crash(deep):
     proc = cli("query", "--sparql", deep)
     assert proc.returncode == 2 and "nest deeper than 200" in proc.stderr
 

@@ -372,7 +372,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                     texts.append(decoded)
             for text in texts:
                 if nesting_depth(text) > MAX_NESTING:
-                    return f"refused: braces and parentheses nest deeper than {MAX_NESTING}"
+                    return f"refused: braces, brackets, parentheses and unary operators nest deeper than {MAX_NESTING}"
                 used = network_use(text)
                 if used and not allow_network:
                     return (f"refused: {', '.join(used)} would make this server reach the network "
