@@ -707,3 +707,13 @@ def test_the_catalog_maps_imports_only_to_files_in_the_ontology_folder(tmp_path)
         lines = said(proc.stderr)
         assert proc.returncode == 2 and len(lines) == 1 and "never a path or a link out of it" in lines[0], proc.stderr
         assert not any("SECRET-TOKEN" in p.read_text("utf-8") for p in out.rglob("*") if p.is_file()), named
+
+
+@pytest.mark.parametrize("url", ["http://admin:S3CRETPW#x@127.0.0.1:9/sparql", "http://admin:S3CRETPW@127.0.0.1:99999/q",
+                                 "http://admin:S3CRETPW/x@127.0.0.1:9/sparql"])
+def test_an_endpoint_whose_host_cannot_be_read_is_refused_without_its_password(url):
+    """A '#' in a password ended the host early; the port was read from the password and an internal error printed
+    it."""
+    proc = cli("query", "organizations", "--endpoint", url)
+    assert proc.returncode == 2 and "S3CRETPW" not in proc.stderr + proc.stdout and "internal error" not in proc.stderr
+    assert "argument --endpoint: cannot read the host and port of 'http://***@127.0.0.1:" in proc.stderr, proc.stderr

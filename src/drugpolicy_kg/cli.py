@@ -641,9 +641,20 @@ def http_url(text: str) -> str:
     file or speak another protocol. Any user:password in it stays out of the message."""
     import re
 
+    import urllib.parse
+
+    # whatever stands before the last "@" may be a user and password, whichever characters they hold: never shown
+    shown = re.sub(r"(?<=//).*@", "***@", text, flags=re.S)
     if not re.match(r"^https?://[^/?#\s]", text, re.I) or re.search(SPACE_OR_CONTROL, text):
-        shown = re.sub(r"(?<=//)[^/@]*@", "***@", text)
         raise argparse.ArgumentTypeError(f"an http(s) URL without spaces or control characters, got {shown!r}")
+    try:  # a "#", "/" or "?" in a password ends the host early: the port would be read from the password
+        parts = urllib.parse.urlsplit(text)
+        ok = bool(parts.hostname) and (parts.port is None or 0 < parts.port < 65536)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise argparse.ArgumentTypeError(f"cannot read the host and port of {shown!r} (a user or password holding "
+                                         "'#', '/', '?' or '@' must be percent-encoded)")
     return text
 
 
