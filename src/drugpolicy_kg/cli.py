@@ -640,7 +640,6 @@ def http_url(text: str) -> str:
     """An argparse type: a server's URL, http or https only; a file:, ftp: or data: URL would make urllib read a local
     file or speak another protocol. Any user:password in it stays out of the message."""
     import re
-
     import urllib.parse
 
     # whatever stands before the last "@" may be a user and password, whichever characters they hold: never shown
