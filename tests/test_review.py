@@ -334,3 +334,15 @@ def test_a_review_never_replaces_files_no_review_wrote(small, tmp_path, capsys, 
     for _ in range(2):
         assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 0
     assert (small.data_dir / "new-doc.ttl").is_file() and (small.data_dir / "reviews" / "new-doc.json").is_file()
+
+
+def test_an_impossible_masthead_date_is_left_out_not_every_fact_refused(small, tmp_path):
+    """ "31 February" made the document's date ill-typed, and the checks then refused every candidate with it."""
+    doc = tmp_path / "E_CN.7_2099_4.txt"
+    doc.write_text("E/CN.7/2099/4\n\n31 February 2099\n\n1.1 The Commission met with the World Health Organization "
+                   "(WHO) and the Financial Action Task Force (FATF) in Vienna.\n", encoding="utf-8")
+    draft = load_draft(draft_of(small, doc, tmp_path))
+    assert draft["document"].get("date", "") == ""
+    out = review(small, draft, ["organization"])
+    assert out.refused == [] and len(out.accepted) == 2
+    assert validate(Project.open(small.root)).conforms

@@ -353,8 +353,21 @@ def _classify(seg: Segment, context: str, last_para: str = "") -> None:
 
 
 def _iso(m: re.Match) -> str:
+    """The masthead's date as xsd:date, or "" for a date no calendar has ("31 February 2025"): a document's date is
+    left out rather than written ill-typed, which would fail every fact of the document at review.
+
+    >>> _iso(DATE.search("31 February 2025")), _iso(DATE.search("29 February 2024"))
+    ('', '2024-02-29')
+    """
+    import datetime
+
     months = list(MONTHS)
-    return f"{int(m.group(3)):04d}-{months.index(m.group(2)) + 1:02d}-{int(m.group(1)):02d}"
+    year, month, day = int(m.group(3)), months.index(m.group(2)) + 1, int(m.group(1))
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _metadata_from_text(doc: Document) -> None:
