@@ -8,6 +8,7 @@ import pytest
 
 from drugpolicy_kg.checks.validate import validate
 from drugpolicy_kg.cli import main
+from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import Project
 from drugpolicy_kg.sources.review import Decisions, interactive, load_draft, review
@@ -346,3 +347,19 @@ def test_an_impossible_masthead_date_is_left_out_not_every_fact_refused(small, t
     out = review(small, draft, ["organization"])
     assert out.refused == [] and len(out.accepted) == 2
     assert validate(Project.open(small.root)).conforms
+
+
+def test_another_document_under_an_id_a_review_wrote_is_refused(small, tmp_path):
+    """A different document reviewed under an existing id replaced the first one's facts without a word."""
+    first, second = tmp_path / "E_CN.7_2099_5.txt", tmp_path / "E_CN.7_2099_6.txt"
+    first.write_text("E/CN.7/2099/5\n\n1.1 The Commission met the World Health Organization (WHO).\n", encoding="utf-8")
+    second.write_text("E/CN.7/2099/6\n\n1.1 The Commission met the Financial Action Task Force (FATF).\n",
+                      encoding="utf-8")
+    review(small, load_draft(draft_of(small, first, tmp_path)), ["organization"])
+    before = (small.data_dir / "e-cn-7-2099-5.ttl").read_bytes()
+    draft = tmp_path / "second.json"
+    assert main(["--project", str(small.root), "ingest", str(second), "--doc-id", "e-cn-7-2099-5", "-o", str(draft)]) == 0
+    with pytest.raises(InputError) as exc:
+        review(small, load_draft(draft), ["organization"])
+    assert "holds 'E/CN.7/2099/5'" in str(exc.value) and "--doc-id" in str(exc.value)
+    assert (small.data_dir / "e-cn-7-2099-5.ttl").read_bytes() == before

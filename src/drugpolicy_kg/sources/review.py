@@ -734,6 +734,19 @@ def review(project: Project, draft: dict, accept: list[str] = (), reject: list[s
         return _review(project, draft, accept, reject, reason, min_confidence, decisions)
 
 
+def _same_document(gs, doc_id: str, symbol: str) -> None:
+    """Refuse a draft of another document under an id a review already wrote: it would replace that document's
+    facts without a word. The same symbol (a revised edition, a new reading of the same file) is the same document."""
+    if not symbol:
+        return
+    held = sorted(str(row[0]) for row in gs.select(
+        "SELECT ?sym ?g ?doc WHERE { GRAPH ?g { ?doc dpo:documentSymbol ?sym } }",
+        g=GRAPH_BASE + doc_id, doc=f"{DPK}doc-{doc_id}"))
+    if held and symbol not in held:
+        raise InputError(f"data/{doc_id}.ttl holds {held[0]!r}, and this draft is {symbol!r}: ingest it again with "
+                         "--doc-id ID to give it an id of its own")
+
+
 def _review(project: Project, draft: dict, accept, reject, reason: str, min_confidence: float,
             decisions: Decisions | None) -> Outcome:
     from drugpolicy_kg.atomic import write_all
@@ -763,6 +776,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
     chosen = [by_id[i] for i in sorted(dec.accepted) if i in by_id]
     out = Outcome(rejected=[by_id[i] for i in dec.rejected if i in by_id])
     gs = GraphStore.open(project)
+    _same_document(gs, doc_id, str(draft["document"].get("symbol") or ""))
     target_graph = GRAPH_BASE + doc_id  # this document's own earlier facts do not count as the graph's
     orgs = _orgs_of(gs, target_graph)
     labelled = {s for s, _own in gs.select(
