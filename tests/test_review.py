@@ -363,3 +363,37 @@ def test_another_document_under_an_id_a_review_wrote_is_refused(small, tmp_path)
         review(small, load_draft(draft), ["organization"])
     assert "holds 'E/CN.7/2099/5'" in str(exc.value) and "--doc-id" in str(exc.value)
     assert (small.data_dir / "e-cn-7-2099-5.ttl").read_bytes() == before
+
+
+@pytest.mark.parametrize("edit", ["text-nul-esc", "facts-of-another-shape", "match-not-an-object", "decisions-a-list"])
+def test_a_hand_edited_draft_or_decisions_file_is_one_line_never_exit_70(small, tmp_path, capsys, edit):
+    """NUL and ESC in a draft's text went into data/sources/; a fact of another shape, or a malformed decisions file,
+    gave exit 70 (an internal error)."""
+    doc = tmp_path / "E_CN.7_2099_8.txt"
+    doc.write_text("E/CN.7/2099/8\n\n1.1 The Commission met the World Health Organization (WHO) and the Financial "
+                   "Action Task Force (FATF).\n", encoding="utf-8")
+    path = draft_of(small, doc, tmp_path)
+    draft = json.loads(path.read_text())
+    first = next(c for c in draft["candidates"] if c["kind"] == "organization")
+    if edit == "text-nul-esc":
+        draft["text"] += "\x00\x1b[31m"
+    elif edit == "facts-of-another-shape":
+        first["facts"]["acronym"] = {"a": 1}
+    elif edit == "match-not-an-object":
+        first["facts"]["match"] = "oops"
+    else:
+        (small.data_dir / "reviews").mkdir(exist_ok=True)
+        (small.data_dir / "reviews" / "e-cn-7-2099-8.json").write_text('{"accepted": [1, 2]}', encoding="utf-8")
+    path.write_text(json.dumps(draft), encoding="utf-8")
+    capsys.readouterr()
+    code = main(["--project", str(small.root), "review", str(path), "--accept", "organization"])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "internal error" not in err, err
+    if edit in ("text-nul-esc", "decisions-a-list"):
+        assert code == 2 and not (small.data_dir / "sources" / "e-cn-7-2099-8.txt").exists()
+    else:  # the malformed candidate is refused with its reason, the other goes in
+        assert code == 0
+        written = (small.data_dir / "e-cn-7-2099-8.ttl").read_text(encoding="utf-8")
+        assert ("FATF" in written) != (first["facts"].get("acronym") == "FATF")
+    assert "\x00" not in "".join(p.read_text(encoding="utf-8", errors="replace")
+                                 for p in (small.data_dir / "sources").glob("*.txt"))

@@ -87,7 +87,12 @@ class Decisions:
             data = json_loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the review decisions: {exc}", str(path)) from None
-        return cls(path, doc_id, dict(data.get("accepted", {})), dict(data.get("rejected", {})))
+        parts = [data.get(k, {}) if isinstance(data, dict) else None for k in ("accepted", "rejected")]
+        if not all(isinstance(p, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in p.items())
+                   for p in parts):
+            raise InputError("not a review's decisions file (\"accepted\" and \"rejected\" map candidate ids to text): "
+                             "restore it from version control or delete it to decide again", str(path))
+        return cls(path, doc_id, dict(parts[0]), dict(parts[1]))
 
     def to_json(self) -> str:
         return json.dumps({"document": self.document, "accepted": dict(sorted(self.accepted.items())),
@@ -109,6 +114,12 @@ def load_draft(path: Path) -> dict:
         raise InputError(f"not a draft of format {DRAFT_FORMAT} (written by `drugpolicy-kg ingest`)", str(path))
     if not DOC_ID.fullmatch(str(draft["document"].get("id", ""))):
         raise InputError("the draft's document id must be lower-case letters, digits and hyphens", str(path))
+    from drugpolicy_kg.tables import first_control
+
+    at = first_control(draft["text"])
+    if at >= 0:  # the text becomes data/sources/<id>.txt, the quotes' reference: ingest writes no control character
+        raise InputError(f"the draft's text holds a control character (U+{ord(draft['text'][at]):04X} at offset {at}); "
+                         "ingest the document again", str(path))
     for n, c in enumerate(draft["candidates"], 1):
         problem = _candidate_problem(c)
         if problem:
@@ -795,6 +806,10 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
                 kept.append(c)
             except _Refuse as exc:
                 refused[c["id"]] = str(exc)
+                newly_refused = True
+            except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+                # a value of the wrong shape in a hand-edited draft: that candidate is refused, saying what broke
+                refused[c["id"]] = f"its facts are not as ingest writes them ({type(exc).__name__}: {str(exc)[:80]})"
                 newly_refused = True
         if newly_refused:  # a refused candidate may have written part of its facts: build again without it
             continue
