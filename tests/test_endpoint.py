@@ -316,6 +316,10 @@ def test_serve_entity_pages_escape_and_search_answers_json(served):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(served + "/entity?iri=https%3A%2F%2Fexample.org%2Fnothing")
     assert info.value.code == 404
+    for bad in ("http%3A%2F%2Fa%20b%2F%3Cx%3E", "https%3A%2F%2Fx%2F%22%7B%7D"):  # no IRI: it raised, and no answer came
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(served + "/entity?iri=" + bad)
+        assert info.value.code == 400
 
 
 @pytest.mark.slow

@@ -191,6 +191,21 @@ def _entity_csp() -> str:
 ENTITY_CSP = _entity_csp()
 
 
+def _valid_iri(iri: str) -> bool:
+    """Whether Oxigraph takes ``iri`` as an IRI ("http://a b" is none: it made the page raise, and no answer left).
+
+    >>> _valid_iri("https://w3id.org/drugpolicy-kg/id/itwg"), _valid_iri("http://a b/<x>")
+    (True, False)
+    """
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 def entity_page(gs, iri: str, ents) -> tuple[int, str]:
     """What the graph says about one entity: the page the views' site writes for it (one renderer for both), with its
     links pointing at this server's own entity pages."""
@@ -297,7 +312,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                 return self.send(200, example_json, "application/json")
             if url.path == "/entity":
                 iri = (args.get("iri") or [""])[0]
-                if not iri.startswith(("http://", "https://")):
+                if not iri.startswith(("http://", "https://")) or not _valid_iri(iri):
                     return self.send(400, b"give ?iri=<an http(s) IRI>", "text/plain; charset=utf-8")
                 status, text = entity_page(gs, iri, ents())
                 return self.send(status, text.encode("utf-8"), "text/html; charset=utf-8", csp=ENTITY_CSP)
