@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drugpolicy_kg.errors import UsageError
 from drugpolicy_kg.resources import Project
 from drugpolicy_kg.uses import VIEW_NAMES
 
@@ -94,7 +95,10 @@ class KnowledgeGraph:
 
 def to_dataframe(result: Result):
     """A SELECT result as a pandas DataFrame of plain Python values (IRIs as strings)."""
-    import pandas as pd
+    try:
+        import pandas as pd
+    except ImportError:
+        raise UsageError("a DataFrame needs pandas: pip install 'drugpolicy-kg[notebooks]'") from None
 
     def plain(t):
         if t is None:
