@@ -24,7 +24,6 @@ copy of the data removed a store under a notebook that was reading it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -340,6 +339,8 @@ class GraphStore:
 
 @contextlib.contextmanager
 def _lock(path: Path):
+    import fcntl  # here, not at import: the package imports where fcntl does not exist
+
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -385,6 +386,8 @@ def _hold(final: Path) -> int | None:
     """A descriptor with a shared lock on the store's in-use file, once the store is sure to be there (None if it
     was removed meanwhile). _prune takes the lock exclusively before it removes a store, so it never removes one
     that is held."""
+    import fcntl
+
     try:
         fd = os.open(final / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:  # the folder is gone
@@ -399,6 +402,8 @@ def _hold(final: Path) -> int | None:
 def _prune(cache: Path, keep: Path) -> None:
     """Remove all but the most recently used stores, except those a process holds open, and leftovers of builds
     that were killed."""
+    import fcntl
+
     def used(p: Path) -> float:
         try:
             return p.stat().st_mtime
