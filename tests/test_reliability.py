@@ -291,7 +291,7 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, eng
             finally:
                 faults += proxy.faults
                 proxy.close()
-    report = push(engine.graph, oxigraph_server.query_url, target, gsp=oxigraph_server.store_url)
+    report = push(engine.graph, oxigraph_server.query_url, target, gsp=oxigraph_server.store_url, timeout=300)
     assert report.triples_on_server == engine.gs.triples
     FIGURES["push faults"] = f"{faults} connection resets mid-upload, remote graph unchanged every time"
 
