@@ -181,17 +181,10 @@ def datatype_quirks(row: str, name: str = "") -> str:
     return concat_order("\t".join(cells))
 
 
-# Virtuoso 7 answers these two queries of the programme plans with no resources (no rows, or empty columns) where
-# Oxigraph, an Oxigraph server and rdflib find them; not yet understood (both read a table's "Total" rows through
-# its data set's title). Held to exactly this list: a query that starts to agree, or another that stops, fails.
-VIRTUOSO_DIFFERS = {"resolution-work", "resources-by-programme"}
-
-
 @pytest.mark.slow
 def test_virtuoso_same_answers(engine, virtuoso_server):
     mismatched = _push_and_compare(engine, virtuoso_server.query_url, None, virtuoso_server.update_url, datatype_quirks)
-    names = {m if isinstance(m, str) else m[0] for m in mismatched}
-    assert names == VIRTUOSO_DIFFERS, [m for m in mismatched if (m if isinstance(m, str) else m[0]) not in VIRTUOSO_DIFFERS]
+    assert mismatched == [], mismatched
 
 
 @pytest.mark.parametrize("query", [q for q in QUERIES if "SELECT" in q.text], ids=[q.name for q in QUERIES if "SELECT" in q.text])
