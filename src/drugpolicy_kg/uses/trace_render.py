@@ -119,9 +119,7 @@ class Briefing:
         """The summary's clauses: one per relation and subject. A hop further out than the traced entity's own names
         its subject ("Interagency Technical Working Group ... has objective ..."), so nothing the ITWG has reads as
         the traced entity's; SDGs are named in their codes' order, numbers as numbers."""
-        clauses: dict[tuple[str, str], Clause] = {}
-        found_items: dict[tuple[str, str], list[tuple[str, int | None, bool]]] = {}
-        depth: dict[tuple[str, str], int] = {}
+        clauses: dict[tuple[str, str], Clause] = {}  # in the order first met, nearest first
         seen: set[tuple[str, str, str]] = set()
 
         def walk(h: Hop, d: int, parent: Hop | None):
@@ -130,26 +128,22 @@ class Briefing:
                 yield from walk(c, d + 1, h)
 
         found = [(d, i, h, parent) for i, (h, d, parent) in enumerate(x for top in hops for x in walk(top, 0, None))]
-        for d, _i, h, parent in sorted(found, key=lambda t: (t[0], t[1])):  # the nearest first: a subprogramme's own
+        for _d, _i, h, parent in sorted(found, key=lambda t: (t[0], t[1])):  # the nearest first: a subprogramme's own
             rel = h.relation.split(" (")[0] if h.relation.startswith("set up in view of") else h.relation
             subject = parent.iri if parent is not None else ""
             if not rel or rel in SKIP_IN_SUMMARY or not which(rel) or (subject, rel, h.iri) in seen:
                 continue
             seen.add((subject, rel, h.iri))
-            key = (subject, rel)
-            if key not in clauses:
-                clauses[key] = Clause(f"{parent.label} {rel}" if parent is not None else rel)
-                depth[key] = d
+            c = clauses.setdefault((subject, rel), Clause(f"{parent.label} {rel}" if parent is not None else rel))
             sdg = rel in SDG_RELATIONS and h.label.startswith("SDG ")
             n = self._numbers.get(_key(h.evidence[0])) if h.evidence else None
-            found_items.setdefault(key, []).append((h.label.split(":")[0] if sdg else h.label, n, h.inferred))  # "SDG 3.5"
-        for key, c in clauses.items():
-            items = found_items[key]
-            limit = SUMMARY_SDGS if key[1] in SDG_RELATIONS else SUMMARY_ITEMS
-            if key[1] in SDG_RELATIONS:
-                items = sorted(items, key=lambda item: natural(item[0]))
-            c.items, c.more = items[:limit], max(0, len(items) - limit)
-        return [clauses[k] for _, k in sorted(((depth[k], i), k) for i, k in enumerate(clauses))]
+            c.items.append((h.label.split(":")[0] if sdg else h.label, n, h.inferred))  # "SDG 3.5"
+        for (_subject, rel), c in clauses.items():  # keep the first few; SDGs in their codes' order
+            if rel in SDG_RELATIONS:
+                c.items.sort(key=lambda item: natural(item[0]))
+            limit = SUMMARY_SDGS if rel in SDG_RELATIONS else SUMMARY_ITEMS
+            c.items, c.more = c.items[:limit], max(0, len(c.items) - limit)
+        return list(clauses.values())
 
     def _summary(self) -> list[list]:
         """Up to three sentences, each a list of parts: str, or (label, note number, inferred).
