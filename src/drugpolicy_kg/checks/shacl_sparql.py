@@ -124,20 +124,18 @@ def compile_shapes(shapes: Graph) -> list[Check]:
 
     sh = lambda local: URIRef(SH + local)  # noqa: E731
     classes = {RDFS.Class} | set(shapes.transitive_subjects(RDFS.subClassOf, RDFS.Class))
-    with_targets = {s for t in TARGETS for s in shapes.subjects(sh(t), None)}
-    with_targets |= {s for s in shapes.subjects(RDF.type, None)
-                     if (s, RDF.type, sh("NodeShape")) in shapes or (s, RDF.type, sh("PropertyShape")) in shapes
-                     if any((s, RDF.type, c) in shapes for c in classes)}
+    shape_nodes = set(shapes.subjects(RDF.type, sh("NodeShape"))) | set(shapes.subjects(RDF.type, sh("PropertyShape")))
+    implicit = {s for s in shape_nodes if any((s, RDF.type, c) in shapes for c in classes)}  # a shape that is a class
     checks: list[Check] = []
-    for shape in sorted(with_targets, key=str):
+    for shape in sorted({s for t in TARGETS for s in shapes.subjects(sh(t), None)} | implicit, key=str):
         is_property = shapes.value(shape, sh("path")) is not None
         _refuse_unknown(shapes, shape, KNOWN_PROPERTY if is_property else KNOWN_NODE)
         if _true(shapes.value(shape, sh("deactivated"))):
             continue
         targets = [f"{{ ?this rdf:type/rdfs:subClassOf* {_n3(c)} }}" for c in shapes.objects(shape, sh("targetClass"))]
-        if any((shape, RDF.type, c) in shapes for c in classes):
+        if shape in implicit:
             targets.append(f"{{ ?this rdf:type/rdfs:subClassOf* {_n3(shape)} }}")
-        nodes = [n for n in shapes.objects(shape, sh("targetNode"))]
+        nodes = list(shapes.objects(shape, sh("targetNode")))
         if nodes:
             targets.append("{ VALUES ?this { " + " ".join(_n3(n) for n in nodes) + " } }")
         targets += [f"{{ ?this {_n3(p)} ?any }}" for p in shapes.objects(shape, sh("targetSubjectsOf"))]
@@ -247,6 +245,13 @@ def sparql_path(shapes: Graph, node, depth: int = 0) -> str:
     raise InputError(f"{node} is not a SHACL property path the SPARQL validator knows; use --engine pyshacl")
 
 
+def _check(shape: str, path: str, msg: str, severity: str, local: str, where: str) -> Check:
+    """One compiled constraint ``local`` (sh:minCount ...): a SELECT of the focus nodes and values ``where`` finds."""
+    extra = " ?path" if "?path" in where else ""  # sh:closed reports the property it found
+    return Check(shape, path, msg, f"SELECT ?this ?v{extra} WHERE {{ {where} }}", severity,
+                 SH + COMPONENT[local] + "ConstraintComponent")
+
+
 def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, severity: str = "Violation") -> list[Check]:
     """The checks of one property shape: its cardinality, then each value's constraints."""
     from rdflib import URIRef
@@ -254,21 +259,18 @@ def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, sev
     node = shapes.value(prop, URIRef(SH + "path"))
     p = sparql_path(shapes, node)
     path = str(node) if isinstance(node, URIRef) else p  # a complex path is reported in SPARQL's syntax
-    out = []
     low, high = shapes.value(prop, URIRef(SH + "minCount")), shapes.value(prop, URIRef(SH + "maxCount"))
+    out = []
     if low is not None:
-        out.append(Check(shape, str(path), msg, f"SELECT ?this ?v WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?x) AS ?c) "
-                         f"WHERE {{ {target} OPTIONAL {{ ?this {p} ?x }} }} GROUP BY ?this }} FILTER(?c < {int(low)}) }}",
-                         severity, SH + "MinCountConstraintComponent"))
+        out.append(_check(shape, path, msg, severity, "minCount", f"{{ SELECT ?this (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
+                          f"{target} OPTIONAL {{ ?this {p} ?x }} }} GROUP BY ?this }} FILTER(?c < {int(low)})"))
     if high is not None:
-        out.append(Check(shape, str(path), msg, f"SELECT ?this ?v WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?x) AS ?c) "
-                         f"WHERE {{ {target} ?this {p} ?x }} GROUP BY ?this }} FILTER(?c > {int(high)}) }}",
-                         severity, SH + "MaxCountConstraintComponent"))
-    unique = shapes.value(prop, URIRef(SH + "uniqueLang"))
-    if _true(unique):
-        out.append(Check(shape, str(path), msg, f"SELECT ?this ?v WHERE {{ {{ SELECT ?this (?lang AS ?v) WHERE {{ {target} "
-                         f"?this {p} ?x BIND(LANG(?x) AS ?lang) FILTER(?lang != \"\") }} GROUP BY ?this ?lang "
-                         f"HAVING (COUNT(DISTINCT ?x) > 1) }} }}", severity, SH + "UniqueLangConstraintComponent"))
+        out.append(_check(shape, path, msg, severity, "maxCount", f"{{ SELECT ?this (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
+                          f"{target} ?this {p} ?x }} GROUP BY ?this }} FILTER(?c > {int(high)})"))
+    if _true(shapes.value(prop, URIRef(SH + "uniqueLang"))):
+        out.append(_check(shape, path, msg, severity, "uniqueLang", f"{{ SELECT ?this (?lang AS ?v) WHERE {{ {target} "
+                          f"?this {p} ?x BIND(LANG(?x) AS ?lang) FILTER(?lang != \"\") }} GROUP BY ?this ?lang "
+                          f"HAVING (COUNT(DISTINCT ?x) > 1) }}"))
     # value nodes are a set: a sequence path reached through two intermediate nodes gives one value, not two
     values = f"{{ SELECT DISTINCT ?this ?v WHERE {{ {target} ?this {p} ?v }} }}"
     return out + _constraints(shapes, prop, shape, path, values, target, msg, severity, p)
@@ -287,9 +289,7 @@ def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, targ
     out = []
 
     def add(local, where):
-        extra = " ?path" if "?path" in where else ""  # sh:closed reports the property it found
-        out.append(Check(shape, path, msg, f"SELECT ?this ?v{extra} WHERE {{ " + where + " }", severity,
-                         SH + COMPONENT[local] + "ConstraintComponent"))
+        out.append(_check(shape, path, msg, severity, local, where))
 
     for dt in shapes.objects(holder, URIRef(SH + "datatype")):
         add("datatype", f"{values} FILTER({_ill_typed(dt)})")
