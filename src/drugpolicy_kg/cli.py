@@ -71,7 +71,7 @@ def cmd_validate(args) -> int:
             rows = [[f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
                      f.message + (f" (value: {f.value})" if f.value else ""), f.source_file or "-"] for f in report.findings]
             print(format_table(["severity", "focus", "path", "message", "source file"], rows, max_width=70))
-        errors = sum(f.severity == "Violation" for f in report.findings)
+        errors = report.violations
         warnings = len(report.findings) - errors
         if report.conforms:
             verdict = "conforms"

@@ -65,10 +65,14 @@ class Report:
         return 1.0 if not self.facts else self.facts_with_evidence / self.facts
 
     @property
+    def violations(self) -> int:
+        return sum(f.severity == "Violation" for f in self.findings)
+
+    @property
     def passes(self) -> bool:
         """No violation: what the exit code says (warnings and infos do not fail validation, as pySHACL's
         ``allow_warnings``)."""
-        return not any(f.severity == "Violation" for f in self.findings)
+        return not self.violations
 
     @property
     def conforms(self) -> bool:
@@ -78,7 +82,7 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(
             {"conforms": self.conforms, "passes": self.passes,
-             "violations": sum(f.severity == "Violation" for f in self.findings), "triples": self.triples,
+             "violations": self.violations, "triples": self.triples,
              "engine": self.engine, "engine_note": self.note, "checks_run": self.checks_run,
              "quotes_checked": self.quotes_checked, "facts": self.facts, "facts_with_evidence": self.facts_with_evidence,
              "statement_coverage": round(self.coverage, 4), "statements": self.statements, "inferred_statements": self.inferred,
@@ -181,14 +185,17 @@ def run_shacl(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
     return out
 
 
-def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
-    """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`)."""
+def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None) -> list[Finding]:
+    """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`);
+    ``checks``, where the caller has compiled them already."""
     from rdflib import URIRef
 
     from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run_terms
 
+    if checks is None:
+        checks = compile_shapes(read_shapes(shapes))
     out = []
-    for check, focus_term, value_term, path in run_terms(ds, compile_shapes(read_shapes(shapes))):
+    for check, focus_term, value_term, path in run_terms(ds, checks):
         focus = focus_term.value if focus_term is not None else ""
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
@@ -267,13 +274,14 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine {engine!r}; accepted: {', '.join(ENGINES)}")
     report = Report(triples=gs.triples)
+    compiled = None
     if engine == "auto":
         engine = "sparql" if gs.triples > AUTO_LIMIT else "pyshacl"
         if engine == "sparql" and project.shapes.is_file():
             from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
 
             try:  # shapes the compiled engine refuses go to the reference engine, never unchecked
-                compile_shapes(read_shapes(project.shapes))
+                compiled = compile_shapes(read_shapes(project.shapes))
             except InputError as exc:
                 engine = "pyshacl"
                 report.note = ("validated with pySHACL, not the compiled engine, which refuses these shapes: "
@@ -282,7 +290,7 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     view = gs.rdflib()
     if project.shapes.is_file():
         if engine == "sparql":
-            report.findings += run_shacl_sparql(view, project.shapes, gs)
+            report.findings += run_shacl_sparql(view, project.shapes, gs, compiled)
         else:
             report.findings += run_shacl(gs.union_graph(), project.shapes, gs)
     report.checks_run, found = run_checks(view, project, gs)
