@@ -46,7 +46,7 @@ def _key(term) -> str:
     if kind == "Literal":
         value = str(term) if isinstance(term, Literal) else term.value
         datatype = str(term.datatype or "") if isinstance(term, Literal) else term.datatype.value
-        language = (term.language if isinstance(term, Literal) else term.language) or ""
+        language = term.language or ""
         if datatype in NUMERIC:
             try:
                 value = str(Decimal(value).normalize())
@@ -130,5 +130,3 @@ def run_pyshacl(case: Case) -> tuple[bool | None, Counter | None]:
                str(report.value(r, SH.sourceConstraintComponent)))] += 1
     return conforms, found
 
-
-_ = URIRef  # re-exported for tests that build terms
