@@ -374,7 +374,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         def refusal(self, body: bytes | None) -> str:
             """Why this request may not reach the engine ("" if it may): SERVICE or LOAD without --allow-network,
             or nesting deep enough to exhaust the engine's stack."""
-            from drugpolicy_kg.sparql.query import MAX_NESTING, nesting_depth, network_use
+            from drugpolicy_kg.sparql.query import MAX_NESTING, TOO_DEEP, nesting_depth, network_use
 
             url = urllib.parse.urlsplit(self.path)
             texts = [v for k, vs in urllib.parse.parse_qs(url.query).items() if k in ("query", "update") for v in vs]
@@ -387,7 +387,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                     texts.append(decoded)
             for text in texts:
                 if nesting_depth(text) > MAX_NESTING:
-                    return f"refused: braces, brackets, parentheses and unary operators nest deeper than {MAX_NESTING}"
+                    return f"refused: {TOO_DEEP}"
                 used = network_use(text)
                 if used and not allow_network:
                     return (f"refused: {', '.join(used)} would make this server reach the network "

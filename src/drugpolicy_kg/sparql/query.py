@@ -355,6 +355,7 @@ def _parsed_network_use(text: str) -> list[str] | None:
 
 
 MAX_NESTING = 200
+TOO_DEEP = f"braces, brackets, parentheses and unary operators nest deeper than {MAX_NESTING}"  # (query and serve say it)
 
 
 def nesting_depth(text: str) -> int:
@@ -450,7 +451,7 @@ class LocalEngine:
         import pyoxigraph as ox
 
         if nesting_depth(text) > MAX_NESTING:
-            raise UsageError(f"{where}: braces, brackets, parentheses and unary operators nest deeper than {MAX_NESTING}: refused")
+            raise UsageError(f"{where}: {TOO_DEEP}: refused")
         used = network_use(text)
         if used and not allow_network:
             raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "

@@ -32,5 +32,5 @@ INSERT {
   GRAPH <https://w3id.org/drugpolicy-kg/graph/dataset> { <https://w3id.org/drugpolicy-kg/dataset> void:triples ?triples . }
   <https://w3id.org/drugpolicy-kg/dataset> void:triples ?triples .
 } WHERE {
-  { SELECT (COUNT(*) + 1 AS ?triples) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } }
+  { SELECT (COUNT(*) + 1 AS ?triples) WHERE { ?s ?p ?o } }  # the default graph holds each distinct triple once
 }
