@@ -38,7 +38,7 @@ demo: $(STAMP)
 # that hangs fails after 15 minutes instead of holding the suite.
 PYTEST_WORKERS ?= 2
 test: $(STAMP) system-deps
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --timeout 900
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --timeout 900 --durations=30
 
 # The inner loop: no wheel build, servers or browsers (the `slow` tier, which `make test` and CI run).
 test-fast: $(STAMP)
