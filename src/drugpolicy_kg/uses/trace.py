@@ -149,6 +149,7 @@ class Trace:
     backward: list[Hop] = field(default_factory=list)
     matched: str = ""         # how the term was matched, in words
     also: list[str] = field(default_factory=list)  # other entities the term could mean
+    summary: list = field(default_factory=list)    # the briefing's sentences (summary.Sentence), written by the tracer
 
     def to_dict(self) -> dict:
         return {"term": self.term, "matched": self.matched, "also": self.also,
@@ -197,9 +198,10 @@ def words_of(text: str) -> list[str]:
 
 
 def _word_match(term: list[str], name: list[str]) -> tuple[int, int] | None:
-    """How closely a name holds a term's words, best first: (0, 0) if they stand in it in order and side by side;
-    else (1, -k) for all of them in it, k of the term's neighbouring pairs side by side there too; None if a word
-    is missing, or a number does not follow the word it follows in the term.
+    """How closely a name holds a term's words, best first: (0, -1) if they end it, in order and side by side
+    ("subprogramme 1" ends the head "A/80/6 (Sect. 24), subprogramme 1", not "... subprogramme 1 (b)", a component);
+    (0, 0) if they stand in it so; else (1, -k) for all of them in it, k of the term's neighbouring pairs side by side
+    there too; None if a word is missing, or a number does not follow the word it follows in the term.
 
     >>> name = words_of("A/80/6 (Sect. 16), subprogramme 2: A comprehensive approach")
     >>> _word_match(words_of("subprogramme 2"), name), _word_match(words_of("Sect. 16 subprogramme 2"), name)
@@ -208,10 +210,14 @@ def _word_match(term: list[str], name: list[str]) -> tuple[int, int] | None:
     ((1, -2), None)
     >>> _word_match(words_of("subprogramme 16"), name) is None  # its 16 is the section's
     True
+    >>> _word_match(words_of("sect 24 subprogramme 1"), words_of("A/80/6 (Sect. 24), subprogramme 1"))
+    (0, -1)
     """
     if not set(term) <= set(name):
         return None
     n = len(term)
+    if name[-n:] == term:
+        return (0, -1)
     if any(name[i:i + n] == term for i in range(len(name) - n + 1)):
         return (0, 0)
     pairs = set(zip(name, name[1:]))
@@ -246,6 +252,7 @@ class Tracer:
         self._labels: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
+        self._summarizer = None  # uses.summary.Summarizer, made on the first trace
 
     @staticmethod
     def _evidence_rows(rows) -> dict[str, FactEvidence]:
@@ -305,7 +312,11 @@ class Tracer:
         from rdflib import RDF, URIRef
 
         graph = self.graph
+        # a figure's label ends with its value ("..., Changes: Percentage: 3.5"): a value is not a name to match
+        figures = set(graph.subjects(RDF.type, URIRef("http://purl.org/linked-data/cube#Observation")))
         for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
+            if s in figures:
+                continue
             self._index(s, str(o), "its name")
             if ": " in str(o):  # "A/80/6 (Sect. 16), subprogramme 2: A comprehensive ..." is found by its head too
                 self._index(s, str(o).split(": ", 1)[0], "the head of its name")
@@ -499,7 +510,7 @@ class Tracer:
 
     def _linked(self, node: str, pred: str, way: str) -> list:
         """The terms linked to ``node`` by ``pred``: its objects ("out") or its subjects ("in")."""
-        if self._adjacency is not None:
+        if self._adjacency is not None and (pred, way) in self._adjacency:
             return self._adjacency[(pred, way)].get(node, [])
         n, p = self._URIRef(node), self._URIRef(pred)
         return list(self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n))
@@ -553,6 +564,11 @@ class Tracer:
             result.forward = self._expand(node, FORWARD, "", set(), [], 0).children
         if direction in ("backward", "both"):
             result.backward = self._expand(node, BACKWARD, "", set(), [], 0).children
+        if self._summarizer is None:
+            from drugpolicy_kg.uses.summary import Summarizer
+
+            self._summarizer = Summarizer(self)
+        result.summary = self._summarizer.sentences(result)
         return result
 
     def orphans(self) -> list[tuple[str, str, str]]:

@@ -4,8 +4,9 @@ Every rendering reads the same way (:class:`Briefing`):
 
 1. **What was traced**: the entity, its type in words, and how the term matched it ("its acronym",
    "a document symbol it carries", "the words of its name"), with the other entities the term could mean.
-2. **A summary first**: up to three plain sentences built from the trace (who issued what, with which
-   verb, what followed, which SDGs), each clause footnoted to the quote that states it.
+2. **A summary first**: three to eight plain sentences (:mod:`drugpolicy_kg.uses.summary`: who adopted it, what
+   it asks of whom, the work it mandates, what that delivers and costs), each ending with the numbers of the
+   quotes that state it; those quotes follow in full ("Key quotes"), and the hops start on the next printed page.
 3. **The hops**, forward and backward: each with the source's verb, the entity's own words where the
    graph has them (OP18's wording, an objective's text), and the quote that states *that* hop. Each
    quote is printed once, numbered, where it is first needed; later it is referred to by its number.
@@ -16,7 +17,8 @@ Every rendering reads the same way (:class:`Briefing`):
 JSON shape (``--format json``)::
 
     {"term", "matched", "also": [str], "direction": "forward|backward|both",
-     "summary": [str], "notes": [{"n", "quote", "source", "source_file", "locator", "inferred", "reasoning"}],
+     "summary": [str], "sentences": [{"text", "notes": [int], "subject", "kind", "absent"}],
+     "notes": [{"n", "quote", "source", "source_file", "locator", "inferred", "reasoning"}],
      "root": {...}, "forward": [Hop], "backward": [Hop]}
     Hop = {"iri", "label", "type", "relation", "inferred", "seen_before", "group",
            "evidence": [{"source", "source_file", "locator", "quote", "inferred", "reasoning"}],
@@ -32,20 +34,14 @@ import base64
 import hashlib
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from drugpolicy_kg.uses.trace import GROUP_OVER, Evidence, Hop, Trace, natural
 
 SECTIONS = (("forward", "What it leads to"),
             ("backward", "What leads to it: resolutions, their provisions, and the reasons the sources give"))
 NO_QUOTE = "no quote in the graph states this link"
-SUMMARY_ITEMS = 3      # items named per clause of the summary; the rest are counted
-SUMMARY_SDGS = 12      # SDGs are named by their codes, so more fit
 SCREENFUL = 20         # hops shown open in HTML before further groups start collapsed
-# Which clause of the summary a relation belongs to: what the entity is and does, what followed, the SDGs.
-FOLLOWED = ("calls for", "in view of it, set up", "set up in view of", "has objective", "objective of")
-SDG_RELATIONS = ("serves", "served by")
-SKIP_IN_SUMMARY = ("has paragraph", "figure")  # a deliverable's figures are in the hops, not the summary
 
 
 @dataclass
@@ -57,11 +53,10 @@ class Note:
         return {"n": self.n, **self.evidence.__dict__}
 
 
-@dataclass
-class Clause:
-    relation: str
-    items: list[tuple[str, int | None, bool]] = field(default_factory=list)  # (label, note number, inferred)
-    more: int = 0
+def short_source(e: Evidence) -> str:
+    """A UN document by its symbol ("A/80/6 (Sect. 16)"), as the key quotes cite it; any other by its name."""
+    symbol, sep, _ = e.source.partition(": ")
+    return symbol if sep and "/" in symbol else e.source
 
 
 def _key(e: Evidence) -> tuple:
@@ -77,9 +72,12 @@ class Briefing:
         self._numbers: dict[tuple, int] = {}
         self.sections = [(key, title, hops) for key, title in SECTIONS
                          if trace.direction in (key, "both") for hops in [getattr(trace, key)]]
-        for h in self.in_order():  # numbered in the order the renderings print them
+        self.summary = trace.summary
+        for sentence in self.summary:  # the summary's quotes first: they are printed under it, on the first page
+            for e in sentence.evidence:
+                self.number(e)
+        for h in self.in_order():  # then in the order the renderings print them
             self._number_hop(h)
-        self.summary = self._summary()
 
     def in_order(self):
         """The root, then every hop as the renderings print them (depth first, long lists grouped)."""
@@ -115,86 +113,20 @@ class Briefing:
         return own + list(h.evidence)
 
     # -- summary --
-    def _clauses(self, hops: list[Hop], which) -> list[Clause]:
-        """The summary's clauses: one per relation and subject. A hop further out than the traced entity's own names
-        its subject ("Interagency Technical Working Group ... has objective ..."), so nothing the ITWG has reads as
-        the traced entity's; SDGs are named in their codes' order, numbers as numbers."""
-        clauses: dict[tuple[str, str], Clause] = {}  # in the order first met, nearest first
-        seen: set[tuple[str, str, str]] = set()
-
-        def walk(h: Hop, d: int, parent: Hop | None):
-            yield h, d, parent
-            for c in h.children:
-                yield from walk(c, d + 1, h)
-
-        found = [(d, i, h, parent) for i, (h, d, parent) in enumerate(x for top in hops for x in walk(top, 0, None))]
-        for _d, _i, h, parent in sorted(found, key=lambda t: (t[0], t[1])):  # the nearest first: a subprogramme's own
-            rel = h.relation.split(" (")[0] if h.relation.startswith("set up in view of") else h.relation
-            subject = parent.iri if parent is not None else ""
-            if not rel or rel in SKIP_IN_SUMMARY or not which(rel) or (subject, rel, h.iri) in seen:
-                continue
-            seen.add((subject, rel, h.iri))
-            c = clauses.setdefault((subject, rel), Clause(f"{parent.label} {rel}" if parent is not None else rel))
-            sdg = rel in SDG_RELATIONS and h.label.startswith("SDG ")
-            n = self._numbers.get(_key(h.evidence[0])) if h.evidence else None
-            c.items.append((h.label.split(":")[0] if sdg else h.label, n, h.inferred))  # "SDG 3.5"
-        for (_subject, rel), c in clauses.items():  # keep the first few; SDGs in their codes' order
-            if rel in SDG_RELATIONS:
-                c.items.sort(key=lambda item: natural(item[0]))
-            limit = SUMMARY_SDGS if rel in SDG_RELATIONS else SUMMARY_ITEMS
-            c.items, c.more = c.items[:limit], max(0, len(c.items) - limit)
-        return list(clauses.values())
-
-    def _summary(self) -> list[list]:
-        """Up to three sentences, each a list of parts: str, or (label, note number, inferred).
-
-        Forward: what the entity is and does (its provisions, their verbs and addressees), then what followed and
-        the SDGs the work serves. Backward: what leads to it (the reasons and mandates, the resolutions, who
-        adopted them)."""
-        root = self.trace.root
-        forward = self.trace.forward if self.trace.direction in ("forward", "both") else []
-        backward = self.trace.backward if self.trace.direction in ("backward", "both") else []
-        plan = [
-            (f"{root.label} ({root.kind}): ", self._clauses(forward, lambda r: not r.startswith(FOLLOWED)
-                                                            and r not in SDG_RELATIONS)),
-            ("What followed: ", self._clauses(forward, lambda r: r.startswith(FOLLOWED) or r in SDG_RELATIONS)),
-            ("What leads to it: " if forward else f"{root.label} ({root.kind}), what leads to it: ",
-             self._clauses(backward, lambda r: True)),
-        ]
-        sentences = []
-        for opening, clauses in plan:
-            if not clauses:
-                continue
-            parts: list = [opening]
-            for i, c in enumerate(clauses):
-                if i:
-                    parts.append("; ")
-                parts.append(c.relation + " ")
-                for j, item in enumerate(c.items):
-                    if j:
-                        parts.append(", " if j < len(c.items) - 1 or c.more else " and ")
-                    parts.append(item)
-                if c.more:
-                    parts.append(f" and {c.more} more")
-            parts.append(".")
-            sentences.append(parts)
-        if not sentences:
-            sentences.append([f"{root.label} ({root.kind}): nothing in the graph links it to a resolution, "
-                              "body or activity yet."])
-        return sentences
-
-    def summary_text(self, cite=lambda n: f"[{n}]", escape=lambda s: s) -> list[str]:
+    def summary_text(self, cite=lambda n: f"[{n}]", escape=lambda s: s, sep: str = " ") -> list[str]:
+        """The summary's sentences as read (``summary.Sentence.words``), escaped, each followed by its citations."""
         out = []
-        for parts in self.summary:
-            text = ""
-            for p in parts:
-                if isinstance(p, tuple):
-                    label, n, inferred = p
-                    text += escape(label) + (" " + cite(n) if n else "") + (" (inferred)" if inferred else "")
-                else:
-                    text += escape(p)
-            out.append(text)
+        for sentence in self.summary:
+            numbers = list(dict.fromkeys(self.number(e) for e in sentence.evidence))
+            cites = sep.join(cite(n) for n in numbers)
+            out.append(escape(sentence.words()) + (" " + cites if cites else ""))
         return out
+
+    def key_notes(self) -> list[Note]:
+        """The notes the summary cites, in number order: printed in full under the summary (the briefing's first
+        page), so the hops below refer back to them."""
+        cited = {self._numbers[_key(e)] for s in self.summary for e in s.evidence}
+        return [n for n in self.notes if n.n in cited]
 
     def matched_line(self) -> str:
         t = self.trace
@@ -281,6 +213,14 @@ def to_text(trace: Trace, width: int = 110) -> str:
     for line in b.summary_text(escape=esc):
         say(line)
     out.append("")
+    key = b.key_notes()
+    if key:
+        say("Key quotes:")
+        for note in key:
+            shown.add(note.n)
+            say(f"[{note.n}] “{esc(note.evidence.quote)}” — {esc(short_source(note.evidence))}, "
+                f"{esc(note.evidence.locator)}", "  ", "    ")
+        out.append("")
     root = trace.root
     about = quotes(root)
     if about:
@@ -305,7 +245,17 @@ def to_markdown(trace: Trace) -> str:
     b = Briefing(trace)
     shown: set[int] = set()
     lines = [f"# Mandate trace: {m(trace.root.label)}", "", f"*{m(b.matched_line())}*", ""]
-    lines += [f"{s}" for s in b.summary_text(cite=lambda n: f"\\[{n}\\]", escape=m)] + [""]
+    for s in b.summary_text(cite=lambda n: f"\\[{n}\\]", escape=m):
+        lines += [s, ""]
+    key = b.key_notes()
+    if key:
+        lines += ["**Key quotes**", ""]
+        for note in key:
+            shown.add(note.n)
+            lines.append(f"> \\[{note.n}\\] “{m(note.evidence.quote)}” — {m(short_source(note.evidence))}, "
+                         f"{m(note.evidence.locator)}")
+            lines.append(">")
+        lines[-1] = ""
     about_at = len(lines)
 
     def quotes(h: Hop, pad: str):
@@ -363,6 +313,8 @@ def to_json(trace: Trace) -> str:
     b = Briefing(trace)
     data = trace.to_dict()
     data["summary"] = b.summary_text()
+    data["sentences"] = [{"text": sen.words(), "notes": list(dict.fromkeys(b.number(e) for e in sen.evidence)),
+                          "subject": sen.subject, "kind": sen.kind, "absent": sen.absent} for sen in b.summary]
     data["notes"] = [n.to_dict() for n in b.notes]
     return json.dumps(data, indent=2, ensure_ascii=False)
 
@@ -392,13 +344,15 @@ table.facts{{border-collapse:collapse;width:100%}}
 table.facts th,table.facts td{{border-bottom:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}}
 table.facts th{{width:12rem;font-weight:600}} code.iri{{color:#666;font-size:.8em;overflow-wrap:anywhere}}
 .para:target{{outline:2px solid #06c}}
-@page{{size:A4;margin:16mm 14mm}}
+@page{{margin:14mm 13mm}}
 @media print{{
  body{{max-width:none;margin:0;padding:0;font-size:10.5pt;color:#000}} nav,.noprint{{display:none}}
  a{{color:#000;text-decoration:none}} ul{{border-left:1px solid #999}}
  blockquote{{background:none;border-left:2px solid #000;break-inside:avoid}} li{{break-inside:avoid-page}}
  h1,h2{{break-after:avoid}} details::details-content{{content-visibility:visible;display:block}}
- .summary{{background:none;border:1px solid #000}}
+ .summary{{background:none;border:1px solid #000;font-size:10pt;padding:.2rem .6rem}} .summary p{{margin:.25rem 0}}
+ .key h2{{font-size:11pt;margin:.4rem 0 .2rem}} .key blockquote{{font-size:8.5pt;margin:.1rem 0;padding:.05rem .4rem;line-height:1.3}}
+ h1{{font-size:15pt;margin:0 0 .3rem}} p.matched,p.matched+p{{font-size:8.5pt;margin:.1rem 0}} .rest{{break-before:page}}
 }}
 </style>
 <script>{script}</script></head><body>
@@ -483,10 +437,20 @@ def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
     def cite(n):
         return f'<sup><a class="ref" href="#q{n}">[{n}]</a></sup>'
 
-    summary = "".join(f"<p>{s}</p>" for s in b.summary_text(cite=cite, escape=e))
+    summary = "".join(f"<p>{s}</p>" for s in b.summary_text(cite=cite, escape=e, sep=""))
+    key = ""
+    for note in b.key_notes():
+        shown.add(note.n)
+        src = source_link(note.evidence)
+        where = f"{e(short_source(note.evidence))}, {e(note.evidence.locator)}"
+        where = f'<a href="{e(src)}">{where}</a>' if src else where
+        key += (f'<blockquote id="q{note.n}"><a class="ref" href="#q{note.n}">[{note.n}]</a> '
+                f"“{e(note.evidence.quote)}” <cite>— {where}</cite></blockquote>")
     body = (f'<p class="matched">{e(b.matched_line())}</p>'
             f'<p><span class="kind">{e(trace.root.kind)}</span> <code>{e(trace.root.iri)}</code></p>'
-            f'<div class="summary">{summary}</div>')
+            f'<div class="summary">{summary}</div>'
+            + (f'<section class="key"><h2>Key quotes</h2>{key}</section>' if key else "")
+            + '<div class="rest">')
     root_quotes = quotes(trace.root)
     if root_quotes:
         body += f"<h2>About it</h2>{root_quotes}"
@@ -497,7 +461,7 @@ def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
         body += "<h2>Quotes cited above</h2>" + "".join(
             f'<blockquote id="q{n.n}">[{n.n}] “{e(n.evidence.quote)}” <cite>— {e(n.evidence.source)}, '
             f"{e(n.evidence.locator)}</cite></blockquote>" for n in unshown)
-    return page(f"Mandate trace: {trace.root.label}", body, nav)
+    return page(f"Mandate trace: {trace.root.label}", body + "</div>", nav)
 
 
 # ------------------------------------------------------------------ Word --
@@ -521,6 +485,16 @@ def to_docx(trace: Trace) -> bytes:
     run.italic = True
     for s in b.summary_text():
         doc.add_paragraph(x(s))
+    key = b.key_notes()
+    if key:
+        doc.add_heading("Key quotes", level=2)
+        for note in key:
+            shown.add(note.n)
+            q = doc.add_paragraph(style="Quote")
+            q.add_run(x(f"[{note.n}] “{note.evidence.quote}”"))
+            meta = q.add_run(x(f" — {short_source(note.evidence)}, {note.evidence.locator}"))
+            meta.font.size = Pt(8.5)
+    doc.add_page_break()  # the summary and its quotes are the first page; the hops follow
 
     def bullet(depth: int, *runs: tuple[str, bool]):
         """A bullet at ``depth`` made of (text, bold) runs; Word's list styles go three deep, then indent."""
@@ -542,8 +516,8 @@ def to_docx(trace: Trace) -> bytes:
                 q.add_run(x(f"{own}quote [{n}], above")).italic = True
             else:
                 shown.add(n)
-                r = q.add_run(x(f"[{n}] {own}“{ev.quote}”"))
-                r.italic = True
+                q.style = "Quote"
+                q.add_run(x(f"[{n}] {own}“{ev.quote}”"))
                 meta = q.add_run(x(f" — {ev.source}, {ev.locator}"))
                 meta.font.size = Pt(8.5)
                 meta.font.color.rgb = RGBColor(0x55, 0x55, 0x55)

@@ -1,0 +1,536 @@
+"""A briefing's summary: a few plain sentences about the traced entity, one template per relation.
+
+Each sentence is about one subject (the traced entity, or one subprogramme it leads to), uses the source's verb,
+names the first few items and counts the rest ("and 38 more, listed below"), and ends with the numbers of the quotes
+that state it. Counts, years and money are read from the graph, never written by hand; a sentence resting on an
+inferred fact says so with the reasoning; a sentence that says what the graph does *not* hold ("No programme budget
+section in the graph lists it as a legislative mandate") cites nothing and is marked ``absent``.
+
+The model (:class:`Sentence`) is rendered by every format the same way (``trace_render``): the text, escaped for the
+format, then the citations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from drugpolicy_kg.uses.trace import DPO, Evidence, Hop, Trace, natural
+
+if TYPE_CHECKING:
+    from drugpolicy_kg.uses.trace import Tracer
+
+NAMED = 3           # items named in a sentence; the rest are counted
+OWN_WORDS_MAX = 400  # an entity's own words open its summary when they are this short
+NAMED_SDGS = 12     # SDGs are named by their codes, so more fit
+MAX_SENTENCES = 8
+PLAN_RELATIONS = ("will", "is expected to result in", "plans result", "delivers")
+RESOURCE_TABLE = "evolution of financial and post resources"   # a subprogramme's own resources table
+ESTIMATE = "2026 estimate"
+
+
+@dataclass
+class Sentence:
+    """One sentence of the summary: its words, the quotes that state it, and how it stands."""
+
+    text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    subject: str = ""      # the IRI the sentence is about
+    kind: str = ""         # the template that made it (one per relation kind)
+    absent: bool = False   # says what the graph does not hold: no quote can state it
+
+    @property
+    def inferred(self) -> str:
+        """The reasoning, when every quote behind the sentence only implies what it says ("" when stated)."""
+        if self.evidence and all(e.inferred for e in self.evidence):
+            return "; ".join(dict.fromkeys(e.reasoning for e in self.evidence if e.reasoning)) or "inferred"
+        return ""
+
+    def words(self) -> str:
+        """The sentence as read, inferred facts said in words (the citations are the renderer's)."""
+        why = self.inferred.rstrip(". ")
+        text = self.text[:-1] + f" (inferred, not stated: {why})." if why and self.text.endswith(".") else self.text
+        return re.sub(r"([.!?])”\.$", r"\1”", text)  # “... cooperation.” ends the sentence
+
+    def to_dict(self) -> dict:
+        return {"text": self.words(), "subject": self.subject, "kind": self.kind, "absent": self.absent,
+                "evidence": [e.__dict__ for e in self.evidence]}
+
+
+def counted(n: int, singular: str, plural: str = "") -> str:
+    """'1 provision', '3 provisions'."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def listing(names: list[str], total: int | None = None, noun: tuple[str, str] = ("more", "more"),
+            limit: int = NAMED) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, C and 5 more, listed below' (``noun``: how the rest are called)."""
+    total = len(names) if total is None else total
+    shown = names[:limit]
+    rest = total - len(shown)
+    if rest > 0:
+        return ", ".join(shown) + f" and {rest} {noun[0] if rest == 1 else noun[1]}, listed below"
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def programmes_phrase(labels: list[str]) -> str:
+    """'subprogrammes 2, 6 and 8 of A/80/6 (Sect. 16) and the programme of A/80/6 (Sect. 24) as a whole'."""
+    by_doc: dict[str, list[str]] = {}
+    whole: list[str] = []
+    for label in labels:
+        head = _head(label)
+        doc, sep, part = head.partition(", subprogramme ")
+        if sep:
+            number, comma, component = part.partition(", ")
+            by_doc.setdefault(doc, []).append(f"{number} ({component})" if comma else part)
+        elif head.startswith("Programme of "):
+            whole.append(f"the programme of {head[len('Programme of '):]} as a whole")
+        else:
+            whole.append(head)
+    said = [f"subprogramme{'s' if len(parts) > 1 else ''} {listing(sorted(parts, key=natural), limit=len(parts))} of {doc}"
+            for doc, parts in by_doc.items()]
+    return listing(said + whole, limit=len(said) + len(whole))
+
+
+def quoted(text: str) -> str:
+    return f"“{text}”"
+
+
+def after_colon(label: str) -> str:
+    """A plan item's words without the locator its label starts with ("A/80/6 (Sect. 16), ..., para. 16.30 (a): ...")."""
+    head, sep, rest = label.partition(": ")
+    return rest if sep and re.match(r"^[A-Z]+/", head) else label
+
+
+def _clean_plan(text: str, relation: str) -> str:
+    for lead in ("will ", "expected to result in "):
+        if relation in ("will", "is expected to result in") and text.startswith(lead):
+            return text[len(lead):]
+    return text
+
+
+class Summarizer:
+    """Writes the sentences of a trace's summary; reads counts and figures from the tracer's graph, once each."""
+
+    def __init__(self, tracer: Tracer):
+        self.t = tracer
+        self._resources: dict[str, list[tuple[str, str, Evidence | None, str]]] = {}
+
+    # -- reading the graph --
+    def _types(self, node: str) -> set[str]:
+        return {str(c).rsplit("#", 1)[-1] for c in self.t._linked(node, PREFIX_RDF_TYPE, "out")}
+
+    def _literal(self, node: str, pred: str) -> str:
+        values = sorted(str(v) for v in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(pred)))
+        return values[0] if values else ""
+
+    def _fact(self, node: str, pred: str, obj: str | None = None) -> list[Evidence]:
+        """The quotes stating (node, pred, obj), or of any object of pred when obj is None."""
+        return [e for (s, p, o), items in sorted(self.t.facts_of(node).items())
+                if s == node and p == pred and (obj is None or o == obj) for e in items]
+
+    def short(self, node: str) -> str:
+        """The name people use: an acronym the graph gives (UNODC, ITWG), else the label."""
+        alts = sorted((str(a) for a in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(SKOS_ALT))
+                       if str(a).isupper() and " " not in str(a)), key=len)
+        return alts[0] if alts else self.t.label(node)
+
+    def document(self, evidence: Evidence | None) -> str:
+        """The document a quote is from, as people cite it: 'the Proposed programme budget for 2026, A/80/6 (Sect. 16)'."""
+        if evidence is None:
+            return ""
+        symbol, _, title = evidence.source.partition(": ")
+        title = title.split(",")[0]
+        return f"the {title[0].lower() + title[1:]}, {symbol}," if title and "/" in symbol else evidence.source
+
+    def issuer_of(self, resolution: str) -> str:
+        bodies = sorted(map(str, self.t._linked(resolution, DPO + "adoptedBy", "out")))
+        return bodies[0] if bodies else ""
+
+    def mandate_counts(self, programme: str) -> dict[str, set[str]]:
+        """The instruments whose legislative-mandate rows call for ``programme``, by issuing body's IRI ("" unknown)."""
+        out: dict[str, set[str]] = {}
+        for m in self.t._linked(programme, DPO + "calledFor", "in"):
+            if not any(str(v).endswith("verb-legislative-mandate") for v in self.t._linked(str(m), DPO + "verb", "out")):
+                continue
+            for r in self.t._linked(str(m), DPO + "issuedIn", "out"):
+                out.setdefault(self.issuer_of(str(r)), set()).add(str(r))
+        return out
+
+    def resources(self, programme: str) -> list[tuple[str, str, Evidence | None, str]]:
+        """A subprogramme's 2026 estimate as its own resources table prints it, the "Total" rows:
+        (value, unit, quote, table title)."""
+        if programme not in self._resources:
+            from drugpolicy_kg.resources import internal_query
+
+            rows = self.t.graph.query(internal_query("programme-estimate.rq"),
+                                      initBindings={"p": self.t._URIRef(programme)})
+            tables: dict[str, list] = {}
+            for _p, obs, value, unit, title, ds in rows:
+                ev = self._fact(str(obs), DPO + "amount")
+                tables.setdefault(str(ds), []).append((str(value), str(unit), ev[0] if ev else None, str(title)))
+            # one table, or the one "Overall" table of a section's programme; never figures of two tables mixed
+            overall = [t for t in tables.values() if t[0][3].startswith("Overall:")]
+            found = next(iter(tables.values())) if len(tables) == 1 else overall[0] if len(overall) == 1 else []
+            if len({unit for _, unit, *_ in found}) != len(found):  # two figures in one unit: not one total
+                found = []
+            found.sort(key=lambda r: (r[1] != "posts", r[1]))  # posts, then money
+            self._resources[programme] = found
+        return self._resources[programme]
+
+    # -- the sentences --
+    def sentences(self, trace: Trace) -> list[Sentence]:
+        root = trace.root
+        types = self._types(root.iri)
+        forward = trace.forward if trace.direction in ("forward", "both") else []
+        backward = trace.backward if trace.direction in ("backward", "both") else []
+        out: list[Sentence] = []
+        if types & {"Resolution", "Decision", "Convention", "Declaration"}:
+            out += self._instrument(root, forward, backward)
+        elif "Programme" in types:
+            out += self._programme(root, forward, backward)
+        else:
+            out += self._entity(root, forward, backward)
+        out = [s for s in out if s.text]
+        if not out:
+            out.append(Sentence(f"Nothing in the graph links {root.label} to a resolution, body or activity yet.",
+                                subject=root.iri, kind="nothing", absent=True))
+        return out[:MAX_SENTENCES]
+
+    # a resolution, decision or other instrument
+    def _instrument(self, root: Hop, forward: list[Hop], backward: list[Hop]) -> list[Sentence]:
+        out = [self._adopted(root, backward)]
+        provisions = [(p, m) for p in forward if p.relation == "has paragraph"
+                      for m in p.children if m.relation == "issues"]
+        provisions += [(None, m) for m in forward if m.relation == "issues" and not self._is_row(m)]
+        for paragraph, m in provisions[:2]:
+            out.append(self._provision(paragraph, m))
+        if len(provisions) > 2:
+            out.append(Sentence(f"It has {len(provisions) - 2} more provisions in the graph, listed below.",
+                                [e for _, m in provisions[2:3] for e in m.evidence[:1]], root.iri, "provisions"))
+        rows = [m for m in forward if m.relation == "issues" and self._is_row(m)]
+        programmes = [(m, p) for m in rows for p in m.children if p.relation == "calls for"]
+        for m, p in programmes[:2]:
+            out.append(self._listed_among(root, m, p))
+        if len(programmes) > 2:
+            out.append(Sentence(f"It is a legislative mandate of {len(programmes) - 2} more subprogrammes, listed below.",
+                                [e for m, _ in programmes[2:3] for e in m.evidence[:1]], root.iri, "mandate rows"))
+        if programmes:  # the work of the first subprogramme (a section's programme as a whole says less)
+            first = min((p for _, p in programmes), key=lambda p: (", subprogramme " not in p.label, 0))
+            out += [self._work(first), self._cost(first)]
+        elif not any(self.t._linked(root.iri, DPO + "mandates", "out")):
+            out.append(Sentence(f"No programme budget section in the graph lists {self._name(root)} as a legislative "
+                                "mandate, and no source here states that it mandates any body or activity.",
+                                subject=root.iri, kind="no mandate", absent=True))
+        set_up = [h for _, m in provisions for h in m.children if h.relation == "in view of it, set up"]
+        for h in set_up[:1]:
+            serves = self._serves([c for c in h.children if c.relation == "serves"], "it serves")
+            out.append(Sentence(f"In view of it, among other reasons the source gives, the {h.label} ({self.short(h.iri)}) "
+                                f"was set up{'; ' + serves.text if serves.text else '.'}",
+                                _unique(h.evidence[:1] + serves.evidence), h.iri, "set up in view of"))
+        return out
+
+    @staticmethod
+    def _is_row(m: Hop) -> bool:
+        return "legislative mandate" in m.kind
+
+    def _name(self, root: Hop) -> str:
+        number = self._literal(root.iri, DPO + "resolutionNumber")
+        kind = root.kind.split(":")[0]
+        return f"{kind} {number}" if number and kind in ("resolution", "decision") else root.label
+
+    def _adopted(self, root: Hop, backward: list[Hop]) -> Sentence:
+        name = self._name(root)
+        title = self._literal(root.iri, PREFIX_DCT + "title")
+        title_ev = self._fact(root.iri, PREFIX_DCT + "title")[:1]
+        body = self.issuer_of(root.iri)
+        date = self._literal(root.iri, PREFIX_DCT + "date")
+        date_ev = self._fact(root.iri, PREFIX_DCT + "date")[:1]
+        when = f" in {date}" if re.fullmatch(r"\d{4}", date) else f" on {date}" if date else ""
+        what = f"{name}, {quoted(title)}," if title else name
+        if body:
+            ev = self._fact(root.iri, DPO + "adoptedBy", body)[:1]
+            return Sentence(f"The {self.t.label(body)} adopted {what.rstrip(',')}{when}.", ev + title_ev + date_ev,
+                            root.iri, "adopted by")
+        return Sentence(f"{what.rstrip(',')} is a {root.kind}; no source in the graph says which body adopted it.",
+                        title_ev, root.iri, "instrument")
+
+    def _provision(self, paragraph: Hop | None, m: Hop) -> Sentence:
+        verbs = [v for v in self.t.verbs(m.iri)]
+        label = m.label
+        start = min((label.find(v) for v in verbs if label.find(v) >= 0), default=-1)
+        if start >= 0:
+            says = label[start:]
+        else:
+            addressed = [h.label for h in m.children if h.relation in verbs or h.relation == "addresses"]
+            says = f"{' / '.join(verbs) or 'addresses'} {listing(addressed)}".strip()
+        partners = [h.label for h in m.children if h.relation == "with partner"]
+        if partners and not any(self._mentions(says, p) for p in partners):
+            says += f", naming {listing(partners)} as partner"
+        if "not a mandate" in m.kind:  # what it does not say: a recognition asks nothing of anyone
+            says += " (it asks for no action: not a mandate)"
+        if paragraph is not None:
+            kind = paragraph.kind.split(":")[0]
+            number = self._literal(paragraph.iri, DPO + "paragraphNumber")
+            where = f"In {kind} {number} it" if number else f"In {paragraph.label} it"
+        else:
+            where = "It"
+        evidence = list(m.evidence[:1]) + [e for h in m.children if h.relation == "with partner" for e in h.evidence[:1]]
+        return Sentence(f"{where} {says}.", _unique(evidence), m.iri, "provision")
+
+    def _mentions(self, text: str, label: str) -> bool:
+        if label in text:
+            return True
+        acronyms = {w for w in re.findall(r"\b[A-Z]{2,}\b", text)}
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", label) if w[0].isupper())
+        return initials in acronyms
+
+    def _listed_among(self, root: Hop, row: Hop, programme: Hop) -> Sentence:
+        counts = self.mandate_counts(programme.iri)
+        body = self.issuer_of(root.iri)
+        same = len(counts.get(body, set())) if body else 0
+        total = sum(len(v) for v in counts.values())
+        document = self.document(row.evidence[0] if row.evidence else None) or "a programme budget section"
+        whose = (f"the {same} {self.t.label(body)} resolutions and decisions" if body and same
+                 else f"the {total} resolutions and decisions")
+        text = (f"{document[0].upper() + document[1:]} lists it among {whose} that are legislative mandates of "
+                f"{self._programme_name(programme, own=True)}.")
+        return Sentence(text, _unique(row.evidence[:1] + programme.evidence[:1]), programme.iri, "legislative mandate")
+
+    def _programme_name(self, p: Hop, own: bool = False) -> str:
+        """'A/80/6 (Sect. 16), subprogramme 2, “A comprehensive ...”'; ``own``: 'its subprogramme 2, “...”' (the
+        document was just named)."""
+        title = self._literal(p.iri, PREFIX_DCT + "title")
+        head = _head(p.label)
+        if own and ", " in head:
+            head = "its " + head.split(", ", 1)[1]
+        elif own and head.startswith("Programme of "):
+            head = "its programme as a whole"
+        return f"{head}, {quoted(title)}" if title else head
+
+    def _work(self, p: Hop) -> Sentence:
+        """What the plan says the subprogramme will do, plans and delivers: counted, the first of each named."""
+        by = {r: [h for h in p.children if h.relation == r] for r in PLAN_RELATIONS}
+        parts, ev = [], []
+        if by["will"]:
+            first = by["will"][0]
+            parts.append(f"{counted(len(by['will']), 'thing')} it will do (the first: "
+                         f"{quoted(_clean_plan(after_colon(first.label), 'will'))})")
+            ev += first.evidence[:1]
+        if by["plans result"]:
+            parts.append(counted(len(by["plans result"]), "planned result"))
+            ev += by["plans result"][0].evidence[:1]
+        if by["delivers"]:  # named: one that serves a body, the kind of deliverable people ask about
+            # named: one that serves a body the graph knows (a row alone can be a heading or a bare body name)
+            serving = [h for h in by["delivers"] if self.t._linked(h.iri, DPO + "forBody", "out")]
+            said = counted(len(by["delivers"]), "deliverable")
+            if serving:
+                bodies = sorted(self.short(str(b)) for b in self.t._linked(serving[0].iri, DPO + "forBody", "out"))
+                said += f" (among them {quoted(after_colon(serving[0].label))}, for the {listing(bodies)})"
+                ev += serving[0].evidence[:1]
+            else:
+                ev += by["delivers"][0].evidence[:1]
+            parts.append(said)
+        if not parts:
+            return Sentence("")
+        head = _head(p.label)
+        whose = head.split(", ", 1)[-1] if ", " in head else head.replace("Programme of ", "") + " as a whole"
+        return Sentence(f"The plan of {whose} lists {listing(parts, limit=len(parts))}.",
+                        _unique(ev), p.iri, "plan")
+
+    def _cost(self, p: Hop) -> Sentence:
+        figures = self.resources(p.iri)
+        if not figures:
+            return Sentence("")
+        said = [_amount(e.quote if e is not None else value, unit) for value, unit, e, _ in figures]  # as printed
+        ev = [e for _v, _u, e, _t in figures if e is not None]
+        table = ev[0].locator.split(",")[0] if ev else "its resources table"
+        return Sentence(f"Its resources in the {ESTIMATE} (the Total rows of {table}, {quoted(figures[0][3])}) "
+                        f"are {listing(said)}.", _unique(ev), p.iri, "resources")
+
+    def _serves(self, hops: list[Hop], opening: str) -> Sentence:
+        sdgs = {h.label.split(":")[0]: h for h in hops if h.label.startswith("SDG ")}
+        if not sdgs:
+            return Sentence("")
+        names = sorted(sdgs, key=natural)
+        ev = [e for n in names[:NAMED] for e in sdgs[n].evidence[:1]]
+        return Sentence(f"{opening} {listing(names, limit=NAMED_SDGS)}.", _unique(ev), "", "serves")
+
+    # a subprogramme
+    def _programme(self, root: Hop, forward: list[Hop], backward: list[Hop]) -> list[Sentence]:
+        out = []
+        parents = [h for h in backward if h.relation == "part of"]
+        root = Hop(root.iri, root.label, root.kind, root.relation, root.evidence, forward, own=root.own)
+        if parents:
+            out.append(Sentence(f"{self._programme_name(root)} is part of {parents[0].label}.",
+                                parents[0].evidence[:1], root.iri, "part of"))
+        counts = self.mandate_counts(root.iri)
+        if counts:
+            total = sum(len(v) for v in counts.values())
+            by = sorted(counts.items(), key=lambda kv: (-len(kv[1]), self.t.label(kv[0]) if kv[0] else "~"))
+            said = [f"{len(v)} of the {self.t.label(b)}" if b else f"{len(v)} of no body the graph names"
+                    for b, v in by]
+            rows = [h for h in backward if h.relation == "called for by"]
+            out.append(Sentence(f"{total} resolutions and decisions are its legislative mandates: "
+                                f"{listing(said, noun=('of another body', 'of other bodies'))}.",
+                                _unique([e for h in rows[:1] for e in h.evidence[:1]]  # the heading, a row
+                                        + [e for h in rows[:1] for c in h.children if c.relation == "issued in"
+                                           for e in c.evidence[:1]]), root.iri, "mandated by"))
+        objectives = [h for h in forward if h.relation == "has objective"]
+        if objectives:
+            out.append(Sentence(f"Its objective: {quoted(objectives[0].own.quote if objectives[0].own else objectives[0].label)}.",
+                                objectives[0].evidence[:1] + ([objectives[0].own] if objectives[0].own else []),
+                                root.iri, "objective"))
+        out += [self._work(root), self._cost(root)]
+        out.append(self._serves([h for h in forward if h.relation == "serves"], "Its work serves"))
+        return out
+
+    # an organization, body, working group, activity, SDG target or any other entity
+    def _entity(self, root: Hop, forward: list[Hop], backward: list[Hop]) -> list[Sentence]:
+        out = []
+        if root.own is not None and len(root.own.quote) <= OWN_WORDS_MAX:  # what it is, in its source's words
+            out.append(Sentence(f"{root.label} ({self.short(root.iri)}), in its source's words: {quoted(root.own.quote)}.",
+                                [root.own], root.iri, "own words"))
+        adopted = [h for h in forward if h.relation == "adopted"]
+        if adopted:
+            called = {c.iri: c for h in adopted for m in h.children if m.relation == "issues"
+                      for c in m.children if c.relation == "calls for"}
+            names = [h.label for h in adopted]
+            out.append(Sentence(f"The graph holds {len(adopted)} resolutions and decisions the {root.label} adopted, "
+                                f"{'among them ' if len(names) > NAMED else ''}{listing(names)}.",
+                                [e for h in adopted[:NAMED] for e in h.evidence[:1]], root.iri, "adopted"))
+            if called:
+                progs = sorted(called.values(), key=lambda h: natural(h.label))
+                out.append(Sentence(f"Their legislative-mandate rows call for {programmes_phrase([p.label for p in progs])}.",
+                                    [e for p in progs[:NAMED] for e in p.evidence[:1]], root.iri, "calls for"))
+        members = [h for h in forward if h.relation.startswith("has member")]
+        if members:
+            leads = [self.short(h.iri) for h in members if "co-lead" in h.relation]
+            text = f"It has {len(members)} members"
+            if leads:
+                text += f"; {listing(leads)} co-lead it"
+            others = [self.short(h.iri) for h in members if "co-lead" not in h.relation]
+            text += f"; the others include {listing(others)}." if others else "."
+            out.append(Sentence(text, _unique([e for h in members[:NAMED] for e in h.evidence[:1]]), root.iri,
+                                "members"))
+        member_of = [h for h in forward if h.relation.startswith("member of")]
+        for h in member_of[:2]:
+            role = h.relation[len("member of"):].strip(" ()") or "member"
+            short = self.short(h.iri)
+            out.append(Sentence(f"It is a {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
+                                h.evidence[:1], root.iri, "member of"))
+        objectives = [h for h in forward if h.relation == "has objective"]
+        if objectives:
+            out.append(Sentence(f"Its objectives: {listing([h.label for h in objectives])}.",
+                                [e for h in objectives[:NAMED] for e in h.evidence[:1]], root.iri, "objectives"))
+        out.append(self._serves([h for h in forward if h.relation == "serves"], "It serves"))
+        served = [h for h in forward if h.relation == "prepared or served by"]
+        if served:
+            kinds = sorted({h.kind for h in served})
+            noun = counted(len(served), kinds[0]) if len(kinds) == 1 else counted(len(served), "piece", "pieces") + " of work"
+            out.append(Sentence(f"{noun[0].upper() + noun[1:]} {'is' if len(served) == 1 else 'are'} prepared for it or "
+                                f"serve{'s' if len(served) == 1 else ''} it: {listing([quoted(after_colon(h.label)) for h in served])}.",
+                                [e for h in served[:NAMED] for e in h.evidence[:1]], root.iri, "deliverables for"))
+        reasons = [h for h in backward if h.relation.startswith("set up in view of")]
+        if reasons:
+            out.append(Sentence(f"The source gives {len(reasons)} reasons it was set up (reasons, not mandates), "
+                                f"among them {listing([h.label for h in reasons], limit=2)}.",
+                                [e for h in reasons[:2] for e in h.evidence[:1]], root.iri, "set up in view of"))
+        addressed = [h for h in backward if h.relation.startswith("named by a provision") or h.relation == "addressed by"]
+        if addressed:
+            out.append(Sentence(f"{len(addressed)} provision{'s' if len(addressed) != 1 else ''} in the graph "
+                                f"address{'' if len(addressed) != 1 else 'es'} it: {listing([h.label for h in addressed])}.",
+                                [e for h in addressed[:NAMED] for e in h.evidence[:1]], root.iri, "addressed by"))
+            if all("not a mandate" in h.kind for h in addressed) and not any(
+                    h.kind.startswith("mandate") for h in backward):  # what the sources do not say
+                out.append(Sentence(f"{'That provision asks' if len(addressed) == 1 else 'Those provisions ask'} "
+                                    "nothing of it, and no source in the "
+                                    f"graph names a resolution that mandates the {self.short(root.iri)}.",
+                                    subject=root.iri, kind="no mandate", absent=True))
+        for h in member_of[:1]:
+            backward_of = [r for b in backward if b.iri == h.iri for r in b.children
+                           if r.relation.startswith("set up in view of")]
+            if backward_of:
+                out.append(Sentence(f"The source gives {len(backward_of)} reasons the {self.short(h.iri)} was set up "
+                                    "(reasons, not mandates).", backward_of[0].evidence[:1], h.iri,
+                                    "set up in view of"))
+            objectives = [c for c in h.children if c.relation == "has objective"]
+            if objectives:
+                out.append(Sentence(f"The {self.short(h.iri)} has {len(objectives)} objectives, among them "
+                                    f"{listing([c.label for c in objectives], limit=2)}.",
+                                    [e for c in objectives[:2] for e in c.evidence[:1]], h.iri, "objectives"))
+        if not out or all(not s.text for s in out):
+            out += self._generic(root, forward + backward)
+        return out
+
+    def _generic(self, root: Hop, hops: list[Hop]) -> list[Sentence]:
+        """What no template above reads: what the entity is, then one sentence per relation in the source's words."""
+        out = []
+        if root.kind not in ("thing", "") and root.evidence:
+            out.append(Sentence(f"{root.label} is {_article(root.kind)} {root.kind}.", root.evidence[:1], root.iri,
+                                "is a"))
+        by: dict[str, list[Hop]] = {}
+        for h in hops:
+            by.setdefault(h.relation, []).append(h)
+        for rel, items in by.items():
+            if not rel:
+                continue
+            evidence = [e for h in items[:NAMED] for e in h.evidence[:1]]
+            if rel == "figure":  # a deliverable's printed figures: "2024 planned: 1"
+                said = [h.label.rsplit("), ", 1)[-1] for h in items]
+                out.append(Sentence(f"The section prints {counted(len(items), 'figure')} for it: "
+                                    f"{listing(said, limit=6)}.", evidence, root.iri, "figures"))
+            elif all(h.kind == "programme" for h in items):
+                out.append(Sentence(f"It {_predicate(rel)} {programmes_phrase([h.label for h in items])}.",
+                                    evidence, root.iri, "generic"))
+            else:
+                out.append(Sentence(f"It {_predicate(rel)} {listing([h.label for h in items])}.", evidence, root.iri,
+                                    "generic"))
+        return out
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
+PREFIX_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+
+
+def _head(label: str) -> str:
+    """A programme's label without its title: 'A/80/6 (Sect. 16), subprogramme 2'."""
+    return label.split(": ", 1)[0]
+PREFIX_DCT = "http://purl.org/dc/terms/"
+
+
+def _predicate(relation: str) -> str:
+    """A relation read after 'It': 'served by' -> 'is served by', 'objective of' -> 'is an objective of'."""
+    first = relation.split(" ")[0]
+    if relation.endswith((" by", " in", " to")) and first.endswith("ed"):
+        return "is " + relation
+    if relation.endswith(" of"):
+        noun = relation[:-3]
+        return f"is {_article(noun)} {relation}" if noun != "part" else "is part of"
+    return relation
+
+
+def _amount(value: str, unit: str) -> str:
+    """A printed figure with its unit in words: '855.5' 'thousands of US$' -> 'US$ 855.5 thousand'."""
+    if unit == "thousands of US$":
+        return f"US$ {value} thousand"
+    if unit in ("US$", "United States dollars"):
+        return f"US$ {value}"
+    return f"{value} {unit}"
+
+
+def _unique(evidence: list[Evidence]) -> list[Evidence]:
+    seen, out = set(), []
+    for e in evidence:
+        k = (e.source_file, e.locator, e.quote)
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out

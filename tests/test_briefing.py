@@ -1,0 +1,250 @@
+"""A briefing's summary is a few plain sentences (#29): each about one subject, in the source's verbs, its counts and
+figures read from the graph, every sentence ending with the numbers of the quotes that state it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from drugpolicy_kg.uses.summary import MAX_SENTENCES, listing, programmes_phrase
+from drugpolicy_kg.uses.trace import Tracer
+from drugpolicy_kg.uses.trace_render import Briefing, render
+
+DPK = "https://w3id.org/drugpolicy-kg/id/"
+SP2 = "A/80/6 (Sect. 16), subprogramme 2"
+# the briefings the issue names: a CND resolution, a working group, a commission, a member, a subprogramme and a
+# resolution the OHCHR section cites (72/194: a mandate of both entities)
+TERMS = ["64/3", "ITWG", "CND", "UNICEF", SP2, "72/194", "59/3", "UNODC", "ISN", "SDG 16"]
+PREFIXES = """PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX dpk: <https://w3id.org/drugpolicy-kg/id/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+
+@pytest.fixture(scope="module")
+def tracer(dataset):
+    return Tracer(dataset.rdflib())
+
+
+def count(tracer, where: str, **iris) -> int:
+    text = PREFIXES + "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { " + where + " }"
+    for name, iri in iris.items():
+        text = text.replace("$" + name, f"<{iri}>")
+    return int(next(iter(tracer.graph.query(text)))[0])
+
+
+@pytest.fixture(scope="module")
+def briefings(tracer):
+    return {term: Briefing(tracer.trace(term, "both")) for term in TERMS}
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_three_to_eight_sentences_each_ending_with_its_sources(briefings, term):
+    b = briefings[term]
+    text = b.summary_text()
+    assert 1 <= len(text) <= MAX_SENTENCES
+    if term in ("64/3", "ITWG", "CND", "UNICEF", SP2, "72/194"):  # the issue's six: 3 to 8 sentences
+        assert len(text) >= 3, text
+    numbers = {n.n for n in b.notes}
+    for sentence, line in zip(b.summary, text, strict=True):
+        if sentence.absent:  # what the graph does not hold: nothing can be cited, and it says so in words
+            assert not sentence.evidence and re.search(r"\b(no|not|nothing)\b", line, re.I)
+            continue
+        assert sentence.evidence, line
+        cites = re.search(r"(?: \[\d+\])+$", line)
+        assert cites, f"no source numbers at the end: {line}"
+        assert {int(n) for n in re.findall(r"\d+", cites.group())} <= numbers
+        assert not re.search(r"\(\w+, row \d+\)", line), "a row label is no name"
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_every_number_in_a_sentence_is_in_its_quotes_labels_or_a_count_checked_below(briefings, term):
+    b = briefings[term]
+    labels = " ".join(h.label for h in b.in_order())
+    for sentence in b.summary:
+        said = sentence.words()
+        quotes = " ".join(e.quote + " " + e.locator for e in sentence.evidence)
+        counts = re.findall(r"\b(\d+) (?:resolutions|members|things|planned results?|deliverables?|reasons|objectives|"
+                            r"provisions?|more|of the|of another|of other|activit|kinds)", said)
+        for number in re.findall(r"\d+(?:[./]\d+)*", said):
+            assert number in quotes or number in labels or number in counts, (number, said)
+
+
+def test_a_resolution_reads_as_the_issue_asks(briefings, tracer):
+    """Who adopted it, its title, what its paragraph asks of whom (the source's verb), the subprogramme it mandates
+    counted among its body's mandates, what that work is and costs, and what was set up in view of it."""
+    text = briefings["64/3"].summary_text()
+    assert text[0].startswith("The Commission on Narcotic Drugs adopted resolution 64/3, “Promoting scientific")
+    assert text[1].startswith("In operative paragraph 18 it encourages UNODC to continue and enhance its collaboration")
+    sp2 = DPK + "programme-a-80-6-sect-16-sp-2"
+    same_body = count(tracer, "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $p ; dpo:issuedIn ?x . "
+                              "?x dpo:adoptedBy dpk:org-cnd", p=sp2)
+    listed = next(s for s in text if "lists it among" in s)
+    assert f"among the {same_body} Commission on Narcotic Drugs resolutions and decisions" in listed
+    assert "its subprogramme 2, “A comprehensive and balanced approach to counter the world drug problem”" in listed
+    plan = next(s for s in text if s.startswith("The plan of subprogramme 2"))
+    will = count(tracer, "$p dpo:plansActivity ?x", p=sp2)
+    delivers = count(tracer, "$p dpo:delivers ?x", p=sp2)
+    results = count(tracer, "$p dpo:plansResult ?x", p=sp2)
+    assert f"{will} things it will do" in plan and f"{results} planned results" in plan and f"{delivers} deliverables" in plan
+    cost = next(s for s in text if s.startswith("Its resources"))
+    assert "4 posts and US$ 855.5 thousand" in cost and "Table 16.31" in cost
+    assert any("ITWG" in s and "was set up" in s and "SDG 3.5" in s for s in text)
+    assert not any("(Commission on Narcotic Drugs, row" in s for s in text)
+
+
+def test_the_cost_sentence_cites_the_printed_cells(briefings):
+    b = briefings[SP2]
+    cost = next(s for s in b.summary if s.kind == "resources")
+    assert {e.quote for e in cost.evidence} == {"4", "855.5"}
+    assert all("Table 16.31" in e.locator and "2026 estimate" in e.locator for e in cost.evidence)
+
+
+def test_a_subprogramme_counts_its_mandates_by_body(briefings, tracer):
+    sp2 = DPK + "programme-a-80-6-sect-16-sp-2"
+    total = count(tracer, "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $p ; dpo:issuedIn ?x", p=sp2)
+    ga = count(tracer, "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $p ; dpo:issuedIn ?x . "
+                       "?x dpo:adoptedBy dpk:org-general-assembly", p=sp2)
+    line = next(s for s in briefings[SP2].summary_text() if "legislative mandates:" in s)
+    assert line.startswith(f"{total} resolutions and decisions are its legislative mandates")
+    assert f"{ga} of the General Assembly" in line
+    inferred = next(s for s in briefings[SP2].summary if s.kind == "part of")
+    assert "(inferred, not stated: " in inferred.words()  # the section does not say it in words
+
+
+def test_a_body_counts_what_it_adopted_and_what_serves_it(briefings, tracer):
+    text = briefings["CND"].summary_text()
+    adopted = count(tracer, "?x dpo:adoptedBy dpk:org-cnd")
+    assert text[0].startswith(f"The graph holds {adopted} resolutions and decisions the Commission on Narcotic Drugs adopted")
+    assert "and 69 more, listed below" in text[0] or f"and {adopted - 3} more, listed below" in text[0]
+    assert any(re.match(r"Their legislative-mandate rows call for subprogrammes 2, 6, 8", s) for s in text)
+    served = count(tracer, "?x dpo:forBody dpk:org-cnd")
+    assert any(s.startswith(f"{served} deliverables are prepared for it or serve it") for s in text)
+
+
+def test_a_working_group_and_its_member(briefings, tracer):
+    itwg = briefings["ITWG"].summary_text()
+    assert itwg[0].startswith("Interagency Technical Working Group") and "in its source's words: “In view of the above" in itwg[0]
+    members = count(tracer, "?x org:organization dpk:itwg")
+    assert any(s.startswith(f"It has {members} members; UNODC and WHO co-lead it") for s in itwg)
+    unicef = briefings["UNICEF"].summary_text()
+    assert unicef[0].startswith("It is a member of the Interagency Technical Working Group") and "(ITWG)" in unicef[0]
+    assert any(s.startswith("The ITWG has 5 objectives") for s in unicef)
+
+
+def test_no_sentence_puts_a_fact_on_the_wrong_subject(briefings, tracer):
+    """Each sentence names its subject; what it says of that subject holds in the graph, per relation kind."""
+    holds = {
+        "legislative mandate": "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $s ; dpo:issuedIn ?x",
+        "plan": "{ $s dpo:plansActivity ?x } UNION { $s dpo:delivers ?x } UNION { $s dpo:plansResult ?x }",
+        "resources": "?x dpo:refProgramme $s",
+        "provision": "$s dpo:issuedIn ?x",
+        "set up in view of": "$s dpo:respondsTo ?x",
+        "members": "?x org:organization $s",
+        "member of": "?x org:member $s",
+        "adopted": "?x dpo:adoptedBy $s",
+        "adopted by": "$s dpo:adoptedBy ?x",
+        "deliverables for": "?x dpo:forBody $s",
+        "objectives": "$s dpo:hasObjective ?x",
+        "mandated by": "?m dpo:calledFor $s ; dpo:issuedIn ?x",
+    }
+    checked = set()
+    for term, b in briefings.items():
+        for sentence in b.summary:
+            if sentence.kind in holds:
+                assert count(tracer, holds[sentence.kind], s=sentence.subject) >= 1, (term, sentence.kind, sentence.text)
+                checked.add(sentence.kind)
+    assert checked >= {"legislative mandate", "plan", "resources", "provision", "members", "adopted", "adopted by"}
+
+
+def test_a_recognition_says_it_asks_nothing(briefings):
+    """What a source does not say is said: 59/3 recognizes the ISN's efforts and mandates nothing of it."""
+    line = next(s for s in briefings["59/3"].summary_text() if "recognizes" in s)
+    assert "(it asks for no action: not a mandate)" in line
+    isn = briefings["ISN"].summary
+    absent = [s for s in isn if s.absent]
+    assert [s.text for s in absent] == ["That provision asks nothing of it, and no source in the graph names a "
+                                        "resolution that mandates the ISN."]
+
+
+def test_every_format_tells_the_same_summary(tracer):
+    from drugpolicy_kg.tables import markdown_safe
+
+    t = tracer.trace("64/3", "both")
+    sentences = Briefing(t).summary_text(cite=lambda n: "")
+    text = " ".join(render(t, "text").split())
+    md = render(t, "markdown")
+    page = render(t, "html")
+    import html
+
+    for s in sentences:
+        words = s.strip()
+        assert " ".join(words.split()) in text
+        assert markdown_safe(words) in md
+        assert html.escape(words) in page
+
+
+def test_the_key_quotes_follow_the_summary_and_the_hops_come_after(tracer):
+    t = tracer.trace("64/3", "both")
+    text = render(t, "text")
+    assert text.index("Key quotes:") < text.index("What it leads to")
+    page = render(t, "html")
+    assert page.index('class="key"') < page.index('class="rest"') < page.index("What it leads to")
+
+
+def test_the_word_briefing_has_the_same_first_page(tmp_path, tracer):
+    import docx
+
+    from drugpolicy_kg.uses.trace_render import to_docx
+
+    t = tracer.trace("ITWG", "both")
+    target = tmp_path / "b.docx"
+    target.write_bytes(to_docx(t))
+    doc = docx.Document(str(target))
+    paragraphs = doc.paragraphs
+    texts = [p.text for p in paragraphs]
+    summary = Briefing(t).summary_text()
+    assert texts[2:2 + len(summary)] == summary
+    key = [p for p in paragraphs if p.style.name == "Quote"]
+    assert key and key[0].text.startswith("[1] “")
+    body = doc.element.body.xml
+    assert body.index('w:type="page"') < body.index("What it leads to")  # the hops start on page 2
+
+
+def test_listing_counts_the_rest():
+    assert listing(["a"]) == "a" and listing(["a", "b"]) == "a and b"
+    assert listing(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more, listed below"
+    assert listing(["a", "b", "c", "d"], noun=("other body", "other bodies")) == "a, b, c and 1 other body, listed below"
+    assert programmes_phrase(["A/80/6 (Sect. 16), subprogramme 9, component 1: x", "A/80/6 (Sect. 16), subprogramme 2: y",
+                              "Programme of A/80/6 (Sect. 24): z"]) == \
+        "subprogrammes 2 and 9 (component 1) of A/80/6 (Sect. 16) and the programme of A/80/6 (Sect. 24) as a whole"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("term", ["64/3", "ITWG", "CND"])
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_the_printed_briefing_has_its_summary_and_key_quotes_on_page_one(browser, tracer, tmp_path, term, paper):
+    """Printed from Chromium, the summary and its quotes fit the first page; the hops start on the second."""
+    import io
+
+    from pypdf import PdfReader
+
+    from drugpolicy_kg.uses.trace_render import to_html
+
+    t = tracer.trace(term, "both")
+    target = tmp_path / "b.html"
+    target.write_text(to_html(t), encoding="utf-8")
+    page = browser.open(target.as_uri())
+    reader = PdfReader(io.BytesIO(page.pdf(format=paper, print_background=False)))
+    assert len(reader.pages) >= 2
+    first = " ".join(reader.pages[0].extract_text().split())
+    b = Briefing(t)
+    for sentence in b.summary_text(cite=lambda n: ""):
+        assert " ".join(sentence.split()[:6]) in first, sentence
+    for note in b.key_notes():  # each key quote's number and its last words are on page 1
+        assert f"[{note.n}]" in first and " ".join(note.evidence.quote.split()[-3:]) in first, note.n
+    assert "What it leads to" not in first and "About it" not in first
+    second = " ".join(reader.pages[1].extract_text().split())
+    assert second.startswith(("About it", "What it leads to", "What leads to it")), second[:80]
