@@ -46,7 +46,8 @@ def test_names_and_acronyms_resolve(tracer, term, local):
 @pytest.mark.parametrize(("term", "local"), [
     ("Sect. 16 subprogramme 2", "programme-a-80-6-sect-16-sp-2"), ("subprogramme 2, Sect. 16", "programme-a-80-6-sect-16-sp-2"),
     ("section 16 sp 2", "programme-a-80-6-sect-16-sp-2"), ("Subprogramme 6", "programme-a-80-6-sect-16-sp-6"),
-    ("sect 24 subprogramme 2", "programme-a-80-6-sect-24-sp-2")])
+    ("sect 24 subprogramme 2", "programme-a-80-6-sect-24-sp-2"),
+    ("Sect. 24 subprogramme 1", "programme-a-80-6-sect-24-sp-1")])  # not its components 1 (a), (b), (c)
 def test_a_numbered_name_is_the_thing_with_that_number(tracer, term, local):
     """ "subprogramme 2" was traced as subprogramme 5 (its "2" found inside other words, the shortest label winning)."""
     assert tracer.resolve(term) == DPK + local
@@ -59,6 +60,11 @@ def test_a_number_two_entities_carry_is_asked_about_not_guessed(tracer, term):
     message = str(exc.value)
     assert "could mean 2 entities" in message
     assert "(Sect. 16), subprogramme 2:" in message and "(Sect. 24), subprogramme 2:" in message
+
+
+def test_a_figure_is_not_found_by_its_value(tracer):
+    """'3.5' was refused as ambiguous: three table cells whose labels end with the value 3.5 were candidates."""
+    assert tracer.resolve("3.5") == SDG + "3.5"
 
 
 def test_a_number_no_entity_carries_is_a_miss(tracer):
