@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/drugpolicy-kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean reference system-deps notebooks
+.PHONY: demo test test-fast lint bench clean reference system-deps notebooks docs
 
 # Debian packages the test suite drives: Virtuoso (a second SPARQL server) and Chromium (browser tests).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -43,6 +43,10 @@ test: $(STAMP) system-deps
 # The inner loop: no wheel build, servers or browsers (the `slow` tier, which `make test` and CI run).
 test-fast: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
+
+# The documentation site, built offline into build/docs (strict: a broken link or a page left out of the nav fails).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

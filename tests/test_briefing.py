@@ -72,6 +72,17 @@ def test_every_number_in_a_sentence_is_in_its_quotes_labels_or_a_count_checked_b
             assert number in quotes or number in labels or number in counts, (number, said)
 
 
+@pytest.mark.parametrize("term", TERMS)
+def test_what_stands_in_quotation_marks_is_the_sources_own_text(briefings, term):
+    """A label ("implementing the three ...", lower-cased from the source's "(i) Implementing") is never quoted;
+    a quote may be cut at its end, with an ellipsis."""
+    for sentence in briefings[term].summary:
+        quotes = [" ".join(e.quote.split()) for e in sentence.evidence]
+        for inner in re.findall(r"“([^”]*)”", sentence.text):
+            words = " ".join(inner.split()).removesuffix("…")
+            assert any(words in q for q in quotes), (inner, sentence.text)
+
+
 def test_a_resolution_reads_as_the_issue_asks(briefings, tracer):
     """Who adopted it, its title, what its paragraph asks of whom (the source's verb), the subprogramme it mandates
     counted among its body's mandates, what that work is and costs, and what was set up in view of it."""

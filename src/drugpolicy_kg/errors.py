@@ -1,6 +1,6 @@
 """Exceptions, and the exit codes the command line maps them to.
 
-Exit codes are a contract (README, "Exit codes"):
+Exit codes are a contract (docs/commands.md, "Exit codes"):
 
 ==== ===========================================================
 0    success; the data conforms

@@ -99,6 +99,22 @@ def quoted(text: str) -> str:
     return f"“{text}”"
 
 
+EXCERPT = 90  # characters of a long quote shown in a sentence, cut at a word, with an ellipsis
+
+
+def excerpt(e: Evidence) -> str:
+    """A quote's words as printed, the first ``EXCERPT`` characters of a long one: what stands between quotation
+    marks in a sentence is always the source's own text (a label is not; it is never put in quotation marks)."""
+    text = " ".join(e.quote.split())
+    if ", row " in e.locator:  # a table row: its words, not the figures printed after them ("... trends 5 – – –")
+        words = re.sub(r"(?:\s+(?:[\d.,()]+|[–—-]))+$", "", text)
+        if words != text and len(words) <= EXCERPT:
+            return quoted(words + "…")
+    if len(text) <= EXCERPT:
+        return quoted(text)
+    return quoted(text[:EXCERPT].rsplit(" ", 1)[0].rstrip(",;:") + "…")
+
+
 def after_colon(label: str) -> str:
     """A plan item's words without the locator its label starts with ("A/80/6 (Sect. 16), ..., para. 16.30 (a): ...")."""
     head, sep, rest = label.partition(": ")
@@ -298,7 +314,11 @@ class Summarizer:
                  else f"the {total} resolutions and decisions")
         text = (f"{document[0].upper() + document[1:]} lists it among {whose} that are legislative mandates of "
                 f"{self._programme_name(programme, own=True)}.")
-        return Sentence(text, _unique(row.evidence[:1] + programme.evidence[:1]), programme.iri, "legislative mandate")
+        return Sentence(text, _unique(row.evidence[:1] + programme.evidence[:1] + self._title_evidence(programme.iri)),
+                        programme.iri, "legislative mandate")
+
+    def _title_evidence(self, node: str) -> list[Evidence]:
+        return self._fact(node, PREFIX_DCT + "title")[:1]
 
     def _programme_name(self, p: Hop, own: bool = False) -> str:
         """'A/80/6 (Sect. 16), subprogramme 2, “A comprehensive ...”'; ``own``: 'its subprogramme 2, “...”' (the
@@ -317,8 +337,8 @@ class Summarizer:
         parts, ev = [], []
         if by["will"]:
             first = by["will"][0]
-            parts.append(f"{counted(len(by['will']), 'thing')} it will do (the first: "
-                         f"{quoted(_clean_plan(after_colon(first.label), 'will'))})")
+            parts.append(f"{counted(len(by['will']), 'thing')} it will do"
+                         + (f" (the first: {excerpt(first.evidence[0])})" if first.evidence else ""))
             ev += first.evidence[:1]
         if by["plans result"]:
             parts.append(counted(len(by["plans result"]), "planned result"))
@@ -329,7 +349,8 @@ class Summarizer:
             said = counted(len(by["delivers"]), "deliverable")
             if serving:
                 bodies = sorted(self.short(str(b)) for b in self.t._linked(serving[0].iri, DPO + "forBody", "out"))
-                said += f" (among them {quoted(after_colon(serving[0].label))}, for the {listing(bodies)})"
+                said += (f" (among them {excerpt(serving[0].evidence[0])}, for the {listing(bodies)})"
+                         if serving[0].evidence else f" (among them one for the {listing(bodies)})")
                 ev += serving[0].evidence[:1]
             else:
                 ev += by["delivers"][0].evidence[:1]
@@ -348,7 +369,7 @@ class Summarizer:
         said = [_amount(e.quote if e is not None else value, unit) for value, unit, e, _ in figures]  # as printed
         ev = [e for _v, _u, e, _t in figures if e is not None]
         table = ev[0].locator.split(",")[0] if ev else "its resources table"
-        return Sentence(f"Its resources in the {ESTIMATE} (the Total rows of {table}, {quoted(figures[0][3])}) "
+        return Sentence(f"Its resources in the {ESTIMATE} (the Total rows of {table}) "
                         f"are {listing(said)}.", _unique(ev), p.iri, "resources")
 
     def _serves(self, hops: list[Hop], opening: str) -> Sentence:
@@ -381,7 +402,8 @@ class Summarizer:
                                            for e in c.evidence[:1]]), root.iri, "mandated by"))
         objectives = [h for h in forward if h.relation == "has objective"]
         if objectives:
-            out.append(Sentence(f"Its objective: {quoted(objectives[0].own.quote if objectives[0].own else objectives[0].label)}.",
+            words = quoted(objectives[0].own.quote) if objectives[0].own else objectives[0].label
+            out.append(Sentence(f"Its objective: {words}.",
                                 objectives[0].evidence[:1] + ([objectives[0].own] if objectives[0].own else []),
                                 root.iri, "objective"))
         out += [self._work(root), self._cost(root)]
@@ -424,15 +446,15 @@ class Summarizer:
                                 h.evidence[:1], root.iri, "member of"))
         objectives = [h for h in forward if h.relation == "has objective"]
         if objectives:
-            out.append(Sentence(f"Its objectives: {listing([h.label for h in objectives])}.",
-                                [e for h in objectives[:NAMED] for e in h.evidence[:1]], root.iri, "objectives"))
+            out.append(self._objectives("Its", objectives, root.iri))
         out.append(self._serves([h for h in forward if h.relation == "serves"], "It serves"))
         served = [h for h in forward if h.relation == "prepared or served by"]
         if served:
             kinds = sorted({h.kind for h in served})
             noun = counted(len(served), kinds[0]) if len(kinds) == 1 else counted(len(served), "piece", "pieces") + " of work"
             out.append(Sentence(f"{noun[0].upper() + noun[1:]} {'is' if len(served) == 1 else 'are'} prepared for it or "
-                                f"serve{'s' if len(served) == 1 else ''} it: {listing([quoted(after_colon(h.label)) for h in served])}.",
+                                f"serve{'s' if len(served) == 1 else ''} it: "
+                                f"{listing([excerpt(h.evidence[0]) if h.evidence else after_colon(h.label) for h in served])}.",
                                 [e for h in served[:NAMED] for e in h.evidence[:1]], root.iri, "deliverables for"))
         reasons = [h for h in backward if h.relation.startswith("set up in view of")]
         if reasons:
@@ -459,12 +481,28 @@ class Summarizer:
                                     "set up in view of"))
             objectives = [c for c in h.children if c.relation == "has objective"]
             if objectives:
-                out.append(Sentence(f"The {self.short(h.iri)} has {len(objectives)} objectives, among them "
-                                    f"{listing([c.label for c in objectives], limit=2)}.",
-                                    [e for c in objectives[:2] for e in c.evidence[:1]], h.iri, "objectives"))
+                out.append(self._objectives(f"The {self.short(h.iri)}'s", objectives, h.iri))
         if not out or all(not s.text for s in out):
             out += self._generic(root, forward + backward)
         return out
+
+    def _objectives(self, whose: str, objectives: list[Hop], subject: str) -> Sentence:
+        """"Its goal is ...; its 4 specific objectives include ... and 2 more": the kinds as the source names them."""
+        def words(h: Hop) -> str:  # "ITWG objective 1: global advocacy ..." -> "global advocacy ..."
+            return h.label.split(": ", 1)[1] if ": " in h.label else h.label
+
+        kinds: dict[str, list[Hop]] = {}
+        for h in objectives:
+            kinds.setdefault(h.kind, []).append(h)
+        parts = []
+        for kind, items in kinds.items():
+            if len(items) == 1:
+                parts.append(f"{kind}: {words(items[0])}")
+            else:
+                parts.append(f"{len(items)} {kind}s: {listing([words(h) for h in items], limit=2)}")
+        named = [h for items in kinds.values() for h in items[:2]]
+        return Sentence(f"{whose} {'; '.join(parts)}.", [e for h in named for e in h.evidence[:1]], subject,
+                        "objectives")
 
     def _generic(self, root: Hop, hops: list[Hop]) -> list[Sentence]:
         """What no template above reads: what the entity is, then one sentence per relation in the source's words."""

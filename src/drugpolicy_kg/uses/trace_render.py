@@ -351,7 +351,7 @@ table.facts th{{width:12rem;font-weight:600}} code.iri{{color:#666;font-size:.8e
  blockquote{{background:none;border-left:2px solid #000;break-inside:avoid}} li{{break-inside:avoid-page}}
  h1,h2{{break-after:avoid}} details::details-content{{content-visibility:visible;display:block}}
  .summary{{background:none;border:1px solid #000;font-size:10pt;padding:.2rem .6rem}} .summary p{{margin:.25rem 0}}
- .key h2{{font-size:11pt;margin:.4rem 0 .2rem}} .key blockquote{{font-size:8.5pt;margin:.1rem 0;padding:.05rem .4rem;line-height:1.3}}
+ .key h2{{font-size:11pt;margin:.4rem 0 .2rem}} .key blockquote{{font-size:8pt;margin:.1rem 0;padding:.05rem .4rem;line-height:1.25}}
  h1{{font-size:15pt;margin:0 0 .3rem}} p.matched,p.matched+p{{font-size:8.5pt;margin:.1rem 0}} .rest{{break-before:page}}
 }}
 </style>
@@ -447,7 +447,7 @@ def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
         key += (f'<blockquote id="q{note.n}"><a class="ref" href="#q{note.n}">[{note.n}]</a> '
                 f"“{e(note.evidence.quote)}” <cite>— {where}</cite></blockquote>")
     body = (f'<p class="matched">{e(b.matched_line())}</p>'
-            f'<p><span class="kind">{e(trace.root.kind)}</span> <code>{e(trace.root.iri)}</code></p>'
+            f'<p class="noprint"><span class="kind">{e(trace.root.kind)}</span> <code>{e(trace.root.iri)}</code></p>'
             f'<div class="summary">{summary}</div>'
             + (f'<section class="key"><h2>Key quotes</h2>{key}</section>' if key else "")
             + '<div class="rest">')
