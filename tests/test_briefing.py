@@ -259,3 +259,23 @@ def test_the_printed_briefing_has_its_summary_and_key_quotes_on_page_one(browser
     assert "What it leads to" not in first and "About it" not in first
     second = " ".join(reader.pages[1].extract_text().split())
     assert second.startswith(("About it", "What it leads to", "What leads to it")), second[:80]
+
+
+def test_a_bounded_trace_keeps_the_entitys_own_links_and_its_summary(tracer):
+    """A site page bounds its trace (#30): past the limit, an entity two links away is named and not followed; the
+    entity's own links, what they reach, and so the summary's sentences are the same as unbounded."""
+    full = tracer.trace("CND", "both")
+    bounded = tracer.trace("CND", "both", max_hops=60)
+
+    def near(trace, depth):
+        return {(way, d, h.iri) for way in ("forward", "backward") for top in getattr(trace, way)
+                for d, h in [(0, top), *((1, c) for c in top.children)] if d <= depth}
+
+    assert near(bounded, 0) == near(full, 0)
+    assert near(bounded, 1) >= near(full, 1)  # (an entity the full trace reached first by a longer path is expanded
+    #                                            here where the bounded trace meets it)
+    assert [s.words() for s in bounded.summary] == [s.words() for s in full.summary]
+    hops = [h for top in bounded.forward for h in top.walk()]
+    assert any(h.truncated for h in hops) and not any(h.truncated for top in full.forward for h in top.walk())
+    assert len(hops) < sum(1 for top in full.forward for _ in top.walk())
+    assert "its further links are on its own trace" in render(bounded, "text")

@@ -117,6 +117,7 @@ class Hop:
     seen_before: bool = False
     own: Evidence | None = None   # the entity's own words in its source, where the graph has them
     group: str = ""               # the issuing body of the instrument behind this hop (to group long lists)
+    truncated: bool = False       # its own links are left out: the trace reached its size limit (see Tracer.trace)
 
     def walk(self):
         yield self
@@ -136,6 +137,7 @@ class Hop:
             "evidence": [e.__dict__ for e in self.evidence],
             "own_words": self.own.__dict__ if self.own else None,
             "group": self.group,
+            "truncated": self.truncated,
             "children": [c.to_dict() for c in self.children],
         }
 
@@ -515,11 +517,17 @@ class Tracer:
         n, p = self._URIRef(node), self._URIRef(pred)
         return list(self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n))
 
-    def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int) -> Hop:
+    def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int,
+                budget: list[int] | None = None) -> Hop:
         hop = Hop(node, self.label(node), self.kind(node), relation, ev, own=self.own_words(node))
         if node in seen or depth > 12:
             hop.seen_before = True
             return hop
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0 and depth >= 3:  # the entity's links, and theirs, are always followed
+                hop.truncated = True
+                return hop
         seen.add(node)
         steps = []  # (relation, next node, evidence)
         for pred, way, reads in edges:
@@ -547,23 +555,29 @@ class Tracer:
             if reads == "adopted by" and depth > 0:  # who adopted an instrument: named, not traced on from there
                 hop.children.append(Hop(nxt, self.label(nxt), self.kind(nxt), reads, ev))
                 continue
-            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1))
+            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1, budget))
         if len(hop.children) > GROUP_OVER:  # a long list: each child says which body issued it, to group by
             for child in hop.children:
                 child.group = self.issuer(child.iri)
         return hop
 
-    def trace(self, term: str, direction: str = "both") -> Trace:
-        """Trace a term forward (what it leads to), backward (what mandates it) or both."""
+    def trace(self, term: str, direction: str = "both", max_hops: int | None = None) -> Trace:
+        """Trace a term forward (what it leads to), backward (what mandates it) or both.
+
+        ``max_hops`` bounds each direction: past that many hops, an entity three or more links away is named but not
+        followed further (``Hop.truncated``: its own trace goes on). The traced entity's links, and their links, are
+        always followed, so what the summary reads does not depend on it. None: no bound."""
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
         node, how, also = self.resolve_explained(term)
         root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1], own=self.own_words(node))
         result = Trace(term, root, direction, matched=how, also=[self.label(a) for a in also[:5]])
         if direction in ("forward", "both"):
-            result.forward = self._expand(node, FORWARD, "", set(), [], 0).children
+            budget = None if max_hops is None else [max_hops]
+            result.forward = self._expand(node, FORWARD, "", set(), [], 0, budget).children
         if direction in ("backward", "both"):
-            result.backward = self._expand(node, BACKWARD, "", set(), [], 0).children
+            budget = None if max_hops is None else [max_hops]
+            result.backward = self._expand(node, BACKWARD, "", set(), [], 0, budget).children
         if self._summarizer is None:
             from drugpolicy_kg.uses.summary import Summarizer
 

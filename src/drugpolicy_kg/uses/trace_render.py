@@ -20,7 +20,7 @@ JSON shape (``--format json``)::
      "summary": [str], "sentences": [{"text", "notes": [int], "subject", "kind", "absent"}],
      "notes": [{"n", "quote", "source", "source_file", "locator", "inferred", "reasoning"}],
      "root": {...}, "forward": [Hop], "backward": [Hop]}
-    Hop = {"iri", "label", "type", "relation", "inferred", "seen_before", "group",
+    Hop = {"iri", "label", "type", "relation", "inferred", "seen_before", "truncated", "group",
            "evidence": [{"source", "source_file", "locator", "quote", "inferred", "reasoning"}],
            "own_words": {...} | null, "children": [Hop]}
 
@@ -41,6 +41,7 @@ from drugpolicy_kg.uses.trace import GROUP_OVER, Evidence, Hop, Trace, natural
 SECTIONS = (("forward", "What it leads to"),
             ("backward", "What leads to it: resolutions, their provisions, and the reasons the sources give"))
 NO_QUOTE = "no quote in the graph states this link"
+TRUNCATED = "its further links are on its own trace"  # a hop past the trace's size limit (Tracer.trace max_hops)
 SCREENFUL = 20         # hops shown open in HTML before further groups start collapsed
 
 
@@ -198,7 +199,7 @@ def to_text(trace: Trace, width: int = 110) -> str:
     def hop(h: Hop) -> tuple[str, list]:
         rel = f"{esc(h.relation)} → " if h.relation else ""
         flag = " [inferred]" if h.inferred else ""
-        more = " (see above)" if h.seen_before else ""
+        more = " (see above)" if h.seen_before else f" ({TRUNCATED})" if h.truncated else ""
         return f"{rel}{esc(h.label)} ({esc(h.kind)}){flag}{more}", quotes(h) + grouped(h.children)
 
     def grouped(hops: list[Hop]) -> list[tuple[str, list]]:
@@ -276,7 +277,8 @@ def to_markdown(trace: Trace) -> str:
         pad = "  " * depth
         rel = f"*{m(h.relation)}* → " if h.relation else ""
         flag = " **\\[inferred\\]**" if h.inferred else ""
-        lines.append(f"{pad}- {rel}**{m(h.label)}** ({m(h.kind)}){flag}{' — see above' if h.seen_before else ''}")
+        tail = " — see above" if h.seen_before else f" — {TRUNCATED}" if h.truncated else ""
+        lines.append(f"{pad}- {rel}**{m(h.label)}** ({m(h.kind)}){flag}{tail}")
         quotes(h, pad)
         for group, kids in groups_of(h.children):
             d = depth + 1
@@ -429,6 +431,7 @@ def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
         count[0] += 1
         rel = f'<span class="rel">{e(h.relation)} →</span> ' if h.relation else ""
         seen = ' <span class="seen">(see above)</span>' if h.seen_before else ""
+        seen += f' <span class="seen">({e(TRUNCATED)})</span>' if h.truncated else ""
         seen += ' <span class="inferred">[inferred]</span>' if h.inferred else ""
         q = quotes(h)
         kids = f"<ul>{items(h.children)}</ul>" if h.children else ""
@@ -528,7 +531,8 @@ def to_docx(trace: Trace) -> bytes:
 
     def add(h: Hop, depth: int):
         rel = f"{h.relation} → " if h.relation else ""
-        tail = f" ({h.kind})" + (" [inferred]" if h.inferred else "") + (" — see above" if h.seen_before else "")
+        tail = (f" ({h.kind})" + (" [inferred]" if h.inferred else "") + (" — see above" if h.seen_before else "")
+                + (f" — {TRUNCATED}" if h.truncated else ""))
         bullet(depth, (rel, False), (h.label, True), (tail, False))
         quotes(h, depth)
         for group, kids in groups_of(h.children):
@@ -635,8 +639,11 @@ class SiteFiles(list):
     pages: dict[str, str]
 
 
+SITE_HOPS = 250  # hops per direction on a site page: further entities are named, each followed on its own page
+
+
 def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
-               entity_href=None) -> SiteFiles:
+               entity_href=None, max_hops: int | None = SITE_HOPS) -> SiteFiles:
     """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
     each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
     quoted passages are highlighted; and an index. Every file is written atomically.
@@ -658,7 +665,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     i = 0
     while i < len(order) and len(order) <= max_pages:  # the main pages, then what they mention, breadth first
         node = order[i]
-        traces[node] = t = tracer.trace(node, "both")
+        traces[node] = t = tracer.trace(node, "both", max_hops=max_hops)
         for top in t.forward + t.backward:
             for h in top.walk():
                 if h.iri not in traces and h.iri not in order and len(order) < max_pages:
