@@ -142,7 +142,8 @@ def test_a_working_group_and_its_member(briefings, tracer):
     assert any(s.startswith(f"It has {members} members; UNODC and WHO co-lead it") for s in itwg)
     unicef = briefings["UNICEF"].summary_text()
     assert unicef[0].startswith("It is a member of the Interagency Technical Working Group") and "(ITWG)" in unicef[0]
-    assert any(s.startswith("The ITWG's overall goal: substantial increase in inter-agency coordination") and "4 specific objectives" in s for s in unicef)
+    assert any(s.startswith("The ITWG's overall goal: substantial increase in inter-agency coordination")
+               and "4 specific objectives" in s for s in unicef)
 
 
 def test_no_sentence_puts_a_fact_on_the_wrong_subject(briefings, tracer):
