@@ -585,6 +585,11 @@ def page_names(nodes: list[str]) -> dict[str, str]:
 
     >>> page_names(["https://x/id/res-cnd-64-3", "https://y/id/res-cnd-64-3"])["https://x/id/res-cnd-64-3"][:15]
     'res-cnd-64-3-59'
+
+    The site's own pages keep their names: an entity called "index" or "source-..." gets a digest too.
+
+    >>> page_names(["https://x/id/index"])["https://x/id/index"] != "index.html"
+    True
     """
     import re
 
@@ -592,7 +597,8 @@ def page_names(nodes: list[str]) -> dict[str, str]:
     counts: dict[str, int] = {}
     for b in base.values():
         counts[b] = counts.get(b, 0) + 1
-    return {n: (f"{b}-{hashlib.sha256(n.encode()).hexdigest()[:8]}" if counts[b] > 1 else b) + ".html"
+    return {n: (f"{b}-{hashlib.sha256(n.encode()).hexdigest()[:8]}"
+                if counts[b] > 1 or b == "index" or b.startswith("source-") else b) + ".html"
             for n, b in base.items()}
 
 
