@@ -280,3 +280,42 @@ def test_a_bounded_trace_keeps_the_entitys_own_links_and_its_summary(tracer):
     assert any(h.truncated for h in hops) and not any(h.truncated for top in full.forward for h in top.walk())
     assert len(hops) < sum(1 for top in full.forward for _ in top.walk())
     assert "its further links are on its own trace" in render(bounded, "text")
+
+
+def test_a_briefing_printed_to_a_terminal_cannot_drive_it(tmp_path):
+    """`trace --format html` to a terminal printed a label's ESC raw: HTML escaping is for browsers, not terminals."""
+    import os
+    import pty
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    project = tmp_path / "proj"  # a small project whose ISN label holds a terminal's title-setting escape
+    shutil.copytree(ROOT / "ontology", project / "ontology")
+    shutil.copytree(ROOT / "queries", project / "queries")
+    (project / "data" / "sources").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "isn-brochure.ttl", project / "data")
+    shutil.copy(ROOT / "data" / "sources" / "isn-brochure.txt", project / "data" / "sources")
+    ttl = (project / "data" / "isn-brochure.ttl").read_text(encoding="utf-8")
+    (project / "data" / "isn-brochure.ttl").write_text(
+        ttl.replace('"UNODC-WHO Informal Scientific Network"@en', '"UNODC-WHO Informal \\u001b]0;owned\\u0007Network"@en'),
+        encoding="utf-8")
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(project), "trace", "ISN",
+                           "--format", "html"], stdout=follower, stderr=subprocess.PIPE, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert b"<html" in out and b"\x1b" not in out and b"\\x1b]0;owned" in out

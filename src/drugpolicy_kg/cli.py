@@ -156,6 +156,8 @@ def cmd_trace(args) -> int:
         with atomic_write(args.output) as fh:
             fh.write(text)
         print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
+    elif fmt != "text" and sys.stdout.isatty():  # HTML, Markdown, JSON escape for their readers, not the terminal's
+        print("\n".join(terminal_safe(line) for line in text.split("\n")))
     else:
         print(text)
     return EXIT_OK
