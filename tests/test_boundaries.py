@@ -676,7 +676,8 @@ def test_no_output_lands_among_what_the_commands_read(tmp_path):
                  ["build", "--out", str(link)], ["views", "--out", str(project / "queries" / "site")],
                  ["trace", "--site", str(project / "ontology")], ["trace", "64/3", "-o", str(project / "data" / "t.md")],
                  ["export", "-o", str(project / "data" / "all.nt")],
-                 ["query", "organizations", "-o", str(project / "data" / "orgs.csv")]):
+                 ["query", "organizations", "-o", str(project / "data" / "orgs.csv")],
+                 ["ingest", str(project / "data" / "sources" / "isn-brochure.txt"), "-o", str(project / "data" / "d.ttl")]):
         proc = cli("--project", str(project), *args, env=env)
         lines = said(proc.stderr)
         assert proc.returncode == 2 and len(lines) == 1, (args, proc.stderr)

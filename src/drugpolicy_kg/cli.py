@@ -671,7 +671,7 @@ def absolute_iri(text: str) -> str:
 
 
 OUTPUTS = {"build": ("out",), "views": ("out",), "trace": ("site", "output"), "export": ("output",),
-           "query": ("output",)}
+           "query": ("output",), "ingest": ("output",)}  # (a draft in data/ was loaded as data by the next command)
 
 
 def _outside_inputs(args) -> None:
