@@ -370,3 +370,17 @@ def test_every_result_format_reads_back_into_oxigraph_and_rdflib(values):
             continue  # rdflib's TSV reader chokes on a raw control character inside a quoted literal (its bug)
         parsed = RdfResult.parse(io.BytesIO(data), format=fmt)
         assert [str(r[0]) for r in parsed] == values, fmt
+
+
+def test_xml_results_refuse_what_xml_cannot_carry(capsys, tmp_path):
+    """XML 1.0 has no form for U+001B, not even a character reference: the file was not XML. Refused in one line,
+    nothing written; a carriage return is a reference and stays."""
+    from xml.dom.minidom import parseString
+
+    target = tmp_path / "r.xml"
+    assert main(["query", "--sparql", 'SELECT ("a\\u001bb" AS ?x) WHERE {}', "--format", "xml", "-o", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "U+001B" in err[0] and "XML 1.0 cannot carry" in err[0] and not target.exists()
+    assert main(["query", "--sparql", 'SELECT ("a\\rb" AS ?x) WHERE {}', "--format", "xml", "-o", str(target)]) == 0
+    doc = parseString(target.read_bytes())
+    assert doc.getElementsByTagName("literal")[0].firstChild.data == "a\rb"

@@ -205,8 +205,17 @@ def render(result: Result, fmt: str, namespace_manager=None) -> str | bytes:
 
 
 def xml_line_ends(data: bytes) -> bytes:
-    """A carriage return in XML text must be written as a character reference, or every XML reader turns it
-    into a line feed (XML 1.0, 2.11); Oxigraph's writer leaves it raw."""
+    r"""A carriage return in XML text must be written as a character reference, or every XML reader turns it
+    into a line feed (XML 1.0, 2.11); Oxigraph's writer leaves it raw. A control character XML 1.0 cannot carry at
+    all, not even as a reference (ESC, NUL ...), is refused in one line: the file would not be XML.
+
+    >>> xml_line_ends(b"<literal>a\rb</literal>")
+    b'<literal>a&#13;b</literal>'
+    """
+    bad = re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data)
+    if bad:
+        raise UsageError(f"a value holds the control character U+{bad.group()[0]:04X}, which XML 1.0 cannot carry: "
+                         "use --format json, csv or tsv for these results")
     return data.replace(b"\r", b"&#13;")
 
 
