@@ -149,6 +149,12 @@ def _xml(zf: zipfile.ZipFile, name: str):
         raise InputError(f"{name} is {info.file_size} bytes uncompressed: larger than a document part can be")
     with zf.open(info) as fh:
         raw = fh.read(MAX_MEMBER + 1)
+    # Word writes its parts in UTF-8: another encoding (UTF-16 with or without its mark, or one a declaration names)
+    # is refused first, so that the byte check below reads the text the parser will read
+    declared = re.match(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""", raw.lstrip(b"\xef\xbb\xbf"))
+    if (raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) or b"\x00" in raw[:200]
+            or (declared and declared.group(1).lower() not in (b"utf-8", b"utf8"))):
+        raise InputError(f"{name} is not UTF-8, which a Word document always is; refused")
     # anywhere, not only at the start: comments may stand before a DOCTYPE, and Word escapes "<" in text
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise InputError(f"{name} declares a DTD or entities, which a Word document never does; refused")
