@@ -153,7 +153,7 @@ def test_a_docx_with_entities_is_refused(tmp_path, capsys, prolog):
 def test_a_docx_part_in_another_encoding_is_refused(tmp_path, capsys, encoding):
     """In UTF-16 a DTD's bytes are not b"<!DOCTYPE": the part was parsed, entities and all. Word writes UTF-8 only."""
     path = tmp_path / "evil.docx"
-    text = f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'
+    text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("word/document.xml", text.encode(encoding))
     assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
