@@ -30,7 +30,6 @@ demo: $(STAMP)
 	$(CLI) validate
 	$(CLI) stats
 	$(CLI) trace 64/3 --direction forward --format markdown -o build/trace-64-3.md
-	$(CLI) trace --site build/traces
 	$(CLI) trace ITWG --direction backward
 	$(CLI) views --out build/site
 
