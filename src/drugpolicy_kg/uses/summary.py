@@ -269,7 +269,8 @@ class Summarizer:
         what = f"{name}, {quoted(title)}," if title else name
         if body:
             ev = self._fact(root.iri, DPO + "adoptedBy", body)[:1]
-            return Sentence(f"The {self.t.label(body)} adopted {what.rstrip(',')}{when}.", ev + title_ev + date_ev,
+            what = what if when else what.rstrip(",")  # "adopted resolution 59/3, “...”, in 2016."
+            return Sentence(f"The {self.t.label(body)} adopted {what}{when}.", ev + title_ev + date_ev,
                             root.iri, "adopted by")
         return Sentence(f"{what.rstrip(',')} is a {root.kind}; no source in the graph says which body adopted it.",
                         title_ev, root.iri, "instrument")
