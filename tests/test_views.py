@@ -490,3 +490,17 @@ def test_payloads_do_not_execute(browser, evil_site, page_name):
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert not [u for u in page.requests if u.endswith("/x")]
     page.close()
+
+
+def test_edges_say_their_relation_in_words_and_carry_their_quotes(nets):
+    """#28: the mandates and full views drew raw local names ('wasAssociatedWith') and exported an empty quotes
+    column. Every edge's relation is in words, and an edge a quote states carries it to the exports."""
+    import re
+
+    for name in ("mandates", "full"):
+        g = nets[name]
+        camel = [d["label"] for _, _, d in g.edges(data=True) if re.search(r"[a-z][A-Z]", d["label"])]
+        assert camel == [], (name, camel[:5])
+        assert all(isinstance(d.get("quotes"), list) for _, _, d in g.edges(data=True))
+        stated = sum(1 for _, _, d in g.edges(data=True) if d["quotes"])
+        assert stated >= 0.9 * g.number_of_edges(), (name, stated, g.number_of_edges())

@@ -29,6 +29,7 @@ what it is (``mode``), its density and communities, and ``notes`` say where a me
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
@@ -199,6 +200,18 @@ def _groups_sharing(stated: dict[str, set]) -> list[set[str]]:
             seen |= g[1]
         groups.append((keys, seen))
     return [keys for keys, _ in groups]
+
+
+def relation_words(graph: Graph, predicate: str, cache: dict[str, str]) -> str:
+    """A property in words: its English label, camel case split ("wasAssociatedWith" -> "was associated with")."""
+    if predicate not in cache:
+        from rdflib import URIRef
+        from rdflib.namespace import RDFS
+
+        labels = [str(v) for v in graph.objects(URIRef(predicate), RDFS.label) if getattr(v, "language", None) in (None, "en")]
+        text = sorted(labels)[0] if labels else predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        cache[predicate] = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower() if " " not in text else text
+    return cache[predicate]
 
 
 def _tie_title(kinds: list[str], quotes: list) -> str:
@@ -448,8 +461,11 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
                 if g.has_edge(node, nxt):  # two relations between the same pair: one edge, both names
                     g[node][nxt]["label"] += ", " + reads
                     g[node][nxt]["title"] += "\n" + title
-                else:
-                    g.add_edge(node, nxt, label=reads, relation=reads, title=title, weight=1)
+                    g[node][nxt]["kinds"].append(reads)
+                    g[node][nxt]["quotes"].extend(quotes)
+                else:  # (the quotes that state the edge go to the exports too)
+                    g.add_edge(node, nxt, label=reads, relation=reads, title=title, weight=1, kinds=[reads],
+                               quotes=list(quotes))
                 todo.append(nxt)
     return g
 
@@ -463,6 +479,7 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     g = nx.DiGraph(name="full", mode="directed", modes="every named entity")
     named = {str(s) for s in graph.subjects(RDFS.label, None) if str(s).startswith(DPK)}
     skip = {DPO + "states", DPO + "mandates"}
+    words: dict[str, str] = {}
     edges = []
     for s in sorted(named):
         for p, o in graph.predicate_objects(URIRef(s)):
@@ -475,14 +492,18 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
         d.add_node(g, s)
     for s, o, p in edges:
         d.add_node(g, o)
-        name = p.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        name = relation_words(graph, p, words)  # "was associated with", not the local name "wasAssociatedWith"
         quotes = d.tracer.evidence.get(s, {}).get((s, p, o), [])
         if quotes and all(e.inferred for e in quotes):
             name += " [inferred]"
         if g.has_edge(s, o):
             g[s][o]["label"] += ", " + name
+            g[s][o]["kinds"].append(name)
+            g[s][o]["quotes"].extend(quotes)
+            g[s][o]["title"] = _tie_title(g[s][o]["kinds"], g[s][o]["quotes"])
         else:
-            g.add_edge(s, o, label=name, relation=name, title=name, weight=1)
+            g.add_edge(s, o, label=name, relation=name, title=_tie_title([name], quotes), weight=1, kinds=[name],
+                       quotes=list(quotes))
     return g
 
 
