@@ -147,8 +147,10 @@ def test_oxigraph_update_fallback_then_move(engine, oxigraph_server):
     report = push(engine.graph, oxigraph_server.query_url, GRAPH + "-update", update=oxigraph_server.update_url, chunk=2000,
                   timeout=180)
     assert report.method.startswith("SPARQL Update") and report.triples_on_server == engine.gs.triples
+    # this push's own staging graphs (the server is shared with other tests of the worker: an interrupted push of
+    # test_reliability may leave one of its own, a known open case of #31)
     staging = remote_query(oxigraph_server.query_url,
-                           "SELECT ?g WHERE { GRAPH ?g { } FILTER(CONTAINS(STR(?g), 'staging')) }")
+                           "SELECT ?g WHERE { GRAPH ?g { } FILTER(STRSTARTS(STR(?g), '" + GRAPH + "-update#staging')) }")
     assert staging.rows == []
 
 
