@@ -210,7 +210,8 @@ def relation_words(graph: Graph, predicate: str, cache: dict[str, str]) -> str:
 
         labels = [str(v) for v in graph.objects(URIRef(predicate), RDFS.label) if getattr(v, "language", None) in (None, "en")]
         text = sorted(labels)[0] if labels else predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        cache[predicate] = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower() if " " not in text else text
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).split()  # ORG's own labels: "has SubOrganization"
+        cache[predicate] = " ".join(w if w.isupper() else w.lower() for w in words)
     return cache[predicate]
 
 
