@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from drugpolicy_kg.uses.trace import DPO, Evidence, Hop, Trace, natural
+from drugpolicy_kg.resources import PREFIXES
+from drugpolicy_kg.uses.trace import DCT, DPO, SKOS, Evidence, Hop, Trace, natural
 
 if TYPE_CHECKING:
     from drugpolicy_kg.uses.trace import Tracer
@@ -26,7 +27,6 @@ OWN_WORDS_MAX = 400  # an entity's own words open its summary when they are this
 NAMED_SDGS = 12     # SDGs are named by their codes, so more fit
 MAX_SENTENCES = 8
 PLAN_RELATIONS = ("will", "is expected to result in", "plans result", "delivers")
-RESOURCE_TABLE = "evolution of financial and post resources"   # a subprogramme's own resources table
 ESTIMATE = "2026 estimate"
 
 
@@ -52,10 +52,6 @@ class Sentence:
         why = self.inferred.rstrip(". ")
         text = self.text[:-1] + f" (inferred, not stated: {why})." if why and self.text.endswith(".") else self.text
         return re.sub(r"([.!?])”\.$", r"\1”", text)  # “... cooperation.” ends the sentence
-
-    def to_dict(self) -> dict:
-        return {"text": self.words(), "subject": self.subject, "kind": self.kind, "absent": self.absent,
-                "evidence": [e.__dict__ for e in self.evidence]}
 
 
 def counted(n: int, singular: str, plural: str = "") -> str:
@@ -121,13 +117,6 @@ def after_colon(label: str) -> str:
     return rest if sep and re.match(r"^[A-Z]+/", head) else label
 
 
-def _clean_plan(text: str, relation: str) -> str:
-    for lead in ("will ", "expected to result in "):
-        if relation in ("will", "is expected to result in") and text.startswith(lead):
-            return text[len(lead):]
-    return text
-
-
 class Summarizer:
     """Writes the sentences of a trace's summary; reads counts and figures from the tracer's graph, once each."""
 
@@ -137,7 +126,7 @@ class Summarizer:
 
     # -- reading the graph --
     def _types(self, node: str) -> set[str]:
-        return {str(c).rsplit("#", 1)[-1] for c in self.t._linked(node, PREFIX_RDF_TYPE, "out")}
+        return {str(c).rsplit("#", 1)[-1] for c in self.t._linked(node, RDF_TYPE, "out")}
 
     def _literal(self, node: str, pred: str) -> str:
         values = sorted(str(v) for v in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(pred)))
@@ -150,7 +139,7 @@ class Summarizer:
 
     def short(self, node: str) -> str:
         """The name people use: an acronym the graph gives (UNODC, ITWG), else the label."""
-        alts = sorted((str(a) for a in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(SKOS_ALT))
+        alts = sorted((str(a) for a in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(SKOS + "altLabel"))
                        if str(a).isupper() and " " not in str(a)), key=len)
         return alts[0] if alts else self.t.label(node)
 
@@ -166,11 +155,15 @@ class Summarizer:
         bodies = sorted(map(str, self.t._linked(resolution, DPO + "adoptedBy", "out")))
         return bodies[0] if bodies else ""
 
+    def legislative(self, mandate: str) -> bool:
+        """A row of a budget section's list of legislative mandates (its verb), not a provision of a resolution."""
+        return any(str(v) == LEGISLATIVE for v in self.t._linked(mandate, DPO + "verb", "out"))
+
     def mandate_counts(self, programme: str) -> dict[str, set[str]]:
         """The instruments whose legislative-mandate rows call for ``programme``, by issuing body's IRI ("" unknown)."""
         out: dict[str, set[str]] = {}
         for m in self.t._linked(programme, DPO + "calledFor", "in"):
-            if not any(str(v).endswith("verb-legislative-mandate") for v in self.t._linked(str(m), DPO + "verb", "out")):
+            if not self.legislative(str(m)):
                 continue
             for r in self.t._linked(str(m), DPO + "issuedIn", "out"):
                 out.setdefault(self.issuer_of(str(r)), set()).add(str(r))
@@ -221,13 +214,13 @@ class Summarizer:
         out = [self._adopted(root, backward)]
         provisions = [(p, m) for p in forward if p.relation == "has paragraph"
                       for m in p.children if m.relation == "issues"]
-        provisions += [(None, m) for m in forward if m.relation == "issues" and not self._is_row(m)]
+        provisions += [(None, m) for m in forward if m.relation == "issues" and not self.legislative(m.iri)]
         for paragraph, m in provisions[:2]:
             out.append(self._provision(paragraph, m))
         if len(provisions) > 2:
             out.append(Sentence(f"It has {len(provisions) - 2} more provisions in the graph, listed below.",
                                 [e for _, m in provisions[2:3] for e in m.evidence[:1]], root.iri, "provisions"))
-        rows = [m for m in forward if m.relation == "issues" and self._is_row(m)]
+        rows = [m for m in forward if m.relation == "issues" and self.legislative(m.iri)]
         programmes = [(m, p) for m in rows for p in m.children if p.relation == "calls for"]
         for m, p in programmes[:2]:
             out.append(self._listed_among(root, m, p))
@@ -249,10 +242,6 @@ class Summarizer:
                                 _unique(h.evidence[:1] + serves.evidence), h.iri, "set up in view of"))
         return out
 
-    @staticmethod
-    def _is_row(m: Hop) -> bool:
-        return "legislative mandate" in m.kind
-
     def _name(self, root: Hop) -> str:
         number = self._literal(root.iri, DPO + "resolutionNumber")
         kind = root.kind.split(":")[0]
@@ -260,11 +249,11 @@ class Summarizer:
 
     def _adopted(self, root: Hop, backward: list[Hop]) -> Sentence:
         name = self._name(root)
-        title = self._literal(root.iri, PREFIX_DCT + "title")
-        title_ev = self._fact(root.iri, PREFIX_DCT + "title")[:1]
+        title = self._literal(root.iri, DCT + "title")
+        title_ev = self._title_evidence(root.iri)
         body = self.issuer_of(root.iri)
-        date = self._literal(root.iri, PREFIX_DCT + "date")
-        date_ev = self._fact(root.iri, PREFIX_DCT + "date")[:1]
+        date = self._literal(root.iri, DCT + "date")
+        date_ev = self._fact(root.iri, DCT + "date")[:1]
         when = f" in {date}" if re.fullmatch(r"\d{4}", date) else f" on {date}" if date else ""
         what = f"{name}, {quoted(title)}," if title else name
         if body:
@@ -319,12 +308,12 @@ class Summarizer:
                         programme.iri, "legislative mandate")
 
     def _title_evidence(self, node: str) -> list[Evidence]:
-        return self._fact(node, PREFIX_DCT + "title")[:1]
+        return self._fact(node, DCT + "title")[:1]
 
     def _programme_name(self, p: Hop, own: bool = False) -> str:
         """'A/80/6 (Sect. 16), subprogramme 2, “A comprehensive ...”'; ``own``: 'its subprogramme 2, “...”' (the
         document was just named)."""
-        title = self._literal(p.iri, PREFIX_DCT + "title")
+        title = self._literal(p.iri, DCT + "title")
         head = _head(p.label)
         if own and ", " in head:
             head = "its " + head.split(", ", 1)[1]
@@ -332,9 +321,10 @@ class Summarizer:
             head = "its programme as a whole"
         return f"{head}, {quoted(title)}" if title else head
 
-    def _work(self, p: Hop) -> Sentence:
-        """What the plan says the subprogramme will do, plans and delivers: counted, the first of each named."""
-        by = {r: [h for h in p.children if h.relation == r] for r in PLAN_RELATIONS}
+    def _work(self, p: Hop, children: list[Hop] | None = None) -> Sentence:
+        """What the plan says the subprogramme will do, plans and delivers: counted, the first of each named (from
+        ``children``: the traced subprogramme's are the trace's forward hops, not the root hop's)."""
+        by = {r: [h for h in (p.children if children is None else children) if h.relation == r] for r in PLAN_RELATIONS}
         parts, ev = [], []
         if by["will"]:
             first = by["will"][0]
@@ -344,8 +334,7 @@ class Summarizer:
         if by["plans result"]:
             parts.append(counted(len(by["plans result"]), "planned result"))
             ev += by["plans result"][0].evidence[:1]
-        if by["delivers"]:  # named: one that serves a body, the kind of deliverable people ask about
-            # named: one that serves a body the graph knows (a row alone can be a heading or a bare body name)
+        if by["delivers"]:  # named: one that serves a body the graph knows (a row alone can be a heading or a body)
             serving = [h for h in by["delivers"] if self.t._linked(h.iri, DPO + "forBody", "out")]
             said = counted(len(by["delivers"]), "deliverable")
             if serving:
@@ -385,7 +374,6 @@ class Summarizer:
     def _programme(self, root: Hop, forward: list[Hop], backward: list[Hop]) -> list[Sentence]:
         out = []
         parents = [h for h in backward if h.relation == "part of"]
-        root = Hop(root.iri, root.label, root.kind, root.relation, root.evidence, forward, own=root.own)
         if parents:
             out.append(Sentence(f"{self._programme_name(root)} is part of {parents[0].label}.",
                                 parents[0].evidence[:1], root.iri, "part of"))
@@ -407,7 +395,7 @@ class Summarizer:
             out.append(Sentence(f"Its objective: {words}.",
                                 objectives[0].evidence[:1] + ([objectives[0].own] if objectives[0].own else []),
                                 root.iri, "objective"))
-        out += [self._work(root), self._cost(root)]
+        out += [self._work(root, forward), self._cost(root)]
         out.append(self._serves([h for h in forward if h.relation == "serves"], "Its work serves"))
         return out
 
@@ -535,14 +523,13 @@ def _article(noun: str) -> str:
     return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
-PREFIX_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+RDF_TYPE = PREFIXES["rdf"] + "type"
+LEGISLATIVE = PREFIXES["dpk"] + "verb-legislative-mandate"
 
 
 def _head(label: str) -> str:
     """A programme's label without its title: 'A/80/6 (Sect. 16), subprogramme 2'."""
     return label.split(": ", 1)[0]
-PREFIX_DCT = "http://purl.org/dc/terms/"
 
 
 def _predicate(relation: str) -> str:

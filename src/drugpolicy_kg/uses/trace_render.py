@@ -118,10 +118,13 @@ class Briefing:
         """The summary's sentences as read (``summary.Sentence.words``), escaped, each followed by its citations."""
         out = []
         for sentence in self.summary:
-            numbers = list(dict.fromkeys(self.number(e) for e in sentence.evidence))
-            cites = sep.join(cite(n) for n in numbers)
+            cites = sep.join(cite(n) for n in self.cites(sentence))
             out.append(escape(sentence.words()) + (" " + cites if cites else ""))
         return out
+
+    def cites(self, sentence) -> list[int]:
+        """The note numbers a summary sentence ends with, each once, in the order of its quotes."""
+        return list(dict.fromkeys(self.number(e) for e in sentence.evidence))
 
     def key_notes(self) -> list[Note]:
         """The notes the summary cites, in number order: printed in full under the summary (the briefing's first
@@ -315,7 +318,7 @@ def to_json(trace: Trace) -> str:
     b = Briefing(trace)
     data = trace.to_dict()
     data["summary"] = b.summary_text()
-    data["sentences"] = [{"text": sen.words(), "notes": list(dict.fromkeys(b.number(e) for e in sen.evidence)),
+    data["sentences"] = [{"text": sen.words(), "notes": b.cites(sen),
                           "subject": sen.subject, "kind": sen.kind, "absent": sen.absent} for sen in b.summary]
     data["notes"] = [n.to_dict() for n in b.notes]
     return json.dumps(data, indent=2, ensure_ascii=False)
