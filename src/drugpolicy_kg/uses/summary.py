@@ -147,9 +147,8 @@ class Summarizer:
         """The document a quote is from, as people cite it: 'the Proposed programme budget for 2026, A/80/6 (Sect. 16)'."""
         if evidence is None:
             return ""
-        symbol, _, title = evidence.source.partition(": ")
-        title = title.split(",")[0]
-        return f"the {title[0].lower() + title[1:]}, {symbol}," if title and "/" in symbol else evidence.source
+        title = evidence.source.partition(": ")[2].split(",")[0]
+        return f"the {title[0].lower() + title[1:]}, {evidence.symbol}," if title and evidence.symbol else evidence.source
 
     def issuer_of(self, resolution: str) -> str:
         bodies = sorted(map(str, self.t._linked(resolution, DPO + "adoptedBy", "out")))
@@ -553,10 +552,10 @@ def _amount(value: str, unit: str) -> str:
 
 
 def _unique(evidence: list[Evidence]) -> list[Evidence]:
+    """Each quote once (``Evidence.key``), the first of each, in the order given."""
     seen, out = set(), []
     for e in evidence:
-        k = (e.source_file, e.locator, e.quote)
-        if k not in seen:
-            seen.add(k)
+        if e.key not in seen:
+            seen.add(e.key)
             out.append(e)
     return out

@@ -95,6 +95,17 @@ class Evidence:
     inferred: bool = False
     reasoning: str = ""
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two quotes the same quote: the file, the place in it, the words."""
+        return (self.source_file, self.locator, self.quote)
+
+    @property
+    def symbol(self) -> str:
+        """The UN document symbol the source's name starts with ("A/80/6 (Sect. 16)"), or "" for another source."""
+        symbol, sep, _ = self.source.partition(": ")
+        return symbol if sep and "/" in symbol else ""
+
     def note(self) -> str:
         """How a view marks an inferred fact, in words ("" for a stated one)."""
         return f"inferred, not stated in words: {self.reasoning}" if self.inferred else ""
@@ -266,7 +277,7 @@ class Tracer:
             out.setdefault(str(s), {}).setdefault((str(s), str(p), str(o)), []).append(ev)
         for facts in out.values():
             for items in facts.values():
-                items.sort(key=lambda e: (e.source_file, e.locator, e.quote))
+                items.sort(key=lambda e: e.key)
         return out
 
     def _query_evidence(self, subject: str | None) -> dict[str, FactEvidence]:
@@ -305,8 +316,8 @@ class Tracer:
         seen, out = set(), []
         for _fact, items in sorted(self.facts_of(node).items()):
             for e in items:
-                if (e.source_file, e.locator, e.quote) not in seen:
-                    seen.add((e.source_file, e.locator, e.quote))
+                if e.key not in seen:
+                    seen.add(e.key)
                     out.append(e)
         return sorted(out, key=lambda e: e.inferred)
 

@@ -56,12 +56,7 @@ class Note:
 
 def short_source(e: Evidence) -> str:
     """A UN document by its symbol ("A/80/6 (Sect. 16)"), as the key quotes cite it; any other by its name."""
-    symbol, sep, _ = e.source.partition(": ")
-    return symbol if sep and "/" in symbol else e.source
-
-
-def _key(e: Evidence) -> tuple:
-    return (e.source_file, e.locator, e.quote)
+    return e.symbol or e.source
 
 
 class Briefing:
@@ -96,7 +91,7 @@ class Briefing:
 
     # -- notes --
     def number(self, e: Evidence) -> int:
-        k = _key(e)
+        k = e.key
         if k not in self._numbers:
             self._numbers[k] = len(self.notes) + 1
             self.notes.append(Note(self._numbers[k], e))
@@ -109,8 +104,8 @@ class Briefing:
     @staticmethod
     def quotes_of(h: Hop) -> list[Evidence]:
         """The entity's own words first (where they are not the link's quote), then the quotes stating the link."""
-        keys = {_key(e) for e in h.evidence}
-        own = [h.own] if h.own is not None and _key(h.own) not in keys and not h.seen_before else []
+        keys = {e.key for e in h.evidence}
+        own = [h.own] if h.own is not None and h.own.key not in keys and not h.seen_before else []
         return own + list(h.evidence)
 
     # -- summary --
@@ -129,7 +124,7 @@ class Briefing:
     def key_notes(self) -> list[Note]:
         """The notes the summary cites, in number order: printed in full under the summary (the briefing's first
         page), so the hops below refer back to them."""
-        cited = {self._numbers[_key(e)] for s in self.summary for e in s.evidence}
+        cited = {self._numbers[e.key] for s in self.summary for e in s.evidence}
         return [n for n in self.notes if n.n in cited]
 
     def matched_line(self) -> str:
