@@ -62,6 +62,61 @@ def test_a_number_two_entities_carry_is_asked_about_not_guessed(tracer, term):
     assert "(Sect. 16), subprogramme 2:" in message and "(Sect. 24), subprogramme 2:" in message
 
 
+def _names_table() -> list[tuple[str, str]]:
+    """The rows of the table of names in docs/policymakers.md: (what a user types, what it finds)."""
+    text = (ROOT / "docs" / "policymakers.md").read_text(encoding="utf-8")
+    table = text.split("<!-- names: begin -->", 1)[1].split("<!-- names: end -->", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`"):
+            rows.append((cells[0].strip("`"), cells[1]))
+    return rows
+
+
+NAMES = _names_table()
+
+
+def test_the_documented_table_of_names_is_long_enough():
+    assert len(NAMES) >= 40
+    kinds = {"choice" if finds.startswith("a choice") else "miss" if finds.startswith("nothing") else "entity"
+             for _term, finds in NAMES}
+    assert kinds == {"entity", "choice", "miss"}
+
+
+@pytest.mark.parametrize(("term", "finds"), NAMES, ids=[t for t, _ in NAMES])
+def test_each_documented_name_finds_that_entity_or_offers_that_choice(tracer, term, finds):
+    """The table in docs/policymakers.md, run: a name finds the entity it says, offers exactly the choices it lists
+    (never one of them picked), or finds nothing and suggests what it says."""
+    ids = re.findall(r"`([^`]+)`", finds)
+    iris = [SDG + i.removeprefix("sdg:") if i.startswith("sdg:") else DPK + i for i in ids]
+    if finds.startswith("a choice"):
+        with pytest.raises(UsageError) as exc:
+            tracer.resolve(term)
+        assert "could mean" in str(exc.value)
+        assert sorted(c.split()[0] for c in exc.value.choices) == sorted(ids)
+    elif finds.startswith("nothing"):
+        with pytest.raises(UsageError) as exc:
+            tracer.resolve(term)
+        assert "nothing in the graph matches" in str(exc.value)
+        assert all(i in str(exc.value) for i in ids)
+    else:
+        assert tracer.resolve(term) == iris[0]
+
+
+def test_a_choice_is_printed_one_per_line_with_exit_2(capsys):
+    assert main(["trace", "subprogramme 2"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("drugpolicy-kg: error: 'subprogramme 2' could mean 2 entities")
+    assert [line.split()[0] for line in err[1:]] == ["programme-a-80-6-sect-16-sp-2", "programme-a-80-6-sect-24-sp-2"]
+
+
+def test_a_body_read_as_context_is_said(tracer):
+    node, how, _also = tracer.resolve_explained("UNODC subprogramme 9 component 1")
+    assert node == DPK + "programme-a-80-6-sect-16-sp-9-c-1"
+    assert "'UNODC' was read as context" in how
+
+
 def test_a_figure_is_not_found_by_its_value(tracer):
     """'3.5' was refused as ambiguous: three table cells whose labels end with the value 3.5 were candidates."""
     assert tracer.resolve("3.5") == SDG + "3.5"

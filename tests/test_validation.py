@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 
 import pytest
 from rdflib import Namespace, URIRef
@@ -117,17 +118,75 @@ def test_cli_validate_exit_codes(tmp_path, capsys):
 
 
 def test_auto_validates_with_pyshacl_what_the_compiled_engine_refuses_and_says_so(copy_project, monkeypatch, capsys):
-    """Above the size where ``auto`` compiles the shapes, a shape the compiled engine refuses (sh:xone) sends the
-    whole validation to pySHACL, with one line saying why: never a shape left unchecked."""
+    """Above the size where ``auto`` compiles the shapes, a shape the compiled engine refuses (a datatype Oxigraph
+    cannot tell apart, xsd:nonNegativeInteger) sends the whole validation to pySHACL, with one line saying why:
+    never a shape left unchecked."""
     from drugpolicy_kg.checks import shacl_sparql
 
     monkeypatch.setattr(shacl_sparql, "AUTO_LIMIT", 0)
     shapes = copy_project / "ontology" / "shapes.ttl"
     shapes.write_text(shapes.read_text(encoding="utf-8") + """
+dps:CountedLabelShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "labels are counts" ;
+    sh:property [ sh:path rdfs:label ; sh:datatype xsd:nonNegativeInteger ] .
+""", encoding="utf-8")
+    assert main(["--project", str(copy_project), "validate", "--no-quotes"]) == 1  # labels are strings: it fails
+    out = capsys.readouterr().out
+    assert "validated with pySHACL, not the compiled engine, which refuses these shapes" in out
+    assert "xsd:nonNegativeInteger" in out or "nonNegativeInteger" in out
+    assert "SHACL (pyshacl)" in out and "labels are counts" in out
+
+
+# Shapes inside shapes, as a project might write them: both engines must give the same findings, and each shape
+# must find something in the shipped data (or the comparison would prove nothing).
+NESTED_SHAPES = """
 dps:OneNameShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "one of two names" ;
     sh:xone ( [ sh:path rdfs:label ; sh:minCount 1 ] [ sh:path dcterms:title ; sh:minCount 1 ] ) .
-""", encoding="utf-8")
-    assert main(["--project", str(copy_project), "validate", "--no-quotes"]) == 1  # resolutions have both: xone fails
-    out = capsys.readouterr().out
-    assert "validated with pySHACL, not the compiled engine, which refuses these shapes" in out and "sh:xone" in out
-    assert "SHACL (pyshacl)" in out and "one of two names" in out
+dps:NotByTheCommissionShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "not by the CND" ;
+    sh:not [ sh:path dpo:adoptedBy ; sh:hasValue dpk:org-cnd ] .
+dps:IssuerWithAcronymShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "issuer with an acronym" ;
+    sh:property [ sh:path dpo:adoptedBy ; sh:node [ sh:property [ sh:path skos:altLabel ; sh:minCount 1 ] ] ] .
+dps:CommissionSymbolShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "a Commission symbol" ;
+    sh:property [ sh:path dpo:documentSymbol ; sh:qualifiedValueShape [ sh:pattern "^E/CN" ] ;
+                  sh:qualifiedMinCount 1 ] .
+dps:TitledOrLabelledShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:message "titled and labelled" ;
+    sh:and ( [ sh:path dcterms:title ; sh:minCount 1 ] [ sh:path rdfs:label ; sh:minCount 1 ] ) .
+"""
+
+
+def test_shapes_inside_shapes_are_checked_alike_by_both_engines(tmp_path):
+    from drugpolicy_kg.resources import Project
+
+    from .conftest import make_copy
+
+    copy = make_copy(tmp_path)
+    shapes = copy / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + NESTED_SHAPES, encoding="utf-8")
+    reports = {e: validate(Project.open(copy), quotes=False, engine=e) for e in ("pyshacl", "sparql")}
+    assert reports["sparql"].engine == "sparql"  # it compiled them, it did not hand them over
+    found = {e: sorted({(f.focus, f.message) for f in r.findings if f.kind == "shacl"}) for e, r in reports.items()}
+    assert found["pyshacl"] == found["sparql"]
+    by_shape = Counter(message for _focus, message in found["sparql"])
+    for message in ("one of two names", "not by the CND", "a Commission symbol", "titled and labelled"):
+        assert by_shape[message] > 0, f"the shape '{message}' found nothing: the comparison proves nothing"
+
+
+REFUSED_SHAPES = {
+    "refers to itself": """dps:ChainShape a sh:NodeShape ; sh:targetClass dpo:Resolution ;
+    sh:property [ sh:path dpo:adoptedBy ; sh:node dps:ChainShape ] .""",
+    "is not a non-negative integer": """dps:ManyShape a sh:NodeShape ; sh:targetClass dpo:Resolution ;
+    sh:property [ sh:path rdfs:label ; sh:minCount "many" ] .""",
+    "nest deeper than": "dps:DeepShape a sh:NodeShape ; sh:targetClass dpo:Resolution ; sh:node "
+                        + "[ sh:node " * 20 + "[ sh:minLength 1 ]" + " ]" * 20 + " .",
+}
+
+
+@pytest.mark.parametrize("said", REFUSED_SHAPES)
+def test_shapes_the_compiled_engine_cannot_check_are_refused_in_one_line(copy_project, capsys, said):
+    """SHACL leaves recursive shapes undefined, a count must be a count, nesting is bounded: the compiled engine says
+    which in one line and exits 2; it neither loops, guesses nor fails with a traceback."""
+    shapes = copy_project / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n" + REFUSED_SHAPES[said] + "\n", encoding="utf-8")
+    assert main(["--project", str(copy_project), "validate", "--no-quotes", "--engine", "sparql"]) == 2
+    err = capsys.readouterr().err  # (the store is built first, and says so)
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert len(errors) == 1 and said in errors[0] and "Traceback" not in err

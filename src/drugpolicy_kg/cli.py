@@ -729,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except DrugPolicyKGError as exc:
         say_error(str(exc))
+        for choice in getattr(exc, "choices", []):
+            say_error(choice, prefix="  ")
         return exc.exit_code
     except KeyboardInterrupt:
         say_error("interrupted", prefix="drugpolicy-kg: ")

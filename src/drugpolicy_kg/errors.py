@@ -27,7 +27,12 @@ class DrugPolicyKGError(Exception):
 
 
 class UsageError(DrugPolicyKGError, ValueError):
-    """A bad option, an unknown name or format, a missing folder."""
+    """A bad option, an unknown name or format, a missing folder. ``choices``: what the user may pick from (a name
+    that could mean several things), printed one per line after the message."""
+
+    def __init__(self, message: str, choices: list[str] | None = None):
+        super().__init__(message)
+        self.choices = list(choices or [])
 
 
 class InputError(DrugPolicyKGError, ValueError):

@@ -13,14 +13,16 @@ Supported: the targets ``sh:targetClass`` (with ``rdfs:subClassOf*``), ``sh:targ
 is an ``rdfs:Class``); ``sh:deactivated``; every property path (sequence, alternative,
 inverse, zero-or-more, one-or-more, zero-or-one), as a SPARQL property path; on property
 shapes ``sh:minCount``, ``sh:maxCount``, ``sh:uniqueLang``, ``sh:lessThan``,
-``sh:lessThanOrEquals``; on property and node shapes ``sh:datatype``, ``sh:class``,
-``sh:nodeKind``, ``sh:languageIn`` (language ranges, as ``langMatches``), ``sh:pattern``
-(with ``sh:flags``), ``sh:minLength``, ``sh:maxLength``, the four bounds, ``sh:hasValue``,
-``sh:in``, ``sh:equals``, ``sh:disjoint``, ``sh:or`` (of members that use ``sh:class``,
-``sh:datatype`` or ``sh:nodeKind`` only) and ``sh:node`` (to a node shape whose property
-shapes use ``sh:hasValue`` only); on node shapes ``sh:closed`` with ``sh:ignoredProperties``.
-Refused: ``sh:and``, ``sh:not``, ``sh:xone``, the qualified value shapes, ``sh:or`` and
-``sh:node`` beyond the forms above, and property shapes nested in property shapes.
+``sh:lessThanOrEquals``, ``sh:qualifiedValueShape`` (with its counts and ``sh:qualifiedValueShapesDisjoint``) and
+property shapes nested in property shapes (each value validated as a focus node, reported once per focus node it is
+reached from); on property and node shapes ``sh:datatype``, ``sh:class``, ``sh:nodeKind``, ``sh:languageIn``
+(language ranges, as ``langMatches``), ``sh:pattern`` (with ``sh:flags``), ``sh:minLength``, ``sh:maxLength``, the
+four bounds, ``sh:hasValue``, ``sh:in``, ``sh:equals``, ``sh:disjoint``, and the shape-based ``sh:node``, ``sh:and``,
+``sh:or``, ``sh:not``, ``sh:xone``; on node shapes ``sh:closed`` with ``sh:ignoredProperties``. A shape used inside
+another is compiled into one SPARQL expression that is true when a node conforms to it (:class:`_Nested`).
+Refused: a shape that refers to itself (SHACL leaves recursion undefined), nesting deeper than ``MAX_NESTING``,
+a qualified value shape inside another shape, ``sh:lessThan`` on a node shape used inside another, and every
+parameter outside SHACL Core (``sh:sparql`` ...).
 
 Refused, because Oxigraph cannot tell: ``sh:datatype`` of an integer subtype
 (``xsd:nonNegativeInteger`` ...), since Oxigraph stores such values as ``xsd:integer``;
@@ -45,13 +47,18 @@ PREFIX = ("PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nPREFIX rdf
 # What each constraint parameter is, by the shape it stands on
 ANNOTATIONS = {"name", "message", "description", "severity", "order", "group", "defaultValue"}
 VALUE_PARAMS = {"datatype", "class", "nodeKind", "languageIn", "pattern", "flags", "minLength", "maxLength",
-                "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "hasValue", "in", "or", "node"}
+                "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "hasValue", "in", "or", "node", "and",
+                "not", "xone"}
+QUALIFIED = {"qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint"}
+MAX_NESTING = 16  # shapes inside shapes (sh:node, sh:and ..., property shapes in property shapes), deeper is refused
 TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
 PAIR_PARAMS = {"equals", "disjoint", "lessThan", "lessThanOrEquals"}
-KNOWN_PROPERTY = ANNOTATIONS | VALUE_PARAMS | PAIR_PARAMS | {"path", "minCount", "maxCount", "uniqueLang", "deactivated",
+KNOWN_PROPERTY = ANNOTATIONS | VALUE_PARAMS | PAIR_PARAMS | QUALIFIED | {"path", "minCount", "maxCount", "uniqueLang",
+                                                                         "deactivated", "property",
                                                              *TARGETS}
+# (the qualified counts without sh:qualifiedValueShape do not make a constraint: SHACL ignores them)
 KNOWN_NODE = ANNOTATIONS | VALUE_PARAMS | {"equals", "disjoint"} | {"property", "deactivated", "closed",
-                                                                     "ignoredProperties", *TARGETS}
+                                                                     "ignoredProperties", *TARGETS} | QUALIFIED - {"qualifiedValueShape"}
 XSD = PREFIXES["xsd"]
 # Lexical forms, so an ill-typed literal ("eighteen"^^xsd:integer) fails as it does in pySHACL.
 LEXICAL = {
@@ -66,15 +73,17 @@ CASTS = {XSD + "date", XSD + "dateTime", XSD + "time", XSD + "double", XSD + "fl
 INTEGER_SUBTYPES = {XSD + t for t in ("positiveInteger", "nonNegativeInteger", "negativeInteger", "nonPositiveInteger",
                                      "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
                                      "unsignedByte")}
-NODE_KINDS = {SH + "IRI": "isIRI(?v)", SH + "Literal": "isLiteral(?v)", SH + "BlankNode": "isBlank(?v)",
-              SH + "BlankNodeOrIRI": "(isBlank(?v) || isIRI(?v))", SH + "BlankNodeOrLiteral": "(isBlank(?v) || isLiteral(?v))",
-              SH + "IRIOrLiteral": "(isIRI(?v) || isLiteral(?v))"}
+NODE_KINDS = {SH + "IRI": "isIRI({v})", SH + "Literal": "isLiteral({v})", SH + "BlankNode": "isBlank({v})",
+              SH + "BlankNodeOrIRI": "(isBlank({v}) || isIRI({v}))",
+              SH + "BlankNodeOrLiteral": "(isBlank({v}) || isLiteral({v}))", SH + "IRIOrLiteral": "(isIRI({v}) || isLiteral({v}))"}
 COMPONENT = {"minCount": "MinCount", "maxCount": "MaxCount", "datatype": "Datatype", "class": "Class",
              "nodeKind": "NodeKind", "languageIn": "LanguageIn", "uniqueLang": "UniqueLang", "pattern": "Pattern",
              "minLength": "MinLength", "maxLength": "MaxLength", "minInclusive": "MinInclusive",
              "maxInclusive": "MaxInclusive", "minExclusive": "MinExclusive", "maxExclusive": "MaxExclusive",
              "hasValue": "HasValue", "in": "In", "or": "Or", "node": "Node", "equals": "Equals",
-             "disjoint": "Disjoint", "lessThan": "LessThan", "lessThanOrEquals": "LessThanOrEquals", "closed": "Closed"}
+             "disjoint": "Disjoint", "lessThan": "LessThan", "lessThanOrEquals": "LessThanOrEquals", "closed": "Closed",
+             "and": "And", "not": "Not", "xone": "Xone", "qualifiedMinCount": "QualifiedMinCount",
+             "qualifiedMaxCount": "QualifiedMaxCount"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,17 @@ def compile_shapes(shapes: Graph) -> list[Check]:
     return checks
 
 
+def _count(value, holder, local: str) -> int:
+    """A cardinality or length parameter as the integer SHACL says it is; anything else is refused in one line."""
+    try:
+        n = int(str(value))
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise InputError(f"shape {holder}: sh:{local} {value} is not a non-negative integer")
+    return n
+
+
 def _true(value) -> bool:
     """Whether a boolean parameter is the literal true ("1"^^xsd:boolean is another literal: it does not count)."""
     return value is not None and str(value) == "true" and str(getattr(value, "datatype", "")) == XSD + "boolean"
@@ -176,42 +196,19 @@ def _sparql_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def _value_test(shapes: Graph, member) -> str:
-    """A SPARQL expression true when ?v satisfies one sh:or member ([sh:class C], [sh:datatype D], [sh:nodeKind K])."""
-    from rdflib import URIRef
-
-    used = {str(p)[len(SH):] for p in shapes.predicates(member, None) if str(p).startswith(SH)}
-    tests = []
-    for local in sorted(used):
-        value = shapes.value(member, URIRef(SH + local))
-        if local == "class":
-            tests.append(f"EXISTS {{ ?v rdf:type/rdfs:subClassOf* {_n3(value)} }}")
-        elif local == "datatype":
-            tests.append(f"!({_ill_typed(value)})")
-        elif local == "nodeKind" and str(value) in NODE_KINDS:
-            tests.append(NODE_KINDS[str(value)])
-        elif local not in ANNOTATIONS:
-            raise InputError(f"sh:or member {member}: sh:{local} is not supported there by the SPARQL validator; "
-                             "use --engine pyshacl")
-    if not tests:
-        raise InputError(f"sh:or member {member}: only sh:class, sh:datatype or sh:nodeKind members are supported by "
-                         "the SPARQL validator; use --engine pyshacl")
-    return "(" + " && ".join(tests) + ")"
-
-
-def _ill_typed(dt) -> str:
-    """A SPARQL expression true when ?v is not a well-formed literal of datatype ``dt``."""
+def _ill_typed(dt, var: str = "?v") -> str:
+    """A SPARQL expression true when ``var`` is not a well-formed literal of datatype ``dt``."""
     dt = str(dt)
     if dt == PREFIXES["rdf"] + "langString":
-        return '(!isLiteral(?v) || LANG(?v) = "")'
+        return f'(!isLiteral({var}) || LANG({var}) = "")'
     if dt in INTEGER_SUBTYPES:
         raise InputError(f"sh:datatype <{dt}> cannot be checked by the SPARQL validator (Oxigraph stores integer "
                          "subtypes as xsd:integer); use --engine pyshacl")
-    test = f"!isLiteral(?v) || DATATYPE(?v) != <{dt}>"
+    test = f"!isLiteral({var}) || DATATYPE({var}) != <{dt}>"
     if dt in LEXICAL:
-        test += f" || !REGEX(STR(?v), {_sparql_string(LEXICAL[dt])})"
+        test += f" || !REGEX(STR({var}), {_sparql_string(LEXICAL[dt])})"
     if dt in CASTS:
-        test += f" || !COALESCE(isLiteral(<{dt}>(STR(?v))), false)"
+        test += f" || !COALESCE(isLiteral(<{dt}>(STR({var}))), false)"
     return f"({test})"
 
 
@@ -252,8 +249,13 @@ def _check(shape: str, path: str, msg: str, severity: str, local: str, where: st
                  SH + COMPONENT[local] + "ConstraintComponent")
 
 
-def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, severity: str = "Violation") -> list[Check]:
-    """The checks of one property shape: its cardinality, then each value's constraints."""
+def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, severity: str = "Violation",
+                     vias: tuple[str, ...] = ()) -> list[Check]:
+    """The checks of one property shape: its cardinality, then each value's constraints, its qualified value shape,
+    and the property shapes nested in it (validated with each value as focus node). ``vias`` are the variables
+    ``target`` binds besides ?this, one per enclosing property shape: a node reached as a value from two focus nodes
+    is validated twice, and SHACL reports each result once for each."""
+    key = " ".join(("?this", *vias))
     from rdflib import URIRef
 
     node = shapes.value(prop, URIRef(SH + "path"))
@@ -262,18 +264,49 @@ def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, sev
     low, high = shapes.value(prop, URIRef(SH + "minCount")), shapes.value(prop, URIRef(SH + "maxCount"))
     out = []
     if low is not None:
-        out.append(_check(shape, path, msg, severity, "minCount", f"{{ SELECT ?this (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
-                          f"{target} OPTIONAL {{ ?this {p} ?x }} }} GROUP BY ?this }} FILTER(?c < {int(low)})"))
+        out.append(_check(shape, path, msg, severity, "minCount", f"{{ SELECT {key} (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
+                          f"{target} OPTIONAL {{ ?this {p} ?x }} }} GROUP BY {key} }} FILTER(?c < {_count(low, prop, 'minCount')})"))
     if high is not None:
-        out.append(_check(shape, path, msg, severity, "maxCount", f"{{ SELECT ?this (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
-                          f"{target} ?this {p} ?x }} GROUP BY ?this }} FILTER(?c > {int(high)})"))
+        out.append(_check(shape, path, msg, severity, "maxCount", f"{{ SELECT {key} (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
+                          f"{target} ?this {p} ?x }} GROUP BY {key} }} FILTER(?c > {_count(high, prop, 'maxCount')})"))
     if _true(shapes.value(prop, URIRef(SH + "uniqueLang"))):
-        out.append(_check(shape, path, msg, severity, "uniqueLang", f"{{ SELECT ?this (?lang AS ?v) WHERE {{ {target} "
-                          f"?this {p} ?x BIND(LANG(?x) AS ?lang) FILTER(?lang != \"\") }} GROUP BY ?this ?lang "
+        out.append(_check(shape, path, msg, severity, "uniqueLang", f"{{ SELECT {key} (?lang AS ?v) WHERE {{ {target} "
+                          f"?this {p} ?x BIND(LANG(?x) AS ?lang) FILTER(?lang != \"\") }} GROUP BY {key} ?lang "
                           f"HAVING (COUNT(DISTINCT ?x) > 1) }}"))
+    qualified = shapes.value(prop, URIRef(SH + "qualifiedValueShape"))
+    if qualified is not None:
+        shared = _Nested(shapes)
+        counted = shared.conforms(qualified, "?q")
+        if _true(shapes.value(prop, URIRef(SH + "qualifiedValueShapesDisjoint"))):
+            siblings = {s for parent in shapes.subjects(URIRef(SH + "property"), prop)
+                        for sibling in shapes.objects(parent, URIRef(SH + "property")) if sibling != prop
+                        for s in shapes.objects(sibling, URIRef(SH + "qualifiedValueShape")) if s != qualified}
+            counted = " && ".join([counted] + [f"!{shared.conforms(s, '?q')}" for s in sorted(siblings, key=str)])
+        count = (f"{{ SELECT {key} (COUNT(DISTINCT ?q) AS ?c) WHERE {{ {target} OPTIONAL {{ ?this {p} ?q "
+                 f"FILTER({counted}) }} }} GROUP BY {key} }}")
+        for local, op in (("qualifiedMinCount", "<"), ("qualifiedMaxCount", ">")):
+            bound = shapes.value(prop, URIRef(SH + local))
+            if bound is not None:
+                out.append(_check(shape, path, msg, severity, local, f"{count} FILTER(?c {op} {_count(bound, prop, local)})"))
     # value nodes are a set: a sequence path reached through two intermediate nodes gives one value, not two
-    values = f"{{ SELECT DISTINCT ?this ?v WHERE {{ {target} ?this {p} ?v }} }}"
-    return out + _constraints(shapes, prop, shape, path, values, target, msg, severity, p)
+    values = f"{{ SELECT DISTINCT {key} ?v WHERE {{ {target} ?this {p} ?v }} }}"
+    out += _constraints(shapes, prop, shape, path, values, target, msg, severity, p)
+    nested = list(shapes.objects(prop, URIRef(SH + "property")))
+    if nested and len(vias) >= MAX_NESTING:
+        raise InputError(f"shape {prop}: property shapes nest deeper than {MAX_NESTING}: refused")
+    for inner in nested:
+        _refuse_unknown(shapes, inner, KNOWN_PROPERTY)
+        if _true(shapes.value(inner, URIRef(SH + "deactivated"))):
+            continue
+        if shapes.value(inner, URIRef(SH + "path")) is None:
+            raise InputError(f"shape {prop}: sh:property {inner} has no sh:path")
+        via = f"?_via{len(vias) + 1}"
+        inner_target = (f"{{ SELECT DISTINCT ?this {' '.join(vias)} {via} WHERE {{ {{ SELECT {' '.join(vias)} (?this AS {via}) "
+                        f"WHERE {{ {target} }} }} {via} {p} ?this }} }}")
+        inner_sev = shapes.value(inner, URIRef(SH + "severity"))
+        out += _property_checks(shapes, inner, str(inner), inner_target, str(shapes.value(inner, URIRef(SH + "message")) or ""),
+                                str(inner_sev).rsplit("#", 1)[-1] if inner_sev is not None else "Violation", (*vias, via))
+    return out
 
 
 def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, target: str, msg: str,
@@ -283,36 +316,13 @@ def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, targ
     node itself."""
     from rdflib import URIRef
 
-    def v(local):
-        return shapes.value(holder, URIRef(SH + local))
-
     out = []
 
     def add(local, where):
         out.append(_check(shape, path, msg, severity, local, where))
 
-    for dt in shapes.objects(holder, URIRef(SH + "datatype")):
-        add("datatype", f"{values} FILTER({_ill_typed(dt)})")
-    for cls in shapes.objects(holder, URIRef(SH + "class")):
-        add("class", f"{values} FILTER NOT EXISTS {{ ?v rdf:type/rdfs:subClassOf* {_n3(cls)} }}")
-    for kind in shapes.objects(holder, URIRef(SH + "nodeKind")):
-        if str(kind) not in NODE_KINDS:
-            raise InputError(f"shape {holder}: sh:nodeKind {kind} is not a node kind")
-        add("nodeKind", f"{values} FILTER(!{NODE_KINDS[str(kind)]})")
-    langs = v("languageIn")
-    if langs is not None:
-        ranges = " || ".join(f"langMatches(LANG(?v), {_sparql_string(str(lang))})" for lang in _list(shapes, langs))
-        add("languageIn", f"{values} FILTER(!isLiteral(?v) || LANG(?v) = \"\" || !({ranges or 'false'}))")
-    for pattern in shapes.objects(holder, URIRef(SH + "pattern")):
-        flags = v("flags")
-        extra = f", {_sparql_string(str(flags))}" if flags is not None else ""
-        add("pattern", f"{values} FILTER(isBlank(?v) || !COALESCE(REGEX(STR(?v), {_sparql_string(str(pattern))}{extra}), false))")
-    for local, op in (("minLength", "<"), ("maxLength", ">")):
-        for n in shapes.objects(holder, URIRef(SH + local)):
-            add(local, f"{values} FILTER(isBlank(?v) || STRLEN(STR(?v)) {op} {int(n)})")
-    for local, op in (("minInclusive", ">="), ("maxInclusive", "<="), ("minExclusive", ">"), ("maxExclusive", "<")):
-        for bound in shapes.objects(holder, URIRef(SH + local)):
-            add(local, f"{values} FILTER(!COALESCE(isLiteral(?v) && ?v {op} {_n3(bound)}, false))")
+    for local, test in _Nested(shapes).value_tests(holder, "?v"):
+        add(local, f"{values} FILTER({test})")
     for has in shapes.objects(holder, URIRef(SH + "hasValue")):
         if p:
             add("hasValue", f"{target} FILTER NOT EXISTS {{ ?this {p} {_n3(has)} }} BIND({_n3(has)} AS ?v)")
@@ -327,34 +337,176 @@ def _constraints(shapes: Graph, holder, shape: str, path: str, values: str, targ
     for local, op in (("lessThan", "<"), ("lessThanOrEquals", "<=")):
         for q in shapes.objects(holder, URIRef(SH + local)):
             add(local, f"{values} ?this {_n3(q)} ?other . FILTER(!COALESCE(?v {op} ?other, false))")
-    if _true(v("closed")):
-        paths = (shapes.value(ps, URIRef(SH + "path")) for ps in shapes.objects(holder, URIRef(SH + "property")))
-        allowed = {str(x) for x in paths if isinstance(x, URIRef)}  # properties of complex paths are not allowed by it
-        ignored = v("ignoredProperties")
-        allowed |= {str(x) for x in _list(shapes, ignored)} if ignored is not None else set()
-        listed = ", ".join(f"<{a}>" for a in sorted(allowed))
-        add("closed", f"{target} ?this ?path ?v ." + (f" FILTER(?path NOT IN ({listed}))" if listed else ""))
-    members = v("in")
-    if members is not None:
-        allowed = " ".join(_n3(m) for m in _list(shapes, members))
-        add("in", f"{values} FILTER NOT EXISTS {{ VALUES ?allowed {{ {allowed} }} FILTER(sameTerm(?v, ?allowed)) }}")
-    for alternatives in shapes.objects(holder, URIRef(SH + "or")):
-        tests = " || ".join(_value_test(shapes, m) for m in _list(shapes, alternatives))
-        add("or", f"{values} FILTER(!({tests or 'false'}))")
-    for node in shapes.objects(holder, URIRef(SH + "node")):
-        extra = {str(p)[len(SH):] for p in shapes.predicates(node, None) if str(p).startswith(SH)} - ANNOTATIONS - {"property"}
-        if extra:
-            raise InputError(f"sh:node {node}: a node shape with sh:{', sh:'.join(sorted(extra))} is not supported by the "
-                             "SPARQL validator; use --engine pyshacl")
-        conditions = []
-        for inner in shapes.objects(node, URIRef(SH + "property")):
-            ip, iv = shapes.value(inner, URIRef(SH + "path")), shapes.value(inner, URIRef(SH + "hasValue"))
-            if ip is None or iv is None or set(shapes.predicates(inner, None)) - {URIRef(SH + "path"), URIRef(SH + "hasValue")}:
-                raise InputError(f"sh:node {node}: only property shapes with sh:hasValue are supported by the SPARQL "
-                                 "validator; use --engine pyshacl")
-            conditions.append(f"EXISTS {{ ?v {_n3(ip)} {_n3(iv)} }}")
-        add("node", f"{values} FILTER(!({' && '.join(conditions) or 'true'}))")
+    if _true(shapes.value(holder, URIRef(SH + "closed"))):
+        add("closed", f"{target} ?this ?path ?v ." + _closed_filter(shapes, holder, "?path"))
     return out
+
+
+def _closed_filter(shapes: Graph, holder, var: str) -> str:
+    """The FILTER of sh:closed: the property ``var`` is none of the shape's sh:property paths (IRIs: the properties of
+    a complex path are not allowed by it) nor of its sh:ignoredProperties ("" when nothing is allowed)."""
+    from rdflib import URIRef
+
+    paths = (shapes.value(ps, URIRef(SH + "path")) for ps in shapes.objects(holder, URIRef(SH + "property")))
+    allowed = {str(x) for x in paths if isinstance(x, URIRef)}
+    ignored = shapes.value(holder, URIRef(SH + "ignoredProperties"))
+    allowed |= {str(x) for x in _list(shapes, ignored)} if ignored is not None else set()
+    listed = ", ".join(f"<{a}>" for a in sorted(allowed))
+    return f" FILTER({var} NOT IN ({listed}))" if listed else ""
+
+
+class _Nested:
+    """SPARQL expressions for what SHACL says of one node: whether it violates a value constraint, and whether it
+    conforms to a whole shape (the shape-based constraints sh:node, sh:and, sh:or, sh:not, sh:xone and the qualified
+    value shapes ask that). Each expression is true or false, never an error: an error counts as a violation, so a
+    constraint the engine cannot evaluate on a node fails it rather than passing it."""
+
+    def __init__(self, shapes: Graph):
+        self.shapes = shapes
+        self.count = 0
+        self.stack: list = []
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"?_n{self.count}"
+
+    def value(self, holder, local: str):
+        from rdflib import URIRef
+
+        return self.shapes.value(holder, URIRef(SH + local))
+
+    def objects(self, holder, local: str) -> list:
+        from rdflib import URIRef
+
+        return list(self.shapes.objects(holder, URIRef(SH + local)))
+
+    def value_tests(self, holder, var: str) -> list[tuple[str, str]]:
+        """(component, expression true when ``var`` violates it) for each constraint on ``holder`` that is checked
+        value by value."""
+        out = []
+        for dt in self.objects(holder, "datatype"):
+            out.append(("datatype", _ill_typed(dt, var)))
+        for cls in self.objects(holder, "class"):
+            out.append(("class", f"NOT EXISTS {{ {var} rdf:type/rdfs:subClassOf* {_n3(cls)} }}"))
+        for kind in self.objects(holder, "nodeKind"):
+            if str(kind) not in NODE_KINDS:
+                raise InputError(f"shape {holder}: sh:nodeKind {kind} is not a node kind")
+            out.append(("nodeKind", "!" + NODE_KINDS[str(kind)].format(v=var)))
+        langs = self.value(holder, "languageIn")
+        if langs is not None:
+            ranges = " || ".join(f"langMatches(LANG({var}), {_sparql_string(str(lang))})"
+                                 for lang in _list(self.shapes, langs))
+            out.append(("languageIn", f'(!isLiteral({var}) || LANG({var}) = "" || !({ranges or "false"}))'))
+        for pattern in self.objects(holder, "pattern"):
+            flags = self.value(holder, "flags")
+            extra = f", {_sparql_string(str(flags))}" if flags is not None else ""
+            out.append(("pattern", f"(isBlank({var}) || !COALESCE(REGEX(STR({var}), "
+                                   f"{_sparql_string(str(pattern))}{extra}), false))"))
+        for local, op in (("minLength", "<"), ("maxLength", ">")):
+            for n in self.objects(holder, local):
+                out.append((local, f"(isBlank({var}) || STRLEN(STR({var})) {op} {_count(n, holder, local)})"))
+        for local, op in (("minInclusive", ">="), ("maxInclusive", "<="), ("minExclusive", ">"), ("maxExclusive", "<")):
+            for bound in self.objects(holder, local):
+                out.append((local, f"!COALESCE(isLiteral({var}) && {var} {op} {_n3(bound)}, false)"))
+        members = self.value(holder, "in")
+        if members is not None:
+            allowed = " || ".join(f"sameTerm({var}, {_n3(m)})" for m in _list(self.shapes, members))
+            out.append(("in", f"!({allowed or 'false'})"))
+        for shape in self.objects(holder, "node"):
+            out.append(("node", "!" + self.conforms(shape, var)))
+        for shape in self.objects(holder, "not"):
+            out.append(("not", self.conforms(shape, var)))
+        for members in self.objects(holder, "and"):
+            out.append(("and", "!(" + (" && ".join(self.conforms(m, var) for m in _list(self.shapes, members)) or "true")
+                        + ")"))
+        for members in self.objects(holder, "or"):
+            out.append(("or", "!(" + (" || ".join(self.conforms(m, var) for m in _list(self.shapes, members)) or "false")
+                        + ")"))
+        for members in self.objects(holder, "xone"):
+            counted = " + ".join(f"IF({self.conforms(m, var)}, 1, 0)" for m in _list(self.shapes, members))
+            out.append(("xone", f"({counted or '0'}) != 1"))
+        return [(local, f"COALESCE({test}, true)") for local, test in out]
+
+    def conforms(self, shape, var: str) -> str:
+        """An expression true when the node ``var`` conforms to ``shape`` (node or property shape): no constraint of
+        it, nor of its property shapes, is violated."""
+        if shape in self.stack:
+            raise InputError(f"shape {shape} refers to itself through sh:node, sh:and, sh:or, sh:not or sh:xone: "
+                             "SHACL leaves recursive shapes undefined, and the SPARQL validator refuses them")
+        if len(self.stack) >= MAX_NESTING:
+            raise InputError(f"shapes nest deeper than {MAX_NESTING} through sh:node, sh:and, sh:or, sh:not or sh:xone: refused")
+        is_property = self.value(shape, "path") is not None
+        _refuse_unknown(self.shapes, shape, (KNOWN_PROPERTY if is_property else KNOWN_NODE) - {"qualifiedValueShape"})
+        if _true(self.value(shape, "deactivated")):
+            return "true"
+        self.stack.append(shape)
+        try:
+            tests = self.focus_tests(shape, var) if is_property else self.node_tests(shape, var)
+        finally:
+            self.stack.pop()
+        return "!(" + (" || ".join(tests) or "false") + ")"
+
+    def node_tests(self, shape, var: str) -> list[str]:
+        """Expressions true when the node ``var`` violates a constraint of the node shape ``shape``."""
+        out = [test for _local, test in self.value_tests(shape, var)]
+        out += [f"!sameTerm({var}, {_n3(has)})" for has in self.objects(shape, "hasValue")]
+        for q in self.objects(shape, "equals"):
+            other = self.fresh()
+            out.append(f"(NOT EXISTS {{ {var} {_n3(q)} {var} }} || EXISTS {{ {var} {_n3(q)} {other} "
+                       f"FILTER(!sameTerm({other}, {var})) }})")
+        out += [f"EXISTS {{ {var} {_n3(q)} {var} }}" for q in self.objects(shape, "disjoint")]
+        if self.objects(shape, "lessThan") or self.objects(shape, "lessThanOrEquals"):
+            raise InputError(f"shape {shape}: sh:lessThan on a node shape is not supported by the SPARQL validator; "
+                             "use --engine pyshacl")
+        if _true(self.value(shape, "closed")):
+            used, value = self.fresh(), self.fresh()
+            out.append(f"EXISTS {{ {var} {used} {value} .{_closed_filter(self.shapes, shape, used)} }}")
+        for prop in self.objects(shape, "property"):
+            if self.value(prop, "path") is None:
+                raise InputError(f"shape {shape}: sh:property {prop} has no sh:path")
+            conforms = self.conforms(prop, var)
+            if conforms != "true":
+                out.append("!" + conforms)
+        return out
+
+    def focus_tests(self, prop, var: str) -> list[str]:
+        """Expressions true when the focus node ``var`` violates a constraint of the property shape ``prop``."""
+        p = sparql_path(self.shapes, self.value(prop, "path"))
+        y = self.fresh()
+        out = []
+        low, high = self.value(prop, "minCount"), self.value(prop, "maxCount")
+        low = _count(low, prop, "minCount") if low is not None else 0
+        if low == 1:
+            out.append(f"NOT EXISTS {{ {var} {p} {y} }}")
+        elif low > 1:
+            c = self.fresh()
+            out.append(f"NOT EXISTS {{ {{ SELECT {var} (COUNT(DISTINCT {y}) AS {c}) WHERE {{ {var} {p} {y} }} "
+                       f"GROUP BY {var} }} FILTER({c} >= {low}) }}")
+        if high is not None:
+            c = self.fresh()
+            out.append(f"EXISTS {{ {{ SELECT {var} (COUNT(DISTINCT {y}) AS {c}) WHERE {{ {var} {p} {y} }} "
+                       f"GROUP BY {var} }} FILTER({c} > {_count(high, prop, 'maxCount')}) }}")
+        if _true(self.value(prop, "uniqueLang")):
+            other = self.fresh()
+            out.append(f"EXISTS {{ {var} {p} {y} . {var} {p} {other} FILTER(!sameTerm({y}, {other}) && "
+                       f'isLiteral({y}) && isLiteral({other}) && LANG({y}) != "" && LANG({y}) = LANG({other})) }}')
+        out += [f"NOT EXISTS {{ {var} {p} {_n3(has)} }}" for has in self.objects(prop, "hasValue")]
+        out += [f"EXISTS {{ {var} {p} {y} FILTER({test}) }}" for _local, test in self.value_tests(prop, y)]
+        for q in self.objects(prop, "equals"):
+            out.append(f"(EXISTS {{ {var} {p} {y} FILTER NOT EXISTS {{ {var} {_n3(q)} {y} }} }} || "
+                       f"EXISTS {{ {var} {_n3(q)} {y} FILTER NOT EXISTS {{ {var} {p} {y} }} }})")
+        out += [f"EXISTS {{ {var} {p} {y} . {var} {_n3(q)} {y} }}" for q in self.objects(prop, "disjoint")]
+        for local, op in (("lessThan", "<"), ("lessThanOrEquals", "<=")):
+            for q in self.objects(prop, local):
+                other = self.fresh()
+                out.append(f"EXISTS {{ {var} {p} {y} . {var} {_n3(q)} {other} FILTER(!COALESCE({y} {op} {other}, false)) }}")
+        for inner in self.objects(prop, "property"):
+            if self.value(inner, "path") is None:
+                raise InputError(f"shape {prop}: sh:property {inner} has no sh:path")
+            conforms = self.conforms(inner, y)
+            if conforms != "true":
+                out.append(f"EXISTS {{ {var} {p} {y} FILTER(!{conforms}) }}")
+        return out
 
 
 def run_terms(store, checks: list[Check]):

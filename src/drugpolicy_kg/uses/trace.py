@@ -78,6 +78,7 @@ OWN_WORDS_MIN = 30
 # How the types read in a trace, beyond the classes' own labels.
 KIND_PRIORITY = ("organization", "working group", "network", "inter-agency mechanism", "body", "programme", "resolution",
                  "decision", "convention", "declaration", "mandate", "provision", "activity", "objective")
+BODY_KINDS = KIND_PRIORITY.index("programme")  # the kinds before it are bodies: a source's names for them are indexed
 ROOT_ONLY = {DPO + "adoptedBy"}  # (with membership): followed from the traced entity itself
 GROUP_OVER = 12  # more children than this are grouped by issuing body in the renderings
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
@@ -199,15 +200,31 @@ WORD_FORMS = {"sp": "subprogramme", "subprogram": "subprogramme", "subprogrammes
               "resolutions": "resolution", "program": "programme", "para": "paragraph", "paras": "paragraph"}
 
 
+# Short names people write for bodies the graph names in full (resolver aliases, not facts of the graph): "GA 70/1"
+ABBREVIATIONS = {"General Assembly": ("GA", "UNGA"), "Economic and Social Council": ("ECOSOC",),
+                 "Security Council": ("SC", "UNSC"), "Human Rights Council": ("HRC",)}
+# The UN's symbols of adopted resolutions, read as "<body> resolution <number>": A/RES/70/1 is General Assembly 70/1
+RESOLUTION_SYMBOLS = [(re.compile(r"^A/HRC/RES/(.+)$", re.I), "Human Rights Council resolution {}"),
+                      (re.compile(r"^A/RES/(.+)$", re.I), "General Assembly resolution {}"),
+                      (re.compile(r"^E/RES/(.+)$", re.I), "Economic and Social Council resolution {}"),
+                      (re.compile(r"^S/RES/(.+)$", re.I), "Security Council resolution {}")]
+CLOSE_SPELLING = 0.88  # a misspelt name is taken for the one name this close to it (difflib's ratio), else asked
+
+
 def words_of(text: str) -> list[str]:
-    """The words of a name or a term, lower-cased, in order, in one form each.
+    """The words of a name or a term, lower-cased, in order, in one form each ("UN" is "united nations").
 
     >>> words_of("A/80/6 (Sect. 16), subprogramme 2: Justice")
     ['a', '80', '6', 'sect', '16', 'subprogramme', '2', 'justice']
     >>> words_of("SP 2, section 16")
     ['subprogramme', '2', 'sect', '16']
+    >>> words_of("UN Office on Drugs and Crime")[:3]
+    ['united', 'nations', 'office']
     """
-    return [WORD_FORMS.get(w, w) for w in re.findall(r"[^\W_]+", text.casefold())]
+    out = []
+    for w in re.findall(r"[^\W_]+", text.casefold()):
+        out += ["united", "nations"] if w == "un" else [WORD_FORMS.get(w, w)]
+    return out
 
 
 def _word_match(term: list[str], name: list[str]) -> tuple[int, int] | None:
@@ -335,13 +352,33 @@ class Tracer:
                 self._index(s, str(o).split(": ", 1)[0], "the head of its name")
         for s, o in graph.subject_objects(URIRef(SKOS + "altLabel")):
             self._index(s, str(o), "its acronym or other name")
+        for s, o in graph.subject_objects(URIRef(DCT + "title")):
+            if s not in figures:
+                self._index(s, str(o), "its title")
+        for statement, name in graph.subject_objects(URIRef(DPO + "statedAs")):  # "Office of the United Nations High
+            value = graph.value(statement, RDF.object)                           # Commissioner for Human Rights"
+            if isinstance(value, URIRef) and self._rank(str(value))[1] < BODY_KINDS:
+                self._index(value, str(name), "a name a source gives it")
+                self._index(value, re.sub(r"\s*\([^()]*\)$", "", str(name)), "a name a source gives it")
         for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Target")):
-            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1], "its SDG code")
+            code = str(s).rsplit("/", 1)[-1]
+            for form in ("SDG {}", "target {}", "SDG target {}", "{}"):  # "3.5", a target's code alone
+                self._index(s, form.format(code), "its SDG code")
         for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Goal")):
-            self._index(s, "SDG " + str(s).rsplit("/", 1)[-1], "its SDG code")
+            code = str(s).rsplit("/", 1)[-1]
+            for form in ("SDG {}", "Goal {}", "Sustainable Development Goal {}", "SDG goal {}"):
+                self._index(s, form.format(code), "its SDG code")
         for s, o in graph.subject_objects(URIRef(DPO + "resolutionNumber")):
-            for variant in (str(o), "CND " + str(o), "resolution " + str(o), "CND resolution " + str(o)):
-                self._index(s, variant, "its resolution number")
+            word = "decision" if (s, RDF.type, URIRef(DPO + "Decision")) in graph else "resolution"
+            self._index(s, str(o), "its number")
+            self._index(s, f"{word} {o}", "its number")
+            for body in graph.objects(s, URIRef(DPO + "adoptedBy")):
+                label = self.label(str(body))
+                names = {label, *(str(a) for a in graph.objects(body, URIRef(SKOS + "altLabel"))),
+                         *ABBREVIATIONS.get(label, ())}
+                for name in names:
+                    for form in ("{b} {n}", "{b} {w} {n}", "{w} {n} of the {b}"):
+                        self._index(s, form.format(b=name, w=word, n=o), "its body and number")
         for s, o in graph.subject_objects(URIRef(DPO + "documentSymbol")):
             self._index(s, str(o), "a document symbol it carries")
         for s, o in graph.subject_objects(URIRef(DCT + "identifier")):
@@ -351,6 +388,9 @@ class Tracer:
                 for res in graph.objects(whole, URIRef(DPO + "resolutionNumber")):
                     for form in ("{r} OP{n}", "{r} op {n}", "{r} operative paragraph {n}", "{r}, OP{n}"):
                         self._index(para, form.format(r=res, n=number), "its resolution and paragraph number")
+        for node in {n for nodes in self.index.values() for n in nodes}:
+            if node.startswith(PREFIXES["dpk"]):
+                self._index(node, node[len(PREFIXES["dpk"]):], "its id")
         self._indexed = True
 
     def _index(self, node, name: str, how: str = "its name") -> None:
@@ -376,43 +416,109 @@ class Tracer:
         return self.resolve_explained(term)[0]
 
     def resolve_explained(self, term: str) -> tuple[str, str, list[str]]:
-        """(node, how it was matched in words, other nodes the term could mean)."""
-        term = term.strip()
+        """(node, how it was matched in words, other nodes the term could mean).
+
+        In this order: an IRI; an identifier, symbol, number or name as a whole (a UN resolution symbol such as
+        A/RES/70/1 read as its body and number); the words of the term standing together in a name; the term without
+        a body named at its start or end ("UNODC subprogramme 9 component 1"); the words anywhere in a name; a close
+        spelling of one name. Where a number would pick one of several things of the same kind ("subprogramme 2",
+        "10/1"), the choices are given (``UsageError``), one per line with the id that names each, never a guess."""
+        term = " ".join(term.split())
         if not self._indexed:
             self._build_index()
         if re.match(r"^https?://", term):
             if (self._URIRef(term), None, None) in self.graph:
                 return term, "its IRI", []
             raise UsageError(f"no entity with IRI {term} in the graph")
-        for key in (norm(term), norm(term.removeprefix("sdg ").removeprefix("SDG "))):
+        for pattern, form in RESOLUTION_SYMBOLS:
+            m = pattern.match(term)
+            if m and norm(term) not in self.index:
+                term = form.format(m.group(1))
+        found = self._exact(term) or self._by_words(term, strong=True) or self._in_context(term) \
+            or self._by_words(term, strong=False) or self._close(term)
+        if found is None:
+            close = difflib.get_close_matches(norm(term), list(self.index), n=5, cutoff=0.5)
+            hint = "; did you mean: " + ", ".join(self.names[c] for c in close) if close else ""
+            raise UsageError(f"nothing in the graph matches {term!r}{hint}")
+        ranked, how, others, ambiguous = found
+        if ambiguous:
+            self._ask(term, ranked)
+        return ranked[0], how, others
+
+    def _ask(self, term: str, nodes: list[str]) -> None:
+        """Refuse to guess between things of one kind that one number names: the choices, one per line."""
+        nodes = sorted(nodes, key=lambda n: natural(self.label(n)))
+        lines = [f"{n[len(PREFIXES['dpk']):] if n.startswith(PREFIXES['dpk']) else n}  {self.label(n)}" for n in nodes[:12]]
+        more = [f"... and {len(nodes) - 12} more"] if len(nodes) > 12 else []
+        raise UsageError(f"{term!r} could mean {len(nodes)} entities: {'; '.join(self.label(n) for n in nodes[:3])}"
+                         f"{'; ...' if len(nodes) > 3 else ''}. Name one more closely or by its id:", [*lines, *more])
+
+    def _tied(self, ranked: list[str]) -> list[str]:
+        """The candidates as likely as the first: the same kind."""
+        return [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2]]
+
+    def _exact(self, term: str):
+        for key in (norm(term), norm(re.sub(r"^sdg\s+", "", term, flags=re.I))):
             hits = self.index.get(key)
             if hits:
                 ranked = sorted(hits, key=self._rank)
-                return ranked[0], self.how.get((key, ranked[0]), "its name"), ranked[1:]
+                tied = self._tied(ranked)
+                ambiguous = any(c.isdigit() for c in term) and len(tied) > 1
+                return (tied if ambiguous else ranked), self.how.get((key, ranked[0]), "its name"), ranked[1:], ambiguous
+        return None
+
+    def _by_words(self, term: str, strong: bool):
+        """The term's words in a name, as words ("2" is not the 2 of "A/80/6" nor of "16.2"): standing together
+        (``strong``), or anywhere in it."""
         tokens = words_of(term)
-        if tokens:  # the words of the term in a name, as words: "2" is not the 2 of "A/80/6" nor of "16.2"
-            best: dict[str, tuple[int, int]] = {}
-            for key, phrase in self._phrases().items():
-                tier = _word_match(tokens, phrase)
-                if tier is not None:
-                    for node in self.index[key]:
-                        best[node] = min(tier, best.get(node, tier))
-            if best:
-                top = min(best.values())
-                ranked = sorted((n for n, t in best.items() if t == top), key=self._rank)
-                if len(ranked) > 1 and any(t.isdigit() for t in tokens) and self._rank(ranked[0])[:2] == self._rank(ranked[1])[:2]:
-                    # a number names one thing: two of the same kind ("subprogramme 2" of two budget sections)
-                    # is a question to ask, not a guess to make
-                    same = [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2]]
-                    listed = "; ".join(self.label(n) for n in same[:6]) + ("; ..." if len(same) > 6 else "")
-                    raise UsageError(f"{term!r} could mean {len(same)} entities: {listed}. "
-                                     "Name one more closely (\"Sect. 16 subprogramme 2\") or give its IRI")
-                how = "the words of its name, in order" if top == (0, 0) else "the words of its name"
-                others = sorted((n for n in best if n != ranked[0]), key=lambda n: (best[n], self._rank(n)))
-                return ranked[0], how, others
-        close = difflib.get_close_matches(norm(term), list(self.index), n=5, cutoff=0.5)
-        hint = "; did you mean: " + ", ".join(self.names[c] for c in close) if close else ""
-        raise UsageError(f"nothing in the graph matches {term!r}{hint}")
+        if not tokens:
+            return None
+        best: dict[str, tuple[int, int]] = {}
+        for key, phrase in self._phrases().items():
+            tier = _word_match(tokens, phrase)
+            if tier is not None and (tier[0] == 0) == strong:
+                for node in self.index[key]:
+                    best[node] = min(tier, best.get(node, tier))
+        if not best:
+            return None
+        top = min(t[0] for t in best.values())
+        # the closest match first; then the likelier kind; then a name the words end ("subprogramme 1", not its
+        # component "subprogramme 1 (b)") before one they stand inside
+        ranked = sorted((n for n, t in best.items() if t[0] == top),
+                        key=lambda n: (self._rank(n)[:2], best[n], self._rank(n)[2:]))
+        tied = [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2] and best[n] == best[ranked[0]]]
+        ambiguous = any(t.isdigit() for t in tokens) and len(tied) > 1
+        how = "the words of its name, in order" if strong else "the words of its name"
+        others = sorted((n for n in best if n != ranked[0]), key=lambda n: (best[n], self._rank(n)))
+        return (tied if ambiguous else ranked), how, others, ambiguous
+
+    def _in_context(self, term: str):
+        """A body named at the start or end of the term, and the rest a name ("UNODC subprogramme 9 component 1",
+        "subprogramme 2 of OHCHR"): the rest is resolved, and the answer says that the body was read as context."""
+        words = term.split()
+        for cut in range(1, len(words)):
+            for body, rest in ((words[:cut], words[cut:]), (words[-cut:], words[:-cut])):
+                rest_text = re.sub(r"^(of|in|for|at)\s+|\s+(of|in|for|at)$", "", " ".join(rest), flags=re.I)
+                hits = self.index.get(norm(" ".join(body)))
+                if not rest_text or not hits or not any(self._rank(h)[1] < BODY_KINDS for h in hits):
+                    continue
+                found = self._exact(rest_text) or self._by_words(rest_text, strong=True)
+                if found:
+                    ranked, how, others, ambiguous = found
+                    named = " ".join(body)
+                    return ranked, (f"{how}, '{rest_text}' ('{named}' was read as context: the graph does not say "
+                                    f"whose it is)"), others, ambiguous
+        return None
+
+    def _close(self, term: str):
+        """A misspelt name ("Commision on Narcotic Drugs"): read as the one name closest to it, if close enough."""
+        key = norm(term)
+        scored = sorted(((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in
+                         difflib.get_close_matches(key, list(self.index), n=5, cutoff=CLOSE_SPELLING)), reverse=True)
+        if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        ranked, _how, others, ambiguous = self._exact(self.names[scored[0][1]])
+        return ranked, f"a close spelling of its name '{self.names[scored[0][1]]}'", others, ambiguous
 
     def _phrases(self) -> dict[str, list[str]]:
         """Each index key's name as its list of words (see :func:`words_of`); made once."""
