@@ -718,3 +718,47 @@ def test_an_endpoint_whose_host_cannot_be_read_is_refused_without_its_password(u
     proc = cli("query", "organizations", "--endpoint", url)
     assert proc.returncode == 2 and "S3CRETPW" not in proc.stderr + proc.stdout and "internal error" not in proc.stderr
     assert "argument --endpoint: cannot read the host and port of 'http://***@127.0.0.1:" in proc.stderr, proc.stderr
+
+
+def _damaged_word_files(tmp_path):
+    """The shipped Word file damaged the ways archives are: flipped bytes in a compressed part, an unknown compression
+    method, the encrypted flag, cut short."""
+    import zipfile
+
+    src = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.24.docx"
+    data = bytes(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    flipped = bytearray(data)
+    for k in range(start + 200, start + 260):
+        flipped[k] ^= 0xFF
+
+    def central(method: int | None = None, flag: int = 0) -> bytes:
+        out = bytearray(data)
+        at = out.find(b"PK\x01\x02")
+        while at != -1:
+            n = int.from_bytes(out[at + 28:at + 30], "little")
+            if bytes(out[at + 46:at + 46 + n]) == b"word/document.xml":
+                if method is not None:
+                    out[at + 10:at + 12] = method.to_bytes(2, "little")
+                    out[info.header_offset + 8:info.header_offset + 10] = method.to_bytes(2, "little")
+                out[at + 8] |= flag
+            at = out.find(b"PK\x01\x02", at + 4)
+        return bytes(out)
+
+    cases = {"flipped": bytes(flipped), "method": central(method=99), "encrypted": central(flag=1),
+             "truncated": data[: len(data) // 2]}
+    paths = {}
+    for name, content in cases.items():
+        paths[name] = tmp_path / f"{name}.docx"
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.mark.parametrize("damage", ["flipped", "method", "encrypted", "truncated"])
+def test_a_damaged_word_file_is_one_line_and_exit_2(tmp_path, capsys, damage):
+    path = _damaged_word_files(tmp_path)[damage]
+    assert main(["ingest", str(path), "-o", str(tmp_path / "draft.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "internal error" not in err[0]
+    assert not (tmp_path / "draft.json").exists()

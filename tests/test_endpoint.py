@@ -698,3 +698,27 @@ def test_a_credentials_file_that_is_a_pipe_is_refused_not_waited_on(tmp_path):
     (tmp_path / "file").write_text("alice:s3cret-pw\nignored\n", encoding="utf-8")
     creds = credentials_from_env({"DRUGPOLICY_KG_CREDENTIALS_FILE": str(tmp_path / "file")})
     assert (creds.user, creds.password) == ("alice", "s3cret-pw")
+
+
+@pytest.mark.parametrize("cut", [6, 11, 17])
+def test_an_error_never_shows_the_start_of_an_encoded_credential(stub, capsys, monkeypatch, cut):
+    """A server that quotes the refused header, in a message cut short: the first characters of the encoding are
+    hidden too (the boundary that prints every message scrubs them, whatever printed them)."""
+    token = base64.b64encode(b"alice:s3cret-pw").decode()
+    s = stub(status=401, ctype="text/plain", body="x" * 150 + f" Basic {token[:cut]}")
+    monkeypatch.setenv("DRUGPOLICY_KG_USER", "alice")
+    monkeypatch.setenv("DRUGPOLICY_KG_PASSWORD", "s3cret-pw")
+    code, _, err = run_remote(capsys, s.url)
+    assert code == 3 and token[:6] not in err
+
+
+def test_a_password_in_the_endpoint_url_is_never_printed(capsys):
+    """In the URL's userinfo, percent-encoded or not, in a usage error or in a failure: never shown."""
+    for url in ("http://admin:S3CRETPW%23x@127.0.0.1:1/q", "http://admin:S3CRETPW#x@127.0.0.1:1/q",
+                "http://admin:S3CRETPW@[::1/q"):
+        try:
+            main(["query", "organizations", "--endpoint", url])
+        except SystemExit:  # argparse's usage error (exit 2)
+            pass
+        out = capsys.readouterr()
+        assert "S3CRETPW" not in out.err + out.out, url

@@ -644,8 +644,15 @@ def http_url(text: str) -> str:
     import re
     import urllib.parse
 
+    from drugpolicy_kg.errors import register_secret
+
     # whatever stands before the last "@" may be a user and password, whichever characters they hold: never shown
     shown = re.sub(r"(?<=//).*@", "***@", text, flags=re.S)
+    userinfo = re.match(r"^[a-z][a-z0-9+.-]*://(.*)@", text, re.I | re.S)
+    if userinfo:  # remembered, so that no later message shows it
+        user, _, password = userinfo.group(1).partition(":")
+        register_secret(user, password)
+        register_secret(urllib.parse.unquote(user), urllib.parse.unquote(password))
     if not re.match(r"^https?://[^/?#\s]", text, re.I) or re.search(SPACE_OR_CONTROL, text):
         raise argparse.ArgumentTypeError(f"an http(s) URL without spaces or control characters, got {shown!r}")
     try:  # a "#", "/" or "?" in a password ends the host early: the port would be read from the password
@@ -764,7 +771,9 @@ MAX_SAID = 1200  # characters of an error line: its beginning and its end (the a
 
 def say_error(message: str, prefix: str = "drugpolicy-kg: error: ") -> None:
     """One line on stderr, escaped for the terminal, and written even where stderr cannot encode it all."""
-    text = terminal_safe(message)
+    from drugpolicy_kg.errors import scrub
+
+    text = scrub(terminal_safe(message))  # no credential is ever printed, whole, encoded or cut short
     if len(text) > MAX_SAID:  # a value echoed whole (a 100,000-character search term) would flood the terminal
         cut = len(text) - MAX_SAID + 40
         text = f"{text[:MAX_SAID * 2 // 3]} [... {cut} characters ...] {text[-(MAX_SAID // 3 - 40):]}"

@@ -75,3 +75,44 @@ def json_loads(text: str | bytes):
         return json.loads(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply to read") from None
+
+
+# ------------------------------------------------------------------ secrets --
+
+_SECRETS: set[str] = set()
+SECRET_PREFIX = 6  # this many leading characters of a secret (or of its encoding) are enough to hide it
+
+
+def register_secret(user: str | None, password: str | None) -> None:
+    """Remember a credential, so that no message this process prints shows it: the password, and the encodings a
+    server or a library may echo (Basic authorization's base64 of ``user:password``, the percent-encoded password)."""
+    import base64
+    import urllib.parse
+
+    if not password:
+        return
+    pair = base64.b64encode(f"{user or ''}:{password}".encode()).decode()
+    for secret in (password, pair, pair.rstrip("="), urllib.parse.quote(password, safe="")):
+        if len(secret) >= 4:
+            _SECRETS.add(secret)
+
+
+def scrub(text: str) -> str:
+    """``text`` without credentials: a URL's user and password (``scheme://user:pw@host`` is shown
+    ``scheme://***@host``), and every registered secret, whole or cut short (a message cut at 200 characters may end
+    with the first characters of an encoded header).
+
+    >>> register_secret("ana", "S3CRETPW#x")
+    >>> scrub("http://admin:S3CRETPW#x@host/q failed; header: Basic YW5hOlMzQ1JFVFBXI3g=")
+    'http://***@host/q failed; header: Basic ***'
+    >>> scrub("the server said: Authorization: Basic YW5hOlMzQ1JF")
+    'the server said: Authorization: Basic ***'
+    """
+    import re
+
+    text = re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?]*@", r"\1***@", text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        for k in range(len(secret), min(SECRET_PREFIX, len(secret)) - 1, -1):
+            if secret[:k] in text:
+                text = text.replace(secret[:k], "***")
+    return text

@@ -30,30 +30,52 @@ def within(seconds: float, work, name: str = "drugpolicy-kg-work", collect: bool
     ...
     drugpolicy_kg.threads.Overdue: too slow
     """
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            import traceback
-
-            # drop the frames' locals here: the engine's result objects may only be freed by the thread that made them
-            traceback.clear_frames(exc.__traceback__)
-            box["error"] = exc
-        finally:
-            if collect:
-                import gc
-
-                gc.collect()
-
-    worker = threading.Thread(target=run, name=name, daemon=True)
-    worker.start()
+    worker = Background(work, name, collect)
     deadline = time.monotonic() + seconds
-    while worker.is_alive():
-        worker.join(0.1)
-        if worker.is_alive() and time.monotonic() > deadline:
+    while not worker.done():
+        worker.thread.join(0.1)
+        if not worker.done() and time.monotonic() > deadline:
             raise Overdue(overdue)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return worker.result()
+
+
+class Background:
+    """``work()`` started in a daemon thread now; :meth:`result` waits for it (hearing Ctrl-C while it waits) and
+    returns what it returned or raises what it raised. The engine answers queries of two threads at once (it lets go
+    of the GIL while it evaluates), so independent passes over the store overlap on a second core. ``collect``: see
+    :func:`within`.
+
+    >>> Background(lambda: 6 * 7).result()
+    42
+    """
+
+    def __init__(self, work, name: str = "drugpolicy-kg-work", collect: bool = False):
+        self.box: dict = {}
+
+        def run():
+            try:
+                self.box["value"] = work()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                import traceback
+
+                # drop the frames' locals here: the engine's result objects may only be freed by the thread that made them
+                traceback.clear_frames(exc.__traceback__)
+                self.box["error"] = exc
+            finally:
+                if collect:
+                    import gc
+
+                    gc.collect()
+
+        self.thread = threading.Thread(target=run, name=name, daemon=True)
+        self.thread.start()
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+    def result(self):
+        while self.thread.is_alive():
+            self.thread.join(0.1)
+        if "error" in self.box:
+            raise self.box["error"]
+        return self.box["value"]

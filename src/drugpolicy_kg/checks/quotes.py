@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.graph.oxi import value_rows
 from drugpolicy_kg.resources import internal_query, source_text
 
 if TYPE_CHECKING:
@@ -53,23 +54,25 @@ def _check_cells(graph, texts: dict[str, str], lines: dict[str, set[str]]) -> li
     text separates them by tabs), and each header cell and table line that places it must stand in the source."""
     problems: list[QuoteProblem] = []
     seen: set[tuple[str, str]] = set()
-    for ev, file, quote, row, line in graph.query(CELLS):
-        name = str(file) if file is not None else ""
+    placed: dict[tuple[str, str], bool] = {}
+    for ev, file, quote, row, line in value_rows(graph, CELLS):
+        name = file or ""
         if not texts.get(name):
             continue  # no text to check against: said once by the quote check above
-        if (str(ev), "row") not in seen:
-            seen.add((str(ev), "row"))
-            raw_row = str(row)
+        if (ev, "row") not in seen:
+            seen.add((ev, "row"))
+            raw_row = row
             if normalise(raw_row) not in lines.get(name, ()):
-                problems.append(QuoteProblem(str(ev), name, f"the cell's row is not a line of {name}: {raw_row[:80]!r}"))
-            elif str(quote) not in [c.strip() for c in raw_row.split("\t")]:
-                problems.append(QuoteProblem(str(ev), name, f"the quote {str(quote)[:40]!r} is not a cell of its row "
+                problems.append(QuoteProblem(ev, name, f"the cell's row is not a line of {name}: {raw_row[:80]!r}"))
+            elif quote not in [c.strip() for c in raw_row.split("\t")]:
+                problems.append(QuoteProblem(ev, name, f"the quote {quote[:40]!r} is not a cell of its row "
                                                             f"{raw_row[:80]!r}"))
-        if line is not None and (str(ev), str(line)) not in seen:
-            seen.add((str(ev), str(line)))
-            if normalise(str(line)) not in texts[name]:
-                problems.append(QuoteProblem(str(ev), name, f"the cell's header or table line is not in {name}: "
-                                                            f"{str(line)[:80]!r}"))
+        if line is not None and (ev, line) not in seen:
+            seen.add((ev, line))
+            if (name, line) not in placed:  # a header or table line places every cell under it: searched for once
+                placed[(name, line)] = normalise(line) in texts[name]
+            if not placed[(name, line)]:
+                problems.append(QuoteProblem(ev, name, f"the cell's header or table line is not in {name}: {line[:80]!r}"))
     return problems
 
 
@@ -88,7 +91,7 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
     problems: list[QuoteProblem] = []
     cited: set[str] = set()
     n = 0
-    for ev, doc, file, quote, row in graph.query(QUOTES):
+    for ev, doc, file, quote, row in value_rows(graph, QUOTES):
         n += 1
         if row is None and len(str(quote).strip()) < 3:
             problems.append(QuoteProblem(str(ev), str(doc), f"a quote of a passage is at least 3 characters: {str(quote)!r} "

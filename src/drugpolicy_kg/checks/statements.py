@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.checks.quotes import normalise
@@ -73,10 +74,14 @@ class StatementReport:
         return 1.0 if not self.facts else self.covered / self.facts
 
 
+FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+
+
+@lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
-    """Normalise for comparison: Markdown and whitespace as the quote check does, case, quote marks and dashes."""
-    text = normalise(text).casefold()
-    return text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"}))
+    """Normalise for comparison: Markdown and whitespace as the quote check does, case, quote marks and dashes.
+    (Remembered: a table's row and column words are the quotes of every cell in them.)"""
+    return normalise(text).casefold().translate(FOLD)
 
 
 def _contains_number(text: str, digits: str) -> bool:
@@ -192,12 +197,14 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     for sol in gs.query(internal_query("value-names.rq")):
         names[sol["o"].value].append(sol["name"].value)
 
+    words: dict = defaultdict(list)  # evidence -> its quote (a cell: its row, column and context too)
+    for sol in gs.query(internal_query("evidence-quotes.rq")):
+        words[sol["ev"]].append(sol["quote"].value)
     quotes: dict = defaultdict(list)
     info: dict = {}
     for sol in gs.query(internal_query("statements-quotes.rq")):
         st = sol["st"]
-        if sol["quote"] is not None:
-            quotes[st].append(sol["quote"].value)
+        quotes[st] += words.get(sol["ev"], [])
         info.setdefault(st, sol)
     rep.statements = len(info)
     stated = {(str(sol["s"]), str(sol["p"]), str(sol["o"])) for sol in info.values()

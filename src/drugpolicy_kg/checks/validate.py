@@ -270,6 +270,7 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     from drugpolicy_kg.checks.quotes import check_quotes
     from drugpolicy_kg.checks.shacl_sparql import AUTO_LIMIT
     from drugpolicy_kg.checks.statements import check_statements
+    from drugpolicy_kg.threads import Background
 
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine {engine!r}; accepted: {', '.join(ENGINES)}")
@@ -288,13 +289,21 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
                                + exc.message.split("; use --engine")[0])
     report.engine = engine
     view = gs.rdflib()
-    if project.shapes.is_file():
-        if engine == "sparql":
-            report.findings += run_shacl_sparql(view, project.shapes, gs, compiled)
-        else:
-            report.findings += run_shacl(gs.union_graph(), project.shapes, gs)
-    report.checks_run, found = run_checks(view, project, gs)
-    report.findings += found
+
+    def shapes_and_checks() -> tuple[list[Finding], int, list[Finding]]:
+        shacl = []
+        if project.shapes.is_file():
+            if engine == "sparql":
+                shacl = run_shacl_sparql(view, project.shapes, gs, compiled)
+            else:
+                shacl = run_shacl(gs.union_graph(), project.shapes, gs)
+        return (shacl, *run_checks(view, project, gs))
+
+    # the shapes and the project's checks in a second thread, while this one checks statements and quotes: both are
+    # mostly the engine's passes over the store, which run side by side (14.5 s in turn on the shipped graph)
+    worker = Background(shapes_and_checks, "drugpolicy-kg-shapes", collect=True) if engine == "sparql" else None
+    if worker is None:
+        shacl, report.checks_run, found = shapes_and_checks()
     st = check_statements(gs, project)
     report.facts, report.facts_with_evidence = st.facts, st.covered
     report.statements, report.inferred = st.statements, st.inferred
@@ -312,5 +321,8 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
                 kind="evidence", severity="Violation", focus=p.evidence, focus_label="", path="",
                 message=p.message, rule="quote-verbatim", source_file=p.source,
             ))
+    if worker is not None:
+        shacl, report.checks_run, found = worker.result()
+    report.findings += shacl + found
     report.findings.sort(key=lambda f: (f.kind, f.rule, f.focus))
     return report

@@ -140,26 +140,58 @@ def _jsonld(triples, ctx: dict):
     yield b"\n]}\n"
 
 
-def serialize(gs: GraphStore, fmt: str) -> bytes:
-    """Serialise the store: ``trig`` and ``nq`` keep the named graphs; the others write the union once per triple."""
+class _Dump:
+    """What the formats are written from, read from the store once for all of them: the named graphs' quads (TriG,
+    N-Quads) and the union's triples (Turtle, N-Triples, JSON-LD), each sorted so that a build repeats byte for byte."""
+
+    def __init__(self, gs: GraphStore):
+        self.gs = gs
+        self._quads: list | None = None
+        self._triples: list | None = None
+        self._context: dict | None = None
+
+    @property
+    def context(self) -> dict:
+        if self._context is None:
+            self._context = jsonld_context(self.gs)
+        return self._context
+
+    @property
+    def quads(self) -> list:
+        import pyoxigraph as ox
+
+        if self._quads is None:  # the named graphs only: the store's default graph is their union
+            self._quads = sorted((q for q in self.gs.store.quads_for_pattern(None, None, None, None)
+                                  if isinstance(q.graph_name, ox.NamedNode)), key=lambda q: (str(q.graph_name), str(q.triple)))
+        return self._quads
+
+    @property
+    def triples(self) -> list:
+        import pyoxigraph as ox
+
+        from drugpolicy_kg.resources import internal_query
+
+        if self._triples is None:
+            self._triples = sorted((ox.Triple(*sol) for sol in self.gs.query(internal_query("union-triples.rq"))), key=str)
+        return self._triples
+
+
+def serialize(gs: GraphStore, fmt: str, dump: _Dump | None = None) -> bytes:
+    """Serialise the store: ``trig`` and ``nq`` keep the named graphs; the others write the union once per triple.
+    ``dump``: what several formats of one build share."""
     import pyoxigraph as ox
 
-    from drugpolicy_kg.resources import internal_query
-
     check_format(fmt)
+    dump = dump or _Dump(gs)
     if fmt in ("trig", "nq"):
-        # the named graphs only: the store's default graph is their union, which a reader of TriG rebuilds
-        quads = sorted((q for q in gs.store.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)),
-                       key=lambda q: (str(q.graph_name), str(q.triple)))
         form = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
-        return ox.serialize(quads, format=form, prefixes=PREFIXES if fmt == "trig" else None)
-    triples = sorted((ox.Triple(*sol) for sol in gs.query(internal_query("union-triples.rq"))), key=str)
+        return ox.serialize(dump.quads, format=form, prefixes=PREFIXES if fmt == "trig" else None)
     if fmt == "jsonld":
         # compacted under the project's context, written node by node (rdflib's writer took 2.5 GB at 1M)
-        return b"".join(_jsonld(triples, jsonld_context(gs)))
+        return b"".join(_jsonld(dump.triples, dump.context))
     if fmt == "nt":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        return ox.serialize(dump.triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(dump.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 DATASET_GRAPH = "https://w3id.org/drugpolicy-kg/graph/dataset"
@@ -203,11 +235,12 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None, pub
     from drugpolicy_kg.atomic import write_all
 
     written = {fmt: out_dir / (STEM + FORMATS[fmt][1]) for fmt in formats}
-    files = {written[fmt]: serialize(gs, fmt) for fmt in formats}
+    dump = _Dump(gs)
+    files = {written[fmt]: serialize(gs, fmt, dump) for fmt in formats}
     for name, data in publication_files(gs, project, publish_url).items():
         written[name] = out_dir / name
         files[out_dir / name] = data
-    files[out_dir / "context.jsonld"] = json.dumps({"@context": jsonld_context(gs)}, indent=1).encode("utf-8")
+    files[out_dir / "context.jsonld"] = json.dumps({"@context": dump.context}, indent=1).encode("utf-8")
     with folder_lock(out_dir):
         write_all(files)  # every output, or none: a build is published whole
     return written

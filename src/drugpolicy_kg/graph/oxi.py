@@ -77,3 +77,22 @@ def rdflib_graph(triples, identifier: str | None = None) -> Graph:
     for s, p, o in triples:
         g.add((to_rdflib_term(s), to_rdflib_term(p), to_rdflib_term(o)))
     return g
+
+
+def value_rows(graph, text: str, bindings: dict[str, str] | None = None):
+    """The rows of a SELECT as plain values (str, None where unbound), in the query's column order.
+
+    On a graph backed by Oxigraph (oxrdflib: every store of the project) the store answers directly, with no rdflib
+    term made per value; any other rdflib Graph answers through rdflib. ``bindings``: variables bound to IRIs."""
+    inner = getattr(getattr(graph, "store", None), "_inner", None)
+    if inner is not None:
+        import pyoxigraph as ox
+
+        subs = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()} if bindings else None
+        for sol in inner.query(text, substitutions=subs):
+            yield tuple(None if term is None else term.value for term in sol)
+    else:
+        from rdflib import URIRef
+
+        for row in graph.query(text, initBindings={k: URIRef(v) for k, v in (bindings or {}).items()} or None):
+            yield tuple(None if term is None else str(term) for term in row)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,6 +213,11 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
             notes = _xml(zf, "word/footnotes.xml")
         except InputError as exc:
             raise InputError(exc.message, str(path)) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+            # a damaged archive (bad CRC, truncated, "invalid distance"), an encrypted part or an unknown compression
+            # method: the archive's own words, in one line
+            raise InputError(f"a damaged or unreadable Word document ({exc.__class__.__name__}: {str(exc)[:160]})",
+                             str(path)) from None
     body = root.find(W + "body")
     walk = _Walker()
     builder, segments = walk.builder, walk.segments

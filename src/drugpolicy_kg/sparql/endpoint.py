@@ -64,6 +64,9 @@ def credentials_from_env(env=None) -> Credentials | None:
         user, _, password = raw.decode("utf-8", "replace").partition("\n")[0].strip().partition(":")
     if not (user and password):
         return None
+    from drugpolicy_kg.errors import register_secret
+
+    register_secret(user, password)
     scheme = env.get("DRUGPOLICY_KG_AUTH", "basic").lower()
     if scheme not in ("basic", "digest"):
         raise UsageError("DRUGPOLICY_KG_AUTH must be 'basic' or 'digest'")

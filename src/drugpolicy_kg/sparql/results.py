@@ -12,6 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import UsageError
@@ -219,6 +220,7 @@ def xml_line_ends(data: bytes) -> bytes:
     return data.replace(b"\r", b"&#13;")
 
 
+@lru_cache(maxsize=1 << 16)  # a dump compacts the same predicates and classes hundreds of thousands of times
 def compact(iri: str) -> str:
     """An IRI as a prefixed name where one of the project's prefixes fits, else in <...>.
 

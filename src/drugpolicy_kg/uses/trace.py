@@ -208,6 +208,8 @@ RESOLUTION_SYMBOLS = [(re.compile(r"^A/HRC/RES/(.+)$", re.I), "Human Rights Coun
                       (re.compile(r"^A/RES/(.+)$", re.I), "General Assembly resolution {}"),
                       (re.compile(r"^E/RES/(.+)$", re.I), "Economic and Social Council resolution {}"),
                       (re.compile(r"^S/RES/(.+)$", re.I), "Security Council resolution {}")]
+INDEX_PREFIXES = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("rdf", "rdfs", "skos", "dcterms", "dpo", "sdgo")) + \
+    "PREFIX qb: <http://purl.org/linked-data/cube#>\n"
 CLOSE_SPELLING = 0.88  # a misspelt name is taken for the one name this close to it (difflib's ratio), else asked
 
 
@@ -298,19 +300,10 @@ class Tracer:
         return out
 
     def _query_evidence(self, subject: str | None) -> dict[str, FactEvidence]:
+        from drugpolicy_kg.graph.oxi import value_rows
         from drugpolicy_kg.resources import internal_query
 
-        names = ("s", "p", "o", "doc", "doclabel", "file", "locator", "quote", "inferred", "reasoning")
-        inner = getattr(self.graph.store, "_inner", None)  # an Oxigraph store: read its rows directly
-        text = internal_query("statement-evidence.rq")
-        if inner is not None:
-            import pyoxigraph as ox
-
-            subs = {ox.Variable("s"): ox.NamedNode(subject)} if subject else None
-            rows = ([None if sol[n] is None else sol[n].value for n in names]
-                    for sol in inner.query(text, substitutions=subs))
-        else:
-            rows = self.graph.query(text, initBindings={"s": self._URIRef(subject)} if subject else None)
+        rows = value_rows(self.graph, internal_query("statement-evidence.rq"), {"s": subject} if subject else None)
         return self._evidence_rows(rows)
 
     @property
@@ -339,55 +332,50 @@ class Tracer:
         return sorted(out, key=lambda e: e.inferred)
 
     def _build_index(self) -> None:
-        from rdflib import RDF, URIRef
+        """Every name the graph gives an entity, by how it names it; read in a few queries straight from the store."""
+        from drugpolicy_kg.graph.oxi import value_rows
 
-        graph = self.graph
+        def rows(where: str, columns: str = "?s ?o"):
+            return value_rows(self.graph, f"{INDEX_PREFIXES}SELECT {columns} WHERE {{ {where} }}")
+
         # a figure's label ends with its value ("..., Changes: Percentage: 3.5"): a value is not a name to match
-        figures = set(graph.subjects(RDF.type, URIRef("http://purl.org/linked-data/cube#Observation")))
-        for s, o in graph.subject_objects(URIRef(RDFS_LABEL)):
-            if s in figures:
-                continue
-            self._index(s, str(o), "its name")
-            if ": " in str(o):  # "A/80/6 (Sect. 16), subprogramme 2: A comprehensive ..." is found by its head too
-                self._index(s, str(o).split(": ", 1)[0], "the head of its name")
-        for s, o in graph.subject_objects(URIRef(SKOS + "altLabel")):
-            self._index(s, str(o), "its acronym or other name")
-        for s, o in graph.subject_objects(URIRef(DCT + "title")):
-            if s not in figures:
-                self._index(s, str(o), "its title")
-        for statement, name in graph.subject_objects(URIRef(DPO + "statedAs")):  # "Office of the United Nations High
-            value = graph.value(statement, RDF.object)                           # Commissioner for Human Rights"
-            if isinstance(value, URIRef) and self._rank(str(value))[1] < BODY_KINDS:
-                self._index(value, str(name), "a name a source gives it")
-                self._index(value, re.sub(r"\s*\([^()]*\)$", "", str(name)), "a name a source gives it")
-        for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Target")):
-            code = str(s).rsplit("/", 1)[-1]
+        for s, o in rows("?s rdfs:label ?o FILTER NOT EXISTS { ?s a qb:Observation }"):
+            self._index(s, o, "its name")
+            if ": " in o:  # "A/80/6 (Sect. 16), subprogramme 2: A comprehensive ..." is found by its head too
+                self._index(s, o.split(": ", 1)[0], "the head of its name")
+        for s, o in rows("?s skos:altLabel ?o"):
+            self._index(s, o, "its acronym or other name")
+        for s, o in rows("?s dcterms:title ?o FILTER NOT EXISTS { ?s a qb:Observation }"):
+            self._index(s, o, "its title")
+        # the words a source names a body with: "Office of the United Nations High Commissioner for Human Rights"
+        for s, name in rows("?st dpo:statedAs ?name ; rdf:object ?s FILTER(isIRI(?s))", "DISTINCT ?s ?name"):
+            if self._rank(s)[1] < BODY_KINDS:
+                self._index(s, name, "a name a source gives it")
+                self._index(s, re.sub(r"\s*\([^()]*\)$", "", name), "a name a source gives it")
+        for (s,) in rows("?s a sdgo:Target", "?s"):
             for form in ("SDG {}", "target {}", "SDG target {}", "{}"):  # "3.5", a target's code alone
-                self._index(s, form.format(code), "its SDG code")
-        for s in graph.subjects(RDF.type, URIRef("http://metadata.un.org/sdg/ontology#Goal")):
-            code = str(s).rsplit("/", 1)[-1]
+                self._index(s, form.format(s.rsplit("/", 1)[-1]), "its SDG code")
+        for (s,) in rows("?s a sdgo:Goal", "?s"):
             for form in ("SDG {}", "Goal {}", "Sustainable Development Goal {}", "SDG goal {}"):
-                self._index(s, form.format(code), "its SDG code")
-        for s, o in graph.subject_objects(URIRef(DPO + "resolutionNumber")):
-            word = "decision" if (s, RDF.type, URIRef(DPO + "Decision")) in graph else "resolution"
-            self._index(s, str(o), "its number")
+                self._index(s, form.format(s.rsplit("/", 1)[-1]), "its SDG code")
+        for s, o, decision, label, acronym in rows(
+                "?s dpo:resolutionNumber ?o BIND(EXISTS { ?s a dpo:Decision } AS ?decision) "
+                "OPTIONAL { ?s dpo:adoptedBy ?body OPTIONAL { ?body rdfs:label ?label FILTER(LANG(?label) IN ('', 'en')) } "
+                "OPTIONAL { ?body skos:altLabel ?acronym } }", "?s ?o ?decision ?label ?acronym"):
+            word = "decision" if decision == "true" else "resolution"
+            self._index(s, o, "its number")
             self._index(s, f"{word} {o}", "its number")
-            for body in graph.objects(s, URIRef(DPO + "adoptedBy")):
-                label = self.label(str(body))
-                names = {label, *(str(a) for a in graph.objects(body, URIRef(SKOS + "altLabel"))),
-                         *ABBREVIATIONS.get(label, ())}
-                for name in names:
-                    for form in ("{b} {n}", "{b} {w} {n}", "{w} {n} of the {b}"):
-                        self._index(s, form.format(b=name, w=word, n=o), "its body and number")
-        for s, o in graph.subject_objects(URIRef(DPO + "documentSymbol")):
-            self._index(s, str(o), "a document symbol it carries")
-        for s, o in graph.subject_objects(URIRef(DCT + "identifier")):
-            self._index(s, str(o), "its identifier")
-        for para, number in graph.subject_objects(URIRef(DPO + "paragraphNumber")):  # "64/3 OP18", "64/3 op 18"
-            for whole in graph.objects(para, URIRef(DCT + "isPartOf")):
-                for res in graph.objects(whole, URIRef(DPO + "resolutionNumber")):
-                    for form in ("{r} OP{n}", "{r} op {n}", "{r} operative paragraph {n}", "{r}, OP{n}"):
-                        self._index(para, form.format(r=res, n=number), "its resolution and paragraph number")
+            for name in {label, acronym, *ABBREVIATIONS.get(label or "", ())} - {None}:
+                for form in ("{b} {n}", "{b} {w} {n}", "{w} {n} of the {b}"):
+                    self._index(s, form.format(b=name, w=word, n=o), "its body and number")
+        for s, o in rows("?s dpo:documentSymbol ?o"):
+            self._index(s, o, "a document symbol it carries")
+        for s, o in rows("?s dcterms:identifier ?o"):
+            self._index(s, o, "its identifier")
+        for para, number, res in rows("?para dpo:paragraphNumber ?n ; dcterms:isPartOf/dpo:resolutionNumber ?r",
+                                      "?para ?n ?r"):
+            for form in ("{r} OP{n}", "{r} op {n}", "{r} operative paragraph {n}", "{r}, OP{n}"):  # "64/3 OP18"
+                self._index(para, form.format(r=res, n=number), "its resolution and paragraph number")
         for node in {n for nodes in self.index.values() for n in nodes}:
             if node.startswith(PREFIXES["dpk"]):
                 self._index(node, node[len(PREFIXES["dpk"]):], "its id")
