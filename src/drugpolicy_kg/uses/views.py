@@ -682,6 +682,8 @@ open its page; hover for a summary; drag to move, scroll to zoom; <em>Find</em> 
 kind or by community; size by a metric; export PNG or SVG from each page.</p>
 <p><a href="entities/index.html">All {n_entities:,} entities</a>, one page each ·
 <a href="traces/index.html">Mandate traces</a> · <a href="ontology.html">Ontology</a></p>
+<h2>Questions</h2><p>Pages that each answer one question of the programme plans (<a href="questions.html">all
+questions</a>):</p><ul>{questions}</ul>
 <h2>Networks</h2><table><tr><th>view</th><th class="num">nodes</th><th class="num">edges</th><th class="num">density</th>
 <th class="num">communities</th><th>what it shows</th><th>exports</th></tr>{rows}</table>
 <h2>Legend</h2><p>The same colour and shape mean the same kind in every view; node size follows the metric chosen on
@@ -841,6 +843,11 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     source_links = _source_pages(ents, out_dir / "entities", nav)
     for path in write_pages(ents, out_dir / "entities", names, source_links, appears_in, nav):
         written["entities/" + path.name] = path
+    from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM, write_questions
+
+    written.update(write_questions(graph, out_dir, names.get, with_affiliations="affiliations" in nets))
+    listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
+    questions = "".join(f'<li><a href="{html.escape(q.href)}">{html.escape(q.question)}</a></li>' for q in listed)
     from drugpolicy_kg.graph.ontodoc import ontology_html
     from drugpolicy_kg.resources import Project
 
@@ -855,6 +862,6 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     heat = base64.b64encode((out_dir / "sdg-coverage.png").read_bytes()).decode()
     with atomic_write(out_dir / "index.html", durable=False) as fh:
         fh.write(INDEX.format(csp=CSP, rows="".join(rows), legend=legend, timeline=png, heatmap=heat,
-                              n_entities=len(ents.iris)))
+                              n_entities=len(ents.iris), questions=questions))
     written["index.html"] = out_dir / "index.html"
     return written
