@@ -504,3 +504,33 @@ def test_edges_say_their_relation_in_words_and_carry_their_quotes(nets):
         assert all(isinstance(d.get("quotes"), list) for _, _, d in g.edges(data=True))
         stated = sum(1 for _, _, d in g.edges(data=True) if d["quotes"])
         assert stated >= 0.9 * g.number_of_edges(), (name, stated, g.number_of_edges())
+
+
+def test_no_two_nodes_of_a_network_share_a_drawn_label(nets):
+    """Two resolutions 10/1 (of the UNCAC and the UNTOC conferences) were both drawn "res. 10/1", and 13 canvas labels
+    were duplicated: a reader could not tell which node is which."""
+    for name, g in nets.items():
+        labels = [g.nodes[n].get("label", n) for n in g]
+        assert len(labels) == len(set(labels)), name
+    if "resolutions" in nets:
+        drawn = {nets["resolutions"].nodes[n]["label"] for n in nets["resolutions"]}
+        assert {"UNTOC COP res. 10/1", "UNCAC COSP res. 10/1", "CND resolution 64/3"} <= drawn
+
+
+def test_a_clash_is_told_apart_by_kind_then_by_the_end_of_the_name():
+    import networkx as nx
+
+    from drugpolicy_kg.uses.networks import unique_labels
+
+    g = nx.Graph()
+    g.add_node("a", label="ISN", category="Network", name="Informal Scientific Network")
+    g.add_node("b", label="ISN", category="Body", name="Informal Scientific Network")
+    g.add_node("c", label="A/80/6 (Sect. 16), subprogramme 1, para…", name="A/80/6 (Sect. 16), subprogramme 1, para. 16.23 (a)")
+    g.add_node("d", label="A/80/6 (Sect. 16), subprogramme 1, para…", name="A/80/6 (Sect. 16), subprogramme 1, para. 16.23 (b)")
+    g.add_node("e", label="x", name="x")
+    g.add_node("f", label="x", name="x")
+    assert unique_labels(g) == 6
+    labels = {n: g.nodes[n]["label"] for n in g}
+    assert labels["a"] == "ISN (network)" and labels["b"] == "ISN (body)"
+    assert labels["c"].endswith("16.23 (a)") and labels["d"].endswith("16.23 (b)")
+    assert len(set(labels.values())) == 6

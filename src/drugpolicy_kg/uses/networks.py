@@ -131,8 +131,11 @@ class Describer:
         label = self.tracer.label(node)
         number = next((str(x) for x in self.graph.objects(URIRef(node), URIRef(DPO + "resolutionNumber"))), "")
         if number and len(label) > 24:  # "Commission on Narcotic Drugs resolution 64/3" -> "CND 64/3"
-            issuer = next((self.acronym(str(b)) for b in self.graph.objects(URIRef(node), URIRef(DPO + "adoptedBy"))), "")
-            return f"{issuer or 'res.'} {number}"
+            from drugpolicy_kg.uses.trace import ABBREVIATIONS
+
+            bodies = [str(b) for b in self.graph.objects(URIRef(node), URIRef(DPO + "adoptedBy"))]
+            issuer = next((self.acronym(b) or ABBREVIATIONS.get(self.tracer.label(b), ("",))[0] for b in bodies), "")
+            return f"{issuer} res. {number}" if " " in issuer else f"{issuer or 'res.'} {number}"
         if len(label) > 40 and " is a " in label and len(label.split(" is a ", 1)[0]) <= 24:
             return label.split(" is a ", 1)[0]  # "64/3 is a legislative mandate of ..." -> "64/3"
         if len(label) > 40 and ": " in label:
@@ -567,8 +570,43 @@ def notes_of(g: nx.Graph) -> list[str]:
     return list(g.graph.get("notes", [])) + list(g.graph.get("metric_notes", []))
 
 
+def unique_labels(g: nx.Graph) -> int:
+    """Give every node a drawn label no other node of the network has; return how many were changed.
+
+    Nodes that share a short label are told apart, in this order, by their kind ("ISN (network)", the one entity
+    drawn in both modes of a two-mode network), by the start and end of their full name ("A/80/6 (Sect. 16), su…para.
+    16.23 (a)": a cut label keeps the end that differs), and last by a number."""
+    changed = 0
+    for _round in range(4):
+        groups: dict[str, list] = defaultdict(list)
+        for n, data in g.nodes(data=True):
+            groups[data.get("label", str(n))].append(n)
+        clashes = {label: nodes for label, nodes in groups.items() if len(nodes) > 1}
+        if not clashes:
+            return changed
+        taken = set(groups)
+        for label, nodes in sorted(clashes.items()):
+            kinds = {g.nodes[n].get("category", "") for n in nodes}
+            for i, n in enumerate(sorted(nodes, key=str)):
+                name = str(g.nodes[n].get("name") or label)
+                if _round == 0 and len(kinds) == len(nodes):
+                    new = f"{label} ({g.nodes[n].get('category', '').lower()})"
+                elif _round <= 1 and len(name) > 40:
+                    new = f"{name[:16]}…{name[-(23 - 1):]}"
+                elif _round <= 1:
+                    new = name
+                else:
+                    new = f"{label} ·{i + 1}"
+                if new not in taken:
+                    g.nodes[n]["label"] = new
+                    taken.add(new)
+                    changed += 1
+    return changed
+
+
 def build_networks(graph: Graph, views=VIEWS) -> dict[str, nx.Graph]:
-    """Build the named views with metrics (a projection reuses its two-mode network when both are asked for)."""
+    """Build the named views with metrics (a projection reuses its two-mode network when both are asked for); no two
+    nodes of a network share a drawn label."""
     d = Describer(graph)
     out: dict[str, nx.Graph] = {}
     made: dict[str, nx.Graph] = {}
@@ -580,6 +618,7 @@ def build_networks(graph: Graph, views=VIEWS) -> dict[str, nx.Graph]:
             g = BUILDERS[name](graph, d, made[base])
         else:
             g = made[name] = made.get(name) or BUILDERS[name](graph, d)
+        unique_labels(g)
         add_metrics(g)
         out[name] = g
     return out

@@ -202,7 +202,10 @@ WORD_FORMS = {"sp": "subprogramme", "subprogram": "subprogramme", "subprogrammes
 
 # Short names people write for bodies the graph names in full (resolver aliases, not facts of the graph): "GA 70/1"
 ABBREVIATIONS = {"General Assembly": ("GA", "UNGA"), "Economic and Social Council": ("ECOSOC",),
-                 "Security Council": ("SC", "UNSC"), "Human Rights Council": ("HRC",)}
+                 "Security Council": ("SC", "UNSC"), "Human Rights Council": ("HRC",),
+                 "Conference of the Parties to the United Nations Convention against Transnational Organized Crime":
+                     ("UNTOC COP",),
+                 "Conference of the States Parties to the United Nations Convention against Corruption": ("UNCAC COSP",)}
 # The UN's symbols of adopted resolutions, read as "<body> resolution <number>": A/RES/70/1 is General Assembly 70/1
 RESOLUTION_SYMBOLS = [(re.compile(r"^A/HRC/RES/(.+)$", re.I), "Human Rights Council resolution {}"),
                       (re.compile(r"^A/RES/(.+)$", re.I), "General Assembly resolution {}"),
