@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ _LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")  # no "[" inside: each scan stop
 _ESCAPE = re.compile(r"\\([()\[\]*_#\\.!-])")
 
 
+@lru_cache(maxsize=1 << 16)  # the same quotes are normalised again in every trace page that shows them
 def normalise(text: str) -> str:
     """Collapse whitespace and drop Markdown markup.
 

@@ -288,6 +288,7 @@ class Tracer:
         self._kinds: dict[str, str] = {}
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
         self._summarizer = None  # uses.summary.Summarizer, made on the first trace
+        self._own_words: dict[str, Evidence | None] = {}
 
     @staticmethod
     def _evidence_rows(rows) -> dict[str, FactEvidence]:
@@ -567,7 +568,13 @@ class Tracer:
         return " ".join(w if w.isupper() or w.startswith("SDG") else w.lower() for w in label.split())
 
     def own_words(self, node: str) -> Evidence | None:
-        """The quote that gives the entity's own words (its description, title, a provision's wording), if any."""
+        """The quote that gives the entity's own words (its description, title, a provision's wording), if any;
+        remembered (a site of traces asks for the same entity's words hundreds of thousands of times)."""
+        if node not in self._own_words:
+            self._own_words[node] = self._find_own_words(node)
+        return self._own_words[node]
+
+    def _find_own_words(self, node: str) -> Evidence | None:
         facts = self.facts_of(node)
         for pred in OWN_WORDS:
             for (s, p, _o), items in sorted(facts.items()):
