@@ -201,8 +201,9 @@ def test_a_list_heading_of_an_unknown_form_does_not_inherit_the_last_issuer(tmp_
 
 
 def _facts(ex, leave_out=()):
-    return sorted(repr((c.kind, {k: v for k, v in c.facts.items() if k != "context"})) for c in ex.candidates
-                  if c.kind not in leave_out)
+    # a footnote's mark is Word's (w:footnoteReference): the text keeps the footnotes' words, not where they are marked
+    return sorted(repr((c.kind, {k: v for k, v in c.facts.items() if k not in ("context", "footnotes")}))
+                  for c in ex.candidates if c.kind not in leave_out)
 
 
 def test_the_text_as_saved_gives_the_facts_of_the_word_file(docs):
@@ -407,3 +408,109 @@ def test_a_document_past_the_size_limit_is_refused_without_reading_it_whole(tmp_
     assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
     err = capsys.readouterr().err
     assert "larger than 1,024 bytes: too large for a document" in err and len(err.strip().splitlines()) == 1
+
+
+def _marked_footnotes(path) -> dict[str, str]:
+    """Footnote id -> the text of the table row, or else of the paragraph, its mark stands in: an independent walk."""
+    with zipfile.ZipFile(path) as zf:
+        root = ET.fromstring(zf.read("word/document.xml"))  # noqa: S314 - our fixture
+    parent = {c: p for p in root.iter() for c in p}
+    out = {}
+    for ref in root.iter(W + "footnoteReference"):
+        el = ref
+        while el.tag != W + "p":
+            el = parent[el]
+        host, up = el, el
+        while up in parent:
+            up = parent[up]
+            if up.tag == W + "tr":
+                host = up
+                break
+        out[ref.get(W + "id")] = " ".join("".join(t.text or "" for t in host.iter(W + "t")).split())
+    return out
+
+
+def test_footnotes_stay_with_the_rows_and_items_their_marks_stand_in(docs):
+    """A footnote marked in a mandate row ("In particular the annex, entitled ...") or a strategy item ("See General
+    Assembly resolutions 72/194, 72/284 and 74/175.") travels with that row's or item's candidates, with the
+    instruments it names with their body; a footnote marked in a plain paragraph qualifies no candidate."""
+    d16, ex16 = docs[SECT16.name]
+    marks = _marked_footnotes(SECT16)
+    assert len(marks) == 9
+    attached = {}
+    for c in ex16.candidates:
+        for fn in c.facts.get("footnotes", ()):
+            attached.setdefault(fn["number"], set()).add(c.kind)
+            assert d16.text[fn["start"]:fn["end"]] == fn["quote"]  # the footnote's own words, where they stand
+            host = " ".join(c.quote.split())
+            assert host.replace(" ", "") in marks[fn["number"]].replace(" ", ""), (fn["number"], host)
+    assert attached == {"1": {"legislative-mandate"}, "2": {"legislative-mandate"}, "3": {"legislative-mandate"},
+                        "4": {"legislative-mandate"}, "5": {"legislative-mandate"}, "6": {"activity"},
+                        "7": {"activity"}, "8": {"activity"}}  # 9 is marked in para. 16.137, no item or row
+    row9 = [c for c in ex16.candidates if c.kind == "legislative-mandate" and c.facts["symbol"] in ("1997/30", "1999/28")]
+    assert len(row9) == 2 and all(
+        c.facts["footnotes"][0]["quote"].startswith("In particular the annex, entitled \u201cGuidelines for Action on Children")
+        for c in row9)
+    item = next(c for c in ex16.candidates if c.kind == "activity" and c.locator == "para. 16.56 (c)")
+    assert [(i["issuer"], i["symbol"]) for fn in item.facts["footnotes"] for i in fn["instruments"]] == [
+        ("General Assembly", "72/194"), ("General Assembly", "72/284"), ("General Assembly", "74/175"),
+        ("Security Council", "2482 (2019)")]
+    # the footnote of a plain paragraph still names its instruments with their body, as references of the document
+    refs = {(c.facts.get("issuer"), c.facts["symbol"]) for c in ex16.candidates
+            if c.kind == "reference" and c.locator == "footnote 9"}
+    assert refs == {("Commission on Narcotic Drugs", "63/1"), ("Commission on Narcotic Drugs", "65/3")}
+
+
+@pytest.mark.parametrize("text, found", [
+    ("See General Assembly resolutions 72/194, 72/284 and 74/175.",
+     [("General Assembly", "resolution", "72/194"), ("General Assembly", "resolution", "72/284"),
+      ("General Assembly", "resolution", "74/175")]),
+    ("Resolution 63/1 and 65/3 of the Commission on Narcotic Drugs.",
+     [("Commission on Narcotic Drugs", "resolution", "63/1"), ("Commission on Narcotic Drugs", "resolution", "65/3")]),
+    ("pursuant to Human Rights Council decision 55/115", [("Human Rights Council", "decision", "55/115")]),
+    ("Security Council resolution 2482 (2019) and previous related Council resolutions",
+     [("Security Council", "resolution", "2482 (2019)")]),
+    ("decisions 12/3, 13/4, and 14/5 adopted by the Commission on Narcotic Drugs",
+     [("Commission on Narcotic Drugs", "decision", "12/3"), ("Commission on Narcotic Drugs", "decision", "13/4"),
+      ("Commission on Narcotic Drugs", "decision", "14/5")]),
+    ("as the Council asked in resolution 2019/4", []),          # which council: not said
+    ("see resolution 64/3 and the annex", []),                  # no body named
+    ("General Assembly resolution S-20/2, annex", [("General Assembly", "resolution", "S-20/2")]),
+])
+def test_instruments_are_named_with_their_body_only_where_the_sentence_names_it(text, found):
+    from drugpolicy_kg.sources.extract import BODY_CODES, named_instruments
+
+    bodies = sorted(BODY_CODES, key=len, reverse=True)
+    assert [(m["issuer"], m["instrument"], m["symbol"]) for m in named_instruments(text, bodies)] == found
+
+
+def test_a_footnote_mark_in_a_hand_made_word_file(tmp_path):
+    """Any Word file's marks are read, not only the budget's: a row and an item with a mark each, a footnote marked
+    twice, a footnote marked nowhere."""
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def p(text, *refs):
+        marks = "".join(f'<w:r><w:footnoteReference w:id="{r}"/></w:r>' for r in refs)
+        return f"<w:p><w:r><w:t>{text}</w:t></w:r>{marks}</w:p>"
+
+    body = (p("Legislative mandates") + p("Commission on Narcotic Drugs resolutions")
+            + "<w:tbl><w:tr><w:tc>" + p("61/2") + "</w:tc><w:tc>" + p("A title", "2") + "</w:tc></w:tr>"
+            + "<w:tr><w:tc>" + p("62/3") + "</w:tc><w:tc>" + p("Another title") + "</w:tc></w:tr></w:tbl>"
+            + p("1.1 The programme will do things.", "3", "2"))
+    notes = (f'<w:footnotes {ns}><w:footnote w:id="0"><w:p><w:r><w:t>separator</w:t></w:r></w:p></w:footnote>'
+             + "".join(f'<w:footnote w:id="{i}">{p(t)}</w:footnote>' for i, t in
+                       (("2", "In particular the annex."), ("3", "See General Assembly resolution 70/1."),
+                        ("4", "Never marked."))) + "</w:footnotes>")
+    path = tmp_path / "marked.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8"?><w:document {ns}><w:body>{body}'
+                                         "</w:body></w:document>")
+        zf.writestr("word/footnotes.xml", f'<?xml version="1.0" encoding="UTF-8"?>{notes}')
+    doc = read_document(path)
+    marked = {s.text: [n.text for n in doc.footnotes_of(s)] for s in doc.segments if s.notes}
+    assert marked == {"61/2\tA title": ["In particular the annex."],
+                      "1.1 The programme will do things.": ["See General Assembly resolution 70/1.",
+                                                            "In particular the annex."]}
+    rows = [c for c in extract(doc).candidates if c.kind == "legislative-mandate"]
+    assert {c.facts["symbol"]: [f["number"] for f in c.facts.get("footnotes", [])] for c in rows} == {
+        "61/2": ["2"], "62/3": []}

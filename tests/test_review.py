@@ -85,6 +85,28 @@ def test_one_resolution_many_sources(dataset):
     assert dataset.select("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r dpo:resolutionNumber \"64/3\" }") == [("1",)]
 
 
+def test_footnotes_reach_the_graph_with_the_words_that_tie_them(dataset):
+    """A footnote marked in a mandate row is a note on that mandate, stated by the footnote, whose locator says where
+    the mark stands; a footnote of a strategy item names resolutions the activity refers to, with their body; a
+    footnote of a plain paragraph makes the section refer to the resolutions it names with their body."""
+    rows = dataset.select("""
+        SELECT ?symbol ?note ?loc WHERE {
+          ?m a dpo:Mandate ; dpo:issuedIn/dpo:resolutionNumber ?symbol ; skos:scopeNote ?note .
+          ?ev dpo:states [ rdf:subject ?m ; rdf:predicate skos:scopeNote ; rdf:object ?note ] ; dpo:locator ?loc .
+          FILTER(?symbol IN ("1997/30", "1999/28")) }""")
+    assert sorted(r[0] for r in rows) == ["1997/30", "1999/28"]
+    assert all(r[1].startswith("In particular the annex, entitled \u201cGuidelines for Action on Children") for r in rows)
+    assert all(r[2].startswith("footnote 1, its mark in para. 16.10, Subprogramme 5, Economic and Social Council")
+               and r[2].endswith("row 9") for r in rows)
+    cited = dataset.select("""
+        SELECT ?label WHERE { ?a a dpo:PlannedActivity ; dpo:paragraphNumber "16.56" ; dpo:itemLabel "(c)" ;
+                              dcterms:references ?r . ?r rdfs:label ?label } ORDER BY ?label""")
+    assert [r[0] for r in cited] == ["General Assembly resolution 72/194", "General Assembly resolution 72/284",
+                                     "General Assembly resolution 74/175", "Security Council resolution 2482 (2019)"]
+    assert dataset.ask("""ASK { dpk:doc-a-80-6-sect-16 dcterms:references dpk:res-cnd-63-1, dpk:res-cnd-65-3 .
+                                   dpk:res-cnd-63-1 dpo:adoptedBy dpk:org-cnd }""") is True
+
+
 def test_accept_all_writes_checked_facts(small, tmp_path, capsys):
     draft = draft_of(small, SECT16, tmp_path)
     capsys.readouterr()

@@ -131,7 +131,76 @@ def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: I
             seen.add(c.id)
             unique.append(c)
     out.candidates = unique
+    _footnotes(doc, out)
     return out
+
+
+NOTED = ("legislative-mandate", "activity", "expected-result")  # the candidates a footnote mark can qualify
+
+
+def _footnotes(doc: Document, out: Extraction) -> None:
+    """A footnote whose mark stands in a mandate row or a strategy item qualifies it ("In particular the annex,
+    entitled ..."; "See General Assembly resolutions 72/194, 72/284 and 74/175."): kept with the candidate, each with
+    its words, its place, where its mark stands and the instruments it names with their body. A strategy item or
+    expected result keeps the instruments its own words name with their body too."""
+    import bisect
+
+    noted = [s for s in doc.segments if s.notes]
+    starts = [s.start for s in noted]
+    bodies = _body_names(doc)
+    for c in out.candidates:
+        if c.kind in ("activity", "expected-result"):  # "(b) ... pursuant to Human Rights Council resolution 55/29"
+            c.facts["instruments"] = named_instruments(c.quote, bodies)
+        i = bisect.bisect_right(starts, c.start) - 1
+        if c.kind not in NOTED or i < 0 or not noted[i].start <= c.start < noted[i].end:
+            continue
+        seg = noted[i]
+        c.facts["footnotes"] = [{"number": n.number, "quote": n.text, "locator": n.locator, "start": n.start,
+                                 "end": n.end, "mark": seg.locator,
+                                 "instruments": [m for m in named_instruments(n.text, bodies)]}
+                                for n in doc.footnotes_of(seg)]
+
+
+_SYM = r"(?:(?:S-|ES-)?\d{1,4}/\d{1,4}|\d{3,4} \(\d{4}\))"   # 63/1, S-20/2, 2482 (2019)
+_SYMS = rf"{_SYM}(?:(?:, | and |, and ){_SYM})*"
+
+
+def _body_names(doc: Document) -> list[str]:
+    """The bodies whose instruments a sentence can name: the UN's principal organs and commissions, and every body
+    the document's mandate lists name as an issuer; longest first, so "Economic and Social Council" wins over
+    "Council"."""
+    from drugpolicy_kg.sources.plan import _issuers
+
+    return sorted(set(BODY_CODES) | set(_issuers(doc)), key=len, reverse=True)
+
+
+def named_instruments(text: str, bodies: list[str]) -> list[dict]:
+    """Resolutions and decisions a sentence names together with the body that adopted them: "General Assembly
+    resolutions 72/194, 72/284 and 74/175", "Resolution 63/1 and 65/3 of the Commission on Narcotic Drugs",
+    "Security Council resolution 2482 (2019)". A number whose body the sentence does not name is not one of them.
+
+    >>> [(m["issuer"], m["symbol"]) for m in named_instruments(
+    ...     "Resolution 63/1 and 65/3 of the Commission on Narcotic Drugs.", ["Commission on Narcotic Drugs"])]
+    [('Commission on Narcotic Drugs', '63/1'), ('Commission on Narcotic Drugs', '65/3')]
+    """
+    if not bodies:
+        return []
+    names = "|".join(re.escape(b) for b in bodies)
+    what = r"(?P<what>[Rr]esolutions?|[Dd]ecisions?)"
+    found = []
+    for rx in (re.compile(rf"\b(?P<body>{names})(?:[’']s?)? {what} (?P<list>{_SYMS})"),
+               re.compile(rf"\b{what} (?P<list>{_SYMS}) (?:of|adopted by) the (?P<body>{names})\b")):
+        for m in rx.finditer(text):
+            kind = "decision" if m.group("what").lower().startswith("decision") else "resolution"
+            for sym in re.findall(_SYM, m.group("list")):
+                found.append({"issuer": m.group("body"), "issuer_code": body_code(m.group("body")), "symbol": sym,
+                              "instrument": kind, "words": m.group(0), "at": m.start(), "end": m.end()})
+    seen, unique = set(), []
+    for f in sorted(found, key=lambda f: f["at"]):
+        if (f["issuer"], f["symbol"]) not in seen:
+            seen.add((f["issuer"], f["symbol"]))
+            unique.append(f)
+    return unique
 
 
 def _where(seg: Segment | None) -> dict | None:
@@ -386,11 +455,25 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
 
 
 def _references(doc: Document, out: Extraction) -> None:
-    """Resolutions and documents named in running text (not in the mandate lists)."""
+    """Resolutions and documents named in running text (not in the mandate lists); a resolution whose body the
+    sentence names ("Resolution 63/1 and 65/3 of the Commission on Narcotic Drugs") as that body's."""
+    bodies = _body_names(doc)
     for seg in doc.segments:
         if seg.kind not in ("paragraph", "item", "footnote"):
             continue
+        named = named_instruments(seg.text, bodies)
+        for f in named:
+            a, b = _sentence(seg.text, f["at"], f["end"])
+            out.add(Candidate(_cid("reference", seg.locator, f["issuer"], f["symbol"]), "reference",
+                              {"symbol": f["symbol"], "issuer": f["issuer"], "issuer_code": f["issuer_code"],
+                               "instrument": f["instrument"], "named_as": f["words"],
+                               "form": "resolution number with its body"},
+                              seg.text[a:b], seg.locator, seg.start + a, seg.start + b,
+                              "reference in text: number and body", 0.85))
+        with_body = {f["symbol"] for f in named}
         for m in RES_IN_TEXT.finditer(seg.text):
+            if m.group("sym") in with_body:  # found above with its body
+                continue
             a, b = _sentence(seg.text, m.start(), m.end())
             out.add(Candidate(_cid("reference", seg.locator, m.group("sym")), "reference",
                               {"symbol": m.group("sym"), "form": "resolution or decision number"},

@@ -55,6 +55,7 @@ class Segment:
     cells: list[str] = field(default_factory=list)  # a table row's cells
     spans: list[int] = field(default_factory=list)  # the grid columns each cell spans (Word's gridSpan); [] = one each
     table: int = 0            # which table of the document a row belongs to (1, 2 ...; 0 = not a row)
+    notes: list[str] = field(default_factory=list)  # the footnotes whose marks stand in it (Word's footnoteReference ids)
 
 
 @dataclass
@@ -68,6 +69,13 @@ class Document:
     title: str = ""
     job_number: str = ""
     _folded: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+
+    def footnotes_of(self, seg: Segment) -> list[Segment]:
+        """The footnotes whose marks stand in ``seg``, in the order of the marks (a .txt has no marks: none)."""
+        if not seg.notes:
+            return []
+        by_number = {s.number: s for s in self.segments if s.kind == "footnote"}
+        return [by_number[n] for n in seg.notes if n in by_number]
 
     def quote_ok(self, quote: str) -> bool:
         """Does ``quote`` stand verbatim in the text (white space folded, as the quote check does)?"""
@@ -179,6 +187,11 @@ def _para_text(p) -> str:
     return " ".join("".join(out).split())
 
 
+def _note_marks(el) -> list[str]:
+    """The ids of the footnotes marked in a paragraph or table row, each once, in order."""
+    return list(dict.fromkeys(fr.get(W + "id", "") for fr in el.iter(W + "footnoteReference") if fr.get(W + "id")))
+
+
 def _grid_span(tc) -> int:
     """How many grid columns a table cell spans (``w:gridSpan``; 1 where none is given or the value is not a number)."""
     gs = tc.find(f"{W}tcPr/{W}gridSpan")
@@ -225,13 +238,15 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
         if el.tag == W + "p":
             text = _para_text(el)
             if text:
-                walk.paragraph(text, _style(el))
+                walk.paragraph(text, _style(el)).notes = _note_marks(el)
         elif el.tag == W + "tbl":
             walk.rows_start()
             for tr in el.iter(W + "tr"):
                 tcs = list(tr.iter(W + "tc"))
-                walk.row([" ".join(" ".join(_para_text(p) for p in tc.iter(W + "p")).split()) for tc in tcs],
-                         [_grid_span(tc) for tc in tcs])
+                seg = walk.row([" ".join(" ".join(_para_text(p) for p in tc.iter(W + "p")).split()) for tc in tcs],
+                               [_grid_span(tc) for tc in tcs])
+                if seg is not None:
+                    seg.notes = _note_marks(tr)
     if notes is not None:
         for fn in notes.iter(W + "footnote"):
             fid = fn.get(W + "id", "")

@@ -392,6 +392,26 @@ class _Builder:
             w.fact(cid, mandate, f"{DPO}calledFor", scope, self.ev(h["quote"], h["locator"], h["start"]),
                    reasoning="The row stands in the list of legislative mandates before the first subprogramme: "
                              "the section lists there the mandates of the programme as a whole.")
+        self._cited(c, mandate)
+
+    def _cited(self, c: dict, node: str) -> None:
+        """The instruments an item's own words name with their body, as what ``node`` (the activity, the expected
+        result) refers to; and the footnotes marked in the row or item ``c`` quotes: each one's words as a note on
+        ``node`` (the mandate, the activity), the instruments it names as what ``node`` refers to, stated by the
+        footnote, whose locator says where its mark stands (the mark is what ties it to ``node``)."""
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        for res in c["facts"].get("instruments") or ():  # named in the item's own words, with their body
+            inst = self.instrument(res)
+            self._instrument_named(c, res, inst, ev)
+            self.w.fact(c["id"], node, f"{DCT}references", inst, ev, stated_as=res["symbol"])
+        for fn in c["facts"].get("footnotes") or ():
+            ev = {"iri": f"{DPK}ev-{self.doc_id}-at-{fn['start']}-mark-{c['start']}", "quote": fn["quote"],
+                  "locator": f"{fn['locator']}, its mark in {fn['mark']}"}
+            self.w.fact(c["id"], node, f"{SKOS}scopeNote", self.w.lit(fn["quote"], "en"), ev)
+            for res in fn.get("instruments") or ():
+                inst = self.instrument(res)
+                self._instrument_named(c, res, inst, ev)
+                self.w.fact(c["id"], node, f"{DCT}references", inst, ev, stated_as=res["symbol"])
 
     def _subprogramme(self, c: dict) -> None:
         f = c["facts"]
@@ -420,6 +440,12 @@ class _Builder:
 
     def _reference(self, c: dict) -> None:
         f = c["facts"]
+        if f.get("form") == "resolution number with its body":  # "Resolution 63/1 and 65/3 of the Commission on ..."
+            ev = self.ev(c["quote"], c["locator"], c["start"])
+            inst = self.instrument(f)
+            self._instrument_named(c, f, inst, ev)
+            self.w.fact(c["id"], self.doc_node, f"{DCT}references", inst, ev, stated_as=f["symbol"])
+            return
         if f.get("form") != "document symbol":
             raise _Refuse("a resolution number in running text does not say which body adopted it; add it by hand")
         node = f"{DPK}doc-{slug(f['symbol'])}"
@@ -484,15 +510,15 @@ class _Builder:
 
     def _activity(self, c: dict) -> None:
         f = c["facts"]
-        self._plan_node("activity", c, f"{self.sym}, {f['scope']}, para. {f['paragraph']} {f['item']}: will "
+        self._cited(c, self._plan_node("activity", c, f"{self.sym}, {f['scope']}, para. {f['paragraph']} {f['item']}: will "
                                        f"{_short(_lower_first(f['text']))}",
-                        "PlannedActivity", "plansActivity")
+                        "PlannedActivity", "plansActivity"))
 
     def _expected_result(self, c: dict) -> None:
         f = c["facts"]
-        self._plan_node("expected-result", c, f"{self.sym}, {f['scope']}, para. {f['paragraph']} {f['item']}: expected "
+        self._cited(c, self._plan_node("expected-result", c, f"{self.sym}, {f['scope']}, para. {f['paragraph']} {f['item']}: expected "
                                               f"to result in {_short(_lower_first(f['text']))}".replace("  ", " "),
-                        "ExpectedResult", "expectsResult")
+                        "ExpectedResult", "expectsResult"))
 
     def _planned_result(self, c: dict) -> None:
         f = c["facts"]

@@ -128,6 +128,7 @@ class Hop:
     children: list[Hop] = field(default_factory=list)
     seen_before: bool = False
     own: Evidence | None = None   # the entity's own words in its source, where the graph has them
+    notes: list[Evidence] = field(default_factory=list)  # footnotes that qualify it ("In particular the annex ...")
     group: str = ""               # the issuing body of the instrument behind this hop (to group long lists)
     truncated: bool = False       # its own links are left out: the trace reached its size limit (see Tracer.trace)
 
@@ -148,6 +149,7 @@ class Hop:
             "seen_before": self.seen_before,
             "evidence": [e.__dict__ for e in self.evidence],
             "own_words": self.own.__dict__ if self.own else None,
+            "footnotes": [e.__dict__ for e in self.notes],
             "group": self.group,
             "truncated": self.truncated,
             "children": [c.to_dict() for c in self.children],
@@ -574,6 +576,12 @@ class Tracer:
             self._own_words[node] = self._find_own_words(node)
         return self._own_words[node]
 
+    def notes_of(self, node: str) -> list[Evidence]:
+        """The footnotes that qualify the entity (``skos:scopeNote``, stated by the footnote whose mark stands in the
+        row or item that states the entity)."""
+        return [e for (s, p, _o), items in sorted(self.facts_of(node).items()) if s == node and p == SKOS + "scopeNote"
+                for e in items]
+
     def _find_own_words(self, node: str) -> Evidence | None:
         facts = self.facts_of(node)
         for pred in OWN_WORDS:
@@ -634,7 +642,7 @@ class Tracer:
 
     def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int,
                 budget: list[int] | None = None) -> Hop:
-        hop = Hop(node, self.label(node), self.kind(node), relation, ev, own=self.own_words(node))
+        hop = Hop(node, self.label(node), self.kind(node), relation, ev, own=self.own_words(node), notes=self.notes_of(node))
         if node in seen or depth > 12:
             hop.seen_before = True
             return hop
@@ -685,7 +693,8 @@ class Tracer:
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
         node, how, also = self.resolve_explained(term)
-        root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1], own=self.own_words(node))
+        root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1], own=self.own_words(node),
+                   notes=self.notes_of(node))
         result = Trace(term, root, direction, matched=how, also=[self.label(a) for a in also[:5]])
         if direction in ("forward", "both"):
             budget = None if max_hops is None else [max_hops]

@@ -103,10 +103,18 @@ class Briefing:
 
     @staticmethod
     def quotes_of(h: Hop) -> list[Evidence]:
-        """The entity's own words first (where they are not the link's quote), then the quotes stating the link."""
+        """The entity's own words first (where they are not the link's quote), then the quotes stating the link, then
+        the footnotes that qualify it."""
         keys = {e.key for e in h.evidence}
         own = [h.own] if h.own is not None and h.own.key not in keys and not h.seen_before else []
-        return own + list(h.evidence)
+        return own + list(h.evidence) + ([e for e in h.notes if e.key not in keys] if not h.seen_before else [])
+
+    @staticmethod
+    def role(h: Hop, e: Evidence) -> str:
+        """What a quote is to its hop, where it is not the link's own quote: "its own words: ", "its footnote: "."""
+        if e in h.evidence:
+            return ""
+        return "its own words: " if e is h.own else ("its footnote: " if e in h.notes else "")
 
     # -- summary --
     def summary_text(self, cite=lambda n: f"[{n}]", escape=lambda s: s, sep: str = " ") -> list[str]:
@@ -182,7 +190,7 @@ def to_text(trace: Trace, width: int = 110) -> str:
         rows = []
         for e in b.quotes_of(h):
             n = b.number(e)
-            own = "its own words: " if e is h.own and e not in h.evidence else ""
+            own = b.role(h, e)
             if n in shown:
                 rows.append((f"{own}quote [{n}], above", []))
             else:
@@ -260,7 +268,7 @@ def to_markdown(trace: Trace) -> str:
     def quotes(h: Hop, pad: str):
         for e in b.quotes_of(h):
             n = b.number(e)
-            own = "its own words: " if e is h.own and e not in h.evidence else ""
+            own = b.role(h, e)
             if n in shown:
                 lines.append(f"{pad}  > {own}quote \\[{n}\\], above")
             else:
@@ -397,7 +405,7 @@ def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
         out = ""
         for ev in b.quotes_of(h):
             n = b.number(ev)
-            own = "its own words: " if ev is h.own and ev not in h.evidence else ""
+            own = b.role(h, ev)
             src = source_link(ev)
             where = f'<a href="{e(src)}">{e(ev.source)}, {e(ev.locator)}</a>' if src else f"{e(ev.source)}, {e(ev.locator)}"
             if n in shown:
@@ -510,7 +518,7 @@ def to_docx(trace: Trace) -> bytes:
     def quotes(h: Hop, depth: int):
         for ev in b.quotes_of(h):
             n = b.number(ev)
-            own = "its own words: " if ev is h.own and ev not in h.evidence else ""
+            own = b.role(h, ev)
             q = doc.add_paragraph()
             q.paragraph_format.left_indent = Pt(18 * (depth + 2))
             if n in shown:
