@@ -330,8 +330,8 @@ def test_each_quote_is_cited_once(tracer, term, direction):
     md, page = render(t, "markdown"), render(t, "html")
     for n in notes:  # printed in full once, under its number; elsewhere referred to by the number
         quote = " ".join(n.evidence.quote.split())
-        assert len(re.findall(rf"\[{n.n}\] (?:its own words: )?“{re.escape(quote)}”", text)) == 1, n.n
-        assert len(re.findall(rf"\\\[{n.n}\\\] (?:its own words: )?“{re.escape(markdown_safe(n.evidence.quote))}”", md)) == 1
+        assert len(re.findall(rf"\[{n.n}\] (?:its own words: |its footnote: )?“{re.escape(quote)}”", text)) == 1, n.n
+        assert len(re.findall(rf"\\\[{n.n}\\\] (?:its own words: |its footnote: )?“{re.escape(markdown_safe(n.evidence.quote))}”", md)) == 1
         assert page.count(f'id="q{n.n}"') == 1 and f"“{html.escape(n.evidence.quote)}”" in page
     assert text.count("], above") >= 1  # the repeats refer back
 
