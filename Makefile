@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint bench clean reference system-deps notebooks docs
 
-# Debian packages the test suite drives: Virtuoso (a second SPARQL server) and Chromium (browser tests).
+# Debian packages the test suite drives: Virtuoso (a second SPARQL server), Chromium (browser tests) and LibreOffice
+# Writer (prints the budget sections to PDF for the PDF reader's tests).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v virtuoso-t >/dev/null 2>&1 || { \
@@ -18,6 +19,9 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing Debian's LibreOffice Writer to print the budget sections to PDF for the PDF reader's tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libreoffice-writer-nogui >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -126,7 +126,7 @@ def test_ingest_command_writes_a_draft(tmp_path, capsys):
 @pytest.mark.parametrize("content,name,message", [
     (b"PK\x03\x04 not really", "bad.docx", "not a Word document"),
     (b"\xff\xfe latin", "bad.txt", "not UTF-8"),
-    (b"%PDF-1.4", "doc.pdf", "PDF is not read yet"),
+    (b"%PDF-1.4", "doc.pdf", "a damaged or unreadable PDF"),
     (b"A/80/6\nhello\x00world\n", "nul.txt", "control character (U+0000 at character 12)"),
     (b"A/80/6\n16.1 The Office\x1b[2J\n", "esc.txt", "control character (U+001B"),
     (b"x", "doc.odt", "unknown document type"),

@@ -390,6 +390,8 @@ def cmd_ingest(args) -> int:
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items())
     print(terminal_safe(f"{doc['symbol'] or doc['file']} ({doc['date'] or 'no date found'}): {doc['title']}"))
     print(f"{summary['candidates']} candidates ({kinds}); {summary['mandate_rows_read']} mandate-list rows read")
+    if summary.get("tables", "read") != "read":
+        print(f"tables {summary['tables']}")
     pending = sum(c["status"] == "pending" for c in draft["candidates"])
     print(terminal_safe(f"wrote {out}; {pending} candidates pending review"
                         + (f" ({decided} rejected at an earlier review stay rejected)" if decided else "")))
@@ -537,7 +539,7 @@ def make_parser() -> argparse.ArgumentParser:
     se.add_argument("--format", default="table", choices=["table", "json"])
     se.set_defaults(func=cmd_search)
     ig = sub.add_parser("ingest", help="read a UN document (.docx, .txt) into a draft of candidate facts, each with its quote")
-    ig.add_argument("file", metavar="FILE", help="the document: .docx or .txt")
+    ig.add_argument("file", metavar="FILE", help="the document: .docx, .pdf or .txt")
     ig.add_argument("--doc-id", metavar="ID", type=doc_id, help="the document's id in the graph (default: from its symbol)")
     ig.add_argument("-o", "--output", metavar="DRAFT", help="the draft to write (default: ID.draft.json)")
     ig.set_defaults(func=cmd_ingest)

@@ -74,8 +74,10 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
                      "segments": len(doc.segments), "characters": len(doc.text)},
         "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),
                     "mandate_rows_read": found.rows_seen,
-                    "tables": "read" if grid_kept(doc) else
-                              "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx"},
+                    "tables": "read" if grid_kept(doc) else (
+                        f"not read: a PDF keeps no table grid ({doc.tables_skipped:,} lines of tables, mandate lists "
+                        "and figures left out); ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else
+                        "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx")},
         "candidates": [c.to_dict() for c in found.candidates],
         "text": doc.text,
     }

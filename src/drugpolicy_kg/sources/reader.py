@@ -56,6 +56,7 @@ class Segment:
     spans: list[int] = field(default_factory=list)  # the grid columns each cell spans (Word's gridSpan); [] = one each
     table: int = 0            # which table of the document a row belongs to (1, 2 ...; 0 = not a row)
     notes: list[str] = field(default_factory=list)  # the footnotes whose marks stand in it (Word's footnoteReference ids)
+    page: int = 0             # the page it starts on, where the file has pages (a PDF); 0 = not known
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Document:
     date: str = ""            # ISO 8601, as the document prints it (10 April 2025 -> 2025-04-10)
     title: str = ""
     job_number: str = ""
+    tables_skipped: int = 0   # lines of tables and figures a PDF's reading left out (a page keeps no table grid)
     _folded: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     def footnotes_of(self, seg: Segment) -> list[Segment]:
@@ -87,7 +89,7 @@ class Document:
 
 
 def read_document(path: Path) -> Document:
-    """Read a .docx or .txt UN document.
+    """Read a .docx, .pdf or .txt UN document.
 
     >>> doc = read_document(Path(__file__).resolve().parents[3] / "data" / "sources" / "isn-brochure.txt")
     >>> doc.segments[0].kind, len(doc.text) > 1000
@@ -114,8 +116,10 @@ def read_document(path: Path) -> Document:
                              "never does: a binary file, or text saved as UTF-16 (save it as UTF-8)", str(path))
         return _read_text(path, text, digest)
     if suffix == ".pdf":
-        raise InputError("PDF is not read yet: save the document as .docx or .txt (the UN publishes both)", str(path))
-    raise InputError(f"unknown document type {suffix or '(no extension)'}; ingest reads .docx and .txt", str(path))
+        from drugpolicy_kg.sources.pdf import read_pdf
+
+        return read_pdf(path, data, digest)
+    raise InputError(f"unknown document type {suffix or '(no extension)'}; ingest reads .docx, .pdf and .txt", str(path))
 
 
 # ------------------------------------------------------------------------ .txt --

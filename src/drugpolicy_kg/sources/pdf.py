@@ -1,0 +1,287 @@
+"""Read a UN document printed to PDF into the same segments as its Word file gives, page by page.
+
+A PDF holds positioned characters, not paragraphs: pdfplumber (MIT, on pdfminer.six) gives the characters with
+their font, size and place, and this module puts the document back together the way a reader of the page does:
+
+- the **running heads and feet** (the top and bottom bands of each page: "Section 16 ...", "25-05233 5/114") are
+  margin lines, each once, from which the symbol, date and job number come, as from a Word file's headers;
+- the **footnotes** are the lines under the short rule at the foot of a page, each starting at its raised number;
+  a raised number in the text above is the footnote's mark, kept with the paragraph it stands in;
+- **paragraphs** are lines of the body's size joined until a paragraph number ("16.28"), a list mark ("(a)", a
+  bullet), a change of font (a heading) or a blank line starts the next; a paragraph cut by a page break is joined
+  again; a line ending in a hyphen inside a word joins the next without a space;
+- **tables and figures** (lines in a smaller size than the body's) are not read: a page keeps no table grid, so
+  a figure's column cannot be told, and a mandate list's symbol from its title only by guessing. Their lines are
+  counted and the draft says so; read the Word file for them.
+
+Each segment's locator ends with the page it starts on ("para. 16.28, p. 12"). Nothing is fetched; a damaged,
+encrypted or oversized PDF is refused in one line.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.sources.reader import (
+    BULLET, DATE, ITEM_MARK, JOB, PARA_NUMBER, SYMBOL, Document, _iso, _metadata_from_text, _Walker,
+)
+
+MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
+HEAD, FOOT = 0.085, 0.925  # the bands of a page (fractions of its height) that hold running heads and feet
+RAISED = 0.7            # a digit under this fraction of the body's size is a footnote number or mark
+SMALL = 0.95            # a line under this fraction of the body's size is a table's or a figure's
+TERMINAL = (".", ":", ";", "?", "!", "”", ")")
+# a line that is nothing but a structural label is a heading of its own, however close the next line stands: Word
+# prints "Subprogramme 2" and the subprogramme's title as two headings, a page shows two bold lines
+ALONE = re.compile(r"^(?:Subprogramme \d+(?:, component \d+)?|Component \d+|Section \d+[A-Z]?|Part [IVXL]+|Programme \d+|"
+                   r"Table \d+\.\d+(?: \(\d+\))?|Figure \d+\.[IVXL]+|Annex [IVXL]+|Objective|Strategy|Deliverables)\.?$")
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    top: float
+    bottom: float
+    size: float
+    font: str             # "bold", "italic" or "" (the line's characters all of one kind)
+    page: int
+    kind: str = "body"    # body | note (under the footnote rule) | margin (a running head or foot) | table
+    number: str = ""      # a note line's footnote number, where it opens the footnote
+    marks: list[str] = field(default_factory=list)  # footnote numbers raised in the line
+
+
+def read_pdf(path: Path, data: bytes, digest: str) -> Document:
+    """A PDF's segments and text (see the module's docstring)."""
+    try:
+        import pdfplumber
+        from pdfminer.pdfdocument import PDFPasswordIncorrect
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise InputError("reading a PDF needs pdfplumber (pip install pdfplumber)", str(path)) from None
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > MAX_PAGES:
+                raise InputError(f"{len(pdf.pages):,} pages: more than a UN document has ({MAX_PAGES:,})", str(path))
+            pages = [_page_lines(page, n) for n, page in enumerate(pdf.pages, 1)]
+            first = pdf.pages[0] if pdf.pages else None
+            # the masthead's symbol is printed in two sizes ("A" large, "/80/6 (Sect. 16)" smaller), a few points
+            # apart: the top band read as one line gives it whole
+            masthead = (first.crop((0, 0, float(first.width), float(first.height) * HEAD)).extract_text(y_tolerance=12)
+                        if first is not None else "") or ""
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds for a damaged file; each is one line here
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc  # pdfplumber wraps pdfminer's
+        if isinstance(cause, PDFPasswordIncorrect) or isinstance(exc.__context__, PDFPasswordIncorrect):
+            raise InputError("an encrypted PDF: save it without a password first", str(path)) from None
+        raise InputError(f"a damaged or unreadable PDF ({cause.__class__.__name__}: {str(cause)[:160]})",
+                         str(path)) from None
+    body_size = _body_size(pages)
+    walk = _Walker()
+    margins: list[_Line] = []
+    notes: list[tuple[str, _Line]] = []  # (number, first line) and continuation lines as ("", line)
+    skipped = 0
+    para: list[_Line] = []
+
+    def flush() -> None:
+        if not para:
+            return
+        text = para[0].text
+        for ln in para[1:]:
+            joined = text.endswith("-") and len(text) > 1 and text[-2].isalpha() and ln.text[:1].isalpha()
+            text = text + ("" if joined else " ") + ln.text
+        text = " ".join(text.split())
+        whole_font = para[0].font if all(ln.font == para[0].font for ln in para) else ""
+        heading = (whole_font in ("bold", "italic") or para[0].size > body_size * 1.1) and len(text) <= 200
+        seg = walk.paragraph(text, "H" if heading else "")
+        seg.page = para[0].page
+        seg.notes = list(dict.fromkeys(m for ln in para for m in ln.marks))
+        para.clear()
+
+    for lines in pages:
+        first_on_page = True
+        for ln in lines:
+            if ln.kind == "margin":
+                margins.append(ln)
+                continue
+            if ln.kind == "note":
+                notes.append((ln.number, ln))
+                continue
+            if ln.kind == "table" or ln.size < body_size * SMALL:
+                skipped += 1
+                continue
+            if para and (ALONE.match(para[-1].text) or ALONE.match(ln.text)
+                         or not _continues(para, ln, body_size, first_on_page)):
+                flush()
+            para.append(ln)
+            first_on_page = False
+    flush()
+    for number, text, page in _footnotes(notes):
+        seg = walk.builder.add(text, "footnote")
+        seg.number, seg.locator, seg.page = number, f"footnote {number}" if number else "footnote", page
+        walk.segments.append(seg)
+    seen: set[str] = set()
+    for ln in margins:  # each running head and foot once, after the body (the body's offsets stay as they are)
+        if ln.text not in seen:
+            seen.add(ln.text)
+            seg = walk.builder.add(ln.text, "margin")
+            seg.locator, seg.page = ("page header" if ln.top < 400 else "page footer"), ln.page
+            walk.segments.append(seg)
+    for seg in walk.segments:
+        if seg.page and seg.kind != "margin":
+            seg.locator = f"{seg.locator}, p. {seg.page}"
+    doc = Document(path, digest, walk.builder.text(), walk.segments)
+    head_text = " ".join([" ".join(masthead.split()), *(ln.text for ln in margins)])
+    m = SYMBOL.search(head_text)
+    doc.symbol = m.group(0) if m else ""
+    d = DATE.search(head_text)
+    doc.date = _iso(d) if d else ""
+    j = JOB.search(head_text)
+    doc.job_number = j.group(1) if j else ""
+    _metadata_from_text(doc)
+    doc.tables_skipped = skipped
+    return doc
+
+
+def _continues(para: list[_Line], ln: _Line, body_size: float, first_on_page: bool) -> bool:
+    """Does ``ln`` go on with the paragraph whose lines are ``para``?"""
+    text = ln.text
+    if PARA_NUMBER.match(text) or ITEM_MARK.match(text) or BULLET.match(text):
+        return False
+    last = para[-1]
+    if ln.font != last.font or abs(ln.size - last.size) > 0.5:
+        return False  # a heading starts, or ends
+    if first_on_page:  # a page break: the paragraph goes on unless it had ended; a heading does not go on
+        ended = " ".join(x.text for x in para).rstrip().endswith(TERMINAL) or bool(ln.font)
+        return not ended or text[:1].islower()
+    return ln.top - last.top <= 1.45 * max(ln.size, body_size)
+
+
+def _footnotes(notes: list[tuple[str, _Line]]) -> list[tuple[str, str, int]]:
+    """The footnotes as (number, text, page): a line that starts with a raised number (or an asterisk) starts one,
+    the lines after it go on with it."""
+    out: list[tuple[str, list[str], int]] = []
+    for number, ln in notes:
+        if number or ln.text.startswith("*") or not out:
+            out.append((number, [ln.text], ln.page))
+        else:
+            out[-1][1].append(ln.text)
+    return [(n, " ".join(" ".join(parts).split()), page) for n, parts, page in out]
+
+
+def _body_size(pages: list[list[_Line]]) -> float:
+    """The body text's size: the size of the lines that open a numbered paragraph (tables, in a smaller size, may
+    hold more characters), or the commonest size where no paragraph is numbered."""
+    sizes = Counter(ln.size for lines in pages for ln in lines if ln.kind == "body" and PARA_NUMBER.match(ln.text))
+    if not sizes:
+        sizes = Counter(ln.size for lines in pages for ln in lines if ln.kind == "body" for _ in ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _page_lines(page, number: int) -> list:
+    """A page's lines, each with its kind: margin, note (a footnote's line, with its number where it starts one) or
+    body (with the footnote marks raised in it)."""
+    height, width = float(page.height), float(page.width)
+    page = page.filter(lambda o: o.get("object_type") != "char" or o.get("upright", True))  # rotated text: a stamp
+    chars = page.chars
+    if not chars:
+        return []
+    sizes = Counter(round(c["size"] * 2) / 2 for c in chars)
+    common = sizes.most_common(1)[0][0]
+    raised = [c for c in chars if c["size"] < common * RAISED and (c["text"].isdigit() or c["text"] == "*")]
+    raised_ids = {id(c) for c in raised}
+    rule = min((float(r["top"]) for r in (*page.rects, *page.lines)
+                if float(r["bottom"]) - float(r["top"]) <= 2 and 30 < float(r["x1"]) - float(r["x0"]) < width * 0.4
+                and float(r["top"]) > height * 0.4), default=None)  # the short rule above the footnotes
+    rest = page.filter(lambda o: o.get("object_type") != "char" or id(o) not in raised_ids)
+    out = []
+    for ln in rest.extract_text_lines(return_chars=True, strip=True):
+        cs = ln["chars"]
+        if not ln["text"].strip() or not cs:
+            continue
+        top, bottom = float(ln["top"]), float(ln["bottom"])
+        fonts = {("bold" if "Bold" in c["fontname"] else "italic" if re.search("Italic|Oblique", c["fontname"]) else "")
+                 for c in cs if c["text"].strip()}
+        line = _Line(" ".join(ln["text"].split()), float(ln["x0"]), top, bottom,
+                     Counter(round(c["size"] * 2) / 2 for c in cs).most_common(1)[0][0],
+                     fonts.pop() if len(fonts) == 1 else "", number)
+        if top < height * HEAD or top > height * FOOT:
+            line.kind = "margin"
+        elif _columns(cs, line.size):
+            line.kind = "table"
+        out.append(line)
+    # no rule drawn (a cover page), or a note above it: the footnotes start at the first small line low on the page
+    # that opens with an asterisk or a raised number
+    opening = next((ln.top - 1 for ln in out
+                    if ln.kind == "body" and ln.top > height * 0.6 and (
+                        re.match(r"\*+ ", ln.text) or ln.size < common and any(abs(float(c["x0"]) - ln.x0) < 8 and ln.top - 4 <= float(c["top"])
+                                                       <= ln.bottom for c in raised))), None)
+    if opening is not None and (rule is None or opening < rule):
+        rule = opening
+    for ln in out:
+        if ln.kind == "body" and rule is not None and ln.top > rule:
+            ln.kind = "note"
+    # a table's cells stand in lines of a word or two, offset from each other: after a line across its columns, every
+    # line goes on with the table until a paragraph number, a structural heading or a blank line
+    in_table, last_top = False, 0.0
+    for ln in sorted((ln for ln in out if ln.kind in ("body", "table")), key=lambda ln: ln.top):
+        if ln.kind == "table":
+            in_table = True
+        elif in_table and (ln.top - last_top > 1.8 * ln.size or PARA_NUMBER.match(ln.text) or ALONE.match(ln.text)):
+            in_table = False
+        elif in_table:
+            ln.kind = "table"
+        last_top = ln.top
+    # raised digits: a footnote's number where they open a line under the rule, a mark in the body line they stand in
+    for group in _runs(raised):
+        digits = "".join(c["text"] for c in group)
+        x0, top = float(group[0]["x0"]), float(group[0]["top"])
+        host = min((ln for ln in out if ln.kind != "margin" and ln.top - 4 <= top <= ln.bottom),
+                   key=lambda ln: abs(ln.top - top), default=None)
+        if host is None or not digits.isdigit():
+            continue
+        if host.kind == "note" and x0 <= host.x0 + 1:
+            host.number = digits
+        elif host.kind == "body":
+            host.marks.append(digits)
+    notes = sorted((ln for ln in out if ln.kind == "note"), key=lambda ln: ln.top)
+    if notes and not (notes[0].number or notes[0].text.startswith("*")):
+        for ln in notes:  # the rule opens no footnote (a table's or a figure's rule): its lines are the page's body
+            ln.kind = "body"
+    return out
+
+
+def _columns(chars: list, size: float) -> bool:
+    """Does a line run across the columns of a table? Its spaces between words, past the first (a paragraph's number,
+    a list mark or a bullet hangs out by a wide one), are of two kinds: the words' own and, more than an em and three
+    times those, the gaps between cells; or one gap wider than two and a half ems. A justified line's spaces are all
+    stretched alike, and never so far."""
+    gaps = []
+    prev = None
+    for c in sorted(chars, key=lambda c: float(c["x0"])):
+        if not c["text"].strip():
+            continue
+        if prev is not None and float(c["x0"]) - float(prev["x1"]) > size * 0.2:
+            gaps.append(float(c["x0"]) - float(prev["x1"]))
+        prev = c
+    gaps = sorted(gaps[1:])
+    if gaps and gaps[-1] > 2.5 * size:  # wider than any justified line stretches a space: a figure's labels, cells
+        return True
+    return len(gaps) >= 2 and gaps[-1] > size and gaps[-1] > 3 * gaps[len(gaps) // 2]
+
+
+def _runs(chars: list) -> list[list]:
+    """Raised characters side by side (a two-digit number is two characters) as runs."""
+    runs: list[list] = []
+    for c in sorted(chars, key=lambda c: (round(float(c["top"])), float(c["x0"]))):
+        if runs and abs(float(runs[-1][-1]["top"]) - float(c["top"])) < 1 and \
+                float(c["x0"]) - float(runs[-1][-1]["x1"]) < 1.5:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs

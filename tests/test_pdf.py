@@ -1,0 +1,133 @@
+"""Ingest of a document printed to PDF: the Word files printed by LibreOffice give the same running-text facts, with
+page numbers in their locators; tables are left out and the draft says so; a damaged PDF is one line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from drugpolicy_kg.cli import main
+from drugpolicy_kg.sources.extract import extract
+from drugpolicy_kg.sources.reader import read_document
+
+from .conftest import IN_CI, ROOT
+
+SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
+SECT24 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.24.docx"
+# what a page states in running text; tables (deliverables, resources, mandate lists) need the Word file's grid
+TEXT_KINDS = {"activity", "expected-result", "performance-measure", "planned-result", "sdg", "objective",
+              "subprogramme", "reference"}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """Both budget sections printed to PDF by LibreOffice (Debian's, installed by `make test`)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        (pytest.fail if IN_CI else pytest.skip)("LibreOffice (soffice) is not installed: make system-deps")
+    out = tmp_path_factory.mktemp("printed")
+    profile = tmp_path_factory.mktemp("lo-profile")  # its own profile: two test workers never share one
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out), str(SECT16), str(SECT24)], check=True, capture_output=True, timeout=600,
+                   env={**os.environ, "HOME": str(profile)})
+    pdfs = {p: out / (p.stem + ".pdf") for p in (SECT16, SECT24)}
+    assert all(p.is_file() for p in pdfs.values())
+    return {word: (read_document(word), read_document(pdf)) for word, pdf in pdfs.items()}
+
+
+def _facts(doc) -> set:
+    return {repr((c.kind, sorted((k, v) for k, v in c.facts.items() if k not in ("context", "footnotes", "instruments")),
+                  c.status)) for c in extract(doc).candidates if c.kind in TEXT_KINDS}
+
+
+@pytest.mark.parametrize("word", [SECT16, SECT24], ids=["Sect.16", "Sect.24"])
+def test_a_printed_section_gives_the_running_text_facts_of_its_word_file(printed, word):
+    """Objectives, strategy items, expected and planned results, performance measures, SDG links, subprogramme titles
+    and references: at least 98% of the Word file's, and no more than 2% that it does not give (measured: all)."""
+    docx, pdf = printed[word]
+    a, b = _facts(docx), _facts(pdf)
+    assert len(a) > 100
+    assert len(a & b) >= 0.98 * len(a), sorted(a - b)[:3]
+    assert len(b - a) <= 0.02 * len(a), sorted(b - a)[:3]
+    assert (pdf.symbol, pdf.date, pdf.job_number, pdf.title) == (docx.symbol, docx.date, docx.job_number, docx.title)
+
+
+def test_footnotes_and_their_marks_are_read_from_the_page(printed):
+    """The footnotes under the rule at a page's foot, each from its raised number, and each raised mark in the text
+    kept with the paragraph or item it stands in: the same footnotes and the same marks as the Word file's."""
+    docx, pdf = printed[SECT16]
+
+    def notes(doc):
+        return {s.number: " ".join(s.text.split()) for s in doc.segments if s.kind == "footnote" and s.number}
+
+    def marks(doc):
+        return {(s.text.split(" ")[0], tuple(s.notes)) for s in doc.segments if s.notes and s.kind != "row"}
+
+    assert notes(pdf) == notes(docx) and len(notes(docx)) == 9
+    # the five in the mandate rows are in a table, which a page does not give; the four in paragraphs and items are
+    assert marks(pdf) == marks(docx) == {("(c)", ("6", "7")), ("(b)", ("8",)), ("16.137", ("9",))}
+    item = next(c for c in extract(pdf).candidates if c.kind == "activity" and c.facts["paragraph"] == "16.56"
+                and c.facts["item"] == "(c)")
+    assert [(i["issuer"], i["symbol"]) for fn in item.facts["footnotes"] for i in fn["instruments"]][:3] == [
+        ("General Assembly", "72/194"), ("General Assembly", "72/284"), ("General Assembly", "74/175")]
+
+
+def test_each_locator_names_the_page_that_shows_it(printed):
+    """Every segment's locator ends with its page, and that page (read independently) shows the segment's words."""
+    import pdfplumber
+
+    _, pdf = printed[SECT24]
+    with pdfplumber.open(pdf.path) as book:
+        pages = [" ".join((p.extract_text() or "").split()) for p in book.pages]
+    checked = 0
+    for seg in pdf.segments:
+        if seg.kind == "margin":
+            continue
+        assert seg.locator.endswith(f", p. {seg.page}"), seg.locator
+        head = " ".join(seg.text.split()[:4])
+        assert head in pages[seg.page - 1], (seg.page, head)
+        checked += 1
+    assert checked > 300
+
+
+def test_ingest_of_a_pdf_says_its_tables_are_not_read(printed, tmp_path, capsys):
+    _, pdf = printed[SECT16]
+    draft = tmp_path / "draft.json"
+    assert main(["ingest", str(pdf.path), "--doc-id", "a-80-6-sect-16-printed", "-o", str(draft)]) == 0
+    out = capsys.readouterr().out
+    assert "tables not read: a PDF keeps no table grid" in out and "ingest the .docx for them" in out
+    import json
+
+    data = json.loads(draft.read_text())
+    assert not [c for c in data["candidates"] if c["kind"] in ("deliverable", "resource", "mandate-cost")]
+    assert all(data["text"][c["start"]:c["end"]] == c["quote"] for c in data["candidates"])
+
+
+def _encrypted_pdf(path) -> None:
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=612, height=792)
+    w.encrypt("secret")
+    with open(path, "wb") as fh:
+        w.write(fh)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00" * 40),
+     "a damaged or unreadable PDF"),
+    (lambda p: p.write_text("not a PDF at all, only a name that says so\n"), "a damaged or unreadable PDF"),
+    (_encrypted_pdf, "encrypted"),
+], ids=["cut-short", "not-a-pdf", "encrypted"])
+def test_a_pdf_that_cannot_be_read_is_one_line(tmp_path, capsys, make, words):
+    path = tmp_path / "bad.pdf"
+    make(path)
+    assert main(["ingest", str(path), "-o", str(tmp_path / "d.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "d.json").exists()
