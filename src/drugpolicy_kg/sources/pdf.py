@@ -28,7 +28,16 @@ from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.sources.reader import (
-    BULLET, DATE, ITEM_MARK, JOB, PARA_NUMBER, SYMBOL, Document, _iso, _metadata_from_text, _Walker,
+    BULLET,
+    DATE,
+    ITEM_MARK,
+    JOB,
+    PARA_NUMBER,
+    SYMBOL,
+    Document,
+    _iso,
+    _metadata_from_text,
+    _Walker,
 )
 
 MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
@@ -217,10 +226,11 @@ def _page_lines(page, number: int) -> list:
         out.append(line)
     # no rule drawn (a cover page), or a note above it: the footnotes start at the first small line low on the page
     # that opens with an asterisk or a raised number
-    opening = next((ln.top - 1 for ln in out
-                    if ln.kind == "body" and ln.top > height * 0.6 and (
-                        re.match(r"\*+ ", ln.text) or ln.size < common and any(abs(float(c["x0"]) - ln.x0) < 8 and ln.top - 4 <= float(c["top"])
-                                                       <= ln.bottom for c in raised))), None)
+    def opens_with_number(ln: _Line) -> bool:
+        return any(abs(float(c["x0"]) - ln.x0) < 8 and ln.top - 4 <= float(c["top"]) <= ln.bottom for c in raised)
+
+    opening = next((ln.top - 1 for ln in out if ln.kind == "body" and ln.top > height * 0.6 and (
+        re.match(r"\*+ ", ln.text) or ln.size < common and opens_with_number(ln))), None)
     if opening is not None and (rule is None or opening < rule):
         rule = opening
     for ln in out:
