@@ -280,10 +280,10 @@ VIEW_NAMES = ["affiliations", "collaboration", "resolutions", "co-mandated", "sd
 def test_page_in_chromium_labels_legible_at_first_zoom(browser, site, nets, view):
     from PIL import Image
 
-    from drugpolicy_kg.uses.views import AGGREGATE_LIMIT, FONT, LEGIBLE_PX, aggregate
+    from drugpolicy_kg.uses.views import FONT, LEGIBLE_PX, split_view
 
     page = browser.open((site / f"{view}.html").as_uri())
-    drawn = aggregate(nets[view]) if nets[view].number_of_nodes() > AGGREGATE_LIMIT else nets[view]  # communities
+    drawn = split_view(nets[view], view, "")[0].graph  # the network, or the overview of its groups
     assert drawn_counts(page) == [drawn.number_of_nodes(), drawn.number_of_edges()]
     # the label size as drawn: the font size the network draws with, times the zoom of the first view
     font, edge_font, scale = page.evaluate("""[network.body.nodes[network.body.nodeIndices[0]].options.font.size,
@@ -534,3 +534,41 @@ def test_a_clash_is_told_apart_by_kind_then_by_the_end_of_the_name():
     assert labels["a"] == "ISN (network)" and labels["b"] == "ISN (body)"
     assert labels["c"].endswith("16.23 (a)") and labels["d"].endswith("16.23 (b)")
     assert len(set(labels.values())) == 6
+
+
+def test_no_page_draws_more_than_300_nodes_and_every_node_is_drawn_once(site, nets):
+    """A network too large to draw opens as an overview of its groups (communities, packed up to 300 nodes), each
+    group a page of its own; together the group pages draw every node of the network once, and every overview node
+    links to its group's page; an entity page links to the page that draws it."""
+    import re
+
+    from drugpolicy_kg.uses.views import VIEW_LIMIT, split_view
+
+    split = 0
+    for name, g in nets.items():
+        pages = split_view(g, name, name)
+        assert all(p.graph.number_of_nodes() <= VIEW_LIMIT for p in pages), name
+        if g.number_of_nodes() <= VIEW_LIMIT:
+            assert len(pages) == 1 and pages[0].graph is g
+            continue
+        split += 1
+        overview, groups = pages[0], pages[1:]
+        drawn = [n for p in groups for n in p.graph]
+        assert sorted(drawn, key=str) == sorted(g.nodes, key=str), name  # each node once
+        assert sorted(f for f, _ in overview.groups.values()) == sorted(p.file for p in groups)
+        assert overview.graph.number_of_nodes() == len(groups) and all(p.parent == f"{name}.html" for p in groups)
+        for p in groups:  # written, with its nodes, and a way back
+            text = (site / p.file).read_text()
+            assert 'href="' + name + '.html">Back to the overview' in text
+            assert text.count('"id": ') >= p.graph.number_of_nodes() or p.graph.number_of_nodes() == 0
+        page = (site / f"{name}.html").read_text()
+        for node, (href, members) in overview.groups.items():
+            assert f'"href": "{href}"' in page and f'"members": {members}' in page
+    assert split >= 2  # the resolutions, mandates and full networks of the shipped graph
+    # an entity drawn in a group page is linked to that page, on its node
+    res = DPK + "res-cnd-64-3"
+    page = (site / "entities" / "res-cnd-64-3.html").read_text()
+    links = re.findall(r'href="\.\./((?:resolutions|mandates|full)(?:-\d+)?\.html)#node=', page)
+    assert links and all((site / f).is_file() for f in links)
+    for f in links:
+        assert res in (site / f).read_text()

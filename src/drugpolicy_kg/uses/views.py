@@ -24,6 +24,7 @@ import html
 import json
 import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
@@ -279,6 +280,11 @@ SCRIPT = r"""
       a.href = D.pages + rec.page;
       var p = el("p"); p.appendChild(a); panel.appendChild(p);
     }
+    if (rec.href) {  // a group of a network too large to draw at once: its members' own page
+      var g = el("a", "Draw this group: its " + rec.members + " nodes");
+      g.href = rec.href;
+      var gp = el("p"); gp.appendChild(g); panel.appendChild(gp);
+    }
     var m = n.metrics || {};
     panel.appendChild(el("p", "degree " + m.degree + " · weighted degree " + m.weighted_degree +
       " · betweenness " + Number(m.betweenness || 0).toFixed(3) + " · community " + n.community, "kind"));
@@ -421,8 +427,9 @@ SCRIPT = r"""
 """
 
 
-def aggregate(g: nx.Graph, top: int = 8) -> nx.Graph:
-    """Collapse each community into one node (size: members; edges: links between communities).
+def aggregate(g: nx.Graph, top: int = 8, groups: list[list] | None = None) -> nx.Graph:
+    """Collapse each community (or each of ``groups``, nodes "group-1", "group-2" ...) into one node (size: members;
+    edges: links between them).
 
     >>> import networkx as nx
     >>> g = nx.Graph([(1, 2), (2, 3), (4, 5)])
@@ -435,28 +442,131 @@ def aggregate(g: nx.Graph, top: int = 8) -> nx.Graph:
 
     import networkx as nx
 
-    members: dict[int, list] = {}
-    for n, d in g.nodes(data=True):
-        members.setdefault(d.get("community", -1), []).append(n)
-    agg = nx.Graph(name=f"{g.graph.get('name', 'graph')} (communities)")
+    members: dict = {}
+    if groups is not None:
+        members = {i: list(x) for i, x in enumerate(groups, 1)}
+    else:
+        for n, d in g.nodes(data=True):
+            members.setdefault(d.get("community", -1), []).append(n)
+    word = "group" if groups is not None else "community"
+    of = {n: c for c, nodes in members.items() for n in nodes}
+    agg = nx.Graph(name=f"{g.graph.get('name', 'graph')} ({word}s)")
     for c, nodes in members.items():
         ranked = sorted(nodes, key=lambda n: (-g.nodes[n].get("degree", 0), str(n)))
         cats = Counter(g.nodes[n].get("category", "Other") for n in nodes)
         main = cats.most_common(1)[0][0]
         names = [g.nodes[n].get("name", str(n)) for n in ranked[:top]]
-        agg.add_node(f"community-{c}", label=f"{g.nodes[ranked[0]].get('label', '')} +{len(nodes) - 1}",
-                     name=f"Community {c}", category=main, degree=len(nodes), weighted_degree=len(nodes),
-                     members=len(nodes), community=c,
-                     title=f"Community {c}: {len(nodes)} nodes\nmost connected: " + "; ".join(names)
+        agg.add_node(f"{word}-{c}", label=f"{g.nodes[ranked[0]].get('label', '')} +{len(nodes) - 1}",
+                     name=f"{word.capitalize()} {c}", category=main, degree=len(nodes), weighted_degree=len(nodes),
+                     members=len(nodes), community=c if groups is None else g.nodes[ranked[0]].get("community", -1),
+                     title=f"{word.capitalize()} {c}: {len(nodes)} nodes\nmost connected: " + "; ".join(names)
                            + "\ntypes: " + ", ".join(f"{k} {v}" for k, v in cats.most_common()))
     weights: Counter = Counter()
     for a, b in g.edges():
-        ca, cb = g.nodes[a].get("community", -1), g.nodes[b].get("community", -1)
+        ca, cb = of.get(a, -1), of.get(b, -1)
         if ca != cb:
-            weights[tuple(sorted((ca, cb)))] += 1
+            weights[tuple(sorted((ca, cb), key=str))] += 1
     for (ca, cb), w in weights.items():
-        agg.add_edge(f"community-{ca}", f"community-{cb}", weight=w, label="", title=f"{w} links")
+        agg.add_edge(f"{word}-{ca}", f"{word}-{cb}", weight=w, label="", title=f"{w} links")
     return agg
+
+
+VIEW_LIMIT = 300  # nodes a page draws at most: a larger network opens as its groups, each group a page of its own
+
+
+@dataclass
+class ViewPage:
+    """One page of a view: the graph it draws, the notes it shows and, for an overview, each group node's page."""
+
+    file: str
+    graph: nx.Graph
+    title: str
+    notes: list[str] = field(default_factory=list)
+    groups: dict[str, tuple[str, int]] = field(default_factory=dict)  # group node -> (its page, members)
+    parent: str = ""
+
+
+def _groups(g: nx.Graph, depth: int) -> tuple[list[list], str]:
+    """How to split a network too large to draw: its Louvain communities (the whole network's at the top, the
+    group's own below), or else its kinds of node; largest first."""
+    import networkx as nx
+
+    if depth == 0:
+        by: dict = {}
+        for n, d in g.nodes(data=True):
+            by.setdefault(d.get("community", -1), []).append(n)
+        groups = list(by.values())
+    else:
+        und = g.to_undirected() if g.is_directed() else g
+        groups = [list(c) for c in nx.community.louvain_communities(und, weight="weight", seed=SEED)]
+    how = "its Louvain communities"
+    if len(groups) <= 1:
+        by = {}
+        for n, d in g.nodes(data=True):
+            by.setdefault(d.get("category", "Other"), []).append(n)
+        groups, how = list(by.values()), "its kinds of node"
+    return sorted((sorted(x, key=str) for x in groups), key=lambda x: (-len(x), str(x[0]))), how
+
+
+def _pack(groups: list[list], limit: int) -> list[list]:
+    """Small groups packed together (first fit, largest first) into groups of at most ``limit`` nodes, so that a page
+    is drawn for each packed group, not for each handful of nodes; a group over ``limit`` stays whole (its page is
+    split again)."""
+    bins: list[list] = []
+    for x in groups:
+        if len(x) > limit:
+            bins.append(list(x))
+            continue
+        for b in bins:
+            if len(b) + len(x) <= limit and not len(b) > limit:
+                b.extend(x)
+                break
+        else:
+            bins.append(list(x))
+    return sorted(bins, key=lambda b: (-len(b), str(b[0])))
+
+
+def _leaves(g: nx.Graph, limit: int, depth: int = 0) -> tuple[list[list], str]:
+    """``g``'s nodes in groups of at most ``limit``: its communities, the large ones split by their own communities
+    (three levels at most), and what still will not split cut in order of connectedness."""
+    if g.number_of_nodes() <= limit:
+        return [sorted(g.nodes, key=str)], ""
+    groups, how = _groups(g, depth) if depth < 3 else ([], "")
+    if len(groups) <= 1:
+        rank = sorted(g.nodes, key=lambda n: (-g.nodes[n].get("weighted_degree", 0), str(n)))
+        return [rank[i:i + limit] for i in range(0, len(rank), limit)], "the most connected first"
+    out: list[list] = []
+    for x in groups:
+        out += _leaves(g.subgraph(x), limit, depth + 1)[0] if len(x) > limit else [x]
+    return out, how
+
+
+def split_view(g: nx.Graph, name: str, title: str, limit: int = VIEW_LIMIT) -> list[ViewPage]:
+    """The pages that draw ``g`` with at most ``limit`` nodes each: ``g`` itself where it is small enough; else an
+    overview whose nodes are groups of ``g``'s nodes (its communities, large ones split by their own, small ones
+    packed together up to ``limit``), each group a page of its own, opened from the overview's side panel."""
+    file = f"{name}.html"
+    if g.number_of_nodes() <= limit:
+        return [ViewPage(file, g, title)]
+    leaves, how = _leaves(g, limit)
+    groups = _pack(leaves, limit)
+    agg = aggregate(g, groups=groups)
+    overview = ViewPage(file, agg, title, [
+        f"This network has {g.number_of_nodes():,} nodes, more than a page draws at once ({limit}): each node here is "
+        f"a group of at most {limit} of them ({how}, small ones together), sized by its members, with the links "
+        "between groups as edges. Open a group (click it, then the link in the side panel) to draw its members. "
+        "The whole network is in the GraphML, GEXF and CSV exports."])
+    pages = [overview]
+    for i, members in enumerate(groups, 1):
+        sub = g.subgraph(members).copy()
+        out = sum(1 for a, b in g.edges(members) if (a in sub) != (b in sub))
+        top = g.nodes[max(members, key=lambda n: (g.nodes[n].get("weighted_degree", 0), str(n)))].get("label", "")
+        overview.groups[f"group-{i}"] = (f"{name}-{i}.html", len(members))
+        pages.append(ViewPage(f"{name}-{i}.html", sub, f"{title} — group {i} of {len(groups)}: {top} and "
+                              f"{len(members) - 1:,} more", [f"Group {i} of the {g.number_of_nodes():,} nodes of this "
+                              f"network; {out:,} of its links go to other groups (the overview draws them)."],
+                              parent=file))
+    return pages
 
 
 def _community_legend(g: nx.Graph, top: int = 12) -> str:
@@ -474,13 +584,14 @@ def _community_legend(g: nx.Graph, top: int = 12) -> str:
     return "Communities (size: most connected): " + "".join(items) + (f" and {more} more" if more > 0 else "")
 
 
-def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, pages: str = "entities/") -> str:
+def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, pages: str = "entities/",
+                more_notes: list[str] = (), back: str = "") -> str:
     """One self-contained page: vis-network inlined, data escaped, no external request.
 
     ``facts`` maps a node to its side-panel record (:meth:`Entities.panel`); ``pages`` is where entity pages are.
     Past ``AGGREGATE_LIMIT`` nodes, communities are drawn instead of nodes, so the page stays usable.
     """
-    notes = notes_of(g)
+    notes = notes_of(g) + list(more_notes)
     stats = (f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges, density {g.graph.get('density', 0):g}, "
              f"{g.graph.get('communities', 0)} communities")
     if g.number_of_nodes() == 0:
@@ -510,6 +621,8 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     names = "".join(f'<option value="{html.escape(str(n["label"]))}"></option>'
                     for n in sorted(nodes, key=lambda n: str(n["label"])))
     notes_html = "".join(f'<p class="notes">{html.escape(n)}</p>' for n in notes)
+    if back:
+        notes_html += f'<p class="notes"><a href="{html.escape(back)}">Back to the overview of this network</a></p>'
     controls = CONTROLS.format(title=html.escape(title), guide=html.escape(guide), stats=html.escape(stats),
                                notes=notes_html, options=names, filters=filters, communities=_community_legend(g))
     centre = max(g.nodes, key=lambda n: (g.nodes[n].get("weighted_degree", g.nodes[n].get("degree", 0)), str(n)),
@@ -795,17 +908,24 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     names = page_names(ents.iris)
     written: dict[str, Path] = {}
     rows = []
-    shown_in: dict[str, dict[str, str]] = {}  # view -> entity IRI -> its node in the view
+    shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
     for name, g in nets.items():
         title, guide = TITLES[name]
-        iri_of = {n: g.nodes[n].get("iri", n) for n in g}
-        facts = {n: ents.panel(i, names.get(i)) for n, i in iri_of.items() if ents.is_entity(i)} \
-            if g.number_of_nodes() <= AGGREGATE_LIMIT else {}
-        shown_in[name] = {i: n for n, i in iri_of.items()}
-        page = out_dir / f"{name}.html"
-        with atomic_write(page, durable=False) as fh:
-            fh.write(render_page(g, title, guide, facts))
-        written[f"{name}.html"] = page
+        shown_in[name] = {}
+        pages = split_view(g, name, title)
+        for vp in pages:
+            iri_of = {n: vp.graph.nodes[n].get("iri", n) for n in vp.graph if n not in vp.groups}
+            facts = {n: ents.panel(i, names.get(i)) for n, i in iri_of.items() if ents.is_entity(i)}
+            for node, (href, members) in vp.groups.items():
+                facts[node] = {"name": vp.graph.nodes[node].get("label", node), "kind": "group of nodes", "facts": [],
+                               "href": href, "members": members}
+            shown_in[name].update({i: (vp.file, n) for n, i in iri_of.items()})
+            page = out_dir / vp.file
+            with atomic_write(page, durable=False) as fh:
+                fh.write(render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent))
+            written[vp.file] = page
+        if len(pages) > 1:
+            guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
         exports = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f[len(name):].lstrip("-."))}</a>' for f in files)
@@ -831,7 +951,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
 
     def appears_in(iri: str) -> str:
         e = html.escape
-        items = [f'<li><a href="../{e(v)}.html#node={e(urlquote(nodes[iri], safe=""))}">{e(TITLES[v][0])}</a></li>'
+        items = [f'<li><a href="../{e(nodes[iri][0])}#node={e(urlquote(nodes[iri][1], safe=""))}">{e(TITLES[v][0])}</a></li>'
                  for v, nodes in shown_in.items() if iri in nodes]
         if iri in trace_pages:
             items.append(f'<li><a href="../traces/{e(trace_pages[iri])}">Mandate trace</a></li>')
