@@ -291,6 +291,7 @@ class Tracer:
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
         self._summarizer = None  # uses.summary.Summarizer, made on the first trace
         self._own_words: dict[str, Evidence | None] = {}
+        self._notes: dict[str, list[Evidence]] = {}
 
     @staticmethod
     def _evidence_rows(rows) -> dict[str, FactEvidence]:
@@ -578,9 +579,11 @@ class Tracer:
 
     def notes_of(self, node: str) -> list[Evidence]:
         """The footnotes that qualify the entity (``skos:scopeNote``, stated by the footnote whose mark stands in the
-        row or item that states the entity)."""
-        return [e for (s, p, _o), items in sorted(self.facts_of(node).items()) if s == node and p == SKOS + "scopeNote"
-                for e in items]
+        row or item that states the entity); remembered, as its own words are."""
+        if node not in self._notes:
+            self._notes[node] = [e for (s, p, _o), items in sorted(self.facts_of(node).items())
+                                 if s == node and p == SKOS + "scopeNote" for e in items]
+        return self._notes[node]
 
     def _find_own_words(self, node: str) -> Evidence | None:
         facts = self.facts_of(node)
