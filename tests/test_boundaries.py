@@ -310,11 +310,34 @@ def test_a_deeply_nested_query_is_refused_not_a_crash(deep):
     ("SELECT ?load ?service { ?load a <http://schema.org/Service> }", []),
     ("LOAD <http://x/data.ttl>", ["LOAD"]),
     ("SELECT * { SeRvIcE SILENT ?endpoint { ?s ?p ?o } }", ["SERVICE"]),
+    ("SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }", ["SERVICE"]),  # read as SPARQL reads it: escapes first
+    ("SELECT * { ?s ?p '\\u0027 } SERVICE <http://x/> { ?a ?b ?c } #' }", ["SERVICE"]),  # an escaped quote ends it
+    ('VERSION "1.2" SELECT * { SERVICE <http://x/> { ?s ?p ?o } }', ["SERVICE"]),  # a grammar rdflib does not read
+    ('VERSION "1.2" SELECT * { ?s ?p "no network, only the word service" }', ["SERVICE"]),  # ... fails closed
 ])
 def test_network_use_is_read_from_the_grammar(text, used):
     from drugpolicy_kg.sparql.query import network_use
 
     assert network_use(text) == used
+
+
+def test_a_query_the_guard_cannot_parse_never_reaches_a_listening_socket():
+    """SPARQL 1.2's VERSION and codepoint escapes, which rdflib's parser does not read: the query is refused, and the
+    listener on loopback is never called."""
+    import socket
+
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        srv.settimeout(0.5)
+        port = srv.getsockname()[1]
+        for text in (f'VERSION "1.2" SELECT * {{ BIND(<http://x/\\u0041> AS ?z) SERVICE <http://127.0.0.1:{port}/> '
+                     "{ ?s ?p ?o } }",
+                     f"SELECT * {{ \\u0053ERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"):
+            proc = cli("query", "--sparql", text)
+            assert proc.returncode == 2 and "SERVICE" in proc.stderr, proc.stderr
+            with pytest.raises(socket.timeout):
+                srv.accept()
 
 
 from hypothesis import given, settings  # noqa: E402

@@ -275,9 +275,9 @@ def with_prefixes(text: str) -> str:
 
 def network_use(text: str) -> list[str]:
     r"""The keywords of a query or update that would make the engine fetch from the network: SERVICE and LOAD as
-    the grammar uses them, read by rdflib's SPARQL parser (the real grammar); where that parser cannot read the
-    text, by the token scanner, which takes a keyword only where a keyword can stand (not ``?load``, not
-    ``schema:Service``, not inside a string, an IRI or a comment, and not after an escaped ``\#``).
+    the grammar uses them, read by rdflib's SPARQL parser (the real grammar) after the codepoint escapes are read
+    (``\u0053ERVICE`` is SERVICE), so not ``?load``, not ``schema:Service``, not inside a string, an IRI or a
+    comment. Where that parser cannot read the text, the guard fails closed: either word anywhere counts.
 
     >>> network_use('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }')
     ['SERVICE']
@@ -286,21 +286,26 @@ def network_use(text: str) -> list[str]:
     >>> network_use('PREFIX ex: <http://x/> SELECT * { ?s ex:p\\# ?o . SERVICE <http://y/> { ?a ?b ?c } }')
     ['SERVICE']
     """
+    text = _codepoints(text)  # SPARQL reads \uXXXX and \UXXXXXXXX before anything else: so does the guard
     found = _parsed_network_use(text)
     if found is not None:
         return found
-    toks = [t for _, t in _scan(text) if not t.isspace()]
-    out = set()
-    for i, tok in enumerate(toks):
-        word = tok.upper()
-        if word not in NETWORK_KEYWORDS:
-            continue
-        before = toks[i - 1] if i else ""
-        after = toks[i + 1] if i + 1 < len(toks) else ""
-        if before in ("?", "$", ":") or after == ":":  # a variable, a local name, a prefix
-            continue
-        out.add(word)
-    return sorted(out)
+    # a text the parser cannot read (SPARQL 1.2's VERSION, a form it does not know): what the engine would make of it
+    # cannot be told for sure, so the guard fails closed: the keyword anywhere, even in a string or a name, counts
+    return sorted(w for w in NETWORK_KEYWORDS if w.lower() in text.lower())
+
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _codepoints(text: str) -> str:
+    """The query as the SPARQL grammar reads it: codepoint escapes replaced by their characters (SPARQL 1.1, 19.2);
+    an escape naming no character is left as written (the engine refuses it)."""
+    def one(m: re.Match) -> str:
+        cp = int(m.group(1) or m.group(2), 16)
+        return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else m.group(0)
+
+    return _CODEPOINT.sub(one, text) if "\\u" in text or "\\U" in text else text
 
 
 def _parsed_network_use(text: str) -> list[str] | None:
