@@ -551,6 +551,8 @@ def split_view(g: nx.Graph, name: str, title: str, limit: int = VIEW_LIMIT) -> l
     leaves, how = _leaves(g, limit)
     groups = _pack(leaves, limit)
     agg = aggregate(g, groups=groups)
+    whole = (g.number_of_nodes(), g.number_of_edges(), g.graph.get("density", 0), g.graph.get("communities", 0))
+    agg.graph.update(whole=whole, overview=True)
     overview = ViewPage(file, agg, title, [
         f"This network has {g.number_of_nodes():,} nodes, more than a page draws at once ({limit}): each node here is "
         f"a group of at most {limit} of them ({how}, small ones together), sized by its members, with the links "
@@ -559,6 +561,7 @@ def split_view(g: nx.Graph, name: str, title: str, limit: int = VIEW_LIMIT) -> l
     pages = [overview]
     for i, members in enumerate(groups, 1):
         sub = g.subgraph(members).copy()
+        sub.graph.update(whole=whole, overview=False)
         out = sum(1 for a, b in g.edges(members) if (a in sub) != (b in sub))
         top = g.nodes[max(members, key=lambda n: (g.nodes[n].get("weighted_degree", 0), str(n)))].get("label", "")
         overview.groups[f"group-{i}"] = (f"{name}-{i}.html", len(members))
@@ -592,7 +595,12 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     Past ``AGGREGATE_LIMIT`` nodes, communities are drawn instead of nodes, so the page stays usable.
     """
     notes = notes_of(g) + list(more_notes)
-    stats = (f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges, density {g.graph.get('density', 0):g}, "
+    whole = g.graph.get("whole")  # a page of a network drawn in groups: the network's own figures, and this page's
+    stats = (f"{whole[0]:,} nodes, {whole[1]:,} edges, density {whole[2]:g}, {whole[3]} communities; "
+             + (f"drawn as {g.number_of_nodes():,} groups" if g.graph.get("overview") else
+                f"this page draws {g.number_of_nodes():,} of the nodes and the {g.number_of_edges():,} edges among them")
+             if whole else
+             f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges, density {g.graph.get('density', 0):g}, "
              f"{g.graph.get('communities', 0)} communities")
     if g.number_of_nodes() == 0:
         notes.append("This view is empty: the graph holds none of the facts it is drawn from.")
