@@ -461,12 +461,19 @@ class _Nested:
         if _true(self.value(shape, "closed")):
             used, value = self.fresh(), self.fresh()
             out.append(f"EXISTS {{ {var} {used} {value} .{_closed_filter(self.shapes, shape, used)} }}")
+        out += ["!" + conforms for conforms in self.property_conforms(shape, var)]
+        return out
+
+    def property_conforms(self, shape, var: str) -> list[str]:
+        """For each property shape of ``shape`` (sh:property), the expression true when ``var`` conforms to it, where
+        it can be false."""
+        out = []
         for prop in self.objects(shape, "property"):
             if self.value(prop, "path") is None:
                 raise InputError(f"shape {shape}: sh:property {prop} has no sh:path")
             conforms = self.conforms(prop, var)
             if conforms != "true":
-                out.append("!" + conforms)
+                out.append(conforms)
         return out
 
     def focus_tests(self, prop, var: str) -> list[str]:
@@ -500,12 +507,7 @@ class _Nested:
             for q in self.objects(prop, local):
                 other = self.fresh()
                 out.append(f"EXISTS {{ {var} {p} {y} . {var} {_n3(q)} {other} FILTER(!COALESCE({y} {op} {other}, false)) }}")
-        for inner in self.objects(prop, "property"):
-            if self.value(inner, "path") is None:
-                raise InputError(f"shape {prop}: sh:property {inner} has no sh:path")
-            conforms = self.conforms(inner, y)
-            if conforms != "true":
-                out.append(f"EXISTS {{ {var} {p} {y} FILTER(!{conforms}) }}")
+        out += [f"EXISTS {{ {var} {p} {y} FILTER(!{conforms}) }}" for conforms in self.property_conforms(prop, y)]
         return out
 
 

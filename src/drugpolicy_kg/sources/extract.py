@@ -118,11 +118,12 @@ class Extraction:
 def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: Index | None = None) -> Extraction:
     """Every candidate fact of a programme-budget section (organizations only where an index to match them is given)."""
     out = Extraction()
+    bodies = _body_names(doc)
     _mandates(doc, out)
     _programme_of_work(doc, out, sdg_targets)
     for c in programme_plan(doc):
         out.add(c)
-    _references(doc, out)
+    _references(doc, out, bodies)
     if organizations is not None:
         _organizations(doc, out, organizations)
     seen, unique = set(), []
@@ -131,14 +132,14 @@ def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: I
             seen.add(c.id)
             unique.append(c)
     out.candidates = unique
-    _footnotes(doc, out)
+    _footnotes(doc, out, bodies)
     return out
 
 
 NOTED = ("legislative-mandate", "activity", "expected-result")  # the candidates a footnote mark can qualify
 
 
-def _footnotes(doc: Document, out: Extraction) -> None:
+def _footnotes(doc: Document, out: Extraction, bodies: list[str]) -> None:
     """A footnote whose mark stands in a mandate row or a strategy item qualifies it ("In particular the annex,
     entitled ..."; "See General Assembly resolutions 72/194, 72/284 and 74/175."): kept with the candidate, each with
     its words, its place, where its mark stands and the instruments it names with their body. A strategy item or
@@ -147,7 +148,6 @@ def _footnotes(doc: Document, out: Extraction) -> None:
 
     noted = [s for s in doc.segments if s.notes]
     starts = [s.start for s in noted]
-    bodies = _body_names(doc)
     for c in out.candidates:
         if c.kind in ("activity", "expected-result"):  # "(b) ... pursuant to Human Rights Council resolution 55/29"
             c.facts["instruments"] = named_instruments(c.quote, bodies)
@@ -454,10 +454,10 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
                                   confidence, status="pending" if valid else "rejected", note=note))
 
 
-def _references(doc: Document, out: Extraction) -> None:
+def _references(doc: Document, out: Extraction, bodies: list[str]) -> None:
     """Resolutions and documents named in running text (not in the mandate lists); a resolution whose body the
-    sentence names ("Resolution 63/1 and 65/3 of the Commission on Narcotic Drugs") as that body's."""
-    bodies = _body_names(doc)
+    sentence names ("Resolution 63/1 and 65/3 of the Commission on Narcotic Drugs") as that body's (one of
+    ``bodies``)."""
     for seg in doc.segments:
         if seg.kind not in ("paragraph", "item", "footnote"):
             continue

@@ -27,18 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
-from drugpolicy_kg.sources.reader import (
-    BULLET,
-    DATE,
-    ITEM_MARK,
-    JOB,
-    PARA_NUMBER,
-    SYMBOL,
-    Document,
-    _iso,
-    _metadata_from_text,
-    _Walker,
-)
+from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, PARA_NUMBER, Document, _Walker, metadata_from_margins
 
 MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
 HEAD, FOOT = 0.085, 0.925  # the bands of a page (fractions of its height) that hold running heads and feet
@@ -131,28 +120,14 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
             first_on_page = False
     flush()
     for number, text, page in _footnotes(notes):
-        seg = walk.builder.add(text, "footnote")
-        seg.number, seg.locator, seg.page = number, f"footnote {number}" if number else "footnote", page
-        walk.segments.append(seg)
-    seen: set[str] = set()
-    for ln in margins:  # each running head and foot once, after the body (the body's offsets stay as they are)
-        if ln.text not in seen:
-            seen.add(ln.text)
-            seg = walk.builder.add(ln.text, "margin")
-            seg.locator, seg.page = ("page header" if ln.top < 400 else "page footer"), ln.page
-            walk.segments.append(seg)
+        walk.footnote(text, number, page)
+    for ln in margins:
+        walk.margin(ln.text, "page header" if ln.top < 400 else "page footer", ln.page)
     for seg in walk.segments:
         if seg.page and seg.kind != "margin":
             seg.locator = f"{seg.locator}, p. {seg.page}"
     doc = Document(path, digest, walk.builder.text(), walk.segments)
-    head_text = " ".join([" ".join(masthead.split()), *(ln.text for ln in margins)])
-    m = SYMBOL.search(head_text)
-    doc.symbol = m.group(0) if m else ""
-    d = DATE.search(head_text)
-    doc.date = _iso(d) if d else ""
-    j = JOB.search(head_text)
-    doc.job_number = j.group(1) if j else ""
-    _metadata_from_text(doc)
+    metadata_from_margins(doc, " ".join([" ".join(masthead.split()), *(ln.text for ln in margins)]))
     doc.tables_skipped = skipped
     return doc
 

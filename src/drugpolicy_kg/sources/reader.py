@@ -258,30 +258,15 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
                 continue
             text = " ".join(_para_text(p) for p in fn.iter(W + "p")).strip()
             if text:
-                seg = builder.add(text, "footnote")
-                seg.number, seg.locator = fid, f"footnote {fid}"
-                segments.append(seg)
-    seen_margin: set[str] = set()
-    for name, part_xml in zip(header_names, headers, strict=True):  # the page headers and footers, each line once,
-        if part_xml is None:                                          # after the body (the body's offsets stay as they are)
+                walk.footnote(text, fid)
+    for name, part_xml in zip(header_names, headers, strict=True):  # the page headers and footers, after the body
+        if part_xml is None:
             continue
         where = "page header" if "header" in name else "page footer"
         for p in part_xml.iter(W + "p"):
-            text = _para_text(p).strip()
-            if text and text not in seen_margin:
-                seen_margin.add(text)
-                seg = builder.add(text, "margin")
-                seg.locator = where
-                segments.append(seg)
+            walk.margin(_para_text(p).strip(), where)
     doc = Document(path, digest, builder.text(), segments)
-    header_text = " ".join(_para_text(p) for h in headers if h is not None for p in h.iter(W + "p"))
-    m = SYMBOL.search(header_text)
-    doc.symbol = m.group(0) if m else ""
-    d = DATE.search(header_text)
-    doc.date = _iso(d) if d else ""
-    j = JOB.search(header_text)
-    doc.job_number = j.group(1) if j else ""
-    _metadata_from_text(doc)
+    metadata_from_margins(doc, " ".join(_para_text(p) for h in headers if h is not None for p in h.iter(W + "p")))
     return doc
 
 
@@ -299,6 +284,7 @@ class _Walker:
         self.row_no = 0       # rows of the current table
         self.table_no = 0     # tables so far
         self.in_rows = False  # the last segment was a row (a .txt's tables are runs of rows)
+        self.margins_seen: set[str] = set()
 
     def paragraph(self, text: str, style: str = "") -> Segment:
         seg = self.builder.add(text, "paragraph")
@@ -314,6 +300,22 @@ class _Walker:
             self.last_para = seg.number
         self.row_no = 0
         self.in_rows = False
+        self.segments.append(seg)
+        return seg
+
+    def footnote(self, text: str, number: str, page: int = 0) -> Segment:
+        seg = self.builder.add(text, "footnote")
+        seg.number, seg.locator, seg.page = number, f"footnote {number}" if number else "footnote", page
+        self.segments.append(seg)
+        return seg
+
+    def margin(self, text: str, where: str, page: int = 0) -> Segment | None:
+        """A running head or foot, each line once, after the body (the body's offsets stay as they are)."""
+        if not text or text in self.margins_seen:
+            return None
+        self.margins_seen.add(text)
+        seg = self.builder.add(text, "margin")
+        seg.locator, seg.page = where, page
         self.segments.append(seg)
         return seg
 
@@ -399,6 +401,18 @@ def _iso(m: re.Match) -> str:
     except ValueError:
         return ""
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def metadata_from_margins(doc: Document, margins: str) -> None:
+    """Symbol, date and job number from the running heads and feet (``margins``, their text), then from the opening
+    text for what they do not give."""
+    m = SYMBOL.search(margins)
+    doc.symbol = m.group(0) if m else ""
+    d = DATE.search(margins)
+    doc.date = _iso(d) if d else ""
+    j = JOB.search(margins)
+    doc.job_number = j.group(1) if j else ""
+    _metadata_from_text(doc)
 
 
 def _metadata_from_text(doc: Document) -> None:
