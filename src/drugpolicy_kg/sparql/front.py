@@ -19,7 +19,6 @@ script); nothing the user types becomes query text except in ``/query``, where i
 
 from __future__ import annotations
 
-import html
 import http.client
 import json
 import threading
@@ -36,139 +35,6 @@ BACKEND_TIMEOUT = 120.0     # seconds; the endpoint has its own query timeout
 CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>drugpolicy-kg: SPARQL</title><link rel="icon" href="data:,">
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:70rem;padding:0 1rem;color:#222}
-textarea{width:100%;height:16rem;font-family:ui-monospace,monospace;font-size:.9rem}
-table{border-collapse:collapse;margin-top:.8rem;font-size:.9rem} td,th{border:1px solid #ccc;padding:.2rem .5rem;
-vertical-align:top;text-align:left} th{background:#f4f4f4} #summary{color:#555;margin:.3rem 0}
-#status{color:#555;margin-left:1rem} .row{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
-#hits li{margin:.4rem 0} .loc{color:#666;font-size:.85em} mark{background:#fff3a3}
-</style><script src="app.js" defer></script></head><body>
-<h1>drugpolicy-kg: SPARQL</h1>
-<div class="row"><label for="examples">Competency questions:</label> <select id="examples"></select></div>
-<p id="summary"></p>
-<textarea id="q" spellcheck="false" aria-label="SPARQL query"></textarea>
-<div class="row"><button id="run">Run</button><span id="status"></span></div>
-<div id="results"></div>
-<h2>Search the quotes</h2>
-<div class="row"><input id="words" size="40" aria-label="words to search for"> <button id="find">Search</button></div>
-<div id="hits"></div>
-<p class="loc">Endpoint: <code>/query</code> (SPARQL 1.1 Protocol). The project's prefixes are declared at the top of
-each example; every <code>dpk:</code> IRI in a result opens what the graph says about it.</p>
-<script type="application/json" id="prefixes">__PREFIXES__</script>
-</body></html>
-"""
-
-APP_JS = r"""'use strict';
-const DPK = 'https://w3id.org/drugpolicy-kg/id/';
-const $ = (s) => document.querySelector(s);
-const PREFIXES = JSON.parse($('#prefixes').textContent);
-const header = Object.entries(PREFIXES).map(([p, ns]) => `PREFIX ${p}: <${ns}>`).join('\n');
-let examples = [];
-
-function short(iri) {
-  let best = null;
-  for (const [p, ns] of Object.entries(PREFIXES)) {
-    if (iri.startsWith(ns) && (!best || ns.length > best[1].length)) best = [p, ns];
-  }
-  return best ? best[0] + ':' + iri.slice(best[1].length) : iri;
-}
-
-function cell(term) {
-  const td = document.createElement('td');
-  if (!term) return td;
-  if (term.type === 'uri' && term.value.startsWith(DPK)) {
-    const a = document.createElement('a');
-    a.href = 'entity?iri=' + encodeURIComponent(term.value);
-    a.textContent = short(term.value);
-    td.appendChild(a);
-  } else {
-    td.textContent = term.type === 'uri' ? short(term.value) : term.value;
-  }
-  return td;
-}
-
-async function run() {
-  $('#status').textContent = 'running…';
-  $('#results').textContent = '';
-  const t0 = performance.now();
-  try {
-    let sparql = $('#q').value;  // the project's prefixes, declared for the engine where the query does not
-    const missing = Object.entries(PREFIXES).filter(([p]) => !new RegExp('PREFIX\\s+' + p + ':', 'i').test(sparql));
-    sparql = missing.map(([p, ns]) => `PREFIX ${p}: <${ns}>`).join('\n') + (missing.length ? '\n' : '') + sparql;
-    const r = await fetch('query', {method: 'POST', body: sparql,
-      headers: {'Content-Type': 'application/sparql-query', 'Accept': 'application/sparql-results+json'}});
-    const text = await r.text();
-    if (!r.ok) { $('#status').textContent = `error ${r.status}: ${text.slice(0, 300)}`; return; }
-    const data = JSON.parse(text);
-    if ('boolean' in data) { $('#results').textContent = String(data.boolean); }
-    else {
-      const table = document.createElement('table');
-      const head = table.insertRow();
-      for (const v of data.head.vars) { const th = document.createElement('th'); th.textContent = v; head.appendChild(th); }
-      for (const b of data.results.bindings) {
-        const tr = table.insertRow();
-        for (const v of data.head.vars) tr.appendChild(cell(b[v]));
-      }
-      $('#results').appendChild(table);
-    }
-    const rows = data.results ? data.results.bindings.length : 1;
-    $('#status').textContent = `${rows} rows in ${Math.round(performance.now() - t0)} ms`;
-  } catch (e) { $('#status').textContent = 'error: ' + e; }
-}
-
-async function find() {
-  const words = $('#words').value.trim();
-  $('#hits').textContent = '';
-  if (!words) return;
-  const r = await fetch('search?q=' + encodeURIComponent(words));
-  const data = await r.json();
-  if (!r.ok) { $('#hits').textContent = data.error || 'error'; return; }
-  const ul = document.createElement('ul');
-  for (const e of data.entities) {
-    const li = document.createElement('li'); const a = document.createElement('a');
-    a.href = 'entity?iri=' + encodeURIComponent(e.iri); a.textContent = e.label; li.appendChild(a);
-    li.append(' (' + e.kind + ')'); ul.appendChild(li);
-  }
-  for (const q of data.quotes) {
-    const li = document.createElement('li');
-    for (const [i, part] of q.snippet.split(/[\[\]]/).entries()) {
-      if (i % 2) { const m = document.createElement('mark'); m.textContent = part; li.appendChild(m); }
-      else li.append(part);
-    }
-    const loc = document.createElement('div'); loc.className = 'loc';
-    loc.textContent = '— ' + q.source + ', ' + q.locator; li.appendChild(loc);
-    for (const st of q.states.slice(0, 3)) {
-      const a = document.createElement('a'); a.href = 'entity?iri=' + encodeURIComponent(st.subject);
-      a.textContent = st.label; loc.append(' · '); loc.appendChild(a);
-    }
-    ul.appendChild(li);
-  }
-  if (!ul.children.length) ul.textContent = 'Nothing found: every word must occur.';
-  $('#hits').appendChild(ul);
-}
-
-async function init() {
-  const r = await fetch('examples.json');
-  examples = await r.json();
-  const sel = $('#examples');
-  for (const [i, ex] of examples.entries()) {
-    const o = document.createElement('option'); o.value = String(i);
-    o.textContent = `${ex.name} (${ex.audience})`; sel.appendChild(o);
-  }
-  const pick = () => { const ex = examples[Number(sel.value)]; $('#q').value = ex.text; $('#summary').textContent = ex.summary; };
-  sel.addEventListener('change', pick);
-  if (examples.length) pick(); else $('#q').value = header + '\nSELECT * WHERE { ?s ?p ?o } LIMIT 10';
-  $('#run').addEventListener('click', run);
-  $('#find').addEventListener('click', find);
-  $('#words').addEventListener('keydown', (e) => { if (e.key === 'Enter') find(); });
-}
-init();
-"""
-
 def examples(project) -> list[dict]:
     """The competency questions, each runnable as it stands: the project's prefixes declared, defaults bound."""
     from drugpolicy_kg.sparql.query import bind_params, list_queries, with_prefixes, with_values
@@ -182,10 +48,9 @@ def examples(project) -> list[dict]:
 
 def _entity_csp() -> str:
     """The entity page's policy: nothing loaded, only its own print script, allowed by its hash."""
-    from drugpolicy_kg.uses.trace_render import PRINT_SCRIPT, script_hash
+    from drugpolicy_kg.pages import document_csp
 
-    return f"default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash(PRINT_SCRIPT)}; base-uri 'none'; " \
-           "form-action 'none'; frame-ancestors 'none'"
+    return document_csp(("print",)) + "; frame-ancestors 'none'"
 
 
 ENTITY_CSP = _entity_csp()
@@ -211,14 +76,14 @@ def entity_page(gs, iri: str, ents) -> tuple[int, str]:
     links pointing at this server's own entity pages."""
     import pyoxigraph as ox
 
+    from drugpolicy_kg.pages import document
     from drugpolicy_kg.uses.entities import entity_html
-    from drugpolicy_kg.uses.trace_render import page
 
-    nav = '<a href="./">Query page</a>'
+    nav = [("./", "Query page")]
     node = ox.NamedNode(iri)
     if not any(True for _ in gs.store.quads_for_pattern(node, None, None, ox.DefaultGraph())) and \
             not any(True for _ in gs.store.quads_for_pattern(None, None, node, ox.DefaultGraph())):
-        return 404, page("Not in the graph", f"<p>No triple names <code>{html.escape(iri)}</code>.</p>", nav)
+        return 404, document("notice.html", "Not in the graph", nav, text="No triple names", code=iri, after=".")
 
     def link(target: str) -> str | None:
         return "entity?iri=" + urllib.parse.quote(target, safe="") if ents.is_entity(target) else None
@@ -244,7 +109,11 @@ def void_description(gs, host: str) -> bytes:
 
 def make_handler(gs, project, backend: str, allow_network: bool = False):
     """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
-    page = PAGE.replace("__PREFIXES__", json.dumps(PREFIXES).replace("<", "\\u003c"))
+    from drugpolicy_kg.pages import json_for_script, render, script
+
+    page = render("serve.html", title="drugpolicy-kg: SPARQL", nav=[], csp=CSP, page_class="serve",
+                  prefixes=json_for_script(PREFIXES))
+    app_js = script("serve")
     example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
     entities = []  # built on the first entity page asked for, then kept: the store does not change under a server
 
@@ -307,7 +176,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
             if url.path == "/":
                 return self.send(200, page.encode("utf-8"), "text/html; charset=utf-8")
             if url.path == "/app.js":
-                return self.send(200, APP_JS.encode("utf-8"), "text/javascript; charset=utf-8")
+                return self.send(200, app_js.encode("utf-8"), "text/javascript; charset=utf-8")
             if url.path == "/examples.json":
                 return self.send(200, example_json, "application/json")
             if url.path == "/entity":

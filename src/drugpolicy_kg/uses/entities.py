@@ -8,7 +8,6 @@ the view's side panel, so the two never differ.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +25,6 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 # Nodes that record evidence, not entities of the domain: they are shown with the facts they support.
 NOT_ENTITIES = {PREFIXES["dpo"] + "Evidence", PREFIXES["rdf"] + "Statement"}
 MAX_INCOMING = 500  # links listed on a page; the count says how many more
-# The index's filter box: hides the entries whose text does not hold what is typed (text only, no markup).
-FILTER_SCRIPT = ("addEventListener('DOMContentLoaded',function(){var box=document.getElementById('filter');"
-                 "box.addEventListener('input',function(){var t=box.value.trim().toLowerCase();"
-                 "document.querySelectorAll('li').forEach(function(li){"
-                 "li.hidden=t!==''&&li.textContent.toLowerCase().indexOf(t)<0;});"
-                 "document.querySelectorAll('details').forEach(function(d){d.open=true;});});})")
-
-
 @dataclass
 class Fact:
     """One property value of an entity and the quotes that state it."""
@@ -133,62 +124,41 @@ class Entities:
         }
 
 
-def _quotes_html(evidence: list[Evidence], source_link: Callable[[Evidence], str | None]) -> str:
-    e = html.escape
-    out = ""
-    for ev in evidence:
-        href = source_link(ev)
-        where = f"{e(ev.source)}, {e(ev.locator)}"
-        if href:
-            where = f'<a href="{e(href)}">{where}</a>'
-        out += f"<blockquote>“{e(ev.quote)}” <cite>— {where}</cite>"
-        if ev.inferred:
-            out += f'<p class="inferred">{e(ev.note())}</p>'
-        out += "</blockquote>"
-    return out
+def _quotes(evidence: list[Evidence], source_link: Callable[[Evidence], str | None]) -> list[dict]:
+    return [{"quote": ev.quote, "source": ev.source, "locator": ev.locator, "href": source_link(ev),
+             "note": ev.note() if ev.inferred else ""} for ev in evidence]
 
 
 def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
-                source_link: Callable[[Evidence], str | None], appears_in: str = "", nav: str = "") -> str:
-    """One entity's page: every fact with its quotes, the links to it, and where it appears; all data escaped."""
-    from drugpolicy_kg.uses.trace_render import page
+                source_link: Callable[[Evidence], str | None], appears_in: list[tuple[str, str]] | None = None,
+                nav: list[tuple[str, str]] = ()) -> str:
+    """One entity's page (``templates/entity.html``): every fact with its quotes, the links to it, and where it
+    appears (``appears_in``: (href, text) pairs; None leaves the section out)."""
+    from drugpolicy_kg.pages import document
 
-    e = html.escape
+    def name(target: str) -> dict:
+        return {"label": ents.tracer.label(target), "href": link(target)}
 
-    def name(target: str) -> str:
-        href = link(target)
-        label = e(ents.tracer.label(target))
-        return f'<a href="{e(href)}">{label}</a>' if href else label
-
-    rows = []
+    facts = []
     for f in ents.facts(iri):
-        value = name(f.value) if f.is_iri and ents.is_entity(f.value) else e(f.value_label)
-        if f.is_iri and not ents.is_entity(f.value):
-            value += f' <code class="iri">{e(f.value)}</code>' if f.prop != RDF_TYPE else ""
-        mark = ' <span class="inferred">[inferred]</span>' if f.inferred else ""
-        said = _quotes_html(f.evidence, source_link)
-        if not f.evidence and f.prop not in (RDF_TYPE, PREFIXES["rdfs"] + "label"):
-            said = '<p class="kind">No quote states this fact in the graph (a name or a derived value).</p>'
-        rows.append(f"<tr><th>{e(f.prop_label)}</th><td>{value}{mark}{said}</td></tr>")
+        entity = f.is_iri and ents.is_entity(f.value)
+        facts.append({"prop": f.prop_label, "value": name(f.value) if entity else {"label": f.value_label, "href": None},
+                      "iri": f.value if f.is_iri and not entity and f.prop != RDF_TYPE else "",
+                      "inferred": f.inferred, "quotes": _quotes(f.evidence, source_link),
+                      "unstated": not f.evidence and f.prop not in (RDF_TYPE, PREFIXES["rdfs"] + "label")})
     incoming = ents.incoming(iri)
-    links = "".join(
-        f"<tr><td>{name(s)}</td><th>{e(ents.prop_label(p))}</th><td>{_quotes_html(ev[:1], source_link)}</td></tr>"
-        for s, p, ev in incoming[:MAX_INCOMING])
-    if len(incoming) > MAX_INCOMING:
-        links += f"<tr><td colspan=3>… and {len(incoming) - MAX_INCOMING:,} more.</td></tr>"
-    body = (f'<p><span class="kind">{e(ents.tracer.kind(iri))}</span> <code>{e(iri)}</code></p>'
-            f"<h2>Facts <span class=\"count\">({len(rows)})</span></h2><table class=\"facts\">{''.join(rows)}</table>")
-    if links:
-        body += f"<h2>Linked from <span class=\"count\">({len(incoming)})</span></h2><table class=\"facts\">{links}</table>"
-    if appears_in:
-        body += f"<h2>Appears in</h2>{appears_in}"
-    return page(ents.tracer.label(iri), body, nav)
+    links = [{"source": name(s), "prop": ents.prop_label(p), "quotes": _quotes(ev[:1], source_link)}
+             for s, p, ev in incoming[:MAX_INCOMING]]
+    return document("entity.html", ents.tracer.label(iri), list(nav), kind=ents.tracer.kind(iri), iri=iri, facts=facts,
+                    incoming=links, incoming_count=len(incoming), incoming_more=max(0, len(incoming) - MAX_INCOMING),
+                    appears_in=appears_in)
 
 
 def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple[str, str], str],
-                appears_in: Callable[[str], str], nav: str) -> list[Path]:
+                appears_in: Callable[[str], list[tuple[str, str]]], nav: list[tuple[str, str]]) -> list[Path]:
     """A page per entity into ``out_dir`` (named by ``names``) and an index by kind; returns the files."""
     from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.pages import document
 
     written = []
 
@@ -205,19 +175,12 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
     by_kind: dict[str, list[str]] = {}
     for iri in ents.iris:
         by_kind.setdefault(ents.tracer.kind(iri).split(":")[0], []).append(iri)
-    e = html.escape
-    sections = "".join(
-        f'<details open><summary>{e(kind)} <span class="count">({len(iris)})</span></summary><ul>'
-        + "".join(f'<li><a href="{e(names[i])}">{e(ents.tracer.label(i))}</a>'
-                  + (f' <span class="kind">({e(", ".join(ents.acronyms(i)))})</span>' if ents.acronyms(i) else "")
-                  + "</li>" for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i))))
-        + "</ul></details>" for kind, iris in sorted(by_kind.items()))
-    body = (f"<p>{len(ents.iris):,} entities: every one the graph holds, each with its facts and the words that state "
-            f'them.</p><p><label>Filter: <input id="filter" type="search" size="40" placeholder="a name, an acronym, a '
-            f'symbol"></label></p>{sections}')
-    from drugpolicy_kg.uses.trace_render import page
-
+    kinds = [{"name": kind, "entries": [{"href": names[i], "label": ents.tracer.label(i),
+                                       "acronyms": ", ".join(ents.acronyms(i))}
+                                      for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i)))]}
+             for kind, iris in sorted(by_kind.items())]
     with atomic_write(out_dir / "index.html", durable=False) as fh:
-        fh.write(page("Entities", body, nav, scripts=(FILTER_SCRIPT,)))
+        fh.write(document("entities.html", "Entities", nav, scripts=("print", "filter"), count=len(ents.iris),
+                          kinds=kinds))
     written.append(out_dir / "index.html")
     return written

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from rdflib import Graph
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+QUERIES = "drugpolicy_kg/sparql/builtin/question-*.rq"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 NO_BODY = "(no body stated)"
 BAR_PX = 320  # the longest bar of a chart
@@ -55,16 +55,6 @@ QUESTIONS = [
 ]
 WHO_WITH_WHOM = Question("affiliations.html", "Who works with whom, and through which body?",
                          "organizations and the bodies they belong to or co-lead (the two-mode network)")
-
-
-def _environment():
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=False)
-    env.globals.update(csp=CSP, css=(TEMPLATES / "site.css").read_text(encoding="utf-8"), root="",
-                       queries="drugpolicy_kg/sparql/builtin/question-*.rq")
-    return env
 
 
 def short_programme(label: str) -> str:
@@ -270,9 +260,9 @@ def write_questions(graph: Graph, out_dir: Path, page: Callable[[str], str | Non
                     with_affiliations: bool = True) -> dict[str, Path]:
     """Write the question pages, their CSV files and the list of questions into ``out_dir``; return what was written.
     ``page``: an entity's page name under ``entities/`` (None: it has none)."""
+    from drugpolicy_kg.pages import render as render_template
     from drugpolicy_kg.uses.views import _csv
 
-    env = _environment()
     written: dict[str, Path] = {}
 
     def render(name: str, template: str, question: Question | None, csv: tuple[list[str], list] | None, **data):
@@ -280,8 +270,8 @@ def write_questions(graph: Graph, out_dir: Path, page: Callable[[str], str | Non
             csv_name = name.removesuffix(".html") + ".csv"
             _csv(out_dir / csv_name, csv[0], csv[1])
             written[csv_name] = out_dir / csv_name
-        text = env.get_template(template).render(question=question.question if question else "Questions",
-                                                 csv=csv_name if csv is not None else "", **data)
+        text = render_template(template, question=question.question if question else "Questions",
+                               csv=csv_name if csv is not None else "", csp=CSP, root="", queries=QUERIES, **data)
         with atomic_write(out_dir / name, durable=False) as fh:
             fh.write(text)
         written[name] = out_dir / name

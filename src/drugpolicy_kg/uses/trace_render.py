@@ -25,14 +25,12 @@ JSON shape (``--format json``)::
            "own_words": {...} | null, "children": [Hop]}
 
 Data never reaches an output unescaped: terminal text through ``terminal_safe``, Markdown through
-``markdown_safe``, HTML through ``html.escape``, Word through ``xml_safe``.
+``markdown_safe``, HTML through the templates' autoescaping (:mod:`drugpolicy_kg.pages`), Word through ``xml_safe``.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import html
 import json
 from dataclasses import dataclass
 
@@ -329,148 +327,65 @@ def to_json(trace: Trace) -> str:
 
 # ------------------------------------------------------------------ HTML --
 
-# Opens every collapsed group before printing (a CSP hash allows this one script and nothing else).
-PRINT_SCRIPT = "addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})})"
-
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash}">
-<title>{title}</title>
-<style>
-body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45;color:#222}}
-ul{{list-style:none;padding-left:1.2rem;border-left:2px solid #ddd}} li{{margin:.4rem 0}}
-.rel{{color:#555;font-style:italic}} .kind{{color:#06c;font-size:.85em}} .seen{{color:#777}}
-blockquote{{margin:.2rem 0 .2rem .5rem;padding:.2rem .6rem;border-left:3px solid #4a4;background:#f6fff6;font-size:.92em}}
-blockquote.again{{border-left-color:#ccc;background:none;color:#555}}
-cite{{color:#555;font-style:normal;font-size:.85em}} nav a{{margin-right:1rem}}
-.inferred{{color:#a60;font-weight:bold;font-size:.85em}} .matched{{color:#555}}
-.summary{{background:#f4f7fb;border:1px solid #d5e0ee;padding:.6rem 1rem;border-radius:4px}}
-sup a,a.ref{{text-decoration:none}} summary{{cursor:pointer;font-weight:600}} .count{{color:#555;font-weight:normal}}
-mark{{background:#fff3a3}} .para{{margin:.3rem 0}}
-table.facts{{border-collapse:collapse;width:100%}}
-table.facts th,table.facts td{{border-bottom:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}}
-table.facts th{{width:12rem;font-weight:600}} code.iri{{color:#666;font-size:.8em;overflow-wrap:anywhere}}
-.para:target{{outline:2px solid #06c}}
-@page{{margin:14mm 13mm}}
-@media print{{
- body{{max-width:none;margin:0;padding:0;font-size:10.5pt;color:#000}} nav,.noprint{{display:none}}
- a{{color:#000;text-decoration:none}} ul{{border-left:1px solid #999}}
- blockquote{{background:none;border-left:2px solid #000;break-inside:avoid}} li{{break-inside:avoid-page}}
- h1,h2{{break-after:avoid}} details::details-content{{content-visibility:visible;display:block}}
- .summary{{background:none;border:1px solid #000;font-size:10pt;padding:.2rem .6rem}} .summary p{{margin:.25rem 0}}
- .key h2{{font-size:11pt;margin:.4rem 0 .2rem}} .key blockquote{{font-size:8pt;margin:.1rem 0;padding:.05rem .4rem;line-height:1.25}}
- h1{{font-size:15pt;margin:0 0 .3rem}} p.matched,p.matched+p{{font-size:8.5pt;margin:.1rem 0}} .rest{{break-before:page}}
-}}
-</style>
-<script>{script}</script></head><body>
-<nav>{nav}</nav>
-<h1>{title}</h1>
-{body}
-</body></html>
-"""
-
-
-def script_hash(script: str) -> str:
-    """The CSP source that allows exactly this inline script."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
-
-
-def page(title: str, body: str, nav: str = "", scripts: tuple[str, ...] = ()) -> str:
-    """A standalone page of the trace site: the print stylesheet, the print script and ``scripts`` (constants of the
-    code, never data), each allowed by its hash and nothing else; nothing is loaded."""
-    allowed = (PRINT_SCRIPT, *scripts)
-    return PAGE.format(title=html.escape(title), body=body, nav=nav, script=";\n".join(allowed),
-                       script_hash=script_hash(";\n".join(allowed)))
-
-
-def to_html(trace: Trace, nav: str = "", link=None, source_link=None) -> str:
-    """A standalone page; every value from the data is escaped, and the page loads nothing.
+def to_html(trace: Trace, nav: list[tuple[str, str]] = (), link=None, source_link=None) -> str:
+    """A standalone page (``templates/trace.html``); every value from the data is escaped by the template, and the
+    page loads nothing. ``nav``: (href, text) pairs.
 
     ``link(iri)`` gives the href of an entity's page (or None), ``source_link(evidence)`` the href of the
     quoted passage in its source document's page (or None): the site passes them, a single page does not.
     """
-    e = html.escape
+    from drugpolicy_kg.pages import document
+
     link = link or (lambda iri: None)
     source_link = source_link or (lambda ev: None)
     b = Briefing(trace)
     shown: set[int] = set()
     count = [0]
 
-    def name(h: Hop) -> str:
-        href = link(h.iri)
-        return f'<a href="{e(href)}"><strong>{e(h.label)}</strong></a>' if href else f"<strong>{e(h.label)}</strong>"
-
-    def quotes(h: Hop) -> str:
-        out = ""
+    def quotes(h: Hop) -> list[dict]:
+        out = []
         for ev in b.quotes_of(h):
             n = b.number(ev)
-            own = b.role(h, ev)
-            src = source_link(ev)
-            where = f'<a href="{e(src)}">{e(ev.source)}, {e(ev.locator)}</a>' if src else f"{e(ev.source)}, {e(ev.locator)}"
-            if n in shown:
-                out += f'<blockquote class="again">{own}quote <a class="ref" href="#q{n}">[{n}]</a>, above</blockquote>'
-            else:
+            q = {"n": n, "role": b.role(h, ev), "again": n in shown,
+                 "note": ev.note() if ev.inferred and ev in h.evidence else ""}
+            if not q["again"]:
                 shown.add(n)
-                out += (f'<blockquote id="q{n}"><a class="ref" href="#q{n}">[{n}]</a> {own}“{e(ev.quote)}” '
-                        f"<cite>— {where}</cite>")
-                out += "</blockquote>"
-            if ev.inferred and ev in h.evidence:
-                out += f'<p class="inferred">{e(ev.note())}</p>'
-        if h.relation and not h.evidence and not h.seen_before:
-            out += f'<p class="inferred">{e(NO_QUOTE)}</p>'
+                q.update(quote=ev.quote, source=ev.source, locator=ev.locator, href=source_link(ev))
+            out.append(q)
         return out
 
-    def items(hops: list[Hop]) -> str:
-        out = ""
+    def entries(hops: list[Hop]) -> list[dict]:
+        out = []
         for group, kids in groups_of(hops):
-            is_open = " open" if count[0] < SCREENFUL else ""  # (what a screen holds before this group)
-            inner = "".join(add(c) for c in kids)
             if group:
-                out += (f"<li><details{is_open}><summary>{e(group)} <span class=\"count\">({len(kids)}: "
-                        f"{e(_relation_counts(kids))})</span></summary><ul>{inner}</ul></details></li>")
+                is_open = count[0] < SCREENFUL  # (what a screen holds before this group)
+                out.append({"group": group, "count": len(kids), "relations": _relation_counts(kids), "open": is_open,
+                            "hops": [hop(c) for c in kids]})
             else:
-                out += inner
+                out += [hop(c) for c in kids]
         return out
 
-    def add(h: Hop) -> str:
+    def hop(h: Hop) -> dict:
         count[0] += 1
-        rel = f'<span class="rel">{e(h.relation)} →</span> ' if h.relation else ""
-        seen = ' <span class="seen">(see above)</span>' if h.seen_before else ""
-        seen += f' <span class="seen">({e(TRUNCATED)})</span>' if h.truncated else ""
-        seen += ' <span class="inferred">[inferred]</span>' if h.inferred else ""
-        q = quotes(h)
-        kids = f"<ul>{items(h.children)}</ul>" if h.children else ""
-        return f'<li>{rel}{name(h)} <span class="kind">({e(h.kind)})</span>{seen}{q}{kids}</li>'
+        return {"rel": h.relation, "label": h.label, "href": link(h.iri), "kind": h.kind, "seen": h.seen_before,
+                "truncated": h.truncated, "inferred": h.inferred, "quotes": quotes(h),
+                "no_quote": NO_QUOTE if h.relation and not h.evidence and not h.seen_before else "",
+                "children": entries(h.children) if h.children else []}
 
-    def cite(n):
-        return f'<sup><a class="ref" href="#q{n}">[{n}]</a></sup>'
-
-    summary = "".join(f"<p>{s}</p>" for s in b.summary_text(cite=cite, escape=e, sep=""))
-    key = ""
+    summary = [{"text": sentence.words(), "cites": b.cites(sentence)} for sentence in b.summary]
+    key = []
     for note in b.key_notes():
         shown.add(note.n)
-        src = source_link(note.evidence)
-        where = f"{e(short_source(note.evidence))}, {e(note.evidence.locator)}"
-        where = f'<a href="{e(src)}">{where}</a>' if src else where
-        key += (f'<blockquote id="q{note.n}"><a class="ref" href="#q{note.n}">[{note.n}]</a> '
-                f"“{e(note.evidence.quote)}” <cite>— {where}</cite></blockquote>")
-    body = (f'<p class="matched">{e(b.matched_line())}</p>'
-            f'<p class="noprint"><span class="kind">{e(trace.root.kind)}</span> <code>{e(trace.root.iri)}</code></p>'
-            f'<div class="summary">{summary}</div>'
-            + (f'<section class="key"><h2>Key quotes</h2>{key}</section>' if key else "")
-            + '<div class="rest">')
+        ev = note.evidence
+        key.append({"n": note.n, "quote": ev.quote, "source": short_source(ev), "locator": ev.locator,
+                    "href": source_link(ev)})
     root_quotes = quotes(trace.root)
-    if root_quotes:
-        body += f"<h2>About it</h2>{root_quotes}"
-    for _, title, hops in b.sections:
-        body += f"<h2>{e(title)} <span class=\"count\">({len(hops)})</span></h2><ul>{items(hops) or '<li>Nothing in the graph.</li>'}</ul>"
-    unshown = [note for note in b.notes if note.n not in shown]
-    if unshown:
-        body += "<h2>Quotes cited above</h2>" + "".join(
-            f'<blockquote id="q{n.n}">[{n.n}] “{e(n.evidence.quote)}” <cite>— {e(n.evidence.source)}, '
-            f"{e(n.evidence.locator)}</cite></blockquote>" for n in unshown)
-    return page(f"Mandate trace: {trace.root.label}", body + "</div>", nav)
+    sections = [{"title": title, "count": len(hops), "entries": entries(hops)} for _, title, hops in b.sections]
+    unshown = [{"n": n.n, "quote": n.evidence.quote, "source": n.evidence.source, "locator": n.evidence.locator}
+               for n in b.notes if n.n not in shown]
+    return document("trace.html", f"Mandate trace: {trace.root.label}", list(nav), matched=b.matched_line(),
+                    kind=trace.root.kind, iri=trace.root.iri, summary=summary, key=key, root_quotes=root_quotes,
+                    sections=sections, unshown=unshown, truncated=TRUNCATED)
 
 
 # ------------------------------------------------------------------ Word --
@@ -608,31 +523,52 @@ def page_names(nodes: list[str]) -> dict[str, str]:
             for n, b in base.items()}
 
 
-def _source_page(name: str, label: str, text: str, quotes: set[str], nav: str) -> tuple[str, dict[str, str]]:
+def _marked(line: str, quotes: list[str]) -> list[tuple[str, bool]]:
+    """A line cut into (text, highlighted) parts: each quote it holds is highlighted, the longest first.
+
+    >>> _marked("a b c b", ["b"])
+    [('a ', False), ('b', True), (' c ', False), ('b', True)]
+    """
+    parts = [(line, False)]
+    for q in quotes:
+        cut: list[tuple[str, bool]] = []
+        for text, marked in parts:
+            if marked or q not in text:
+                cut.append((text, marked))
+                continue
+            pieces = text.split(q)
+            for i, piece in enumerate(pieces):
+                if i:
+                    cut.append((q, True))
+                if piece:
+                    cut.append((piece, False))
+        parts = cut
+    return parts
+
+
+def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[tuple[str, str]]
+                 ) -> tuple[str, dict[str, str]]:
     """A source document's text, a paragraph a line with anchors (its own number where it has one, else its line),
     and the quoted passages highlighted; returns the page and, per quote, the anchor of the line that holds it."""
     import re
 
     from drugpolicy_kg.checks.quotes import normalise
+    from drugpolicy_kg.pages import document
 
-    e = html.escape
     lines = text.split("\n")
     anchors: dict[str, str] = {}
     folded = [normalise(line) for line in lines]
-    body = []
+    longest_first = sorted((q for q in quotes if q), key=len, reverse=True)
+    shown = []
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
         num = re.match(r"^(\d{1,3}\.\d{1,3})\s", line)
         anchor = f"p{num.group(1)}" if num else f"l{i}"
-        marked = [q for q in quotes if q and q in line]
         for q in quotes:
             if q not in anchors and (q in line or (len(q) > 20 and normalise(q) in folded[i - 1])):
                 anchors[q] = anchor
-        shown = e(line)
-        for q in sorted(marked, key=len, reverse=True):
-            shown = shown.replace(e(q), f"<mark>{e(q)}</mark>")
-        body.append(f'<p class="para" id="{anchor}"><a class="ref noprint" href="#{anchor}">{i}</a> {shown}</p>')
+        shown.append({"anchor": anchor, "number": i, "parts": _marked(line, [q for q in longest_first if q in line])})
     for q in quotes:  # a quote that runs over lines: the first line that starts it
         if q not in anchors:
             head = normalise(q)[:40]
@@ -640,8 +576,7 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: str) -
             if hit:
                 num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[hit - 1])
                 anchors[q] = f"p{num.group(1)}" if num else f"l{hit}"
-    page_html = page(f"Source: {label}", f"<p>The text the quotes are checked against ({e(name)}); "
-                     f"the {len(anchors)} passages the traces quote are highlighted.</p>" + "".join(body), nav)
+    page_html = document("source.html", f"Source: {label}", nav, file=name, found=len(anchors), lines=shown)
     return page_html, anchors
 
 
@@ -651,17 +586,24 @@ class SiteFiles(list):
     pages: dict[str, str]
 
 
+# The entities a site gives a mandate trace of their own, besides the resolutions and bodies it starts from: the
+# instruments, actors and programmes a policymaker traces. Every other entity (a mandate row, a deliverable, an
+# observation of a table) is named on the traces that reach it, and linked to its entity page where there is one.
+TRACED_KINDS = frozenset({"resolution", "decision", "convention", "declaration", "organization", "programme",
+                          "network", "working group", "body", "entity", "organizationalunit"})
 SITE_HOPS = 250  # hops per direction on a site page: further entities are named, each followed on its own page
 
 
 def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
-               entity_href=None, max_hops: int | None = SITE_HOPS) -> SiteFiles:
+               entity_href=None, max_hops: int | None = SITE_HOPS, followed=None) -> SiteFiles:
     """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
     each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
     quoted passages are highlighted; and an index. Every file is written atomically.
 
     ``entity_href(iri)``, where given, is the link to the entity's own page (all its facts), added to each page's
-    navigation."""
+    navigation, and the link of an entity that has no trace page. ``followed(iri)`` says which of the entities the
+    traces mention get a trace page of their own (the resolutions and bodies always do); by default those of the
+    kinds in ``TRACED_KINDS``."""
     from pathlib import Path
 
     from drugpolicy_kg.atomic import atomic_write
@@ -672,6 +614,9 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     main = sorted(str(r[0]) for r in tracer.graph.query(internal_query("trace-pages.rq")))
     tracer.index_links()  # many traces: read the links once, and every entity's quotes in one query
     tracer.evidence  # noqa: B018
+    if followed is None:
+        def followed(iri: str) -> bool:
+            return tracer.kind(iri).split(":")[0] in TRACED_KINDS
     traces = {}
     order = list(main)
     i = 0
@@ -680,7 +625,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
         traces[node] = t = tracer.trace(node, "both", max_hops=max_hops)
         for top in t.forward + t.backward:
             for h in top.walk():
-                if h.iri not in traces and h.iri not in order and len(order) < max_pages:
+                if h.iri not in traces and h.iri not in order and len(order) < max_pages and followed(h.iri):
                     order.append(h.iri)
         i += 1
     names = page_names(list(traces))
@@ -690,7 +635,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
             for ev in Briefing.quotes_of(h):
                 if ev.source_file:
                     sources.setdefault(ev.source_file, set()).add(ev.quote)
-    nav = (f'<a href="index.html">All traces</a><a href="{html.escape(views_href)}">Network views</a>')
+    nav = [("index.html", "All traces"), (views_href, "Network views")]
     written = SiteFiles()
     written.pages = names
     anchors: dict[tuple[str, str], str] = {}
@@ -710,39 +655,31 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
             anchors[(file, q)] = f"{name}#{a}"
 
     def link(iri: str):
-        return names.get(iri)
+        return names.get(iri) or (entity_href(iri) if entity_href else None)
 
     def source_link(ev: Evidence):
         return anchors.get((ev.source_file, ev.quote))
 
     for node, t in traces.items():
         own = entity_href(node) if entity_href else None
-        page_nav = nav + (f'<a href="{html.escape(own)}">Everything the graph says about it</a>' if own else "")
+        page_nav = nav + ([(own, "Everything the graph says about it")] if own else [])
         with atomic_write(out / names[node], durable=False) as fh:
             fh.write(to_html(t, nav=page_nav, link=link, source_link=source_link))
         written.append(out / names[node])
     by_kind: dict[str, list[str]] = {}
     for node in traces:
         by_kind.setdefault(tracer.kind(node).split(":")[0], []).append(node)
-    sections = ""
-    for kind, nodes in sorted(by_kind.items(), key=lambda kv: (kv[0] not in ("resolution", "working group", "network",
-                                                                                "organization"), kv[0])):
-        items = "".join(f'<li><a href="{html.escape(names[n])}">{html.escape(tracer.label(n))}</a></li>'
-                        for n in sorted(nodes, key=lambda n: natural(tracer.label(n))))
-        is_open = " open" if len(nodes) <= SCREENFUL else ""
-        sections += (f"<details{is_open}><summary>{html.escape(kind)} <span class=\"count\">({len(nodes)})</span>"
-                     f"</summary><ul>{items}</ul></details>")
-    more = len(main) + 1 > max_pages
-    orphans = "".join(f'<li>{html.escape(label)} <span class="kind">({html.escape(kind)})</span></li>'
-                      for _, label, kind in tracer.orphans()) or "<li>None.</li>"
-    source_items = "".join(f'<li><a href="{html.escape("source-" + page_names([f])[f])}">{html.escape(f)}</a></li>'
-                           for f in sorted(sources) if source_text(project.sources_dir, f))
-    body = (f"<p>{len(traces)} pages, one per entity the traces reach; each links to the pages of the entities it "
-            f"mentions and to the quoted passages in their sources.</p>{sections}"
-            + ("<p>More entities than pages: trace the rest with <code>drugpolicy-kg trace</code>.</p>" if more else "")
-            + f"<h2>Source documents</h2><ul>{source_items}</ul>"
-            + f"<h2>Bodies and activities no resolution reaches</h2><ul>{orphans}</ul>")
+    from drugpolicy_kg.pages import document
+
+    kinds = [{"name": kind, "open": len(nodes) <= SCREENFUL,
+              "entries": [(names[n], tracer.label(n)) for n in sorted(nodes, key=lambda n: natural(tracer.label(n)))]}
+             for kind, nodes in sorted(by_kind.items(), key=lambda kv: (kv[0] not in ("resolution", "working group",
+                                                                                       "network", "organization"), kv[0]))]
+    source_items = [("source-" + page_names([f])[f], f) for f in sorted(sources) if source_text(project.sources_dir, f)]
+    index = document("traces.html", "Mandate traces", [(views_href, "Network views")], pages=len(traces), kinds=kinds,
+                     more=len(main) + 1 > max_pages, sources=source_items,
+                     orphans=[(label, kind) for _, label, kind in tracer.orphans()])
     with atomic_write(out / "index.html", durable=False) as fh:
-        fh.write(page("Mandate traces", body, f'<a href="{html.escape(views_href)}">Network views</a>'))
+        fh.write(index)
     written.append(out / "index.html")
     return written

@@ -20,8 +20,6 @@ Content-Security-Policy forbids any network access from the page.
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
 
 from drugpolicy_kg.atomic import atomic_write
+from drugpolicy_kg.pages import json_for_script, script
 from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, notes_of, sdg_matrix
 
 if TYPE_CHECKING:
@@ -90,26 +89,14 @@ SHAPES = {
 METRICS = ("weighted_degree", "degree", "betweenness")
 
 
-def shape_svg(shape: str, colour: str, size: int = 14) -> str:
-    """A legend symbol: the vis-network shape ``shape`` in ``colour``, as inline SVG (trusted values only)."""
+def symbol(shape: str, colour: str, size: int = 14) -> dict:
+    """A legend symbol's geometry (``templates/symbols.html`` draws it): the vis-network shape ``shape`` in
+    ``colour``, on a square of ``size`` pixels."""
     h = size / 2
     geometry = SHAPES.get(shape, "circle")
-    if geometry == "circle":
-        body = f'<circle cx="{h}" cy="{h}" r="{h - 1}"/>'
-    elif geometry == "ellipse":
-        body = f'<ellipse cx="{h}" cy="{h}" rx="{h - 1}" ry="{h * 0.6}"/>'
-    elif geometry == "box":
-        body = f'<rect x="1" y="{h * 0.45}" width="{size - 2}" height="{h * 1.1}" rx="2"/>'
-    else:
-        pts = " ".join(f"{h + x * (h - 1):.2f},{h + y * (h - 1):.2f}" for x, y in geometry)
-        body = f'<polygon points="{pts}"/>'
-    return (f'<svg class="sym" width="{size}" height="{size}" viewBox="0 0 {size} {size}" aria-hidden="true">'
-            f'<g fill="{html.escape(colour)}" stroke="#333" stroke-width="0.6">{body}</g></svg>')
-
-
-def json_for_script(data) -> str:
-    """JSON safe inside ``<script type="application/json">``: no '<', '>' or '&' can end the element."""
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    points = "" if isinstance(geometry, str) else " ".join(f"{h + x * (h - 1):.2f},{h + y * (h - 1):.2f}" for x, y in geometry)
+    return {"size": size, "h": h, "colour": colour, "shape": shape,
+            "geometry": geometry if isinstance(geometry, str) else "polygon", "points": points}
 
 
 def _template():
@@ -192,239 +179,6 @@ def _pyvis_network(nodes: list[dict], edges: list[dict]):
         net.add_edge(rec.pop("from"), rec.pop("to"), **rec)
     net.options = options(len(nodes))
     return net
-
-
-PAGE_CSS = """
-<style>
-html,body{height:100%;margin:0}
-body{display:flex;flex-direction:column;font-family:system-ui,sans-serif;color:#222}
-#dpk-controls{padding:.4rem 1rem;border-bottom:1px solid #ddd;font-size:14px;line-height:1.6}
-#dpk-controls p{margin:.1rem 0;color:#444;max-width:80rem}
-#dpk-controls .notes{color:#7a4b00}
-#dpk-legend{font-size:13px} #dpk-legend span.item{margin-right:.8rem;white-space:nowrap}
-#dpk-legend svg.sym{vertical-align:-2px;margin-right:.2rem}
-#dpk-main{flex:1;display:flex;min-height:0}
-#dpk-main > .card{flex:1;min-width:0;border:0}
-#mynetwork{height:100% !important;border:0 !important}
-#dpk-panel{width:26rem;max-width:45vw;overflow:auto;border-left:1px solid #ddd;padding:.6rem 1rem;font-size:14px;
-  line-height:1.45;background:#fcfcfc}
-#dpk-panel[hidden]{display:none}
-#dpk-panel h2{font-size:1.1rem;margin:.2rem 0} #dpk-panel h3{font-size:.95rem;margin:.8rem 0 .2rem}
-#dpk-panel blockquote{margin:.2rem 0 .4rem;padding:.2rem .5rem;border-left:3px solid #4a4;background:#f6fff6;
-  font-size:.92em;white-space:pre-wrap;overflow-wrap:anywhere}
-#dpk-panel .kind,#dpk-panel cite{color:#555;font-size:.85em;font-style:normal} #dpk-panel .inferred{color:#a60}
-#dpk-panel .tie{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9em;border-bottom:1px solid #eee;padding:.2rem 0}
-div.vis-tooltip{white-space:pre-wrap !important;overflow-wrap:anywhere;max-width:min(34rem,80vw);
-  font:13px/1.4 system-ui,sans-serif !important;padding:.4rem .6rem !important}
-button{font:inherit;font-size:13px}
-</style>
-"""
-
-CONTROLS = """
-<div id="dpk-controls">
-  <a href="index.html">&larr; all views</a>
-  <strong style="margin-left:1rem">{title}</strong> &middot; <span id="dpk-counts">{stats}</span>
-  <p>{guide}</p>{notes}
-  <label>Find: <input id="dpk-search" type="search" list="dpk-names" placeholder="name or acronym" size="26"></label>
-  <datalist id="dpk-names">{options}</datalist>
-  <span style="margin-left:.8rem">Colour by:</span>
-  <label><input type="radio" name="dpk-colour" value="kind" checked> kind</label>
-  <label><input type="radio" name="dpk-colour" value="community"> community</label>
-  <label style="margin-left:.8rem">Size by: <select id="dpk-size">
-    <option value="weighted_degree">weighted degree</option><option value="degree">degree</option>
-    <option value="betweenness">betweenness</option></select></label>
-  <button id="dpk-fit" type="button" style="margin-left:.8rem">Fit all</button>
-  <button id="dpk-png" type="button">PNG</button> <button id="dpk-svg" type="button">SVG</button>
-  <span id="dpk-zoom" style="color:#555;margin-left:.5rem"></span>
-  <div id="dpk-legend"><div id="dpk-legend-kind">Show: {filters}</div>
-  <div id="dpk-legend-community" hidden>{communities}</div></div>
-</div>
-"""
-
-SCRIPT = r"""
-<script>
-(function () {
-  var D = JSON.parse(document.getElementById("dpk-data").textContent);
-  var panel = document.getElementById("dpk-panel");
-  function el(tag, text, cls) {
-    var x = document.createElement(tag);
-    if (text !== undefined && text !== null) x.textContent = String(text);
-    if (cls) x.className = cls;
-    return x;
-  }
-  function byLabel(text) {
-    var t = text.trim().toLowerCase();
-    if (!t) return [];
-    return nodes.get({filter: function (n) {
-      return String(n.label).toLowerCase() === t || String(n.title).toLowerCase().split("\n")[0] === t; }})
-      .concat(nodes.get({filter: function (n) { return String(n.title).toLowerCase().indexOf(t) >= 0; }}));
-  }
-  function show(id) {
-    network.selectNodes([id]);
-    network.focus(id, {scale: Math.max(network.getScale(), D.legible / D.font * 1.2), animation: false});
-    openPanel(id);
-  }
-  function openPanel(id) {
-    var n = nodes.get(id);
-    if (!n) return;
-    var rec = D.facts[id] || {name: String(n.title).split("\n")[0], kind: n.kind, facts: []};
-    panel.textContent = "";
-    var close = el("button", "close");
-    close.type = "button"; close.style.float = "right";
-    close.addEventListener("click", function () { panel.hidden = true; network.unselectAll(); });
-    panel.appendChild(close);
-    panel.appendChild(el("h2", rec.name));
-    panel.appendChild(el("div", rec.kind, "kind"));
-    if (rec.page) {
-      var a = el("a", "Open its page: every fact, link and trace");
-      a.href = D.pages + rec.page;
-      var p = el("p"); p.appendChild(a); panel.appendChild(p);
-    }
-    if (rec.href) {  // a group of a network too large to draw at once: its members' own page
-      var g = el("a", "Draw this group: its " + rec.members + " nodes");
-      g.href = rec.href;
-      var gp = el("p"); gp.appendChild(g); panel.appendChild(gp);
-    }
-    var m = n.metrics || {};
-    panel.appendChild(el("p", "degree " + m.degree + " · weighted degree " + m.weighted_degree +
-      " · betweenness " + Number(m.betweenness || 0).toFixed(3) + " · community " + n.community, "kind"));
-    if (rec.facts.length) panel.appendChild(el("h3", "What the graph says (" + rec.facts.length + ")"));
-    rec.facts.forEach(function (f) {
-      var row = el("div");
-      var b = el("strong", f[0] + ": "); row.appendChild(b); row.appendChild(el("span", f[1]));
-      panel.appendChild(row);
-      f[2].forEach(function (q) {
-        var bq = el("blockquote", "\u201c" + q[0] + "\u201d ");
-        bq.appendChild(el("cite", "\u2014 " + q[1] + ", " + q[2]));
-        if (q[3]) bq.appendChild(el("div", q[3], "inferred"));
-        panel.appendChild(bq);
-      });
-    });
-    var ties = network.getConnectedEdges(id);
-    if (ties.length) panel.appendChild(el("h3", "Ties in this view (" + ties.length + ")"));
-    ties.slice(0, 200).forEach(function (eid) {
-      var e = edges.get(eid), other = nodes.get(e.from === id ? e.to : e.from);
-      var t = el("div", "", "tie");
-      t.appendChild(el("strong", (e.from === id ? "\u2192 " : "\u2190 ") + (other ? other.label : "") + ": "));
-      t.appendChild(el("span", e.title || e.label || ""));
-      panel.appendChild(t);
-    });
-    panel.hidden = false;
-    network.redraw();
-  }
-  function legible() {
-    if (window.dpkReady) return;
-    network.fit({animation: false});
-    var need = D.legible / D.font;
-    if (network.getScale() < need) {
-      var pos = network.getPositions([D.centre])[D.centre] || {x: 0, y: 0};
-      network.moveTo({position: pos, scale: need * 1.05, animation: false});
-      document.getElementById("dpk-zoom").textContent =
-        "Zoomed in so labels can be read, around the most connected node; \u201cFit all\u201d shows the whole network.";
-    }
-    window.dpkReady = true;
-    fromHash();
-  }
-  function fromHash() {  // #node=<IRI, URL-encoded>: open the view on that node (entity pages link so)
-    var m = /^#node=(.+)$/.exec(location.hash), id = null;
-    if (!m) return;
-    try { id = decodeURIComponent(m[1]); } catch (e) { return; }
-    if (nodes.get(id)) show(id);
-  }
-  window.addEventListener("hashchange", fromHash);
-  if (D.physics && nodes.length) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
-  else legible();
-  network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
-  document.getElementById("dpk-search").addEventListener("change", function (e) {
-    var hits = byLabel(e.target.value);
-    if (hits.length) show(hits[0].id);
-  });
-  document.querySelectorAll("input.dpk-type").forEach(function (box) {
-    box.addEventListener("change", function () {
-      var shown = {};
-      document.querySelectorAll("input.dpk-type").forEach(function (b) { shown[b.value] = b.checked; });
-      nodes.update(nodes.get().map(function (n) { return {id: n.id, hidden: !shown[n.kind]}; }));
-    });
-  });
-  document.querySelectorAll("input[name=dpk-colour]").forEach(function (r) {
-    r.addEventListener("change", function () {
-      var by = r.value;
-      nodes.update(nodes.get().map(function (n) {
-        return {id: n.id, color: by === "community" ? D.communityColours[Math.max(n.community, 0) % D.communityColours.length]
-                                                    : D.kindColours[n.kind]};
-      }));
-      document.getElementById("dpk-legend-kind").hidden = by !== "kind";
-      document.getElementById("dpk-legend-community").hidden = by !== "community";
-    });
-  });
-  document.getElementById("dpk-size").addEventListener("change", function (e) {
-    var metric = e.target.value, all = nodes.get(), top = 0;
-    all.forEach(function (n) { top = Math.max(top, Number(n.metrics[metric]) || 0); });
-    nodes.update(all.map(function (n) {  // the rule of node_size() in views.py
-      var v = Math.max(Number(n.metrics[metric]) || 0, 0);
-      return {id: n.id, size: top > 0 ? D.sizeMin + (D.sizeMax - D.sizeMin) * v / top : D.sizeMin};
-    }));
-  });
-  document.getElementById("dpk-fit").addEventListener("click", function () { network.fit({animation: false}); });
-  function download(url, name) {
-    var a = el("a"); a.href = url; a.download = name; document.body.appendChild(a); a.click(); a.remove();
-  }
-  document.getElementById("dpk-png").addEventListener("click", function () {
-    var src = network.canvas.frame.canvas, c = document.createElement("canvas");
-    c.width = src.width; c.height = src.height;
-    var g = c.getContext("2d"); g.fillStyle = "#ffffff"; g.fillRect(0, 0, c.width, c.height); g.drawImage(src, 0, 0);
-    download(c.toDataURL("image/png"), D.name + ".png");
-  });
-  function svgExport() {
-    var NS = "http://www.w3.org/2000/svg";
-    function make(tag, attrs) {
-      var x = document.createElementNS(NS, tag);
-      Object.keys(attrs).forEach(function (k) { x.setAttribute(k, attrs[k]); });
-      return x;
-    }
-    var ids = nodes.getIds({filter: function (n) { return !n.hidden; }});
-    var pos = network.getPositions(ids), minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    ids.forEach(function (id) { var p = pos[id]; minX = Math.min(minX, p.x); minY = Math.min(minY, p.y);
-      maxX = Math.max(maxX, p.x); maxY = Math.max(maxY, p.y); });
-    if (!ids.length) { minX = minY = 0; maxX = maxY = 1; }
-    var pad = 80, svg = document.createElementNS(NS, "svg");
-    svg.setAttribute("xmlns", NS);
-    svg.setAttribute("viewBox", [minX - pad, minY - pad, maxX - minX + 2 * pad, maxY - minY + 2 * pad].join(" "));
-    svg.setAttribute("font-family", "sans-serif");
-    var title = document.createElementNS(NS, "title"); title.textContent = D.title; svg.appendChild(title);
-    edges.get().forEach(function (e) {
-      var a = pos[e.from], b = pos[e.to];
-      if (!a || !b) return;
-      var line = document.createElementNS(NS, "line");
-      line.setAttribute("x1", a.x); line.setAttribute("y1", a.y); line.setAttribute("x2", b.x); line.setAttribute("y2", b.y);
-      line.setAttribute("stroke", "#aaaaaa"); line.setAttribute("stroke-width", Number(e.width) || 1);
-      svg.appendChild(line);
-    });
-    ids.forEach(function (id) {
-      var n = nodes.get(id), p = pos[id], body = network.body.nodes[id];
-      var r = (body && body.options.size) || 12, geo = D.shapes[n.shape] || "circle", s;
-      var colour = body && body.options.color ? body.options.color.background : "#888888";
-      if (geo === "circle") s = make("circle", {cx: p.x, cy: p.y, r: r});
-      else if (geo === "ellipse") s = make("ellipse", {cx: p.x, cy: p.y, rx: r * 1.6, ry: r});
-      else if (geo === "box") s = make("rect", {x: p.x - r * 1.6, y: p.y - r * 0.8, width: r * 3.2, height: r * 1.6});
-      else s = make("polygon", {points: geo.map(function (xy) { return (p.x + xy[0] * r) + "," + (p.y + xy[1] * r); }).join(" ")});
-      s.setAttribute("fill", colour); s.setAttribute("stroke", "#333333"); s.setAttribute("stroke-width", "0.8");
-      var t = document.createElementNS(NS, "title"); t.textContent = String(n.title).split("\n")[0]; s.appendChild(t);
-      svg.appendChild(s);
-      var label = document.createElementNS(NS, "text");
-      label.setAttribute("x", p.x); label.setAttribute("y", p.y + r + D.font); label.setAttribute("font-size", D.font);
-      label.setAttribute("text-anchor", "middle"); label.textContent = String(n.label);
-      svg.appendChild(label);
-    });
-    return new XMLSerializer().serializeToString(svg);
-  }
-  window.dpkSvg = svgExport;
-  document.getElementById("dpk-svg").addEventListener("click", function () {
-    download("data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgExport()), D.name + ".svg");
-  });
-})();
-</script>
-"""
 
 
 def aggregate(g: nx.Graph, top: int = 8, groups: list[list] | None = None) -> nx.Graph:
@@ -572,19 +326,17 @@ def split_view(g: nx.Graph, name: str, title: str, limit: int = VIEW_LIMIT) -> l
     return pages
 
 
-def _community_legend(g: nx.Graph, top: int = 12) -> str:
-    """The largest communities, each with its colour and its two most connected members (escaped)."""
+def _community_legend(g: nx.Graph, top: int = 12) -> tuple[list[dict], int]:
+    """The largest communities, each with its colour, size and two most connected members; and how many more."""
     members: dict[int, list] = {}
-    for n, d in g.nodes(data=True):
-        members.setdefault(d.get("community", -1), []).append(n)
+    for n, c in g.nodes(data="community"):
+        members.setdefault(c if c is not None else -1, []).append(n)
     items = []
     for c, nodes in sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]:
         ranked = sorted(nodes, key=lambda n: (-g.nodes[n].get("degree", 0), str(n)))
-        names = ", ".join(str(g.nodes[n].get("label", n)) for n in ranked[:2])
-        colour = COMMUNITY_COLOURS[max(c, 0) % len(COMMUNITY_COLOURS)]
-        items.append(f'<span class="item">{shape_svg("dot", colour)}{len(nodes)}: {html.escape(names)}</span>')
-    more = len(members) - top
-    return "Communities (size: most connected): " + "".join(items) + (f" and {more} more" if more > 0 else "")
+        items.append({"symbol": symbol("dot", COMMUNITY_COLOURS[max(c, 0) % len(COMMUNITY_COLOURS)]), "size": len(nodes),
+                      "names": ", ".join(str(g.nodes[n].get("label", n)) for n in ranked[:2])})
+    return items, len(members) - top
 
 
 def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, pages: str = "entities/",
@@ -621,18 +373,6 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     )
     page = _REMOTE_TAG.sub("", page)
     page = _EMPTY_HEADING.sub("", page)
-    kinds = sorted({n["kind"] for n in nodes})
-    filters = " ".join(
-        f'<label class="item"><input type="checkbox" class="dpk-type" value="{html.escape(c)}" checked> '
-        f'{shape_svg(STYLE.get(c, STYLE["Other"])[1], STYLE.get(c, STYLE["Other"])[0])}{html.escape(c)}</label>'
-        for c in kinds)
-    names = "".join(f'<option value="{html.escape(str(n["label"]))}"></option>'
-                    for n in sorted(nodes, key=lambda n: str(n["label"])))
-    notes_html = "".join(f'<p class="notes">{html.escape(n)}</p>' for n in notes)
-    if back:
-        notes_html += f'<p class="notes"><a href="{html.escape(back)}">Back to the overview of this network</a></p>'
-    controls = CONTROLS.format(title=html.escape(title), guide=html.escape(guide), stats=html.escape(stats),
-                               notes=notes_html, options=names, filters=filters, communities=_community_legend(g))
     centre = max(g.nodes, key=lambda n: (g.nodes[n].get("weighted_degree", g.nodes[n].get("degree", 0)), str(n)),
                  default="")
     data = {"facts": facts or {}, "pages": pages, "font": FONT, "legible": LEGIBLE_PX, "centre": centre,
@@ -640,15 +380,25 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
             "name": g.graph.get("name", "network"), "title": title,
             "kindColours": {k: v[0] for k, v in STYLE.items()}, "communityColours": COMMUNITY_COLOURS,
             "shapes": SHAPES}
-    head = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-            f"<title>{html.escape(title)} — drugpolicy-kg</title>\n{PAGE_CSS}")
-    page = page.replace("<head>", "<head>\n" + head, 1)
+    communities, more = _community_legend(g)
+    parts = _network_parts().make_module(vars={
+        "title": title, "guide": guide, "stats": stats, "notes": notes, "back": back,
+        "names": sorted(str(n["label"]) for n in nodes), "communities": communities, "communities_more": more,
+        "kinds": [(c, symbol(STYLE.get(c, STYLE["Other"])[1], STYLE.get(c, STYLE["Other"])[0]))
+                  for c in sorted({n["kind"] for n in nodes})],
+        "csp": CSP, "data": json_for_script(data), "script": script("network")})
+    page = page.replace("<head>", "<head>\n" + str(parts.head()), 1)
     # pyvis wraps the canvas in <div class="card">: it and the side panel share the row under the controls.
-    page = re.sub(r"<body>\s*<div class=\"card\"", lambda m: "<body>\n" + controls + '<div id="dpk-main"><div class="card"',
+    page = re.sub(r"<body>\s*<div class=\"card\"",
+                  lambda m: '<body class="network">\n' + str(parts.controls()) + '<div id="dpk-main"><div class="card"',
                   page, count=1)
-    panel = '<aside id="dpk-panel" hidden></aside></div>'
-    tail = (f'{panel}\n<script type="application/json" id="dpk-data">{json_for_script(data)}</script>\n{SCRIPT}')
-    return page.replace("</body>", tail + "</body>", 1)
+    return page.replace("</body>", str(parts.tail()) + "</body>", 1)
+
+
+def _network_parts():
+    from drugpolicy_kg.pages import environment
+
+    return environment().get_template("network.html")
 
 
 def _figure(width: float, height: float):
@@ -788,38 +538,6 @@ def sdg_heatmap_figure(graph: Graph):
     return fig, rows, goals, counts
 
 
-INDEX = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<title>drugpolicy-kg: network views</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
-td,th{{padding:.25rem .6rem;text-align:left;vertical-align:top;border-bottom:1px solid #eee}} table{{border-collapse:collapse}}
-svg.sym{{vertical-align:-2px}} img{{max-width:100%;border:1px solid #eee}} .notes{{color:#7a4b00;font-size:.9em}}
-.num{{text-align:right}}</style></head><body>
-<h1>drugpolicy-kg: network views</h1>
-<p>Built from the knowledge graph: every node and edge comes from a statement in the data, and the side panel and
-tooltips quote the source documents. Click a node to read everything the graph says about it, with the quotes, and
-open its page; hover for a summary; drag to move, scroll to zoom; <em>Find</em> jumps to a name or acronym; colour by
-kind or by community; size by a metric; export PNG or SVG from each page.</p>
-<p><a href="entities/index.html">All {n_entities:,} entities</a>, one page each ·
-<a href="traces/index.html">Mandate traces</a> · <a href="ontology.html">Ontology</a></p>
-<h2>Questions</h2><p>Pages that each answer one question of the programme plans (<a href="questions.html">all
-questions</a>):</p><ul>{questions}</ul>
-<h2>Networks</h2><table><tr><th>view</th><th class="num">nodes</th><th class="num">edges</th><th class="num">density</th>
-<th class="num">communities</th><th>what it shows</th><th>exports</th></tr>{rows}</table>
-<h2>Legend</h2><p>The same colour and shape mean the same kind in every view; node size follows the metric chosen on
-the page (weighted degree first).</p>
-<table>{legend}</table>
-<h2>SDG coverage</h2><p>Each programme and subprogramme (rows) and the goals it states it serves (columns); a cell counts
-the stated links to the goal or its targets. An empty row is a subprogramme that states no SDG.
-<a href="sdg-coverage.svg">SVG</a> · <a href="sdg-coverage.png">PNG</a> · <a href="sdg-coverage.csv">CSV</a></p>
-<img src="data:image/png;base64,{heatmap}" alt="SDG coverage matrix: subprogrammes by goal">
-<h2>Timeline</h2><p><a href="timeline.svg">SVG</a> · <a href="timeline.png">PNG</a></p>
-<img src="data:image/png;base64,{timeline}" alt="Timeline of dated events, resolutions and publications">
-</body></html>
-"""
-
-
 def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
     """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
     folder's lock)."""
@@ -936,12 +654,9 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
-        exports = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f[len(name):].lstrip("-."))}</a>' for f in files)
-        notes = "".join(f'<div class="notes">{html.escape(n)}</div>' for n in notes_of(g))
-        rows.append(f'<tr><td><a href="{html.escape(name)}.html">{html.escape(title)}</a></td>'
-                    f'<td class="num">{g.number_of_nodes():,}</td><td class="num">{g.number_of_edges():,}</td>'
-                    f'<td class="num">{g.graph.get("density", 0):g}</td><td class="num">{g.graph.get("communities", 0)}</td>'
-                    f"<td>{html.escape(guide)}{notes}</td><td>{exports}</td></tr>")
+        rows.append({"name": name, "title": title, "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+                     "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
+                     "guide": guide, "notes": notes_of(g), "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
     fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
     _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
     _csv(out_dir / "sdg-coverage.csv", ["programme"] + [f"SDG {g}" for g in goals],
@@ -957,16 +672,14 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
         written["traces/" + path.name] = path
     trace_pages = traced.pages
 
-    def appears_in(iri: str) -> str:
-        e = html.escape
-        items = [f'<li><a href="../{e(nodes[iri][0])}#node={e(urlquote(nodes[iri][1], safe=""))}">{e(TITLES[v][0])}</a></li>'
+    def appears_in(iri: str) -> list[tuple[str, str]]:
+        items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
                  for v, nodes in shown_in.items() if iri in nodes]
         if iri in trace_pages:
-            items.append(f'<li><a href="../traces/{e(trace_pages[iri])}">Mandate trace</a></li>')
-        return f"<ul>{''.join(items)}</ul>" if items else "<p>No view or trace shows it.</p>"
+            items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
+        return items
 
-    nav = ('<a href="index.html">All entities</a><a href="../index.html">Network views</a>'
-           '<a href="../traces/index.html">Mandate traces</a>')
+    nav = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
     source_links = _source_pages(ents, out_dir / "entities", nav)
     for path in write_pages(ents, out_dir / "entities", names, source_links, appears_in, nav):
@@ -975,7 +688,7 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
 
     written.update(write_questions(graph, out_dir, names.get, with_affiliations="affiliations" in nets))
     listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
-    questions = "".join(f'<li><a href="{html.escape(q.href)}">{html.escape(q.question)}</a></li>' for q in listed)
+    questions = [(q.href, q.question) for q in listed]
     from drugpolicy_kg.graph.ontodoc import ontology_html
     from drugpolicy_kg.resources import Project
 
@@ -984,12 +697,13 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
         with atomic_write(out_dir / "ontology.html", durable=False) as fh:
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
-    legend = "".join(f"<tr><td>{shape_svg(shape, c, 16)}</td><td>{html.escape(cat)}</td>"
-                     f"<td>{html.escape(shape)}</td></tr>" for cat, (c, shape) in STYLE.items())
+    from drugpolicy_kg.pages import render
+
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
     heat = base64.b64encode((out_dir / "sdg-coverage.png").read_bytes()).decode()
     with atomic_write(out_dir / "index.html", durable=False) as fh:
-        fh.write(INDEX.format(csp=CSP, rows="".join(rows), legend=legend, timeline=png, heatmap=heat,
-                              n_entities=len(ents.iris), questions=questions))
+        fh.write(render("views-index.html", title="drugpolicy-kg: network views", nav=[], csp=CSP, page_class="views",
+                        rows=rows, legend=[(cat, symbol(shape, c, 16)) for cat, (c, shape) in STYLE.items()],
+                        timeline=png, heatmap=heat, n_entities=len(ents.iris), questions=questions))
     written["index.html"] = out_dir / "index.html"
     return written

@@ -1,0 +1,69 @@
+"""The HTML pages' one layout, one stylesheet and their scripts: Jinja2 templates with autoescaping.
+
+Every page the package writes or serves (trace briefings, entity pages, source texts, the indexes, the question
+pages, the network pages' surroundings, ``serve``'s query page) is a template in ``templates/`` that extends
+``layout.html``; the code passes data, never markup. A value reaches a page only through the template, escaped.
+
+Scripts are static files in ``templates/static/``; a page that runs one inline allows exactly that file by its
+SHA-256 hash in its Content-Security-Policy (computed here from the file, so an edit of the script cannot leave a
+stale hash behind), and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = TEMPLATES / "static"
+
+
+@functools.cache
+def environment():
+    """The Jinja2 environment of every page: autoescaping on, an unknown name an error, the stylesheet as ``css``."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.globals.update(css=(TEMPLATES / "site.css").read_text(encoding="utf-8"))
+    return env
+
+
+@functools.cache
+def script(name: str) -> str:
+    """The text of the static script ``templates/static/<name>.js`` (a file of the package, never data)."""
+    return (STATIC / f"{name}.js").read_text(encoding="utf-8").rstrip("\n")
+
+
+def script_hash(text: str) -> str:
+    """The CSP source that allows exactly this inline script."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def document_csp(scripts: tuple[str, ...] = ()) -> str:
+    """The policy of a standalone document page: nothing loaded, inline style, and only the named static scripts,
+    each allowed by its hash."""
+    allowed = " ".join(script_hash(script(s)) for s in scripts) or "'none'"
+    return (f"default-src 'none'; style-src 'unsafe-inline'; script-src {allowed}; base-uri 'none'; "
+            "form-action 'none'")
+
+
+def render(template: str, **data) -> str:
+    """Render ``template`` with ``data`` (text, numbers, lists and dicts of them)."""
+    return environment().get_template(template).render(**data)
+
+
+def document(template: str, title: str, nav: list[tuple[str, str]], scripts: tuple[str, ...] = ("print",),
+             **data) -> str:
+    """A standalone document page (class ``doc``): ``nav`` as (href, text) pairs, the named static scripts inline,
+    allowed by their hashes."""
+    return render(template, title=title, nav=nav, page_class="doc", csp=document_csp(scripts),
+                  scripts=[script(s) for s in scripts], **data)
+
+
+def json_for_script(data) -> str:
+    """JSON safe inside ``<script type="application/json">``: no '<', '>' or '&' can end the element."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

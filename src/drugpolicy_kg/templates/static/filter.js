@@ -1,0 +1,1 @@
+addEventListener('DOMContentLoaded',function(){var box=document.getElementById('filter');box.addEventListener('input',function(){var t=box.value.trim().toLowerCase();document.querySelectorAll('li').forEach(function(li){li.hidden=t!==''&&li.textContent.toLowerCase().indexOf(t)<0;});document.querySelectorAll('details').forEach(function(d){d.open=true;});});})
