@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 import subprocess
 import sys
+import tokenize
 
 import pytest
 
@@ -37,3 +40,39 @@ def test_the_package_imports_where_fcntl_does_not_exist():
             "import drugpolicy_kg.cli, drugpolicy_kg.graph.store, drugpolicy_kg.api, drugpolicy_kg.atomic\nprint('ok')\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+HTML_TAG = re.compile(r"(?<!\?P)</?(?:html|head|body|div|p|a|span|table|tr|td|th|ul|ol|li|h[1-6]|blockquote|section|"
+                      r"details|summary|script|style|strong|em|code|nav|sup|mark|svg|circle|polygon|label|input|option|"
+                      r"select|button|img|iframe|aside|cite|center|meta|title|link)[\s>/]")
+XML_WRITERS = {"sparql/results.py"}  # the SPARQL Query Results XML Format: XML the standard defines, not a page
+ANCHORS = 4  # where views.py splices the network page's parts into pyvis's own page: "<head>", "</body>"
+
+
+def html_literals(path) -> list[tuple[int, str]]:
+    """The HTML tags written in the strings of a Python file (docstrings and regular expressions left out)."""
+    found = []
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        text = tok.string
+        if tok.type != tokenize.STRING or text.lstrip("bfuBFU").startswith(("r", "R")) or text.endswith('"""'):
+            continue
+        found += [(tok.start[0], m.group(0)) for m in HTML_TAG.finditer(text)]
+    return found
+
+
+def test_markup_lives_in_templates_not_in_python():
+    """Every page is a template (``templates/``): the package's Python passes data, not markup. What is left are the
+    anchors where the network page's parts are spliced into the page pyvis renders."""
+    pkg = ROOT / "src" / "drugpolicy_kg"
+    found = {str(p.relative_to(pkg)): tags for p in sorted(pkg.rglob("*.py"))
+             if str(p.relative_to(pkg)) not in XML_WRITERS and (tags := html_literals(p))}
+    assert sum(map(len, found.values())) <= ANCHORS and set(found) <= {"uses/views.py"}, found
+
+
+def test_every_page_template_extends_the_one_layout():
+    templates = ROOT / "src" / "drugpolicy_kg" / "templates"
+    pages = [p for p in templates.glob("*.html") if "<!DOCTYPE" in p.read_text() or "{% block body %}" in p.read_text()]
+    assert {p.name for p in pages if "<!DOCTYPE" in p.read_text()} == {"layout.html"}
+    for p in pages:
+        assert p.name == "layout.html" or p.read_text().startswith('{% extends "'), p.name
+    assert len(list(templates.glob("*.css"))) == 1  # one stylesheet

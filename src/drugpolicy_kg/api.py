@@ -114,7 +114,6 @@ def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600, g
 
     Given the rdflib ``graph`` the network came from, clicking a node opens the side panel with its facts and quotes.
     """
-    import html
 
     from IPython.display import HTML
 
@@ -127,5 +126,6 @@ def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600, g
         ents = Entities(graph)
         facts = {n: ents.panel(d.get("iri", n), None) for n, d in g.nodes(data=True) if ents.is_entity(d.get("iri", n))}
     page = render_page(g, title, guide, facts)
-    return HTML(f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(page, quote=True)}" '
-                f'style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe>')
+    from drugpolicy_kg.pages import render
+
+    return HTML(render("frame.html", page=page, height=int(height)))

@@ -167,8 +167,9 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
     ...     (d / LOCK_NAME).exists()
     True
     """
-    import fcntl
     import time
+
+    from drugpolicy_kg.locks import exclusive
 
     path = Path(folder)
     if path.exists() and not path.is_dir():
@@ -180,16 +181,14 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
     try:
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if exclusive(fh.fileno(), blocking=False):
                 break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    from drugpolicy_kg.errors import BusyError
+            if time.monotonic() > deadline:
+                from drugpolicy_kg.errors import BusyError
 
-                    raise BusyError(f"another drugpolicy-kg command holds the lock on {path}; try again when it "
-                                    "has finished") from None
-                time.sleep(0.1)
+                raise BusyError(f"another drugpolicy-kg command holds the lock on {path}; try again when it "
+                                "has finished") from None
+            time.sleep(0.1)
         now = time.time()
         for tmp in path.rglob(f".*{TMP_SUFFIX}"):  # only what this project wrote and a killed run left
             with contextlib.suppress(OSError):

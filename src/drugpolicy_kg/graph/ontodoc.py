@@ -9,7 +9,6 @@ Everything shown comes from the ontology file; every value is escaped; the page 
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from drugpolicy_kg.resources import PREFIXES
@@ -22,11 +21,13 @@ KINDS = (("Classes", "http://www.w3.org/2002/07/owl#Class"),
 
 
 def ontology_html(path: Path) -> str:
+    """The page (``templates/ontology.html``): the ontology's metadata, then each kind of term of ``dpo:``."""
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+    from drugpolicy_kg.pages import render
+
     g = Graph().parse(path)
-    e = html.escape
     dpo = PREFIXES["dpo"]
 
     def short(iri) -> str:
@@ -40,62 +41,45 @@ def ontology_html(path: Path) -> str:
         vals = sorted(str(v) for v in g.objects(node, pred) if getattr(v, "language", None) in (None, "en"))
         return vals[0] if vals else ""
 
-    def link(iri) -> str:
+    def term(iri) -> dict:  # a term of dpo: links to its section; any other is named (the site works offline)
         iri = str(iri)
-        if iri.startswith(dpo):
-            local = iri[len(dpo):]
-            return f'<a href="#{e(local)}"><code>{e(short(iri))}</code></a>'
-        return f'<code title="{e(iri)}">{e(short(iri))}</code>'  # (the site works offline: no link leaves it)
+        return {"iri": iri, "short": short(iri), "anchor": iri[len(dpo):] if iri.startswith(dpo) else ""}
 
     onto = next(g.subjects(RDF.type, OWL.Ontology), None)
-    head = ""
+    about = None
     if onto is not None:
-        rows = [("IRI", f"<code>{e(str(onto))}</code>"), ("Version", e(text(onto, OWL.versionInfo))),
-                ("Licence", " ".join(link(x) for x in g.objects(onto, DCTERMS.license))),
-                ("Namespace", f"<code>{e(dpo)}</code> (prefix <code>dpo</code>)"),
-                ("Imports", ", ".join(link(x) for x in sorted(g.objects(onto, OWL.imports), key=str)))]
-        head = (f"<p>{e(text(onto, DCTERMS.description))}</p><table>"
-                + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>")
-    sections, toc = [], []
+        about = {"iri": str(onto), "version": text(onto, OWL.versionInfo), "namespace": dpo,
+                 "description": text(onto, DCTERMS.description),
+                 "licences": [term(x) for x in g.objects(onto, DCTERMS.license)],
+                 "imports": [term(x) for x in sorted(g.objects(onto, OWL.imports), key=str)]}
+    sections = []
     for title, kind in KINDS:
-        terms = sorted((t for t in g.subjects(RDF.type, URIRef(kind)) if str(t).startswith(dpo)), key=str)
-        if not terms:
+        found = sorted((t for t in g.subjects(RDF.type, URIRef(kind)) if str(t).startswith(dpo)), key=str)
+        if not found:
             continue
-        anchor = title.lower().replace(" ", "-")
-        toc.append(f'<li><a href="#{anchor}">{e(title)}</a> ({len(terms)})</li>')
         items = []
-        for t in terms:
+        for t in found:
             local = str(t)[len(dpo):]
-            facts = []
-            for label, pred in (("Definition", SKOS.definition), ("Comment", RDFS.comment), ("Note", SKOS.scopeNote)):
-                if text(t, pred):
-                    facts.append((label, e(text(t, pred))))
+            texts = [(label, text(t, pred)) for label, pred in
+                     (("Definition", SKOS.definition), ("Comment", RDFS.comment), ("Note", SKOS.scopeNote)) if text(t, pred)]
+            links = []
             for label, pred, rev in (("Subclass of", RDFS.subClassOf, False), ("Superclass of", RDFS.subClassOf, True),
                                      ("Subproperty of", RDFS.subPropertyOf, False), ("Domain", RDFS.domain, False),
                                      ("Range", RDFS.range, False), ("Inverse of", OWL.inverseOf, False)):
-                vals = sorted(g.subjects(pred, t) if rev else g.objects(t, pred), key=str)
-                vals = [v for v in vals if isinstance(v, URIRef)]
+                vals = [v for v in sorted(g.subjects(pred, t) if rev else g.objects(t, pred), key=str)
+                        if isinstance(v, URIRef)]
                 if vals:
-                    facts.append((label, ", ".join(link(v) for v in vals)))
+                    links.append((label, [term(v) for v in vals]))
             if kind.endswith("#Class"):
-                used = sorted((p for p in g.subjects(RDFS.domain, t)), key=str)
+                used = sorted(g.subjects(RDFS.domain, t), key=str)
                 if used:
-                    facts.append(("Properties with this domain", ", ".join(link(p) for p in used)))
-            body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts)
-            items.append(f'<section id="{e(local)}"><h3>{e(text(t, RDFS.label) or local)} '
-                         f"<code>{e(short(t))}</code></h3><table>{body}</table></section>")
-        sections.append(f'<h2 id="{anchor}">{e(title)}</h2>' + "".join(items))
+                    links.append(("Properties with this domain", [term(p) for p in used]))
+            items.append({"local": local, "label": text(t, RDFS.label) or local, "short": short(t), "texts": texts,
+                          "links": links})
+        sections.append({"title": title, "anchor": title.lower().replace(" ", "-"), "terms": items})
     title = text(onto, DCTERMS.title) if onto is not None else "Ontology"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>{e(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4;color:#222}}
-table{{border-collapse:collapse;margin:.3rem 0 1rem}} th{{text-align:left;vertical-align:top;padding:.2rem .8rem .2rem 0;
-color:#555;font-weight:600;white-space:nowrap}} td{{padding:.2rem 0}} section{{border-top:1px solid #ddd;padding-top:.4rem}}
-section:target{{background:#f4f7fb}} code{{font-size:.9em}}</style></head><body>
-<h1>{e(title)}</h1>{head}<ul>{''.join(toc)}</ul>{''.join(sections)}
-<p>Generated from <code>ontology/drugpolicy.ttl</code> by <code>drugpolicy-kg build</code>.</p></body></html>
-"""
+    return render("ontology.html", title=title, nav=[], csp=CSP, page_class="ontology", onto=about,
+                  sections=sections)
 
 
 def htaccess(base: str) -> str:

@@ -339,11 +339,11 @@ class GraphStore:
 
 @contextlib.contextmanager
 def _lock(path: Path):
-    import fcntl  # here, not at import: the package imports where fcntl does not exist
+    from drugpolicy_kg.locks import exclusive
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        exclusive(fd)
         yield
     finally:
         os.close(fd)
@@ -386,13 +386,13 @@ def _hold(final: Path) -> int | None:
     """A descriptor with a shared lock on the store's in-use file, once the store is sure to be there (None if it
     was removed meanwhile). _prune takes the lock exclusively before it removes a store, so it never removes one
     that is held."""
-    import fcntl
+    from drugpolicy_kg.locks import shared
 
     try:
         fd = os.open(final / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:  # the folder is gone
         return None
-    fcntl.flock(fd, fcntl.LOCK_SH)
+    shared(fd)
     if not (final / "meta.json").is_file():  # pruned between finding it and locking it
         os.close(fd)
         return None
@@ -402,7 +402,7 @@ def _hold(final: Path) -> int | None:
 def _prune(cache: Path, keep: Path) -> None:
     """Remove all but the most recently used stores, except those a process holds open, and leftovers of builds
     that were killed."""
-    import fcntl
+    from drugpolicy_kg.locks import exclusive
 
     def used(p: Path) -> float:
         try:
@@ -417,9 +417,7 @@ def _prune(cache: Path, keep: Path) -> None:
         except OSError:
             continue  # removed by another process meanwhile
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            if not exclusive(fd, blocking=False):
                 continue  # open in a process: kept
             doomed = cache / f".tmp-{old.name}-{os.getpid()}"
             try:

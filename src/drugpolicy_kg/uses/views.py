@@ -387,12 +387,12 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
         "kinds": [(c, symbol(STYLE.get(c, STYLE["Other"])[1], STYLE.get(c, STYLE["Other"])[0]))
                   for c in sorted({n["kind"] for n in nodes})],
         "csp": CSP, "data": json_for_script(data), "script": script("network")})
-    page = page.replace("<head>", "<head>\n" + str(parts.head()), 1)
-    # pyvis wraps the canvas in <div class="card">: it and the side panel share the row under the controls.
-    page = re.sub(r"<body>\s*<div class=\"card\"",
-                  lambda m: '<body class="network">\n' + str(parts.controls()) + '<div id="dpk-main"><div class="card"',
-                  page, count=1)
-    return page.replace("</body>", str(parts.tail()) + "</body>", 1)
+    # Spliced into pyvis's page at its own tags: our head after its <head>; the controls where its body opens the
+    # canvas's card, which the side panel then shares a row with; the panel, data and script before its </body>.
+    head, body, end = "<head>", re.compile(r"<body>\s*<div class=\"card\""), "</body>"
+    page = page.replace(head, head + "\n" + str(parts.head()), 1)
+    page = body.sub(lambda m: str(parts.controls()), page, count=1)
+    return page.replace(end, str(parts.tail()) + end, 1)
 
 
 def _network_parts():
