@@ -517,6 +517,32 @@ def test_serve_refuses_network_and_deep_nesting_before_the_engine(served, query,
         assert r.status == 200
 
 
+@pytest.mark.parametrize("header", ["Content-Type", "Content-Length", "Host", "Origin", "Transfer-Encoding"])
+def test_serve_refuses_a_header_given_twice(served, header):
+    """A header that decides how a request is read or where it goes, given twice, is a 400 before anything is read
+    on: checked on one copy and forwarded with the other, a SERVICE reached the network."""
+    import socket
+    import urllib.request
+
+    port = int(served.rsplit(":", 1)[1])
+    body = b"SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"
+    twice = {"Content-Type": ["text/plain", "application/sparql-query"], "Content-Length": [str(len(body))] * 2,
+             "Host": ["127.0.0.1", "127.0.0.1"], "Origin": ["http://127.0.0.1", "http://127.0.0.1"],
+             "Transfer-Encoding": ["identity", "chunked"]}[header]
+    lines = ["POST /query HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/sparql-query",
+             f"Content-Length: {len(body)}"]
+    lines = [line for line in lines if not line.startswith(header + ":")] + [f"{header}: {v}" for v in twice]
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert f"more than one {header} header".encode() in answer
+    with urllib.request.urlopen(served + "/query?query=ASK%7B%7D", timeout=30) as r:  # and it goes on serving
+        assert r.status == 200
+
+
 def test_serve_refuses_requests_a_page_elsewhere_makes_the_browser_send():
     """Any web page the user visits can make the browser send requests to a server on this machine: a cross-site
     form posting `update=DROP ALL` (a simple request: no preflight) emptied a writable `serve`; a page on a name of

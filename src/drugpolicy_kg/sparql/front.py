@@ -135,6 +135,20 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
             pass
 
+        def parse_request(self) -> bool:
+            """The request line and headers, read once and strictly: a header that decides how the request is read or
+            where it goes (``SINGLE_HEADERS``) given twice is a 400, never read one way here and another by the
+            engine behind."""
+            if not super().parse_request():
+                return False
+            for name in SINGLE_HEADERS:
+                if len(self.headers.get_all(name) or []) > 1:
+                    self.close_connection = True
+                    self.send(400, f"refused: the request has more than one {name} header".encode(),
+                              "text/plain; charset=utf-8", {"Connection": "close"})
+                    return False
+            return True
+
         def send(self, status: int, body: bytes, ctype: str, extra: dict | None = None, csp: str = CSP) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -273,6 +287,9 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     return Handler
 
 
+# Headers a request may carry once: two of them could be read one way by the front's checks and another by the engine.
+SINGLE_HEADERS = ("Host", "Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding", "Origin",
+                  "Sec-Fetch-Site", "Authorization")
 MAX_CONNECTIONS = 64       # open at once; beyond, a connection is answered 503 and closed at once
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
