@@ -543,6 +543,41 @@ def test_serve_refuses_a_header_given_twice(served, header):
         assert r.status == 200
 
 
+@pytest.mark.slow
+def test_serve_cuts_off_a_request_dripped_past_its_deadline(served):
+    """A client sending its request a byte at a time is cut off when the request's deadline passes (not reset by
+    each byte), and others are answered meanwhile."""
+    import socket
+    import urllib.request
+
+    from drugpolicy_kg.sparql.front import READ_DEADLINE
+
+    port = int(served.rsplit(":", 1)[1])
+    start = time.monotonic()
+    cut = None
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(b"GET /examples.json HTTP/1.1\r\n")
+        while time.monotonic() - start < READ_DEADLINE + 30:
+            try:
+                s.sendall(b"X")
+                time.sleep(1)
+                with urllib.request.urlopen(served + "/query?query=ASK%7B%7D", timeout=30) as r:
+                    assert r.status == 200
+            except OSError:
+                cut = time.monotonic() - start
+                break
+            s.settimeout(0.01)
+            try:
+                if s.recv(1) == b"":
+                    cut = time.monotonic() - start
+                    break
+            except TimeoutError:
+                pass
+            finally:
+                s.settimeout(60)
+    assert cut is not None and READ_DEADLINE - 1 <= cut <= READ_DEADLINE + 15, cut
+
+
 def test_serve_refuses_requests_a_page_elsewhere_makes_the_browser_send():
     """Any web page the user visits can make the browser send requests to a server on this machine: a cross-site
     form posting `update=DROP ALL` (a simple request: no preflight) emptied a writable `serve`; a page on a name of

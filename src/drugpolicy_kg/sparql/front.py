@@ -19,8 +19,10 @@ script); nothing the user types becomes query text except in ``/query``, where i
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -135,6 +137,38 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
             pass
 
+        def handle_one_request(self):
+            """One request, read within READ_DEADLINE however slowly it is sent (a dripping client is cut off, its
+            thread freed); a fault of a handler is a 500 in one line, never a traceback on the console."""
+            deadline = self._deadline = threading.Timer(READ_DEADLINE, self._cut)
+            deadline.daemon = True
+            deadline.start()
+            try:
+                super().handle_one_request()
+            except OSError:  # the client went away, or was cut off: nobody to answer
+                self.close_connection = True
+            except Exception as exc:  # noqa: BLE001 - the boundary of a request: it is answered, the server goes on
+                import sys
+
+                from drugpolicy_kg.errors import scrub
+
+                self.close_connection = True
+                print(scrub(f"drugpolicy-kg serve: internal error on {self.command} {urllib.parse.urlsplit(self.path or '').path}: "
+                            f"{type(exc).__name__}: {exc}")[:300], file=sys.stderr, flush=True)
+                with contextlib.suppress(OSError):
+                    self.send(500, b"internal error: the server could not answer this request",
+                              "text/plain; charset=utf-8", {"Connection": "close"})
+            finally:
+                deadline.cancel()
+
+        def _cut(self) -> None:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def read(self) -> None:
+            """The request is read whole: the deadline no longer runs (answering may take as long as the query)."""
+            self._deadline.cancel()
+
         def parse_request(self) -> bool:
             """The request line and headers, read once and strictly: a header that decides how the request is read or
             where it goes (``SINGLE_HEADERS``) given twice is a 400, never read one way here and another by the
@@ -147,6 +181,8 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                     self.send(400, f"refused: the request has more than one {name} header".encode(),
                               "text/plain; charset=utf-8", {"Connection": "close"})
                     return False
+            if self.command in ("GET", "HEAD") or not (self.headers.get("Content-Length") or "").strip():
+                self.read()
             return True
 
         def send(self, status: int, body: bytes, ctype: str, extra: dict | None = None, csp: str = CSP) -> None:
@@ -233,6 +269,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
             if length > MAX_BODY:
                 return self.send(413, b"request body too large", "text/plain; charset=utf-8", {"Connection": "close"})
             body = self.rfile.read(length) if length > 0 else None
+            self.read()
             refused = self.refusal(body)
             if refused:
                 return self.send(403 if "network" in refused else 400, refused.encode(), "text/plain; charset=utf-8")
@@ -309,6 +346,7 @@ def ipaddress_is_loopback(address: str) -> bool:
 
 
 IDLE_TIMEOUT = 15.0        # seconds a connection may sit without sending a request
+READ_DEADLINE = 20.0       # seconds to send one whole request (line, headers, body), however it is dripped
 
 
 class FrontServer(ThreadingHTTPServer):
