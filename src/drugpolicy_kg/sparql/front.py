@@ -113,7 +113,8 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
     from drugpolicy_kg.pages import json_for_script, render, script
 
-    page = render("serve.html", title="drugpolicy-kg: SPARQL", nav=[], csp=CSP, page_class="serve",
+    meta_csp = "; ".join(d for d in CSP.split("; ") if not d.startswith("frame-ancestors"))  # (header-only directive)
+    page = render("serve.html", title="drugpolicy-kg: SPARQL", nav=[], csp=meta_csp, page_class="serve",
                   prefixes=json_for_script(PREFIXES))
     app_js = script("serve")
     example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
