@@ -387,6 +387,27 @@ def test_another_document_under_an_id_a_review_wrote_is_refused(small, tmp_path)
     assert (small.data_dir / "e-cn-7-2099-5.ttl").read_bytes() == before
 
 
+def test_an_id_belongs_to_the_file_its_facts_were_read_from(small, tmp_path):
+    """Without a UN symbol to tell two documents apart, a different file under an id a review wrote is refused (its
+    SHA-256 differs); the same file reviewed again is the same document."""
+    first, second = tmp_path / "notes-a.txt", tmp_path / "notes-b.txt"
+    first.write_text("1.1 The Commission met the World Health Organization (WHO).\n", encoding="utf-8")
+    second.write_text("1.1 The Commission met the Financial Action Task Force (FATF).\n", encoding="utf-8")
+    drafts = {}
+    for name, doc in (("first", first), ("second", second)):
+        drafts[name] = tmp_path / f"{name}.json"
+        assert main(["--project", str(small.root), "ingest", str(doc), "--doc-id", "plain-notes", "-o",
+                     str(drafts[name])]) == 0
+    assert not load_draft(drafts["first"])["document"].get("symbol")
+    review(small, load_draft(drafts["first"]), ["organization"])
+    before = (small.data_dir / "plain-notes.ttl").read_bytes()
+    with pytest.raises(InputError) as exc:
+        review(small, load_draft(drafts["second"]), ["organization"])
+    assert "another file" in str(exc.value) and "--doc-id" in str(exc.value)
+    assert (small.data_dir / "plain-notes.ttl").read_bytes() == before
+    review(small, load_draft(drafts["first"]), ["organization"])  # the same file again: its own id
+
+
 @pytest.mark.parametrize("edit", ["text-nul-esc", "facts-of-another-shape", "match-not-an-object", "decisions-a-list"])
 def test_a_hand_edited_draft_or_decisions_file_is_one_line_never_exit_70(small, tmp_path, capsys, edit):
     """NUL and ESC in a draft's text went into data/sources/; a fact of another shape, or a malformed decisions file,

@@ -771,17 +771,25 @@ def review(project: Project, draft: dict, accept: list[str] = (), reject: list[s
         return _review(project, draft, accept, reject, reason, min_confidence, decisions)
 
 
-def _same_document(gs, doc_id: str, symbol: str) -> None:
+def _same_document(gs, doc_id: str, symbol: str, sha256: str = "") -> None:
     """Refuse a draft of another document under an id a review already wrote: it would replace that document's
-    facts without a word. The same symbol (a revised edition, a new reading of the same file) is the same document."""
-    if not symbol:
+    facts without a word. An id belongs to the file its facts were read from (its SHA-256); another file is the same
+    document only when both carry the same UN symbol (a revised edition, the same section printed to PDF)."""
+    rows = gs.select("SELECT ?p ?v ?g ?doc WHERE { GRAPH ?g { ?doc ?p ?v } "
+                     "FILTER(?p IN (dpo:documentSymbol, dpo:sourceSha256)) }", g=GRAPH_BASE + doc_id, doc=f"{DPK}doc-{doc_id}")
+    held_symbols = sorted(str(row[1]) for row in rows if str(row[0]).endswith("documentSymbol"))
+    held_hashes = sorted(str(row[1]) for row in rows if str(row[0]).endswith("sourceSha256"))
+    if not held_symbols and not held_hashes or sha256 and sha256 in held_hashes:
         return
-    held = sorted(str(row[0]) for row in gs.select(
-        "SELECT ?sym ?g ?doc WHERE { GRAPH ?g { ?doc dpo:documentSymbol ?sym } }",
-        g=GRAPH_BASE + doc_id, doc=f"{DPK}doc-{doc_id}"))
-    if held and symbol not in held:
-        raise InputError(f"data/{doc_id}.ttl holds {held[0]!r}, and this draft is {symbol!r}: ingest it again with "
-                         "--doc-id ID to give it an id of its own")
+    if symbol and held_symbols:
+        if symbol in held_symbols:
+            return
+        raise InputError(f"data/{doc_id}.ttl holds {held_symbols[0]!r}, and this draft is {symbol!r}: ingest it again "
+                         "with --doc-id ID to give it an id of its own")
+    if held_hashes:
+        raise InputError(f"data/{doc_id}.ttl holds the facts of another file (SHA-256 {held_hashes[0][:12]}…), and this "
+                         "draft names no UN symbol that would make it the same document: ingest it again with --doc-id "
+                         "ID to give it an id of its own")
 
 
 def _review(project: Project, draft: dict, accept, reject, reason: str, min_confidence: float,
@@ -813,7 +821,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
     chosen = [by_id[i] for i in sorted(dec.accepted) if i in by_id]
     out = Outcome(rejected=[by_id[i] for i in dec.rejected if i in by_id])
     gs = GraphStore.open(project)
-    _same_document(gs, doc_id, str(draft["document"].get("symbol") or ""))
+    _same_document(gs, doc_id, str(draft["document"].get("symbol") or ""), str(draft["document"].get("sha256") or ""))
     target_graph = GRAPH_BASE + doc_id  # this document's own earlier facts do not count as the graph's
     orgs = _orgs_of(gs, target_graph)
     labelled = {s for s, _own in gs.select(
