@@ -440,3 +440,46 @@ def test_a_hand_edited_draft_or_decisions_file_is_one_line_never_exit_70(small, 
         assert ("FATF" in written) != (first["facts"].get("acronym") == "FATF")
     assert "\x00" not in "".join(p.read_text(encoding="utf-8", errors="replace")
                                  for p in (small.data_dir / "sources").glob("*.txt"))
+
+
+def test_a_review_killed_between_its_renames_is_completed_by_the_next_command(small, tmp_path):
+    """SIGKILL cannot be made to wait: killed after renaming the document's text and before its facts, a review
+    published the text alone, and the next review refused the id. Its journal lets the next command finish it."""
+    import os
+    import subprocess
+    import sys
+
+    doc = tmp_path / "E_CN.7_2099_7.txt"
+    doc.write_text("E/CN.7/2099/7\n\n1.1 The Commission met the World Health Organization (WHO).\n", encoding="utf-8")
+    draft = draft_of(small, doc, tmp_path)
+    killer = ("import os, signal, sys\nreal = os.replace\ncount = [0]\n"
+              "def replace(a, b):\n    real(a, b)\n    count[0] += 1\n"
+              "    if str(b).endswith('.txt'): os.kill(os.getpid(), signal.SIGKILL)\n"
+              "os.replace = replace\n"
+              "from drugpolicy_kg.cli import main\n"
+              f"main(['--project', {str(small.root)!r}, 'review', {str(draft)!r}, '--accept', 'all'])\n")
+    proc = subprocess.run([sys.executable, "-c", killer], capture_output=True, text=True, timeout=300,
+                          env={**os.environ})
+    assert proc.returncode == -9, proc.stderr[-1000:]
+    doc_id = load_draft(draft)["document"]["id"]
+    journal = small.data_dir / ".review-journal.json"
+    assert journal.is_file() and (small.sources_dir / f"{doc_id}.txt").is_file()
+    assert not (small.data_dir / f"{doc_id}.ttl").is_file()  # cut short: the text alone was published
+    assert main(["--project", str(small.root), "stats"]) == 0  # the next command completes the change first
+    assert not journal.exists()
+    assert (small.data_dir / f"{doc_id}.ttl").is_file() and (small.data_dir / "reviews" / f"{doc_id}.json").is_file()
+    assert not list(small.data_dir.rglob("*.tmp"))
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 0
+    assert validate(Project.open(small.root)).conforms
+
+
+def test_a_journal_never_committed_changes_nothing(tmp_path):
+    from drugpolicy_kg.atomic import finish_interrupted, write_all
+
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    (tmp_path / "j.json").write_text("{not json")
+    assert finish_interrupted(tmp_path / "j.json") == 0 and target.read_text() == "old"
+    assert not (tmp_path / "j.json").exists()
+    write_all({target: b"new", tmp_path / "b.txt": b"b"}, journal=tmp_path / "j.json")
+    assert target.read_text() == "new" and not (tmp_path / "j.json").exists()

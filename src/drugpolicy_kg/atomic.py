@@ -108,10 +108,16 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         PENDING.discard(tmp)
 
 
-def write_all(files: dict[Path, bytes]) -> list[Path]:
+def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Path]:
     """Write several files as one change: every file to a temporary beside its target first, then all renamed in
     one step during which Ctrl-C and SIGTERM wait. Interrupted or failing before that step, no target changes and
-    the temporaries are removed; so a reader sees all the old files or all the new ones, never a mix."""
+    the temporaries are removed; so a reader sees all the old files or all the new ones, never a mix.
+
+    A SIGKILL or a power cut cannot be made to wait: with a ``journal``, the renames are recorded there (written
+    whole, after every temporary is on disk) before the first one is made, and the journal is removed after the
+    last; :func:`finish_interrupted` completes a change the journal records, so the next command that reads the
+    files finds all of them new."""
+    import json
     import signal
 
     staged: list[tuple[str, Path]] = []
@@ -133,9 +139,15 @@ def write_all(files: dict[Path, bytes]) -> list[Path]:
         blocked = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # the commit: nothing interrupts it
         try:
+            if journal is not None:
+                record = json.dumps({"renames": [[str(Path(t).resolve()), str(Path(d).resolve())] for t, d in staged]})
+                with atomic_write(journal, "w") as fh:
+                    fh.write(record)
             for tmp, target in staged:
                 os.replace(tmp, target)
             staged = []
+            if journal is not None:
+                Path(journal).unlink()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
     finally:
@@ -143,6 +155,29 @@ def write_all(files: dict[Path, bytes]) -> list[Path]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
     return [Path(t) for t in files]
+
+
+def finish_interrupted(journal: Path) -> int:
+    """Complete the change a :func:`write_all` journal records, if one was cut short (by SIGKILL, a power cut): each
+    recorded temporary still there is renamed onto its target, then the journal is removed. Returns the files
+    completed (0 when there was nothing to do). A journal that cannot be read is removed: it was never committed."""
+    import json
+
+    journal = Path(journal)
+    if not journal.is_file():
+        return 0
+    try:
+        renames = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+        pairs = [(Path(t), Path(d)) for t, d in renames]
+    except (OSError, ValueError, KeyError, TypeError):
+        pairs = []
+    done = 0
+    for tmp, target in pairs:
+        if tmp.is_file() and tmp.parent == target.parent and tmp.name.endswith(TMP_SUFFIX):
+            os.replace(tmp, target)
+            done += 1
+    journal.unlink(missing_ok=True)
+    return done
 
 
 def _umask() -> int:

@@ -20,6 +20,9 @@ ONTOLOGY_IRI = BASE + "ontology"
 DPO = BASE + "ontology#"
 DPK = BASE + "id/"
 GRAPH_BASE = BASE + "graph/"
+# The journal of a review's files (atomic.write_all): present only while a review publishes them.
+REVIEW_JOURNAL = ".review-journal.json"
+
 PREFIXES = {
     "dpo": DPO,
     "dpk": DPK,

@@ -215,6 +215,11 @@ class GraphStore:
         """Open the store for the project's current inputs, building it first if they changed."""
         import pyoxigraph as ox
 
+        from drugpolicy_kg.atomic import finish_interrupted
+        from drugpolicy_kg.resources import REVIEW_JOURNAL
+
+        if (project.data_dir / REVIEW_JOURNAL).is_file():  # a review cut short by SIGKILL: its files all new first
+            finish_interrupted(project.data_dir / REVIEW_JOURNAL)
         inputs = project_inputs(project)
         cache = cache_root()
         try:

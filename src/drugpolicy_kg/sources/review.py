@@ -794,9 +794,11 @@ def _same_document(gs, doc_id: str, symbol: str, sha256: str = "") -> None:
 
 def _review(project: Project, draft: dict, accept, reject, reason: str, min_confidence: float,
             decisions: Decisions | None) -> Outcome:
-    from drugpolicy_kg.atomic import write_all
+    from drugpolicy_kg.atomic import finish_interrupted, write_all
     from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.resources import REVIEW_JOURNAL
 
+    finish_interrupted(project.data_dir / REVIEW_JOURNAL)  # a review cut short by SIGKILL: completed first
     doc_id = draft["document"]["id"]
     dec = decisions or Decisions.load(project, doc_id)
     taken = not_reviews_own(project, doc_id)
@@ -876,7 +878,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
         files[data_file] = turtle.encode("utf-8")
         out.data_file, out.triples = data_file, triples
     files[dec.path] = dec.to_json().encode("utf-8")
-    write_all(files)
+    write_all(files, journal=project.data_dir / REVIEW_JOURNAL)
     return out
 
 
