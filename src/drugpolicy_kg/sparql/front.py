@@ -138,12 +138,27 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
             pass
 
+        def handle(self):
+            """The one request the event loop read whole (AsyncFront), or each request of a connection (FrontServer)."""
+            if isinstance(self.request, _Buffered):
+                try:
+                    self.handle_one_request()
+                finally:  # the engine serves few connections at once: a worker holds none between requests
+                    conn = getattr(_local, "conn", None)
+                    if conn is not None:
+                        conn.close()
+                        _local.conn = None
+                self.closing = self.close_connection
+            else:
+                super().handle()
+
         def handle_one_request(self):
             """One request, read within READ_DEADLINE however slowly it is sent (a dripping client is cut off, its
             thread freed); a fault of a handler is a 500 in one line, never a traceback on the console."""
             deadline = self._deadline = threading.Timer(READ_DEADLINE, self._cut)
             deadline.daemon = True
-            deadline.start()
+            if not isinstance(self.request, _Buffered):  # (AsyncFront read the request whole, within its deadline)
+                deadline.start()
             try:
                 super().handle_one_request()
             except OSError:  # the client went away, or was cut off: nobody to answer
@@ -376,3 +391,162 @@ class FrontServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+
+
+MAX_OPEN = 2048            # connections held open at once by the event loop; beyond, 503 and closed
+WORKERS = 16               # requests answered at once (each a thread: the engine, entity pages, search)
+MAX_HEAD = 64 * 1024       # bytes of a request line and headers
+WRITE_DEADLINE = 60.0      # seconds for a client to take an answer
+
+
+class _Buffered:
+    """What a request handler reads and writes, in memory: the request read whole by the event loop, the answer
+    collected for the event loop to send. (A handler never touches the client's socket.)"""
+
+    def __init__(self, raw: bytes):
+        import io
+
+        self.rfile = io.BytesIO(raw)
+        self.answer = io.BytesIO()
+
+    def makefile(self, mode: str, *args, **kw):
+        return self.rfile if "r" in mode else self.answer
+
+    def sendall(self, data: bytes) -> None:
+        self.answer.write(data)
+
+    def settimeout(self, _t) -> None:
+        pass
+
+    def setsockopt(self, *_a) -> None:
+        pass
+
+    def shutdown(self, _how) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncFront:
+    """The front's listener: one asyncio loop reads every connection's requests, so idle, dripping, oversized or
+    malformed connections cost no thread and cannot take the places of well-behaved clients; a request read whole
+    (within READ_DEADLINE, at most MAX_HEAD of headers and MAX_BODY of body) is answered by one of WORKERS threads
+    through the request handler, and the loop sends the answer. The interface is socketserver's (``server_address``,
+    ``serve_forever``, ``shutdown``, ``server_close``, ``RequestHandlerClass``)."""
+
+    def __init__(self, address: tuple[str, int], handler_class):
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        host, port = address
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.create_server((host, port), family=family, backlog=1024)
+        self.server_address = self.socket.getsockname()[:2]
+        self.RequestHandlerClass = handler_class
+        self.loop = asyncio.new_event_loop()
+        self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="drugpolicy-kg-answer")
+        self.open = 0
+        self._stopped = threading.Event()
+
+    # -- socketserver's interface --
+    def serve_forever(self) -> None:
+        import asyncio
+
+        asyncio.set_event_loop(self.loop)
+        server = self.loop.run_until_complete(asyncio.start_server(self._connection, sock=self.socket,
+                                                                   limit=MAX_HEAD))
+        try:
+            self.loop.run_forever()
+        finally:
+            server.close()
+            pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+            for task in pending:  # the connections still open: closed, each coroutine told so and finished
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self.loop.close()
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._stopped.wait(10)
+
+    def server_close(self) -> None:
+        self.socket.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- one connection --
+    async def _connection(self, reader, writer) -> None:
+        import asyncio
+
+        if self.open >= MAX_OPEN:
+            writer.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            writer.close()
+            return
+        self.open += 1
+        peer = writer.get_extra_info("peername") or ("", 0)
+        try:
+            while True:
+                try:
+                    raw, closing = await asyncio.wait_for(self._request(reader), READ_DEADLINE)
+                except _Refused as refused:
+                    writer.write(refused.answer)
+                    await asyncio.wait_for(writer.drain(), WRITE_DEADLINE)
+                    return
+                except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                    return  # idle, dripping past the deadline, or gone: closed without an answer
+                if raw is None:
+                    return
+                answer, keep = await self.loop.run_in_executor(self.pool, self._answer, raw, peer)
+                writer.write(answer)
+                await asyncio.wait_for(writer.drain(), WRITE_DEADLINE)
+                if closing or not keep:
+                    return
+        except (TimeoutError, ConnectionError, OSError):
+            return
+        finally:
+            self.open -= 1
+            writer.close()
+
+    async def _request(self, reader) -> tuple[bytes | None, bool]:
+        """One request read whole: its head, and its body by its one Content-Length. None at the end of the stream."""
+        import asyncio
+
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial.strip():
+                return None, True
+            raise
+        except asyncio.LimitOverrunError:
+            raise _Refused(431, "request headers too large") from None
+        lengths = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")[1:]
+                   if line[:15].lower() == b"content-length:"]
+        chunked = any(line[:18].lower() == b"transfer-encoding:" for line in head.split(b"\r\n")[1:])
+        if len(lengths) != 1:  # none: no body; two: the handler refuses the request (one strict reading)
+            return head, bool(lengths) or chunked
+        if not lengths[0].isdigit():
+            raise _Refused(400, "bad Content-Length")
+        size = int(lengths[0])
+        if size > MAX_BODY:
+            raise _Refused(413, "request body too large")
+        return head + (await reader.readexactly(size) if size else b""), chunked
+
+    def _answer(self, raw: bytes, peer) -> tuple[bytes, bool]:
+        """Run the request handler on one request read whole; its answer, and whether the connection may stay open."""
+        conn = _Buffered(raw)
+        handler = self.RequestHandlerClass(conn, peer, self)
+        return conn.answer.getvalue(), not getattr(handler, "closing", True)
+
+
+class _Refused(Exception):
+    """A request refused while it is read (too large, malformed), with the answer to send before closing."""
+
+    def __init__(self, status: int, message: str):
+        import http
+
+        reason = http.HTTPStatus(status).phrase
+        body = message.encode()
+        self.answer = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                       f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+        super().__init__(message)

@@ -178,10 +178,10 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
         import threading
 
         from drugpolicy_kg.resources import Project
-        from drugpolicy_kg.sparql.front import FrontServer, make_handler
+        from drugpolicy_kg.sparql.front import AsyncFront, make_handler
 
         try:
-            front = FrontServer((host, port), make_handler(gs, project or Project.open(), "http://127.0.0.1:0"))
+            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), "http://127.0.0.1:0"))
         except OSError as exc:  # before any banner: the port is taken, or the address is not this machine's
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         server = OxigraphServer(location / "db", "127.0.0.1", 0, read_only=not writable, union_default_graph=False,
