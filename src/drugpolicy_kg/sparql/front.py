@@ -27,7 +27,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from drugpolicy_kg.resources import PREFIXES
 
@@ -133,35 +133,26 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     class Handler(BaseHTTPRequestHandler):
         server_version = "drugpolicy-kg"
         protocol_version = "HTTP/1.1"
-        timeout = IDLE_TIMEOUT  # an idle or slow client is dropped, its thread freed
 
         def log_message(self, fmt, *args):  # quiet: a service logs nothing it was not asked to
             pass
 
         def handle(self):
-            """The one request the event loop read whole (AsyncFront), or each request of a connection (FrontServer)."""
-            if isinstance(self.request, _Buffered):
-                try:
-                    self.handle_one_request()
-                finally:  # the engine serves few connections at once: a worker holds none between requests
-                    conn = getattr(_local, "conn", None)
-                    if conn is not None:
-                        conn.close()
-                        _local.conn = None
-                self.closing = self.close_connection
-            else:
-                super().handle()
+            """The one request :class:`AsyncFront`'s loop read whole (``closing``: whether the connection ends)."""
+            try:
+                self.handle_one_request()
+            finally:  # the engine serves few connections at once: a worker holds none between requests
+                conn = getattr(_local, "conn", None)
+                if conn is not None:
+                    conn.close()
+                    _local.conn = None
+            self.closing = self.close_connection
 
         def handle_one_request(self):
-            """One request, read within READ_DEADLINE however slowly it is sent (a dripping client is cut off, its
-            thread freed); a fault of a handler is a 500 in one line, never a traceback on the console."""
-            deadline = self._deadline = threading.Timer(READ_DEADLINE, self._cut)
-            deadline.daemon = True
-            if not isinstance(self.request, _Buffered):  # (AsyncFront read the request whole, within its deadline)
-                deadline.start()
+            """A fault of a handler is a 500 in one line, never a traceback on the console."""
             try:
                 super().handle_one_request()
-            except OSError:  # the client went away, or was cut off: nobody to answer
+            except OSError:  # nobody to answer
                 self.close_connection = True
             except Exception as exc:  # noqa: BLE001 - the boundary of a request: it is answered, the server goes on
                 import sys
@@ -174,16 +165,6 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                 with contextlib.suppress(OSError):
                     self.send(500, b"internal error: the server could not answer this request",
                               "text/plain; charset=utf-8", {"Connection": "close"})
-            finally:
-                deadline.cancel()
-
-        def _cut(self) -> None:
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-
-        def read(self) -> None:
-            """The request is read whole: the deadline no longer runs (answering may take as long as the query)."""
-            self._deadline.cancel()
 
         def parse_request(self) -> bool:
             """The request line and headers, read once and strictly: a header that decides how the request is read or
@@ -197,8 +178,6 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                     self.send(400, f"refused: the request has more than one {name} header".encode(),
                               "text/plain; charset=utf-8", {"Connection": "close"})
                     return False
-            if self.command in ("GET", "HEAD") or not (self.headers.get("Content-Length") or "").strip():
-                self.read()
             return True
 
         def send(self, status: int, body: bytes, ctype: str, extra: dict | None = None, csp: str = CSP) -> None:
@@ -285,7 +264,6 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
             if length > MAX_BODY:
                 return self.send(413, b"request body too large", "text/plain; charset=utf-8", {"Connection": "close"})
             body = self.rfile.read(length) if length > 0 else None
-            self.read()
             refused = self.refusal(body)
             if refused:
                 return self.send(403 if "network" in refused else 400, refused.encode(), "text/plain; charset=utf-8")
@@ -343,7 +321,6 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
 # Headers a request may carry once: two of them could be read one way by the front's checks and another by the engine.
 SINGLE_HEADERS = ("Host", "Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding", "Origin",
                   "Sec-Fetch-Site", "Authorization")
-MAX_CONNECTIONS = 64       # open at once; beyond, a connection is answered 503 and closed at once
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 
@@ -361,36 +338,7 @@ def ipaddress_is_loopback(address: str) -> bool:
         return False
 
 
-IDLE_TIMEOUT = 15.0        # seconds a connection may sit without sending a request
 READ_DEADLINE = 20.0       # seconds to send one whole request (line, headers, body), however it is dripped
-
-
-class FrontServer(ThreadingHTTPServer):
-    """Threads per connection, at most MAX_CONNECTIONS of them: idle clients cannot hold the server."""
-
-    daemon_threads = True
-    allow_reuse_address = False
-    request_queue_size = 128  # (socketserver's 5 drops connections when 50 clients arrive at once)
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-
-    def process_request(self, request, client_address):
-        if not self._slots.acquire(blocking=False):
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request, client_address):
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
 
 
 MAX_OPEN = 2048            # connections held open at once by the event loop; beyond, 503 and closed
