@@ -46,7 +46,7 @@ HTML_TAG = re.compile(r"(?<!\?P)</?(?:html|head|body|div|p|a|span|table|tr|td|th
                       r"details|summary|script|style|strong|em|code|nav|sup|mark|svg|circle|polygon|label|input|option|"
                       r"select|button|img|iframe|aside|cite|center|meta|title|link)[\s>/]")
 XML_WRITERS = {"sparql/results.py"}  # the SPARQL Query Results XML Format: XML the standard defines, not a page
-ANCHORS = 4  # where views.py splices the network page's parts into pyvis's own page: "<head>", "</body>"
+ANCHORS = 2  # where views.py splices the network page's parts into pyvis's own page: "<head>", "</body>"
 
 
 def html_literals(path) -> list[tuple[int, str]]:

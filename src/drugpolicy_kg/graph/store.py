@@ -218,8 +218,7 @@ class GraphStore:
         from drugpolicy_kg.atomic import finish_interrupted
         from drugpolicy_kg.resources import REVIEW_JOURNAL
 
-        if (project.data_dir / REVIEW_JOURNAL).is_file():  # a review cut short by SIGKILL: its files all new first
-            finish_interrupted(project.data_dir / REVIEW_JOURNAL)
+        finish_interrupted(project.data_dir / REVIEW_JOURNAL)  # a review cut short by SIGKILL: its files all new first
         inputs = project_inputs(project)
         cache = cache_root()
         try:

@@ -31,11 +31,11 @@ from http.server import BaseHTTPRequestHandler
 
 from drugpolicy_kg.resources import PREFIXES
 
-_local = threading.local()  # each request thread's connection to the engine
 MAX_BODY = 1 << 20          # bytes of a request body passed to the endpoint
 BACKEND_TIMEOUT = 120.0     # seconds; the endpoint has its own query timeout
-CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'self'")  # (what a page's <meta> may say)
+CSP = PAGE_CSP + "; frame-ancestors 'none'"  # the header: frame-ancestors is honoured there only
 
 def examples(project) -> list[dict]:
     """The competency questions, each runnable as it stands: the project's prefixes declared, defaults bound."""
@@ -113,10 +113,10 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
     """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
     from drugpolicy_kg.pages import json_for_script, render, script
 
-    meta_csp = "; ".join(d for d in CSP.split("; ") if not d.startswith("frame-ancestors"))  # (header-only directive)
-    page = render("serve.html", title="drugpolicy-kg: SPARQL", nav=[], csp=meta_csp, page_class="serve",
+    page = render("serve.html", title="drugpolicy-kg: SPARQL", nav=[], csp=PAGE_CSP, page_class="serve",
                   prefixes=json_for_script(PREFIXES))
     app_js = script("serve")
+    engine = urllib.parse.urlsplit(backend)
     example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
     entities = []  # built on the first entity page asked for, then kept: the store does not change under a server
 
@@ -139,13 +139,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
 
         def handle(self):
             """The one request :class:`AsyncFront`'s loop read whole (``closing``: whether the connection ends)."""
-            try:
-                self.handle_one_request()
-            finally:  # the engine serves few connections at once: a worker holds none between requests
-                conn = getattr(_local, "conn", None)
-                if conn is not None:
-                    conn.close()
-                    _local.conn = None
+            self.handle_one_request()
             self.closing = self.close_connection
 
         def handle_one_request(self):
@@ -257,12 +251,7 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
         do_PUT = do_DELETE = do_POST
 
         def proxy(self):
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                return self.send(400, b"bad Content-Length", "text/plain; charset=utf-8", {"Connection": "close"})
-            if length > MAX_BODY:
-                return self.send(413, b"request body too large", "text/plain; charset=utf-8", {"Connection": "close"})
+            length = int(self.headers.get("Content-Length") or 0)  # (one, digits, at most MAX_BODY: AsyncFront read it)
             body = self.rfile.read(length) if length > 0 else None
             refused = self.refusal(body)
             if refused:
@@ -270,20 +259,18 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
             headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type")}
             url = urllib.parse.urlsplit(self.path)  # only the path and query travel: the host is always ours
             target = url.path + (f"?{url.query}" if url.query else "")
-            for attempt in (1, 2):  # one kept-alive connection per thread; a stale one is replaced once
-                conn = self._backend()
-                try:
-                    conn.request(self.command, target, body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                    return self.send(resp.status, data, resp.getheader("Content-Type", "application/octet-stream"))
-                except (http.client.HTTPException, OSError) as exc:
-                    conn.close()
-                    _local.conn = None
-                    if attempt == 2 or body is not None and not isinstance(exc, (ConnectionResetError, BrokenPipeError,
-                                                                                  http.client.RemoteDisconnected)):
-                        return self.send(502, f"the SPARQL engine did not answer: {exc}".encode(),
-                                         "text/plain; charset=utf-8")
+            # a connection to the engine per request: the engine serves few at once (Oxigraph answered EAGAIN when
+            # the workers kept 16 open), and a loopback connection costs little
+            conn = http.client.HTTPConnection(engine.hostname, engine.port, timeout=BACKEND_TIMEOUT)
+            try:
+                conn.request(self.command, target, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                return self.send(resp.status, data, resp.getheader("Content-Type", "application/octet-stream"))
+            except (http.client.HTTPException, OSError) as exc:
+                return self.send(502, f"the SPARQL engine did not answer: {exc}".encode(), "text/plain; charset=utf-8")
+            finally:
+                conn.close()
 
         def refusal(self, body: bytes | None) -> str:
             """Why this request may not reach the engine ("" if it may): SERVICE or LOAD without --allow-network,
@@ -307,13 +294,6 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
                     return (f"refused: {', '.join(used)} would make this server reach the network "
                             "(start it with --allow-network to permit that)")
             return ""
-
-        def _backend(self):
-            conn = getattr(_local, "conn", None)
-            if conn is None:
-                parts = urllib.parse.urlsplit(backend)
-                conn = _local.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=BACKEND_TIMEOUT)
-            return conn
 
     return Handler
 
@@ -362,18 +342,6 @@ class _Buffered:
 
     def sendall(self, data: bytes) -> None:
         self.answer.write(data)
-
-    def settimeout(self, _t) -> None:
-        pass
-
-    def setsockopt(self, *_a) -> None:
-        pass
-
-    def shutdown(self, _how) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 class AsyncFront:
@@ -468,9 +436,9 @@ class AsyncFront:
             raise
         except asyncio.LimitOverrunError:
             raise _Refused(431, "request headers too large") from None
-        lengths = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")[1:]
-                   if line[:15].lower() == b"content-length:"]
-        chunked = any(line[:18].lower() == b"transfer-encoding:" for line in head.split(b"\r\n")[1:])
+        fields = head.split(b"\r\n")[1:]
+        lengths = [line.split(b":", 1)[1].strip() for line in fields if line[:15].lower() == b"content-length:"]
+        chunked = any(line[:18].lower() == b"transfer-encoding:" for line in fields)
         if len(lengths) != 1:  # none: no body; two: the handler refuses the request (one strict reading)
             return head, bool(lengths) or chunked
         if not lengths[0].isdigit():

@@ -115,11 +115,11 @@ class Briefing:
         return "its own words: " if e is h.own else ("its footnote: " if e in h.notes else "")
 
     # -- summary --
-    def summary_text(self, cite=lambda n: f"[{n}]", escape=lambda s: s, sep: str = " ") -> list[str]:
+    def summary_text(self, cite=lambda n: f"[{n}]", escape=lambda s: s) -> list[str]:
         """The summary's sentences as read (``summary.Sentence.words``), escaped, each followed by its citations."""
         out = []
         for sentence in self.summary:
-            cites = sep.join(cite(n) for n in self.cites(sentence))
+            cites = " ".join(cite(n) for n in self.cites(sentence))
             out.append(escape(sentence.words()) + (" " + cites if cites else ""))
         return out
 
