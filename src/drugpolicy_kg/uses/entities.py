@@ -68,6 +68,7 @@ class Entities:
         self._label_prop = RDFS.label
         self.iris = entity_iris(graph)
         self._is_entity = set(self.iris)
+        self._facts: dict[str, list[Fact]] = {}  # the views ask for an entity's facts on every page drawing it
 
     def is_entity(self, iri: str) -> bool:
         return iri in self._is_entity
@@ -85,7 +86,13 @@ class Entities:
         return self._prop_labels[prop]
 
     def facts(self, iri: str) -> list[Fact]:
-        """The entity's own facts (it is the subject), labels first, each with the quotes that state it."""
+        """The entity's own facts (it is the subject), labels first, each with the quotes that state it (read once,
+        then remembered: do not change the list)."""
+        if iri not in self._facts:
+            self._facts[iri] = self._read_facts(iri)
+        return self._facts[iri]
+
+    def _read_facts(self, iri: str) -> list[Fact]:
         from rdflib import Literal, URIRef
 
         quotes = self.tracer.facts_of(iri)

@@ -619,14 +619,16 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
             return tracer.kind(iri).split(":")[0] in TRACED_KINDS
     traces = {}
     order = list(main)
+    queued = set(order)
     i = 0
     while i < len(order) and len(order) <= max_pages:  # the main pages, then what they mention, breadth first
         node = order[i]
         traces[node] = t = tracer.trace(node, "both", max_hops=max_hops)
         for top in t.forward + t.backward:
             for h in top.walk():
-                if h.iri not in traces and h.iri not in order and len(order) < max_pages and followed(h.iri):
+                if h.iri not in queued and len(order) < max_pages and followed(h.iri):
                     order.append(h.iri)
+                    queued.add(h.iri)
         i += 1
     names = page_names(list(traces))
     sources: dict[str, set[str]] = {}

@@ -280,6 +280,18 @@ def _pack(groups: list[list], limit: int) -> list[list]:
     return sorted(bins, key=lambda b: (-len(b), str(b[0])))
 
 
+def ordered_subgraph(g: nx.Graph, nodes) -> nx.Graph:
+    """A copy of ``g`` on ``nodes``, in the order given, its edges in ``g``'s order. networkx's own ``subgraph`` walks
+    the nodes through a set, whose order changes from one process to the next with Python's string hashing, and
+    Louvain's communities and the seeded layout follow that order: the same data drew different pages each run."""
+    keep = set(nodes)
+    sub = g.__class__()
+    sub.graph.update(g.graph)
+    sub.add_nodes_from((n, g.nodes[n]) for n in nodes)
+    sub.add_edges_from((a, b, d) for a, b, d in g.edges(nodes, data=True) if a in keep and b in keep)
+    return sub
+
+
 def _leaves(g: nx.Graph, limit: int, depth: int = 0) -> tuple[list[list], str]:
     """``g``'s nodes in groups of at most ``limit``: its communities, the large ones split by their own communities
     (three levels at most), and what still will not split cut in order of connectedness."""
@@ -291,7 +303,7 @@ def _leaves(g: nx.Graph, limit: int, depth: int = 0) -> tuple[list[list], str]:
         return [rank[i:i + limit] for i in range(0, len(rank), limit)], "the most connected first"
     out: list[list] = []
     for x in groups:
-        out += _leaves(g.subgraph(x), limit, depth + 1)[0] if len(x) > limit else [x]
+        out += _leaves(ordered_subgraph(g, x), limit, depth + 1)[0] if len(x) > limit else [x]
     return out, how
 
 
@@ -314,7 +326,7 @@ def split_view(g: nx.Graph, name: str, title: str, limit: int = VIEW_LIMIT) -> l
         "The whole network is in the GraphML, GEXF and CSV exports."])
     pages = [overview]
     for i, members in enumerate(groups, 1):
-        sub = g.subgraph(members).copy()
+        sub = ordered_subgraph(g, members)
         sub.graph.update(whole=whole, overview=False)
         out = sum(1 for a, b in g.edges(members) if (a in sub) != (b in sub))
         top = g.nodes[max(members, key=lambda n: (g.nodes[n].get("weighted_degree", 0), str(n)))].get("label", "")
