@@ -3,6 +3,8 @@ offline build, and the README's commands run with their shown output checked aga
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shlex
 import shutil
@@ -121,3 +123,31 @@ def test_the_readme_shows_what_its_commands_print(run, capsys, monkeypatch):
     printed = capsys.readouterr().out.splitlines()
     missing = [line for line in shown if line not in printed]
     assert not missing, f"drugpolicy-kg {shlex.join(argv)} no longer prints: {missing[:3]}"
+
+
+def test_the_readme_figures_are_the_graph_s(capsys, monkeypatch):
+    """The figures the README's prose gives of the graph (triples, named graphs, facts, observations, instruments that
+    mandate both entities) are what the commands count today, not what they counted when the text was written."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+
+    def number(pattern: str) -> int:
+        m = re.search(pattern, text)
+        assert m, f"the README no longer says {pattern!r}"
+        return int(m.group(1).replace(",", ""))
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    facts = int(re.search(r"statement coverage: (\d+) of", out).group(1))
+    assert main(["stats"]) == 0
+    stats = capsys.readouterr().out
+    triples = int(re.search(r"^triples: (\d+)", stats, re.M).group(1))
+    graphs = len(re.findall(r"^\S+ +\d+$", stats.split("\n\n")[1], re.M))
+    observations = int(re.search(r"^qb:Observation +(\d+)", stats, re.M).group(1))
+    assert main(["query", "resolutions-across-entities", "--format", "csv"]) == 0
+    both = {row["resolution"] for row in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert number(r"([\d,]+) triples in \d+ named graphs") == triples
+    assert number(r"triples in (\d+) named graphs") == graphs
+    assert number(r"named graphs, ([\d,]+) facts") == facts
+    assert number(r"RDF Data Cube observation \(([\d,]+)\)") == observations
+    assert number(r"(\d+) instruments mandate both entities") == len(both)

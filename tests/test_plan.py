@@ -139,3 +139,68 @@ def test_a_subtotal_closes_its_group_and_the_rows_after_it_stand_where_the_print
     rows = items(SECT16, "16.23")
     assert ("", "D. Programme support") in rows and ("", "Subtotal, 1") in rows
     assert ("C. Programme of work", "Subtotal, C") in rows
+
+
+def _printed_figures(doc, kinds):
+    """Where each figure printed in a table of the given kinds stands: (table name, offset, cell), marked figures
+    ("641a") included; the contents' page numbers are no figures of the plan."""
+    from drugpolicy_kg.sources.plan import MARKED_FIGURE, cell_offsets, grid, tables
+
+    kind_of = {r.table: t for t in tables(doc) for r in t.rows}
+    out = []
+    for seg in doc.segments:
+        t = kind_of.get(seg.table)
+        if seg.kind != "row" or t is None or t.kind not in kinds:
+            continue
+        for j, (cell, at) in enumerate(zip(grid(seg), cell_offsets(seg), strict=False)):
+            marked = MARKED_FIGURE.match(cell) if j and cell else None
+            printed = marked.group("figure") if marked and figure(cell) == (None, "") else cell
+            if j and at is not None and figure(printed) != (None, ""):
+                out.append((t.name, at[0], cell))
+    return out
+
+
+@pytest.mark.parametrize("name", [SECT16.name, SECT24.name])
+def test_every_figure_of_every_deliverables_and_resources_table_is_read(found, name):
+    """The whole of each section's deliverables and resources tables, numbered or an annex's: every printed figure,
+    a footnote mark on it or not, becomes a cell of a candidate at the offsets it is printed at."""
+    doc, cands = found[name]
+    read = {cell["start"] for c in cands for cell in c.facts.get("cells") or ()}
+    printed = _printed_figures(doc, ("deliverables", "resources"))
+    assert len(printed) > 1100
+    assert [p for p in printed if p[1] not in read] == []
+
+
+def test_an_annex_table_two_row_header_and_figures_with_note_marks(found):
+    """A/80/6 (Sect. 24), annex III, "Overall summary of financial and post resources": a table with no number,
+    named by its annex; its group headings span three columns while the first cell under each spans a spacer column
+    and the first of the three; "641a" is 641 posts qualified by note a; "Cyprusc" is Cyprus, with note c."""
+    _doc, cands = found[SECT24.name]
+    rows = {(c.facts["path"][-1] if c.facts["path"] else "", c.facts["item"]): c
+            for c in _of(cands, "resource", table="Annex III")}
+    ohchr = "Office of the United Nations High Commissioner for Human Rights"
+    money = {cell["column"]: (cell["value"], cell["printed"]) for cell in rows[("Financial resources", ohchr)].facts["cells"]}
+    assert money["Regular budget: 2025 approved"] == ("246472.0", "246 472.0")
+    assert money["Other assessed: 2025 estimate"] == ("2503.3", "2 503.3")
+    assert money["Extrabudgetary: Variance"] == ("-12544.6", "(12 544.6)")
+    assert rows[("Financial resources", ohchr)].facts["unit"] == "thousands of US$"
+    posts = rows[("Post resources", ohchr)]
+    assert posts.facts["unit"] == "posts"
+    cells = {cell["column"]: cell for cell in posts.facts["cells"]}
+    first = cells["Regular budget: 2025 approved"]
+    assert (first["value"], first["printed"]) == ("641", "641a")
+    assert [(m["mark"], m["text"]) for m in first["marks"]] == [("a", "Includes 33 temporary posts.")]
+    both = cells["Total: 2025 estimate"]
+    assert both["value"] == "1979" and [m["mark"] for m in both["marks"]] == ["a", "b"]
+    assert ("Post resources", "Committee on Missing Persons in Cyprus") in rows
+    doc = found[SECT24.name][0]
+    for m in first["marks"]:  # the note's words stand where the mark points
+        assert doc.text[m["start"]:m["end"]] == m["text"]
+
+
+def test_a_note_mark_on_a_column_heading_is_not_part_of_its_name(found):
+    """Table 24.42 prints "2024 expenditure" with note a's mark: the column is "2024 expenditure", so its cells are
+    dated and given their status like every other's."""
+    _doc, cands = found[SECT24.name]
+    columns = {cell["column"] for c in _of(cands, "resource", table="24.42") for cell in c.facts["cells"]}
+    assert "2024 expenditure" in columns and not any(col.endswith("expenditurea") for col in columns)

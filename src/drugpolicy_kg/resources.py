@@ -42,6 +42,7 @@ PREFIXES = {
     "void": "http://rdfs.org/ns/void#",
     "dcat": "http://www.w3.org/ns/dcat#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "qb": "http://purl.org/linked-data/cube#",  # the programme plans' figures are RDF Data Cube observations
 }
 SHAPES_FILE = "shapes.ttl"
 SOURCE_TEXT_NAME = r"[A-Za-z0-9._-]+\.txt"  # a dpo:textFile: a file name in data/sources/ (the shapes say the same)

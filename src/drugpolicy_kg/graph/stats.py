@@ -30,21 +30,23 @@ def compute_stats(project: Project) -> Stats:
     import json
 
     gs = GraphStore.open(project)
-    memo = gs.location / "stats.json" if gs.location is not None else None
+    from drugpolicy_kg.sparql.results import compact
+
+    # the memo keeps whole IRIs, shown with the prefixes of the code reading it (a prefix added later applies)
+    memo = gs.location / "stats-2.json" if gs.location is not None else None
     if memo is not None and memo.is_file():
         try:
             data = json_loads(memo.read_text(encoding="utf-8"))
-            return Stats(data["triples"], data["graphs"], [tuple(c) for c in data["classes"]], data["sources"])
+            return Stats(data["triples"], data["graphs"], [(compact(c), int(n)) for c, n in data["classes"]],
+                         data["sources"])
         except (OSError, ValueError, KeyError, TypeError):
             pass  # unreadable: compute again
     st = Stats(triples=gs.triples)
     for name, n in gs.graphs.items():
         if name.startswith(GRAPH_BASE) and n:
             st.graphs[name[len(GRAPH_BASE):]] = n
-    from drugpolicy_kg.sparql.results import compact
-
-    for cls, n in gs.select(internal_query("class-counts.rq")):
-        st.classes.append((compact(cls), int(n)))
+    classes = [(cls, int(n)) for cls, n in gs.select(internal_query("class-counts.rq"))]
+    st.classes = [(compact(cls), n) for cls, n in classes]
     for doc, label, quotes, statements, nodes in gs.select(internal_query("source-counts.rq")):
         st.sources.append({"source": str(label or doc), "quotes": int(quotes), "statements": int(statements),
                            "evidenced_nodes": int(nodes)})
@@ -53,7 +55,7 @@ def compute_stats(project: Project) -> Stats:
 
         try:
             with atomic_write(memo) as fh:
-                json.dump({"triples": st.triples, "graphs": st.graphs, "classes": st.classes, "sources": st.sources}, fh)
+                json.dump({"triples": st.triples, "graphs": st.graphs, "classes": classes, "sources": st.sources}, fh)
         except OSError:
             pass  # a read-only cache: the summary is simply computed each time
     return st

@@ -31,6 +31,11 @@ from decimal import Decimal, InvalidOperation
 from drugpolicy_kg.sources.reader import Document, Segment
 
 TABLE_NO = re.compile(r"^Table (?P<no>[0-9]{1,3}[A-Z]?\.[0-9]{1,3}[A-Z]?)$")  # "Table 16.4", "Table 24.27"
+# an annex's heading: the table under it has no number of its own ("Annex III", "Overall summary of financial and post
+# resources"), and is named by the annex
+ANNEX = re.compile(r"^Annex (?P<no>[IVXL]{1,6})$")
+TABLE_NOTE = re.compile(r"^(?P<mark>[a-z]) (?P<text>\S.{0,2000})$")  # under a table: "a Includes 33 temporary posts."
+MARKED_FIGURE = re.compile(r"^(?P<figure>.*[0-9)])(?P<marks>[a-z](?:,[a-z]){0,5})$")  # "641a", "1 979a,b"
 DELIVERABLES_TITLE = re.compile(r"^(?P<scope>.{3,200}?): deliverables for the period (?:of )?(?P<period>\d{4}[–-]\d{4})"
                                 r"(?:, by category and subcategory)?$")
 CROSS_CUTTING = re.compile(r"^Cross-cutting deliverables for the period")
@@ -93,10 +98,13 @@ class Cell:
     value: str = ""    # the figure as a decimal string ("" where the cell holds none)
     note: str = ""     # a printed defect
     heads: list[str] = field(default_factory=list)  # the printed header cells over it, top to bottom
+    # the table's notes marked on the figure ("641a": the note "a"), each as (mark, its text, where it is printed)
+    marks: list[tuple[str, str, int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"column": self.column, "printed": self.printed, "start": self.start, "end": self.end,
-                "value": self.value, "note": self.note, "heads": self.heads}
+                "value": self.value, "note": self.note, "heads": self.heads,
+                "marks": [{"mark": m, "text": t, "start": a, "end": b} for m, t, a, b in self.marks]}
 
 
 def grid(seg: Segment) -> list[str]:
@@ -129,7 +137,7 @@ def cell_offsets(seg: Segment) -> list[tuple[int, int] | None]:
 
 @dataclass
 class Table:
-    number: str                    # "16.4"
+    number: str                    # "16.4"; an annex's table, which has no number: "Annex III"
     title: str = ""
     title_seg: Segment | None = None
     number_seg: Segment | None = None
@@ -138,6 +146,13 @@ class Table:
     rows: list[Segment] = field(default_factory=list)
     subtables: dict[int, str] = field(default_factory=dict)  # the first row of a part -> its label
     subtable_pending: bool = False  # a "(2) ..." line was read and its rows have not come yet
+    notes: dict[str, str] = field(default_factory=dict)  # the notes printed under it, by mark: {"a": "Includes ..."}
+    note_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each note's text is printed
+
+    @property
+    def name(self) -> str:
+        """How the document names the table: "Table 16.4", "Annex III"."""
+        return table_name(self.number)
 
     @property
     def kind(self) -> str:
@@ -148,9 +163,20 @@ class Table:
         return "other"
 
 
+def table_name(number: str) -> str:
+    """A table's name as printed, from its number: "16.4" -> "Table 16.4"; an annex's table is named by the annex.
+
+    >>> table_name("16.4"), table_name("Annex III")
+    ('Table 16.4', 'Annex III')
+    """
+    return number if ANNEX.match(number) else f"Table {number}"
+
+
 def tables(doc: Document) -> list[Table]:
     """The document's numbered tables: "Table 16.4", its title and unit line, and the rows of the Word table(s) after
-    them (a table in parts, "(1) Regular budget", "(2) Other assessed", keeps its number)."""
+    them (a table in parts, "(1) Regular budget", "(2) Other assessed", keeps its number); and the table an annex
+    holds under its title without a number of its own ("Annex III", "Overall summary of financial and post
+    resources"), named by the annex."""
     out: list[Table] = []
     current: Table | None = None
     seen_rows = False
@@ -158,6 +184,11 @@ def tables(doc: Document) -> list[Table]:
         text = seg.text.strip()
         if seg.kind in ("heading", "paragraph") and TABLE_NO.match(text):
             current = Table(TABLE_NO.match(text).group("no"), number_seg=seg)
+            out.append(current)
+            seen_rows = False
+            continue
+        if seg.kind == "heading" and ANNEX.match(text):
+            current = Table(text, number_seg=seg)
             out.append(current)
             seen_rows = False
             continue
@@ -183,6 +214,12 @@ def tables(doc: Document) -> list[Table]:
                 current.unit = u.group("unit")
             elif not current.title and not text.startswith("Note:"):
                 current.title, current.title_seg = text, seg
+            continue
+        note = TABLE_NOTE.match(text)
+        if note and seg.style == "FootnoteText":  # the table's own notes, under its rows (Word's footnotes are not)
+            current.notes[note.group("mark")] = note.group("text")
+            at = seg.start + note.start("text")
+            current.note_at[note.group("mark")] = (at, at + len(note.group("text")))
             continue
         current = None  # running text after the rows: the table has ended
     return [t for t in out if t.rows]
@@ -232,18 +269,51 @@ def _columns(header_rows: list[Segment]) -> list[str]:
     >>> low = Segment("row", "", 0, 0, "", cells=["", "", "Technical", "Other", ""])
     >>> _columns([top, low])
     ['Item', '2025', 'Changes: Technical', 'Changes: Other', '2026']
+
+    Where a cell of the lowest row spans grid columns, the rows above name it by every column it covers: Word's
+    grid may give a group's heading one column less than the cells below it ("Other assessed" over three columns,
+    its first cell "2025 estimate" over a spacer column and the first of the three).
+
+    >>> top = Segment("row", "", 0, 0, "", cells=["", "Regular budget", "", "Other assessed"], spans=[1, 2, 1, 2])
+    >>> low = Segment("row", "", 0, 0, "", cells=["", "2025", "2026", "2025", "2026"], spans=[1, 1, 1, 2, 1])
+    >>> _columns([top, low])[1:]
+    ['Regular budget: 2025', 'Regular budget: 2026', 'Other assessed: 2025', '', 'Other assessed: 2026']
     """
-    grids = [_carried(r) for r in header_rows]
+    return [": ".join(h) for h in _column_heads(header_rows)]
+
+
+def _unmarked(cell: str, marks) -> str:
+    """A header cell without the mark of a table note printed after its last word ("Regular budgeta", note "a")."""
+    if len(cell) > 2 and cell[-1] in marks and not cell[-2].isspace():
+        return cell[:-1]
+    return cell
+
+
+def _column_heads(header_rows: list[Segment], marks=()) -> list[list[str]]:
+    """The header cells over each grid column, top to bottom (see :func:`_columns`), without the marks of the
+    table's notes (``marks``: "a", "b" ...); a column that only continues a spanning cell of the lowest row has none
+    (its cells stand in the spanning cell's first column)."""
+    grids = [[_unmarked(c, marks) for c in _carried(r)] for r in header_rows]
     width = max(len(g) for g in grids)
-    names = []
+    low = header_rows[-1]
+    covers: list[range] = [range(i, i + 1) for i in range(width)]
+    if low.spans:
+        at = 0
+        for n in low.spans:
+            covers[at] = range(at, min(at + n, width))
+            for k in range(at + 1, min(at + n, width)):
+                covers[k] = range(0)
+            at += n
+    heads = []
     for i in range(width):
         parts: list[str] = []
         for g in grids:
-            cell = g[i] if i < len(g) else ""
-            if cell and cell not in parts:
-                parts.append(cell)
-        names.append(": ".join(parts))
-    return names
+            for k in covers[i]:
+                cell = g[k] if k < len(g) else ""
+                if cell and cell not in parts:
+                    parts.append(cell)
+        heads.append(parts)
+    return heads
 
 
 def _is_header(seg: Segment) -> bool:
@@ -271,9 +341,8 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             header.append(seg)
         else:
             break
-    columns = _columns(header) if header else []
-    carried = [_carried(h) for h in header]
-    heads = [[g[i] for g in carried if i < len(g) and g[i]] for i in range(len(columns))]
+    heads = _column_heads(header, t.notes) if header else []
+    columns = [": ".join(h) for h in heads]
     out: list[PlanRow] = []
     path: list[str] = []
     closed = False  # the row before closed its group with a subtotal
@@ -281,7 +350,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         if seg in header:
             continue
         g = grid(seg)
-        label = g[0] if g else ""
+        label = _unmarked(g[0], t.notes) if g else ""  # "Committee on Missing Persons in Cyprusc": note c's mark
         offsets = cell_offsets(seg)
         values = g[1:]
         filled = [c for c in values if c]
@@ -309,6 +378,11 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
                 continue
             col = columns[j + shift] if columns and j + shift < len(columns) else f"column {j + 1}"
             value, note = figure(printed)
+            marks: list[tuple[str, str, int, int]] = []
+            marked = MARKED_FIGURE.match(printed) if value is None and not note and t.notes else None
+            if marked and all(m in t.notes for m in marked.group("marks").split(",")):
+                value, note = figure(marked.group("figure"))  # "641a": 641, qualified by the table's note a
+                marks = [(m, t.notes[m], *t.note_at[m]) for m in marked.group("marks").split(",")]
             where = offsets[j] if j < len(offsets) else None
             if where is None:
                 continue
@@ -316,7 +390,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
                 continue  # "–" is no figure; text in a figure's column is no figure either
             head = heads[j + shift] if columns and j + shift < len(heads) else []
             cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
-                              list(dict.fromkeys(head))))
+                              list(dict.fromkeys(head)), marks))
         out.append(PlanRow(t, seg, label, cells, row_path))
     return columns, out
 
@@ -481,7 +555,7 @@ def _served_body(text: str, bodies: list[str]) -> str:
 def _context(t: Table, extra: list[str] = ()) -> list[str]:
     """The lines that say where a table's cell stands: the table's number, title and unit line, and the group rows
     above the cell's row."""
-    lines = [f"Table {t.number}", t.title]
+    lines = [t.name, t.title]
     if t.unit:
         lines.append(f"({t.unit})")
     return [x for x in lines + list(extra) if x]
@@ -498,7 +572,7 @@ def deliverables(t: Table, bodies: list[str]) -> list:
         label = r.label
         cat = CATEGORY.match(label)
         base = {"scope": scope, "table": t.number, "table_title": t.title}
-        where = f"Table {t.number}, row {r.seg.number}"
+        where = f"{t.name}, row {r.seg.number}"
         if cat and not r.cells:
             category, subcategory, unit, group = label, "", "", ""
             continue
@@ -559,7 +633,7 @@ def resources(t: Table) -> list:
         defects = [c for c in r.cells if c.note]
         note = "; ".join(f"column {c.column!r}: {c.note}" for c in defects)
         out.append(_cand("resource", (t.number, r.label, r.seg.number, "/".join(r.path)), facts, r.seg.text,
-                         f"Table {t.number}, row {r.seg.number}", r.seg.start, r.seg.end, "resources table: row",
+                         f"{t.name}, row {r.seg.number}", r.seg.start, r.seg.end, "resources table: row",
                          0.8 if defects else 0.95, note))
     return out
 

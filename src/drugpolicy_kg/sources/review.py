@@ -35,6 +35,7 @@ from drugpolicy_kg.errors import InputError, UsageError, json_loads
 from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
 from drugpolicy_kg.sources import KINDS  # (also review.KINDS)
 from drugpolicy_kg.sources.organizations import fold
+from drugpolicy_kg.sources.plan import table_name
 from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
@@ -548,7 +549,7 @@ class _Builder:
     def _cell_ev(self, c: dict, cell: dict) -> dict:
         f = c["facts"]
         # the row named by its first cell, shortened and so not in quotation marks (a quote is never cut)
-        where = f"Table {f['table']}, row {c['locator'].rsplit('row ', 1)[-1]} ({_short(c['quote'].split(chr(9))[0], 60)}), " \
+        where = f"{table_name(f['table'])}, row {c['locator'].rsplit('row ', 1)[-1]} ({_short(c['quote'].split(chr(9))[0], 60)}), " \
                 f"column \u201c{cell['column']}\u201d"
         return {"iri": f"{DPK}ev-{self.doc_id}-at-{cell['start']}", "quote": cell["printed"], "locator": where,
                 "row": c["quote"], "columns": cell.get("heads") or [], "context": f.get("context") or []}
@@ -558,14 +559,14 @@ class _Builder:
         node = f"{DPK}dataset-{self.doc_id}-table-{slug(f['table'])}"
         if node not in self.w.facts:
             w.fact(cid, node, RDF_TYPE, f"{QB}DataSet")
-            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, Table {f['table']}: {f['table_title']}", "en"))
-        title_ev = {"iri": f"{DPK}ev-{self.doc_id}-table-{slug(f['table'])}", "quote": f"Table {f['table']}",
-                    "locator": f"Table {f['table']}", "row": None}
+            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {table_name(f['table'])}: {f['table_title']}", "en"))
+        title_ev = {"iri": f"{DPK}ev-{self.doc_id}-table-{slug(f['table'])}", "quote": table_name(f['table']),
+                    "locator": table_name(f['table']), "row": None}
         w.fact(cid, node, f"{DCT}title", w.lit(f["table_title"], "en"), {**title_ev, "quote": f["table_title"],
                                                                           "iri": title_ev["iri"] + "-title"})
-        w.fact(cid, node, f"{DCT}identifier", w.lit(f"Table {f['table']}"), title_ev)
-        w.fact(cid, node, f"{QB}structure", f"{DPO}{kind}Structure", title_ev, stated_as=f"Table {f['table']}")
-        w.fact(cid, node, f"{DCT}source", self.doc_node, title_ev, stated_as=f"Table {f['table']}")
+        w.fact(cid, node, f"{DCT}identifier", w.lit(table_name(f['table'])), title_ev)
+        w.fact(cid, node, f"{QB}structure", f"{DPO}{kind}Structure", title_ev, stated_as=table_name(f['table']))
+        w.fact(cid, node, f"{DCT}source", self.doc_node, title_ev, stated_as=table_name(f['table']))
         return node
 
     def _observe(self, c: dict, cell: dict, dataset: str, subject_dims: list[tuple[str, str, str]], measure: str,
@@ -578,7 +579,7 @@ class _Builder:
         w.fact(cid, node, RDF_TYPE, f"{QB}Observation")
         w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']} ({_short(c['quote'].split(chr(9))[0], 60)}), "
                                                 f"{cell['column']}: {cell['printed']}", "en"))
-        w.fact(cid, node, f"{QB}dataSet", dataset, ev, stated_as=f"Table {f['table']}")
+        w.fact(cid, node, f"{QB}dataSet", dataset, ev, stated_as=table_name(f['table']))
         for p, o, words in subject_dims:
             w.fact(cid, node, p, o, ev, stated_as=words)
         heads = cell.get("heads") or [cell["column"]]
@@ -597,6 +598,14 @@ class _Builder:
             w.fact(cid, node, f"{SKOS}note", w.lit(cell["note"], "en"))
         if unit:
             w.fact(cid, node, f"{DPO}unit", w.lit(unit, "en"), ev, stated_as=unit_words)
+        for m in cell.get("marks") or ():  # "641a": the table's note a qualifies the figure, in the note's own words
+            if not isinstance(m, dict) or type(m.get("start")) is not int or not all(
+                    isinstance(m.get(k), str) for k in ("mark", "text")) or not re.fullmatch(r"[a-z]", m["mark"]):
+                raise _Refuse("a table note's mark not as ingest writes it")
+            w.fact(cid, node, f"{SKOS}note", w.lit(m["text"], "en"),
+                   {"iri": f"{DPK}ev-{self.doc_id}-at-{m['start']}", "quote": m["text"],
+                    "locator": f"{table_name(f['table'])}, note {m['mark']} (marked in the cell \u201c{cell['printed']}\u201d)",
+                    "row": None})
         return node
 
     def _deliverable(self, c: dict) -> None:
@@ -611,10 +620,10 @@ class _Builder:
         w.fact(cid, scope, f"{DPO}delivers", node, ev)
         if f.get("category"):
             w.fact(cid, node, f"{DPO}deliverableCategory", w.lit(f["category"], "en"), ev, reasoning=(
-                f"The row stands under the category row \"{f['category']}\" of Table {f['table']}."))
+                f"The row stands under the category row \"{f['category']}\" of {table_name(f['table'])}."))
         if f.get("subcategory") and f["level"] != "subcategory":
             w.fact(cid, node, f"{DPO}deliverableSubcategory", w.lit(f["subcategory"], "en"), ev, reasoning=(
-                f"The row stands under the subcategory row \"{f['subcategory']}\" of Table {f['table']}."))
+                f"The row stands under the subcategory row \"{f['subcategory']}\" of {table_name(f['table'])}."))
         elif f.get("subcategory"):
             w.fact(cid, node, f"{DPO}deliverableSubcategory", w.lit(f["subcategory"], "en"), ev)
         if f.get("number"):
