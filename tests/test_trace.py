@@ -528,3 +528,59 @@ def test_indexed_links_give_the_same_traces(graph):
     indexed.index_links()
     for term in ("64/3", "ITWG", "CND", "ISN", "UNICEF", "SDG 3.5", "A/80/6 (Sect. 16), subprogramme 2", "E/CN.7/2021/10"):
         assert render(plain.trace(term, "both"), "json") == render(indexed.trace(term, "both"), "json"), term
+
+
+def _per_relation(hops):
+    out = {}
+    for h in hops:
+        out.setdefault(h.relation, []).append(h)
+    return out
+
+
+def test_a_bounded_trace_lists_at_most_20_of_a_kind_and_counts_the_rest(tracer):
+    """The Human Rights Council adopted 581 of the instruments in the graph: a terminal or a briefing shows 20 of them
+    and one line for the other 561, under every node alike; the counts and the summary are the whole trace's."""
+    from drugpolicy_kg.uses.trace import SLACK
+    from drugpolicy_kg.uses.trace_render import PER_RELATION, counted, omitted_text
+
+    full = tracer.trace("Human Rights Council", "forward")
+    short = full.bounded(PER_RELATION)
+    assert short.summary == full.summary
+    assert counted(short.forward) == len(full.forward) == 612
+
+    def check(whole, cut):
+        mine, theirs = _per_relation(whole), _per_relation(cut)
+        assert mine.keys() == theirs.keys()
+        for rel, hops in mine.items():
+            kept = [h for h in theirs[rel] if not h.omitted]
+            left = sum(h.omitted for h in theirs[rel])
+            assert len(kept) + left == len(hops)
+            assert len(kept) == (len(hops) if len(hops) <= PER_RELATION + SLACK else PER_RELATION)
+            assert [h.iri for h in kept] == [h.iri for h in hops[:len(kept)]]  # the first, in the trace's order
+            for a, b in zip(hops, kept, strict=False):
+                check(a.children, b.children)
+
+    check(full.forward, short.forward)
+    adopted = next(h for h in short.forward if h.omitted and h.relation == "adopted")
+    assert adopted.omitted == 561
+    line = omitted_text(adopted)
+    assert "561 more" in line and "--all" in line
+    assert "… and 561 more “adopted” (not listed here" in render(short, "text")  # (the terminal wraps the rest)
+    import io
+
+    from docx import Document
+
+    assert line in [p.text for p in Document(io.BytesIO(render(short, "docx"))).paragraphs]
+    assert line in render(short, "markdown") and str(escape(line)) in render(short, "html")
+    assert json.loads(render(short, "json"))["forward"][-2]["omitted"] == 561
+
+
+def test_the_trace_command_bounds_by_default_and_lists_all_when_asked(capsys):
+    assert main(["trace", "Human Rights Council", "--direction", "forward"]) == 0
+    short = capsys.readouterr().out
+    assert main(["trace", "Human Rights Council", "--direction", "forward", "--all"]) == 0
+    whole = capsys.readouterr().out
+    assert "What it leads to (612)" in short and "What it leads to (612)" in whole
+    assert "and 561 more “adopted”" in short and "more “adopted”" not in whole
+    assert len(short.splitlines()) * 3 < len(whole.splitlines())
+    assert short.split("\n\n")[1] == whole.split("\n\n")[1]  # the same summary

@@ -145,7 +145,12 @@ def cmd_trace(args) -> int:
     if not (args.term or "").strip():
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
     fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
-    text = render(tracer.trace(args.term, args.direction), fmt)
+    from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS
+
+    if args.all:
+        text = render(tracer.trace(args.term, args.direction), fmt)
+    else:  # as the trace site bounds a page: past SITE_HOPS hops, further entities are named, each with its own trace
+        text = render(tracer.trace(args.term, args.direction, max_hops=SITE_HOPS).bounded(PER_RELATION), fmt)
     if isinstance(text, bytes):  # a Word document: to a file only
         if not args.output or args.output == "-":
             raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")
@@ -567,6 +572,10 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", default=None, choices=["text", "markdown", "html", "json", "docx"],
                    help="default: text, or docx when -o ends in .docx (a Word file for briefing packs)")
     t.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    t.add_argument("--all", action="store_true",
+                   help="list every link: by default at most 20 of one kind under each entity are listed and the "
+                        "rest counted (a body that adopted hundreds of resolutions), and past 250 entities in one "
+                        "direction further ones are named, not followed (their own trace follows them)")
     t.add_argument("--orphans", action="store_true", help="list bodies and activities that no resolution reaches")
     t.add_argument("--site", metavar="DIR", help="write a site to walk: a page per entity the traces reach, linked, "
                                                  "with the source documents' text and an index")

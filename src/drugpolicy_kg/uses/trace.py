@@ -81,6 +81,7 @@ KIND_PRIORITY = ("organization", "working group", "network", "inter-agency mecha
 BODY_KINDS = KIND_PRIORITY.index("programme")  # the kinds before it are bodies: a source's names for them are indexed
 ROOT_ONLY = {DPO + "adoptedBy"}  # (with membership): followed from the traced entity itself
 GROUP_OVER = 12  # more children than this are grouped by issuing body in the renderings
+SLACK = 5  # a bounded trace (Trace.bounded) lists a relation whole when it has at most this many more hops
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
 
@@ -131,6 +132,7 @@ class Hop:
     notes: list[Evidence] = field(default_factory=list)  # footnotes that qualify it ("In particular the annex ...")
     group: str = ""               # the issuing body of the instrument behind this hop (to group long lists)
     truncated: bool = False       # its own links are left out: the trace reached its size limit (see Tracer.trace)
+    omitted: int = 0              # not an entity: how many more hops of its relation a bounded trace leaves out
 
     def walk(self):
         yield self
@@ -152,12 +154,15 @@ class Hop:
             "footnotes": [e.__dict__ for e in self.notes],
             "group": self.group,
             "truncated": self.truncated,
+            **({"omitted": self.omitted} if self.omitted else {}),
             "children": [c.to_dict() for c in self.children],
         }
 
 
 @dataclass
 class Trace:
+    """What a trace found: the traced entity (``root``), the trees forward and backward, and the summary."""
+
     term: str
     root: Hop
     direction: str
@@ -172,6 +177,29 @@ class Trace:
                 "root": {k: v for k, v in self.root.to_dict().items() if k != "children"},
                 "direction": self.direction,
                 "forward": [h.to_dict() for h in self.forward], "backward": [h.to_dict() for h in self.backward]}
+
+    def bounded(self, per_relation: int) -> Trace:
+        """The trace with at most ``per_relation`` hops of each relation under each node (the first, in the trace's
+        order), the rest counted by one hop of ``Hop.omitted``: what a terminal or a briefing can show of an entity
+        with hundreds of links. The summary is the whole trace's (it counts everything)."""
+        import dataclasses
+
+        def cut(hops: list[Hop]) -> list[Hop]:
+            kept: list[Hop] = []
+            total: dict[str, int] = {}
+            for h in hops:
+                total[h.relation] = total.get(h.relation, 0) + 1
+            shown: dict[str, int] = {}
+            more: dict[str, int] = {}
+            for h in hops:  # a list a few longer than the bound is shown whole: "and 2 more" would save nothing
+                if total[h.relation] <= per_relation + SLACK or shown.get(h.relation, 0) < per_relation:
+                    shown[h.relation] = shown.get(h.relation, 0) + 1
+                    kept.append(dataclasses.replace(h, children=cut(h.children)))
+                else:
+                    more[h.relation] = more.get(h.relation, 0) + 1
+            return kept + [Hop("", f"{n:,} more", "", rel, omitted=n) for rel, n in more.items()]
+
+        return dataclasses.replace(self, forward=cut(self.forward), backward=cut(self.backward))
 
     def resolutions(self) -> list[Hop]:
         """The resolutions a backward trace reaches, each once."""

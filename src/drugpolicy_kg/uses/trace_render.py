@@ -41,6 +41,17 @@ SECTIONS = (("forward", "What it leads to"),
 NO_QUOTE = "no quote in the graph states this link"
 TRUNCATED = "its further links are on its own trace"  # a hop past the trace's size limit (Tracer.trace max_hops)
 SCREENFUL = 20         # hops shown open in HTML before further groups start collapsed
+PER_RELATION = 20      # hops of one relation under one node that `trace` shows (--all: every one)
+
+
+def omitted_text(h: Hop) -> str:
+    """The line that stands for the hops a bounded trace leaves out (``Hop.omitted``)."""
+    return f"and {h.omitted:,} more “{h.relation}” (not listed here: trace --all lists every one, as does the trace site)"
+
+
+def counted(hops: list[Hop]) -> int:
+    """How many hops a list stands for, those a bounded trace leaves out included."""
+    return sum(h.omitted or 1 for h in hops)
 
 
 @dataclass
@@ -143,13 +154,16 @@ class Briefing:
 
 
 def groups_of(children: list[Hop]) -> list[tuple[str, list[Hop]]]:
-    """A long list of hops grouped by issuing body (``Hop.group``), in the order of the first of each; a short one as is."""
+    """A long list of hops grouped by issuing body (``Hop.group``), in the order of the first of each; a short one as is.
+    What a bounded trace leaves out is counted last, outside the groups."""
+    left_out = [c for c in children if c.omitted]
+    children = [c for c in children if not c.omitted]
     if len(children) <= GROUP_OVER or not any(c.group for c in children):
-        return [("", children)]
+        return [("", children + left_out)]
     out: dict[str, list[Hop]] = {}
     for c in children:
         out.setdefault(c.group or "other", []).append(c)
-    return sorted(out.items(), key=lambda kv: (-len(kv[1]), natural(kv[0])))
+    return sorted(out.items(), key=lambda kv: (-len(kv[1]), natural(kv[0]))) + ([("", left_out)] if left_out else [])
 
 
 def _relation_counts(hops: list[Hop]) -> str:
@@ -201,6 +215,8 @@ def to_text(trace: Trace, width: int = 110) -> str:
         return rows
 
     def hop(h: Hop) -> tuple[str, list]:
+        if h.omitted:
+            return f"… {esc(omitted_text(h))}", []
         rel = f"{esc(h.relation)} → " if h.relation else ""
         flag = " [inferred]" if h.inferred else ""
         more = " (see above)" if h.seen_before else f" ({TRUNCATED})" if h.truncated else ""
@@ -233,7 +249,7 @@ def to_text(trace: Trace, width: int = 110) -> str:
         node(about, "")
         out.append("")
     for _, title, hops in b.sections:
-        say(f"{esc(root.label)} ({esc(root.kind)}) — {esc(title)} ({len(hops)})")
+        say(f"{esc(root.label)} ({esc(root.kind)}) — {esc(title)} ({counted(hops)})")
         node(grouped(hops) or [("(nothing in the graph)", [])], "")
         out.append("")
     for note in (n for n in b.notes if n.n not in shown):  # quotes only the summary cites
@@ -279,6 +295,9 @@ def to_markdown(trace: Trace) -> str:
 
     def add(h: Hop, depth: int):
         pad = "  " * depth
+        if h.omitted:
+            lines.append(f"{pad}- *{m(omitted_text(h))}*")
+            return
         rel = f"*{m(h.relation)}* → " if h.relation else ""
         flag = " **\\[inferred\\]**" if h.inferred else ""
         tail = " — see above" if h.seen_before else f" — {TRUNCATED}" if h.truncated else ""
@@ -297,7 +316,7 @@ def to_markdown(trace: Trace) -> str:
         lines.insert(about_at, "About it:")
         lines.append("")
     for _, title, hops in b.sections:
-        lines += [f"## {m(title)} ({len(hops)})", ""]
+        lines += [f"## {m(title)} ({counted(hops)})", ""]
         if not hops:
             lines.append("Nothing in the graph.")
         for group, kids in groups_of(hops):
@@ -367,7 +386,9 @@ def to_html(trace: Trace, nav: list[tuple[str, str]] = (), link=None, source_lin
 
     def hop(h: Hop) -> dict:
         count[0] += 1
-        return {"rel": h.relation, "label": h.label, "href": link(h.iri), "kind": h.kind, "seen": h.seen_before,
+        if h.omitted:
+            return {"omitted": omitted_text(h)}
+        return {"omitted": "", "rel": h.relation, "label": h.label, "href": link(h.iri), "kind": h.kind, "seen": h.seen_before,
                 "truncated": h.truncated, "inferred": h.inferred, "quotes": quotes(h),
                 "no_quote": NO_QUOTE if h.relation and not h.evidence and not h.seen_before else "",
                 "children": entries(h.children) if h.children else []}
@@ -380,7 +401,7 @@ def to_html(trace: Trace, nav: list[tuple[str, str]] = (), link=None, source_lin
         key.append({"n": note.n, "quote": ev.quote, "source": short_source(ev), "locator": ev.locator,
                     "href": source_link(ev)})
     root_quotes = quotes(trace.root)
-    sections = [{"title": title, "count": len(hops), "entries": entries(hops)} for _, title, hops in b.sections]
+    sections = [{"title": title, "count": counted(hops), "entries": entries(hops)} for _, title, hops in b.sections]
     unshown = [{"n": n.n, "quote": n.evidence.quote, "source": n.evidence.source, "locator": n.evidence.locator}
                for n in b.notes if n.n not in shown]
     return document("trace.html", f"Mandate trace: {trace.root.label}", list(nav), matched=b.matched_line(),
@@ -451,6 +472,9 @@ def to_docx(trace: Trace) -> bytes:
             doc.add_paragraph(NO_QUOTE).paragraph_format.left_indent = Pt(18 * (depth + 2))
 
     def add(h: Hop, depth: int):
+        if h.omitted:
+            bullet(depth, (omitted_text(h), False))
+            return
         rel = f"{h.relation} → " if h.relation else ""
         tail = (f" ({h.kind})" + (" [inferred]" if h.inferred else "") + (" — see above" if h.seen_before else "")
                 + (f" — {TRUNCATED}" if h.truncated else ""))
@@ -468,7 +492,7 @@ def to_docx(trace: Trace) -> bytes:
         doc.add_paragraph("About it:")
         quotes(trace.root, -1)
     for _, title, hops in b.sections:
-        doc.add_heading(x(f"{title} ({len(hops)})"), level=2)
+        doc.add_heading(x(f"{title} ({counted(hops)})"), level=2)
         if not hops:
             doc.add_paragraph("Nothing in the graph.")
         for group, kids in groups_of(hops):
