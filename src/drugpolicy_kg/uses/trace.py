@@ -447,12 +447,12 @@ class Tracer:
         spelling of one name. Where a number would pick one of several things of the same kind ("subprogramme 2",
         "10/1"), the choices are given (``UsageError``), one per line with the id that names each, never a guess."""
         term = " ".join(term.split())
-        if not self._indexed:
-            self._build_index()
-        if re.match(r"^https?://", term):
+        if re.match(r"^https?://", term):  # (before the index of names is built: an IRI needs none)
             if (self._URIRef(term), None, None) in self.graph:
                 return term, "its IRI", []
             raise UsageError(f"no entity with IRI {term} in the graph")
+        if not self._indexed:
+            self._build_index()
         for pattern, form in RESOLUTION_SYMBOLS:
             m = pattern.match(term)
             if m and norm(term) not in self.index:
