@@ -584,3 +584,20 @@ def test_the_trace_command_bounds_by_default_and_lists_all_when_asked(capsys):
     assert "and 561 more “adopted”" in short and "more “adopted”" not in whole
     assert len(short.splitlines()) * 3 < len(whole.splitlines())
     assert short.split("\n\n")[1] == whole.split("\n\n")[1]  # the same summary
+
+
+def test_the_index_of_names_is_kept_beside_the_store_and_read_back(graph, tmp_path, monkeypatch):
+    """A trace resolves its term through an index of every name in the graph: built once, kept in a file, read back
+    by later runs with the same answers; a damaged file is built again, never trusted."""
+    memo = tmp_path / "names.json"
+    first = Tracer(graph, names_memo=memo)
+    answers = {t: first.resolve_explained(t) for t in ("CND 64/3", "ITWG", "World Health Organisation", "SDG 3.5")}
+    assert memo.is_file()
+    again = Tracer(graph, names_memo=memo)
+    monkeypatch.setattr(again, "_read_index", lambda: pytest.fail("the kept index was not used"))
+    assert {t: again.resolve_explained(t) for t in answers} == answers
+    memo.write_text('{"format": 1, "index": [', encoding="utf-8")
+    monkeypatch.undo()
+    rebuilt = Tracer(graph, names_memo=memo)
+    assert {t: rebuilt.resolve_explained(t) for t in answers} == answers
+    assert json.loads(memo.read_text(encoding="utf-8"))["format"] == 1

@@ -127,7 +127,8 @@ def cmd_trace(args) -> int:
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import render, write_site
 
-    tracer = Tracer(_store(args).rdflib())
+    gs = _store(args)
+    tracer = Tracer(gs.rdflib(), names_memo=gs.memo("names"))
     if args.site:
         from drugpolicy_kg.atomic import folder_lock
 

@@ -445,7 +445,7 @@ class LocalEngine:
             from drugpolicy_kg.uses.trace import Tracer
 
             nonlocal tracer
-            tracer = tracer or Tracer(self.graph)
+            tracer = tracer or Tracer(self.graph, names_memo=self.gs.memo("names"))
             return tracer.resolve(term)
 
         return resolve

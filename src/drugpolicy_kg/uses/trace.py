@@ -29,10 +29,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.errors import UsageError, json_loads
 from drugpolicy_kg.resources import PREFIXES
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rdflib import Graph
 
 
@@ -81,6 +83,7 @@ KIND_PRIORITY = ("organization", "working group", "network", "inter-agency mecha
 BODY_KINDS = KIND_PRIORITY.index("programme")  # the kinds before it are bodies: a source's names for them are indexed
 ROOT_ONLY = {DPO + "adoptedBy"}  # (with membership): followed from the traced entity itself
 GROUP_OVER = 12  # more children than this are grouped by issuing body in the renderings
+NAMES_FORMAT = 1  # of the kept index of names (Tracer.names_memo): change it when the index's reading changes
 SLACK = 5  # a bounded trace (Trace.bounded) lists a relation whole when it has at most this many more hops
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
@@ -301,10 +304,11 @@ class Tracer:
     'res-cnd-64-3'
     """
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, names_memo: Path | None = None):
         from rdflib import RDF, URIRef
 
         self.graph = graph
+        self.names_memo = names_memo  # where the index of names is kept once built (beside the store it indexes)
         self._URIRef = URIRef
         self._type = RDF.type
         self._evidence: dict[str, FactEvidence] | None = None  # subject -> its facts' quotes; all, once asked for
@@ -367,6 +371,33 @@ class Tracer:
         return sorted(out, key=lambda e: e.inferred)
 
     def _build_index(self) -> None:
+        """Every name the graph gives an entity, by how it names it: read from ``names_memo`` where an earlier run kept
+        it (a store's content never changes: its folder is named by its inputs), else built and kept there."""
+        if self.names_memo is not None and self.names_memo.is_file():
+            try:
+                data = json_loads(self.names_memo.read_text(encoding="utf-8"))
+                if data.get("format") == NAMES_FORMAT:
+                    self.index = {k: set(v) for k, v in data["index"].items()}
+                    self.names = dict(data["names"])
+                    self.how = {(k, n): h for k, n, h in data["how"]}
+                    self._indexed = True
+                    return
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                pass  # unreadable: build it again
+        self._read_index()
+        if self.names_memo is not None:
+            import json
+
+            from drugpolicy_kg.atomic import atomic_write
+
+            try:
+                with atomic_write(self.names_memo) as fh:
+                    json.dump({"format": NAMES_FORMAT, "index": {k: sorted(v) for k, v in self.index.items()},
+                               "names": self.names, "how": [[k, n, h] for (k, n), h in self.how.items()]}, fh)
+            except OSError:
+                pass  # a read-only store folder: the index is built on each run
+
+    def _read_index(self) -> None:
         """Every name the graph gives an entity, by how it names it; read in a few queries straight from the store."""
         from drugpolicy_kg.graph.oxi import value_rows
 
