@@ -221,10 +221,14 @@ def test_serve_answers_sparqlwrapper_refuses_updates_and_stops_on_ctrl_c():
 @pytest.mark.slow
 def test_query_finds_the_graph_push_wrote_and_resolves_names_on_the_server(oxigraph_server, tmp_path, monkeypatch, capsys):
     """After push, query --endpoint without --graph queries the pushed graph and says so; a name parameter is
-    looked up on the server; with nothing remembered, zero rows come with a warning naming the graphs with data."""
+    looked up on the server; with nothing remembered, zero rows come with a warning naming the graphs with data.
+    (The project without the budget sections: what is tried is how push, query and the server meet.)"""
+    from .conftest import make_copy
+
+    small = str(make_copy(tmp_path / "small"))
     monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "cache"))
     graph = "https://w3id.org/drugpolicy-kg/graph/remote-test"
-    assert main(["push", "--endpoint", oxigraph_server.query_url, "--gsp", oxigraph_server.store_url,
+    assert main(["--project", small, "push", "--endpoint", oxigraph_server.query_url, "--gsp", oxigraph_server.store_url,
                  "--graph", graph]) == 0
     capsys.readouterr()
     assert main(["query", "members-of-body", "--endpoint", oxigraph_server.query_url, "--param", "body=ITWG",

@@ -144,7 +144,7 @@ def test_a_subtotal_closes_its_group_and_the_rows_after_it_stand_where_the_print
 def _printed_figures(doc, kinds):
     """Where each figure printed in a table of the given kinds stands: (table name, offset, cell), marked figures
     ("641a") included; the contents' page numbers are no figures of the plan."""
-    from drugpolicy_kg.sources.plan import MARKED_FIGURE, cell_offsets, grid, tables
+    from drugpolicy_kg.sources.plan import cell_offsets, grid, grid_raised, tables, unmarked
 
     kind_of = {r.table: t for t in tables(doc) for r in t.rows}
     out = []
@@ -152,10 +152,8 @@ def _printed_figures(doc, kinds):
         t = kind_of.get(seg.table)
         if seg.kind != "row" or t is None or t.kind not in kinds:
             continue
-        for j, (cell, at) in enumerate(zip(grid(seg), cell_offsets(seg), strict=False)):
-            marked = MARKED_FIGURE.match(cell) if j and cell else None
-            printed = marked.group("figure") if marked and figure(cell) == (None, "") else cell
-            if j and at is not None and figure(printed) != (None, ""):
+        for j, (cell, at, raised) in enumerate(zip(grid(seg), cell_offsets(seg), grid_raised(seg), strict=False)):
+            if j and at is not None and figure(unmarked(cell, raised)[0]) != (None, ""):
                 out.append((t.name, at[0], cell))
     return out
 
@@ -198,9 +196,14 @@ def test_an_annex_table_two_row_header_and_figures_with_note_marks(found):
         assert doc.text[m["start"]:m["end"]] == m["text"]
 
 
-def test_a_note_mark_on_a_column_heading_is_not_part_of_its_name(found):
-    """Table 24.42 prints "2024 expenditure" with note a's mark: the column is "2024 expenditure", so its cells are
-    dated and given their status like every other's."""
+def test_a_note_mark_is_not_part_of_a_name(found):
+    """Table 24.42 prints "2024 expenditure" with note a's mark raised: the column is "2024 expenditure", so its
+    cells are dated and given their status like every other's; Table 16.4's subcategory is "Field and technical
+    cooperation projects", its raised "a" the mark of the note under the table."""
     _doc, cands = found[SECT24.name]
     columns = {cell["column"] for c in _of(cands, "resource", table="24.42") for cell in c.facts["cells"]}
     assert "2024 expenditure" in columns and not any(col.endswith("expenditurea") for col in columns)
+    _doc, cands = found[SECT16.name]
+    subcategories = {c.facts["subcategory"] for c in _of(cands, "deliverable", table="16.4")}
+    assert "Field and technical cooperation projects" in subcategories
+    assert not any(s.endswith("projectsa") for s in subcategories)

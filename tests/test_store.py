@@ -41,19 +41,24 @@ def test_which_graph_from_the_query_command(capsys):
     assert capsys.readouterr().out.splitlines()[1:] == [SOURCE_GRAPH]
 
 
+# (pushed from the project without the budget sections: what is tried is that each source keeps its named graph)
 @pytest.mark.slow
-def test_which_graph_on_oxigraph_server(oxigraph_server, dataset, capsys):
-    assert main(["push", "--named-graphs", "--endpoint", oxigraph_server.query_url, "--gsp", oxigraph_server.store_url]) == 0
+def test_which_graph_on_oxigraph_server(oxigraph_server, small_project, capsys):
+    assert main(["--project", str(small_project.root), "push", "--named-graphs", "--endpoint", oxigraph_server.query_url,
+                 "--gsp", oxigraph_server.store_url]) == 0
     result = remote_query(oxigraph_server.query_url, WHICH_GRAPH)
     # the shared test server also holds other tests' graphs (the union pushed into one graph): look at ours
-    assert [str(r[0]) for r in result.rows if str(r[0]) in dataset.graphs] == [SOURCE_GRAPH]
+    graphs = GraphStore.open(small_project).graphs
+    assert [str(r[0]) for r in result.rows if str(r[0]) in graphs] == [SOURCE_GRAPH]
 
 
 @pytest.mark.slow
-def test_which_graph_on_virtuoso(virtuoso_server, dataset, capsys):
-    assert main(["push", "--named-graphs", "--endpoint", virtuoso_server.query_url, "--update", virtuoso_server.update_url]) == 0
+def test_which_graph_on_virtuoso(virtuoso_server, small_project, capsys):
+    assert main(["--project", str(small_project.root), "push", "--named-graphs", "--endpoint", virtuoso_server.query_url,
+                 "--update", virtuoso_server.update_url]) == 0
     result = remote_query(virtuoso_server.query_url, WHICH_GRAPH)
-    assert [str(r[0]) for r in result.rows if str(r[0]) in dataset.graphs] == [SOURCE_GRAPH]
+    graphs = GraphStore.open(small_project).graphs
+    assert [str(r[0]) for r in result.rows if str(r[0]) in graphs] == [SOURCE_GRAPH]
 
 
 def test_export_keeps_named_graphs(tmp_path, dataset):

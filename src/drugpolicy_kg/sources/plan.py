@@ -35,7 +35,7 @@ TABLE_NO = re.compile(r"^Table (?P<no>[0-9]{1,3}[A-Z]?\.[0-9]{1,3}[A-Z]?)$")  # 
 # resources"), and is named by the annex
 ANNEX = re.compile(r"^Annex (?P<no>[IVXL]{1,6})$")
 TABLE_NOTE = re.compile(r"^(?P<mark>[a-z]) (?P<text>\S.{0,2000})$")  # under a table: "a Includes 33 temporary posts."
-MARKED_FIGURE = re.compile(r"^(?P<figure>.*[0-9)])(?P<marks>[a-z](?:,[a-z]){0,5})$")  # "641a", "1 979a,b"
+NOTE_MARK = re.compile(r"^[a-z](?:,[a-z]){0,5}$")  # a raised "a", "a,b": the marks of a table's notes
 DELIVERABLES_TITLE = re.compile(r"^(?P<scope>.{3,200}?): deliverables for the period (?:of )?(?P<period>\d{4}[–-]\d{4})"
                                 r"(?:, by category and subcategory)?$")
 CROSS_CUTTING = re.compile(r"^Cross-cutting deliverables for the period")
@@ -216,7 +216,8 @@ def tables(doc: Document) -> list[Table]:
                 current.title, current.title_seg = text, seg
             continue
         note = TABLE_NOTE.match(text)
-        if note and seg.style == "FootnoteText":  # the table's own notes, under its rows (Word's footnotes are not)
+        if note and seg.kind == "paragraph" and seg.style in ("FootnoteText", "") and seen_rows:
+            # the table's own notes, right under its rows ("a Includes 33 temporary posts."; Word's footnotes are not)
             current.notes[note.group("mark")] = note.group("text")
             at = seg.start + note.start("text")
             current.note_at[note.group("mark")] = (at, at + len(note.group("text")))
@@ -282,18 +283,53 @@ def _columns(header_rows: list[Segment]) -> list[str]:
     return [": ".join(h) for h in _column_heads(header_rows)]
 
 
-def _unmarked(cell: str, marks) -> str:
-    """A header cell without the mark of a table note printed after its last word ("Regular budgeta", note "a")."""
-    if len(cell) > 2 and cell[-1] in marks and not cell[-2].isspace():
-        return cell[:-1]
-    return cell
+def unmarked(cell: str, raised: list[tuple[int, int]]) -> tuple[str, list[str]]:
+    """A cell without the raised marks of its table's notes, and the marks: "641a" with its "a" raised is ("641",
+    ["a"]); "Regular budgeta" is ("Regular budget", ["a"]). Only what Word prints raised counts (a reader's
+    ``Segment.raised``), so a name that ends in a letter keeps it.
+
+    >>> unmarked("1 979a,b", [(5, 8)]), unmarked("Cuba", [])
+    (('1 979', ['a', 'b']), ('Cuba', []))
+    """
+    out, marks, at = [], [], 0
+    for a, b in raised:
+        if NOTE_MARK.match(cell[a:b]):
+            out.append(cell[at:a])
+            marks += cell[a:b].split(",")
+            at = b
+    out.append(cell[at:])
+    return " ".join("".join(out).split()), marks
 
 
-def _column_heads(header_rows: list[Segment], marks=()) -> list[list[str]]:
-    """The header cells over each grid column, top to bottom (see :func:`_columns`), without the marks of the
-    table's notes (``marks``: "a", "b" ...); a column that only continues a spanning cell of the lowest row has none
-    (its cells stand in the spanning cell's first column)."""
-    grids = [[_unmarked(c, marks) for c in _carried(r)] for r in header_rows]
+def grid_raised(seg: Segment) -> list[list[tuple[int, int]]]:
+    """``seg.raised`` on the grid of :func:`grid`: a cell spanning n columns in the first, none in the n - 1."""
+    raised = seg.raised or [[] for _ in seg.cells]
+    if not seg.spans:
+        return list(raised)
+    out: list[list[tuple[int, int]]] = []
+    for r, n in zip(raised, seg.spans, strict=False):
+        out.append(r)
+        out.extend([[] for _ in range(n - 1)])
+    return out
+
+
+def _carried_raised(seg: Segment) -> list[list[tuple[int, int]]]:
+    """``seg.raised`` on the grid of :func:`_carried` (a spanning cell's in each of its columns)."""
+    raised = seg.raised or [[] for _ in seg.cells]
+    if not seg.spans:
+        return list(raised)
+    out: list[list[tuple[int, int]]] = []
+    for r, n in zip(raised, seg.spans, strict=False):
+        out.extend([r] * n)
+    return out
+
+
+def _column_heads(header_rows: list[Segment]) -> list[list[str]]:
+    """The header cells over each grid column, top to bottom (see :func:`_columns`), without the raised marks of the
+    table's notes; a column that only continues a spanning cell of the lowest row has none (its cells stand in the
+    spanning cell's first column)."""
+    grids = [[unmarked(c, r)[0] for c, r in zip(_carried(row), _carried_raised(row), strict=False)]
+             for row in header_rows]
     width = max(len(g) for g in grids)
     low = header_rows[-1]
     covers: list[range] = [range(i, i + 1) for i in range(width)]
@@ -330,6 +366,7 @@ class PlanRow:
     label: str
     cells: list[Cell]
     path: list[str]          # the group rows above it: category, subcategory, "Financial resources by ...", ...
+    printed: str = ""        # its first cell as printed, where a raised note mark makes it differ from ``label``
 
 
 def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
@@ -341,7 +378,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             header.append(seg)
         else:
             break
-    heads = _column_heads(header, t.notes) if header else []
+    heads = _column_heads(header) if header else []
     columns = [": ".join(h) for h in heads]
     out: list[PlanRow] = []
     path: list[str] = []
@@ -350,7 +387,9 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         if seg in header:
             continue
         g = grid(seg)
-        label = _unmarked(g[0], t.notes) if g else ""  # "Committee on Missing Persons in Cyprusc": note c's mark
+        raised = grid_raised(seg)
+        label = unmarked(g[0], raised[0])[0] if g else ""  # "Committee on Missing Persons in Cyprus", c raised
+        first_printed = g[0] if g and g[0] != label else ""
         offsets = cell_offsets(seg)
         values = g[1:]
         filled = [c for c in values if c]
@@ -359,7 +398,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         if not filled:
             closed = False
             path = _group_path(t, path, label)
-            out.append(PlanRow(t, seg, label, [], list(path)))  # a group, a category or a text-only deliverable
+            out.append(PlanRow(t, seg, label, [], list(path), first_printed))  # a group, a category or a text-only deliverable
             continue
         row_path = list(path)
         if t.kind != "deliverables" and closed:
@@ -377,12 +416,9 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             if not printed:
                 continue
             col = columns[j + shift] if columns and j + shift < len(columns) else f"column {j + 1}"
-            value, note = figure(printed)
-            marks: list[tuple[str, str, int, int]] = []
-            marked = MARKED_FIGURE.match(printed) if value is None and not note and t.notes else None
-            if marked and all(m in t.notes for m in marked.group("marks").split(",")):
-                value, note = figure(marked.group("figure"))  # "641a": 641, qualified by the table's note a
-                marks = [(m, t.notes[m], *t.note_at[m]) for m in marked.group("marks").split(",")]
+            bare, letters = unmarked(printed, raised[j] if j < len(raised) else [])
+            value, note = figure(bare)  # "641a": 641, qualified by the table's note a
+            marks = [(m, t.notes[m], *t.note_at[m]) for m in letters if m in t.notes]
             where = offsets[j] if j < len(offsets) else None
             if where is None:
                 continue
@@ -391,7 +427,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             head = heads[j + shift] if columns and j + shift < len(heads) else []
             cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
                               list(dict.fromkeys(head)), marks))
-        out.append(PlanRow(t, seg, label, cells, row_path))
+        out.append(PlanRow(t, seg, label, cells, row_path, first_printed))
     return columns, out
 
 
@@ -582,15 +618,16 @@ def deliverables(t: Table, bodies: list[str]) -> list:
             subcategory, unit, group = sub.group("name"), sub.group("unit"), ""
             sub_row = r.seg.text
             facts = {**base, "category": category, "subcategory": subcategory, "unit": unit, "level": "subcategory",
-                     "number": "", "label": label, "group": "", "body": "", "cells": [c.to_dict() for c in r.cells],
-                     "context": _context(t, [category])}
+                     "number": "", "label": label, "printed": r.printed, "group": "", "body": "",
+                     "cells": [c.to_dict() for c in r.cells], "context": _context(t, [category])}
             out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,
                              r.seg.start, r.seg.end, "deliverables table: subcategory total", 0.95))
             continue
         if num:
             body = _served_body(num.group("text") if not group else f"{group} {num.group('text')}", bodies)
             facts = {**base, "category": category, "subcategory": subcategory, "unit": unit, "level": "item",
-                     "number": num.group("no"), "label": num.group("text"), "group": group, "body": body,
+                     "number": num.group("no"), "label": num.group("text"), "printed": r.printed, "group": group,
+                     "body": body,
                      "cells": [c.to_dict() for c in r.cells], "context": _context(t, [category, sub_row, group])}
             out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,
                              r.seg.start, r.seg.end, "deliverables table: numbered deliverable", 0.95,

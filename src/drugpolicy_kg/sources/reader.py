@@ -57,6 +57,8 @@ class Segment:
     table: int = 0            # which table of the document a row belongs to (1, 2 ...; 0 = not a row)
     notes: list[str] = field(default_factory=list)  # the footnotes whose marks stand in it (Word's footnoteReference ids)
     page: int = 0             # the page it starts on, where the file has pages (a PDF); 0 = not known
+    # a table row's superscript runs, per cell: (start, end) in the cell's text ("641a": [(3, 4)]); [] = none known
+    raised: list[list[tuple[int, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -177,8 +179,31 @@ def _xml(zf: zipfile.ZipFile, name: str):
         raise InputError(f"{name} is not well-formed XML: {exc}") from None
 
 
-def _para_text(p) -> str:
-    """A paragraph's visible text: runs' text, tabs and breaks as spaces; field codes left out."""
+RAISED_OPEN, RAISED_CLOSE = "\ue000", "\ue001"  # around a superscript run's text, while a cell's raised spans are found
+
+
+def _para_text(p, raised: bool = False) -> str:
+    """A paragraph's visible text: runs' text, tabs and breaks as spaces; field codes left out. ``raised``: each
+    superscript run's text between RAISED_OPEN and RAISED_CLOSE (see :func:`_cell_text`)."""
+    if raised:
+        out = []
+        for r in p.iter(W + "r"):
+            align = r.find(f"{W}rPr/{W}vertAlign")
+            parts = []
+            for el in r:
+                if el.tag == W + "t":
+                    parts.append((el.text or "").replace(RAISED_OPEN, "").replace(RAISED_CLOSE, ""))
+                elif el.tag in (W + "tab", W + "br", W + "cr"):
+                    parts.append(" ")
+                elif el.tag == W + "noBreakHyphen":
+                    parts.append("-")
+            text = "".join(parts)
+            core = text.strip()
+            if core and align is not None and align.get(W + "val") == "superscript":  # spaces stay outside the marks
+                lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+                text = lead + RAISED_OPEN + core + RAISED_CLOSE + trail
+            out.append(text)
+        return " ".join("".join(out).split())
     out = []
     for el in p.iter():
         tag = el.tag
@@ -189,6 +214,25 @@ def _para_text(p) -> str:
         elif tag == W + "noBreakHyphen":
             out.append("-")
     return " ".join("".join(out).split())
+
+
+def _cell_text(tc) -> tuple[str, list[tuple[int, int]]]:
+    """A table cell's text, and where in it the superscript runs stand ("projectsa", its "a" raised: the note mark at
+    [8, 9)); no spans where the two readings of the cell would differ (the text is the plain reading's, always)."""
+    paras = list(tc.iter(W + "p"))
+    text = " ".join(" ".join(_para_text(p) for p in paras).split())
+    marked = " ".join(" ".join(_para_text(p, raised=True) for p in paras).split())
+    if RAISED_OPEN not in marked:
+        return text, []
+    plain, spans, start = [], [], 0
+    for ch in marked:
+        if ch == RAISED_OPEN:
+            start = len(plain)
+        elif ch == RAISED_CLOSE:
+            spans.append((start, len(plain)))
+        else:
+            plain.append(ch)
+    return (text, spans) if "".join(plain) == text else (text, [])
 
 
 def _note_marks(el) -> list[str]:
@@ -247,10 +291,11 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
             walk.rows_start()
             for tr in el.iter(W + "tr"):
                 tcs = list(tr.iter(W + "tc"))
-                seg = walk.row([" ".join(" ".join(_para_text(p) for p in tc.iter(W + "p")).split()) for tc in tcs],
-                               [_grid_span(tc) for tc in tcs])
+                cells = [_cell_text(tc) for tc in tcs]
+                seg = walk.row([text for text, _ in cells], [_grid_span(tc) for tc in tcs])
                 if seg is not None:
                     seg.notes = _note_marks(tr)
+                    seg.raised = [spans for _, spans in cells] if any(spans for _, spans in cells) else []
     if notes is not None:
         for fn in notes.iter(W + "footnote"):
             fid = fn.get(W + "id", "")

@@ -616,8 +616,10 @@ class _Builder:
         w.fact(cid, node, RDF_TYPE, f"{DPO}Deliverable")
         name = f["label"] if f["level"] != "described" else f"{f['subcategory']}: {f['label']}"
         w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']}: {_short(name, 140)}", "en"))
-        w.fact(cid, node, f"{DCT}description", w.lit(f["label"], "en"), ev)
-        w.fact(cid, scope, f"{DPO}delivers", node, ev)
+        # a row printed with a note's raised mark ("projectsa"): its name is said without it, its words with it
+        printed = f.get("printed") if isinstance(f.get("printed"), str) and f.get("printed") else ""
+        w.fact(cid, node, f"{DCT}description", w.lit(f["label"], "en"), ev, stated_as=printed)
+        w.fact(cid, scope, f"{DPO}delivers", node, ev, stated_as=printed)
         if f.get("category"):
             w.fact(cid, node, f"{DPO}deliverableCategory", w.lit(f["category"], "en"), ev, reasoning=(
                 f"The row stands under the category row \"{f['category']}\" of {table_name(f['table'])}."))
