@@ -191,6 +191,8 @@ def test_an_annex_table_two_row_header_and_figures_with_note_marks(found):
     both = cells["Total: 2025 estimate"]
     assert both["value"] == "1979" and [m["mark"] for m in both["marks"]] == ["a", "b"]
     assert ("Post resources", "Committee on Missing Persons in Cyprus") in rows
+    # a name that ends in a note's letter keeps it: only a raised letter is a mark ("Republic", note c exists)
+    assert ("Post resources", "Independent Institution on Missing Persons in the Syrian Arab Republic") in rows
     doc = found[SECT24.name][0]
     for m in first["marks"]:  # the note's words stand where the mark points
         assert doc.text[m["start"]:m["end"]] == m["text"]
@@ -207,3 +209,9 @@ def test_a_note_mark_is_not_part_of_a_name(found):
     subcategories = {c.facts["subcategory"] for c in _of(cands, "deliverable", table="16.4")}
     assert "Field and technical cooperation projects" in subcategories
     assert not any(s.endswith("projectsa") for s in subcategories)
+    row = next(c for c in _of(cands, "deliverable", table="16.4", level="subcategory")
+               if c.facts["subcategory"] == "Field and technical cooperation projects")
+    assert row.facts["printed"] == "Field and technical cooperation projectsa (number of projects)"
+    assert [n["text"] for n in row.facts["notes"]] == [
+        "For field and technical cooperation projects on drug supply reduction and publications thereon, please refer "
+        "to deliverables B.6 and B.10 under table 16.3."]

@@ -367,6 +367,7 @@ class PlanRow:
     cells: list[Cell]
     path: list[str]          # the group rows above it: category, subcategory, "Financial resources by ...", ...
     printed: str = ""        # its first cell as printed, where a raised note mark makes it differ from ``label``
+    notes: list[dict] = field(default_factory=list)  # the table's notes its first cell marks (as Cell.to_dict's marks)
 
 
 def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
@@ -388,8 +389,10 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             continue
         g = grid(seg)
         raised = grid_raised(seg)
-        label = unmarked(g[0], raised[0])[0] if g else ""  # "Committee on Missing Persons in Cyprus", c raised
+        label, letters = unmarked(g[0], raised[0]) if g else ("", [])  # "Committee on Missing Persons in Cyprus", c raised
         first_printed = g[0] if g and g[0] != label else ""
+        row_notes = [{"mark": m, "text": t.notes[m], "start": t.note_at[m][0], "end": t.note_at[m][1]}
+                     for m in letters if m in t.notes]
         offsets = cell_offsets(seg)
         values = g[1:]
         filled = [c for c in values if c]
@@ -398,7 +401,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         if not filled:
             closed = False
             path = _group_path(t, path, label)
-            out.append(PlanRow(t, seg, label, [], list(path), first_printed))  # a group, a category or a text-only deliverable
+            out.append(PlanRow(t, seg, label, [], list(path), first_printed, row_notes))  # a group, a category or a text-only deliverable
             continue
         row_path = list(path)
         if t.kind != "deliverables" and closed:
@@ -427,7 +430,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             head = heads[j + shift] if columns and j + shift < len(heads) else []
             cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
                               list(dict.fromkeys(head)), marks))
-        out.append(PlanRow(t, seg, label, cells, row_path, first_printed))
+        out.append(PlanRow(t, seg, label, cells, row_path, first_printed, row_notes))
     return columns, out
 
 
@@ -618,7 +621,7 @@ def deliverables(t: Table, bodies: list[str]) -> list:
             subcategory, unit, group = sub.group("name"), sub.group("unit"), ""
             sub_row = r.seg.text
             facts = {**base, "category": category, "subcategory": subcategory, "unit": unit, "level": "subcategory",
-                     "number": "", "label": label, "printed": r.printed, "group": "", "body": "",
+                     "number": "", "label": label, "printed": r.printed, "notes": r.notes, "group": "", "body": "",
                      "cells": [c.to_dict() for c in r.cells], "context": _context(t, [category])}
             out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,
                              r.seg.start, r.seg.end, "deliverables table: subcategory total", 0.95))
@@ -626,7 +629,8 @@ def deliverables(t: Table, bodies: list[str]) -> list:
         if num:
             body = _served_body(num.group("text") if not group else f"{group} {num.group('text')}", bodies)
             facts = {**base, "category": category, "subcategory": subcategory, "unit": unit, "level": "item",
-                     "number": num.group("no"), "label": num.group("text"), "printed": r.printed, "group": group,
+                     "number": num.group("no"), "label": num.group("text"), "printed": r.printed, "notes": r.notes,
+                     "group": group,
                      "body": body,
                      "cells": [c.to_dict() for c in r.cells], "context": _context(t, [category, sub_row, group])}
             out.append(_cand("deliverable", (t.number, label, r.seg.number), facts, r.seg.text, where,

@@ -598,15 +598,21 @@ class _Builder:
             w.fact(cid, node, f"{SKOS}note", w.lit(cell["note"], "en"))
         if unit:
             w.fact(cid, node, f"{DPO}unit", w.lit(unit, "en"), ev, stated_as=unit_words)
-        for m in cell.get("marks") or ():  # "641a": the table's note a qualifies the figure, in the note's own words
+        self._notes(c, node, cell.get("marks"))  # "641a": the table's note a qualifies the figure
+        return node
+
+    def _notes(self, c: dict, node: str, marks) -> None:
+        """The table's notes a cell marks ("641a", "projects" with a raised "a"), each a ``skos:note`` of ``node`` in
+        the note's own words, stated by the note where it is printed (one evidence for each note, however many
+        cells mark it)."""
+        f = c["facts"]
+        for m in marks or ():
             if not isinstance(m, dict) or type(m.get("start")) is not int or not all(
                     isinstance(m.get(k), str) for k in ("mark", "text")) or not re.fullmatch(r"[a-z]", m["mark"]):
                 raise _Refuse("a table note's mark not as ingest writes it")
-            w.fact(cid, node, f"{SKOS}note", w.lit(m["text"], "en"),
-                   {"iri": f"{DPK}ev-{self.doc_id}-at-{m['start']}", "quote": m["text"],
-                    "locator": f"{table_name(f['table'])}, note {m['mark']} (marked in the cell \u201c{cell['printed']}\u201d)",
-                    "row": None})
-        return node
+            self.w.fact(c["id"], node, f"{SKOS}note", self.w.lit(m["text"], "en"),
+                        {"iri": f"{DPK}ev-{self.doc_id}-at-{m['start']}", "quote": m["text"],
+                         "locator": f"{table_name(f['table'])}, note {m['mark']}", "row": None})
 
     def _deliverable(self, c: dict) -> None:
         f, w, cid = c["facts"], self.w, c["id"]
@@ -620,6 +626,7 @@ class _Builder:
         printed = f.get("printed") if isinstance(f.get("printed"), str) and f.get("printed") else ""
         w.fact(cid, node, f"{DCT}description", w.lit(f["label"], "en"), ev, stated_as=printed)
         w.fact(cid, scope, f"{DPO}delivers", node, ev, stated_as=printed)
+        self._notes(c, node, f.get("notes"))
         if f.get("category"):
             w.fact(cid, node, f"{DPO}deliverableCategory", w.lit(f["category"], "en"), ev, reasoning=(
                 f"The row stands under the category row \"{f['category']}\" of {table_name(f['table'])}."))
