@@ -185,7 +185,8 @@ class Trace:
     def bounded(self, per_relation: int) -> Trace:
         """The trace with at most ``per_relation`` hops of each relation under each node (the first, in the trace's
         order), the rest counted by one hop of ``Hop.omitted``: what a terminal or a briefing can show of an entity
-        with hundreds of links. The summary is the whole trace's (it counts everything)."""
+        with hundreds of links. The summary is the whole trace's (it counts everything); where something is left out,
+        what it says is "listed below" is "listed or counted below"."""
         import dataclasses
 
         def cut(hops: list[Hop]) -> list[Hop]:
@@ -203,7 +204,12 @@ class Trace:
                     more[h.relation] = more.get(h.relation, 0) + 1
             return kept + [Hop("", f"{n:,} more", "", rel, omitted=n) for rel, n in more.items()]
 
-        return dataclasses.replace(self, forward=cut(self.forward), backward=cut(self.backward))
+        forward, backward = cut(self.forward), cut(self.backward)
+        summary = self.summary
+        if any(h.omitted for top in forward + backward for h in top.walk()):  # "and 578 more, listed below": some are
+            summary = [dataclasses.replace(sen, text=sen.text.replace("listed below", "listed or counted below"))
+                       for sen in summary]
+        return dataclasses.replace(self, forward=forward, backward=backward, summary=summary)
 
     def resolutions(self) -> list[Hop]:
         """The resolutions a backward trace reaches, each once."""
