@@ -125,7 +125,7 @@ def cmd_stats(args) -> int:
 def cmd_trace(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
     from drugpolicy_kg.uses.trace import Tracer
-    from drugpolicy_kg.uses.trace_render import render, write_site
+    from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS, render, write_site
 
     gs = _store(args)
     tracer = Tracer(gs.rdflib(), names_memo=gs.memo("names"))
@@ -146,8 +146,6 @@ def cmd_trace(args) -> int:
     if not (args.term or "").strip():
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
     fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
-    from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS
-
     if args.all:
         text = render(tracer.trace(args.term, args.direction), fmt)
     else:  # as the trace site bounds a page: past SITE_HOPS hops, further entities are named, each with its own trace

@@ -79,12 +79,17 @@ def rdflib_graph(triples, identifier: str | None = None) -> Graph:
     return g
 
 
+def store_of(graph):
+    """The Oxigraph store behind an rdflib graph (oxrdflib: every store of the project), or None for any other."""
+    return getattr(getattr(graph, "store", None), "_inner", None)
+
+
 def value_rows(graph, text: str, bindings: dict[str, str] | None = None):
     """The rows of a SELECT as plain values (str, None where unbound), in the query's column order.
 
     On a graph backed by Oxigraph (oxrdflib: every store of the project) the store answers directly, with no rdflib
     term made per value; any other rdflib Graph answers through rdflib. ``bindings``: variables bound to IRIs."""
-    inner = getattr(getattr(graph, "store", None), "_inner", None)
+    inner = store_of(graph)
     if inner is not None:
         import pyoxigraph as ox
 

@@ -98,24 +98,37 @@ class Cell:
     value: str = ""    # the figure as a decimal string ("" where the cell holds none)
     note: str = ""     # a printed defect
     heads: list[str] = field(default_factory=list)  # the printed header cells over it, top to bottom
-    # the table's notes marked on the figure ("641a": the note "a"), each as (mark, its text, where it is printed)
-    marks: list[tuple[str, str, int, int]] = field(default_factory=list)
+    marks: list[dict] = field(default_factory=list)  # the table's notes marked on the figure ("641a": note a)
 
     def to_dict(self) -> dict:
         return {"column": self.column, "printed": self.printed, "start": self.start, "end": self.end,
-                "value": self.value, "note": self.note, "heads": self.heads,
-                "marks": [{"mark": m, "text": t, "start": a, "end": b} for m, t, a, b in self.marks]}
+                "value": self.value, "note": self.note, "heads": self.heads, "marks": self.marks}
+
+
+def _spread(items: list, spans: list[int], blank=None) -> list:
+    """A row's per-cell ``items`` on the table's grid: a cell spanning n columns stands in each of them, or (with a
+    ``blank``) in the first, the n - 1 others holding the blank."""
+    if not spans:
+        return list(items)
+    out: list = []
+    for item, n in zip(items, spans, strict=False):
+        out.extend([item] * n if blank is None else [item] + [blank] * (n - 1))
+    return out
+
+
+def _raised(seg: Segment) -> list[list[tuple[int, int]]]:
+    """The row's raised runs per cell (none known: none in each)."""
+    return seg.raised or [[] for _ in seg.cells]
 
 
 def grid(seg: Segment) -> list[str]:
     """A row's cells on the table's grid: a cell spanning n columns stands in the first and leaves n - 1 empty."""
-    if not seg.spans:
-        return list(seg.cells)
-    out: list[str] = []
-    for cell, n in zip(seg.cells, seg.spans, strict=False):
-        out.append(cell)
-        out.extend([""] * (n - 1))
-    return out
+    return _spread(seg.cells, seg.spans, "")
+
+
+def grid_raised(seg: Segment) -> list[list[tuple[int, int]]]:
+    """``seg.raised`` on the grid of :func:`grid`: a cell spanning n columns in the first, none in the n - 1."""
+    return _spread(_raised(seg), seg.spans, [])
 
 
 def cell_offsets(seg: Segment) -> list[tuple[int, int] | None]:
@@ -146,13 +159,18 @@ class Table:
     rows: list[Segment] = field(default_factory=list)
     subtables: dict[int, str] = field(default_factory=dict)  # the first row of a part -> its label
     subtable_pending: bool = False  # a "(2) ..." line was read and its rows have not come yet
-    notes: dict[str, str] = field(default_factory=dict)  # the notes printed under it, by mark: {"a": "Includes ..."}
-    note_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each note's text is printed
+    # the notes printed under it, by mark, with where their words stand: {"a": {"mark": "a", "text": "Includes ...",
+    # "start": ..., "end": ...}}
+    notes: dict[str, dict] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         """How the document names the table: "Table 16.4", "Annex III"."""
         return table_name(self.number)
+
+    def marked(self, letters: list[str]) -> list[dict]:
+        """The table's notes that these raised letters mark (a letter with no note under the table: none)."""
+        return [self.notes[m] for m in letters if m in self.notes]
 
     @property
     def kind(self) -> str:
@@ -218,9 +236,9 @@ def tables(doc: Document) -> list[Table]:
         note = TABLE_NOTE.match(text)
         if note and seg.kind == "paragraph" and seg.style in ("FootnoteText", "") and seen_rows:
             # the table's own notes, right under its rows ("a Includes 33 temporary posts."; Word's footnotes are not)
-            current.notes[note.group("mark")] = note.group("text")
             at = seg.start + note.start("text")
-            current.note_at[note.group("mark")] = (at, at + len(note.group("text")))
+            current.notes[note.group("mark")] = {"mark": note.group("mark"), "text": note.group("text"), "start": at,
+                                                 "end": at + len(note.group("text"))}
             continue
         current = None  # running text after the rows: the table has ended
     return [t for t in out if t.rows]
@@ -254,33 +272,7 @@ def scope_label(level: str, number: str, component: str) -> str:
 
 def _carried(seg: Segment) -> list[str]:
     """A header row on the grid, a cell spanning columns standing in each of them."""
-    if not seg.spans:
-        return list(seg.cells)
-    out: list[str] = []
-    for cell, n in zip(seg.cells, seg.spans, strict=False):
-        out.extend([cell] * n)
-    return out
-
-
-def _columns(header_rows: list[Segment]) -> list[str]:
-    """Each grid column's full name from one or two header rows: a cell spanning columns names each of them,
-    and the row below adds its own words ("Changes: Technical adjustments").
-
-    >>> top = Segment("row", "", 0, 0, "", cells=["Item", "2025", "Changes", "2026"], spans=[1, 1, 2, 1])
-    >>> low = Segment("row", "", 0, 0, "", cells=["", "", "Technical", "Other", ""])
-    >>> _columns([top, low])
-    ['Item', '2025', 'Changes: Technical', 'Changes: Other', '2026']
-
-    Where a cell of the lowest row spans grid columns, the rows above name it by every column it covers: Word's
-    grid may give a group's heading one column less than the cells below it ("Other assessed" over three columns,
-    its first cell "2025 estimate" over a spacer column and the first of the three).
-
-    >>> top = Segment("row", "", 0, 0, "", cells=["", "Regular budget", "", "Other assessed"], spans=[1, 2, 1, 2])
-    >>> low = Segment("row", "", 0, 0, "", cells=["", "2025", "2026", "2025", "2026"], spans=[1, 1, 1, 2, 1])
-    >>> _columns([top, low])[1:]
-    ['Regular budget: 2025', 'Regular budget: 2026', 'Other assessed: 2025', '', 'Other assessed: 2026']
-    """
-    return [": ".join(h) for h in _column_heads(header_rows)]
+    return _spread(seg.cells, seg.spans)
 
 
 def unmarked(cell: str, raised: list[tuple[int, int]]) -> tuple[str, list[str]]:
@@ -301,34 +293,27 @@ def unmarked(cell: str, raised: list[tuple[int, int]]) -> tuple[str, list[str]]:
     return " ".join("".join(out).split()), marks
 
 
-def grid_raised(seg: Segment) -> list[list[tuple[int, int]]]:
-    """``seg.raised`` on the grid of :func:`grid`: a cell spanning n columns in the first, none in the n - 1."""
-    raised = seg.raised or [[] for _ in seg.cells]
-    if not seg.spans:
-        return list(raised)
-    out: list[list[tuple[int, int]]] = []
-    for r, n in zip(raised, seg.spans, strict=False):
-        out.append(r)
-        out.extend([[] for _ in range(n - 1)])
-    return out
-
-
-def _carried_raised(seg: Segment) -> list[list[tuple[int, int]]]:
-    """``seg.raised`` on the grid of :func:`_carried` (a spanning cell's in each of its columns)."""
-    raised = seg.raised or [[] for _ in seg.cells]
-    if not seg.spans:
-        return list(raised)
-    out: list[list[tuple[int, int]]] = []
-    for r, n in zip(raised, seg.spans, strict=False):
-        out.extend([r] * n)
-    return out
-
-
 def _column_heads(header_rows: list[Segment]) -> list[list[str]]:
-    """The header cells over each grid column, top to bottom (see :func:`_columns`), without the raised marks of the
-    table's notes; a column that only continues a spanning cell of the lowest row has none (its cells stand in the
-    spanning cell's first column)."""
-    grids = [[unmarked(c, r)[0] for c, r in zip(_carried(row), _carried_raised(row), strict=False)]
+    """The header cells over each grid column, top to bottom, from one or two header rows, without the raised marks
+    of the table's notes: a cell spanning columns names each of them, and the row below adds its own words; a column
+    that only continues a spanning cell of the lowest row has none (its cells stand in the spanning cell's first
+    column). A column's name is its cells joined by ": ".
+
+    >>> top = Segment("row", "", 0, 0, "", cells=["Item", "2025", "Changes", "2026"], spans=[1, 1, 2, 1])
+    >>> low = Segment("row", "", 0, 0, "", cells=["", "", "Technical", "Other", ""])
+    >>> [": ".join(h) for h in _column_heads([top, low])]
+    ['Item', '2025', 'Changes: Technical', 'Changes: Other', '2026']
+
+    Where a cell of the lowest row spans grid columns, the rows above name it by every column it covers: Word's
+    grid may give a group's heading one column less than the cells below it ("Other assessed" over three columns,
+    its first cell "2025 estimate" over a spacer column and the first of the three).
+
+    >>> top = Segment("row", "", 0, 0, "", cells=["", "Regular budget", "", "Other assessed"], spans=[1, 2, 1, 2])
+    >>> low = Segment("row", "", 0, 0, "", cells=["", "2025", "2026", "2025", "2026"], spans=[1, 1, 1, 2, 1])
+    >>> [": ".join(h) for h in _column_heads([top, low])][1:]
+    ['Regular budget: 2025', 'Regular budget: 2026', 'Other assessed: 2025', '', 'Other assessed: 2026']
+    """
+    grids = [[unmarked(c, r)[0] for c, r in zip(_carried(row), _spread(_raised(row), row.spans), strict=False)]
              for row in header_rows]
     width = max(len(g) for g in grids)
     low = header_rows[-1]
@@ -367,7 +352,7 @@ class PlanRow:
     cells: list[Cell]
     path: list[str]          # the group rows above it: category, subcategory, "Financial resources by ...", ...
     printed: str = ""        # its first cell as printed, where a raised note mark makes it differ from ``label``
-    notes: list[dict] = field(default_factory=list)  # the table's notes its first cell marks (as Cell.to_dict's marks)
+    notes: list[dict] = field(default_factory=list)  # the table's notes its first cell marks (as Cell.marks)
 
 
 def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
@@ -391,8 +376,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         raised = grid_raised(seg)
         label, letters = unmarked(g[0], raised[0]) if g else ("", [])  # "Committee on Missing Persons in Cyprus", c raised
         first_printed = g[0] if g and g[0] != label else ""
-        row_notes = [{"mark": m, "text": t.notes[m], "start": t.note_at[m][0], "end": t.note_at[m][1]}
-                     for m in letters if m in t.notes]
+        row_notes = t.marked(letters)
         offsets = cell_offsets(seg)
         values = g[1:]
         filled = [c for c in values if c]
@@ -421,7 +405,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             col = columns[j + shift] if columns and j + shift < len(columns) else f"column {j + 1}"
             bare, letters = unmarked(printed, raised[j] if j < len(raised) else [])
             value, note = figure(bare)  # "641a": 641, qualified by the table's note a
-            marks = [(m, t.notes[m], *t.note_at[m]) for m in letters if m in t.notes]
+            marks = t.marked(letters)
             where = offsets[j] if j < len(offsets) else None
             if where is None:
                 continue

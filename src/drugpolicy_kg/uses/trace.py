@@ -315,7 +315,9 @@ class Tracer:
         from rdflib import RDF, URIRef
 
         self.graph = graph
-        self._inner = getattr(getattr(graph, "store", None), "_inner", None)  # the Oxigraph store, where there is one
+        from drugpolicy_kg.graph.oxi import store_of
+
+        self._inner = store_of(graph)  # the Oxigraph store, where there is one
         self.names_memo = names_memo  # where the index of names is kept once built (beside the store it indexes)
         self._URIRef = URIRef
         self._type = RDF.type
