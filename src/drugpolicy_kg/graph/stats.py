@@ -33,7 +33,7 @@ def compute_stats(project: Project) -> Stats:
     from drugpolicy_kg.sparql.results import compact
 
     # the memo keeps whole IRIs, shown with the prefixes of the code reading it (a prefix added later applies)
-    memo = gs.location / "stats-2.json" if gs.location is not None else None
+    memo = gs.memo("stats-2")
     if memo is not None and memo.is_file():
         try:
             data = json_loads(memo.read_text(encoding="utf-8"))
