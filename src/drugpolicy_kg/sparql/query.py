@@ -275,9 +275,13 @@ def with_prefixes(text: str) -> str:
 
 def network_use(text: str) -> list[str]:
     r"""The keywords of a query or update that would make the engine fetch from the network: SERVICE and LOAD as
-    the grammar uses them, read by rdflib's SPARQL parser (the real grammar) after the codepoint escapes are read
-    (``\u0053ERVICE`` is SERVICE), so not ``?load``, not ``schema:Service``, not inside a string, an IRI or a
-    comment. Where that parser cannot read the text, the guard fails closed: either word anywhere counts.
+    the grammar uses them, read by rdflib's SPARQL parser (the real grammar), so not ``?load``, not
+    ``schema:Service``, not inside a string, an IRI or a comment.
+
+    Codepoint escapes are read both ways a parser may read them: first, before anything else, as SPARQL 1.1 (19.2)
+    says (``\u0053ERVICE`` is SERVICE), and only inside strings and IRIs, as Oxigraph does (there ``"\u0022"`` is a
+    string of one quote, not the start of a long string that hides what follows). A keyword either reading finds
+    counts. Where the parser cannot read a reading, the guard fails closed: either word anywhere in it counts.
 
     >>> network_use('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }')
     ['SERVICE']
@@ -286,13 +290,15 @@ def network_use(text: str) -> list[str]:
     >>> network_use('PREFIX ex: <http://x/> SELECT * { ?s ex:p\\# ?o . SERVICE <http://y/> { ?a ?b ?c } }')
     ['SERVICE']
     """
-    text = _codepoints(text)  # SPARQL reads \uXXXX and \UXXXXXXXX before anything else: so does the guard
-    found = _parsed_network_use(text)
-    if found is not None:
-        return found
-    # a text the parser cannot read (SPARQL 1.2's VERSION, a form it does not know): what the engine would make of it
-    # cannot be told for sure, so the guard fails closed: the keyword anywhere, even in a string or a name, counts
-    return sorted(w for w in NETWORK_KEYWORDS if w.lower() in text.lower())
+    found: set[str] = set()
+    for reading in dict.fromkeys((text, _codepoints(text))):  # (one reading where the text has no escape)
+        parsed = _parsed_network_use(reading)
+        if parsed is None:
+            # a text the parser cannot read (SPARQL 1.2's VERSION, a form it does not know): what the engine would make
+            # of it cannot be told for sure, so the keyword anywhere, even in a string or a name, counts
+            parsed = [w for w in NETWORK_KEYWORDS if w.lower() in reading.lower()]
+        found.update(parsed)
+    return sorted(found)
 
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -312,7 +318,7 @@ def _parsed_network_use(text: str) -> list[str] | None:
     """SERVICE and LOAD in the parse tree of the query (or update); None where rdflib's parser cannot read it."""
     try:
         from pyparsing import ParseResults
-        from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+        from rdflib.plugins.sparql.parser import Query, UpdateUnit
     except ImportError:  # pragma: no cover - rdflib is a dependency
         return None
     import threading
@@ -320,9 +326,9 @@ def _parsed_network_use(text: str) -> list[str] | None:
     box: dict = {}
 
     def parse_apart():
-        for parse in (parseQuery, parseUpdate):
+        for grammar in (Query, UpdateUnit):  # (the grammar itself: rdflib's parseQuery would read the escapes first)
             try:
-                box["tree"] = parse(text)
+                box["tree"] = grammar.parse_string(text, parse_all=True)
                 return
             except Exception:  # noqa: BLE001, S112 - a syntax error here: the scanner decides, the engine reports it
                 continue
