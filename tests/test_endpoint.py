@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -719,7 +721,7 @@ def test_serve_stays_up_with_many_idle_connections_and_dies_with_its_parent(tmp_
         while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in engine):
             time.sleep(0.2)
         assert engine and not any(os.path.exists(f"/proc/{pid}") and
-                                  "oxigraph" in open(f"/proc/{pid}/cmdline").read() for pid in engine)
+                                  "sparql.engine" in open(f"/proc/{pid}/cmdline").read() for pid in engine)
     finally:
         for s in idle:
             s.close()
@@ -824,3 +826,105 @@ def test_a_password_in_the_endpoint_url_is_never_printed(capsys):
             pass
         out = capsys.readouterr()
         assert "S3CRETPW" not in out.err + out.out, url
+
+
+def _listening_ports(pids: list[int]) -> set[int]:
+    """The TCP ports the processes ``pids`` listen on (Linux: their sockets' inodes in /proc/net/tcp and tcp6)."""
+    inodes = set()
+    for pid in pids:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_serve_listens_on_its_one_port_and_its_engine_on_none(served):
+    """The engine is reachable through the front alone: serve and its workers listen on the front's port and
+    nothing else (Oxigraph's server had a loopback port of its own that answered anyone, unprotected)."""
+    port = int(served.rsplit(":", 1)[1])
+    serving = [int(p) for p in subprocess.run(["pgrep", "-f", f"serve --port {port}"], capture_output=True,
+                                               text=True).stdout.split()]
+    assert len(serving) == 1
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(serving[0])], capture_output=True,
+                                               text=True).stdout.split()]
+    assert workers and all("sparql.engine" in open(f"/proc/{w}/cmdline").read() for w in workers)
+    assert _listening_ports(serving + workers) == {port}
+
+
+@pytest.fixture(scope="module")
+def store_location(dataset):
+    return dataset.location / "db"
+
+
+def test_the_engine_keeps_answering_after_a_query_crashes_it_or_runs_too_long(store_location):
+    """Behind the front's guards, the engine itself: a query that kills a worker (20,000 nested negations, which made
+    Oxigraph's parser overflow its stack) costs that query a 500, one that runs past the timeout a 503; the
+    worker is replaced and the next query is answered."""
+    from drugpolicy_kg.sparql.engine import Engine
+
+    engine = Engine(store_location, workers=1, timeout=3).start()
+    try:
+        ask = ("GET", "/query", "query=ASK%7B%7D", "", "application/sparql-results+json", None)
+        assert engine.answer(*ask)[0] == 200
+        deep = "SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * 20000 + "?o) }"
+        status, _, said = engine.answer("POST", "/query", "", "application/sparql-query", "", deep.encode())
+        assert status in (400, 500), said  # a syntax error if the parser copes, a stopped worker if it does not
+        assert engine.answer(*ask)[:2] == (200, "application/sparql-results+json")
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        started = time.monotonic()
+        status, _, said = engine.answer("POST", "/query", "", "application/sparql-query", "", slow.encode())
+        assert status == 503 and b"ran past 3 s" in said and time.monotonic() - started < 30
+        status, media, said = engine.answer(*ask)
+        assert (status, media) == (200, "application/sparql-results+json") and b"true" in said
+    finally:
+        engine.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
+def test_the_engine_has_no_network_even_past_the_guard(store_location):
+    """A SERVICE the front's guard would refuse, sent to the engine directly: the engine runs it and reaches
+    nothing, since it has no network of its own (a listener on this machine's loopback is never called)."""
+    from drugpolicy_kg.sparql.engine import Engine
+
+    engine = Engine(store_location, workers=1, timeout=20).start()
+    if not engine.isolated:
+        engine.stop()
+        pytest.skip("this system gives no process a network namespace of its own")
+    try:
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(4)
+            listener.settimeout(0.5)
+            url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+            query = f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"
+            status, _, said = engine.answer("POST", "/query", "", "application/sparql-query", "", query.encode())
+            assert status == 400, said
+            with pytest.raises(socket.timeout):
+                listener.accept()
+    finally:
+        engine.stop()
+
+
+@pytest.mark.parametrize("accept,media", [
+    ("", "application/sparql-results+json"), ("text/csv", "text/csv"),
+    ("application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.1", "application/sparql-results+xml"),
+    ("image/png", None),
+])
+def test_the_engine_answers_in_the_format_asked_for(store_location, accept, media):
+    from drugpolicy_kg.sparql.engine import Engine
+
+    engine = Engine(store_location, workers=1).start()
+    try:
+        status, got, _ = engine.answer("GET", "/query", "query=SELECT%20*%20%7B%7D", "", accept, None)
+        assert (status, got) == (200, media) if media else status == 406
+    finally:
+        engine.stop()

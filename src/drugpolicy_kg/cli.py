@@ -337,7 +337,7 @@ def cmd_serve(args) -> int:
     from drugpolicy_kg.sparql.server import serve
 
     return serve(_store(args), args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True),
-                 project=_project(args), allow_network=args.allow_network)
+                 timeout=args.timeout, project=_project(args), allow_network=args.allow_network)
 
 
 def cmd_views(args) -> int:
@@ -521,12 +521,14 @@ def make_parser() -> argparse.ArgumentParser:
     pu.add_argument("--progress", action="store_true", help="always show the progress bar")
     pu.set_defaults(func=cmd_push)
 
-    se = sub.add_parser("serve", help="a local SPARQL 1.1 endpoint (Oxigraph server) with the graph loaded")
+    se = sub.add_parser("serve", help="a local SPARQL 1.1 endpoint (Oxigraph) on the graph, with a query page and entity pages")
     se.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     se.add_argument("--port", type=port_number, default=7878, help="port (default: 7878; 0 picks a free one)")
     se.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (default: read-only)")
     se.add_argument("--allow-network", action="store_true",
                     help="let clients' queries use SERVICE and LOAD (refused by default: the server reaches no other server)")
+    se.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
+                    help="stop a query that runs longer (default: 30; the client gets a 503)")
     se.set_defaults(func=cmd_serve)
 
     vw = sub.add_parser("views", help="network pages (two-mode affiliations, projections, mandate chains, whole graph), "

@@ -1,7 +1,7 @@
 """The front of ``serve``: the project's query page, entity pages and search, with the SPARQL endpoint behind it.
 
-``serve`` runs the Oxigraph server on a private loopback port and this small HTTP server on the
-address the user asked for. It answers:
+``serve`` runs this small HTTP server on the address the user asked for, with Oxigraph behind it in
+worker processes only this server can reach (:mod:`drugpolicy_kg.sparql.engine`). It answers:
 
 - ``/`` the query page: the project's prefixes already declared, every competency question as a
   ready example with its summary, results in a table whose project IRIs open the entity's page,
@@ -11,7 +11,7 @@ address the user asked for. It answers:
   state it, and the links to it;
 - ``/search?q=...`` the search of :mod:`drugpolicy_kg.graph.search`, as JSON;
 - ``/examples.json`` the competency questions; ``/query`` (and ``/update``, ``/store``, refused
-  by a read-only server) passed to Oxigraph as they come, with a size limit on the request body.
+  by a read-only server) answered by the engine, with a size limit on the request body.
 
 Every value from the data reaches the page as text (``html.escape`` here, ``textContent`` in the
 script); nothing the user types becomes query text except in ``/query``, where it is the query.
@@ -20,7 +20,6 @@ script); nothing the user types becomes query text except in ``/query``, where i
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import socket
 import threading
@@ -32,7 +31,6 @@ from http.server import BaseHTTPRequestHandler
 from drugpolicy_kg.resources import PREFIXES
 
 MAX_BODY = 1 << 20          # bytes of a request body passed to the endpoint
-BACKEND_TIMEOUT = 120.0     # seconds; the endpoint has its own query timeout
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
             "base-uri 'none'; form-action 'self'")  # (what a page's <meta> may say)
 CSP = PAGE_CSP + "; frame-ancestors 'none'"  # the header: frame-ancestors is honoured there only
@@ -109,14 +107,14 @@ def void_description(gs, host: str) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
-def make_handler(gs, project, backend: str, allow_network: bool = False):
-    """The request handler, bound to the store, the project and the Oxigraph server at ``backend``."""
+def make_handler(gs, project, engine, allow_network: bool = False):
+    """The request handler, bound to the store, the project and the SPARQL ``engine`` (its ``answer`` method:
+    :class:`drugpolicy_kg.sparql.engine.Engine`)."""
     from drugpolicy_kg.pages import json_for_script, render, script
 
     page = render("serve.html", title="drugpolicy-kg: SPARQL", nav=[], csp=PAGE_CSP, page_class="serve",
                   prefixes=json_for_script(PREFIXES))
     app_js = script("serve")
-    engine = urllib.parse.urlsplit(backend)
     example_json = json.dumps(examples(project), ensure_ascii=False).encode("utf-8")
     entities = []  # built on the first entity page asked for, then kept: the store does not change under a server
 
@@ -256,21 +254,11 @@ def make_handler(gs, project, backend: str, allow_network: bool = False):
             refused = self.refusal(body)
             if refused:
                 return self.send(403 if "network" in refused else 400, refused.encode(), "text/plain; charset=utf-8")
-            headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type")}
-            url = urllib.parse.urlsplit(self.path)  # only the path and query travel: the host is always ours
-            target = url.path + (f"?{url.query}" if url.query else "")
-            # a connection to the engine per request: the engine serves few at once (Oxigraph answered EAGAIN when
-            # the workers kept 16 open), and a loopback connection costs little
-            conn = http.client.HTTPConnection(engine.hostname, engine.port, timeout=BACKEND_TIMEOUT)
-            try:
-                conn.request(self.command, target, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                return self.send(resp.status, data, resp.getheader("Content-Type", "application/octet-stream"))
-            except (http.client.HTTPException, OSError) as exc:
-                return self.send(502, f"the SPARQL engine did not answer: {exc}".encode(), "text/plain; charset=utf-8")
-            finally:
-                conn.close()
+            url = urllib.parse.urlsplit(self.path)
+            status, media, data = engine.answer(self.command, url.path, url.query,
+                                                self.headers.get("Content-Type") or "", self.headers.get("Accept") or "",
+                                                body)
+            return self.send(status, data, media)
 
         def refusal(self, body: bytes | None) -> str:
             """Why this request may not reach the engine ("" if it may): SERVICE or LOAD without --allow-network,

@@ -1,10 +1,11 @@
-"""A local SPARQL 1.1 endpoint: the Oxigraph server from the PyPI package ``oxigraph``.
+"""A local SPARQL 1.1 endpoint, and Oxigraph's own server for those who push to one.
 
-``serve`` starts ``oxigraph serve-read-only`` on the project's built store
-(see :mod:`drugpolicy_kg.graph.store`: nothing is copied), with the union of
-all graphs as the default graph and each source's graph by name; SPARQL Update
-and Graph Store writes are refused, queries time out, and it binds 127.0.0.1
-unless told otherwise. ``--writable`` serves a copy in a temporary store.
+``serve`` answers on the project's built store (see :mod:`drugpolicy_kg.graph.store`: nothing is
+copied), with the union of all graphs as the default graph and each source's graph by name;
+SPARQL Update and Graph Store writes are refused, queries time out, and it binds 127.0.0.1 unless
+told otherwise. ``--writable`` serves a copy in a temporary store. Its engine is
+:mod:`drugpolicy_kg.sparql.engine`. :class:`OxigraphServer` starts the server of the PyPI package
+``oxigraph`` (``api`` and the tests push to it).
 """
 
 from __future__ import annotations
@@ -161,8 +162,13 @@ class OxigraphServer:
 
 def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print,
           timeout: float = 30.0, project=None, allow_network: bool = False) -> int:
-    """Serve the store ``gs`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the server process is stopped)."""
+    """Serve the store ``gs`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the engine is stopped).
+
+    The front (the query page, entity pages, search, the SPARQL endpoint) listens on the address asked for; the
+    engine behind it is :mod:`drugpolicy_kg.sparql.engine`, worker processes reachable through the front alone."""
     import pyoxigraph as ox
+
+    from drugpolicy_kg.sparql.engine import Engine
 
     with tempfile.TemporaryDirectory(prefix="drugpolicy-kg-serve-") as tmp:
         location = gs.location
@@ -173,20 +179,17 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             copy.bulk_extend(gs.store.quads_for_pattern(None, None, None, None))
             copy.flush()
             del copy
-        # the store's default graph is already the union of its named graphs, as a set. Oxigraph listens on a
-        # private loopback port; the front (the query page, entity pages, search) on the address asked for.
+        # the store's default graph is already the union of its named graphs, as a set
         import threading
 
         from drugpolicy_kg.resources import Project
         from drugpolicy_kg.sparql.front import AsyncFront, make_handler
 
+        engine = Engine(location / "db", writable=writable, timeout=timeout, allow_network=allow_network)
         try:
-            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), "http://127.0.0.1:0"))
+            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), engine, allow_network))
         except OSError as exc:  # before any banner: the port is taken, or the address is not this machine's
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        server = OxigraphServer(location / "db", "127.0.0.1", 0, read_only=not writable, union_default_graph=False,
-                                timeout=timeout)
-        front.RequestHandlerClass = make_handler(gs, project or Project.open(), server.url, allow_network)
         thread = threading.Thread(target=front.serve_forever, name="drugpolicy-kg-front", daemon=True)
 
         def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
@@ -194,18 +197,24 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
 
         previous = signal.signal(signal.SIGTERM, on_term)
         try:
-            server.start()
+            try:
+                engine.start()
+            except OSError as exc:
+                raise EndpointError(str(exc)) from None
             thread.start()
             mode = "read-write: SPARQL Update and Graph Store writes ACCEPTED" if writable else \
                 "read-only: SPARQL Update and Graph Store writes are refused"
             exposed = "" if host in ("127.0.0.1", "localhost", "::1") else " (listening beyond this machine!)"
             shown = f"http://{'[' + host + ']' if ':' in host else host}:{front.server_address[1]}"
+            network = "the engine may reach the network (--allow-network)" if allow_network else \
+                "the engine has no network" if engine.isolated else \
+                "SERVICE and LOAD are refused (this system gives the engine no namespace of its own)"
             say(f"SPARQL endpoint: {shown}/query   query page: {shown}/")
             say(f"{gs.triples} triples in {len(gs.graphs)} named graphs (their union is the default graph), {mode}, "
-                f"bound to {host}{exposed}. Ctrl-C to stop.")
-            while server.proc.poll() is None:
-                time.sleep(0.5)
-            say(f"the server stopped by itself (exit {server.proc.returncode})")
+                f"bound to {host}{exposed}; {network}. Ctrl-C to stop.")
+            while thread.is_alive():
+                thread.join(0.5)
+            say("the front stopped by itself")
             return 3
         except KeyboardInterrupt:
             say("stopping")
@@ -213,5 +222,5 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
         finally:
             front.shutdown() if thread.is_alive() else None
             front.server_close()
-            server.stop()
+            engine.stop()
             signal.signal(signal.SIGTERM, previous)
