@@ -210,3 +210,44 @@ def test_the_dataset_describes_itself(dataset):
     itwg = dataset.select("""PREFIX void: <http://rdfs.org/ns/void#> SELECT ?n WHERE {
         <https://w3id.org/drugpolicy-kg/dataset> void:classPartition [ void:class dpo:WorkingGroup ; void:entities ?n ] }""")
     assert [int(str(n)) for (n,) in itwg] == [1]
+
+
+def _limited_files(limit: int):
+    def apply():  # pragma: no cover - runs in the child
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    return apply
+
+
+def test_a_store_this_process_may_not_open_is_kept_and_a_held_damaged_one_too(small_project, tmp_path):
+    """Opening can fail for the process (too few open files allowed) or for the store (damaged). The first leaves
+    the store as it is, with what to do; the second removes it to be built again, unless another process holds it
+    (a running serve): `ulimit -n 20; stats` had removed the store from under a serve."""
+    env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    root = str(small_project.root)
+    assert run_cli("--project", root, "stats", env=env).returncode == 0
+    store_dir = next((tmp_path / "cache").glob("store-*"))
+    proc = subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", "--project", root, "stats"], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=300, preexec_fn=_limited_files(20))
+    assert proc.returncode == 2 and "cannot open the graph store" in proc.stderr and "Traceback" not in proc.stderr
+    assert (store_dir / "meta.json").is_file()
+    again = run_cli("--project", root, "stats", env=env)
+    assert again.returncode == 0 and "building" not in again.stderr  # the same store, not rebuilt
+    # damaged (its files gone) while another process holds it: kept, and said so
+    from drugpolicy_kg.locks import shared
+
+    fd = os.open(store_dir / "in-use", os.O_RDWR)
+    shared(fd)
+    try:
+        for f in (store_dir / "db").iterdir():
+            if f.name.startswith(("CURRENT", "MANIFEST")):
+                f.unlink()
+        held = run_cli("--project", root, "stats", env=env)
+        assert held.returncode == 2 and "another process has it open" in held.stderr, held.stderr
+        assert (store_dir / "meta.json").is_file()
+    finally:
+        os.close(fd)
+    freed = run_cli("--project", root, "stats", env=env)
+    assert freed.returncode == 2 and "run the command again to rebuild it" in freed.stderr
+    assert run_cli("--project", root, "stats", env=env).returncode == 0

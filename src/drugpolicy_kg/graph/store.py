@@ -242,11 +242,16 @@ class GraphStore:
                 raise OSError("removed while being opened, three times")
             meta = json_loads((final / "meta.json").read_text())
             store = ox.Store.read_only(str(final / "db"))
-        except (OSError, ValueError) as exc:  # removed or damaged under us: build again
+        except (OSError, ValueError) as exc:
             if in_use is not None:
                 os.close(in_use)
-            shutil.rmtree(final, ignore_errors=True)
-            raise InputError(f"the cached store could not be opened ({exc}); run the command again to rebuild it",
+            if _limited(exc):  # this process may not open it (open-files limit, memory, rights): the store is fine
+                raise InputError(f"cannot open the graph store: {exc}", str(final)) from None
+            # damaged: removed so that the next run builds it again, unless another process has it open (a serve)
+            removed = _remove_unless_held(final, cache)
+            raise InputError(f"the cached store could not be opened ({exc}); " +
+                             ("run the command again to rebuild it" if removed else
+                              "another process has it open, so it is kept: stop that process and run the command again"),
                              str(final)) from None
         with contextlib.suppress(OSError):
             os.utime(final)
@@ -414,7 +419,6 @@ def _hold(final: Path) -> int | None:
 def _prune(cache: Path, keep: Path) -> None:
     """Remove all but the most recently used stores, except those a process holds open, and leftovers of builds
     that were killed."""
-    from drugpolicy_kg.locks import exclusive
 
     def used(p: Path) -> float:
         try:
@@ -424,25 +428,49 @@ def _prune(cache: Path, keep: Path) -> None:
 
     stores = sorted((p for p in cache.iterdir() if _STORE_DIR.match(p.name) and p != keep), key=used, reverse=True)
     for old in stores[KEEP_STORES - 1:]:
-        try:
-            fd = os.open(old / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            continue  # removed by another process meanwhile
-        try:
-            if not exclusive(fd, blocking=False):
-                continue  # open in a process: kept
-            doomed = cache / f".tmp-{old.name}-{os.getpid()}"
-            try:
-                os.rename(old, doomed)  # while locked: an opener that locks after this finds no meta.json
-            except OSError:
-                continue
-        finally:
-            os.close(fd)
-        shutil.rmtree(doomed, ignore_errors=True)
+        _remove_unless_held(old, cache)
     for tmp in cache.iterdir():
         m = _TMP_DIR.match(tmp.name)
         if m and not _alive(int(tmp.name.rsplit("-", 1)[1])):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_unless_held(store_dir: Path, cache: Path) -> bool:
+    """Remove a store unless a process holds it open (its shared lock); whether it was removed."""
+    from drugpolicy_kg.locks import exclusive
+
+    try:
+        fd = os.open(store_dir / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False  # removed by another process meanwhile
+    try:
+        if not exclusive(fd, blocking=False):
+            return False  # open in a process: kept
+        doomed = cache / f".tmp-{store_dir.name}-{os.getpid()}"
+        try:
+            os.rename(store_dir, doomed)  # while locked: an opener that locks after this finds no meta.json
+        except OSError:
+            return False
+    finally:
+        os.close(fd)
+    shutil.rmtree(doomed, ignore_errors=True)
+    return True
+
+
+def _limited(exc: BaseException) -> bool:
+    """Whether opening failed for a limit of this process (open files, memory, rights), not for the store's state.
+
+    >>> _limited(OSError(24, "Too many open files")), _limited(OSError("Corruption: bad block"))
+    (True, False)
+    >>> _limited(OSError("Oxigraph needs at least 96 file descriptors ..., only 20 allowed"))
+    True
+    """
+    import errno
+
+    if getattr(exc, "errno", None) in (errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EACCES, errno.EPERM):
+        return True
+    text = str(exc).lower()
+    return any(w in text for w in ("file descriptor", "too many open files", "permission denied", "cannot allocate"))
 
 
 def _alive(pid: int) -> bool:
