@@ -418,11 +418,11 @@ def cmd_review(args) -> int:
         accept, reject = accept + acc, reject + rej
     if not accept and not reject:  # list what there is to decide
         def status(c):
-            return "accepted" if c["id"] in dec.accepted else ("rejected" if c["id"] in dec.rejected else c["status"])
+            return "accepted" if c["id"] in dec.accepted else ("rejected" if c["id"] in dec.rejected else
+                                                                 str(c.get("status") or "pending"))
         cands = [c for c in draft["candidates"] if args.kind in (None, c["kind"])]
-        rows = [[c["id"], c["kind"], status(c), c["confidence"],
-                 describe(c),
-                 c["locator"]] for c in cands]
+        rows = [[c["id"], c["kind"], status(c), str(c.get("confidence", "")), describe(c), str(c.get("locator", ""))]
+                for c in cands]
         print(format_table(["id", "kind", "status", "confidence", "facts", "locator"], rows, max_width=60))
         counts: dict[str, int] = {}
         for c in draft["candidates"]:
@@ -436,7 +436,7 @@ def cmd_review(args) -> int:
     print(f"accepted: {len(out.accepted)} (" + ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items())) + ")"
           + f"; rejected: {len(out.rejected)}; refused by the checks: {len(out.refused)}")
     for c, why in out.refused[:20]:
-        print(terminal_safe(f"  refused {c['id']} ({c['kind']}, {c['locator']}): {why}"))
+        print(terminal_safe(f"  refused {c['id']} ({c['kind']}, {c.get('locator')}): {why}"))
     if len(out.refused) > 20:
         print(f"  ... and {len(out.refused) - 20} more")
     if out.data_file:

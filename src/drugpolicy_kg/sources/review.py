@@ -24,6 +24,7 @@ both), an issuing body is the graph's organization of that name when there is on
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -110,10 +111,15 @@ def load_draft(path: Path) -> dict:
         draft = json_loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"not a draft (JSON written by `drugpolicy-kg ingest`): {exc}", str(path)) from None
-    if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT or not isinstance(draft.get("candidates"), list) \
-            or not isinstance(draft.get("text"), str) or not isinstance(draft.get("document"), dict):
+    if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT:
         raise InputError(f"not a draft of format {DRAFT_FORMAT} (written by `drugpolicy-kg ingest`)", str(path))
-    if not DOC_ID.fullmatch(str(draft["document"].get("id", ""))):
+    problem = schema_problem(draft, "draft")
+    if problem:
+        m = re.fullmatch(r"candidates/(\d+)(?:/(.*))?", problem.split(": ", 1)[0])
+        what = f"candidate {int(m.group(1)) + 1} is not as ingest writes it ({m.group(2) or 'the whole'}: " \
+               f"{problem.split(': ', 1)[1]})" if m else f"not a draft as `drugpolicy-kg ingest` writes it ({problem})"
+        raise InputError(f"{what}; ingest the document again", str(path))
+    if not DOC_ID.fullmatch(draft["document"]["id"]):
         raise InputError("the draft's document id must be lower-case letters, digits and hyphens", str(path))
     from drugpolicy_kg.tables import first_control
 
@@ -121,42 +127,57 @@ def load_draft(path: Path) -> dict:
     if at >= 0:  # the text becomes data/sources/<id>.txt, the quotes' reference: ingest writes no control character
         raise InputError(f"the draft's text holds a control character (U+{ord(draft['text'][at]):04X} at offset {at}); "
                          "ingest the document again", str(path))
-    for n, c in enumerate(draft["candidates"], 1):
-        problem = _candidate_problem(c)
-        if problem:
-            raise InputError(f"candidate {n} is not as ingest writes it ({problem}); ingest the document again", str(path))
     return draft
 
 
-CANDIDATE_ID = re.compile(r"[a-z]{3}-[0-9a-f]{10}")  # as extract._cid makes them: part of the IRIs review mints
+def schema_problem(value, part: str) -> str:
+    """What keeps ``value`` from being the ``part`` ("draft" or "candidate") that ingest writes, by the draft's
+    JSON Schema (``draft.schema.json``, checked at every depth), in a few words; "" if nothing."""
+    errors = sorted(_validator(part).iter_errors(value), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if not errors:
+        return ""
+    from drugpolicy_kg.tables import terminal_safe
+
+    e = errors[0]
+    where = "/".join(str(p) for p in e.absolute_path) or "the whole"
+    return terminal_safe(f"{where}: {e.message}")[:160]
 
 
-def _candidate_problem(c) -> str:
-    """What is wrong with a candidate of a draft that was edited by hand or by a program, or "" if nothing."""
+@functools.lru_cache(maxsize=2)
+def _validator(part: str):
+    from importlib.resources import files
+
+    from jsonschema import Draft202012Validator
+
+    schema = json_loads((files("drugpolicy_kg.sources") / "draft.schema.json").read_text(encoding="utf-8"))
+    if part != "draft":
+        schema = {**schema, "$ref": f"#/$defs/{part}"}
+    return Draft202012Validator(schema)
+
+
+def candidate_problem(c: dict) -> str:
+    """What is wrong with a candidate of a draft that was edited by hand or by a program, or "" if nothing: any
+    value of a type or shape ingest does not write, at any depth, or a control character in any text."""
     from drugpolicy_kg.tables import first_control
 
-    if not isinstance(c, dict):
-        return "not an object"
-    if not isinstance(c.get("id"), str) or not CANDIDATE_ID.fullmatch(c["id"]):
-        return f"id {str(c.get('id'))[:40]!r}"
-    if c.get("kind") not in KINDS:
-        return f"kind {str(c.get('kind'))[:40]!r}"
-    if not isinstance(c.get("facts"), dict) or not all(isinstance(c.get(k), str) for k in ("quote", "locator")) \
-            or not all(type(c.get(k)) is int for k in ("start", "end")):
-        return "facts, quote, locator, start or end missing or of the wrong type"
+    problem = schema_problem(c, "candidate")
+    if problem:
+        return problem
 
-    def strings(value):
+    def strings(value, at=()):
         if isinstance(value, str):
-            yield value
+            yield at, value
         elif isinstance(value, dict):
-            for v in value.values():
-                yield from strings(v)
+            for k, v in value.items():
+                yield from strings(v, (*at, k))
         elif isinstance(value, list):
-            for v in value:
-                yield from strings(v)
+            for i, v in enumerate(value):
+                yield from strings(v, (*at, i))
 
-    if any(first_control(text) >= 0 for text in strings(c)):
-        return "a control character in its text"
+    for at, text in strings(c):
+        n = first_control(text)
+        if n >= 0:
+            return f"{'/'.join(map(str, at))}: a control character (U+{ord(text[n]):04X})"
     return ""
 
 
@@ -606,10 +627,7 @@ class _Builder:
         the note's own words, stated by the note where it is printed (one evidence for each note, however many
         cells mark it)."""
         f = c["facts"]
-        for m in marks or ():
-            if not isinstance(m, dict) or type(m.get("start")) is not int or not all(
-                    isinstance(m.get(k), str) for k in ("mark", "text")) or not re.fullmatch(r"[a-z]", m["mark"]):
-                raise _Refuse("a table note's mark not as ingest writes it")
+        for m in marks or ():  # (each {"mark": one letter, "text", "start", "end"}: the draft's schema says so)
             self.w.fact(c["id"], node, f"{SKOS}note", self.w.lit(m["text"], "en"),
                         {"iri": f"{DPK}ev-{self.doc_id}-at-{m['start']}", "quote": m["text"],
                          "locator": f"{table_name(f['table'])}, note {m['mark']}", "row": None})
@@ -824,6 +842,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
         raise InputError(taken)
     cands = draft["candidates"]
     by_id = {c["id"]: c for c in cands}
+    malformed = {c["id"]: problem for c in cands if (problem := candidate_problem(c))}
     named = {c["id"] for c in cands} & (set(accept) | set(reject))  # ids named one by one: the person's explicit word
     for c in select(cands, list(reject)):
         dec.rejected[c["id"]] = reason or "rejected at review"
@@ -832,7 +851,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
         if c["id"] not in named:  # "all" or a kind: not what was rejected (now or before, or by a check at ingest),
             if c["id"] in dec.rejected or c.get("status") == "rejected":  # nor below the confidence asked for
                 continue
-            if float(c.get("confidence", 0)) < min_confidence:
+            if c["id"] not in malformed and float(c.get("confidence", 0)) < min_confidence:
                 continue
         elif c["id"] in set(reject):
             continue
@@ -846,7 +865,8 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
     orgs = _orgs_of(gs, target_graph)
     labelled = {s for s, _own in gs.select(
         "SELECT DISTINCT ?s ?own WHERE { GRAPH ?g { ?s rdfs:label ?l } FILTER(?g != ?own) }", own=target_graph)}
-    refused: dict[str, str] = {}
+    # a candidate that is not as ingest writes it is refused alone, with what is wrong; the others go on
+    refused: dict[str, str] = {i: f"not as ingest writes it ({why})" for i, why in malformed.items() if i in dec.accepted}
     for _round in range(6):
         b = _Builder(draft, dict(orgs), labelled)
         b.document()
@@ -913,7 +933,10 @@ def mark_decided(draft: dict, dec: Decisions) -> int:
 
 
 def describe(c: dict) -> str:
-    """A candidate's facts in one line, as the review lists and asks about them."""
+    """A candidate's facts in one line, as the review lists and asks about them (or what is wrong with them)."""
+    problem = candidate_problem(c)
+    if problem:
+        return f"not as ingest writes it ({problem}): it will be refused"
     f = c["facts"]
     if c["kind"] == "organization":
         named = f"{f.get('name')} ({f.get('acronym')})" if f.get("name") and f.get("acronym") else (f.get("name") or f.get("acronym"))
@@ -931,8 +954,8 @@ def interactive(draft: dict, dec: Decisions, ask=input, say=print) -> tuple[list
     acc, rej = [], []
     pending = [c for c in draft["candidates"] if c["id"] not in dec.accepted and c["id"] not in dec.rejected]
     for n, c in enumerate(pending, 1):
-        say(terminal_safe(f"[{n}/{len(pending)}] {c['id']} {c['kind']} (confidence {c['confidence']}): {describe(c)}"))
-        say(terminal_safe(f"    “{c['quote']}” — {c['locator']}"))
+        say(terminal_safe(f"[{n}/{len(pending)}] {c['id']} {c['kind']} (confidence {c.get('confidence')}): {describe(c)}"))
+        say(terminal_safe(f"    “{c.get('quote')}” — {c.get('locator')}"))
         if c.get("note"):
             say(terminal_safe(f"    note: {c['note']}"))
         while True:
