@@ -3,6 +3,7 @@ traceback for what the environment does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -462,6 +463,41 @@ def test_long_commands_hear_signals_at_once_and_leave_no_half_file(sig, command,
     assert not list(site.rglob("*.drugpolicy-kg.tmp"))
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index == "the page of an earlier run" or index.rstrip().endswith("</html>")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the worker's end is Linux's")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
+    """views writes the trace pages in a process of its own: whether the command is stopped (SIGTERM) or killed
+    (SIGKILL), that process ends too and leaves no temporary file behind."""
+    import os
+    import signal
+
+    site = tmp_path / "site"
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "views", "--out", str(site)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = None
+    deadline = time.monotonic() + 120
+    while writer is None and time.monotonic() < deadline and proc.poll() is None:
+        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
+            with contextlib.suppress(OSError):
+                if "_traces_main" in open(f"/proc/{pid}/cmdline").read():
+                    writer = int(pid)
+        time.sleep(0.1)
+    assert writer, "views never started its trace writer"
+    deadline = time.monotonic() + 60  # until it is writing pages
+    while time.monotonic() < deadline and not (site / "traces").is_dir():
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(getattr(signal, sig))
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{writer}") and \
+            "_traces_main" in open(f"/proc/{writer}/cmdline").read():
+        time.sleep(0.1)
+    assert not (os.path.exists(f"/proc/{writer}") and "_traces_main" in open(f"/proc/{writer}/cmdline").read())
+    time.sleep(0.5)
+    assert not list(site.rglob("*.drugpolicy-kg.tmp"))
 
 
 def test_long_commands_stop_at_their_time_limit(tmp_path):

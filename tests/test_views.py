@@ -30,9 +30,9 @@ def nets(graph):
 
 
 @pytest.fixture(scope="module")
-def site(graph, tmp_path_factory):  # the default data: the whole site, once
-    out = tmp_path_factory.mktemp("site")
-    write_site(graph, out)
+def site(graph, dataset, tmp_path_factory):  # the default data: the whole site, once (as the command writes it:
+    out = tmp_path_factory.mktemp("site")            # the trace pages by a process of their own; the hostile site
+    write_site(graph, out, store=dataset.location / "db")  # below is written in this one)
     return out
 
 

@@ -345,7 +345,8 @@ def cmd_views(args) -> int:
     from drugpolicy_kg.uses.views import write_site
 
     views = VIEWS if args.view == "all" else (args.view,)
-    written = write_site(_store(args).rdflib(), Path(args.out), views)
+    gs = _store(args)
+    written = write_site(gs.rdflib(), Path(args.out), views, store=gs.location / "db" if gs.location else None)
     print(terminal_safe(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}"))
     return EXIT_OK
 

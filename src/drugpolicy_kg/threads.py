@@ -79,3 +79,18 @@ class Background:
         if "error" in self.box:
             raise self.box["error"]
         return self.box["value"]
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in a child process
+    """Linux: this process gets SIGTERM when the process that started it dies, even by SIGKILL (elsewhere nothing).
+    Called in a child between fork and exec, or first thing in a worker process."""
+    import contextlib
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1

@@ -328,15 +328,7 @@ class GraphStore:
         Nothing is copied: each lookup goes to the store.
         """
         if self._rdflib is None:
-            from oxrdflib import OxigraphStore
-            from rdflib import Dataset
-
-            from drugpolicy_kg.resources import PREFIXES
-
-            ds = Dataset(store=OxigraphStore(store=self.store), default_union=False)  # the default graph is the union
-            for prefix, ns in PREFIXES.items():
-                ds.bind(prefix, ns, replace=True)
-            self._rdflib = ds
+            self._rdflib = rdflib_dataset(self.store)
         return self._rdflib
 
     def union_graph(self) -> Graph:
@@ -352,6 +344,19 @@ class GraphStore:
         from drugpolicy_kg.graph.oxi import rdflib_graph
 
         return rdflib_graph((q.triple for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))), name)
+
+
+def rdflib_dataset(store) -> Dataset:
+    """An Oxigraph store behind rdflib's API (oxrdflib), the union as default graph, the project's prefixes bound."""
+    from oxrdflib import OxigraphStore
+    from rdflib import Dataset
+
+    from drugpolicy_kg.resources import PREFIXES
+
+    ds = Dataset(store=OxigraphStore(store=store), default_union=False)  # the default graph is the union
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns, replace=True)
+    return ds
 
 
 @contextlib.contextmanager

@@ -30,6 +30,8 @@ import sys
 import threading
 from pathlib import Path
 
+from drugpolicy_kg.threads import die_with_parent
+
 STARTUP = 60.0      # seconds for a worker to open the store and say it is ready
 
 
@@ -39,16 +41,9 @@ def _isolate() -> None:  # pragma: no cover - runs in the child, between fork an
     one, and :meth:`Engine.isolated` says so)."""
     import ctypes
 
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-    libc.unshare(0x10000000 | 0x40000000)  # CLONE_NEWUSER | CLONE_NEWNET (the front looks whether it took)
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    die_with_parent()
+    # CLONE_NEWUSER | CLONE_NEWNET (the front looks whether it took)
+    ctypes.CDLL("libc.so.6", use_errno=True).unshare(0x10000000 | 0x40000000)
 
 
 class Engine:
@@ -82,7 +77,7 @@ class Engine:
             proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,  # noqa: S603
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                                     preexec_fn=_isolate if isolate else
-                                    (_die_with_parent if sys.platform.startswith("linux") else None))
+                                    die_with_parent)
         finally:
             theirs.close()
         conn = Connection(mine.detach())

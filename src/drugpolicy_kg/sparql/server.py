@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from drugpolicy_kg.errors import EndpointError, UsageError
+from drugpolicy_kg.threads import die_with_parent
 
 
 def oxigraph_binary() -> str:
@@ -78,14 +79,6 @@ def load_store(location: Path, nt_file: Path) -> None:
         raise UsageError(f"oxigraph load failed: {proc.stderr.strip()[:500]}")
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
-    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-
-
 class OxigraphServer:
     """Start and stop an Oxigraph server; use as a context manager.
 
@@ -131,7 +124,7 @@ class OxigraphServer:
         # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall the server).
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._log,  # noqa: S603
-                                     preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                                     preexec_fn=die_with_parent)
         try:
             wait_for_http(self.url + "/query?query=ASK%7B%7D", timeout, self.proc)
         except EndpointError as exc:

@@ -582,18 +582,18 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     lines = text.split("\n")
     anchors: dict[str, str] = {}
     folded = [normalise(line) for line in lines]
-    longest_first = sorted((q for q in quotes if q), key=len, reverse=True)
+    longest_first = sorted((q for q in quotes if q), key=lambda q: (-len(q), q))  # (ties too: the same page every run)
     shown = []
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
         num = re.match(r"^(\d{1,3}\.\d{1,3})\s", line)
         anchor = f"p{num.group(1)}" if num else f"l{i}"
-        for q in quotes:
+        for q in longest_first:
             if q not in anchors and (q in line or (len(q) > 20 and normalise(q) in folded[i - 1])):
                 anchors[q] = anchor
         shown.append({"anchor": anchor, "number": i, "parts": _marked(line, [q for q in longest_first if q in line])})
-    for q in quotes:  # a quote that runs over lines: the first line that starts it
+    for q in longest_first:  # a quote that runs over lines: the first line that starts it
         if q not in anchors:
             head = normalise(q)[:40]
             hit = next((i for i, f in enumerate(folded, 1) if head and head in f), None)

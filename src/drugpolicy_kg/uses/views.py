@@ -436,8 +436,11 @@ def _figure(width: float, height: float):
 
 
 def _save(fig, png: Path, svg: Path) -> None:
+    """The figure as PNG and SVG, the same bytes from the same data (no date; the SVG's ids from a fixed salt)."""
+    import matplotlib
+
     for path, fmt in ((png, "png"), (svg, "svg")):
-        with atomic_write(path, "wb", durable=False) as fh:
+        with atomic_write(path, "wb", durable=False) as fh, matplotlib.rc_context({"svg.hashsalt": "drugpolicy-kg"}):
             fig.savefig(fh, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
 
 
@@ -554,15 +557,92 @@ def sdg_heatmap_figure(graph: Graph):
     return fig, rows, goals, counts
 
 
-def write_site(graph: Graph, out_dir: Path, views=VIEWS) -> dict[str, Path]:
+def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = None) -> dict[str, Path]:
     """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
-    folder's lock)."""
+    folder's lock).
+
+    ``store``: the folder of the Oxigraph store behind ``graph``, where there is one. The trace pages are then
+    written by a process of their own, reading the store, while this one draws the views (on two cores, the site
+    is written in about the time of the larger half)."""
     from drugpolicy_kg.atomic import folder_lock
 
     out_dir = Path(out_dir)
     nets = build_networks(graph, views)
     with folder_lock(out_dir):
-        return _write_site(graph, out_dir, nets)
+        return _write_site(graph, out_dir, nets, store)
+
+
+class _TracesApart:
+    """The trace pages of the site, written by a process of its own (``python -c``: nothing of the caller's
+    ``__main__`` is run again) from the store at ``store``, opened read-only, while this process draws the views.
+    The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
+
+    def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
+        import json
+        import subprocess
+        import sys
+
+        from drugpolicy_kg.threads import die_with_parent
+
+        self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
+            [sys.executable, "-c", "from drugpolicy_kg.uses.views import _traces_main; _traces_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        request = json.dumps({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root)})
+        try:  # all of it now, and the pipe closed: the process reads it whole before it starts
+            self.proc.stdin.write(request.encode())
+            self.proc.stdin.close()
+        except OSError:  # it died at once: result() says why
+            pass
+        self.proc.stdin = None  # (communicate() has nothing more to send)
+
+    def result(self) -> tuple[list[Path], dict[str, str]]:
+        import json
+
+        from drugpolicy_kg.errors import DrugPolicyKGError
+
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            said = err.decode("utf-8", "replace").strip().splitlines()
+            raise DrugPolicyKGError(f"writing the trace pages failed: {said[-1] if said else f'exit {self.proc.returncode}'}")
+        answer = json.loads(out)
+        return [Path(f) for f in answer["files"]], answer["pages"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:  # noqa: BLE001 - it would not stop: killed
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApart starts
+    import json
+    import os
+    import signal
+    import sys
+
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.atomic import abandon_pending
+    from drugpolicy_kg.graph.store import rdflib_dataset
+    from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace_render import write_site as write_traces
+
+    def stop(signum, frame):
+        abandon_pending()
+        os._exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
+    job = json.loads(sys.stdin.buffer.read())
+    names = job["names"]
+    tracer = Tracer(rdflib_dataset(ox.Store.read_only(job["store"])))
+    traced = write_traces(tracer, Path(job["out"]) / "traces", Project.open(job["project"]), views_href="../index.html",
+                          entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
+    sys.stdout.write(json.dumps({"files": [str(p) for p in traced], "pages": traced.pages}))
 
 
 def _csv(path: Path, header: list[str], rows) -> None:
@@ -637,17 +717,34 @@ def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
     return links
 
 
-def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
-    import base64
+def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None = None) -> dict[str, Path]:
 
-    from drugpolicy_kg.uses.entities import Entities, write_pages
+    from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import page_names
-    from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
     tracer = Tracer(graph)
+    tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
     ents = Entities(graph, tracer)
     names = page_names(ents.iris)
+    apart = None
+    if store is not None:  # the trace pages in a process of their own, while this one draws
+        from drugpolicy_kg.resources import Project
+
+        apart = _TracesApart(store, out_dir, names, Project.open().root)
+    try:
+        return _write_pages(graph, out_dir, nets, tracer, ents, names, apart)
+    finally:
+        if apart is not None:
+            apart.stop()
+
+
+def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: dict[str, str], apart) -> dict[str, Path]:
+    import base64
+
+    from drugpolicy_kg.uses.entities import write_pages
+    from drugpolicy_kg.uses.trace_render import write_site as write_traces
+
     written: dict[str, Path] = {}
     rows = []
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
@@ -682,24 +779,10 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
     timeline_image(graph, out_dir / "timeline.png", out_dir / "timeline.svg")
     written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
 
-    traced = write_traces(tracer, out_dir / "traces", views_href="../index.html",
-                          entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
-    for path in traced:
-        written["traces/" + path.name] = path
-    trace_pages = traced.pages
-
-    def appears_in(iri: str) -> list[tuple[str, str]]:
-        items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
-                 for v, nodes in shown_in.items() if iri in nodes]
-        if iri in trace_pages:
-            items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
-        return items
-
+    # what needs no trace page first: with the trace pages written apart, it is done while they are
     nav = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
     source_links = _source_pages(ents, out_dir / "entities", nav)
-    for path in write_pages(ents, out_dir / "entities", names, source_links, appears_in, nav):
-        written["entities/" + path.name] = path
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM, write_questions
 
     written.update(write_questions(graph, out_dir, names.get, with_affiliations="affiliations" in nets))
@@ -713,6 +796,24 @@ def _write_site(graph: Graph, out_dir: Path, nets: dict) -> dict[str, Path]:
         with atomic_write(out_dir / "ontology.html", durable=False) as fh:
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
+    if apart is None:
+        traced = write_traces(tracer, out_dir / "traces", views_href="../index.html",
+                              entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
+        traced, trace_pages = list(traced), traced.pages
+    else:
+        traced, trace_pages = apart.result()
+    for path in traced:
+        written["traces/" + path.name] = path
+
+    def appears_in(iri: str) -> list[tuple[str, str]]:
+        items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
+                 for v, nodes in shown_in.items() if iri in nodes]
+        if iri in trace_pages:
+            items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
+        return items
+
+    for path in write_pages(ents, out_dir / "entities", names, source_links, appears_in, nav):
+        written["entities/" + path.name] = path
     from drugpolicy_kg.pages import render
 
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
