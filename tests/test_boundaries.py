@@ -474,7 +474,7 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     import signal
 
     site = tmp_path / "site"
-    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "views", "--out", str(site)],
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "views", "--view", "collaboration", "--out", str(site)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     writer = None
     deadline = time.monotonic() + 120

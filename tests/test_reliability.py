@@ -150,8 +150,9 @@ def test_cli_bad_inputs_never_traceback(tmp_path, capsys):
 
 # ----------------------------------------------------------- nothing lost --
 
-def _build(out: Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "build", "--out", str(out)],
+def _build(out: Path, project: Path | None = None, **kw) -> subprocess.Popen:
+    chosen = ["--project", str(project)] if project else []
+    return subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", *chosen, "build", "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -189,9 +190,9 @@ def test_build_killed_midway_leaves_previous_outputs_whole(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_builds_at_once_do_not_corrupt(tmp_path):
-    out = tmp_path / "build"
-    procs = [_build(out) for _ in range(3)]
+def test_two_builds_at_once_do_not_corrupt(small_project, tmp_path):
+    out = tmp_path / "build"  # (three builds of the project without the budget sections, started at once)
+    procs = [_build(out, small_project.root) for _ in range(3)]
     assert [p.wait(180) for p in procs] == [0, 0, 0]
     import pyoxigraph as ox
 
