@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 
 import pytest
 from markupsafe import escape
@@ -199,9 +198,9 @@ def test_orphans_lists_the_programme(tracer):
 
 
 def test_new_resolution_is_traceable_without_code_change(tmp_path):
-    dst = tmp_path / "proj"
-    for d in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / d, dst / d)
+    from .conftest import make_copy
+
+    dst = make_copy(tmp_path)  # (without the budget sections: the new resolution's trace does not reach them)
     (dst / "data" / "sources" / "fixture-resolution.txt").write_text(
         "Resolution 99/9 adopted by the Commission on Narcotic Drugs, 1999\n\n"
         "3. Requests the Fixture Office to convene an expert group on naloxone access.\n", encoding="utf-8")
