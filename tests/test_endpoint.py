@@ -928,3 +928,36 @@ def test_the_engine_answers_in_the_format_asked_for(store_location, accept, medi
         assert (status, got) == (200, media) if media else status == 406
     finally:
         engine.stop()
+
+
+def test_a_writable_engine_speaks_the_graph_store_protocol(tmp_path):
+    """PUT, GET, POST, DELETE on a named graph, as Oxigraph's server answered them; RDF that does not parse is a 400
+    that says so; a read-only engine refuses every write."""
+    from drugpolicy_kg.sparql.engine import Engine
+
+    graph = "graph=" + "http%3A%2F%2Fx%2Fg"
+    engine = Engine(tmp_path / "db", writable=True).start()
+    try:
+        nt = b'<http://x/a> <http://x/p> "1" .\n'
+        assert engine.answer("PUT", "/store", graph, "application/n-triples", "", nt)[0] == 201
+        assert engine.answer("GET", "/store", graph, "", "application/n-triples", None) == (200, "application/n-triples", nt)
+        assert engine.answer("POST", "/store", graph, "text/turtle", "", b"<http://x/b> <http://x/p> 2 .")[0] == 204
+        count = "query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20%7B%20GRAPH%20%3Fg%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20%7D"
+        assert engine.answer("GET", "/query", count, "", "text/csv", None)[2].split() == [b"n", b"2"]
+        status, _, said = engine.answer("PUT", "/store", graph, "text/turtle", "", b"<http://x/a> <")
+        assert status == 400 and said.startswith(b"RDF syntax error")  # and the graph is as it was
+        assert engine.answer("GET", "/query", count, "", "text/csv", None)[2].split() == [b"n", b"2"]
+        assert engine.answer("PUT", "/store", graph, "image/png", "", b"x")[0] == 415
+        assert engine.answer("DELETE", "/store", graph, "", "", None)[0] == 204
+        assert engine.answer("GET", "/store", graph, "", "", None)[0] == 404
+    finally:
+        engine.stop()
+    reader = Engine(tmp_path / "db").start()
+    try:
+        for method, path, ctype, body in (("PUT", "/store", "text/turtle", b"<http://x/a> <http://x/p> 1 ."),
+                                          ("DELETE", "/store", "", None),
+                                          ("POST", "/update", "application/sparql-update", b"CLEAR ALL")):
+            status, _, said = reader.answer(method, path, graph if path == "/store" else "", ctype, "", body)
+            assert status == 403 and b"read-only" in said, (method, path, said)
+    finally:
+        reader.stop()

@@ -41,9 +41,10 @@ def _isolate() -> None:  # pragma: no cover - runs in the child, between fork an
     one, and :meth:`Engine.isolated` says so)."""
     import ctypes
 
-    die_with_parent()
-    # CLONE_NEWUSER | CLONE_NEWNET (the front looks whether it took)
+    # CLONE_NEWUSER | CLONE_NEWNET (the front looks whether it took); then the parent-death signal, which a change of
+    # credentials would clear
     ctypes.CDLL("libc.so.6", use_errno=True).unshare(0x10000000 | 0x40000000)
+    die_with_parent()
 
 
 class Engine:
@@ -314,6 +315,9 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
             if target is None and not fmt.supports_datasets:
                 raise Refused(400, "give ?graph=IRI or ?default for a graph's triples")
             existed = target is None or isinstance(target, ox.DefaultGraph) or store.contains_named_graph(target)
+            quads = list(ox.parse(body, format=fmt))  # all of it read first: RDF that does not parse changes nothing
+            if target is not None:
+                quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
             if method == "PUT":
                 if target is None:
                     store.clear()
@@ -321,8 +325,7 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
                     store.remove_graph(target)
                 else:
                     store.clear_graph(target)
-            kw = {"to_graph": target} if target is not None else {}
-            store.load(body, format=fmt, **kw)
+            store.extend(quads)
             return (204 if existed else 201), TEXT, b""
         raise Refused(405, f"{method} is not a Graph Store method")
     raise Refused(404, "not found")
@@ -348,8 +351,9 @@ def worker(fd: int, location: str, writable: bool) -> int:  # pragma: no cover -
             status, media, data = handle(ox, store, writable, req, body)
         except Refused as exc:
             status, media, data = exc.status, TEXT, str(exc).encode()
-        except SyntaxError as exc:
-            status, media, data = 400, TEXT, f"SPARQL syntax error: {exc}".encode()
+        except SyntaxError as exc:  # (pyoxigraph's for a query and an update, and for RDF sent to /store)
+            what = "RDF" if req["path"] == "/store" else "SPARQL"
+            status, media, data = 400, TEXT, f"{what} syntax error: {exc}".encode()
         except (ValueError, OSError, RuntimeError) as exc:
             status, media, data = 400, TEXT, f"{type(exc).__name__}: {exc}"[:2000].encode()
         if writable and status in (200, 201, 204):
