@@ -961,3 +961,16 @@ def test_a_writable_engine_speaks_the_graph_store_protocol(tmp_path):
             assert status == 403 and b"read-only" in said, (method, path, said)
     finally:
         reader.stop()
+
+
+def test_the_engine_without_descriptor_passing_connects_with_a_key(store_location, monkeypatch):
+    """Where a descriptor cannot be passed to a child (Windows), a worker connects to a private listener and proves
+    it knows a random key; tried here with a Unix socket, the same code as a Windows named pipe but the family."""
+    from drugpolicy_kg.sparql import engine as eng
+
+    monkeypatch.setattr(eng, "LISTEN", True)
+    engine = eng.Engine(store_location, workers=1).start()
+    try:
+        assert engine.answer("GET", "/query", "query=ASK%7B%7D", "", "text/csv", None)[:2] == (200, "text/csv")
+    finally:
+        engine.stop()

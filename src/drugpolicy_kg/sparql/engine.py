@@ -33,6 +33,8 @@ from pathlib import Path
 from drugpolicy_kg.threads import die_with_parent
 
 STARTUP = 60.0      # seconds for a worker to open the store and say it is ready
+LISTEN = os.name != "posix"  # no descriptor passing (Windows): a listener with a key instead of a socket pair
+LISTEN_FAMILY = "AF_PIPE" if os.name == "nt" else "AF_UNIX"
 
 
 def _isolate() -> None:  # pragma: no cover - runs in the child, between fork and exec
@@ -66,45 +68,76 @@ class Engine:
 
     # -- the workers --
     def _spawn(self):
-        """A new worker, ready (the store open); its process and the front's end of the socket pair."""
-        from multiprocessing.connection import Connection
+        """A new worker, ready (the store open); its process and the front's end of the connection.
 
-        mine, theirs = socket.socketpair()
+        POSIX: a socket pair, one end passed to the worker, so it has no address at all. Elsewhere (Windows, where a
+        descriptor cannot be passed so): a listener on a private address that accepts one connection, from a client
+        that proves it knows a key of 32 random bytes given to the worker on its standard input."""
+        import tempfile
+        from multiprocessing.connection import Connection, Listener
+
         isolate = sys.platform.startswith("linux") and not self.allow_network
-        cmd = [sys.executable, "-m", "drugpolicy_kg.sparql.engine", str(theirs.fileno()), str(self.location),
-               "writable" if self.writable else "read-only"]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        try:
-            proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,  # noqa: S603
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                                    preexec_fn=_isolate if isolate else
-                                    die_with_parent)
-        finally:
-            theirs.close()
-        conn = Connection(mine.detach())
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr: a file, never a pipe nobody reads
+        common = {"stdout": subprocess.DEVNULL, "stderr": log, "env": {**os.environ, "PYTHONUNBUFFERED": "1"}}
+        mode = "writable" if self.writable else "read-only"
+        if not LISTEN:
+            mine, theirs = socket.socketpair()
+            try:
+                proc = subprocess.Popen(  # noqa: S603 - this Python, this package
+                    [sys.executable, "-m", "drugpolicy_kg.sparql.engine", str(theirs.fileno()), str(self.location), mode],
+                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                    preexec_fn=_isolate if isolate else die_with_parent, **common)
+            finally:
+                theirs.close()
+            conn = Connection(mine.detach())
+        else:
+            key = os.urandom(32)
+            with Listener(family=LISTEN_FAMILY, authkey=key) as listener:
+                proc = subprocess.Popen(  # noqa: S603 - this Python, this package
+                    [sys.executable, "-m", "drugpolicy_kg.sparql.engine", "listener", str(self.location), mode],
+                    stdin=subprocess.PIPE, **common)
+                proc.stdin.write(json.dumps({"address": listener.address, "key": key.hex()}).encode())
+                proc.stdin.close()
+                box: dict = {}
+
+                def accept():  # (a worker that dies before it connects must not keep this waiting: a deadline)
+                    with contextlib.suppress(Exception):
+                        box["conn"] = listener.accept()
+
+                waiting = threading.Thread(target=accept, name="drugpolicy-kg-engine-accept", daemon=True)
+                waiting.start()
+                waiting.join(STARTUP)
+                if "conn" not in box:
+                    self._end(proc, None, log)
+                    raise OSError("the SPARQL engine did not connect")
+                conn = box["conn"]
         if not conn.poll(STARTUP):
-            self._end(proc, conn)
+            self._end(proc, conn, log)
             raise OSError("the SPARQL engine did not start")
         try:
             conn.recv_bytes()  # "ready"
         except (EOFError, OSError):
-            err = proc.stderr.read(300).decode("utf-8", "replace").strip() if proc.poll() is not None else ""
-            self._end(proc, conn)
+            proc.wait(5) if proc.poll() is None else None
+            log.seek(0)
+            err = log.read()[-300:].decode("utf-8", "replace").strip()
+            self._end(proc, conn, log)
             raise OSError(f"the SPARQL engine stopped while starting{': ' + err if err else ''}") from None
         self.isolated = _own_network(proc.pid)
+        proc.log = log
         with self._lock:
             self.procs.add(proc)
         return proc, conn
 
-    def _end(self, proc, conn) -> None:
-        with contextlib.suppress(OSError):
+    def _end(self, proc, conn, log=None) -> None:
+        with contextlib.suppress(OSError, AttributeError):
             conn.close()
         if proc.poll() is None:
             proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
-        if proc.stderr:
-            proc.stderr.close()
+        for f in (log, getattr(proc, "log", None)):
+            if f is not None:
+                f.close()
         with self._lock:
             self.procs.discard(proc)
 
@@ -331,14 +364,18 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
     raise Refused(404, "not found")
 
 
-def worker(fd: int, location: str, writable: bool) -> int:  # pragma: no cover - runs in the worker process
-    """The worker's loop: open the store, say so, then answer requests until the front closes the pair."""
-    from multiprocessing.connection import Connection
+def worker(fd: str, location: str, writable: bool) -> int:  # pragma: no cover - runs in the worker process
+    """The worker's loop: open the store, say so, then answer requests until the front closes the connection."""
+    from multiprocessing.connection import Client, Connection
 
     import pyoxigraph as ox
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the front's to handle; it stops the workers
-    conn = Connection(fd)
+    if fd == "listener":
+        where = json.loads(sys.stdin.buffer.read())
+        conn = Client(where["address"], family=LISTEN_FAMILY, authkey=bytes.fromhex(where["key"]))
+    else:
+        conn = Connection(int(fd))
     store = ox.Store(location) if writable else ox.Store.read_only(location)
     conn.send_bytes(b"ready")
     while True:
@@ -364,4 +401,4 @@ def worker(fd: int, location: str, writable: bool) -> int:  # pragma: no cover -
 
 
 if __name__ == "__main__":  # pragma: no cover - the worker process
-    sys.exit(worker(int(sys.argv[1]), sys.argv[2], sys.argv[3] == "writable"))
+    sys.exit(worker(sys.argv[1], sys.argv[2], sys.argv[3] == "writable"))
