@@ -619,3 +619,29 @@ def test_the_same_network_is_split_and_laid_out_the_same_in_every_process():
         assert int(out[1]) > 3  # an overview and more than two groups: the second level was split
         runs.add(out[0])
     assert len(runs) == 1
+
+
+def test_views_of_another_project_show_that_project_s_sources(tmp_path):
+    """`views --project DIR` shows the source texts and the ontology of DIR, not of the shipped project (the pages
+    had looked for every source text in the shipped project, so a document only DIR holds had no page)."""
+    from drugpolicy_kg.cli import main
+
+    from .conftest import make_copy
+
+    root = make_copy(tmp_path)
+    (root / "data" / "sources" / "fixture-note.txt").write_text("Note\n\nThe Fixture Office exists.\n", encoding="utf-8")
+    (root / "data" / "fixture-note.ttl").write_text("""
+@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> . @prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix org: <http://www.w3.org/ns/org#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+dpk:doc-fixture a dpo:SourceDocument ; rdfs:label "Fixture note"@en ; dpo:textFile "fixture-note.txt" .
+dpk:ev-fixture a dpo:Evidence ; dcterms:source dpk:doc-fixture ; dpo:locator "line 3" ;
+    dpo:quote "The Fixture Office exists." ;
+    dpo:states [ rdf:subject dpk:org-fixture ; rdf:predicate rdfs:label ; rdf:object "Fixture Office"@en ] .
+dpk:org-fixture a org:FormalOrganization ; rdfs:label "Fixture Office"@en .
+""", encoding="utf-8")
+    out = tmp_path / "site"
+    assert main(["--project", str(root), "views", "--view", "collaboration", "--out", str(out)]) == 0
+    pages = sorted(p.name for p in (out / "entities").glob("source-fixture-note*"))
+    assert pages, sorted(p.name for p in (out / "entities").glob("source-*"))
+    assert "<mark>The Fixture Office exists.</mark>" in (out / "entities" / pages[0]).read_text(encoding="utf-8")

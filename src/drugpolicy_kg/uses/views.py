@@ -557,19 +557,20 @@ def sdg_heatmap_figure(graph: Graph):
     return fig, rows, goals, counts
 
 
-def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = None) -> dict[str, Path]:
+def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = None, project=None) -> dict[str, Path]:
     """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
     folder's lock).
 
     ``store``: the folder of the Oxigraph store behind ``graph``, where there is one. The trace pages are then
     written by a process of their own, reading the store, while this one draws the views (on two cores, the site
-    is written in about the time of the larger half)."""
+    is written in about the time of the larger half). ``project``: whose source texts and ontology the pages show
+    (default: the shipped project)."""
     from drugpolicy_kg.atomic import folder_lock
 
     out_dir = Path(out_dir)
     nets = build_networks(graph, views)
     with folder_lock(out_dir):
-        return _write_site(graph, out_dir, nets, store)
+        return _write_site(graph, out_dir, nets, store, project)
 
 
 class _TracesApart:
@@ -687,13 +688,12 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
     return files
 
 
-def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
+def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str], str]:
     """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns, per (file,
     quote), the link to its passage."""
-    from drugpolicy_kg.resources import Project, source_text
+    from drugpolicy_kg.resources import source_text
     from drugpolicy_kg.uses.trace_render import _source_page, page_names
 
-    project = Project.open()
     quotes: dict[str, set[str]] = {}
     labels: dict[str, str] = {}
     for facts in ents.tracer.evidence.values():
@@ -717,29 +717,29 @@ def _source_pages(ents, out_dir: Path, nav: str) -> dict[tuple[str, str], str]:
     return links
 
 
-def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None = None) -> dict[str, Path]:
-
+def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None = None, project=None) -> dict[str, Path]:
+    from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import page_names
 
+    project = project or Project.open()
     tracer = Tracer(graph)
     tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
     ents = Entities(graph, tracer)
     names = page_names(ents.iris)
     apart = None
     if store is not None:  # the trace pages in a process of their own, while this one draws
-        from drugpolicy_kg.resources import Project
-
-        apart = _TracesApart(store, out_dir, names, Project.open().root)
+        apart = _TracesApart(store, out_dir, names, project.root)
     try:
-        return _write_pages(graph, out_dir, nets, tracer, ents, names, apart)
+        return _write_pages(graph, out_dir, nets, tracer, ents, names, apart, project)
     finally:
         if apart is not None:
             apart.stop()
 
 
-def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: dict[str, str], apart) -> dict[str, Path]:
+def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: dict[str, str], apart,
+                 project) -> dict[str, Path]:
     import base64
 
     from drugpolicy_kg.uses.entities import write_pages
@@ -782,22 +782,21 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     # what needs no trace page first: with the trace pages written apart, it is done while they are
     nav = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
-    source_links = _source_pages(ents, out_dir / "entities", nav)
+    source_links = _source_pages(ents, out_dir / "entities", nav, project)
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM, write_questions
 
     written.update(write_questions(graph, out_dir, names.get, with_affiliations="affiliations" in nets))
     listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
     questions = [(q.href, q.question) for q in listed]
     from drugpolicy_kg.graph.ontodoc import ontology_html
-    from drugpolicy_kg.resources import Project
 
-    onto = Project.open().ontology_dir / "drugpolicy.ttl"
+    onto = project.ontology_dir / "drugpolicy.ttl"
     if onto.is_file():
         with atomic_write(out_dir / "ontology.html", durable=False) as fh:
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
     if apart is None:
-        traced = write_traces(tracer, out_dir / "traces", views_href="../index.html",
+        traced = write_traces(tracer, out_dir / "traces", project, views_href="../index.html",
                               entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
         traced, trace_pages = list(traced), traced.pages
     else:
