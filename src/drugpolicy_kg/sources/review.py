@@ -113,11 +113,11 @@ def load_draft(path: Path) -> dict:
         raise InputError(f"not a draft (JSON written by `drugpolicy-kg ingest`): {exc}", str(path)) from None
     if not isinstance(draft, dict) or draft.get("format") != DRAFT_FORMAT:
         raise InputError(f"not a draft of format {DRAFT_FORMAT} (written by `drugpolicy-kg ingest`)", str(path))
-    problem = schema_problem(draft, "draft")
-    if problem:
-        m = re.fullmatch(r"candidates/(\d+)(?:/(.*))?", problem.split(": ", 1)[0])
-        what = f"candidate {int(m.group(1)) + 1} is not as ingest writes it ({m.group(2) or 'the whole'}: " \
-               f"{problem.split(': ', 1)[1]})" if m else f"not a draft as `drugpolicy-kg ingest` writes it ({problem})"
+    error = _schema_error(draft, "draft")
+    if error:
+        at, message = error
+        what = f"candidate {at[1] + 1} is not as ingest writes it ({_problem(at[2:], message)})" \
+            if at[:1] == ("candidates",) else f"not a draft as `drugpolicy-kg ingest` writes it ({_problem(at, message)})"
         raise InputError(f"{what}; ingest the document again", str(path))
     if not DOC_ID.fullmatch(draft["document"]["id"]):
         raise InputError("the draft's document id must be lower-case letters, digits and hyphens", str(path))
@@ -130,17 +130,19 @@ def load_draft(path: Path) -> dict:
     return draft
 
 
-def schema_problem(value, part: str) -> str:
+def _schema_error(value, part: str) -> tuple[tuple, str] | None:
     """What keeps ``value`` from being the ``part`` ("draft" or "candidate") that ingest writes, by the draft's
-    JSON Schema (``draft.schema.json``, checked at every depth), in a few words; "" if nothing."""
+    JSON Schema (``draft.schema.json``, checked at every depth): where (the path of keys and indexes) and what, the
+    shallowest first; None if nothing."""
     errors = sorted(_validator(part).iter_errors(value), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
-    if not errors:
-        return ""
+    return (tuple(errors[0].absolute_path), errors[0].message) if errors else None
+
+
+def _problem(at, message: str) -> str:
+    """A problem in a few words, safe on a terminal: "start: '12' is not of type 'integer'"."""
     from drugpolicy_kg.tables import terminal_safe
 
-    e = errors[0]
-    where = "/".join(str(p) for p in e.absolute_path) or "the whole"
-    return terminal_safe(f"{where}: {e.message}")[:160]
+    return terminal_safe(f"{'/'.join(map(str, at)) or 'the whole'}: {message}")[:160]
 
 
 @functools.lru_cache(maxsize=2)
@@ -160,9 +162,9 @@ def candidate_problem(c: dict) -> str:
     value of a type or shape ingest does not write, at any depth, or a control character in any text."""
     from drugpolicy_kg.tables import first_control
 
-    problem = schema_problem(c, "candidate")
-    if problem:
-        return problem
+    error = _schema_error(c, "candidate")
+    if error:
+        return _problem(*error)
 
     def strings(value, at=()):
         if isinstance(value, str):
@@ -177,7 +179,7 @@ def candidate_problem(c: dict) -> str:
     for at, text in strings(c):
         n = first_control(text)
         if n >= 0:
-            return f"{'/'.join(map(str, at))}: a control character (U+{ord(text[n]):04X})"
+            return _problem(at, f"a control character (U+{ord(text[n]):04X})")
     return ""
 
 

@@ -30,9 +30,10 @@ import sys
 import threading
 from pathlib import Path
 
-from drugpolicy_kg.threads import die_with_parent
+from drugpolicy_kg.threads import die_with_parent, within
 
 STARTUP = 60.0      # seconds for a worker to open the store and say it is ready
+TEXT = "text/plain; charset=utf-8"
 LISTEN = os.name != "posix"  # no descriptor passing (Windows): a listener with a key instead of a socket pair
 LISTEN_FAMILY = "AF_PIPE" if os.name == "nt" else "AF_UNIX"
 
@@ -98,19 +99,11 @@ class Engine:
                     stdin=subprocess.PIPE, **common)
                 proc.stdin.write(json.dumps({"address": listener.address, "key": key.hex()}).encode())
                 proc.stdin.close()
-                box: dict = {}
-
-                def accept():  # (a worker that dies before it connects must not keep this waiting: a deadline)
-                    with contextlib.suppress(Exception):
-                        box["conn"] = listener.accept()
-
-                waiting = threading.Thread(target=accept, name="drugpolicy-kg-engine-accept", daemon=True)
-                waiting.start()
-                waiting.join(STARTUP)
-                if "conn" not in box:
+                try:  # (a worker that dies before it connects must not keep this waiting: a deadline)
+                    conn = within(STARTUP, listener.accept, "drugpolicy-kg-engine-accept")
+                except Exception as exc:  # noqa: BLE001 - overdue, refused (a wrong key) or gone: the same end
                     self._end(proc, None, log)
-                    raise OSError("the SPARQL engine did not connect")
-                conn = box["conn"]
+                    raise OSError(f"the SPARQL engine did not connect ({type(exc).__name__})") from None
         if not conn.poll(STARTUP):
             self._end(proc, conn, log)
             raise OSError("the SPARQL engine did not start")
@@ -160,9 +153,6 @@ class Engine:
             if proc.poll() is None:
                 proc.kill()
 
-    def alive(self) -> bool:
-        return not self._closed
-
     # -- one request --
     def answer(self, method: str, path: str, query: str, content_type: str, accept: str,
                body: bytes | None) -> tuple[int, str, bytes]:
@@ -170,7 +160,7 @@ class Engine:
         try:
             proc, conn = self.idle.get(timeout=self.timeout)
         except queue.Empty:
-            return 503, "text/plain; charset=utf-8", b"the SPARQL engine is busy: try again"
+            return 503, TEXT, b"the SPARQL engine is busy: try again"
         head = json.dumps({"method": method, "path": path, "query": query, "content_type": content_type,
                            "accept": accept}).encode()
         keep = False
@@ -178,15 +168,13 @@ class Engine:
             conn.send_bytes(head)
             conn.send_bytes(body or b"")
             if not conn.poll(self.timeout):
-                return 503, "text/plain; charset=utf-8", \
-                    f"the query ran past {self.timeout:g} s and was stopped".encode()
+                return 503, TEXT, f"the query ran past {self.timeout:g} s and was stopped".encode()
             status_head = json.loads(conn.recv_bytes())
             data = conn.recv_bytes()
             keep = True
             return status_head["status"], status_head["type"], data
         except (EOFError, OSError, ValueError):
-            return 500, "text/plain; charset=utf-8", \
-                b"the SPARQL engine stopped on this request; it has been started again"
+            return 500, TEXT, b"the SPARQL engine stopped on this request; it has been started again"
         finally:
             if keep:
                 self.idle.put((proc, conn))
@@ -211,7 +199,6 @@ RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+x
                 "text/tab-separated-values")
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json", "text/n3")
 DATASET_TYPES = ("application/n-quads", "application/trig")
-TEXT = "text/plain; charset=utf-8"
 
 
 def negotiate(accept: str, offers: tuple[str, ...]) -> str | None:
@@ -269,15 +256,29 @@ def _graphs(ox, args: dict, name: str):
         raise Refused(400, f"{name}: not an IRI: {exc}") from None
 
 
+def _media(accept: str, offers: tuple[str, ...], what: str) -> str:
+    """The offer ``accept`` prefers; a 406 naming the offers where it accepts none."""
+    media = negotiate(accept, offers)
+    if media is None:
+        raise Refused(406, f"{what} are given as " + ", ".join(offers))
+    return media
+
+
+def _empty(ox, store, target) -> None:
+    """Empty ``target``: the whole dataset (None), a named graph (removed) or the default graph."""
+    if target is None:
+        store.clear()
+    elif isinstance(target, ox.NamedNode):
+        store.remove_graph(target)
+    else:
+        store.clear_graph(target)
+
+
 def _serialize(ox, result, accept: str) -> tuple[str, bytes]:
     if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-        media = negotiate(accept, RESULT_TYPES)
-        if media is None:
-            raise Refused(406, "results are given as " + ", ".join(RESULT_TYPES))
+        media = _media(accept, RESULT_TYPES, "results")
         return media, result.serialize(format=ox.QueryResultsFormat.from_media_type(media))
-    media = negotiate(accept, GRAPH_TYPES)
-    if media is None:
-        raise Refused(406, "graphs are given as " + ", ".join(GRAPH_TYPES))
+    media = _media(accept, GRAPH_TYPES, "graphs")
     return media, result.serialize(format=ox.RdfFormat.from_media_type(media))
 
 
@@ -319,27 +320,18 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
         target = ox.DefaultGraph() if "default" in args else (ox.NamedNode(graph[0]) if graph else None)
         if method in ("GET", "HEAD"):
             if target is None:
-                media = negotiate(accept, DATASET_TYPES)
-                if media is None:
-                    raise Refused(406, "the dataset is given as " + ", ".join(DATASET_TYPES))
+                media = _media(accept, DATASET_TYPES, "datasets")
                 return 200, media, store.dump(format=ox.RdfFormat.from_media_type(media))
             if isinstance(target, ox.NamedNode) and not store.contains_named_graph(target):
                 raise Refused(404, f"no graph {target.value}")
-            media = negotiate(accept, GRAPH_TYPES)
-            if media is None:
-                raise Refused(406, "graphs are given as " + ", ".join(GRAPH_TYPES))
+            media = _media(accept, GRAPH_TYPES, "graphs")
             return 200, media, store.dump(format=ox.RdfFormat.from_media_type(media), from_graph=target)
         if not writable:
             raise Refused(403, "this server is read-only: Graph Store writes are refused (serve --writable accepts them)")
         if method == "DELETE":
-            if target is None:
-                store.clear()
-            elif isinstance(target, ox.NamedNode):
-                if not store.contains_named_graph(target):
-                    raise Refused(404, f"no graph {target.value}")
-                store.remove_graph(target)
-            else:
-                store.clear_graph(target)
+            if isinstance(target, ox.NamedNode) and not store.contains_named_graph(target):
+                raise Refused(404, f"no graph {target.value}")
+            _empty(ox, store, target)
             return 204, TEXT, b""
         if method in ("PUT", "POST"):
             fmt = ox.RdfFormat.from_media_type(ctype) if ctype else None
@@ -352,12 +344,7 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
             if target is not None:
                 quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
             if method == "PUT":
-                if target is None:
-                    store.clear()
-                elif isinstance(target, ox.NamedNode):
-                    store.remove_graph(target)
-                else:
-                    store.clear_graph(target)
+                _empty(ox, store, target)
             store.extend(quads)
             return (204 if existed else 201), TEXT, b""
         raise Refused(405, f"{method} is not a Graph Store method")

@@ -61,7 +61,7 @@ def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None
 
 
 def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
-    """Terminate a server process, kill it if it does not stop within ``grace`` seconds, and reap it."""
+    """Terminate a child process (a server, a worker), kill it if it does not stop within ``grace`` seconds, reap it."""
     if proc is not None and proc.poll() is None:
         proc.terminate()
         try:

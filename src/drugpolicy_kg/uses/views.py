@@ -609,13 +609,9 @@ class _TracesApart:
         return [Path(f) for f in answer["files"]], answer["pages"]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except Exception:  # noqa: BLE001 - it would not stop: killed
-                self.proc.kill()
-                self.proc.wait()
+        from drugpolicy_kg.sparql.server import stop_process
+
+        stop_process(self.proc)
 
 
 def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApart starts
@@ -630,7 +626,6 @@ def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApa
     from drugpolicy_kg.graph.store import rdflib_dataset
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.trace import Tracer
-    from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
     def stop(signum, frame):
         abandon_pending()
@@ -639,11 +634,17 @@ def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApa
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
     job = json.loads(sys.stdin.buffer.read())
-    names = job["names"]
     tracer = Tracer(rdflib_dataset(ox.Store.read_only(job["store"])))
-    traced = write_traces(tracer, Path(job["out"]) / "traces", Project.open(job["project"]), views_href="../index.html",
-                          entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
+    traced = _write_traces(tracer, Path(job["out"]), Project.open(job["project"]), job["names"])
     sys.stdout.write(json.dumps({"files": [str(p) for p in traced], "pages": traced.pages}))
+
+
+def _write_traces(tracer, out_dir: Path, project, names: dict[str, str]):
+    """The site's trace pages, in ``out_dir/traces``, linked to the views and to the entity pages ``names`` gives."""
+    from drugpolicy_kg.uses.trace_render import write_site as write_traces
+
+    return write_traces(tracer, out_dir / "traces", project, views_href="../index.html",
+                        entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
 
 
 def _csv(path: Path, header: list[str], rows) -> None:
@@ -743,7 +744,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     import base64
 
     from drugpolicy_kg.uses.entities import write_pages
-    from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
     written: dict[str, Path] = {}
     rows = []
@@ -796,8 +796,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
     if apart is None:
-        traced = write_traces(tracer, out_dir / "traces", project, views_href="../index.html",
-                              entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
+        traced = _write_traces(tracer, out_dir, project, names)
         traced, trace_pages = list(traced), traced.pages
     else:
         traced, trace_pages = apart.result()
