@@ -1,5 +1,6 @@
 """Ingest of a document printed to PDF: the Word files printed by LibreOffice give the same running-text facts, with
-page numbers in their locators; tables are left out and the draft says so; a damaged PDF is one line."""
+page numbers in their locators, and the same deliverables figures wherever the page prints their columns' headings;
+the tables not read are counted and the draft says so; a damaged PDF is one line."""
 
 from __future__ import annotations
 
@@ -89,23 +90,51 @@ def test_each_locator_names_the_page_that_shows_it(printed):
         if seg.kind == "margin":
             continue
         assert seg.locator.endswith(f", p. {seg.page}"), seg.locator
-        head = " ".join(seg.text.split()[:4])
-        assert head in pages[seg.page - 1], (seg.page, head)
+        if seg.kind == "row":  # a row's cells stand apart and wrap, line by line: the words of its first cell
+            first = next(c for c in seg.cells if c).split()
+            assert set(first[:6]) <= set(pages[seg.page - 1].split()), (seg.page, first[:6])
+        else:
+            head = " ".join(seg.text.split()[:4])
+            assert head in pages[seg.page - 1], (seg.page, head)
         checked += 1
     assert checked > 300
 
 
-def test_ingest_of_a_pdf_says_its_tables_are_not_read(printed, tmp_path, capsys):
+def test_ingest_of_a_pdf_says_which_tables_it_read(printed, tmp_path, capsys):
     _, pdf = printed[SECT16]
     draft = tmp_path / "draft.json"
     assert main(["ingest", str(pdf.path), "--doc-id", "a-80-6-sect-16-printed", "-o", str(draft)]) == 0
     out = capsys.readouterr().out
-    assert "tables not read: a PDF keeps no table grid" in out and "ingest the .docx for them" in out
+    assert "deliverables tables read from the page" in out and "not read: ingest the .docx for them" in out
     import json
 
     data = json.loads(draft.read_text())
-    assert not [c for c in data["candidates"] if c["kind"] in ("deliverable", "resource", "mandate-cost")]
+    kinds = {c["kind"] for c in data["candidates"]}
+    assert "deliverable" in kinds and not kinds & {"resource", "mandate-cost"}
     assert all(data["text"][c["start"]:c["end"]] == c["quote"] for c in data["candidates"])
+
+
+def _plan_facts(doc, kind: str) -> list[str]:
+    """A document's candidates of one kind as their facts, without offsets (a PDF's text is not the Word file's)."""
+    def bare(x):
+        if isinstance(x, dict):
+            return {k: bare(v) for k, v in x.items() if k not in ("start", "end", "context")}
+        return [bare(v) for v in x] if isinstance(x, list) else x
+    return [repr(sorted(bare(c.facts).items())) for c in extract(doc).candidates if c.kind == kind]
+
+
+@pytest.mark.parametrize("word, share", [(SECT16, 0.15), (SECT24, 0.8)], ids=["Sect.16", "Sect.24"])
+def test_a_printed_deliverables_table_gives_the_word_files_figures(printed, word, share):
+    """Every deliverable a page gives is one the Word file gives, row, column and figure alike (no figure differs
+    from the print); measured, of the Word file's: 34 of 355 rows in Sect. 16, where LibreOffice leaves most tables'
+    year headings out of the print (refused: a figure under no heading has no period), and 124 of 146 in Sect. 24."""
+    docx, pdf = printed[word]
+    a, b = _plan_facts(docx, "deliverable"), _plan_facts(pdf, "deliverable")
+    assert b and not set(b) - set(a), sorted(set(b) - set(a))[:2]
+    assert len(b) >= share * len(a)
+    figures = sum(len(c.facts["cells"]) for c in extract(pdf).candidates if c.kind == "deliverable")
+    assert figures >= 100
+    assert pdf.tables_skipped > 100  # mandate lists, resources tables and charts: counted, not read
 
 
 def _encrypted_pdf(path) -> None:

@@ -74,10 +74,11 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
                      "segments": len(doc.segments), "characters": len(doc.text)},
         "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),
                     "mandate_rows_read": found.rows_seen,
-                    "tables": "read" if grid_kept(doc) else (
-                        f"not read: a PDF keeps no table grid ({doc.tables_skipped:,} lines of tables, mandate lists "
-                        "and figures left out); ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else
-                        "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx")},
+                    "tables": (
+                        f"deliverables tables read from the page where it prints each figure's year and status; "
+                        f"{doc.tables_skipped:,} lines of other tables (mandate lists, resources, figures) not read: "
+                        "ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else "read" if grid_kept(doc)
+                        else "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx")},
         "candidates": [c.to_dict() for c in found.candidates],
         "text": doc.text,
     }

@@ -10,9 +10,12 @@ their font, size and place, and this module puts the document back together the 
 - **paragraphs** are lines of the body's size joined until a paragraph number ("16.28"), a list mark ("(a)", a
   bullet), a change of font (a heading) or a blank line starts the next; a paragraph cut by a page break is joined
   again; a line ending in a hyphen inside a word joins the next without a space;
-- **tables and figures** (lines in a smaller size than the body's) are not read: a page keeps no table grid, so
-  a figure's column cannot be told, and a mandate list's symbol from its title only by guessing. Their lines are
-  counted and the draft says so; read the Word file for them.
+- **tables** (lines across columns, or in a smaller size than the body's) are put back into rows and cells by
+  ``pdftable`` where a table's caption ("Table 16.4", "Annex III") stands above them; the rest (a mandate list,
+  which LibreOffice prints one character a line, a figure's labels, a grid not found) is not read, and its lines
+  are counted. The programme plan reads a page's deliverables table only where the page prints each figure's year
+  and status over it, and a page's resources table not at all (its headings wrap in narrow columns, cut where no
+  hyphen shows): read the Word file for those.
 
 Each segment's locator ends with the page it starts on ("para. 16.28, p. 12"). Nothing is fetched; a damaged,
 encrypted or oversized PDF is refused in one line.
@@ -27,12 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.sources.pdftable import TableLine, rows, words_of
+from drugpolicy_kg.sources.plan import ANNEX, TABLE_NO
 from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, PARA_NUMBER, Document, _Walker, metadata_from_margins
 
 MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
 HEAD, FOOT = 0.085, 0.925  # the bands of a page (fractions of its height) that hold running heads and feet
 RAISED = 0.7            # a digit under this fraction of the body's size is a footnote number or mark
 SMALL = 0.95            # a line under this fraction of the body's size is a table's or a figure's
+UNIT = re.compile(r"^\([^()]+\)$")  # "(Thousands of United States dollars)" over a table: a paragraph, as in Word
 TERMINAL = (".", ":", ";", "?", "!", "”", ")")
 # a line that is nothing but a structural label is a heading of its own, however close the next line stands: Word
 # prints "Subprogramme 2" and the subprogramme's title as two headings, a page shows two bold lines
@@ -52,6 +58,7 @@ class _Line:
     kind: str = "body"    # body | note (under the footnote rule) | margin (a running head or foot) | table
     number: str = ""      # a note line's footnote number, where it opens the footnote
     marks: list[str] = field(default_factory=list)  # footnote numbers raised in the line
+    words: list = field(default_factory=list)        # its words with their places (pdftable.Word), for tables
 
 
 def read_pdf(path: Path, data: bytes, digest: str) -> Document:
@@ -85,8 +92,11 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
     notes: list[tuple[str, _Line]] = []  # (number, first line) and continuation lines as ("", line)
     skipped = 0
     para: list[_Line] = []
+    table: list[_Line] = []
+    captioned = False  # a table's caption stands above with no numbered paragraph since: its grid is read
 
     def flush() -> None:
+        nonlocal captioned
         if not para:
             return
         text = para[0].text
@@ -97,9 +107,30 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
         whole_font = para[0].font if all(ln.font == para[0].font for ln in para) else ""
         heading = (whole_font in ("bold", "italic") or para[0].size > body_size * 1.1) and len(text) <= 200
         seg = walk.paragraph(text, "H" if heading else "")
+        if TABLE_NO.match(seg.text) or ANNEX.match(seg.text):
+            captioned = True  # "Table 16.4", "Annex III": the grid below it is a table's, to be read
+        elif seg.kind == "paragraph" and seg.number:
+            captioned = False
         seg.page = para[0].page
         seg.notes = list(dict.fromkeys(m for ln in para for m in ln.marks))
         para.clear()
+
+    def flush_table() -> None:
+        nonlocal skipped
+        if not table:
+            return
+        found = rows([TableLine(ln.words, ln.top, ln.size, ln.page) for ln in table])
+        # a figure's labels, a grid not found, or a list under no table's caption (a mandate list, which LibreOffice
+        # prints one character a line): not guessed
+        if found is None or not captioned or walk.context.startswith("Figure"):
+            skipped += len(table)
+        else:
+            walk.rows_start()
+            for row in found:
+                seg = walk.row(row.cells, row.spans)
+                if seg is not None:
+                    seg.page, seg.raised = row.page, row.raised
+        table.clear()
 
     for lines in pages:
         first_on_page = True
@@ -110,15 +141,18 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
             if ln.kind == "note":
                 notes.append((ln.number, ln))
                 continue
-            if ln.kind == "table" or ln.size < body_size * SMALL:
-                skipped += 1
+            if (ln.kind == "table" or ln.size < body_size * SMALL) and not (not table and UNIT.match(ln.text)):
+                flush()
+                table.append(ln)
                 continue
+            flush_table()
             if para and (ALONE.match(para[-1].text) or ALONE.match(ln.text)
                          or not _continues(para, ln, body_size, first_on_page)):
                 flush()
             para.append(ln)
             first_on_page = False
     flush()
+    flush_table()
     for number, text, page in _footnotes(notes):
         walk.footnote(text, number, page)
     for ln in margins:
@@ -191,9 +225,9 @@ def _page_lines(page, number: int) -> list:
         top, bottom = float(ln["top"]), float(ln["bottom"])
         fonts = {("bold" if "Bold" in c["fontname"] else "italic" if re.search("Italic|Oblique", c["fontname"]) else "")
                  for c in cs if c["text"].strip()}
-        line = _Line(" ".join(ln["text"].split()), float(ln["x0"]), top, bottom,
-                     Counter(round(c["size"] * 2) / 2 for c in cs).most_common(1)[0][0],
-                     fonts.pop() if len(fonts) == 1 else "", number)
+        size = Counter(round(c["size"] * 2) / 2 for c in cs).most_common(1)[0][0]
+        line = _Line(" ".join(ln["text"].split()), float(ln["x0"]), top, bottom, size,
+                     fonts.pop() if len(fonts) == 1 else "", number, words=words_of(cs, size))
         if top < height * HEAD or top > height * FOOT:
             line.kind = "margin"
         elif _columns(cs, line.size):

@@ -38,6 +38,7 @@ TABLE_NOTE = re.compile(r"^(?P<mark>[a-z]) (?P<text>\S.{0,2000})$")  # under a t
 NOTE_MARK = re.compile(r"^[a-z](?:,[a-z]){0,5}$")  # a raised "a", "a,b": the marks of a table's notes
 DELIVERABLES_TITLE = re.compile(r"^(?P<scope>.{3,200}?): deliverables for the period (?:of )?(?P<period>\d{4}[–-]\d{4})"
                                 r"(?:, by category and subcategory)?$")
+PERIOD_HEAD = re.compile(r"^\d{4} (?:planned|actual)$")  # a deliverables table's figure column: "2024 actual"
 CROSS_CUTTING = re.compile(r"^Cross-cutting deliverables for the period")
 UNIT_LINE = re.compile(r"^\((?P<unit>[A-Z][A-Za-z /,.-]{3,80})\)$")  # "(Thousands of United States dollars)"
 SUBTABLE = re.compile(r"^\((?P<no>\d{1,2})\) (?P<name>[A-Z][^.]{2,80})$")  # "(1) Regular budget"
@@ -412,6 +413,8 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             if value is None and not note:
                 continue  # "–" is no figure; text in a figure's column is no figure either
             head = heads[j + shift] if columns and j + shift < len(heads) else []
+            if not head:
+                continue  # a figure under no printed heading (a page that lost its header row): its period is unknown
             cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
                               list(dict.fromkeys(head)), marks))
         out.append(PlanRow(t, seg, label, cells, row_path, first_printed, row_notes))
@@ -587,15 +590,17 @@ def _context(t: Table, extra: list[str] = ()) -> list[str]:
 def deliverables(t: Table, bodies: list[str]) -> list:
     level, number, component = scope_of_title(t.title) if not CROSS_CUTTING.match(t.title) else ("programme", "", "")
     scope = scope_label(level, number, component)
-    _columns, rows = read_table(t)
+    columns, rows = read_table(t)
     out = []
+    if t.rows and t.rows[0].page and not all(PERIOD_HEAD.match(c) for c in columns[1:] or [""]):
+        return out  # a page's grid whose header does not name each figure's year and status: not guessed
     category = subcategory = unit = group = ""
     sub_row = ""
     for r in rows:
         label = r.label
         cat = CATEGORY.match(label)
         base = {"scope": scope, "table": t.number, "table_title": t.title}
-        where = f"{t.name}, row {r.seg.number}"
+        where = f"{t.name}, row {r.seg.number}" + (f", p. {r.seg.page}" if r.seg.page else "")
         if cat and not r.cells:
             category, subcategory, unit, group = label, "", "", ""
             continue
@@ -624,6 +629,8 @@ def deliverables(t: Table, bodies: list[str]) -> list:
         if not r.cells and label.endswith(":"):  # "Meetings of:": the words the items below complete
             group = label
             continue
+        if r.seg.page and any(re.search(r"[A-Za-z]{2}", c) for c in grid(r.seg)[1:]):
+            continue  # a page's row with words in a figure's column: a cell's justified text read as several
         if not r.cells and ":" in label and category:  # "Consultation, advice and advocacy: ...": a deliverable in words
             name, _, what = label.partition(":")
             facts = {**base, "category": category, "subcategory": name.strip(), "unit": "", "level": "described",
@@ -639,6 +646,10 @@ def resources(t: Table) -> list:
 
     level, number, component = scope_of_title(t.title)
     scope = scope_label(level, number, component)
+    if t.rows and t.rows[0].page:
+        # a page's resources table: its headings wrap in narrow columns, a word cut where no hyphen shows ("expen" /
+        # "ded"), so a figure's column cannot be named with certainty; not guessed (read the Word file for these)
+        return []
     _columns, rows = read_table(t)
     out = []
     for r in rows:
@@ -725,7 +736,7 @@ def grid_kept(doc: Document) -> bool:
     """Does the document keep its tables' grid (a Word file: every cell, merged ones marked)? Text saved from Word
     drops empty cells, so a figure's column cannot be told: its tables are not read (the strategy, results and
     measures still are), rather than read into the wrong columns."""
-    return doc.path.suffix.lower() == ".docx"
+    return doc.path.suffix.lower() in (".docx", ".pdf")  # a PDF's reader puts its words back in their columns
 
 
 def programme_plan(doc: Document) -> list:
@@ -743,6 +754,8 @@ def programme_plan(doc: Document) -> list:
             out += resources(t)
             if first_resources is None and t.number_seg is not None:
                 first_resources = t.number_seg.start
-    if first_resources is not None:
+    if first_resources is not None and doc.path.suffix.lower() == ".docx":
+        # a PDF's explanation of changes: its lettered items cut by page breaks are not yet put back under their
+        # paragraph with certainty, and a cost's scope is read from that paragraph
         out += mandate_costs(doc, first_resources)
     return out
