@@ -110,7 +110,7 @@ def test_ingest_of_a_pdf_says_which_tables_it_read(printed, tmp_path, capsys):
 
     data = json.loads(draft.read_text())
     kinds = {c["kind"] for c in data["candidates"]}
-    assert "deliverable" in kinds and not kinds & {"resource", "mandate-cost"}
+    assert {"deliverable", "mandate-cost"} <= kinds and "resource" not in kinds
     assert all(data["text"][c["start"]:c["end"]] == c["quote"] for c in data["candidates"])
 
 
@@ -135,6 +135,16 @@ def test_a_printed_deliverables_table_gives_the_word_files_figures(printed, word
     figures = sum(len(c.facts["cells"]) for c in extract(pdf).candidates if c.kind == "deliverable")
     assert figures >= 100
     assert pdf.tables_skipped > 100  # mandate lists, resources tables and charts: counted, not read
+
+
+@pytest.mark.parametrize("word", [SECT16, SECT24], ids=["Sect.16", "Sect.24"])
+def test_a_printed_section_gives_the_costs_of_new_mandates_of_its_word_file(printed, word):
+    """"$250,500 ... pursuant to General Assembly resolution 79/1", each under its paragraph and item as in Word: a
+    line that wraps to "24.99 and annex IV" (a reference, the space of a word after it) opens no paragraph 24.99."""
+    docx, pdf = printed[word]
+    a, b = _plan_facts(docx, "mandate-cost"), _plan_facts(pdf, "mandate-cost")
+    assert len(a) >= 5 and sorted(a) == sorted(b)
+    assert not [s for s in pdf.segments if s.kind == "paragraph" and s.text.startswith("24.99 and annex")]
 
 
 def _encrypted_pdf(path) -> None:

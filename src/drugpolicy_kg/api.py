@@ -65,13 +65,28 @@ class KnowledgeGraph:
 
     @contextlib.contextmanager
     def server(self, graph_iri: str = "https://w3id.org/drugpolicy-kg/graph/all") -> Iterator[str]:
-        """A local Oxigraph server holding this graph in ``graph_iri``; yields its query URL, stops on exit."""
-        from drugpolicy_kg.sparql.endpoint import push
+        """A local, read-only Oxigraph server holding this graph in ``graph_iri``; yields its query URL, stops on exit.
+
+        The graph is copied into the server's own store before it starts (a bulk load of the union, a second or two),
+        not uploaded through HTTP, and the server takes no writes: nothing another local process sends changes it."""
+        import shutil
+        import tempfile
+
+        import pyoxigraph as ox
+
         from drugpolicy_kg.sparql.server import OxigraphServer
 
-        with OxigraphServer(read_only=False) as srv:
-            push(self.engine.gs.union_graph(), srv.query_url, graph_iri, gsp=srv.store_url)
-            yield srv.query_url
+        where = Path(tempfile.mkdtemp(prefix="drugpolicy-kg-server-"))
+        try:
+            copy = ox.Store(str(where))
+            data = self.engine.gs.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            copy.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph_iri))
+            copy.flush()
+            del copy
+            with OxigraphServer(location=where, read_only=True) as srv:
+                yield srv.query_url
+        finally:
+            shutil.rmtree(where, ignore_errors=True)
 
     def networks(self, views=VIEW_NAMES) -> dict[str, nx.Graph]:
         """The network views with metrics (see :mod:`drugpolicy_kg.uses.networks`)."""

@@ -169,7 +169,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
 def _continues(para: list[_Line], ln: _Line, body_size: float, first_on_page: bool) -> bool:
     """Does ``ln`` go on with the paragraph whose lines are ``para``?"""
     text = ln.text
-    if PARA_NUMBER.match(text) or ITEM_MARK.match(text) or BULLET.match(text):
+    if BULLET.match(text) or (PARA_NUMBER.match(text) or ITEM_MARK.match(text)) and _hanging(ln):
         return False
     last = para[-1]
     if ln.font != last.font or abs(ln.size - last.size) > 0.5:
@@ -178,6 +178,14 @@ def _continues(para: list[_Line], ln: _Line, body_size: float, first_on_page: bo
         ended = " ".join(x.text for x in para).rstrip().endswith(TERMINAL) or bool(ln.font)
         return not ended or text[:1].islower()
     return ln.top - last.top <= 1.45 * max(ln.size, body_size)
+
+
+def _hanging(ln: _Line) -> bool:
+    """Does a line open with a paragraph's number or an item's mark standing out from its text, as the document
+    prints them ("24.98    As shown", "(b)    Subprogramme 1")? A line that wraps to "24.99 and annex IV" (a
+    reference to paragraph 24.99 cut at the line's end) has the space of a word after the number."""
+    w = ln.words
+    return len(w) < 2 or w[1].x0 - w[0].x1 > ln.size * 0.6
 
 
 def _footnotes(notes: list[tuple[str, _Line]]) -> list[tuple[str, str, int]]:

@@ -646,7 +646,7 @@ def resources(t: Table) -> list:
 
     level, number, component = scope_of_title(t.title)
     scope = scope_label(level, number, component)
-    if t.rows and t.rows[0].page:
+    if t.rows and t.rows[0].page:  # (its place still marks where the explanation of resource changes starts)
         # a page's resources table: its headings wrap in narrow columns, a word cut where no hyphen shows ("expen" /
         # "ded"), so a figure's column cannot be named with certainty; not guessed (read the Word file for these)
         return []
@@ -754,8 +754,6 @@ def programme_plan(doc: Document) -> list:
             out += resources(t)
             if first_resources is None and t.number_seg is not None:
                 first_resources = t.number_seg.start
-    if first_resources is not None and doc.path.suffix.lower() == ".docx":
-        # a PDF's explanation of changes: its lettered items cut by page breaks are not yet put back under their
-        # paragraph with certainty, and a cost's scope is read from that paragraph
+    if first_resources is not None:
         out += mandate_costs(doc, first_resources)
     return out
