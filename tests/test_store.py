@@ -132,6 +132,21 @@ def test_syntax_error_names_file_line_and_column(tmp_path):
     assert len(proc.stderr.strip().splitlines()) <= 2  # the building note and one error line
 
 
+def test_of_several_broken_files_the_first_in_order_is_named_every_time(tmp_path):
+    """Files load two at a time; the error is still the first failing file's, in the project's order."""
+    from drugpolicy_kg.graph.store import project_inputs
+    from drugpolicy_kg.resources import Project
+
+    proj = make_copy(tmp_path)
+    for name in ("zz-broken.ttl", "aa-broken.ttl"):
+        (proj / "data" / name).write_text("@prefix : <http://x/> .\n:a :b :c :d .\n", encoding="utf-8")
+    order = [i.path.name for i in project_inputs(Project.open(proj))]
+    first = min(("aa-broken.ttl", "zz-broken.ttl"), key=order.index)
+    for _ in range(2):
+        proc = run_cli("--project", str(proj), "stats", env={"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")})
+        assert proc.returncode == 2 and f"{first}:2:" in proc.stderr, proc.stderr
+
+
 def test_a_data_file_with_a_space_in_its_name(tmp_path):
     proj = make_copy(tmp_path)
     shutil.move(proj / "data" / "isn-brochure.ttl", proj / "data" / "isn brochure.ttl")
