@@ -147,9 +147,19 @@ def _problem(at, message: str) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _validator(part: str):
+    import sys
     from importlib.resources import files
 
-    from jsonschema import Draft202012Validator
+    # jsonschema reads an optional IRI-syntax checker at import where one is installed (rfc3987-syntax, which a
+    # Jupyter install brings): it builds a grammar, about 3 s. The draft's schema checks no format, so it is kept out.
+    blocked = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+    try:
+        from jsonschema import Draft202012Validator
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
 
     schema = json_loads((files("drugpolicy_kg.sources") / "draft.schema.json").read_text(encoding="utf-8"))
     if part != "draft":
