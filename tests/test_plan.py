@@ -215,3 +215,27 @@ def test_a_note_mark_is_not_part_of_a_name(found):
     assert [n["text"] for n in row.facts["notes"]] == [
         "For field and technical cooperation projects on drug supply reduction and publications thereon, please refer "
         "to deliverables B.6 and B.10 under table 16.3."]
+
+
+def test_a_figure_s_year_and_status_come_from_the_heading_that_prints_them(dataset):
+    """"Object of expenditure: Other staff costs" names what is spent, not a status: a column whose headings print
+    no year has no period and no status (116 figures of the new-mandates tables had been given "expenditure")."""
+    rows = dataset.select("""SELECT ?col ?status WHERE { ?o dpo:refColumn ?col ; dpo:refStatus ?status }""")
+    assert rows
+    for col, status in rows:
+        year = next((h for h in reversed(str(col).split(": ")) if h[:4].isdigit()), "")
+        assert year and str(status).rsplit("-", 1)[-1] in year.lower(), (col, status)
+
+
+def test_a_misprinted_figure_is_kept_as_printed_and_its_row_s_other_figures_are_read(dataset):
+    """Sect. 24, Table 24.27, row 22 prints "53 00" as a total: kept as printed with a note, as a dpo:Misprint of
+    its table (no measure, so no qb:Observation), and the row's 53,800 under "Other staff costs" is read."""
+    misprints = dataset.select("""SELECT ?printed ?table ?note WHERE {
+        ?m a dpo:Misprint ; dpo:printedValue ?printed ; dcterms:isPartOf ?table ; skos:note ?note }""")
+    assert [(str(p), str(t).rsplit("/", 1)[-1]) for p, t, _ in misprints] == [
+        ("53 00", "dataset-a-80-6-sect-24-table-24-27")]
+    assert "not corrected" in str(misprints[0][2])
+    same_row = dataset.select("""SELECT ?amount ?t WHERE { ?o a qb:Observation ; qb:dataSet ?t ; dpo:amount ?amount ;
+        dpo:refItem ?item ; dpo:refColumn "Object of expenditure: Other staff costs" FILTER(STRENDS(STR(?item), "56/20")) }""",
+                              t="https://w3id.org/drugpolicy-kg/id/dataset-a-80-6-sect-24-table-24-27")
+    assert [str(a) for a, _t in same_row] == ["53800"]

@@ -609,18 +609,24 @@ class _Builder:
         f, w, cid = c["facts"], self.w, c["id"]
         ev = self._cell_ev(c, cell)
         node = f"{DPK}obs-{self.doc_id}-at-{cell['start']}"
-        w.fact(cid, node, RDF_TYPE, f"{QB}Observation")
+        # a figure that is not a number as printed ("53 00") has no measure: not a Data Cube observation (IC-14 wants
+        # one), but a misprint of the same table, with the same dimensions, kept as printed with a note
+        observed = bool(cell.get("value"))
+        w.fact(cid, node, RDF_TYPE, f"{QB}Observation" if observed else f"{DPO}Misprint")
         w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']} ({_short(c['quote'].split(chr(9))[0], 60)}), "
                                                 f"{cell['column']}: {cell['printed']}", "en"))
-        w.fact(cid, node, f"{QB}dataSet", dataset, ev, stated_as=table_name(f['table']))
+        w.fact(cid, node, f"{QB}dataSet" if observed else f"{DCT}isPartOf", dataset, ev, stated_as=table_name(f['table']))
         for p, o, words in subject_dims:
             w.fact(cid, node, p, o, ev, stated_as=words)
         heads = cell.get("heads") or [cell["column"]]
         w.fact(cid, node, f"{DPO}refColumn", w.lit(cell["column"]), ev, stated_as=heads[-1])
-        m = re.match(r"^(\d{4})\b", heads[-1]) or re.match(r"^(\d{4})\b", cell["column"])
+        # the period and its status come from the heading that prints a year ("2024 expenditure", "2026 planned"),
+        # never from a heading over other columns ("Object of expenditure" names what is spent, not a status)
+        dated = next((h for h in reversed(heads) if re.match(r"^\d{4}\b", h)), "")
+        m = re.match(r"^(\d{4})\b", dated)
         if m:
             w.fact(cid, node, f"{DPO}refPeriod", w.lit(m.group(1), datatype=PREFIXES["xsd"] + "gYear"), ev)
-        status = re.search(r"\b(planned|actual|approved|estimate|proposed|expenditure)\b", cell["column"], re.I)
+        status = re.search(r"\b(planned|actual|approved|estimate|proposed|expenditure)\b", dated, re.I)
         if status:
             w.fact(cid, node, f"{DPO}refStatus", f"{DPK}status-{status.group(1).lower()}", ev, stated_as=status.group(1))
         if cell.get("value"):
