@@ -154,6 +154,29 @@ def test_a_candidate_that_fails_the_checks_is_refused_with_its_reason(small, tmp
     assert len(out.accepted) == 3 and validate(small).conforms
 
 
+def test_a_malformed_resolution_number_is_refused_by_the_shapes_rule_before_the_checks_run(small, tmp_path, monkeypatch):
+    """Sect. 24 prints rows whose number the project's own sh:pattern for dpo:resolutionNumber refuses ("44/15 53/3"
+    read from one cell): they are refused while the facts are built, so the checks run once (a second round over the
+    whole project had cost Sect. 24's review about 11 s)."""
+    from drugpolicy_kg.sources import review as rv
+
+    rule, message = rv._number_rule(small.shapes)
+    draft = load_draft(draft_of(small, SECT24, tmp_path))
+    mandates = [c for c in draft["candidates"] if c["kind"] == "legislative-mandate" and c["facts"].get("symbol")
+                and c["facts"].get("instrument", "resolution") == "resolution"]
+    bad = [c for c in mandates if not rule.search(c["facts"]["symbol"])]
+    good = [c for c in mandates if rule.search(c["facts"]["symbol"])][:2]
+    assert bad and message.startswith("Exactly one dpo:resolutionNumber")
+    calls = []
+    real = rv._check
+    monkeypatch.setattr(rv, "_check", lambda *a: calls.append(1) or real(*a))
+    out = review(small, draft, [c["id"] for c in [bad[0], *good]])
+    refused = {c["id"]: why for c, why in out.refused}
+    assert list(refused) == [bad[0]["id"]]
+    assert refused[bad[0]["id"]] == f"{bad[0]['facts']['symbol']!r} is not a resolution's number: {message}"
+    assert len(calls) == 1 and len(out.accepted) == 2
+
+
 def test_nothing_is_written_when_the_project_itself_fails(small, tmp_path):
     draft = load_draft(draft_of(small, SECT16, tmp_path))
     (small.data_dir / "zz-broken.ttl").write_text(

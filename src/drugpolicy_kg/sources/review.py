@@ -314,9 +314,11 @@ def _iso_words(iso: str) -> str:
 class _Builder:
     """Turns accepted candidates into facts and evidence, minting (or matching) one IRI per entity."""
 
-    def __init__(self, draft: dict, orgs: dict[str, str], labelled: set[str] = frozenset()):
+    def __init__(self, draft: dict, orgs: dict[str, str], labelled: set[str] = frozenset(),
+                 number_rule: tuple[re.Pattern, str] | None = None):
         doc = draft["document"]
         self.labelled = labelled  # entities the graph already names (matched, not minted)
+        self.number_rule = number_rule  # the shapes' rule for a resolution's number: (pattern, message)
         self.draft, self.doc = draft, doc
         self.doc_id = doc["id"]
         self.doc_node = f"{DPK}doc-{self.doc_id}"
@@ -402,6 +404,7 @@ class _Builder:
             name = f"{f['issuer']} {kind} {f['symbol']}" if f.get("issuer") and f.get("symbol") else (f.get("title") or key)
             w.fact(cid, inst, f"{RDFS}label", w.lit(name, "en"))
         if f.get("symbol"):
+            self._numbered(kind, f["symbol"])
             w.fact(cid, inst, f"{DPO}resolutionNumber" if kind == "resolution" else f"{DCT}identifier", w.lit(f["symbol"]), row)
         if f.get("title"):
             w.fact(cid, inst, f"{DCT}title", w.lit(f["title"], "en"), row)
@@ -703,11 +706,18 @@ class _Builder:
         if inst:
             self._instrument_named(c, res, inst, self.ev(c["quote"], c["locator"], c["start"]))
 
+    def _numbered(self, kind: str, symbol: str) -> None:
+        """Refuse, before anything is checked, a resolution whose number the project's shapes would refuse ("44/15
+        53/3" read from one cell): the same finding the checks give, without a whole second round of checking."""
+        if kind == "resolution" and self.number_rule and not self.number_rule[0].search(symbol):
+            raise _Refuse(f"{symbol!r} is not a resolution's number: {self.number_rule[1]}")
+
     def _instrument_named(self, c: dict, res: dict, inst: str, ev: dict) -> None:
         """The instrument a cost or a new-mandate row names: its number and the body that adopted it, stated by ``ev``
         (the graph's node where it has one: the same IRI as the mandate lists mint)."""
         w = self.w
         kind = res.get("instrument", "resolution")
+        self._numbered(kind, res["symbol"])
         w.fact(c["id"], inst, RDF_TYPE, f"{DPO}{TYPES.get(kind, 'Resolution')}")
         w.fact(c["id"], inst, f"{DPO}resolutionNumber" if kind == "resolution" else f"{DCT}identifier",
                w.lit(res["symbol"]), ev)
@@ -765,6 +775,25 @@ def _scope_words(f: dict) -> str:
 
 class _Refuse(Exception):
     pass
+
+
+def _number_rule(shapes: Path) -> tuple[re.Pattern, str] | None:
+    """The pattern and message of the project's shape for ``dpo:resolutionNumber`` (sh:pattern; None where it has
+    none, or no shapes), read from the shapes file, so the rule is the project's own, never a copy of it."""
+    if not shapes.is_file():
+        return None
+    from rdflib import Namespace, URIRef
+
+    from drugpolicy_kg.graph.loader import parse_file
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    g = parse_file(shapes)
+    for shape in g.subjects(sh.path, URIRef(f"{DPO}resolutionNumber")):
+        pattern = g.value(shape, sh.pattern)
+        if pattern is not None:
+            flags = str(g.value(shape, sh.flags) or "")
+            return re.compile(str(pattern), re.I if "i" in flags else 0), str(g.value(shape, sh.message) or "")
+    return None
 
 
 # ------------------------------------------------------------------ the review --
@@ -886,7 +915,7 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
     # a candidate that is not as ingest writes it is refused alone, with what is wrong; the others go on
     refused: dict[str, str] = {i: f"not as ingest writes it ({why})" for i, why in malformed.items() if i in dec.accepted}
     for _round in range(6):
-        b = _Builder(draft, dict(orgs), labelled)
+        b = _Builder(draft, dict(orgs), labelled, _number_rule(project.shapes))
         b.document()
         kept = []
         newly_refused = False
