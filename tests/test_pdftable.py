@@ -92,3 +92,18 @@ def test_a_raised_note_mark_is_kept_with_where_it_stands():
     got = rows([*HEADER, line(198, "Posts", words=[Word("Posts", 123, 145), Word("641a", 425, 444, [(3, 4)]),
                                                    Word("1", 475, 479), Word("2", 510, 515), Word("3", 546, 550)])])
     assert got[-1].cells[1] == "641a" and got[-1].raised[1] == [(3, 4)]
+
+
+def test_a_heading_with_a_rule_under_it_spans_the_columns_the_rule_spans():
+    """"Changes" printed once over five columns, a short rule under it from the first to the last: one cell spanning
+    them, as Word's gridSpan says; headings standing unevenly over their columns are not one justified cell."""
+    tops = (440, 479, 515, 550)
+    heads = ["Technical", "New", "Other", "Total"]
+    changes = TableLine([Word("Changes", 480, 510)], 170, SIZE, 1, rules=[(420, 552)])
+    names = TableLine([Word("Category", 123, 160)] + [Word(h, right - 3.6 * len(h), right) for right, h in
+                                                      zip(tops, heads, strict=True)], 186, SIZE, 1)
+    got = rows([changes, names, line(206, "Posts", ("1 113.6", "–", "(17.5)", "1 096.1"))])
+    assert [(r.cells, r.spans) for r in got] == [
+        (["", "Changes"], [1, 4]),
+        (["Category", "Technical", "New", "Other", "Total"], []),
+        (["Posts", "1 113.6", "–", "(17.5)", "1 096.1"], [])]

@@ -59,6 +59,7 @@ class _Line:
     number: str = ""      # a note line's footnote number, where it opens the footnote
     marks: list[str] = field(default_factory=list)  # footnote numbers raised in the line
     words: list = field(default_factory=list)        # its words with their places (pdftable.Word), for tables
+    rules: list = field(default_factory=list)        # short rules drawn right under it: (x0, x1)
 
 
 def read_pdf(path: Path, data: bytes, digest: str) -> Document:
@@ -119,7 +120,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
         nonlocal skipped
         if not table:
             return
-        found = rows([TableLine(ln.words, ln.top, ln.size, ln.page) for ln in table])
+        found = rows([TableLine(ln.words, ln.top, ln.size, ln.page, ln.rules) for ln in table])
         # a figure's labels, a grid not found, or a list under no table's caption (a mandate list, which LibreOffice
         # prints one character a line): not guessed
         if found is None or not captioned or walk.context.startswith("Figure"):
@@ -276,6 +277,11 @@ def _page_lines(page, number: int) -> list:
             host.number = digits
         elif host.kind == "body":
             host.marks.append(digits)
+    # the short rules drawn right under a line (a table's heading over the columns it spans), for the table reader
+    short = [(float(r["x0"]), float(r["x1"]), float(r["top"])) for r in (*page.rects, *page.lines)
+             if float(r["bottom"]) - float(r["top"]) <= 2 and 20 < float(r["x1"]) - float(r["x0"]) < width * 0.7]
+    for ln in out:
+        ln.rules = [(a, b) for a, b, top in short if ln.bottom <= top <= ln.bottom + ln.size * 1.2]
     notes = sorted((ln for ln in out if ln.kind == "note"), key=lambda ln: ln.top)
     if notes and not (notes[0].number or notes[0].text.startswith("*")):
         for ln in notes:  # the rule opens no footnote (a table's or a figure's rule): its lines are the page's body

@@ -40,6 +40,7 @@ class TableLine:
     top: float
     size: float
     page: int
+    rules: list[tuple[float, float]] = field(default_factory=list)  # short rules drawn right under it: (x0, x1)
 
 
 @dataclass
@@ -86,8 +87,11 @@ def _justified(line: TableLine) -> bool:
     figures ("2024 2024 2025 2026" is a header's, one figure among words is a sentence's: "over 170,000 observations")?"""
     gaps = sorted(b.x0 - a.x1 for a, b in zip(line.words, line.words[1:], strict=False))
     figures = sum(1 for w in line.words[1:] if FIGURE.match(w.text))
-    return (len(gaps) >= 3 and gaps[-1] <= 2 * max(gaps[len(gaps) // 2], line.size * 0.2)
-            and figures <= 1 and len(line.words) - figures >= 4)
+    if len(gaps) < 3 or figures > 1 or len(line.words) - figures < 4:
+        return False
+    median = max(gaps[len(gaps) // 2], line.size * 0.2)
+    # alike: all but the widest within a third of the median of each other (headings over columns stand unevenly)
+    return gaps[-1] <= 2 * median and gaps[-2] - gaps[0] <= max(1.0, median / 3)
 
 
 def _phrases(line: TableLine) -> list[tuple[float, float]]:
@@ -146,6 +150,10 @@ def rows(lines: list[TableLine]) -> list[Row] | None:
         for w in ln.words:
             at = whole or w
             hit = [i for i, (a, b) in enumerate(cols) if at.x0 < b and at.x1 > a] or [_nearest(cols, at)]
+            under = next(((a, b) for a, b in ln.rules if a - 1 <= (w.x0 + w.x1) / 2 <= b + 1), None)
+            if under is not None and not FIGURE.match(w.text):
+                # a heading with a rule drawn under it ("Changes" over five columns) spans the columns the rule spans
+                hit = [i for i, (a, b) in enumerate(cols) if under[0] - 1 <= (a + b) / 2 <= under[1] + 1] or hit
             placed.setdefault(hit[0], []).append(w)
             if len(hit) > 1:
                 span[hit[0]] = max(span.get(hit[0], 1), hit[-1] - hit[0] + 1)
