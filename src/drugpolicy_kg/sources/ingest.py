@@ -76,8 +76,9 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
                     "mandate_rows_read": found.rows_seen,
                     "tables": (
                         f"deliverables tables read from the page where it prints each figure's year and status; "
-                        f"{doc.tables_skipped:,} lines of other tables (mandate lists, resources, figures) not read: "
-                        "ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else "read" if grid_kept(doc)
+                        f"resources tables, and {doc.tables_skipped:,} lines of mandate lists, figures and other "
+                        "tables, not read: ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else
+                        "read" if grid_kept(doc)
                         else "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx")},
         "candidates": [c.to_dict() for c in found.candidates],
         "text": doc.text,
