@@ -914,8 +914,9 @@ def _review(project: Project, draft: dict, accept, reject, reason: str, min_conf
         "SELECT DISTINCT ?s ?own WHERE { GRAPH ?g { ?s rdfs:label ?l } FILTER(?g != ?own) }", own=target_graph)}
     # a candidate that is not as ingest writes it is refused alone, with what is wrong; the others go on
     refused: dict[str, str] = {i: f"not as ingest writes it ({why})" for i, why in malformed.items() if i in dec.accepted}
+    number_rule = _number_rule(project.shapes)
     for _round in range(6):
-        b = _Builder(draft, dict(orgs), labelled, _number_rule(project.shapes))
+        b = _Builder(draft, dict(orgs), labelled, number_rule)
         b.document()
         kept = []
         newly_refused = False
