@@ -974,3 +974,33 @@ def test_the_engine_without_descriptor_passing_connects_with_a_key(store_locatio
         assert engine.answer("GET", "/query", "query=ASK%7B%7D", "", "text/csv", None)[:2] == (200, "text/csv")
     finally:
         engine.stop()
+
+
+def test_the_api_s_local_server_holds_a_read_only_copy_of_the_graph(dataset, tmp_path, monkeypatch):
+    """``KnowledgeGraph.server()`` (the analyst notebook's endpoint): the union in one named graph, every triple; an
+    update from any local process is refused; the copy is gone when the block ends."""
+    import glob
+    import tempfile
+    import urllib.error
+    import urllib.request
+
+    from drugpolicy_kg.api import KnowledgeGraph
+
+    kg = KnowledgeGraph()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this process's temporary files, apart from others'
+    with kg.server(graph_iri="https://w3id.org/drugpolicy-kg/graph/all") as url:
+        assert url.startswith("http://127.0.0.1:") and glob.glob(str(tmp_path / "drugpolicy-kg-server-*"))
+        query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/drugpolicy-kg/graph/all> { ?s ?p ?o } }"
+        req = urllib.request.Request(url, data=query.encode(), headers={
+            "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            n = int(json.loads(resp.read())["results"]["bindings"][0]["n"]["value"])
+        assert n == dataset.triples
+        update = urllib.request.Request(url.replace("/query", "/update"), data=b"CLEAR ALL",
+                                        headers={"Content-Type": "application/sparql-update"}, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(update, timeout=60)
+        assert refused.value.code in (403, 404, 405)
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            assert int(json.loads(resp.read())["results"]["bindings"][0]["n"]["value"]) == n
+    assert not glob.glob(str(tmp_path / "drugpolicy-kg-server-*"))
