@@ -142,7 +142,8 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
             if ln.kind == "note":
                 notes.append((ln.number, ln))
                 continue
-            if (ln.kind == "table" or ln.size < body_size * SMALL) and not (not table and UNIT.match(ln.text)):
+            # a table's line; a unit line over a table ("(Thousands of ...)") is a paragraph before it, as in Word
+            if (ln.kind == "table" or ln.size < body_size * SMALL) and (table or not UNIT.match(ln.text)):
                 flush()
                 table.append(ln)
                 continue
@@ -222,9 +223,10 @@ def _page_lines(page, number: int) -> list:
     common = sizes.most_common(1)[0][0]
     raised = [c for c in chars if c["size"] < common * RAISED and (c["text"].isdigit() or c["text"] == "*")]
     raised_ids = {id(c) for c in raised}
-    rule = min((float(r["top"]) for r in (*page.rects, *page.lines)
-                if float(r["bottom"]) - float(r["top"]) <= 2 and 30 < float(r["x1"]) - float(r["x0"]) < width * 0.4
-                and float(r["top"]) > height * 0.4), default=None)  # the short rule above the footnotes
+    flat = [(float(r["x0"]), float(r["x1"]), float(r["top"])) for r in (*page.rects, *page.lines)
+            if float(r["bottom"]) - float(r["top"]) <= 2]  # the page's horizontal rules: (x0, x1, top)
+    rule = min((top for x0, x1, top in flat if 30 < x1 - x0 < width * 0.4 and top > height * 0.4),
+               default=None)  # the short rule above the footnotes
     rest = page.filter(lambda o: o.get("object_type") != "char" or id(o) not in raised_ids)
     out = []
     for ln in rest.extract_text_lines(return_chars=True, strip=True):
@@ -239,7 +241,7 @@ def _page_lines(page, number: int) -> list:
                      fonts.pop() if len(fonts) == 1 else "", number, words=words_of(cs, size))
         if top < height * HEAD or top > height * FOOT:
             line.kind = "margin"
-        elif _columns(cs, line.size):
+        elif _columns(line.words, line.size):
             line.kind = "table"
         out.append(line)
     # no rule drawn (a cover page), or a note above it: the footnotes start at the first small line low on the page
@@ -278,8 +280,7 @@ def _page_lines(page, number: int) -> list:
         elif host.kind == "body":
             host.marks.append(digits)
     # the short rules drawn right under a line (a table's heading over the columns it spans), for the table reader
-    short = [(float(r["x0"]), float(r["x1"]), float(r["top"])) for r in (*page.rects, *page.lines)
-             if float(r["bottom"]) - float(r["top"]) <= 2 and 20 < float(r["x1"]) - float(r["x0"]) < width * 0.7]
+    short = [(x0, x1, top) for x0, x1, top in flat if 20 < x1 - x0 < width * 0.7]
     for ln in out:
         ln.rules = [(a, b) for a, b, top in short if ln.bottom <= top <= ln.bottom + ln.size * 1.2]
     notes = sorted((ln for ln in out if ln.kind == "note"), key=lambda ln: ln.top)
@@ -289,19 +290,12 @@ def _page_lines(page, number: int) -> list:
     return out
 
 
-def _columns(chars: list, size: float) -> bool:
-    """Does a line run across the columns of a table? Its spaces between words, past the first (a paragraph's number,
-    a list mark or a bullet hangs out by a wide one), are of two kinds: the words' own and, more than an em and three
-    times those, the gaps between cells; or one gap wider than two and a half ems. A justified line's spaces are all
-    stretched alike, and never so far."""
-    gaps = []
-    prev = None
-    for c in sorted(chars, key=lambda c: float(c["x0"])):
-        if not c["text"].strip():
-            continue
-        if prev is not None and float(c["x0"]) - float(prev["x1"]) > size * 0.2:
-            gaps.append(float(c["x0"]) - float(prev["x1"]))
-        prev = c
+def _columns(words: list, size: float) -> bool:
+    """Does a line run across the columns of a table? Its spaces between words (``pdftable.words_of``'s words, apart
+    by more than a fifth of the size), past the first (a paragraph's number, a list mark or a bullet hangs out by a
+    wide one), are of two kinds: the words' own and, more than an em and three times those, the gaps between cells;
+    or one gap wider than two and a half ems. A justified line's spaces are all stretched alike, and never so far."""
+    gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:], strict=False) if b.x0 - a.x1 > size * 0.2]
     gaps = sorted(gaps[1:])
     if gaps and gaps[-1] > 2.5 * size:  # wider than any justified line stretches a space: a figure's labels, cells
         return True

@@ -165,6 +165,11 @@ class Table:
     notes: dict[str, dict] = field(default_factory=dict)
 
     @property
+    def on_pages(self) -> bool:
+        """Was the table read from the words of printed pages (a PDF), not from a Word file's grid?"""
+        return bool(self.rows and self.rows[0].page)
+
+    @property
     def name(self) -> str:
         """How the document names the table: "Table 16.4", "Annex III"."""
         return table_name(self.number)
@@ -592,7 +597,7 @@ def deliverables(t: Table, bodies: list[str]) -> list:
     scope = scope_label(level, number, component)
     columns, rows = read_table(t)
     out = []
-    if t.rows and t.rows[0].page and not all(PERIOD_HEAD.match(c) for c in columns[1:] or [""]):
+    if t.on_pages and not all(PERIOD_HEAD.match(c) for c in columns[1:] or [""]):
         return out  # a page's grid whose header does not name each figure's year and status: not guessed
     category = subcategory = unit = group = ""
     sub_row = ""
@@ -629,7 +634,7 @@ def deliverables(t: Table, bodies: list[str]) -> list:
         if not r.cells and label.endswith(":"):  # "Meetings of:": the words the items below complete
             group = label
             continue
-        if r.seg.page and any(re.search(r"[A-Za-z]{2}", c) for c in grid(r.seg)[1:]):
+        if t.on_pages and any(re.search(r"[A-Za-z]{2}", c) for c in grid(r.seg)[1:]):
             continue  # a page's row with words in a figure's column: a cell's justified text read as several
         if not r.cells and ":" in label and category:  # "Consultation, advice and advocacy: ...": a deliverable in words
             name, _, what = label.partition(":")
@@ -646,7 +651,7 @@ def resources(t: Table) -> list:
 
     level, number, component = scope_of_title(t.title)
     scope = scope_label(level, number, component)
-    if t.rows and t.rows[0].page:  # (its place still marks where the explanation of resource changes starts)
+    if t.on_pages:  # (its place still marks where the explanation of resource changes starts)
         # a page's resources table: its headings wrap in narrow columns, a word cut where no hyphen shows ("expen" /
         # "ded"), so a figure's column cannot be named with certainty; not guessed (read the Word file for these)
         return []
