@@ -179,7 +179,8 @@ def rows(lines: list[TableLine]) -> list[Row] | None:
             for j in range(i + 1, i + n):
                 if cells.get(j):
                     more, more_raised = _join(cells[j])
-                    raised += [(a + len(text) + 1, b + len(text) + 1) for a, b in more_raised]
+                    base = len(text) + 1 if text else 0  # after a space, or at the start of an empty cell
+                    raised += [(a + base, b + base) for a, b in more_raised]
                     text = f"{text} {more}" if text else more
             row_cells.append(text)
             row_spans.append(n)
