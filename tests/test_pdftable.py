@@ -111,7 +111,7 @@ def test_a_heading_with_a_rule_under_it_spans_the_columns_the_rule_spans():
 
 def test_a_raised_mark_in_a_spanning_cell_keeps_its_place():
     """A heading spanning columns from its second one, with a note's mark raised ("Changesa"): the mark stands where
-    it is printed in the cell's text (it had been put one character too far when the cell's first column was empty)."""
+    it is printed in the cell's text."""
     changes = TableLine([Word("Changesa", 480, 514, [(7, 8)])], 170, SIZE, 1, rules=[(420, 552)])
     got = rows([changes, line(186, "Posts", ("1 113.6", "–", "(17.5)", "1 096.1"))])
     cell = got[0].cells[1]

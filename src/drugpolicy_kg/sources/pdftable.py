@@ -175,13 +175,13 @@ def rows(lines: list[TableLine]) -> list[Row] | None:
         while i < len(cols):
             text, raised = _join(cells.get(i, []))
             n = span.get(i, 1)
-            # a cell whose words run past its column's edge: the columns it covers are one cell
+            # a cell whose words run past its column's edge: the columns it covers are one cell (a span starts only
+            # where a word was placed, so ``text`` is never empty here)
             for j in range(i + 1, i + n):
                 if cells.get(j):
                     more, more_raised = _join(cells[j])
-                    base = len(text) + 1 if text else 0  # after a space, or at the start of an empty cell
-                    raised += [(a + base, b + base) for a, b in more_raised]
-                    text = f"{text} {more}" if text else more
+                    raised += [(a + len(text) + 1, b + len(text) + 1) for a, b in more_raised]
+                    text = f"{text} {more}"
             row_cells.append(text)
             row_spans.append(n)
             row_raised.append(raised)
