@@ -240,6 +240,28 @@ def test_the_dataset_describes_itself(dataset):
     assert [int(str(n)) for (n,) in itwg] == [1]
 
 
+def test_the_description_counts_what_the_store_holds(dataset):
+    """Each count the build writes is what a query of the built store counts: the union's triples (the triple that
+    states it included), each named graph's triples, each class's entities (the subsets typed void:Dataset among
+    them); and the counts the store keeps in its metadata are the same."""
+    from drugpolicy_kg.graph.store import counts
+
+    void = "PREFIX void: <http://rdfs.org/ns/void#> PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> "
+    ds = "<https://w3id.org/drugpolicy-kg/dataset>"
+    now = counts(dataset.store)
+    assert {k: dataset.meta[k] for k in ("triples", "graphs")} == now
+    [(stated,)] = dataset.select(f"{void} SELECT ?n WHERE {{ {ds} void:triples ?n }}")
+    assert int(str(stated)) == now["triples"]
+    subsets = {str(g): int(str(n)) for g, n in dataset.select(
+        f"{void} SELECT ?g ?n WHERE {{ {ds} void:subset [ sd:name ?g ; void:triples ?n ] }}")}
+    assert subsets == {g: n for g, n in now["graphs"].items() if not g.endswith("/graph/dataset")}
+    partitions = {str(c): int(str(n)) for c, n in dataset.select(
+        f"{void} SELECT ?c ?n WHERE {{ {ds} void:classPartition [ void:class ?c ; void:entities ?n ] }}")}
+    recount = {str(c): int(str(n)) for c, n in dataset.select(
+        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c")}
+    assert partitions == recount and partitions["http://rdfs.org/ns/void#Dataset"] == len(subsets) + 1
+
+
 def _limited_files(limit: int):
     def apply():  # pragma: no cover - runs in the child
         import resource
