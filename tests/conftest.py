@@ -22,6 +22,9 @@ def pytest_configure(config):
 
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
         os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
+    if "DRUGPOLICY_KG_TEST_SHARED" not in os.environ:  # what tests share across workers (tests/shared.py)
+        config.shared_folder = os.environ["DRUGPOLICY_KG_TEST_SHARED"] = tempfile.mkdtemp(
+            prefix="drugpolicy-kg-test-shared-")
 
 
 def make_copy(tmp_path: Path, full: bool = False, keep: tuple[str, ...] = ()) -> Path:
@@ -103,6 +106,12 @@ def browser():
     b = Browser()
     yield b
     b.close()
+
+
+def pytest_unconfigure(config):
+    """The shared folder goes with the session that made it (the controller, or a run without workers)."""
+    if getattr(config, "shared_folder", None):
+        shutil.rmtree(config.shared_folder, ignore_errors=True)
 
 
 FIGURES: dict[str, str] = {}  # figures tests report (fuzz cases, faults injected, requests served)

@@ -16,6 +16,7 @@ import pytest
 from drugpolicy_kg.cli import main, make_parser
 
 from .conftest import ROOT
+from .shared import shipped
 
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
@@ -116,11 +117,11 @@ def _shown_runs(text: str) -> list[tuple[list[str], list[str]]]:
 
 @pytest.mark.parametrize("run", _shown_runs((ROOT / "README.md").read_text(encoding="utf-8")),
                          ids=lambda r: " ".join(r[0][:2]))
-def test_the_readme_shows_what_its_commands_print(run, capsys, monkeypatch):
+def test_the_readme_shows_what_its_commands_print(run):
     argv, shown = run
-    monkeypatch.delenv("COLUMNS", raising=False)  # (as the README was made: not a terminal, the default width)
-    assert main(argv) == 0
-    printed = capsys.readouterr().out.splitlines()
+    code, out, err = shipped(*argv)  # (as the README was made: not a terminal, the default width)
+    assert code == 0, err
+    printed = out.splitlines()
     missing = [line for line in shown if line not in printed]
     assert not missing, f"drugpolicy-kg {shlex.join(argv)} no longer prints: {missing[:3]}"
 
@@ -135,12 +136,11 @@ def test_the_readme_figures_are_the_graph_s(capsys, monkeypatch):
         assert m, f"the README no longer says {pattern!r}"
         return int(m.group(1).replace(",", ""))
 
-    monkeypatch.delenv("COLUMNS", raising=False)
-    assert main(["validate"]) == 0
-    out = capsys.readouterr().out
+    code, out, _ = shipped("validate")
+    assert code == 0
     facts = int(re.search(r"statement coverage: (\d+) of", out).group(1))
-    assert main(["stats"]) == 0
-    stats = capsys.readouterr().out
+    code, stats, _ = shipped("stats")
+    assert code == 0
     triples = int(re.search(r"^triples: (\d+)", stats, re.M).group(1))
     graphs = len(re.findall(r"^\S+ +\d+$", stats.split("\n\n")[1], re.M))
     observations = int(re.search(r"^qb:Observation +(\d+)", stats, re.M).group(1))

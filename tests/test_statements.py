@@ -19,6 +19,8 @@ from drugpolicy_kg.uses.networks import build_networks
 from drugpolicy_kg.uses.trace import Tracer
 from drugpolicy_kg.uses.trace_render import render
 
+from .shared import shipped
+
 DPO = Namespace("https://w3id.org/drugpolicy-kg/ontology#")
 DPK = Namespace("https://w3id.org/drugpolicy-kg/id/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -49,11 +51,12 @@ def test_every_fact_has_a_quote_that_states_it(dataset, project):
     assert report.conforms, [f.message for f in report.findings]
 
 
-def test_validate_reports_coverage(capsys):
-    assert main(["validate"]) == 0
-    assert "statement coverage:" in capsys.readouterr().out
-    assert main(["validate", "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+def test_validate_reports_coverage():
+    code, out, _ = shipped("validate")
+    assert code == 0 and "statement coverage:" in out
+    code, out, _ = shipped("validate", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
     assert data["statement_coverage"] == 1.0 and data["facts"] == data["facts_with_evidence"] > 0
 
 
