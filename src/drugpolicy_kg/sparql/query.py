@@ -281,7 +281,8 @@ def network_use(text: str) -> list[str]:
     Codepoint escapes are read both ways a parser may read them: first, before anything else, as SPARQL 1.1 (19.2)
     says (``\u0053ERVICE`` is SERVICE), and only inside strings and IRIs, as Oxigraph does (there ``"\u0022"`` is a
     string of one quote, not the start of a long string that hides what follows). A keyword either reading finds
-    counts. Where the parser cannot read a reading, the guard fails closed: either word anywhere in it counts.
+    counts. Where the parser cannot read a reading, the guard fails closed: either word anywhere in it counts. A
+    reading in which neither word occurs anywhere, in any case, is not parsed (most queries: no parser is loaded).
 
     >>> network_use('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }')
     ['SERVICE']
@@ -292,11 +293,14 @@ def network_use(text: str) -> list[str]:
     """
     found: set[str] = set()
     for reading in dict.fromkeys((text, _codepoints(text))):  # (one reading where the text has no escape)
+        folded = reading.casefold()  # (a keyword in any case, by any folding an engine might apply: "ſ" is "s")
+        if not any(w.casefold() in folded for w in NETWORK_KEYWORDS):
+            continue  # neither word anywhere in this reading, so not as a keyword: nothing to parse
         parsed = _parsed_network_use(reading)
         if parsed is None:
             # a text the parser cannot read (SPARQL 1.2's VERSION, a form it does not know): what the engine would make
             # of it cannot be told for sure, so the keyword anywhere, even in a string or a name, counts
-            parsed = [w for w in NETWORK_KEYWORDS if w.lower() in reading.lower()]
+            parsed = [w for w in NETWORK_KEYWORDS if w.casefold() in folded]
         found.update(parsed)
     return sorted(found)
 
