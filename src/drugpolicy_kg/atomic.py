@@ -190,6 +190,22 @@ LOCK_NAME = ".drugpolicy-kg.lock"
 STALE_AFTER = 3600.0  # seconds: a temporary file this old was left by a killed process
 
 
+def output_folder(folder: str | os.PathLike[str]) -> Path:
+    """The folder a command is to write into, refused at once (before any work) where a file of that name exists.
+
+    >>> output_folder("/dev/null")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    drugpolicy_kg.errors.InputError: /dev/null: exists and is not a folder: give a folder to write into
+    """
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        from drugpolicy_kg.errors import InputError
+
+        raise InputError("exists and is not a folder: give a folder to write into", str(path))
+    return path
+
+
 @contextlib.contextmanager
 def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Iterator[Path]:
     """Hold an exclusive lock on an output folder, so two commands writing it take turns.
@@ -206,11 +222,7 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
 
     from drugpolicy_kg.locks import exclusive
 
-    path = Path(folder)
-    if path.exists() and not path.is_dir():
-        from drugpolicy_kg.errors import InputError
-
-        raise InputError("exists and is not a folder: give a folder to write into", str(path))
+    path = output_folder(folder)
     path.mkdir(parents=True, exist_ok=True)
     fh = open(path / LOCK_NAME, "a+")  # noqa: SIM115 - closed in finally
     try:

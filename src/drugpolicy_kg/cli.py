@@ -48,8 +48,10 @@ def _store(args):
 
 
 def cmd_build(args) -> int:
+    from drugpolicy_kg.atomic import output_folder
     from drugpolicy_kg.graph.build import build
 
+    output_folder(args.out)  # (refused before the graph is read, not after)
     written = build(_project(args), Path(args.out), args.format, publish_url=args.publish_url)
     for fmt, path in written.items():
         print(terminal_safe(f"{fmt:7} {path}"))
@@ -127,6 +129,10 @@ def cmd_trace(args) -> int:
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS, render, write_site
 
+    if args.site:
+        from drugpolicy_kg.atomic import output_folder
+
+        output_folder(args.site)  # (refused before the graph is read, not after)
     gs = _store(args)
     tracer = Tracer(gs.rdflib(), names_memo=gs.memo("names"))
     if args.site:
@@ -341,10 +347,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_views(args) -> int:
+    from drugpolicy_kg.atomic import output_folder
     from drugpolicy_kg.uses.networks import VIEWS
     from drugpolicy_kg.uses.views import write_site
 
     views = VIEWS if args.view == "all" else (args.view,)
+    output_folder(args.out)  # (refused before the graph is read, not after)
     gs = _store(args)
     written = write_site(gs.rdflib(), Path(args.out), views, store=gs.location / "db" if gs.location else None,
                          project=_project(args))
