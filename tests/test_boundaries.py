@@ -32,9 +32,10 @@ def cli(*args, env=None, **kw):
                           env={**os.environ, **(env or {})}, timeout=300, **kw)
 
 
-def test_new_files_follow_the_umask(tmp_path):
+def test_new_files_follow_the_umask(tmp_path, small_project):
     out = tmp_path / "g.nt"
-    proc = subprocess.run(f"umask 077; {sys.executable} -m drugpolicy_kg.cli export --format nt -o {out}", shell=True,
+    proc = subprocess.run(f"umask 077; {sys.executable} -m drugpolicy_kg.cli --project {small_project.root} export "
+                          f"--format nt -o {out}", shell=True,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -65,10 +66,10 @@ def test_a_folder_option_onto_a_file_is_one_line_and_exit_2(tmp_path, capsys, ar
     assert target.read_text() == "mine"
 
 
-def test_a_device_is_written_into_never_replaced(tmp_path):
+def test_a_device_is_written_into_never_replaced(tmp_path, small_project):
     if not os.access("/dev/null", os.W_OK):
         pytest.skip("/dev/null is not writable here")
-    assert main(["export", "--format", "nt", "-o", "/dev/null"]) == 0
+    assert main(["--project", str(small_project.root), "export", "--format", "nt", "-o", "/dev/null"]) == 0
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # still the device, not a regular file renamed onto it
 
 
@@ -92,9 +93,11 @@ def test_a_held_lock_is_busy_exit_4_not_bad_input(tmp_path):
     assert info.value.exit_code == EXIT_BUSY == 4
 
 
-def test_validate_under_a_closed_pipe_keeps_its_verdict(tmp_path):
-    """`validate FILE | head -1` under pipefail: the non-conforming verdict survives the reader leaving."""
-    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m drugpolicy_kg.cli validate --no-quotes {VIOLATION} | head -c 1",
+def test_validate_under_a_closed_pipe_keeps_its_verdict(tmp_path, small_project):
+    """`validate FILE | head -1` under pipefail: the non-conforming verdict survives the reader leaving (on the project
+    without the budget sections: the pipe, not the data, is tested)."""
+    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m drugpolicy_kg.cli --project {small_project.root} "
+                          f"validate --no-quotes {VIOLATION} | head -c 1",
                           shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
@@ -217,20 +220,22 @@ def test_bad_project_files_are_one_line_exit_2(tmp_path):
     assert proc.returncode == 2 and "isn-brochure.txt: not UTF-8 text (byte 3)" in proc.stderr
 
 
-def test_the_environment_failing_is_one_line_never_a_traceback(tmp_path):
-    """A full disk (/dev/full), a closed stdout, a file name one byte under the limit and one over it."""
-    proc = cli("export", "--format", "nt", "-o", "/dev/full")
+def test_the_environment_failing_is_one_line_never_a_traceback(tmp_path, small_project):
+    """A full disk (/dev/full), a closed stdout, a file name one byte under the limit and one over it (exports of the
+    project without the budget sections)."""
+    small = ("--project", str(small_project.root))
+    proc = cli(*small, "export", "--format", "nt", "-o", "/dev/full")
     assert proc.returncode == 2 and said(proc.stderr) == ["drugpolicy-kg: error: No space left on device"]
     proc = subprocess.run(f"{sys.executable} -m drugpolicy_kg.cli stats >&-", shell=True, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(said(proc.stderr)) == 1
     longest = tmp_path / ("n" * 251 + ".nt")  # 255 bytes: the most a name may have
-    assert cli("export", "--format", "nt", "-o", str(longest)).returncode == 0 and longest.stat().st_size > 1000
-    proc = cli("export", "--format", "nt", "-o", str(tmp_path / ("n" * 300 + ".nt")))
+    assert cli(*small, "export", "--format", "nt", "-o", str(longest)).returncode == 0 and longest.stat().st_size > 1000
+    proc = cli(*small, "export", "--format", "nt", "-o", str(tmp_path / ("n" * 300 + ".nt")))
     assert proc.returncode == 2 and "File name too long" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_full_disk_midway_leaves_the_old_file_whole(tmp_path, monkeypatch, capsys):
+def test_a_full_disk_midway_leaves_the_old_file_whole(tmp_path, monkeypatch, capsys, small_project):
     """Fault injection: the disk fills while the new file is written; the old one stays, no temporary is left."""
     import errno
 
@@ -243,7 +248,7 @@ def test_a_full_disk_midway_leaves_the_old_file_whole(tmp_path, monkeypatch, cap
 
     monkeypatch.setattr(os, "fsync", full)
     try:
-        assert main(["export", "--format", "nt", "-o", str(out)]) == 2
+        assert main(["--project", str(small_project.root), "export", "--format", "nt", "-o", str(out)]) == 2
     finally:
         monkeypatch.setattr(os, "fsync", real)
     assert "No space left on device" in capsys.readouterr().err
@@ -722,20 +727,22 @@ def test_a_text_file_named_by_the_data_never_leaves_data_sources(tmp_path):
         assert proc.returncode == 1 and "source text not found" in proc.stdout, proc.stdout[-2000:]
 
 
-def test_what_a_command_says_about_its_files_and_inputs_is_safe_and_short(tmp_path):
+def test_what_a_command_says_about_its_files_and_inputs_is_safe_and_short(tmp_path, small_project):
     """The lines saying what was written echoed the file name raw: `export -o $'\\e[31m…'` sent the escape to the
     terminal (build, trace, views, ingest, review likewise). An error echoing a 100,000-character term printed all
-    of it; an error line now keeps its beginning and its end."""
+    of it; an error line now keeps its beginning and its end. (The project without the budget sections, from a cold
+    store cache.)"""
     env = {"DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
+    small = ("--project", str(small_project.root))
     name = tmp_path / "\x1b[31mred\x07"
     for args in (["export", "--format", "nt", "-o", f"{name}.nt"], ["build", "--out", f"{name}-build", "--format", "nt"],
                  ["trace", "64/3", "-o", f"{name}.md"]):
-        proc = cli(*args, env=env)
+        proc = cli(*small, *args, env=env)
         assert proc.returncode == 0, proc.stderr
         said_all = proc.stdout + proc.stderr
         assert "\x1b" not in said_all and "\x07" not in said_all and "\\x1b[31mred" in said_all, (args, said_all)
     term = "a" * 100_000
-    proc = cli("trace", term + "END", env=env)
+    proc = cli(*small, "trace", term + "END", env=env)
     lines = said(proc.stderr)
     assert proc.returncode == 2 and len(lines) == 1 and len(lines[0]) < 1300, len(proc.stderr)
     assert "characters ...]" in lines[0] and lines[0].startswith("drugpolicy-kg: error:"), lines[0][:200]
