@@ -600,3 +600,30 @@ def test_a_draft_changed_anywhere_to_anything_is_reviewed_or_refused_in_one_line
         same_as = [o for o in graph.objects(None, __import__("rdflib").OWL.sameAs)]
         assert not same_as, same_as
     shutil.rmtree(root)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_what_the_compiled_schema_passes_jsonschema_passes(plain_draft, data):
+    """review passes a candidate on the compiled schema's word (fastjsonschema) and asks jsonschema where and what only
+    of one it fails: so whatever the compiled schema finds valid, jsonschema must find valid too, for a candidate
+    or a whole draft changed at any place to any value (a kind changed too: each kind's facts are checked)."""
+    from drugpolicy_kg.sources.review import _compiled, _validator
+
+    draft = json.loads(json.dumps(plain_draft))
+    whole = data.draw(st.booleans())
+    value = draft if whole else draft["candidates"][data.draw(st.integers(0, len(draft["candidates"]) - 1))]
+    for _ in range(data.draw(st.integers(0, 3))):
+        path = data.draw(st.sampled_from(sorted(_paths(value), key=str)))
+        *parents, last = path
+        holder = value
+        for p in parents:
+            holder = holder[p]
+        holder[last] = data.draw(ANY_JSON | st.sampled_from(
+            ["deliverable", "resource", "legislative-mandate", "mandate-cost", "sdg", 0, 1.0, True, [], {}]))
+    part = "draft" if whole else "candidate"
+    fast = _compiled(part)(value)
+    slow = not any(True for _ in _validator(part).iter_errors(value))
+    assert slow or not fast, (part, value)
+    if not whole and value is draft["candidates"][0]:
+        assert fast == slow  # (an unchanged candidate: both pass it)
