@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import Counter
@@ -14,6 +15,7 @@ from drugpolicy_kg.cli import main
 from drugpolicy_kg.graph.loader import parse_file
 
 from .conftest import FIXTURES
+from .shared import shipped
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 VIOLATIONS = sorted((FIXTURES / "violations").glob("*.ttl"))
@@ -43,6 +45,13 @@ def test_real_data_conforms(dataset, project, engine, tmp_path):
         project = Project.open(make_copy(tmp_path, keep=("a-80-6-sect-16",)))
         dataset = GraphStore.open(project)
         assert any("sect-16" in g for g in dataset.graphs), "the copy kept its budget section"
+    else:  # the command's own run of the same (validate_store), shared with the tests that read what it prints
+        code, out, _ = shipped("validate", "--format", "json")
+        data = json.loads(out)
+        assert code == 0 and data["engine"] == "sparql"
+        assert (data["findings"], data["conforms"], data["checks_run"]) == ([], True, len(project.check_files()))
+        assert data["quotes_checked"] >= 60 and data["facts"] >= 290 and data["facts_with_evidence"] == data["facts"]
+        return
     report = validate_store(dataset, project, engine=engine)
     assert report.findings == []
     assert report.conforms
