@@ -132,12 +132,13 @@ def test_fuzz_sparql_text(engine, text):
         assert exc.exit_code == 2
 
 
-def test_cli_bad_inputs_never_traceback(tmp_path, capsys):
+def test_cli_bad_inputs_never_traceback(tmp_path, capsys, small_engine):
+    small = ["--project", str(small_engine.project.root)]  # (the inputs, not the data, are tried)
     cases = 0
     for content in ["ex:a ex:b .", "@prefix : <x> . :a :b \"\n", "\x00\x01", "<http://x> <http://y> \"z\" ."]:
         path = tmp_path / f"bad{cases}.ttl"
         path.write_bytes(content.encode())
-        code = main(["validate", "--no-quotes", str(path)])
+        code = main([*small, "validate", "--no-quotes", str(path)])
         out, err = capsys.readouterr()
         assert code in (0, 1, 2) and "Traceback" not in err
         assert code == 2 or content.startswith("<http"), (content, code, err)
@@ -309,7 +310,7 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, sma
 
 
 @pytest.mark.slow
-def test_killed_server_mid_push_is_an_endpoint_error(engine):
+def test_killed_server_mid_push_is_an_endpoint_error(small_engine):
     from drugpolicy_kg.errors import EndpointError
     from drugpolicy_kg.sparql.endpoint import push
     from drugpolicy_kg.sparql.server import OxigraphServer
@@ -319,7 +320,7 @@ def test_killed_server_mid_push_is_an_endpoint_error(engine):
     try:
         with pytest.raises(EndpointError):
             for _ in range(50):
-                push(engine.graph, server.query_url, "https://w3id.org/drugpolicy-kg/graph/k", update=server.update_url,
+                push(small_engine.graph, server.query_url, "https://w3id.org/drugpolicy-kg/graph/k", update=server.update_url,
                      chunk=500, timeout=5)
     finally:
         server.stop()
@@ -328,8 +329,11 @@ def test_killed_server_mid_push_is_an_endpoint_error(engine):
 # ---------------------------------------------------------------- under load --
 
 @pytest.mark.slow
-def test_serve_answers_200_concurrent_requests(engine, tmp_path):
+def test_serve_answers_200_concurrent_requests(small_engine, tmp_path):
+    """(The project without the budget sections: the server's concurrency, not the data, is tried.)"""
     from drugpolicy_kg.sparql.server import OxigraphServer, load_store
+
+    engine = small_engine
 
     nt = tmp_path / "g.nt"
     engine.graph.serialize(nt, format="nt", encoding="utf-8")
