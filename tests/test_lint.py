@@ -29,11 +29,12 @@ def test_cli_startup_imports_nothing_heavy(args):
     assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("args", [["query", "organizations", "--format", "csv"], ["stats"],
+@pytest.mark.parametrize("args", [["query", "organizations", "--format", "csv"], ["stats"], ["trace", "64/3"],
+                                  ["trace", "ITWG", "--format", "html"],
                                   ["query", "--sparql", "SELECT ?load WHERE { ?load a org:FormalOrganization } LIMIT 1"]])
-def test_warm_query_and_stats_read_the_store_without_rdflib(args):
-    """query and stats read the store through pyoxigraph: rdflib (and its SPARQL parser, which the network guard
-    loads only for a text that has SERVICE or LOAD somewhere in it) is not imported (#30)."""
+def test_warm_query_stats_and_trace_read_the_store_without_rdflib(args):
+    """query, stats and trace read the store through pyoxigraph: rdflib (and its SPARQL parser, which the network
+    guard loads only for a text that has SERVICE or LOAD somewhere in it) is not imported (#30)."""
     code = f"import sys, drugpolicy_kg.cli as c\ncode = c.main({args!r})\n" \
            "print('CODE', code, 'HEAVY', [m for m in ('rdflib', 'pyparsing', 'pyshacl', 'networkx') if m in sys.modules])"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)

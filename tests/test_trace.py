@@ -603,3 +603,19 @@ def test_the_index_of_names_is_kept_beside_the_store_and_read_back(graph, tmp_pa
     rebuilt = Tracer(graph, names_memo=memo)
     assert {t: rebuilt.resolve_explained(t) for t in answers} == answers
     assert json.loads(memo.read_text(encoding="utf-8"))["format"] == 1
+
+
+@pytest.mark.parametrize("term", ["64/3", "ITWG", "Commission on Narcotic Drugs", "A/80/6 (Sect. 24), subprogramme 2",
+                                  "3.5", "70/1"])
+def test_a_trace_read_from_the_store_itself_is_the_trace_read_through_rdflib(dataset, term):
+    """`trace` reads the store through a view of plain-string terms (no rdflib imported); every format of every
+    trace is what the tracer over rdflib's API (oxrdflib) gives, and so are the orphans."""
+    from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS
+
+    via_rdflib, direct = Tracer(dataset.rdflib()), Tracer(dataset.view())
+    a = via_rdflib.trace(term, "both", max_hops=SITE_HOPS).bounded(PER_RELATION)
+    b = direct.trace(term, "both", max_hops=SITE_HOPS).bounded(PER_RELATION)
+    for fmt in ("json", "text", "html", "markdown"):
+        assert render(a, fmt) == render(b, fmt), fmt
+    if term == "64/3":
+        assert via_rdflib.orphans() == direct.orphans()

@@ -400,6 +400,12 @@ class GraphStore:
         return sorted({q.graph_name.value for q in self.store.quads_for_pattern(ox.NamedNode(subject), pred, None, None)
                        if isinstance(q.graph_name, ox.NamedNode)})
 
+    def view(self):
+        """The union through the few graph methods the tracer reads, with no rdflib (:class:`oxi.StoreView`)."""
+        from drugpolicy_kg.graph.oxi import StoreView
+
+        return StoreView(self.store)
+
     def rdflib(self) -> Dataset:
         """The store behind rdflib's API (oxrdflib), the union as default graph: for code written against rdflib.
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 DPO = PREFIXES["dpo"]
 DCT = PREFIXES["dcterms"]
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
+RDF_TYPE = PREFIXES["rdf"] + "type"
 SKOS = PREFIXES["skos"]
 
 # The relations a trace follows, read in the forward direction:
@@ -312,15 +313,18 @@ class Tracer:
     """
 
     def __init__(self, graph: Graph, names_memo: Path | None = None):
-        from rdflib import RDF, URIRef
+        from drugpolicy_kg.graph.oxi import IRI, StoreView, store_of
 
         self.graph = graph
-        from drugpolicy_kg.graph.oxi import store_of
-
         self._inner = store_of(graph)  # the Oxigraph store, where there is one
         self.names_memo = names_memo  # where the index of names is kept once built (beside the store it indexes)
-        self._URIRef = URIRef
-        self._type = RDF.type
+        if isinstance(graph, StoreView):  # the store itself, its terms plain strings: no rdflib (see StoreView)
+            self._URIRef, self._term = IRI, StoreView.term
+        else:
+            from rdflib import URIRef
+
+            self._URIRef, self._term = URIRef, self._rdflib_term
+        self._type = self._URIRef(RDF_TYPE)
         self._evidence: dict[str, FactEvidence] | None = None  # subject -> its facts' quotes; all, once asked for
         self._evidence_cache: dict[str, FactEvidence] = {}
         self.index: dict[str, set[str]] = {}
@@ -739,11 +743,17 @@ class Tracer:
         n, p = self._URIRef(node), self._URIRef(pred)
         return list(self.graph.objects(n, p) if way == "out" else self.graph.subjects(p, n))
 
-    def _linked_in_store(self, node: str, pred: str, way: str) -> list:
-        """:meth:`_linked` read from the Oxigraph store behind the graph (its default graph, the union, as every
-        query of the project reads it); IRIs made as rdflib's, any other term by oxrdflib's converter."""
+    def _rdflib_term(self, t):
+        """A pyoxigraph term as rdflib's: IRIs made directly, any other term by oxrdflib's converter."""
         import pyoxigraph as ox
         from oxrdflib._converter import from_ox
+
+        return self._URIRef(t.value) if isinstance(t, ox.NamedNode) else from_ox(t)
+
+    def _linked_in_store(self, node: str, pred: str, way: str) -> list:
+        """:meth:`_linked` read from the Oxigraph store behind the graph (its default graph, the union, as every
+        query of the project reads it), as the graph's own terms."""
+        import pyoxigraph as ox
 
         try:
             n, p = ox.NamedNode(node), ox.NamedNode(pred)
@@ -751,11 +761,8 @@ class Tracer:
             return []  # not an IRI: nothing links to it
         quads = (self._inner.quads_for_pattern(n, p, None, ox.DefaultGraph()) if way == "out"
                  else self._inner.quads_for_pattern(None, p, n, ox.DefaultGraph()))
-        out = []
-        for q in quads:
-            t = q.object if way == "out" else q.subject
-            out.append(self._URIRef(t.value) if isinstance(t, ox.NamedNode) else from_ox(t))
-        return out
+        term = self._term
+        return [term(q.object) if way == "out" else term(q.subject) for q in quads]
 
     def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int,
                 budget: list[int] | None = None) -> Hop:

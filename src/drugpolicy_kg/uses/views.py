@@ -623,7 +623,7 @@ def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApa
     import pyoxigraph as ox
 
     from drugpolicy_kg.atomic import abandon_pending
-    from drugpolicy_kg.graph.store import rdflib_dataset
+    from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.trace import Tracer
 
@@ -634,7 +634,7 @@ def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApa
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
     job = json.loads(sys.stdin.buffer.read())
-    tracer = Tracer(rdflib_dataset(ox.Store.read_only(job["store"])))
+    tracer = Tracer(StoreView(ox.Store.read_only(job["store"])))
     traced = _write_traces(tracer, Path(job["out"]), Project.open(job["project"]), job["names"])
     sys.stdout.write(json.dumps({"files": [str(p) for p in traced], "pages": traced.pages}))
 
