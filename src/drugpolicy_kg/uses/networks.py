@@ -604,10 +604,11 @@ def unique_labels(g: nx.Graph) -> int:
     return changed
 
 
-def build_networks(graph: Graph, views=VIEWS) -> dict[str, nx.Graph]:
+def build_networks(graph: Graph, views=VIEWS, tracer: Tracer | None = None) -> dict[str, nx.Graph]:
     """Build the named views with metrics (a projection reuses its two-mode network when both are asked for); no two
-    nodes of a network share a drawn label."""
-    d = Describer(graph)
+    nodes of a network share a drawn label. ``tracer``: one over ``graph`` to share (its labels and quotes, read
+    once for the networks and the pages)."""
+    d = Describer(graph, tracer)
     out: dict[str, nx.Graph] = {}
     made: dict[str, nx.Graph] = {}
     for name in views:

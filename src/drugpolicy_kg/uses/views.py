@@ -569,11 +569,14 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
     is written in about the time of the larger half). ``project``: whose source texts and ontology the pages show
     (default: the shipped project)."""
     from drugpolicy_kg.atomic import folder_lock
+    from drugpolicy_kg.uses.trace import Tracer
 
     out_dir = Path(out_dir)
-    nets = build_networks(graph, views)
+    tracer = Tracer(graph)  # one for the networks and the pages: labels, kinds and quotes read once
+    tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
+    nets = build_networks(graph, views, tracer)
     with folder_lock(out_dir):
-        return _write_site(graph, out_dir, nets, store, project)
+        return _write_site(graph, out_dir, nets, store, project, tracer)
 
 
 class _TracesApart:
@@ -721,14 +724,15 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
     return links
 
 
-def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None = None, project=None) -> dict[str, Path]:
+def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None = None, project=None,
+                tracer=None) -> dict[str, Path]:
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import page_names
 
     project = project or Project.open()
-    tracer = Tracer(graph)
+    tracer = tracer or Tracer(graph)
     tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
     tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
     ents = Entities(graph, tracer)
