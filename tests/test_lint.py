@@ -30,6 +30,7 @@ def test_cli_startup_imports_nothing_heavy(args):
 
 
 @pytest.mark.parametrize("args", [["query", "organizations", "--format", "csv"], ["stats"], ["trace", "64/3"],
+                                  ["query", "members-of-body", "--param", "body=ITWG", "--format", "csv"],
                                   ["trace", "ITWG", "--format", "html"],
                                   ["query", "--sparql", "SELECT ?load WHERE { ?load a org:FormalOrganization } LIMIT 1"]])
 def test_warm_query_stats_and_trace_read_the_store_without_rdflib(args):

@@ -354,7 +354,7 @@ def cmd_views(args) -> int:
     views = VIEWS if args.view == "all" else (args.view,)
     output_folder(args.out)  # (refused before the graph is read, not after)
     gs = _store(args)
-    written = write_site(gs.rdflib(), Path(args.out), views, store=gs.location / "db" if gs.location else None,
+    written = write_site(gs.view(), Path(args.out), views, store=gs.location / "db" if gs.location else None,
                          project=_project(args))
     print(terminal_safe(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}"))
     return EXIT_OK

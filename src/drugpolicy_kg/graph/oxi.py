@@ -184,6 +184,28 @@ class StoreView:
     def subject_objects(self, predicate):
         return [(self.term(q.subject), self.term(q.object)) for q in self._quads(None, predicate, None)]
 
+    def value(self, subject, predicate):
+        """One object of ``subject`` by ``predicate``, or None (as rdflib's ``Graph.value``)."""
+        return next((self.term(q.object) for q in self._quads(subject, predicate, None)), None)
+
+    def predicate_objects(self, subject):
+        return [(self.term(q.predicate), self.term(q.object)) for q in self._quads(subject, None, None)]
+
+    def subject_predicates(self, obj):
+        return [(self.term(q.subject), self.term(q.predicate)) for q in self._quads(None, None, obj)]
+
+    def transitive_subjects(self, predicate, obj):
+        """``obj``, then what links to it by ``predicate``, and so on, each once (as rdflib's)."""
+        seen, todo, out = set(), [obj], []
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            out.append(node if isinstance(node, (IRI, Blank, Lit)) else IRI(node))
+            todo.extend(reversed(self.subjects(predicate, node)))
+        return out
+
     def __contains__(self, triple) -> bool:
         return next(iter(self._quads(*triple)), None) is not None
 
@@ -198,3 +220,13 @@ class StoreView:
             return []
         return [tuple(self.term(t) for t in sol) for sol in self._store.query(text, prefixes=PREFIXES,
                                                                                substitutions=subs or None)]
+
+
+def term_types(graph) -> tuple[type, type]:
+    """The types of ``graph``'s IRIs and literals (an IRI is made by calling the first): :class:`IRI` and
+    :class:`Lit` for a :class:`StoreView`, rdflib's URIRef and Literal for any rdflib graph."""
+    if isinstance(graph, StoreView):
+        return IRI, Lit
+    from rdflib import Literal, URIRef
+
+    return URIRef, Literal

@@ -125,7 +125,7 @@ def make_handler(gs, project, engine, allow_network: bool = False):
 
         with lock:
             if not entities:
-                entities.append(Entities(gs.rdflib()))
+                entities.append(Entities(gs.view()))
         return entities[0]
 
     class Handler(BaseHTTPRequestHandler):

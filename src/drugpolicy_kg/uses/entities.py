@@ -44,10 +44,11 @@ class Fact:
 def entity_iris(graph: Graph) -> list[str]:
     """Every entity of the project (a typed IRI in its namespace that is not an evidence record) and every SDG concept
     the data link to, sorted."""
-    from rdflib import RDF, URIRef
+    from drugpolicy_kg.graph.oxi import term_types
 
+    URIRef = term_types(graph)[0]  # noqa: N806 - the graph's own IRI type
     skip = {URIRef(c) for c in NOT_ENTITIES}
-    out = {str(s) for s, t in graph.subject_objects(RDF.type)
+    out = {str(s) for s, t in graph.subject_objects(URIRef(PREFIXES["rdf"] + "type"))
            if isinstance(s, URIRef) and str(s).startswith(DPK) and t not in skip}
     for _, o in graph.subject_objects(URIRef(PREFIXES["dpo"] + "serves")):
         if str(o).startswith(SDG):
@@ -59,13 +60,13 @@ class Entities:
     """Facts, labels and links of every entity of one graph, computed on demand and remembered."""
 
     def __init__(self, graph: Graph, tracer: Tracer | None = None):
-        from rdflib import RDFS, URIRef
+        from drugpolicy_kg.graph.oxi import term_types
 
         self.graph = graph
         self.tracer = tracer or Tracer(graph)
-        self._URIRef = URIRef
+        self._URIRef, self._Literal = term_types(graph)
         self._prop_labels: dict[str, str] = {}
-        self._label_prop = RDFS.label
+        self._label_prop = self._URIRef(PREFIXES["rdfs"] + "label")
         self.iris = entity_iris(graph)
         self._is_entity = set(self.iris)
         self._facts: dict[str, list[Fact]] = {}  # the views ask for an entity's facts on every page drawing it
@@ -93,7 +94,7 @@ class Entities:
         return self._facts[iri]
 
     def _read_facts(self, iri: str) -> list[Fact]:
-        from rdflib import Literal, URIRef
+        URIRef, Literal = self._URIRef, self._Literal  # noqa: N806 - the graph's own term types
 
         quotes = self.tracer.facts_of(iri)
         out = []

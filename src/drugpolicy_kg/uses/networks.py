@@ -99,21 +99,20 @@ class Describer:
     """Labels, categories and tooltips for nodes of one graph, computed once."""
 
     def __init__(self, graph: Graph, tracer: Tracer | None = None):
-        from rdflib import RDF, RDFS, URIRef
+        from drugpolicy_kg.graph.oxi import term_types
 
+        URIRef = self._iri = term_types(graph)[0]  # noqa: N806 - the graph's own IRI type
         self.graph = graph
         self.tracer = tracer or Tracer(graph)
         self.category: dict[str, str] = {}
         for cls, cat in reversed(CATEGORY_OF_CLASS):  # most specific last, so it wins
-            for sub in graph.transitive_subjects(RDFS.subClassOf, URIRef(cls)):
-                for s in graph.subjects(RDF.type, sub):
+            for sub in graph.transitive_subjects(URIRef(PREFIXES["rdfs"] + "subClassOf"), URIRef(cls)):
+                for s in graph.subjects(URIRef(PREFIXES["rdf"] + "type"), sub):
                     self.category[str(s)] = cat
         self._altlabel = URIRef(PREFIXES["skos"] + "altLabel")
 
     def acronym(self, node: str) -> str:
-        from rdflib import URIRef
-
-        alts = sorted(str(a) for a in self.graph.objects(URIRef(node), self._altlabel))
+        alts = sorted(str(a) for a in self.graph.objects(self._iri(node), self._altlabel))
         return alts[0] if alts else ""
 
     def short(self, node: str) -> str:
@@ -121,7 +120,7 @@ class Describer:
         ("Sect. 16, subprogramme 2"), or the label cut to 40 characters. The full name is the node's ``name``."""
         import re
 
-        from rdflib import URIRef
+        URIRef = self._iri  # noqa: N806
 
         if node.startswith(SDG):
             return "SDG " + node[len(SDG):]
@@ -147,7 +146,7 @@ class Describer:
 
     def title(self, node: str) -> str:
         """A plain-text tooltip: label, type, acronym, key facts, and up to two quotes with their source."""
-        from rdflib import URIRef
+        URIRef = self._iri  # noqa: N806
 
         values: dict[str, list[str]] = defaultdict(list)
         for p, o in self.graph.predicate_objects(URIRef(node)):  # one lookup for every fact
@@ -208,10 +207,11 @@ def _groups_sharing(stated: dict[str, set]) -> list[set[str]]:
 def relation_words(graph: Graph, predicate: str, cache: dict[str, str]) -> str:
     """A property in words: its English label, camel case split ("wasAssociatedWith" -> "was associated with")."""
     if predicate not in cache:
-        from rdflib import URIRef
-        from rdflib.namespace import RDFS
+        from drugpolicy_kg.graph.oxi import term_types
 
-        labels = [str(v) for v in graph.objects(URIRef(predicate), RDFS.label) if getattr(v, "language", None) in (None, "en")]
+        URIRef = term_types(graph)[0]  # noqa: N806
+        labels = [str(v) for v in graph.objects(URIRef(predicate), URIRef(PREFIXES["rdfs"] + "label"))
+                  if getattr(v, "language", None) in (None, "en")]
         text = sorted(labels)[0] if labels else predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).split()  # ORG's own labels: "has SubOrganization"
         cache[predicate] = " ".join(w if w.isupper() else w.lower() for w in words)
@@ -395,9 +395,9 @@ def sdgs(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     """Subprogrammes (and the other entities that state it) and the SDGs they serve (two-mode), each edge with the
     quote that states it; targets are drawn as themselves, not folded into goals."""
     import networkx as nx
-    from rdflib import URIRef
 
     d = describer or Describer(graph)
+    URIRef = d._iri  # noqa: N806
     g = nx.Graph(name="sdgs", mode="two-mode", modes="what serves | SDG goals and targets")
     serves = DPO + "serves"
     for s, o in sorted(graph.subject_objects(URIRef(serves))):
@@ -417,10 +417,9 @@ def sdg_matrix(graph: Graph, describer: Describer | None = None) -> tuple[list[s
     """Subprogramme x goal: how many of its stated SDG links fall under each goal (a target counts for its goal).
     Returns the row names, the 17 goal numbers, and the counts. Every ``dpo:Programme`` is a row, in the natural
     order of their names, so a subprogramme that states no SDG shows as an empty row, not as nothing."""
-    from rdflib import RDF, URIRef
-
     d = describer or Describer(graph)
-    programmes = {str(p) for p in graph.subjects(RDF.type, URIRef(DPO + "Programme"))}
+    URIRef = d._iri  # noqa: N806
+    programmes = {str(p) for p in graph.subjects(URIRef(PREFIXES["rdf"] + "type"), URIRef(DPO + "Programme"))}
     counts: dict[str, dict[str, int]] = {d.short(p): defaultdict(int) for p in programmes}
     for s, o in graph.subject_objects(URIRef(DPO + "serves")):
         s, o = str(s), str(o)
@@ -434,9 +433,9 @@ def sdg_matrix(graph: Graph, describer: Describer | None = None) -> tuple[list[s
 def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     """Resolutions to SDG targets, hop by hop, with the relation on each edge."""
     import networkx as nx
-    from rdflib import RDF, URIRef
 
     d = describer or Describer(graph)
+    URIRef = d._iri  # noqa: N806
     g = nx.DiGraph(name="mandates", mode="directed", modes="resolution to SDG, hop by hop")
     # One query per relation, then a breadth-first walk in Python: per-node lookups cost too much at scale.
     nexts_of: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -445,7 +444,7 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
         for s, o in graph.query(f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o FILTER(isIRI(?s) && isIRI(?o)) }}"):
             a, b = (str(s), str(o)) if way == "out" else (str(o), str(s))
             nexts_of[(a, pred)].append(b)
-    starts = sorted(str(r) for r in graph.subjects(RDF.type, URIRef(DPO + "Resolution")))
+    starts = sorted(str(r) for r in graph.subjects(URIRef(PREFIXES["rdf"] + "type"), URIRef(DPO + "Resolution")))
     todo, seen = deque(starts), set()
     while todo:
         node = todo.popleft()
@@ -477,11 +476,11 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
 def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     """Every named entity of the data (and the SDG concepts it links to); edges are their IRI-valued properties."""
     import networkx as nx
-    from rdflib import RDFS, URIRef
 
     d = describer or Describer(graph)
+    URIRef = d._iri  # noqa: N806
     g = nx.DiGraph(name="full", mode="directed", modes="every named entity")
-    named = {str(s) for s in graph.subjects(RDFS.label, None) if str(s).startswith(DPK)}
+    named = {str(s) for s in graph.subjects(URIRef(PREFIXES["rdfs"] + "label"), None) if str(s).startswith(DPK)}
     skip = {DPO + "states", DPO + "mandates"}
     words: dict[str, str] = {}
     edges = []

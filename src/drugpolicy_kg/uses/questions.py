@@ -237,7 +237,9 @@ def work(graph: Graph, page: Callable[[str], str | None]) -> tuple[list[dict], l
         labels.setdefault(prog, "")
     missing = [p for p, lbl in labels.items() if not lbl]
     if missing:
-        from rdflib import URIRef
+        from drugpolicy_kg.graph.oxi import term_types
+
+        URIRef = term_types(graph)[0]  # noqa: N806 - the graph's own IRI type
 
         for p in missing:
             labels[p] = str(graph.value(URIRef(p), URIRef("http://www.w3.org/2000/01/rdf-schema#label")) or p)
