@@ -56,22 +56,27 @@ def test_both_validators_find_exactly_the_injected_violations(synthetic, violati
 
 
 def test_store_behind_rdflib_gives_the_same_answers_as_an_rdflib_copy(tmp_path):
-    """Trace and networks read the store through oxrdflib; an in-memory rdflib copy of the union must agree (on the
-    project with Sect. 16, whose plan 64/3's trace reaches: the comparison is of the two ways of reading)."""
+    """Trace and networks read the store itself (StoreView: the commands) or through oxrdflib (the Python API); an
+    in-memory rdflib copy of the union must agree with both (on the project with Sect. 16, whose plan 64/3's trace
+    reaches: the comparison is of the ways of reading)."""
     from drugpolicy_kg.resources import Project
 
     from .conftest import make_copy
 
     gs = GraphStore.open(Project.open(make_copy(tmp_path, keep=("a-80-6-sect-16",))))
-    slow, fast = gs.union_graph(), gs.rdflib()
+    slow, fast, direct = gs.union_graph(), gs.rdflib(), gs.view()
     assert len(set(fast.triples((None, None, None)))) == len(slow) == gs.triples
     for term, direction in (("64/3", "both"), ("ISN", "backward")):
-        assert render(Tracer(slow).trace(term, direction), "json") == render(Tracer(fast).trace(term, direction), "json")
-    a, b = build_networks(slow, ("collaboration", "mandates")), build_networks(fast, ("collaboration", "mandates"))
-    for name in a:
-        norm = (lambda e: e) if a[name].is_directed() else frozenset
-        assert {norm(e) for e in a[name].edges} == {norm(e) for e in b[name].edges}
-        assert dict(a[name].nodes(data="title")) == dict(b[name].nodes(data="title"))
+        want = render(Tracer(slow).trace(term, direction), "json")
+        assert want == render(Tracer(fast).trace(term, direction), "json")
+        assert want == render(Tracer(direct).trace(term, direction), "json")
+    views = ("collaboration", "mandates")
+    a = build_networks(slow, views)
+    for b in (build_networks(fast, views), build_networks(direct, views)):
+        for name in a:
+            norm = (lambda e: e) if a[name].is_directed() else frozenset
+            assert {norm(e) for e in a[name].edges} == {norm(e) for e in b[name].edges}
+            assert dict(a[name].nodes(data="title")) == dict(b[name].nodes(data="title"))
 
 
 def test_large_views_are_aggregated():
