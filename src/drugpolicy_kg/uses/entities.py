@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES
-from drugpolicy_kg.uses.trace import Evidence, Tracer, natural
+from drugpolicy_kg.uses.trace import RDF_TYPE, RDFS_LABEL, Evidence, Tracer, natural
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
 DPK = PREFIXES["dpk"]
 SDG = PREFIXES["sdg"]
-RDF_TYPE = PREFIXES["rdf"] + "type"
 # Nodes that record evidence, not entities of the domain: they are shown with the facts they support.
 NOT_ENTITIES = {PREFIXES["dpo"] + "Evidence", PREFIXES["rdf"] + "Statement"}
 MAX_INCOMING = 500  # links listed on a page; the count says how many more
@@ -48,7 +47,7 @@ def entity_iris(graph: Graph) -> list[str]:
 
     URIRef = term_types(graph)[0]  # noqa: N806 - the graph's own IRI type
     skip = {URIRef(c) for c in NOT_ENTITIES}
-    out = {str(s) for s, t in graph.subject_objects(URIRef(PREFIXES["rdf"] + "type"))
+    out = {str(s) for s, t in graph.subject_objects(URIRef(RDF_TYPE))
            if isinstance(s, URIRef) and str(s).startswith(DPK) and t not in skip}
     for _, o in graph.subject_objects(URIRef(PREFIXES["dpo"] + "serves")):
         if str(o).startswith(SDG):
@@ -66,7 +65,7 @@ class Entities:
         self.tracer = tracer or Tracer(graph)
         self._URIRef, self._Literal = term_types(graph)
         self._prop_labels: dict[str, str] = {}
-        self._label_prop = self._URIRef(PREFIXES["rdfs"] + "label")
+        self._label_prop = self._URIRef(RDFS_LABEL)
         self.iris = entity_iris(graph)
         self._is_entity = set(self.iris)
         self._facts: dict[str, list[Fact]] = {}  # the views ask for an entity's facts on every page drawing it
@@ -110,7 +109,7 @@ class Entities:
             else:
                 continue  # a blank node: the evidence records, shown with the facts they state
             out.append(Fact(p, self.prop_label(p), value, is_iri, shown, list(quotes.get((iri, p, value), []))))
-        first = {PREFIXES["rdfs"] + "label": 0, PREFIXES["skos"] + "prefLabel": 0, PREFIXES["skos"] + "altLabel": 1,
+        first = {RDFS_LABEL: 0, PREFIXES["skos"] + "prefLabel": 0, PREFIXES["skos"] + "altLabel": 1,
                  RDF_TYPE: 2}
         return sorted(out, key=lambda f: (first.get(f.prop, 3), natural(f.prop_label), natural(f.value_label)))
 
@@ -128,7 +127,7 @@ class Entities:
         return {
             "name": self.tracer.label(iri), "kind": self.tracer.kind(iri), "iri": iri, "page": page,
             "facts": [[f.prop_label, f.value_label, [[e.quote, e.source, e.locator, e.note()] for e in f.evidence]]
-                      for f in self.facts(iri) if f.prop != PREFIXES["rdfs"] + "label"],
+                      for f in self.facts(iri) if f.prop != RDFS_LABEL],
         }
 
 
@@ -153,7 +152,7 @@ def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
         facts.append({"prop": f.prop_label, "value": name(f.value) if entity else {"label": f.value_label, "href": None},
                       "iri": f.value if f.is_iri and not entity and f.prop != RDF_TYPE else "",
                       "inferred": f.inferred, "quotes": _quotes(f.evidence, source_link),
-                      "unstated": not f.evidence and f.prop not in (RDF_TYPE, PREFIXES["rdfs"] + "label")})
+                      "unstated": not f.evidence and f.prop not in (RDF_TYPE, RDFS_LABEL)})
     incoming = ents.incoming(iri)
     links = [{"source": name(s), "prop": ents.prop_label(p), "quotes": _quotes(ev[:1], source_link)}
              for s, p, ev in incoming[:MAX_INCOMING]]

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES, internal_query
 from drugpolicy_kg.uses import VIEW_NAMES
-from drugpolicy_kg.uses.trace import DPO, FORWARD, ROOT_ONLY, Tracer
+from drugpolicy_kg.uses.trace import DPO, FORWARD, RDF_TYPE, RDFS_LABEL, ROOT_ONLY, Tracer
 from drugpolicy_kg.uses.trace import natural as _natural
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class Describer:
         self.category: dict[str, str] = {}
         for cls, cat in reversed(CATEGORY_OF_CLASS):  # most specific last, so it wins
             for sub in graph.transitive_subjects(URIRef(PREFIXES["rdfs"] + "subClassOf"), URIRef(cls)):
-                for s in graph.subjects(URIRef(PREFIXES["rdf"] + "type"), sub):
+                for s in graph.subjects(URIRef(RDF_TYPE), sub):
                     self.category[str(s)] = cat
         self._altlabel = URIRef(PREFIXES["skos"] + "altLabel")
 
@@ -210,7 +210,7 @@ def relation_words(graph: Graph, predicate: str, cache: dict[str, str]) -> str:
         from drugpolicy_kg.graph.oxi import term_types
 
         URIRef = term_types(graph)[0]  # noqa: N806
-        labels = [str(v) for v in graph.objects(URIRef(predicate), URIRef(PREFIXES["rdfs"] + "label"))
+        labels = [str(v) for v in graph.objects(URIRef(predicate), URIRef(RDFS_LABEL))
                   if getattr(v, "language", None) in (None, "en")]
         text = sorted(labels)[0] if labels else predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).split()  # ORG's own labels: "has SubOrganization"
@@ -419,7 +419,7 @@ def sdg_matrix(graph: Graph, describer: Describer | None = None) -> tuple[list[s
     order of their names, so a subprogramme that states no SDG shows as an empty row, not as nothing."""
     d = describer or Describer(graph)
     URIRef = d._iri  # noqa: N806
-    programmes = {str(p) for p in graph.subjects(URIRef(PREFIXES["rdf"] + "type"), URIRef(DPO + "Programme"))}
+    programmes = {str(p) for p in graph.subjects(URIRef(RDF_TYPE), URIRef(DPO + "Programme"))}
     counts: dict[str, dict[str, int]] = {d.short(p): defaultdict(int) for p in programmes}
     for s, o in graph.subject_objects(URIRef(DPO + "serves")):
         s, o = str(s), str(o)
@@ -444,7 +444,7 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
         for s, o in graph.query(f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o FILTER(isIRI(?s) && isIRI(?o)) }}"):
             a, b = (str(s), str(o)) if way == "out" else (str(o), str(s))
             nexts_of[(a, pred)].append(b)
-    starts = sorted(str(r) for r in graph.subjects(URIRef(PREFIXES["rdf"] + "type"), URIRef(DPO + "Resolution")))
+    starts = sorted(str(r) for r in graph.subjects(URIRef(RDF_TYPE), URIRef(DPO + "Resolution")))
     todo, seen = deque(starts), set()
     while todo:
         node = todo.popleft()
@@ -480,7 +480,7 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     d = describer or Describer(graph)
     URIRef = d._iri  # noqa: N806
     g = nx.DiGraph(name="full", mode="directed", modes="every named entity")
-    named = {str(s) for s in graph.subjects(URIRef(PREFIXES["rdfs"] + "label"), None) if str(s).startswith(DPK)}
+    named = {str(s) for s in graph.subjects(URIRef(RDFS_LABEL), None) if str(s).startswith(DPK)}
     skip = {DPO + "states", DPO + "mandates"}
     words: dict[str, str] = {}
     edges = []

@@ -724,17 +724,14 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
     return links
 
 
-def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None = None, project=None,
-                tracer=None) -> dict[str, Path]:
+def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None, project, tracer) -> dict[str, Path]:
+    """(``tracer``: write_site's, which built the networks, every quote already read.)"""
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.entities import Entities
-    from drugpolicy_kg.uses.trace import Tracer
     from drugpolicy_kg.uses.trace_render import page_names
 
     project = project or Project.open()
-    tracer = tracer or Tracer(graph)
     tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
-    tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
     ents = Entities(graph, tracer)
     names = page_names(ents.iris)
     apart = None
