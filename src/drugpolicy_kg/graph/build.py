@@ -142,12 +142,15 @@ def _jsonld(triples, ctx: dict):
 
 class _Dump:
     """What the formats are written from, read from the store once for all of them: the named graphs' quads (TriG,
-    N-Quads) and the union's triples (Turtle, N-Triples, JSON-LD), each sorted so that a build repeats byte for byte."""
+    N-Quads) and the union's triples (Turtle, N-Triples, JSON-LD), each sorted so that a build repeats byte for byte.
+
+    The store writes each graph as N-Triples itself (Oxigraph's writer, no Python object per triple); the lines are
+    sorted as bytes, which is the order of their text, and parsed back only for a format that needs terms."""
 
     def __init__(self, gs: GraphStore):
         self.gs = gs
-        self._quads: list | None = None
-        self._triples: list | None = None
+        self._nquads: bytes | None = None
+        self._ntriples: bytes | None = None
         self._context: dict | None = None
 
     @property
@@ -156,24 +159,46 @@ class _Dump:
             self._context = jsonld_context(self.gs)
         return self._context
 
-    @property
-    def quads(self) -> list:
+    def _lines(self, graph) -> list[bytes]:
         import pyoxigraph as ox
 
-        if self._quads is None:  # the named graphs only: the store's default graph is their union
-            self._quads = sorted((q for q in self.gs.store.quads_for_pattern(None, None, None, None)
-                                  if isinstance(q.graph_name, ox.NamedNode)), key=lambda q: (str(q.graph_name), str(q.triple)))
-        return self._quads
+        lines = self.gs.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines()
+        lines.sort()
+        return lines
 
     @property
-    def triples(self) -> list:
+    def nquads(self) -> bytes:
+        """The named graphs as N-Quads, graph by graph in the order of their IRIs (the store's default graph is their
+        union, and is not written again)."""
+        if self._nquads is None:
+            parts = []
+            for graph in sorted(self.gs.store.named_graphs(), key=str):
+                suffix = b" " + str(graph).encode("utf-8") + b" ."
+                parts.extend(line[:-2] + suffix for line in self._lines(graph))  # "<s> <p> <o> ." + the graph
+            self._nquads = b"\n".join(parts) + b"\n" if parts else b""
+        return self._nquads
+
+    @property
+    def ntriples(self) -> bytes:
+        """The union (the store's default graph), each triple once, as N-Triples."""
+        if self._ntriples is None:
+            import pyoxigraph as ox
+
+            lines = self._lines(ox.DefaultGraph())
+            self._ntriples = b"\n".join(lines) + b"\n" if lines else b""
+        return self._ntriples
+
+    @property
+    def quads(self):
         import pyoxigraph as ox
 
-        from drugpolicy_kg.resources import internal_query
+        return ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
 
-        if self._triples is None:
-            self._triples = sorted((ox.Triple(*sol) for sol in self.gs.query(internal_query("union-triples.rq"))), key=str)
-        return self._triples
+    @property
+    def triples(self):
+        import pyoxigraph as ox
+
+        return ox.parse(self.ntriples, format=ox.RdfFormat.N_TRIPLES)
 
 
 def serialize(gs: GraphStore, fmt: str, dump: _Dump | None = None) -> bytes:
@@ -183,14 +208,15 @@ def serialize(gs: GraphStore, fmt: str, dump: _Dump | None = None) -> bytes:
 
     check_format(fmt)
     dump = dump or _Dump(gs)
-    if fmt in ("trig", "nq"):
-        form = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
-        return ox.serialize(dump.quads, format=form, prefixes=PREFIXES if fmt == "trig" else None)
+    if fmt == "nq":
+        return dump.nquads
+    if fmt == "trig":
+        return ox.serialize(dump.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
     if fmt == "jsonld":
         # compacted under the project's context, written node by node (rdflib's writer took 2.5 GB at 1M)
         return b"".join(_jsonld(dump.triples, dump.context))
     if fmt == "nt":
-        return ox.serialize(dump.triples, format=ox.RdfFormat.N_TRIPLES)
+        return dump.ntriples
     return ox.serialize(dump.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
