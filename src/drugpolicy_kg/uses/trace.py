@@ -335,6 +335,7 @@ class Tracer:
         self._labels: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
+        self._steps: dict[tuple[str, bool], list] = {}  # a node's steps below a trace's root, once links are indexed
         self._summarizer = None  # uses.summary.Summarizer, made on the first trace
         self._own_words: dict[str, Evidence | None] = {}
         self._notes: dict[str, list[Evidence]] = {}
@@ -776,6 +777,26 @@ class Tracer:
                 hop.truncated = True
                 return hop
         seen.add(node)
+        forward = edges is FORWARD
+        memo = self._adjacency is not None and depth > 0  # below the root a node's steps are the same in every trace
+        steps = self._steps.get((node, forward)) if memo else None
+        if steps is None:
+            steps = self._steps_of(node, edges, depth)
+            if memo:
+                self._steps[(node, forward)] = steps
+        for reads, nxt, ev in steps:
+            if reads == "adopted by" and depth > 0:  # who adopted an instrument: named, not traced on from there
+                hop.children.append(Hop(nxt, self.label(nxt), self.kind(nxt), reads, ev))
+                continue
+            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1, budget))
+        if len(hop.children) > GROUP_OVER:  # a long list: each child says which body issued it, to group by
+            for child in hop.children:
+                child.group = self.issuer(child.iri)
+        return hop
+
+    def _steps_of(self, node: str, edges, depth: int) -> list[tuple[str, str, list[Evidence]]]:
+        """The steps a trace takes from ``node``: (how the link reads, the next node, the evidence), in the order the
+        trace lists them."""
         links = []  # (predicate, way, how it reads, the nodes it links to)
         for pred, way, reads in edges:
             if pred in ROOT_ONLY and way == "in" and depth > 0:
@@ -805,15 +826,7 @@ class Tracer:
                 steps.append((f"has member ({', '.join(roles)})" if roles else "has member", str(who), ev))
         order = {reads: i for i, (_, _, reads) in enumerate(edges)}
         steps.sort(key=lambda st: (order.get(st[0], len(order)), natural(self.label(st[1])), st[1]))
-        for reads, nxt, ev in steps:
-            if reads == "adopted by" and depth > 0:  # who adopted an instrument: named, not traced on from there
-                hop.children.append(Hop(nxt, self.label(nxt), self.kind(nxt), reads, ev))
-                continue
-            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1, budget))
-        if len(hop.children) > GROUP_OVER:  # a long list: each child says which body issued it, to group by
-            for child in hop.children:
-                child.group = self.issuer(child.iri)
-        return hop
+        return steps
 
     def trace(self, term: str, direction: str = "both", max_hops: int | None = None) -> Trace:
         """Trace a term forward (what it leads to), backward (what mandates it) or both.
