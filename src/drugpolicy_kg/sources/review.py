@@ -862,6 +862,7 @@ def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[
     from drugpolicy_kg.checks.statements import check_statements
     from drugpolicy_kg.checks.validate import run_checks, run_shacl_sparql
     from drugpolicy_kg.graph.store import GraphStore, Input, project_inputs
+    from drugpolicy_kg.threads import Background
 
     target = project.data_dir / f"{doc_id}.ttl"
     with tempfile.TemporaryDirectory() as tmp:
@@ -870,11 +871,17 @@ def _check(project: Project, doc_id: str, turtle: str, text: str) -> tuple[list[
         inputs = [i for i in project_inputs(project) if i.path.resolve() != target.resolve()]
         gs = GraphStore.in_memory([*inputs, Input(path, GRAPH_BASE + doc_id)])
         view = gs.rdflib()
-        found: list[tuple[str, str]] = []
-        if project.shapes.is_file():
-            found += [(f.focus, f.message) for f in run_shacl_sparql(view, project.shapes, gs) if f.severity == "Violation"]
-        found += [(f.focus, f.message) for f in run_checks(view, project, gs)[1]]
-        found += [(p.focus, p.message) for p in check_statements(gs, project).problems]
+
+        def shapes_and_checks() -> list[tuple[str, str]]:
+            out = []
+            if project.shapes.is_file():
+                out += [(f.focus, f.message) for f in run_shacl_sparql(view, project.shapes, gs) if f.severity == "Violation"]
+            return out + [(f.focus, f.message) for f in run_checks(view, project, gs)[1]]
+
+        # in a second thread while this one checks the statements, as validate does: the engine's passes overlap
+        worker = Background(shapes_and_checks, "drugpolicy-kg-review-shapes", collect=True)
+        statements = [(p.focus, p.message) for p in check_statements(gs, project).problems]
+        found: list[tuple[str, str]] = worker.result() + statements
         flat = normalise(text)
         # (a bound variable must be projected: Oxigraph substitutes only those)
         for ev, quote, _g in gs.select("SELECT ?ev ?q ?g WHERE { GRAPH ?g { ?ev dpo:quote ?q } }", g=GRAPH_BASE + doc_id):
