@@ -487,7 +487,7 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     while writer is None and time.monotonic() < deadline and proc.poll() is None:
         for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
             with contextlib.suppress(OSError):
-                if "_traces_main" in open(f"/proc/{pid}/cmdline").read():
+                if "_pages_main" in open(f"/proc/{pid}/cmdline").read():
                     writer = int(pid)
         time.sleep(0.1)
     assert writer, "views never started its trace writer"
@@ -499,9 +499,9 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     proc.communicate(timeout=60)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and os.path.exists(f"/proc/{writer}") and \
-            "_traces_main" in open(f"/proc/{writer}/cmdline").read():
+            "_pages_main" in open(f"/proc/{writer}/cmdline").read():
         time.sleep(0.1)
-    assert not (os.path.exists(f"/proc/{writer}") and "_traces_main" in open(f"/proc/{writer}/cmdline").read())
+    assert not (os.path.exists(f"/proc/{writer}") and "_pages_main" in open(f"/proc/{writer}/cmdline").read())
     time.sleep(0.5)
     assert not list(site.rglob("*.drugpolicy-kg.tmp"))
 

@@ -588,31 +588,63 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     """A source document's text, a paragraph a line with anchors (its own number where it has one, else its line),
     and the quoted passages highlighted; returns the page and, per quote, the anchor of the line that holds it."""
     import re
+    from bisect import bisect_right
 
     from drugpolicy_kg.checks.quotes import normalise
     from drugpolicy_kg.pages import document
 
     lines = text.split("\n")
-    anchors: dict[str, str] = {}
     folded = [normalise(line) for line in lines]
     longest_first = sorted((q for q in quotes if q), key=lambda q: (-len(q), q))  # (ties too: the same page every run)
+
+    def starts(rows: list[str]) -> tuple[str, list[int]]:
+        joined, at, pos = "\n".join(rows), [], 0
+        for row in rows:
+            at.append(pos)
+            pos += len(row) + 1
+        return joined, at
+
+    def lines_holding(needle: str, joined: str, at: list[int]) -> list[int]:
+        """The 0-based lines of ``joined`` where ``needle`` (no line break in it, so never across two lines) stands,
+        each once, in order: one search of the whole text per quote, not one per line and quote."""
+        found, pos = [], joined.find(needle)
+        while pos >= 0:
+            i = bisect_right(at, pos) - 1
+            if not found or found[-1] != i:
+                found.append(i)
+            pos = joined.find(needle, pos + 1)
+        return found
+
+    raw, raw_at = starts(lines)
+    flat, flat_at = starts(folded)
+    holding: dict[int, list[str]] = {}  # line -> the quotes standing in it, longest first
+    anchors: dict[str, str] = {}
+    first: dict[int, list[str]] = {}  # line -> the quotes it is the first to hold, as they stand or folded (long ones)
+    for q in longest_first:
+        where = [i for i in lines_holding(q, raw, raw_at) if lines[i].strip()] if "\n" not in q else []
+        for i in where:
+            holding.setdefault(i, []).append(q)
+        if len(q) > 20:
+            nq = normalise(q)
+            where = where + [i for i in (lines_holding(nq, flat, flat_at) if nq else []) if lines[i].strip()]
+        if where:
+            first.setdefault(min(where), []).append(q)
     shown = []
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
         num = re.match(r"^(\d{1,3}\.\d{1,3})\s", line)
         anchor = f"p{num.group(1)}" if num else f"l{i}"
-        for q in longest_first:
-            if q not in anchors and (q in line or (len(q) > 20 and normalise(q) in folded[i - 1])):
-                anchors[q] = anchor
-        shown.append({"anchor": anchor, "number": i, "parts": _marked(line, [q for q in longest_first if q in line])})
+        for q in first.get(i - 1, []):
+            anchors[q] = anchor
+        shown.append({"anchor": anchor, "number": i, "parts": _marked(line, holding.get(i - 1, []))})
     for q in longest_first:  # a quote that runs over lines: the first line that starts it
         if q not in anchors:
             head = normalise(q)[:40]
-            hit = next((i for i, f in enumerate(folded, 1) if head and head in f), None)
+            hit = lines_holding(head, flat, flat_at)[:1] if head else []
             if hit:
-                num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[hit - 1])
-                anchors[q] = f"p{num.group(1)}" if num else f"l{hit}"
+                num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[hit[0]])
+                anchors[q] = f"p{num.group(1)}" if num else f"l{hit[0] + 1}"
     page_html = document("source.html", f"Source: {label}", nav, file=name, found=len(anchors), lines=shown)
     return page_html, anchors
 

@@ -564,55 +564,81 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
     """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
     folder's lock).
 
-    ``store``: the folder of the Oxigraph store behind ``graph``, where there is one. The trace pages are then
-    written by a process of their own, reading the store, while this one draws the views (on two cores, the site
-    is written in about the time of the larger half). ``project``: whose source texts and ontology the pages show
-    (default: the shipped project)."""
+    ``store``: the folder of the Oxigraph store behind ``graph``, where there is one. The trace pages and then the
+    entity pages are then written by a process of their own, reading the store, started first, while this one draws
+    the views (on two cores, the site is written in about the time of the larger half). ``project``: whose source
+    texts and ontology the pages show (default: the shipped project)."""
     from drugpolicy_kg.atomic import folder_lock
+    from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace_render import page_names
 
     out_dir = Path(out_dir)
-    tracer = Tracer(graph)  # one for the networks and the pages: labels, kinds and quotes read once
-    tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
-    nets = build_networks(graph, views, tracer)
+    project = project or Project.open()
     with folder_lock(out_dir):
-        return _write_site(graph, out_dir, nets, store, project, tracer)
+        tracer = Tracer(graph)  # one for the networks and the pages: labels, kinds and quotes read once
+        ents = Entities(graph, tracer)
+        names = page_names(ents.iris)
+        apart = _PagesApart(store, out_dir, names, project.root) if store is not None else None
+        try:
+            tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
+            nets = build_networks(graph, views, tracer)
+            tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
+            return _write_pages(graph, out_dir, nets, tracer, ents, names, apart, project)
+        finally:
+            if apart is not None:
+                apart.stop()
 
 
-class _TracesApart:
-    """The trace pages of the site, written by a process of its own (``python -c``: nothing of the caller's
-    ``__main__`` is run again) from the store at ``store``, opened read-only, while this process draws the views.
-    The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
+class _PagesApart:
+    """The trace pages and the entity pages of the site, written by a process of their own (``python -c``: nothing of
+    the caller's ``__main__`` is run again) from the store at ``store``, opened read-only: the trace pages at once,
+    the entity pages when :meth:`drawn` has said where the views draw each entity (their "appears in" links). The
+    process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
-        import json
         import subprocess
         import sys
 
         from drugpolicy_kg.threads import die_with_parent
 
         self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
-            [sys.executable, "-c", "from drugpolicy_kg.uses.views import _traces_main; _traces_main()"],
+            [sys.executable, "-c", "from drugpolicy_kg.uses.views import _pages_main; _pages_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
-        request = json.dumps({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root)})
-        try:  # all of it now, and the pipe closed: the process reads it whole before it starts
-            self.proc.stdin.write(request.encode())
-            self.proc.stdin.close()
-        except OSError:  # it died at once: result() says why
-            pass
-        self.proc.stdin = None  # (communicate() has nothing more to send)
+        self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root)})
 
-    def result(self) -> tuple[list[Path], dict[str, str]]:
+    def _send(self, message: dict, last: bool = False) -> None:
+        import json
+
+        try:  # one line each; the pipe is closed after the last, so the process never waits on a dead one
+            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self.proc.stdin.flush()
+            if last:
+                self.proc.stdin.close()
+        except OSError:  # it died: result() says why
+            pass
+        if last:
+            self.proc.stdin = None  # (communicate() has nothing more to send)
+
+    def drawn(self, shown_in: dict[str, dict[str, tuple[str, str]]]) -> None:
+        """Where each view draws each entity: the process can write the entity pages."""
+        self._send({"shown_in": shown_in}, last=True)
+
+    def result(self) -> tuple[list[Path], dict[str, str], list[Path]]:
+        """The trace pages written, the page of each entity traced, and the entity pages written."""
         import json
 
         from drugpolicy_kg.errors import DrugPolicyKGError
 
+        if self.proc.stdin is not None:
+            self._send({"shown_in": None}, last=True)
         out, err = self.proc.communicate()
         if self.proc.returncode != 0:
             said = err.decode("utf-8", "replace").strip().splitlines()
-            raise DrugPolicyKGError(f"writing the trace pages failed: {said[-1] if said else f'exit {self.proc.returncode}'}")
+            raise DrugPolicyKGError(f"writing the trace and entity pages failed: {said[-1] if said else f'exit {self.proc.returncode}'}")
         answer = json.loads(out)
-        return [Path(f) for f in answer["files"]], answer["pages"]
+        return [Path(f) for f in answer["files"]], answer["pages"], [Path(f) for f in answer["entities"]]
 
     def stop(self) -> None:
         from drugpolicy_kg.sparql.server import stop_process
@@ -620,7 +646,7 @@ class _TracesApart:
         stop_process(self.proc)
 
 
-def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApart starts
+def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart starts
     import json
     import os
     import signal
@@ -631,6 +657,7 @@ def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApa
     from drugpolicy_kg.atomic import abandon_pending
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
 
     def stop(signum, frame):
@@ -639,10 +666,17 @@ def _traces_main() -> None:  # pragma: no cover - runs in the process _TracesApa
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
-    job = json.loads(sys.stdin.buffer.read())
-    tracer = Tracer(StoreView(ox.Store.read_only(job["store"])))
-    traced = _write_traces(tracer, Path(job["out"]), Project.open(job["project"]), job["names"])
-    sys.stdout.write(json.dumps({"files": [str(p) for p in traced], "pages": traced.pages}))
+    job = json.loads(sys.stdin.buffer.readline())
+    graph = StoreView(ox.Store.read_only(job["store"]))
+    tracer = Tracer(graph)
+    out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
+    traced = _write_traces(tracer, out, project, names)
+    shown_in = json.loads(sys.stdin.buffer.readline() or b'{"shown_in": null}')["shown_in"]
+    if shown_in is None:  # the command stopped before its views were drawn
+        sys.exit(1)
+    entity_files = _write_entities(Entities(graph, tracer), out, names, project, shown_in, traced.pages)
+    sys.stdout.write(json.dumps({"files": [str(p) for p in traced], "pages": traced.pages,
+                                 "entities": [str(p) for p in entity_files]}))
 
 
 def _write_traces(tracer, out_dir: Path, project, names: dict[str, str]):
@@ -724,36 +758,38 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
     return links
 
 
-def _write_site(graph: Graph, out_dir: Path, nets: dict, store: Path | None, project, tracer) -> dict[str, Path]:
-    """(``tracer``: write_site's, which built the networks, every quote already read.)"""
-    from drugpolicy_kg.resources import Project
-    from drugpolicy_kg.uses.entities import Entities
-    from drugpolicy_kg.uses.trace_render import page_names
+ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
 
-    project = project or Project.open()
-    tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
-    ents = Entities(graph, tracer)
-    names = page_names(ents.iris)
-    apart = None
-    if store is not None:  # the trace pages in a process of their own, while this one draws
-        apart = _TracesApart(store, out_dir, names, project.root)
-    try:
-        return _write_pages(graph, out_dir, nets, tracer, ents, names, apart, project)
-    finally:
-        if apart is not None:
-            apart.stop()
+
+def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_in: dict[str, dict[str, tuple[str, str]]],
+                    trace_pages: dict[str, str]) -> list[Path]:
+    """The entity pages and the source pages their quotes link to, in ``out_dir/entities``: each page links to where
+    the views draw the entity (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
+    from drugpolicy_kg.uses.entities import write_pages
+
+    (out_dir / "entities").mkdir(parents=True, exist_ok=True)
+    source_links = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
+
+    def appears_in(iri: str) -> list[tuple[str, str]]:
+        items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
+                 for v, nodes in shown_in.items() if iri in nodes]
+        if iri in trace_pages:
+            items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
+        return items
+
+    return write_pages(ents, out_dir / "entities", names, source_links, appears_in, ENTITY_NAV)
 
 
 def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: dict[str, str], apart,
                  project) -> dict[str, Path]:
+    """(``tracer``: write_site's, which built the networks, every quote already read; ``apart``: the process writing
+    the trace and entity pages, or None to write them here.)"""
     import base64
 
-    from drugpolicy_kg.uses.entities import write_pages
-
     written: dict[str, Path] = {}
-    rows = []
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
-    for name, g in nets.items():
+    guides: dict[str, str] = {}
+    for name, g in nets.items():  # the network pages first: where they draw each entity is what the entity pages need
         title, guide = TITLES[name]
         shown_in[name] = {}
         pages = split_view(g, name, title)
@@ -770,11 +806,17 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             written[vp.file] = page
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
+        guides[name] = guide
+    if apart is not None:
+        apart.drawn(shown_in)
+    rows = []
+    for name, g in nets.items():
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
-        rows.append({"name": name, "title": title, "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+        rows.append({"name": name, "title": TITLES[name][0], "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
                      "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
-                     "guide": guide, "notes": notes_of(g), "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
+                     "guide": guides[name], "notes": notes_of(g),
+                     "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
     fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
     _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
     _csv(out_dir / "sdg-coverage.csv", ["programme"] + [f"SDG {g}" for g in goals],
@@ -783,11 +825,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         written[f] = out_dir / f
     timeline_image(graph, out_dir / "timeline.png", out_dir / "timeline.svg")
     written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
-
-    # what needs no trace page first: with the trace pages written apart, it is done while they are
-    nav = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
-    (out_dir / "entities").mkdir(parents=True, exist_ok=True)
-    source_links = _source_pages(ents, out_dir / "entities", nav, project)
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM, write_questions
 
     written.update(write_questions(graph, out_dir, names.get, with_affiliations="affiliations" in nets))
@@ -803,19 +840,12 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     if apart is None:
         traced = _write_traces(tracer, out_dir, project, names)
         traced, trace_pages = list(traced), traced.pages
+        entity_files = _write_entities(ents, out_dir, names, project, shown_in, trace_pages)
     else:
-        traced, trace_pages = apart.result()
+        traced, trace_pages, entity_files = apart.result()
     for path in traced:
         written["traces/" + path.name] = path
-
-    def appears_in(iri: str) -> list[tuple[str, str]]:
-        items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
-                 for v, nodes in shown_in.items() if iri in nodes]
-        if iri in trace_pages:
-            items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
-        return items
-
-    for path in write_pages(ents, out_dir / "entities", names, source_links, appears_in, nav):
+    for path in entity_files:
         written["entities/" + path.name] = path
     from drugpolicy_kg.pages import render
 
