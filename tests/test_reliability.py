@@ -223,6 +223,62 @@ def test_service_query_never_reaches_the_network(capsys):
 
 # ------------------------------------------------------------- push faults --
 
+class _Listener:
+    """A loopback listener that counts the connections made to it (and closes each at once)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port, self.connections, self.done = self.sock.getsockname()[1], 0, False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.done:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.done = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
+def test_a_command_that_needs_no_network_has_none_even_past_the_guard(small_project):
+    """Every command but push, serve and query with --endpoint or --allow-network leaves the machine's network before it
+    reads anything (user and network namespaces of its own): with the query guard switched off inside the process, a
+    SERVICE still reaches nothing. The same query with --allow-network reaches the listener, so the probe can see."""
+    probe = subprocess.run([sys.executable, "-c", "import sys; from drugpolicy_kg.threads import leave_network; "
+                            "sys.exit(0 if leave_network() else 1)"])
+    if probe.returncode != 0:
+        pytest.skip("this system gives no unprivileged namespaces: the query guard is the only fence here")
+    unguarded = ("import drugpolicy_kg.sparql.query as q; q.network_use = lambda text: []; "
+                 "from drugpolicy_kg.cli import run; run()")
+    listener = _Listener()
+    try:
+        text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+        for allow in ([], ["--allow-network"]):
+            proc = subprocess.run([sys.executable, "-c", unguarded, "--project", str(small_project.root), "query",
+                                   "--sparql", text, "--timeout", "10", *allow], capture_output=True, text=True,
+                                  timeout=120)
+            time.sleep(0.3)  # (the listener's thread counts what arrived)
+            if not allow:
+                assert listener.connections == 0, "a local query reached the network"
+                errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("drugpolicy-kg: error:")]
+                assert proc.returncode != 0 and "Traceback" not in proc.stderr
+                assert len(errors) == 1 and "unreachable" in errors[0].lower(), proc.stderr
+        assert listener.connections >= 1, "the probe never saw a connection: it proves nothing"
+    finally:
+        listener.close()
+
+
 class FaultProxy:
     """A loopback TCP proxy that resets the connection once ``cut_after`` bytes from clients have passed
     (counted over all connections, so a multi-request upload fails part-way through)."""

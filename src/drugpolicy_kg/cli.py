@@ -727,6 +727,15 @@ def _outside_inputs(args) -> None:
             raise UsageError(f"{shown}: is the project's own folder; give a folder of its own (default: build/)")
 
 
+def _uses_network(args) -> bool:
+    """Whether the command may reach the network, as the user asked: ``push``, ``serve`` (its clients come from the
+    machine's loopback) and ``query`` with ``--endpoint`` or ``--allow-network``. Every other command, run as a
+    process, leaves the network first (``threads.leave_network``)."""
+    if args.command in ("push", "serve"):
+        return True
+    return args.command == "query" and bool(getattr(args, "endpoint", None) or getattr(args, "allow_network", False))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -751,6 +760,10 @@ def main(argv: list[str] | None = None) -> int:
         parser = make_parser()
         args = parser.parse_args(argv)
         _outside_inputs(args)
+        if main.as_process and not _uses_network(args):
+            from drugpolicy_kg.threads import leave_network
+
+            leave_network()  # (before any thread starts: the kernel gives namespaces to a process of one thread only)
         if main.as_process and args.command in BOUNDED:
             left = ("every file already written is whole; none is half-written" if args.command in ("views", "trace", "export")
                     else "nothing was written")

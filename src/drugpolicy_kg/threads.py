@@ -94,3 +94,34 @@ def die_with_parent() -> None:  # pragma: no cover - runs in a child process
 
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
+def leave_network() -> bool:
+    """Linux: this process leaves the machine's network for user and network namespaces of its own, with no interface
+    but a loopback that is down: whatever a query makes of itself in the engine (SERVICE, LOAD), it reaches nothing.
+    The process keeps its own user and group ids (mapped to themselves), so its files are read and written as before.
+    Whether it took: not on other systems, not in a process that already runs threads (the kernel refuses), and not
+    where unprivileged namespaces are not allowed; then the query guard is the only fence, as before.
+
+    Called first thing by a command that needs no network (every one but ``push``, ``serve`` and ``query`` with
+    ``--endpoint`` or ``--allow-network``), and by ``serve``'s engine workers between fork and exec."""
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return False
+    import ctypes
+
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        if ctypes.CDLL("libc.so.6", use_errno=True).unshare(0x10000000 | 0x40000000) != 0:  # CLONE_NEWUSER | CLONE_NEWNET
+            return False
+    except (OSError, AttributeError):
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        try:  # (the ids as they were; without a map they would read as "nobody")
+            with open(f"/proc/self/{name}", "w") as fh:
+                fh.write(text)
+        except OSError:
+            break
+    return True

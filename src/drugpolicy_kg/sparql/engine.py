@@ -30,7 +30,7 @@ import sys
 import threading
 from pathlib import Path
 
-from drugpolicy_kg.threads import die_with_parent, within
+from drugpolicy_kg.threads import die_with_parent, leave_network, within
 
 STARTUP = 60.0      # seconds for a worker to open the store and say it is ready
 TEXT = "text/plain; charset=utf-8"
@@ -42,11 +42,8 @@ def _isolate() -> None:  # pragma: no cover - runs in the child, between fork an
     """Linux: the worker dies with the front (PR_SET_PDEATHSIG) and gets network and user namespaces of its own, with
     no interface but a loopback nobody else shares (where namespaces are not allowed, the front's guard stays the only
     one, and :meth:`Engine.isolated` says so)."""
-    import ctypes
-
-    # CLONE_NEWUSER | CLONE_NEWNET (the front looks whether it took); then the parent-death signal, which a change of
-    # credentials would clear
-    ctypes.CDLL("libc.so.6", use_errno=True).unshare(0x10000000 | 0x40000000)
+    # (the front looks whether it took); then the parent-death signal, which a change of credentials would clear
+    leave_network()
     die_with_parent()
 
 
