@@ -1,4 +1,6 @@
-"""Real servers for the tests, on 127.0.0.1 and free ports, in temporary folders, stopped by the tests.
+"""Real servers for the tests, on 127.0.0.1 and free ports, in temporary folders, stopped by the tests: Oxigraph's
+own server (the PyPI package ``oxigraph``, pinned with ``pyoxigraph`` in the dev extra: the tests push to it and compare
+its answers) and Virtuoso.
 
 In CI (CI=true) a missing server binary fails the test instead of skipping it.
 """
@@ -7,15 +9,111 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from drugpolicy_kg.sparql.server import OxigraphServer, free_port, oxigraph_binary, stop_process, wait_for_http
+from drugpolicy_kg.errors import EndpointError, UsageError
+from drugpolicy_kg.sparql.server import free_port, stop_process, wait_for_http
+from drugpolicy_kg.threads import die_with_parent
 
 from .conftest import IN_CI
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` command installed beside this Python, or on PATH."""
+    here = Path(sys.executable).parent / "oxigraph"
+    if here.is_file():
+        return str(here)
+    found = shutil.which("oxigraph")
+    if not found:
+        raise UsageError("the Oxigraph server is not installed: pip install oxigraph")
+    return found
+
+
+def load_store(location: Path, nt_file: Path) -> None:
+    """Load an N-Triples file into an Oxigraph store folder (default graph)."""
+    proc = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(nt_file)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UsageError(f"oxigraph load failed: {proc.stderr.strip()[:500]}")
+
+
+class OxigraphServer:
+    """Start and stop an Oxigraph server; use as a context manager.
+
+    Endpoints: ``query_url`` (SPARQL query), ``update_url`` (SPARQL Update, not
+    when read-only), ``store_url`` (Graph Store Protocol).
+    """
+
+    def __init__(self, location: Path | None = None, host: str = "127.0.0.1", port: int = 0, read_only: bool = True,
+                 union_default_graph: bool = False, timeout: float | None = None):
+        self._tmp = None
+        self.union_default_graph, self.timeout = union_default_graph, timeout
+        if location is None:
+            self._tmp = tempfile.mkdtemp(prefix="drugpolicy-kg-oxigraph-")
+            location = Path(self._tmp)
+        self.location, self.host, self.read_only = Path(location), host, read_only
+        self.port = port or free_port(host)
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def query_url(self) -> str:
+        return self.url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        return self.url + "/update"
+
+    @property
+    def store_url(self) -> str:
+        return self.url + "/store"
+
+    def start(self, timeout: float = 30.0) -> OxigraphServer:
+        cmd = [oxigraph_binary(), "serve-read-only" if self.read_only else "serve",
+               "--location", str(self.location), "--bind", f"{self.host}:{self.port}"]
+        if self.union_default_graph:
+            cmd.append("--union-default-graph")
+        if self.timeout:
+            cmd += ["--timeout-s", str(max(1, int(self.timeout)))]
+        # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall the server).
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._log,  # noqa: S603
+                                     preexec_fn=die_with_parent)
+        try:
+            wait_for_http(self.url + "/query?query=ASK%7B%7D", timeout, self.proc)
+        except EndpointError as exc:
+            self._log.seek(0)
+            tail = self._log.read()[-300:].decode("utf-8", "replace").strip()
+            self.stop()
+            raise EndpointError(f"{exc}{': ' + tail if tail else ''}") from None
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def require(binary: str, install_hint: str) -> str:

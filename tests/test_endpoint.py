@@ -978,8 +978,9 @@ def test_the_engine_without_descriptor_passing_connects_with_a_key(store_locatio
 
 
 def test_the_api_s_local_server_holds_a_read_only_copy_of_the_graph(dataset, tmp_path, monkeypatch):
-    """``KnowledgeGraph.server()`` (the analyst notebook's endpoint): the union in one named graph, every triple; an
-    update from any local process is refused; the copy is gone when the block ends."""
+    """``KnowledgeGraph.server()`` (the analyst notebook's endpoint): the union in one named graph, every triple,
+    behind the project's own front, as ``serve``: an update from any local process is refused, and so are a SERVICE
+    (no listener is reached) and a foreign ``Host``; the copy is gone when the block ends."""
     import glob
     import tempfile
     import urllib.error
@@ -1004,4 +1005,22 @@ def test_the_api_s_local_server_holds_a_read_only_copy_of_the_graph(dataset, tmp
         assert refused.value.code in (403, 404, 405)
         with urllib.request.urlopen(req, timeout=60) as resp:
             assert int(json.loads(resp.read())["results"]["bindings"][0]["n"]["value"]) == n
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.settimeout(1.0)
+        try:
+            service = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}"
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(urllib.request.Request(url, data=service.encode(), headers={
+                    "Content-Type": "application/sparql-query"}), timeout=60)
+            assert refused.value.code in (400, 403)
+            with pytest.raises(socket.timeout):
+                listener.accept()
+        finally:
+            listener.close()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, data=query.encode(), headers={
+                "Content-Type": "application/sparql-query", "Host": "attacker.example"}), timeout=60)
+        assert refused.value.code in (400, 403, 421)
     assert not glob.glob(str(tmp_path / "drugpolicy-kg-server-*"))

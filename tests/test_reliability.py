@@ -190,6 +190,48 @@ def test_build_killed_midway_leaves_previous_outputs_whole(tmp_path):
     FIGURES["build SIGTERM faults"] = f"6 injected, {interrupted} interrupted mid-run, outputs whole every time"
 
 
+SIGNAL_IN_COMMIT = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from drugpolicy_kg import atomic
+
+def on_term(signum, frame):  # as the command's own handler
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, on_term)
+out = Path(sys.argv[1])
+files = {out / f"f{i}.txt": f"new {i}".encode() for i in range(12)}
+for path in files:
+    path.write_text("old")
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()  # a thread that blocks no signal (as RocksDB's)
+replace, done = os.replace, []
+
+def slow_replace(a, b):  # a slow disk: the signal comes after the third rename
+    replace(a, b)
+    done.append(b)
+    if len(done) == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.5)
+
+os.replace = slow_replace
+try:
+    atomic.write_all(files)
+except KeyboardInterrupt:
+    print(sum(p.read_text().startswith("new") for p in files), "new files after the interrupt")
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_signal_during_the_commit_waits_for_it_even_when_another_thread_receives_it(tmp_path):
+    """write_all's renames are one step: a SIGTERM the kernel hands to another thread of the process (the engine's own
+    threads do not block it) is heard only after the last rename, so the outputs are all new, never two generations."""
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_IN_COMMIT, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stdout.strip() == "12 new files after the interrupt"
+
+
 @pytest.mark.slow
 def test_two_builds_at_once_do_not_corrupt(small_project, tmp_path):
     out = tmp_path / "build"  # (three builds of the project without the budget sections, started at once)
@@ -369,7 +411,8 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, sma
 def test_killed_server_mid_push_is_an_endpoint_error(small_engine):
     from drugpolicy_kg.errors import EndpointError
     from drugpolicy_kg.sparql.endpoint import push
-    from drugpolicy_kg.sparql.server import OxigraphServer
+
+    from .servers import OxigraphServer
 
     server = OxigraphServer(read_only=False).start()
     threading.Timer(0.05, server.proc.kill).start()
@@ -387,7 +430,7 @@ def test_killed_server_mid_push_is_an_endpoint_error(small_engine):
 @pytest.mark.slow
 def test_serve_answers_200_concurrent_requests(small_engine, tmp_path):
     """(The project without the budget sections: the server's concurrency, not the data, is tried.)"""
-    from drugpolicy_kg.sparql.server import OxigraphServer, load_store
+    from .servers import OxigraphServer, load_store
 
     engine = small_engine
 

@@ -65,27 +65,49 @@ class KnowledgeGraph:
 
     @contextlib.contextmanager
     def server(self, graph_iri: str = "https://w3id.org/drugpolicy-kg/graph/all") -> Iterator[str]:
-        """A local, read-only Oxigraph server holding this graph in ``graph_iri``; yields its query URL, stops on exit.
+        """A local, read-only SPARQL endpoint holding this graph in ``graph_iri``; yields its query URL, stops on exit.
 
-        The graph is copied into the server's own store before it starts (a bulk load of the union, a second or two),
-        not uploaded through HTTP, and the server takes no writes: nothing another local process sends changes it."""
+        The graph is copied into a store of its own (a bulk load of the union, a second or two) and served by the
+        project's own front, as ``serve`` serves (a process of its own, on a free loopback port): writes refused,
+        SERVICE and LOAD refused and its engine without network, a foreign ``Host`` refused, the nesting of a query
+        bounded. The copy is removed when the block ends."""
+        import json
         import shutil
+        import subprocess
+        import sys
         import tempfile
 
         import pyoxigraph as ox
 
-        from drugpolicy_kg.sparql.server import OxigraphServer
+        from drugpolicy_kg.errors import EndpointError
+        from drugpolicy_kg.sparql.server import stop_process
+        from drugpolicy_kg.threads import Overdue, die_with_parent, within
 
         where = Path(tempfile.mkdtemp(prefix="drugpolicy-kg-server-"))
+        proc = None
         try:
-            copy = ox.Store(str(where))
+            copy = ox.Store(str(where / "db"))
             data = self.engine.gs.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
             copy.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph_iri))
             copy.flush()
             del copy
-            with OxigraphServer(location=where, read_only=True) as srv:
-                yield srv.query_url
+            proc = subprocess.Popen(  # noqa: S603 - this Python, this package
+                [sys.executable, "-c", "from drugpolicy_kg.api import _serve_copy; _serve_copy()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+            proc.stdin.write(json.dumps({"store": str(where / "db"), "project": str(self.project.root)}).encode())
+            proc.stdin.close()
+            try:  # its first line: "SPARQL endpoint: http://127.0.0.1:PORT/query   query page: ..."
+                first = within(120, proc.stdout.readline, overdue="the local endpoint did not start within 120 s")
+            except Overdue as exc:
+                raise EndpointError(str(exc)) from None
+            if not first.startswith(b"SPARQL endpoint: "):
+                stop_process(proc)
+                said = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+                raise EndpointError(f"the local endpoint did not start: {said[-1] if said else 'no reason given'}")
+            yield first.split()[2].decode()
         finally:
+            stop_process(proc)
             shutil.rmtree(where, ignore_errors=True)
 
     def networks(self, views=VIEW_NAMES) -> dict[str, nx.Graph]:
@@ -144,3 +166,18 @@ def notebook_view(g: nx.Graph, title: str, guide: str = "", height: int = 600, g
     from drugpolicy_kg.pages import render
 
     return HTML(render("frame.html", page=page, height=int(height)))
+
+
+def _serve_copy() -> None:  # pragma: no cover - runs in the process KnowledgeGraph.server starts
+    """Serve the store copied for :meth:`KnowledgeGraph.server` through the project's front, on a free loopback port,
+    until SIGTERM."""
+    import json
+    import sys
+
+    from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.sparql.server import serve
+
+    job = json.loads(sys.stdin.buffer.read())
+    project = Project.open(job["project"])
+    sys.exit(serve(GraphStore.open(project), "127.0.0.1", 0, project=project, engine_store=Path(job["store"]),
+                   say=lambda m: print(m, flush=True)))

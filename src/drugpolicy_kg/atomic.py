@@ -118,7 +118,6 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
     last; :func:`finish_interrupted` completes a change the journal records, so the next command that reads the
     files finds all of them new."""
     import json
-    import signal
 
     staged: list[tuple[str, Path]] = []
     try:
@@ -136,9 +135,7 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # the commit: nothing interrupts it
-        try:
+        with uninterrupted():  # the commit: nothing interrupts it
             if journal is not None:
                 record = json.dumps({"renames": [[str(Path(t).resolve()), str(Path(d).resolve())] for t, d in staged]})
                 with atomic_write(journal, "w") as fh:
@@ -148,13 +145,50 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
             staged = []
             if journal is not None:
                 Path(journal).unlink()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
     finally:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
     return [Path(t) for t in files]
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block has ended, then act as they would have.
+
+    Blocking the two signals in this thread is not enough: the kernel hands a signal sent to the process to any
+    thread that does not block it (the engine's own threads, RocksDB's), and Python then runs its handler in the
+    main thread wherever that stands, in the middle of the renames too. So in the main thread the Python handlers
+    are also set aside for the block, what arrives is noted, and the handler that was set is called after it (the
+    command's, which unwinds as Ctrl-C does; the default, which ends the process). In another thread, where no
+    Python handler runs, the signals are blocked as before."""
+    import signal
+    import threading
+
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread():
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, set(wanted))
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        return
+    heard: list[tuple[int, object]] = []
+    previous = {sig: signal.getsignal(sig) for sig in wanted}
+    for sig in wanted:
+        signal.signal(sig, lambda signum, frame: heard.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if heard:
+            signum, frame = heard[0]
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)  # (raises KeyboardInterrupt: Python's for Ctrl-C, the command's for SIGTERM)
+            elif handler in (signal.SIG_DFL, None):
+                signal.raise_signal(signum)
 
 
 def finish_interrupted(journal: Path) -> int:

@@ -856,7 +856,12 @@ class _OneLineWarnings:
 
 
 def run() -> None:  # console-script entry point
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM in the instants before main's own boundary or after it
+        say_error("interrupted", prefix="drugpolicy-kg: ")
+        code = 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":
