@@ -592,18 +592,29 @@ def test_the_trace_command_bounds_by_default_and_lists_all_when_asked(capsys):
 def test_the_index_of_names_is_kept_beside_the_store_and_read_back(graph, tmp_path, monkeypatch):
     """A trace resolves its term through an index of every name in the graph: built once, kept in a file, read back
     by later runs with the same answers; a damaged file is built again, never trusted."""
-    memo = tmp_path / "names.json"
+    import sqlite3
+
+    from drugpolicy_kg.uses.trace import NAMES_FORMAT
+
+    memo = tmp_path / "names.sqlite"
+    terms = ("CND 64/3", "ITWG", "World Health Organisation", "SDG 3.5", "Comission on Narcotic Drugs",
+             "UNODC subprogramme 9 component 1", "Narcotic Drugs Commission", "70/1")  # whole names, a misspelling,
+    # a body read as context, the words of a name
     first = Tracer(graph, names_memo=memo)
-    answers = {t: first.resolve_explained(t) for t in ("CND 64/3", "ITWG", "World Health Organisation", "SDG 3.5")}
+    answers = {t: first.resolve_explained(t) for t in terms}
     assert memo.is_file()
     again = Tracer(graph, names_memo=memo)
     monkeypatch.setattr(again, "_read_index", lambda: pytest.fail("the kept index was not used"))
     assert {t: again.resolve_explained(t) for t in answers} == answers
-    memo.write_text('{"format": 1, "index": [', encoding="utf-8")
-    monkeypatch.undo()
-    rebuilt = Tracer(graph, names_memo=memo)
-    assert {t: rebuilt.resolve_explained(t) for t in answers} == answers
-    assert json.loads(memo.read_text(encoding="utf-8"))["format"] == 1
+    looked_up = Tracer(graph, names_memo=memo)  # a name given whole is looked up: the index is not read whole
+    assert looked_up.resolve_explained("ITWG") == answers["ITWG"] and looked_up.index._all is None
+    for damaged in (b"SQLite format 3\x00 cut short", b'{"format": 1, "index": ['):
+        memo.write_bytes(damaged)
+        monkeypatch.undo()
+        rebuilt = Tracer(graph, names_memo=memo)
+        assert {t: rebuilt.resolve_explained(t) for t in answers} == answers
+        with sqlite3.connect(memo) as db:
+            assert db.execute("SELECT format FROM meta").fetchone() == (NAMES_FORMAT,)
 
 
 @pytest.mark.parametrize("term", ["64/3", "ITWG", "Commission on Narcotic Drugs", "A/80/6 (Sect. 24), subprogramme 2",

@@ -134,7 +134,7 @@ def cmd_trace(args) -> int:
 
         output_folder(args.site)  # (refused before the graph is read, not after)
     gs = _store(args)
-    tracer = Tracer(gs.view(), names_memo=gs.memo("names"))  # (the store itself: no rdflib imported)
+    tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"))  # (the store itself: no rdflib imported)
     if args.site:
         from drugpolicy_kg.atomic import folder_lock
 

@@ -370,13 +370,13 @@ class GraphStore:
 
         return self.store.query(text, substitutions=substitutions or None, prefixes=PREFIXES)
 
-    def memo(self, name: str) -> Path | None:
+    def memo(self, name: str, suffix: str = ".json") -> Path | None:
         """Where to keep what is read from this store once and reused by later runs (the index of names a trace
         resolves terms with): a file in the store's folder, whose content never changes (its folder is named by its
         inputs), named with the package's version so that a new release reads it afresh; None for a store in memory."""
         from drugpolicy_kg import __version__
 
-        return self.location / f"{name}-{__version__}.json" if self.location is not None else None
+        return self.location / f"{name}-{__version__}{suffix}" if self.location is not None else None
 
     def ask(self, text: str) -> bool:
         return bool(self.query(text))

@@ -455,7 +455,7 @@ class LocalEngine:
             from drugpolicy_kg.uses.trace import Tracer
 
             nonlocal tracer
-            tracer = tracer or Tracer(self.gs.view(), names_memo=self.gs.memo("names"))
+            tracer = tracer or Tracer(self.gs.view(), names_memo=self.gs.memo("names", ".sqlite"))
             return tracer.resolve(term)
 
         return resolve
