@@ -386,9 +386,8 @@ class GraphStore:
         import pyoxigraph as ox
 
         subs = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
-        res = self.query(text, subs)
-        names = [v.value for v in res.variables]
-        return [tuple(None if sol[n] is None else sol[n].value for n in names) for sol in res]
+        # a solution iterates its values in the order of the query's variables (faster than looking each up by name)
+        return [tuple(None if term is None else term.value for term in sol) for sol in self.query(text, subs)]
 
     def graphs_of(self, subject: str, predicate: str | None = None) -> list[str]:
         """The named graphs that state a triple about ``subject`` (with ``predicate`` if given), sorted."""
