@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, Namespace
 
 from drugpolicy_kg.checks.quotes import QUOTES, check_quotes, normalise
@@ -55,3 +57,20 @@ def test_normalise(raw, expected):
 def test_normalise_keeps_words_and_punctuation():
     assert normalise("Children’s Fund") != normalise("Children's Fund")
     assert normalise("64/3") == "64/3"
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(["Synthetic", "Organization", "s0-1", "s0-12", "takes", "part", "in", "the",
+                                        "work", "Operative", "paragraph", "1", "of", "resolution", "100/2", "."]),
+                      min_size=1, max_size=60),
+       cuts=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 120)), max_size=25),
+       strays=st.lists(st.text(alphabet="abcs0-1 .", min_size=1, max_size=30), max_size=5))
+def test_the_one_pass_quote_search_finds_what_a_search_per_quote_finds(words, cuts, strays):
+    """check_quotes looks every quote up in one pass over the text (by its first characters where a word starts); it
+    must find exactly the quotes a plain search finds: pieces of the text starting anywhere, inside words too, many
+    sharing a start, and strings that are not there."""
+    from drugpolicy_kg.checks.quotes import _standing_in
+
+    text = " ".join(words)
+    quotes = {text[a:a + n].strip() for a, n in cuts if text[a:a + n].strip()} | {s.strip() for s in strays if s.strip()}
+    assert _standing_in(text, quotes) == {q for q in quotes if q in text}
