@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.graph.oxi import value_rows
@@ -78,6 +78,15 @@ def _check_cells(graph, texts: dict[str, str], lines: dict[str, set[str]]) -> li
     return problems
 
 
+class _Unsure(NamedTuple):
+    """A quote no whole line of its source is, searched for in the text after all quotes are read."""
+
+    evidence: str
+    source: str
+    folded: str  # normalised
+    quote: str  # as written
+
+
 HEAD = 16  # characters of a quote's start looked up where a word of the text starts
 
 
@@ -118,10 +127,9 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
     """
     texts: dict[str, str] = {}
     lines: dict[str, set[str]] = {}  # whole normalised lines: a set lookup before the substring search
-    problems: list[QuoteProblem] = []
+    problems: list[QuoteProblem | _Unsure] = []
     cited: set[str] = set()
     searched: dict[str, set[str]] = {}  # file -> the normalised quotes no whole line of it is
-    unsure: list[tuple[int, str]] = []  # (place among the problems, the quote as written) of each of them
     n = 0
     for ev, doc, file, quote, row in value_rows(graph, QUOTES):
         n += 1
@@ -152,15 +160,11 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
         q = normalise(str(quote))
         if texts[name] and q not in lines.get(name, ()):
             searched.setdefault(name, set()).add(q)
-            problems.append(QuoteProblem(str(ev), name, q))  # (kept only if the search below does not find it)
-            unsure.append((len(problems) - 1, str(quote)))
+            problems.append(_Unsure(str(ev), name, q, str(quote)))  # (a problem if the search below does not find it)
     found = {name: _standing_in(texts[name], quotes) for name, quotes in searched.items()}
-    for i, quote in reversed(unsure):  # (in place, so the problems keep the order the quotes were read in)
-        p = problems[i]
-        if p.message in found[p.source]:
-            del problems[i]
-        else:
-            problems[i] = QuoteProblem(p.evidence, p.source, f"quote not found verbatim in {p.source}: {quote[:80]!r}")
+    problems = [p if isinstance(p, QuoteProblem) else  # (in the order the quotes were read in)
+                QuoteProblem(p.evidence, p.source, f"quote not found verbatim in {p.source}: {p.quote[:80]!r}")
+                for p in problems if isinstance(p, QuoteProblem) or p.folded not in found[p.source]]
     problems += _check_cells(graph, texts, lines)
     if sources_dir.is_dir():
         for path in sorted(sources_dir.glob("*.txt")):

@@ -178,6 +178,7 @@ def fill(store: pyoxigraph.Store, inputs: list[Input]) -> dict:
     of loading to 2.0 s on two cores). A file of ``LARGE_FILE`` bytes or more is loaded by one load at a time, the
     others beside it: the bulk loader's memory grows with the file. An error is the first failing file's in the
     project's order."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     def size(inp: Input) -> int:
@@ -186,24 +187,20 @@ def fill(store: pyoxigraph.Store, inputs: list[Input]) -> dict:
         except OSError:
             return 0  # (its load says why)
 
-    import threading
-
+    sizes = [size(inp) for inp in inputs]
     large = threading.Lock()  # one large file's load at a time: two at once took 1.65 GB at a million triples
 
-    def load(inp: Input, named: bool) -> None:
-        if size(inp) < LARGE_FILE:
-            _load(store, inp, named)
-            return
-        with large:
-            _load(store, inp, named)
+    def load(i: int, named: bool) -> None:
+        with large if sizes[i] >= LARGE_FILE else contextlib.nullcontext():
+            _load(store, inputs[i], named)
 
-    by_size = sorted(range(len(inputs)), key=lambda i: size(inputs[i]), reverse=True)
-    big = [i for i in by_size if size(inputs[i]) >= LARGE_FILE]
+    by_size = sorted(range(len(inputs)), key=lambda i: sizes[i], reverse=True)
+    big = [i for i in by_size if sizes[i] >= LARGE_FILE]
     # a large file's named graph first, the small files beside it, its default graph last (so no worker waits idle)
     order = [(i, True) for i in big] + [(i, named) for i in by_size if i not in big for named in (True, False)] + \
         [(i, False) for i in big]
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-        loads = {(i, named): pool.submit(load, inputs[i], named) for i, named in order}
+        loads = {(i, named): pool.submit(load, i, named) for i, named in order}
         for key in sorted(loads):  # (the project's order)
             loads[key].result()
     store.update(internal_query("derive-mandates.ru"))

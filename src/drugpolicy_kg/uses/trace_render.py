@@ -629,22 +629,25 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
             where = where + [i for i in (lines_holding(nq, flat, flat_at) if nq else []) if lines[i].strip()]
         if where:
             first.setdefault(min(where), []).append(q)
+    def anchor_of(i: int) -> str:
+        """The anchor of the 0-based line ``i``: its paragraph's own number where it starts with one, else its line."""
+        num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[i])
+        return f"p{num.group(1)}" if num else f"l{i + 1}"
+
     shown = []
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(lines):
         if not line.strip():
             continue
-        num = re.match(r"^(\d{1,3}\.\d{1,3})\s", line)
-        anchor = f"p{num.group(1)}" if num else f"l{i}"
-        for q in first.get(i - 1, []):
+        anchor = anchor_of(i)
+        for q in first.get(i, []):
             anchors[q] = anchor
-        shown.append({"anchor": anchor, "number": i, "parts": _marked(line, holding.get(i - 1, []))})
+        shown.append({"anchor": anchor, "number": i + 1, "parts": _marked(line, holding.get(i, []))})
     for q in longest_first:  # a quote that runs over lines: the first line that starts it
         if q not in anchors:
             head = normalise(q)[:40]
             hit = lines_holding(head, flat, flat_at)[:1] if head else []
             if hit:
-                num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[hit[0]])
-                anchors[q] = f"p{num.group(1)}" if num else f"l{hit[0] + 1}"
+                anchors[q] = anchor_of(hit[0])
     page_html = document("source.html", f"Source: {label}", nav, file=name, found=len(anchors), lines=shown)
     return page_html, anchors
 
