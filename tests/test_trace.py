@@ -631,3 +631,41 @@ def test_a_trace_read_from_the_store_itself_is_the_trace_read_through_rdflib(dat
         assert render(a, fmt) == render(b, fmt), fmt
     if term == "64/3":
         assert via_rdflib.orphans() == direct.orphans()
+
+
+def _solutions(store, text):
+    return sorted((tuple(None if t is None else t.value for t in sol) for sol in store.query(text)), key=repr)
+
+
+def test_the_bulk_evidence_is_the_querys_bag_of_rows(dataset):
+    """Every entity's quotes are joined in Python from one read per predicate: the same rows, as many times each, as
+    statement-evidence.rq gives, on the shipped graph and on data shaped to differ (a statement with two quotes, no
+    source, a source with two labels and no text file, a literal spelled as a statement's IRI)."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import store_of
+    from drugpolicy_kg.resources import internal_query
+    from drugpolicy_kg.uses.trace import evidence_rows
+
+    query = internal_query("statement-evidence.rq")
+    shipped = store_of(dataset.view())
+    assert sorted(evidence_rows(shipped), key=repr) == _solutions(shipped, query)
+
+    store = ox.Store()
+    x, d, r = "http://x/", "https://w3id.org/drugpolicy-kg/ontology#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    turtle = f"""
+    @prefix x: <{x}> . @prefix dpo: <{d}> . @prefix rdf: <{r}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    @prefix dcterms: <http://purl.org/dc/terms/> .
+    x:st1 rdf:subject x:a ; rdf:predicate x:p ; rdf:object x:b ; dpo:inferred true ; dpo:reasoning "why", "because" .
+    x:ev1 dpo:states x:st1 ; dpo:quote "one", "two" ; dpo:locator "para. 1" ; dcterms:source x:doc .
+    x:doc rdfs:label "Doc", "Document" .
+    x:ev2 dpo:states x:st1, x:st2, "{x}st1" ; dpo:quote "three" .
+    x:st2 rdf:subject x:a ; rdf:predicate x:q ; rdf:object "lit" .
+    x:ev3 dpo:states x:st2 .
+    x:ev4 dpo:quote "no statement" ; dcterms:source x:doc2 . x:doc2 dpo:textFile "d2.txt" .
+    x:ev5 dpo:states x:st2 ; dpo:quote "four" ; dcterms:source x:doc2 .
+    """
+    store.load(turtle.encode(), ox.RdfFormat.TURTLE)
+    made = sorted(evidence_rows(store), key=repr)
+    assert made == _solutions(store, query)
+    assert len(made) == 2 * 2 * 2 + 2 + 1 + 1  # quotes x labels x reasonings for ev1; ev2 on two statements; ev5

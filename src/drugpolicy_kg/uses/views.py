@@ -30,7 +30,7 @@ from urllib.parse import quote as urlquote
 
 from drugpolicy_kg.atomic import atomic_write
 from drugpolicy_kg.pages import json_for_script, script
-from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, notes_of, sdg_matrix
+from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, notes_of, sdg_matrix, undirected
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -111,6 +111,52 @@ def _template():
     return env.get_template("template.html")
 
 
+SPARSE_LAYOUT = 500  # from this many nodes on networkx lays out with sparse matrices; spring() is its dense method
+
+
+def spring(g: nx.Graph, k: float, iterations: int, seed: int, threshold: float = 1e-4):
+    """Fruchterman-Reingold positions, scaled into [-1, 1]: networkx's dense ``spring_layout`` (the same seeded start,
+    forces, cooling and stop, so the same positions to the bit, tested), 2.5 times as fast. It keeps x and y
+    in arrays of their own for the distances, where networkx takes norms of an (n, n, 2) array: 6-7 s of `views` on
+    the shipped graph's 48 pages of up to 300 nodes, 2.5 s now."""
+    import numpy as np
+
+    nodes = list(g)
+    n = len(nodes)
+    if n == 1:
+        return {nodes[0]: np.zeros(2)}
+    at = {v: i for i, v in enumerate(nodes)}
+    a = np.zeros((n, n))
+    for u, v, w in g.edges(data="weight", default=1):
+        a[at[u], at[v]] = a[at[v], at[u]] = w
+    pos = np.random.RandomState(seed).rand(n, 2)
+    x, y = pos[:, 0].copy(), pos[:, 1].copy()
+    t = max(x.max() - x.min(), y.max() - y.min()) * 0.1  # the largest step; it cools linearly to 0
+    dt = t / (iterations + 1)
+    delta = np.empty((n, n, 2))
+    for _ in range(iterations):
+        dx, dy = x[:, None] - x[None, :], y[:, None] - y[None, :]
+        distance = np.sqrt(dx * dx + dy * dy)
+        np.clip(distance, 0.01, None, out=distance)
+        delta[:, :, 0], delta[:, :, 1] = dx, dy
+        # summed as networkx sums it (einsum over the pairs): summed another way, rounding differs and the run with it
+        push = np.einsum("ijk,ij->ik", delta, k * k / distance**2 - a * distance / k)
+        length = np.sqrt(push[:, 0] * push[:, 0] + push[:, 1] * push[:, 1])
+        np.clip(length, 0.01, None, out=length)
+        step = push * (t / length)[:, None]
+        x += step[:, 0]
+        y += step[:, 1]
+        t -= dt
+        if np.linalg.norm(step) / n < threshold:
+            break
+    pos = np.column_stack([x, y])
+    pos -= pos.mean(axis=0)
+    top = np.abs(pos).max()
+    if top > 0:
+        pos *= 1 / top
+    return dict(zip(nodes, pos))
+
+
 def layout(g: nx.Graph, seed: int = SEED) -> dict:
     """Seeded positions, scaled for the canvas."""
     import networkx as nx
@@ -123,7 +169,9 @@ def layout(g: nx.Graph, seed: int = SEED) -> dict:
     # 25 px where 100 left 19,285 (the longer run contracts dense parts), edges as long relative to the page, in 6.9 s
     # instead of 12.9 s
     iterations = 50 if len(g) <= PHYSICS_LIMIT else 20  # large views: a rougher layout, in seconds not minutes
-    pos = nx.spring_layout(g.to_undirected() if g.is_directed() else g, seed=seed, k=k, iterations=iterations)
+    und = undirected(g)
+    pos = (spring(und, k, iterations, seed) if len(g) < SPARSE_LAYOUT else
+           nx.spring_layout(und, seed=seed, k=k, iterations=iterations))
     scale = 60 * max(len(g), 4) ** 0.5
     return {n: (round(float(x) * scale, 2), round(float(y) * scale, 2)) for n, (x, y) in pos.items()}
 
@@ -258,8 +306,7 @@ def _groups(g: nx.Graph, depth: int) -> tuple[list[list], str]:
             by.setdefault(d.get("community", -1), []).append(n)
         groups = list(by.values())
     else:
-        und = g.to_undirected() if g.is_directed() else g
-        groups = [list(c) for c in nx.community.louvain_communities(und, weight="weight", seed=SEED)]
+        groups = [list(c) for c in nx.community.louvain_communities(undirected(g), weight="weight", seed=SEED)]
     how = "its Louvain communities"
     if len(groups) <= 1:
         by = {}
