@@ -151,17 +151,21 @@ def test_graph_exports_stay_well_formed_xml_whatever_the_labels_hold():
 
     import networkx as nx
 
+    from drugpolicy_kg.uses.netfiles import gexf, graphml
     from drugpolicy_kg.uses.networks import flat_copy
 
-    g = nx.Graph()
+    g = nx.Graph(name='a "name" & <more>')
     g.add_node("https://x/a\x01", label="bad \x01 label \ufffe", roles=["a\x02", "b"])
-    g.add_node("https://x/b", label="=HYPERLINK(\"http://evil\")")
-    g.add_edge("https://x/a\x01", "https://x/b", title="quote \x0b here")
-    for writer in (nx.write_graphml, nx.write_gexf):
-        buf = io.BytesIO()
-        writer(flat_copy(g), buf)
-        ET.fromstring(buf.getvalue())  # well-formed: the forbidden characters became visible escapes
-        assert b"\\x01" in buf.getvalue()
+    g.add_node("https://x/b", label="=HYPERLINK(\"http://evil\")", note="</data><data key='d0'>x</data>")
+    g.add_edge("https://x/a\x01", "https://x/b", title="quote \x0b here", label="a\r\nb\tc 'q' \"q\"", weight=2)
+    flat = flat_copy(g)
+    for writer, reader in ((graphml, nx.read_graphml), (gexf, nx.read_gexf)):
+        text = writer(flat)
+        ET.fromstring(text.encode())  # well-formed: the forbidden characters became visible escapes
+        assert "\\x01" in text
+        back = reader(io.BytesIO(text.encode()))  # and every value comes back as it was, markup and all
+        assert back.nodes["https://x/b"]["note"] == "</data><data key='d0'>x</data>"
+        assert back.edges["https://x/a\\x01", "https://x/b"]["label"] == "a\r\nb\tc 'q' \"q\""
 
 
 def test_our_csv_cells_never_run_as_formulas():

@@ -748,19 +748,14 @@ def _csv(path: Path, header: list[str], rows) -> None:
 
 def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str]) -> list[str]:
     """GraphML, GEXF and the node and edge CSVs of one network; returns the file names."""
-    import io
-
-    import networkx as nx
-
+    from drugpolicy_kg.uses.netfiles import gexf, graphml
     from drugpolicy_kg.uses.networks import quote_line
 
     flat = flat_copy(g)
     files = []
-    for ext, writer in (("graphml", nx.write_graphml), ("gexf", nx.write_gexf)):
-        buf = io.BytesIO()
-        writer(flat, buf)
-        with atomic_write(out_dir / f"{name}.{ext}", "wb", durable=False) as fh:
-            fh.write(buf.getvalue())
+    for ext, writer in (("graphml", graphml), ("gexf", gexf)):
+        with atomic_write(out_dir / f"{name}.{ext}", durable=False) as fh:
+            fh.write(writer(flat))
         files.append(f"{name}.{ext}")
     _csv(out_dir / f"{name}-nodes.csv",
          ["iri", "name", "label", "category", "mode", "degree", "weighted_degree", "betweenness", "community", "page"],
