@@ -479,13 +479,14 @@ def test_long_commands_hear_signals_at_once_and_leave_no_half_file(sig, command,
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
 def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     """views writes the trace pages in a process of its own: whether the command is stopped (SIGTERM) or killed
-    (SIGKILL), that process ends too and leaves no temporary file behind."""
+    (SIGKILL), that process ends too and leaves no temporary file or folder behind."""
     import os
     import signal
 
-    site = tmp_path / "site"
+    site, tmp = tmp_path / "site", tmp_path / "tmp"
+    tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "views", "--view", "collaboration", "--out", str(site)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)})
     writer = None
     deadline = time.monotonic() + 120
     while writer is None and time.monotonic() < deadline and proc.poll() is None:
@@ -508,6 +509,7 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     assert not (os.path.exists(f"/proc/{writer}") and "_pages_main" in open(f"/proc/{writer}/cmdline").read())
     time.sleep(0.5)
     assert not list(site.rglob("*.drugpolicy-kg.tmp"))
+    assert not list(tmp.iterdir())  # nor the folder where the two processes share out the entity pages
 
 
 def test_long_commands_stop_at_their_time_limit(tmp_path):

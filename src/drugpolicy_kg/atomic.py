@@ -240,6 +240,31 @@ def output_folder(folder: str | os.PathLike[str]) -> Path:
     return path
 
 
+def clear_after_kill(folder: str | os.PathLike[str], wait: float = 2.0) -> None:
+    """Remove every temporary file of ours in ``folder`` once its lock is free (waiting at most ``wait`` seconds for
+    it): called by a helper process whose command died without cleaning up (SIGKILL), so that the files it was
+    writing do not wait an hour for the next run to remove them. Where another command holds the lock after that
+    time, its files are not ours to remove, and nothing is."""
+    import time
+
+    from drugpolicy_kg.locks import exclusive
+
+    path = Path(folder)
+    try:
+        fh = open(path / LOCK_NAME, "a+")  # noqa: SIM115 - closed below
+    except OSError:
+        return
+    with fh:
+        deadline = time.monotonic() + wait
+        while not exclusive(fh.fileno(), blocking=False):  # the dying command's lock goes with its last thread
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+        for tmp in path.rglob(f".*{TMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
 @contextlib.contextmanager
 def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Iterator[Path]:
     """Hold an exclusive lock on an output folder, so two commands writing it take turns.

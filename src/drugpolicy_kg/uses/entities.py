@@ -162,10 +162,10 @@ def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
 
 
 def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple[str, str], str],
-                appears_in: Callable[[str], list[tuple[str, str]]], nav: list[tuple[str, str]]) -> list[Path]:
-    """A page per entity into ``out_dir`` (named by ``names``) and an index by kind; returns the files."""
+                appears_in: Callable[[str], list[tuple[str, str]]], nav: list[tuple[str, str]],
+                iris: list[str] | None = None) -> list[Path]:
+    """A page per entity of ``iris`` (default: all) into ``out_dir``, named by ``names``; returns the files."""
     from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.pages import document
 
     written = []
 
@@ -175,10 +175,18 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
     def source_link(ev: Evidence) -> str | None:
         return source_pages.get((ev.source_file, ev.quote))
 
-    for iri in ents.iris:
+    for iri in ents.iris if iris is None else iris:
         with atomic_write(out_dir / names[iri], durable=False) as fh:
             fh.write(entity_html(ents, iri, link, source_link, appears_in(iri), nav))
         written.append(out_dir / names[iri])
+    return written
+
+
+def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[tuple[str, str]]) -> Path:
+    """The index of the entity pages, by kind, into ``out_dir``."""
+    from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.pages import document
+
     by_kind: dict[str, list[str]] = {}
     for iri in ents.iris:
         by_kind.setdefault(ents.tracer.kind(iri).split(":")[0], []).append(iri)
@@ -189,5 +197,4 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
     with atomic_write(out_dir / "index.html", durable=False) as fh:
         fh.write(document("entities.html", "Entities", nav, scripts=("print", "filter"), count=len(ents.iris),
                           kinds=kinds))
-    written.append(out_dir / "index.html")
-    return written
+    return out_dir / "index.html"

@@ -667,7 +667,7 @@ SITE_HOPS = 250  # hops per direction on a site page: further entities are named
 
 
 def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
-               entity_href=None, max_hops: int | None = SITE_HOPS, followed=None) -> SiteFiles:
+               entity_href=None, max_hops: int | None = SITE_HOPS, followed=None, on_pages=None) -> SiteFiles:
     """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
     each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
     quoted passages are highlighted; and an index. Every file is written atomically.
@@ -675,7 +675,8 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     ``entity_href(iri)``, where given, is the link to the entity's own page (all its facts), added to each page's
     navigation, and the link of an entity that has no trace page. ``followed(iri)`` says which of the entities the
     traces mention get a trace page of their own (the resolutions and bodies always do); by default those of the
-    kinds in ``TRACED_KINDS``."""
+    kinds in ``TRACED_KINDS``. ``on_pages(pages)`` is told the page of each entity traced as soon as the traces are
+    made, before any page is written."""
     from pathlib import Path
 
     from drugpolicy_kg.atomic import atomic_write
@@ -703,6 +704,8 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
                     queued.add(h.iri)
         i += 1
     names = page_names(list(traces))
+    if on_pages is not None:
+        on_pages(names)
     sources: dict[str, set[str]] = {}
     for t in traces.values():
         for h in [t.root, *(x for top in t.forward + t.backward for x in top.walk())]:

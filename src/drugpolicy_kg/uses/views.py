@@ -611,10 +611,11 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
     """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
     folder's lock).
 
-    ``store``: the folder of the Oxigraph store behind ``graph``, where there is one. The trace pages and then the
-    entity pages are then written by a process of their own, reading the store, started first, while this one draws
-    the views (on two cores, the site is written in about the time of the larger half). ``project``: whose source
-    texts and ontology the pages show (default: the shipped project)."""
+    ``store``: the folder of the Oxigraph store behind ``graph``, where there is one. The trace pages are then
+    written by a process of their own, reading the store, started first, while this one draws the views; then both
+    write the entity pages, each taking the next run of them that the other has not taken (so on two cores the site
+    takes about half the time of the whole work, however the two halves differ). ``project``: whose source texts and
+    ontology the pages show (default: the shipped project)."""
     from drugpolicy_kg.atomic import folder_lock
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.entities import Entities
@@ -638,22 +639,72 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
                 apart.stop()
 
 
+ENTITY_RUN = 100  # entity pages a process takes at a time: about a tenth of a second of work
+
+
+class _Runs:
+    """The runs of entity pages, shared by the processes writing them: each takes a run by creating its file in a
+    folder both know (created exclusively, so one process gets it), and whichever is free first takes the next.
+    ``folder`` None: one process writes them all."""
+
+    def __init__(self, folder: str | None):
+        self.folder = folder
+
+    def take(self, name: str) -> bool:
+        import os
+
+        if self.folder is None:
+            return True
+        try:
+            os.close(os.open(os.path.join(self.folder, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except (FileExistsError, FileNotFoundError):  # taken, or the command is stopping (the folder is gone)
+            return False
+        return True
+
+
 class _PagesApart:
-    """The trace pages and the entity pages of the site, written by a process of their own (``python -c``: nothing of
-    the caller's ``__main__`` is run again) from the store at ``store``, opened read-only: the trace pages at once,
-    the entity pages when :meth:`drawn` has said where the views draw each entity (their "appears in" links). The
-    process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
+    """The trace pages of the site, written by a process of their own (``python -c``: nothing of the caller's
+    ``__main__`` is run again) from the store at ``store``, opened read-only; then runs of the entity pages, shared
+    with this process (:class:`_Runs`), once :meth:`drawn` has said where the views draw each entity (their "appears
+    in" links). It says the page of each entity traced (:meth:`trace_pages`) as soon as it has made the traces.
+    The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
         import subprocess
         import sys
+        import tempfile
+        import threading
 
         from drugpolicy_kg.threads import die_with_parent
 
+        self.runs = _Runs(tempfile.mkdtemp(prefix="drugpolicy-kg-views-"))
+        self._err = tempfile.TemporaryFile()
+        self._said: dict[str, object] = {}
+        self._heard = threading.Condition()
+        self._ended = False
         self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
             [sys.executable, "-c", "from drugpolicy_kg.uses.views import _pages_main; _pages_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
-        self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root)})
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err, preexec_fn=die_with_parent)
+        threading.Thread(target=self._listen, daemon=True).start()
+        self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root),
+                    "runs": self.runs.folder})
+
+    def _listen(self) -> None:
+        """Read what the process says, a JSON object a line, as it says it (so that it never waits on a full pipe)."""
+        import json
+
+        try:
+            for line in self.proc.stdout:
+                message = json.loads(line)
+                with self._heard:
+                    self._said.update(message)
+                    self._heard.notify_all()
+        except (OSError, ValueError):
+            pass
+        finally:
+            with self._heard:
+                self._ended = True
+                self._heard.notify_all()
 
     def _send(self, message: dict, last: bool = False) -> None:
         import json
@@ -665,73 +716,103 @@ class _PagesApart:
                 self.proc.stdin.close()
         except OSError:  # it died: result() says why
             pass
-        if last:
-            self.proc.stdin = None  # (communicate() has nothing more to send)
 
     def drawn(self, shown_in: dict[str, dict[str, tuple[str, str]]]) -> None:
-        """Where each view draws each entity: the process can write the entity pages."""
+        """Where each view draws each entity: the process can write entity pages."""
         self._send({"shown_in": shown_in}, last=True)
 
-    def result(self) -> tuple[list[Path], dict[str, str], list[Path]]:
-        """The trace pages written, the page of each entity traced, and the entity pages written."""
-        import json
+    def _wait_for(self, key: str):
+        with self._heard:
+            self._heard.wait_for(lambda: key in self._said or self._ended)
+            if key in self._said:
+                return self._said[key]
+        self._failed()
 
+    def _failed(self):
         from drugpolicy_kg.errors import DrugPolicyKGError
 
-        if self.proc.stdin is not None:
-            self._send({"shown_in": None}, last=True)
-        out, err = self.proc.communicate()
-        if self.proc.returncode != 0:
-            said = err.decode("utf-8", "replace").strip().splitlines()
-            raise DrugPolicyKGError(f"writing the trace and entity pages failed: {said[-1] if said else f'exit {self.proc.returncode}'}")
-        answer = json.loads(out)
-        return [Path(f) for f in answer["files"]], answer["pages"], [Path(f) for f in answer["entities"]]
+        self.proc.wait()
+        self._err.seek(0)
+        said = self._err.read().decode("utf-8", "replace").strip().splitlines()
+        raise DrugPolicyKGError("writing the trace and entity pages failed: "
+                                f"{said[-1] if said else f'exit {self.proc.returncode}'}")
+
+    def trace_pages(self) -> dict[str, str]:
+        """The page of each entity traced (IRI -> file name), once the process has made the traces."""
+        return self._wait_for("pages")
+
+    def result(self) -> tuple[list[Path], list[Path]]:
+        """The trace pages and the entity pages the process wrote, once it has written them."""
+        done = self._wait_for("files")
+        if self.proc.wait() != 0:
+            self._failed()
+        return [Path(f) for f in done], [Path(f) for f in self._said["entities"]]
 
     def stop(self) -> None:
+        """Stop the process if it still runs. The folder of runs goes first: that tells the process that this one
+        lives and cleans up (without it, the process cleans up after a command that died)."""
+        import shutil
+
         from drugpolicy_kg.sparql.server import stop_process
 
+        shutil.rmtree(self.runs.folder, ignore_errors=True)
+        if not self.proc.stdin.closed:
+            self._send({"shown_in": None}, last=True)
         stop_process(self.proc)
+        self._err.close()
 
 
 def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart starts
     import json
     import os
+    import shutil
     import signal
     import sys
 
     import pyoxigraph as ox
 
-    from drugpolicy_kg.atomic import abandon_pending
+    from drugpolicy_kg.atomic import abandon_pending, clear_after_kill
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
 
+    job: dict = {}
+
     def stop(signum, frame):
-        abandon_pending()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # (a command killed sends it twice: as the thread that started
+        abandon_pending()                               # this process ends, and as the last one does)
+        if job and os.path.isdir(job["runs"]):  # the command died without stopping this process (which removes the
+            shutil.rmtree(job["runs"], ignore_errors=True)  # folder first): clean up after it
+            clear_after_kill(job["out"])
         os._exit(143)
+
+    def say(message: dict) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
-    job = json.loads(sys.stdin.buffer.readline())
+    job.update(json.loads(sys.stdin.buffer.readline()))
     graph = StoreView(ox.Store.read_only(job["store"]))
     tracer = Tracer(graph)
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
-    traced = _write_traces(tracer, out, project, names)
+    traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
     shown_in = json.loads(sys.stdin.buffer.readline() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
         sys.exit(1)
-    entity_files = _write_entities(Entities(graph, tracer), out, names, project, shown_in, traced.pages)
-    sys.stdout.write(json.dumps({"files": [str(p) for p in traced], "pages": traced.pages,
-                                 "entities": [str(p) for p in entity_files]}))
+    entity_files = _write_entities(Entities(graph, tracer), out, names, project, shown_in, traced.pages,
+                                   _Runs(job["runs"]))
+    say({"files": [str(p) for p in traced], "entities": [str(p) for p in entity_files]})
 
 
-def _write_traces(tracer, out_dir: Path, project, names: dict[str, str]):
+def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], on_pages=None):
     """The site's trace pages, in ``out_dir/traces``, linked to the views and to the entity pages ``names`` gives."""
     from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
     return write_traces(tracer, out_dir / "traces", project, views_href="../index.html",
-                        entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None)
+                        entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None,
+                        on_pages=on_pages)
 
 
 def _csv(path: Path, header: list[str], rows) -> None:
@@ -771,9 +852,9 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
     return files
 
 
-def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str], str]:
-    """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns, per (file,
-    quote), the link to its passage."""
+def _source_pages(ents, out_dir: Path, nav: str, project, write: bool = True) -> dict[tuple[str, str], str]:
+    """A page per source document in ``out_dir`` with every quote of the graph highlighted (unless ``write`` is
+    false: another process writes them); returns, per (file, quote), the link to its passage."""
     from drugpolicy_kg.resources import source_text
     from drugpolicy_kg.uses.trace_render import _source_page, page_names
 
@@ -793,8 +874,9 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
         text = path.read_text(encoding="utf-8", errors="replace")
         body, found = _source_page(file, labels[file], text, qs, nav)
         name = "source-" + page_names([file])[file]
-        with atomic_write(out_dir / name, durable=False) as fh:
-            fh.write(body)
+        if write:
+            with atomic_write(out_dir / name, durable=False) as fh:
+                fh.write(body)
         for q, anchor in found.items():
             links[(file, q)] = f"{name}#{anchor}"
     return links
@@ -804,13 +886,14 @@ ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views")
 
 
 def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_in: dict[str, dict[str, tuple[str, str]]],
-                    trace_pages: dict[str, str]) -> list[Path]:
-    """The entity pages and the source pages their quotes link to, in ``out_dir/entities``: each page links to where
-    the views draw the entity (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
+                    trace_pages: dict[str, str], runs: _Runs) -> list[Path]:
+    """The entity pages that ``runs`` gives this process, and the source pages their quotes link to if it gives them
+    too, in ``out_dir/entities``: each page links to where the views draw the entity (``shown_in``: view -> entity
+    IRI -> (its page, its node)) and to its trace page."""
     from drugpolicy_kg.uses.entities import write_pages
 
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
-    source_links = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
+    source_links = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project, write=runs.take("sources"))
 
     def appears_in(iri: str) -> list[tuple[str, str]]:
         items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
@@ -819,7 +902,12 @@ def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_i
             items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
         return items
 
-    return write_pages(ents, out_dir / "entities", names, source_links, appears_in, ENTITY_NAV)
+    written = []
+    for start in range(0, len(ents.iris), ENTITY_RUN):
+        if runs.take(str(start)):
+            written += write_pages(ents, out_dir / "entities", names, source_links, appears_in, ENTITY_NAV,
+                                   ents.iris[start:start + ENTITY_RUN])
+    return written
 
 
 def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: dict[str, str], apart,
@@ -879,12 +967,16 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         with atomic_write(out_dir / "ontology.html", durable=False) as fh:
             fh.write(ontology_html(onto))
         written["ontology.html"] = out_dir / "ontology.html"
+    from drugpolicy_kg.uses.entities import write_index
+
     if apart is None:
         traced = _write_traces(tracer, out_dir, project, names)
-        traced, trace_pages = list(traced), traced.pages
-        entity_files = _write_entities(ents, out_dir, names, project, shown_in, trace_pages)
-    else:
-        traced, trace_pages, entity_files = apart.result()
+        entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, _Runs(None))
+    else:  # the other process made the traces long ago: both write the entity pages, then it is done
+        entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), apart.runs)
+        traced, theirs = apart.result()
+        entity_files += theirs
+    entity_files.append(write_index(ents, out_dir / "entities", names, ENTITY_NAV))
     for path in traced:
         written["traces/" + path.name] = path
     for path in entity_files:
