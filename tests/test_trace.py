@@ -669,3 +669,33 @@ def test_the_bulk_evidence_is_the_querys_bag_of_rows(dataset):
     made = sorted(evidence_rows(store), key=repr)
     assert made == _solutions(store, query)
     assert len(made) == 2 * 2 * 2 + 2 + 1 + 1  # quotes x labels x reasonings for ev1; ev2 on two statements; ev5
+
+
+@pytest.fixture(scope="module")
+def store_view_evidence(dataset):
+    from drugpolicy_kg.graph.oxi import StoreView, store_of
+    from drugpolicy_kg.uses.trace import Tracer
+
+    view = StoreView(store_of(dataset.view()))
+    return view, Tracer(view).evidence
+
+
+@pytest.mark.parametrize("damage", [None, b"{not json", b'[["only", "three", "values"]]', b'{"a": 1}',
+                                    b'[[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]'])
+def test_the_evidence_kept_beside_the_store_reads_back_the_same(store_view_evidence, tmp_path, damage):
+    """views and trace --site keep every entity's quotes in a file beside the store: a later run reads the same
+    evidence from it, and a file that is not rows of ten texts is read afresh from the store and written again."""
+    from drugpolicy_kg.uses.trace import Tracer
+
+    view, fresh = store_view_evidence
+    memo = tmp_path / "evidence.json"
+    if damage is not None:
+        memo.write_bytes(damage)
+    first = Tracer(view, evidence_memo=memo).evidence
+    assert first == fresh and list(first) == list(fresh)
+    kept = memo.read_bytes()
+    assert kept != damage and kept.startswith(b"[[")
+    again = Tracer(view, evidence_memo=memo)
+    again._query_evidence = None  # (read from the file: the store is not asked)
+    assert again.evidence == fresh and list(again.evidence) == list(fresh)
+    assert all(list(a) == list(b) for a, b in zip(again.evidence.values(), fresh.values()))

@@ -126,7 +126,7 @@ def cmd_stats(args) -> int:
 
 def cmd_trace(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace import EVIDENCE_MEMO, Tracer
     from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS, render, write_site
 
     if args.site:
@@ -134,7 +134,8 @@ def cmd_trace(args) -> int:
 
         output_folder(args.site)  # (refused before the graph is read, not after)
     gs = _store(args)
-    tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"))  # (the store itself: no rdflib imported)
+    tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"),  # (the store itself: no rdflib imported)
+                    evidence_memo=gs.memo(EVIDENCE_MEMO))
     if args.site:
         from drugpolicy_kg.atomic import folder_lock
 

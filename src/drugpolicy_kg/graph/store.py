@@ -279,6 +279,15 @@ def counts(store: pyoxigraph.Store) -> dict:
     return {"triples": _count(store, "union-size.rq"), "graphs": dict(sorted(per_graph.items()))}
 
 
+def memo_in(location: Path, name: str, suffix: str = ".json") -> Path:
+    """Where to keep what is read once from the store in the folder ``location`` and reused by later runs: a file in
+    that folder, whose content never changes (the folder is named by its inputs), named with the package's version
+    so that a new release reads it afresh."""
+    from drugpolicy_kg import __version__
+
+    return Path(location) / f"{name}-{__version__}{suffix}"
+
+
 class GraphStore:
     """The project's graph in Oxigraph: the union as default graph, each source's graph by name.
 
@@ -388,11 +397,8 @@ class GraphStore:
 
     def memo(self, name: str, suffix: str = ".json") -> Path | None:
         """Where to keep what is read from this store once and reused by later runs (the index of names a trace
-        resolves terms with): a file in the store's folder, whose content never changes (its folder is named by its
-        inputs), named with the package's version so that a new release reads it afresh; None for a store in memory."""
-        from drugpolicy_kg import __version__
-
-        return self.location / f"{name}-{__version__}{suffix}" if self.location is not None else None
+        resolves terms with): see :func:`memo_in`; None for a store in memory."""
+        return memo_in(self.location, name, suffix) if self.location is not None else None
 
     def ask(self, text: str) -> bool:
         return bool(self.query(text))

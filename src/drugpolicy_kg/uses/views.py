@@ -625,7 +625,8 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
     out_dir = Path(out_dir)
     project = project or Project.open()
     with folder_lock(out_dir):
-        tracer = Tracer(graph)  # one for the networks and the pages: labels, kinds and quotes read once
+        tracer = Tracer(graph, evidence_memo=_evidence_memo(store))  # one for the networks and the pages: labels,
+        # kinds and quotes read once
         ents = Entities(graph, tracer)
         names = page_names(ents.iris)
         apart = _PagesApart(store, out_dir, names, project.root) if store is not None else None
@@ -640,6 +641,14 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
 
 
 ENTITY_RUN = 100  # entity pages a process takes at a time: about a tenth of a second of work
+
+
+def _evidence_memo(store: str | Path | None) -> Path | None:
+    """Where the quotes of every entity are kept beside the store in the folder ``store`` (its ``db``)."""
+    from drugpolicy_kg.graph.store import memo_in
+    from drugpolicy_kg.uses.trace import EVIDENCE_MEMO
+
+    return memo_in(Path(store).parent, EVIDENCE_MEMO) if store is not None else None
 
 
 class _Runs:
@@ -795,7 +804,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
     job.update(json.loads(sys.stdin.buffer.readline()))
     graph = StoreView(ox.Store.read_only(job["store"]))
-    tracer = Tracer(graph)
+    tracer = Tracer(graph, evidence_memo=_evidence_memo(job["store"]))
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
     traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
     shown_in = json.loads(sys.stdin.buffer.readline() or b'{"shown_in": null}')["shown_in"]
