@@ -123,6 +123,7 @@ class Summarizer:
     def __init__(self, tracer: Tracer):
         self.t = tracer
         self._resources: dict[str, list[tuple[str, str, Evidence | None, str]]] = {}
+        self._counts: dict[str, dict[str, set[str]]] = {}  # a programme's mandates by body: a site asks 1,300 times
 
     # -- reading the graph --
     def _types(self, node: str) -> set[str]:
@@ -159,14 +160,17 @@ class Summarizer:
         return any(str(v) == LEGISLATIVE for v in self.t._linked(mandate, DPO + "verb", "out"))
 
     def mandate_counts(self, programme: str) -> dict[str, set[str]]:
-        """The instruments whose legislative-mandate rows call for ``programme``, by issuing body's IRI ("" unknown)."""
-        out: dict[str, set[str]] = {}
-        for m in self.t._linked(programme, DPO + "calledFor", "in"):
-            if not self.legislative(str(m)):
-                continue
-            for r in self.t._linked(str(m), DPO + "issuedIn", "out"):
-                out.setdefault(self.issuer_of(str(r)), set()).add(str(r))
-        return out
+        """The instruments whose legislative-mandate rows call for ``programme``, by issuing body's IRI ("" unknown);
+        read once per programme (do not change what it returns)."""
+        if programme not in self._counts:
+            out: dict[str, set[str]] = {}
+            for m in self.t._linked(programme, DPO + "calledFor", "in"):
+                if not self.legislative(str(m)):
+                    continue
+                for r in self.t._linked(str(m), DPO + "issuedIn", "out"):
+                    out.setdefault(self.issuer_of(str(r)), set()).add(str(r))
+            self._counts[programme] = out
+        return self._counts[programme]
 
     def resources(self, programme: str) -> list[tuple[str, str, Evidence | None, str]]:
         """A subprogramme's 2026 estimate as its own resources table prints it, the "Total" rows:

@@ -75,6 +75,7 @@ class Briefing:
         self.trace = trace
         self.notes: list[Note] = []
         self._numbers: dict[tuple, int] = {}
+        self._quoted: dict[int, list[Evidence]] = {}  # id(hop) -> quotes_of(hop), for the hops of this trace
         self.sections = [(key, title, hops) for key, title in SECTIONS
                          if trace.direction in (key, "both") for hops in [getattr(trace, key)]]
         self.summary = trace.summary
@@ -107,8 +108,14 @@ class Briefing:
         return self._numbers[k]
 
     def _number_hop(self, h: Hop) -> None:
-        for e in self.quotes_of(h):
+        for e in self.quotes_for(h):
             self.number(e)
+
+    def quotes_for(self, h: Hop) -> list[Evidence]:
+        """``quotes_of(h)``, worked out once per hop of the trace (a site renders 220,000 hops)."""
+        if id(h) not in self._quoted:
+            self._quoted[id(h)] = self.quotes_of(h)
+        return self._quoted[id(h)]
 
     @staticmethod
     def quotes_of(h: Hop) -> list[Evidence]:
@@ -366,7 +373,7 @@ def to_html(trace: Trace, nav: list[tuple[str, str]] = (), link=None, source_lin
 
     def quotes(h: Hop) -> list[dict]:
         out = []
-        for ev in b.quotes_of(h):
+        for ev in b.quotes_for(h):
             n = b.number(ev)
             q = {"n": n, "role": b.role(h, ev), "again": n in shown,
                  "note": ev.note() if ev.inferred and ev in h.evidence else ""}
