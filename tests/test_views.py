@@ -696,3 +696,21 @@ def test_our_graphml_and_gexf_read_back_as_networkxs_own(nets):
             assert sorted(got.edges(data=True), key=repr) == sorted(want.edges(data=True), key=repr), name
             if reader is nx.read_graphml:
                 assert got.graph == want.graph, name
+
+
+@pytest.mark.parametrize("g, k", [
+    (nx.empty_graph(0), None), (nx.path_graph(1), None), (nx.path_graph(2), None), (nx.path_graph(3), None),
+    (nx.star_graph(40), None), (nx.complete_graph(9), None), (nx.cycle_graph(31), None),
+    (nx.gnp_random_graph(150, 0.03, seed=4), None),  # in pieces: pairs with no path count nothing
+    (nx.barabasi_albert_graph(700, 2, seed=5), 64), (nx.gnp_random_graph(600, 0.004, seed=6), 64),
+    (nx.Graph([(0, 0), (0, 1), (1, 2), (2, 2), (2, 3), (1, 3), (3, 4)]), None),  # ties to themselves
+    (nx.les_miserables_graph(), 10)], ids=lambda x: f"{len(x)}" if isinstance(x, nx.Graph) else f"k={x}")
+def test_betweenness_is_networkxs(g, k):
+    """The views' betweenness (breadth first from many sources at once, in sparse matrices) is networkx's, the same
+    sources sampled where it samples, within rounding."""
+    from drugpolicy_kg.uses.networks import betweenness
+
+    want = nx.betweenness_centrality(g, k=k, seed=42)
+    got = betweenness(g, k=k, seed=42)
+    assert list(got) == list(want)
+    assert all(abs(got[v] - want[v]) < 1e-12 for v in g), max((abs(got[v] - want[v]), v) for v in g)
