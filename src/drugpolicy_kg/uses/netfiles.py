@@ -9,7 +9,6 @@ mixed with anything else is written as text."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import quoteattr
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -122,3 +121,10 @@ def gexf(g: nx.Graph) -> str:
 
 def _escape(text: str) -> str:  # (a carriage return kept as one: a parser reads a bare one as a line feed)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def quoteattr(text: str) -> str:
+    """``text`` as a quoted XML attribute value: markup escaped, and the white space a parser would normalize (line
+    breaks, tabs) kept as character references (what ``xml.sax.saxutils.quoteattr`` does, in a third of its time)."""
+    return '"' + (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+                  .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")) + '"'
