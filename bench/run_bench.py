@@ -314,6 +314,11 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         rec = sizes["real"]["warm"]["trace subprogramme 2"]
         out.append(("a trace of a UNODC subprogramme (dozens of mandating resolutions) under 1 s", fmt_s(rec),
                     rec["seconds"] < 1))
+    if "real" in sizes and "views" in sizes["real"]["warm"]:  # #28: held to the median, not the best run alone
+        rec = sizes["real"]["warm"]["views"]
+        median = rec.get("median_s", rec["seconds"])
+        out.append(("warm `views` on the real graph under 20 s, the median of the runs too",
+                    f"{fmt_s(rec)} (median {median:.2f} s of {rec.get('runs', 1)})", median < 20))
     if "1M" in sizes:
         big = sizes["1M"]
         warm, cold = big["warm"], big["cold"]
