@@ -1,6 +1,6 @@
 """Real servers for the tests, on 127.0.0.1 and free ports, in temporary folders, stopped by the tests: Oxigraph's
 own server (the PyPI package ``oxigraph``, pinned with ``pyoxigraph`` in the dev extra: the tests push to it and compare
-its answers) and Virtuoso.
+its answers) and Virtuoso; and a listener nothing may reach (:class:`Untouched`).
 
 In CI (CI=true) a missing server binary fails the test instead of skipping it.
 """
@@ -8,6 +8,7 @@ In CI (CI=true) a missing server binary fails the test instead of skipping it.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -205,3 +206,26 @@ class VirtuosoServer:
     def stop(self) -> None:
         stop_process(self.proc, grace=30)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Untouched:
+    """A socket listening on loopback, at ``port``, that nothing may reach: the tests aim a SERVICE, a redirect or a
+    network call at it, then :meth:`assert_untouched` (no connection came within ``wait`` seconds)."""
+
+    def __init__(self, wait: float = 0.5):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(wait)
+        self.port = self.sock.getsockname()[1]
+
+    def assert_untouched(self) -> None:
+        with pytest.raises(TimeoutError):
+            conn, _ = self.sock.accept()
+            conn.close()
+
+    def __enter__(self) -> Untouched:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()

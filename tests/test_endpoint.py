@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from drugpolicy_kg.cli import main
 from drugpolicy_kg.sparql.server import free_port, wait_for_http
 
 from .conftest import FIGURES
+from .servers import Untouched
 
 RESULT = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}})
 
@@ -753,25 +753,20 @@ def test_an_interrupted_push_leaves_no_staging_graph(monkeypatch):
 
 
 def test_a_redirect_to_another_protocol_is_not_followed(capsys, monkeypatch):
-    """urllib follows a 302 to ftp:, and would carry the query there; the endpoint's answer is then the error."""
-    import socket
+    from .servers import Untouched
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    listener.settimeout(0.5)
-    ftp = f"ftp://127.0.0.1:{listener.getsockname()[1]}/x"
+    listener = Untouched()
+    ftp = f"ftp://127.0.0.1:{listener.port}/x"
 
     origin = redirecting(lambda path: ftp)
     try:
         code, _, err = run_remote(capsys, f"http://127.0.0.1:{origin.server_address[1]}/sparql")
         assert code == 3 and "302" in err and len(err.strip().splitlines()) == 1
-        with pytest.raises(TimeoutError):
-            listener.accept()  # nothing came to the ftp port
+        listener.assert_untouched()  # nothing came to the ftp port
     finally:
         origin.shutdown()
         origin.server_close()
-        listener.close()
+        listener.sock.close()
 
 
 @pytest.mark.parametrize("args,message", [
@@ -901,16 +896,12 @@ def test_the_engine_has_no_network_even_past_the_guard(store_location):
         engine.stop()
         pytest.skip("this system gives no process a network namespace of its own")
     try:
-        with socket.socket() as listener:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(4)
-            listener.settimeout(0.5)
-            url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        with Untouched() as listener:
+            url = f"http://127.0.0.1:{listener.port}/sparql"
             query = f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"
             status, _, said = engine.answer("POST", "/query", "", "application/sparql-query", "", query.encode())
             assert status == 400, said
-            with pytest.raises(socket.timeout):
-                listener.accept()
+            listener.assert_untouched()
     finally:
         engine.stop()
 
@@ -1005,20 +996,13 @@ def test_the_api_s_local_server_holds_a_read_only_copy_of_the_graph(dataset, tmp
         assert refused.value.code in (403, 404, 405)
         with urllib.request.urlopen(req, timeout=60) as resp:
             assert int(json.loads(resp.read())["results"]["bindings"][0]["n"]["value"]) == n
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(4)
-        listener.settimeout(1.0)
-        try:
-            service = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}"
+        with Untouched(wait=1.0) as listener:
+            service = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(urllib.request.Request(url, data=service.encode(), headers={
                     "Content-Type": "application/sparql-query"}), timeout=60)
             assert refused.value.code in (400, 403)
-            with pytest.raises(socket.timeout):
-                listener.accept()
-        finally:
-            listener.close()
+            listener.assert_untouched()
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urllib.request.Request(url, data=query.encode(), headers={
                 "Content-Type": "application/sparql-query", "Host": "attacker.example"}), timeout=60)

@@ -247,20 +247,14 @@ def test_two_builds_at_once_do_not_corrupt(small_project, tmp_path):
 # ------------------------------------------------------ nothing let in --
 
 def test_service_query_never_reaches_the_network(capsys):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(5)
-    listener.settimeout(1.0)
-    port = listener.getsockname()[1]
-    try:
-        for text in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
-                     f"select * {{ service silent <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"):
+    from .servers import Untouched
+
+    with Untouched(wait=1.0) as listener:
+        for text in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}",
+                     f"select * {{ service silent <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"):
             assert main(["query", "--sparql", text]) == 2
             assert "--allow-network" in capsys.readouterr().err
-        with pytest.raises(TimeoutError):
-            listener.accept()
-    finally:
-        listener.close()
+        listener.assert_untouched()
 
 
 # ------------------------------------------------------------- push faults --
