@@ -383,8 +383,10 @@ def co_mandated(graph: Graph, describer: Describer | None = None, two_mode: nx.G
             d.add_node(g, a)
             d.add_node(g, b)
             names = sorted((d.short(r) for r in shared), key=_natural)
+            # what supports the tie: the quotes of the two mandates it is derived from, for each shared resolution
+            quotes = list({ev.key: ev for r in shared for end in (a, b) for ev in two[r][end].get("quotes", [])}.values())
             g.add_edge(a, b, weight=len(shared), label=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}",
-                       kinds=["mandated by the same resolution"], resolutions=names,
+                       kinds=["mandated by the same resolution"], resolutions=names, quotes=quotes,
                        title=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''} mandate both: " + ", ".join(names[:30])
                              + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
     g.graph["why_complete"] = _why_complete(g, two, d, "of them", "are mandated by")

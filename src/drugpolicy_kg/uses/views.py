@@ -201,9 +201,13 @@ def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
                       "x": x, "y": y, "community": d.get("community", -1), "mode": d.get("bipartite", -1)})
     edges = []
     for a, b, d in g.edges(data=True):
-        edges.append({"from": a, "to": b, "label": d.get("label", "") if edge_labels else "", "title": d.get("title", ""),
-                      "width": round(1 + 5 * d.get("weight", 1) / top_weight, 2), "weight": d.get("weight", 1),
-                      "arrows": "to" if g.is_directed() else ""})
+        rec = {"from": a, "to": b, "label": d.get("label", "") if edge_labels else "", "title": d.get("title", ""),
+               "width": round(1 + 5 * d.get("weight", 1) / top_weight, 2), "weight": d.get("weight", 1),
+               "arrows": "to" if g.is_directed() else ""}
+        if "quotes" in d:  # a tie of the data (not one between groups): what a click on it shows, every quote whole
+            rec["kinds"] = list(d.get("kinds") or [d.get("label", "")])
+            rec["quotes"] = [[ev.quote, ev.source, ev.locator, ev.note()] for ev in d["quotes"]]
+        edges.append(rec)
     return nodes, edges
 
 

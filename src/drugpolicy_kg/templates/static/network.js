@@ -19,15 +19,37 @@
     network.focus(id, {scale: Math.max(network.getScale(), D.legible / D.font * 1.2), animation: false});
     openPanel(id);
   }
-  function openPanel(id) {
-    var n = nodes.get(id);
-    if (!n) return;
-    var rec = D.facts[id] || {name: String(n.title).split("\n")[0], kind: n.kind, facts: []};
+  function startPanel() {
     panel.textContent = "";
     var close = el("button", "close");
     close.type = "button"; close.style.float = "right";
     close.addEventListener("click", function () { panel.hidden = true; network.unselectAll(); });
     panel.appendChild(close);
+  }
+  function quote(q) {  // [words, source, locator, how it is inferred ("" where stated)]
+    var bq = el("blockquote", "\u201c" + q[0] + "\u201d ");
+    bq.appendChild(el("cite", "\u2014 " + q[1] + ", " + q[2]));
+    if (q[3]) bq.appendChild(el("div", q[3], "inferred"));
+    panel.appendChild(bq);
+  }
+  function openEdgePanel(eid) {  // a tie: its ends, its kinds, and every quote that states it
+    var e = edges.get(eid);
+    if (!e) return;
+    var a = nodes.get(e.from), b = nodes.get(e.to), qs = e.quotes || [];
+    startPanel();
+    panel.appendChild(el("h2", (a ? a.label : e.from) + (e.arrows ? " \u2192 " : " \u2014 ") + (b ? b.label : e.to)));
+    panel.appendChild(el("div", (e.kinds || []).join("; ") || String(e.title || "").split("\n")[0], "kind"));
+    panel.appendChild(el("h3", qs.length ? "The words that state it (" + qs.length + ")" :
+      (e.quotes ? "No quote states this tie" : String(e.title || ""))));
+    qs.forEach(quote);
+    panel.hidden = false;
+    network.redraw();
+  }
+  function openPanel(id) {
+    var n = nodes.get(id);
+    if (!n) return;
+    var rec = D.facts[id] || {name: String(n.title).split("\n")[0], kind: n.kind, facts: []};
+    startPanel();
     panel.appendChild(el("h2", rec.name));
     panel.appendChild(el("div", rec.kind, "kind"));
     if (rec.page) {
@@ -48,12 +70,7 @@
       var row = el("div");
       var b = el("strong", f[0] + ": "); row.appendChild(b); row.appendChild(el("span", f[1]));
       panel.appendChild(row);
-      f[2].forEach(function (q) {
-        var bq = el("blockquote", "\u201c" + q[0] + "\u201d ");
-        bq.appendChild(el("cite", "\u2014 " + q[1] + ", " + q[2]));
-        if (q[3]) bq.appendChild(el("div", q[3], "inferred"));
-        panel.appendChild(bq);
-      });
+      f[2].forEach(quote);
     });
     var ties = network.getConnectedEdges(id);
     if (ties.length) panel.appendChild(el("h3", "Ties in this view (" + ties.length + ")"));
@@ -89,7 +106,10 @@
   window.addEventListener("hashchange", fromHash);
   if (D.physics && nodes.length) { network.once("stabilizationIterationsDone", legible); setTimeout(legible, 6000); }
   else legible();
-  network.on("click", function (p) { if (p.nodes.length) openPanel(p.nodes[0]); });
+  network.on("click", function (p) {
+    if (p.nodes.length) openPanel(p.nodes[0]);
+    else if (p.edges.length) openEdgePanel(p.edges[0]);
+  });
   document.getElementById("dpk-search").addEventListener("change", function (e) {
     var hits = byLabel(e.target.value);
     if (hits.length) show(hits[0].id);
