@@ -59,7 +59,8 @@ def test_the_package_imports_where_fcntl_does_not_exist():
 HTML_TAG = re.compile(r"(?<!\?P)</?(?:html|head|body|div|p|a|span|table|tr|td|th|ul|ol|li|h[1-6]|blockquote|section|"
                       r"details|summary|script|style|strong|em|code|nav|sup|mark|svg|circle|polygon|label|input|option|"
                       r"select|button|img|iframe|aside|cite|center|meta|title|link)[\s>/]")
-XML_WRITERS = {"sparql/results.py"}  # the SPARQL Query Results XML Format: XML the standard defines, not a page
+XML_WRITERS = {"sparql/results.py",  # the SPARQL Query Results XML Format: XML the standard defines, not a page
+               "uses/netfiles.py"}  # GraphML and GEXF (whose <meta> is GEXF's own element)
 ANCHORS = 2  # where views.py splices the network page's parts into pyvis's own page: "<head>", "</body>"
 
 

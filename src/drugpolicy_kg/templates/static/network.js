@@ -18,6 +18,7 @@
     network.selectNodes([id]);
     network.focus(id, {scale: Math.max(network.getScale(), D.legible / D.font * 1.2), animation: false});
     openPanel(id);
+    later();
   }
   function startPanel() {
     panel.textContent = "";
@@ -84,6 +85,53 @@
     panel.hidden = false;
     network.redraw();
   }
+  // Labels never overlap: a label is drawn where it does not cover the label of a more connected node (or of the
+  // selected one), and hidden otherwise (its node's tooltip and panel still name it). Labels keep the size they have
+  // at the first view whatever the zoom, so zooming in makes room and shows more of them.
+  var INSIDE = {box: true, ellipse: true, circle: true, database: true, text: true};  // shapes that hold their label
+  var baseScale = null, labelSize = {}, labelHidden = {}, queued = null;
+  function fontOf(id) {
+    var hidden = labelHidden[id];
+    return {size: labelSize[id] || D.font, color: hidden ? "rgba(0,0,0,0)" : "#343434",
+            strokeColor: hidden ? "rgba(0,0,0,0)" : "#ffffff"};
+  }
+  function declutter() {
+    queued = null;
+    if (baseScale === null) return;
+    var scale = network.getScale(), size = Math.abs(scale - baseScale) < 1e-9 ? D.font : D.font * baseScale / scale;
+    var changes = {};
+    nodes.forEach(function (n) {
+      if (!INSIDE[n.shape] && Math.abs((labelSize[n.id] || D.font) - size) > 0.01) { labelSize[n.id] = size; changes[n.id] = true; }
+    });
+    if (Object.keys(changes).length) {
+      nodes.update(Object.keys(changes).map(function (id) { return {id: id, font: fontOf(id)}; }));
+      changes = {};
+    }
+    network.redraw();  // (label boxes are measured as they are drawn)
+    var selected = {};
+    network.getSelectedNodes().forEach(function (id) { selected[id] = true; });
+    var weight = function (id) { return Number((nodes.get(id).metrics || {}).weighted_degree) || 0; };
+    var order = network.body.nodeIndices.filter(function (id) { return !network.body.nodes[id].options.hidden; });
+    order.sort(function (a, b) {
+      return (selected[b] ? 1 : 0) - (selected[a] ? 1 : 0) || weight(b) - weight(a) || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    var taken = [];
+    order.forEach(function (id) {
+      var node = network.body.nodes[id], s = node.labelModule.size, show = true;
+      if (s && s.width) {
+        var a = network.canvasToDOM({x: s.left, y: s.top}), b = network.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+        var box = [a.x, a.y, b.x, b.y];  // (a box or an ellipse holds its label: hidden, the shape stays, empty)
+        show = !taken.some(function (t) { return box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3]; });
+        if (show) taken.push(box);
+      }
+      if (!!labelHidden[id] === show) { labelHidden[id] = !show; changes[id] = true; }
+    });
+    var ids = Object.keys(changes);
+    if (ids.length) nodes.update(ids.map(function (id) { return {id: id, font: fontOf(id)}; }));
+    window.dpkLabelsShown = taken.length;
+  }
+  function later() { if (queued === null) queued = setTimeout(declutter, 120); }
+  window.dpkDeclutter = declutter;
   function legible() {
     if (window.dpkReady) return;
     network.fit({animation: false});
@@ -94,6 +142,12 @@
       document.getElementById("dpk-zoom").textContent =
         "Zoomed in so labels can be read, around the most connected node; \u201cFit all\u201d shows the whole network.";
     }
+    baseScale = network.getScale();
+    declutter();
+    network.on("zoom", later);
+    network.on("dragEnd", later);
+    network.on("stabilized", later);
+    network.on("select", later);
     window.dpkReady = true;
     fromHash();
   }
@@ -119,6 +173,7 @@
       var shown = {};
       document.querySelectorAll("input.dpk-type").forEach(function (b) { shown[b.value] = b.checked; });
       nodes.update(nodes.get().map(function (n) { return {id: n.id, hidden: !shown[n.kind]}; }));
+      later();
     });
   });
   document.querySelectorAll("input[name=dpk-colour]").forEach(function (r) {
@@ -140,7 +195,7 @@
       return {id: n.id, size: top > 0 ? D.sizeMin + (D.sizeMax - D.sizeMin) * v / top : D.sizeMin};
     }));
   });
-  document.getElementById("dpk-fit").addEventListener("click", function () { network.fit({animation: false}); });
+  document.getElementById("dpk-fit").addEventListener("click", function () { network.fit({animation: false}); later(); });
   function download(url, name) {
     var a = el("a"); a.href = url; a.download = name; document.body.appendChild(a); a.click(); a.remove();
   }
