@@ -269,7 +269,12 @@ def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
 
 def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx.Graph | None = None) -> nx.Graph:
     """Organizations tied when they take part in the same body, meeting or publication (the one-mode projection
-    of :func:`affiliations`).
+    of :func:`affiliations`), every organization of the two-mode view drawn, tied or not.
+
+    What every one of three or more organizations takes part in ties two of them only where both hold the same role
+    in it that most do not (two co-leads of a body all are members of): otherwise it would tie each to each (the
+    projection of one list is a complete graph, which says nothing of who works with whom). The graph's notes name
+    what is so left out, and the two-mode view draws it.
 
     A tie is counted once per passage that states it: where the ties of two organizations to two contexts are
     stated by the same passage (a membership and the meeting list of the same paragraph), they are one tie.
@@ -281,19 +286,29 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
     >>> g.has_edge("https://w3id.org/drugpolicy-kg/id/org-unodc", "https://w3id.org/drugpolicy-kg/id/org-who")
     True
     """
+    from collections import Counter
+
     import networkx as nx
 
     d = describer or Describer(graph)
     two = two_mode if two_mode is not None else affiliations(graph, d)
     g = nx.Graph(name="collaboration", mode="one-mode", modes="organizations")
     orgs = sorted(n for n, b in two.nodes(data="bipartite") if b == 0)
-    for o in orgs:
+    contexts = [c for c, b in two.nodes(data="bipartite") if b == 1]
+    tied = {o for c in contexts if len(two[c]) > 1 for o in two[c]}  # organizations that share anything with another
+    everyone = sorted(c for c in contexts if len(tied) > 2 and tied <= set(two[c]))
+    usual = {c: Counter("/".join(two[c][o]["roles"]) for o in two[c]).most_common(1)[0][0] for c in everyone}
+
+    def ties(a: str, b: str, c: str) -> bool:  # does c tie a and b (see above)?
+        return c not in usual or (two[c][a]["roles"] == two[c][b]["roles"] and "/".join(two[c][a]["roles"]) != usual[c])
+
+    for o in sorted(tied):
         d.add_node(g, o)
     for a in orgs:
         for b in orgs:
             if b <= a:
                 continue
-            shared = sorted(set(two[a]) & set(two[b]))
+            shared = sorted(c for c in set(two[a]) & set(two[b]) if ties(a, b, c))
             if not shared:
                 continue
             # One tie per group of contexts whose statements share a passage.
@@ -312,7 +327,13 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
                        roles=roles, kinds=roles,
                        passages=passages, quotes=quotes,
                        title=title + "".join("\n" + quote_line(e) for e in quotes[:1]))
-    g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])  # an author alone collaborates with no one
+    if everyone:
+        names = "; ".join(f"{two.nodes[c]['name']} (most as {usual[c]})"
+                          for c in sorted(everyone, key=lambda c: two.nodes[c]["name"]))
+        g.graph["notes"] = [f"All {len(tied)} organizations take part in: {names}. These tie two organizations only where "
+                            "both hold the same other role there (two co-leads, two organizers): else each would be "
+                            "tied to each, a complete graph that says nothing of who works with whom. The affiliations "
+                            "view draws them; an organization with no other tie is drawn alone."]
     g.graph["why_complete"] = _why_complete(g, two, d, "organizations", "take part in")
     return g
 
