@@ -103,10 +103,8 @@
     nodes.forEach(function (n) {
       if (!INSIDE[n.shape] && Math.abs((labelSize[n.id] || D.font) - size) > 0.01) { labelSize[n.id] = size; changes[n.id] = true; }
     });
-    if (Object.keys(changes).length) {
-      nodes.update(Object.keys(changes).map(function (id) { return {id: id, font: fontOf(id)}; }));
-      changes = {};
-    }
+    restyle(changes);
+    changes = {};
     network.redraw();  // (label boxes are measured as they are drawn)
     var selected = {};
     network.getSelectedNodes().forEach(function (id) { selected[id] = true; });
@@ -126,9 +124,15 @@
       }
       if (!!labelHidden[id] === show) { labelHidden[id] = !show; changes[id] = true; }
     });
-    var ids = Object.keys(changes);
-    if (ids.length) nodes.update(ids.map(function (id) { return {id: id, font: fontOf(id)}; }));
+    restyle(changes);
+    network.redraw();
     window.dpkLabelsShown = taken.length;
+  }
+  function restyle(changes) {  // the drawn nodes' fonts set directly: a change of the data would restart the physics
+    Object.keys(changes).forEach(function (id) {  // and move the nodes after their labels were placed
+      var node = network.body.nodes[id];
+      if (node) node.setOptions({font: fontOf(id)});
+    });
   }
   function later() { if (queued === null) queued = setTimeout(declutter, 120); }
   window.dpkDeclutter = declutter;
@@ -185,6 +189,7 @@
       }));
       document.getElementById("dpk-legend-kind").hidden = by !== "kind";
       document.getElementById("dpk-legend-community").hidden = by !== "community";
+      later();
     });
   });
   document.getElementById("dpk-size").addEventListener("change", function (e) {
@@ -194,6 +199,7 @@
       var v = Math.max(Number(n.metrics[metric]) || 0, 0);
       return {id: n.id, size: top > 0 ? D.sizeMin + (D.sizeMax - D.sizeMin) * v / top : D.sizeMin};
     }));
+    later();
   });
   document.getElementById("dpk-fit").addEventListener("click", function () { network.fit({animation: false}); later(); });
   function download(url, name) {
