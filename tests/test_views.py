@@ -313,9 +313,10 @@ LABEL_OVERLAPS = """(() => {  // [labels drawn on screen, pairs of them that ove
 def test_page_in_chromium_labels_legible_at_first_zoom(browser, site, nets, view):
     from PIL import Image
 
-    from drugpolicy_kg.uses.views import FONT, LEGIBLE_PX, split_view
+    from drugpolicy_kg.uses.views import ASKS, FONT, LEGIBLE_PX, split_view
 
     page = browser.open((site / f"{view}.html").as_uri())
+    assert page.inner_text("p.question") == ASKS[view] and ASKS[view].endswith("?")  # the question it answers, on top
     drawn = split_view(nets[view], view, "")[0].graph  # the network, or the overview of its groups
     assert drawn_counts(page) == [drawn.number_of_nodes(), drawn.number_of_edges()]
     # the label size as drawn: the font size the network draws with, times the zoom of the first view
@@ -506,6 +507,10 @@ def test_index_in_chromium(browser, site):
     page = browser.open((site / "index.html").as_uri())
     assert page.evaluate("document.querySelectorAll('a[href$=\".html\"]').length") >= 4
     assert page.evaluate("document.querySelector('img').naturalWidth") > 100
+    from drugpolicy_kg.uses.views import ASKS  # the index lists the question each network view answers
+
+    asked = page.evaluate("Array.from(document.querySelectorAll('p.question')).map(function (p) { return p.textContent; })")
+    assert set(ASKS.values()) <= set(asked)
     assert page.errors == [] and [u for u in page.requests if not u.startswith(("file:", "data:"))] == []
     page.close()
 

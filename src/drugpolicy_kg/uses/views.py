@@ -65,6 +65,16 @@ TITLES = {
                  "activities that result, their objectives and the SDG targets they serve."),
     "full": ("Whole graph", "Every named entity in the data and how they link; facts and quotes are in the side panel."),
 }
+# The question each network answers: at the top of its pages and in the index of views (#28)
+ASKS = {
+    "affiliations": "Which bodies, meetings and publications does each organization take part in, and in what role?",
+    "collaboration": "Who works with whom, beyond the lists every organization is on?",
+    "resolutions": "Which resolutions bear on which subprogrammes, bodies and activities, and how?",
+    "co-mandated": "Which subprogrammes and activities does one resolution mandate together?",
+    "sdgs": "Which SDG goals and targets does each subprogramme and body say it serves?",
+    "mandates": "Through which paragraphs, mandates and actors does a resolution reach an activity and an SDG target?",
+    "full": "How does any entity link to any other, with the words that say so?",
+}
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
        "font-src data:; connect-src 'none'")
 _REMOTE_TAG = re.compile(r"<(link|script)\b[^>]*(?:href|src)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.S)
@@ -410,7 +420,7 @@ def _community_legend(g: nx.Graph, top: int = 12) -> tuple[list[dict], int]:
 
 
 def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, pages: str = "entities/",
-                more_notes: list[str] = (), back: str = "") -> str:
+                more_notes: list[str] = (), back: str = "", question: str = "") -> str:
     """One self-contained page: vis-network inlined, data escaped, no external request.
 
     ``facts`` maps a node to its side-panel record (:meth:`Entities.panel`); ``pages`` is where entity pages are.
@@ -452,7 +462,7 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
             "shapes": SHAPES}
     communities, more = _community_legend(g)
     parts = _network_parts().make_module(vars={
-        "title": title, "guide": guide, "stats": stats, "notes": notes, "back": back,
+        "title": title, "guide": guide, "stats": stats, "notes": notes, "back": back, "question": question,
         "names": sorted(str(n["label"]) for n in nodes), "communities": communities, "communities_more": more,
         "kinds": [(c, symbol(STYLE.get(c, STYLE["Other"])[1], STYLE.get(c, STYLE["Other"])[0]))
                   for c in sorted({n["kind"] for n in nodes})],
@@ -945,7 +955,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             shown_in[name].update({i: (vp.file, n) for n, i in iri_of.items()})
             page = out_dir / vp.file
             with atomic_write(page, durable=False) as fh:
-                fh.write(render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent))
+                fh.write(render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent,
+                                     question=ASKS.get(name, "")))
             written[vp.file] = page
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
@@ -956,7 +967,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     for name, g in nets.items():
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
-        rows.append({"name": name, "title": TITLES[name][0], "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+        rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
+                     "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
                      "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
                      "guide": guides[name], "notes": notes_of(g),
                      "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
