@@ -680,7 +680,7 @@ def store_view_evidence(dataset):
     return view, Tracer(view).evidence
 
 
-@pytest.mark.parametrize("damage", [None, b"{not json", b'[["only", "three", "values"]]', b'{"a": 1}',
+@pytest.mark.parametrize("damage", [None, b"{not json", b'[["only", "three", "values"]]',
                                     b'[[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]'])
 def test_the_evidence_kept_beside_the_store_reads_back_the_same(store_view_evidence, tmp_path, damage):
     """views and trace --site keep every entity's quotes in a file beside the store: a later run reads the same
