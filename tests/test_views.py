@@ -287,17 +287,19 @@ def drawn_counts(page):
 
 
 VIEW_NAMES = ["affiliations", "collaboration", "resolutions", "co-mandated", "sdgs", "mandates", "full"]
-LABEL_OVERLAPS = """(() => {  // [labels drawn on screen, pairs of them that overlap, labels hidden though they would
-  // cover none drawn]: a label drawn transparent is hidden
+LABEL_OVERLAPS = """(() => {  // [labels drawn on screen (nodes' and ties'), pairs of them that overlap, labels hidden
+  // though they would cover none drawn]: a label drawn transparent is hidden
   var canvas = document.querySelector('#mynetwork canvas'), W = canvas.clientWidth, H = canvas.clientHeight;
   var boxes = [], hidden = [];
-  network.body.nodeIndices.forEach(function (id) {
-    var n = network.body.nodes[id], s = n.labelModule.size;
-    if (n.options.hidden || !s || !s.width) return;
+  var label = function (n) {  // a node's or a tie's label, as drawn
+    var s = n.labelModule.size;
+    if (n.options.hidden || !n.options.label || !s || !s.width) return;
     var a = network.canvasToDOM({x: s.left, y: s.top}), b = network.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
     if (b.x < 0 || b.y < 0 || a.x > W || a.y > H) return;
     (n.options.font.color === 'rgba(0,0,0,0)' ? hidden : boxes).push([a.x, a.y, b.x, b.y, n.options.label]);
-  });
+  };
+  network.body.nodeIndices.forEach(function (id) { label(network.body.nodes[id]); });
+  network.body.edgeIndices.forEach(function (id) { label(network.body.edges[id]); });
   var meet = function (p, q) { return p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3]; };
   var pairs = [];
   for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++)

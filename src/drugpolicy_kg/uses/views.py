@@ -455,7 +455,7 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     page = _EMPTY_HEADING.sub("", page)
     centre = max(g.nodes, key=lambda n: (g.nodes[n].get("weighted_degree", g.nodes[n].get("degree", 0)), str(n)),
                  default="")
-    data = {"facts": facts or {}, "pages": pages, "font": FONT, "legible": LEGIBLE_PX, "centre": centre,
+    data = {"facts": facts or {}, "pages": pages, "font": FONT, "edgeFont": EDGE_FONT, "legible": LEGIBLE_PX, "centre": centre,
             "physics": len(nodes) <= PHYSICS_LIMIT, "sizeMin": SIZE_MIN, "sizeMax": SIZE_MAX,
             "name": g.graph.get("name", "network"), "title": title,
             "kindColours": {k: v[0] for k, v in STYLE.items()}, "communityColours": COMMUNITY_COLOURS,

@@ -89,7 +89,7 @@
   // selected one), and hidden otherwise (its node's tooltip and panel still name it). Labels keep the size they have
   // at the first view whatever the zoom, so zooming in makes room and shows more of them.
   var INSIDE = {box: true, ellipse: true, circle: true, database: true, text: true};  // shapes that hold their label
-  var baseScale = null, labelSize = {}, labelHidden = {}, queued = null;
+  var baseScale = null, labelSize = {}, labelHidden = {}, edgeHidden = {}, queued = null;
   function fontOf(id) {
     var hidden = labelHidden[id];
     return {size: labelSize[id] || D.font, color: hidden ? "rgba(0,0,0,0)" : "#343434",
@@ -114,19 +114,32 @@
       return (selected[b] ? 1 : 0) - (selected[a] ? 1 : 0) || weight(b) - weight(a) || (a < b ? -1 : a > b ? 1 : 0);
     });
     var taken = [];
-    order.forEach(function (id) {
-      var node = network.body.nodes[id], s = node.labelModule.size, show = true;
-      if (s && s.width) {
-        var a = network.canvasToDOM({x: s.left, y: s.top}), b = network.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
-        var box = [a.x, a.y, b.x, b.y];  // (a box or an ellipse holds its label: hidden, the shape stays, empty)
-        show = !taken.some(function (t) { return box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3]; });
-        if (show) taken.push(box);
-      }
+    function free(s) {  // a label's box on the screen, if it covers none taken yet (and then it is taken)
+      if (!s || !s.width) return true;
+      var a = network.canvasToDOM({x: s.left, y: s.top}), b = network.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+      var box = [a.x, a.y, b.x, b.y];
+      var ok = !taken.some(function (t) { return box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3]; });
+      if (ok) taken.push(box);
+      return ok;
+    }
+    order.forEach(function (id) {  // (a box or an ellipse holds its label: hidden, the shape stays, empty)
+      var show = free(network.body.nodes[id].labelModule.size);
       if (!!labelHidden[id] === show) { labelHidden[id] = !show; changes[id] = true; }
     });
     restyle(changes);
+    var nodesShown = taken.length;
+    network.body.edgeIndices.forEach(function (id) {  // then the ties' labels (drawn on small views), where room is left
+      var edge = network.body.edges[id];
+      if (!edge.options.label || edge.options.hidden) return;
+      var show = free(edge.labelModule.size);
+      if (!!edgeHidden[id] === show) {
+        edgeHidden[id] = !show;
+        edge.setOptions({font: {size: D.edgeFont, color: show ? "#343434" : "rgba(0,0,0,0)",
+                                strokeColor: show ? "#ffffff" : "rgba(0,0,0,0)", align: "middle", strokeWidth: 3}});
+      }
+    });
     network.redraw();
-    window.dpkLabelsShown = taken.length;
+    window.dpkLabelsShown = nodesShown;
   }
   function restyle(changes) {  // the drawn nodes' fonts set directly: a change of the data would restart the physics
     Object.keys(changes).forEach(function (id) {  // and move the nodes after their labels were placed
