@@ -260,8 +260,18 @@ def clear_after_kill(folder: str | os.PathLike[str], wait: float = 2.0) -> None:
             if time.monotonic() > deadline:
                 return
             time.sleep(0.02)
-        for tmp in path.rglob(f".*{TMP_SUFFIX}"):
-            with contextlib.suppress(OSError):
+        _remove_ours(path)
+
+
+def _remove_ours(path: Path, older_than: float | None = None) -> None:
+    """Remove the temporary files of ours in ``path`` and below (those modified more than ``older_than`` seconds ago,
+    if given): what a killed run left. Only call it holding the folder's lock."""
+    import time
+
+    now = time.time()
+    for tmp in path.rglob(f".*{TMP_SUFFIX}"):  # only what this project wrote
+        with contextlib.suppress(OSError):
+            if older_than is None or now - tmp.stat().st_mtime > older_than:
                 tmp.unlink()
 
 
@@ -295,11 +305,7 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
                 raise BusyError(f"another drugpolicy-kg command holds the lock on {path}; try again when it "
                                 "has finished") from None
             time.sleep(0.1)
-        now = time.time()
-        for tmp in path.rglob(f".*{TMP_SUFFIX}"):  # only what this project wrote and a killed run left
-            with contextlib.suppress(OSError):
-                if now - tmp.stat().st_mtime > STALE_AFTER:
-                    tmp.unlink()
+        _remove_ours(path, older_than=STALE_AFTER)
         yield path
     finally:
         fh.close()

@@ -126,9 +126,15 @@ class Entities:
         """The side panel's record: plain values only, for JSON (the page renders them as text)."""
         return {
             "name": self.tracer.label(iri), "kind": self.tracer.kind(iri), "iri": iri, "page": page,
-            "facts": [[f.prop_label, f.value_label, [[e.quote, e.source, e.locator, e.note()] for e in f.evidence]]
+            "facts": [[f.prop_label, f.value_label, panel_quotes(f.evidence)]
                       for f in self.facts(iri) if f.prop != RDFS_LABEL],
         }
+
+
+def panel_quotes(evidence: list[Evidence]) -> list[list[str]]:
+    """Quotes as a network page's side panel shows them (network.js's ``quote``): [words, source, locator, how it is
+    inferred, "" where stated], for an entity's facts and for a tie alike."""
+    return [[e.quote, e.source, e.locator, e.note()] for e in evidence]
 
 
 def _quotes(evidence: list[Evidence], source_link: Callable[[Evidence], str | None]) -> list[dict]:

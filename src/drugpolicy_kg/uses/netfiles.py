@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import networkx as nx
 
-GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
-GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}  # (GraphML's and GEXF's names alike)
 
 
 def _widest(types: set[type]) -> type:
@@ -30,7 +29,7 @@ def _kinds(items) -> dict[str, type]:
     seen: dict[str, set[type]] = {}
     for data in items:
         for k, v in data.items():
-            seen.setdefault(k, set()).add(type(v) if type(v) in GRAPHML_TYPES else str)
+            seen.setdefault(k, set()).add(type(v) if type(v) in XML_TYPES else str)
     return {k: _widest(t) for k, t in seen.items()}
 
 
@@ -57,7 +56,7 @@ def graphml(g: nx.Graph) -> str:
         for name, kind in kinds.items():
             key = keys[(scope, name)] = f"d{len(keys)}"
             out.append(f'<key id="{key}" for="{scope}" attr.name={quoteattr(name)} '
-                       f'attr.type="{GRAPHML_TYPES[kind]}"/>\n')
+                       f'attr.type="{XML_TYPES[kind]}"/>\n')
 
     def data(scope: str, kinds: dict[str, type], values: dict) -> str:
         return "".join(f'<data key="{keys[(scope, k)]}">{_escape(_text(v, kinds[k]))}</data>'
@@ -97,7 +96,7 @@ def gexf(g: nx.Graph) -> str:
     for scope, kinds in (("node", node_kinds), ("edge", edge_kinds)):
         if kinds:
             out.append(f'    <attributes mode="static" class="{scope}">\n')
-            out.extend(f'      <attribute id="{ids[(scope, k)]}" title={quoteattr(k)} type="{GEXF_TYPES[t]}" />\n'
+            out.extend(f'      <attribute id="{ids[(scope, k)]}" title={quoteattr(k)} type="{XML_TYPES[t]}" />\n'
                        for k, t in kinds.items())
             out.append("    </attributes>\n")
 

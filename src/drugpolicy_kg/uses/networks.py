@@ -570,7 +570,8 @@ def undirected(g: nx.Graph) -> nx.Graph:
 def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
     """Normalized betweenness of an undirected graph, as networkx's ``betweenness_centrality(g, k, seed=seed)``
     computes it (the same sources sampled, the same counting and scaling: equal to it within rounding, tested), but
-    breadth first from many sources at once in sparse matrices: the shipped views' 1.2 s of Python loops take 0.15 s.
+    breadth first from many sources at once in sparse matrices: on the shipped views' seven networks, 0.11 s where
+    networkx took 2.35 s.
 
     Paths are counted level by level (the paths to a node are the sum of those to its neighbours a level nearer the
     source) and the dependencies summed back the same way (Brandes' accumulation), for a block of sources at a time.

@@ -540,12 +540,11 @@ class Tracer:
         return out
 
     def _query_evidence(self, subject: str | None) -> dict[str, FactEvidence]:
-        from drugpolicy_kg.graph.oxi import store_of, value_rows
+        from drugpolicy_kg.graph.oxi import value_rows
         from drugpolicy_kg.resources import internal_query
 
-        store = store_of(self.graph) if subject is None else None
-        if store is not None:  # every entity's: read pattern by pattern and joined here, in 45% of the query's time
-            return self._evidence_rows(evidence_rows(store))
+        if subject is None and self._inner is not None:  # every entity's: read pattern by pattern and joined here,
+            return self._evidence_rows(evidence_rows(self._inner))  # in 45% of the query's time
         rows = value_rows(self.graph, internal_query("statement-evidence.rq"), {"s": subject} if subject else None)
         return self._evidence_rows(rows)
 

@@ -194,6 +194,8 @@ def node_size(value: float, top: float) -> float:
 
 def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
     """Node and edge records for vis-network: colour and shape by category, size by weighted degree."""
+    from drugpolicy_kg.uses.entities import panel_quotes
+
     pos = layout(g)
     edge_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
     top = max((d.get("weighted_degree", 0) for _, d in g.nodes(data=True)), default=0) or 1
@@ -216,7 +218,7 @@ def vis_data(g: nx.Graph) -> tuple[list[dict], list[dict]]:
                "arrows": "to" if g.is_directed() else ""}
         if "quotes" in d:  # a tie of the data (not one between groups): what a click on it shows, every quote whole
             rec["kinds"] = list(d.get("kinds") or [d.get("label", "")])
-            rec["quotes"] = [[ev.quote, ev.source, ev.locator, ev.note()] for ev in d["quotes"]]
+            rec["quotes"] = panel_quotes(d["quotes"])
         edges.append(rec)
     return nodes, edges
 

@@ -90,11 +90,12 @@
   // at the first view whatever the zoom, so zooming in makes room and shows more of them.
   var INSIDE = {box: true, ellipse: true, circle: true, database: true, text: true};  // shapes that hold their label
   var baseScale = null, labelSize = {}, labelHidden = {}, edgeHidden = {}, queued = null;
-  function fontOf(id) {
-    var hidden = labelHidden[id];
-    return {size: labelSize[id] || D.font, color: hidden ? "rgba(0,0,0,0)" : "#343434",
-            strokeColor: hidden ? "rgba(0,0,0,0)" : "#ffffff"};
+  function ink(font, hidden) {  // a label's font, drawn or hidden (transparent: its box is still measured)
+    font.color = hidden ? "rgba(0,0,0,0)" : "#343434";
+    font.strokeColor = hidden ? "rgba(0,0,0,0)" : "#ffffff";
+    return font;
   }
+  function fontOf(id) { return ink({size: labelSize[id] || D.font}, labelHidden[id]); }
   function declutter() {
     queued = null;
     if (baseScale === null) return;
@@ -127,19 +128,16 @@
       if (!!labelHidden[id] === show) { labelHidden[id] = !show; changes[id] = true; }
     });
     restyle(changes);
-    var nodesShown = taken.length;
     network.body.edgeIndices.forEach(function (id) {  // then the ties' labels (drawn on small views), where room is left
       var edge = network.body.edges[id];
       if (!edge.options.label || edge.options.hidden) return;
       var show = free(edge.labelModule.size);
       if (!!edgeHidden[id] === show) {
         edgeHidden[id] = !show;
-        edge.setOptions({font: {size: D.edgeFont, color: show ? "#343434" : "rgba(0,0,0,0)",
-                                strokeColor: show ? "#ffffff" : "rgba(0,0,0,0)", align: "middle", strokeWidth: 3}});
+        edge.setOptions({font: ink({size: D.edgeFont, align: "middle", strokeWidth: 3}, !show)});
       }
     });
     network.redraw();
-    window.dpkLabelsShown = nodesShown;
   }
   function restyle(changes) {  // the drawn nodes' fonts set directly: a change of the data would restart the physics
     Object.keys(changes).forEach(function (id) {  // and move the nodes after their labels were placed
