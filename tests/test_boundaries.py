@@ -324,7 +324,10 @@ def test_a_deeply_nested_query_is_refused_not_a_crash(deep):
     ("SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }", ["SERVICE"]),  # read as SPARQL reads it: escapes first
     ("SELECT * { ?s ?p '\\u0027 } SERVICE <http://x/> { ?a ?b ?c } #' }", ["SERVICE"]),  # an escaped quote ends it
     ('VERSION "1.2" SELECT * { SERVICE <http://x/> { ?s ?p ?o } }', ["SERVICE"]),  # a grammar rdflib does not read
-    ('VERSION "1.2" SELECT * { ?s ?p "no network, only the word service" }', ["SERVICE"]),  # ... fails closed
+    ('VERSION "1.2" SELECT * { ?s ?p "no network, only the word service" }', []),  # ... Oxigraph's is read
+    ('VERSION "1.2" SELECT * { ?s ?p <<( ?a ?b ?c )>> . sErViCe <http://x/> { } }', ["SERVICE"]),  # (a triple term)
+    ("PREFIX service: <http://x/> SELECT * { ?s service:load service:x }", []),  # (a prefix: overwritten alike)
+    ("INSERT DATA { <http://x/a> <http://x/b> 'LOAD' } ; LOAD SILENT <http://x/> INTO GRAPH <http://x/g>", ["LOAD"]),
     # Oxigraph reads escapes only inside strings: "\u0022" is one quote to it, while a reading of escapes first saw
     # the start of a long string that hid the SERVICE up to the comment; both readings are checked
     ('SELECT * { BIND("\\u0022" AS ?x) SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } # """ AS ?y)\n}', ["SERVICE"]),
@@ -333,12 +336,13 @@ def test_a_deeply_nested_query_is_refused_not_a_crash(deep):
 def test_network_use_is_read_from_the_grammar(text, used):
     from drugpolicy_kg.sparql.query import network_use
 
-    assert network_use(text) == used
+    assert network_use(text, None) == used  # (a query or an update)
 
 
 def test_a_query_the_guard_cannot_parse_never_reaches_a_listening_socket():
     """SPARQL 1.2's VERSION and codepoint escapes, which rdflib's parser does not read: the query is refused, and the
-    listener on loopback is never called."""
+    listener on loopback is never called. A text Oxigraph cannot parse is refused as a syntax error, in one line,
+    before anything runs, whatever words it holds."""
     from .servers import Untouched
 
     with Untouched() as srv:
@@ -348,6 +352,20 @@ def test_a_query_the_guard_cannot_parse_never_reaches_a_listening_socket():
             proc = cli("query", "--sparql", text)
             assert proc.returncode == 2 and "SERVICE" in proc.stderr, proc.stderr
             srv.assert_untouched()
+        broken = f"SELECT * {{ ?s ?p 'service' . SERVICE <http://127.0.0.1:{srv.port}/> {{ ?s ?p ?o }} ] }}"
+        proc = cli("query", "--sparql", f"SELECT * {{ ?s ?p ?o }} ) # service\n{broken}")
+        assert proc.returncode == 2 and "SPARQL syntax error" in proc.stderr and len(proc.stderr.splitlines()) == 1
+        srv.assert_untouched()
+
+
+def test_what_oxigraph_reads_as_no_keyword_is_run_not_refused():
+    """The words as a string, a name, a prefix or a variable, in SPARQL 1.2 that rdflib's parser does not read (the
+    guard used rdflib's grammar and refused every such text that held either word anywhere): answered."""
+    text = ('VERSION "1.2" PREFIX service: <http://x/> SELECT ?load WHERE { VALUES ?load { "a LOAD" service:load } '
+            "BIND(<<( ?load service:p 'service' )>> AS ?t) }")
+    proc = cli("query", "--sparql", text, "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["load", "a LOAD", "http://x/load"]
 
 
 from hypothesis import given, settings  # noqa: E402
@@ -357,7 +375,8 @@ NETWORK_FRAGMENTS = ["SERVICE <http://127.0.0.1:1/> { ?s ?p ?o }", "SERVICE SILE
                      "(", ")", '"', "'", '"""', "'''", "\\", "\\u0022", "\\u0027", "\\u0053ERVICE", "\\u003E", "#",
                      "\n", " ", "BIND(", " AS ?x)", " AS ?y)", "<http://x/", ">", "?s ?p ?o .", "FILTER(", "1", ".",
                      "VALUES ?v {", "OPTIONAL {", "service", "LOAD", 'BIND("\\u0022" AS ?q)', "BIND('\\u0027' AS ?q)",
-                     "<http://x/\\u003E>", '# """', "# '''"]
+                     "<http://x/\\u003E>", '# """', "# '''", "<<( ?a ?b ?c )>>", "?service", "service:", ":service",
+                     "@en-service", "SeRvIcE", "\\u0073ervice", "PREFIX service: <http://x/>"]
 
 
 @settings(max_examples=250, deadline=None)
@@ -371,13 +390,18 @@ def test_whatever_oxigraph_reads_as_service_the_guard_finds(parts):
     from drugpolicy_kg.sparql.query import network_use
 
     text = "SELECT * WHERE { " + "".join(parts) + "\n}"
+    called = False
     try:
         result = ox.Store().query(text)
         list(result) if not isinstance(result, ox.QueryBoolean) else bool(result)
     except OSError as exc:
-        assert "port 1 is not allowed" not in str(exc) or "SERVICE" in network_use(text), text
-    except (SyntaxError, ValueError, RuntimeError):
+        called = "port 1 is not allowed" in str(exc)
+    except SyntaxError:
+        return
+    except (ValueError, RuntimeError):
         pass
+    used = network_use(text)  # (a text Oxigraph parses is never called a syntax error by the guard)
+    assert not called or "SERVICE" in used, text
 
 
 @settings(max_examples=300, deadline=None)

@@ -887,11 +887,21 @@ def test_the_engine_keeps_answering_after_a_query_crashes_it_or_runs_too_long(st
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
 def test_the_engine_has_no_network_even_past_the_guard(store_location):
-    """A SERVICE the front's guard would refuse, sent to the engine directly: the engine runs it and reaches
-    nothing, since it has no network of its own (a listener on this machine's loopback is never called)."""
+    """A SERVICE the guard would refuse, run by an engine whose guard is off: it reaches nothing, since the engine
+    has no network of its own (a listener on this machine's loopback is never called). With the guard on, as serve
+    runs it, the same query is refused before it runs (403)."""
     from drugpolicy_kg.sparql.engine import Engine
 
-    engine = Engine(store_location, workers=1, timeout=20).start()
+    with Untouched() as listener:
+        guarded = Engine(store_location, workers=1, timeout=20).start()
+        try:
+            query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"
+            status, _, said = guarded.answer("POST", "/query", "", "application/sparql-query", "", query.encode())
+            assert status == 403 and b"SERVICE would make this server reach the network" in said, said
+            listener.assert_untouched()
+        finally:
+            guarded.stop()
+    engine = Engine(store_location, workers=1, timeout=20, guard=False).start()
     if not engine.isolated:
         engine.stop()
         pytest.skip("this system gives no process a network namespace of its own")

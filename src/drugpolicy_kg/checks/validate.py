@@ -146,11 +146,14 @@ def guard_shapes(shapes_graph, path: Path) -> None:
     SPARQL constraints and targets) would reach the network: pySHACL runs them with rdflib, which fetches SERVICE."""
     from rdflib.namespace import SH
 
-    from drugpolicy_kg.sparql.query import network_use
+    from drugpolicy_kg.sparql.query import network_use, words_anywhere
 
     for pred in (SH.select, SH.ask, SH.construct, SH.update):
         for text in shapes_graph.objects(None, pred):
-            used = network_use(str(text))
+            try:
+                used = network_use(str(text), update=pred == SH.update)
+            except SyntaxError:  # pySHACL adds the shape's own prefixes to the text, which the guard cannot see;
+                used = words_anywhere(str(text))  # so a text that does not parse alone counts either word anywhere
             if used:
                 raise InputError(f"a shape's SPARQL may not use {', '.join(used)}: it would reach the network", str(path))
 
@@ -217,9 +220,12 @@ def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, lis
         q = read_query_file(path)
         from drugpolicy_kg.sparql.query import network_use
 
-        if network_use(q.text):  # a check runs on this machine's data only
-            raise InputError(f"a check may not use {', '.join(network_use(q.text))}: it would reach the network",
-                             str(path))
+        try:
+            used = network_use(q.text)
+        except SyntaxError as exc:
+            raise InputError(f"SPARQL syntax error: {exc}", str(path)) from None
+        if used:  # a check runs on this machine's data only
+            raise InputError(f"a check may not use {', '.join(used)}: it would reach the network", str(path))
         try:
             result = ds.query(q.text)
         except SyntaxError as exc:

@@ -54,9 +54,10 @@ class Engine:
     read-only."""
 
     def __init__(self, location: Path, writable: bool = False, workers: int = 2, timeout: float = 30.0,
-                 allow_network: bool = False):
+                 allow_network: bool = False, guard: bool = True):
         self.location, self.writable, self.timeout = Path(location), writable, timeout
         self.allow_network = allow_network
+        self.guard = guard and not allow_network  # (False only in a test of the network namespace behind the guard)
         self.size = 1 if writable else max(1, workers)
         self.idle: queue.Queue = queue.Queue()
         self.procs: set = set()
@@ -78,11 +79,13 @@ class Engine:
         log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr: a file, never a pipe nobody reads
         common = {"stdout": subprocess.DEVNULL, "stderr": log, "env": {**os.environ, "PYTHONUNBUFFERED": "1"}}
         mode = "writable" if self.writable else "read-only"
+        network = "guard" if self.guard else "no-guard"
         if not LISTEN:
             mine, theirs = socket.socketpair()
             try:
                 proc = subprocess.Popen(  # noqa: S603 - this Python, this package
-                    [sys.executable, "-m", "drugpolicy_kg.sparql.engine", str(theirs.fileno()), str(self.location), mode],
+                    [sys.executable, "-m", "drugpolicy_kg.sparql.engine", str(theirs.fileno()), str(self.location), mode,
+                     network],
                     pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                     preexec_fn=_isolate if isolate else die_with_parent, **common)
             finally:
@@ -92,7 +95,7 @@ class Engine:
             key = os.urandom(32)
             with Listener(family=LISTEN_FAMILY, authkey=key) as listener:
                 proc = subprocess.Popen(  # noqa: S603 - this Python, this package
-                    [sys.executable, "-m", "drugpolicy_kg.sparql.engine", "listener", str(self.location), mode],
+                    [sys.executable, "-m", "drugpolicy_kg.sparql.engine", "listener", str(self.location), mode, network],
                     stdin=subprocess.PIPE, **common)
                 proc.stdin.write(json.dumps({"address": listener.address, "key": key.hex()}).encode())
                 proc.stdin.close()
@@ -279,8 +282,10 @@ def _serialize(ox, result, accept: str) -> tuple[str, bytes]:
     return media, result.serialize(format=ox.RdfFormat.from_media_type(media))
 
 
-def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str, bytes]:
-    """One request of the SPARQL Protocol or the Graph Store Protocol, on the store."""
+def handle(ox, store, writable: bool, req: dict, body: bytes, guard: bool = True) -> tuple[int, str, bytes]:
+    """One request of the SPARQL Protocol or the Graph Store Protocol, on the store. With ``guard`` (serve without
+    --allow-network), a query or update that Oxigraph reads as using SERVICE or LOAD is refused (403), here where
+    the text is the one run: the front cannot have read another."""
     import urllib.parse
 
     method, path = req["method"], req["path"]
@@ -301,6 +306,13 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
             raise Refused(415, f"send the {name} as application/sparql-{name} or as a form")
         else:
             raise Refused(405, f"{method} is not a way to send a {name}")
+        if guard:
+            from drugpolicy_kg.sparql.query import network_use
+
+            used = network_use(text, update=name == "update", prefixes={})  # (a SyntaxError: 400, as the engine's)
+            if used:
+                raise Refused(403, f"refused: {', '.join(used)} would make this server reach the network "
+                                   "(start it with --allow-network to permit that)")
         if name == "query":
             result = store.query(text, default_graph=_graphs(ox, args, "default-graph-uri"),
                                  named_graphs=_graphs(ox, args, "named-graph-uri"))
@@ -348,7 +360,7 @@ def handle(ox, store, writable: bool, req: dict, body: bytes) -> tuple[int, str,
     raise Refused(404, "not found")
 
 
-def worker(fd: str, location: str, writable: bool) -> int:  # pragma: no cover - runs in the worker process
+def worker(fd: str, location: str, writable: bool, guard: bool = True) -> int:  # pragma: no cover - runs in the worker process
     """The worker's loop: open the store, say so, then answer requests until the front closes the connection."""
     from multiprocessing.connection import Client, Connection
 
@@ -369,7 +381,7 @@ def worker(fd: str, location: str, writable: bool) -> int:  # pragma: no cover -
         except (EOFError, OSError):
             return 0
         try:
-            status, media, data = handle(ox, store, writable, req, body)
+            status, media, data = handle(ox, store, writable, req, body, guard)
         except Refused as exc:
             status, media, data = exc.status, TEXT, str(exc).encode()
         except SyntaxError as exc:  # (pyoxigraph's for a query and an update, and for RDF sent to /store)
@@ -385,4 +397,4 @@ def worker(fd: str, location: str, writable: bool) -> int:  # pragma: no cover -
 
 
 if __name__ == "__main__":  # pragma: no cover - the worker process
-    sys.exit(worker(sys.argv[1], sys.argv[2], sys.argv[3] == "writable"))
+    sys.exit(worker(sys.argv[1], sys.argv[2], sys.argv[3] == "writable", sys.argv[4:] != ["no-guard"]))

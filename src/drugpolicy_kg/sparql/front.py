@@ -107,7 +107,7 @@ def void_description(gs, host: str) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
-def make_handler(gs, project, engine, allow_network: bool = False):
+def make_handler(gs, project, engine):
     """The request handler, bound to the store, the project and the SPARQL ``engine`` (its ``answer`` method:
     :class:`drugpolicy_kg.sparql.engine.Engine`)."""
     from drugpolicy_kg.pages import json_for_script, render, script
@@ -261,9 +261,9 @@ def make_handler(gs, project, engine, allow_network: bool = False):
             return self.send(status, data, media)
 
         def refusal(self, body: bytes | None) -> str:
-            """Why this request may not reach the engine ("" if it may): SERVICE or LOAD without --allow-network,
-            or nesting deep enough to exhaust the engine's stack."""
-            from drugpolicy_kg.sparql.query import MAX_NESTING, TOO_DEEP, nesting_depth, network_use
+            """Why this request may not reach the engine ("" if it may): nesting deep enough to exhaust the engine's
+            stack. (SERVICE and LOAD are refused by the engine, which reads the text it runs with its own parser.)"""
+            from drugpolicy_kg.sparql.query import MAX_NESTING, TOO_DEEP, nesting_depth
 
             url = urllib.parse.urlsplit(self.path)
             texts = [v for k, vs in urllib.parse.parse_qs(url.query).items() if k in ("query", "update") for v in vs]
@@ -277,10 +277,6 @@ def make_handler(gs, project, engine, allow_network: bool = False):
             for text in texts:
                 if nesting_depth(text) > MAX_NESTING:
                     return f"refused: {TOO_DEEP}"
-                used = network_use(text)
-                if used and not allow_network:
-                    return (f"refused: {', '.join(used)} would make this server reach the network "
-                            "(start it with --allow-network to permit that)")
             return ""
 
     return Handler

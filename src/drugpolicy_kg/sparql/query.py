@@ -273,36 +273,119 @@ def with_prefixes(text: str) -> str:
     return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in needed) + text
 
 
-def network_use(text: str) -> list[str]:
-    r"""The keywords of a query or update that would make the engine fetch from the network: SERVICE and LOAD as
-    the grammar uses them, read by rdflib's SPARQL parser (the real grammar), so not ``?load``, not
-    ``schema:Service``, not inside a string, an IRI or a comment.
+def network_use(text: str, update: bool | None = False, prefixes: dict | None = None) -> list[str]:
+    r"""The keywords of a query (or, with ``update``, an update; None: either) that would make the engine fetch from
+    the network, SERVICE and LOAD, as Oxigraph's own parser reads the text: not ``?load``, not ``schema:Service``,
+    not inside a string, an IRI or a comment, and SPARQL 1.2 (``VERSION``, triple terms) read as Oxigraph reads it.
 
-    Codepoint escapes are read both ways a parser may read them: first, before anything else, as SPARQL 1.1 (19.2)
-    says (``\u0053ERVICE`` is SERVICE), and only inside strings and IRIs, as Oxigraph does (there ``"\u0022"`` is a
-    string of one quote, not the start of a long string that hides what follows). A keyword either reading finds
-    counts. Where the parser cannot read a reading, the guard fails closed: either word anywhere in it counts. A
-    reading in which neither word occurs anywhere, in any case, is not parsed (most queries: no parser is loaded).
+    pyoxigraph gives no parser apart from running a query, and a query cannot be run to see whether it calls a
+    SERVICE. So every place where either word is written, in any case, is overwritten with as many ``z`` (a word
+    no rule of the grammar takes), and Oxigraph parses that text, on an empty store of its own, never run further
+    (a SELECT's rows are not asked for). If it parses, no keyword was there: a keyword's place takes only a keyword.
+    If it does not, and Oxigraph stops within a keyword's length of an overwritten place, a keyword was there. If it
+    stops anywhere else, the text has a syntax error of its own, raised as :class:`SyntaxError` with Oxigraph's
+    message: such a text is refused, never scanned for what it might mean.
+
+    Codepoint escapes are read both ways a parser may read them: only inside strings and IRIs, as Oxigraph does
+    (there ``"\u0022"`` is a string of one quote, not the start of a long string that hides what follows), and
+    first, before anything else, as SPARQL 1.1 (19.2) says and rdflib (pySHACL's engine) does: ``\u0053ERVICE`` is
+    SERVICE. A keyword either reading finds counts; in the second reading a text that does not parse counts every
+    word it holds (no engine of ours reads it so; it fails closed).
 
     >>> network_use('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }')
     ['SERVICE']
-    >>> network_use('SELECT * { ?s ?p "SERVICE" } # LOAD'), network_use('SELECT ?load { ?load a schema:Service }')
+    >>> network_use('SELECT * { ?s ?p "SERVICE" } # LOAD'), network_use('SELECT ?load { ?load a dcat:DataService }')
     ([], [])
-    >>> network_use('PREFIX ex: <http://x/> SELECT * { ?s ex:p\\# ?o . SERVICE <http://y/> { ?a ?b ?c } }')
-    ['SERVICE']
+    >>> network_use('VERSION "1.2" SELECT * { ?s ?p "the word service" }'), network_use('LOAD <http://x/>', None)
+    ([], ['LOAD'])
+    >>> network_use('SELECT * { ?s ?p "service" ')
+    Traceback (most recent call last):
+    ...
+    SyntaxError: error at 1:28: expected one of ",", ".", ";", "@", "^^", "{", "{|", "}", "~", [_]
     """
+    if prefixes is None:
+        prefixes = PREFIXES
     found: set[str] = set()
-    for reading in dict.fromkeys((text, _codepoints(text))):  # (one reading where the text has no escape)
-        folded = reading.casefold()  # (a keyword in any case, by any folding an engine might apply: "ſ" is "s")
-        if not any(w.casefold() in folded for w in NETWORK_KEYWORDS):
-            continue  # neither word anywhere in this reading, so not as a keyword: nothing to parse
-        parsed = _parsed_network_use(reading)
-        if parsed is None:
-            # a text the parser cannot read (SPARQL 1.2's VERSION, a form it does not know): what the engine would make
-            # of it cannot be told for sure, so the keyword anywhere, even in a string or a name, counts
-            parsed = [w for w in NETWORK_KEYWORDS if w.casefold() in folded]
-        found.update(parsed)
+    for own, reading in ((True, text), (False, _codepoints(text))):
+        if not own and reading == text:
+            break  # (no escape: one reading)
+        words = list(_NETWORK_WORD.finditer(reading))
+        if not words:
+            continue  # neither word anywhere in this reading, in any case: not as a keyword
+        if nesting_depth(reading) > MAX_NESTING:  # (before any parser sees it: deep nesting exhausts its stack)
+            raise SyntaxError(TOO_DEEP)
+        masked = _NETWORK_WORD.sub(lambda m: "z" * len(m.group()), reading)
+        error = _oxigraph_syntax_error(masked, update, {_NETWORK_WORD.sub("z", k): v for k, v in prefixes.items()})
+        if error is None:
+            continue
+        message, at = error
+        # Which of the two the message says (the text is refused either way): a word within reach of where Oxigraph
+        # stopped, standing as a word of its own outside strings, IRIs and comments; not a prefix not declared, which
+        # is the text's own error wherever it is (the overwriting kept every prefix's name)
+        code = _code(reading) if "Prefix not found" not in message else ""
+        near = [m for m in words if m.start() <= at <= m.start() + _KEYWORD_REACH and _standing_alone(code, m)]
+        if near:
+            found.update(_word_of(m.group()) for m in near)
+        elif own:
+            raise SyntaxError(message)
+        else:
+            found.update(_word_of(m.group()) for m in words)
     return sorted(found)
+
+
+NETWORK_WORDS_PATTERN = "|".join(NETWORK_KEYWORDS)
+# both words in any case, by any folding an engine might apply ("ſ" is "s"): more places than Oxigraph's ASCII
+# case-insensitive keywords, never fewer
+_NETWORK_WORD = re.compile(NETWORK_WORDS_PATTERN, re.IGNORECASE)
+# how far past the start of a word Oxigraph's parser may say it stopped when the word stood where a keyword goes:
+# it reads as many characters as the longest keyword it tries there ("OPTIONAL", "CONSTRUCT") before it gives up
+_KEYWORD_REACH = 16
+
+
+def _standing_alone(code: str, m: re.Match) -> bool:
+    """Whether the word found is, by the scanner's reading, a word of its own in the syntax: not in a string, an
+    IRI or a comment, not part of a name, a variable or a language tag."""
+    before = code[m.start() - 1] if m.start() else " "
+    after = code[m.end()] if m.end() < len(code) else " "
+    return code[m.start():m.end()] == m.group() and not re.match(r"[\w?$:@-]", before) and not re.match(r"[\w:-]", after)
+
+
+def _word_of(written: str) -> str:
+    return "SERVICE" if len(written) == len("SERVICE") else "LOAD"
+
+
+def words_anywhere(text: str) -> list[str]:
+    """SERVICE and LOAD written anywhere in the text or in its reading of escapes, in any case: what a guard that
+    cannot parse a text (a fragment another tool completes) must assume."""
+    return sorted({_word_of(m.group()) for reading in (text, _codepoints(text)) for m in _NETWORK_WORD.finditer(reading)})
+
+
+def _oxigraph_syntax_error(text: str, update: bool | None, prefixes: dict) -> tuple[str, int] | None:
+    """Oxigraph's syntax error for the text and where it stops (an offset in characters); None if it parses. The
+    text holds neither SERVICE nor LOAD (they were overwritten), so nothing it could do reaches the network."""
+    import pyoxigraph as ox
+
+    errors = []
+    for as_update in ((False, True) if update is None else (update,)):
+        store = ox.Store()
+        try:
+            if as_update:
+                store.update(text, prefixes=prefixes)
+            else:
+                store.query(text, prefixes=prefixes)  # (a SELECT's or CONSTRUCT's rows are never asked for)
+            return None
+        except SyntaxError as exc:
+            m = _POSITION.search(str(exc))
+            at = len(text)
+            if m:
+                line, col = int(m.group(1)), int(m.group(2))
+                lines = text.split("\n")
+                at = sum(len(x) + 1 for x in lines[:line - 1]) + col - 1
+            errors.append((at, str(exc)))
+        except (OSError, RuntimeError, ValueError):  # parsed, then failed on the empty store: it parses
+            return None
+    at, message = max(errors)  # (the grammar that read further is the one the text was written in)
+    return message, at
 
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -316,57 +399,6 @@ def _codepoints(text: str) -> str:
         return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else m.group(0)
 
     return _CODEPOINT.sub(one, text) if "\\u" in text or "\\U" in text else text
-
-
-def _parsed_network_use(text: str) -> list[str] | None:
-    """SERVICE and LOAD in the parse tree of the query (or update); None where rdflib's parser cannot read it."""
-    try:
-        from pyparsing import ParseResults
-        from rdflib.plugins.sparql.parser import Query, UpdateUnit
-    except ImportError:  # pragma: no cover - rdflib is a dependency
-        return None
-    import threading
-
-    box: dict = {}
-
-    def parse_apart():
-        for grammar in (Query, UpdateUnit):  # (the grammar itself: rdflib's parseQuery would read the escapes first)
-            try:
-                box["tree"] = grammar.parse_string(text, parse_all=True)
-                return
-            except Exception:  # noqa: BLE001, S112 - a syntax error here: the scanner decides, the engine reports it
-                continue
-
-    # The parser (pyparsing) leaves reference cycles behind: exceptions it caught keep their frames, and a frame keeps
-    # its caller's. Parsed on a thread of its own, those frames lead back to nothing of the caller's: otherwise they
-    # held the caller's locals (Oxigraph results among them) until a collection in whichever thread ran it next, and
-    # Oxigraph's results may only be freed by the thread that made them.
-    worker = threading.Thread(target=parse_apart, name="drugpolicy-kg-parse", daemon=True)
-    worker.start()
-    worker.join()
-    tree = box.get("tree")
-    if tree is None:
-        return None
-    found: set[str] = set()
-
-    def walk(node, depth=0):
-        if depth > 400:
-            found.add("SERVICE")  # deeper than any real query: treat as unsafe rather than recurse on
-            return
-        name = getattr(node, "name", None)
-        if name == "ServiceGraphPattern":
-            found.add("SERVICE")
-        elif name == "Load":
-            found.add("LOAD")
-        if isinstance(node, (ParseResults, list, tuple)):
-            for child in node:
-                walk(child, depth + 1)
-        elif isinstance(node, dict):
-            for child in node.values():
-                walk(child, depth + 1)
-
-    walk(tree)
-    return sorted(found)
 
 
 MAX_NESTING = 200
@@ -467,10 +499,14 @@ class LocalEngine:
 
         if nesting_depth(text) > MAX_NESTING:
             raise UsageError(f"{where}: {TOO_DEEP}: refused")
-        used = network_use(text)
-        if used and not allow_network:
-            raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "
-                             "pass --allow-network to permit it")
+        if not allow_network:
+            try:
+                used = network_use(text)
+            except SyntaxError as exc:  # (a text Oxigraph cannot parse is refused here, never run)
+                raise syntax_error(exc, where) from None
+            if used:
+                raise UsageError(f"{where}: {', '.join(used)} would reach the network from a local query; "
+                                 "pass --allow-network to permit it")
         from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
         subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}

@@ -88,7 +88,7 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             raise UsageError("another store is served read-only")
         engine = Engine(engine_store or location / "db", writable=writable, timeout=timeout, allow_network=allow_network)
         try:
-            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), engine, allow_network))
+            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), engine))
         except OSError as exc:  # before any banner: the port is taken, or the address is not this machine's
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         thread = threading.Thread(target=front.serve_forever, name="drugpolicy-kg-front", daemon=True)
