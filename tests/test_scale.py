@@ -32,14 +32,14 @@ def synthetic(tmp_path_factory, small_project):
         root = tmp_path_factory.mktemp(f"synth{violations}")
         for d in ("ontology", "data", "queries"):
             shutil.copytree(small_project.root / d, root / d)
-        write_project_data(root, 30_000, seed=2, violations=violations, base_triples=16_000)
+        write_project_data(root, 20_000, seed=2, violations=violations, base_triples=16_000)
         return Project.open(root)
     return make
 
 
 def test_synthetic_data_conforms(synthetic):
     report = validate(synthetic(0), engine="sparql")
-    assert report.findings == [] and report.triples > 25_000
+    assert report.findings == [] and report.triples > 18_000
 
 
 @pytest.mark.parametrize("violations", [1, 5, 7])
@@ -55,10 +55,11 @@ def test_both_validators_find_exactly_the_injected_violations(synthetic, violati
     assert len(kinds) == min(violations, len(VIOLATION_KINDS))
 
 
-def test_store_behind_rdflib_gives_the_same_answers_as_an_rdflib_copy(tmp_path):
+def test_store_behind_rdflib_gives_the_same_answers_as_an_rdflib_copy(tmp_path, small_project):
     """Trace and networks read the store itself (StoreView: the commands) or through oxrdflib (the Python API); an
-    in-memory rdflib copy of the union must agree with both (on the project with Sect. 16, whose plan 64/3's trace
-    reaches: the comparison is of the ways of reading)."""
+    in-memory rdflib copy of the union must agree with both: the traces on the project with Sect. 16, whose plan
+    64/3's trace reaches, the networks on the project without the budget sections (rdflib's own SPARQL takes
+    seconds over the plan's mandates; the comparison is of the ways of reading)."""
     from drugpolicy_kg.resources import Project
 
     from .conftest import make_copy
@@ -70,8 +71,11 @@ def test_store_behind_rdflib_gives_the_same_answers_as_an_rdflib_copy(tmp_path):
         want = render(Tracer(slow).trace(term, direction), "json")
         assert want == render(Tracer(fast).trace(term, direction), "json")
         assert want == render(Tracer(direct).trace(term, direction), "json")
+    gs = GraphStore.open(small_project)
+    slow, fast, direct = gs.union_graph(), gs.rdflib(), gs.view()
     views = ("collaboration", "mandates")
     a = build_networks(slow, views)
+    assert a["mandates"].number_of_edges() > 0
     for b in (build_networks(fast, views), build_networks(direct, views)):
         for name in a:
             norm = (lambda e: e) if a[name].is_directed() else frozenset
