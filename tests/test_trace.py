@@ -699,3 +699,34 @@ def test_the_evidence_kept_beside_the_store_reads_back_the_same(store_view_evide
     again._query_evidence = None  # (read from the file: the store is not asked)
     assert again.evidence == fresh and list(again.evidence) == list(fresh)
     assert all(list(a) == list(b) for a, b in zip(again.evidence.values(), fresh.values()))
+
+
+def test_a_source_page_finds_many_quotes_in_one_pass_as_one_search_each_would(dataset, monkeypatch):
+    """A source of thousands of quotes (a million triples' synthetic text has 40,000) is searched in one pass, each
+    place looked up by the characters that start there; the page and the anchors are the ones a search per quote
+    gives: on every shipped source and on a text made of quotes that overlap, repeat, start inside words and run
+    over lines."""
+    from drugpolicy_kg.resources import source_text
+    from drugpolicy_kg.uses import trace_render
+
+    quotes: dict[str, set[str]] = {}
+    for facts in Tracer(dataset.view()).evidence.values():
+        for items in facts.values():
+            for ev in items:
+                if ev.source_file:
+                    quotes.setdefault(ev.source_file, set()).add(ev.quote)
+    made = ("24.1 The Commission on Narcotic Drugs met. The Commission on Narcotic Drugs met again\n"
+            "and again; narcotic drugs, the Commission on\nNarcotic Drugs, Commissions on Narcotic Drugs met\n")
+    cases = [(file, source_text(Project.open().sources_dir, file).read_text(encoding="utf-8"), qs)
+             for file, qs in sorted(quotes.items())]
+    cases.append(("made.txt", made, {"Commission on Narcotic Drugs met", "ommission on Narcotic Drugs", "met",
+                                     "Narcotic Drugs met again and again", "the Commission on Narcotic Drugs, Com",
+                                     "narcotic drugs, the Commission on Narcotic Drugs", "and again; narcotic drugs",
+                                     "Drugs met again\nand again", "24.1 The Commission"}))
+    for file, text, qs in cases:
+        monkeypatch.setattr(trace_render, "SCAN_FROM", 10**9)
+        one_each = trace_render._source_page(file, "label", text, qs, [])
+        monkeypatch.setattr(trace_render, "SCAN_FROM", 0)
+        assert trace_render._source_page(file, "label", text, qs, []) == one_each, file
+    assert sorted(one_each[1]) == ["24.1 The Commission", "Commission on Narcotic Drugs met", "and again; narcotic drugs",
+                                   "met", "ommission on Narcotic Drugs"]  # (four run over lines within their head)
