@@ -66,6 +66,31 @@ def test_no_network_is_a_complete_graph_and_the_projection_says_what_it_leaves_o
     assert g.graph["communities"] > 1
 
 
+def test_a_large_body_ties_only_the_members_of_a_rare_role(dataset):
+    """A body of more than LARGE_GROUP organizations ties two only where both hold the same role there that most do
+    not (two chairs of a body of 40 members), and says so; a small body ties all its members: the projection is
+    gathered context by context, and what a context ties is the same whichever way it is gathered."""
+    import networkx as nx
+
+    from drugpolicy_kg.uses.networks import LARGE_GROUP, Describer, collaboration
+
+    two = nx.Graph(name="affiliations", mode="two-mode")
+    orgs = [f"{DPK}org-synthetic-{i:02d}" for i in range(LARGE_GROUP + 10)]
+    for o in orgs:
+        two.add_node(o, bipartite=0, name=o, label=o)
+    for c, members in (("big", orgs[:-2]), ("small", orgs[-3:])):
+        two.add_node(c, bipartite=1, name=f"the {c} body", label=c, iri=f"{DPK}synthetic-{c}-body")
+        for i, o in enumerate(members):
+            role = "chair" if c == "big" and i in (5, 7) else "member"
+            two.add_edge(o, c, roles=[role], quotes=[], weight=1)
+    g = collaboration(dataset.view(), Describer(dataset.view()), two)
+    assert sorted(g.edges) == sorted([(orgs[-3], orgs[-2]), (orgs[-3], orgs[-1]), (orgs[-2], orgs[-1]), (orgs[5], orgs[7])])
+    assert g[orgs[5]][orgs[7]]["roles"] == ["the big body: chair – chair"]
+    assert g.number_of_nodes() == len(orgs)
+    assert f"1 bodies, meetings or lists of more than {LARGE_GROUP} organizations" in " ".join(g.graph["notes"])
+    assert "the big body (38, most as member)" in " ".join(g.graph["notes"])
+
+
 def test_two_mode_networks_tie_only_across_modes(nets):
     for name in ("affiliations", "resolutions", "sdgs"):
         g = nets[name]

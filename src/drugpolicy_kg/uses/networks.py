@@ -267,14 +267,19 @@ def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     return g
 
 
+LARGE_GROUP = 30  # organizations in a context beyond which co-membership alone ties no pair (see collaboration)
+
+
 def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx.Graph | None = None) -> nx.Graph:
     """Organizations tied when they take part in the same body, meeting or publication (the one-mode projection
     of :func:`affiliations`), every organization of the two-mode view drawn, tied or not.
 
     What every one of three or more organizations takes part in ties two of them only where both hold the same role
     in it that most do not (two co-leads of a body all are members of): otherwise it would tie each to each (the
-    projection of one list is a complete graph, which says nothing of who works with whom). The graph's notes name
-    what is so left out, and the two-mode view draws it.
+    projection of one list is a complete graph, which says nothing of who works with whom). So does a body, meeting
+    or list of more than ``LARGE_GROUP`` organizations: being two of its many members says little of working
+    together, and its pairs would outnumber every other tie (a body of 1,060 members alone makes 561,270). The
+    graph's notes name what is so left out, and the two-mode view draws it.
 
     A tie is counted once per passage that states it: where the ties of two organizations to two contexts are
     stated by the same passage (a membership and the meeting list of the same paragraph), they are one tie.
@@ -293,47 +298,66 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
     d = describer or Describer(graph)
     two = two_mode if two_mode is not None else affiliations(graph, d)
     g = nx.Graph(name="collaboration", mode="one-mode", modes="organizations")
-    orgs = sorted(n for n, b in two.nodes(data="bipartite") if b == 0)
     contexts = [c for c, b in two.nodes(data="bipartite") if b == 1]
     tied = {o for c in contexts if len(two[c]) > 1 for o in two[c]}  # organizations that share anything with another
     everyone = sorted(c for c in contexts if len(tied) > 2 and tied <= set(two[c]))
-    usual = {c: Counter("/".join(two[c][o]["roles"]) for o in two[c]).most_common(1)[0][0] for c in everyone}
+    large = sorted(c for c in contexts if len(two[c]) > LARGE_GROUP and c not in everyone)
+    usual = {c: Counter("/".join(two[c][o]["roles"]) for o in two[c]).most_common(1)[0][0] for c in everyone + large}
 
-    def ties(a: str, b: str, c: str) -> bool:  # does c tie a and b (see above)?
-        return c not in usual or (two[c][a]["roles"] == two[c][b]["roles"] and "/".join(two[c][a]["roles"]) != usual[c])
-
+    # The pairs each context ties (see above), gathered context by context: the pairs of organizations that share
+    # nothing are never looked at (2,400 organizations make 2.9 million pairs)
+    tied_by: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for c in contexts:
+        members = sorted(two[c])
+        if c in usual:  # only those of one role that is not the usual one, with each other
+            same: dict[tuple, list[str]] = defaultdict(list)
+            for o in members:
+                if "/".join(two[c][o]["roles"]) != usual[c]:
+                    same[tuple(two[c][o]["roles"])].append(o)
+            groups = list(same.values())
+        else:
+            groups = [members]
+        for group in groups:
+            for i, a in enumerate(group):
+                for b in group[i + 1:]:
+                    tied_by[a, b].append(c)
     for o in sorted(tied):
         d.add_node(g, o)
-    for a in orgs:
-        for b in orgs:
-            if b <= a:
-                continue
-            shared = sorted(c for c in set(two[a]) & set(two[b]) if ties(a, b, c))
-            if not shared:
-                continue
-            # One tie per group of contexts whose statements share a passage.
-            stated = {c: _passages(two[a][c]["quotes"]) | _passages(two[b][c]["quotes"]) or {("", c)} for c in shared}
-            groups = _groups_sharing(stated)
-            ctx = [two.nodes[c]["name"] for c in shared]
-            roles = [f"{two.nodes[c]['name']}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}" for c in shared]
-            passages = sorted({f"{src}, {loc}" for c in shared for src, loc in stated[c] if src})
-            quotes = []
-            for c in shared:
-                for e in two[a][c]["quotes"] + two[b][c]["quotes"]:
-                    if e not in quotes:
-                        quotes.append(e)
-            title = f"{len(groups)} tie{'s' if len(groups) > 1 else ''} (each stated once): " + "; ".join(roles)
-            g.add_edge(a, b, weight=len(groups), label=", ".join(two.nodes[c]["label"] for c in shared), contexts=ctx,
-                       roles=roles, kinds=roles,
-                       passages=passages, quotes=quotes,
-                       title=title + "".join("\n" + quote_line(e) for e in quotes[:1]))
+    for a, b in sorted(tied_by):
+        shared = sorted(tied_by[a, b])
+        # One tie per group of contexts whose statements share a passage.
+        stated = {c: _passages(two[a][c]["quotes"]) | _passages(two[b][c]["quotes"]) or {("", c)} for c in shared}
+        groups = _groups_sharing(stated)
+        ctx = [two.nodes[c]["name"] for c in shared]
+        roles = [f"{two.nodes[c]['name']}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}" for c in shared]
+        passages = sorted({f"{src}, {loc}" for c in shared for src, loc in stated[c] if src})
+        quotes = []
+        for c in shared:
+            for e in two[a][c]["quotes"] + two[b][c]["quotes"]:
+                if e not in quotes:
+                    quotes.append(e)
+        title = f"{len(groups)} tie{'s' if len(groups) > 1 else ''} (each stated once): " + "; ".join(roles)
+        g.add_edge(a, b, weight=len(groups), label=", ".join(two.nodes[c]["label"] for c in shared), contexts=ctx,
+                   roles=roles, kinds=roles,
+                   passages=passages, quotes=quotes,
+                   title=title + "".join("\n" + quote_line(e) for e in quotes[:1]))
+    notes = []
     if everyone:
         names = "; ".join(f"{two.nodes[c]['name']} (most as {usual[c]})"
                           for c in sorted(everyone, key=lambda c: two.nodes[c]["name"]))
-        g.graph["notes"] = [f"All {len(tied)} organizations take part in: {names}. These tie two organizations only where "
-                            "both hold the same other role there (two co-leads, two organizers): else each would be "
-                            "tied to each, a complete graph that says nothing of who works with whom. The affiliations "
-                            "view draws them; an organization with no other tie is drawn alone."]
+        notes.append(f"All {len(tied)} organizations take part in: {names}. These tie two organizations only where "
+                     "both hold the same other role there (two co-leads, two organizers): else each would be "
+                     "tied to each, a complete graph that says nothing of who works with whom. The affiliations "
+                     "view draws them; an organization with no other tie is drawn alone.")
+    if large:
+        biggest = sorted(large, key=lambda c: (-len(two[c]), two.nodes[c]["name"]))
+        names = "; ".join(f"{two.nodes[c]['name']} ({len(two[c])}, most as {usual[c]})" for c in biggest[:5])
+        notes.append(f"{len(large)} bodies, meetings or lists of more than {LARGE_GROUP} organizations tie two of them "
+                     "only where both hold the same other role there: being two of many members says little of "
+                     f"working together. The largest: {names}{'; ...' if len(large) > 5 else ''}. The affiliations "
+                     "view draws them.")
+    if notes:
+        g.graph["notes"] = notes
     g.graph["why_complete"] = _why_complete(g, two, d, "organizations", "take part in")
     return g
 
