@@ -43,15 +43,21 @@ def _text(value, kind: type) -> str:
 
 def graphml(g: nx.Graph) -> str:
     """``g`` as a GraphML document (keys d0, d1 ... for the graph's, the nodes' and the edges' attributes)."""
+    return "".join(graphml_parts(g))
+
+
+def graphml_parts(g: nx.Graph):
+    """:func:`graphml`'s document piece by piece, to be written as it is made (never whole in memory)."""
     graph_kinds = _kinds([g.graph])
     node_kinds = _kinds(d for _, d in g.nodes(data=True))
     edge_kinds = _kinds(d for _, _, d in g.edges(data=True))
     keys: dict[tuple[str, str], str] = {}
-    out = ["<?xml version='1.0' encoding='utf-8'?>\n",
+    out: list[str] = []  # (the head: what the keys need, then each node and edge as it is made)
+    yield ("<?xml version='1.0' encoding='utf-8'?>\n"
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
            'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n']
+           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
     for scope, kinds in (("graph", graph_kinds), ("node", node_kinds), ("edge", edge_kinds)):
         for name, kind in kinds.items():
             key = keys[(scope, name)] = f"d{len(keys)}"
@@ -62,14 +68,14 @@ def graphml(g: nx.Graph) -> str:
         return "".join(f'<data key="{keys[(scope, k)]}">{_escape(_text(v, kinds[k]))}</data>'
                        for k, v in values.items())
 
-    out.append(f'<graph edgedefault="{"directed" if g.is_directed() else "undirected"}">')
-    out.append(data("graph", graph_kinds, g.graph) + "\n")
+    yield "".join(out)
+    yield f'<graph edgedefault="{"directed" if g.is_directed() else "undirected"}">'
+    yield data("graph", graph_kinds, g.graph) + "\n"
     for n, d in g.nodes(data=True):
-        out.append(f"<node id={quoteattr(str(n))}>{data('node', node_kinds, d)}</node>\n")
+        yield f"<node id={quoteattr(str(n))}>{data('node', node_kinds, d)}</node>\n"
     for a, b, d in g.edges(data=True):
-        out.append(f"<edge source={quoteattr(str(a))} target={quoteattr(str(b))}>{data('edge', edge_kinds, d)}</edge>\n")
-    out.append("</graph></graphml>\n")
-    return "".join(out)
+        yield f"<edge source={quoteattr(str(a))} target={quoteattr(str(b))}>{data('edge', edge_kinds, d)}</edge>\n"
+    yield "</graph></graphml>\n"
 
 
 # what GEXF writes as a node's or an edge's own XML attribute, not as one of its declared attributes
@@ -81,6 +87,11 @@ def gexf(g: nx.Graph) -> str:
     """``g`` as a GEXF 1.2 document: a node's and an edge's ``label`` and an edge's ``weight`` as their own XML
     attributes, everything else as declared attributes (ids 0, 1 ... the nodes' first); the graph's ``name`` as its
     name (GEXF holds no other graph attribute)."""
+    return "".join(gexf_parts(g))
+
+
+def gexf_parts(g: nx.Graph):
+    """:func:`gexf`'s document piece by piece, to be written as it is made (never whole in memory)."""
     node_kinds = _kinds({k: v for k, v in d.items() if k not in _NODE_OWN} for _, d in g.nodes(data=True))
     edge_kinds = _kinds({k: v for k, v in d.items() if k not in _EDGE_OWN} for _, _, d in g.edges(data=True))
     ids: dict[tuple[str, str], str] = {}
@@ -105,17 +116,17 @@ def gexf(g: nx.Graph) -> str:
                         for k, v in data.items() if k not in own)
         return f"<attvalues>{items}</attvalues>" if items else ""
 
-    out.append("    <nodes>\n")
+    yield "".join(out)
+    yield "    <nodes>\n"
     for n, d in g.nodes(data=True):
-        out.append(f'      <node id={quoteattr(str(n))} label={quoteattr(str(d.get("label", n)))}>'
-                   f"{values('node', node_kinds, d, _NODE_OWN)}</node>\n")
-    out.append("    </nodes>\n    <edges>\n")
+        yield (f'      <node id={quoteattr(str(n))} label={quoteattr(str(d.get("label", n)))}>'
+               f"{values('node', node_kinds, d, _NODE_OWN)}</node>\n")
+    yield "    </nodes>\n    <edges>\n"
     for i, (a, b, d) in enumerate(g.edges(data=True)):
         extra = "".join(f" {k}={quoteattr(str(d[k]))}" for k in _EDGE_OWN if k in d)
-        out.append(f'      <edge source={quoteattr(str(a))} target={quoteattr(str(b))} id="{i}"{extra}>'
-                   f"{values('edge', edge_kinds, d, _EDGE_OWN)}</edge>\n")
-    out.append("    </edges>\n  </graph>\n</gexf>\n")
-    return "".join(out)
+        yield (f'      <edge source={quoteattr(str(a))} target={quoteattr(str(b))} id="{i}"{extra}>'
+               f"{values('edge', edge_kinds, d, _EDGE_OWN)}</edge>\n")
+    yield "    </edges>\n  </graph>\n</gexf>\n"
 
 
 def _escape(text: str) -> str:  # (a carriage return kept as one: a parser reads a bare one as a line feed)

@@ -854,15 +854,16 @@ def _csv(path: Path, header: list[str], rows) -> None:
 
 def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str]) -> list[str]:
     """GraphML, GEXF and the node and edge CSVs of one network; returns the file names."""
-    from drugpolicy_kg.uses.netfiles import gexf, graphml
+    from drugpolicy_kg.uses.netfiles import gexf_parts, graphml_parts
     from drugpolicy_kg.uses.networks import quote_line
 
     flat = flat_copy(g)
     files = []
-    for ext, writer in (("graphml", graphml), ("gexf", gexf)):
+    for ext, parts in (("graphml", graphml_parts), ("gexf", gexf_parts)):
         with atomic_write(out_dir / f"{name}.{ext}", durable=False) as fh:
-            fh.write(writer(flat))
+            fh.writelines(parts(flat))  # (as it is made: a million triples' networks are hundreds of MB of XML)
         files.append(f"{name}.{ext}")
+    del flat
     _csv(out_dir / f"{name}-nodes.csv",
          ["iri", "name", "label", "category", "mode", "degree", "weighted_degree", "betweenness", "community", "page"],
          ([n, d.get("name", ""), d.get("label", ""), d.get("category", ""), d.get("bipartite", ""), d.get("degree", 0),
