@@ -333,10 +333,9 @@ def network_use(text: str, update: bool | None = False, prefixes: dict | None = 
     return sorted(found)
 
 
-NETWORK_WORDS_PATTERN = "|".join(NETWORK_KEYWORDS)
 # both words in any case, by any folding an engine might apply ("ſ" is "s"): more places than Oxigraph's ASCII
 # case-insensitive keywords, never fewer
-_NETWORK_WORD = re.compile(NETWORK_WORDS_PATTERN, re.IGNORECASE)
+_NETWORK_WORD = re.compile("|".join(NETWORK_KEYWORDS), re.IGNORECASE)
 # how far past the start of a word Oxigraph's parser may say it stopped when the word stood where a keyword goes:
 # it reads as many characters as the longest keyword it tries there ("OPTIONAL", "CONSTRUCT") before it gives up
 _KEYWORD_REACH = 16
@@ -382,8 +381,8 @@ def _oxigraph_syntax_error(text: str, update: bool | None, prefixes: dict) -> tu
                 lines = text.split("\n")
                 at = sum(len(x) + 1 for x in lines[:line - 1]) + col - 1
             errors.append((at, str(exc)))
-        except (OSError, RuntimeError, ValueError):  # parsed, then failed on the empty store: it parses
-            return None
+        except Exception as exc:  # noqa: BLE001 - not a syntax error, yet no answer: what it is cannot be told, so
+            errors.append((-1, f"{type(exc).__name__}: {exc}"))  # it fails closed (refused, as a text that does not parse)
     at, message = max(errors)  # (the grammar that read further is the one the text was written in)
     return message, at
 
