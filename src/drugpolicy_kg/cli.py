@@ -60,9 +60,15 @@ def cmd_build(args) -> int:
 
 def cmd_validate(args) -> int:
     from drugpolicy_kg.checks.validate import validate
+    from drugpolicy_kg.progress import Progress
     from drugpolicy_kg.tables import format_table
 
-    report = validate(_project(args), [Path(f) for f in args.files], quotes=not args.no_quotes, engine=args.engine)
+    progress = Progress("validate")  # (on a terminal only: where each part is, as a million triples take a minute)
+    try:
+        report = validate(_project(args), [Path(f) for f in args.files], quotes=not args.no_quotes, engine=args.engine,
+                          progress=progress)
+    finally:
+        progress.close()
     main.verdict = EXIT_OK if report.passes else EXIT_NONCONFORMING  # kept if the reader goes away (| head)
     if args.format == "json":
         print(report.to_json())

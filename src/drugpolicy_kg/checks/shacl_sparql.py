@@ -511,13 +511,16 @@ class _Nested:
         return out
 
 
-def run_terms(store, checks: list[Check]):
+def run_terms(store, checks: list[Check], tick=None):
     """Run compiled checks on a store (pyoxigraph ``Store`` or the project's, union as default graph): each finding
-    as (check, focus node, value, path), Oxigraph terms but the path: the check's, or (sh:closed) the property found."""
-    for c in checks:
+    as (check, focus node, value, path), Oxigraph terms but the path: the check's, or (sh:closed) the property found.
+    ``tick(done, total)`` after each check, where given."""
+    for i, c in enumerate(checks, 1):
         varies = "?path" in c.query
         for sol in store.query(PREFIX + c.query):
             yield c, sol["this"], sol["v"], (sol["path"].value if varies and sol["path"] is not None else c.path)
+        if tick is not None:
+            tick(i, len(checks))
 
 
 def run(store, checks: list[Check]) -> list[tuple[str, str, str, str, str, str]]:

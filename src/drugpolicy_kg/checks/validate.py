@@ -188,9 +188,9 @@ def run_shacl(graph: Graph, shapes: Path, ds: GraphStore) -> list[Finding]:
     return out
 
 
-def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None) -> list[Finding]:
+def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None, tick=None) -> list[Finding]:
     """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`);
-    ``checks``, where the caller has compiled them already."""
+    ``checks``, where the caller has compiled them already; ``tick(done, total)`` after each compiled query."""
     from rdflib import URIRef
 
     from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run_terms
@@ -198,7 +198,7 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None) ->
     if checks is None:
         checks = compile_shapes(read_shapes(shapes))
     out = []
-    for check, focus_term, value_term, path in run_terms(ds, checks):
+    for check, focus_term, value_term, path in run_terms(ds, checks, tick):
         focus = focus_term.value if focus_term is not None else ""
         node = URIRef(focus) if "://" in focus else focus
         out.append(Finding(
@@ -210,13 +210,16 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None) ->
     return out
 
 
-def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, list[Finding]]:
-    """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable."""
+def run_checks(graph: Graph, project: Project, ds: GraphStore, tick=None) -> tuple[int, list[Finding]]:
+    """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable. ``tick(done,
+    total)`` after each."""
     from drugpolicy_kg.graph.oxi import rdflib_rows
 
     out = []
     files = project.check_files()
-    for path in files:
+    for done, path in enumerate(files):
+        if tick is not None:
+            tick(done, len(files))
         q = read_query_file(path)
         from drugpolicy_kg.sparql.query import network_use
 
@@ -246,7 +249,8 @@ def run_checks(graph: Graph, project: Project, ds: GraphStore) -> tuple[int, lis
 ENGINES = ("auto", "pyshacl", "sparql")
 
 
-def validate(project: Project, extra: list[Path] | None = None, quotes: bool = True, engine: str = "auto") -> Report:
+def validate(project: Project, extra: list[Path] | None = None, quotes: bool = True, engine: str = "auto",
+             progress=None) -> Report:
     """Validate a project, with optional extra Turtle files loaded as data (each into its own graph ``extra/NAME``).
 
     >>> validate(Project.open()).conforms  # doctest: +SKIP
@@ -257,17 +261,19 @@ def validate(project: Project, extra: list[Path] | None = None, quotes: bool = T
     from drugpolicy_kg.graph.store import GraphStore, Input, project_inputs
 
     if not extra:
-        return validate_store(GraphStore.open(project), project, quotes, engine)
+        return validate_store(GraphStore.open(project), project, quotes, engine, progress)
     added = []
     for path in extra:
         if not path.is_file():
             raise InputError("file not found (or not a regular file)", str(path))
         added.append(Input(path, GRAPH_BASE + "extra/" + project.graph_iri(path).rsplit("/", 1)[-1]))
-    return validate_store(GraphStore.in_memory(project_inputs(project) + added), project, quotes, engine)
+    return validate_store(GraphStore.in_memory(project_inputs(project) + added), project, quotes, engine, progress)
 
 
-def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine: str = "auto") -> Report:
-    """Validate an opened store against the project's shapes, checks and sources.
+def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine: str = "auto",
+                   progress=None) -> Report:
+    """Validate an opened store against the project's shapes, checks and sources; ``progress``: a
+    :class:`drugpolicy_kg.progress.Progress` told where each part is (the command's, on a terminal).
 
     ``engine``: ``pyshacl`` (the reference, on a copy of the union in rdflib), ``sparql`` (the shapes
     compiled to SPARQL, run on the store), or ``auto``: pyshacl up to 50,000 triples, SPARQL above unless the shapes
@@ -298,21 +304,34 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     report.engine = engine
     view = gs.rdflib()
 
+    from drugpolicy_kg.progress import Progress
+
+    progress = progress or Progress("validate", enabled=False)
+
+    def tick(stage: str):
+        return lambda done, total: progress.stage(stage, f"{done}/{total}" if done < total else "done")
+
     def shapes_and_checks() -> tuple[list[Finding], int, list[Finding]]:
         shacl = []
         if project.shapes.is_file():
             if engine == "sparql":
-                shacl = run_shacl_sparql(view, project.shapes, gs, compiled)
+                shacl = run_shacl_sparql(view, project.shapes, gs, compiled, tick("shapes"))
             else:
+                progress.stage("shapes", "(pySHACL)")
                 shacl = run_shacl(gs.union_graph(), project.shapes, gs)
-        return (shacl, *run_checks(view, project, gs))
+                progress.stage("shapes", "done")
+        found = run_checks(view, project, gs, tick("checks"))
+        progress.stage("checks", "done")
+        return (shacl, *found)
 
     # the shapes and the project's checks in a second thread, while this one checks statements and quotes: both are
     # mostly the engine's passes over the store, which run side by side (14.5 s in turn on the shipped graph)
     worker = Background(shapes_and_checks, "drugpolicy-kg-shapes", collect=True) if engine == "sparql" else None
     if worker is None:
         shacl, report.checks_run, found = shapes_and_checks()
+    progress.stage("statements", "…")
     st = check_statements(gs, project)
+    progress.stage("statements", "done")
     report.facts, report.facts_with_evidence = st.facts, st.covered
     report.statements, report.inferred = st.statements, st.inferred
     for p in st.problems:
@@ -323,7 +342,9 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
             source_file=p.graph.removeprefix(GRAPH_BASE) or _file_of(gs, node, URIRef(p.path) if p.path else None),
         ))
     if quotes:
+        progress.stage("quotes", "…")
         report.quotes_checked, problems = check_quotes(view, project.sources_dir)
+        progress.stage("quotes", "done")
         for p in problems:
             report.findings.append(Finding(
                 kind="evidence", severity="Violation", focus=p.evidence, focus_label="", path="",
