@@ -27,6 +27,25 @@ def pytest_configure(config):
             prefix="drugpolicy-kg-test-shared-")
 
 
+_MODULE: list[str] = [""]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """At each new test module, what is alive is collected once and then frozen (``gc.freeze``): a worker's
+    session fixtures (stores, networks, sites) and what its earlier modules left are millions of objects, and every
+    full collection in a later test walked them all again. A pySHACL run took four times as long in the suite as
+    alone (validate 0.64 s alone, 2.24 s beside three million objects, 0.74 s with them frozen). Frozen objects are
+    still freed when nothing refers to them; only a cycle among them that dies later stays until the worker ends."""
+    import gc
+
+    module = item.nodeid.split("::", 1)[0]
+    if module != _MODULE[0]:
+        _MODULE[0] = module
+        gc.collect()
+        gc.freeze()
+
+
 def make_copy(tmp_path: Path, full: bool = False, keep: tuple[str, ...] = ()) -> Path:
     """A copy of the shipped project (ontology, data, queries) to change in a test.
 
