@@ -39,13 +39,15 @@ class Progress:
         self._width = 0
 
     def stage(self, name: str, state: str, force: bool = False) -> None:
-        """Say where the stage ``name`` is (``"37/150"``, ``"done"``); redrawn at most every ``every`` seconds."""
+        """Say where the stage ``name`` is (``"37/150"``, ``"done"``): drawn as a stage starts and ends, and in
+        between at most every ``every`` seconds."""
         if not self.enabled:
             return
         with self._lock:
+            new = name not in self.stages
             self.stages[name] = state
             now = time.monotonic()
-            if force or state == "done" or now - self._drawn >= self.every:
+            if force or new or state == "done" or now - self._drawn >= self.every:  # (a stage is shown as it starts)
                 self._drawn = now
                 self._draw(f"{self.what}: " + " · ".join(f"{k} {v}" for k, v in self.stages.items()))
 
