@@ -247,10 +247,14 @@ def test_query_finds_the_graph_push_wrote_and_resolves_names_on_the_server(oxigr
     assert "no entity named 'Nothing such'" in capsys.readouterr().err
 
 
+SERVED_DEADLINE = 5.0  # seconds a client of the module's server has to send a request (serve's default: 20)
+
+
 @pytest.fixture(scope="module")
 def served():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port),
+                             "--read-deadline", str(SERVED_DEADLINE)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60, proc)
@@ -555,11 +559,12 @@ def test_serve_refuses_a_header_given_twice(served, header):
 @pytest.mark.slow
 def test_serve_cuts_off_a_request_dripped_past_its_deadline(served):
     """A client sending its request a byte at a time is cut off when the request's deadline passes (not reset by
-    each byte), and others are answered meanwhile."""
+    each byte), and others are answered meanwhile (the module's server is given a deadline of SERVED_DEADLINE by
+    serve --read-deadline)."""
     import socket
     import urllib.request
 
-    from drugpolicy_kg.sparql.front import READ_DEADLINE
+    READ_DEADLINE = SERVED_DEADLINE  # noqa: N806
 
     port = int(served.rsplit(":", 1)[1])
     start = time.monotonic()

@@ -350,7 +350,8 @@ def cmd_serve(args) -> int:
     from drugpolicy_kg.sparql.server import serve
 
     return serve(_store(args), args.host, args.port, writable=args.writable, say=lambda m: print(m, flush=True),
-                 timeout=args.timeout, project=_project(args), allow_network=args.allow_network)
+                 timeout=args.timeout, project=_project(args), allow_network=args.allow_network,
+                 read_deadline=args.read_deadline)
 
 
 def cmd_views(args) -> int:
@@ -546,6 +547,9 @@ def make_parser() -> argparse.ArgumentParser:
                     help="let clients' queries use SERVICE and LOAD (refused by default: the server reaches no other server)")
     se.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
                     help="stop a query that runs longer (default: 30; the client gets a 503)")
+    se.add_argument("--read-deadline", type=seconds, default=20.0, metavar="SECONDS",
+                    help="the time a client has to send a whole request, however slowly it sends it (default: 20; "
+                         "then the connection is closed)")
     se.set_defaults(func=cmd_serve)
 
     vw = sub.add_parser("views", help="network pages (two-mode affiliations, projections, mandate chains, whole graph), "

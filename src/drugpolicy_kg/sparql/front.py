@@ -331,11 +331,11 @@ class _Buffered:
 class AsyncFront:
     """The front's listener: one asyncio loop reads every connection's requests, so idle, dripping, oversized or
     malformed connections cost no thread and cannot take the places of well-behaved clients; a request read whole
-    (within READ_DEADLINE, at most MAX_HEAD of headers and MAX_BODY of body) is answered by one of WORKERS threads
-    through the request handler, and the loop sends the answer. The interface is socketserver's (``server_address``,
-    ``serve_forever``, ``shutdown``, ``server_close``, ``RequestHandlerClass``)."""
+    (within ``read_deadline``, READ_DEADLINE unless given, at most MAX_HEAD of headers and MAX_BODY of body) is
+    answered by one of WORKERS threads through the request handler, and the loop sends the answer. The interface is
+    socketserver's (``server_address``, ``serve_forever``, ``shutdown``, ``server_close``, ``RequestHandlerClass``)."""
 
-    def __init__(self, address: tuple[str, int], handler_class):
+    def __init__(self, address: tuple[str, int], handler_class, read_deadline: float | None = None):
         import asyncio
         from concurrent.futures import ThreadPoolExecutor
 
@@ -344,6 +344,7 @@ class AsyncFront:
         self.socket = socket.create_server((host, port), family=family, backlog=1024)
         self.server_address = self.socket.getsockname()[:2]
         self.RequestHandlerClass = handler_class
+        self.read_deadline = read_deadline or READ_DEADLINE
         self.loop = asyncio.new_event_loop()
         self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="drugpolicy-kg-answer")
         self.open = 0
@@ -388,7 +389,7 @@ class AsyncFront:
         try:
             while True:
                 try:
-                    raw, closing = await asyncio.wait_for(self._request(reader), READ_DEADLINE)
+                    raw, closing = await asyncio.wait_for(self._request(reader), self.read_deadline)
                 except _Refused as refused:
                     writer.write(refused.answer)
                     await asyncio.wait_for(writer.drain(), WRITE_DEADLINE)

@@ -58,7 +58,8 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
 
 
 def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False, say=print,
-          timeout: float = 30.0, project=None, allow_network: bool = False, engine_store: Path | None = None) -> int:
+          timeout: float = 30.0, project=None, allow_network: bool = False, engine_store: Path | None = None,
+          read_deadline: float | None = None) -> int:
     """Serve the store ``gs`` until Ctrl-C or SIGTERM. Blocks; returns 0 after a clean stop (the engine is stopped).
 
     The front (the query page, entity pages, search, the SPARQL endpoint) listens on the address asked for; the
@@ -88,7 +89,7 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             raise UsageError("another store is served read-only")
         engine = Engine(engine_store or location / "db", writable=writable, timeout=timeout, allow_network=allow_network)
         try:
-            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), engine))
+            front = AsyncFront((host, port), make_handler(gs, project or Project.open(), engine), read_deadline)
         except OSError as exc:  # before any banner: the port is taken, or the address is not this machine's
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         thread = threading.Thread(target=front.serve_forever, name="drugpolicy-kg-front", daemon=True)
