@@ -284,6 +284,7 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
     from drugpolicy_kg.checks.quotes import check_quotes
     from drugpolicy_kg.checks.shacl_sparql import AUTO_LIMIT
     from drugpolicy_kg.checks.statements import check_statements
+    from drugpolicy_kg.progress import Progress
     from drugpolicy_kg.threads import Background
 
     if engine not in ENGINES:
@@ -303,9 +304,6 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
                                + exc.message.split("; use --engine")[0])
     report.engine = engine
     view = gs.rdflib()
-
-    from drugpolicy_kg.progress import Progress
-
     progress = progress or Progress("validate", enabled=False)
 
     def tick(stage: str):
