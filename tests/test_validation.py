@@ -46,11 +46,12 @@ def test_real_data_conforms(dataset, project, engine, tmp_path):
         dataset = GraphStore.open(project)
         assert any("sect-16" in g for g in dataset.graphs), "the copy kept its budget section"
     else:  # the command's own run of the same (validate_store), shared with the tests that read what it prints
-        code, out, _ = shipped("validate", "--format", "json")
-        data = json.loads(out)
-        assert code == 0 and data["engine"] == "sparql"
-        assert (data["findings"], data["conforms"], data["checks_run"]) == ([], True, len(project.check_files()))
-        assert data["quotes_checked"] >= 60 and data["facts"] >= 290 and data["facts_with_evidence"] == data["facts"]
+        code, out, _ = shipped("validate")  # (as the README shows it: "conforms" is said only when nothing is found)
+        covered, facts = map(int, re.search(r"statement coverage: (\d+) of (\d+) facts", out).groups())
+        checks, quotes = map(int, re.search(r"\d+ triples, SHACL \(sparql\) \+ (\d+) checks \+ (\d+) quotes: conforms$",
+                                            out.strip()).groups())
+        assert code == 0 and checks == len(project.check_files()) and quotes >= 60
+        assert facts >= 290 and covered == facts
         return
     report = validate_store(dataset, project, engine=engine)
     assert report.findings == []
@@ -138,7 +139,6 @@ def test_cli_validate_exit_codes(small_project, tmp_path, capsys):
     assert "Mandate without actor" in out
     assert "extra/mandate-no-actor" in out
     assert main([*small, "validate", "--format", "json", str(FIXTURES / "violations" / "dangling-reference.ttl")]) == 1
-    import json
 
     report = json.loads(capsys.readouterr().out)
     assert report["conforms"] is False
