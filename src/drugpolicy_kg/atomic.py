@@ -25,7 +25,7 @@ def abandon_pending() -> None:
 _SERIAL = itertools.count()
 
 
-def _open_temporary(target: Path, st: os.stat_result | None) -> tuple[int, str]:
+def open_temporary(target: Path, st: os.stat_result | None) -> tuple[int, str]:
     """A new temporary file beside ``target`` (its folder made if need be), this process's alone (created
     exclusively; its name ends in TMP_SUFFIX), open for writing, with the permissions the file is to keep: the
     replaced file's, or what the umask gives a new one. (A name from the process id and a counter, not
@@ -117,7 +117,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
                   newline=None if binary else newline) as fh:
             yield fh
         return
-    fd, tmp = _open_temporary(target, st)
+    fd, tmp = open_temporary(target, st)
     PENDING.add(tmp)
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else newline) as fh:
@@ -154,7 +154,7 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
                 from drugpolicy_kg.errors import InputError
 
                 raise InputError("exists and is not a regular file: not replaced", str(target))
-            fd, tmp = _open_temporary(target, target.stat() if target.exists() else None)
+            fd, tmp = open_temporary(target, target.stat() if target.exists() else None)
             staged.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -237,12 +237,6 @@ def finish_interrupted(journal: Path) -> int:
             done += 1
     journal.unlink(missing_ok=True)
     return done
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)  # (read it back: the only portable way to read the umask)
-    os.umask(mask)
-    return mask
 
 
 LOCK_NAME = ".drugpolicy-kg.lock"

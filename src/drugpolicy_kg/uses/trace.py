@@ -338,16 +338,14 @@ class _KeptNames:
         import contextlib
         import os
         import sqlite3
-        import tempfile
 
-        from drugpolicy_kg.atomic import TMP_SUFFIX, _umask
+        from drugpolicy_kg.atomic import open_temporary
 
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+            fd, tmp = open_temporary(path, None)  # (as the umask says, as the store's other files)
         except OSError:
             return
         os.close(fd)
-        os.chmod(tmp, 0o666 & ~_umask())  # (as the store's other files)
         try:
             db = sqlite3.connect(tmp)
             try:
