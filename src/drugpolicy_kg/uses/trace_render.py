@@ -600,7 +600,7 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     import re
     from bisect import bisect_right
 
-    from drugpolicy_kg.checks.quotes import HEAD, normalise
+    from drugpolicy_kg.checks.quotes import HEAD, normalise, places
     from drugpolicy_kg.pages import document
 
     lines = text.split("\n")
@@ -631,24 +631,12 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
         triples); a needle shorter than the lookup is searched for alone."""
         if len(needles) < SCAN_FROM:  # (a few thousand searches in C are quicker than one pass in Python)
             return {q: lines_holding(q, joined, at) for q in needles if q}
-        heads: dict[str, dict[int, set[str]]] = {}
-        out: dict[str, list[int]] = {}
-        for q in needles:
-            if len(q) >= HEAD:
-                heads.setdefault(q[:HEAD], {}).setdefault(len(q), set()).add(q)
-            elif q:
-                out[q] = lines_holding(q, joined, at)
-        get = heads.get
-        for pos in range(len(joined) - HEAD + 1) if heads else ():
-            lengths = get(joined[pos:pos + HEAD])
-            if lengths:
-                for length, same in lengths.items():
-                    piece = joined[pos:pos + length]
-                    if piece in same:
-                        i = bisect_right(at, pos) - 1
-                        found = out.setdefault(piece, [])
-                        if not found or found[-1] != i:
-                            found.append(i)
+        out = {q: lines_holding(q, joined, at) for q in needles if q and len(q) < HEAD}
+        for pos, piece in places(joined, needles, range(len(joined) - HEAD + 1)):
+            i = bisect_right(at, pos) - 1
+            found = out.setdefault(piece, [])
+            if not found or found[-1] != i:
+                found.append(i)
         return out
 
     raw, raw_at = starts(lines)
