@@ -65,11 +65,9 @@ def test_real_data_conforms(dataset, project, engine, tmp_path):
 def test_fixture_violates_expected_rules(fixture, small_project):
     """Both SHACL engines (pySHACL, and the shapes compiled to SPARQL) find the same violations (on one store of the
     project and the fixture, as ``validate PROJECT FIXTURE`` builds it)."""
-    from drugpolicy_kg.graph.store import GraphStore, Input, project_inputs
-    from drugpolicy_kg.resources import GRAPH_BASE
+    from drugpolicy_kg.checks.validate import store_with
 
-    gs = GraphStore.in_memory(project_inputs(small_project) + [
-        Input(fixture, GRAPH_BASE + "extra/" + small_project.graph_iri(fixture).rsplit("/", 1)[-1])])
+    gs = store_with(small_project, [fixture])
     reports = {e: validate_store(gs, small_project, engine=e) for e in ("pyshacl", "sparql")}
     # a blank node's label differs between the two engines: compare blank focus nodes as one
     shacl = {e: {(f.focus if "://" in f.focus else "_:blank", f.path, f.rule) for f in r.findings if f.kind == "shacl"}

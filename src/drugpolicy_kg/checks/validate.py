@@ -258,16 +258,22 @@ def validate(project: Project, extra: list[Path] | None = None, quotes: bool = T
 
     (Not run as a doctest: tests/test_validation.py runs the same check of the shipped project, once, shared.)
     """
+    return validate_store(store_with(project, extra), project, quotes, engine, progress)
+
+
+def store_with(project: Project, extra: list[Path] | None = None) -> GraphStore:
+    """The store ``validate`` checks: the project's own, or, with extra Turtle files, one in memory holding the
+    project's data and each file in its own graph ``extra/NAME``."""
     from drugpolicy_kg.graph.store import GraphStore, Input, project_inputs
 
     if not extra:
-        return validate_store(GraphStore.open(project), project, quotes, engine, progress)
+        return GraphStore.open(project)
     added = []
     for path in extra:
         if not path.is_file():
             raise InputError("file not found (or not a regular file)", str(path))
         added.append(Input(path, GRAPH_BASE + "extra/" + project.graph_iri(path).rsplit("/", 1)[-1]))
-    return validate_store(GraphStore.in_memory(project_inputs(project) + added), project, quotes, engine, progress)
+    return GraphStore.in_memory(project_inputs(project) + added)
 
 
 def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine: str = "auto",
