@@ -253,7 +253,7 @@ def make_handler(gs, project, engine):
             body = self.rfile.read(length) if length > 0 else None
             refused = self.refusal(body)
             if refused:
-                return self.send(403 if "network" in refused else 400, refused.encode(), "text/plain; charset=utf-8")
+                return self.send(400, refused.encode(), "text/plain; charset=utf-8")  # (too deep; a network keyword: the engine, 403)
             url = urllib.parse.urlsplit(self.path)
             status, media, data = engine.answer(self.command, url.path, url.query,
                                                 self.headers.get("Content-Type") or "", self.headers.get("Accept") or "",
