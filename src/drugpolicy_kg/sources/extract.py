@@ -234,6 +234,8 @@ def _mandates(doc: Document, out: Extraction) -> None:
     scope = _Scope()
     issuer, what, expect_title = None, None, False
     region_seg = issuer_seg = None
+    list_table = 0    # the table the rows under the issuer's heading are in (0: none yet)
+    headless = False  # rows of a table that follows another with no heading of its own
     for seg in doc.segments:
         text = seg.text.strip()
         if seg.kind == "heading" and text == "Legislative mandates":
@@ -257,10 +259,16 @@ def _mandates(doc: Document, out: Extraction) -> None:
             continue
         if ih:
             issuer, what, issuer_seg = ih.group("body").strip(), ih.group("what").lower(), seg
+            list_table, headless = 0, False
             continue
         if seg.kind != "row" and CONVENTIONS.match(text):
             issuer, what, issuer_seg = "", "conventions", seg
+            list_table, headless = 0, False
             continue
+        if seg.kind == "row" and issuer is not None:
+            if list_table and seg.table != list_table:  # a second table under one heading: its own heading is not
+                issuer, what, headless = "", "unknown", True  # on the page (a print that lost it), so no issuer
+            list_table = seg.table
         if seg.kind == "item" and what == "conventions" and BULLET.match(text):
             title = BULLET.sub("", text).strip()
             out.rows_seen += 1
@@ -276,17 +284,20 @@ def _mandates(doc: Document, out: Extraction) -> None:
             if what == "unknown":  # kept for review (recall), never accepted on a bulk "yes" (precision)
                 for c in out.candidates[before:]:
                     c.confidence = min(c.confidence, 0.3)
-                    c.note = f"the list heading {issuer_seg.text!r} names no issuing body in a form the reader knows"
+                    c.note = ("a list that follows another with no heading of its own (the page prints none): the "
+                              "body that issued it is not known" if headless else
+                              f"the list heading {issuer_seg.text!r} names no issuing body in a form the reader knows")
             continue
         if seg.kind == "heading" or (seg.kind == "paragraph" and not seg.number):
             # a list heading of a form not known here (in a .txt, any unnumbered line that is not a row):
             # the rows under it must not inherit the last issuer
             issuer, what, issuer_seg = "", "unknown", seg
+            list_table, headless = 0, False
 
 
 def _symbols_only(text: str) -> bool:
     """Is ``text`` nothing but instrument symbols ("2370 (2017)", "34/180; 70/131")?"""
-    parts = [p.strip() for p in text.split(";")]
+    parts = [standard_spacing(p.strip()) for p in text.split(";")]
     return all(p and (RES_SYMBOL.match(p) or SC_SYMBOL.match(p)) for p in parts)
 
 
@@ -303,7 +314,8 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
     out.rows_seen += 1
     first = cells[0] if cells and cells[0] else filled[0]
     title = next((c for c in cells[1:] if c), "") if cells and cells[0] else ""
-    parts = [p.strip() for p in first.split(";") if p.strip()]
+    printed = [p.strip() for p in first.split(";") if p.strip()]
+    parts = [_read_symbol(p) for p in printed]
     parsed = [(RES_SYMBOL.match(p) or SC_SYMBOL.match(p)) for p in parts]
     default_kind = "decision" if what.startswith("decision") else ("declaration" if "declaration" in what or "statement" in what
                                                                    else "resolution")
@@ -317,15 +329,18 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
         return
     if len(seg.text) > MAX_ROW_QUOTE:  # no mandate list has such a row: each part is quoted alone, without the title
         at = 0
-        for part, m in zip(parts, parsed):
-            a = seg.text.find(part, at)
-            at = a + len(part)
+        for part, shown, m in zip(parts, printed, parsed):
+            a = seg.text.find(shown, at)
+            at = a + len(shown)
             _mandate(out, seg, scope, issuer, default_kind, m.group("sym") if m else part, "",
                      "mandates-list: row too long to quote whole", 0.4,
                      f"the row is {len(seg.text):,} characters long, which no mandate list's row is: the quote is this "
                      "part alone, so the row's title is left out", headings=headings, span=(a, at))
         return
-    for part, m in zip(parts, parsed):
+    for part, shown, m in zip(parts, printed, parsed):
+        spacing = "" if part == shown else (
+            f"the row prints the symbol {shown!r}, read as {part!r}: its column is printed one character a line, "
+            "and a space at a line's end does not show")
         if m is not None and m.group("sym").startswith("PRST/"):
             _mandate(out, seg, scope, issuer, "statement", part, title, "mandates-list: row, president's statement", 0.95,
                      headings=headings)
@@ -338,7 +353,28 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
         if what == "resolutions and decisions" and not m.groupdict().get("dec"):
             kind = "resolution"
         _mandate(out, seg, scope, issuer, kind, m.group("sym"), title, "mandates-list: row", 0.98 if title else 0.9,
-                 "" if title else "the row gives no title", headings=headings)
+                 "; ".join(x for x in (spacing, "" if title else "the row gives no title") if x), headings=headings)
+
+
+def _read_symbol(printed: str) -> str:
+    """A row's symbol as the list reads it: as printed, or in the standard spacing where only that is of a known form
+    (a symbol from a column printed one character a line); one of a form not known stays as printed."""
+    if RES_SYMBOL.match(printed) or SC_SYMBOL.match(printed):
+        return printed
+    spaced = standard_spacing(printed)
+    return spaced if RES_SYMBOL.match(spaced) or SC_SYMBOL.match(spaced) else printed
+
+
+def standard_spacing(symbol: str) -> str:
+    """A symbol read from a column printed one character a line, where a space at a line's end does not show, in
+    the spacing the lists print it with; any other symbol as it is.
+
+    >>> [standard_spacing(s) for s in ("Decision2022/316", "1946/9(I)", "2370(2017)", "59/113AandB", "70/1")]
+    ['Decision 2022/316', '1946/9 (I)', '2370 (2017)', '59/113 A and B', '70/1']
+    """
+    out = re.sub(r"^([Dd]ecision)(?=\d)", r"\1 ", symbol)
+    out = re.sub(r"(?<=\d)\((?=(?:[A-Z]+|\d{4})\)$)", " (", out)
+    return re.sub(r"(?<=\d)([A-Z])(?:and([A-Z]))?$", lambda m: f" {m[1]}" + (f" and {m[2]}" if m[2] else ""), out)
 
 
 SENTENCE_REACH = 1500  # characters a quote reaches either side of what it states, looking for the sentence's ends

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.sources.pdflist import bands as list_bands
+from drugpolicy_kg.sources.pdflist import continues
 from drugpolicy_kg.sources.pdftable import TableLine, rows, words_of
 from drugpolicy_kg.sources.plan import ANNEX, TABLE_NO
 from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, PARA_NUMBER, Document, _Walker, metadata_from_margins
@@ -60,6 +62,8 @@ class _Line:
     marks: list[str] = field(default_factory=list)  # footnote numbers raised in the line
     words: list = field(default_factory=list)        # its words with their places (pdftable.Word), for tables
     rules: list = field(default_factory=list)        # short rules drawn right under it: (x0, x1)
+    rows: list = field(default_factory=list)         # a mandate list's rows (kind "list": pdflist.ListRow)
+    layout: tuple = ()                               # and its columns (pdflist.Band.layout)
 
 
 def read_pdf(path: Path, data: bytes, digest: str) -> Document:
@@ -133,6 +137,15 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
                     seg.page, seg.raised = row.page, row.raised
         table.clear()
 
+    def flush_list() -> None:
+        for r in listed:
+            seg = walk.row([r.symbol, r.title])
+            if seg is not None:
+                seg.page, seg.notes = r.page, list(dict.fromkeys(r.marks))
+        listed.clear()
+
+    listed: list = []  # a mandate list's rows read so far: the last may go on in the next column or page
+    layout: tuple = ()  # the last list's columns (pdflist.Band.layout)
     for lines in pages:
         first_on_page = True
         for ln in lines:
@@ -142,6 +155,22 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
             if ln.kind == "note":
                 notes.append((ln.number, ln))
                 continue
+            if ln.kind == "list":
+                flush()
+                flush_table()
+                if (listed or walk.in_rows) and layout and ln.layout != layout:
+                    # a list laid out otherwise, with no heading between: another table (LibreOffice may leave its
+                    # heading off the page), never the last list's rows
+                    flush_list()
+                    walk.rows_start()
+                layout = ln.layout
+                for r in ln.rows:
+                    if r.goes_on and listed and continues(listed[-1], r):
+                        listed[-1].join(r)
+                    else:
+                        listed.append(r)
+                continue
+            flush_list()
             # a table's line; a unit line over a table ("(Thousands of ...)") is a paragraph before it, as in Word
             if (ln.kind == "table" or ln.size < body_size * SMALL) and (table or not UNIT.match(ln.text)):
                 flush()
@@ -155,6 +184,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
             first_on_page = False
     flush()
     flush_table()
+    flush_list()
     for number, text, page in _footnotes(notes):
         walk.footnote(text, number, page)
     for ln in margins:
@@ -227,8 +257,12 @@ def _page_lines(page, number: int) -> list:
             if float(r["bottom"]) - float(r["top"]) <= 2]  # the page's horizontal rules: (x0, x1, top)
     rule = min((top for x0, x1, top in flat if 30 < x1 - x0 < width * 0.4 and top > height * 0.4),
                default=None)  # the short rule above the footnotes
-    rest = page.filter(lambda o: o.get("object_type") != "char" or id(o) not in raised_ids)
-    out = []
+    # a mandate list whose symbol column is printed one character a line: its rows, read apart from the lines
+    lists, listed = list_bands([c for c in chars if id(c) not in raised_ids], number, height * HEAD, height * FOOT,
+                               _runs(raised))
+    rest = page.filter(lambda o: o.get("object_type") != "char" or (id(o) not in raised_ids and id(o) not in listed))
+    out = [_Line("", 0.0, band.top, band.bottom, 0.0, "", number, kind="list", rows=band.rows, layout=band.layout)
+           for band in lists]
     for ln in rest.extract_text_lines(return_chars=True, strip=True):
         cs = ln["chars"]
         if not ln["text"].strip() or not cs:
@@ -244,6 +278,7 @@ def _page_lines(page, number: int) -> list:
         elif _columns(line.words, line.size):
             line.kind = "table"
         out.append(line)
+    out.sort(key=lambda ln: ln.top)
     # no rule drawn (a cover page), or a note above it: the footnotes start at the first small line low on the page
     # that opens with an asterisk or a raised number
     def opens_with_number(ln: _Line) -> bool:
@@ -268,7 +303,7 @@ def _page_lines(page, number: int) -> list:
             ln.kind = "table"
         last_top = ln.top
     # raised digits: a footnote's number where they open a line under the rule, a mark in the body line they stand in
-    for group in _runs(raised):
+    for group in _runs([c for c in raised if id(c) not in listed]):
         digits = "".join(c["text"] for c in group)
         x0, top = float(group[0]["x0"]), float(group[0]["top"])
         host = min((ln for ln in out if ln.kind != "margin" and ln.top - 4 <= top <= ln.bottom),

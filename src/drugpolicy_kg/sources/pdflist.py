@@ -1,0 +1,390 @@
+"""A mandate list printed with its symbol column one character a line, put back into rows.
+
+LibreOffice prints a budget section's mandate lists (a narrow symbol column beside the instruments' titles, in two
+newspaper columns a page) with the symbol column one character wide: "S", "-", "2", "0", "/", "2" stand one under
+another. A reader of the page still reads them, top to bottom, and so does this module:
+
+- a **stacked column** is a place across the page where characters stand alone on their lines (nothing within half
+  an em either side), one under another at a line's pitch, and among them a digit and a "/" or "(" (a symbol's); a
+  column of figures in a table has no such run;
+- the **titles** are the lines to the right of a stacked column, up to the next stacked column or the page's edge;
+- a **band** is a stretch of the page down which the list runs: it ends at a gap wider than two lines or at a line
+  standing left of the first stacked column (a list's heading, a paragraph's number). In a band, the left column is
+  read before the right, as a newspaper's;
+- a **row** starts where a step down its column is wider than the line pitch (a cell's padding): its symbol is its
+  stacked characters in order, its title its lines joined;
+- a row cut by a column or a page goes on at the top of the next: the next column's first row is the same row where
+  it has no symbol, where its symbol opens with "/", ";" or ")", where its title opens in lower case, where the row
+  before had a title and this one has a symbol but no title beside it, or where the row before has not yet a whole
+  symbol ("Decision 20", "2462 (").
+
+A space that falls at a line's end is not printed, so a symbol read this way has none where its line broke
+("Decision2022/316", "1946/9(I)"); the reader keeps what the page shows, and the list's reader (``extract``) reads
+such a symbol in its standard spacing and says so on the candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from drugpolicy_kg.sources.pdftable import words_of
+
+ALONE = 0.45     # a stacked character has no other within this many ems either side on its line
+PITCH = 1.35     # a step down a stacked column within this many ems is the next line of one cell
+BAND_GAP = 2.0   # a step of more than this many ems (of both columns) ends a band of the list
+ROW_STEP = 1.2   # a step wider than this many times the column's line pitch starts a row
+FIGURES = re.compile(r"^[\d\s,.()–-]*$")  # a line of figures ("1 258.3 (83.9) –")
+MIN_RUN = 3      # characters stacked one under another, at least, for a stacked column
+NEXT_LINE = 1.8  # a line within this many ems of a band's first or last goes on with it (a row's padding is ~1.6)
+WHOLE = re.compile(r"^(?:(?:[Dd]ecision ?)?(?:S-|ES-|PRST/)?\d{1,4}/\d{1,4}(?: ?\([A-Z]+\))?(?: ?[A-Z](?: ?and ?[A-Z])?)?"
+                   r"|\d{3,4} ?\(\d{4}\)|\d{1,4} ?\([IVXL]+\))$")
+
+
+@dataclass
+class ListRow:
+    symbol: str
+    title: str
+    top: float
+    page: int
+    goes_on: bool = False  # the first row of a column or a page that may be the last one's continuation
+    lines: list[str] = field(default_factory=list)  # the title's lines, to join with the row before
+    stacked: bool = False  # its symbol printed one character a line
+    marks: list[str] = field(default_factory=list)  # footnote numbers raised in it
+
+    def join(self, after: ListRow) -> None:
+        """``after`` goes on with this row (a row cut by a column or a page)."""
+        if after.symbol:
+            self.symbol = (self.symbol + after.symbol if self.stacked and after.stacked
+                           else join_lines([x for x in (self.symbol, after.symbol) if x]))
+        self.lines += after.lines
+        self.marks += after.marks
+        self.title = join_lines(self.lines)
+
+
+@dataclass
+class Band:
+    top: float
+    bottom: float
+    rows: list[ListRow]
+    layout: tuple = ()  # its symbols stacked or printed whole: (True,) or (False,)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one paragraph or cell as one text: a line ending in a hyphen inside a word ("open-") joins the next
+    without a space ("open-ended"), as a reader reads it.
+
+    >>> join_lines(["standing open-", "ended working group", "on drugs"])
+    'standing open-ended working group on drugs'
+    """
+    text = ""
+    for ln in lines:
+        if not text:
+            text = ln
+            continue
+        joined = text.endswith("-") and len(text) > 1 and text[-2].isalpha() and ln[:1].isalpha()
+        text = text + ("" if joined else " ") + ln
+    return " ".join(text.split())
+
+
+def whole_symbol(symbol: str) -> bool:
+    """Is ``symbol`` (stacked characters read so far, ";"-separated) a whole symbol, or several?
+
+    >>> [whole_symbol(s) for s in ("34/180;70/131", "Decision2022/316", "2462(", "79", "1946/9(I)")]
+    [True, True, False, False, True]
+    """
+    return all(WHOLE.match(p.strip()) for p in symbol.split(";"))
+
+
+def _lines(chars: list) -> list[list]:
+    """Characters grouped into lines by where they stand. A character or two set apart from the rest of their line
+    (a ";" a point and a half higher than its digits, "78/186; 79/157") join the nearest line within a third of their
+    size; the two newspaper columns' lines, on baselines of their own, stay apart."""
+    raw: list[list] = []
+    for c in sorted(chars, key=lambda c: (float(c["top"]), float(c["x0"]))):
+        if raw and abs(float(raw[-1][0]["top"]) - float(c["top"])) < 0.5:
+            raw[-1].append(c)
+        else:
+            raw.append([c])
+    tops = [float(ln[0]["top"]) for ln in raw]
+    keep = [True] * len(raw)
+    for i, ln in enumerate(raw):
+        if sum(1 for c in ln if c["text"].strip()) > 2:
+            continue
+        near = min((j for j in range(len(raw)) if j != i and keep[j]
+                    and sum(1 for c in raw[j] if c["text"].strip()) > 2), key=lambda j: abs(tops[j] - tops[i]), default=None)
+        if near is not None and abs(tops[near] - tops[i]) < float(ln[0]["size"]) / 3:
+            raw[near].extend(ln)
+            keep[i] = False
+    return [ln for ln, k in zip(raw, keep, strict=True) if k]
+
+
+def _stacked_runs(lines: list[list]) -> list[list]:
+    """The runs of stacked characters on a page: at least ``MIN_RUN`` characters, each alone on its line, one under
+    another at a line's pitch, among them a digit and a "/", "(" or "-" (a symbol's)."""
+    alone = []
+    for ln in lines:
+        seen = sorted((c for c in ln if c["text"].strip()), key=lambda c: float(c["x0"]))
+        for i, c in enumerate(seen):
+            reach = float(c["size"]) * ALONE
+            left = i > 0 and float(c["x0"]) - float(seen[i - 1]["x1"]) < reach
+            right = i + 1 < len(seen) and float(seen[i + 1]["x0"]) - float(c["x1"]) < reach
+            if not left and not right and len(c["text"]) == 1:
+                alone.append(c)
+    clusters: list[list] = []  # characters whose left edges stand within a point and a half of each other
+    for c in sorted(alone, key=lambda c: float(c["x0"])):
+        if clusters and float(c["x0"]) - float(clusters[-1][-1]["x0"]) < 1.5:
+            clusters[-1].append(c)
+        else:
+            clusters.append([c])
+    out = []
+    for cs in clusters:
+        cs.sort(key=lambda c: float(c["top"]))
+        run = [cs[0]]
+        for a, b in [*zip(cs, cs[1:], strict=False), (cs[-1], None)]:
+            if b is not None and 0 < float(b["top"]) - float(a["top"]) <= PITCH * float(a["size"]):
+                run.append(b)
+                continue
+            text = "".join(c["text"] for c in run)
+            if len(run) >= MIN_RUN and re.search(r"\d", text) and re.search(r"[/(-]", text):
+                out.append(run)
+            run = [b] if b is not None else []
+    return out
+
+
+SYMBOL_CELL = re.compile(r"^(?:[Dd]ecision ?)?(?:S-|ES-|PRST/)?\d{1,4}/\d{1,4}\b|^\d{3,4} ?\(\d{4}\)|^\d{1,4} ?\([IVXL]+\)")
+
+
+def _cells(line: list, size: float) -> list[list]:
+    """A line's characters parted into cells where they stand more than an em apart."""
+    out: list[list] = []
+    for c in sorted((c for c in line if c["text"].strip()), key=lambda c: float(c["x0"])):
+        if out and float(c["x0"]) - float(out[-1][-1]["x1"]) <= size:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+@dataclass
+class _Anchor:
+    """Where a symbol stands: a run of stacked characters, or a cell that opens with a whole symbol."""
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    stacked: bool
+    after: float | None = None  # where the next cell on the line starts (a symbol printed whole: its title)
+
+
+def _anchors(lines: list[list]) -> list[_Anchor]:
+    """The page's symbols: runs of stacked characters, and cells opening with a symbol printed whole ("41/128",
+    "Decision 55/115") at a place across the page where three lines or more open one."""
+    found = [_Anchor(float(r[0]["top"]), float(r[-1]["top"]), min(float(c["x0"]) for c in r),
+                     max(float(c["x1"]) for c in r), True) for r in _stacked_runs(lines)]
+    cells = []
+    for ln in lines:
+        parts = _cells(ln, float(ln[0]["size"]))
+        for i, cell in enumerate(parts):
+            text = "".join(c["text"] if c["text"].strip() else " " for c in _spaced(cell))
+            # the cell holds symbols and nothing else ("41/128", "12/2; 24/24;", "Decision"): a line of running text
+            # that opens with a symbol ("79/234 on the ...") is one cell with more words
+            if SYMBOL_CELL.match(text) and whole_symbol(text.rstrip(";").rstrip()) or text == "Decision":
+                after = float(parts[i + 1][0]["x0"]) if i + 1 < len(parts) else None
+                top = float(cell[0]["top"])
+                cells.append(_Anchor(top, top, float(cell[0]["x0"]), float(cell[-1]["x1"]), False, after))
+    cells.sort(key=lambda a: a.x0)
+    groups: list[list[_Anchor]] = []
+    for cell in cells:
+        if groups and cell.x0 - groups[-1][-1].x0 < 1.5:
+            groups[-1].append(cell)
+        else:
+            groups.append([cell])
+    found += [a for g in groups if len(g) >= MIN_RUN for a in g]
+    return sorted(found, key=lambda a: a.top)
+
+
+def _columns(anchors: list[_Anchor], size: float) -> list[tuple[float, float, bool]]:
+    """A zone's columns, left to right: (x0 of its symbols, where its titles start, stacked or not)."""
+    found: list[list] = []
+    for a in sorted(anchors, key=lambda a: a.x0):
+        if found and a.x0 - found[-1][0] < 1.5:
+            found[-1][3].append(a)
+        else:
+            found.append([a.x0, 0.0, a.stacked, [a]])
+    out = []
+    for x0, _, stacked, group in found:
+        width = max(a.x1 for a in group)
+        titles = [a.after for a in group if a.after is not None and a.after - a.x1 < 20 * size]
+        split = width + 1.5 if stacked or not titles else min(titles) - 1
+        out.append((x0, split, stacked))
+    return out
+
+
+def _spaced(chars: list) -> list:
+    """A cell's characters with a space where two stand apart by more than a fifth of their size."""
+    out = []
+    for c in chars:
+        if out and float(c["x0"]) - float(out[-1]["x1"]) > float(c["size"]) * 0.2:
+            out.append({"text": " "})
+        out.append(c)
+    return out
+
+
+def _font_kind(c: dict) -> str:
+    name = str(c.get("fontname", ""))
+    return "bold" if "Bold" in name else "italic" if re.search("Italic|Oblique", name) else ""
+
+
+def bands(chars: list, page: int, top_limit: float, bottom_limit: float,
+          raised: list[list] | None = None) -> tuple[list[Band], set[int]]:
+    """The page's mandate-list bands, their rows in reading order, and the ids of the characters they hold.
+    ``raised`` are the page's raised numbers (footnote marks, each a run of characters, not among ``chars``): one
+    standing in a row's place is that row's mark."""
+    body = [c for c in chars if top_limit <= float(c["top"]) <= bottom_limit]  # spaces too: they part words
+    all_lines = _lines(body)
+    anchors = _anchors(all_lines)
+    # zones: a list printed stacked and one printed whole, one under the other, are two lists (a page may have lost
+    # the heading between them), each read with its own columns
+    zones: list[list[_Anchor]] = []
+    for a in anchors:
+        if zones and zones[-1][-1].stacked == a.stacked:
+            zones[-1].append(a)
+        else:
+            zones.append([a])
+    out, used = [], set()
+    for i, zone in enumerate(zones):
+        lo = top_limit if i == 0 else zone[0].top - 0.5
+        hi = zones[i + 1][0].top - 0.5 if i + 1 < len(zones) else bottom_limit + 1
+        lines = [ln for ln in all_lines if lo <= float(ln[0]["top"]) < hi]
+        zone_bands, zone_used = _zone_bands(lines, zone, page, raised)
+        out += zone_bands
+        used |= zone_used
+    return out, used
+
+
+def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
+                raised: list[list] | None) -> tuple[list[Band], set[int]]:
+    """One zone's bands (see :func:`bands`)."""
+    size = Counter(round(float(c["size"]) * 2) / 2 for ln in lines for c in ln
+                   if any(a.x0 - 1 <= float(c["x0"]) <= a.x1 for a in anchors)).most_common(1)[0][0]
+    columns = _columns(anchors, size)
+    first_x = columns[0][0]
+    edges = [x0 for x0, _, _ in columns[1:]] + [float("inf")]
+
+    def foreign(ln: list) -> bool:
+        """Is a line not the list's: a heading (all bold or italic), a line standing left of the first column (a
+        paragraph's number), or one running across a column's edge (a paragraph the width of the page)?"""
+        seen = sorted((c for c in ln if c["text"].strip()), key=lambda c: float(c["x0"]))
+        if not seen or float(seen[0]["x1"]) < first_x - 1 or all(_font_kind(c) for c in seen):
+            return True
+        for edge in edges[:-1]:
+            if any(float(c["x0"]) < edge - 1 < float(c["x1"]) for c in seen):
+                return True
+            if any(float(a["x1"]) <= edge - 1 <= float(b["x0"]) and float(b["x0"]) - float(a["x1"]) < size * 0.6
+                   for a, b in zip(seen, seen[1:], strict=False)):
+                return True
+        return False
+
+    outside = [float(ln[0]["top"]) for ln in lines if foreign(ln)]
+    # each column's pieces, line by line: its symbol's characters and its title's (up to the next column)
+    elements: list[tuple[float, int, str, list]] = []  # (top, column, "symbol" or "title", the line's characters)
+    opens: list[float] = []  # the tops of the lines with a symbol's characters
+    for ln in lines:
+        if foreign(ln):
+            continue
+        for k, ((x0, split, _), edge) in enumerate(zip(columns, edges, strict=True)):
+            sym = [c for c in ln if x0 - 1 <= float(c["x0"]) < split and c["text"].strip()]
+            title = [c for c in ln if float(c["x0"]) >= split and float(c["x1"]) < edge - 1]
+            if sym and title and min(float(c["x0"]) for c in title if c["text"].strip()) - max(
+                    float(c["x1"]) for c in sym) < size * ALONE:  # text running on across the column's split (a
+                title, sym = sorted(sym + title, key=lambda c: float(c["x0"])), []  # cell spanning both): a title
+            if sym:
+                elements.append((float(sym[0]["top"]), k, "symbol", sym))
+                opens.append(float(sym[0]["top"]))
+            if title:
+                elements.append((float(title[0]["top"]), k, "title", title))
+    elements.sort(key=lambda e: e[0])
+    # the bands: from each line with a symbol, up and down through the lines that go on at the list's spacing (a
+    # row's padding is wider than a line's, never two lines), stopping at a line that is not the list's
+    tops = sorted({e[0] for e in elements})
+    reach = NEXT_LINE * size
+    spans: list[list[float]] = []
+    for anchor in sorted(set(opens)):
+        if spans and spans[-1][0] - 0.5 <= anchor <= spans[-1][1] + 0.5:
+            continue
+        span = [anchor, anchor]
+        for t in reversed([t for t in tops if t < span[0]]):
+            if span[0] - t > reach or any(t <= f < span[0] for f in outside):
+                break
+            span[0] = t
+        for t in [t for t in tops if t > span[1]]:
+            if t - span[1] > reach or any(span[1] < f <= t for f in outside):
+                break
+            span[1] = t
+        if spans and span[0] <= spans[-1][1] + 0.5:
+            spans[-1][1] = max(spans[-1][1], span[1])
+        else:
+            spans.append(span)
+    out, used = [], set()
+    for top, bottom in spans:
+        g = [e for e in elements if top - 0.5 <= e[0] <= bottom + 0.5]
+        if sum(1 for e in g if e[2] == "symbol") < 2:  # one stray figure is not a list
+            continue
+        titles = ["".join(c["text"] for c in e[3]) for e in g if e[2] == "title"]
+        if titles and all(FIGURES.match(t) for t in titles):
+            continue  # a table's rows whose first cells read like symbols ("2023/24"): figures beside, not titles
+        rows: list[ListRow] = []
+        for k, ((x0, _, stacked), edge) in enumerate(zip(columns, edges, strict=True)):
+            col_rows = _rows([e for e in g if e[1] == k], page, size, stacked)
+            if col_rows:
+                col_rows[0].goes_on = True
+            for i, r in enumerate(col_rows):  # the marks raised in the row's place
+                below = col_rows[i + 1].top if i + 1 < len(col_rows) else bottom + size
+                r.marks = ["".join(c["text"] for c in run) for run in raised or []
+                           if x0 - 1 <= float(run[0]["x0"]) < edge - 1 and r.top - size / 2 <= float(run[0]["top"]) < below]
+                used.update(id(c) for run in raised or [] for c in run
+                            if x0 - 1 <= float(run[0]["x0"]) < edge - 1 and r.top - size / 2 <= float(run[0]["top"]) < below)
+            rows += col_rows
+        used.update(id(c) for e in g for c in e[3])
+        out.append(Band(top, bottom + size, rows, tuple(sorted({st for _, _, st in columns}))))
+    return out, used
+
+
+def _rows(col: list, page: int, size: float, stacked: bool) -> list[ListRow]:
+    """One column's rows in a band: a step wider than the column's line pitch starts one."""
+    if not col:
+        return []
+    tops = sorted({round(e[0], 1) for e in col})
+    # the line pitch: the smallest step down the column (a cell's next line); a row's padding makes a wider one
+    pitch = min((b - a for a, b in zip(tops, tops[1:], strict=False) if b - a >= 0.9 * size), default=size * 1.15)
+    # a line opening a symbol opens a row, unless the symbol line above runs on ("12/2; 24/24;" / "36/21; 42/28",
+    # "Decision" / "56/116")
+    opening, runs_on = set(), False
+    for e in ([] if stacked else [e for e in col if e[2] == "symbol"]):
+        text = "".join(c["text"] for c in _spaced(sorted(e[3], key=lambda c: float(c["x0"]))))
+        if SYMBOL_CELL.match(text) and not runs_on:
+            opening.add(round(e[0], 1))
+        runs_on = not whole_symbol(text)  # "12/2; 24/24;", "Decision": the symbol goes on on the next line
+    starts = [tops[0]] + [b for a, b in zip(tops, tops[1:], strict=False) if b - a > ROW_STEP * pitch or b in opening]
+    rows = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else float("inf")
+        mine = sorted((e for e in col if start - 0.5 <= e[0] < end - 0.5), key=lambda e: e[0])
+        pieces = [" ".join(w.text for w in words_of(e[3], size)) for e in mine if e[2] == "symbol"]
+        lines = [" ".join(w.text for w in words_of(e[3], size)) for e in mine if e[2] == "title"]
+        rows.append(ListRow("".join(pieces) if stacked else join_lines(pieces), join_lines(lines), start, page,
+                            lines=lines, stacked=stacked))
+    return rows
+
+
+def continues(before: ListRow, row: ListRow) -> bool:
+    """Does ``row`` (the first of a column or a page) go on with ``before`` (see the module's docstring)?"""
+    if not row.symbol:
+        return True
+    if row.symbol[:1] in "/;)" or row.title[:1].islower():
+        return True
+    if before.title and not row.title:
+        return True
+    return not whole_symbol(before.symbol)
