@@ -75,8 +75,8 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
         "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),
                     "mandate_rows_read": found.rows_seen,
                     "tables": (
-                        f"deliverables tables read from the page where it prints each figure's year and status; "
-                        f"resources tables, and {doc.tables_skipped:,} lines of mandate lists, figures and other "
+                        "mandate lists read from the page; deliverables tables where it prints each figure's year "
+                        f"and status; resources tables, and {doc.tables_skipped:,} lines of figures and other "
                         "tables, not read: ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else
                         "read" if grid_kept(doc)
                         else "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx")},

@@ -10,12 +10,14 @@ their font, size and place, and this module puts the document back together the 
 - **paragraphs** are lines of the body's size joined until a paragraph number ("16.28"), a list mark ("(a)", a
   bullet), a change of font (a heading) or a blank line starts the next; a paragraph cut by a page break is joined
   again; a line ending in a hyphen inside a word joins the next without a space;
+- **mandate lists** (a symbol column beside the instruments' titles, in two newspaper columns) are put back into
+  rows by ``pdflist``, whether the page prints the symbols whole or, as LibreOffice does, one character a line; a
+  row cut by a column or a page is joined again;
 - **tables** (lines across columns, or in a smaller size than the body's) are put back into rows and cells by
-  ``pdftable`` where a table's caption ("Table 16.4", "Annex III") stands above them; the rest (a mandate list,
-  which LibreOffice prints one character a line, a figure's labels, a grid not found) is not read, and its lines
-  are counted. The programme plan reads a page's deliverables table only where the page prints each figure's year
-  and status over it, and a page's resources table not at all (its headings wrap in narrow columns, cut where no
-  hyphen shows): read the Word file for those.
+  ``pdftable`` where a table's caption ("Table 16.4", "Annex III") stands above them; the rest (a figure's labels,
+  a grid not found) is not read, and its lines are counted. The programme plan reads a page's deliverables table
+  only where the page prints each figure's year and status over it, and a page's resources table not at all (its
+  headings wrap in narrow columns, cut where no hyphen shows): read the Word file for those.
 
 Each segment's locator ends with the page it starts on ("para. 16.28, p. 12"). Nothing is fetched; a damaged,
 encrypted or oversized PDF is refused in one line.

@@ -1,0 +1,90 @@
+"""A mandate list's rows from where its characters stand on a page (sources/pdflist.py), on pages laid out as
+LibreOffice prints the budget sections' lists: a symbol column one character a line or printed whole, two newspaper
+columns, a row cut by the column's foot; and a table whose first column reads like symbols, which is not a list."""
+
+from __future__ import annotations
+
+from drugpolicy_kg.sources.extract import standard_spacing
+from drugpolicy_kg.sources.pdflist import bands, continues
+
+SIZE = 8.5
+WIDTH = 4.3  # every character's width here
+PITCH = 9.8  # a cell's next line
+PAD = 14.0   # a row's first line after the row above
+
+
+def text_at(text: str, x: float, top: float, font: str = "LiberationSerif") -> list[dict]:
+    """The characters of ``text`` on one line from ``x``, a space as a character of its own (as pdfplumber gives)."""
+    return [{"text": ch, "x0": x + i * WIDTH, "x1": x + (i + 1) * WIDTH, "top": top, "bottom": top + SIZE,
+             "size": SIZE, "fontname": font} for i, ch in enumerate(text)]
+
+
+def stacked(symbol: str, x: float, top: float) -> list[dict]:
+    """A symbol printed one character a line."""
+    return [c for i, ch in enumerate(symbol) for c in text_at(ch, x, top + i * PITCH)]
+
+
+def read(chars: list[dict]) -> list:
+    found, _ = bands(chars, 7, 50, 800)
+    return [r for b in found for r in b.rows]
+
+
+def test_a_stacked_column_in_two_newspaper_columns_gives_its_rows_and_joins_a_row_cut_by_the_column():
+    chars = [*text_at("General Assembly resolutions", 60, 80, "LiberationSerif-Italic")]
+    top = 100.0
+    chars += stacked("S-20/2", 100, top) + text_at("Political Declaration", 112, top)
+    top += 5 * PITCH + PAD
+    chars += stacked("48/12", 100, top) + text_at("Measures to strengthen international", 112, top)
+    chars += text_at("cooperation against drugs", 112, top + PITCH)
+    top += 4 * PITCH + PAD
+    chars += stacked("79", 100, top) + text_at("Combating intolerance,", 112, top)  # the column's foot
+    chars += stacked("/180", 300, 100) + text_at("incitement to violence", 312, 100)  # the next column's head
+    chars += stacked("79/186", 300, 100 + 3 * PITCH + PAD) + text_at("Follow-up to the Congress", 312,
+                                                                     100 + 3 * PITCH + PAD)
+    rows = read(chars)
+    assert [(r.symbol, r.title) for r in rows] == [
+        ("S-20/2", "Political Declaration"),
+        ("48/12", "Measures to strengthen international cooperation against drugs"),
+        ("79", "Combating intolerance,"), ("/180", "incitement to violence"), ("79/186", "Follow-up to the Congress")]
+    assert [r.goes_on for r in rows] == [True, False, False, True, False]
+    assert continues(rows[2], rows[3]) and not continues(rows[1], rows[2])
+    rows[2].join(rows[3])
+    assert (rows[2].symbol, rows[2].title) == ("79/180", "Combating intolerance, incitement to violence")
+
+
+def test_a_symbol_printed_whole_and_wrapping_stays_with_its_row():
+    chars, top = [], 100.0
+    for symbol_lines, title_lines in ((["41/128"], ["Declaration on the right to development"]),
+                                      (["12/2; 24/24;", "36/21"], ["Cooperation with the United Nations", "in the field"]),
+                                      (["Decision", "56/116"], ["Enhancing the support capabilities"]),
+                                      (["66/149"], ["World Down Syndrome Day"])):
+        for i in range(max(len(symbol_lines), len(title_lines))):
+            if i < len(symbol_lines):
+                chars += text_at(symbol_lines[i], 60, top + i * PITCH)
+            if i < len(title_lines):
+                chars += text_at(title_lines[i], 150, top + i * PITCH)
+        top += max(len(symbol_lines), len(title_lines)) * PITCH + PAD - PITCH
+    assert [(r.symbol, r.title) for r in read(chars)] == [
+        ("41/128", "Declaration on the right to development"),
+        ("12/2; 24/24; 36/21", "Cooperation with the United Nations in the field"),
+        ("Decision 56/116", "Enhancing the support capabilities"), ("66/149", "World Down Syndrome Day")]
+
+
+def test_a_table_of_figures_by_period_is_not_a_list():
+    chars = []
+    for i, period in enumerate(("2022/23", "2023/24", "2024/25")):
+        chars += text_at(period, 60, 100 + i * PAD) + text_at("12.5", 200, 100 + i * PAD) + text_at(
+            "(1 277.6)", 260, 100 + i * PAD)
+    assert bands(chars, 1, 50, 800) == ([], set())
+
+
+def test_running_text_that_opens_with_a_symbol_is_not_a_list():
+    chars = []
+    for i in range(4):
+        chars += text_at("79/234 on the strengthening of the Council and its work", 123, 100 + i * PITCH)
+    assert read(chars) == []
+
+
+def test_a_symbol_read_from_stacked_characters_is_read_in_its_standard_spacing():
+    assert [standard_spacing(s) for s in ("Decision2022/316", "1946/9(I)", "2370(2017)", "415(V)", "34/180")] == [
+        "Decision 2022/316", "1946/9 (I)", "2370 (2017)", "415 (V)", "34/180"]
