@@ -25,6 +25,7 @@ such a symbol in its standard spacing and says so on the candidate.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -107,15 +108,17 @@ def _lines(chars: list) -> list[list]:
             raw[-1].append(c)
         else:
             raw.append([c])
-    tops = [float(ln[0]["top"]) for ln in raw]
+    big = [i for i, ln in enumerate(raw) if sum(1 for c in ln if c["text"].strip()) > 2]
+    big_tops = [float(raw[i][0]["top"]) for i in big]
     keep = [True] * len(raw)
     for i, ln in enumerate(raw):
-        if sum(1 for c in ln if c["text"].strip()) > 2:
+        if not big or sum(1 for c in ln if c["text"].strip()) > 2:
             continue
-        near = min((j for j in range(len(raw)) if j != i and keep[j]
-                    and sum(1 for c in raw[j] if c["text"].strip()) > 2), key=lambda j: abs(tops[j] - tops[i]), default=None)
-        if near is not None and abs(tops[near] - tops[i]) < float(ln[0]["size"]) / 3:
-            raw[near].extend(ln)
+        top = float(ln[0]["top"])
+        at = bisect.bisect_left(big_tops, top)
+        near = min((k for k in (at - 1, at) if 0 <= k < len(big)), key=lambda k: abs(big_tops[k] - top))
+        if abs(big_tops[near] - top) < float(ln[0]["size"]) / 3:
+            raw[big[near]].extend(ln)
             keep[i] = False
     return [ln for ln, k in zip(raw, keep, strict=True) if k]
 
@@ -267,9 +270,10 @@ def bands(chars: list, page: int, top_limit: float, bottom_limit: float,
 def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
                 raised: list[list] | None) -> tuple[list[Band], set[int]]:
     """One zone's bands (see :func:`bands`)."""
+    columns = _columns(anchors, max(float(c["size"]) for ln in lines for c in ln))
+    # the list's size: its symbols' (the page's body may be larger)
     size = Counter(round(float(c["size"]) * 2) / 2 for ln in lines for c in ln
-                   if any(a.x0 - 1 <= float(c["x0"]) <= a.x1 for a in anchors)).most_common(1)[0][0]
-    columns = _columns(anchors, size)
+                   if any(x0 - 1 <= float(c["x0"]) < split for x0, split, _ in columns)).most_common(1)[0][0]
     first_x = columns[0][0]
     edges = [x0 for x0, _, _ in columns[1:]] + [float("inf")]
 
@@ -308,28 +312,25 @@ def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
     elements.sort(key=lambda e: e[0])
     # the bands: from each line with a symbol, up and down through the lines that go on at the list's spacing (a
     # row's padding is wider than a line's, never two lines), stopping at a line that is not the list's
+    # (one pass down the lines: a step wider than NEXT_LINE ems, or a foreign line between, cuts the chain of lines;
+    # a chain that holds a symbol is a band)
     tops = sorted({e[0] for e in elements})
+    outside.sort()
     reach = NEXT_LINE * size
-    spans: list[list[float]] = []
-    for anchor in sorted(set(opens)):
-        if spans and spans[-1][0] - 0.5 <= anchor <= spans[-1][1] + 0.5:
-            continue
-        span = [anchor, anchor]
-        for t in reversed([t for t in tops if t < span[0]]):
-            if span[0] - t > reach or any(t <= f < span[0] for f in outside):
-                break
-            span[0] = t
-        for t in [t for t in tops if t > span[1]]:
-            if t - span[1] > reach or any(span[1] < f <= t for f in outside):
-                break
-            span[1] = t
-        if spans and span[0] <= spans[-1][1] + 0.5:
-            spans[-1][1] = max(spans[-1][1], span[1])
+    chains: list[list[float]] = []
+    for t in tops:
+        prev = chains[-1][-1] if chains else None
+        cut = prev is None or t - prev > reach or bisect.bisect_right(outside, t) > bisect.bisect_right(outside, prev)
+        if cut:
+            chains.append([t])
         else:
-            spans.append(span)
+            chains[-1].append(t)
+    opened = set(opens)
+    spans = [(c[0], c[-1]) for c in chains if any(t in opened for t in c)]
     out, used = [], set()
+    starts = [e[0] for e in elements]
     for top, bottom in spans:
-        g = [e for e in elements if top - 0.5 <= e[0] <= bottom + 0.5]
+        g = elements[bisect.bisect_left(starts, top - 0.5):bisect.bisect_right(starts, bottom + 0.5)]
         if sum(1 for e in g if e[2] == "symbol") < 2:  # one stray figure is not a list
             continue
         titles = ["".join(c["text"] for c in e[3]) for e in g if e[2] == "title"]
@@ -340,12 +341,13 @@ def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
             col_rows = _rows([e for e in g if e[1] == k], page, size, stacked)
             if col_rows:
                 col_rows[0].goes_on = True
-            for i, r in enumerate(col_rows):  # the marks raised in the row's place
-                below = col_rows[i + 1].top if i + 1 < len(col_rows) else bottom + size
-                r.marks = ["".join(c["text"] for c in run) for run in raised or []
-                           if x0 - 1 <= float(run[0]["x0"]) < edge - 1 and r.top - size / 2 <= float(run[0]["top"]) < below]
-                used.update(id(c) for run in raised or [] for c in run
-                            if x0 - 1 <= float(run[0]["x0"]) < edge - 1 and r.top - size / 2 <= float(run[0]["top"]) < below)
+            row_tops = [r.top - size / 2 for r in col_rows]
+            for run in raised or []:  # a mark raised in a row's place is the row's
+                at = float(run[0]["top"])
+                i = bisect.bisect_right(row_tops, at) - 1
+                if col_rows and x0 - 1 <= float(run[0]["x0"]) < edge - 1 and i >= 0 and at < bottom + size:
+                    col_rows[i].marks.append("".join(c["text"] for c in run))
+                    used.update(id(c) for c in run)
             rows += col_rows
         used.update(id(c) for e in g for c in e[3])
         out.append(Band(top, bottom + size, rows, tuple(sorted({st for _, _, st in columns}))))
@@ -369,9 +371,10 @@ def _rows(col: list, page: int, size: float, stacked: bool) -> list[ListRow]:
         runs_on = not whole_symbol(text)  # "12/2; 24/24;", "Decision": the symbol goes on on the next line
     starts = [tops[0]] + [b for a, b in zip(tops, tops[1:], strict=False) if b - a > ROW_STEP * pitch or b in opening]
     rows = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else float("inf")
-        mine = sorted((e for e in col if start - 0.5 <= e[0] < end - 0.5), key=lambda e: e[0])
+    by_row: list[list] = [[] for _ in starts]
+    for e in sorted(col, key=lambda e: e[0]):
+        by_row[max(0, bisect.bisect_right(starts, round(e[0], 1)) - 1)].append(e)
+    for start, mine in zip(starts, by_row, strict=True):
         pieces = [" ".join(w.text for w in words_of(e[3], size)) for e in mine if e[2] == "symbol"]
         lines = [" ".join(w.text for w in words_of(e[3], size)) for e in mine if e[2] == "title"]
         rows.append(ListRow("".join(pieces) if stacked else join_lines(pieces), join_lines(lines), start, page,
