@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.sparql.endpoint import push, remote_query
+from drugpolicy_kg.sparql.endpoint import graph_payload, push, remote_query, store_payload
 from drugpolicy_kg.sparql.query import LocalEngine, bind_params, list_queries, values_clause, with_values
 from drugpolicy_kg.sparql.results import to_tsv
 
@@ -122,7 +122,7 @@ def local_graph(engine):
 
 
 def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
-    first = push(engine.graph, endpoint_query, GRAPH, gsp=gsp, update=update, timeout=300)
+    first = push(store_payload(engine.gs), endpoint_query, GRAPH, gsp=gsp, update=update, timeout=300)
     assert first.triples_sent == first.triples_on_server == engine.gs.triples
     mismatched = []
     for query in QUERIES:
@@ -144,6 +144,23 @@ def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
     return mismatched
 
 
+def test_a_push_sends_what_rdflib_would_write_in_a_fraction_of_the_time(small_engine):
+    """`push` writes its N-Triples with Oxigraph from the store; rdflib's copy, skolemize and serializer (the way
+    before, and still the way for an rdflib graph) write the same triples: the same count, the same triples apart
+    from the names blank nodes get, read back by a parser."""
+    import pyoxigraph as ox
+
+    a, b = store_payload(small_engine.gs), graph_payload(small_engine.gs.union_graph())
+
+    def read(payload):
+        triples = list(ox.parse(payload.nt, format=ox.RdfFormat.N_TRIPLES))
+        return len(triples), {t for t in triples if "/.well-known/genid/" not in str(t)}
+
+    assert a.triples == b.triples == small_engine.gs.triples and read(a) == read(b)
+    assert sum(1 for t in ox.parse(a.nt, format=ox.RdfFormat.N_TRIPLES) if "/.well-known/genid/" in str(t)) == sum(
+        1 for t in ox.parse(b.nt, format=ox.RdfFormat.N_TRIPLES) if "/.well-known/genid/" in str(t))
+
+
 @pytest.mark.slow
 def test_oxigraph_server_same_answers(engine, oxigraph_server):
     mismatched = _push_and_compare(engine, oxigraph_server.query_url, oxigraph_server.store_url, None, concat_order)
@@ -159,8 +176,9 @@ def test_a_second_push_leaves_exactly_one_copy(small_engine, request, server, ho
     srv = request.getfixturevalue(server)
     kw = {"gsp": srv.store_url} if how == "gsp" else {"update": srv.update_url}
     graph = f"{GRAPH}-twice-{how}"
-    first = push(small_engine.graph, srv.query_url, graph, timeout=300, **kw)
-    again = push(small_engine.graph, srv.query_url, graph, timeout=300, **kw)
+    payload = store_payload(small_engine.gs)
+    first = push(payload, srv.query_url, graph, timeout=300, **kw)
+    again = push(payload, srv.query_url, graph, timeout=300, **kw)
     assert first.triples_on_server == again.triples_on_server == small_engine.gs.triples
 
 
@@ -168,7 +186,7 @@ def test_a_second_push_leaves_exactly_one_copy(small_engine, request, server, ho
 def test_oxigraph_update_fallback_then_move(small_engine, oxigraph_server):
     """Without the Graph Store Protocol, a push goes as SPARQL Update in chunks into a staging graph, then MOVE."""
     engine = small_engine
-    report = push(engine.graph, oxigraph_server.query_url, GRAPH + "-update", update=oxigraph_server.update_url, chunk=2000,
+    report = push(store_payload(engine.gs), oxigraph_server.query_url, GRAPH + "-update", update=oxigraph_server.update_url, chunk=2000,
                   timeout=180)
     assert report.method.startswith("SPARQL Update") and report.triples_on_server == engine.gs.triples
     # this push's own staging graphs (the server is shared with other tests of the worker: an interrupted push of

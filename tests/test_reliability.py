@@ -382,9 +382,10 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, sma
     from rdflib import Graph, Literal, URIRef
 
     from drugpolicy_kg.errors import EndpointError
-    from drugpolicy_kg.sparql.endpoint import count_triples, push
+    from drugpolicy_kg.sparql.endpoint import count_triples, push, store_payload
 
     target = "https://w3id.org/drugpolicy-kg/graph/fault-test"
+    whole = store_payload(engine.gs)  # what `push` sends, written once for the seven pushes below
     small = Graph()
     for i in range(10):
         small.add((URIRef(f"http://x/{i}"), URIRef("http://x/p"), Literal(i)))
@@ -398,12 +399,12 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, sma
             kw = {"gsp": base + "/store"} if how == "gsp" else {"update": base + "/update", "chunk": 1000}
             try:
                 with pytest.raises(EndpointError):
-                    push(engine.graph, oxigraph_server.query_url, target, timeout=20, **kw)
+                    push(whole, oxigraph_server.query_url, target, timeout=20, **kw)
                 assert count_triples(oxigraph_server.query_url, target) == 10, (how, cut)
             finally:
                 faults += proxy.faults
                 proxy.close()
-    report = push(engine.graph, oxigraph_server.query_url, target, gsp=oxigraph_server.store_url, timeout=300)
+    report = push(whole, oxigraph_server.query_url, target, gsp=oxigraph_server.store_url, timeout=300)
     assert report.triples_on_server == engine.gs.triples
     FIGURES["push faults"] = f"{faults} connection resets mid-upload, remote graph unchanged every time"
 
@@ -411,16 +412,17 @@ def test_interrupted_push_leaves_the_remote_graph_as_it_was(oxigraph_server, sma
 @pytest.mark.slow
 def test_killed_server_mid_push_is_an_endpoint_error(small_engine):
     from drugpolicy_kg.errors import EndpointError
-    from drugpolicy_kg.sparql.endpoint import push
+    from drugpolicy_kg.sparql.endpoint import push, store_payload
 
     from .servers import OxigraphServer
 
+    payload = store_payload(small_engine.gs)
     server = OxigraphServer(read_only=False).start()
     threading.Timer(0.05, server.proc.kill).start()
     try:
         with pytest.raises(EndpointError):
             for _ in range(50):
-                push(small_engine.graph, server.query_url, "https://w3id.org/drugpolicy-kg/graph/k", update=server.update_url,
+                push(payload, server.query_url, "https://w3id.org/drugpolicy-kg/graph/k", update=server.update_url,
                      chunk=500, timeout=5)
     finally:
         server.stop()

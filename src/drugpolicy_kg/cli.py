@@ -319,7 +319,7 @@ def _format_from_name(path: str | None) -> str | None:
 
 
 def cmd_push(args) -> int:
-    from drugpolicy_kg.sparql.endpoint import credentials_from_env, push
+    from drugpolicy_kg.sparql.endpoint import credentials_from_env, push, store_payload
 
     gs = _store(args)  # --chunk and --timeout were checked by their argparse types, before anything else
 
@@ -331,12 +331,11 @@ def cmd_push(args) -> int:
             if done >= total:
                 print(file=sys.stderr)
 
-    if args.named_graphs:  # each source's graph under its own IRI, as local queries see them
-        targets = [(name, gs.named_graph(name)) for name in gs.graphs]
-    else:
-        targets = [(args.graph, gs.union_graph())]
-    for name, graph in targets:
-        report = push(graph, args.endpoint, name, gsp=args.gsp, update=args.update, chunk=args.chunk,
+    # each source's graph under its own IRI, as local queries see them; or the union under one
+    names = list(gs.graphs) if args.named_graphs else [None]
+    for name in names:
+        graph = store_payload(gs, name)
+        report = push(graph, args.endpoint, name or args.graph, gsp=args.gsp, update=args.update, chunk=args.chunk,
                       timeout=args.timeout, creds=credentials_from_env(), progress=progress)
         from drugpolicy_kg.sparql.remote import remember_push
 
