@@ -169,6 +169,38 @@ def test_a_printed_mandate_list_gives_the_word_files_rows(printed, word, share):
     assert row_marks(pdf) == row_marks(docx)
 
 
+def test_a_printed_section_is_reviewed_into_a_project_and_traced_to_its_pages(printed, tmp_path, capsys):
+    """The printed Sect. 16's legislative mandates (its masthead and the pages of its lists), ingested and reviewed
+    into a project that does not hold it, as a user would: every candidate of confidence 0.8 or more is accepted and
+    none is refused by the project's checks, which review runs before it writes (a symbol read in its standard
+    spacing keeps the printed words as dpo:statedAs, each row's mandate is named by its row: both were refused), and
+    `trace 64/3` quotes the row with its page."""
+    from pypdf import PdfReader, PdfWriter
+
+    from .conftest import make_copy
+
+    _, pdf = printed[SECT16]
+    pages = sorted({s.page for s in pdf.segments if s.kind == "row" and s.locator.startswith("para. 16.10")})
+    reader, writer = PdfReader(pdf.path), PdfWriter()
+    for n in [1, 2, *range(pages[0], pages[-1] + 1)]:
+        writer.add_page(reader.pages[n - 1])
+    lists = tmp_path / "A_80_6_Sect.16-lists.pdf"
+    with open(lists, "wb") as fh:
+        writer.write(fh)
+    project = make_copy(tmp_path)
+    (project / "data" / "reviews" / "a-80-6-sect-16.json").unlink()  # the Word file's decisions: not this review's
+    draft = tmp_path / "draft.json"
+    assert main(["--project", str(project), "ingest", str(lists), "--doc-id", "a-80-6-sect-16", "-o", str(draft)]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(project), "review", str(draft), "--accept", "all", "--min-confidence", "0.8"]) == 0
+    out = capsys.readouterr().out
+    accepted = re.search(r"accepted: \d+ \(.*?(\d+) legislative-mandate", out)
+    assert accepted and int(accepted.group(1)) >= 400 and "refused by the checks: 0" in out, out[:400]
+    assert main(["--project", str(project), "trace", "64/3"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"Commission on Narcotic Drugs resolutions and decisions, row \d+, p\. \d+", out), out[:600]
+
+
 def _plan_facts(doc, kind: str) -> list[str]:
     """A document's candidates of one kind as their facts, without offsets (a PDF's text is not the Word file's)."""
     def bare(x):

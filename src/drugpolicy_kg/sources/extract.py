@@ -210,7 +210,8 @@ def _where(seg: Segment | None) -> dict | None:
 
 def _mandate(out: Extraction, seg: Segment, scope: _Scope, issuer: str, instrument: str, symbol: str, title: str,
              detector: str, confidence: float, note: str = "", quote: str | None = None,
-             headings: tuple[Segment | None, Segment | None] = (None, None), span: tuple[int, int] | None = None) -> None:
+             headings: tuple[Segment | None, Segment | None] = (None, None), span: tuple[int, int] | None = None,
+             printed: str = "") -> None:
     """Add one legislative-mandate candidate: an instrument listed for a scope, quoted by its row (or bullet).
 
     ``headings`` are the "Legislative mandates" heading and the issuer's list heading the row stands under;
@@ -219,6 +220,8 @@ def _mandate(out: Extraction, seg: Segment, scope: _Scope, issuer: str, instrume
     facts = {"instrument": instrument, "issuer": issuer, "issuer_code": body_code(issuer) if issuer else "", "symbol": symbol,
              "title": title, "scope": scope.label, "scope_title": scope.title,
              "context": {"list": _where(headings[0]), "issuer": _where(headings[1]), "scope": _where(scope.heading)}}
+    if printed and printed != symbol:  # the symbol as the row prints it, where it is read in another spacing
+        facts["printed"] = printed
     key = _cid("legislative-mandate", scope.label, issuer, instrument, symbol or title, seg.locator)
     if span is not None:  # a part of the row: quoted alone, at its own offsets
         a, b = span
@@ -353,7 +356,8 @@ def _mandate_row(seg: Segment, issuer: str, what: str, scope: _Scope, out: Extra
         if what == "resolutions and decisions" and not m.groupdict().get("dec"):
             kind = "resolution"
         _mandate(out, seg, scope, issuer, kind, m.group("sym"), title, "mandates-list: row", 0.98 if title else 0.9,
-                 "; ".join(x for x in (spacing, "" if title else "the row gives no title") if x), headings=headings)
+                 "; ".join(x for x in (spacing, "" if title else "the row gives no title") if x), headings=headings,
+                 printed=shown if spacing else "")
 
 
 def _read_symbol(printed: str) -> str:

@@ -447,7 +447,9 @@ class _Builder:
             w.fact(cid, inst, f"{RDFS}label", w.lit(name, "en"))
         if f.get("symbol"):
             self._numbered(kind, f["symbol"])
-            w.fact(cid, inst, f"{DPO}resolutionNumber" if kind == "resolution" else f"{DCT}identifier", w.lit(f["symbol"]), row)
+            # (a symbol read from a column printed one character a line keeps the words the row prints)
+            w.fact(cid, inst, f"{DPO}resolutionNumber" if kind == "resolution" else f"{DCT}identifier", w.lit(f["symbol"]), row,
+                   stated_as=f.get("printed") or "")
         if f.get("title"):
             w.fact(cid, inst, f"{DCT}title", w.lit(f["title"], "en"), row)
         if f.get("issuer") and ctx.get("issuer"):
@@ -456,10 +458,11 @@ class _Builder:
         mandate = f"{DPK}mandate-{self.doc_id}-{cid}"
         scope = self.scope_node(f)
         w.fact(cid, mandate, RDF_TYPE, f"{DPO}Mandate")
-        row_no = re.search(r"(row \d+)$", c["locator"])  # a list may name an instrument twice: one mandate per row
+        # a list may name an instrument twice: one mandate per row (a page's locator ends with the page: ", p. 19")
+        row_no = re.search(r"(row \d+)(?:, p\. \d+)?$", c["locator"])
         w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {f.get('scope', 'the programme')}"
                                                     + (f" ({f.get('issuer') or 'list'}, {row_no.group(1)})" if row_no else ""), "en"))
-        w.fact(cid, mandate, f"{DPO}issuedIn", inst, row, stated_as=f.get("symbol") or "")
+        w.fact(cid, mandate, f"{DPO}issuedIn", inst, row, stated_as=f.get("printed") or f.get("symbol") or "")
         if ctx.get("list"):
             h = ctx["list"]
             w.fact(cid, mandate, f"{DPO}verb", f"{DPK}verb-legislative-mandate", self.ev(h["quote"], h["locator"], h["start"]))
@@ -627,8 +630,9 @@ class _Builder:
     def _cell_ev(self, c: dict, cell: dict) -> dict:
         f = c["facts"]
         # the row named by its first cell, shortened and so not in quotation marks (a quote is never cut)
-        where = f"{table_name(f['table'])}, row {c['locator'].rsplit('row ', 1)[-1]} ({_short(c['quote'].split(chr(9))[0], 60)}), " \
-                f"column \u201c{cell['column']}\u201d"
+        row, page = _row_and_page(c["locator"])
+        where = f"{table_name(f['table'])}, row {row} ({_short(c['quote'].split(chr(9))[0], 60)}), " \
+                f"column \u201c{cell['column']}\u201d{page}"
         return {"iri": f"{DPK}ev-{self.doc_id}-at-{cell['start']}", "quote": cell["printed"], "locator": where,
                 "row": c["quote"], "columns": cell.get("heads") or [], "context": f.get("context") or []}
 
@@ -699,7 +703,7 @@ class _Builder:
         f, w, cid = c["facts"], self.w, c["id"]
         ev = self.ev(c["quote"], c["locator"], c["start"])
         scope = self.scope_node(f)
-        node = f"{DPK}deliverable-{self.doc_id}-table-{slug(f['table'])}-row-{c['locator'].rsplit('row ', 1)[-1]}"
+        node = f"{DPK}deliverable-{self.doc_id}-table-{slug(f['table'])}-row-{_row_and_page(c['locator'])[0]}"
         w.fact(cid, node, RDF_TYPE, f"{DPO}Deliverable")
         name = f["label"] if f["level"] != "described" else f"{f['subcategory']}: {f['label']}"
         w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']}: {_short(name, 140)}", "en"))
@@ -794,6 +798,16 @@ class _Builder:
         w.fact(cid, node, f"{DPO}costOf", scope, ev, **({"stated_as": m.group(0)} if (
             m := re.search(r"[Ss]ubprogramme \d+", c["quote"])) else {"reasoning": (
                 f"The sentence stands in the explanation of resource changes for {f['scope']}.")}))
+
+
+def _row_and_page(locator: str) -> tuple[str, str]:
+    """A table row's number in its candidate's locator, and the page the locator names, as a locator's end.
+
+    >>> _row_and_page("Table 16.9, row 14"), _row_and_page("Table 16.9, row 14, p. 56")
+    (('14', ''), ('14', ', p. 56'))
+    """
+    m = re.search(r"row (\d+)((?:, p\. \d+)?)$", locator)
+    return (m.group(1), m.group(2)) if m else (locator.rsplit("row ", 1)[-1], "")
 
 
 def _short(text: str, limit: int = 100) -> str:
