@@ -79,12 +79,15 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PAGES:
                 raise InputError(f"{len(pdf.pages):,} pages: more than a UN document has ({MAX_PAGES:,})", str(path))
-            pages = [_page_lines(page, n) for n, page in enumerate(pdf.pages, 1)]
             first = pdf.pages[0] if pdf.pages else None
             # the masthead's symbol is printed in two sizes ("A" large, "/80/6 (Sect. 16)" smaller), a few points
             # apart: the top band read as one line gives it whole
             masthead = (first.crop((0, 0, float(first.width), float(first.height) * HEAD)).extract_text(y_tolerance=12)
                         if first is not None else "") or ""
+            pages = []
+            for n, page in enumerate(pdf.pages, 1):
+                pages.append(_page_lines(page, n))
+                page.close()  # its characters and layout, once read: a 114-page section held 530 MB of them
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds for a damaged file; each is one line here
