@@ -197,7 +197,9 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     # own: the engine's passes overlap on a second core, while this one reads the facts and the statements
     apart = Background(lambda: _outside(gs, vocabulary) + _ill_typed(gs), "drugpolicy-kg-outside", collect=True)
     exempt, own = _exempt(gs, vocabulary)
-    facts = {(str(sol["s"]), str(sol["p"]), str(sol["o"])): sol for sol in gs.query(internal_query("facts.rq"))
+    # keyed by the engine's terms, which compare and hash as RDF terms do (a string made of each cost a third of the
+    # statement checks' time at a million triples)
+    facts = {(sol["s"], sol["p"], sol["o"]): sol for sol in gs.query(internal_query("facts.rq"))
              if sol["s"].value not in exempt and sol["p"].value not in own.get(sol["s"].value, ())}
     rep.problems += apart.result()
     names: dict[str, list[str]] = defaultdict(list)
@@ -214,17 +216,16 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
         quotes[st] += words.get(sol["ev"], [])
         info.setdefault(st, sol)
     rep.statements = len(info)
-    stated = {(str(sol["s"]), str(sol["p"]), str(sol["o"])) for sol in info.values()
+    stated = {(sol["s"], sol["p"], sol["o"]) for sol in info.values()
               if sol["s"] is not None and sol["p"] is not None and sol["o"] is not None}
     rep.facts = len(facts)
-    for key, sol in sorted(facts.items()):
-        if key in stated:
-            rep.covered += 1
-        else:
-            rep.problems.append(StatementProblem(
-                sol["s"].value, sol["p"].value,
-                f"no quote states this fact (value: {_show(sol['o'])}): add it to the dpo:states of the evidence that says it",
-                "fact-without-evidence"))
+    rep.covered = sum(1 for key in facts if key in stated)
+    unstated = sorted((tuple(map(str, key)), sol) for key, sol in facts.items() if key not in stated)  # (keys differ)
+    for _, sol in unstated:
+        rep.problems.append(StatementProblem(
+            sol["s"].value, sol["p"].value,
+            f"no quote states this fact (value: {_show(sol['o'])}): add it to the dpo:states of the evidence that says it",
+            "fact-without-evidence"))
 
     def problem(focus: str, path: str, message: str, rule: str) -> None:
         rep.problems.append(StatementProblem(focus, path, message, rule))
@@ -236,8 +237,7 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
             problem(sol["ev"].value, "", "a statement of this evidence lacks its rdf:subject, rdf:predicate or rdf:object",
                     "statement-incomplete")
             continue
-        key = (str(s), str(p), str(o))
-        if key not in facts and not _holds(gs, s, p, o):  # a fact exempt from evidence may be stated too
+        if (s, p, o) not in facts and not _holds(gs, s, p, o):  # a fact exempt from evidence may be stated too
             problem(focus, p.value, f"this evidence states a fact the graph does not hold (value: {_show(o)})",
                     "statement-not-held")
             continue
