@@ -33,7 +33,7 @@ from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.sources.pdflist import bands as list_bands
-from drugpolicy_kg.sources.pdflist import continues
+from drugpolicy_kg.sources.pdflist import continues, join_lines
 from drugpolicy_kg.sources.pdftable import TableLine, rows, words_of
 from drugpolicy_kg.sources.plan import ANNEX, TABLE_NO
 from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, PARA_NUMBER, Document, _Walker, metadata_from_margins
@@ -109,11 +109,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
         nonlocal captioned
         if not para:
             return
-        text = para[0].text
-        for ln in para[1:]:
-            joined = text.endswith("-") and len(text) > 1 and text[-2].isalpha() and ln.text[:1].isalpha()
-            text = text + ("" if joined else " ") + ln.text
-        text = " ".join(text.split())
+        text = join_lines([ln.text for ln in para])
         whole_font = para[0].font if all(ln.font == para[0].font for ln in para) else ""
         heading = (whole_font in ("bold", "italic") or para[0].size > body_size * 1.1) and len(text) <= 200
         seg = walk.paragraph(text, "H" if heading else "")

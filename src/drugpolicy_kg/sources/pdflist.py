@@ -1,26 +1,30 @@
-"""A mandate list printed with its symbol column one character a line, put back into rows.
+"""A mandate list printed on pages, put back into rows: a symbol column beside the instruments' titles.
 
-LibreOffice prints a budget section's mandate lists (a narrow symbol column beside the instruments' titles, in two
-newspaper columns a page) with the symbol column one character wide: "S", "-", "2", "0", "/", "2" stand one under
-another. A reader of the page still reads them, top to bottom, and so does this module:
+LibreOffice prints a budget section's mandate lists in two newspaper columns a page, and some with the symbol column
+one character wide: "S", "-", "2", "0", "/", "2" stand one under another. Others it prints whole ("41/128",
+"12/2; 24/24;" over two lines), as most prints do. A reader of the page reads both, and so does this module:
 
-- a **stacked column** is a place across the page where characters stand alone on their lines (nothing within half
-  an em either side), one under another at a line's pitch, and among them a digit and a "/" or "(" (a symbol's); a
-  column of figures in a table has no such run;
-- the **titles** are the lines to the right of a stacked column, up to the next stacked column or the page's edge;
-- a **band** is a stretch of the page down which the list runs: it ends at a gap wider than two lines or at a line
-  standing left of the first stacked column (a list's heading, a paragraph's number). In a band, the left column is
-  read before the right, as a newspaper's;
-- a **row** starts where a step down its column is wider than the line pitch (a cell's padding): its symbol is its
-  stacked characters in order, its title its lines joined;
-- a row cut by a column or a page goes on at the top of the next: the next column's first row is the same row where
-  it has no symbol, where its symbol opens with "/", ";" or ")", where its title opens in lower case, where the row
-  before had a title and this one has a symbol but no title beside it, or where the row before has not yet a whole
-  symbol ("Decision 20", "2462 (").
+- **symbols**: a run of characters each alone on its line (nothing within half an em either side), one under
+  another at a line's pitch, among them a digit and a "/", "(" or "-"; or a cell (words apart from the next by more
+  than an em) that holds nothing but symbols, where three lines or more open one at the same place across the page.
+  A running text line that opens with a symbol ("79/234 on the ...") is one cell with more words: not one;
+- **zones**: lists printed stacked and printed whole, one under the other, are read apart, each with its columns (a
+  page may have lost the heading between them);
+- **columns**: each symbol column and, to its right up to the next, its titles; a line that is not the list's (a
+  heading all bold or italic, a line standing left of the first column, one running across a column's edge) is
+  left to the page's reader;
+- **bands**: the stretches down which the list runs, lines a row's padding apart at most; in a band the left column
+  is read before the right, as a newspaper's;
+- **rows**: a step down a column wider than its line pitch (a cell's padding), or a line opening a symbol when the
+  symbol above is whole, starts one; its symbol is its symbol lines in order (stacked characters joined as they
+  stand), its title its lines joined;
+- a row cut by a column or a page goes on at the top of the next (see :func:`continues`); the page's reader joins
+  them, and starts another table where the layout changes with no heading between;
+- a table whose rows open with symbol-like cells and hold only figures beside ("2023/24  12.5") is no list.
 
-A space that falls at a line's end is not printed, so a symbol read this way has none where its line broke
-("Decision2022/316", "1946/9(I)"); the reader keeps what the page shows, and the list's reader (``extract``) reads
-such a symbol in its standard spacing and says so on the candidate.
+A space that falls at a line's end is not printed, so a stacked symbol has none where its line broke
+("Decision2022/316", "1946/9(I)"): the reader keeps what the page shows, and the list's reader (``extract``) reads
+such a symbol in its standard spacing, says so on the candidate, and keeps the printed words.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from drugpolicy_kg.sources.pdftable import words_of
 
 ALONE = 0.45     # a stacked character has no other within this many ems either side on its line
 PITCH = 1.35     # a step down a stacked column within this many ems is the next line of one cell
-BAND_GAP = 2.0   # a step of more than this many ems (of both columns) ends a band of the list
 ROW_STEP = 1.2   # a step wider than this many times the column's line pitch starts a row
 FIGURES = re.compile(r"^[\d\s,.()–-]*$")  # a line of figures ("1 258.3 (83.9) –")
 MIN_RUN = 3      # characters stacked one under another, at least, for a stacked column
