@@ -138,14 +138,8 @@ def _stacked_runs(lines: list[list]) -> list[list]:
             right = i + 1 < len(seen) and float(seen[i + 1]["x0"]) - float(c["x1"]) < reach
             if not left and not right and len(c["text"]) == 1:
                 alone.append(c)
-    clusters: list[list] = []  # characters whose left edges stand within a point and a half of each other
-    for c in sorted(alone, key=lambda c: float(c["x0"])):
-        if clusters and float(c["x0"]) - float(clusters[-1][-1]["x0"]) < 1.5:
-            clusters[-1].append(c)
-        else:
-            clusters.append([c])
     out = []
-    for cs in clusters:
+    for cs in _at_one_place(alone, lambda c: float(c["x0"])):
         cs.sort(key=lambda c: float(c["top"]))
         run = [cs[0]]
         for a, b in [*zip(cs, cs[1:], strict=False), (cs[-1], None)]:
@@ -193,34 +187,22 @@ def _anchors(lines: list[list]) -> list[_Anchor]:
     for ln in lines:
         parts = _cells(ln, float(ln[0]["size"]))
         for i, cell in enumerate(parts):
-            text = "".join(c["text"] if c["text"].strip() else " " for c in _spaced(cell))
+            text = _text(cell, float(cell[0]["size"]))
             # the cell holds symbols and nothing else ("41/128", "12/2; 24/24;", "Decision"): a line of running text
             # that opens with a symbol ("79/234 on the ...") is one cell with more words
             if SYMBOL_CELL.match(text) and whole_symbol(text.rstrip(";").rstrip()) or text == "Decision":
                 after = float(parts[i + 1][0]["x0"]) if i + 1 < len(parts) else None
                 top = float(cell[0]["top"])
                 cells.append(_Anchor(top, top, float(cell[0]["x0"]), float(cell[-1]["x1"]), False, after))
-    cells.sort(key=lambda a: a.x0)
-    groups: list[list[_Anchor]] = []
-    for cell in cells:
-        if groups and cell.x0 - groups[-1][-1].x0 < 1.5:
-            groups[-1].append(cell)
-        else:
-            groups.append([cell])
-    found += [a for g in groups if len(g) >= MIN_RUN for a in g]
+    found += [a for g in _at_one_place(cells, lambda a: a.x0) if len(g) >= MIN_RUN for a in g]
     return sorted(found, key=lambda a: a.top)
 
 
 def _columns(anchors: list[_Anchor], size: float) -> list[tuple[float, float, bool]]:
     """A zone's columns, left to right: (x0 of its symbols, where its titles start, stacked or not)."""
-    found: list[list] = []
-    for a in sorted(anchors, key=lambda a: a.x0):
-        if found and a.x0 - found[-1][0] < 1.5:
-            found[-1][3].append(a)
-        else:
-            found.append([a.x0, 0.0, a.stacked, [a]])
     out = []
-    for x0, _, stacked, group in found:
+    for group in _at_one_place(anchors, lambda a: a.x0):
+        x0, stacked = group[0].x0, group[0].stacked
         width = max(a.x1 for a in group)
         titles = [a.after for a in group if a.after is not None and a.after - a.x1 < 20 * size]
         split = width + 1.5 if stacked or not titles else min(titles) - 1
@@ -228,14 +210,22 @@ def _columns(anchors: list[_Anchor], size: float) -> list[tuple[float, float, bo
     return out
 
 
-def _spaced(chars: list) -> list:
-    """A cell's characters with a space where two stand apart by more than a fifth of their size."""
-    out = []
-    for c in chars:
-        if out and float(c["x0"]) - float(out[-1]["x1"]) > float(c["size"]) * 0.2:
-            out.append({"text": " "})
-        out.append(c)
-    return out
+def _at_one_place(items: list, x0) -> list[list]:
+    """``items`` sorted across the page and grouped where their left edges (``x0(item)``) stand within a point and
+    a half of the one before: the characters of a stacked column, the cells of a symbol column."""
+    groups: list[list] = []
+    for item in sorted(items, key=x0):
+        if groups and x0(item) - x0(groups[-1][-1]) < 1.5:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _text(chars: list, size: float) -> str:
+    """Characters of one line as text: words where ``pdftable.words_of`` parts them (a printed space, or a gap wider
+    than a fifth of the size), one space between."""
+    return " ".join(w.text for w in words_of(chars, size))
 
 
 def _font_kind(c: dict) -> str:
@@ -294,12 +284,13 @@ def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
                 return True
         return False
 
-    outside = [float(ln[0]["top"]) for ln in lines if foreign(ln)]
     # each column's pieces, line by line: its symbol's characters and its title's (up to the next column)
     elements: list[tuple[float, int, str, list]] = []  # (top, column, "symbol" or "title", the line's characters)
     opens: list[float] = []  # the tops of the lines with a symbol's characters
+    outside: list[float] = []  # the tops of the lines that are not the list's
     for ln in lines:
         if foreign(ln):
+            outside.append(float(ln[0]["top"]))
             continue
         for k, ((x0, split, _), edge) in enumerate(zip(columns, edges, strict=True)):
             sym = [c for c in ln if x0 - 1 <= float(c["x0"]) < split and c["text"].strip()]
@@ -368,7 +359,7 @@ def _rows(col: list, page: int, size: float, stacked: bool) -> list[ListRow]:
     # "Decision" / "56/116")
     opening, runs_on = set(), False
     for e in ([] if stacked else [e for e in col if e[2] == "symbol"]):
-        text = "".join(c["text"] for c in _spaced(sorted(e[3], key=lambda c: float(c["x0"]))))
+        text = _text(e[3], size)
         if SYMBOL_CELL.match(text) and not runs_on:
             opening.add(round(e[0], 1))
         runs_on = not whole_symbol(text)  # "12/2; 24/24;", "Decision": the symbol goes on on the next line
@@ -378,8 +369,8 @@ def _rows(col: list, page: int, size: float, stacked: bool) -> list[ListRow]:
     for e in sorted(col, key=lambda e: e[0]):
         by_row[max(0, bisect.bisect_right(starts, round(e[0], 1)) - 1)].append(e)
     for start, mine in zip(starts, by_row, strict=True):
-        pieces = [" ".join(w.text for w in words_of(e[3], size)) for e in mine if e[2] == "symbol"]
-        lines = [" ".join(w.text for w in words_of(e[3], size)) for e in mine if e[2] == "title"]
+        pieces = [_text(e[3], size) for e in mine if e[2] == "symbol"]
+        lines = [_text(e[3], size) for e in mine if e[2] == "title"]
         rows.append(ListRow("".join(pieces) if stacked else join_lines(pieces), join_lines(lines), start, page,
                             lines=lines, stacked=stacked))
     return rows
