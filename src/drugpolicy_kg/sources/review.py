@@ -458,10 +458,9 @@ class _Builder:
         mandate = f"{DPK}mandate-{self.doc_id}-{cid}"
         scope = self.scope_node(f)
         w.fact(cid, mandate, RDF_TYPE, f"{DPO}Mandate")
-        # a list may name an instrument twice: one mandate per row (a page's locator ends with the page: ", p. 19")
-        row_no = re.search(r"(row \d+)(?:, p\. \d+)?$", c["locator"])
+        row_no = ROW_AT_END.search(c["locator"])  # a list may name an instrument twice: one mandate per row
         w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {f.get('scope', 'the programme')}"
-                                                    + (f" ({f.get('issuer') or 'list'}, {row_no.group(1)})" if row_no else ""), "en"))
+                                                    + (f" ({f.get('issuer') or 'list'}, row {row_no.group(1)})" if row_no else ""), "en"))
         w.fact(cid, mandate, f"{DPO}issuedIn", inst, row, stated_as=f.get("printed") or f.get("symbol") or "")
         if ctx.get("list"):
             h = ctx["list"]
@@ -800,13 +799,16 @@ class _Builder:
                 f"The sentence stands in the explanation of resource changes for {f['scope']}.")}))
 
 
+ROW_AT_END = re.compile(r"row (\d+)((?:, p\. \d+)?)$")  # a row's locator ends so; a page's adds the page: ", p. 19"
+
+
 def _row_and_page(locator: str) -> tuple[str, str]:
     """A table row's number in its candidate's locator, and the page the locator names, as a locator's end.
 
     >>> _row_and_page("Table 16.9, row 14"), _row_and_page("Table 16.9, row 14, p. 56")
     (('14', ''), ('14', ', p. 56'))
     """
-    m = re.search(r"row (\d+)((?:, p\. \d+)?)$", locator)
+    m = ROW_AT_END.search(locator)
     return (m.group(1), m.group(2)) if m else (locator.rsplit("row ", 1)[-1], "")
 
 
