@@ -301,7 +301,8 @@ def count_triples(endpoint: str, graph: str, timeout: float = DEFAULT_TIMEOUT, c
     return int(r.rows[0][0]) if r.rows else 0
 
 
-GENID = "https://w3id.org/drugpolicy-kg/.well-known/genid/"  # where a pushed blank node gets its IRI
+GENID_AUTHORITY, GENID_PATH = "https://w3id.org", "/drugpolicy-kg/.well-known/genid/"
+GENID = GENID_AUTHORITY + GENID_PATH  # where a pushed blank node gets its IRI (either writer)
 
 
 @dataclass
@@ -335,7 +336,7 @@ def store_payload(gs, name: str | None = None) -> Payload:
 
 def graph_payload(graph: Graph) -> Payload:
     """An rdflib graph as a push sends it (see :func:`store_payload`)."""
-    graph = graph.skolemize(authority="https://w3id.org", basepath="/drugpolicy-kg/.well-known/genid/")
+    graph = graph.skolemize(authority=GENID_AUTHORITY, basepath=GENID_PATH)
     return Payload(graph.serialize(format="nt", encoding="utf-8"), len(graph))
 
 
