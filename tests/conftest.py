@@ -21,7 +21,7 @@ def pytest_configure(config):
     import tempfile
 
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
-        os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
+        config.cache_folder = os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
     if "DRUGPOLICY_KG_TEST_SHARED" not in os.environ:  # what tests share across workers (tests/shared.py)
         config.shared_folder = os.environ["DRUGPOLICY_KG_TEST_SHARED"] = tempfile.mkdtemp(
             prefix="drugpolicy-kg-test-shared-")
@@ -128,9 +128,11 @@ def browser():
 
 
 def pytest_unconfigure(config):
-    """The shared folder goes with the session that made it (the controller, or a run without workers)."""
-    if getattr(config, "shared_folder", None):
-        shutil.rmtree(config.shared_folder, ignore_errors=True)
+    """The shared folder and the stores' cache go with the session that made them (the controller, or a run
+    without workers): a run had left its 280 MB of stores in the temporary folder, every run again."""
+    for made in ("shared_folder", "cache_folder"):
+        if getattr(config, made, None):
+            shutil.rmtree(getattr(config, made), ignore_errors=True)
 
 
 FIGURES: dict[str, str] = {}  # figures tests report (fuzz cases, faults injected, requests served)
