@@ -184,6 +184,20 @@ def test_tooltips_keep_quotes_whole(nets):
     assert any(len(t) > 400 for t in long)
 
 
+def test_tooltips_state_each_value_once(nets):
+    """A tooltip's key facts list each value once, however the values were read (once per node or once for all)."""
+    seen = 0
+    for g in nets.values():
+        for _, title in g.nodes(data="title"):
+            for line in (title or "").splitlines()[2:]:
+                key, _, values = line.partition(": ")
+                if key in ("number", "date", "symbol", "acronym", "as", "from", "to", "place"):
+                    items = values.split(", ")
+                    assert len(items) == len(set(items)), line
+                    seen += 1
+    assert seen > 100
+
+
 def test_exports_load_back_whole_and_typed(site, nets):
     """Every export is well-formed XML holding every node and edge (read whole by the standard library's parser:
     networkx's readers, which took 25 s over the seven networks, read samples of them in the test that compares our

@@ -945,17 +945,21 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     written: dict[str, Path] = {}
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
     guides: dict[str, str] = {}
-    for name, g in nets.items():  # the network pages first: where they draw each entity is what the entity pages need
-        title, guide = TITLES[name]
-        shown_in[name] = {}
-        pages = split_view(g, name, title)
+    split: dict[str, list[ViewPage]] = {}
+    for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
+        split[name] = split_view(g, name, TITLES[name][0])
+        shown_in[name] = {vp.graph.nodes[n].get("iri", n): (vp.file, n) for vp in split[name] for n in vp.graph
+                          if n not in vp.groups}
+    if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
+        apart.drawn(shown_in)  # it had waited 40 s for the drawings)
+    for name, pages in split.items():
+        guide = TITLES[name][1]
         for vp in pages:
             iri_of = {n: vp.graph.nodes[n].get("iri", n) for n in vp.graph if n not in vp.groups}
             facts = {n: ents.panel(i, names.get(i)) for n, i in iri_of.items() if ents.is_entity(i)}
             for node, (href, members) in vp.groups.items():
                 facts[node] = {"name": vp.graph.nodes[node].get("label", node), "kind": "group of nodes", "facts": [],
                                "href": href, "members": members}
-            shown_in[name].update({i: (vp.file, n) for n, i in iri_of.items()})
             page = out_dir / vp.file
             with atomic_write(page, durable=False) as fh:
                 fh.write(render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent,
@@ -964,8 +968,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         guides[name] = guide
-    if apart is not None:
-        apart.drawn(shown_in)
+    del split
     rows = []
     for name, g in nets.items():
         files = _write_exports(out_dir, name, g, names)
