@@ -91,6 +91,34 @@ def test_types_in_a_data_file_exempt_nothing(small_project):
     assert found == {(dpk + "org-who", "memberOf"), (dpk + "isn", "memberOf"), (dpk + "ev-isn-support", "memberOf")}
 
 
+def test_what_evidence_says_of_itself_is_a_fact_on_anything_else(small_project, tmp_path):
+    """The properties evidence and statements say of themselves (a quote, a locator, the fact stated) need no quote
+    only on such a node (a node with an rdf:subject is a statement): hung on an organization, or a statement's on an
+    evidence node, each is a fact to be found."""
+    from drugpolicy_kg.checks.statements import OWN_PROPERTIES
+    from drugpolicy_kg.resources import PREFIXES, internal_query
+
+    extra = tmp_path / "own-properties-elsewhere.ttl"
+    extra.write_text("""@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+dpk:org-who dpo:quote "We lead." ; dpo:locator "para. 1" ; rdf:object dpk:itwg .
+dpk:ev-isn-support rdf:predicate dpo:implements .
+""", encoding="utf-8")
+    report = validate(small_project, [extra], engine="sparql")
+    dpk = "https://w3id.org/drugpolicy-kg/id/"
+    found = {(f.focus, f.path.rsplit("#", 1)[-1]) for f in report.findings if f.rule == "fact-without-evidence"}
+    assert found == {(dpk + "org-who", "quote"), (dpk + "org-who", "locator"), (dpk + "org-who", "object"),
+                     (dpk + "ev-isn-support", "predicate")}
+    # the engine's list of those properties is the check's (less rdf:type, exempt everywhere)
+    listed = set()
+    for values in re.findall(r"VALUES \?p \{([^}]*)\}", internal_query("facts-owned.rq")):
+        for name in values.split():
+            prefix, local = name.split(":")
+            listed.add(PREFIXES[prefix] + local)
+    assert listed == set().union(*OWN_PROPERTIES.values()) - {PREFIXES["rdf"] + "type"}
+
+
 def test_subjects_outside_the_namespace_are_found_by_file(small_project):
     report = validate(small_project, [FIXTURES / "violations" / "subject-outside-namespace.ttl"], engine="sparql")
     found = [f for f in report.findings if f.rule == "subject-outside-namespace"]
