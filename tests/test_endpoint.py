@@ -696,13 +696,17 @@ def test_checks_may_not_reach_the_network(tmp_path):
 
 @pytest.mark.slow
 def test_serve_stays_up_with_many_idle_connections_and_dies_with_its_parent(tmp_path):
-    """300 idle connections do not stop an answer; after SIGKILL of serve, its engine stops too."""
+    """300 idle connections do not stop an answer; after SIGKILL of serve, its engine stops too, and a read-only
+    server leaves no folder behind (it makes one only to copy a store it may write)."""
     import socket
     import urllib.request
 
     port = free_port()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(temporary)})
     idle = []
     try:
         wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 60, proc)
@@ -726,6 +730,7 @@ def test_serve_stays_up_with_many_idle_connections_and_dies_with_its_parent(tmp_
             time.sleep(0.2)
         assert engine and not any(os.path.exists(f"/proc/{pid}") and
                                   "sparql.engine" in open(f"/proc/{pid}/cmdline").read() for pid in engine)
+        assert not list(temporary.glob("drugpolicy-kg-serve-*"))
     finally:
         for s in idle:
             s.close()

@@ -70,9 +70,11 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
 
     from drugpolicy_kg.sparql.engine import Engine
 
-    with tempfile.TemporaryDirectory(prefix="drugpolicy-kg-serve-") as tmp:
+    copying = writable or gs.location is None  # writes must not reach the shared, content-addressed store: a copy
+    # (a folder made only for a copy: a read-only server stopped by SIGKILL leaves nothing behind)
+    with tempfile.TemporaryDirectory(prefix="drugpolicy-kg-serve-") if copying else contextlib.nullcontext() as tmp:
         location = gs.location
-        if writable or location is None:  # writes must not reach the shared, content-addressed store: serve a copy
+        if copying:
             location = Path(tmp) / "store"
             location.mkdir()  # (RocksDB makes only the last folder of its path)
             copy = ox.Store(str(location / "db"))
