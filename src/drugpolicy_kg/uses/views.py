@@ -689,9 +689,9 @@ class _Runs:
 
 class _PagesApart:
     """The trace pages of the site, written by a process of their own (``python -c``: nothing of the caller's
-    ``__main__`` is run again) from the store at ``store``, opened read-only; then runs of the entity pages, shared
-    with this process (:class:`_Runs`), once :meth:`drawn` has said where the views draw each entity (their "appears
-    in" links). It says the page of each entity traced (:meth:`trace_pages`) as soon as it has made the traces.
+    ``__main__`` is run again) from the store at ``store``, opened read-only; then the source pages (their links:
+    :meth:`source_links`) while this process draws; then runs of the entity pages, shared with this process
+    (:class:`_Runs`), once :meth:`drawn` has said where the views draw each entity (their "appears in" links). It says the page of each entity traced (:meth:`trace_pages`) as soon as it has made the traces.
     The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
@@ -766,6 +766,10 @@ class _PagesApart:
         """The page of each entity traced (IRI -> file name), once the process has made the traces."""
         return self._wait_for("pages")
 
+    def source_links(self) -> dict[tuple[str, str], str]:
+        """Per (source file, quote), the link to its passage on the source pages the process wrote."""
+        return {(file, quote): link for file, quote, link in self._wait_for("sources")}
+
     def result(self) -> tuple[list[Path], list[Path]]:
         """The trace pages and the entity pages the process wrote, once it has written them."""
         done = self._wait_for("files")
@@ -823,11 +827,14 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     tracer = Tracer(graph, evidence_memo=_evidence_memo(job["store"]))
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
     traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
+    ents = Entities(graph, tracer)
+    (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
+    sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
+    say({"sources": [[file, quote, link] for (file, quote), link in sources.items()]})
     shown_in = json.loads(sys.stdin.buffer.readline() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
         sys.exit(1)
-    entity_files = _write_entities(Entities(graph, tracer), out, names, project, shown_in, traced.pages,
-                                   _Runs(job["runs"]))
+    entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, _Runs(job["runs"]), sources)
     say({"files": [str(p) for p in traced], "entities": [str(p) for p in entity_files]})
 
 
@@ -912,14 +919,16 @@ ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views")
 
 
 def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_in: dict[str, dict[str, tuple[str, str]]],
-                    trace_pages: dict[str, str], runs: _Runs) -> list[Path]:
-    """The entity pages that ``runs`` gives this process, and the source pages their quotes link to if it gives them
-    too, in ``out_dir/entities``: each page links to where the views draw the entity (``shown_in``: view -> entity
-    IRI -> (its page, its node)) and to its trace page."""
+                    trace_pages: dict[str, str], runs: _Runs,
+                    source_links: dict[tuple[str, str], str] | None = None) -> list[Path]:
+    """The entity pages that ``runs`` gives this process, in ``out_dir/entities``, and the source pages their quotes
+    link to where ``source_links`` (another process wrote the source pages) is None: each page links to where the
+    views draw the entity (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
     from drugpolicy_kg.uses.entities import write_pages
 
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
-    source_links = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project, write=runs.take("sources"))
+    if source_links is None:
+        source_links = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
 
     def appears_in(iri: str) -> list[tuple[str, str]]:
         items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
@@ -1004,7 +1013,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         traced = _write_traces(tracer, out_dir, project, names)
         entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, _Runs(None))
     else:  # the other process made the traces long ago: both write the entity pages, then it is done
-        entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), apart.runs)
+        entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), apart.runs,
+                                       apart.source_links())
         traced, theirs = apart.result()
         entity_files += theirs
     entity_files.append(write_index(ents, out_dir / "entities", names, ENTITY_NAV))
