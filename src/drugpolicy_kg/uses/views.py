@@ -691,7 +691,8 @@ class _PagesApart:
     """The trace pages of the site, written by a process of their own (``python -c``: nothing of the caller's
     ``__main__`` is run again) from the store at ``store``, opened read-only; then the source pages (their links:
     :meth:`source_links`) while this process draws; then runs of the entity pages, shared with this process
-    (:class:`_Runs`), once :meth:`drawn` has said where the views draw each entity (their "appears in" links). It says the page of each entity traced (:meth:`trace_pages`) as soon as it has made the traces.
+    (:class:`_Runs`), once :meth:`drawn` has said where the views draw each entity (their "appears in" links). It
+    says the page of each entity traced (:meth:`trace_pages`) as soon as it has made the traces.
     The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
