@@ -166,8 +166,9 @@ class Describer:
         if acronym:
             lines.append(f"acronym: {acronym}")
         for prop, name in FACTS:
-            if self.values(node, prop):
-                lines.append(f"{name}: {', '.join(sorted(self.values(node, prop)))}")
+            given = self.values(node, prop)
+            if given:
+                lines.append(f"{name}: {', '.join(sorted(given))}")
         self.tracer.evidence  # noqa: B018 -- load every entity's quotes in one query, once
         evidence = self.tracer.evidence_of(node)
         lines += [quote_line(ev) for ev in evidence[:TOOLTIP_QUOTES]]

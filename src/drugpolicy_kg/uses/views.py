@@ -310,6 +310,10 @@ class ViewPage:
     groups: dict[str, tuple[str, int]] = field(default_factory=dict)  # group node -> (its page, members)
     parent: str = ""
 
+    def iris(self) -> dict[str, str]:
+        """The entity each node drawn stands for (node -> IRI; a node drawn twice is keyed apart), groups left out."""
+        return {n: self.graph.nodes[n].get("iri", n) for n in self.graph if n not in self.groups}
+
 
 def _groups(g: nx.Graph, depth: int) -> tuple[list[list], str]:
     """How to split a network too large to draw: its Louvain communities (the whole network's at the top, the
@@ -886,9 +890,9 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
     return files
 
 
-def _source_pages(ents, out_dir: Path, nav: str, project, write: bool = True) -> dict[tuple[str, str], str]:
-    """A page per source document in ``out_dir`` with every quote of the graph highlighted (unless ``write`` is
-    false: another process writes them); returns, per (file, quote), the link to its passage."""
+def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str], str]:
+    """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns, per (file,
+    quote), the link to its passage."""
     from drugpolicy_kg.resources import source_text
     from drugpolicy_kg.uses.trace_render import _source_page, page_names
 
@@ -908,9 +912,8 @@ def _source_pages(ents, out_dir: Path, nav: str, project, write: bool = True) ->
         text = path.read_text(encoding="utf-8", errors="replace")
         body, found = _source_page(file, labels[file], text, qs, nav)
         name = "source-" + page_names([file])[file]
-        if write:
-            with atomic_write(out_dir / name, durable=False) as fh:
-                fh.write(body)
+        with atomic_write(out_dir / name, durable=False) as fh:
+            fh.write(body)
         for q, anchor in found.items():
             links[(file, q)] = f"{name}#{anchor}"
     return links
@@ -958,15 +961,13 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     split: dict[str, list[ViewPage]] = {}
     for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
         split[name] = split_view(g, name, TITLES[name][0])
-        shown_in[name] = {vp.graph.nodes[n].get("iri", n): (vp.file, n) for vp in split[name] for n in vp.graph
-                          if n not in vp.groups}
+        shown_in[name] = {i: (vp.file, n) for vp in split[name] for n, i in vp.iris().items()}
     if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
         apart.drawn(shown_in)  # it had waited 40 s for the drawings)
     for name, pages in split.items():
         guide = TITLES[name][1]
         for vp in pages:
-            iri_of = {n: vp.graph.nodes[n].get("iri", n) for n in vp.graph if n not in vp.groups}
-            facts = {n: ents.panel(i, names.get(i)) for n, i in iri_of.items() if ents.is_entity(i)}
+            facts = {n: ents.panel(i, names.get(i)) for n, i in vp.iris().items() if ents.is_entity(i)}
             for node, (href, members) in vp.groups.items():
                 facts[node] = {"name": vp.graph.nodes[node].get("label", node), "kind": "group of nodes", "facts": [],
                                "href": href, "members": members}
