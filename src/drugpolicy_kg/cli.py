@@ -400,10 +400,12 @@ def cmd_search(args) -> int:
 
 def cmd_ingest(args) -> int:
     from drugpolicy_kg.sources.ingest import ingest, organization_rows, sdg_targets, write_draft
+    from drugpolicy_kg.sources.reader import read_document
     from drugpolicy_kg.sources.review import Decisions, mark_decided, not_reviews_own
+    doc = read_document(Path(args.file))  # first: a document that cannot be read is refused before the store is built
     gs = _store(args)
     draft = ingest(Path(args.file), args.doc_id, sdg_targets(gs), organization_rows(gs),
-                   _project(args).data_dir / "reference" / "un-entities.csv")
+                   _project(args).data_dir / "reference" / "un-entities.csv", doc=doc)
     decided = mark_decided(draft, Decisions.load(_project(args), draft["document"]["id"]))
     out = Path(args.output or f"{draft['document']['id']}.draft.json")
     write_draft(draft, out)

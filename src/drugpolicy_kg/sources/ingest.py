@@ -18,7 +18,7 @@ from drugpolicy_kg.resources import GRAPH_BASE, internal_query
 from drugpolicy_kg.sources.extract import extract
 from drugpolicy_kg.sources.organizations import Index, from_entity_list, from_graph
 from drugpolicy_kg.sources.plan import grid_kept
-from drugpolicy_kg.sources.reader import read_document
+from drugpolicy_kg.sources.reader import Document, read_document
 
 DRAFT_FORMAT = 1
 DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")  # a document's id: part of the IRIs and file names review writes
@@ -55,9 +55,11 @@ def organization_index(org_rows, entity_list: Path | None, leave_out: str = "") 
 
 
 def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = None, org_rows=(),
-           entity_list: Path | None = None) -> dict:
-    """The draft for one document, as a dict (see :func:`write_draft`)."""
-    doc = read_document(path)
+           entity_list: Path | None = None, doc: Document | None = None) -> dict:
+    """The draft for one document, as a dict (see :func:`write_draft`); ``doc`` is the document at ``path`` if its
+    caller has read it already (the command reads it before the project's store, so a document it cannot read is
+    refused without waiting for a store to be built)."""
+    doc = doc if doc is not None else read_document(path)
     doc_id = doc_id or doc_id_for(doc.symbol, Path(path))
     found = extract(doc, targets, organization_index(org_rows, entity_list, GRAPH_BASE + doc_id))
     bad = [c for c in found.candidates if doc.text[c.start:c.end] != c.quote or not doc.quote_ok(c.quote)]
