@@ -897,3 +897,19 @@ def test_a_damaged_word_file_is_one_line_and_exit_2(tmp_path, capsys, damage):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(path) in err[0] and "internal error" not in err[0]
     assert not (tmp_path / "draft.json").exists()
+
+
+def test_views_hears_its_page_writer_through_what_else_is_printed(tmp_path, small_project):
+    """The process that writes the trace and entity pages tells the command what it wrote, a JSON line at a time, on
+    its standard output. A line printed there by anything else (here a sitecustomize, as a site's Python may have,
+    printing at start-up and at exit) stopped the command from hearing it: it failed with "exit 0" and nothing
+    more. Such lines are passed over, and the process puts its own printing aside once it runs."""
+    site_dir = tmp_path / "site-packages-of-this-machine"
+    site_dir.mkdir()
+    (site_dir / "sitecustomize.py").write_text(
+        "import atexit\nprint('hello from a library')\natexit.register(print, '{not json')\n", encoding="utf-8")
+    out = tmp_path / "site"
+    proc = cli("--project", str(small_project.root), "views", "--view", "collaboration", "--out", str(out),
+               env={"PYTHONPATH": os.pathsep.join(filter(None, [str(site_dir), os.environ.get("PYTHONPATH")]))})
+    assert proc.returncode == 0, proc.stderr[-600:]
+    assert (out / "collaboration.html").is_file() and list((out / "traces").glob("*.html"))

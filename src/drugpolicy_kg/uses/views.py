@@ -700,6 +700,7 @@ class _PagesApart:
     The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
+        import os
         import subprocess
         import sys
         import tempfile
@@ -711,10 +712,11 @@ class _PagesApart:
         self._err = tempfile.TemporaryFile()
         self._said: dict[str, object] = {}
         self._heard = threading.Condition()
-        self._ended = False
+        self._ended, self._why = False, ""
         self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
             [sys.executable, "-c", "from drugpolicy_kg.uses.views import _pages_main; _pages_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err, preexec_fn=die_with_parent)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
+            preexec_fn=die_with_parent if os.name == "posix" else None)  # (Windows takes no preexec_fn)
         threading.Thread(target=self._listen, daemon=True).start()
         self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root),
                     "runs": self.runs.folder})
@@ -723,17 +725,24 @@ class _PagesApart:
         """Read what the process says, a JSON object a line, as it says it (so that it never waits on a full pipe)."""
         import json
 
+        why = "its output ended"
         try:
             for line in self.proc.stdout:
-                message = json.loads(line)
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    message = None
+                if not isinstance(message, dict):  # something else printed (at start-up, before the process
+                    why = f"it printed {line[:80]!r}"  # puts its own output aside): not a message, kept to say
+                    continue
                 with self._heard:
                     self._said.update(message)
                     self._heard.notify_all()
-        except (OSError, ValueError):
-            pass
+        except Exception as exc:  # noqa: BLE001 - whatever stops the listening is said when the wait fails
+            why = f"what it said could not be read ({exc.__class__.__name__}: {str(exc)[:120]})"
         finally:
             with self._heard:
-                self._ended = True
+                self._ended, self._why = True, why
                 self._heard.notify_all()
 
     def _send(self, message: dict, last: bool = False) -> None:
@@ -764,8 +773,9 @@ class _PagesApart:
         self.proc.wait()
         self._err.seek(0)
         said = self._err.read().decode("utf-8", "replace").strip().splitlines()
-        raise DrugPolicyKGError("writing the trace and entity pages failed: "
-                                f"{said[-1] if said else f'exit {self.proc.returncode}'}")
+        raise DrugPolicyKGError("writing the trace and entity pages failed: " + (
+            said[-1] if said else f"the process writing them ended (exit {self.proc.returncode}) before it said "
+                                  f"what it wrote: {self._why}"))
 
     def trace_pages(self) -> dict[str, str]:
         """The page of each entity traced (IRI -> file name), once the process has made the traces."""
@@ -821,9 +831,12 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
             clear_after_kill(job["out"])
         os._exit(143)
 
+    told = os.fdopen(os.dup(1), "w", encoding="utf-8")  # what this process says to the command, on a descriptor of
+    os.dup2(2, 1)  # its own: whatever else writes to standard output (a library's print) goes to the error output
+
     def say(message: dict) -> None:
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
+        told.write(json.dumps(message) + "\n")
+        told.flush()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
