@@ -74,8 +74,18 @@ def rdflib_graph(triples, identifier: str | None = None) -> Graph:
     g = Graph(identifier=identifier)
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, replace=True)
+    seen: dict = {}  # each term converted once: a graph names the same predicates, classes and entities again and again
+
+    def term(t):
+        try:
+            return seen[t]
+        except KeyError:
+            seen[t] = converted = to_rdflib_term(t)
+            return converted
+
+    add, context = g.store.add, g  # (Graph.add checks each term's type: these are rdflib's own terms)
     for s, p, o in triples:
-        g.add((to_rdflib_term(s), to_rdflib_term(p), to_rdflib_term(o)))
+        add((term(s), term(p), term(o)), context, quoted=False)
     return g
 
 
