@@ -258,11 +258,9 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     for sol in gs.query(internal_query("evidence-quotes.rq")):
         words[sol["ev"]].append(sol["quote"].value)
     quotes: dict = defaultdict(list)
-    info: dict = {}
-    for sol in gs.query(internal_query("statements-quotes.rq")):
-        st = sol["st"]
-        quotes[st] += words.get(sol["ev"], [])
-        info.setdefault(st, sol)
+    info = _statements(gs)
+    for ev, st in _pairs(gs, "dpo", "states"):
+        quotes[st] += words.get(ev, [])
     rep.statements = len(info)
     stated = {(sol["s"], sol["p"], sol["o"]) for sol in info.values()
               if sol["s"] is not None and sol["p"] is not None and sol["o"] is not None}
@@ -315,6 +313,34 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
                     f"the quote does not name the value {_show(o)}: quote the words that state it, or give them in dpo:statedAs",
                     "quote-does-not-state-value")
     return rep
+
+
+STATEMENT_PARTS = {"s": ("rdf", "subject"), "p": ("rdf", "predicate"), "o": ("rdf", "object"),
+                   "statedAs": ("dpo", "statedAs"), "inferred": ("dpo", "inferred"), "reasoning": ("dpo", "reasoning")}
+
+
+def _pairs(gs: GraphStore, prefix: str, name: str):
+    """(subject, object) of every triple of one property, from the store's index."""
+    import pyoxigraph as ox
+
+    for q in gs.store.quads_for_pattern(None, ox.NamedNode(PREFIXES[prefix] + name), None, ox.DefaultGraph()):
+        yield q.subject, q.object
+
+
+def _statements(gs: GraphStore) -> dict:
+    """Every statement some evidence states (``dpo:states``), with the first evidence that states it ("ev") and its
+    parts (``STATEMENT_PARTS``: None where it has none), read a property at a time from the store's index. (One query
+    with an OPTIONAL per part looked each part up once per statement: 6 s at a million triples.)"""
+    info: dict = {}
+    for ev, st in _pairs(gs, "dpo", "states"):
+        if st not in info:
+            info[st] = dict.fromkeys(STATEMENT_PARTS, None) | {"ev": ev}
+    for key, (prefix, name) in STATEMENT_PARTS.items():
+        for st, value in _pairs(gs, prefix, name):
+            part = info.get(st)
+            if part is not None and part[key] is None:
+                part[key] = value
+    return info
 
 
 def _holds(gs, s, p, o) -> bool:
