@@ -79,6 +79,8 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PAGES:
                 raise InputError(f"{len(pdf.pages):,} pages: more than a UN document has ({MAX_PAGES:,})", str(path))
+            for page in pdf.pages:
+                _lean_characters(page)
             first = pdf.pages[0] if pdf.pages else None
             # the masthead's symbol is printed in two sizes ("A" large, "/80/6 (Sect. 16)" smaller), a few points
             # apart: the top band read as one line gives it whole
@@ -240,6 +242,30 @@ def _body_size(pages: list[list[_Line]]) -> float:
     if not sizes:
         sizes = Counter(ln.size for lines in pages for ln in lines if ln.kind == "body" for _ in ln.text)
     return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _lean_characters(page) -> None:
+    """A page of pdfplumber's whose characters are read with only the fields this reader and pdfplumber's own text
+    extraction use (text, font, size, place, orientation). pdfplumber resolves every field of every character
+    (colours, colour spaces, graphic state): a third of reading a page, for nothing read here. Anything else on the
+    page (rules, curves, images, a name given as bytes) goes through pdfplumber's own conversion."""
+    from pdfminer.layout import LTChar
+
+    whole = page.process_object
+    mb_x0, mb_top = page.mediabox[0], page.mediabox[1]
+    height, doctop, number = page.height, page.initial_doctop, page.page_number
+
+    def process(obj):
+        if type(obj) is not LTChar or not isinstance(obj.fontname, str):
+            return whole(obj)
+        top = (height - obj.y1) + mb_top
+        return {"text": obj.get_text(), "fontname": obj.fontname, "size": obj.size, "adv": obj.adv,
+                "upright": obj.upright, "matrix": obj.matrix, "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0,
+                "y0": obj.y0, "y1": obj.y1, "width": obj.width, "height": obj.height, "top": top,
+                "bottom": (height - obj.y0) + mb_top, "doctop": doctop + top, "object_type": "char",
+                "page_number": number}
+
+    page.process_object = process
 
 
 def _page_lines(page, number: int) -> list:
