@@ -201,22 +201,29 @@ def test_a_printed_section_is_reviewed_into_a_project_and_traced_to_its_pages(pr
     assert re.search(r"Commission on Narcotic Drugs resolutions and decisions, row \d+, p\. \d+", out), out[:600]
 
 
-def _plan_facts(doc, kind: str) -> list[str]:
-    """A document's candidates of one kind as their facts, without offsets (a PDF's text is not the Word file's)."""
+def _plan_facts(doc, kind: str, spaces: bool = True) -> list[str]:
+    """A document's candidates of one kind as their facts, without offsets (a PDF's text is not the Word file's);
+    ``spaces=False``: without their spaces too (LibreOffice prints some words against each other, "B.Generation",
+    "andAdministration", and breaks a heading's word over two lines, "planne" above "d": the reader keeps the words
+    as printed)."""
     def bare(x):
         if isinstance(x, dict):
             return {k: bare(v) for k, v in x.items() if k not in ("start", "end", "context")}
+        if isinstance(x, str) and not spaces:
+            return "".join(x.split())
         return [bare(v) for v in x] if isinstance(x, list) else x
     return [repr(sorted(bare(c.facts).items())) for c in extract(doc).candidates if c.kind == kind]
 
 
-@pytest.mark.parametrize("word, share", [(SECT16, 0.15), (SECT24, 0.8)], ids=["Sect.16", "Sect.24"])
+@pytest.mark.parametrize("word, share", [(SECT16, 0.3), (SECT24, 1.0)], ids=["Sect.16", "Sect.24"])
 def test_a_printed_deliverables_table_gives_the_word_files_figures(printed, word, share):
     """Every deliverable a page gives is one the Word file gives, row, column and figure alike (no figure differs
-    from the print); measured, of the Word file's: 34 of 355 rows in Sect. 16, where LibreOffice leaves most tables'
-    year headings out of the print (refused: a figure under no heading has no period), and 124 of 146 in Sect. 24."""
+    from the print), up to the spaces the print leaves out ("B.Generation"), each kept as printed; measured, of the
+    Word file's deliverables: 63 of 198 in Sect. 16, where LibreOffice leaves most tables' year headings out of the
+    print (refused: a figure under no heading has no period), and 146 of 146 in Sect. 24 (its Table 24.18's
+    headings read over their columns, however evenly their words stand, and "2025 planne d" read as 2025, planned)."""
     docx, pdf = printed[word]
-    a, b = _plan_facts(docx, "deliverable"), _plan_facts(pdf, "deliverable")
+    a, b = _plan_facts(docx, "deliverable", spaces=False), _plan_facts(pdf, "deliverable", spaces=False)
     assert b and not set(b) - set(a), sorted(set(b) - set(a))[:2]
     assert len(b) >= share * len(a)
     figures = sum(len(c.facts["cells"]) for c in extract(pdf).candidates if c.kind == "deliverable")

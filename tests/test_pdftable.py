@@ -116,3 +116,22 @@ def test_a_raised_mark_in_a_spanning_cell_keeps_its_place():
     got = rows([changes, line(186, "Posts", ("1 113.6", "–", "(17.5)", "1 096.1"))])
     cell = got[0].cells[1]
     assert cell == "Changesa" and got[0].raised[1] == [(7, 8)] and cell[7:8] == "a"
+
+
+def test_a_header_line_of_one_word_a_column_is_read_over_its_columns_however_evenly_it_stands():
+    """LibreOffice's print of Sect. 24, Table 24.18: "2024 2024 2025 2026" above "planned actual planne planned",
+    each word right-aligned over its figures, and "d" (the rest of "planned") on the line below. The second line's
+    spaces are nearly alike, as a justified cell's are, and it was read as one cell across the table: the table's
+    columns had no year and status, and all its figures were refused. One word over each figure column is a header."""
+    def header_line(top, texts, widths):
+        return TableLine([Word(t, right - w, right) for t, right, w in zip(texts, FIGURE_COLS, widths, strict=True)],
+                         top, 7.0, 1)
+
+    lines = [header_line(160, ("2024", "2024", "2025", "2026"), (15, 15, 15, 15)),
+             header_line(168, ("planned", "actual", "planne", "planned"), (25, 19, 21, 24)),
+             TableLine([Word("Category", 123, 151), Word("and", 153, 164), Word("subcategory", 167, 204),
+                        Word("d", 511, 515)], 176, 7.0, 1),
+             line(198, "Publications", ("3", "4", "5", "3"))]
+    got = rows(lines)
+    assert got[0].cells == ["Category and subcategory", "2024 planned", "2024 actual", "2025 planne d", "2026 planned"]
+    assert got[1].cells == ["Publications", "3", "4", "5", "3"]

@@ -239,3 +239,15 @@ def test_a_misprinted_figure_is_kept_as_printed_and_its_row_s_other_figures_are_
         dpo:refItem ?item ; dpo:refColumn "Object of expenditure: Other staff costs" FILTER(STRENDS(STR(?item), "56/20")) }""",
                               t="https://w3id.org/drugpolicy-kg/id/dataset-a-80-6-sect-24-table-24-27")
     assert [str(a) for a, _t in same_row] == ["53800"]
+
+
+def test_a_category_printed_against_its_letter_is_a_category_and_a_broken_heading_names_its_period():
+    """What LibreOffice prints of Sect. 16, Table 16.19: "B.Generation and transfer of knowledge" (no space: the rows
+    under it were given category A) and headings "2024 planne d" (a word broken over two lines in a narrow cell)."""
+    from drugpolicy_kg.sources.plan import CATEGORY, PERIOD_HEAD, status_of
+
+    assert CATEGORY.match("B.Generation and transfer of knowledge").group("letter") == "B"
+    assert CATEGORY.match("B. Generation and transfer of knowledge").group("name") == "Generation and transfer of knowledge"
+    assert not CATEGORY.match("E.g. the Board") and not CATEGORY.match("A.I. tools")
+    assert PERIOD_HEAD.match("2024 planne d") and PERIOD_HEAD.match("2024 actual") and not PERIOD_HEAD.match("2024")
+    assert status_of("2024 planne d") == ("planned", "planne d")

@@ -94,6 +94,14 @@ def _justified(line: TableLine) -> bool:
     return gaps[-1] <= 2 * median and gaps[-2] - gaps[0] <= max(1.0, median / 3)
 
 
+def _over_columns(line: TableLine, cols: list[tuple[float, float]]) -> bool:
+    """Does each word of the line stand over a column of its own past the first, one word a column ("planned actual
+    planned planned", each over its figures)? Then it is a header's line, however evenly its words stand: a
+    justified line of a cell runs on from the first column's text."""
+    hits = [[i for i, (a, b) in enumerate(cols) if w.x0 < b and w.x1 > a] for w in line.words]
+    return all(len(h) == 1 and h[0] > 0 for h in hits) and len({h[0] for h in hits}) == len(hits)
+
+
 def _phrases(line: TableLine) -> list[tuple[float, float]]:
     """The stretches of a line that its cells cover: words closer than two thirds of the line's size are one, and a
     justified line is one."""
@@ -146,7 +154,7 @@ def rows(lines: list[TableLine]) -> list[Row] | None:
     for ln in lines:
         placed: dict[int, list[Word]] = {}
         span: dict[int, int] = {}
-        whole = _justified(ln) and Word("", ln.words[0].x0, ln.words[-1].x1)
+        whole = _justified(ln) and not _over_columns(ln, cols) and Word("", ln.words[0].x0, ln.words[-1].x1)
         for w in ln.words:
             at = whole or w
             hit = [i for i, (a, b) in enumerate(cols) if at.x0 < b and at.x1 > a] or [_nearest(cols, at)]

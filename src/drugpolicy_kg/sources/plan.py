@@ -38,12 +38,34 @@ TABLE_NOTE = re.compile(r"^(?P<mark>[a-z]) (?P<text>\S.{0,2000})$")  # under a t
 NOTE_MARK = re.compile(r"^[a-z](?:,[a-z]){0,5}$")  # a raised "a", "a,b": the marks of a table's notes
 DELIVERABLES_TITLE = re.compile(r"^(?P<scope>.{3,200}?): deliverables for the period (?:of )?(?P<period>\d{4}[–-]\d{4})"
                                 r"(?:, by category and subcategory)?$")
-PERIOD_HEAD = re.compile(r"^\d{4} (?:planned|actual)$")  # a deliverables table's figure column: "2024 actual"
+STATUS_WORDS = ("planned", "actual", "approved", "estimate", "proposed", "expenditure")
+
+
+def _breakable(word: str) -> str:
+    """A pattern of the word as a narrow cell may print it, broken by a line's end without a hyphen ("planne" above
+    "d": read back as "planne d")."""
+    return " ?".join(map(re.escape, word))
+
+
+# a figure's status as a heading prints it, the word whole or broken (the printed words are kept: dpo:statedAs)
+STATUS = re.compile(r"\b(?P<status>" + "|".join(map(_breakable, STATUS_WORDS)) + r")\b", re.I)
+# a deliverables table's figure column: "2024 actual" (or "2025 planne d" where the print broke the word)
+PERIOD_HEAD = re.compile(r"^\d{4} (?:" + _breakable("planned") + "|" + _breakable("actual") + ")$")
+
+
+def status_of(heading: str) -> tuple[str, str] | None:
+    """(the status, as the heading prints it) of a figure's dated heading, or None.
+
+    >>> status_of("2025 planne d"), status_of("2024 expenditure"), status_of("Posts")
+    (('planned', 'planne d'), ('expenditure', 'expenditure'), None)
+    """
+    m = STATUS.search(heading)
+    return (m.group("status").replace(" ", "").lower(), m.group("status")) if m else None
 CROSS_CUTTING = re.compile(r"^Cross-cutting deliverables for the period")
 UNIT_LINE = re.compile(r"^\((?P<unit>[A-Z][A-Za-z /,.-]{3,80})\)$")  # "(Thousands of United States dollars)"
 SUBTABLE = re.compile(r"^\((?P<no>\d{1,2})\) (?P<name>[A-Z][^.]{2,80})$")  # "(1) Regular budget"
-COLUMN_YEAR = re.compile(r"^(?P<year>\d{4}) (?P<status>planned|actual)$", re.I)
-CATEGORY = re.compile(r"^(?P<letter>[A-H])\. (?P<name>[A-Z].{2,150})$")
+# "B. Generation and transfer of knowledge"; a print may set the name against its letter ("B.Generation ...")
+CATEGORY = re.compile(r"^(?P<letter>[A-H])\.(?: |(?=[A-Z][a-z]))(?P<name>[A-Z].{2,150})$")
 NUMBERED = re.compile(r"^(?P<no>\d{1,3})\. (?P<text>\S.*)$")
 SUBCATEGORY_UNIT = re.compile(r"^(?P<name>.+?)\s*\((?P<unit>(?:number|value|amount|total) of [^()]{2,80})\)$")
 FIGURE = re.compile(r"^(?P<neg>\()?(?P<num>[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})*(?:\.[0-9]+)?)(?(neg)\))$")

@@ -36,7 +36,7 @@ from drugpolicy_kg.errors import InputError, UsageError, json_loads
 from drugpolicy_kg.resources import GRAPH_BASE, PREFIXES, Project
 from drugpolicy_kg.sources import KINDS  # (also review.KINDS)
 from drugpolicy_kg.sources.organizations import fold
-from drugpolicy_kg.sources.plan import table_name
+from drugpolicy_kg.sources.plan import status_of, table_name
 from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
@@ -674,9 +674,9 @@ class _Builder:
         m = re.match(r"^(\d{4})\b", dated)
         if m:
             w.fact(cid, node, f"{DPO}refPeriod", w.lit(m.group(1), datatype=PREFIXES["xsd"] + "gYear"), ev)
-        status = re.search(r"\b(planned|actual|approved|estimate|proposed|expenditure)\b", dated, re.I)
+        status = status_of(dated)
         if status:
-            w.fact(cid, node, f"{DPO}refStatus", f"{DPK}status-{status.group(1).lower()}", ev, stated_as=status.group(1))
+            w.fact(cid, node, f"{DPO}refStatus", f"{DPK}status-{status[0]}", ev, stated_as=status[1])
         if cell.get("value"):
             w.fact(cid, node, f"{DPO}{measure}", w.lit(cell["value"], datatype=PREFIXES["xsd"] + "decimal"), ev,
                    stated_as=cell["printed"])
