@@ -191,14 +191,15 @@ def _outside(gs: GraphStore, vocabulary: set[str]) -> list[StatementProblem]:
     statement): the evidence checks cannot see them, so they would land with no quote."""
     import pyoxigraph as ox
 
+    from drugpolicy_kg.graph.store import DATASET
+
     data_graphs = sorted({i.graph for i in gs.inputs} - vocabulary)
     if not data_graphs:
         return []
     graphs = " ".join(str(ox.NamedNode(g)) for g in data_graphs)  # IRIs the project's file names made, as IRIs
     rows = list(gs.query(internal_query("outside-subjects.rq").replace("VALUES ?g { }", f"VALUES ?g {{ {graphs} }}", 1)))
-    dataset = PREFIXES["dpk"].removesuffix("id/") + "dataset"
-    rows = [sol for sol in rows if not (isinstance(sol["s"], ox.NamedNode) and (
-        sol["s"].value == dataset or sol["s"].value.startswith(dataset + "/")))]
+    rows = [sol for sol in rows if not (isinstance(sol["s"], ox.NamedNode) and (  # the dataset and its partitions
+        sol["s"].value == DATASET or sol["s"].value.startswith(DATASET + "/")))]
     described = {(sol["g"].value, sol["s"]) for sol in gs.query(internal_query("dataset-described.rq"))} if rows else set()
     out = []
     for sol in rows:

@@ -51,16 +51,6 @@ def _breakable(word: str) -> str:
 STATUS = re.compile(r"\b(?P<status>" + "|".join(map(_breakable, STATUS_WORDS)) + r")\b", re.I)
 # a deliverables table's figure column: "2024 actual" (or "2025 planne d" where the print broke the word)
 PERIOD_HEAD = re.compile(r"^\d{4} (?:" + _breakable("planned") + "|" + _breakable("actual") + ")$")
-
-
-def status_of(heading: str) -> tuple[str, str] | None:
-    """(the status, as the heading prints it) of a figure's dated heading, or None.
-
-    >>> status_of("2025 planne d"), status_of("2024 expenditure"), status_of("Posts")
-    (('planned', 'planne d'), ('expenditure', 'expenditure'), None)
-    """
-    m = STATUS.search(heading)
-    return (m.group("status").replace(" ", "").lower(), m.group("status")) if m else None
 CROSS_CUTTING = re.compile(r"^Cross-cutting deliverables for the period")
 UNIT_LINE = re.compile(r"^\((?P<unit>[A-Z][A-Za-z /,.-]{3,80})\)$")  # "(Thousands of United States dollars)"
 SUBTABLE = re.compile(r"^\((?P<no>\d{1,2})\) (?P<name>[A-Z][^.]{2,80})$")  # "(1) Regular budget"
@@ -86,6 +76,16 @@ INSTRUMENT_IN_TEXT = re.compile(
     r"Commission on Narcotic Drugs|Commission on Crime Prevention and Criminal Justice)? ?"
     r"(?P<kind>resolution|decision|President[’']s statement) (?P<sym>(?:S-)?\d{1,4}/\d{1,4})")
 CLAUSE_MARK = re.compile(r"(?=\((?:i{1,3}|iv|v|vi{1,3}|ix|x)\) )")
+
+
+def status_of(heading: str) -> tuple[str, str] | None:
+    """(the status, as the heading prints it) of a figure's dated heading, or None.
+
+    >>> status_of("2025 planne d"), status_of("2024 expenditure"), status_of("Posts")
+    (('planned', 'planne d'), ('expenditure', 'expenditure'), None)
+    """
+    m = STATUS.search(heading)
+    return (m.group("status").replace(" ", "").lower(), m.group("status")) if m else None
 
 
 def figure(printed: str) -> tuple[Decimal | None, str]:
