@@ -98,11 +98,13 @@ def void_description(gs, host: str) -> bytes:
 
     import pyoxigraph as ox
 
-    ds = ox.NamedNode("https://w3id.org/drugpolicy-kg/dataset")
-    quads = gs.store.quads_for_pattern(None, None, None, ox.NamedNode("https://w3id.org/drugpolicy-kg/graph/dataset"))
+    from drugpolicy_kg.graph.store import DATASET, DATASET_GRAPH, VOID
+
+    ds = ox.NamedNode(DATASET)
+    quads = gs.store.quads_for_pattern(None, None, None, ox.NamedNode(DATASET_GRAPH))
     triples = sorted({q.triple for q in quads}, key=str)
     if re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
-        triples.append(ox.Triple(ds, ox.NamedNode("http://rdfs.org/ns/void#sparqlEndpoint"),
+        triples.append(ox.Triple(ds, ox.NamedNode(VOID + "sparqlEndpoint"),
                                  ox.NamedNode(f"http://{host}/query")))
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
