@@ -176,10 +176,9 @@ def _facts(gs: GraphStore, exempt: set[str], own: dict[str, set[str]]) -> set:
         p = sol["p"]
         if p.value in EXEMPT_PROPERTIES or p.value in owned:
             continue
-        for q in gs.store.quads_for_pattern(None, p, None, ox.DefaultGraph()):
-            s = q.subject
+        for s, o in _pairs(gs, p.value):
             if isinstance(s, ox.NamedNode) and s.value.startswith(namespace) and s.value not in exempt:
-                out.add((s, p, q.object))
+                out.add((s, p, o))
     for sol in gs.query(internal_query("facts-owned.rq")):  # those properties, of nodes they are not their own of
         if sol["s"].value not in exempt and sol["p"].value not in own.get(sol["s"].value, ()):
             out.add((sol["s"], sol["p"], sol["o"]))
@@ -258,10 +257,8 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     words: dict = defaultdict(list)  # evidence -> its quote (a cell: its row, column and context too)
     for sol in gs.query(internal_query("evidence-quotes.rq")):
         words[sol["ev"]].append(sol["quote"].value)
-    quotes: dict = defaultdict(list)
     info = _statements(gs)
-    for ev, st in _pairs(gs, "dpo", "states"):
-        quotes[st] += words.get(ev, [])
+    quotes = {st: [w for ev in part["evs"] for w in words.get(ev, [])] for st, part in info.items()}
     rep.statements = len(info)
     stated = {(sol["s"], sol["p"], sol["o"]) for sol in info.values()
               if sol["s"] is not None and sol["p"] is not None and sol["o"] is not None}
@@ -316,28 +313,30 @@ def check_statements(gs: GraphStore, project: Project) -> StatementReport:
     return rep
 
 
-STATEMENT_PARTS = {"s": ("rdf", "subject"), "p": ("rdf", "predicate"), "o": ("rdf", "object"),
-                   "statedAs": ("dpo", "statedAs"), "inferred": ("dpo", "inferred"), "reasoning": ("dpo", "reasoning")}
+STATEMENT_PARTS = {"s": RDF + "subject", "p": RDF + "predicate", "o": RDF + "object", "statedAs": PREFIXES["dpo"] + "statedAs",
+                   "inferred": PREFIXES["dpo"] + "inferred", "reasoning": PREFIXES["dpo"] + "reasoning"}
 
 
-def _pairs(gs: GraphStore, prefix: str, name: str):
-    """(subject, object) of every triple of one property, from the store's index."""
+def _pairs(gs: GraphStore, prop: str):
+    """(subject, object) of every triple of the property ``prop`` (an IRI), from the store's index."""
     import pyoxigraph as ox
 
-    for q in gs.store.quads_for_pattern(None, ox.NamedNode(PREFIXES[prefix] + name), None, ox.DefaultGraph()):
+    for q in gs.store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph()):
         yield q.subject, q.object
 
 
 def _statements(gs: GraphStore) -> dict:
-    """Every statement some evidence states (``dpo:states``), with the first evidence that states it ("ev") and its
-    parts (``STATEMENT_PARTS``: None where it has none), read a property at a time from the store's index. (One query
-    with an OPTIONAL per part looked each part up once per statement: 6 s at a million triples.)"""
+    """Every statement some evidence states (``dpo:states``), with the evidence that states it ("evs", the first as
+    "ev") and its parts (``STATEMENT_PARTS``: None where it has none), read a property at a time from the store's
+    index. (One query with an OPTIONAL per part looked each part up once per statement: 6 s at a million triples.)"""
     info: dict = {}
-    for ev, st in _pairs(gs, "dpo", "states"):
-        if st not in info:
-            info[st] = dict.fromkeys(STATEMENT_PARTS, None) | {"ev": ev}
-    for key, (prefix, name) in STATEMENT_PARTS.items():
-        for st, value in _pairs(gs, prefix, name):
+    for ev, st in _pairs(gs, PREFIXES["dpo"] + "states"):
+        if st in info:
+            info[st]["evs"].append(ev)
+        else:
+            info[st] = dict.fromkeys(STATEMENT_PARTS, None) | {"ev": ev, "evs": [ev]}
+    for key, prop in STATEMENT_PARTS.items():
+        for st, value in _pairs(gs, prop):
             part = info.get(st)
             if part is not None and part[key] is None:
                 part[key] = value

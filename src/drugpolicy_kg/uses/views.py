@@ -700,7 +700,6 @@ class _PagesApart:
     The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
-        import os
         import subprocess
         import sys
         import tempfile
@@ -713,10 +712,11 @@ class _PagesApart:
         self._said: dict[str, object] = {}
         self._heard = threading.Condition()
         self._ended, self._why = False, ""
+        # (die_with_parent on Linux only, as the API's server: elsewhere it does nothing, and Windows refuses it)
         self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
             [sys.executable, "-c", "from drugpolicy_kg.uses.views import _pages_main; _pages_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
-            preexec_fn=die_with_parent if os.name == "posix" else None)  # (Windows takes no preexec_fn)
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         threading.Thread(target=self._listen, daemon=True).start()
         self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root),
                     "runs": self.runs.folder})
