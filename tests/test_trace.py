@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 
 from drugpolicy_kg.checks.quotes import normalise
@@ -14,7 +17,7 @@ from drugpolicy_kg.cli import main
 from drugpolicy_kg.errors import UsageError
 from drugpolicy_kg.graph.store import GraphStore
 from drugpolicy_kg.resources import Project
-from drugpolicy_kg.uses.trace import Tracer
+from drugpolicy_kg.uses.trace import NearNames, Tracer
 from drugpolicy_kg.uses.trace_render import render, write_site
 
 from .conftest import ROOT
@@ -730,3 +733,14 @@ def test_a_source_page_finds_many_quotes_in_one_pass_as_one_search_each_would(da
         assert trace_render._source_page(file, "label", text, qs, []) == one_each, file
     assert sorted(one_each[1]) == ["24.1 The Commission", "Commission on Narcotic Drugs met", "and again; narcotic drugs",
                                    "met", "ommission on Narcotic Drugs"]  # (four run over lines within their head)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(alphabet="abcdeé 0123/", max_size=12), max_size=30),
+       term=st.text(alphabet="abcdeéxz 0123/", max_size=12), n=st.integers(1, 6), cutoff=st.sampled_from([0.0, 0.5, 0.88, 1.0]))
+def test_near_names_are_difflib_s_close_matches(names, term, n, cutoff):
+    """The names offered for a term not found, and the close spelling taken, are exactly what difflib's
+    get_close_matches gives: the same names in the same order, ties and empty strings included."""
+    near = NearNames(names)
+    assert [name for _score, name in near(term, n, cutoff)] == difflib.get_close_matches(term, names, n=n, cutoff=cutoff)
+    assert all(score == difflib.SequenceMatcher(None, name, term).ratio() for score, name in near(term, n, cutoff))
