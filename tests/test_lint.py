@@ -90,3 +90,32 @@ def test_every_page_template_extends_the_one_layout():
     for p in pages:
         assert p.name == "layout.html" or p.read_text().startswith('{% extends "'), p.name
     assert len(list(templates.glob("*.css"))) == 1  # one stylesheet
+
+
+def test_the_package_declares_what_it_imports_and_imports_what_it_declares():
+    """Every library the package's code imports is declared (at run time, or in the extra of the feature that imports
+    it), and every run-time dependency is imported somewhere: a declared library nobody uses, or a used library that
+    a fresh install lacks, fails here, not on a user's machine."""
+    import ast
+    import importlib.metadata as md
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(reqs):
+        return {re.match(r"[A-Za-z0-9_.-]+", r).group(0).lower().replace("_", "-") for r in reqs}
+
+    runtime = names(project["dependencies"])
+    extras = set().union(*(names(r) for name, r in project["optional-dependencies"].items() if name != "dev"))
+    imported = set()
+    for path in (ROOT / "src" / "drugpolicy_kg").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"drugpolicy_kg"}
+    dists = md.packages_distributions()
+    used = {d.lower().replace("_", "-") for m in imported for d in dists.get(m, [m])}
+    assert used - runtime - extras == set(), "imported, not declared"
+    assert runtime - used == set(), "declared, never imported"
