@@ -785,9 +785,11 @@ def _weighted(g: nx.Graph, seed: int) -> nx.Graph:
     nx.path_graph(1), nx.path_graph(2), nx.star_graph(30), _weighted(nx.gnp_random_graph(120, 0.05, seed=1), 1),
     _weighted(nx.gnp_random_graph(300, 0.02, seed=2, directed=True), 2),  # ties both ways, weights unalike
     nx.DiGraph([("a", "b", {"weight": 4, "quotes": ["q"]}), ("b", "a", {}), ("c", "c", {"weight": 2}), ("d", "a", {})]),
-    _weighted(nx.barabasi_albert_graph(250, 3, seed=3), 3)], ids=lambda g: f"{type(g).__name__}-{len(g)}")
+    _weighted(nx.barabasi_albert_graph(250, 3, seed=3), 3),
+    _weighted(nx.gnp_random_graph(499, 0.01, seed=4), 4)],  # the largest page spring() lays out (SPARSE_LAYOUT - 1)
+    ids=lambda g: f"{type(g).__name__}-{len(g)}")
 def test_the_layout_is_networkxs_spring_layout_to_the_bit(g):
-    """views lays out its pages with its own Fruchterman-Reingold, 2.5 times as fast: the positions networkx's dense
+    """views lays out its pages with its own Fruchterman-Reingold, about 5 times as fast: the positions networkx's dense
     spring_layout gives, on the same undirected ties, to the last bit."""
     import numpy as np
 
