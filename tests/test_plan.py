@@ -137,8 +137,32 @@ def test_a_subtotal_closes_its_group_and_the_rows_after_it_stand_where_the_print
     assert ("", "Total") in rows and len(rows) == len(set(rows))  # no two rows read as the same item
     # Table 16.23 (1): "D. Programme support" is a component beside C, and "Subtotal, 1" is part (1)'s, not D's
     rows = items(SECT16, "16.23")
-    assert ("", "D. Programme support") in rows and ("", "Subtotal, 1") in rows
-    assert ("C. Programme of work", "Subtotal, C") in rows
+    assert ("(1) Regular budget", "D. Programme support") in rows and ("(1) Regular budget", "Subtotal, 1") in rows
+    assert ("(1) Regular budget / C. Programme of work", "Subtotal, C") in rows
+
+
+@pytest.mark.parametrize("name, table, part, item, figures", [
+    # read off the print: each part of these tables heads its figures with columns of its own
+    (SECT24.name, "24.24", "(2) Other assessed", "1. Human rights mainstreaming, right to development, and research and "
+     "analysis", [("2024 expenditure", "425.4"), ("2025 estimate", "522.6"), ("Change", "211.4"),
+                  ("Percentage", "40.5"), ("2026 estimate", "734.0")]),
+    (SECT24.name, "24.25", "(2) Other assessed", "1. Human rights mainstreaming, right to development, and research and "
+     "analysis", [("2025 estimate", "2"), ("Change", "1"), ("2026 estimate", "3")]),
+    (SECT16.name, "16.23", "(2) Extrabudgetary", "5. Justice",
+     [("2024 expenditure", "87 155.9"), ("2025 estimate", "74 603.2"), ("Change", "491.7"), ("Percentage", "0.7"),
+      ("2026 estimate", "75 094.9")]),
+    (SECT16.name, "16.23", "(1) Regular budget", "5. Justice",
+     [("2024 expenditure", "1 497.1"), ("2025 approved", "1 538.7"), ("2026 estimate", "1 538.7")]),
+])
+def test_a_part_of_a_table_names_its_figures_by_its_own_header(found, name, table, part, item, figures):
+    """Tables 24.24, 24.25, 16.23 and 16.24 come in parts (regular budget, other assessed, extrabudgetary), and each
+    part after the first has a header of its own, with fewer columns than the first: its figures are named by it.
+    They had been named by the first part's header, by position: 425.4, printed under "2024 expenditure", was read
+    as a technical adjustment, and the graph said so."""
+    rows = [c for c in _of(found[name][1], "resource", table=table) if c.facts["item"] == item
+            and c.facts["path"][:1] == [part]]
+    assert len(rows) == 1
+    assert [(cell["column"], cell["printed"]) for cell in rows[0].facts["cells"]] == figures
 
 
 def _printed_figures(doc, kinds):
@@ -251,3 +275,20 @@ def test_a_category_printed_against_its_letter_is_a_category_and_a_broken_headin
     assert not CATEGORY.match("E.g. the Board") and not CATEGORY.match("A.I. tools")
     assert PERIOD_HEAD.match("2024 planne d") and PERIOD_HEAD.match("2024 actual") and not PERIOD_HEAD.match("2024")
     assert status_of("2024 planne d") == ("planned", "planne d")
+
+
+def test_a_percentage_is_in_per_cent_not_in_the_table_s_unit(dataset):
+    """A resources table's "Percentage" column (the change, in per cent) is printed under "(Thousands of United States
+    dollars)" with the rest: its figures are in per cent, stated by their own heading; the graph had given them the
+    table's unit ("24.4 thousands of US$"). No other figure is in per cent."""
+    rows = dataset.select("""
+        SELECT ?column ?unit (COUNT(?obs) AS ?n) WHERE { ?obs dpo:refColumn ?column ; dpo:unit ?unit ; dpo:amount ?v }
+        GROUP BY ?column ?unit""")
+    by = {(column, unit): int(n) for column, unit, n in rows}
+    percent = {column for column, unit in by if unit == "per cent"}
+    assert percent == {c for c, _ in by if c.rsplit(": ", 1)[-1] == "Percentage"} and percent
+    assert sum(n for (c, u), n in by.items() if u == "per cent") > 100
+    stated = dataset.select("""
+        SELECT DISTINCT ?words WHERE { ?obs dpo:unit "per cent"@en .
+          ?st rdf:subject ?obs ; rdf:predicate dpo:unit ; dpo:statedAs ?words }""")
+    assert stated == [("Percentage",)]

@@ -383,22 +383,52 @@ class PlanRow:
     notes: list[dict] = field(default_factory=list)  # the table's notes its first cell marks (as Cell.marks)
 
 
-def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
-    """The columns of a table, and its rows: with figures, with text, or group rows (a label alone)."""
-    rows = t.rows
+def _header_at(rows: list[Segment], i: int) -> list[Segment]:
+    """The header rows starting at row ``i`` (at most three): none where row ``i`` is not one."""
     header: list[Segment] = []
-    for seg in rows[:3]:
-        if _is_header(seg):
-            header.append(seg)
-        else:
+    for seg in rows[i:i + 3]:
+        if not _is_header(seg):
             break
+        header.append(seg)
+    return header
+
+
+def _bare(row: Segment) -> list[str]:
+    """A row's cells without white space: a heading printed again, wrapped elsewhere ("expenditu re"), is the same."""
+    return ["".join(c.split()) for c in grid(row)]
+
+
+def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
+    """The columns of a table, and its rows: with figures, with text, or group rows (a label alone).
+
+    A table in parts may head each part with columns of its own: Table 24.24 gives its regular budget nine columns
+    (expenditure, approved, four columns of changes, percentage, estimate) and its other assessed and extrabudgetary
+    parts five (expenditure, estimate, change, percentage, estimate). A header row met below the first rows heads the
+    rows after it, up to the next: a part's figures are named by the part's own headings, never by the first part's
+    (they had been, by position: "425.4" under "2024 expenditure" was read as a technical adjustment)."""
+    rows = t.rows
+    header = _header_at(rows, 0)
     heads = _column_heads(header) if header else []
     columns = [": ".join(h) for h in heads]
+    first = columns
+    # a header again is a row of headings that opens with the first column's heading ("Component/subprogramme"),
+    # as the first header does: not a row of words in the figures' columns ("Membership: 18 experts")
+    stub = {" ".join(grid(h)[0].split()) for h in header if grid(h) and grid(h)[0].strip()}
     out: list[PlanRow] = []
     path: list[str] = []
     closed = False  # the row before closed its group with a subtotal
+    skip: set[int] = set(range(len(header)))
     for i, seg in enumerate(rows):
-        if seg in header:
+        if i in t.subtables:  # (a part's first row: its own header, or its first row of figures)
+            path = [t.subtables[i]]
+        if i in skip:
+            continue
+        again = _header_at(rows, i) if grid(seg) and " ".join(grid(seg)[0].split()) in stub else []
+        if again:  # a part's own header (or the first one printed again): it names the columns below it
+            skip.update(range(i, i + len(again)))
+            if _bare(again[-1]) != _bare(header[-1]):  # (the first header printed again, on a new page, may lack
+                heads = _column_heads(again)           # the row of headings that span columns: the first stands)
+                columns = [": ".join(h) for h in heads]
             continue
         g = grid(seg)
         raised = grid_raised(seg)
@@ -408,8 +438,6 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
         offsets = cell_offsets(seg)
         values = g[1:]
         filled = [c for c in values if c]
-        if i in t.subtables:
-            path = [t.subtables[i]]
         if not filled:
             closed = False
             path = _group_path(t, path, label)
@@ -445,7 +473,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             cells.append(Cell(col, printed, where[0], where[1], "" if value is None else format(value, "f"), note,
                               list(dict.fromkeys(head)), marks))
         out.append(PlanRow(t, seg, label, cells, row_path, first_printed, row_notes))
-    return columns, out
+    return first, out
 
 
 SUBTOTAL = re.compile(r"(?i)subtotal\b")
@@ -621,6 +649,9 @@ def deliverables(t: Table, bodies: list[str]) -> list:
     out = []
     if t.on_pages and not all(PERIOD_HEAD.match(c) for c in columns[1:] or [""]):
         return out  # a page's grid whose header does not name each figure's year and status: not guessed
+    if t.on_pages:  # (a header printed again on a later page names the columns below it: the same rule holds there)
+        for r in rows:
+            r.cells = [c for c in r.cells if PERIOD_HEAD.match(c.column)]
     category = subcategory = unit = group = ""
     sub_row = ""
     for r in rows:

@@ -41,6 +41,8 @@ from drugpolicy_kg.sources.reader import MONTHS
 
 DPK, DPO = PREFIXES["dpk"], PREFIXES["dpo"]
 QB = "http://purl.org/linked-data/cube#"
+PER_CENT = "per cent"  # the unit of a resources table's "Percentage" column (a change, in per cent)
+PERCENT_HEAD = re.compile(r"(?i)^percentage$")
 TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Convention",
          "declaration": "Declaration", "statement": "Declaration"}
 PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
@@ -745,7 +747,11 @@ class _Builder:
         inst = self.instrument({"instrument": res["instrument"], "symbol": res["symbol"],
                                 "issuer_code": res["issuer_code"]}) if res else None
         for cell in f["cells"]:
-            obs = self._observe(c, cell, dataset, dims, "amount", unit_key(unit_words), unit_words)
+            # a change in per cent ("Percentage", under "Changes") is not in the table's money or posts: its own
+            # heading gives its unit
+            head = (cell.get("heads") or [cell["column"]])[-1]
+            unit, words = (PER_CENT, head) if PERCENT_HEAD.match(head) else (unit_key(unit_words), unit_words)
+            obs = self._observe(c, cell, dataset, dims, "amount", unit, words)
             if inst and obs:
                 w.fact(c["id"], obs, f"{DPO}pursuantTo", inst, self._cell_ev(c, cell), stated_as=res["symbol"])
         if inst:
