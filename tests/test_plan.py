@@ -139,6 +139,9 @@ def test_a_subtotal_closes_its_group_and_the_rows_after_it_stand_where_the_print
     rows = items(SECT16, "16.23")
     assert ("(1) Regular budget", "D. Programme support") in rows and ("(1) Regular budget", "Subtotal, 1") in rows
     assert ("(1) Regular budget / C. Programme of work", "Subtotal, C") in rows
+    # "Total (1+2)" totals both parts: it stands under neither (it had been read as part (2)'s)
+    assert ("", "Total (1+2)") in rows and not any(label.startswith("Total (") for path, label in rows if path)
+    assert ("", "Total (1+2+3)") in items(SECT24, "24.24")
 
 
 @pytest.mark.parametrize("name, table, part, item, figures", [

@@ -452,6 +452,8 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             if _heads_a_subtotal(rows, i):
                 path = path + [label]
         closed = bool(SUBTOTAL.match(label))
+        if GRAND_TOTAL.match(label):  # "Total (1+2)" totals the parts it names: it stands under none of them
+            row_path = []
         cells = []
         # a row with fewer grid cells than columns (merged cells Word did not mark): align its figures to the right
         shift = max(0, len(columns) - len(g)) if columns else 0
@@ -477,6 +479,7 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
 
 
 SUBTOTAL = re.compile(r"(?i)subtotal\b")
+GRAND_TOTAL = re.compile(r"(?i)^total\s*\(\d+(?:\s*\+\s*\d+)+\)$")  # "Total (1+2)", "Total (1+2+3)"
 
 
 def _heads_a_subtotal(rows: list[Segment], i: int) -> bool:
