@@ -652,7 +652,8 @@ def test_the_bulk_evidence_is_the_querys_bag_of_rows(dataset):
 
     query = internal_query("statement-evidence.rq")
     shipped = store_of(dataset.view())
-    assert sorted(evidence_rows(shipped), key=repr) == _solutions(shipped, query)
+    every = _solutions(shipped, query)
+    assert sorted(evidence_rows(shipped), key=repr) == every
 
     store = ox.Store()
     x, d, r = "http://x/", "https://w3id.org/drugpolicy-kg/ontology#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -674,7 +675,7 @@ def test_the_bulk_evidence_is_the_querys_bag_of_rows(dataset):
     assert len(made) == 2 * 2 * 2 + 2 + 1 + 1  # quotes x labels x reasonings for ev1; ev2 on two statements; ev5
     # bound to some subjects (as a trace asks for the entities it reaches), each looked up: the query's rows for them
     for where, subjects in ((store, [x + "a"]), (store, [x + "a", x + "st1", x + "b", x + "a"]), (store, [x + "zz"]),
-                            (shipped, sorted({row[0] for row in _solutions(shipped, query)})[::37])):
+                            (shipped, sorted({row[0] for row in every})[::37])):
         values = " ".join(str(ox.NamedNode(n)) for n in dict.fromkeys(subjects))  # (each subject once)
         got = sorted(evidence_rows(where, subjects), key=repr)
         assert got == _solutions(where, query.replace("WHERE {", f"WHERE {{ VALUES ?s {{ {values} }}", 1))
