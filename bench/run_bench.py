@@ -52,8 +52,18 @@ def cli() -> str:
 
 # ------------------------------------------------------------------ running one command --
 
+def load_now() -> float | None:
+    """The machine's load (the run queue's one-minute average) as a command starts: a figure taken on a busy
+    machine is slower, and the table says how busy it was. None where the system does not give it."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def run(cmd: list[str], env: dict, cap: float = COMMAND_CAP) -> dict:
-    """Run a command in a new process; its wall time, its peak RSS, its exit code."""
+    """Run a command in a new process; its wall time, its peak RSS, its exit code, and the load as it started."""
+    load = load_now()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
     deadline = start + cap
@@ -65,12 +75,13 @@ def run(cmd: list[str], env: dict, cap: float = COMMAND_CAP) -> dict:
             os.killpg(proc.pid, signal.SIGKILL)
             pid, status, usage = os.wait4(proc.pid, 0)
             return {"seconds": round(time.perf_counter() - start, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1),
-                    "exit": None, "capped": True}
+                    "exit": None, "capped": True, "load": load}
         time.sleep(0.005)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    rec = {"seconds": round(elapsed, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1), "exit": proc.returncode}
+    rec = {"seconds": round(elapsed, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1), "exit": proc.returncode,
+           "load": load}
     if proc.returncode not in (0, 1):
         rec["error"] = err.strip().splitlines()[-1:] if err.strip() else []
     return rec
@@ -311,7 +322,8 @@ def fmt_s(rec: dict | None) -> str:
     if rec.get("capped"):
         return f"> {rec['seconds']:.0f} s (capped)"
     flag = "" if rec.get("exit") in (0, 1) else " (failed)"
-    return f"{rec['seconds']:.2f} s{flag}"
+    load = f" (load {rec['load']:.1f})" if rec.get("load") is not None else ""
+    return f"{rec['seconds']:.2f} s{load}{flag}"
 
 
 def targets(results: dict) -> list[tuple[str, str, bool | None]]:
@@ -435,7 +447,9 @@ def report(results: dict) -> str:
            f"{results['total_seconds']:.0f} s{'' if results.get('complete') else PARTIAL}. "
            "Each command ran as `drugpolicy-kg --project DIR COMMAND` in a fresh "
            "process: **cold** with an empty store cache (the time includes building the store), **warm** with the store "
-           "reused (best of the runs). Peak MB is the process's peak resident memory.", "", *lines, ""]
+           "reused (best of the runs). Peak MB is the process's peak resident memory. \"(load 1.3)\" beside a time is "
+           "the machine's one-minute load average as that run started (two cores: above 2, commands waited for a "
+           "core); a time without it was measured before the load was recorded.", "", *lines, ""]
     later = {k: v["remeasured"] for k, v in sizes.items() if v.get("remeasured")}
     if later:
         out += ["Re-measured after a fix, in a later run on the same data (`--only ... --merge`; the baseline is "

@@ -110,3 +110,23 @@ def test_bench_data_script(tmp_path, small_project):
     assert (tmp_path / "data" / "bench.nt").stat().st_size > 100_000
     assert (tmp_path / "data" / "sources" / "bench-synthetic.txt").is_file()
     assert main(["--project", str(tmp_path), "validate", "--engine", "sparql"]) == 1
+
+
+def test_the_bench_says_how_busy_the_machine_was_beside_each_time(monkeypatch):
+    """#30: a figure taken on a loaded machine is slower; `make bench` records the one-minute load average as each
+    command starts and writes it beside the time (and says nothing where the system gives no load)."""
+    import os
+    import sys
+
+    from bench import run_bench
+
+    rec = run_bench.run([sys.executable, "-c", "pass"], dict(os.environ))
+    assert rec["exit"] == 0 and isinstance(rec["load"], float) and rec["load"] >= 0
+    assert run_bench.fmt_s({**rec, "seconds": 0.25, "load": 1.26}) == "0.25 s (load 1.3)"
+    assert run_bench.fmt_s({"seconds": 0.25, "exit": 0}) == "0.25 s"  # (measured before loads were recorded)
+
+    def no_load():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(os, "getloadavg", no_load)
+    assert run_bench.load_now() is None
