@@ -209,6 +209,14 @@ class StoreView:
     def subject_predicates(self, obj):
         return [(self.term(q.subject), self.term(q.predicate)) for q in self._quads(None, None, obj)]
 
+    def named_subject_predicates(self, obj) -> list[tuple[str, str]]:
+        """What links to ``obj`` from an IRI: (subject, predicate) as text. The statements about facts whose object
+        is ``obj`` (blank nodes, thousands for a popular entity at scale) are passed over before any is converted."""
+        import pyoxigraph as ox
+
+        return [(q.subject.value, q.predicate.value) for q in self._quads(None, None, obj)
+                if isinstance(q.subject, ox.NamedNode)]
+
     def transitive_subjects(self, predicate, obj):
         """``obj``, then what links to it by ``predicate``, and so on, each once (as rdflib's)."""
         seen, todo, out = set(), [obj], []

@@ -113,14 +113,22 @@ class Entities:
                  RDF_TYPE: 2}
         return sorted(out, key=lambda f: (first.get(f.prop, 3), natural(f.prop_label), natural(f.value_label)))
 
-    def incoming(self, iri: str) -> list[tuple[str, str, list[Evidence]]]:
-        """The entities that link to this one: (subject, property, quotes), entities only, sorted."""
-        out = []
-        for s, p in self.graph.subject_predicates(self._URIRef(iri)):
-            s, p = str(s), str(p)
-            if self.is_entity(s):
-                out.append((s, p, list(self.tracer.facts_of(s).get((s, p, iri), []))))
-        return sorted(out, key=lambda x: (natural(self.prop_label(x[1])), natural(self.tracer.label(x[0]))))
+    def incoming(self, iri: str, first: int | None = None) -> tuple[int, list[tuple[str, str, list[Evidence]]]]:
+        """The entities that link to this one: how many links, and the ``first`` of them (all by default) as
+        (subject, property, quotes), sorted by property and name (the quotes read for those only: a body with
+        thousands of members shows a page's worth)."""
+        import heapq
+
+        named = getattr(self.graph, "named_subject_predicates", None)  # (the store's view: statements skipped)
+        pairs = named(iri) if named else [(str(s), str(p)) for s, p in self.graph.subject_predicates(self._URIRef(iri))]
+        links = [(s, p) for s, p in pairs if self.is_entity(s)]
+
+        def order(link):
+            return natural(self.prop_label(link[1])), natural(self.tracer.label(link[0]))
+
+        shown = sorted(links, key=order) if first is None or first >= len(links) else \
+            heapq.nsmallest(first, links, key=order)
+        return len(links), [(s, p, list(self.tracer.facts_of(s).get((s, p, iri), []))) for s, p in shown]
 
     def panel(self, iri: str, page: str | None) -> dict:
         """The side panel's record: plain values only, for JSON (the page renders them as text)."""
@@ -159,11 +167,11 @@ def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
                       "iri": f.value if f.is_iri and not entity and f.prop != RDF_TYPE else "",
                       "inferred": f.inferred, "quotes": _quotes(f.evidence, source_link),
                       "unstated": not f.evidence and f.prop not in (RDF_TYPE, RDFS_LABEL)})
-    incoming = ents.incoming(iri)
+    count, incoming = ents.incoming(iri, MAX_INCOMING)
     links = [{"source": name(s), "prop": ents.prop_label(p), "quotes": _quotes(ev[:1], source_link)}
-             for s, p, ev in incoming[:MAX_INCOMING]]
+             for s, p, ev in incoming]
     return document("entity.html", ents.tracer.label(iri), list(nav), kind=ents.tracer.kind(iri), iri=iri, facts=facts,
-                    incoming=links, incoming_count=len(incoming), incoming_more=max(0, len(incoming) - MAX_INCOMING),
+                    incoming=links, incoming_count=count, incoming_more=max(0, count - MAX_INCOMING),
                     appears_in=appears_in)
 
 
