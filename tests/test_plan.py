@@ -295,3 +295,32 @@ def test_a_percentage_is_in_per_cent_not_in_the_table_s_unit(dataset):
         SELECT DISTINCT ?words WHERE { ?obs dpo:unit "per cent"@en .
           ?st rdf:subject ?obs ; rdf:predicate dpo:unit ; dpo:statedAs ?words }""")
     assert stated == [("Percentage",)]
+
+
+@pytest.mark.parametrize("text, body", [
+    ("Meetings of the Commission on Narcotic Drugs", "Commission on Narcotic Drugs"),
+    ("Meetings of: The General Assembly (Third and Fifth Committees)", "General Assembly"),
+    ("The Commission on Narcotic Drugs on issues related to drug demand reduction", "Commission on Narcotic Drugs"),
+    ("Annual reports to the Economic and Social Council on the Commission on Narcotic Drugs and the Commission on "
+     "Crime Prevention and Criminal Justice", "Economic and Social Council"),   # reports to the Council, about them
+    ("Reports of the Working Group on the Universal Periodic Review to the Human Rights Council", "Human Rights Council"),
+    ("Forms for treaty-mandated reporting by Member States under the 1961, 1971 and 1988 Conventions and related "
+     "Economic and Social Council resolutions", ""),                         # the Council's resolutions, not the Council
+    ("online information; database on resolutions and decisions by the Commission on Narcotic Drugs", ""),
+    ("expert advice to Member States, special rapporteurs and independent experts of the Human Rights Council", ""),
+    ("Plenary meetings of the Human Rights Council Advisory Committee", ""),     # another body, the Council's
+    ("Reports on annotations to the agenda to the Working Group on Situations and to the provisional agenda of the "
+     "Human Rights Council", ""),
+    ("Meetings of the subsidiary bodies of the Commission on Narcotic Drugs", ""),
+])
+def test_a_deliverable_serves_the_body_its_words_say_it_serves(text, body):
+    """A deliverable is linked to a body (dpo:forBody) where it opens with the body or its meetings, documents or
+    reports are of, to or for it; a body the row names otherwise is not one it serves. The graph had linked
+    "Annual reports to the Economic and Social Council on the Commission on Narcotic Drugs and the Commission on Crime
+    Prevention and Criminal Justice" to the Commission on Crime Prevention, and "Forms for ... related Economic and
+    Social Council resolutions" to the Council."""
+    from drugpolicy_kg.sources.plan import _served_body
+
+    bodies = ["Commission on Crime Prevention and Criminal Justice", "Commission on Narcotic Drugs",
+              "Economic and Social Council", "Human Rights Council", "General Assembly"]
+    assert _served_body(text, bodies) == body

@@ -623,16 +623,38 @@ def _issuers(doc: Document) -> list[str]:
     return sorted(names, key=len, reverse=True)
 
 
+SERVED_HEAD = re.compile(r"(?i)\b(?:meetings?|sessions?|documents?|documentation|reports?|notes?|services|briefings?)\b")
+SERVED_BY = re.compile(r"(?i)\b(?:to|of|for):?\s+(?:the\s+)?$")  # "Report to the ", "Meetings of: The "
+OTHER_ORGAN = re.compile(r"\b(?:Working Group|Committee|Subcommittee|Board|Bureau|Commission|Conference|Council)\b")
+SUBSIDIARY = re.compile(r"\s+(?:Advisory\s+)?(?:Committee|Subcommittee|Working Group|Board|Bureau)\b")
+
+
 def _served_body(text: str, bodies: list[str]) -> str:
-    """The body a deliverable names as the one it serves ("Meetings of the Commission on Narcotic Drugs", "Report to
-    the Human Rights Council"); "" where it names none, or names it only as the parent of another ("the subsidiary
-    bodies of the Commission")."""
-    for body in bodies:
-        for m in re.finditer(r"(?<![\w-])" + re.escape(body) + r"(?![\w-])", text):
-            before = text[:m.start()].lower()
-            if re.search(r"(?:subsidiary bodies|bureau|members|secretariat|president|chair)(?: of)?(?: the)? ?$", before):
-                continue
+    """The body a deliverable serves, where its words say so: it opens with the body ("The Commission on Narcotic
+    Drugs on issues related to ...", "Meetings of: The General Assembly"), or its meetings, sessions, documents,
+    reports or notes are of, to or for the body ("Annual reports to the Economic and Social Council on the
+    Commission on Narcotic Drugs ...": the Council, not the Commissions the reports are about).
+
+    A body named otherwise is not one the deliverable serves: "Forms for reporting ... under related Economic and
+    Social Council resolutions", "a database on resolutions and decisions by the Commission", "expert advice to ...
+    independent experts of the Human Rights Council", a body named after another organ unless the row is addressed
+    to it ("the Working Group on Communications and ... the provisional agenda of the Human Rights Council", but
+    "Reports of the Working Group on the Universal Periodic Review to the Human Rights Council"), the parent of
+    another ("the subsidiary bodies of the Commission", "the Human Rights Council Advisory Committee"). Those rows
+    name no body served ("")."""
+    hits = sorted((m.start(), -len(body), m.end(), body) for body in bodies
+                   for m in re.finditer(r"(?<![\w-])" + re.escape(body) + r"(?![\w-])", text))
+    for start, _length, end, body in hits:
+        before = text[:start]
+        if re.search(r"(?:subsidiary bodies|bureau|members|secretariat|president|chair)(?: of)?(?: the)? ?$", before.lower()):
+            continue
+        if SUBSIDIARY.match(text[end:]):
+            continue  # "Human Rights Council Advisory Committee": another body, the Council's
+        if re.fullmatch(r"(?i)\s*(?:the\s+)?", before):
             return body
+        if SERVED_HEAD.search(before) and SERVED_BY.search(before) and (
+                re.search(r"(?i)\bto\s+(?:the\s+)?$", before) or not OTHER_ORGAN.search(before)):
+            return body  # (addressed "to" the body, whoever writes: "Reports of the Working Group ... to the Council")
     return ""
 
 
