@@ -324,3 +324,41 @@ def test_a_deliverable_serves_the_body_its_words_say_it_serves(text, body):
     bodies = ["Commission on Crime Prevention and Criminal Justice", "Commission on Narcotic Drugs",
               "Economic and Social Council", "Human Rights Council", "General Assembly"]
     assert _served_body(text, bodies) == body
+
+
+@pytest.mark.parametrize("name, symbol, printed, amount, words, parts", [
+    (SECT24.name, "79/1", "$250,500", "-250500", "a decrease of $250,500", []),     # para. 24.98 (b)(iii)
+    (SECT24.name, "55/28", "$369,300", "-369300", "a decrease of $369,300", []),
+    (SECT24.name, "79/1", "$228,200", "228200", "an increase under posts ($228,200)", []),
+    (SECT16.name, "79/234", "$144,700", "144700", "Additional requirements of $144,700", []),
+    # para. 16.151 (i): the provision given by object of expenditure only, no total printed
+    (SECT16.name, "79/243", "$1,200", "315000", "The provision under other staff costs ($1,200), consultants ($86,700), "
+     "travel of staff ($52,600), contractual services ($132,900) and general operating expenses ($41,600)",
+     ["$1,200", "$86,700", "$52,600", "$132,900", "$41,600"]),
+    (SECT16.name, "79/243", "$24,900", "-102900", "The removal of one-time provisions under experts ($24,900), travel of "
+     "representatives ($33,800) and furniture and equipment ($44,200)", ["$24,900", "$33,800", "$44,200"]),
+])
+def test_an_amount_tied_to_a_mandate_is_the_change_the_sentence_names(found, name, symbol, printed, amount, words,
+                                                                       parts):
+    """The explanation of resource changes ties amounts to resolutions: a decrease is negative (it had been read as a
+    cost of $250,500), and a change given only by object of expenditure is the sum of the amounts listed (it had been
+    the first of them, $1,200 of a $315,000 provision), with the words that give it."""
+    _doc, cands = found[name]
+    cost = [c.facts for c in cands if c.kind == "mandate-cost" and c.facts["symbol"] == symbol
+            and c.facts["printed"] == printed]
+    assert len(cost) == 1
+    assert (cost[0]["amount"], cost[0]["change_words"], cost[0]["parts"]) == (amount, words, parts)
+    assert words in [c.quote for c in cands if c.kind == "mandate-cost" and c.facts["printed"] == printed][0]
+
+
+def test_a_summed_amount_is_marked_inferred_with_its_reasoning(dataset):
+    """The graph states a summed amount as inferred, with the parts in its reasoning; a decrease is negative."""
+    rows = dataset.select("""
+        SELECT ?amount ?words ?why WHERE { ?c a dpo:MandateCost ; dpo:amount ?amount .
+          ?st rdf:subject ?c ; rdf:predicate dpo:amount ; dpo:statedAs ?words .
+          OPTIONAL { ?st dpo:inferred true ; dpo:reasoning ?why } }""")
+    by = {a: (w, why) for a, w, why in rows}
+    assert by["315000"][1] and "$1,200, $86,700, $52,600, $132,900, $41,600" in by["315000"][1]
+    assert by["-102900"][1] and "negative for a removal" in by["-102900"][1]
+    assert by["-250500"] == ("a decrease of $250,500", None)
+    assert sum(1 for _a, (_w, why) in by.items() if why) == 2

@@ -790,10 +790,12 @@ def mandate_costs(doc: Document, start_at: int) -> list:
                 qa = a + sa + (len(clause[sa:sb]) - len(clause[sa:sb].lstrip()))
                 sure = len(s_insts) == 1
                 body = inst.group("body") or ""
-                facts = {"scope": scope, "amount": amount.group("num").replace(",", ""), "printed": amount.group(0),
+                change = _change(clause, sa, amount, s_amounts)
+                facts = {"scope": scope, "amount": change["amount"], "printed": amount.group(0),
                          "issuer": body, "symbol": inst.group("sym"),
                          "instrument": {"decision": "decision", "resolution": "resolution"}.get(
-                             inst.group("kind"), "statement"), "words": inst.group(0)}
+                             inst.group("kind"), "statement"), "words": inst.group(0),
+                         "change": change["change"], "change_words": change["words"], "parts": change["parts"]}
                 note = "" if body else "the sentence does not name the body that adopted the instrument"
                 if not sure:
                     note = "; ".join(x for x in (note, "the sentence names more than one instrument: check which the "
@@ -803,6 +805,38 @@ def mandate_costs(doc: Document, start_at: int) -> list:
                                  "explanation of resource changes: amount and instrument in one sentence",
                                  0.85 if sure and body else 0.5, note))
     return out
+
+
+DECREASE = re.compile(r"(?i)\b(?:decrease|reduction|removal|lower)\b")
+CHANGE_WORD = re.compile(r"(?i)\b(?:an? |the )?(?:increase|decrease|reduction|removal|provision|additional requirements|"
+                         r"higher provision|lower provision)\b")
+LISTED = re.compile(r"^(?:,\s*(?:and\s+)?|\s+and\s+)[a-z][a-z ,'-]*?\s\($")  # ", consultants ($", " and travel ($"
+
+
+def _change(clause: str, sa: int, amount: re.Match, amounts: list[re.Match]) -> dict:
+    """What a sentence's amount is: the change it names before it ("a decrease of $250,500": "decrease", the amount
+    negative, as the budget's tables print a decrease), and, where the sentence gives the change only by object of
+    expenditure ("The provision under other staff costs ($1,200), consultants ($86,700) ... and general operating
+    expenses ($41,600)"), the amounts it lists, whose sum is the amount (the sum is not printed: the fact is marked
+    inferred where the graph states it). The words from the change to the amount (or the list's end) are its
+    ``words``."""
+    from decimal import Decimal
+
+    words = list(CHANGE_WORD.finditer(clause, sa, amount.start()))
+    start = words[-1].start() if words else amount.start()
+    decrease = bool(words) and bool(DECREASE.search(words[-1].group(0)))
+    parts = [amount]
+    if clause[amount.start() - 1:amount.start()] == "(":  # "under posts ($228,200)": an amount by object; more?
+        for nxt in amounts[amounts.index(amount) + 1:]:
+            between = clause[parts[-1].end():nxt.start()]
+            if not between.startswith(")") or not LISTED.match(between[1:]):
+                break
+            parts.append(nxt)
+    end = parts[-1].end() + (1 if clause[parts[-1].end():parts[-1].end() + 1] == ")" else 0)
+    total = sum(Decimal(m.group("num").replace(",", "")) for m in parts)
+    return {"amount": format(-total if decrease else total, "f"),
+            "change": re.sub(r"(?i)^(?:an?|the) ", "", words[-1].group(0)).lower() if words else "",
+            "words": clause[start:end].strip(), "parts": [m.group(0) for m in parts] if len(parts) > 1 else []}
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -794,10 +794,15 @@ class _Builder:
         scope = self.scope_node(f)
         node = f"{DPK}cost-{self.doc_id}-{cid}"
         w.fact(cid, node, RDF_TYPE, f"{DPO}MandateCost")
-        w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']}: {f['printed']} pursuant to {f['issuer']} "
-                                                f"{res['instrument']} {f['symbol']} ({f['scope']})", "en"))
+        words = f.get("change_words") or f["printed"]  # "a decrease of $250,500": the amount is -250500
+        w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {c['locator']}: {_short(words, 90)} pursuant to "
+                                                f"{f['issuer']} {res['instrument']} {f['symbol']} ({f['scope']})", "en"))
+        parts = f.get("parts") or []
         w.fact(cid, node, f"{DPO}amount", w.lit(f["amount"], datatype=PREFIXES["xsd"] + "decimal"), ev,
-               stated_as=f["printed"])
+               stated_as=words, reasoning=(
+                   f"The sentence gives the {f.get('change') or 'amount'} by object of expenditure "
+                   f"({', '.join(parts)}) and no total: the amount is their sum"
+                   f"{', negative for a ' + f['change'] if f['amount'].startswith('-') else ''}.") if parts else "")
         w.fact(cid, node, f"{DPO}unit", w.lit("United States dollars", "en"), ev, stated_as="$")
         w.fact(cid, node, f"{DPO}pursuantTo", inst, ev, stated_as=f["words"])
         w.fact(cid, node, f"{DPO}costOf", scope, ev, **({"stated_as": m.group(0)} if (
