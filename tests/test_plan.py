@@ -362,3 +362,34 @@ def test_a_summed_amount_is_marked_inferred_with_its_reasoning(dataset):
     assert by["-102900"][1] and "negative for a removal" in by["-102900"][1]
     assert by["-250500"] == ("a decrease of $250,500", None)
     assert sum(1 for _a, (_w, why) in by.items() if why) == 2
+
+
+def test_a_row_whose_figures_do_not_add_up_is_said_so_to_the_reviewer(found):
+    """A resources row's figures are checked against each other (the year's figure and its change make the next
+    year's; the changes by kind sum to their total; the percentage is the change over the year), to the print's
+    rounding: in the two sections only the budget's own four inconsistencies are flagged, kept as printed, with a
+    note and a lower confidence. A part's figures read under the first part's columns (as before a part's own header
+    was read: 425.4 as a technical adjustment) would not add up, and say so."""
+    from drugpolicy_kg.sources.plan import Cell, PlanRow, adds_up
+
+    flagged = sorted((c.locator, c.facts["item"]) for name in (SECT16.name, SECT24.name) for c in found[name][1]
+                     if c.kind == "resource" and ("add up" in c.note or " over " in c.note))
+    assert flagged == [("Table 16.24, row 17", "Total (1+2)"), ("Table 16.38, row 10", "Total"),
+                       ("Table 24.33, row 5", "Non-post"), ("Table 24.36, row 6", "Total")]
+    assert all(c.confidence == 0.8 for name in (SECT16.name, SECT24.name) for c in found[name][1]
+               if c.kind == "resource" and (c.locator, c.facts["item"]) in flagged)
+    first = ["", "2024 expenditure", "2025 approved", "Changes: Technical adjustments", "Changes: New/ expanded mandates",
+             "Changes: Other", "Changes: Total", "Changes: Percentage", "2026 estimate"]
+
+    def row(columns, cells):
+        return PlanRow(None, None, "1. Human rights mainstreaming", [Cell(c, v, 0, 0, v) for c, v in cells], [],
+                       columns=columns)
+
+    misread = row(first, [("Changes: Technical adjustments", "425.4"), ("Changes: New/ expanded mandates", "522.6"),
+                          ("Changes: Total", "211.4"), ("Changes: Percentage", "40.5"), ("2026 estimate", "734.0")])
+    said = adds_up(misread)
+    assert len(said) == 2 and said[0].startswith("the figures do not add up") and "changes by kind" in said[1]
+    right = row(["", "2024 expenditure", "2025 estimate", "Change", "Percentage", "2026 estimate"],
+                [("2024 expenditure", "425.4"), ("2025 estimate", "522.6"), ("Change", "211.4"),
+                 ("Percentage", "40.5"), ("2026 estimate", "734.0")])
+    assert adds_up(right) == []
