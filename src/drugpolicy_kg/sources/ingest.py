@@ -78,8 +78,9 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
                     "mandate_rows_read": found.rows_seen,
                     "tables": (
                         "mandate lists read from the page; deliverables tables where it prints each figure's year "
-                        f"and status; resources tables, and {doc.tables_skipped:,} lines of figures and other "
-                        "tables, not read: ingest the .docx for them" if doc.path.suffix.lower() == ".pdf" else
+                        "and status; resources tables where every row's figures check each other; the other "
+                        f"tables, and {doc.tables_skipped:,} lines of figures and other tables, not read: ingest the "
+                        ".docx for them" if doc.path.suffix.lower() == ".pdf" else
                         "read" if grid_kept(doc)
                         else "not read: text keeps no table grid (empty and merged cells are lost); ingest the .docx")},
         "candidates": [c.to_dict() for c in found.candidates],

@@ -16,8 +16,9 @@ their font, size and place, and this module puts the document back together the 
 - **tables** (lines across columns, or in a smaller size than the body's) are put back into rows and cells by
   ``pdftable`` where a table's caption ("Table 16.4", "Annex III") stands above them; the rest (a figure's labels,
   a grid not found) is not read, and its lines are counted. The programme plan reads a page's deliverables table
-  only where the page prints each figure's year and status over it, and a page's resources table not at all (its
-  headings wrap in narrow columns, cut where no hyphen shows): read the Word file for those.
+  only where the page prints each figure's year and status over it, and a page's resources table only where every
+  row's figures check each other (its headings wrap in narrow columns, cut where no hyphen shows, and a print may
+  leave some out: ``plan._checked_on_the_page``): read the Word file for the others.
 
 Each segment's locator ends with the page it starts on ("para. 16.28, p. 12"). Nothing is fetched; a damaged,
 encrypted or oversized PDF is refused in one line.
