@@ -757,10 +757,10 @@ def resources(t: Table) -> list:
     return out
 
 
-PAGE_COLUMNS = {"".join(c.split()) for c in (
+PAGE_COLUMNS = {  # the budget's usual headings, word for word (a word the page cut, "expenditu re", is none of them)
     "2024 expenditure", "2025 approved", "2025 estimate", "2026 estimate", "2026 proposed", "Change", "Percentage",
-    "Changes: Technical adjustments", "Changes: New/expanded mandates", "Changes: Other", "Changes: Total",
-    "Changes: Percentage")}
+    "Changes: Technical adjustments", "Changes: New/expanded mandates", "Changes: New/ expanded mandates",
+    "Changes: Other", "Changes: Total", "Changes: Percentage"}
 
 
 def _checked_on_the_page(rows: list[PlanRow]) -> bool:
@@ -778,7 +778,7 @@ def _checked_on_the_page(rows: list[PlanRow]) -> bool:
         heads = {"".join(c.split()) for c in r.columns}
         if not all(heads & {"".join(c.split()) for c in names} for names in (BASE_COLUMNS, END_COLUMNS, CHANGE_COLUMNS)):
             return False
-        if any("".join(c.column.split()) not in PAGE_COLUMNS for c in r.cells) or adds_up(r):
+        if any(" ".join(c.column.split()) not in PAGE_COLUMNS for c in r.cells) or adds_up(r):
             return False
     return True
 
