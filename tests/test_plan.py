@@ -393,3 +393,19 @@ def test_a_row_whose_figures_do_not_add_up_is_said_so_to_the_reviewer(found):
                 [("2024 expenditure", "425.4"), ("2025 estimate", "522.6"), ("Change", "211.4"),
                  ("Percentage", "40.5"), ("2026 estimate", "734.0")])
     assert adds_up(right) == []
+
+
+def test_a_mandate_s_label_names_its_document(dataset):
+    """Two sections may list one resolution at the same row of the same scope (General Assembly resolution 70/1 is
+    row 15 of the programme lists of Sect. 16 and of Sect. 24 as printed): each mandate's label names its document,
+    so no two mandates share one (the checks had refused the second section's)."""
+    rows = dataset.select("""
+        SELECT ?m ?label ?doc WHERE { ?m a dpo:Mandate ; rdfs:label ?label .
+          ?st rdf:subject ?m ; rdf:predicate dpo:issuedIn . ?ev dpo:states ?st ; dcterms:source/dpo:documentSymbol ?doc }""")
+    budget = [(m, label, doc) for m, label, doc in rows if doc.startswith("A/80/6")]
+    assert len({m for m, _, _ in budget}) > 1000
+    assert all(f" is a legislative mandate of {doc}, " in label for _m, label, doc in budget)
+    labels = {}
+    for m, label, _doc in rows:
+        labels.setdefault(label.lower(), set()).add(m)
+    assert [label for label, ms in labels.items() if len(ms) > 1] == []

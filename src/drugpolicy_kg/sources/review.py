@@ -461,7 +461,9 @@ class _Builder:
         scope = self.scope_node(f)
         w.fact(cid, mandate, RDF_TYPE, f"{DPO}Mandate")
         row_no = ROW_AT_END.search(c["locator"])  # a list may name an instrument twice: one mandate per row
-        w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {f.get('scope', 'the programme')}"
+        # (the document named: two sections may list one resolution at the same row of the same scope)
+        w.fact(cid, mandate, f"{RDFS}label", w.lit(f"{key} is a legislative mandate of {self.sym}, "
+                                                    f"{f.get('scope', 'the programme')}"
                                                     + (f" ({f.get('issuer') or 'list'}, row {row_no.group(1)})" if row_no else ""), "en"))
         w.fact(cid, mandate, f"{DPO}issuedIn", inst, row, stated_as=f.get("printed") or f.get("symbol") or "")
         if ctx.get("list"):
