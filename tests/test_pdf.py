@@ -252,9 +252,10 @@ def test_a_printed_resources_table_is_read_only_where_its_figures_check_each_oth
 
     from drugpolicy_kg.sources.plan import PAGE_COLUMNS
 
-    read = {c.facts["table"] for c in extract(pdf).candidates if c.kind == "resource"}
+    from_page = [c for c in extract(pdf).candidates if c.kind == "resource"]
+    read = {c.facts["table"] for c in from_page}
     assert len(read) == tables and not read & {"16.20", "16.23", "16.24", "24.33", "24.36", "24.27"}
-    assert {cell["column"] for c in extract(pdf).candidates if c.kind == "resource" for cell in c.facts["cells"]} \
+    assert {cell["column"] for c in from_page for cell in c.facts["cells"]} \
         <= PAGE_COLUMNS  # word for word: no heading with a word the page cut ("expenditu re")
     page, word_file = cells(pdf), cells(docx, read)
     assert page == word_file and len(page) > 150

@@ -424,14 +424,14 @@ def read_table(t: Table) -> tuple[list[str], list[PlanRow]]:
             path = [t.subtables[i]]
         if i in skip:
             continue
-        again = _header_at(rows, i) if grid(seg) and " ".join(grid(seg)[0].split()) in stub else []
+        g = grid(seg)
+        again = _header_at(rows, i) if g and " ".join(g[0].split()) in stub else []
         if again:  # a part's own header (or the first one printed again): it names the columns below it
             skip.update(range(i, i + len(again)))
             if _bare(again[-1]) != _bare(header[-1]):  # (the first header printed again, on a new page, may lack
                 heads = _column_heads(again)           # the row of headings that span columns: the first stands)
                 columns = [": ".join(h) for h in heads]
             continue
-        g = grid(seg)
         raised = grid_raised(seg)
         label, letters = unmarked(g[0], raised[0]) if g else ("", [])  # "Committee on Missing Persons in Cyprus", c raised
         first_printed = g[0] if g and g[0] != label else ""
@@ -775,8 +775,7 @@ def _checked_on_the_page(rows: list[PlanRow]) -> bool:
     if not figures:
         return False
     for r in figures:
-        heads = {"".join(c.split()) for c in r.columns}
-        if not all(heads & {"".join(c.split()) for c in names} for names in (BASE_COLUMNS, END_COLUMNS, CHANGE_COLUMNS)):
+        if _checked_columns(r.columns) is None:
             return False
         if any(" ".join(c.column.split()) not in PAGE_COLUMNS for c in r.cells) or adds_up(r):
             return False
@@ -789,6 +788,13 @@ CHANGE_COLUMNS = ("Changes: Total", "Change")
 PERCENT_COLUMNS = ("Changes: Percentage", "Percentage")
 
 
+def _checked_columns(columns: list[str]) -> tuple[str, str, str] | None:
+    """The columns of a header that check each other: the year's figure, its change and the next year's (None where
+    one of them is missing)."""
+    found = tuple(next((c for c in names if c in columns), None) for names in (BASE_COLUMNS, END_COLUMNS, CHANGE_COLUMNS))
+    return None if None in found else found
+
+
 def adds_up(r: PlanRow) -> list[str]:
     """Where a resources row's figures do not add up as printed, what does not (empty where they do, or where its
     header has no such columns): the year's figure plus its change is the next year's; the changes by kind sum to
@@ -796,14 +802,11 @@ def adds_up(r: PlanRow) -> list[str]:
     under the wrong column shows here; so does a misprint of the budget's own (Table 24.33 prints "8.6" for a change
     of (1 414.7) on 16 513.0). "–" counts as 0. Said in the candidate's note, for the reviewer: the figures are kept
     as printed."""
-    from decimal import Decimal
-
     cols = r.columns
-    base = next((c for c in BASE_COLUMNS if c in cols), None)
-    end = next((c for c in END_COLUMNS if c in cols), None)
-    total = next((c for c in CHANGE_COLUMNS if c in cols), None)
-    if not (base and end and total):
+    checked = _checked_columns(cols)
+    if checked is None:
         return []
+    base, end, total = checked
     values = {c.column: Decimal(c.value) for c in r.cells if c.value}
     b, e, ch = values.get(base, Decimal(0)), values.get(end, Decimal(0)), values.get(total, Decimal(0))
     # each figure is rounded on its own (to the last digit printed): sums may differ by that much a term
@@ -887,8 +890,6 @@ def _change(clause: str, sa: int, amount: re.Match, amounts: list[re.Match]) -> 
     expenses ($41,600)"), the amounts it lists, whose sum is the amount (the sum is not printed: the fact is marked
     inferred where the graph states it). The words from the change to the amount (or the list's end) are its
     ``words``."""
-    from decimal import Decimal
-
     words = list(CHANGE_WORD.finditer(clause, sa, amount.start()))
     start = words[-1].start() if words else amount.start()
     decrease = bool(words) and bool(DECREASE.search(words[-1].group(0)))

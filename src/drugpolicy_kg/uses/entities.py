@@ -126,8 +126,7 @@ class Entities:
         def order(link):
             return natural(self.prop_label(link[1])), natural(self.tracer.label(link[0]))
 
-        shown = sorted(links, key=order) if first is None or first >= len(links) else \
-            heapq.nsmallest(first, links, key=order)
+        shown = sorted(links, key=order) if first is None else heapq.nsmallest(first, links, key=order)  # (as sorted)
         return len(links), [(s, p, list(self.tracer.facts_of(s).get((s, p, iri), []))) for s, p in shown]
 
     def panel(self, iri: str, page: str | None) -> dict:
