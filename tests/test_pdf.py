@@ -144,18 +144,20 @@ def _mandates(doc) -> dict:
     return out
 
 
-@pytest.mark.parametrize("word, share", [(SECT16, 0.97), (SECT24, 0.99)], ids=["Sect.16", "Sect.24"])
+@pytest.mark.parametrize("word, share", [(SECT16, 0.985), (SECT24, 0.99)], ids=["Sect.16", "Sect.24"])
 def test_a_printed_mandate_list_gives_the_word_files_rows(printed, word, share):
     """The mandate lists, whether the page prints their symbol column one character a line (Sect. 16: "S", "-", "2",
     "0") or whole (Sect. 24), in two newspaper columns, with rows cut by a column or a page: the Word file's
-    instruments, each with its scope, issuer, symbol and title. Measured: 421 of 431 in Sect. 16 (the four
-    declarations whose title spans both columns are not read, and the six rows of a list whose heading LibreOffice
-    leaves off the page are read with no issuer, never the list's above), 877 of 883 in Sect. 24. No row read from a
+    instruments, each with its scope, issuer, symbol and title. Measured: 425 of 431 in Sect. 16 (the four
+    declarations with no symbol, each title across both cells, among them; the six rows of a list whose heading
+    LibreOffice leaves off the page are read with no issuer, never the list's above), 877 of 883 in Sect. 24. No row read from a
     page names an issuer, a symbol or a title the Word file does not give it; the footnote marks in rows are the
     Word file's; every quote stands at its offsets and its locator names its page."""
     docx, pdf = printed[word]
     a, b = _mandates(docx), _mandates(pdf)
     assert len(set(a) & set(b)) >= share * len(a), sorted(set(a) - set(b))[:3]
+    untitled = {k for k in a if not k[3]}  # conventions and declarations listed with no symbol: the title alone
+    assert untitled <= set(b) and bool(untitled) == (word == SECT16), sorted(untitled - set(b))[:3]
     for key in set(b) - set(a):  # read from the page only: a list that lost its heading, never guessed
         assert key[1] == "" and all(c.confidence <= 0.3 and "no heading of its own" in c.note for c in b[key]), key
     for cands in b.values():

@@ -107,3 +107,49 @@ def test_a_page_of_a_hundred_thousand_characters_is_read_in_linear_time():
         rows = [r for b in bands(chars, 1, 0, top + 100)[0] for r in b.rows]
         assert time.monotonic() - started < 20, layout
         assert len(rows) == 4000 and rows[-1].symbol == f"{3999 % 90 + 10}/{3999 % 9 + 1}", layout
+
+
+def _titles_alone_page(second_head: str, last: str = "Integrated and Balanced Strategy to the",
+                       heading: str = "Commission on Narcotic Drugs statements and declarations"):
+    """A list with symbols, then (under ``heading``) titles alone in the same two columns, each opening where the
+    symbols stand; the left column's foot is ``last`` and the right one's head is ``second_head``."""
+    chars = [*text_at("Commission on Narcotic Drugs resolutions", 60, 80, "LiberationSerif-Bold")]
+    chars += stacked("64/3", 100, 100) + text_at("Promoting scientific approaches", 112, 100)
+    chars += stacked("67/4", 300, 100) + text_at("Preventing drug overdose", 312, 100)
+    chars += text_at(heading, 60, 100 + 4 * PITCH + PAD, "LiberationSerif-Bold")
+    top = 100 + 6 * PITCH + PAD
+    chars += text_at("Political Declaration and Plan", 100, top) + text_at("Action", 100, top + PITCH)
+    chars += text_at("Joint Ministerial Statement of the 2014", 100, top + PITCH + PAD)
+    chars += text_at("high-level review by the Commission of an", 100, top + 2 * PITCH + PAD)  # the measure
+    chars += text_at(last, 100, top + 3 * PITCH + PAD)
+    chars += text_at(second_head, 300, top) + text_at("Drug Problem", 300, top + PITCH)
+    chars += text_at("Ministerial Declaration of 2019", 300, top + PITCH + PAD)
+    return chars
+
+
+def test_titles_alone_under_a_list_heading_are_rows_and_a_title_cut_by_the_column_goes_on():
+    """"Commission on Narcotic Drugs statements and declarations" (Sect. 16): declarations with no symbol, each title
+    across the symbol's cell and the title's, in the lists' two columns. The right column's first line goes on with
+    the left column's last where its first word would not have fitted there (the line broke as lines break)."""
+    rows = read(_titles_alone_page("Counter the World"))
+    assert [(r.symbol, r.title, r.spans) for r in rows[2:]] == [
+        ("", "Political Declaration and Plan Action", True),
+        ("", "Joint Ministerial Statement of the 2014 high-level review by the Commission of an Integrated and "
+             "Balanced Strategy to the", True),
+        ("", "Counter the World Drug Problem", True), ("", "Ministerial Declaration of 2019", True)]
+    assert [r.goes_on for r in rows[2:]] == [False, False, True, False]
+    assert continues(rows[3], rows[4])
+    assert [(r.symbol, r.spans) for r in rows[:2]] == [("64/3", False), ("67/4", False)]
+
+
+def test_a_title_alone_that_would_have_fitted_on_the_last_line_starts_a_row():
+    rows = read(_titles_alone_page("Counter the World", last="Balanced Strategy"))
+    assert [(r.title, r.goes_on) for r in rows[4:]] == [("Counter the World Drug Problem", False),
+                                                        ("Ministerial Declaration of 2019", False)]
+
+
+def test_lines_under_a_heading_that_names_no_list_are_left_to_the_page():
+    """Under a heading that names no resolutions, decisions, statements or declarations, lines opening where the
+    symbols stand are not a list (a table of policymaking organs, Sect. 24)."""
+    rows = read(_titles_alone_page("Counter the World", heading="Policymaking organs"))
+    assert [r.symbol for r in rows] == ["64/3", "67/4"]

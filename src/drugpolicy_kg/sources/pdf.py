@@ -143,7 +143,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
 
     def flush_list() -> None:
         for r in listed:
-            seg = walk.row([r.symbol, r.title])
+            seg = walk.row([r.title] if r.spans else [r.symbol, r.title])
             if seg is not None:
                 seg.page, seg.notes = r.page, list(dict.fromkeys(r.marks))
         listed.clear()

@@ -20,6 +20,10 @@ one character wide: "S", "-", "2", "0", "/", "2" stand one under another. Others
   stand), its title its lines joined;
 - a row cut by a column or a page goes on at the top of the next (see :func:`continues`); the page's reader joins
   them, and starts another table where the layout changes with no heading between;
+- **titles alone**: a list with no symbols (Sect. 16's "Commission on Narcotic Drugs statements and declarations",
+  each title in a cell across both), right under a heading that names a list, on a page of lists whose columns it
+  keeps, is read the same way, its rows with no symbol; the next column's first row goes on with the last one's only
+  where its first word would not have fitted on that row's last line (see :func:`_wraps`);
 - a table whose rows open with symbol-like cells and hold only figures beside ("2023/24  12.5") is no list.
 
 A space that falls at a line's end is not printed, so a stacked symbol has none where its line broke
@@ -56,6 +60,7 @@ class ListRow:
     lines: list[str] = field(default_factory=list)  # the title's lines, to join with the row before
     stacked: bool = False  # its symbol printed one character a line
     marks: list[str] = field(default_factory=list)  # footnote numbers raised in it
+    spans: bool = False  # a title alone, across the symbol's cell and the title's (a list of titles alone)
 
     def join(self, after: ListRow) -> None:
         """``after`` goes on with this row (a row cut by a column or a page)."""
@@ -288,9 +293,12 @@ def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
     elements: list[tuple[float, int, str, list]] = []  # (top, column, "symbol" or "title", the line's characters)
     opens: list[float] = []  # the tops of the lines with a symbol's characters
     outside: list[float] = []  # the tops of the lines that are not the list's
+    headings: list[tuple[float, str]] = []  # those that are headings (all bold or italic): (top, text)
     for ln in lines:
         if foreign(ln):
             outside.append(float(ln[0]["top"]))
+            if all(_font_kind(c) for c in ln if c["text"].strip()):
+                headings.append((float(ln[0]["top"]), _text(ln, size)))
             continue
         for k, ((x0, split, _), edge) in enumerate(zip(columns, edges, strict=True)):
             sym = [c for c in ln if x0 - 1 <= float(c["x0"]) < split and c["text"].strip()]
@@ -320,20 +328,36 @@ def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
         else:
             chains[-1].append(t)
     opened = set(opens)
-    spans = [(c[0], c[-1]) for c in chains if any(t in opened for t in c)]
-    out, used = [], set()
     starts = [e[0] for e in elements]
-    for top, bottom in spans:
-        g = elements[bisect.bisect_left(starts, top - 0.5):bisect.bisect_right(starts, bottom + 0.5)]
-        if sum(1 for e in g if e[2] == "symbol") < 2:  # one stray figure is not a list
-            continue
-        titles = ["".join(c["text"] for c in e[3]) for e in g if e[2] == "title"]
+
+    def group(top: float, bottom: float) -> list:
+        return elements[bisect.bisect_left(starts, top - 0.5):bisect.bisect_right(starts, bottom + 0.5)]
+
+    spans = []
+    for c in chains:
+        g = group(c[0], c[-1])
+        if not any(t in opened for t in c) or sum(1 for e in g if e[2] == "symbol") < 2:
+            continue  # one stray figure is not a list
+        titles = ["".join(ch["text"] for ch in e[3]) for e in g if e[2] == "title"]
         if titles and all(FIGURES.match(t) for t in titles):
             continue  # a table's rows whose first cells read like symbols ("2023/24"): figures beside, not titles
+        spans.append((c[0], c[-1], False))
+    if spans:  # among lists, a list of titles alone in their columns (see :func:`_titles_alone`)
+        spans += [(c[0], c[-1], True) for c in chains if not any(t in opened for t in c)
+                  and _titles_alone(group(c[0], c[-1]), c[0], columns, headings, size)]
+        spans.sort()
+    out, used = [], set()
+    for top, bottom, alone in spans:
+        g = group(top, bottom)
         rows: list[ListRow] = []
         for k, ((x0, _, stacked), edge) in enumerate(zip(columns, edges, strict=True)):
             col_rows = _rows([e for e in g if e[1] == k], page, size, stacked)
-            if col_rows:
+            if col_rows and alone:  # no symbol to tell: see _wraps
+                col_rows[0].goes_on = k > 0 and _wraps([e for e in g if e[1] == k - 1], [e for e in g if e[1] == k],
+                                                       size)
+                for r in col_rows:
+                    r.spans = True
+            elif col_rows:
                 col_rows[0].goes_on = True
             row_tops = [r.top - size / 2 for r in col_rows]
             for run in raised or []:  # a mark raised in a row's place is the row's
@@ -346,6 +370,38 @@ def _zone_bands(lines: list[list], anchors: list[_Anchor], page: int,
         used.update(id(c) for e in g for c in e[3])
         out.append(Band(top, bottom + size, rows, tuple(sorted({st for _, _, st in columns}))))
     return out, used
+
+
+def _titles_alone(g: list, top: float, columns: list, headings: list[tuple[float, str]], size: float) -> bool:
+    """Is a stretch of lines with no symbol a list of titles alone ("Commission on Narcotic Drugs statements and
+    declarations": "Political Declaration and Plan of Action ...", in Word a cell across both the symbol's and the
+    title's)? It stands right under a heading that names a list ("... statements and declarations", within three
+    ems), on a page of lists whose columns it keeps: every line opens where a column's symbols stand, none runs
+    across a column's edge (those are the page's running text)."""
+    from drugpolicy_kg.sources.extract import ISSUER_HEADING
+
+    above = [(t, text) for t, text in headings if t < top]
+    if not g or not above or top - above[-1][0] > 3 * size or not ISSUER_HEADING.match(above[-1][1]):
+        return False
+    return all(e[2] == "title" and abs(_left(e[3]) - columns[e[1]][0]) < 1.5 for e in g)
+
+
+def _left(chars: list) -> float:
+    return min(float(c["x0"]) for c in chars if c["text"].strip())
+
+
+def _wraps(before: list, after: list, size: float) -> bool:
+    """Does the first line of a column of titles alone (``after``'s elements) go on with the last line of the column
+    before: would its first word not have fitted on that line, so that the line broke there as a line breaks, not
+    as a cell ends? The column's measure is the widest of its lines."""
+    if not before or not after:
+        return False
+    last = max(before, key=lambda e: e[0])[3]
+    measure = max(float(c["x1"]) for e in before for c in e[3] if c["text"].strip())
+    first = sorted((c for c in min(after, key=lambda e: e[0])[3]), key=lambda c: float(c["x0"]))
+    word = words_of(first, size)[0]
+    end = max(float(c["x1"]) for c in last if c["text"].strip())
+    return end + size * 0.25 + (word.x1 - word.x0) > measure + 0.5
 
 
 def _rows(col: list, page: int, size: float, stacked: bool) -> list[ListRow]:
