@@ -514,3 +514,26 @@ def test_a_footnote_mark_in_a_hand_made_word_file(tmp_path):
     rows = [c for c in extract(doc).candidates if c.kind == "legislative-mandate"]
     assert {c.facts["symbol"]: [f["number"] for f in c.facts.get("footnotes", [])] for c in rows} == {
         "61/2": ["2"], "62/3": []}
+
+
+def test_a_document_s_symbol_and_date_are_its_masthead_s_never_a_sentence_s_or_a_footnote_s(tmp_path):
+    """The conference room paper (data/sources) prints no symbol of its own: "* E/CN.7/2022/1." is the footnote to
+    "Item 7 of the provisional agenda*", the agenda's symbol, and "E/2021/28" a footnote's citation. Read as its own,
+    review would have stated the paper's dpo:documentSymbol with that footnote as its "page header". The symbol is
+    none, and the agenda's a reference the paper makes; the date is the masthead's, never the meeting's a sentence
+    gives; the title is not the masthead's "English only"."""
+    crp = read_document(ROOT / "data" / "sources" / "cnd65-crp-itwg-inaugural-meeting.txt")
+    assert (crp.symbol, crp.date) == ("", "2022-03-09")
+    assert crp.title not in ("English only", "9 March 2022") and "Commission on Narcotic Drugs" in crp.title
+    refs = {c.facts["symbol"] for c in extract(crp).candidates if c.kind == "reference"}
+    assert "E/CN.7/2022/1" in refs  # the agenda: a document the paper cites
+    typed = tmp_path / "crp3.txt"  # a masthead as the UN prints one: the symbol in its cell, at a line's end
+    typed.write_text("United Nations\tE/CN.7/2022/CRP.3\n\nDistr.: General 9 March 2022\n\nEnglish only\n\n"
+                     "Item 7 of the provisional agenda*\n\n1. The meeting was held on 22 February 2022 (see E/2021/28, "
+                     "E/CN.7/2021/10).\n\n* E/CN.7/2022/1.\n", encoding="utf-8")
+    d = read_document(typed)
+    assert (d.symbol, d.date) == ("E/CN.7/2022/CRP.3", "2022-03-09")
+    typed.write_text("Item 7 of the provisional agenda*\n\n1. The meeting was held on 22 February 2022 (see "
+                     "E/2021/28).\n\n* E/CN.7/2022/1.\n", encoding="utf-8")
+    d = read_document(typed)
+    assert (d.symbol, d.date) == ("", "")  # printed by neither: none, not the meeting's date nor a cited symbol

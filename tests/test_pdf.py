@@ -27,20 +27,45 @@ TEXT_KINDS = {"activity", "expected-result", "performance-measure", "planned-res
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory):
-    """Both budget sections printed to PDF by LibreOffice (Debian's, installed by `make test`)."""
+def print_to_pdf(tmp_path_factory, *files):
+    """``files`` printed to PDF by LibreOffice (Debian's, installed by `make test`): their PDFs, in order."""
     soffice = shutil.which("soffice")
     if soffice is None:
         (pytest.fail if IN_CI else pytest.skip)("LibreOffice (soffice) is not installed: make system-deps")
     out = tmp_path_factory.mktemp("printed")
     profile = tmp_path_factory.mktemp("lo-profile")  # its own profile: two test workers never share one
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(out), str(SECT16), str(SECT24)], check=True, capture_output=True, timeout=600,
+                    "--outdir", str(out), *map(str, files)], check=True, capture_output=True, timeout=600,
                    env={**os.environ, "HOME": str(profile)})
-    pdfs = {p: out / (p.stem + ".pdf") for p in (SECT16, SECT24)}
-    assert all(p.is_file() for p in pdfs.values())
-    return {word: (read_document(word), read_document(pdf)) for word, pdf in pdfs.items()}
+    pdfs = [out / (p.stem + ".pdf") for p in files]
+    assert all(p.is_file() for p in pdfs)
+    return pdfs
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """Both budget sections printed to PDF by LibreOffice."""
+    pdfs = print_to_pdf(tmp_path_factory, SECT16, SECT24)
+    return {word: (read_document(word), read_document(pdf)) for word, pdf in zip((SECT16, SECT24), pdfs, strict=True)}
+
+
+def test_a_text_printed_as_saved_reads_in_its_order_with_no_symbol_it_does_not_print(tmp_path_factory):
+    """The conference room paper's text printed as it was saved: its footnotes stand where the text keeps them, in
+    the body's size, with numbered paragraphs going on below ("* E/CN.7/2022/1.", then "5. No inter-agency ...").
+    They are no page's footnotes: the page reads in the text's order, each candidate under the paragraph that holds
+    it (the footnotes had been taken for the page's, and paragraph 6 joined to 4), and the paper has no symbol of its
+    own (the agenda's in the footnote, and a citation's, had been taken for it)."""
+    text = ROOT / "data" / "sources" / "cnd65-crp-itwg-inaugural-meeting.txt"
+    (pdf,) = print_to_pdf(tmp_path_factory, text)
+
+    def facts(doc):
+        return sorted(repr((c.kind, " ".join(c.quote.split()), re.sub(r", p\. \d+$", "", c.locator),
+                            sorted((k, v) for k, v in c.facts.items() if k != "context"))) for c in extract(doc).candidates)
+
+    saved, page = read_document(text), read_document(pdf)
+    assert len(facts(saved)) >= 4 and facts(page) == facts(saved)  # (references, the SDG target, by paragraph)
+    assert [(d.symbol, d.date) for d in (saved, page)] == [("", "2022-03-09")] * 2
+    assert " ".join(page.text.split()).index("5. No inter-agency") < " ".join(page.text.split()).index("6. In view")
 
 
 def _facts(doc) -> set:

@@ -197,7 +197,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
         if seg.page and seg.kind != "margin":
             seg.locator = f"{seg.locator}, p. {seg.page}"
     doc = Document(path, digest, walk.builder.text(), walk.segments)
-    metadata_from_margins(doc, " ".join([" ".join(masthead.split()), *(ln.text for ln in margins)]))
+    metadata_from_margins(doc, [" ".join(ln.split()) for ln in masthead.splitlines()] + [ln.text for ln in margins])
     doc.tables_skipped = skipped
     return doc
 
@@ -307,13 +307,18 @@ def _page_lines(page, number: int) -> list:
             line.kind = "table"
         out.append(line)
     out.sort(key=lambda ln: ln.top)
-    # no rule drawn (a cover page), or a note above it: the footnotes start at the first small line low on the page
-    # that opens with an asterisk or a raised number
+    # no rule drawn (a cover page), or a note above it: the footnotes start at the first line low on the page that
+    # opens with an asterisk or a raised number, smaller than the page's text or with no numbered paragraph under it
+    # (a text printed as it was saved keeps "* E/CN.7/2022/1." in the body's size, paragraphs going on below it)
     def opens_with_number(ln: _Line) -> bool:
         return any(abs(float(c["x0"]) - ln.x0) < 8 and ln.top - 4 <= float(c["top"]) <= ln.bottom for c in raised)
 
-    opening = next((ln.top - 1 for ln in out if ln.kind == "body" and ln.top > height * 0.6 and (
-        re.match(r"\*+ ", ln.text) or ln.size < common and opens_with_number(ln))), None)
+    def paragraphs_below(ln: _Line) -> bool:
+        return any(o.kind == "body" and o.top > ln.top and NUMBERED.match(o.text) for o in out)
+
+    opening = next((ln.top - 1 for ln in out if ln.kind == "body" and ln.top > height * 0.6
+                    and (re.match(r"\*+ ", ln.text) or ln.size < common and opens_with_number(ln))
+                    and (ln.size < common or not paragraphs_below(ln))), None)
     if opening is not None and (rule is None or opening < rule):
         rule = opening
     for ln in out:
@@ -351,6 +356,9 @@ def _page_lines(page, number: int) -> list:
         for ln in notes:  # the rule opens no footnote (a table's or a figure's rule): its lines are the page's body
             ln.kind = "body"
     return out
+
+
+NUMBERED = re.compile(r"\d{1,3}\.(?:\d{1,3})?\s+\S")  # a numbered paragraph's opening: "5. No ...", "16.28 The ..."
 
 
 def _columns(words: list, size: float) -> bool:

@@ -311,7 +311,7 @@ def _read_docx(path: Path, data: bytes, digest: str) -> Document:
         for p in part_xml.iter(W + "p"):
             walk.margin(_para_text(p).strip(), where)
     doc = Document(path, digest, builder.text(), segments)
-    metadata_from_margins(doc, " ".join(_para_text(p) for h in headers if h is not None for p in h.iter(W + "p")))
+    metadata_from_margins(doc, [_para_text(p) for h in headers if h is not None for p in h.iter(W + "p")])
     return doc
 
 
@@ -448,31 +448,67 @@ def _iso(m: re.Match) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def metadata_from_margins(doc: Document, margins: str) -> None:
-    """Symbol, date and job number from the running heads and feet (``margins``, their text), then from the opening
-    text for what they do not give."""
-    m = SYMBOL.search(margins)
-    doc.symbol = m.group(0) if m else ""
-    d = DATE.search(margins)
+MASTHEAD_NOTE = re.compile(r"(?:Distr\.|Original|Language)\b.*|(?:(?:Arabic|Chinese|English|French|Russian|Spanish)"
+                           r"(?:,? (?:and )?(?:Arabic|Chinese|English|French|Russian|Spanish))* only)|"
+                           r"General|Limited|Restricted")  # "Distr.: General", "English only"
+NOTE_MARK = re.compile(r"^(?:\*|\d{1,3}\s|[\u00b9\u00b2\u00b3\u2070-\u2079])")  # a footnote's mark: "* E/CN.7/2022/1."
+
+
+def own_symbol(lines: list[str]) -> str:
+    """The document's own symbol among masthead or running-head ``lines``: the first that stands at a line's start or
+    end, as a masthead prints it ("United Nations   A/80/6 (Sect. 16)", "E/CN.7/2022/CRP.3"). Never a symbol inside a
+    sentence or a footnote: a conference room paper's "* E/CN.7/2022/1." is the provisional agenda it cites, not
+    its own symbol (which its saved text may not print at all: then none).
+
+    >>> own_symbol(["United Nations A/80/6 (Sect. 16)", "Distr.: General"])
+    'A/80/6 (Sect. 16)'
+    >>> own_symbol(["* E/CN.7/2022/1.", "1 OP18, Resolution 64/3 ..., E/2021/28, E/CN.7/2021/10."])
+    ''
+    """
+    for line in lines:
+        text = line.strip()
+        if NOTE_MARK.match(text):
+            continue
+        for m in SYMBOL.finditer(text):
+            if m.start() == 0 or m.end() == len(text):
+                return m.group(0)
+    return ""
+
+
+def metadata_from_margins(doc: Document, margins: list[str]) -> None:
+    """Symbol, date and job number from the running heads and feet and the masthead (``margins``, their lines), then
+    from the opening text for what they do not give."""
+    doc.symbol = own_symbol(margins)
+    joined = " ".join(margins)
+    d = DATE.search(joined)
     doc.date = _iso(d) if d else ""
-    j = JOB.search(margins)
+    j = JOB.search(joined)
     doc.job_number = j.group(1) if j else ""
     _metadata_from_text(doc)
 
 
 def _metadata_from_text(doc: Document) -> None:
-    """Symbol, date and title from the opening text where the headers did not give them."""
-    # a line that is nothing but a symbol or a date is the masthead's (a page header or the cover's), wherever it
-    # stands: a saved .txt keeps the headers at the end, a typed one the masthead at the top
+    """Symbol, date and title from the opening text where the headers did not give them: from the lines before the
+    first numbered paragraph (the cover, the masthead), never from a sentence or a footnote, and from a line at either
+    end that is nothing but a symbol or a date (a saved .txt keeps the running heads at the end, a typed one the
+    masthead at the top). A document that prints neither gets none: a date or a symbol a sentence cites (the
+    meeting's, the agenda's) is not the document's."""
+    masthead: list[Segment] = []
+    for s in doc.segments[:40]:
+        if s.kind == "paragraph" and re.match(r"\d{1,3}\.(?:\d{1,3})?\s+\S", s.text):  # "1. This ...", "16.1 The ..."
+            break
+        if s.kind in ("margin", "paragraph", "heading", "row"):  # (a masthead is often a table's row)
+            masthead.append(s)
     edges = [s for s in (*doc.segments[:40], *doc.segments[-40:]) if s.kind in ("margin", "paragraph", "heading")]
-    opening = " ".join(s.text for s in doc.segments[:40])
     if not doc.symbol:
         alone = next((s.text for s in edges if SYMBOL.fullmatch(s.text.strip())), "")
-        m = SYMBOL.search(opening)
-        doc.symbol = alone.strip() or (m.group(0) if m else "")
+        doc.symbol = alone.strip() or own_symbol([c for s in masthead for c in (s.cells if s.kind == "row" else [s.text])])
     if not doc.date:
         alone = next((DATE.fullmatch(s.text.strip()) for s in edges if DATE.fullmatch(s.text.strip())), None)
-        d = alone or DATE.search(opening)
+        issued = next((m for s in masthead for c in (s.cells if s.kind == "row" else [s.text])
+                       if (m := re.fullmatch(rf"Distr\.: \w+,? ?{DATE.pattern}", c.strip()))),
+                      None)  # "Distr.: General 10 April 2025" on one line
+        d = alone or (DATE.search(issued.group(0)) if issued else None)
         doc.date = _iso(d) if d else ""
     # the title as the cover gives it: "Proposed programme budget for 2026, Section 16: International drug control ..."
     cover = [s for s in doc.segments[:40] if s.kind != "row"]
@@ -481,5 +517,7 @@ def _metadata_from_text(doc: Document) -> None:
         if re.fullmatch(r"Section \d+[A-Z]?", s.text) and i + 1 < len(cover):
             doc.title = ", ".join(x for x in (budget, f"{s.text}: {cover[i + 1].text}") if x)
             return
-    if cover:
-        doc.title = cover[0].text[:200]
+    named = [s for s in cover if not (SYMBOL.fullmatch(s.text.strip()) or DATE.fullmatch(s.text.strip())
+                                      or MASTHEAD_NOTE.fullmatch(s.text.strip()))]
+    if named:  # the first line that is not the masthead's bare date, symbol, distribution or language
+        doc.title = named[0].text[:200]
