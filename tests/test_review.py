@@ -331,6 +331,27 @@ def test_organizations_named_join_the_graph_as_the_same_nodes(small, tmp_path):
     assert validate(Project.open(small.root)).conforms
 
 
+def test_a_document_with_no_programme_plan_names_a_target_and_has_no_programme(small, tmp_path):
+    """A paper that is no programme plan ("E/CN.7/2099/2": no programme of work) and names target 3.5: the document
+    references the target, in the sentence's words. No programme of it serves the target, and the graph names no
+    programme of it at all (a review had minted "Programme of ...", and stated it served what the sentence only
+    names)."""
+    doc = tmp_path / "E_CN.7_2099_2.txt"
+    doc.write_text("E/CN.7/2099/2\n\n1. The international community recognized health target 3.5 of the Sustainable "
+                   "Development Goals, calling for strengthening prevention and treatment.\n", encoding="utf-8")
+    draft = draft_of(small, doc, tmp_path)
+    sdg = [c for c in json.loads(draft.read_text())["candidates"] if c["kind"] == "sdg"]
+    assert [(c["facts"]["scope"], c["facts"]["target"]) for c in sdg] == [("document", "3.5")]
+    assert main(["--project", str(small.root), "review", str(draft), "--accept", "all"]) == 0
+    gs = GraphStore.open(Project.open(small.root))
+    node = DPK + "doc-e-cn-7-2099-2"
+    assert gs.ask(f"ASK {{ <{node}> dcterms:references <http://metadata.un.org/sdg/3.5> }}")
+    assert not gs.ask("ASK { ?p dpo:serves <http://metadata.un.org/sdg/3.5> ; rdfs:label ?l . "
+                      "FILTER(CONTAINS(STR(?l), 'E/CN.7/2099/2')) }")
+    assert not gs.ask(f"ASK {{ <{DPK}programme-e-cn-7-2099-2> ?p ?o }}")
+    assert validate(Project.open(small.root)).conforms
+
+
 @pytest.mark.parametrize("iri", ["dpk:org-unodc owl:sameAs dpk:org-who", DPK + "org-who> owl:sameAs <" + DPK + "org-unodc",
                                  DPK + "org-nobody", "javascript:alert(1)"])
 def test_a_hand_edited_match_never_reaches_the_graph(small, tmp_path, iri):

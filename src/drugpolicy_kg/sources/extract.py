@@ -421,6 +421,9 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
     in_work = False
     part_seg: Segment | None = None  # a "(b) Right to development" item, until running text follows it
     past_work = False
+    # a document with no programme of work (a conference room paper, a report) has no programme: a Goal or target it
+    # names is one it names ("document"), not one a programme of it serves
+    plan = any(s.kind == "heading" and s.text.strip() == "Programme of work" for s in doc.segments)
     for seg in doc.segments:
         text = seg.text.strip()
         if seg.kind == "heading" and text == "Programme of work":
@@ -467,7 +470,7 @@ def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | N
                                   text[a:b], seg.locator, seg.start + a, seg.start + b, "objective sentence", 0.97))
         if seg.kind == "row":
             continue
-        where = scope.label if in_work else "programme"
+        where = scope.label if in_work else "programme" if plan else "document"
         mentions = [(m, [g for g in re.findall(r"\d{1,2}", m.group("list"))], "goal list") for m in SDG_MENTION.finditer(text)]
         mentions += [(m, re.findall(r"\d{1,2}\.[0-9a-z]{1,2}", m.group("list")), "target") for m in TARGET_MENTION.finditer(text)]
         for m, codes, form in mentions:

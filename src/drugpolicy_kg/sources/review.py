@@ -394,17 +394,25 @@ class _Builder:
                 line = self.text[line_start:self.text.find("\n", at)]
                 obj = w.lit(value, datatype=PREFIXES["xsd"] + "date") if prop.endswith("date") else w.lit(value)
                 w.fact("document", self.doc_node, prop, obj, self.ev(line, "page header", line_start))
-        self.w.fact("document", self.programme, RDF_TYPE, f"{DPO}Programme")
-        title = (d.get("title") or "").split(": ", 1)[-1] or self.doc_id
-        self.w.fact("document", self.programme, f"{RDFS}label", w.lit(f"Programme of {d.get('symbol') or self.doc_id}: {title}", "en"))
+
+    def programme_node(self) -> str:
+        """The section's programme, named once a candidate belongs to it: a document with no programme plan (a
+        conference room paper) has none, and the graph is not to say it has."""
+        if self.programme not in self.w.facts:
+            d, w = self.doc, self.w
+            w.fact("document", self.programme, RDF_TYPE, f"{DPO}Programme")
+            title = (d.get("title") or "").split(": ", 1)[-1] or self.doc_id
+            w.fact("document", self.programme, f"{RDFS}label",
+                   w.lit(f"Programme of {d.get('symbol') or self.doc_id}: {title}", "en"))
+        return self.programme
 
     def scope_node(self, facts: dict) -> str:
         scope = facts.get("scope", "programme")
         if scope == "programme":
-            return self.programme
+            return self.programme_node()
         m = re.match(r"subprogramme (\d+)(?:, component (\d+)| \(([a-z])\))?", scope)
         if not m:
-            return self.programme
+            return self.programme_node()
         node = f"{self.programme}-sp-{m.group(1)}" + (f"-c-{m.group(2)}" if m.group(2) else "") + (
             f"-{m.group(3)}" if m.group(3) else "")
         label = f"{self.doc.get('symbol') or self.doc_id}, {scope}" + (f": {facts['scope_title']}" if facts.get("scope_title") else "")
@@ -502,7 +510,7 @@ class _Builder:
         f = c["facts"]
         node = self.scope_node({**f, "scope_title": f.get("title", "")})
         self.w.fact(c["id"], node, f"{DCT}title", self.w.lit(f["title"], "en"), self.ev(c["quote"], c["locator"], c["start"]))
-        self.w.fact(c["id"], node, f"{DCT}isPartOf", self.programme, self.ev(c["quote"], c["locator"], c["start"]),
+        self.w.fact(c["id"], node, f"{DCT}isPartOf", self.programme_node(), self.ev(c["quote"], c["locator"], c["start"]),
                     reasoning="The section numbers it as one of its subprogrammes: a part of the section's programme.")
 
     def _objective(self, c: dict) -> None:
@@ -520,8 +528,11 @@ class _Builder:
     def _sdg(self, c: dict) -> None:
         f = c["facts"]
         code = f.get("target") or f.get("goal")
-        self.w.fact(c["id"], self.scope_node(f), f"{DPO}serves", f"{PREFIXES['sdg']}{code}",
-                    self.ev(c["quote"], c["locator"], c["start"]))
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        if f.get("scope") == "document":  # a document with no programme plan names the Goal or target: no more
+            self.w.fact(c["id"], self.doc_node, f"{DCT}references", f"{PREFIXES['sdg']}{code}", ev)
+            return
+        self.w.fact(c["id"], self.scope_node(f), f"{DPO}serves", f"{PREFIXES['sdg']}{code}", ev)
 
     def _reference(self, c: dict) -> None:
         f = c["facts"]
