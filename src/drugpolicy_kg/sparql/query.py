@@ -129,9 +129,9 @@ def sparql_term(term) -> str:
 def bind_params(query: QueryFile, given: dict[str, str], resolve=None, use_defaults: bool = True) -> dict:
     """Bindings for a query: its defaults, overridden by ``given``; unknown names are a UsageError."""
     unknown = set(given) - set(query.params)
-    if unknown and query.params:
+    if unknown and (query.params or "params" in query.meta):  # a query that declares what it takes (maybe nothing)
         raise UsageError(f"unknown parameter(s) {', '.join(sorted(unknown))} for {query.name}; "
-                         f"accepted: {', '.join(query.params)}")
+                         f"accepted: {', '.join(query.params) or 'none'}")
     if unknown:
         # a free-form query: every --param names a variable of the query text
         for name in unknown:
