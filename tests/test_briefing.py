@@ -101,8 +101,9 @@ def test_a_resolution_reads_as_the_issue_asks(briefings, tracer):
     delivers = count(tracer, "$p dpo:delivers ?x", p=sp2)
     results = count(tracer, "$p dpo:plansResult ?x", p=sp2)
     assert f"{will} things it will do" in plan and f"{results} planned results" in plan and f"{delivers} deliverables" in plan
-    cost = next(s for s in text if s.startswith("Its resources"))
-    assert "4 posts and US$ 855.5 thousand" in cost and "Table 16.31" in cost
+    cost = next(s for s in text if s.startswith("Table 16.31"))  # the table's figures, not "its resources are": the
+    assert "gives 4 posts and US$ 855.5 thousand in the 2026 estimate" in cost  # subprogramme's 39 extrabudgetary
+    assert "its resources" not in cost.lower()  # posts stand in Table 16.24
     assert any("ITWG" in s and "was set up" in s and "SDG 3.5" in s for s in text)
     assert not any("(Commission on Narcotic Drugs, row" in s for s in text)
 
@@ -110,8 +111,10 @@ def test_a_resolution_reads_as_the_issue_asks(briefings, tracer):
 def test_the_cost_sentence_cites_the_printed_cells(briefings):
     b = briefings[SP2]
     cost = next(s for s in b.summary if s.kind == "resources")
-    assert {e.quote for e in cost.evidence} == {"4", "855.5"}
-    assert all("Table 16.31" in e.locator and "2026 estimate" in e.locator for e in cost.evidence)
+    title = "Subprogramme 2: evolution of financial and post resources"  # the table named by its own printed title
+    assert {e.quote for e in cost.evidence} == {"4", "855.5", title} and f"“{title}”" in cost.text
+    assert all("Table 16.31" in e.locator and ("2026 estimate" in e.locator or e.quote == title)
+               for e in cost.evidence)
 
 
 def test_a_subprogramme_counts_its_mandates_by_body(briefings, tracer):

@@ -172,9 +172,9 @@ class Summarizer:
             self._counts[programme] = out
         return self._counts[programme]
 
-    def resources(self, programme: str) -> list[tuple[str, str, Evidence | None, str]]:
+    def resources(self, programme: str) -> list[tuple[str, str, Evidence | None, str, str]]:
         """A subprogramme's 2026 estimate as its own resources table prints it, the "Total" rows:
-        (value, unit, quote, table title)."""
+        (value, unit, quote, table title, table)."""
         if programme not in self._resources:
             from drugpolicy_kg.resources import internal_query
 
@@ -183,7 +183,7 @@ class Summarizer:
             tables: dict[str, list] = {}
             for _p, obs, value, unit, title, ds in rows:
                 ev = self._fact(str(obs), DPO + "amount")
-                tables.setdefault(str(ds), []).append((str(value), str(unit), ev[0] if ev else None, str(title)))
+                tables.setdefault(str(ds), []).append((str(value), str(unit), ev[0] if ev else None, str(title), str(ds)))
             # one table, or the one "Overall" table of a section's programme; never figures of two tables mixed
             overall = [t for t in tables.values() if t[0][3].startswith("Overall:")]
             found = next(iter(tables.values())) if len(tables) == 1 else overall[0] if len(overall) == 1 else []
@@ -359,11 +359,15 @@ class Summarizer:
         figures = self.resources(p.iri)
         if not figures:
             return Sentence("")
-        said = [_amount(e.quote if e is not None else value, unit) for value, unit, e, _ in figures]  # as printed
-        ev = [e for _v, _u, e, _t in figures if e is not None]
-        table = ev[0].locator.split(",")[0] if ev else "its resources table"
-        return Sentence(f"Its resources in the {ESTIMATE} (the Total rows of {table}) "
-                        f"are {listing(said)}.", _unique(ev), p.iri, "resources")
+        said = [_amount(e.quote if e is not None else value, unit) for value, unit, e, *_ in figures]  # as printed
+        ev = [e for _v, _u, e, *_ in figures if e is not None]
+        table = ev[0].locator.split(",")[0] if ev else "Its resources table"
+        named = self._title_evidence(figures[0][4])
+        # the table's figures, as the table's: not "its resources are" (a subprogramme's own table is its regular
+        # budget; what other sources fund stands in other tables, or in none the graph holds)
+        title = f", {quoted(named[0].quote)}," if named else ""
+        return Sentence(f"{table}{title} gives {listing(said)} in the {ESTIMATE} (its Total rows).",
+                        _unique(named + ev), p.iri, "resources")
 
     def _serves(self, hops: list[Hop], opening: str) -> Sentence:
         sdgs = {h.label.split(":")[0]: h for h in hops if h.label.startswith("SDG ")}
