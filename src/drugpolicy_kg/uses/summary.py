@@ -133,6 +133,16 @@ class Summarizer:
         values = sorted(str(v) for v in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(pred)))
         return values[0] if values else ""
 
+    def subtotals(self, rows: list[str]) -> set[str]:
+        """Among deliverable rows, the subcategories' totals: a row with no item number of a subcategory whose
+        numbered items stand in the same table ("Parliamentary documentation (number of documents)" over "1. Reports
+        to the Commission ..."). Counted with its items, a table's deliverables would be counted twice."""
+        def where(row: str) -> tuple[str, str]:  # (its table, its subcategory)
+            return row.rsplit("-row-", 1)[0], self._literal(row, DPO + "deliverableSubcategory")
+
+        numbered = {where(r) for r in rows if self._literal(r, DPO + "itemLabel")}
+        return {r for r in rows if not self._literal(r, DPO + "itemLabel") and where(r)[1] and where(r) in numbered}
+
     def _fact(self, node: str, pred: str, obj: str | None = None) -> list[Evidence]:
         """The quotes stating (node, pred, obj), or of any object of pred when obj is None."""
         return [e for (s, p, o), items in sorted(self.t.facts_of(node).items())
@@ -338,15 +348,17 @@ class Summarizer:
             parts.append(counted(len(by["plans result"]), "planned result"))
             ev += by["plans result"][0].evidence[:1]
         if by["delivers"]:  # named: one that serves a body the graph knows (a row alone can be a heading or a body)
-            serving = [h for h in by["delivers"] if self.t._linked(h.iri, DPO + "forBody", "out")]
-            said = counted(len(by["delivers"]), "deliverable")
+            totals = self.subtotals([h.iri for h in by["delivers"]])
+            items = [h for h in by["delivers"] if h.iri not in totals]  # a subcategory's total is no more deliverables
+            serving = [h for h in items if self.t._linked(h.iri, DPO + "forBody", "out")]
+            said = counted(len(items), "deliverable")
             if serving:
                 bodies = sorted(self.short(str(b)) for b in self.t._linked(serving[0].iri, DPO + "forBody", "out"))
                 said += (f" (among them {excerpt(serving[0].evidence[0])}, for the {listing(bodies)})"
                          if serving[0].evidence else f" (among them one for the {listing(bodies)})")
                 ev += serving[0].evidence[:1]
             else:
-                ev += by["delivers"][0].evidence[:1]
+                ev += items[0].evidence[:1] if items else []
             parts.append(said)
         if not parts:
             return Sentence("")
