@@ -134,14 +134,13 @@ class Summarizer:
         return values[0] if values else ""
 
     def subtotals(self, rows: list[str]) -> set[str]:
-        """Among deliverable rows, the subcategories' totals: a row with no item number of a subcategory whose
-        numbered items stand in the same table ("Parliamentary documentation (number of documents)" over "1. Reports
-        to the Commission ..."). Counted with its items, a table's deliverables would be counted twice."""
-        def where(row: str) -> tuple[str, str]:  # (its table, its subcategory)
-            return row.rsplit("-row-", 1)[0], self._literal(row, DPO + "deliverableSubcategory")
-
-        numbered = {where(r) for r in rows if self._literal(r, DPO + "itemLabel")}
-        return {r for r in rows if not self._literal(r, DPO + "itemLabel") and where(r)[1] and where(r) in numbered}
+        """Among a programme's deliverable rows, the subcategories' totals: a row with no item number of a
+        subcategory whose numbered items are among the rows ("Parliamentary documentation (number of documents)"
+        over "1. Reports to the Commission ..."). Counted with its items, the work would be counted twice (as the
+        query resolution-work counts it)."""
+        sub = {r: self._literal(r, DPO + "deliverableSubcategory") for r in rows}
+        numbered = {sub[r] for r in rows if self._literal(r, DPO + "itemLabel")}
+        return {r for r in rows if not self._literal(r, DPO + "itemLabel") and sub[r] and sub[r] in numbered}
 
     def _fact(self, node: str, pred: str, obj: str | None = None) -> list[Evidence]:
         """The quotes stating (node, pred, obj), or of any object of pred when obj is None."""
