@@ -409,3 +409,30 @@ def test_a_mandate_s_label_names_its_document(dataset):
     for m, label, _doc in rows:
         labels.setdefault(label.lower(), set()).add(m)
     assert [label for label, ms in labels.items() if len(ms) > 1] == []
+
+
+def test_a_table_names_the_part_of_the_section_it_stands_under(found, dataset):
+    """A/80/6 (Sect. 24) holds three entities' budgets, each under a part of its own ("I. Office of the United Nations
+    High Commissioner for Human Rights", "II. Committee on Missing Persons in Cyprus", "III. Independent Institution
+    on Missing Persons in the Syrian Arab Republic"), and two of their tables share the title "Overall: evolution of
+    financial and post resources" (24.26, OHCHR's; 24.42, the Institution's). Each table's figures name its part,
+    inferred from where the table stands, with the part's heading as the quote; an annex's own "I. Background and
+    methodology" is no part, and Sect. 16 (one entity) has none."""
+    parts = {}
+    for name in (SECT16.name, SECT24.name):
+        for c in found[name][1]:
+            if c.kind in ("resource", "deliverable"):
+                parts.setdefault((name, c.facts["table"]), set()).add(c.facts.get("part", ""))
+    assert {p for (name, _), ps in parts.items() if name == SECT16.name for p in ps} == {""}
+    office, cyprus, syria = ("I. Office of the United Nations High Commissioner for Human Rights",
+                             "II. Committee on Missing Persons in Cyprus",
+                             "III. Independent Institution on Missing Persons in the Syrian Arab Republic")
+    assert parts[(SECT24.name, "24.26")] == parts[(SECT24.name, "24.1")] == {office}
+    assert parts[(SECT24.name, "24.38")] == {cyprus} and parts[(SECT24.name, "24.42")] == {syria}
+    assert parts[(SECT24.name, "Annex III")] == {""}
+    rows = dataset.select(
+        "SELECT ?t ?part ?q ?why WHERE { ?ds dcterms:identifier ?t ; dpo:sectionPart ?part . "
+        "?ev dpo:states ?st ; dpo:quote ?q . ?st rdf:subject ?ds ; rdf:predicate dpo:sectionPart ; dpo:reasoning ?why }")
+    got = {str(t): (str(part), str(q)) for t, part, q, _why in rows}
+    assert got["Table 24.42"] == (syria, syria) and got["Table 24.26"] == (office, office)
+    assert not any(t.startswith("Table 16.") for t in got)

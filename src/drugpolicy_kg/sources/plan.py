@@ -34,6 +34,9 @@ TABLE_NO = re.compile(r"^Table (?P<no>[0-9]{1,3}[A-Z]?\.[0-9]{1,3}[A-Z]?)$")  # 
 # an annex's heading: the table under it has no number of its own ("Annex III", "Overall summary of financial and post
 # resources"), and is named by the annex
 ANNEX = re.compile(r"^Annex (?P<no>[IVXL]{1,6})$")
+# a section's part, where a section holds several entities' budgets: "I. Office of the United Nations High Commissioner
+# for Human Rights", "III. Independent Institution on Missing Persons in the Syrian Arab Republic" (Sect. 24)
+PART = re.compile(r"^(?P<no>[IVX]{1,4})\. (?P<name>[A-Z]\S*(?: \S+){1,30})$")
 TABLE_NOTE = re.compile(r"^(?P<mark>[a-z]) (?P<text>\S.{0,2000})$")  # under a table: "a Includes 33 temporary posts."
 NOTE_MARK = re.compile(r"^[a-z](?:,[a-z]){0,5}$")  # a raised "a", "a,b": the marks of a table's notes
 DELIVERABLES_TITLE = re.compile(r"^(?P<scope>.{3,200}?): deliverables for the period (?:of )?(?P<period>\d{4}[–-]\d{4})"
@@ -185,6 +188,7 @@ class Table:
     # the notes printed under it, by mark, with where their words stand: {"a": {"mark": "a", "text": "Includes ...",
     # "start": ..., "end": ...}}
     notes: dict[str, dict] = field(default_factory=dict)
+    part: Segment | None = None     # the section's part it stands under ("III. Independent Institution ..."), if any
 
     @property
     def on_pages(self) -> bool:
@@ -226,14 +230,19 @@ def tables(doc: Document) -> list[Table]:
     out: list[Table] = []
     current: Table | None = None
     seen_rows = False
+    part: Segment | None = None  # the section's part the text stands in (none before the first, or in an annex)
+    in_annex = False
     for seg in doc.segments:
         text = seg.text.strip()
+        if seg.kind == "heading" and PART.match(text) and not in_annex:
+            part = seg
         if seg.kind in ("heading", "paragraph") and TABLE_NO.match(text):
-            current = Table(TABLE_NO.match(text).group("no"), number_seg=seg)
+            current = Table(TABLE_NO.match(text).group("no"), number_seg=seg, part=part)
             out.append(current)
             seen_rows = False
             continue
         if seg.kind == "heading" and ANNEX.match(text):
+            part, in_annex = None, True  # an annex's "I. Background and methodology" is no part of the section's
             current = Table(text, number_seg=seg)
             out.append(current)
             seen_rows = False
@@ -270,6 +279,14 @@ def tables(doc: Document) -> list[Table]:
             continue
         current = None  # running text after the rows: the table has ended
     return [t for t in out if t.rows]
+
+
+def _part(t: Table) -> dict:
+    """The section's part a table stands under, for its candidates: its heading and where the heading stands (none
+    in a section of one entity, as Sect. 16)."""
+    if t.part is None:
+        return {}
+    return {"part": t.part.text.strip(), "part_start": t.part.start, "part_locator": t.part.locator}
 
 
 def scope_of_title(title: str) -> tuple[str, str, str]:
@@ -683,7 +700,7 @@ def deliverables(t: Table, bodies: list[str]) -> list:
     for r in rows:
         label = r.label
         cat = CATEGORY.match(label)
-        base = {"scope": scope, "table": t.number, "table_title": t.title}
+        base = {"scope": scope, "table": t.number, "table_title": t.title, **_part(t)}
         where = f"{t.name}, row {r.seg.number}" + (f", p. {r.seg.page}" if r.seg.page else "")
         if cat and not r.cells:
             category, subcategory, unit, group = label, "", "", ""
@@ -740,7 +757,7 @@ def resources(t: Table) -> list:
         unit = unit_of(t, r.path)
         facts = {"scope": scope, "table": t.number, "table_title": t.title, "table_unit": t.unit, "unit": unit,
                  "path": r.path, "item": r.label, "resolution": {}, "cells": [c.to_dict() for c in r.cells],
-                 "context": _context(t, r.path)}
+                 "context": _context(t, r.path), **_part(t)}
         group = r.path[-1] if r.path else ""
         ih = ISSUER_HEADING.match(group) if group else None
         sym = RES_SYMBOL.match(r.label)

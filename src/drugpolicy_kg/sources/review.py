@@ -655,7 +655,8 @@ class _Builder:
         node = f"{DPK}dataset-{self.doc_id}-table-{slug(f['table'])}"
         if node not in self.w.facts:
             w.fact(cid, node, RDF_TYPE, f"{QB}DataSet")
-            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {table_name(f['table'])}: {f['table_title']}", "en"))
+            part = f"{f['part']}, " if f.get("part") else ""
+            w.fact(cid, node, f"{RDFS}label", w.lit(f"{self.sym}, {part}{table_name(f['table'])}: {f['table_title']}", "en"))
         title_ev = {"iri": f"{DPK}ev-{self.doc_id}-table-{slug(f['table'])}", "quote": table_name(f['table']),
                     "locator": table_name(f['table']), "row": None}
         w.fact(cid, node, f"{DCT}title", w.lit(f["table_title"], "en"), {**title_ev, "quote": f["table_title"],
@@ -663,6 +664,10 @@ class _Builder:
         w.fact(cid, node, f"{DCT}identifier", w.lit(table_name(f['table'])), title_ev)
         w.fact(cid, node, f"{QB}structure", f"{DPO}{kind}Structure", title_ev, stated_as=table_name(f['table']))
         w.fact(cid, node, f"{DCT}source", self.doc_node, title_ev, stated_as=table_name(f['table']))
+        if f.get("part"):  # a section of several entities' budgets: the part it stands under, by its heading
+            w.fact(cid, node, f"{DPO}sectionPart", w.lit(f["part"], "en"),
+                   self.ev(f["part"], f.get("part_locator") or f"heading \u201c{f['part']}\u201d", f["part_start"]),
+                   reasoning="The table stands under the section's part of this heading, before the next part's.")
         return node
 
     def _observe(self, c: dict, cell: dict, dataset: str, subject_dims: list[tuple[str, str, str]], measure: str,
