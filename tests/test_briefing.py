@@ -66,7 +66,7 @@ def test_every_number_in_a_sentence_is_in_its_quotes_labels_or_a_count_checked_b
     labels = " ".join(h.label for h in b.in_order())
     for sentence in b.summary:
         said = sentence.words()
-        quotes = " ".join(e.quote + " " + e.locator for e in sentence.evidence)
+        quotes = " ".join(e.quote + " " + e.locator + " " + e.source for e in sentence.evidence)  # (its document names it)
         counts = re.findall(r"\b(\d+) (?:resolutions|members|things|planned results?|deliverables?|reasons|objectives|"
                             r"provisions?|more|of the|of another|of other|activit|kinds)", said)
         for number in re.findall(r"\d+(?:[./]\d+)*", said):
@@ -169,6 +169,7 @@ def test_no_sentence_puts_a_fact_on_the_wrong_subject(briefings, tracer):
         "adopted by": "$s dpo:adoptedBy ?x",
         "deliverables for": "?x dpo:forBody $s",
         "objectives": "$s dpo:hasObjective ?x",
+        "implements": "?x dpo:implementedBy $s",
         "mandated by": "?m dpo:calledFor $s ; dpo:issuedIn ?x",
     }
     checked = set()
@@ -327,3 +328,22 @@ def test_a_briefing_printed_to_a_terminal_cannot_drive_it(tmp_path):
     os.close(leader)
     assert proc.returncode == 0, proc.stderr[-500:]
     assert b"<html" in out and b"\x1b" not in out and b"\\x1b]0;owned" in out
+
+
+def test_an_entity_says_which_section_s_programme_it_implements_and_how_that_is_known(tracer):
+    """UNODC and OHCHR: the programme of the section that plans their work, said as inferred (the sections say whose
+    plan it is by what the Office is responsible for, or by the part the plan stands under, never "implements"), with
+    the words that show it; a network the source says it implements (the ISN), as stated. Read beside the trace, not
+    as a hop of it: 64/3 OP18 addresses UNODC, and would otherwise seem to lead to all UNODC implements."""
+    from drugpolicy_kg.uses.trace_render import Briefing
+
+    unodc = Briefing(tracer.trace("UNODC", "both"))
+    said = [s for s in unodc.summary if s.kind == "implements"]
+    assert said[0].text.startswith("It implements Programme of A/80/6 (Sect. 16)") and "inferred, not stated" in said[0].words()
+    assert said[0].evidence[0].quote.startswith("16.1 The United Nations Office on Drugs and Crime (UNODC) is responsible")
+    assert any("Informal Scientific Network" in s.text and "inferred" not in s.words() for s in said)
+    ohchr = [s for s in Briefing(tracer.trace("OHCHR", "both")).summary if s.kind == "implements"]
+    assert ohchr[0].text.startswith("It implements Programme of A/80/6 (Sect. 24)")
+    assert ohchr[0].evidence[0].quote == "I. Office of the United Nations High Commissioner for Human Rights"
+    isn = tracer.trace("ISN", "backward")
+    assert DPK + "res-cnd-64-3" not in {h.iri for tree in isn.backward for h in tree.walk()}

@@ -3,4 +3,5 @@
 # The kinds of candidate fact ingest finds and review decides on (here, so the command line can name them
 # without importing the ingestion code).
 KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference", "organization",
-         "activity", "expected-result", "planned-result", "performance-measure", "deliverable", "resource", "mandate-cost")
+         "activity", "expected-result", "planned-result", "performance-measure", "deliverable", "resource", "mandate-cost",
+         "implementer")

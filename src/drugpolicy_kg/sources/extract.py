@@ -62,7 +62,7 @@ class Candidate:
     """One fact a detector found, waiting for a person's decision."""
 
     id: str
-    kind: str            # legislative-mandate | subprogramme | objective | sdg | reference | organization
+    kind: str            # legislative-mandate | subprogramme | objective | sdg | reference | organization | implementer
     facts: dict
     quote: str
     locator: str
@@ -121,6 +121,7 @@ def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: I
     bodies = _body_names(doc)
     _mandates(doc, out)
     _programme_of_work(doc, out, sdg_targets)
+    _implementer(doc, out, organizations)
     for c in programme_plan(doc):
         out.add(c)
     _references(doc, out, bodies)
@@ -412,6 +413,49 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
         b = text.rfind(" ", end, hi)
         b = hi if b < 0 else b
     return a, min(len(text), b)
+
+
+RESPONSIBLE = re.compile(r"^\d{1,3}\.1 The (?P<name>[A-Z][^()]{3,150}?)(?: \((?P<acronym>[A-Z][A-Za-z-]{1,12})\))? "
+                         r"is responsible for\b")  # "16.1 The United Nations Office on Drugs and Crime (UNODC) is ..."
+
+
+def _implementer(doc: Document, out: Extraction, index: Index | None = None) -> None:
+    """The entity whose programme the section plans, where the section says whose: the part its programme plan
+    stands under, headed by the entity's name ("I. Office of the United Nations High Commissioner for Human Rights",
+    then "A. Proposed programme plan for 2026 ..."), or the overall orientation's first paragraph, which says what the
+    entity is responsible for ("16.1 The United Nations Office on Drugs and Crime (UNODC) is responsible for ...").
+    Neither says "implements" in words: the candidate says how it is inferred."""
+    from drugpolicy_kg.sources.plan import PART
+
+    part: Segment | None = None
+    segments = iter(doc.segments)
+    for seg in segments:
+        text = seg.text.strip()
+        if seg.kind in ("heading", "paragraph") and PART.match(text):  # (a saved text keeps no heading styles)
+            part = seg
+        if seg.kind in ("heading", "paragraph") and text == "Overall orientation":
+            break
+    else:
+        return  # no programme plan
+    def match(name: str, acronym: str) -> dict | None:  # the graph's organization, as organization candidates match
+        k = (index.name(name) or (index.acronym(acronym) if acronym else None)) if index is not None else None
+        return None if k is None or not k.iri else {"iri": k.iri, "entity": k.entity, "known_as": k.shown}
+
+    if part is not None:
+        name = PART.match(part.text.strip()).group("name")
+        out.add(Candidate(_cid("implementer", name), "implementer",
+                          {"name": name, "acronym": "", "how": "part", "match": match(name, "")},
+                          part.text, part.locator, part.start, part.end, "programme plan under the entity's part", 0.85))
+        return
+    first = next((s for s in segments if s.kind == "paragraph" and re.match(r"\d{1,3}\.\d{1,3}\s", s.text)), None)
+    m = RESPONSIBLE.match(first.text) if first is not None else None
+    if m:
+        a, b = _sentence(first.text, m.start("name"), m.end())
+        name, acronym = m.group("name"), m.group("acronym") or ""
+        out.add(Candidate(_cid("implementer", name), "implementer",
+                          {"name": name, "acronym": acronym, "how": "responsible", "match": match(name, acronym)},
+                          first.text[a:b], first.locator, first.start + a, first.start + b,
+                          "overall orientation: the entity responsible", 0.85))
 
 
 def _programme_of_work(doc: Document, out: Extraction, sdg_targets: set[str] | None) -> None:

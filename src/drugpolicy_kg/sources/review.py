@@ -552,6 +552,30 @@ class _Builder:
         self.w.fact(c["id"], self.doc_node, f"{DCT}references", node, ev)
 
 
+    def _implementer(self, c: dict) -> None:
+        """The entity whose programme the section plans: the section's programme ``dpo:implementedBy`` it, inferred
+        (the section says whose plan it is by where the plan stands or by what the entity is responsible for, not in
+        the word "implements"); the graph's organization of that name or acronym, else a new one named by the quote."""
+        f, w, cid = c["facts"], self.w, c["id"]
+        if fold(f["name"]) not in fold(c["quote"]):
+            raise _Refuse("the quote does not name the organization")
+        ev = self.ev(c["quote"], c["locator"], c["start"])
+        match = f.get("match") or {}
+        if match.get("iri") and match["iri"] not in set(self.orgs.values()):
+            raise _Refuse(f"the match {str(match['iri'])[:80]!r} is no organization of the graph")
+        node = match.get("iri") or self.orgs.get(fold(f["name"])) or (
+            self.orgs.get(fold(f["acronym"])) if f.get("acronym") else None)
+        if not node:
+            node = f"{DPK}org-{slug(f.get('acronym') or f['name'])}"
+            w.fact(cid, node, RDF_TYPE, f"{PREFIXES['org']}FormalOrganization")
+            w.fact(cid, node, f"{RDFS}label", w.lit(f["name"], "en"), ev)
+            self.orgs[fold(f["name"])] = node
+        why = ("The section's programme plan stands under its part headed by the entity's name: the plan is the "
+               "entity's." if f["how"] == "part" else
+               "The section's overall orientation opens with what the entity is responsible for: the programme it "
+               "plans is the entity's.")
+        w.fact(cid, self.programme_node(), f"{DPO}implementedBy", node, ev, stated_as=f["name"], reasoning=why)
+
     def _organization(self, c: dict) -> None:
         """The document names an organization: ``dcterms:references`` from the document to it; the graph's node where
         the match is the graph's (or a node this review already made), otherwise a new one, named as the quote names it."""

@@ -435,6 +435,16 @@ class Summarizer:
                 progs = sorted(called.values(), key=lambda h: natural(h.label))
                 out.append(Sentence(f"Their legislative-mandate rows call for {programmes_phrase([p.label for p in progs])}.",
                                     [e for p in progs[:NAMED] for e in p.evidence[:1]], root.iri, "calls for"))
+        # what it implements, read here and not a hop of the trace: a trace through an organization would join any
+        # provision addressing it to all it implements (64/3 OP18 addresses UNODC, which implements the ISN)
+        implements = sorted((str(n) for n in self.t._linked(root.iri, DPO + "implementedBy", "in")),
+                            key=lambda n: ("Programme" not in self._types(n), natural(self.t.label(n))))
+        for node in implements[:2]:  # one sentence each: a section's programme is inferred, a network's stated
+            out.append(Sentence(f"It implements {self.t.label(node)}.", self._fact(node, DPO + "implementedBy", root.iri)[:1],
+                                root.iri, "implements"))
+        if len(implements) > 2:
+            out.append(Sentence(f"It implements {len(implements) - 2} more in the graph.",
+                                self._fact(implements[2], DPO + "implementedBy", root.iri)[:1], root.iri, "implements"))
         members = [h for h in forward if h.relation.startswith("has member")]
         if members:
             leads = [self.short(h.iri) for h in members if "co-lead" in h.relation]
@@ -449,7 +459,8 @@ class Summarizer:
         for h in member_of[:2]:
             role = h.relation[len("member of"):].strip(" ()") or "member"
             short = self.short(h.iri)
-            out.append(Sentence(f"It is a {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
+            article = "an" if role[:1].lower() in "aeiou" else "a"
+            out.append(Sentence(f"It is {article} {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
                                 h.evidence[:1], root.iri, "member of"))
         objectives = [h for h in forward if h.relation == "has objective"]
         if objectives:
