@@ -128,6 +128,18 @@ def test_a_body_read_as_context_is_said(tracer):
     assert "'UNODC' was read as context" in how
 
 
+@pytest.mark.parametrize("term, node", [("OHCHR subprogramme 1", "programme-a-80-6-sect-24-sp-1"),
+                                        ("subprogramme 2 of UNODC", "programme-a-80-6-sect-16-sp-2")])
+def test_an_entity_named_beside_a_subprogramme_picks_its_section_s(tracer, term, node):
+    """"subprogramme 1" is both sections'; named with OHCHR it is the one of the section whose programme the graph
+    says OHCHR implements (inferred from the section, and said so); an entity that implements neither ("WHO
+    subprogramme 2") leaves both, as before."""
+    got, how, also = tracer.resolve_explained(term)
+    assert got == DPK + node and "inferred from the section" in how and len(also) == 1
+    with pytest.raises(UsageError, match="could mean 2 entities"):
+        tracer.resolve("WHO subprogramme 2")
+
+
 def test_a_figure_is_not_found_by_its_value(tracer):
     """'3.5' was refused as ambiguous: three table cells whose labels end with the value 3.5 were candidates."""
     assert tracer.resolve("3.5") == SDG + "3.5"

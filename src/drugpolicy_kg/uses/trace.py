@@ -886,9 +886,24 @@ class Tracer:
                 if found:
                     ranked, how, others, ambiguous = found
                     named = " ".join(body)
+                    bodies = {h for h in hits if self._rank(h)[1] < BODY_KINDS}
+                    theirs = [n for n in ranked if self._implementers(n) & bodies]
+                    if ambiguous and theirs and len(theirs) < len(ranked):  # "OHCHR subprogramme 1": the one of the
+                        # section whose programme the graph says OHCHR implements (inferred from the section)
+                        return theirs, (f"{how}, '{rest_text}', of the section whose programme '{named}' implements "
+                                        "(inferred from the section)"), [n for n in ranked if n not in theirs], \
+                            len(theirs) > 1
                     return ranked, (f"{how}, '{rest_text}' ('{named}' was read as context: the graph does not say "
                                     f"whose it is)"), others, ambiguous
         return None
+
+    def _implementers(self, node: str) -> set[str]:
+        """Who implements a programme, or the programme its subprogramme or component is part of (two levels up)."""
+        out, level = set(), {node}
+        for _ in range(3):
+            out |= {str(o) for n in level for o in self._linked(n, DPO + "implementedBy", "out")}
+            level = {str(o) for n in level for o in self._linked(n, DCT + "isPartOf", "out")}
+        return out
 
     def _close(self, term: str):
         """A misspelt name ("Commision on Narcotic Drugs"): read as the one name closest to it, if close enough."""
