@@ -236,7 +236,9 @@ def _plan_facts(doc, kind: str, spaces: bool = True) -> list[str]:
     as printed)."""
     def bare(x):
         if isinstance(x, dict):
-            return {k: bare(v) for k, v in x.items() if k not in ("start", "end", "context")}
+            if "part_locator" in x:  # the heading of the section's part the table stands under: its page added
+                x = {**x, "part_locator": re.sub(r", p\. \d+$", "", x["part_locator"])}
+            return {k: bare(v) for k, v in x.items() if k not in ("start", "end", "context", "part_start")}
         if isinstance(x, str) and not spaces:
             return "".join(x.split())
         return [bare(v) for v in x] if isinstance(x, list) else x
