@@ -537,3 +537,13 @@ def test_a_document_s_symbol_and_date_are_its_masthead_s_never_a_sentence_s_or_a
                      "E/2021/28).\n\n* E/CN.7/2022/1.\n", encoding="utf-8")
     d = read_document(typed)
     assert (d.symbol, d.date) == ("", "")  # printed by neither: none, not the meeting's date nor a cited symbol
+    import docx  # a Word masthead: a table's row, then "Distr.: General <date>"; the title is the first line after
+
+    word = docx.Document()
+    word.add_table(rows=1, cols=2).rows[0].cells[1].text = "E/CN.7/2025/CRP.4"
+    for text in ("Distr.: General 3 March 2025", "English only", "Commission on Narcotic Drugs",
+                 "1. The meeting on 12 February 2025 recalled resolution 64/3 (see E/CN.7/2021/10)."):
+        word.add_paragraph(text)
+    word.save(tmp_path / "crp4.docx")
+    d = read_document(tmp_path / "crp4.docx")
+    assert (d.symbol, d.date, d.title) == ("E/CN.7/2025/CRP.4", "2025-03-03", "Commission on Narcotic Drugs")

@@ -448,7 +448,7 @@ def _iso(m: re.Match) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-MASTHEAD_NOTE = re.compile(r"(?:Distr\.|Original|Language)\b.*|(?:(?:Arabic|Chinese|English|French|Russian|Spanish)"
+MASTHEAD_NOTE = re.compile(r"(?:Distr\.|Original\b|Language\b).*|(?:(?:Arabic|Chinese|English|French|Russian|Spanish)"
                            r"(?:,? (?:and )?(?:Arabic|Chinese|English|French|Russian|Spanish))* only)|"
                            r"General|Limited|Restricted")  # "Distr.: General", "English only"
 NOTE_MARK = re.compile(r"^(?:\*|\d{1,3}\s|[\u00b9\u00b2\u00b3\u2070-\u2079])")  # a footnote's mark: "* E/CN.7/2022/1."
