@@ -109,6 +109,14 @@ def test_work_takes_a_subcategory_total_as_printed_never_added_to_its_rows(store
     assert facilitation == {"documents": "58", "three-hour meetings": "56"}  # the two "(number of ...)" rows
     assert (sp2["posts"], sp2["money"]) == ("4", "855.5 thousands of US$")
     assert "Commission on Narcotic Drugs" in sp2["bodies"]
+    # a programme as a whole: its "Overall" table's posts and money, never one table's posts beside another's money
+    # (executive direction's 4 posts beside the overall 29,475.5) nor another entity's part (Sect. 24's Independent
+    # Institution, part III, prints an "Overall" table of its own)
+    whole = {s["label"]: next(p for p in s["programmes"] if p["label"].startswith("Programme of")) for s in sections}
+    assert (whole["A/80/6 (Sect. 16)"]["posts"], whole["A/80/6 (Sect. 16)"]["money"]) == (
+        "144", "29,475.5 thousands of US$")  # Table 16.25
+    assert (whole["A/80/6 (Sect. 24)"]["posts"], whole["A/80/6 (Sect. 24)"]["money"]) == (
+        "702", "249,426.7 thousands of US$")  # Table 24.26
 
 
 HOSTILE = """
