@@ -94,7 +94,7 @@ def test_a_resolution_reads_as_the_issue_asks(briefings, tracer):
     same_body = count(tracer, "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $p ; dpo:issuedIn ?x . "
                               "?x dpo:adoptedBy dpk:org-cnd", p=sp2)
     listed = next(s for s in text if "lists it among" in s)
-    assert f"among the {same_body} Commission on Narcotic Drugs resolutions and decisions" in listed
+    assert f"among the {same_body} Commission on Narcotic Drugs resolutions and decisions the graph holds as" in listed
     assert "its subprogramme 2, “A comprehensive and balanced approach to counter the world drug problem”" in listed
     plan = next(s for s in text if s.startswith("The plan of subprogramme 2"))
     will = count(tracer, "$p dpo:plansActivity ?x", p=sp2)
@@ -128,7 +128,7 @@ def test_a_subprogramme_counts_its_mandates_by_body(briefings, tracer):
     ga = count(tracer, "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $p ; dpo:issuedIn ?x . "
                        "?x dpo:adoptedBy dpk:org-general-assembly", p=sp2)
     line = next(s for s in briefings[SP2].summary_text() if "legislative mandates:" in s)
-    assert line.startswith(f"{total} resolutions and decisions are its legislative mandates")
+    assert line.startswith(f"The graph holds {total} resolutions and decisions as its legislative mandates")
     assert f"{ga} of the General Assembly" in line
     inferred = next(s for s in briefings[SP2].summary if s.kind == "part of")
     assert "(inferred, not stated: " in inferred.words()  # the section does not say it in words

@@ -314,7 +314,9 @@ class Summarizer:
         document = self.document(row.evidence[0] if row.evidence else None) or "a programme budget section"
         whose = (f"the {same} {self.t.label(body)} resolutions and decisions" if body and same
                  else f"the {total} resolutions and decisions")
-        text = (f"{document[0].upper() + document[1:]} lists it among {whose} that are legislative mandates of "
+        # counted in the graph, and said so: a row the checks refused at review (Sect. 24's "27/31/Corr.1") is listed
+        # by the section and not held, so the section's own count may be one more
+        text = (f"{document[0].upper() + document[1:]} lists it among {whose} the graph holds as legislative mandates of "
                 f"{self._programme_name(programme, own=True)}.")
         return Sentence(text, _unique(row.evidence[:1] + programme.evidence[:1] + self._title_evidence(programme.iri)),
                         programme.iri, "legislative mandate")
@@ -402,7 +404,7 @@ class Summarizer:
             said = [f"{len(v)} of the {self.t.label(b)}" if b else f"{len(v)} of no body the graph names"
                     for b, v in by]
             rows = [h for h in backward if h.relation == "called for by"]
-            out.append(Sentence(f"{total} resolutions and decisions are its legislative mandates: "
+            out.append(Sentence(f"The graph holds {total} resolutions and decisions as its legislative mandates: "
                                 f"{listing(said, noun=('of another body', 'of other bodies'))}.",
                                 _unique([e for h in rows[:1] for e in h.evidence[:1]]  # the heading, a row
                                         + [e for h in rows[:1] for c in h.children if c.relation == "issued in"
