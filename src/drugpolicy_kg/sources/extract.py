@@ -437,6 +437,7 @@ def _implementer(doc: Document, out: Extraction, index: Index | None = None) -> 
             break
     else:
         return  # no programme plan
+
     def match(name: str, acronym: str) -> dict | None:  # the graph's organization, as organization candidates match
         k = (index.name(name) or (index.acronym(acronym) if acronym else None)) if index is not None else None
         return None if k is None or not k.iri else {"iri": k.iri, "entity": k.entity, "known_as": k.shown}

@@ -37,7 +37,7 @@ from drugpolicy_kg.sources.pdflist import bands as list_bands
 from drugpolicy_kg.sources.pdflist import continues, join_lines
 from drugpolicy_kg.sources.pdftable import TableLine, rows, words_of
 from drugpolicy_kg.sources.plan import ANNEX, TABLE_NO
-from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, PARA_NUMBER, Document, _Walker, metadata_from_margins
+from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, NUMBERED, PARA_NUMBER, Document, _Walker, metadata_from_margins
 
 MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
 HEAD, FOOT = 0.085, 0.925  # the bands of a page (fractions of its height) that hold running heads and feet
@@ -356,9 +356,6 @@ def _page_lines(page, number: int) -> list:
         for ln in notes:  # the rule opens no footnote (a table's or a figure's rule): its lines are the page's body
             ln.kind = "body"
     return out
-
-
-NUMBERED = re.compile(r"\d{1,3}\.(?:\d{1,3})?\s+\S")  # a numbered paragraph's opening: "5. No ...", "16.28 The ..."
 
 
 def _columns(words: list, size: float) -> bool:

@@ -27,6 +27,7 @@ MAX_MEMBER = 64 * 1024 * 1024  # bytes of one uncompressed XML part: a zip bomb 
 MAX_PARTS = 192 * 1024 * 1024  # bytes of all the parts read, uncompressed: a bomb of many parts stops here too
 MAX_DOCUMENT = 256 * 1024 * 1024  # bytes of the file itself (the UN's longest budget sections are a few MB)
 PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
+NUMBERED = re.compile(r"\d{1,3}\.(?:\d{1,3})?\s+\S")  # a numbered paragraph's opening: "5. No ...", "16.28 The ..."
 ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
 # A UN document symbol: never ends with a full stop ("see A/80/50."), and may carry addenda, revisions and
@@ -495,7 +496,7 @@ def _metadata_from_text(doc: Document) -> None:
     meeting's, the agenda's) is not the document's."""
     masthead: list[Segment] = []
     for s in doc.segments[:40]:
-        if s.kind == "paragraph" and re.match(r"\d{1,3}\.(?:\d{1,3})?\s+\S", s.text):  # "1. This ...", "16.1 The ..."
+        if s.kind == "paragraph" and NUMBERED.match(s.text):  # "1. This ...", "16.1 The ..."
             break
         if s.kind in ("margin", "paragraph", "heading", "row"):  # (a masthead is often a table's row)
             masthead.append(s)

@@ -551,6 +551,13 @@ class _Builder:
         self.w.fact(c["id"], node, f"{DPO}documentSymbol", self.w.lit(f["symbol"]), ev)
         self.w.fact(c["id"], self.doc_node, f"{DCT}references", node, ev)
 
+    def _graph_match(self, f: dict) -> str | None:
+        """The graph's organization a candidate's draft matched it to, if any. ingest matches to the graph's
+        organizations only: any other IRI is a hand-edited draft's, and refuses the candidate."""
+        iri = (f.get("match") or {}).get("iri")
+        if iri and iri not in set(self.orgs.values()):
+            raise _Refuse(f"the match {str(iri)[:80]!r} is no organization of the graph")
+        return iri or None
 
     def _implementer(self, c: dict) -> None:
         """The entity whose programme the section plans: the section's programme ``dpo:implementedBy`` it, inferred
@@ -560,10 +567,7 @@ class _Builder:
         if fold(f["name"]) not in fold(c["quote"]):
             raise _Refuse("the quote does not name the organization")
         ev = self.ev(c["quote"], c["locator"], c["start"])
-        match = f.get("match") or {}
-        if match.get("iri") and match["iri"] not in set(self.orgs.values()):
-            raise _Refuse(f"the match {str(match['iri'])[:80]!r} is no organization of the graph")
-        node = match.get("iri") or self.orgs.get(fold(f["name"])) or (
+        node = self._graph_match(f) or self.orgs.get(fold(f["name"])) or (
             self.orgs.get(fold(f["acronym"])) if f.get("acronym") else None)
         if not node:
             node = f"{DPK}org-{slug(f.get('acronym') or f['name'])}"
@@ -587,10 +591,7 @@ class _Builder:
         if not (name or acronym):
             raise _Refuse("the quote names the organization by neither its name nor its acronym")
         match = f.get("match") or {}
-        if match.get("iri") and match["iri"] not in set(self.orgs.values()):
-            # ingest matches to the graph's organizations only: any other IRI is a hand-edited draft's
-            raise _Refuse(f"the match {str(match['iri'])[:80]!r} is no organization of the graph")
-        node = match.get("iri") or self.orgs.get(fold(name or acronym)) or (self.orgs.get(fold(acronym)) if acronym else None)
+        node = self._graph_match(f) or self.orgs.get(fold(name or acronym)) or (self.orgs.get(fold(acronym)) if acronym else None)
         if not node:
             node = f"{DPK}org-{slug(match.get('entity') or acronym or name)}"  # the UN entity list's key where it has one
             w.fact(cid, node, RDF_TYPE, f"{PREFIXES['org']}FormalOrganization")

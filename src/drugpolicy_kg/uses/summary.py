@@ -139,8 +139,9 @@ class Summarizer:
         over "1. Reports to the Commission ..."). Counted with its items, the work would be counted twice (as the
         query resolution-work counts it)."""
         sub = {r: self._literal(r, DPO + "deliverableSubcategory") for r in rows}
-        numbered = {sub[r] for r in rows if self._literal(r, DPO + "itemLabel")}
-        return {r for r in rows if not self._literal(r, DPO + "itemLabel") and sub[r] and sub[r] in numbered}
+        item = {r: self._literal(r, DPO + "itemLabel") for r in rows}
+        numbered = {sub[r] for r in rows if item[r]}
+        return {r for r in rows if not item[r] and sub[r] and sub[r] in numbered}
 
     def _fact(self, node: str, pred: str, obj: str | None = None) -> list[Evidence]:
         """The quotes stating (node, pred, obj), or of any object of pred when obj is None."""
