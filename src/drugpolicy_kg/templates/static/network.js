@@ -114,10 +114,11 @@
     order.sort(function (a, b) {
       return (selected[b] ? 1 : 0) - (selected[a] ? 1 : 0) || weight(b) - weight(a) || (a < b ? -1 : a > b ? 1 : 0);
     });
-    var taken = [];
-    function free(s) {  // a label's box on the screen, if it covers none taken yet (and then it is taken)
-      if (!s || !s.width) return true;
+    var taken = [], canvas = network.canvas.frame.canvas, W = canvas.clientWidth, H = canvas.clientHeight;
+    function free(s) {  // a label's box on the screen, if it covers none taken yet (and then it is taken); a label
+      if (!s || !s.width) return true;  // wholly off the screen takes no room (panning there tidies the labels again)
       var a = network.canvasToDOM({x: s.left, y: s.top}), b = network.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+      if (b.x < 0 || b.y < 0 || a.x > W || a.y > H) return true;
       var box = [a.x, a.y, b.x, b.y];
       var ok = !taken.some(function (t) { return box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3]; });
       if (ok) taken.push(box);
