@@ -463,3 +463,71 @@ def test_xml_results_refuse_what_xml_cannot_carry(capsys, tmp_path):
     assert main(["query", "--sparql", 'SELECT ("a\\rb" AS ?x) WHERE {}', "--format", "xml", "-o", str(target)]) == 0
     doc = parseString(target.read_bytes())
     assert doc.getElementsByTagName("literal")[0].firstChild.data == "a\rb"
+
+
+def _own_table_rule(text: str) -> list[str]:
+    """The inner ``SELECT DISTINCT ?p ?ds`` of a query, line by line without indentation: the own-table rule."""
+    start = text.index("SELECT DISTINCT ?p ?ds WHERE {")
+    depth, end = 0, start
+    for end in range(text.index("{", start), len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            break
+    return [line.strip() for line in text[start:end + 1].splitlines()]
+
+
+def test_a_programme_s_own_resources_table_is_one_rule(engine):
+    """The summary, the question pages and `resolution-work` take a programme's posts and money from one table, by
+    one rule (own-resources.rq): resolution-work holds the rule word for word, and gives, for every resolution and
+    programme, the figures own-resources gives."""
+    from drugpolicy_kg.resources import internal_query
+
+    own_text = internal_query("own-resources.rq")
+    work = next(q for q in QUERIES if q.name == "resolution-work")
+    assert _own_table_rule(work.text) == _own_table_rule(own_text)
+    own: dict = {}
+    for p, _obs, _item, value, unit, *_ in engine.run(own_text, {}).rows:
+        own.setdefault(str(p), {})["posts" if str(unit) == "posts" else "money"] = (str(value), str(unit))
+    assert len(own) == 15 and own["https://w3id.org/drugpolicy-kg/id/programme-a-80-6-sect-24"] == {
+        "posts": ("702", "posts"), "money": ("249426.7", "thousands of US$")}  # Table 24.26: OHCHR's, part I
+    text = re.sub(r"\?p rdfs:label \?programme", "?p rdfs:label ?programme . BIND(?p AS ?iri)", work.text)
+    text = text.replace("SELECT ?resolution ?programme", "SELECT ?iri ?resolution ?programme", 1)
+    rows = engine.run(text, {}).rows
+    assert len(rows) > 1000
+    for iri, _r, _label, _a, _d, posts, money, unit in rows:
+        want = own.get(str(iri), {})
+        assert (None if posts is None else str(posts)) == (want["posts"][0] if "posts" in want else None), iri
+        assert (None if money is None else (str(money), str(unit))) == want.get("money"), iri
+
+
+def test_a_programme_with_tables_none_of_them_its_total_has_no_figures(tmp_path):
+    """Executive direction's table and programme support's are tables of a programme, never its total: with two such
+    and no "Overall" one, neither the tool nor resolution-work gives posts or money (and never mixes two tables)."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.resources import internal_query
+
+    data = """@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> . @prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+    @prefix qb: <http://purl.org/linked-data/cube#> . @prefix dcterms: <http://purl.org/dc/terms/> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    dpk:m dpo:issuedIn dpk:r ; dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor dpk:p, dpk:q .
+    dpk:p rdfs:label "P" . dpk:q rdfs:label "Q" .
+    dpk:t1 dcterms:title "Executive direction and management: evolution of financial and post resources" ;
+      dcterms:identifier "Table 1.1" .
+    dpk:t2 dcterms:title "Programme support: evolution of financial and post resources" ; dcterms:identifier "Table 1.2" .
+    dpk:t3 dcterms:title "Subprogramme 1: evolution of financial and post resources" ; dcterms:identifier "Table 1.3" .
+    dpk:o1 dpo:refProgramme dpk:p ; qb:dataSet dpk:t1 ; dpo:refItem "Post resources / Total" ; dpo:refColumn "2026 estimate" ;
+      dpo:amount 4.0 ; dpo:unit "posts" .
+    dpk:o2 dpo:refProgramme dpk:p ; qb:dataSet dpk:t2 ; dpo:refItem "Financial resources / Total" ;
+      dpo:refColumn "2026 estimate" ; dpo:amount 900.0 ; dpo:unit "thousands of US$" .
+    dpk:o3 dpo:refProgramme dpk:q ; qb:dataSet dpk:t3 ; dpo:refItem "Post resources / Total" ; dpo:refColumn "2026 estimate" ;
+      dpo:amount 7.0 ; dpo:unit "posts" .
+    """
+    store = ox.Store()
+    store.load(data.encode(), ox.RdfFormat.TURTLE)
+    own = [(s["p"].value, s["value"].value) for s in store.query(internal_query("own-resources.rq"))]
+    assert own == [("https://w3id.org/drugpolicy-kg/id/q", "7")]  # its only table; p has two, neither its total
+    work = next(q for q in QUERIES if q.name == "resolution-work")
+    got = {(s["programme"].value, None if s["posts2026"] is None else s["posts2026"].value, s["money2026"])
+           for s in store.query(work.text)}
+    assert got == {("P", None, None), ("Q", "7", None)}

@@ -202,19 +202,6 @@ def _number(value: str) -> str:
         return value
 
 
-def _own_table(tables: dict, plan_part: str) -> tuple | None:
-    """A programme's own resources table among its tables (table, title, part): the one there is; else the one
-    "Overall" table; else the "Overall" table of the part its plan stands under (Sect. 24 prints the overall table of
-    OHCHR, part I, and of the Independent Institution, part III, each under the section's programme); else none
-    (executive direction and programme support are tables of the programme too, and never its total)."""
-    if len(tables) == 1:
-        return next(iter(tables))
-    overall = [t for t in tables if t[1].startswith("Overall:")]
-    if len(overall) > 1 and plan_part:
-        overall = [t for t in overall if t[2] == plan_part]
-    return overall[0] if len(overall) == 1 else None
-
-
 def work(graph: Graph, page: Callable[[str], str | None]) -> tuple[list[dict], list[list]]:
     """Per subprogramme: 2026 planned deliverables by category and unit, bodies served, posts and money."""
     labels: dict[str, str] = {}
@@ -241,19 +228,11 @@ def work(graph: Graph, page: Callable[[str], str | None]) -> tuple[list[dict], l
         prog, category, _sub, unit = key
         sums[prog][category][unit] += totals.get(key, items.get(key, 0.0))
     money, posts = {}, {}
-    by_table: dict = defaultdict(lambda: defaultdict(list))  # programme -> (table, title, part) -> its Total rows
-    plan_part: dict[str, str] = {}
-    for prog, table, item, value, unit, title, part, in_plan in value_rows(graph, internal_query("question-resources.rq")):
-        by_table[prog][(table, title, part or "")].append((item, value, unit))
-        if in_plan:
-            plan_part[prog] = in_plan
-    for prog, tables in by_table.items():
-        own = _own_table(tables, plan_part.get(prog, ""))
-        for item, value, unit in tables.get(own, []):  # posts and money of one table, never of two mixed
-            if item.startswith("Post"):
-                posts[prog] = _number(value)
-            else:
-                money[prog] = f"{_number(value)} {unit}"
+    for prog, _obs, item, value, unit, *_ in value_rows(graph, internal_query("own-resources.rq")):
+        if str(item).startswith("Post"):  # posts and money of its own table (own-resources.rq), never of two mixed
+            posts[prog] = _number(value)
+        else:
+            money[prog] = f"{_number(value)} {unit}"
     for prog in set(money) | set(posts):
         labels.setdefault(prog, "")
     missing = [p for p, lbl in labels.items() if not lbl]

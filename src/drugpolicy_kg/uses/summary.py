@@ -183,20 +183,16 @@ class Summarizer:
         return self._counts[programme]
 
     def resources(self, programme: str) -> list[tuple[str, str, Evidence | None, str, str]]:
-        """A subprogramme's 2026 estimate as its own resources table prints it, the "Total" rows:
-        (value, unit, quote, table title, table)."""
+        """A programme's 2026 estimate as its own resources table prints it (own-resources.rq's rule), the "Total"
+        rows: (value, unit, quote, table title, table)."""
         if programme not in self._resources:
             from drugpolicy_kg.resources import internal_query
 
-            rows = self.t.graph.query(internal_query("programme-estimate.rq"),
-                                      initBindings={"p": self.t._URIRef(programme)})
-            tables: dict[str, list] = {}
-            for _p, obs, value, unit, title, ds in rows:
+            rows = self.t.graph.query(internal_query("own-resources.rq"), initBindings={"p": self.t._URIRef(programme)})
+            found = []
+            for _p, obs, _item, value, unit, title, _table, ds in rows:
                 ev = self._fact(str(obs), DPO + "amount")
-                tables.setdefault(str(ds), []).append((str(value), str(unit), ev[0] if ev else None, str(title), str(ds)))
-            # one table, or the one "Overall" table of a section's programme; never figures of two tables mixed
-            overall = [t for t in tables.values() if t[0][3].startswith("Overall:")]
-            found = next(iter(tables.values())) if len(tables) == 1 else overall[0] if len(overall) == 1 else []
+                found.append((str(value), str(unit), ev[0] if ev else None, str(title), str(ds)))
             if len({unit for _, unit, *_ in found}) != len(found):  # two figures in one unit: not one total
                 found = []
             found.sort(key=lambda r: (r[1] != "posts", r[1]))  # posts, then money
