@@ -23,10 +23,13 @@ system-deps:
 	  echo "installing Debian's LibreOffice Writer to print the budget sections to PDF for the PDF reader's tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libreoffice-writer-nogui >/dev/null; }
 
+# uv installs the same packages from PyPI in about 6 s where pip takes 45-55 s; where uv cannot be had or fails, pip
+# installs them as before.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -c "import pip, sys; sys.exit(int(pip.__version__.split('.')[0]) < 22)" || $(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	{ $(PY) -m pip install --quiet --disable-pip-version-check 'uv>=0.5,<1' 2>/dev/null && \
+	  $(PY) -m uv pip install --quiet --python $(PY) -e '.[dev]'; } || $(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 # The package's bytecode, written once: an editable install leaves it to the first run, and where
