@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from drugpolicy_kg.uses.summary import MAX_SENTENCES, listing, programmes_phrase
-from drugpolicy_kg.uses.trace import Tracer
+from drugpolicy_kg.uses.trace import DCT, DPO, Tracer
 from drugpolicy_kg.uses.trace_render import Briefing, render
 
 DPK = "https://w3id.org/drugpolicy-kg/id/"
@@ -160,6 +160,9 @@ def test_no_sentence_puts_a_fact_on_the_wrong_subject(briefings, tracer):
     holds = {
         "legislative mandate": "?m dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor $s ; dpo:issuedIn ?x",
         "plan": "{ $s dpo:plansActivity ?x } UNION { $s dpo:delivers ?x } UNION { $s dpo:plansResult ?x }",
+        "plan parts": "?x dcterms:isPartOf $s ; a dpo:Programme",
+        "parts' plan": "?part dcterms:isPartOf $s . { ?part dpo:plansActivity ?x } UNION { ?part dpo:delivers ?x } "
+                       "UNION { ?part dpo:plansResult ?x }",
         "resources": "?x dpo:refProgramme $s",
         "provision": "$s dpo:issuedIn ?x",
         "set up in view of": "$s dpo:respondsTo ?x",
@@ -178,7 +181,36 @@ def test_no_sentence_puts_a_fact_on_the_wrong_subject(briefings, tracer):
             if sentence.kind in holds:
                 assert count(tracer, holds[sentence.kind], s=sentence.subject) >= 1, (term, sentence.kind, sentence.text)
                 checked.add(sentence.kind)
-    assert checked >= {"legislative mandate", "plan", "resources", "provision", "members", "adopted", "adopted by"}
+    assert checked >= {"legislative mandate", "plan", "resources", "provision", "members", "adopted", "adopted by",
+                       "plan parts", "parts' plan"}
+
+
+def test_a_subprogramme_set_out_in_parts_does_what_its_parts_plan(tracer):
+    """Sect. 24 sets subprogramme 1 out in three lettered parts, each with its own plan, and none of its own: a
+    resolution mandating subprogramme 1 is said to lead to the parts' work (the trace had stopped at subprogramme 1,
+    and resolution-work counted 0 activities and 0 deliverables). The parts are named, their tie to the subprogramme
+    said to be inferred; the counts are the graph's and resolution-work's."""
+    from drugpolicy_kg.uses.summary import Summarizer
+
+    sp1 = DPK + "programme-a-80-6-sect-24-sp-1"
+    b = Briefing(tracer.trace("HRC 52/24", "forward"))
+    text = b.summary_text()
+    parts = next(s for s in text if s.startswith("The plan of subprogramme 1 is set out in 3 parts:"))
+    assert "(a) Human rights mainstreaming, (b) Right to development and (c) Research and analysis" in parts
+    assert "(inferred, not stated: The section sets it out under subprogramme 1, as one of its lettered parts" in parts
+    plans = next(s for s in text if s.startswith("Their plans list"))
+    activities = count(tracer, "?p dcterms:isPartOf $s . ?p dpo:plansActivity ?x", s=sp1)
+    results = count(tracer, "?p dcterms:isPartOf $s . ?p dpo:plansResult ?x", s=sp1)
+    summarizer = Summarizer(tracer)
+    rows = [str(d) for p in tracer._linked(sp1, DCT + "isPartOf", "in") for d in tracer._linked(str(p), DPO + "delivers", "out")]
+    delivered = len(rows) - sum(len(summarizer.subtotals([str(d) for d in tracer._linked(str(p), DPO + "delivers", "out")]))
+                                for p in tracer._linked(sp1, DCT + "isPartOf", "in"))
+    assert (activities, results) == (15, 9) and delivered == 28
+    assert f"{activities} things they will do" in plans and f"{results} planned results" in plans
+    assert f"{delivered} deliverables" in plans
+    assert count(tracer, "$s dpo:plansActivity ?x", s=sp1) == 0  # none of its own: the parts' are what it does
+    hops = [h for h in b.trace.forward for h in h.children for h in h.children if h.relation == "has part"]
+    assert len(hops) == 3  # the trace reads dcterms:isPartOf from a programme as "has part", not "has paragraph"
 
 
 def test_a_recognition_says_it_asks_nothing(briefings):

@@ -510,8 +510,16 @@ class _Builder:
         f = c["facts"]
         node = self.scope_node({**f, "scope_title": f.get("title", "")})
         self.w.fact(c["id"], node, f"{DCT}title", self.w.lit(f["title"], "en"), self.ev(c["quote"], c["locator"], c["start"]))
-        self.w.fact(c["id"], node, f"{DCT}isPartOf", self.programme_node(), self.ev(c["quote"], c["locator"], c["start"]),
-                    reasoning="The section numbers it as one of its subprogrammes: a part of the section's programme.")
+        part = f.get("component") or ""
+        if part:  # a component, or a lettered part, is a part of its subprogramme (which is the programme's)
+            whole = self.scope_node({"scope": f"subprogramme {f['number']}"})
+            reasoning = (f"The section sets it out under subprogramme {f['number']}, as one of its "
+                         f"{'lettered parts' if part.isalpha() else 'components'}: a part of that subprogramme.")
+        else:
+            whole = self.programme_node()
+            reasoning = "The section numbers it as one of its subprogrammes: a part of the section's programme."
+        self.w.fact(c["id"], node, f"{DCT}isPartOf", whole, self.ev(c["quote"], c["locator"], c["start"]),
+                    reasoning=reasoning)
 
     def _objective(self, c: dict) -> None:
         f = c["facts"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES
-from drugpolicy_kg.uses.trace import DCT, DPO, SKOS, Evidence, Hop, Trace, natural
+from drugpolicy_kg.uses.trace import DCT, DPO, FORWARD, SKOS, Evidence, Hop, Trace, natural
 
 if TYPE_CHECKING:
     from drugpolicy_kg.uses.trace import Tracer
@@ -238,7 +238,7 @@ class Summarizer:
                                 [e for m, _ in programmes[2:3] for e in m.evidence[:1]], root.iri, "mandate rows"))
         if programmes:  # the work of the first subprogramme (a section's programme as a whole says less)
             first = min((p for _, p in programmes), key=lambda p: (", subprogramme " not in p.label, 0))
-            out += [self._work(first), self._cost(first)]
+            out += [*self._work(first), self._cost(first)]
         elif not any(self.t._linked(root.iri, DPO + "mandates", "out")):
             out.append(Sentence(f"No programme budget section in the graph lists {self._name(root)} as a legislative "
                                 "mandate, and no source here states that it mandates any body or activity.",
@@ -332,38 +332,79 @@ class Summarizer:
             head = "its programme as a whole"
         return f"{head}, {quoted(title)}" if title else head
 
-    def _work(self, p: Hop, children: list[Hop] | None = None) -> Sentence:
+    def _plan_of(self, programme: str) -> dict[str, list[tuple[str, list[Evidence]]]]:
+        """A programme's plan read from the graph, by how the trace reads each relation: (node, quotes), in the
+        trace's order (for parts of a programme the trace has not followed that far)."""
+        out = {}
+        for pred, _way, reads in FORWARD:
+            if reads in PLAN_RELATIONS:
+                nodes = sorted((str(n) for n in self.t._linked(programme, pred, "out")), key=lambda n: (natural(self.t.label(n)), n))
+                out[reads] = [(n, self.t.hop_evidence(programme, pred, n)) for n in nodes]
+        return out
+
+    def _work(self, p: Hop, children: list[Hop] | None = None) -> list[Sentence]:
         """What the plan says the subprogramme will do, plans and delivers: counted, the first of each named (from
-        ``children``: the traced subprogramme's are the trace's forward hops, not the root hop's)."""
-        by = {r: [h for h in (p.children if children is None else children) if h.relation == r] for r in PLAN_RELATIONS}
-        parts, ev = [], []
+        ``children``: the traced subprogramme's are the trace's forward hops, not the root hop's). A subprogramme
+        whose plan is set out in components or lettered parts (Sect. 24's subprogramme 1: (a), (b), (c)) is said to
+        do what its parts' plans list, and the parts are named."""
+        hops = p.children if children is None else children
+        by = {r: [(h.iri, h.evidence) for h in hops if h.relation == r] for r in PLAN_RELATIONS}
+        totals: set[str] = set()
+        parts: list[str] = []
+        if not any(by.values()):
+            parts = sorted({str(n) for n in self.t._linked(p.iri, DCT + "isPartOf", "in") if "Programme" in self._types(str(n))},
+                           key=lambda n: natural(self.t.label(n)))
+            for part in parts:
+                plan = self._plan_of(part)
+                for r in PLAN_RELATIONS:
+                    by[r] += plan.get(r, [])
+                totals |= self.subtotals([n for n, _ in plan.get("delivers", [])])
+        else:
+            totals = self.subtotals([n for n, _ in by["delivers"]])
+        said, ev = [], []
         if by["will"]:
-            first = by["will"][0]
-            parts.append(f"{counted(len(by['will']), 'thing')} it will do"
-                         + (f" (the first: {excerpt(first.evidence[0])})" if first.evidence else ""))
-            ev += first.evidence[:1]
+            first = by["will"][0][1]
+            said.append(f"{counted(len(by['will']), 'thing')} {'they' if parts else 'it'} will do"
+                        + (f" (the first: {excerpt(first[0])})" if first else ""))
+            ev += first[:1]
         if by["plans result"]:
-            parts.append(counted(len(by["plans result"]), "planned result"))
-            ev += by["plans result"][0].evidence[:1]
+            said.append(counted(len(by["plans result"]), "planned result"))
+            ev += by["plans result"][0][1][:1]
         if by["delivers"]:  # named: one that serves a body the graph knows (a row alone can be a heading or a body)
-            totals = self.subtotals([h.iri for h in by["delivers"]])
-            items = [h for h in by["delivers"] if h.iri not in totals]  # a subcategory's total is no more deliverables
-            serving = [h for h in items if self.t._linked(h.iri, DPO + "forBody", "out")]
-            said = counted(len(items), "deliverable")
+            items = [(n, e) for n, e in by["delivers"] if n not in totals]  # a subcategory's total is no more deliverables
+            serving = [(n, e) for n, e in items if self.t._linked(n, DPO + "forBody", "out")]
+            text = counted(len(items), "deliverable")
             if serving:
-                bodies = sorted(self.short(str(b)) for b in self.t._linked(serving[0].iri, DPO + "forBody", "out"))
-                said += (f" (among them {excerpt(serving[0].evidence[0])}, for the {listing(bodies)})"
-                         if serving[0].evidence else f" (among them one for the {listing(bodies)})")
-                ev += serving[0].evidence[:1]
+                node, quotes = serving[0]
+                bodies = sorted(self.short(str(b)) for b in self.t._linked(node, DPO + "forBody", "out"))
+                text += (f" (among them {excerpt(quotes[0])}, for the {listing(bodies)})"
+                         if quotes else f" (among them one for the {listing(bodies)})")
+                ev += quotes[:1]
             else:
-                ev += items[0].evidence[:1] if items else []
-            parts.append(said)
-        if not parts:
-            return Sentence("")
+                ev += items[0][1][:1] if items else []
+            said.append(text)
+        if not said:
+            return []
         head = _head(p.label)
         whose = head.split(", ", 1)[-1] if ", " in head else head.replace("Programme of ", "") + " as a whole"
-        return Sentence(f"The plan of {whose} lists {listing(parts, limit=len(parts))}.",
-                        _unique(ev), p.iri, "plan")
+        if parts:  # named as the section heads them, "(a) Human rights mainstreaming"; the parts' tie to it is
+            names = [self._part_name(part) for part in parts]  # inferred (their place under its heading): said so
+            ties = _unique([e for part in parts for e in self._fact(part, DCT + "isPartOf", p.iri)[:1]])
+            return [Sentence(f"The plan of {whose} is set out in {counted(len(parts), 'part')}: "
+                             f"{listing(names, limit=len(names))}.", ties, p.iri, "plan parts"),
+                    Sentence(f"Their plans list {listing(said, limit=len(said))}.", _unique(ev), p.iri, "parts' plan")]
+        return [Sentence(f"The plan of {whose} lists {listing(said, limit=len(said))}.", _unique(ev), p.iri, "plan")]
+
+    def _part_name(self, part: str) -> str:
+        """A component or lettered part as its section heads it: '(a) Human rights mainstreaming', 'component 1,
+        “Provision of ...”'."""
+        head = _head(self.t.label(part))
+        which = head.split(", ", 1)[-1]
+        title = self._literal(part, DCT + "title")
+        letter = re.search(r"\(([a-z])\)$", which)
+        if letter and title:
+            return f"({letter.group(1)}) {title}"
+        return f"{which.split(', ')[-1]}, {quoted(title)}" if title else which
 
     def _cost(self, p: Hop) -> Sentence:
         figures = self.resources(p.iri)
@@ -412,7 +453,7 @@ class Summarizer:
             out.append(Sentence(f"Its objective: {words}.",
                                 objectives[0].evidence[:1] + ([objectives[0].own] if objectives[0].own else []),
                                 root.iri, "objective"))
-        out += [self._work(root, forward), self._cost(root)]
+        out += [*self._work(root, forward), self._cost(root)]
         out.append(self._serves([h for h in forward if h.relation == "serves"], "Its work serves"))
         return out
 

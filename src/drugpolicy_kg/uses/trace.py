@@ -89,6 +89,7 @@ GROUP_OVER = 12  # more children than this are grouped by issuing body in the re
 PREFETCH_CHUNK = 400  # entities whose facts Tracer.prefetch reads in one query
 NAMES_FORMAT = 2  # of the kept index of names (Tracer.names_memo): change it when the index's reading changes
 SLACK = 5  # a bounded trace (Trace.bounded) lists a relation whole when it has at most this many more hops
+PROGRAMME_PART = "has part"  # how dcterms:isPartOf reads forward from a programme to its parts (not "has paragraph")
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
 
@@ -1019,6 +1020,8 @@ class Tracer:
             verbs = self.verbs(provision)
             if verbs:
                 return " / ".join(verbs) if reads == "addresses" else f"named by a provision that {' / '.join(verbs)} it"
+        if predicate == DCT + "isPartOf" and reads == "has paragraph" and self.kind(provision) == "programme":
+            return PROGRAMME_PART  # a subprogramme of a section's programme, a component or lettered part of a subprogramme
         return reads
 
     def hop_evidence(self, subject: str, predicate: str, obj: str) -> list[Evidence]:
@@ -1133,6 +1136,7 @@ class Tracer:
                 ev = self.hop_evidence(str(m), ORG + "member", str(who)) or self.hop_evidence(str(m), ORG + "organization", node)
                 steps.append((f"has member ({', '.join(roles)})" if roles else "has member", str(who), ev))
         order = {reads: i for i, (_, _, reads) in enumerate(edges)}
+        order[PROGRAMME_PART] = order.get("has paragraph", 0)
         steps.sort(key=lambda st: (order.get(st[0], len(order)), natural(self.label(st[1])), st[1]))
         return steps
 
