@@ -123,9 +123,18 @@ def test_a_choice_is_printed_one_per_line_with_exit_2(capsys):
 
 
 def test_a_body_read_as_context_is_said(tracer):
+    """The body named beside a subprogramme is read as context, and the answer says what the graph holds of whose it
+    is: that body's section (inferred), another entity's (never in silence: "OHCHR subprogramme 9" is UNODC's, the
+    only subprogramme 9), or nothing."""
     node, how, _also = tracer.resolve_explained("UNODC subprogramme 9 component 1")
     assert node == DPK + "programme-a-80-6-sect-16-sp-9-c-1"
-    assert "'UNODC' was read as context" in how
+    assert "'UNODC' was read as context: it implements its section's programme, inferred from the section" in how
+    node, how, _also = tracer.resolve_explained("OHCHR subprogramme 9")
+    assert node == DPK + "programme-a-80-6-sect-16-sp-9"
+    assert ("'OHCHR' was read as context, but the graph says United Nations Office on Drugs and Crime implements its "
+            "section's programme, not 'OHCHR'") in how
+    node, how, _also = tracer.resolve_explained("WHO ISN")  # the brochure states who implements the ISN
+    assert node == DPK + "isn" and how.endswith("('WHO' was read as context: it implements it)")
 
 
 @pytest.mark.parametrize("term, node", [("OHCHR subprogramme 1", "programme-a-80-6-sect-24-sp-1"),

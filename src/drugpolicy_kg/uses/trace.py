@@ -894,9 +894,24 @@ class Tracer:
                         return theirs, (f"{how}, '{rest_text}', of the section whose programme '{named}' implements "
                                         "(inferred from the section)"), [n for n in ranked if n not in theirs], \
                             len(theirs) > 1
-                    return ranked, (f"{how}, '{rest_text}' ('{named}' was read as context: the graph does not say "
-                                    f"whose it is)"), others, ambiguous
+                    return ranked, f"{how}, '{rest_text}' ({self._whose(ranked[0], named, bodies)})", others, ambiguous
         return None
+
+    def _whose(self, node: str, named: str, bodies: set[str]) -> str:
+        """What the graph says of whose ``node`` is, beside the body ``named`` in the term (read as context): that
+        body implements its section's programme; another does (never passed over in silence); or the graph does not
+        say."""
+        implementers = self._implementers(node)
+        direct = {str(o) for o in self._linked(node, DPO + "implementedBy", "out")}
+        what = "it" if direct else "its section's programme"
+        if implementers & bodies:
+            return f"'{named}' was read as context: it implements {what}" + ("" if direct else ", inferred from the section")
+        if implementers:
+            others = " and ".join(sorted(self.label(i) for i in implementers))
+            return (f"'{named}' was read as context, but the graph says {others} "
+                    f"{'implement' if len(implementers) > 1 else 'implements'} {what}, not '{named}'"
+                    + ("" if direct else " (inferred from the section)"))
+        return f"'{named}' was read as context: the graph does not say whose it is"
 
     def _implementers(self, node: str) -> set[str]:
         """Who implements a programme, or the programme its subprogramme or component is part of (two levels up)."""
