@@ -17,14 +17,47 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def pytest_configure(config):
-    """Built stores go to a folder of this test run (commands started by tests inherit it), not the user's cache."""
+    """Built stores go to a folder of this test run (commands started by tests inherit it), not the user's cache.
+    A suite started in the background by a shell (`make test &`, nohup) inherits Ctrl-C ignored, and so would every
+    command a test starts, which then never hears the SIGINT the signal tests send (an ignored signal stays ignored
+    across exec): the suite handles it again, so the commands it starts begin with Ctrl-C as a terminal gives it."""
+    import signal
     import tempfile
 
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
         config.cache_folder = os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
     if "DRUGPOLICY_KG_TEST_SHARED" not in os.environ:  # what tests share across workers (tests/shared.py)
         config.shared_folder = os.environ["DRUGPOLICY_KG_TEST_SHARED"] = tempfile.mkdtemp(
             prefix="drugpolicy-kg-test-shared-")
+
+
+def _sigint_ignored() -> bool:
+    """Whether this process ignores Ctrl-C as the kernel sees it (what the commands a test starts inherit)."""
+    import signal
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("SigIgn:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    except OSError:
+        pass
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A test that leaves this process ignoring Ctrl-C (a library setting SIG_IGN in-process) would make every command
+    later tests start ignore the SIGINT they send: it is named in a warning, and Ctrl-C is handled again."""
+    import signal
+
+    before = _sigint_ignored()
+    yield
+    if not before and _sigint_ignored():
+        item.warn(pytest.PytestWarning(f"{item.nodeid} left the test process ignoring SIGINT; handled again"))
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 _MODULE: list[str] = [""]
