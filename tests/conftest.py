@@ -48,15 +48,17 @@ def _sigint_ignored() -> bool:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    """A test that leaves this process ignoring Ctrl-C (a library setting SIG_IGN in-process) would make every command
-    later tests start ignore the SIGINT they send: it is named in a warning, and Ctrl-C is handled again."""
+def pytest_runtest_protocol(item, nextitem):
+    """A test (its fixtures too) that leaves this process ignoring Ctrl-C (a library setting SIG_IGN in-process) would
+    make every command later tests start ignore the SIGINT they send: it is named in the run's figures, and Ctrl-C
+    is handled again."""
     import signal
 
     before = _sigint_ignored()
     yield
     if not before and _sigint_ignored():
-        item.warn(pytest.PytestWarning(f"{item.nodeid} left the test process ignoring SIGINT; handled again"))
+        FIGURES["left the test process ignoring SIGINT (handled again)"] = " ".join(
+            filter(None, [FIGURES.get("left the test process ignoring SIGINT (handled again)"), item.nodeid]))
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
