@@ -16,7 +16,7 @@ from drugpolicy_kg.sparql.endpoint import graph_payload, push, remote_query, sto
 from drugpolicy_kg.sparql.query import LocalEngine, bind_params, list_queries, values_clause, with_values
 from drugpolicy_kg.sparql.results import to_tsv
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIGURES, FIXTURES, ROOT
 
 EXPECTED = ROOT / "tests" / "expected"
 QUERIES = list_queries(Project.open(ROOT))
@@ -161,11 +161,19 @@ def _push_and_compare(engine, endpoint_query, gsp, update, quirks):
     for query in QUERIES:
         bindings = bind_params(query, {})
         started = time.monotonic()
-        try:
-            # (the answers are compared, not the speed: a loaded machine may take Virtuoso past the default 30 s)
-            result = remote_query(endpoint_query, with_values(query.text, bindings), default_graph=GRAPH, timeout=300)
-        except Exception as exc:  # name the query the server refused, and how long it took
-            raise AssertionError(f"{query.name} (after {time.monotonic() - started:.1f} s): {exc}") from None
+        for attempt in (1, 2):
+            try:
+                # (the answers are compared, not the speed: a loaded machine may take Virtuoso past the default 30 s;
+                # every query takes it under 1.1 s alone, yet twice in a suite run it stalled on one past 300 s, not
+                # reproduced: a stall is retried once and counted in the run's figures, a refusal fails at once)
+                result = remote_query(endpoint_query, with_values(query.text, bindings), default_graph=GRAPH, timeout=120)
+                break
+            except Exception as exc:  # name the query the server refused, and how long it took
+                stalled = "timed out" in str(exc)
+                if attempt == 1 and stalled:
+                    FIGURES[f"server stalls retried ({endpoint_query.rsplit(':', 1)[-1]})"] = query.name
+                    continue
+                raise AssertionError(f"{query.name} (after {time.monotonic() - started:.1f} s): {exc}") from None
         if result.kind == "graph":
             if not isomorphic(result.graph, Graph().parse(EXPECTED / f"{query.name}.nt", format="nt")):
                 mismatched.append(query.name)
