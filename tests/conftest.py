@@ -24,7 +24,7 @@ def pytest_configure(config):
     import signal
     import tempfile
 
-    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    if _sigint_ignored():
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
         config.cache_folder = os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")

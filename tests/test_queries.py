@@ -474,11 +474,15 @@ def test_xml_results_refuse_what_xml_cannot_carry(capsys, tmp_path):
 
 
 def _own_table_rule(text: str) -> list[str]:
-    """The inner ``SELECT DISTINCT ?p ?ds`` of a query, line by line without indentation: the own-table rule."""
-    start = text.index("SELECT DISTINCT ?p ?ds WHERE {")
+    """The inner ``SELECT DISTINCT ?p ?ds`` of a query, line by line without indentation: the own-table rule (its
+    braces matched in the query's syntax, comments and literals blanked as the engine's checks read it)."""
+    from drugpolicy_kg.sparql.query import _code
+
+    code = _code(text)
+    start = code.index("SELECT DISTINCT ?p ?ds WHERE {")
     depth, end = 0, start
-    for end in range(text.index("{", start), len(text)):
-        depth += {"{": 1, "}": -1}.get(text[end], 0)
+    for end in range(code.index("{", start), len(code)):
+        depth += {"{": 1, "}": -1}.get(code[end], 0)
         if depth == 0:
             break
     return [line.strip() for line in text[start:end + 1].splitlines()]
