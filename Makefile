@@ -9,8 +9,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint bench clean reference system-deps notebooks docs bytecode
 
-# Debian packages the test suite drives: Virtuoso (a second SPARQL server), Chromium (browser tests) and LibreOffice
-# Writer (prints the budget sections to PDF for the PDF reader's tests).
+# Debian packages the test suite drives: Virtuoso (a second SPARQL server) and Chromium (browser tests). The PDF
+# reader's tests read the budget sections as LibreOffice printed them (tests/fixtures/printed, made by
+# tools/print_fixtures.py), so LibreOffice is needed only to print them again.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v virtuoso-t >/dev/null 2>&1 || { \
@@ -19,9 +20,6 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
-	@command -v soffice >/dev/null 2>&1 || { \
-	  echo "installing Debian's LibreOffice Writer to print the budget sections to PDF for the PDF reader's tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libreoffice-writer-nogui >/dev/null; }
 
 # uv installs the same packages from PyPI in about 6 s where pip takes 45-55 s; where uv cannot be had or fails, pip
 # installs them as before.
@@ -45,7 +43,7 @@ demo: $(STAMP) bytecode
 	$(CLI) trace ITWG --direction backward
 	$(CLI) views --out build/site
 
-# Three workers on this 2-core machine (the suite waits on servers, browsers and LibreOffice for about a sixth of
+# Three workers on this 2-core machine (the suite waits on servers and browsers for about a sixth of
 # its time, and a third worker fills it: 485 s against 516 s with two, measured here at 24deb6e), each test file
 # on one worker so its fixtures are built once; a test that hangs fails after 15 minutes instead of holding the suite.
 PYTEST_WORKERS ?= 3

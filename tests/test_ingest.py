@@ -17,7 +17,7 @@ from drugpolicy_kg.sources.reader import read_document
 from .conftest import FIXTURES, ROOT
 
 SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
-SECT24 = FIXTURES / "documents" / "A_80_6_Sect.24.docx"
+SECT24 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.24.docx"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 

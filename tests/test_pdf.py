@@ -5,10 +5,9 @@ draft says so; a damaged PDF is one line."""
 
 from __future__ import annotations
 
-import os
+import hashlib
+import json
 import re
-import shutil
-import subprocess
 
 import pytest
 
@@ -16,7 +15,7 @@ from drugpolicy_kg.cli import main
 from drugpolicy_kg.sources.extract import extract
 from drugpolicy_kg.sources.reader import read_document
 
-from .conftest import IN_CI, ROOT
+from .conftest import FIXTURES, ROOT
 
 SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
 SECT24 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.24.docx"
@@ -27,36 +26,40 @@ TEXT_KINDS = {"activity", "expected-result", "performance-measure", "planned-res
 pytestmark = pytest.mark.slow
 
 
-def print_to_pdf(tmp_path_factory, *files):
-    """``files`` printed to PDF by LibreOffice (Debian's, installed by `make test`): their PDFs, in order."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        (pytest.fail if IN_CI else pytest.skip)("LibreOffice (soffice) is not installed: make system-deps")
-    out = tmp_path_factory.mktemp("printed")
-    profile = tmp_path_factory.mktemp("lo-profile")  # its own profile: two test workers never share one
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(out), *map(str, files)], check=True, capture_output=True, timeout=600,
-                   env={**os.environ, "HOME": str(profile)})
-    pdfs = [out / (p.stem + ".pdf") for p in files]
-    assert all(p.is_file() for p in pdfs)
-    return pdfs
+PRINTED = FIXTURES / "printed"
+
+
+def printed_pdf(source):
+    """``source`` as LibreOffice printed it (``tests/fixtures/printed``, written by ``tools/print_fixtures.py``)."""
+    return PRINTED / (source.stem + ".pdf")
+
+
+def test_the_prints_are_of_the_sources_as_they_are_today():
+    """Each PDF the tests read was printed from the source in the repository now, byte for byte (the source's
+    sha256 at printing time), and is the file printed then: a changed source is printed again
+    (``tools/print_fixtures.py``), never tested through an old print."""
+    manifest = json.loads((PRINTED / "printed.json").read_text(encoding="utf-8"))
+    assert sorted(manifest) == sorted(p.name for p in PRINTED.glob("*.pdf")) and len(manifest) == 3
+    for name, entry in manifest.items():
+        assert hashlib.sha256((ROOT / entry["source"]).read_bytes()).hexdigest() == entry["source_sha256"], name
+        assert hashlib.sha256((PRINTED / name).read_bytes()).hexdigest() == entry["pdf_sha256"], name
+        assert printed_pdf(ROOT / entry["source"]).name == name and entry["printed_by"].startswith("LibreOffice")
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory):
-    """Both budget sections printed to PDF by LibreOffice."""
-    pdfs = print_to_pdf(tmp_path_factory, SECT16, SECT24)
-    return {word: (read_document(word), read_document(pdf)) for word, pdf in zip((SECT16, SECT24), pdfs, strict=True)}
+def printed():
+    """Both budget sections, as their Word files and as LibreOffice printed them to PDF."""
+    return {word: (read_document(word), read_document(printed_pdf(word))) for word in (SECT16, SECT24)}
 
 
-def test_a_text_printed_as_saved_reads_in_its_order_with_no_symbol_it_does_not_print(tmp_path_factory):
+def test_a_text_printed_as_saved_reads_in_its_order_with_no_symbol_it_does_not_print():
     """The conference room paper's text printed as it was saved: its footnotes stand where the text keeps them, in
     the body's size, with numbered paragraphs going on below ("* E/CN.7/2022/1.", then "5. No inter-agency ...").
     They are no page's footnotes: the page reads in the text's order, each candidate under the paragraph that holds
     it (the footnotes had been taken for the page's, and paragraph 6 joined to 4), and the paper has no symbol of its
     own (the agenda's in the footnote, and a citation's, had been taken for it)."""
     text = ROOT / "data" / "sources" / "cnd65-crp-itwg-inaugural-meeting.txt"
-    (pdf,) = print_to_pdf(tmp_path_factory, text)
+    pdf = printed_pdf(text)
 
     def facts(doc):
         return sorted(repr((c.kind, " ".join(c.quote.split()), re.sub(r", p\. \d+$", "", c.locator),

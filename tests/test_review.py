@@ -14,10 +14,10 @@ from drugpolicy_kg.resources import Project
 from drugpolicy_kg.sources.review import Decisions, interactive, load_draft, review
 from drugpolicy_kg.uses.trace import Tracer
 
-from .conftest import FIXTURES, ROOT
+from .conftest import ROOT
 
 SECT16 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.16.docx"
-SECT24 = FIXTURES / "documents" / "A_80_6_Sect.24.docx"
+SECT24 = ROOT / "data" / "sources" / "un-documents" / "A_80_6_Sect.24.docx"
 DPK = "https://w3id.org/drugpolicy-kg/id/"
 
 
