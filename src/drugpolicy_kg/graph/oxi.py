@@ -130,6 +130,22 @@ class Lit(str):
         return lit
 
 
+_AS_VIEW: dict = {}  # pyoxigraph's term type -> the function making this view's term of it (filled on first use)
+
+
+def _as_view_init() -> None:
+    """Fill ``_AS_VIEW``: one dictionary lookup a term, where a chain of isinstance checks (and an import statement
+    run again each call) took a quarter of reading an entity's facts."""
+    import pyoxigraph as ox
+
+    def literal(t):
+        lang = t.language
+        return Lit(t.value, lang, None if lang else t.datatype.value)
+
+    _AS_VIEW.update({ox.NamedNode: lambda t: IRI(t.value), ox.BlankNode: lambda t: Blank(t.value),
+                     ox.Literal: literal, type(None): lambda t: None})
+
+
 class StoreView:
     """The union graph of an Oxigraph store (its default graph) through the few of rdflib's Graph methods that the
     tracer, the networks, the entity and question pages read: ``objects``, ``subjects``, ``subject_objects``,
@@ -149,18 +165,20 @@ class StoreView:
 
     @staticmethod
     def term(t):
-        """A pyoxigraph term as this view's."""
-        import pyoxigraph as ox
+        """A pyoxigraph term as this view's (None stays None).
 
-        if t is None:
-            return None
-        if isinstance(t, ox.NamedNode):
-            return IRI(t.value)
-        if isinstance(t, ox.BlankNode):
-            return Blank(t.value)
-        if isinstance(t, ox.Literal):
-            return Lit(t.value, t.language, None if t.language else t.datatype.value)
-        return str(t)  # (a quoted triple: not in the project's data)
+        >>> import pyoxigraph as ox
+        >>> [StoreView.term(t) for t in (ox.NamedNode("http://x/a"), ox.Literal("5", datatype=ox.NamedNode(
+        ...     "http://www.w3.org/2001/XMLSchema#integer")), ox.Literal("b", language="en"), None)]
+        ['http://x/a', '5', 'b', None]
+        """
+        try:
+            return _AS_VIEW[type(t)](t)
+        except KeyError:
+            if not _AS_VIEW:
+                _as_view_init()
+                return StoreView.term(t)
+            return str(t)  # (a quoted triple: not in the project's data)
 
     @staticmethod
     def _node(t):
@@ -191,23 +209,28 @@ class StoreView:
         return self._store.quads_for_pattern(s, p, o, ox.DefaultGraph())
 
     def objects(self, subject, predicate):
-        return [self.term(q.object) for q in self._quads(subject, predicate, None)]
+        term = self.term
+        return [term(q.object) for q in self._quads(subject, predicate, None)]
 
     def subjects(self, predicate, obj):
-        return [self.term(q.subject) for q in self._quads(None, predicate, obj)]
+        term = self.term
+        return [term(q.subject) for q in self._quads(None, predicate, obj)]
 
     def subject_objects(self, predicate):
-        return [(self.term(q.subject), self.term(q.object)) for q in self._quads(None, predicate, None)]
+        term = self.term
+        return [(term(q.subject), term(q.object)) for q in self._quads(None, predicate, None)]
 
     def value(self, subject, predicate):
         """One object of ``subject`` by ``predicate``, or None (as rdflib's ``Graph.value``)."""
         return next((self.term(q.object) for q in self._quads(subject, predicate, None)), None)
 
     def predicate_objects(self, subject):
-        return [(self.term(q.predicate), self.term(q.object)) for q in self._quads(subject, None, None)]
+        term = self.term
+        return [(term(q.predicate), term(q.object)) for q in self._quads(subject, None, None)]
 
     def subject_predicates(self, obj):
-        return [(self.term(q.subject), self.term(q.predicate)) for q in self._quads(None, None, obj)]
+        term = self.term
+        return [(term(q.subject), term(q.predicate)) for q in self._quads(None, None, obj)]
 
     def named_subject_predicates(self, obj) -> list[tuple[str, str]]:
         """What links to ``obj`` from an IRI: (subject, predicate) as text. The statements about facts whose object

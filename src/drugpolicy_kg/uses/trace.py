@@ -604,6 +604,7 @@ class Tracer:
         self._near: NearNames | None = None
         self._labels: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
+        self._class_names: dict[str, str] = {}
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
         self._steps: dict[tuple[str, bool], list] = {}  # a node's steps below a trace's root, once links are indexed
         self._summarizer = None  # uses.summary.Summarizer, made on the first trace
@@ -982,7 +983,14 @@ class Tracer:
         return words
 
     def _class_words(self, cls) -> str:
-        """A class's English label, lower-cased as running text does ("Formal Organization" -> "organization")."""
+        """A class's English label, lower-cased as running text does ("Formal Organization" -> "organization");
+        remembered (an entity page asks it of each of its types: 45,000 pages at a million triples)."""
+        key = str(cls)
+        if key not in self._class_names:
+            self._class_names[key] = self._read_class_words(cls)
+        return self._class_names[key]
+
+    def _read_class_words(self, cls) -> str:
         name = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         label = next((str(lbl) for lbl in self.graph.objects(cls, self._URIRef(RDFS_LABEL))
                       if getattr(lbl, "language", None) in (None, "en")), "")
