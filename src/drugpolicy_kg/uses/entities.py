@@ -69,6 +69,7 @@ class Entities:
         self.iris = entity_iris(graph)
         self._is_entity = set(self.iris)
         self._facts: dict[str, list[Fact]] = {}  # the views ask for an entity's facts on every page drawing it
+        self._panels: dict[tuple[str, str | None], dict] = {}
 
     def is_entity(self, iri: str) -> bool:
         return iri in self._is_entity
@@ -130,7 +131,14 @@ class Entities:
         return len(links), [(s, p, list(self.tracer.facts_of(s).get((s, p, iri), []))) for s, p in shown]
 
     def panel(self, iri: str, page: str | None) -> dict:
-        """The side panel's record: plain values only, for JSON (the page renders them as text)."""
+        """The side panel's record: plain values only, for JSON (the page renders them as text); remembered, as the
+        facts are (an entity drawn by several views' pages is one record: do not change it)."""
+        key = (iri, page)
+        if key not in self._panels:
+            self._panels[key] = self._panel(iri, page)
+        return self._panels[key]
+
+    def _panel(self, iri: str, page: str | None) -> dict:
         return {
             "name": self.tracer.label(iri), "kind": self.tracer.kind(iri), "iri": iri, "page": page,
             "facts": [[f.prop_label, f.value_label, panel_quotes(f.evidence)]
