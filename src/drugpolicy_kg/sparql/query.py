@@ -13,6 +13,7 @@ User values never enter the query text unescaped:
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,9 @@ def find_query(project: Project, name: str) -> QueryFile:
         if not path.exists():
             raise UsageError(f"query file not found: {name}")
         return read_query_file(path)
+    folder = project.queries_dir
+    if folder.is_dir() and f"{name}.rq" in os.listdir(folder):  # its own file only: reading and checking all 38
+        return read_query_file(folder / f"{name}.rq")  # took a third of a warm query's time
     queries = {q.name: q for q in list_queries(project)}
     if name in queries:
         return queries[name]
