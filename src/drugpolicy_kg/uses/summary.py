@@ -123,6 +123,7 @@ class Summarizer:
     def __init__(self, tracer: Tracer):
         self.t = tracer
         self._resources: dict[str, list[tuple[str, str, Evidence | None, str]]] = {}
+        self._rows: dict[tuple[str, str], str] = {}
         self._counts: dict[str, dict[str, set[str]]] = {}  # a programme's mandates by body: a site asks 1,300 times
 
     # -- reading the graph --
@@ -133,13 +134,21 @@ class Summarizer:
         values = sorted(str(v) for v in self.t.graph.objects(self.t._URIRef(node), self.t._URIRef(pred)))
         return values[0] if values else ""
 
+    def _row_value(self, row: str, pred: str) -> str:
+        """A deliverable row's value, remembered: a site's traces of the resolutions calling for one programme
+        read its hundreds of rows again for each of them."""
+        key = (row, pred)
+        if key not in self._rows:
+            self._rows[key] = self._literal(row, pred)
+        return self._rows[key]
+
     def subtotals(self, rows: list[str]) -> set[str]:
         """Among a programme's deliverable rows, the subcategories' totals: a row with no item number of a
         subcategory whose numbered items are among the rows ("Parliamentary documentation (number of documents)"
         over "1. Reports to the Commission ..."). Counted with its items, the work would be counted twice (as the
         query resolution-work counts it)."""
-        sub = {r: self._literal(r, DPO + "deliverableSubcategory") for r in rows}
-        item = {r: self._literal(r, DPO + "itemLabel") for r in rows}
+        sub = {r: self._row_value(r, DPO + "deliverableSubcategory") for r in rows}
+        item = {r: self._row_value(r, DPO + "itemLabel") for r in rows}
         numbered = {sub[r] for r in rows if item[r]}
         return {r for r in rows if not item[r] and sub[r] and sub[r] in numbered}
 
