@@ -867,12 +867,31 @@ class _OneLineWarnings:
             logger.propagate = False
 
 
-def run() -> None:  # console-script entry point
+def run() -> None:
+    """The process's command (``drugpolicy_kg.__main__`` sets SIGTERM's handler before this module is imported)."""
+    import signal
+
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM in the instants before main's own boundary or after it
         say_error("interrupted", prefix="drugpolicy-kg: ")
         code = 130
+    # The command has returned and what it wrote is whole: a SIGTERM from here on changes nothing, and the process
+    # leaves with the command's code. (Python gives a handler back to the system's default as it shuts down, and a
+    # SIGTERM then ended a finished build with -15; an ignored signal it leaves ignored.)
+    for _ in range(3):  # (a SIGTERM that came as the command returned is run by signal.signal itself, first)
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            break
+        except KeyboardInterrupt:
+            continue
+    if code == 130:  # interrupted, and unwound: leave now, as a bounded command does. Left to shut down, about one
+        import os  # interrupted build in 200 ended by SIGINT (-2) after saying "interrupted"
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(130)
     sys.exit(code)
 
 
