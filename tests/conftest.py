@@ -33,18 +33,23 @@ def pytest_configure(config):
             prefix="drugpolicy-kg-test-shared-")
 
 
+def signal_set(pid: int | str, field: str, signum: int) -> bool | None:
+    """Whether ``signum`` is in a process's signal mask ``field`` as the kernel sees it (Linux's /proc/PID/status:
+    ``SigIgn`` ignored, ``SigCgt`` caught by a handler); None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            mask = next((line.split()[1] for line in fh if line.startswith(f"{field}:")), None)
+    except OSError:
+        return None
+    return None if mask is None else bool(int(mask, 16) & (1 << (signum - 1)))
+
+
 def _sigint_ignored() -> bool:
     """Whether this process ignores Ctrl-C as the kernel sees it (what the commands a test starts inherit)."""
     import signal
 
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("SigIgn:"):
-                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
-    except OSError:
-        pass
-    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    ignored = signal_set("self", "SigIgn", signal.SIGINT)
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN if ignored is None else ignored
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -26,7 +26,7 @@ from drugpolicy_kg.sparql.query import LocalEngine, bind_params, find_query, par
 from drugpolicy_kg.sparql.queryfile import parse_query_text
 from drugpolicy_kg.uses.trace import Tracer
 
-from .conftest import FIGURES, ROOT
+from .conftest import FIGURES, ROOT, signal_set
 
 FUZZ = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.function_scoped_fixture])
@@ -158,14 +158,9 @@ def _build(out: Path, project: Path | None = None, **kw) -> subprocess.Popen:
 
 
 def _handles_sigterm(pid: int) -> bool:
-    """Whether the process has a handler for SIGTERM yet (Linux: its SigCgt mask); True where that cannot be read.
+    """Whether the process has a handler for SIGTERM yet (its SigCgt mask); True where that cannot be read.
     Before, Python itself is starting, and no program can answer a signal."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            mask = next(line.split()[1] for line in fh if line.startswith("SigCgt:"))
-    except (OSError, StopIteration):
-        return True
-    return bool(int(mask, 16) & (1 << (signal.SIGTERM - 1)))
+    return signal_set(pid, "SigCgt", signal.SIGTERM) is not False
 
 
 def _check_outputs(out: Path, triples: int) -> None:
