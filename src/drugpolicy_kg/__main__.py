@@ -9,12 +9,8 @@ import signal
 import sys
 
 
-def _interrupted(signum, frame):
-    raise KeyboardInterrupt
-
-
 def run() -> None:
-    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # (raises KeyboardInterrupt, as Ctrl-C does)
     try:
         from drugpolicy_kg.cli import run as command
     except KeyboardInterrupt:  # nothing was begun

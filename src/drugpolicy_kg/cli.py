@@ -757,11 +757,9 @@ def main(argv: list[str] | None = None) -> int:
     import os
     import signal
 
-    def on_term(signum, frame):  # unwind like Ctrl-C, so temporary files are removed and outputs stay whole
-        raise KeyboardInterrupt
-
-    # the first thing: a SIGTERM during start-up or argument parsing unwinds too (a process, not a test's call)
-    previous = signal.signal(signal.SIGTERM, on_term) if argv is None else None
+    # the first thing: a SIGTERM during start-up or argument parsing unwinds too (a process, not a test's call), as
+    # Ctrl-C does (Python's own handler raises KeyboardInterrupt), so temporary files are removed and outputs stay whole
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if argv is None else None
     main.as_process = argv is None
     if main.as_process:  # a process's own stderr: a library's traceback never reaches it (tests keep their logging)
         _OneLineWarnings().install()

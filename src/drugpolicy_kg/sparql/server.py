@@ -96,10 +96,7 @@ def serve(gs, host: str = "127.0.0.1", port: int = 7878, writable: bool = False,
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         thread = threading.Thread(target=front.serve_forever, name="drugpolicy-kg-front", daemon=True)
 
-        def on_term(signum, frame):  # a service manager's stop: shut down as on Ctrl-C
-            raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGTERM, on_term)
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop: as Ctrl-C
         try:
             try:
                 engine.start()
