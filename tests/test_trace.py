@@ -774,3 +774,23 @@ def test_near_names_are_difflib_s_close_matches(names, term, n, cutoff):
     near = NearNames(names)
     assert [name for _score, name in near(term, n, cutoff)] == difflib.get_close_matches(term, names, n=n, cutoff=cutoff)
     assert all(score == difflib.SequenceMatcher(None, name, term).ratio() for score, name in near(term, n, cutoff))
+
+
+def test_a_title_several_resolutions_bear_is_asked_about_not_guessed(tracer):
+    """ "The right to food" is the title of seven resolutions: the shortest label won, a silent guess."""
+    with pytest.raises(UsageError) as exc:
+        tracer.resolve("The right to food")
+    assert "could mean 7 entities" in str(exc.value)
+    assert {c.split()[0] for c in exc.value.choices} >= {"res-ga-78-198", "res-hrc-55-4"}
+
+
+def test_the_other_meanings_of_a_term_are_told_apart_by_id_where_names_repeat(tracer):
+    node = DPK + "itwg"
+    assert tracer._told_apart(node, [DPK + "isn", DPK + "itwg-meeting-x"]) == [tracer.label(DPK + "isn"),
+                                                                               tracer.label(DPK + "itwg-meeting-x")]
+    twin = DPK + "org-twin"
+    tracer._labels[twin] = tracer.label(node)  # (a second entity with the traced one's name)
+    try:
+        assert tracer._told_apart(node, [twin]) == [f"{tracer.label(node)} (org-twin)"]
+    finally:
+        del tracer._labels[twin]

@@ -803,8 +803,9 @@ class Tracer:
         In this order: an IRI; an identifier, symbol, number or name as a whole (a UN resolution symbol such as
         A/RES/70/1 read as its body and number); the words of the term standing together in a name; the term without
         a body named at its start or end ("UNODC subprogramme 9 component 1"); the words anywhere in a name; a close
-        spelling of one name. Where a number would pick one of several things of the same kind ("subprogramme 2",
-        "10/1"), the choices are given (``UsageError``), one per line with the id that names each, never a guess."""
+        spelling of one name. Where a number or a whole name would pick one of several things of the same kind
+        ("subprogramme 2", "10/1", the title "The right to food" that four resolutions bear), the choices are given
+        (``UsageError``), one per line with the id that names each, never a guess."""
         term = " ".join(term.split())
         if re.match(r"^https?://", term):  # (before the index of names is built: an IRI needs none)
             if (self._URIRef(term), None, None) in self.graph:
@@ -835,6 +836,14 @@ class Tracer:
         raise UsageError(f"{term!r} could mean {len(nodes)} entities: {'; '.join(self.label(n) for n in nodes[:3])}"
                          f"{'; ...' if len(nodes) > 3 else ''}. Name one more closely or by its id:", [*lines, *more])
 
+    def _told_apart(self, node: str, others: list[str]) -> list[str]:
+        """The names of ``others`` as a reader can tell them from ``node`` and from each other: a name that two of
+        them bear (or the traced entity) is followed by its id."""
+        labels = [self.label(n) for n in [node, *others]]
+        dpk = PREFIXES["dpk"]
+        return [f"{label} ({n[len(dpk):] if n.startswith(dpk) else n})" if labels.count(label) > 1 else label
+                for n, label in zip(others, labels[1:])]
+
     def _tied(self, ranked: list[str]) -> list[str]:
         """The candidates as likely as the first: the same kind."""
         return [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2]]
@@ -845,7 +854,7 @@ class Tracer:
             if hits:
                 ranked = sorted(hits, key=self._rank)
                 tied = self._tied(ranked)
-                ambiguous = any(c.isdigit() for c in term) and len(tied) > 1
+                ambiguous = len(tied) > 1  # one name, several things of one kind: "The right to food" is 4 resolutions
                 return (tied if ambiguous else ranked), self.how.get((key, ranked[0]), "its name"), ranked[1:], ambiguous
         return None
 
@@ -869,7 +878,7 @@ class Tracer:
         ranked = sorted((n for n, t in best.items() if t[0] == top),
                         key=lambda n: (self._rank(n)[:2], best[n], self._rank(n)[2:]))
         tied = [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2] and best[n] == best[ranked[0]]]
-        ambiguous = any(t.isdigit() for t in tokens) and len(tied) > 1
+        ambiguous = len(tied) > 1  # as close a match, of one kind: a choice for the user, never a guess
         how = "the words of its name, in order" if strong else "the words of its name"
         others = sorted((n for n in best if n != ranked[0]), key=lambda n: (best[n], self._rank(n)))
         return (tied if ambiguous else ranked), how, others, ambiguous
@@ -1174,7 +1183,7 @@ class Tracer:
         node, how, also = self.resolve_explained(term)
         root = Hop(node, self.label(node), self.kind(node), evidence=self.evidence_of(node)[:1], own=self.own_words(node),
                    notes=self.notes_of(node))
-        result = Trace(term, root, direction, matched=how, also=[self.label(a) for a in also[:5]])
+        result = Trace(term, root, direction, matched=how, also=self._told_apart(node, also[:5]))
         if direction in ("forward", "both"):
             budget = None if max_hops is None else [max_hops]
             result.forward = self._expand(node, FORWARD, "", set(), [], 0, budget).children
