@@ -91,6 +91,30 @@ def test_a_large_body_ties_only_the_members_of_a_rare_role(dataset):
     assert "the big body (38, most as member)" in " ".join(g.graph["notes"])
 
 
+def test_a_resolution_that_mandates_many_things_ties_none_of_them(dataset):
+    """One resolution mandating 479 things made 114,481 co-mandated ties (a page of 27 MB): past LARGE_GROUP targets a
+    resolution ties none of them, and the network says so; two small resolutions tie theirs, counted per resolution."""
+    import networkx as nx
+
+    from drugpolicy_kg.uses.networks import LARGE_GROUP, Describer, co_mandated
+
+    two = nx.Graph(name="resolutions", mode="two-mode")
+    targets = [f"{DPK}programme-synthetic-{i:02d}" for i in range(LARGE_GROUP + 5)]
+    for t in targets:
+        two.add_node(t, bipartite=1, name=t, label=t)
+    for r, mandated in (("big", targets), ("small", targets[:3]), ("other", targets[1:3])):
+        two.add_node(r, bipartite=0, name=f"the {r} resolution", label=r, iri=f"{DPK}res-synthetic-{r}")
+        for t in mandated:
+            two.add_edge(r, t, mandates=True, quotes=[], weight=1)
+    two.add_edge("other", targets[5], mandates=False, quotes=[], weight=1)  # (a tie that mandates nothing ties nothing)
+    g = co_mandated(dataset.view(), Describer(dataset.view()), two)
+    assert sorted(g.edges) == sorted([(targets[0], targets[1]), (targets[0], targets[2]), (targets[1], targets[2])])
+    assert g[targets[1]][targets[2]]["weight"] == 2 and g[targets[0]][targets[1]]["weight"] == 1
+    note = " ".join(g.graph["notes"])
+    assert f"1 resolution that mandates more than {LARGE_GROUP} things ties none of them" in note
+    assert f"the big resolution ({LARGE_GROUP + 5})" in note
+
+
 def test_two_mode_networks_tie_only_across_modes(nets):
     for name in ("affiliations", "resolutions", "sdgs"):
         g = nets[name]

@@ -435,21 +435,39 @@ def co_mandated(graph: Graph, describer: Describer | None = None, two_mode: nx.G
     g = nx.Graph(name="co-mandated", mode="one-mode", modes="what resolutions bear on")
     # only ties of a mandate count: a resolution that recognizes one body and names another as partner mandates neither
     by_target = {n: {r for r in two[n] if two[r][n].get("mandates")} for n, b in two.nodes(data="bipartite") if b == 1}
-    targets = sorted(n for n in by_target if len(by_target[n]))
-    for i, a in enumerate(targets):
-        for b in targets[i + 1:]:
-            shared = sorted(by_target[a] & by_target[b])
-            if not shared:
-                continue
-            d.add_node(g, a)
-            d.add_node(g, b)
-            names = sorted((d.short(r) for r in shared), key=_natural)
-            # what supports the tie: the quotes of the two mandates it is derived from, for each shared resolution
-            quotes = list({ev.key: ev for r in shared for end in (a, b) for ev in two[r][end].get("quotes", [])}.values())
-            g.add_edge(a, b, weight=len(shared), label=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}",
-                       kinds=["mandated by the same resolution"], resolutions=names, quotes=quotes,
-                       title=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''} mandate both: " + ", ".join(names[:30])
-                             + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
+    by_resolution: dict[str, list[str]] = defaultdict(list)
+    for n in sorted(by_target):
+        for r in by_target[n]:
+            by_resolution[r].append(n)
+    # a resolution that mandates more than LARGE_GROUP things ties no two of them (as a body of many members ties no
+    # two members in the collaboration view): being two of its many targets says little, and its pairs would
+    # outnumber every other tie (one resolution of 479 targets makes 114,481)
+    large = sorted(r for r, ts in by_resolution.items() if len(ts) > LARGE_GROUP)
+    shared_by: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r, ts in by_resolution.items():  # (pairs gathered resolution by resolution: those that share none never looked at)
+        if len(ts) <= LARGE_GROUP:
+            for i, a in enumerate(ts):
+                for b in ts[i + 1:]:
+                    shared_by[a, b].append(r)
+    for a, b in sorted(shared_by):
+        shared = sorted(shared_by[a, b])
+        d.add_node(g, a)
+        d.add_node(g, b)
+        names = sorted((d.short(r) for r in shared), key=_natural)
+        # what supports the tie: the quotes of the two mandates it is derived from, for each shared resolution
+        quotes = list({ev.key: ev for r in shared for end in (a, b) for ev in two[r][end].get("quotes", [])}.values())
+        g.add_edge(a, b, weight=len(shared), label=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}",
+                   kinds=["mandated by the same resolution"], resolutions=names, quotes=quotes,
+                   title=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''} mandate both: " + ", ".join(names[:30])
+                         + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
+    if large:
+        biggest = sorted(large, key=lambda r: (-len(by_resolution[r]), two.nodes[r]["name"]))
+        names = "; ".join(f"{two.nodes[r]['name']} ({len(by_resolution[r])})" for r in biggest[:5])
+        many = len(large) > 1
+        g.graph["notes"] = [f"{len(large)} resolution{'s' if many else ''} that mandate{'' if many else 's'} more than "
+                            f"{LARGE_GROUP} things tie{'' if many else 's'} none of them here: being two of many things "
+                            f"one resolution mandates says little. {'The largest' if many else 'It'}: {names}"
+                            f"{'; ...' if len(large) > 5 else ''}. The resolutions view draws them."]
     g.graph["why_complete"] = _why_complete(g, two, d, "of them", "are mandated by")
     return g
 
