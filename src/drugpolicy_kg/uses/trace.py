@@ -495,15 +495,18 @@ def evidence_rows(store, subjects=None):
 
         pairs = ((q.subject, q.object) for q in store.quads_for_pattern(None, states, None, union))
     else:
-        def values(predicate: str):
-            iri, seen = ox.NamedNode(predicate), {}
+        described: dict = {}  # node -> its values by predicate: a statement's, a quote's or a source's, read at once
 
+        def values(predicate: str):
             def get(node, default=()):
                 if isinstance(node, ox.Literal):  # (a literal is no subject: a source given as text)
                     return default
-                if node not in seen:
-                    seen[node] = [q.object for q in store.quads_for_pattern(node, iri, None, union)]
-                return seen[node] or default
+                by_predicate = described.get(node)
+                if by_predicate is None:  # one look-up per node, not one per predicate (4 to 10 of them)
+                    by_predicate = described[node] = {}
+                    for q in store.quads_for_pattern(node, None, None, union):
+                        by_predicate.setdefault(q.predicate.value, []).append(q.object)
+                return by_predicate.get(predicate) or default
             return get
 
         about = ox.NamedNode(rdf + "subject")
