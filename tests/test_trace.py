@@ -794,3 +794,55 @@ def test_the_other_meanings_of_a_term_are_told_apart_by_id_where_names_repeat(tr
         assert tracer._told_apart(node, [twin]) == [f"{tracer.label(node)} (org-twin)"]
     finally:
         del tracer._labels[twin]
+
+
+def _hub_view(members: int):
+    """A store of one working group with ``members`` member organizations, each membership's three facts stated by a
+    quote of its own, and one organization that is a member of ``members`` such groups."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import StoreView
+
+    lines = ["@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> . @prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .",
+             "@prefix org: <http://www.w3.org/ns/org#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+             "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix dcterms: <http://purl.org/dc/terms/> .",
+             'dpk:doc-hub a dpo:SourceDocument ; rdfs:label "Hub source"@en .',
+             'dpk:hub a dpo:WorkingGroup ; rdfs:label "Hub group"@en .',
+             'dpk:org-everywhere a org:FormalOrganization ; rdfs:label "Everywhere Office"@en .']
+    for i in range(members):
+        lines += [f'dpk:org-m{i:03d} a org:FormalOrganization ; rdfs:label "Member {i:03d}"@en .',
+                  f'dpk:group-{i:03d} a dpo:WorkingGroup ; rdfs:label "Group {i:03d}"@en .']
+        for m, who, body in ((f"ms-{i:03d}", f"org-m{i:03d}", "hub"), (f"mt-{i:03d}", "org-everywhere", f"group-{i:03d}")):
+            lines += [f"dpk:{m} a org:Membership ; org:member dpk:{who} ; org:organization dpk:{body} ; "
+                      f"org:role dpk:role-{'co-lead' if i == 7 else 'member'} .",
+                      f'[] a dpo:Evidence ; dcterms:source dpk:doc-hub ; dpo:locator "para. {i}" ; '
+                      f'dpo:quote "{who} joined {body} ({i})." ; dpo:states '
+                      f"[ rdf:subject dpk:{m} ; rdf:predicate org:member ; rdf:object dpk:{who} ] , "
+                      f"[ rdf:subject dpk:{m} ; rdf:predicate org:organization ; rdf:object dpk:{body} ] ."]
+    store = ox.Store()
+    store.load("\n".join(lines).encode(), ox.RdfFormat.TURTLE)
+    return StoreView(store)
+
+
+@pytest.mark.parametrize("term", [DPK + "hub", DPK + "org-everywhere"])
+def test_a_bounded_trace_follows_only_the_memberships_it_shows(term):
+    """A body of 16,000 members took 12 s to trace at a million triples: every member was followed and every
+    membership's quotes read, to show 20 of them. A trace for the bounded view follows the hops it shows (and those
+    whose links the summary reads): the summary and the page are the same as the whole trace's."""
+    from drugpolicy_kg.uses.trace import kept_in_bound
+    from drugpolicy_kg.uses.trace_render import PER_RELATION
+
+    view = _hub_view(60)
+    whole = Tracer(view).trace(term, "both", max_hops=250)
+    bounded = Tracer(view).trace(term, "both", max_hops=250, per_relation=PER_RELATION)
+    assert [(s.text, [e.key for e in s.evidence]) for s in bounded.summary] == \
+        [(s.text, [e.key for e in s.evidence]) for s in whole.summary]
+    assert "has 60 members" in " ".join(s.text for s in whole.summary) or term.endswith("org-everywhere")
+    for fmt in ("text", "json"):
+        assert render(bounded.bounded(PER_RELATION), fmt) == render(whole.bounded(PER_RELATION), fmt)
+    hops = bounded.forward
+    shown = kept_in_bound([h.relation for h in hops], PER_RELATION)
+    assert sum(shown) < len(hops) == 60
+    assert all(h.evidence for h, keep in zip(hops, shown) if keep)
+    assert not any(h.evidence or h.children for h, keep in zip(hops, shown) if not keep)  # named, not followed
+    assert all(h.evidence for h in whole.forward)

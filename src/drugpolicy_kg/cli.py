@@ -162,7 +162,8 @@ def cmd_trace(args) -> int:
     if args.all:
         text = render(tracer.trace(args.term, args.direction), fmt)
     else:  # as the trace site bounds a page: past SITE_HOPS hops, further entities are named, each with its own trace
-        text = render(tracer.trace(args.term, args.direction, max_hops=SITE_HOPS).bounded(PER_RELATION), fmt)
+        text = render(tracer.trace(args.term, args.direction, max_hops=SITE_HOPS, per_relation=PER_RELATION)
+                      .bounded(PER_RELATION), fmt)
     if isinstance(text, bytes):  # a Word document: to a file only
         if not args.output or args.output == "-":
             raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")

@@ -195,14 +195,9 @@ class Trace:
 
         def cut(hops: list[Hop]) -> list[Hop]:
             kept: list[Hop] = []
-            total: dict[str, int] = {}
-            for h in hops:
-                total[h.relation] = total.get(h.relation, 0) + 1
-            shown: dict[str, int] = {}
             more: dict[str, int] = {}
-            for h in hops:  # a list a few longer than the bound is shown whole: "and 2 more" would save nothing
-                if total[h.relation] <= per_relation + SLACK or shown.get(h.relation, 0) < per_relation:
-                    shown[h.relation] = shown.get(h.relation, 0) + 1
+            for h, keep in zip(hops, kept_in_bound([h.relation for h in hops], per_relation)):
+                if keep:
                     kept.append(dataclasses.replace(h, children=cut(h.children)))
                 else:
                     more[h.relation] = more.get(h.relation, 0) + 1
@@ -218,6 +213,41 @@ class Trace:
     def resolutions(self) -> list[Hop]:
         """The resolutions a backward trace reaches, each once."""
         return [h for tree in self.backward for h in tree.walk() if h.kind == "resolution" and not h.seen_before]
+
+
+def kept_in_bound(relations: list[str], per_relation: int) -> list[bool]:
+    """Which of a node's hops (their relations, in the trace's order) a bounded trace shows: the first
+    ``per_relation`` of each relation, or all of one that has at most SLACK more ("and 2 more" would save nothing).
+
+    >>> kept_in_bound(["a"] * 3 + ["b"] * 9, 2)  # (b: 9 is more than 2 + SLACK)
+    [True, True, True, True, True, False, False, False, False, False, False, False]
+    """
+    total: dict[str, int] = {}
+    for r in relations:
+        total[r] = total.get(r, 0) + 1
+    shown: dict[str, int] = {}
+    out = []
+    for r in relations:
+        keep = total[r] <= per_relation + SLACK or shown.get(r, 0) < per_relation
+        if keep:
+            shown[r] = shown.get(r, 0) + 1
+        out.append(keep)
+    return out
+
+
+# the relations whose hops a bounded trace follows all of, shown or not: the summary reads their links (a resolution's
+# paragraphs, the provisions they issue and what those call for or set up; what a body adopted; the rows of a mandate)
+FOLLOWED = frozenset({"has paragraph", "issues", "calls for", "in view of it, set up", "adopted", "called for by"})
+
+
+class _Membership:
+    """The quotes of a hop through a membership, read only if the hop is followed (see Tracer._expand): the
+    statement of the membership's tie to the next node, else of its tie to the traced one."""
+
+    __slots__ = ("membership", "first", "second")
+
+    def __init__(self, membership: str, first: tuple[str, str], second: tuple[str, str]):
+        self.membership, self.first, self.second = membership, first, second
 
 
 def natural(text: str) -> list:
@@ -1111,7 +1141,7 @@ class Tracer:
         return [term(q.object) if way == "out" else term(q.subject) for q in quads]
 
     def _expand(self, node: str, edges, relation: str, seen: set[str], ev: list[Evidence], depth: int,
-                budget: list[int] | None = None) -> Hop:
+                budget: list[int] | None = None, bound: int | None = None) -> Hop:
         hop = Hop(node, self.label(node), self.kind(node), relation, ev, own=self.own_words(node), notes=self.notes_of(node))
         if node in seen or depth > 12:
             hop.seen_before = True
@@ -1129,15 +1159,29 @@ class Tracer:
             steps = self._steps_of(node, edges, depth)
             if memo:
                 self._steps[(node, forward)] = steps
-        self.prefetch([nxt for _reads, nxt, _ev in steps])  # (the bodies a membership leads to too: in one query)
-        for reads, nxt, ev in steps:
+        # A bounded trace (``bound``: what Trace.bounded will show of each relation) follows the hops it shows, and
+        # those whose links the summary reads (FOLLOWED): the rest are counted, named, not followed, and a hop through
+        # a membership among them has no quotes read either (a body of 16,000 members: 20 followed). What the summary
+        # reads of them is there: their number, names, kinds and roles, the quotes of the first few.
+        kept = kept_in_bound([r for r, *_ in steps], bound) if bound is not None else [True] * len(steps)
+        follow = [keep or reads in FOLLOWED for keep, (reads, _n, _ev) in zip(kept, steps)]
+        self.prefetch([x for go, (_r, nxt, ev) in zip(follow, steps) if go
+                       for x in ((nxt, ev.membership) if isinstance(ev, _Membership) else (nxt,))])  # (in one query)
+        for go, (reads, nxt, ev) in zip(follow, steps):
+            if not go:  # counted, not shown
+                hop.children.append(Hop(nxt, self.label(nxt), self.kind(nxt), reads,
+                                        [] if isinstance(ev, _Membership) else ev))
+                continue
+            if isinstance(ev, _Membership):
+                ev = self.hop_evidence(ev.membership, *ev.first) or self.hop_evidence(ev.membership, *ev.second)
             if reads == "adopted by" and depth > 0:  # who adopted an instrument: named, not traced on from there
                 hop.children.append(Hop(nxt, self.label(nxt), self.kind(nxt), reads, ev))
                 continue
-            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1, budget))
+            hop.children.append(self._expand(nxt, edges, reads, seen, ev, depth + 1, budget, bound))
         if len(hop.children) > GROUP_OVER:  # a long list: each child says which body issued it, to group by
-            for child in hop.children:
-                child.group = self.issuer(child.iri)
+            for go, child in zip(follow, hop.children):
+                if go:
+                    child.group = self.issuer(child.iri)
         return hop
 
     def _steps_of(self, node: str, edges, depth: int) -> list[tuple[str, str, list[Evidence]]]:
@@ -1158,29 +1202,34 @@ class Tracer:
         forward = edges is FORWARD
         memberships = [str(m) for m in set(self._linked(node, member, "in"))] if depth == 0 else []
         bodies_of = [str(m) for m in set(self._linked(node, organization, "in"))] if depth == 0 and forward else []
-        # the memberships and those they tie are read at once too (a body with a thousand members)
-        self.prefetch([*memberships, *bodies_of, *(str(w) for m in bodies_of for w in self._linked(m, member, "out"))])
+        # their quotes are read once the trace knows which hops it follows (a body with 16,000 members: a bounded
+        # trace follows 20 of them), all at once (see _expand)
         for m in memberships:  # the bodies it is a member of, its role
             for body in self._linked(str(m), organization, "out"):
                 roles = sorted(self.label(str(r)) for r in self._linked(str(m), role, "out"))
-                ev = self.hop_evidence(str(m), ORG + "organization", str(body)) or self.hop_evidence(str(m), ORG + "member", node)
+                ev = _Membership(m, (ORG + "organization", str(body)), (ORG + "member", node))
                 steps.append((f"member of ({', '.join(roles)})" if roles else "member of", str(body), ev))
         for m in bodies_of:  # a body's members
             for who in self._linked(str(m), member, "out"):
                 roles = sorted(self.label(str(r)) for r in self._linked(str(m), role, "out"))
-                ev = self.hop_evidence(str(m), ORG + "member", str(who)) or self.hop_evidence(str(m), ORG + "organization", node)
+                ev = _Membership(m, (ORG + "member", str(who)), (ORG + "organization", node))
                 steps.append((f"has member ({', '.join(roles)})" if roles else "has member", str(who), ev))
         order = {reads: i for i, (_, _, reads) in enumerate(edges)}
         order[PROGRAMME_PART] = order.get("has paragraph", 0)
         steps.sort(key=lambda st: (order.get(st[0], len(order)), natural(self.label(st[1])), st[1]))
         return steps
 
-    def trace(self, term: str, direction: str = "both", max_hops: int | None = None) -> Trace:
+    def trace(self, term: str, direction: str = "both", max_hops: int | None = None,
+              per_relation: int | None = None) -> Trace:
         """Trace a term forward (what it leads to), backward (what mandates it) or both.
 
         ``max_hops`` bounds each direction: past that many hops, an entity three or more links away is named but not
         followed further (``Hop.truncated``: its own trace goes on). The traced entity's links, and their links, are
-        always followed, so what the summary reads does not depend on it. None: no bound."""
+        always followed, so what the summary reads does not depend on it. None: no bound.
+
+        ``per_relation``: the trace is for :meth:`Trace.bounded` with that bound, which shows that many hops of each
+        relation: hops through a membership that it will not show are named, not followed (a body of 16,000 members
+        is traced as its first 20 and a count). None: every hop is followed."""
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
         node, how, also = self.resolve_explained(term)
@@ -1189,10 +1238,10 @@ class Tracer:
         result = Trace(term, root, direction, matched=how, also=self._told_apart(node, also[:5]))
         if direction in ("forward", "both"):
             budget = None if max_hops is None else [max_hops]
-            result.forward = self._expand(node, FORWARD, "", set(), [], 0, budget).children
+            result.forward = self._expand(node, FORWARD, "", set(), [], 0, budget, per_relation).children
         if direction in ("backward", "both"):
             budget = None if max_hops is None else [max_hops]
-            result.backward = self._expand(node, BACKWARD, "", set(), [], 0, budget).children
+            result.backward = self._expand(node, BACKWARD, "", set(), [], 0, budget, per_relation).children
         if self._summarizer is None:
             from drugpolicy_kg.uses.summary import Summarizer
 
