@@ -130,3 +130,32 @@ def test_the_bench_says_how_busy_the_machine_was_beside_each_time(monkeypatch):
 
     monkeypatch.setattr(os, "getloadavg", no_load)
     assert run_bench.load_now() is None
+
+
+def test_the_second_shape_of_data_is_traced_drawn_and_asked_about(tmp_path, small_project, capsys):
+    """``bench/othershape.py``'s data (a group of every organization, one organization in every group, a resolution
+    of 600 paragraphs, seven organizations of one name), through the commands: a name seven bear is a choice, the
+    hub is traced bounded, and co-mandated leaves out the resolution that mandates hundreds of things."""
+    import json
+    import subprocess
+    import sys
+
+    script = ROOT / "bench" / "othershape.py"
+    proc = subprocess.run([sys.executable, str(script), "--triples", "20000", "--project", str(small_project.root),
+                           "--out", str(tmp_path / "p")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    project = ["--project", str(tmp_path / "p")]
+    assert main([*project, "trace", "Same Name Institute"]) == 2
+    err = capsys.readouterr().err
+    assert "could mean 48 entities" in err and "xorg0  Same Name Institute" in err
+    assert main([*project, "trace", "Independent group 0", "--format", "json"]) == 0
+    hub = json.loads(capsys.readouterr().out)
+    members = [h for h in hub["forward"] if h["relation"].startswith("has member")]
+    assert sum(h.get("omitted", 0) for h in members) > 250 and len([h for h in members if "iri" in h]) <= 25
+
+    from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.uses.networks import build_networks
+
+    nets = build_networks(GraphStore.open(Project.open(tmp_path / "p")).view(), ["co-mandated"])
+    assert "Independent resolution 900/1" in " ".join(nets["co-mandated"].graph["notes"])
