@@ -147,7 +147,7 @@ def test_the_second_shape_of_data_is_traced_drawn_and_asked_about(tmp_path, smal
     project = ["--project", str(tmp_path / "p")]
     assert main([*project, "trace", "Same Name Institute"]) == 2
     err = capsys.readouterr().err
-    assert "could mean 48 entities" in err and "xorg0  Same Name Institute" in err
+    assert "could mean 48 entities: all named 'Same Name Institute'" in err and "xorg0  Same Name Institute" in err
     assert main([*project, "trace", "Independent group 0", "--format", "json"]) == 0
     hub = json.loads(capsys.readouterr().out)
     members = [h for h in hub["forward"] if h["relation"].startswith("has member")]

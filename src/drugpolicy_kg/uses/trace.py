@@ -866,8 +866,11 @@ class Tracer:
         nodes = sorted(nodes, key=lambda n: natural(self.label(n)))
         lines = [f"{n[len(PREFIXES['dpk']):] if n.startswith(PREFIXES['dpk']) else n}  {self.label(n)}" for n in nodes[:12]]
         more = [f"... and {len(nodes) - 12} more"] if len(nodes) > 12 else []
-        raise UsageError(f"{term!r} could mean {len(nodes)} entities: {'; '.join(self.label(n) for n in nodes[:3])}"
-                         f"{'; ...' if len(nodes) > 3 else ''}. Name one more closely or by its id:", [*lines, *more])
+        names = {self.label(n) for n in nodes}
+        which = (f"all named {next(iter(names))!r}" if len(names) == 1 else
+                 "; ".join(self.label(n) for n in nodes[:3]) + ("; ..." if len(nodes) > 3 else ""))
+        raise UsageError(f"{term!r} could mean {len(nodes):,} entities: {which}. Name one more closely or by its id:",
+                         [*lines, *more])
 
     def _told_apart(self, node: str, others: list[str]) -> list[str]:
         """The names of ``others`` as a reader can tell them from ``node`` and from each other: a name that two of
