@@ -136,6 +136,7 @@ def test_the_second_shape_of_data_is_traced_drawn_and_asked_about(tmp_path, smal
     """``bench/othershape.py``'s data (a group of every organization, one organization in every group, a resolution
     of 600 paragraphs, seven organizations of one name), through the commands: a name seven bear is a choice, the
     hub is traced bounded, and co-mandated leaves out the resolution that mandates hundreds of things."""
+    import itertools
     import json
     import subprocess
     import sys
@@ -159,3 +160,14 @@ def test_the_second_shape_of_data_is_traced_drawn_and_asked_about(tmp_path, smal
 
     nets = build_networks(GraphStore.open(Project.open(tmp_path / "p")).view(), ["co-mandated"])
     assert "Independent resolution 900/1" in " ".join(nets["co-mandated"].graph["notes"])
+
+    # its unlabelled provisions and the facts its quotes do not name: a long report, then its findings by kind
+    assert main([*project, "validate", "--no-quotes", "--engine", "sparql"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(out) if "kinds (rule and path), the commonest first:" in line)
+    rows = list(itertools.takewhile(lambda line: line[:1].isdigit(), out[at + 3:]))
+    counts = [int(line.split()[0].replace(",", "")) for line in rows]
+    assert counts == sorted(counts, reverse=True) and len(counts) <= 10
+    assert int(out[at].split()[0].replace(",", "")) == sum(counts) + sum(
+        int(line.split("(")[1].split()[0].replace(",", "")) for line in out if line.startswith("and ") and "more kinds" in line)
+    assert any("NamedEntityShape-label" in line and " label " in line for line in rows)

@@ -58,6 +58,10 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+SUMMARY_OVER = 20  # a validation table longer than this is followed by its findings counted by kind
+SUMMARY_KINDS = 10  # the kinds of finding that count names
+
+
 def cmd_validate(args) -> int:
     from drugpolicy_kg.checks.validate import validate
     from drugpolicy_kg.progress import Progress
@@ -79,6 +83,19 @@ def cmd_validate(args) -> int:
             rows = [[f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
                      f.message + (f" (value: {f.value})" if f.value else ""), f.source_file or "-"] for f in report.findings]
             print(format_table(["severity", "focus", "path", "message", "source file"], rows, max_width=70))
+            if len(rows) > SUMMARY_OVER:  # a long list: what kinds of finding it holds, the commonest first
+                kinds: dict[tuple[str, str, str], list] = {}  # (severity, rule, path): the count, a message
+                for f, row in zip(report.findings, rows):
+                    kind = kinds.setdefault((f.severity, f.rule.rsplit("#", 1)[-1].rsplit("/", 1)[-1], row[2]), [0, f.message])
+                    kind[0] += 1
+                common = sorted(kinds.items(), key=lambda kv: (-kv[1][0], kv[0]))
+                print(f"\n{len(rows):,} findings of {len(kinds):,} kinds (rule and path), the commonest first:")
+                print(format_table(["findings", "severity", "rule", "path", "message (the first)"],
+                                   [[f"{n:,}", *kind, message] for kind, (n, message) in common[:SUMMARY_KINDS]],
+                                   max_width=60))
+                if len(common) > SUMMARY_KINDS:
+                    print(f"and {len(common) - SUMMARY_KINDS:,} more kinds "
+                          f"({sum(n for _, (n, _m) in common[SUMMARY_KINDS:]):,} findings), listed above")
         errors = report.violations
         warnings = len(report.findings) - errors
         if report.conforms:
