@@ -235,9 +235,11 @@ def kept_in_bound(relations: list[str], per_relation: int) -> list[bool]:
     return out
 
 
-# the relations whose hops a bounded trace follows all of, shown or not: the summary reads their links (a resolution's
-# paragraphs, the provisions they issue and what those call for or set up; what a body adopted; the rows of a mandate)
-FOLLOWED = frozenset({"has paragraph", "issues", "calls for", "in view of it, set up", "adopted", "called for by"})
+# the relations whose hops a bounded trace follows all of, shown or not, where the summary reads their links: a
+# resolution's paragraphs, the provisions they or the instruments a body adopted issue, what those call for or set
+# up; by the depth of the entity they are links of (0: the traced one). Elsewhere the summary reads the links of the
+# first hop of a relation only, which is shown, so followed.
+FOLLOWED = {"has paragraph": 0, "adopted": 0, "issues": 1, "calls for": 1, "in view of it, set up": 2}
 
 
 class _Membership:
@@ -1167,7 +1169,7 @@ class Tracer:
         # a membership among them has no quotes read either (a body of 16,000 members: 20 followed). What the summary
         # reads of them is there: their number, names, kinds and roles, the quotes of the first few.
         kept = kept_in_bound([r for r, *_ in steps], bound) if bound is not None else [True] * len(steps)
-        follow = [keep or reads in FOLLOWED for keep, (reads, _n, _ev) in zip(kept, steps)]
+        follow = [keep or depth <= FOLLOWED.get(reads, -1) for keep, (reads, _n, _ev) in zip(kept, steps)]
         self.prefetch([x for go, (_r, nxt, ev) in zip(follow, steps) if go
                        for x in ((nxt, ev.membership) if isinstance(ev, _Membership) else (nxt,))])  # (in one query)
         for go, (reads, nxt, ev) in zip(follow, steps):
