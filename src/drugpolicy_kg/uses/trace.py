@@ -215,6 +215,11 @@ class Trace:
         return [h for tree in self.backward for h in tree.walk() if h.kind == "resolution" and not h.seen_before]
 
 
+def _id(node: str) -> str:
+    """The id a user can give for ``node``: its IRI without the project's namespace ("res-cnd-64-3")."""
+    return node.removeprefix(PREFIXES["dpk"])
+
+
 def kept_in_bound(relations: list[str], per_relation: int) -> list[bool]:
     """Which of a node's hops (their relations, in the trace's order) a bounded trace shows: the first
     ``per_relation`` of each relation, or all of one that has at most SLACK more ("and 2 more" would save nothing).
@@ -839,7 +844,7 @@ class Tracer:
         A/RES/70/1 read as its body and number); the words of the term standing together in a name; the term without
         a body named at its start or end ("UNODC subprogramme 9 component 1"); the words anywhere in a name; a close
         spelling of one name. Where a number or a whole name would pick one of several things of the same kind
-        ("subprogramme 2", "10/1", the title "The right to food" that four resolutions bear), the choices are given
+        ("subprogramme 2", "10/1", the title "The right to food" that seven resolutions bear), the choices are given
         (``UsageError``), one per line with the id that names each, never a guess."""
         term = " ".join(term.split())
         if re.match(r"^https?://", term):  # (before the index of names is built: an IRI needs none)
@@ -866,7 +871,7 @@ class Tracer:
     def _ask(self, term: str, nodes: list[str]) -> None:
         """Refuse to guess between things of one kind that one number names: the choices, one per line."""
         nodes = sorted(nodes, key=lambda n: natural(self.label(n)))
-        lines = [f"{n[len(PREFIXES['dpk']):] if n.startswith(PREFIXES['dpk']) else n}  {self.label(n)}" for n in nodes[:12]]
+        lines = [f"{_id(n)}  {self.label(n)}" for n in nodes[:12]]
         more = [f"... and {len(nodes) - 12} more"] if len(nodes) > 12 else []
         names = {self.label(n) for n in nodes}
         which = (f"all named {next(iter(names))!r}" if len(names) == 1 else
@@ -878,9 +883,7 @@ class Tracer:
         """The names of ``others`` as a reader can tell them from ``node`` and from each other: a name that two of
         them bear (or the traced entity) is followed by its id."""
         labels = [self.label(n) for n in [node, *others]]
-        dpk = PREFIXES["dpk"]
-        return [f"{label} ({n[len(dpk):] if n.startswith(dpk) else n})" if labels.count(label) > 1 else label
-                for n, label in zip(others, labels[1:])]
+        return [f"{label} ({_id(n)})" if labels.count(label) > 1 else label for n, label in zip(others, labels[1:])]
 
     def _tied(self, ranked: list[str]) -> list[str]:
         """The candidates as likely as the first: the same kind."""
@@ -892,7 +895,7 @@ class Tracer:
             if hits:
                 ranked = sorted(hits, key=self._rank)
                 tied = self._tied(ranked)
-                ambiguous = len(tied) > 1  # one name, several things of one kind: "The right to food" is 4 resolutions
+                ambiguous = len(tied) > 1  # one name, several things of one kind: "The right to food" is 7 resolutions
                 return (tied if ambiguous else ranked), self.how.get((key, ranked[0]), "its name"), ranked[1:], ambiguous
         return None
 
@@ -1233,8 +1236,9 @@ class Tracer:
         always followed, so what the summary reads does not depend on it. None: no bound.
 
         ``per_relation``: the trace is for :meth:`Trace.bounded` with that bound, which shows that many hops of each
-        relation: hops through a membership that it will not show are named, not followed (a body of 16,000 members
-        is traced as its first 20 and a count). None: every hop is followed."""
+        relation: hops it will not show are named, not followed, unless the summary reads their links (FOLLOWED), and
+        a membership among them has no quotes read (a body of 16,000 members is traced as its first 20 and a count).
+        None: every hop is followed."""
         if direction not in ("forward", "backward", "both"):
             raise UsageError(f"unknown direction {direction!r}; accepted: forward, backward, both")
         node, how, also = self.resolve_explained(term)
