@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from drugpolicy_kg.atomic import TMP_SUFFIX, atomic_write, folder_lock
+from drugpolicy_kg.atomic import TMP_SUFFIX, atomic_write, folder_lock, scratch_folder, write_page
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.errors import EXIT_BUSY, EXIT_INTERNAL, BusyError, InputError
 
@@ -85,6 +85,43 @@ def test_only_our_own_stale_temporary_files_are_cleaned_up(tmp_path):
     with folder_lock(tmp_path):
         pass
     assert not mine.exists() and theirs.exists()
+
+
+def test_a_killed_writer_s_scratch_folder_is_cleaned_up_with_what_it_held(tmp_path):
+    """A scratch folder left by a killed process (its temporary pages in it) goes as its temporary files do."""
+    left = tmp_path / "entities" / f".4242-0{TMP_SUFFIX}"
+    (left / f".a.html.4242-1{TMP_SUFFIX}").parent.mkdir(parents=True)
+    (left / f".a.html.4242-1{TMP_SUFFIX}").write_text("half a pa")
+    page = tmp_path / "entities" / "a.html"
+    page.write_text("whole")
+    for f in (left, left / f".a.html.4242-1{TMP_SUFFIX}"):
+        old = time.time() - 7200
+        os.utime(f, (old, old))
+    with folder_lock(tmp_path):
+        pass
+    assert not left.exists() and page.read_text() == "whole"
+
+
+def test_pages_written_through_a_scratch_folder_land_whole_and_leave_nothing(tmp_path):
+    with scratch_folder(tmp_path) as scratch:
+        assert scratch.parent == tmp_path and scratch.name.endswith(TMP_SUFFIX)
+        assert write_page(tmp_path / "p.html", "<p>one</p>", scratch)
+        with pytest.raises(RuntimeError), atomic_write(tmp_path / "p.html", scratch=scratch) as fh:
+            fh.write("<p>half")
+            assert list(scratch.iterdir())  # the temporary file is made there, not beside the page
+            raise RuntimeError("stopped")
+    assert (tmp_path / "p.html").read_text() == "<p>one</p>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]  # the scratch folder went with the block
+
+
+def test_a_page_that_holds_the_same_bytes_is_not_written_again_and_a_changed_one_is(tmp_path):
+    page = tmp_path / "p.html"
+    assert write_page(page, "<p>caf\u00e9</p>")
+    os.utime(page, (1_000_000, 1_000_000))
+    assert not write_page(page, "<p>caf\u00e9</p>") and page.stat().st_mtime == 1_000_000
+    assert write_page(page, "<p>cafe!</p>")  # the same length in bytes, other bytes
+    assert page.read_text(encoding="utf-8") == "<p>cafe!</p>"
+    assert write_page(page, "<p>caf\u00e9</p> and more") and page.read_text(encoding="utf-8").endswith("more")
 
 
 def test_a_held_lock_is_busy_exit_4_not_bad_input(tmp_path):

@@ -25,21 +25,23 @@ def abandon_pending() -> None:
 _SERIAL = itertools.count()
 
 
-def open_temporary(target: Path, st: os.stat_result | None) -> tuple[int, str]:
-    """A new temporary file beside ``target`` (its folder made if need be), this process's alone (created
-    exclusively; its name ends in TMP_SUFFIX), open for writing, with the permissions the file is to keep: the
-    replaced file's, or what the umask gives a new one. (A name from the process id and a counter, not
-    ``tempfile.mkstemp``'s random one: a site writes thousands of pages, and mkstemp, the chmod after it and the
-    folder made each time took a third of a millisecond a page.)"""
+def open_temporary(target: Path, st: os.stat_result | None, scratch: Path | None = None) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (its folder made if need be), or in ``scratch`` (a
+    :func:`scratch_folder` of the same file system), this process's alone (created exclusively; its name ends in
+    TMP_SUFFIX), open for writing, with the permissions the file is to keep: the replaced file's, or what the umask
+    gives a new one. (A name from the process id and a counter, not ``tempfile.mkstemp``'s random one: a site writes
+    thousands of pages, and mkstemp, the chmod after it and the folder made each time took a third of a millisecond
+    a page.)"""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    where = target.parent if scratch is None else Path(scratch)
     for _ in range(1000):
-        tmp = os.path.join(target.parent, f".{target.name[:100]}.{os.getpid()}-{next(_SERIAL)}{TMP_SUFFIX}")
+        tmp = os.path.join(where, f".{target.name[:100]}.{os.getpid()}-{next(_SERIAL)}{TMP_SUFFIX}")
         try:
             fd = os.open(tmp, flags, 0o666)  # (the umask applies, as to any new file)
         except FileExistsError:  # (left by a killed process of the same id, or put there by someone: another name)
             continue
         except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            where.mkdir(parents=True, exist_ok=True)
             continue
         if st is not None:
             if hasattr(os, "fchmod"):
@@ -48,6 +50,25 @@ def open_temporary(target: Path, st: os.stat_result | None) -> tuple[int, str]:
                 os.chmod(tmp, st.st_mode & 0o777)
         return fd, tmp
     raise FileExistsError(f"no temporary file could be made beside {target}")
+
+
+@contextlib.contextmanager
+def scratch_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """A hidden folder of this process's own in ``folder``, for the temporary files of many :func:`atomic_write`
+    calls into ``folder`` (each still renamed onto its target: a reader sees whole files only); removed after.
+
+    Two processes that create thousands of files in one folder at once wait on each other: on this machine's ext4,
+    45,000 pages made and renamed by two processes took 21 s, against 2.4 s for one process alone; with their
+    temporary files made in folders of their own, 2.6-6 s. A killed process's folder, named as its temporary files
+    are, is removed with them (:func:`clear_after_kill`, and by the next command after an hour)."""
+    import shutil
+
+    path = Path(folder) / f".{os.getpid()}-{next(_SERIAL)}{TMP_SUFFIX}"
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def read_regular(path: str | os.PathLike[str], what: str = "file", limit: int | None = None) -> bytes:
@@ -84,8 +105,9 @@ def read_regular(path: str | os.PathLike[str], what: str = "file", limit: int | 
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
-                 newline: str | None = None, durable: bool = True) -> Iterator[IO]:
-    """Open a temporary file beside ``path``; on success rename it over ``path``.
+                 newline: str | None = None, durable: bool = True, scratch: Path | None = None) -> Iterator[IO]:
+    """Open a temporary file beside ``path`` (or in ``scratch``: see :func:`scratch_folder`); on success rename it
+    over ``path``.
 
     On any error the temporary file is removed and ``path`` is left as it was. ``durable`` flushes the file to the
     disk before the rename, so it survives a power cut too; the pages of a site (thousands of files a command can
@@ -117,7 +139,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
                   newline=None if binary else newline) as fh:
             yield fh
         return
-    fd, tmp = open_temporary(target, st)
+    fd, tmp = open_temporary(target, st, scratch)
     PENDING.add(tmp)
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else newline) as fh:
@@ -132,6 +154,38 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         raise
     finally:
         PENDING.discard(tmp)
+
+
+def write_page(path: str | os.PathLike[str], text: str, scratch: Path | None = None) -> bool:
+    """Write ``text`` (UTF-8) to ``path`` as :func:`atomic_write` does (not flushed to the disk: a page of a site),
+    unless the file already holds exactly those bytes: then it is left as it is (its time too). Returns whether it
+    was written. A site written again over itself rewrites only the pages that changed: replacing 45,000 unchanged
+    pages (a new file made, renamed over the old, the old one freed) took 10 s of the 80 s `views` took at a
+    million triples; comparing them, about 1 s.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "page.html"
+    >>> write_page(p, "<p>é</p>"), write_page(p, "<p>é</p>"), write_page(p, "<p>e</p>"), p.read_text()
+    (True, False, True, '<p>e</p>')
+    """
+    import stat
+
+    data = text.encode("utf-8")
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode) and st.st_size == len(data):
+        try:
+            with open(path, "rb") as fh:
+                same = fh.read(len(data) + 1) == data
+        except OSError:
+            same = False
+        if same:
+            return False
+    with atomic_write(path, "wb", durable=False, scratch=scratch) as fh:
+        fh.write(data)
+    return True
 
 
 def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Path]:
@@ -285,13 +339,17 @@ def clear_after_kill(folder: str | os.PathLike[str], wait: float = 2.0) -> None:
 def _remove_ours(path: Path, older_than: float | None = None) -> None:
     """Remove the temporary files of ours in ``path`` and below (those modified more than ``older_than`` seconds ago,
     if given): what a killed run left. Only call it holding the folder's lock."""
+    import shutil
     import time
 
     now = time.time()
-    for tmp in path.rglob(f".*{TMP_SUFFIX}"):  # only what this project wrote
+    for tmp in path.rglob(f".*{TMP_SUFFIX}"):  # only what this project wrote (a scratch_folder too)
         with contextlib.suppress(OSError):
             if older_than is None or now - tmp.stat().st_mtime > older_than:
-                tmp.unlink()
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp)
+                else:
+                    tmp.unlink()
 
 
 @contextlib.contextmanager

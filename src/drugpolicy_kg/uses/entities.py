@@ -184,9 +184,10 @@ def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
 
 def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple[str, str], str],
                 appears_in: Callable[[str], list[tuple[str, str]]], nav: list[tuple[str, str]],
-                iris: list[str] | None = None) -> list[Path]:
-    """A page per entity of ``iris`` (default: all) into ``out_dir``, named by ``names``; returns the files."""
-    from drugpolicy_kg.atomic import atomic_write
+                iris: list[str] | None = None, scratch: Path | None = None) -> list[Path]:
+    """A page per entity of ``iris`` (default: all) into ``out_dir``, named by ``names``; returns the files.
+    (``scratch``: where the temporary files are made, see :func:`drugpolicy_kg.atomic.scratch_folder`.)"""
+    from drugpolicy_kg.atomic import write_page
 
     written = []
 
@@ -197,8 +198,7 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
         return source_pages.get((ev.source_file, ev.quote))
 
     for iri in ents.iris if iris is None else iris:
-        with atomic_write(out_dir / names[iri], durable=False) as fh:
-            fh.write(entity_html(ents, iri, link, source_link, appears_in(iri), nav))
+        write_page(out_dir / names[iri], entity_html(ents, iri, link, source_link, appears_in(iri), nav), scratch)
         written.append(out_dir / names[iri])
     return written
 

@@ -705,7 +705,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     made, before any page is written."""
     from pathlib import Path
 
-    from drugpolicy_kg.atomic import atomic_write
+    from drugpolicy_kg.atomic import atomic_write, write_page
     from drugpolicy_kg.resources import Project, internal_query, source_text
 
     project = project or Project.open()
@@ -751,8 +751,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
                       if ev.source_file == file), file)
         page_html, found = _source_page(file, label, text, quotes, nav)
         name = "source-" + page_names([file])[file]
-        with atomic_write(out / name, durable=False) as fh:
-            fh.write(page_html)
+        write_page(out / name, page_html)
         written.append(out / name)
         for q, a in found.items():
             anchors[(file, q)] = f"{name}#{a}"
@@ -766,8 +765,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     for node, t in traces.items():
         own = entity_href(node) if entity_href else None
         page_nav = nav + ([(own, "Everything the graph says about it")] if own else [])
-        with atomic_write(out / names[node], durable=False) as fh:
-            fh.write(to_html(t, nav=page_nav, link=link, source_link=source_link))
+        write_page(out / names[node], to_html(t, nav=page_nav, link=link, source_link=source_link))
         written.append(out / names[node])
     by_kind: dict[str, list[str]] = {}
     for node in traces:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
 
-from drugpolicy_kg.atomic import atomic_write
+from drugpolicy_kg.atomic import atomic_write, scratch_folder, write_page
 from drugpolicy_kg.pages import json_for_script, script
 from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, notes_of, sdg_matrix, undirected
 
@@ -654,12 +654,24 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
         apart = _PagesApart(store, out_dir, names, project.root) if store is not None else None
         try:
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
+            _settle()
             nets = build_networks(graph, views, tracer)
             tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
+            _settle()
             return _write_pages(graph, out_dir, nets, tracer, ents, names, apart, project)
         finally:
             if apart is not None:
                 apart.stop()
+
+
+def _settle() -> None:
+    """What this process has read so far lives as long as it does: the cyclic garbage collector stops walking it.
+    (A collection of the oldest objects walks every one; at a million triples, writing the site ran that walk over
+    the read graph, the networks and the quotes again and again: about a sixth of its time.)"""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 ENTITY_RUN = 100  # entity pages a process takes at a time: about a tenth of a second of work
@@ -845,9 +857,13 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     job.update(json.loads(sys.stdin.buffer.readline()))
     graph = StoreView(ox.Store.read_only(job["store"]))
     tracer = Tracer(graph, evidence_memo=_evidence_memo(job["store"]))
+    tracer.index_links()  # (what the traces read, read first: then kept out of the collector's walks)
+    tracer.evidence  # noqa: B018
+    _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
     traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
     ents = Entities(graph, tracer)
+    _settle()
     (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
     sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
     say({"sources": [[file, quote, link] for (file, quote), link in sources.items()]})
@@ -865,6 +881,100 @@ def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], on_page
     return write_traces(tracer, out_dir / "traces", project, views_href="../index.html",
                         entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None,
                         on_pages=on_pages)
+
+
+class _Exports:
+    """The networks' exports (GraphML, GEXF, CSV: at a million triples 620 MB, 17 s of work), written while this
+    process draws the views: on Linux, where the site has a process of its own for the trace and entity pages
+    (``apart``), by a child forked from this one, which holds the networks already (copied on write, never sent);
+    elsewhere by this process, when :meth:`result` asks for them.
+
+    The child touches nothing but the networks and the files it writes (never the store, whose engine does not
+    survive a fork); it ignores Ctrl-C (the command hears it and stops the child), dies with its parent, and on
+    SIGTERM removes the file it was writing. Its temporary files are its own (named by its process id)."""
+
+    def __init__(self, out_dir: Path, nets: dict, names: dict[str, str], apart: bool):
+        import os
+        import sys
+
+        self.args = (out_dir, nets, names)
+        self.pid = None
+        if not (apart and sys.platform.startswith("linux")):
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child: whatever happens, it leaves here, never returns to the command
+            code = 1
+            try:
+                os.close(read)
+                code = _exports_child(write, *self.args)
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self._pipe = pid, read
+
+    def result(self) -> dict[str, list[str]]:
+        """Per network, the files written (waiting for the child); an error of the child's is raised here."""
+        import json
+        import os
+
+        from drugpolicy_kg.errors import DrugPolicyKGError
+
+        if self.pid is None:
+            out_dir, nets, names = self.args
+            return {name: _write_exports(out_dir, name, g, names) for name, g in nets.items()}
+        with os.fdopen(self._pipe, "rb") as fh:
+            said = fh.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        try:
+            message = json.loads(said)
+        except ValueError:
+            message = {"error": f"it ended (status {status}) before it said what it wrote"}
+        if "error" in message or os.waitstatus_to_exitcode(status) != 0:
+            raise DrugPolicyKGError("writing the networks' exports failed: " + message.get("error", "no reason given"))
+        return message["files"]
+
+    def stop(self) -> None:
+        """Stop the child if it still runs (the command failed or was interrupted), and reap it."""
+        import contextlib
+        import os
+        import signal
+
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            with contextlib.suppress(OSError):
+                os.close(self._pipe)
+            self.pid = None
+
+
+def _exports_child(pipe: int, out_dir: Path, nets: dict, names: dict[str, str]) -> int:  # pragma: no cover - child
+    """The forked child's work (see :class:`_Exports`): the exports, then what it wrote, as JSON on ``pipe``."""
+    import json
+    import os
+    import signal
+
+    from drugpolicy_kg.atomic import abandon_pending
+    from drugpolicy_kg.threads import die_with_parent
+
+    def stop(signum, frame):
+        abandon_pending()
+        os._exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    try:
+        message = {"files": {name: _write_exports(out_dir, name, g, names) for name, g in nets.items()}}
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - said to the command, which raises it
+        abandon_pending()
+        message, code = {"error": f"{exc.__class__.__name__}: {str(exc)[:300]}"}, 1
+    with os.fdopen(pipe, "wb") as fh:
+        fh.write(json.dumps(message).encode())
+    return code
 
 
 def _csv(path: Path, header: list[str], rows) -> None:
@@ -927,8 +1037,7 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
         text = path.read_text(encoding="utf-8", errors="replace")
         body, found = _source_page(file, labels[file], text, qs, nav)
         name = "source-" + page_names([file])[file]
-        with atomic_write(out_dir / name, durable=False) as fh:
-            fh.write(body)
+        write_page(out_dir / name, body)
         for q, anchor in found.items():
             links[(file, q)] = f"{name}#{anchor}"
     return links
@@ -957,10 +1066,11 @@ def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_i
         return items
 
     written = []
-    for start in range(0, len(ents.iris), ENTITY_RUN):
-        if runs.take(str(start)):
-            written += write_pages(ents, out_dir / "entities", names, source_links, appears_in, ENTITY_NAV,
-                                   ents.iris[start:start + ENTITY_RUN])
+    with scratch_folder(out_dir / "entities") as scratch:  # (the other process writes into the same folder)
+        for start in range(0, len(ents.iris), ENTITY_RUN):
+            if runs.take(str(start)):
+                written += write_pages(ents, out_dir / "entities", names, source_links, appears_in, ENTITY_NAV,
+                                       ents.iris[start:start + ENTITY_RUN], scratch=scratch)
     return written
 
 
@@ -968,17 +1078,26 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
                  project) -> dict[str, Path]:
     """(``tracer``: write_site's, which built the networks, every quote already read; ``apart``: the process writing
     the trace and entity pages, or None to write them here.)"""
-    import base64
-
-    written: dict[str, Path] = {}
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
-    guides: dict[str, str] = {}
     split: dict[str, list[ViewPage]] = {}
     for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
         split[name] = split_view(g, name, TITLES[name][0])
         shown_in[name] = {i: (vp.file, n) for vp in split[name] for n, i in vp.iris().items()}
     if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
         apart.drawn(shown_in)  # it had waited 40 s for the drawings)
+    exporter = _Exports(out_dir, nets, names, apart=apart is not None)
+    try:
+        return _draw_and_finish(graph, out_dir, nets, ents, names, apart, project, tracer, split, shown_in, exporter)
+    finally:
+        exporter.stop()
+
+
+def _draw_and_finish(graph, out_dir: Path, nets: dict, ents, names: dict[str, str], apart, project, tracer,
+                     split: dict, shown_in: dict, exporter) -> dict[str, Path]:
+    import base64
+
+    written: dict[str, Path] = {}
+    guides: dict[str, str] = {}
     for name, pages in split.items():
         guide = TITLES[name][1]
         for vp in pages:
@@ -987,23 +1106,12 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
                 facts[node] = {"name": vp.graph.nodes[node].get("label", node), "kind": "group of nodes", "facts": [],
                                "href": href, "members": members}
             page = out_dir / vp.file
-            with atomic_write(page, durable=False) as fh:
-                fh.write(render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent,
-                                     question=ASKS.get(name, "")))
+            write_page(page, render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent,
+                                         question=ASKS.get(name, "")))
             written[vp.file] = page
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         guides[name] = guide
-    del split
-    rows = []
-    for name, g in nets.items():
-        files = _write_exports(out_dir, name, g, names)
-        written.update({f: out_dir / f for f in files})
-        rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
-                     "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
-                     "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
-                     "guide": guides[name], "notes": notes_of(g),
-                     "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
     fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
     _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
     _csv(out_dir / "sdg-coverage.csv", ["programme"] + [f"SDG {g}" for g in goals],
@@ -1039,6 +1147,16 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         written["traces/" + path.name] = path
     for path in entity_files:
         written["entities/" + path.name] = path
+    exported = exporter.result()  # (the child has written them meanwhile)
+    rows = []
+    for name, g in nets.items():
+        files = exported[name]
+        written.update({f: out_dir / f for f in files})
+        rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
+                     "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+                     "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
+                     "guide": guides[name], "notes": notes_of(g),
+                     "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
     from drugpolicy_kg.pages import render
 
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
