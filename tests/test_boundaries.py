@@ -985,3 +985,45 @@ def test_views_hears_its_page_writer_through_what_else_is_printed(tmp_path, smal
                env={"PYTHONPATH": os.pathsep.join(filter(None, [str(site_dir), os.environ.get("PYTHONPATH")]))})
     assert proc.returncode == 0, proc.stderr[-600:]
     assert (out / "collaboration.html").is_file() and list((out / "traces").glob("*.html"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the exports are forked on Linux only")
+def test_views_exports_child_stops_cleanly_says_its_error_and_hands_back_its_files(tmp_path, monkeypatch):
+    """views writes the networks' exports in a child forked from the command: stopped, it removes the file it was
+    writing and is reaped; failing, its error reaches the command; done, the command gets its files."""
+    import networkx as nx
+
+    from drugpolicy_kg.errors import DrugPolicyKGError
+    from drugpolicy_kg.uses import views
+
+    nets = {"tiny": nx.path_graph(["a", "b"])}
+
+    def slow(out_dir, name, g, names):
+        with atomic_write(out_dir / f"{name}.graphml", durable=False) as fh:
+            fh.write("<graphml")
+            fh.flush()
+            time.sleep(120)
+        return [f"{name}.graphml"]
+
+    monkeypatch.setattr(views, "_write_exports", slow)
+    exporter = views._Exports(tmp_path, nets, {}, apart=True)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(f".*{TMP_SUFFIX}")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(f".*{TMP_SUFFIX}")), "the child never began writing"
+    pid = exporter.pid
+    exporter.stop()
+    assert exporter.pid is None and not os.path.exists(f"/proc/{pid}")  # stopped and reaped
+    assert not list(tmp_path.iterdir())  # its half-written file went with it
+
+    def failing(out_dir, name, g, names):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(views, "_write_exports", failing)
+    with pytest.raises(DrugPolicyKGError, match="exports failed: OSError: .*No space left"):
+        views._Exports(tmp_path, nets, {}, apart=True).result()
+    monkeypatch.undo()
+    exporter = views._Exports(tmp_path, nets, {}, apart=True)
+    assert exporter.pid is not None and exporter.result() == {"tiny": ["tiny.graphml", "tiny.gexf", "tiny-nodes.csv",
+                                                                       "tiny-edges.csv"]}
+    assert (tmp_path / "tiny.gexf").read_text(encoding="utf-8").rstrip().endswith("</gexf>")

@@ -668,7 +668,7 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
         # kinds and quotes read once
         ents = Entities(graph, tracer)
         names = page_names(ents.iris)
-        apart = _PagesApart(store, out_dir, names, project.root) if store is not None else None
+        apart = _PagesApart(store, out_dir, names, project.root, "affiliations" in views) if store is not None else None
         try:
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
             _settle()
@@ -725,12 +725,13 @@ class _Runs:
 class _PagesApart:
     """The trace pages of the site, written by a process of their own (``python -c``: nothing of the caller's
     ``__main__`` is run again) from the store at ``store``, opened read-only; then the source pages (their links:
-    :meth:`source_links`) while this process draws; then runs of the entity pages, shared with this process
-    (:class:`_Runs`), once :meth:`drawn` has said where the views draw each entity (their "appears in" links). It
-    says the page of each entity traced (:meth:`trace_pages`) as soon as it has made the traces.
+    :meth:`source_links`) and what the site holds beside the networks (:meth:`extras`) while this process draws;
+    then runs of the entity pages, shared with this process (:class:`_Runs`), once :meth:`drawn` has said where the
+    views draw each entity (their "appears in" links). It says the page of each entity traced (:meth:`trace_pages`)
+    as soon as it has made the traces.
     The process stops when this one does, even by SIGKILL (Linux), and then removes the file it was writing."""
 
-    def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path):
+    def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path, with_affiliations: bool):
         import subprocess
         import sys
         import tempfile
@@ -750,7 +751,7 @@ class _PagesApart:
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         threading.Thread(target=self._listen, daemon=True).start()
         self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root),
-                    "runs": self.runs.folder})
+                    "runs": self.runs.folder, "affiliations": with_affiliations})
 
     def _listen(self) -> None:
         """Read what the process says, a JSON object a line, as it says it (so that it never waits on a full pipe)."""
@@ -815,6 +816,10 @@ class _PagesApart:
     def source_links(self) -> dict[tuple[str, str], str]:
         """Per (source file, quote), the link to its passage on the source pages the process wrote."""
         return {(file, quote): link for file, quote, link in self._wait_for("sources")}
+
+    def extras(self) -> dict[str, Path]:
+        """The files the process wrote beside the networks (:func:`_write_extras`)."""
+        return {name: Path(path) for name, path in self._wait_for("extras").items()}
 
     def result(self) -> tuple[list[Path], list[Path]]:
         """The trace pages and the entity pages the process wrote, once it has written them."""
@@ -884,11 +889,39 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
     sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
     say({"sources": [[file, quote, link] for (file, quote), link in sources.items()]})
+    extras = _write_extras(graph, out, project, names, job["affiliations"])
+    say({"extras": {name: str(path) for name, path in extras.items()}})
     shown_in = json.loads(sys.stdin.buffer.readline() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
         sys.exit(1)
     entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, _Runs(job["runs"]), sources)
     say({"files": [str(p) for p in traced], "entities": [str(p) for p in entity_files]})
+
+
+def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], with_affiliations: bool) -> dict[str, Path]:
+    """What the site holds beside the networks, read from ``graph``: the SDG coverage (PNG, SVG, CSV), the timeline
+    (PNG, SVG), the question pages and the ontology's page. (By the process of the trace and entity pages, where there
+    is one: it has its own reader of the store, and the command's process is busy drawing.)"""
+    written: dict[str, Path] = {}
+    fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
+    _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
+    _csv(out_dir / "sdg-coverage.csv", ["programme"] + [f"SDG {g}" for g in goals],
+         ([r] + row for r, row in zip(m_rows, counts)))
+    for f in ("sdg-coverage.png", "sdg-coverage.svg", "sdg-coverage.csv"):
+        written[f] = out_dir / f
+    timeline_image(graph, out_dir / "timeline.png", out_dir / "timeline.svg")
+    written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
+    from drugpolicy_kg.uses.questions import write_questions
+
+    written.update(write_questions(graph, out_dir, names.get, with_affiliations=with_affiliations))
+    from drugpolicy_kg.graph.ontodoc import ontology_html
+
+    onto = project.ontology_dir / "drugpolicy.ttl"
+    if onto.is_file():
+        with atomic_write(out_dir / "ontology.html", durable=False) as fh:
+            fh.write(ontology_html(onto))
+        written["ontology.html"] = out_dir / "ontology.html"
+    return written
 
 
 def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], on_pages=None):
@@ -1129,26 +1162,12 @@ def _draw_and_finish(graph, out_dir: Path, nets: dict, ents, names: dict[str, st
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         guides[name] = guide
-    fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
-    _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
-    _csv(out_dir / "sdg-coverage.csv", ["programme"] + [f"SDG {g}" for g in goals],
-         ([r] + row for r, row in zip(m_rows, counts)))
-    for f in ("sdg-coverage.png", "sdg-coverage.svg", "sdg-coverage.csv"):
-        written[f] = out_dir / f
-    timeline_image(graph, out_dir / "timeline.png", out_dir / "timeline.svg")
-    written["timeline.png"], written["timeline.svg"] = out_dir / "timeline.png", out_dir / "timeline.svg"
-    from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM, write_questions
+    from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM
 
-    written.update(write_questions(graph, out_dir, names.get, with_affiliations="affiliations" in nets))
     listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
     questions = [(q.href, q.question) for q in listed]
-    from drugpolicy_kg.graph.ontodoc import ontology_html
-
-    onto = project.ontology_dir / "drugpolicy.ttl"
-    if onto.is_file():
-        with atomic_write(out_dir / "ontology.html", durable=False) as fh:
-            fh.write(ontology_html(onto))
-        written["ontology.html"] = out_dir / "ontology.html"
+    if apart is None:
+        written.update(_write_extras(graph, out_dir, project, names, "affiliations" in nets))
     from drugpolicy_kg.uses.entities import write_index
 
     if apart is None:
@@ -1159,6 +1178,7 @@ def _draw_and_finish(graph, out_dir: Path, nets: dict, ents, names: dict[str, st
                                        apart.source_links())
         traced, theirs = apart.result()
         entity_files += theirs
+        written.update(apart.extras())
     entity_files.append(write_index(ents, out_dir / "entities", names, ENTITY_NAV))
     for path in traced:
         written["traces/" + path.name] = path
