@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
@@ -151,6 +152,25 @@ def test_the_bench_measures_the_command_s_memory_not_its_own():
     assert grown["exit"] == 0 and 150 <= grown["peak_mb"] < 250, grown
     assert run_bench.run([sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))["exit"] == 3
     del ballast
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the processes are read from /proc")
+def test_the_bench_counts_the_memory_of_all_a_command_s_processes_together():
+    """views runs three processes at a million triples; the largest one's peak is not what the command holds. A
+    command whose two processes each hold 120 MB of their own is reported at about 240 MB together."""
+    import os
+
+    from bench import run_bench
+
+    two = ("import os, time\n"
+           "pid = os.fork()\n"
+           "b = bytearray(120 * 2**20); b[::4096] = b'x' * len(b[::4096])\n"  # (each its own pages, touched)
+           "time.sleep(1.5)\n"
+           "os._exit(0) if pid == 0 else os.waitpid(pid, 0)\n")
+    rec = run_bench.run([sys.executable, "-c", two], dict(os.environ))
+    assert rec["exit"] == 0 and rec["peak_mb"] < 200 <= rec["tree_mb"] < 400, rec
+    alone = run_bench.run([sys.executable, "-c", "import time; time.sleep(0.6)"], dict(os.environ))
+    assert alone["tree_mb"] < 100, alone
 
 
 def test_the_second_shape_of_data_is_traced_drawn_and_asked_about(tmp_path, small_project, capsys):
