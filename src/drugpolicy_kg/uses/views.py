@@ -933,100 +933,6 @@ def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], on_page
                         on_pages=on_pages)
 
 
-class _Exports:
-    """The networks' exports (GraphML, GEXF, CSV: at a million triples 620 MB, 17 s of work), written while this
-    process draws the views: on Linux, where the site has a process of its own for the trace and entity pages
-    (``apart``), by a child forked from this one, which holds the networks already (copied on write, never sent);
-    elsewhere by this process, when :meth:`result` asks for them.
-
-    The child touches nothing but the networks and the files it writes (never the store, whose engine does not
-    survive a fork); it ignores Ctrl-C (the command hears it and stops the child), dies with its parent, and on
-    SIGTERM removes the file it was writing. Its temporary files are its own (named by its process id)."""
-
-    def __init__(self, out_dir: Path, nets: dict, names: dict[str, str], apart: bool):
-        import os
-        import sys
-
-        self.args = (out_dir, nets, names)
-        self.pid = None
-        if not (apart and sys.platform.startswith("linux")):
-            return
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child: whatever happens, it leaves here, never returns to the command
-            code = 1
-            try:
-                os.close(read)
-                code = _exports_child(write, *self.args)
-            finally:
-                os._exit(code)
-        os.close(write)
-        self.pid, self._pipe = pid, read
-
-    def result(self) -> dict[str, list[str]]:
-        """Per network, the files written (waiting for the child); an error of the child's is raised here."""
-        import json
-        import os
-
-        from drugpolicy_kg.errors import DrugPolicyKGError
-
-        if self.pid is None:
-            out_dir, nets, names = self.args
-            return {name: _write_exports(out_dir, name, g, names) for name, g in nets.items()}
-        with os.fdopen(self._pipe, "rb") as fh:
-            said = fh.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        try:
-            message = json.loads(said)
-        except ValueError:
-            message = {"error": f"it ended (status {status}) before it said what it wrote"}
-        if "error" in message or os.waitstatus_to_exitcode(status) != 0:
-            raise DrugPolicyKGError("writing the networks' exports failed: " + message.get("error", "no reason given"))
-        return message["files"]
-
-    def stop(self) -> None:
-        """Stop the child if it still runs (the command failed or was interrupted), and reap it."""
-        import contextlib
-        import os
-        import signal
-
-        if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGTERM)
-                os.waitpid(self.pid, 0)
-            with contextlib.suppress(OSError):
-                os.close(self._pipe)
-            self.pid = None
-
-
-def _exports_child(pipe: int, out_dir: Path, nets: dict, names: dict[str, str]) -> int:  # pragma: no cover - child
-    """The forked child's work (see :class:`_Exports`): the exports, then what it wrote, as JSON on ``pipe``."""
-    import json
-    import os
-    import signal
-
-    from drugpolicy_kg.atomic import abandon_pending
-    from drugpolicy_kg.threads import die_with_parent
-
-    def stop(signum, frame):
-        abandon_pending()
-        os._exit(143)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent()
-    try:
-        message = {"files": {name: _write_exports(out_dir, name, g, names) for name, g in nets.items()}}
-        code = 0
-    except BaseException as exc:  # noqa: BLE001 - said to the command, which raises it
-        abandon_pending()
-        message, code = {"error": f"{exc.__class__.__name__}: {str(exc)[:300]}"}, 1
-    with os.fdopen(pipe, "wb") as fh:
-        fh.write(json.dumps(message).encode())
-    return code
-
-
 def _csv(path: Path, header: list[str], rows) -> None:
     import csv
 
@@ -1128,6 +1034,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
                  project) -> dict[str, Path]:
     """(``tracer``: write_site's, which built the networks, every quote already read; ``apart``: the process writing
     the trace and entity pages, or None to write them here.)"""
+    import base64
+
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
     split: dict[str, list[ViewPage]] = {}
     for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
@@ -1135,17 +1043,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         shown_in[name] = {i: (vp.file, n) for vp in split[name] for n, i in vp.iris().items()}
     if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
         apart.drawn(shown_in)  # it had waited 40 s for the drawings)
-    exporter = _Exports(out_dir, nets, names, apart=apart is not None)
-    try:
-        return _draw_and_finish(graph, out_dir, nets, ents, names, apart, project, tracer, split, shown_in, exporter)
-    finally:
-        exporter.stop()
-
-
-def _draw_and_finish(graph, out_dir: Path, nets: dict, ents, names: dict[str, str], apart, project, tracer,
-                     split: dict, shown_in: dict, exporter) -> dict[str, Path]:
-    import base64
-
     written: dict[str, Path] = {}
     guides: dict[str, str] = {}
     for name, pages in split.items():
@@ -1162,6 +1059,8 @@ def _draw_and_finish(graph, out_dir: Path, nets: dict, ents, names: dict[str, st
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         guides[name] = guide
+    del split
+    exported = {name: _write_exports(out_dir, name, g, names) for name, g in nets.items()}
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM
 
     listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
@@ -1184,7 +1083,6 @@ def _draw_and_finish(graph, out_dir: Path, nets: dict, ents, names: dict[str, st
         written["traces/" + path.name] = path
     for path in entity_files:
         written["entities/" + path.name] = path
-    exported = exporter.result()  # (the child has written them meanwhile)
     rows = []
     for name, g in nets.items():
         files = exported[name]
