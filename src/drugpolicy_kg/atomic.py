@@ -161,7 +161,7 @@ def write_page(path: str | os.PathLike[str], text: str, scratch: Path | None = N
     unless the file already holds exactly those bytes: then it is left as it is (its time too). Returns whether it
     was written. A site written again over itself rewrites only the pages that changed: replacing 45,000 unchanged
     pages (a new file made, renamed over the old, the old one freed) took 10 s of the 80 s `views` took at a
-    million triples; comparing them, about 1 s.
+    million triples; comparing reads each page once (45,732 pages read twice, each with a stat: 1.8 s).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "page.html"

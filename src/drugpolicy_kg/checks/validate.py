@@ -144,8 +144,8 @@ def _file_of(gs: GraphStore, node, path=None) -> str:
 class _Where:
     """Each finding's focus label and data file, looked up once per node (and path) for one validation: one node
     can be the focus of thousands of findings (a body of 16,666 members; on skewed data at a million triples,
-    155,373 findings had taken 25 s of lookups), and a node with many triples is costly to look through each time.
-    A named node's label is read from the store itself, not through rdflib."""
+    155,373 findings had spent about 25 s of a profile's samples in the lookups), and a node with many triples is
+    costly to look through each time. A named node's label is read from the store itself, not through rdflib."""
 
     def __init__(self, graph: Graph, gs: GraphStore, from_store: bool = False):
         self.graph, self.gs, self.from_store = graph, gs, from_store  # (from_store: ``graph`` is ``gs``'s own data)
