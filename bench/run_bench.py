@@ -121,7 +121,7 @@ def run(cmd: list[str], env: dict, cap: float = COMMAND_CAP) -> dict:
     """Run a command in a new process; its wall time, its peak RSS, its exit code, and the load as it started.
 
     ``peak_mb`` is the largest single process's peak (the kernel's figure, exact); a command that runs processes of
-    its own (``views`` runs three at a million triples) holds more than that together, so ``tree_mb`` is the
+    its own (``views`` runs two) holds more than that together, so ``tree_mb`` is the
     largest sum of their memory seen, read every quarter second (a short peak between two readings is missed)."""
     load = load_now()
     start = time.perf_counter()

@@ -1036,15 +1036,15 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     the trace and entity pages, or None to write them here.)"""
     import base64
 
+    written: dict[str, Path] = {}
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
+    guides: dict[str, str] = {}
     split: dict[str, list[ViewPage]] = {}
     for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
         split[name] = split_view(g, name, TITLES[name][0])
         shown_in[name] = {i: (vp.file, n) for vp in split[name] for n, i in vp.iris().items()}
     if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
         apart.drawn(shown_in)  # it had waited 40 s for the drawings)
-    written: dict[str, Path] = {}
-    guides: dict[str, str] = {}
     for name, pages in split.items():
         guide = TITLES[name][1]
         for vp in pages:
@@ -1060,16 +1060,22 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         guides[name] = guide
     del split
-    exported = {name: _write_exports(out_dir, name, g, names) for name, g in nets.items()}
+    rows = []
+    for name, g in nets.items():
+        files = _write_exports(out_dir, name, g, names)
+        written.update({f: out_dir / f for f in files})
+        rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
+                     "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+                     "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
+                     "guide": guides[name], "notes": notes_of(g),
+                     "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
+    from drugpolicy_kg.uses.entities import write_index
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM
 
     listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
     questions = [(q.href, q.question) for q in listed]
     if apart is None:
         written.update(_write_extras(graph, out_dir, project, names, "affiliations" in nets))
-    from drugpolicy_kg.uses.entities import write_index
-
-    if apart is None:
         traced = _write_traces(tracer, out_dir, project, names)
         entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, _Runs(None))
     else:  # the other process made the traces long ago: both write the entity pages, then it is done
@@ -1083,15 +1089,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         written["traces/" + path.name] = path
     for path in entity_files:
         written["entities/" + path.name] = path
-    rows = []
-    for name, g in nets.items():
-        files = exported[name]
-        written.update({f: out_dir / f for f in files})
-        rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
-                     "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
-                     "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
-                     "guide": guides[name], "notes": notes_of(g),
-                     "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
     from drugpolicy_kg.pages import render
 
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
