@@ -60,7 +60,7 @@ class Note:
     evidence: Evidence
 
     def to_dict(self) -> dict:
-        return {"n": self.n, **self.evidence.__dict__}
+        return {"n": self.n, **self.evidence.as_dict()}
 
 
 def short_source(e: Evidence) -> str:

@@ -673,7 +673,8 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
             _settle()
             nets = build_networks(graph, views, tracer)
-            tracer.index_links()  # the entity pages' links and quotes, read once (as the trace pages read them)
+            if apart is None:  # (the other process, where there is one, reads them for itself: here, at a million
+                tracer.index_links()  # triples they held about 50 MB that the drawings never read)
             _settle()
             return _write_pages(graph, out_dir, nets, tracer, ents, names, apart, project)
         finally:
@@ -1060,6 +1061,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
         guides[name] = guide
     del split
+    ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
     rows = []
     for name, g in nets.items():
         files = _write_exports(out_dir, name, g, names)
