@@ -96,6 +96,24 @@ def die_with_parent() -> None:  # pragma: no cover - runs in a child process
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
 
 
+def give_back_memory() -> None:
+    """Linux (glibc): hand the heap's free pages back to the system (``malloc_trim``); elsewhere nothing. After a
+    one-time pass that made and dropped much (building the store, reading every quote from it), the C library keeps
+    the freed memory for the process: at a million triples, 257 MB after building the store (345 -> 88 MB resident
+    once given back), and a command that goes on to draw the views held it to its end."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()  # (what only the collector frees goes first)
+    with contextlib.suppress(OSError, AttributeError):  # (another C library: no such call)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def leave_network() -> bool:
     """Linux: this process leaves the machine's network for user and network namespaces of its own, with no interface
     but a loopback that is down: whatever a query makes of itself in the engine (SERVICE, LOAD), it reaches nothing.

@@ -337,6 +337,9 @@ class GraphStore:
                 with _lock(cache / f".lock-{fp}"):
                     if not (final / "meta.json").is_file():
                         _build(inputs, cache, fp, final, say)
+                        from drugpolicy_kg.threads import give_back_memory
+
+                        give_back_memory()
             in_use = _hold(final)
             if in_use is not None:
                 break
