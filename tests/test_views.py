@@ -826,6 +826,31 @@ def test_the_layout_is_networkxs_spring_layout_to_the_bit(g):
     assert all(np.array_equal(got[n], want[n]) for n in g)
 
 
+def test_both_exports_written_in_one_pass_are_those_of_the_flat_copy(nets):
+    """``write_both`` makes each node's and edge's values flat as it writes them, with no copy of the network: its
+    GraphML and GEXF are byte for byte those of the flat copy, for every shipped network and for one whose values
+    are of every kind the copy handles (a None left out, a number, a flag, lists, quotes, an id XML cannot hold)."""
+    import io
+
+    from drugpolicy_kg.uses.netfiles import gexf_parts, graphml_parts, write_both
+    from drugpolicy_kg.uses.networks import flat_copy
+    from drugpolicy_kg.uses.trace import Evidence
+
+    odd = nx.DiGraph(name="odd \x01", notes=["a", "b"], ignored={"a": 1}, density=0.5)
+    odd.add_node("https://x/a\x01", label="A", name="Long A", n=3, flag=True, skip=None)
+    odd.add_node("https://x/b", kinds=("x", "y"), n=2.5)  # (no name: its label is its own)
+    odd.add_node("https://x/c", name="C only")  # (a name, no label)
+    ev = Evidence("Doc", "doc.txt", "para. 1", "said \u201cso\u201d", True, "because")
+    odd.add_edge("https://x/a\x01", "https://x/b", quotes=[ev, ev], weight=2, kinds=["p", "q"], flag=False)
+    odd.add_edge("https://x/b", "https://x/c", quotes=[], weight=1.5, label="r", extra=None)
+    for name, g in [*nets.items(), ("odd", odd)]:
+        ml, gx = io.StringIO(), io.StringIO()
+        write_both(g, ml, gx)
+        flat = flat_copy(g)
+        assert ml.getvalue() == "".join(graphml_parts(flat)), name
+        assert gx.getvalue() == "".join(gexf_parts(flat)), name
+
+
 def test_our_graphml_and_gexf_read_back_as_networkxs_own(nets):
     """The exports are written as text in one pass, not by networkx's writers (a third of their time): networkx's
     readers give back from them the same nodes, edges, attributes and types as from its own writers' files."""

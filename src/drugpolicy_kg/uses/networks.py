@@ -34,8 +34,9 @@ from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES, internal_query
+from drugpolicy_kg.tables import xml_safe
 from drugpolicy_kg.uses import VIEW_NAMES
-from drugpolicy_kg.uses.trace import DPO, FORWARD, RDF_TYPE, RDFS_LABEL, ROOT_ONLY, Tracer
+from drugpolicy_kg.uses.trace import DPO, FORWARD, RDF_TYPE, RDFS_LABEL, ROOT_ONLY, Evidence, Tracer
 from drugpolicy_kg.uses.trace import natural as _natural
 
 if TYPE_CHECKING:
@@ -790,6 +791,58 @@ def build_networks(graph: Graph, views=VIEWS, tracer: Tracer | None = None) -> d
     return out
 
 
+def flat_value(v):
+    """A value as the exports write it (see :func:`flat_copy`), or None where they leave it out."""
+    if isinstance(v, (list, tuple, set)):
+        items = list(v)
+        if items and all(isinstance(x, Evidence) for x in items):
+            return xml_safe(" | ".join(quote_line(x) for x in items))
+        return xml_safe("; ".join(map(str, items)))
+    if isinstance(v, str):
+        return xml_safe(v)
+    return v  # (a number or a boolean, as it is; None: left out)
+
+
+def flat_data(data: dict) -> dict:
+    """An edge's (or any item's) attributes as the exports write them."""
+    out = {}
+    for k, v in data.items():
+        if (f := flat_value(v)) is not None:
+            out[k] = f
+    return out
+
+
+def _as_node(data: dict) -> dict:
+    """A node's attributes with its full name as ``label``, the canvas's short label as ``short_label``."""
+    if "name" in data:
+        data = dict(data)
+        data["short_label"], data["label"] = data.get("label", ""), data["name"]
+    return data
+
+
+def flat_node(data: dict) -> dict:
+    """A node's attributes as the exports write them."""
+    return flat_data(_as_node(data))
+
+
+def flat_types(data: dict, node: bool = False) -> dict[str, type]:
+    """The types of :func:`flat_data`'s (``node``: :func:`flat_node`'s) values, without making them: text for a list
+    or a text, the value's own type otherwise, None left out."""
+    return {k: str if isinstance(v, (list, tuple, set, str)) else type(v)
+            for k, v in (_as_node(data) if node else data).items() if v is not None}
+
+
+def flat_id(n):
+    """A node's id as the exports write it."""
+    return xml_safe(n) if isinstance(n, str) else n
+
+
+def flat_graph(attrs: dict) -> dict:
+    """A network's own attributes as GraphML writes them: texts and numbers, lists joined."""
+    joined = {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in attrs.items()}
+    return {k: xml_safe(v) if isinstance(v, str) else v for k, v in joined.items() if isinstance(v, (str, int, float))}
+
+
 def flat_copy(g: nx.Graph) -> nx.Graph:
     """A copy for GraphML and GEXF: text kept whole, numbers kept typed.
 
@@ -797,35 +850,10 @@ def flat_copy(g: nx.Graph) -> nx.Graph:
     by ' | ' each with its source and locator; every text is made what XML can hold (a U+0001 in a label would
     make the file ill-formed: it becomes a visible escape).
     """
-    from drugpolicy_kg.tables import xml_safe
-    from drugpolicy_kg.uses.trace import Evidence
-
-    def flat(data: dict) -> dict:
-        out = {}
-        for k, v in data.items():
-            if isinstance(v, (list, tuple, set)):
-                items = list(v)
-                if items and all(isinstance(x, Evidence) for x in items):
-                    out[k] = xml_safe(" | ".join(quote_line(x) for x in items))
-                else:
-                    out[k] = xml_safe("; ".join(map(str, items)))
-            elif isinstance(v, str):
-                out[k] = xml_safe(v)
-            elif v is not None:  # (a number or a boolean, as it is)
-                out[k] = v
-        return out
-
-    def node_data(data: dict) -> dict:
-        if "name" in data:
-            data = dict(data)
-            data["short_label"], data["label"] = data.get("label", ""), data["name"]
-        return flat(data)
-
     # built in one pass, each attribute made flat as it is copied (a relabelled copy changed in place took twice as long)
-    ids = {n: xml_safe(n) if isinstance(n, str) else n for n in g}
+    ids = {n: flat_id(n) for n in g}
     h = g.__class__()
-    h.add_nodes_from((ids[n], node_data(d)) for n, d in g.nodes(data=True))
-    h.add_edges_from((ids[a], ids[b], flat(d)) for a, b, d in g.edges(data=True))
-    graph_attrs = {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in g.graph.items()}
-    h.graph = {k: xml_safe(v) if isinstance(v, str) else v for k, v in graph_attrs.items() if isinstance(v, (str, int, float))}
+    h.add_nodes_from((ids[n], flat_node(d)) for n, d in g.nodes(data=True))
+    h.add_edges_from((ids[a], ids[b], flat_data(d)) for a, b, d in g.edges(data=True))
+    h.graph = flat_graph(g.graph)
     return h

@@ -30,7 +30,7 @@ from urllib.parse import quote as urlquote
 
 from drugpolicy_kg.atomic import atomic_write, scratch_folder, write_page
 from drugpolicy_kg.pages import json_for_script, script
-from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, flat_copy, notes_of, sdg_matrix, undirected
+from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, notes_of, sdg_matrix, undirected
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -948,16 +948,14 @@ def _csv(path: Path, header: list[str], rows) -> None:
 
 def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str]) -> list[str]:
     """GraphML, GEXF and the node and edge CSVs of one network; returns the file names."""
-    from drugpolicy_kg.uses.netfiles import gexf_parts, graphml_parts
+    from drugpolicy_kg.uses.netfiles import write_both
     from drugpolicy_kg.uses.networks import quote_line
 
-    flat = flat_copy(g)
-    files = []
-    for ext, parts in (("graphml", graphml_parts), ("gexf", gexf_parts)):
-        with atomic_write(out_dir / f"{name}.{ext}", durable=False) as fh:
-            fh.writelines(parts(flat))  # (as it is made: a million triples' networks are hundreds of MB of XML)
-        files.append(f"{name}.{ext}")
-    del flat
+    # both as they are made, in one pass (a million triples' networks are hundreds of MB of XML)
+    with atomic_write(out_dir / f"{name}.graphml", durable=False) as ml, \
+            atomic_write(out_dir / f"{name}.gexf", durable=False) as gx:
+        write_both(g, ml, gx)
+    files = [f"{name}.graphml", f"{name}.gexf"]
     _csv(out_dir / f"{name}-nodes.csv",
          ["iri", "name", "label", "category", "mode", "degree", "weighted_degree", "betweenness", "community", "page"],
          ([n, d.get("name", ""), d.get("label", ""), d.get("category", ""), d.get("bipartite", ""), d.get("degree", 0),
