@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import networkx as nx
@@ -888,3 +889,29 @@ def test_betweenness_is_networkxs(g, k):
     got = betweenness(g, k=k, seed=42)
     assert list(got) == list(want)
     assert all(abs(got[v] - want[v]) < 1e-12 for v in g), max((abs(got[v] - want[v]), v) for v in g)
+
+
+def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp_path):
+    """The command tells the process writing the trace pages where its views draw each entity (hundreds of kB on the
+    shipped graph, megabytes at a million triples) as soon as it has split them. The process reads that at once and
+    uses it later: it had read it only once its traces were written, and the message, larger than a pipe holds,
+    kept the command waiting in its write, not drawing (13 s of the shipped graph's 20)."""
+    from drugpolicy_kg.uses.trace_render import page_names
+    from drugpolicy_kg.uses.views import _PagesApart
+
+    project = Project.open()
+    gs = GraphStore.open(project)
+    from drugpolicy_kg.uses.entities import entity_iris
+
+    iris = entity_iris(gs.view())
+    names = page_names(iris)
+    apart = _PagesApart(gs.location / "db", tmp_path / "site", names, project.root, True)
+    try:
+        shown_in = {"full": {iri: ["full.html", iri + "#" + "n" * 100] for iri in iris}}
+        assert len(json.dumps(shown_in)) > 2 * 65536  # (more than a pipe holds: a writer waits for its reader)
+        apart.drawn(shown_in)
+        heard = set(apart._said)  # what the process had said when the command's write returned
+        assert "sources" not in heard and "extras" not in heard, heard  # it is still writing its traces
+        assert apart.trace_pages()  # and it goes on
+    finally:
+        apart.stop()
