@@ -892,8 +892,8 @@ def test_betweenness_is_networkxs(g, k):
 
 
 def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp_path):
-    """The command tells the process writing the trace pages where its views draw each entity (hundreds of kB on the
-    shipped graph, megabytes at a million triples) as soon as it has split them. The process reads that at once and
+    """The command tells the process writing the trace pages where its views draw each entity (1.75 MB of JSON on the
+    shipped graph, 11.2 MB at a million triples) as soon as it has split them. The process reads that at once and
     uses it later: it had read it only once its traces were written, and the message, larger than a pipe holds,
     kept the command waiting in its write, not drawing (13 s of the shipped graph's 20)."""
     from drugpolicy_kg.uses.trace_render import page_names
