@@ -895,7 +895,7 @@ def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp
     """The command tells the process writing the trace pages where its views draw each entity (1.75 MB of JSON on the
     shipped graph, 11.2 MB at a million triples) as soon as it has split them. The process reads that at once and
     uses it later: it had read it only once its traces were written, and the message, larger than a pipe holds,
-    kept the command waiting in its write, not drawing (13 s of the shipped graph's 20)."""
+    kept the command waiting in its write, not drawing (about 11 s of the shipped graph's 21)."""
     from drugpolicy_kg.uses.trace_render import page_names
     from drugpolicy_kg.uses.views import _PagesApart
 

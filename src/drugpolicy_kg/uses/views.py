@@ -883,8 +883,8 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     # The command's second message (where its views draw each entity: 1.75 MB of JSON on the shipped graph, 11.2 MB
     # at 1M) is read as soon as it is sent, and parsed when it is needed: left in the pipe until this process had
     # written its traces, it filled the pipe and held the command's process in its write, idle, from its networks on
-    # (on the shipped graph the command drew its views from 19 s, not 4 s; `views` took 16.3-17.4 s instead of
-    # 21.1-21.4 s, and 76 s instead of 84 s at 1M)
+    # (on the shipped graph its networks were done at 3.7 s and its drawing, about 4 s, began at about 15 s; `views`
+    # took 16.3-17.4 s instead of 21.1-21.4 s, and 76 s instead of 84 s at 1M)
     heard: dict = {}
 
     def listen() -> None:
