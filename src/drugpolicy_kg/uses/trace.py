@@ -519,14 +519,16 @@ class _Lookup:
         return self._table().keys()
 
 
-def evidence_rows(store, subjects=None):
+def evidence_rows(store, subjects=None, described: dict | None = None):
     """The rows ``statement-evidence.rq`` gives, read from an Oxigraph ``store``'s default graph (the union) pattern by
     pattern and joined in Python: the same bag of rows (tested).
 
     Unbound (``subjects`` None), each predicate's table is read whole, once: 1.3 s where the query takes 2.6-3 s on
     the shipped graph, for the views and the trace site, which read every entity's quotes. Bound to ``subjects``
     (IRIs, as text), each statement about them and each of its parts is looked up in the store's indexes: a trace
-    asks for the few hundred entities it reaches, in a fraction of the time the query with their ``VALUES`` took."""
+    asks for the few hundred entities it reaches, in a fraction of the time the query with their ``VALUES`` took.
+    ``described`` keeps what was read of each node for the calls that share it (a tracer's): one quote often states
+    facts of many entities, and its source is one node for all."""
     import pyoxigraph as ox
 
     union = ox.DefaultGraph()
@@ -542,7 +544,8 @@ def evidence_rows(store, subjects=None):
 
         pairs = ((q.subject, q.object) for q in store.quads_for_pattern(None, states, None, union))
     else:
-        described: dict = {}  # node -> its values by predicate: a statement's, a quote's or a source's, read at once
+        described = {} if described is None else described  # node -> its values by predicate: a statement's, a
+        # quote's or a source's, read at once
 
         def values(predicate: str):
             def get(node, default=()):
@@ -590,6 +593,8 @@ def evidence_rows(store, subjects=None):
                                         yield (*fact, doc, label, file, text(loc), quote.value, text(inf), text(why))
 
 
+DESCRIBED_LIMIT = 100_000  # nodes a tracer keeps what it read of (see Tracer._described_so_far); one trace read
+# 248 to 7,310 (the shipped graph's CND 3,333; the organization in 2,500 groups of the second shape at 1M 7,310)
 EVIDENCE_MEMO = "evidence-1"  # the name of the file beside a store that keeps its evidence rows (see Tracer.evidence)
 
 
@@ -646,6 +651,8 @@ class Tracer:
         self._type = self._URIRef(RDF_TYPE)
         self._evidence: dict[str, FactEvidence] | None = None  # subject -> its facts' quotes; all, once asked for
         self._evidence_cache: dict[str, FactEvidence] = {}
+        self._described: dict = {}  # what the quotes' look-ups read of each node (see evidence_rows; emptied past
+        # DESCRIBED_LIMIT nodes, for a tracer kept for many traces)
         self.index: dict[str, set[str]] = {}
         self.names: dict[str, str] = {}
         self.how: dict[tuple[str, str], str] = {}  # (key, node) -> how the key names the node, in words
@@ -674,13 +681,20 @@ class Tracer:
                 items.sort(key=lambda e: e.key)
         return out
 
+    def _described_so_far(self) -> dict:
+        """What earlier look-ups of quotes read of each node, for the next (emptied once it holds DESCRIBED_LIMIT)."""
+        if len(self._described) > DESCRIBED_LIMIT:
+            self._described.clear()
+        return self._described
+
     def _query_evidence(self, subject: str | None) -> dict[str, FactEvidence]:
         from drugpolicy_kg.graph.oxi import value_rows
         from drugpolicy_kg.resources import internal_query
 
         if self._inner is not None:  # read pattern by pattern and joined here: every entity's in 45% of the query's
             try:                      # time, one entity's in its statements' index entries
-                return self._evidence_rows(evidence_rows(self._inner, None if subject is None else [subject]))
+                return self._evidence_rows(evidence_rows(self._inner, None if subject is None else [subject],
+                                                         self._described_so_far()))
             except ValueError:  # (a subject that is no IRI: the query says what it says of it)
                 pass
         rows = value_rows(self.graph, internal_query("statement-evidence.rq"), {"s": subject} if subject else None)
@@ -736,7 +750,7 @@ class Tracer:
                 except ValueError:
                     continue  # a term that is no IRI: facts_of asks for it alone
                 iris.append(n)
-            found = self._evidence_rows(evidence_rows(self._inner, iris))
+            found = self._evidence_rows(evidence_rows(self._inner, iris, self._described_so_far()))
             for n in iris:
                 self._evidence_cache[n] = found.get(n, {})
             return
