@@ -141,9 +141,6 @@ class Entities:
         """The side panel's record: plain values only, for JSON (the page renders them as text). Made afresh from the
         remembered facts each time: kept, the records of a million triples' 45,701 drawn entities held about 100 MB
         until the site was written."""
-        return self._panel(iri, page)
-
-    def _panel(self, iri: str, page: str | None) -> dict:
         return {
             "name": self.tracer.label(iri), "kind": self.tracer.kind(iri), "iri": iri, "page": page,
             "facts": [[f.prop_label, f.value_label, panel_quotes(f.evidence)]

@@ -123,8 +123,7 @@ class Evidence:
         >>> Evidence("A/80/6", "a.txt", "para. 2", "words").as_dict()["quote"]
         'words'
         """
-        return {"source": self.source, "source_file": self.source_file, "locator": self.locator, "quote": self.quote,
-                "inferred": self.inferred, "reasoning": self.reasoning}
+        return {name: getattr(self, name) for name in self.__slots__}  # (the fields, in order: a slotted dataclass's)
 
     def note(self) -> str:
         """How a view marks an inferred fact, in words ("" for a stated one)."""

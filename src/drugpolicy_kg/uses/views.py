@@ -850,13 +850,13 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     import shutil
     import signal
     import sys
-    import threading
 
     import pyoxigraph as ox
 
     from drugpolicy_kg.atomic import abandon_pending, clear_after_kill
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.threads import Background
     from drugpolicy_kg.uses.entities import Entities
     from drugpolicy_kg.uses.trace import Tracer
 
@@ -885,16 +885,13 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     # written its traces, it filled the pipe and held the command's process in its write, idle, from its networks on
     # (on the shipped graph its networks were done at 3.7 s and its drawing, about 4 s, began at about 15 s; `views`
     # took 16.3-17.4 s instead of 21.1-21.4 s, and 76 s instead of 84 s at 1M)
-    heard: dict = {}
-
-    def listen() -> None:
+    def listen() -> bytes:
         try:
-            heard["line"] = sys.stdin.buffer.readline()
+            return sys.stdin.buffer.readline()
         except OSError:
-            heard["line"] = b""
+            return b""
 
-    listener = threading.Thread(target=listen, name="drugpolicy-kg-listen", daemon=True)
-    listener.start()
+    listener = Background(listen, "drugpolicy-kg-listen")
     graph = StoreView(ox.Store.read_only(job["store"]))
     tracer = Tracer(graph, evidence_memo=_evidence_memo(job["store"]))
     tracer.index_links()  # (what the traces read, read first: then kept out of the collector's walks)
@@ -910,8 +907,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     runs = _Runs(job["runs"])
     extras = _write_extras(graph, out, project, names, job["affiliations"]) if runs.take(EXTRAS_RUN) else {}
     say({"extras": {name: str(path) for name, path in extras.items()}})
-    listener.join()
-    shown_in = json.loads(heard["line"] or b'{"shown_in": null}')["shown_in"]
+    shown_in = json.loads(listener.result() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
         sys.exit(1)
     entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, runs, sources)
@@ -920,8 +916,8 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
 
 def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], with_affiliations: bool) -> dict[str, Path]:
     """What the site holds beside the networks, read from ``graph``: the SDG coverage (PNG, SVG, CSV), the timeline
-    (PNG, SVG), the question pages and the ontology's page. (By the process of the trace and entity pages, where there
-    is one: it has its own reader of the store, and the command's process is busy drawing.)"""
+    (PNG, SVG), the question pages and the ontology's page. (By whichever of the site's processes is free first: each
+    has its own reader of the store; see EXTRAS_RUN.)"""
     written: dict[str, Path] = {}
     fig, m_rows, goals, counts = sdg_heatmap_figure(graph)
     _save(fig, out_dir / "sdg-coverage.png", out_dir / "sdg-coverage.svg")
@@ -1093,19 +1089,19 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
 
     listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
     questions = [(q.href, q.question) for q in listed]
+    # The pages beside the networks go to the process free first: on the shipped graph this one, done drawing while
+    # the other still writes the traces (its CPU half idle); at a million triples, the other.
+    runs = _Runs(None) if apart is None else apart.runs
+    extras = _write_extras(graph, out_dir, project, names, "affiliations" in nets) if runs.take(EXTRAS_RUN) else None
     if apart is None:
-        written.update(_write_extras(graph, out_dir, project, names, "affiliations" in nets))
         traced = _write_traces(tracer, out_dir, project, names)
-        entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, _Runs(None))
+        entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, runs)
     else:  # the other process makes the traces: both write the entity pages, then it is done
-        # The pages beside the networks go to the process free first: on the shipped graph this one, done drawing
-        # while the other still writes the traces (its CPU half idle); at a million triples, the other.
-        extras = _write_extras(graph, out_dir, project, names, "affiliations" in nets) if apart.runs.take(EXTRAS_RUN) else None
-        entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), apart.runs,
+        entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), runs,
                                        apart.source_links())
         traced, theirs = apart.result()
         entity_files += theirs
-        written.update(apart.extras() if extras is None else extras)
+    written.update(apart.extras() if extras is None else extras)  # (None: the other process took them)
     entity_files.append(write_index(ents, out_dir / "entities", names, ENTITY_NAV))
     for path in traced:
         written["traces/" + path.name] = path
