@@ -868,3 +868,62 @@ def test_one_tracer_for_many_traces_traces_each_as_a_fresh_one_would(graph, monk
     emptied = Tracer(graph)
     assert [traced(emptied, term) for term in terms] == fresh
     assert len(emptied._described) < len(kept._described)
+
+
+def test_labels_read_at_once_are_those_read_one_at_a_time(dataset):
+    """A site reads every label in one pass per label property (``read_labels``): each node's label is the one its
+    own look-up gives, on the shipped graph (its entities, SDG concepts, classes, nodes with no label) and on data
+    shaped to differ (two English labels, a French label before an English preferred one, a blank node's label);
+    after it, a node it did not find has none (its local name), with no look-up."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import StoreView, store_of
+
+    def nodes(store):
+        seen = {}
+        for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            for t in (q.subject, q.object):
+                if not isinstance(t, ox.Literal):
+                    seen[t.value] = None
+        return [*seen, "https://w3id.org/drugpolicy-kg/id/not-there"]
+
+    shipped = store_of(dataset.view())
+    store = ox.Store()
+    RDFS, SKOS = "http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/2004/02/skos/core#"  # noqa: N806
+    label, pref = ox.NamedNode(RDFS + "label"), ox.NamedNode(SKOS + "prefLabel")
+    a, b, c = (ox.NamedNode(f"https://w3id.org/drugpolicy-kg/id/{x}") for x in "abc")
+    blank = ox.BlankNode("b0")
+    for s, p, o in [(a, label, ox.Literal("Second")), (a, label, ox.Literal("First", language="en")),
+                    (a, label, ox.Literal("Premier", language="fr")), (b, label, ox.Literal("Bé", language="fr")),
+                    (b, pref, ox.Literal("Bee", language="en")), (c, pref, ox.Literal("Sea")),
+                    (blank, label, ox.Literal("a blank node")), (c, label, blank)]:
+        store.add(ox.Quad(s, p, o, ox.DefaultGraph()))
+    for inner in (shipped, store):
+        at_once, one_by_one = Tracer(StoreView(inner)), Tracer(StoreView(inner))
+        at_once.read_labels()
+        asked = nodes(inner)
+        assert [at_once.label(n) for n in asked] == [one_by_one.label(n) for n in asked]
+    at_once = Tracer(StoreView(store))
+    at_once.read_labels()
+    at_once.graph = None  # (a look-up now would fail)
+    assert at_once.label(a.value) in ("First", "Second") and at_once.label("https://x/y#z") == "y#z"
+
+
+def test_an_entitys_values_read_as_text_are_its_terms(dataset):
+    """An entity's page reads its values as text (``predicate_values``), with no term made: the same predicates,
+    values, kinds and languages as its terms, from the store and through rdflib alike."""
+    from drugpolicy_kg.graph.oxi import A_BLANK, A_LITERAL, AN_IRI, Blank, Lit, predicate_values
+
+    view, rdf = dataset.view(), dataset.rdflib()
+    Literal, BNode = Lit, Blank  # noqa: N806 - the view's terms
+    for iri in ["https://w3id.org/drugpolicy-kg/id/org-cnd", "https://w3id.org/drugpolicy-kg/id/res-cnd-64-3",
+                "http://metadata.un.org/sdg/3.5"]:
+        want = sorted((str(p), str(o), A_LITERAL if isinstance(o, Literal) else A_BLANK if isinstance(o, BNode)
+                       else AN_IRI, o.language if isinstance(o, Literal) else None)
+                      for p, o in view.predicate_objects(iri))
+        assert want and sorted(predicate_values(view, iri)) == want
+
+        def unblanked(rows):  # (a blank node's label is the store's own in one, rdflib's in the other)
+            return sorted(((p, "" if what == A_BLANK else v, what, lang) for p, v, what, lang in rows), key=repr)
+
+        assert unblanked(predicate_values(rdf, iri)) == unblanked(want)

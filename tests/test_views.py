@@ -844,6 +844,14 @@ def test_both_exports_written_in_one_pass_are_those_of_the_flat_copy(nets):
     ev = Evidence("Doc", "doc.txt", "para. 1", "said \u201cso\u201d", True, "because")
     odd.add_edge("https://x/a\x01", "https://x/b", quotes=[ev, ev], weight=2, kinds=["p", "q"], flag=False)
     odd.add_edge("https://x/b", "https://x/c", quotes=[], weight=1.5, label="r", extra=None)
+    # texts each export escapes its own way (markup, quotes, line breaks, tabs, a carriage return, a character XML
+    # cannot hold), short ones (escaped once and remembered, then met again) and long ones, of a text's own type or
+    # a subclass of it, and an attribute that is a number on one edge and a text on another
+    marked = 'a & b < c > "d"\n\te\r\x02'
+    long_text = (marked + " " + "x" * 120)
+    odd.add_edge("https://x/c", "https://x/a\x01", label=marked, title=long_text, mixed=3, weight=True)
+    odd.add_edge("https://x/c", "https://x/b", label=marked, title=type("Sub", (str,), {})(long_text), mixed="3")
+    odd.add_node("https://x/d", label=marked, name=long_text, category=marked)
     for name, g in [*nets.items(), ("odd", odd)]:
         ml, gx = io.StringIO(), io.StringIO()
         write_both(g, ml, gx)

@@ -113,6 +113,24 @@ def value_rows(graph, text: str, bindings: dict[str, str] | None = None):
             yield tuple(None if term is None else str(term) for term in row)
 
 
+AN_IRI, A_LITERAL, A_BLANK = 0, 1, 2  # what an object is, in :func:`predicate_values`
+
+
+def predicate_values(graph, subject: str) -> list[tuple[str, str, int, str | None]]:
+    """:meth:`StoreView.predicate_values` of any graph: over rdflib, read through its terms (the same rows)."""
+    if isinstance(graph, StoreView):
+        return graph.predicate_values(subject)
+    from rdflib import BNode, Literal, URIRef
+
+    out = []
+    for p, o in graph.predicate_objects(URIRef(subject)):
+        if isinstance(o, Literal):
+            out.append((str(p), str(o), A_LITERAL, o.language))
+        else:
+            out.append((str(p), str(o), A_BLANK if isinstance(o, BNode) else AN_IRI, None))
+    return out
+
+
 class IRI(str):
     """An IRI as a plain string: a term of :class:`StoreView` (rdflib's URIRef plays this part over rdflib)."""
 
@@ -227,6 +245,23 @@ class StoreView:
     def predicate_objects(self, subject):
         term = self.term
         return [(term(q.predicate), term(q.object)) for q in self._quads(subject, None, None)]
+
+    def predicate_values(self, subject) -> list[tuple[str, str, int, str | None]]:
+        """``subject``'s predicates and objects as text, with no term made for either: (predicate, value, what the
+        value is: :data:`AN_IRI`, :data:`A_LITERAL` or :data:`A_BLANK`, a literal's language or None). What an
+        entity's page and side panel read of it; made as :meth:`predicate_objects` would, a third of its time."""
+        import pyoxigraph as ox
+
+        named, literal = ox.NamedNode, ox.Literal
+        out = []
+        for q in self._quads(subject, None, None):
+            o = q.object
+            t = type(o)
+            if t is literal:
+                out.append((q.predicate.value, o.value, A_LITERAL, o.language))
+            else:
+                out.append((q.predicate.value, o.value, AN_IRI if t is named else A_BLANK, None))
+        return out
 
     def subject_predicates(self, obj):
         term = self.term

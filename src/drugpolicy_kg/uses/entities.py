@@ -65,6 +65,7 @@ class Entities:
         self.tracer = tracer or Tracer(graph)
         self._URIRef, self._Literal = term_types(graph)
         self._prop_labels: dict[str, str] = {}
+        self._natural_props: dict[str, list] = {}  # a property label's sort key (a few dozen, asked for every fact)
         self._label_prop = self._URIRef(RDFS_LABEL)
         self.iris = entity_iris(graph)
         self._is_entity = set(self.iris)
@@ -101,25 +102,26 @@ class Entities:
             self._facts.pop(iri, None)
 
     def _read_facts(self, iri: str) -> list[Fact]:
-        URIRef, Literal = self._URIRef, self._Literal  # noqa: N806 - the graph's own term types
+        from drugpolicy_kg.graph.oxi import A_BLANK, AN_IRI, predicate_values
 
         quotes = self.tracer.facts_of(iri)
+        label, class_words, prop_label = self.tracer.label, self.tracer._class_words, self.prop_label
         out = []
-        for p, o in self.graph.predicate_objects(self._URIRef(iri)):
-            p = str(p)
-            if isinstance(o, URIRef):
-                value, is_iri, shown = str(o), True, self.tracer.label(str(o))
-                if p == RDF_TYPE:
-                    shown = self.tracer._class_words(o)
-            elif isinstance(o, Literal):
-                value, is_iri = str(o), False
-                shown = value + (f" @{o.language}" if o.language else "")
-            else:
+        for p, value, what, language in predicate_values(self.graph, iri):
+            if what == A_BLANK:
                 continue  # a blank node: the evidence records, shown with the facts they state
-            out.append(Fact(p, self.prop_label(p), value, is_iri, shown, list(quotes.get((iri, p, value), []))))
+            if what == AN_IRI:
+                shown = class_words(self._URIRef(value)) if p == RDF_TYPE else label(value)
+            else:
+                shown = value + (f" @{language}" if language else "")
+            out.append(Fact(p, prop_label(p), value, what == AN_IRI, shown, list(quotes.get((iri, p, value), []))))
         first = {RDFS_LABEL: 0, PREFIXES["skos"] + "prefLabel": 0, PREFIXES["skos"] + "altLabel": 1,
                  RDF_TYPE: 2}
-        return sorted(out, key=lambda f: (first.get(f.prop, 3), natural(f.prop_label), natural(f.value_label)))
+        by_label = self._natural_props
+        for f in out:
+            if f.prop_label not in by_label:
+                by_label[f.prop_label] = natural(f.prop_label)
+        return sorted(out, key=lambda f: (first.get(f.prop, 3), by_label[f.prop_label], natural(f.value_label)))
 
     def incoming(self, iri: str, first: int | None = None) -> tuple[int, list[tuple[str, str, list[Evidence]]]]:
         """The entities that link to this one: how many links, and the ``first`` of them (all by default) as

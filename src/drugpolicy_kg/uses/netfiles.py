@@ -184,27 +184,109 @@ def write_both(g: nx.Graph, graphml_out, gexf_out) -> None:
     """``g``'s GraphML and GEXF written side by side in one pass over it, each node's and edge's values made flat (see
     :func:`drugpolicy_kg.uses.networks.flat_copy`) as it is written and dropped after: the bytes of
     :func:`graphml_parts` and :func:`gexf_parts` of the flat copy, without the copy (at a million triples, the copy
-    of the largest network held its quotes' text again, about 100 MB, while it was written)."""
-    from drugpolicy_kg.uses.networks import flat_data, flat_graph, flat_id, flat_node, flat_types
+    of the largest network held its quotes' text again, about 100 MB, while it was written). Each value is made flat
+    and escaped once for both files (see :class:`_BothValues`)."""
+    from drugpolicy_kg.uses.networks import _as_node, flat_graph, flat_id
 
-    node_kinds = _widest_of(flat_types(d, node=True) for _, d in g.nodes(data=True))
-    edge_kinds = _widest_of(flat_types(d) for _, _, d in g.edges(data=True))
+    node_kinds = _flat_kinds((_as_node(d) for _, d in g.nodes(data=True)))
+    edge_kinds = _flat_kinds(d for _, _, d in g.edges(data=True))
     attrs = flat_graph(g.graph)
     ml = _GraphML(attrs, node_kinds, edge_kinds, g.is_directed())
     gx = _GEXF(str(attrs.get("name", "")), node_kinds, edge_kinds, g.is_directed())
     graphml_out.writelines(ml.head())
     gexf_out.writelines(gx.head())
+    node_values, edge_values = _BothValues(ml, gx, "node", _NODE_OWN), _BothValues(ml, gx, "edge", _EDGE_OWN)
     for n, d in g.nodes(data=True):
-        n, d = flat_id(n), flat_node(d)
-        graphml_out.write(ml.node(n, d))
-        gexf_out.write(gx.node(n, d))
+        n = flat_id(n)
+        data, values, own = node_values(_as_node(d))
+        node_id = quoteattr(str(n))
+        graphml_out.write(f"<node id={node_id}>{data}</node>\n")
+        gexf_out.write(f'      <node id={node_id} label={quoteattr(str(own.get("label", n)))}>{values}</node>\n')
     gexf_out.write(gx.between())
     for i, (a, b, d) in enumerate(g.edges(data=True)):
-        a, b, d = flat_id(a), flat_id(b), flat_data(d)
-        graphml_out.write(ml.edge(a, b, d))
-        gexf_out.write(gx.edge(i, a, b, d))
+        data, values, own = edge_values(d)
+        ends = f"source={quoteattr(str(flat_id(a)))} target={quoteattr(str(flat_id(b)))}"
+        own_attrs = "".join(f" {k}={quoteattr(str(own[k]))}" for k in _EDGE_OWN if k in own)
+        graphml_out.write(f"<edge {ends}>{data}</edge>\n")
+        gexf_out.write(f'      <edge {ends} id="{i}"{own_attrs}>{values}</edge>\n')
     graphml_out.write(ml.tail())
     gexf_out.write(gx.tail())
+
+
+def _flat_kinds(items) -> dict[str, type]:
+    """:func:`_kinds` of items made flat (:func:`drugpolicy_kg.uses.networks.flat_data`), read from the items as
+    they are: a list, a set or a text is written as text, None left out, any other value as its type."""
+    seen: dict[str, set[type]] = {}
+    for data in items:
+        for k, v in data.items():
+            if v is not None:
+                types = seen.get(k)
+                if types is None:
+                    seen[k] = types = set()
+                types.add(type(v))
+    return {k: _widest({t if t in XML_TYPES else str for t in types}) for k, types in seen.items()}
+
+
+SHORT_TEXT = 100  # texts up to this long are made flat and escaped once per export and remembered (labels, kinds,
+MEMO_LIMIT = 100_000  # categories: a network's edges repeat a few dozen of them), up to this many
+
+
+class _BothValues:
+    """One scope's (nodes' or edges') values, as they are in the network, made flat (see
+    :func:`drugpolicy_kg.uses.networks.flat_value`) and escaped once for both files: a GraphML ``<data>`` run, a
+    GEXF ``<attvalues>`` element (whose attribute values are the GraphML texts with three more characters escaped,
+    see :func:`_attribute_of_escaped`), and the flat values of the scope's own GEXF attributes."""
+
+    def __init__(self, ml: _GraphML, gx: _GEXF, scope: str, own: tuple[str, ...]):
+        self.kinds, self.own = ml.kinds[scope], own
+        self.data = {k: f'<data key="{ml.keys[(scope, k)]}">' for k in self.kinds}
+        self.values = {k: f'<attvalue for="{gx.ids[(scope, k)]}" value="' for k in self.kinds if k not in own}
+        self.memo: dict[str, tuple[str, str, str]] = {}  # a short text -> (flat, escaped, escaped as an attribute)
+
+    def _short(self, v: str) -> tuple[str, str, str]:
+        from drugpolicy_kg.tables import xml_safe
+
+        made = self.memo.get(v)
+        if made is None:
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            flat = xml_safe(v)
+            text = _escape(flat)
+            made = self.memo[v] = (flat, text, _attribute_of_escaped(text))
+        return made
+
+    def __call__(self, d: dict) -> tuple[str, str, dict]:
+        from drugpolicy_kg.tables import xml_safe
+        from drugpolicy_kg.uses.networks import flat_value
+
+        kinds, data, values, own = self.kinds, self.data, self.values, self.own
+        ml, gx, flat_own = [], [], {}
+        for k, v in d.items():
+            if type(v) is str and len(v) <= SHORT_TEXT:  # (a text's kind is always text)
+                flat, text, attribute = self._short(v)
+            else:
+                flat = xml_safe(v) if type(v) is str else flat_value(v)
+                if flat is None:
+                    continue
+                text = _escape(flat if type(flat) is str and kinds[k] is str else _text(flat, kinds[k]))
+                attribute = None
+            ml.append(f"{data[k]}{text}</data>")
+            if k in values:
+                gx.append(f'{values[k]}{attribute or _attribute_of_escaped(text)}" />')
+            if k in own:
+                flat_own[k] = flat
+        return "".join(ml), f"<attvalues>{''.join(gx)}</attvalues>" if gx else "", flat_own
+
+
+def _attribute_of_escaped(escaped: str) -> str:
+    r""":func:`quoteattr`'s inside of a text, from the text as :func:`_escape` made it (which escaped &, <, > and the
+    carriage return already).
+
+    >>> t = 'a&b<c>"d"\n\te\rf'
+    >>> '"' + _attribute_of_escaped(_escape(t)) + '"' == quoteattr(t)
+    True
+    """
+    return escaped.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
 def _escape(text: str) -> str:  # (a carriage return kept as one: a parser reads a bare one as a line feed)

@@ -825,13 +825,6 @@ def flat_node(data: dict) -> dict:
     return flat_data(_as_node(data))
 
 
-def flat_types(data: dict, node: bool = False) -> dict[str, type]:
-    """The types of :func:`flat_data`'s (``node``: :func:`flat_node`'s) values, without making them: text for a list
-    or a text, the value's own type otherwise, None left out."""
-    return {k: str if isinstance(v, (list, tuple, set, str)) else type(v)
-            for k, v in (_as_node(data) if node else data).items() if v is not None}
-
-
 def flat_id(n):
     """A node's id as the exports write it."""
     return xml_safe(n) if isinstance(n, str) else n

@@ -671,6 +671,7 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
         apart = _PagesApart(store, out_dir, names, project.root, "affiliations" in views) if store is not None else None
         try:
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
+            tracer.read_labels()  # (the networks draw every entity)
             _settle()
             nets = build_networks(graph, views, tracer)
             if apart is None:  # (the other process, where there is one, reads them for itself: here, at a million
@@ -896,6 +897,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     tracer = Tracer(graph, evidence_memo=_evidence_memo(job["store"]))
     tracer.index_links()  # (what the traces read, read first: then kept out of the collector's walks)
     tracer.evidence  # noqa: B018
+    tracer.read_labels()  # (every entity has a page)
     _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
     traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
