@@ -566,11 +566,12 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     skip = {DPO + "states", DPO + "mandates"}
     words: dict[str, str] = {}
     edges = []
+    from drugpolicy_kg.graph.oxi import AN_IRI, predicate_values
+
     for s in sorted(named):
-        for p, o in graph.predicate_objects(URIRef(s)):
-            if not isinstance(o, URIRef) or str(p) in skip:
+        for p, o, what, _ in predicate_values(graph, s):  # (as text: no term made for each of a million values)
+            if what != AN_IRI or p in skip:
                 continue
-            o = str(o)
             if o in named or (o.startswith(SDG) and d.category.get(o) == "SDG"):
                 edges.append((s, o, str(p)))
     for s in sorted(named):

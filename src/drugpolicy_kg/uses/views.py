@@ -672,6 +672,7 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
         try:
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
             tracer.read_labels()  # (the networks draw every entity)
+            tracer.read_kinds(ents.iris)
             _settle()
             nets = build_networks(graph, views, tracer)
             if apart is None:  # (the other process, where there is one, reads them for itself: here, at a million
@@ -898,10 +899,11 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     tracer.index_links()  # (what the traces read, read first: then kept out of the collector's walks)
     tracer.evidence  # noqa: B018
     tracer.read_labels()  # (every entity has a page)
+    ents = Entities(graph, tracer)
+    tracer.read_kinds(ents.iris)
     _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
     traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
-    ents = Entities(graph, tracer)
     _settle()
     (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
     sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
