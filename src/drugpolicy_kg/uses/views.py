@@ -690,7 +690,9 @@ def _settle() -> None:
     the read graph, the networks and the quotes again and again: about a sixth of its time.)"""
     import gc
 
-    gc.collect()
+    from drugpolicy_kg.threads import give_back_memory
+
+    give_back_memory()  # (collects first)
     gc.freeze()
 
 
@@ -1079,6 +1081,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         guides[name] = guide
     del split
     ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
+    _settle()
     rows = []
     for name, g in nets.items():
         files = _write_exports(out_dir, name, g, names)
