@@ -243,3 +243,51 @@ print(before, anon())
     before, after = held["give"]
     assert kept_before - kept_after < 20, held  # without it, the freed blocks stay resident
     assert before - after > 60, held  # with it, most of the 100 MB goes back
+
+
+def test_threads_started_after_few_heaps_share_two_heaps():
+    """``few_heaps`` (what `views` and `build` call before their first thread) holds the threads started after it to
+    two of the C library's heaps, where each would otherwise take one of its own (what is freed in one stays with
+    it): eight threads each allocating while the others do, counted by the library's own report."""
+    import subprocess
+
+    code = """
+import ctypes, sys, threading
+from drugpolicy_kg.threads import few_heaps
+if sys.argv[1] == "few":
+    few_heaps()
+go = threading.Barrier(8)
+def work():
+    go.wait()
+    blocks = [bytes(2000) for _ in range(2000)]  # (past 512 bytes each: the C library's heap, not Python's arenas)
+    go.wait()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena n:" block per heap, on stderr
+"""
+    heaps = {}
+    for how in ("default", "few"):
+        err = subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True, check=True).stderr
+        heaps[how] = err.count("Arena ")
+    assert heaps["few"] <= 2 < heaps["default"], heaps
+
+
+def test_the_quotes_kept_by_a_process_of_their_own_are_those_read_here(dataset, tmp_path):
+    """`views` reads every entity's quotes from the store in a process of its own where they are not kept yet
+    (``keep_evidence_apart``), so that it and its second process read them from the memo: the memo holds the quotes a
+    tracer reads from the store itself, row for row; a memo already there is left as it is; and where the process
+    cannot read the store, nothing is kept and the caller reads them as before."""
+    import os
+
+    from drugpolicy_kg.uses.trace import Tracer, _read_rows, keep_evidence_apart
+
+    memo = tmp_path / "evidence.json"
+    assert keep_evidence_apart(dataset.location / "db", memo)
+    kept = Tracer(dataset.view(), evidence_memo=memo).evidence
+    assert kept == Tracer(dataset.view()).evidence and kept
+    stamp = os.stat(memo).st_mtime_ns
+    assert keep_evidence_apart(dataset.location / "db", memo) and os.stat(memo).st_mtime_ns == stamp
+    assert _read_rows(memo) is not None
+    missing = tmp_path / "none.json"
+    assert not keep_evidence_apart(tmp_path / "no-store" / "db", missing) and not missing.exists()

@@ -96,6 +96,24 @@ def die_with_parent() -> None:  # pragma: no cover - runs in a child process
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
 
 
+def few_heaps(arenas: int = 2) -> None:
+    """Linux (glibc): let the threads started from now on share at most ``arenas`` heaps (``mallopt(M_ARENA_MAX)``);
+    elsewhere nothing. Each thread that allocates may otherwise get a heap of its own, and what is freed in one
+    stays with it, in pieces no trim hands back: building the store at a million triples (the engine's threads
+    write it) from a command's thread left the command 90 MB resident before it read anything; 35 MB with two
+    heaps set before the command's first thread started, 61 MB set only when the build began. The process keeps
+    the setting."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+
+
 def give_back_memory() -> None:
     """Linux (glibc): hand the heap's free pages back to the system (``malloc_trim``); elsewhere nothing. After a
     one-time pass that made and dropped much (building the store, reading every quote from it), the C library keeps

@@ -624,6 +624,42 @@ def _keep_rows(memo: Path, evidence: dict[str, FactEvidence]) -> None:
         fh.write(json.dumps(rows, ensure_ascii=False))
 
 
+def keep_evidence_apart(store: Path, memo: Path) -> bool:
+    """Read every entity's quotes from the store in the folder ``store`` (its ``db``) into ``memo`` in a process of
+    its own (``python -c``), unless ``memo`` holds them already; returns whether it does now. Whoever reads them
+    from the memo after holds them in less: read from the store, they left at a million triples about 110 MB of the
+    heap in pieces (what the reading made and dropped) that the process kept to its end, where read from the memo
+    they leave none. (Where the process fails, the caller reads them as before.)"""
+    import subprocess
+    import sys
+
+    from drugpolicy_kg.threads import die_with_parent
+
+    if _read_rows(memo) is not None:
+        return True
+    try:
+        done = subprocess.run(  # noqa: S603 - this Python, this package
+            [sys.executable, "-c", "from drugpolicy_kg.uses.trace import _evidence_main; _evidence_main()",
+             str(store), str(memo)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None, check=False)
+    except OSError:
+        return False
+    return done.returncode == 0 and memo.is_file()
+
+
+def _evidence_main() -> None:  # pragma: no cover - runs in the process keep_evidence_apart starts
+    import sys
+
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import StoreView
+
+    store, memo = sys.argv[1:3]
+    from pathlib import Path
+
+    Tracer(StoreView(ox.Store.read_only(store)), evidence_memo=Path(memo)).evidence  # noqa: B018 - kept in the memo
+
+
 class Tracer:
     """Traces over one graph; build once, trace many terms.
 
@@ -693,8 +729,9 @@ class Tracer:
 
         if self._inner is not None:  # read pattern by pattern and joined here: every entity's in 45% of the query's
             try:                      # time, one entity's in its statements' index entries
-                return self._evidence_rows(evidence_rows(self._inner, None if subject is None else [subject],
-                                                         self._described_so_far()))
+                return self._evidence_rows(evidence_rows(  # (every entity's: what it read is let go after, not
+                    self._inner, None if subject is None else [subject],  # kept: at 1M it held 115 MB to the end)
+                    {} if subject is None else self._described_so_far()))
             except ValueError:  # (a subject that is no IRI: the query says what it says of it)
                 pass
         rows = value_rows(self.graph, internal_query("statement-evidence.rq"), {"s": subject} if subject else None)

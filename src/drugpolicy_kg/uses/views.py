@@ -657,22 +657,29 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
     ontology the pages show (default: the shipped project)."""
     from drugpolicy_kg.atomic import folder_lock
     from drugpolicy_kg.resources import Project
+    from drugpolicy_kg.threads import Background
     from drugpolicy_kg.uses.entities import Entities
-    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.trace import Tracer, keep_evidence_apart
     from drugpolicy_kg.uses.trace_render import page_names
 
     out_dir = Path(out_dir)
     project = project or Project.open()
     with folder_lock(out_dir):
-        tracer = Tracer(graph, evidence_memo=_evidence_memo(store))  # one for the networks and the pages: labels,
-        # kinds and quotes read once
-        ents = Entities(graph, tracer)
+        memo = _evidence_memo(store)
+        # every entity's quotes, read from the store by a process of its own where they are not kept yet, so that
+        # both processes here read them from the memo (see keep_evidence_apart), while this one reads the rest
+        quotes = Background(lambda: keep_evidence_apart(Path(store), memo), "drugpolicy-kg-quotes") \
+            if store is not None else None
+        tracer = Tracer(graph, evidence_memo=memo)  # one for the networks and the pages: labels, kinds and quotes
+        ents = Entities(graph, tracer)  # read once
         names = page_names(ents.iris)
+        tracer.read_labels()  # (the networks draw every entity)
+        tracer.read_kinds(ents.iris)
+        if quotes is not None:
+            quotes.result()
         apart = _PagesApart(store, out_dir, names, project.root, "affiliations" in views) if store is not None else None
         try:
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
-            tracer.read_labels()  # (the networks draw every entity)
-            tracer.read_kinds(ents.iris)
             _settle()
             nets = build_networks(graph, views, tracer)
             if apart is None:  # (the other process, where there is one, reads them for itself: here, at a million
@@ -1083,7 +1090,9 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
     _settle()
     rows = []
-    for name, g in nets.items():
+    with_affiliations = "affiliations" in nets
+    for name in list(nets):
+        g = nets.pop(name)
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
         rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
@@ -1091,15 +1100,19 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
                      "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
                      "guide": guides[name], "notes": notes_of(g),
                      "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
+        # let go of the network once written: its views (G.nodes, G.adj) refer back to it, and what the process had
+        # read was put out of the collector's reach (_settle), so only emptying it breaks that cycle (at a million
+        # triples the process went from 1,037 to 786 MB through its exports, where it had held its size)
+        g.__dict__.clear()
     from drugpolicy_kg.uses.entities import write_index
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM
 
-    listed = QUESTIONS + ([WHO_WITH_WHOM] if "affiliations" in nets else [])
+    listed = QUESTIONS + ([WHO_WITH_WHOM] if with_affiliations else [])
     questions = [(q.href, q.question) for q in listed]
     # The pages beside the networks go to the process free first: on the shipped graph this one, done drawing while
     # the other still writes the traces (its CPU half idle); at a million triples, the other.
     runs = _Runs(None) if apart is None else apart.runs
-    extras = _write_extras(graph, out_dir, project, names, "affiliations" in nets) if runs.take(EXTRAS_RUN) else None
+    extras = _write_extras(graph, out_dir, project, names, with_affiliations) if runs.take(EXTRAS_RUN) else None
     if apart is None:
         traced = _write_traces(tracer, out_dir, project, names)
         entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, runs)
