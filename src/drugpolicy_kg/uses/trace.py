@@ -635,7 +635,7 @@ def keep_evidence_apart(store: Path, memo: Path) -> bool:
 
     from drugpolicy_kg.threads import die_with_parent
 
-    if _read_rows(memo) is not None:
+    if memo.is_file():  # (read whole only where it is used: a memo that is no list of rows is read afresh there)
         return True
     try:
         done = subprocess.run(  # noqa: S603 - this Python, this package
@@ -1115,6 +1115,8 @@ class Tracer:
         if self._inner is None:
             return
         wanted = {n: [] for n in nodes if n not in self._kinds}
+        if not wanted:
+            return
         for s, t in self.graph.subject_objects(self._type):
             types = wanted.get(s)
             if types is not None:

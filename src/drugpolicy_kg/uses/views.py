@@ -669,17 +669,19 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
         # every entity's quotes, read from the store by a process of its own where they are not kept yet, so that
         # both processes here read them from the memo (see keep_evidence_apart), while this one reads the rest
         quotes = Background(lambda: keep_evidence_apart(Path(store), memo), "drugpolicy-kg-quotes") \
-            if store is not None else None
+            if memo is not None and not memo.is_file() else None
         tracer = Tracer(graph, evidence_memo=memo)  # one for the networks and the pages: labels, kinds and quotes
         ents = Entities(graph, tracer)  # read once
         names = page_names(ents.iris)
-        tracer.read_labels()  # (the networks draw every entity)
-        tracer.read_kinds(ents.iris)
         if quotes is not None:
+            tracer.read_labels()
+            tracer.read_kinds(ents.iris)
             quotes.result()
         apart = _PagesApart(store, out_dir, names, project.root, "affiliations" in views) if store is not None else None
         try:
             tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
+            tracer.read_labels()  # (the networks draw every entity; read already where the quotes were kept first)
+            tracer.read_kinds(ents.iris)
             _settle()
             nets = build_networks(graph, views, tracer)
             if apart is None:  # (the other process, where there is one, reads them for itself: here, at a million
