@@ -1227,6 +1227,14 @@ class Tracer:
                 back.setdefault(str(o), []).append(s)
         self._adjacency = adjacency
 
+    def forget_traversal(self) -> None:
+        """Let go of what only traces read: the links indexed (:meth:`index_links`), each node's steps, own words and
+        notes, the summarizer. A site's entity pages, written after its traces, read none of it; later traces read
+        the store again, as before the links were indexed."""
+        self._adjacency = None
+        self._steps, self._own_words, self._notes = {}, {}, {}
+        self._summarizer = None
+
     def _linked(self, node: str, pred: str, way: str) -> list:
         """The terms linked to ``node`` by ``pred``: its objects ("out") or its subjects ("in")."""
         if self._adjacency is not None and (pred, way) in self._adjacency:

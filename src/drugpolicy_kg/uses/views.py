@@ -915,6 +915,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
     traced = _write_traces(tracer, out, project, names, on_pages=lambda pages: say({"pages": pages}))
+    tracer.forget_traversal()  # (the entity pages read none of it)
     _settle()
     (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
     sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
