@@ -249,7 +249,7 @@ class StoreView:
     def predicate_values(self, subject) -> list[tuple[str, str, int, str | None]]:
         """``subject``'s predicates and objects as text, with no term made for either: (predicate, value, what the
         value is: :data:`AN_IRI`, :data:`A_LITERAL` or :data:`A_BLANK`, a literal's language or None). What an
-        entity's page and side panel read of it; made as :meth:`predicate_objects` would, a third of its time."""
+        entity's page and side panel read of it, in the order :meth:`predicate_objects` gives."""
         import pyoxigraph as ox
 
         named, literal = ox.NamedNode, ox.Literal

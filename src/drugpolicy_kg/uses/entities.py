@@ -63,7 +63,7 @@ class Entities:
 
         self.graph = graph
         self.tracer = tracer or Tracer(graph)
-        self._URIRef, self._Literal = term_types(graph)
+        self._URIRef = term_types(graph)[0]
         self._prop_labels: dict[str, str] = {}
         self._natural_props: dict[str, list] = {}  # a property label's sort key (a few dozen, asked for every fact)
         self._label_prop = self._URIRef(RDFS_LABEL)

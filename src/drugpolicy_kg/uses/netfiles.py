@@ -24,18 +24,20 @@ def _widest(types: set[type]) -> type:
     return float if float in types else int
 
 
-def _kinds(items) -> dict[str, type]:
-    """Each attribute's name and the one type its values are written as, in the order the names first occur."""
-    return _widest_of({k: type(v) for k, v in data.items()} for data in items)
-
-
-def _widest_of(type_maps) -> dict[str, type]:
-    """:func:`_kinds` of items given as their attributes' types."""
+def _kinds(items, none_left_out: bool = False) -> dict[str, type]:
+    """Each attribute's name and the one type its values are written as, in the order the names first occur (a list,
+    a set or a text is written as text; ``none_left_out``: a None is left out, as a flat copy leaves it, see
+    :func:`drugpolicy_kg.uses.networks.flat_data`)."""
     seen: dict[str, set[type]] = {}
-    for types in type_maps:
-        for k, t in types.items():
-            seen.setdefault(k, set()).add(t if t in XML_TYPES else str)
-    return {k: _widest(t) for k, t in seen.items()}
+    for data in items:
+        for k, v in data.items():
+            if v is None and none_left_out:
+                continue
+            types = seen.get(k)
+            if types is None:
+                seen[k] = types = set()
+            types.add(type(v))
+    return {k: _widest({t if t in XML_TYPES else str for t in types}) for k, types in seen.items()}
 
 
 def _text(value, kind: type) -> str:
@@ -188,8 +190,8 @@ def write_both(g: nx.Graph, graphml_out, gexf_out) -> None:
     and escaped once for both files (see :class:`_BothValues`)."""
     from drugpolicy_kg.uses.networks import _as_node, flat_graph, flat_id
 
-    node_kinds = _flat_kinds((_as_node(d) for _, d in g.nodes(data=True)))
-    edge_kinds = _flat_kinds(d for _, _, d in g.edges(data=True))
+    node_kinds = _kinds((_as_node(d) for _, d in g.nodes(data=True)), none_left_out=True)
+    edge_kinds = _kinds((d for _, _, d in g.edges(data=True)), none_left_out=True)
     attrs = flat_graph(g.graph)
     ml = _GraphML(attrs, node_kinds, edge_kinds, g.is_directed())
     gx = _GEXF(str(attrs.get("name", "")), node_kinds, edge_kinds, g.is_directed())
@@ -211,20 +213,6 @@ def write_both(g: nx.Graph, graphml_out, gexf_out) -> None:
         gexf_out.write(f'      <edge {ends} id="{i}"{own_attrs}>{values}</edge>\n')
     graphml_out.write(ml.tail())
     gexf_out.write(gx.tail())
-
-
-def _flat_kinds(items) -> dict[str, type]:
-    """:func:`_kinds` of items made flat (:func:`drugpolicy_kg.uses.networks.flat_data`), read from the items as
-    they are: a list, a set or a text is written as text, None left out, any other value as its type."""
-    seen: dict[str, set[type]] = {}
-    for data in items:
-        for k, v in data.items():
-            if v is not None:
-                types = seen.get(k)
-                if types is None:
-                    seen[k] = types = set()
-                types.add(type(v))
-    return {k: _widest({t if t in XML_TYPES else str for t in types}) for k, types in seen.items()}
 
 
 SHORT_TEXT = 100  # texts up to this long are made flat and escaped once per export and remembered (labels, kinds,
@@ -256,7 +244,6 @@ class _BothValues:
         return made
 
     def __call__(self, d: dict) -> tuple[str, str, dict]:
-        from drugpolicy_kg.tables import xml_safe
         from drugpolicy_kg.uses.networks import flat_value
 
         kinds, data, values, own = self.kinds, self.data, self.values, self.own
@@ -265,7 +252,7 @@ class _BothValues:
             if type(v) is str and len(v) <= SHORT_TEXT:  # (a text's kind is always text)
                 flat, text, attribute = self._short(v)
             else:
-                flat = xml_safe(v) if type(v) is str else flat_value(v)
+                flat = flat_value(v)
                 if flat is None:
                     continue
                 text = _escape(flat if type(flat) is str and kinds[k] is str else _text(flat, kinds[k]))

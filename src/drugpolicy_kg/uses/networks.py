@@ -559,6 +559,8 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     """Every named entity of the data (and the SDG concepts it links to); edges are their IRI-valued properties."""
     import networkx as nx
 
+    from drugpolicy_kg.graph.oxi import AN_IRI, predicate_values
+
     d = describer or Describer(graph)
     URIRef = d._iri  # noqa: N806
     g = nx.DiGraph(name="full", mode="directed", modes="every named entity")
@@ -566,14 +568,12 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
     skip = {DPO + "states", DPO + "mandates"}
     words: dict[str, str] = {}
     edges = []
-    from drugpolicy_kg.graph.oxi import AN_IRI, predicate_values
-
     for s in sorted(named):
         for p, o, what, _ in predicate_values(graph, s):  # (as text: no term made for each of a million values)
             if what != AN_IRI or p in skip:
                 continue
             if o in named or (o.startswith(SDG) and d.category.get(o) == "SDG"):
-                edges.append((s, o, str(p)))
+                edges.append((s, o, p))
     for s in sorted(named):
         d.add_node(g, s)
     for s, o, p in edges:

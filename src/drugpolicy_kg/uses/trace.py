@@ -649,14 +649,13 @@ def keep_evidence_apart(store: Path, memo: Path) -> bool:
 
 def _evidence_main() -> None:  # pragma: no cover - runs in the process keep_evidence_apart starts
     import sys
+    from pathlib import Path
 
     import pyoxigraph as ox
 
     from drugpolicy_kg.graph.oxi import StoreView
 
     store, memo = sys.argv[1:3]
-    from pathlib import Path
-
     Tracer(StoreView(ox.Store.read_only(store)), evidence_memo=Path(memo)).evidence  # noqa: B018 - kept in the memo
 
 
