@@ -104,6 +104,26 @@ dpk:doc-a dcterms:date "2024-01-01"^^xsd:date ; dcterms:created "2023-12-01"^^xs
 dpk:x dpo:foundingDate "2019"^^xsd:gYear ; rdfs:label "X"@en .
 dpk:y dpo:publicationDate "2020-01-01"^^xsd:date ; rdfs:label "Y" .
 <https://example.org/outside> dpo:foundingDate "2018"^^xsd:gYear ; rdfs:label "Outside" .
+
+# structure: a unit of two wholes, one whole with two labels, a part with none, a post
+@prefix org: <http://www.w3.org/ns/org#> .
+dpk:unit-1 rdfs:label "Unit 1" ; org:unitOf dpk:x, dpk:y ; org:subOrganizationOf dpk:x .
+dpk:unit-2 org:unitOf dpk:x .
+dpk:post-1 rdfs:label "Post 1" ; org:postIn dpk:unit-1 .
+dpk:unit-1 rdfs:label "Unité 1"@fr .
+
+# publications of the ISN (the query's default actor): as author and publisher of one, contributor to another,
+# one with no title
+@prefix bibo: <http://purl.org/ontology/bibo/> .
+dpk:pub-1 rdfs:label "Pub 1" ; dcterms:creator dpk:isn ; dcterms:publisher dpk:isn ; dpo:publicationDate "2021-02-03"^^xsd:date ;
+    dcterms:isPartOf dpk:journal-1 ; bibo:volume "3" ; bibo:pageStart "1" .
+dpk:journal-1 a bibo:Journal ; rdfs:label "Journal 1" .
+dpk:pub-2 rdfs:label "Pub 2", "Pub deux"@fr ; dpo:hasContributionFrom dpk:isn .
+dpk:pub-3 dcterms:creator dpk:isn .
+
+# the meeting (the query's default): an organizer also a participant, two acronyms, one name missing
+dpk:event-itwg-inaugural-meeting dpo:organizer dpk:x, dpk:unit-2 ; dpo:participant dpk:x, dpk:y, dpk:unit-1 .
+dpk:x skos:altLabel "XX", "EX" .
 """
 
 
