@@ -899,6 +899,44 @@ def test_betweenness_is_networkxs(g, k):
     assert all(abs(got[v] - want[v]) < 1e-12 for v in g), max((abs(got[v] - want[v]), v) for v in g)
 
 
+def _louvain_cases():
+    import random
+
+    for i in range(120):
+        r = random.Random(i)
+        n = r.randint(1, 70)
+        g = [nx.gnp_random_graph(n, r.random() * 0.3, seed=i), nx.barabasi_albert_graph(max(n, 3), 2, seed=i),
+             nx.complete_graph(max(n % 8, 1)), nx.connected_caveman_graph(max(n // 6, 2), 4),
+             nx.gnm_random_graph(n, n * 2, seed=i)][i % 5]
+        if i % 3 == 0:  # nodes named by text, whose sets iterate in an order of their own
+            g = nx.relabel_nodes(g, {u: f"n{u}x" for u in g})
+        for u, v in list(g.edges):  # no weight, whole weights, fractional ones
+            if i % 4 == 1:
+                g[u][v]["weight"] = r.randint(1, 5)
+            elif i % 4 == 2:
+                g[u][v]["weight"] = r.random() * 3
+        if i % 7 == 0 and len(g):  # a tie to itself
+            u = next(iter(g))
+            g.add_edge(u, u, weight=2)
+        yield g, (42 if i % 2 else i)
+
+
+def test_louvain_finds_networkxs_communities(nets):
+    """The views' Louvain (numbered nodes, no networkx graph per level) finds the communities networkx's
+    ``louvain_communities`` finds, with the same seed: on every network the views draw, on graphs of many shapes
+    and weights, and on networks with no tie at all."""
+    from drugpolicy_kg.uses.networks import louvain_communities
+
+    def canon(parts):
+        return sorted(sorted(map(repr, p)) for p in parts)
+
+    cases = [(undirected(g), 42) for g in nets.values()] + list(_louvain_cases()) + [(nx.empty_graph(5), 42)]
+    for g, seed in cases:
+        want = nx.community.louvain_communities(g, weight="weight", seed=seed)
+        assert canon(louvain_communities(g, seed=seed)) == canon(want), (len(g), seed)
+    assert sum(len(nx.community.louvain_communities(g, weight="weight", seed=s)) > 1 for g, s in cases) > 100
+
+
 def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp_path):
     """The command tells the process writing the trace pages where its views draw each entity (1.75 MB of JSON on the
     shipped graph, 11.2 MB at a million triples) as soon as it has split them. The process reads that at once and

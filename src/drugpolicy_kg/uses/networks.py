@@ -687,6 +687,157 @@ def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
     return {v: float(total[i]) * scale for i, v in enumerate(nodes)}
 
 
+def louvain_communities(g: nx.Graph, seed: int = 42, threshold: float = 0.0000001) -> list[set]:
+    """The communities ``networkx.community.louvain_communities(g, weight="weight", seed=seed)`` finds in an
+    undirected graph (resolution 1), found the same way in about half its time (tested to agree on every network the
+    views draw and on random ones).
+
+    The same steps, in the same order, with the same arithmetic: the graph copied edge by edge as networkx copies it
+    (so each node's neighbours come in the same order), the nodes shuffled by ``random.Random(seed)`` at each level,
+    each node's move weighed against its neighbours' communities in the order networkx meets them (the first of
+    equal gains wins), the modularity between levels summed as networkx sums it. What differs is the bookkeeping:
+    nodes are numbers and communities lists, not networkx graphs (a level's graph was built through ``add_edge``,
+    a node's neighbour weights through a function call and a defaultdict, the modularity through edge views)."""
+    import random
+
+    import networkx as nx
+
+    nodes = list(g)
+    if g.is_directed() or g.is_multigraph():  # (the views' metrics ask for undirected graphs only)
+        return nx.community.louvain_communities(g, weight="weight", seed=seed, threshold=threshold)
+    if g.number_of_edges() == 0:
+        return [{u} for u in nodes]
+    at = {u: i for i, u in enumerate(nodes)}
+    rng = random.Random(seed)  # noqa: S311 - networkx's own generator, for its shuffles: no secret here
+    # the copy networkx makes (add_weighted_edges_from over g's edges, default weight 1): neighbours in edge order
+    adj: list[dict] = [{} for _ in nodes]
+    for u, v, w in g.edges(data="weight", default=1):
+        a, b = at[u], at[v]
+        adj[a][b] = w
+        adj[b][a] = w
+    degrees = [_weighted_degree(adj, i) for i in range(len(nodes))]
+    m = sum(degrees) / 2
+    # the modularity of the singletons, on g itself (its degrees are the copy's: the same weights, in g's order)
+    loops = {u: d.get("weight", 1) for u, _, d in nx.selfloop_edges(g, data=True)}
+    mod = _modularity([d for _, d in g.degree(weight="weight")], [{i} for i in range(len(nodes))],
+                      lambda i: loops.get(nodes[i], 0))
+    members: list[set] = [{u} for u in nodes]  # the first level's nodes stand for themselves
+    partition = [{u} for u in nodes]
+    partition, inner, improvement = _one_level(adj, degrees, m, partition, members, rng)
+    improvement = True
+    last = partition
+    while improvement:
+        last = [s.copy() for s in partition]
+        new_mod = _modularity(degrees, inner, None, adj)
+        if new_mod - mod <= threshold:
+            return last
+        mod = new_mod
+        adj, members = _next_level(adj, inner, members)
+        degrees = [_weighted_degree(adj, i) for i in range(len(adj))]
+        partition, inner, improvement = _one_level(adj, degrees, m, partition, members, rng)
+    return last
+
+
+def _weighted_degree(adj: list[dict], i: int):
+    """networkx's weighted degree: the weights in neighbour order, a self-loop's once more at the end."""
+    nbrs = adj[i]
+    return sum(nbrs.values()) + (i in nbrs and nbrs[i])
+
+
+def _modularity(degrees: list, communities: list[set], self_loop=None, adj: list[dict] | None = None) -> float:
+    """networkx's ``modularity`` (undirected, resolution 1), summed in its order: per community, the weights of the
+    ties inside it (each once), then its degrees. ``self_loop``: where every community is one node, its tie to
+    itself; else ``adj`` gives the ties."""
+    deg_sum = sum(degrees)
+    m = deg_sum / 2
+    norm = 1 / deg_sum**2
+
+    def contribution(community):
+        comm = set(community)
+        if self_loop is not None:
+            (only,) = comm
+            inside = 0 + self_loop(only)
+        else:
+            inside, seen = 0, set()
+            for u in comm:
+                for v, w in adj[u].items():
+                    if v not in seen and v in comm:
+                        inside += w
+                seen.add(u)
+        degree_sum = sum(degrees[u] for u in comm)
+        return inside / m - 1 * degree_sum * degree_sum * norm
+
+    return sum(map(contribution, communities))
+
+
+def _one_level(adj: list[dict], degrees: list, m: float, partition: list[set], members: list[set], rng):
+    """One level of Louvain's moves: networkx's ``_one_level`` (undirected, resolution 1) on numbered nodes."""
+    n = len(adj)
+    node2com = list(range(n))
+    inner = [{u} for u in range(n)]
+    stot = list(degrees)
+    nbrs = [{v: w for v, w in adj[u].items() if v != u} for u in range(n)]
+    order = list(range(n))
+    rng.shuffle(order)
+    denominator = 2 * m**2
+    moves, improvement = 1, False
+    while moves > 0:
+        moves = 0
+        for u in order:
+            best_mod = 0
+            best_com = own = node2com[u]
+            weights: dict = {}
+            for v, w in nbrs[u].items():
+                c = node2com[v]
+                weights[c] = weights.get(c, 0.0) + w
+            if own not in weights:  # (networkx reads it from a defaultdict: it joins the end of the list at 0.0)
+                weights[own] = 0.0
+            degree = degrees[u]
+            stot[own] -= degree
+            remove_cost = -weights[own] / m + 1 * (stot[own] * degree) / denominator
+            for c, w in weights.items():
+                gain = remove_cost + w / m - 1 * (stot[c] * degree) / denominator
+                if gain > best_mod:
+                    best_mod = gain
+                    best_com = c
+            stot[best_com] += degree
+            if best_com != own:
+                com = members[u]
+                partition[own].difference_update(com)
+                inner[own].remove(u)
+                partition[best_com].update(com)
+                inner[best_com].add(u)
+                improvement = True
+                moves += 1
+                node2com[u] = best_com
+    return list(filter(len, partition)), list(filter(len, inner)), improvement
+
+
+def _next_level(adj: list[dict], inner: list[set], members: list[set]) -> tuple[list[dict], list[set]]:
+    """networkx's ``_gen_graph``: a node per community, standing for its members' original nodes; the ties between
+    communities summed in the order networkx adds them (the edges of the level, node by node, each once)."""
+    com_of = {}
+    grouped = []
+    for i, part in enumerate(inner):
+        nodes = set()
+        for u in part:
+            com_of[u] = i
+            nodes.update(members[u])
+        grouped.append(nodes)
+    out: list[dict] = [{} for _ in inner]
+    seen = set()
+    for u in range(len(adj)):
+        for v, w in adj[u].items():
+            if v in seen:
+                continue
+            a, b = com_of[u], com_of[v]
+            total = w + out[a].get(b, 0)
+            out[a][b] = total
+            out[b][a] = total
+        seen.add(u)
+    return out, grouped
+
+
 def add_metrics(g: nx.Graph, seed: int = 42) -> None:
     """Degree, weighted degree, betweenness and Louvain community (seeded), as node attributes; the network's
     density and number of communities as graph attributes, and ``metric_notes`` where a metric means little.
@@ -705,7 +856,7 @@ def add_metrics(g: nx.Graph, seed: int = 42) -> None:
     und = undirected(g)
     sample = BETWEENNESS_SAMPLE if len(und) > EXACT_BETWEENNESS_LIMIT else None
     between = betweenness(und, k=sample, seed=seed)
-    communities = nx.community.louvain_communities(und, weight="weight", seed=seed) if len(und) else []
+    communities = louvain_communities(und, seed=seed) if len(und) else []
     ranked = sorted(communities, key=lambda c: (-len(c), min(map(str, c))))
     community_of = {n: i for i, members in enumerate(ranked) for n in members}
     for n in g.nodes:
