@@ -139,6 +139,11 @@ def spring(g: nx.Graph, k: float, iterations: int, seed: int, threshold: float =
     a = np.zeros((n, n))
     for u, v, w in g.edges(data="weight", default=1):
         a[at[u], at[v]] = a[at[v], at[u]] = w
+    # the pull along ties, worked out where there is a tie only: elsewhere networkx subtracts a·d/k = 0.0, which
+    # leaves the push as it was, to the bit (d is at least 0.01)
+    rows, cols = np.nonzero(a)
+    weights = a[rows, cols]
+    del a
     pos = np.random.RandomState(seed).rand(n, 2)
     x, y = pos[:, 0].copy(), pos[:, 1].copy()
     t = max(x.max() - x.min(), y.max() - y.min()) * 0.1  # the largest step; it cools linearly to 0
@@ -158,9 +163,7 @@ def spring(g: nx.Graph, k: float, iterations: int, seed: int, threshold: float =
         np.clip(distance, 0.01, None, out=distance)
         np.multiply(distance, distance, out=work)  # (distance**2 is distance * distance)
         np.divide(kk, work, out=force)
-        np.multiply(a, distance, out=work)
-        np.divide(work, k, out=work)
-        np.subtract(force, work, out=force)  # k²/d² - a·d/k
+        force[rows, cols] -= weights * distance[rows, cols] / k  # k²/d² - a·d/k
         # summed as networkx sums it: its einsum("ijk,ij->ik") adds the pairs (i, 0), (i, 1) ... in turn, and summed
         # another way (pairwise, as a row's sum is) rounding differs and the run with it. The same sums, in the same
         # order, are a column's sum (numpy adds the rows one after another), negated: dx and dy change sign across
