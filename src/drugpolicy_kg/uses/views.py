@@ -1071,14 +1071,19 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
 
     written: dict[str, Path] = {}
     shown_in: dict[str, dict[str, tuple[str, str]]] = {}  # view -> entity IRI -> (the page drawing it, its node)
-    guides: dict[str, str] = {}
     split: dict[str, list[ViewPage]] = {}
     for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
         split[name] = split_view(g, name, TITLES[name][0])
         shown_in[name] = {i: (vp.file, n) for vp in split[name] for n, i in vp.iris().items()}
     if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
         apart.drawn(shown_in)  # it had waited 40 s for the drawings)
-    for name, pages in split.items():
+    rows = []
+    with_affiliations = "affiliations" in nets
+    # a network at a time: its pages drawn, then its exports written, then the network let go, so that the later
+    # drawings run beside fewer networks (drawn all first, the seven networks and every drawn entity's facts were
+    # held together: the most this process held)
+    for name in list(split):
+        pages = split.pop(name)
         guide = TITLES[name][1]
         for vp in pages:
             facts = {n: ents.panel(i, names.get(i)) for n, i in vp.iris().items() if ents.is_entity(i)}
@@ -1091,25 +1096,22 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             written[vp.file] = page
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
-        guides[name] = guide
-    del split
-    ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
-    _settle()
-    rows = []
-    with_affiliations = "affiliations" in nets
-    for name in list(nets):
+        del pages
+        vp = facts = None  # (the loop's last page, its drawing's records)
         g = nets.pop(name)
         files = _write_exports(out_dir, name, g, names)
         written.update({f: out_dir / f for f in files})
         rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
                      "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
                      "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
-                     "guide": guides[name], "notes": notes_of(g),
+                     "guide": guide, "notes": notes_of(g),
                      "exports": [(f, f[len(name):].lstrip("-.")) for f in files]})
         # let go of the network once written: its views (G.nodes, G.adj) refer back to it, and what the process had
         # read was put out of the collector's reach (_settle), so only emptying it breaks that cycle (at a million
         # triples the process went from 1,037 to 786 MB through its exports, where it had held its size)
         g.__dict__.clear()
+    ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
+    _settle()
     from drugpolicy_kg.uses.entities import write_index
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM
 
