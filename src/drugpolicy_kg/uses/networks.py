@@ -733,7 +733,7 @@ def louvain_communities(g: nx.Graph, seed: int = 42, threshold: float = 0.000000
         adj[b][a] = w
     degrees = [_weighted_degree(adj, i) for i in range(len(nodes))]
     m = sum(degrees) / 2
-    # the modularity of the singletons, on g itself (its degrees are the copy's: the same weights, in g's order)
+    # the modularity of the singletons, which networkx takes on g itself: g's degrees, g's ties to themselves
     loops = {u: d.get("weight", 1) for u, _, d in nx.selfloop_edges(g, data=True)}
     mod = _modularity([d for _, d in g.degree(weight="weight")], [{i} for i in range(len(nodes))],
                       lambda i: loops.get(nodes[i], 0))
