@@ -87,6 +87,14 @@ dpk:group-1 dpo:respondsTo dpk:prov-1 ; rdfs:label "Group 1" ; dpo:serves dpk:ta
 dpk:prov-1 dpo:calledFor dpk:group-1, dpk:study-1 .
 dpk:study-1 rdfs:label "Study 1" .
 dpk:target-1 a sdgo:Target .
+# provisions concerning the ISN (resolutions-concerning-actor's default actor) in every way, one outside any
+# resolution, one whose verb directs nothing
+dpk:prov-1 dpo:addresses dpk:isn ; dpo:withPartner dpk:isn .
+dpk:prov-2 dpo:calledFor dpk:isn .
+dpk:isn dpo:respondsTo dpk:prov-1, dpk:prov-3 .
+dpk:prov-3 dpo:issuedIn dpk:doc-a ; dpo:verb dpk:verb-1 ; dpo:addresses dpk:isn .
+dpk:prov-4 dpo:issuedIn dpk:res-1-p1 ; dpo:verb dpk:verb-2 ; dpo:calledFor dpk:isn .
+dpk:verb-2 skos:prefLabel "notes"@en .
 dpk:nolabel dpo:respondsTo dpk:prov-2 .
 dpk:prov-2 dpo:calledFor dpk:unlabelled .
 dpk:z rdfs:label "Z" .
