@@ -733,25 +733,22 @@ def louvain_communities(g: nx.Graph, seed: int = 42, threshold: float = 0.000000
         adj[b][a] = w
     degrees = [_weighted_degree(adj, i) for i in range(len(nodes))]
     m = sum(degrees) / 2
-    # the modularity of the singletons, which networkx takes on g itself: g's degrees, g's ties to themselves
-    loops = {u: d.get("weight", 1) for u, _, d in nx.selfloop_edges(g, data=True)}
-    mod = _modularity([d for _, d in g.degree(weight="weight")], [{i} for i in range(len(nodes))],
-                      lambda i: loops.get(nodes[i], 0))
+    # the modularity of the singletons, which networkx takes with g's own degrees (summed in g's order of neighbours;
+    # a singleton's inside is its tie to itself, the same weight in the copy)
+    mod = _modularity([d for _, d in g.degree(weight="weight")], [{i} for i in range(len(nodes))], adj)
     members: list[set] = [{u} for u in nodes]  # the first level's nodes stand for themselves
-    partition = [{u} for u in nodes]
-    partition, inner, improvement = _one_level(adj, degrees, m, partition, members, rng)
-    improvement = True
-    last = partition
-    while improvement:
+    partition, inner, _ = _one_level(adj, degrees, m, [{u} for u in nodes], members, rng)
+    while True:  # (networkx yields each level's partition, a copy: the next level changes these sets)
         last = [s.copy() for s in partition]
-        new_mod = _modularity(degrees, inner, None, adj)
+        new_mod = _modularity(degrees, inner, adj)
         if new_mod - mod <= threshold:
             return last
         mod = new_mod
         adj, members = _next_level(adj, inner, members)
         degrees = [_weighted_degree(adj, i) for i in range(len(adj))]
         partition, inner, improvement = _one_level(adj, degrees, m, partition, members, rng)
-    return last
+        if not improvement:
+            return last
 
 
 def _weighted_degree(adj: list[dict], i: int):
@@ -760,28 +757,23 @@ def _weighted_degree(adj: list[dict], i: int):
     return sum(nbrs.values()) + (i in nbrs and nbrs[i])
 
 
-def _modularity(degrees: list, communities: list[set], self_loop=None, adj: list[dict] | None = None) -> float:
+def _modularity(degrees: list, communities: list[set], adj: list[dict]) -> float:
     """networkx's ``modularity`` (undirected, resolution 1), summed in its order: per community, the weights of the
-    ties inside it (each once), then its degrees. ``self_loop``: where every community is one node, its tie to
-    itself; else ``adj`` gives the ties."""
+    ties inside it (each once), then its degrees."""
     deg_sum = sum(degrees)
     m = deg_sum / 2
     norm = 1 / deg_sum**2
 
     def contribution(community):
         comm = set(community)
-        if self_loop is not None:
-            (only,) = comm
-            inside = 0 + self_loop(only)
-        else:
-            inside, seen = 0, set()
-            for u in comm:
-                for v, w in adj[u].items():
-                    if v not in seen and v in comm:
-                        inside += w
-                seen.add(u)
+        inside, seen = 0, set()
+        for u in comm:
+            for v, w in adj[u].items():
+                if v not in seen and v in comm:
+                    inside += w
+            seen.add(u)
         degree_sum = sum(degrees[u] for u in comm)
-        return inside / m - 1 * degree_sum * degree_sum * norm
+        return inside / m - degree_sum * degree_sum * norm
 
     return sum(map(contribution, communities))
 
@@ -810,9 +802,9 @@ def _one_level(adj: list[dict], degrees: list, m: float, partition: list[set], m
                 weights[own] = 0.0
             degree = degrees[u]
             stot[own] -= degree
-            remove_cost = -weights[own] / m + 1 * (stot[own] * degree) / denominator
+            remove_cost = -weights[own] / m + (stot[own] * degree) / denominator
             for c, w in weights.items():
-                gain = remove_cost + w / m - 1 * (stot[c] * degree) / denominator
+                gain = remove_cost + w / m - (stot[c] * degree) / denominator
                 if gain > best_mod:
                     best_mod = gain
                     best_com = c
