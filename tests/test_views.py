@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import networkx as nx
@@ -961,3 +962,45 @@ def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp
         assert apart.trace_pages()  # and it goes on
     finally:
         apart.stop()
+
+
+TAKE_EXPORTS = """
+import json, sys
+from pathlib import Path
+from drugpolicy_kg.uses.views import _Runs, _take_exports
+folder, out, names = sys.argv[1:4]
+print(json.dumps(_take_exports(_Runs(folder), Path(out), json.loads(Path(names).read_text()))))
+"""
+
+
+def test_the_exports_offered_are_written_once_each_by_whichever_process_takes_them(graph, nets, tmp_path):
+    """The command offers the exports of the networks it has drawn to the process writing the trace and entity pages
+    (at a million triples, an eighth of its work, while that process waited for entity pages to write): each network
+    kept in the runs' folder, taken by one process only. Two processes taking them at once write every file once
+    between them, the same bytes as written here; nothing offered is left behind."""
+    import subprocess
+    import sys
+
+    from drugpolicy_kg.uses.entities import entity_iris
+    from drugpolicy_kg.uses.trace_render import page_names
+    from drugpolicy_kg.uses.views import _offer_export, _Runs, _write_exports, export_files
+
+    names = page_names(entity_iris(graph))
+    (tmp_path / "names.json").write_text(json.dumps(names))
+    direct, site, folder = tmp_path / "direct", tmp_path / "site", tmp_path / "runs"
+    for d in (direct, site, folder):
+        d.mkdir()
+    offered = ["collaboration", "mandates", "full", "sdgs", "affiliations"]
+    for name in offered:
+        assert _write_exports(direct, name, nets[name], names) == export_files(name)
+        _offer_export(_Runs(str(folder)), name, nets[name])
+    takers = [subprocess.Popen([sys.executable, "-c", TAKE_EXPORTS, str(folder), str(site), str(tmp_path / "names.json")],
+                               stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    said = [json.loads(p.communicate(timeout=300)[0]) for p in takers]
+    assert all(p.returncode == 0 for p in takers)
+    everyone = said[0] + said[1]
+    assert sorted(everyone) == sorted(f for name in offered for f in export_files(name))  # each once, by one of them
+    for f in everyone:
+        assert (site / f).read_bytes() == (direct / f).read_bytes(), f
+    assert not [f for f in os.listdir(folder) if f.endswith(".network")]  # taken, each removed by its taker
+    assert sorted(os.listdir(site)) == sorted(everyone)  # (no temporary file left)

@@ -740,6 +740,56 @@ class _Runs:
         return True
 
 
+EXPORT_RUN = "export-"  # + a network's name: the run of its exports, which either process may take (see _offer_export)
+OFFERS_DONE = "offers-done"  # the file in the runs' folder that says no network will be offered any more
+
+
+def _offer_export(runs: _Runs, name: str, g: nx.Graph) -> None:
+    """Offer the exports of network ``name`` to whichever process is free first: ``g`` kept, pickled, in the runs'
+    folder (made by ``tempfile.mkdtemp``: this user's only), complete before it is named ``NAME.network``. At a
+    million triples the exports of the networks drawn first are an eighth of this process's work, while the other
+    process, done with its traces, waited for its share of the entity pages."""
+    import os
+    import pickle
+
+    part = Path(runs.folder) / f".{name}.network.part"
+    with open(part, "wb") as fh:
+        pickle.dump(g, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(part, Path(runs.folder) / f"{name}.network")
+
+
+def _take_exports(runs: _Runs, out_dir: Path, names: dict[str, str]) -> list[str]:
+    """Write the exports of each network offered so far (:func:`_offer_export`) whose run this process takes, the
+    largest first; returns the files written."""
+    import os
+    import pickle
+
+    from drugpolicy_kg.threads import give_back_memory
+
+    try:
+        files = [Path(runs.folder) / f for f in os.listdir(runs.folder) if f.endswith(".network")]
+    except FileNotFoundError:  # the command is stopping (the folder is gone)
+        return []
+    sizes = {}
+    for path in files:
+        try:
+            sizes[path] = path.stat().st_size
+        except FileNotFoundError:  # (taken meanwhile: its taker removes it)
+            continue
+    written: list[str] = []
+    for path in sorted(sizes, key=lambda f: (-sizes[f], f.name)):
+        name = path.name[:-len(".network")]
+        if not runs.take(EXPORT_RUN + name):  # (the other process's; a file is removed only by whoever took its run)
+            continue
+        with open(path, "rb") as fh:
+            g = pickle.load(fh)  # noqa: S301 - written by the command's own process, into a folder of its own
+        path.unlink()
+        written += _write_exports(out_dir, name, g, names)
+        del g
+        give_back_memory()
+    return written
+
+
 class _PagesApart:
     """The trace pages of the site, written by a process of their own (``python -c``: nothing of the caller's
     ``__main__`` is run again) from the store at ``store``, opened read-only; then the source pages (their links:
@@ -839,12 +889,22 @@ class _PagesApart:
         """The files the process wrote beside the networks (:func:`_write_extras`)."""
         return {name: Path(path) for name, path in self._wait_for("extras").items()}
 
-    def result(self) -> tuple[list[Path], list[Path]]:
-        """The trace pages and the entity pages the process wrote, once it has written them."""
+    def offers_done(self) -> None:
+        """No network will be offered any more: the process, done with its entity pages, need not wait for one."""
+        import os
+
+        try:
+            os.close(os.open(os.path.join(self.runs.folder, OFFERS_DONE), os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:
+            pass
+
+    def result(self) -> tuple[list[Path], list[Path], list[str]]:
+        """The trace pages and the entity pages the process wrote, and the exports it wrote (file names in the
+        site's folder), once it has written them."""
         done = self._wait_for("files")
         if self.proc.wait() != 0:
             self._failed()
-        return [Path(f) for f in done], [Path(f) for f in self._said["entities"]]
+        return [Path(f) for f in done], [Path(f) for f in self._said["entities"]], list(self._said["exports"])
 
     def stop(self) -> None:
         """Stop the process if it still runs. The folder of runs goes first: that tells the process that this one
@@ -866,6 +926,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     import shutil
     import signal
     import sys
+    import time
 
     import pyoxigraph as ox
 
@@ -929,8 +990,19 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     shown_in = json.loads(listener.result() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
         sys.exit(1)
-    entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, runs, sources)
-    say({"files": [str(p) for p in traced], "entities": [str(p) for p in entity_files]})
+    exported: list[str] = []
+
+    def exports() -> None:  # the networks the command has offered so far, before each run of entity pages
+        exported.extend(_take_exports(runs, out, names))
+
+    entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, runs, sources, between=exports)
+    while not os.path.exists(os.path.join(job["runs"], OFFERS_DONE)):  # its last networks are still being drawn
+        if not os.path.isdir(job["runs"]):
+            sys.exit(1)  # the command is stopping
+        exports()
+        time.sleep(0.05)
+    exports()
+    say({"files": [str(p) for p in traced], "entities": [str(p) for p in entity_files], "exports": exported})
 
 
 def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], with_affiliations: bool) -> dict[str, Path]:
@@ -980,27 +1052,31 @@ def _csv(path: Path, header: list[str], rows) -> None:
             w.writerow([spreadsheet_safe(x) for x in row])
 
 
+def export_files(name: str) -> list[str]:
+    """The files :func:`_write_exports` writes of network ``name``."""
+    return [f"{name}.graphml", f"{name}.gexf", f"{name}-nodes.csv", f"{name}-edges.csv"]
+
+
 def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str]) -> list[str]:
-    """GraphML, GEXF and the node and edge CSVs of one network; returns the file names."""
+    """GraphML, GEXF and the node and edge CSVs of one network; returns the file names (:func:`export_files`)."""
     from drugpolicy_kg.uses.netfiles import write_both
     from drugpolicy_kg.uses.networks import quote_line
 
+    files = export_files(name)
+    graphml, gexf, nodes_csv, edges_csv = files
     # both as they are made, in one pass (a million triples' networks are hundreds of MB of XML)
-    with atomic_write(out_dir / f"{name}.graphml", durable=False) as ml, \
-            atomic_write(out_dir / f"{name}.gexf", durable=False) as gx:
+    with atomic_write(out_dir / graphml, durable=False) as ml, atomic_write(out_dir / gexf, durable=False) as gx:
         write_both(g, ml, gx)
-    files = [f"{name}.graphml", f"{name}.gexf"]
-    _csv(out_dir / f"{name}-nodes.csv",
+    _csv(out_dir / nodes_csv,
          ["iri", "name", "label", "category", "mode", "degree", "weighted_degree", "betweenness", "community", "page"],
          ([n, d.get("name", ""), d.get("label", ""), d.get("category", ""), d.get("bipartite", ""), d.get("degree", 0),
            d.get("weighted_degree", 0), d.get("betweenness", 0), d.get("community", -1),
            ("entities/" + names[n]) if n in names else ""]
           for n, d in sorted(g.nodes(data=True), key=lambda x: (-x[1].get("weighted_degree", 0), x[0]))))
-    _csv(out_dir / f"{name}-edges.csv", ["source", "target", "source_name", "target_name", "weight", "kinds", "quotes"],
+    _csv(out_dir / edges_csv, ["source", "target", "source_name", "target_name", "weight", "kinds", "quotes"],
          ([a, b, g.nodes[a].get("name", ""), g.nodes[b].get("name", ""), d.get("weight", 1),
            "; ".join(d.get("kinds", [d.get("label", "")])), " | ".join(quote_line(e) for e in d.get("quotes", []))]
           for a, b, d in sorted(g.edges(data=True), key=lambda x: (str(x[0]), str(x[1])))))
-    files += [f"{name}-nodes.csv", f"{name}-edges.csv"]
     return files
 
 
@@ -1037,7 +1113,7 @@ ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views")
 
 def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_in: dict[str, dict[str, tuple[str, str]]],
                     trace_pages: dict[str, str], runs: _Runs,
-                    source_links: dict[tuple[str, str], str] | None = None) -> list[Path]:
+                    source_links: dict[tuple[str, str], str] | None = None, between=None) -> list[Path]:
     """The entity pages that ``runs`` gives this process, in ``out_dir/entities``, and the source pages their quotes
     link to where ``source_links`` (another process wrote the source pages) is None: each page links to where the
     views draw the entity (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
@@ -1057,6 +1133,8 @@ def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_i
     written = []
     with scratch_folder(out_dir / "entities") as scratch:  # (the other process writes into the same folder)
         for start in range(0, len(ents.iris), ENTITY_RUN):
+            if between is not None:
+                between()
             if runs.take(str(start)):
                 written += write_pages(ents, out_dir / "entities", names, source_links, appears_in, ENTITY_NAV,
                                        ents.iris[start:start + ENTITY_RUN], scratch=scratch)
@@ -1079,9 +1157,12 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         apart.drawn(shown_in)  # it had waited 40 s for the drawings)
     rows = []
     with_affiliations = "affiliations" in nets
-    # a network at a time: its pages drawn, then its exports written, then the network let go, so that the later
-    # drawings run beside fewer networks (drawn all first, the seven networks and every drawn entity's facts were
-    # held together: the most this process held)
+    runs = _Runs(None) if apart is None else apart.runs
+    last = list(split)[-1] if split else None
+    # a network at a time: its pages drawn, then its exports written (or offered to the other process: all but the
+    # last, which this process writes as soon as it is drawn), then the network let go, so that the later drawings
+    # run beside fewer networks (drawn all first, the seven networks and every drawn entity's facts were held
+    # together: the most this process held)
     for name in list(split):
         pages = split.pop(name)
         guide = TITLES[name][1]
@@ -1099,8 +1180,12 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         del pages
         vp = facts = None  # (the loop's last page, its drawing's records)
         g = nets.pop(name)
-        files = _write_exports(out_dir, name, g, names)
-        written.update({f: out_dir / f for f in files})
+        if apart is not None and name != last:
+            _offer_export(runs, name, g)  # (its files are listed once written, by whichever process takes them)
+            files = export_files(name)
+        else:
+            files = _write_exports(out_dir, name, g, names)
+            written.update({f: out_dir / f for f in files})
         rows.append({"name": name, "title": TITLES[name][0], "question": ASKS.get(name, ""),
                      "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
                      "density": f"{g.graph.get('density', 0):g}", "communities": g.graph.get("communities", 0),
@@ -1111,6 +1196,9 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         # triples the process went from 1,037 to 786 MB through its exports, where it had held its size)
         g.__dict__.clear()
     ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
+    if apart is not None:  # the exports the other process has not taken (busy with its traces), written here
+        apart.offers_done()
+        written.update({f: out_dir / f for f in _take_exports(runs, out_dir, names)})
     _settle()
     from drugpolicy_kg.uses.entities import write_index
     from drugpolicy_kg.uses.questions import QUESTIONS, WHO_WITH_WHOM
@@ -1119,7 +1207,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     questions = [(q.href, q.question) for q in listed]
     # The pages beside the networks go to the process free first: on the shipped graph this one, done drawing while
     # the other still writes the traces (its CPU half idle); at a million triples, the other.
-    runs = _Runs(None) if apart is None else apart.runs
     extras = _write_extras(graph, out_dir, project, names, with_affiliations) if runs.take(EXTRAS_RUN) else None
     if apart is None:
         traced = _write_traces(tracer, out_dir, project, names)
@@ -1127,8 +1214,9 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     else:  # the other process makes the traces: both write the entity pages, then it is done
         entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), runs,
                                        apart.source_links())
-        traced, theirs = apart.result()
+        traced, theirs, exported = apart.result()
         entity_files += theirs
+        written.update({f: out_dir / f for f in exported})
     written.update(apart.extras() if extras is None else extras)  # (None: the other process took them)
     entity_files.append(write_index(ents, out_dir / "entities", names, ENTITY_NAV))
     for path in traced:
