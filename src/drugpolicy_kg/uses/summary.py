@@ -500,8 +500,9 @@ class Summarizer:
             text = f"It has {len(members)} members"
             if leads:
                 text += f"; {listing(leads)} co-lead it"
-            others = [self.short(h.iri) for h in members if "co-lead" not in h.relation]
-            text += f"; the others include {listing(others)}." if others else "."
+            others = [h for h in members if "co-lead" not in h.relation]  # (named: the first NAMED; the rest counted)
+            text += (f"; the others include {listing([self.short(h.iri) for h in others[:NAMED]], len(others))}."
+                     if others else ".")
             out.append(Sentence(text, _unique([e for h in members[:NAMED] for e in h.evidence[:1]]), root.iri,
                                 "members"))
         member_of = [h for h in forward if h.relation.startswith("member of")]
@@ -519,9 +520,9 @@ class Summarizer:
         if served:
             kinds = sorted({h.kind for h in served})
             noun = counted(len(served), kinds[0]) if len(kinds) == 1 else counted(len(served), "piece", "pieces") + " of work"
+            named = [excerpt(h.evidence[0]) if h.evidence else after_colon(h.label) for h in served[:NAMED]]
             out.append(Sentence(f"{noun[0].upper() + noun[1:]} {'is' if len(served) == 1 else 'are'} prepared for it or "
-                                f"serve{'s' if len(served) == 1 else ''} it: "
-                                f"{listing([excerpt(h.evidence[0]) if h.evidence else after_colon(h.label) for h in served])}.",
+                                f"serve{'s' if len(served) == 1 else ''} it: {listing(named, len(served))}.",
                                 [e for h in served[:NAMED] for e in h.evidence[:1]], root.iri, "deliverables for"))
         reasons = [h for h in backward if h.relation.startswith("set up in view of")]
         if reasons:
