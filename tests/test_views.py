@@ -1004,3 +1004,16 @@ def test_the_exports_offered_are_written_once_each_by_whichever_process_takes_th
         assert (site / f).read_bytes() == (direct / f).read_bytes(), f
     assert not [f for f in os.listdir(folder) if f.endswith(".network")]  # taken, each removed by its taker
     assert sorted(os.listdir(site)) == sorted(everyone)  # (no temporary file left)
+
+
+def test_a_network_that_cannot_be_offered_is_exported_by_the_command(nets, tmp_path):
+    """Where the temporary folder cannot take a network (full, or gone), the offer says so and leaves nothing
+    behind: the command writes that network's exports itself."""
+    from drugpolicy_kg.uses.views import _offer_export, _Runs
+
+    gone = tmp_path / "gone"  # (a folder that is not there: the pickle cannot be made)
+    assert _offer_export(_Runs(str(gone)), "sdgs", nets["sdgs"]) is False and not gone.exists()
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    assert _offer_export(_Runs(str(folder)), "sdgs", nets["sdgs"]) is True
+    assert sorted(os.listdir(folder)) == ["sdgs.network"]
