@@ -930,10 +930,11 @@ def unique_labels(g: nx.Graph) -> int:
     return changed
 
 
-def build_networks(graph: Graph, views=VIEWS, tracer: Tracer | None = None) -> dict[str, nx.Graph]:
+def build_networks(graph: Graph, views=VIEWS, tracer: Tracer | None = None, settle=None) -> dict[str, nx.Graph]:
     """Build the named views with metrics (a projection reuses its two-mode network when both are asked for); no two
     nodes of a network share a drawn label. ``tracer``: one over ``graph`` to share (its labels and quotes, read
-    once for the networks and the pages)."""
+    once for the networks and the pages). ``settle``: called after each network is built (the views collect what
+    building it left)."""
     d = Describer(graph, tracer)
     out: dict[str, nx.Graph] = {}
     made: dict[str, nx.Graph] = {}
@@ -948,6 +949,8 @@ def build_networks(graph: Graph, views=VIEWS, tracer: Tracer | None = None) -> d
         unique_labels(g)
         add_metrics(g)
         out[name] = g
+        if settle is not None:
+            settle()
     return out
 
 
