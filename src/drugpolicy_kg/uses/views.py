@@ -20,7 +20,6 @@ Content-Security-Policy forbids any network access from the page.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import re
@@ -31,6 +30,7 @@ from urllib.parse import quote as urlquote
 
 from drugpolicy_kg.atomic import atomic_write, scratch_folder, write_page
 from drugpolicy_kg.pages import json_for_script, script
+from drugpolicy_kg.threads import collector_off
 from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, notes_of, sdg_matrix, undirected
 
 if TYPE_CHECKING:
@@ -683,12 +683,12 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
             quotes.result()
         apart = _PagesApart(store, out_dir, names, project.root, "affiliations" in views) if store is not None else None
         try:
-            with _collector_off():  # (what is read lives to the end: see _settle)
+            with collector_off():  # (what is read lives to the end: see _settle)
                 tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
                 tracer.read_labels()  # (the networks draw every entity; read already where the quotes were kept first)
                 tracer.read_kinds(ents.iris)
             _settle()
-            with _collector_off():  # (a network, once built, lives on; what building it left is collected after it)
+            with collector_off():  # (a network, once built, lives on; what building it left is collected after it)
                 nets = build_networks(graph, views, tracer, settle=_settle)
             if apart is None:  # (the other process, where there is one, reads them for itself: here, at a million
                 tracer.index_links()  # triples they held about 50 MB that the drawings never read)
@@ -703,9 +703,10 @@ def _settle() -> None:
     """What this process has read so far lives as long as it does: the cyclic garbage collector stops walking it.
     (A collection of the oldest objects walks every one; at a million triples, writing the site ran that walk over
     the read graph, the networks and the quotes again and again: about a sixth of its time.) Reading it, the
-    collector is off (:func:`_collector_off`): its collections there found nothing to collect, and took 1.5 s of
-    the command's process at 1M and 3 s of the other's; building the networks, it collected the little that each
-    network left, and took 4 s (20.1 -> 16.2 s of CPU with one collection after each network instead)."""
+    collector is off (:func:`~drugpolicy_kg.threads.collector_off`): its collections there found nothing to
+    collect, and took 1.5 s of the command's process at 1M and 3 s of the other's; building the networks, it
+    collected the little that each network left, and took 4 s (20.1 -> 16.2 s of CPU with one collection after
+    each network instead)."""
     import gc
 
     from drugpolicy_kg.threads import give_back_memory
@@ -750,22 +751,6 @@ EXPORT_RUN = "export-"  # + a network's name: the run of its exports, which eith
 OFFERS_DONE = "offers-done"  # the file in the runs' folder that says no network will be offered any more
 
 
-@contextlib.contextmanager
-def _collector_off():
-    """The cyclic garbage collector off for a while: unpickling a network makes hundreds of thousands of objects,
-    and the collections they set off walked them again and again (the whole-graph network at 1M: 0.86 s to read
-    back, 0.33 s without)."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _offer_export(runs: _Runs, name: str, g: nx.Graph) -> bool:
     """Offer the exports of network ``name`` to whichever process is free first: ``g`` kept, pickled, in the runs'
     folder (made by ``tempfile.mkdtemp``: this user's only), complete before it is named ``NAME.network``. At a
@@ -777,7 +762,7 @@ def _offer_export(runs: _Runs, name: str, g: nx.Graph) -> bool:
 
     part = Path(runs.folder) / f".{name}.network.part"
     try:
-        with open(part, "wb") as fh, _collector_off():
+        with open(part, "wb") as fh, collector_off():
             pickle.dump(g, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(part, Path(runs.folder) / f"{name}.network")
     except OSError:
@@ -809,7 +794,7 @@ def _take_exports(runs: _Runs, out_dir: Path, names: dict[str, str]) -> list[str
         name = path.name[:-len(".network")]
         if not runs.take(EXPORT_RUN + name):  # (the other process's; a file is removed only by whoever took its run)
             continue
-        with open(path, "rb") as fh, _collector_off():
+        with open(path, "rb") as fh, collector_off():
             g = pickle.load(fh)  # noqa: S301 - written by the command's own process, into a folder of its own
         path.unlink()
         written += _write_exports(out_dir, name, g, names)
@@ -999,7 +984,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
 
     listener = Background(listen, "drugpolicy-kg-listen")
     graph = StoreView(ox.Store.read_only(job["store"]))
-    with _collector_off():  # (what is read lives to the end: see _settle)
+    with collector_off():  # (what is read lives to the end: see _settle)
         tracer = Tracer(graph, evidence_memo=_evidence_memo(job["store"]))
         tracer.index_links()  # (what the traces read, read first: then kept out of the collector's walks)
         tracer.evidence  # noqa: B018
