@@ -1200,6 +1200,9 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             written[vp.file] = page
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
+        for vp in pages:  # drawn: each page's graph let go (settled with its views, G.nodes and G.adj, which refer
+            if vp.graph is not nets[name]:  # back to it, the collector never walks it: emptied, it is freed; a
+                vp.graph.__dict__.clear()   # network drawn whole is its own page, let go after its exports)
         del pages
         vp = facts = None  # (the loop's last page, its drawing's records)
         g = nets.pop(name)
