@@ -952,6 +952,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     from drugpolicy_kg.uses.trace import Tracer
 
     job: dict = {}
+    parent = os.getppid()
 
     def stop(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # (a command killed sends it twice: as the thread that started
@@ -993,6 +994,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
         tracer.read_kinds(ents.iris)
     _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
+
     def traces_made(pages: dict[str, str]) -> None:  # the traces, made: they live until their pages are written
         say({"pages": pages})
         _settle()
@@ -1019,8 +1021,8 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
 
     entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, runs, sources, between=exports)
     while not os.path.exists(os.path.join(job["runs"], OFFERS_DONE)):  # its last networks are still being drawn
-        if not os.path.isdir(job["runs"]):
-            sys.exit(1)  # the command is stopping
+        if not os.path.isdir(job["runs"]) or os.getppid() != parent:
+            sys.exit(1)  # the command is stopping, or is gone (where nothing stops this process with it)
         exports()
         time.sleep(0.05)
     exports()
