@@ -934,7 +934,6 @@ class _PagesApart:
 
 
 def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart starts
-    import gc
     import json
     import os
     import shutil
@@ -995,14 +994,11 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
 
-    def traces_made(pages: dict[str, str]) -> None:  # the traces, made: they live until their pages are written
-        say({"pages": pages})
+    def traces_made(pages: dict[str, str]) -> None:  # the traces, made (the collector off): they live until their
+        say({"pages": pages})                         # pages are written
         _settle()
-        gc.enable()
 
-    gc.disable()  # (making the traces leaves nothing to collect: its collections walked them, about 2.5 s at 1M)
     traced = _write_traces(tracer, out, project, names, on_pages=traces_made)
-    gc.enable()
     tracer.forget_traversal()  # (the entity pages read none of it)
     _settle()
     (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
