@@ -949,11 +949,11 @@ def test_a_bounded_trace_reads_the_quotes_of_a_hop_it_counts_only_when_asked():
     keep = kept_in_bound([h.relation for h in hops], PER_RELATION)
     counted = [(a, b) for a, b, k in zip(hops, theirs, keep) if not k]
     assert len(counted) == 100 and all(isinstance(a, _HopLater) for a, _ in counted)
-    unread = [a for a, _ in counted if a._read is not None]
+    unread = [a for a, _ in counted if a._read_evidence is not None]
     assert len(unread) >= 90, len(unread)  # (the summary asked for a few)
     assert not {a.iri for a in unread} & set(lazy._evidence_cache)  # their mandates' statements never read
     for a, b in counted:  # asked for now: the whole trace's quotes of the same hop
-        assert a.evidence and [e.key for e in a.evidence] == [e.key for e in b.evidence] and a._read is None
+        assert a.evidence and [e.key for e in a.evidence] == [e.key for e in b.evidence] and a._read_evidence is None
     assert all(h.evidence for h, k in zip(hops, keep) if k)
 
 

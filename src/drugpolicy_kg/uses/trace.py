@@ -177,42 +177,41 @@ class Hop:
         }
 
 
+class _ReadLater:
+    """A field of :class:`Hop` that a :class:`_HopLater` reads when first asked for: its reader (``_read_<name>``,
+    None once read or where the value was given) is called once, and the value kept in the field's own slot."""
+
+    def __init__(self, name: str):
+        self.slot, self.reader = getattr(Hop, name), f"_read_{name}"
+
+    def __get__(self, hop, owner=None):
+        if hop is None:
+            return self
+        read = getattr(hop, self.reader)
+        if read is not None:
+            setattr(hop, self.reader, None)
+            self.slot.__set__(hop, read())
+        return self.slot.__get__(hop)
+
+    def __set__(self, hop, value) -> None:
+        setattr(hop, self.reader, None)
+        self.slot.__set__(hop, value)
+
+
 class _HopLater(Hop):
     """A hop whose quotes (``read``) and type in words (``read_kind``) are read when first asked for: one a bounded
     trace counts but does not show (of a body addressed by 1,664 mandates, 20 are shown: the quotes of the others
     were read, each mandate's statements one by one, for nothing but what the summary asks of a few; of a group of
     16,666 members, each member's type). Each is read once; None: given, as on any hop."""
 
-    __slots__ = ("_read", "_read_kind")
+    __slots__ = ("_read_evidence", "_read_kind")
+    evidence = _ReadLater("evidence")
+    kind = _ReadLater("kind")
 
     def __init__(self, *args, read=None, read_kind=None, **kwargs):
-        self._read = self._read_kind = None
+        self._read_evidence = self._read_kind = None
         Hop.__init__(self, *args, **kwargs)
-        self._read, self._read_kind = read, read_kind
-
-    @property
-    def evidence(self) -> list[Evidence]:
-        if self._read is not None:
-            read, self._read = self._read, None
-            Hop.evidence.__set__(self, read())
-        return Hop.evidence.__get__(self)
-
-    @evidence.setter
-    def evidence(self, value: list[Evidence]) -> None:
-        self._read = None
-        Hop.evidence.__set__(self, value)
-
-    @property
-    def kind(self) -> str:
-        if self._read_kind is not None:
-            read, self._read_kind = self._read_kind, None
-            Hop.kind.__set__(self, read())
-        return Hop.kind.__get__(self)
-
-    @kind.setter
-    def kind(self, value: str) -> None:
-        self._read_kind = None
-        Hop.kind.__set__(self, value)
+        self._read_evidence, self._read_kind = read, read_kind
 
 
 @dataclass
