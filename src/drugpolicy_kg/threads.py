@@ -85,7 +85,6 @@ class Background:
 def die_with_parent() -> None:  # pragma: no cover - runs in a child process
     """Linux: this process gets SIGTERM when the process that started it dies, even by SIGKILL (elsewhere nothing).
     Called in a child between fork and exec, or first thing in a worker process."""
-    import contextlib
     import signal
     import sys
 
@@ -108,7 +107,6 @@ def few_heaps(arenas: int = 2) -> None:
 
     if not sys.platform.startswith("linux"):
         return
-    import contextlib
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):
@@ -142,7 +140,6 @@ def give_back_memory() -> None:
 
     if not sys.platform.startswith("linux"):
         return
-    import contextlib
     import ctypes
     import gc
 

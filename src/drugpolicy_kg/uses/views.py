@@ -904,12 +904,7 @@ class _PagesApart:
 
     def offers_done(self) -> None:
         """No network will be offered any more: the process, done with its entity pages, need not wait for one."""
-        import os
-
-        try:
-            os.close(os.open(os.path.join(self.runs.folder, OFFERS_DONE), os.O_CREAT | os.O_WRONLY, 0o600))
-        except OSError:
-            pass
+        self.runs.take(OFFERS_DONE)  # (its file made, as a run's is)
 
     def result(self) -> tuple[list[Path], list[Path], list[str]]:
         """The trace pages and the entity pages the process wrote, and the exports it wrote (file names in the
