@@ -796,6 +796,12 @@ def test_the_other_meanings_of_a_term_are_told_apart_by_id_where_names_repeat(tr
         del tracer._labels[twin]
 
 
+TURTLE_PREFIXES = [  # the prefixes of the small stores the hub tests build
+    "@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> . @prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .",
+    "@prefix org: <http://www.w3.org/ns/org#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+    "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix dcterms: <http://purl.org/dc/terms/> ."]
+
+
 def _hub_view(members: int):
     """A store of one working group with ``members`` member organizations, each membership's three facts stated by a
     quote of its own, and one organization that is a member of ``members`` such groups."""
@@ -803,9 +809,7 @@ def _hub_view(members: int):
 
     from drugpolicy_kg.graph.oxi import StoreView
 
-    lines = ["@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> . @prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .",
-             "@prefix org: <http://www.w3.org/ns/org#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
-             "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix dcterms: <http://purl.org/dc/terms/> .",
+    lines = [*TURTLE_PREFIXES,
              'dpk:doc-hub a dpo:SourceDocument ; rdfs:label "Hub source"@en .',
              'dpk:hub a dpo:WorkingGroup ; rdfs:label "Hub group"@en .',
              'dpk:org-everywhere a org:FormalOrganization ; rdfs:label "Everywhere Office"@en .']
@@ -901,9 +905,7 @@ def _addressed_view(mandates: int):
 
     from drugpolicy_kg.graph.oxi import StoreView
 
-    lines = ["@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> . @prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .",
-             "@prefix org: <http://www.w3.org/ns/org#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
-             "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix dcterms: <http://purl.org/dc/terms/> .",
+    lines = [*TURTLE_PREFIXES,
              'dpk:doc-x a dpo:SourceDocument ; rdfs:label "X source"@en .',
              'dpk:org-x a org:FormalOrganization ; rdfs:label "Addressed Office"@en .',
              'dpk:res-x a dpo:Resolution ; rdfs:label "Resolution 900/1"@en ; dpo:resolutionNumber "900/1" .',
