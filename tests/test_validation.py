@@ -119,6 +119,72 @@ dpk:ev-isn-support rdf:predicate dpo:implements .
     assert listed == set().union(*OWN_PROPERTIES.values()) - {PREFIXES["rdf"] + "type"}
 
 
+def test_dangling_references_are_found_from_the_projects_own_subjects_only(small_project, tmp_path):
+    """An IRI of the project's namespace or an SDG code used as a value with no type anywhere is found once per
+    property that points at it from one of the project's own subjects; a typed value, an IRI elsewhere on the web, a
+    reference from outside the namespace, and the SDG ontology's own terms are not (the check's rows, exactly)."""
+    extra = tmp_path / "dangling-cases.ttl"
+    extra.write_text("""@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+dpk:org-who org:memberOf dpk:ghost-body ; dcterms:subject <http://metadata.un.org/sdg/3.5.9> ;
+    rdfs:seeAlso <http://example.org/elsewhere> , <http://metadata.un.org/sdg/ontology#Target> ;
+    dcterms:relation dpk:itwg .
+dpk:isn dpo:partner dpk:ghost-body .
+<http://example.org/outside> org:memberOf dpk:ghost-two .
+""", encoding="utf-8")
+    report = validate(small_project, [extra], engine="sparql", quotes=False)
+    found = {(f.focus, f.path) for f in report.findings if f.rule == "dangling-reference-violation"}
+    dpk, org, dpo = "https://w3id.org/drugpolicy-kg/id/", "http://www.w3.org/ns/org#", "https://w3id.org/drugpolicy-kg/ontology#"
+    assert found == {(dpk + "ghost-body", org + "memberOf"), (dpk + "ghost-body", dpo + "partner"),
+                     ("http://metadata.un.org/sdg/3.5.9", "http://purl.org/dc/terms/subject")}
+
+
+def test_each_findings_label_and_file_are_those_the_node_by_node_look_ups_give(tmp_path):
+    """_Where reads a node's triples once for its label and its files; on awkward data (a node in three graphs, one
+    of them given with --extra, one outside the project's graphs; two labels in two graphs; an empty alternative
+    label; a label only in a graph of its own; no label; no triple at all) every (node, path) gets the label and the
+    file the look-ups of one predicate at a time give (_label over rdflib, _file_of)."""
+    from rdflib import Literal
+
+    from drugpolicy_kg.checks.validate import _file_of, _label, _Where
+    from drugpolicy_kg.graph.store import GraphStore, Input
+    from drugpolicy_kg.resources import GRAPH_BASE
+
+    head = "@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n" \
+           "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n@prefix org: <http://www.w3.org/ns/org#> .\n"
+    files = {
+        GRAPH_BASE + "data/b": "dpk:a rdfs:label \"Bee\" ; org:memberOf dpk:x .\ndpk:c skos:altLabel \"\" ; rdfs:label \"C\" .\n"
+                               "dpk:e org:memberOf dpk:x .\n",
+        GRAPH_BASE + "data/a": "dpk:a rdfs:label \"Ay\" ; org:headOf dpk:x .\ndpk:d rdfs:label \"D\" .\n",
+        GRAPH_BASE + "extra/z": "dpk:a skos:altLabel \"AZ\" , \"AA\" .\ndpk:c org:memberOf dpk:x .\n",
+        "https://example.org/elsewhere": "dpk:a org:role dpk:r .\ndpk:f rdfs:label \"F\" .\n",
+    }
+    inputs = []
+    for i, (graph, text) in enumerate(files.items()):
+        path = tmp_path / f"f{i}.ttl"
+        path.write_text(head + text, encoding="utf-8")
+        inputs.append(Input(path, graph))
+    gs = GraphStore.in_memory(inputs)
+    view = gs.rdflib()
+    where = _Where(view, gs, from_store=True)
+    dpk, org = "https://w3id.org/drugpolicy-kg/id/", "http://www.w3.org/ns/org#"
+    paths = [None, URIRef(org + "memberOf"), URIRef(org + "headOf"), URIRef(org + "role"),
+             URIRef("http://www.w3.org/2000/01/rdf-schema#label"), URIRef(org + "unused")]
+    seen = set()
+    for name in "acdefgx":
+        node = URIRef(dpk + name)
+        assert where.label(node) == _label(view, node), name
+        for path in paths:
+            assert where.file(node, path) == _file_of(gs, node, path), (name, path)
+            seen.add(where.file(node, path))
+    assert where.label(URIRef(dpk + "a")) == "AA" and where.label(URIRef(dpk + "c")) == ""  # (first by value; "" kept)
+    assert where.label(Literal("a")) == ""
+    assert {"extra/z", "data/a", "data/b", ""} <= seen  # (the cases reach each outcome)
+
+
 def test_subjects_outside_the_namespace_are_found_by_file(small_project):
     report = validate(small_project, [FIXTURES / "violations" / "subject-outside-namespace.ttl"], engine="sparql")
     found = [f for f in report.findings if f.rule == "subject-outside-namespace"]

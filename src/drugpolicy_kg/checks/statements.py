@@ -180,8 +180,10 @@ def _facts(gs: GraphStore, exempt: set[str], own: dict[str, set[str]]) -> set:
             if isinstance(s, ox.NamedNode) and s.value.startswith(namespace) and s.value not in exempt:
                 out.add((s, p, o))
     for sol in gs.query(internal_query("facts-owned.rq")):  # those properties, of nodes they are not their own of
-        if sol["s"].value not in exempt and sol["p"].value not in own.get(sol["s"].value, ()):
-            out.add((sol["s"], sol["p"], sol["o"]))
+        s = sol["s"]
+        if (isinstance(s, ox.NamedNode) and s.value.startswith(namespace) and s.value not in exempt
+                and sol["p"].value not in own.get(s.value, ())):
+            out.add((s, sol["p"], sol["o"]))
     return out
 
 

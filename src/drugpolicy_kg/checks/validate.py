@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 
 CHECKS_BASE = "https://w3id.org/drugpolicy-kg/shapes#check-"  # sh:sourceShape of a finding of the project's own checks
+_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"  # a finding's focus is named by its first, else by its
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"  # first rdfs:label (see _label)
 
 
 @dataclass
@@ -136,23 +138,36 @@ def _file_of(gs: GraphStore, node, path=None) -> str:
     if not isinstance(node, URIRef):
         return ""
     for pred in ([str(path)] if isinstance(path, URIRef) else []) + [None]:
-        names = [n[len(GRAPH_BASE):] for n in gs.graphs_of(str(node), pred) if n.startswith(GRAPH_BASE)]
-        if names:
-            extra = [n for n in names if n.startswith("extra/")]
-            return (extra or names)[-1]
+        found = _file_among(gs.graphs_of(str(node), pred))
+        if found:
+            return found
     return ""
+
+
+def _file_among(graphs) -> str:
+    """Of the named graphs that state a triple: the project's data file to name (a file given with ``--extra``
+    first, else the last by name), or "" where none is the project's."""
+    names = sorted(n[len(GRAPH_BASE):] for n in graphs if n.startswith(GRAPH_BASE))
+    extra = [n for n in names if n.startswith("extra/")]
+    return (extra or names)[-1] if names else ""
 
 
 class _Where:
     """Each finding's focus label and data file, looked up once per node (and path) for one validation: one node
     can be the focus of thousands of findings (a body of 16,666 members; on skewed data at a million triples,
     155,373 findings had spent about 25 s of a profile's samples in the lookups), and a node with many triples is
-    costly to look through each time. A named node's label is read from the store itself, not through rdflib."""
+    costly to look through each time.
+
+    Reading from the store (``from_store``), a named node's triples are gone through once, for its label and the
+    graphs that state anything about it: a node stated in one graph only (nearly every node) has that graph for its
+    file whatever the path, with no second look-up. On the second shape of data at a million triples, 153,263
+    (node, path) look-ups and 70,320 labels had taken 11 s of the command's CPU, in a thread the others waited for."""
 
     def __init__(self, graph: Graph, gs: GraphStore, from_store: bool = False):
         self.graph, self.gs, self.from_store = graph, gs, from_store  # (from_store: ``graph`` is ``gs``'s own data)
         self._labels: dict = {}
         self._files: dict = {}
+        self._nodes: dict[str, tuple[str, frozenset]] = {}  # IRI -> (its label, the graphs stating a triple about it)
 
     def label(self, node) -> str:
         if node not in self._labels:
@@ -160,21 +175,52 @@ class _Where:
         return self._labels[node]
 
     def _read_label(self, node) -> str:
-        import pyoxigraph as ox
-        from rdflib import RDFS, SKOS, URIRef
+        from rdflib import URIRef
 
         if not (self.from_store and isinstance(node, URIRef)):
             return _label(self.graph, node)
-        for p in (SKOS.altLabel, RDFS.label):
-            for q in self.gs.store.quads_for_pattern(ox.NamedNode(str(node)), ox.NamedNode(str(p)), None, None):
-                return q.object.value
-        return ""
+        return self._node(str(node))[0]
+
+    def _node(self, iri: str) -> tuple[str, frozenset]:
+        """A named node's label (its first skos:altLabel, else its first rdfs:label, as :func:`_label` takes them)
+        and the named graphs that state a triple about it, from one pass over its triples. The store gives a
+        subject's triples by predicate, then object, then graph, the default graph's first: the first label met
+        here is the one a look-up of that predicate alone gives first."""
+        if iri not in self._nodes:
+            import pyoxigraph as ox
+
+            alt = label = None
+            graphs = set()
+            if iri.startswith(("http://", "https://", "urn:", "file:")):  # (as GraphStore.graphs_of)
+                for q in self.gs.store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+                    p = q.predicate.value
+                    if alt is None and p == _ALT_LABEL:
+                        alt = q.object.value
+                    elif label is None and p == _RDFS_LABEL:
+                        label = q.object.value
+                    g = q.graph_name
+                    if type(g) is ox.NamedNode:
+                        graphs.add(g.value)
+            self._nodes[iri] = ((alt if alt is not None else label) or "", frozenset(graphs))
+        return self._nodes[iri]
 
     def file(self, node, path=None) -> str:
         key = (node, path)
         if key not in self._files:
-            self._files[key] = _file_of(self.gs, node, path)
+            self._files[key] = self._read_file(node, path)
         return self._files[key]
+
+    def _read_file(self, node, path=None) -> str:
+        from rdflib import URIRef
+
+        if not (self.from_store and isinstance(node, URIRef)):
+            return _file_of(self.gs, node, path)
+        graphs = self._node(str(node))[1]
+        if len(graphs) > 1 and isinstance(path, URIRef):  # stated in several: the one stating the path's triple
+            found = _file_among(self.gs.graphs_of(str(node), str(path)))
+            if found:
+                return found
+        return _file_among(graphs)
 
 
 def guard_shapes(shapes_graph, path: Path) -> None:
@@ -377,6 +423,10 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
         # the shapes and the project's checks in a second thread, while this one checks statements and quotes: both are
         # mostly the engine's passes over the store, which run side by side (14.5 s in turn on the shipped graph)
         worker = Background(shapes_and_checks, "drugpolicy-kg-shapes", collect=True) if engine == "sparql" else None
+        # the quotes too, in a third: alone at the end, their 4-5 s on skewed data at a million triples had one core
+        # idle while the other read them (the shapes' thread done), and the three threads fill two cores till then
+        quoting = (Background(lambda: check_quotes(view, project.sources_dir), "drugpolicy-kg-quotes", collect=True)
+                   if quotes and worker is not None else None)
         if worker is None:
             shacl, report.checks_run, found = shapes_and_checks()
         progress.stage("statements", "…")
@@ -393,7 +443,8 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
             ))
         if quotes:
             progress.stage("quotes", "…")
-            report.quotes_checked, problems = check_quotes(view, project.sources_dir)
+            report.quotes_checked, problems = (quoting.result() if quoting is not None
+                                               else check_quotes(view, project.sources_dir))
             progress.stage("quotes", "done")
             for p in problems:
                 report.findings.append(Finding(
