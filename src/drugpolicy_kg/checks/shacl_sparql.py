@@ -147,7 +147,7 @@ def compile_shapes(shapes: Graph) -> list[Check]:
         nodes = list(shapes.objects(shape, sh("targetNode")))
         if nodes:
             targets.append("{ VALUES ?this { " + " ".join(_n3(n) for n in nodes) + " } }")
-        targets += [f"{{ ?this {_n3(p)} ?any }}" for p in shapes.objects(shape, sh("targetSubjectsOf"))]
+        targets += [_subjects_of(_n3(p)) for p in shapes.objects(shape, sh("targetSubjectsOf"))]
         targets += [f"{{ ?any {_n3(p)} ?this }}" for p in shapes.objects(shape, sh("targetObjectsOf"))]
         target = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(sorted(targets)) + " } }"
         msg = str(shapes.value(shape, sh("message")) or "")
@@ -166,6 +166,12 @@ def compile_shapes(shapes: Graph) -> list[Check]:
                 prop_sev = str(prop_sev).rsplit("#", 1)[-1] if prop_sev is not None else "Violation"
                 checks += _property_checks(shapes, prop, str(report_shape), target, prop_msg, prop_sev)
     return checks
+
+
+def _subjects_of(p: str) -> str:
+    """The target pattern of sh:targetSubjectsOf ``p`` (in SPARQL): a part of the shape's target, and what a property
+    shape on that path looks for in it (see _property_checks)."""
+    return f"{{ ?this {p} ?any }}"
 
 
 def _count(value, holder, local: str) -> int:
@@ -271,7 +277,7 @@ def _property_checks(shapes: Graph, prop, shape: str, target: str, msg: str, sev
     elif fewest is not None:
         out.append(_check(shape, path, msg, severity, "minCount", f"{{ SELECT {key} (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
                           f"{target} OPTIONAL {{ ?this {p} ?x }} }} GROUP BY {key} }} FILTER(?c < {fewest})"))
-    if high is not None and (vias or f"{{ ?this {p} ?any }}" not in target):
+    if high is not None and (vias or _subjects_of(p) not in target):
         out.append(_check(shape, path, msg, severity, "maxCount", f"{{ SELECT {key} (COUNT(DISTINCT ?x) AS ?c) WHERE {{ "
                           f"{target} ?this {p} ?x }} GROUP BY {key} }} FILTER(?c > {_count(high, prop, 'maxCount')})"))
     elif high is not None:  # the shape targets the subjects of this path (sh:targetSubjectsOf), each of which it counts:

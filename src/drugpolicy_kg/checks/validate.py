@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 
 CHECKS_BASE = "https://w3id.org/drugpolicy-kg/shapes#check-"  # sh:sourceShape of a finding of the project's own checks
-_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"  # a finding's focus is named by its first, else by its
-_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"  # first rdfs:label (see _label)
+_ALT_LABEL = PREFIXES["skos"] + "altLabel"  # a finding's focus is named by its first, else by its first rdfs:label
+_RDFS_LABEL = PREFIXES["rdfs"] + "label"  # (see _label)
 
 
 @dataclass
@@ -189,9 +189,11 @@ class _Where:
         if iri not in self._nodes:
             import pyoxigraph as ox
 
+            from drugpolicy_kg.graph.store import LOOKED_UP
+
             alt = label = None
             graphs = set()
-            if iri.startswith(("http://", "https://", "urn:", "file:")):  # (as GraphStore.graphs_of)
+            if iri.startswith(LOOKED_UP):
                 for q in self.gs.store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
                     p = q.predicate.value
                     if alt is None and p == _ALT_LABEL:

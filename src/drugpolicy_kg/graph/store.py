@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 STORE_FORMAT = "6"  # bump when what a store holds changes for the same inputs (describe() included)
 DERIVED_GRAPH = GRAPH_BASE + "derived"
 KEEP_STORES = 6  # the most recently used stores kept in the cache; older ones are removed
+LOOKED_UP = ("http://", "https://", "urn:", "file:")  # the subjects whose graphs are looked up (see graphs_of)
 _STORE_DIR = re.compile(r"^store-[0-9a-f]{24}$")
 _TMP_DIR = re.compile(r"^\.tmp-store-[0-9a-f]{24}-\d+$")
 
@@ -418,7 +419,7 @@ class GraphStore:
         """The named graphs that state a triple about ``subject`` (with ``predicate`` if given), sorted."""
         import pyoxigraph as ox
 
-        if not subject.startswith(("http://", "https://", "urn:", "file:")):
+        if not subject.startswith(LOOKED_UP):
             return []
         pred = ox.NamedNode(predicate) if predicate else None
         return sorted({q.graph_name.value for q in self.store.quads_for_pattern(ox.NamedNode(subject), pred, None, None)
