@@ -736,9 +736,11 @@ def test_the_evidence_kept_beside_the_store_reads_back_the_same(store_view_evide
 
 def test_a_source_page_finds_many_quotes_in_one_pass_as_one_search_each_would(dataset, monkeypatch):
     """A source of thousands of quotes (a million triples' synthetic text has 40,000) is searched in one pass, each
-    place looked up by the characters that start there; the page and the anchors are the ones a search per quote
+    place looked up by the characters that start there (every place, or only those where a quote's first two
+    characters stand); the page and the anchors are the ones a search per quote
     gives: on every shipped source and on a text made of quotes that overlap, repeat, start inside words and run
     over lines."""
+    from drugpolicy_kg.checks import quotes as quotes_check
     from drugpolicy_kg.resources import source_text
     from drugpolicy_kg.uses import trace_render
 
@@ -760,7 +762,9 @@ def test_a_source_page_finds_many_quotes_in_one_pass_as_one_search_each_would(da
         monkeypatch.setattr(trace_render, "SCAN_FROM", 10**9)
         one_each = trace_render._source_page(file, "label", text, qs, [])
         monkeypatch.setattr(trace_render, "SCAN_FROM", 0)
-        assert trace_render._source_page(file, "label", text, qs, []) == one_each, file
+        for few in (-1, 10**9):  # the pass looks at every place, or only where a quote's first two characters stand
+            monkeypatch.setattr(quotes_check, "FEW_STARTS", few)
+            assert trace_render._source_page(file, "label", text, qs, []) == one_each, (file, few)
     assert sorted(one_each[1]) == ["24.1 The Commission", "Commission on Narcotic Drugs met", "and again; narcotic drugs",
                                    "met", "ommission on Narcotic Drugs"]  # (four run over lines within their head)
 

@@ -600,7 +600,7 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     import re
     from bisect import bisect_right
 
-    from drugpolicy_kg.checks.quotes import HEAD, normalise, places
+    from drugpolicy_kg.checks.quotes import HEAD, normalise, places, starts_of
     from drugpolicy_kg.pages import document
 
     lines = text.split("\n")
@@ -632,7 +632,7 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
         if len(needles) < SCAN_FROM:  # (a few thousand searches in C are quicker than one pass in Python)
             return {q: lines_holding(q, joined, at) for q in needles if q}
         out = {q: lines_holding(q, joined, at) for q in needles if q and len(q) < HEAD}
-        for pos, piece in places(joined, needles, range(len(joined) - HEAD + 1)):
+        for pos, piece in places(joined, needles, starts_of(joined, needles)):
             i = bisect_right(at, pos) - 1
             found = out.setdefault(piece, [])
             if not found or found[-1] != i:
