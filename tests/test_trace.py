@@ -10,7 +10,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from drugpolicy_kg.checks.quotes import normalise
 from drugpolicy_kg.cli import main
@@ -292,6 +292,41 @@ def test_html_escapes_data(tracer):
     t = Trace(evil, Hop(evil, evil, evil), "forward", forward=[Hop(evil, evil, evil, evil, [Evidence(evil, "f", evil, evil)])])
     page = to_html(t)
     assert evil not in page and escape(evil) in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.text(), st.text(alphabet="<>&\"' \u00e9\u2028\x00a"), st.integers(), st.floats(allow_nan=False),
+                       st.none(), st.text().map(Markup)))
+def test_the_pages_escape_as_markupsafe_does(value):
+    """The pages' autoescaping (pages.escape, which skips markupsafe's Python-level Markup constructor for a plain
+    string) gives what markupsafe.escape gives: the same text, of the same type."""
+    from drugpolicy_kg.pages import escape as pages_escape
+
+    made, expected = pages_escape(value), escape(value)
+    assert made == expected and type(made) is type(expected)
+
+
+def test_every_template_autoescapes_with_the_pages_escape_to_the_same_page(monkeypatch):
+    """Each compiled template's autoescaping is pages.escape, and a page renders to the same text as a stock Jinja2
+    environment renders it (a trace of data made to be escaped)."""
+    import jinja2
+
+    from drugpolicy_kg import pages
+    from drugpolicy_kg.uses.trace import Evidence, Hop, Trace
+    from drugpolicy_kg.uses.trace_render import to_html
+
+    for name in ("trace.html", "entity.html", "source.html", "network.html"):
+        assert pages.environment().get_template(name).root_render_func.__globals__["escape"] is pages.escape
+    evil = "<b>\"a & b\"</b> 'c' \u00e9"
+    t = Trace(evil, Hop(evil, evil, evil), "forward", forward=[Hop(evil, evil, evil, evil, [Evidence(evil, "f", evil, evil)])])
+    ours = to_html(t)
+    stock = jinja2.Environment(loader=jinja2.FileSystemLoader(str(pages.TEMPLATES)), autoescape=True,
+                               undefined=jinja2.StrictUndefined)
+    stock.globals.update(pages.environment().globals)
+    monkeypatch.setattr(pages, "environment", lambda: stock)
+    theirs = to_html(t)
+    assert stock.get_template("trace.html").root_render_func.__globals__["escape"] is not pages.escape
+    assert ours == theirs and escape(evil) in ours and evil not in ours
 
 
 def test_cli_trace(tmp_path, capsys):

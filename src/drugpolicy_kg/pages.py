@@ -28,8 +28,47 @@ def environment():
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined)
+    env.template_class = template_class()
     env.globals.update(css=(TEMPLATES / "site.css").read_text(encoding="utf-8"))
     return env
+
+
+def escape(value):
+    """What ``markupsafe.escape`` gives, the same text of the same type (Markup), made without its Python-level
+    ``Markup.__new__`` for a plain string (the value a page escapes nearly always is one): half the time a value,
+    and autoescaping escapes every value a page shows (at a million triples, 4 million values in the trace pages
+    alone; escaping them was a third of the time those pages took to render)."""
+    if type(value) is str and _ESCAPE_TEXT is not None:
+        return _NEW_TEXT(_MARKUP, _ESCAPE_TEXT(value))
+    return _markupsafe_escape(value)
+
+
+def _markupsafe_parts():
+    import markupsafe
+
+    # (markupsafe's own escaping of a plain string, in C where it was built so, as markupsafe.escape calls it; a
+    # markupsafe without it: its escape as it is)
+    return markupsafe.Markup, getattr(markupsafe, "_escape_inner", None), markupsafe.escape
+
+
+_MARKUP, _ESCAPE_TEXT, _markupsafe_escape = _markupsafe_parts()
+_NEW_TEXT = str.__new__
+
+
+@functools.cache
+def template_class():
+    """A Jinja2 template class whose autoescaping (the ``escape`` of each compiled template's module) is
+    :func:`escape`; any other escaping (the ``|e`` filter, ``Markup`` itself) stays markupsafe's."""
+    import jinja2
+
+    class Template(jinja2.Template):
+        @classmethod
+        def from_code(cls, environment, code, globals, uptodate=None):  # noqa: A002 - Jinja2's name
+            made = super().from_code(environment, code, globals, uptodate)
+            made.root_render_func.__globals__["escape"] = escape  # the module's namespace: every macro and block too
+            return made
+
+    return Template
 
 
 @functools.cache

@@ -118,7 +118,10 @@ def _template():
     import pyvis
 
     root = Path(pyvis.__file__).parent / "templates"
+    from drugpolicy_kg.pages import template_class
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)), autoescape=True)
+    env.template_class = template_class()
     return env.get_template("template.html")
 
 
