@@ -312,6 +312,13 @@ def test_every_entity_has_a_page_and_every_link_resolves(graph, site):
     assert 'href="../affiliations.html#node=https%3A%2F%2Fw3id.org%2Fdrugpolicy-kg%2Fid%2Fitwg"' in itwg
     assert 'href="../traces/itwg.html"' in itwg and "<blockquote>" in itwg
     assert 'href="../entities/itwg.html"' in (site / "traces" / "itwg.html").read_text()
+    # one page per source document, the entity pages': a trace page's quotes link to its passages there
+    assert not list((site / "traces").glob("source-*")) and list((site / "entities").glob("source-*"))
+    passages = re.findall(r'href="\.\./entities/(source-[^"#]+)#([^"]+)"', (site / "traces" / "res-cnd-64-3.html").read_text())
+    assert len(passages) > 3
+    for page, anchor in passages:
+        assert f'id="{anchor}"' in (site / "entities" / page).read_text(), (page, anchor)
+    assert 'href="../entities/source-' in (site / "traces" / "index.html").read_text()
 
 
 def test_entity_page_marks_inferred_facts(graph, site):

@@ -692,8 +692,33 @@ TRACED_KINDS = frozenset({"resolution", "decision", "convention", "declaration",
 SITE_HOPS = 250  # hops per direction on a site page: further entities are named, each followed on its own page
 
 
+def _write_source_pages(sources: dict[str, set[str]], traces: dict, project, out, nav: list[tuple[str, str]],
+                        written: list) -> dict[tuple[str, str], str]:
+    """A page per source document in ``out`` (added to ``written``) with the quotes ``sources`` gives it highlighted;
+    returns, per (file, quote), the page and anchor of its passage."""
+    from drugpolicy_kg.atomic import write_page
+    from drugpolicy_kg.resources import source_text
+
+    anchors: dict[tuple[str, str], str] = {}
+    for file, quotes in sorted(sources.items()):
+        path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
+        if path is None:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        label = next((ev.source for t in traces.values() for top in [t.root] for ev in Briefing.quotes_of(top)
+                      if ev.source_file == file), file)
+        page_html, found = _source_page(file, label, text, quotes, nav)
+        name = "source-" + page_names([file])[file]
+        write_page(out / name, page_html)
+        written.append(out / name)
+        for q, a in found.items():
+            anchors[(file, q)] = f"{name}#{a}"
+    return anchors
+
+
 def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
-               entity_href=None, max_hops: int | None = SITE_HOPS, followed=None, on_pages=None) -> SiteFiles:
+               entity_href=None, max_hops: int | None = SITE_HOPS, followed=None, on_pages=None,
+               source_links: dict[tuple[str, str], str] | None = None, sources_href: str = "") -> SiteFiles:
     """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
     each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
     quoted passages are highlighted; and an index. Every file is written atomically.
@@ -702,7 +727,9 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     navigation, and the link of an entity that has no trace page. ``followed(iri)`` says which of the entities the
     traces mention get a trace page of their own (the resolutions and bodies always do); by default those of the
     kinds in ``TRACED_KINDS``. ``on_pages(pages)`` is told the page of each entity traced as soon as the traces are
-    made, before any page is written."""
+    made, before any page is written. ``source_links``, where given, are the source pages written already (per
+    (source file, quote), the page and the anchor of its passage, from ``out_dir`` at ``sources_href``): the site
+    links there and writes none of its own (the views' site: one page per source, the entity pages' too)."""
     from pathlib import Path
 
     from drugpolicy_kg.atomic import atomic_write, write_page
@@ -744,20 +771,10 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     nav = [("index.html", "All traces"), (views_href, "Network views")]
     written = SiteFiles()
     written.pages = names
-    anchors: dict[tuple[str, str], str] = {}
-    for file, quotes in sorted(sources.items()):
-        path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
-        if path is None:
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        label = next((ev.source for t in traces.values() for top in [t.root] for ev in Briefing.quotes_of(top)
-                      if ev.source_file == file), file)
-        page_html, found = _source_page(file, label, text, quotes, nav)
-        name = "source-" + page_names([file])[file]
-        write_page(out / name, page_html)
-        written.append(out / name)
-        for q, a in found.items():
-            anchors[(file, q)] = f"{name}#{a}"
+    if source_links is not None:  # the source pages are written: their passages are linked
+        anchors = {(file, q): sources_href + link for (file, q), link in source_links.items() if q in sources.get(file, ())}
+    else:
+        anchors = _write_source_pages(sources, traces, project, out, nav, written)
 
     def link(iri: str):
         return names.get(iri) or (entity_href(iri) if entity_href else None)
@@ -779,7 +796,8 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
               "entries": [(names[n], tracer.label(n)) for n in sorted(nodes, key=lambda n: natural(tracer.label(n)))]}
              for kind, nodes in sorted(by_kind.items(), key=lambda kv: (kv[0] not in ("resolution", "working group",
                                                                                        "network", "organization"), kv[0]))]
-    source_items = [("source-" + page_names([f])[f], f) for f in sorted(sources) if source_text(project.sources_dir, f)]
+    source_items = [(sources_href + "source-" + page_names([f])[f], f) for f in sorted(sources)
+                    if source_text(project.sources_dir, f)]
     index = document("traces.html", "Mandate traces", [(views_href, "Network views")], pages=len(traces), kinds=kinds,
                      more=len(main) + 1 > max_pages, sources=source_items,
                      orphans=[(label, kind) for _, label, kind in tracer.orphans()])

@@ -996,11 +996,11 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
         say({"pages": pages})                         # pages are written
         _settle()
 
-    traced = _write_traces(tracer, out, project, names, on_pages=traces_made)
+    (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, which the traces link to
+    sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
+    traced = _write_traces(tracer, out, project, names, sources, on_pages=traces_made)
     tracer.forget_traversal()  # (the entity pages read none of it)
     _settle()
-    (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, while the views are being split
-    sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
     say({"sources": [[file, quote, link] for (file, quote), link in sources.items()]})
     runs = _Runs(job["runs"])
     extras = _write_extras(graph, out, project, names, job["affiliations"]) if runs.take(EXTRAS_RUN) else {}
@@ -1013,7 +1013,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     def exports() -> None:  # the networks the command has offered so far, before each run of entity pages
         exported.extend(_take_exports(runs, out, names))
 
-    entity_files = _write_entities(ents, out, names, project, shown_in, traced.pages, runs, sources, between=exports)
+    entity_files = _write_entities(ents, out, names, shown_in, traced.pages, runs, sources, between=exports)
     while not os.path.exists(os.path.join(job["runs"], OFFERS_DONE)):  # its last networks are still being drawn
         if not os.path.isdir(job["runs"]) or os.getppid() != parent:
             sys.exit(1)  # the command is stopping, or is gone (where nothing stops this process with it)
@@ -1049,13 +1049,17 @@ def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], w
     return written
 
 
-def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], on_pages=None):
-    """The site's trace pages, in ``out_dir/traces``, linked to the views and to the entity pages ``names`` gives."""
+def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], source_links: dict[tuple[str, str], str],
+                  on_pages=None):
+    """The site's trace pages, in ``out_dir/traces``, linked to the views, to the entity pages ``names`` gives and to
+    the source pages beside them (``source_links``, see :func:`_source_pages`: one page per source in the site, where
+    the trace pages had made their own of each, the same text again: at a million triples the synthetic source's,
+    10 MB, took 2 s)."""
     from drugpolicy_kg.uses.trace_render import write_site as write_traces
 
     return write_traces(tracer, out_dir / "traces", project, views_href="../index.html",
                         entity_href=lambda iri: ("../entities/" + names[iri]) if iri in names else None,
-                        on_pages=on_pages)
+                        on_pages=on_pages, source_links=source_links, sources_href="../entities/")
 
 
 def _csv(path: Path, header: list[str], rows) -> None:
@@ -1129,17 +1133,15 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
 ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
 
 
-def _write_entities(ents, out_dir: Path, names: dict[str, str], project, shown_in: dict[str, dict[str, tuple[str, str]]],
-                    trace_pages: dict[str, str], runs: _Runs,
-                    source_links: dict[tuple[str, str], str] | None = None, between=None) -> list[Path]:
-    """The entity pages that ``runs`` gives this process, in ``out_dir/entities``, and the source pages their quotes
-    link to where ``source_links`` (another process wrote the source pages) is None: each page links to where the
-    views draw the entity (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
+def _write_entities(ents, out_dir: Path, names: dict[str, str], shown_in: dict[str, dict[str, tuple[str, str]]],
+                    trace_pages: dict[str, str], runs: _Runs, source_links: dict[tuple[str, str], str],
+                    between=None) -> list[Path]:
+    """The entity pages that ``runs`` gives this process, in ``out_dir/entities``, their quotes linked to the source
+    pages (``source_links``, see :func:`_source_pages`): each page links to where the views draw the entity
+    (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
     from drugpolicy_kg.uses.entities import write_pages
 
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
-    if source_links is None:
-        source_links = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
 
     def appears_in(iri: str) -> list[tuple[str, str]]:
         items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
@@ -1231,10 +1233,12 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     # the other still writes the traces (its CPU half idle); at a million triples, the other.
     extras = _write_extras(graph, out_dir, project, names, with_affiliations) if runs.take(EXTRAS_RUN) else None
     if apart is None:
-        traced = _write_traces(tracer, out_dir, project, names)
-        entity_files = _write_entities(ents, out_dir, names, project, shown_in, traced.pages, runs)
+        (out_dir / "entities").mkdir(parents=True, exist_ok=True)
+        sources = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
+        traced = _write_traces(tracer, out_dir, project, names, sources)
+        entity_files = _write_entities(ents, out_dir, names, shown_in, traced.pages, runs, sources)
     else:  # the other process makes the traces: both write the entity pages, then it is done
-        entity_files = _write_entities(ents, out_dir, names, project, shown_in, apart.trace_pages(), runs,
+        entity_files = _write_entities(ents, out_dir, names, shown_in, apart.trace_pages(), runs,
                                        apart.source_links())
         traced, theirs, exported = apart.result()
         entity_files += theirs
