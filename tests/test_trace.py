@@ -804,6 +804,60 @@ def test_a_source_page_finds_many_quotes_in_one_pass_as_one_search_each_would(da
                                    "met", "ommission on Narcotic Drugs"]  # (four run over lines within their head)
 
 
+def test_a_quote_on_several_lines_links_to_the_line_its_locator_names(dataset):
+    """A quote that stands on several lines of its source (a table's "33", a heading's words) links to the line its
+    locator names: for a table's row, a line of that table that starts with the row's label; for a heading, the
+    line that is the heading; for a paragraph's list, a line of that paragraph. (Every such link had gone to the
+    first line holding the words: "33" of Table 16.30's total to a page number of the contents.)"""
+    from drugpolicy_kg.resources import source_text
+    from drugpolicy_kg.uses import trace_render
+
+    quotes: dict[str, dict[str, set[str]]] = {}
+    for facts in Tracer(dataset.view()).evidence.values():
+        for items in facts.values():
+            for ev in items:
+                if ev.source_file:
+                    quotes.setdefault(ev.source_file, {}).setdefault(ev.quote, set()).add(ev.locator)
+    checked = {"table": 0, "heading": 0, "paragraph": 0}
+    for file, qs in sorted(quotes.items()):
+        text = source_text(Project.open().sources_dir, file).read_text(encoding="utf-8")
+        lines = text.split("\n")
+        _page, first, placed = trace_render._source_page(file, "label", text, set(qs), [], qs)
+
+        def line_of(anchor: str, lines: list[str] = lines) -> int:
+            if anchor.startswith("l"):
+                return int(anchor[1:]) - 1
+            return next(i for i, line in enumerate(lines) if line.startswith(anchor[1:] + " "))
+
+        for q, locators in qs.items():
+            for locator in locators:
+                if q not in first:
+                    continue
+                at = line_of(placed.get((q, locator), first[q]))
+                if q not in lines[at]:
+                    continue  # (a quote over several lines, or folded: its first line)
+                holding = [i for i, line in enumerate(lines) if q in line]
+                if len(holding) < 2:
+                    continue
+                if m := re.match(r"(Table \d+\.\d+), row \d+ \((.+?)\)(?:, column “|$)", locator):
+                    table = lines.index(m.group(1)) if m.group(1) in lines else None
+                    label = m.group(2).rstrip("…").strip()
+                    if table is not None and any(i > table and lines[i].startswith(label) for i in holding):
+                        assert at > table and lines[at].startswith(label), (file, q, locator, lines[at])
+                        assert not any(table < i < at for i in holding if lines[i].startswith(label)), (file, q, locator)
+                        checked["table"] += 1
+                elif m := re.match(r"heading “(.*)”$", locator):
+                    if m.group(1) in (line.strip() for line in lines):
+                        assert lines[at].strip() == m.group(1), (file, q, locator, lines[at])
+                        checked["heading"] += 1
+                elif m := re.match(r"para\. (\d+\.\d+),", locator):
+                    start = next(i for i, line in enumerate(lines) if line.startswith(m.group(1) + " "))
+                    if any(i >= start for i in holding):
+                        assert at >= start, (file, q, locator)
+                        checked["paragraph"] += 1
+    assert checked["table"] > 500 and checked["heading"] > 10 and checked["paragraph"] > 10, checked
+
+
 @settings(max_examples=300, deadline=None)
 @given(names=st.lists(st.text(alphabet="abcdeé 0123/", max_size=12), max_size=30),
        term=st.text(alphabet="abcdeéxz 0123/", max_size=12), n=st.integers(1, 6), cutoff=st.sampled_from([0.0, 0.5, 0.88, 1.0]))

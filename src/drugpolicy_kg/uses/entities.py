@@ -186,12 +186,13 @@ def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
                     appears_in=appears_in)
 
 
-def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple[str, str], str],
+def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple, str],
                 appears_in: Callable[[str], list[tuple[str, str]]], nav: list[tuple[str, str]],
                 iris: list[str] | None = None, scratch: Path | None = None) -> list[Path]:
     """A page per entity of ``iris`` (default: all) into ``out_dir``, named by ``names``; returns the files.
     (``scratch``: where the temporary files are made, see :func:`drugpolicy_kg.atomic.scratch_folder`.)"""
     from drugpolicy_kg.atomic import write_page
+    from drugpolicy_kg.uses.trace_render import passage_of
 
     written = []
 
@@ -199,7 +200,7 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
         return names.get(target) if ents.is_entity(target) else None
 
     def source_link(ev: Evidence) -> str | None:
-        return source_pages.get((ev.source_file, ev.quote))
+        return passage_of(source_pages, ev)
 
     for iri in ents.iris if iris is None else iris:
         write_page(out_dir / names[iri], entity_html(ents, iri, link, source_link, appears_in(iri), nav), scratch)

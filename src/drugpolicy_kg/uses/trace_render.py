@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from drugpolicy_kg.uses.trace import GROUP_OVER, Evidence, Hop, Trace, natural
@@ -593,10 +594,13 @@ def _marked(line: str, quotes: list[str]) -> list[tuple[str, bool]]:
 SCAN_FROM = 4000  # quotes of one source from which a source page finds them in one pass over its text
 
 
-def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[tuple[str, str]]
-                 ) -> tuple[str, dict[str, str]]:
+def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[tuple[str, str]],
+                 locators: dict[str, set[str]] | None = None) -> tuple[str, dict[str, str], dict[tuple[str, str], str]]:
     """A source document's text, a paragraph a line with anchors (its own number where it has one, else its line),
-    and the quoted passages highlighted; returns the page and, per quote, the anchor of the line that holds it."""
+    and the quoted passages highlighted; returns the page, per quote the anchor of the first line that holds it,
+    and, per (quote, locator) of ``locators`` (quote -> the locators it is quoted at), the anchor where a quote that
+    stands on several lines is placed otherwise by its locator (see :class:`_Places`: a table cell's "33" stands
+    first in the contents' page numbers)."""
     import re
     from bisect import bisect_right
 
@@ -646,6 +650,7 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     holding: dict[int, list[str]] = {}  # line -> the quotes standing in it, longest first
     anchors: dict[str, str] = {}
     first: dict[int, list[str]] = {}  # line -> the quotes it is the first to hold, as they stand or folded (long ones)
+    several: dict[str, list[int]] = {}  # a quote on more than one line -> those lines
     for q in longest_first:
         where = [i for i in in_raw.get(q, ()) if lines[i].strip()]
         for i in where:
@@ -655,6 +660,9 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
             where = where + [i for i in (in_flat.get(nq, ()) if nq else []) if lines[i].strip()]
         if where:
             first.setdefault(min(where), []).append(q)
+            if locators and q in locators and len(set(where)) > 1:
+                several[q] = sorted(set(where))
+
     def anchor_of(i: int) -> str:
         """The anchor of the 0-based line ``i``: its paragraph's own number where it starts with one, else its line."""
         num = re.match(r"^(\d{1,3}\.\d{1,3})\s", lines[i])
@@ -674,8 +682,80 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
             hit = lines_holding(head, flat, flat_at)[:1] if head else []
             if hit:
                 anchors[q] = anchor_of(hit[0])
+    placed: dict[tuple[str, str], str] = {}
+    if several:
+        where_is = _Places(lines)
+        for q, where in several.items():
+            for locator in sorted(locators[q]):
+                i = where_is.place(where, locator)
+                if i != where[0]:
+                    placed[(q, locator)] = anchor_of(i)
     page_html = document("source.html", f"Source: {label}", nav, file=name, found=len(anchors), lines=shown)
-    return page_html, anchors
+    return page_html, anchors, placed
+
+
+_HEADING = re.compile(r"(Table \d+\.\d+|Figure \S+|Annex [IVXLC]+)\s*$")  # a table's, figure's or annex's own line
+_NUMBERED = re.compile(r"(\d{1,3}\.\d{1,3})\s")  # a numbered paragraph's line
+_IN_PARAGRAPH = re.compile(r"(?:after )?para\. (\d{1,3}\.\d{1,3})(?![\d.])")
+_IN_TABLE = re.compile(r"(Table \d+\.\d+|Annex [IVXLC]+)(?![\w.])")
+_ROW_LABEL = re.compile(r", row \d+ \((.+?)\)(?:, column “|$)")
+_HEADING_QUOTED = re.compile(r"heading “(.*)”$")
+
+
+class _Places:
+    """Where, among the lines of a source that hold a quote, its locator puts it: the quote's own line for a
+    heading; for a table or an annex, the first of them between the table's own line ("Table 16.30") and the next
+    table, figure or annex, the row's (its line starts with the row's label) where there is one; for a paragraph (and
+    a list after it), the first between its numbered line and the next. Otherwise, or where none of them is there,
+    the first line that holds it. (The locators are the project's own: "Table 16.30, row 10 (Total), column ...",
+    "para. 16.10, Subprogramme 5, ..., row 30", "heading “...”".)"""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.headings: dict[str, int] = {}
+        self.heading_lines: list[int] = []
+        self.paragraphs: dict[str, int] = {}
+        self.paragraph_lines: list[int] = []
+        for i, line in enumerate(lines):
+            if m := _HEADING.match(line.strip()):
+                self.headings.setdefault(m.group(1), i)
+                self.heading_lines.append(i)
+            elif m := _NUMBERED.match(line):
+                self.paragraphs.setdefault(m.group(1), i)
+                self.paragraph_lines.append(i)
+
+    @staticmethod
+    def _block(start: int, starts: list[int], end: int) -> range:
+        from bisect import bisect_right
+
+        after = bisect_right(starts, start)
+        return range(start, starts[after] if after < len(starts) else end)
+
+    def place(self, where: list[int], locator: str) -> int:
+        """The line of ``where`` (ascending, more than one) that ``locator`` points to."""
+        if m := _HEADING_QUOTED.match(locator):
+            own = [i for i in where if self.lines[i].strip() == m.group(1)]
+            return own[0] if own else where[0]
+        block = None
+        if (m := _IN_PARAGRAPH.match(locator)) and m.group(1) in self.paragraphs:
+            block = self._block(self.paragraphs[m.group(1)], self.paragraph_lines, len(self.lines))
+        elif (m := _IN_TABLE.match(locator)) and m.group(1) in self.headings:
+            block = self._block(self.headings[m.group(1)], self.heading_lines, len(self.lines))
+        inside = [i for i in where if block is not None and i in block]
+        if not inside:
+            return where[0]
+        if m := _ROW_LABEL.search(locator):
+            label = m.group(1).rstrip("…").strip()
+            row = [i for i in inside if label and self.lines[i].startswith(label)]
+            if row:
+                return row[0]
+        return inside[0]
+
+
+def passage_of(links: dict[tuple, str], ev) -> str | None:
+    """The link of ``ev``'s passage among ``links`` (per (file, quote), and per (file, quote, locator) where its
+    locator places the quote elsewhere than its first line: see :func:`_source_page`), or None."""
+    return links.get((ev.source_file, ev.quote, ev.locator)) or links.get((ev.source_file, ev.quote))
 
 
 class SiteFiles(list):
@@ -692,14 +772,14 @@ TRACED_KINDS = frozenset({"resolution", "decision", "convention", "declaration",
 SITE_HOPS = 250  # hops per direction on a site page: further entities are named, each followed on its own page
 
 
-def _write_source_pages(sources: dict[str, set[str]], traces: dict, project, out, nav: list[tuple[str, str]],
-                        written: list) -> dict[tuple[str, str], str]:
-    """A page per source document in ``out`` (added to ``written``) with the quotes ``sources`` gives it highlighted;
-    returns, per (file, quote), the page and anchor of its passage."""
+def _write_source_pages(sources: dict[str, dict[str, set[str]]], traces: dict, project, out,
+                        nav: list[tuple[str, str]], written: list) -> dict[tuple, str]:
+    """A page per source document in ``out`` (added to ``written``) with the quotes ``sources`` gives it highlighted
+    (file -> quote -> the locators it is quoted at); returns the links of their passages (see :func:`passage_of`)."""
     from drugpolicy_kg.atomic import write_page
     from drugpolicy_kg.resources import source_text
 
-    anchors: dict[tuple[str, str], str] = {}
+    anchors: dict[tuple, str] = {}
     for file, quotes in sorted(sources.items()):
         path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
         if path is None:
@@ -707,18 +787,20 @@ def _write_source_pages(sources: dict[str, set[str]], traces: dict, project, out
         text = path.read_text(encoding="utf-8", errors="replace")
         label = next((ev.source for t in traces.values() for top in [t.root] for ev in Briefing.quotes_of(top)
                       if ev.source_file == file), file)
-        page_html, found = _source_page(file, label, text, quotes, nav)
+        page_html, found, placed = _source_page(file, label, text, set(quotes), nav, quotes)
         name = "source-" + page_names([file])[file]
         write_page(out / name, page_html)
         written.append(out / name)
         for q, a in found.items():
             anchors[(file, q)] = f"{name}#{a}"
+        for (q, locator), a in placed.items():
+            anchors[(file, q, locator)] = f"{name}#{a}"
     return anchors
 
 
 def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
                entity_href=None, max_hops: int | None = SITE_HOPS, followed=None, on_pages=None,
-               source_links: dict[tuple[str, str], str] | None = None, sources_href: str = "") -> SiteFiles:
+               source_links: dict[tuple, str] | None = None, sources_href: str = "") -> SiteFiles:
     """A site to walk: a trace page per resolution and body and per entity their traces mention (up to ``max_pages``),
     each linked to the pages of the entities it mentions, to the views and to the source documents' pages, where the
     quoted passages are highlighted; and an index. Every file is written atomically.
@@ -762,17 +844,17 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     names = page_names(list(traces))
     if on_pages is not None:
         on_pages(names)
-    sources: dict[str, set[str]] = {}
+    sources: dict[str, dict[str, set[str]]] = {}  # file -> quote -> its locators
     for t in traces.values():
         for h in [t.root, *(x for top in t.forward + t.backward for x in top.walk())]:
             for ev in Briefing.quotes_of(h):
                 if ev.source_file:
-                    sources.setdefault(ev.source_file, set()).add(ev.quote)
+                    sources.setdefault(ev.source_file, {}).setdefault(ev.quote, set()).add(ev.locator)
     nav = [("index.html", "All traces"), (views_href, "Network views")]
     written = SiteFiles()
     written.pages = names
     if source_links is not None:  # the source pages are written: their passages are linked
-        anchors = {(file, q): sources_href + link for (file, q), link in source_links.items() if q in sources.get(file, ())}
+        anchors = {key: sources_href + link for key, link in source_links.items() if key[1] in sources.get(key[0], ())}
     else:
         anchors = _write_source_pages(sources, traces, project, out, nav, written)
 
@@ -780,7 +862,7 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
         return names.get(iri) or (entity_href(iri) if entity_href else None)
 
     def source_link(ev: Evidence):
-        return anchors.get((ev.source_file, ev.quote))
+        return passage_of(anchors, ev)
 
     for node, t in traces.items():
         own = entity_href(node) if entity_href else None

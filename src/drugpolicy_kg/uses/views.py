@@ -899,7 +899,7 @@ class _PagesApart:
 
     def source_links(self) -> dict[tuple[str, str], str]:
         """Per (source file, quote), the link to its passage on the source pages the process wrote."""
-        return {(file, quote): link for file, quote, link in self._wait_for("sources")}
+        return {tuple(key): link for *key, link in self._wait_for("sources")}
 
     def extras(self) -> dict[str, Path]:
         """The files the process wrote beside the networks (:func:`_write_extras`)."""
@@ -1001,7 +1001,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     traced = _write_traces(tracer, out, project, names, sources, on_pages=traces_made)
     tracer.forget_traversal()  # (the entity pages read none of it)
     _settle()
-    say({"sources": [[file, quote, link] for (file, quote), link in sources.items()]})
+    say({"sources": [[*key, link] for key, link in sources.items()]})
     runs = _Runs(job["runs"])
     extras = _write_extras(graph, out, project, names, job["affiliations"]) if runs.take(EXTRAS_RUN) else {}
     say({"extras": {name: str(path) for name, path in extras.items()}})
@@ -1049,7 +1049,7 @@ def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], w
     return written
 
 
-def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], source_links: dict[tuple[str, str], str],
+def _write_traces(tracer, out_dir: Path, project, names: dict[str, str], source_links: dict[tuple, str],
                   on_pages=None):
     """The site's trace pages, in ``out_dir/traces``, linked to the views, to the entity pages ``names`` gives and to
     the source pages beside them (``source_links``, see :func:`_source_pages`: one page per source in the site, where
@@ -1102,19 +1102,19 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
     return files
 
 
-def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str], str]:
-    """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns, per (file,
-    quote), the link to its passage."""
+def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple, str]:
+    """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns the links of
+    their passages (see :func:`~drugpolicy_kg.uses.trace_render.passage_of`)."""
     from drugpolicy_kg.resources import source_text
     from drugpolicy_kg.uses.trace_render import _source_page, page_names
 
-    quotes: dict[str, set[str]] = {}
+    quotes: dict[str, dict[str, set[str]]] = {}  # file -> quote -> the locators it is quoted at
     labels: dict[str, str] = {}
     for facts in ents.tracer.evidence.values():
         for items in facts.values():
             for ev in items:
                 if ev.source_file:
-                    quotes.setdefault(ev.source_file, set()).add(ev.quote)
+                    quotes.setdefault(ev.source_file, {}).setdefault(ev.quote, set()).add(ev.locator)
                     labels.setdefault(ev.source_file, ev.source)
     links = {}
     for file, qs in sorted(quotes.items()):
@@ -1122,11 +1122,13 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple[str, str
         if path is None:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        body, found = _source_page(file, labels[file], text, qs, nav)
+        body, found, placed = _source_page(file, labels[file], text, set(qs), nav, qs)
         name = "source-" + page_names([file])[file]
         write_page(out_dir / name, body)
         for q, anchor in found.items():
             links[(file, q)] = f"{name}#{anchor}"
+        for (q, locator), anchor in placed.items():
+            links[(file, q, locator)] = f"{name}#{anchor}"
     return links
 
 
@@ -1134,7 +1136,7 @@ ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views")
 
 
 def _write_entities(ents, out_dir: Path, names: dict[str, str], shown_in: dict[str, dict[str, tuple[str, str]]],
-                    trace_pages: dict[str, str], runs: _Runs, source_links: dict[tuple[str, str], str],
+                    trace_pages: dict[str, str], runs: _Runs, source_links: dict[tuple, str],
                     between=None) -> list[Path]:
     """The entity pages that ``runs`` gives this process, in ``out_dir/entities``, their quotes linked to the source
     pages (``source_links``, see :func:`_source_pages`): each page links to where the views draw the entity
