@@ -360,3 +360,22 @@ def test_literal_dates_checked_against_the_quote():
     assert not _names_literal(text, "2021", str(XSD.gYear))
     assert _names_literal(_fold("The following four specific objectives"), "4", str(XSD.integer))
     assert not _names_literal(_fold("OP18, Resolution 64/3"), "8", str(XSD.integer))
+
+
+def test_a_digit_that_is_no_number_is_read_as_text_not_a_crash():
+    """Characters that str.isdigit passes and int() refuses (a superscript two, a circled one) in a value the checks
+    and readers read as a number: the statement check says the quote does not state it, a Word table's column span
+    is one, and labels with them sort (each had raised ValueError)."""
+    from xml.etree.ElementTree import Element, SubElement
+
+    from drugpolicy_kg.checks.statements import _names_literal
+    from drugpolicy_kg.sources.reader import W, _grid_span
+    from drugpolicy_kg.uses.trace import natural
+
+    for odd in ("²", "①", "1²"):
+        assert _names_literal("two of them", odd, str(XSD.integer)) is False
+        cell = Element(W + "tc")
+        SubElement(SubElement(cell, W + "tcPr"), W + "gridSpan").set(W + "val", odd)
+        assert _grid_span(cell) == 1
+    assert _names_literal("three of them", "٣", str(XSD.integer))  # (an Arabic-Indic three is a number: int reads it)
+    assert sorted(["x1²", "x1", "x10"], key=natural) == ["x1", "x1²", "x10"]

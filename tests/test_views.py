@@ -1024,3 +1024,25 @@ def test_a_network_that_cannot_be_offered_is_exported_by_the_command(nets, tmp_p
     folder.mkdir()
     assert _offer_export(_Runs(str(folder)), "sdgs", nets["sdgs"]) is True
     assert sorted(os.listdir(folder)) == ["sdgs.network"]
+
+
+def test_the_entities_and_their_kinds_are_read_in_one_pass_as_two_would(dataset):
+    """Entities reads every entity and its types in one pass over the graph's typings, on a store's view and on an
+    rdflib graph alike; the kinds it gives the tracer are those the tracer finds node by node. (On an rdflib graph
+    the tracer's own pass had found no types, rdflib's terms hashing otherwise than their text: every entity
+    of a site written from one was a "thing".)"""
+    from drugpolicy_kg.uses.entities import Entities, entity_iris
+    from drugpolicy_kg.uses.trace import Tracer
+
+    for g in (dataset.view(), dataset.rdflib()):
+        typings: dict = {}
+        iris = entity_iris(g, typings)
+        assert iris == entity_iris(g) and set(typings) == set(iris) and len(iris) > 900
+        ents = Entities(g, Tracer(g))
+        ents.read_kinds()
+        own = Tracer(g)  # (node by node, as kind() reads a node not read yet)
+        assert {i: ents.tracer.kind(i) for i in ents.iris} == {i: own.kind(i) for i in ents.iris}
+        assert len({ents.tracer.kind(i) for i in ents.iris}) > 10
+        scanned = Tracer(g)  # and the tracer's own pass over the typings
+        scanned.read_kinds(ents.iris)
+        assert {i: scanned.kind(i) for i in ents.iris} == {i: own.kind(i) for i in ents.iris}

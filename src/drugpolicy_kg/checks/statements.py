@@ -125,7 +125,7 @@ def _names_literal(text: str, lexical: str, datatype: str | None) -> bool:
         return ok
     if dt in ("integer", "int", "positiveInteger", "nonNegativeInteger", "decimal"):
         n = lexical.lstrip("+")
-        word = NUMBER_WORDS[int(n)] if n.isdigit() and int(n) < len(NUMBER_WORDS) else None
+        word = NUMBER_WORDS[int(n)] if n.isdecimal() and int(n) < len(NUMBER_WORDS) else None  # ("²" is a digit, no number)
         return _contains_number(text, n) or (word is not None and re.search(rf"\b{word}\b", text) is not None)
     value = _fold(lexical)
     if re.fullmatch(r"[\d.]+", value):

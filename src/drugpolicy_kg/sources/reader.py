@@ -245,7 +245,7 @@ def _grid_span(tc) -> int:
     """How many grid columns a table cell spans (``w:gridSpan``; 1 where none is given or the value is not a number)."""
     gs = tc.find(f"{W}tcPr/{W}gridSpan")
     val = gs.get(W + "val", "1") if gs is not None else "1"
-    return max(1, min(int(val), 64)) if val.isdigit() else 1
+    return max(1, min(int(val), 64)) if val.isdecimal() else 1  # (isdigit passes "²", which int() refuses)
 
 
 def _style(p) -> str:

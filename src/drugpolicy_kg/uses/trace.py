@@ -1162,19 +1162,24 @@ class Tracer:
             self._kinds[node] = self._kind(node)
         return self._kinds[node]
 
-    def read_kinds(self, nodes) -> None:
+    def read_kinds(self, nodes, typings: dict[str, list] | None = None) -> None:
         """Read the types of all of ``nodes`` in one pass over the store's typings, for :meth:`kind` (a site asks
-        for every entity's: at a million triples, 45,700 look-ups in each of views' two processes). The kinds are
-        those :meth:`kind` gives (a node's types are sorted before they are read)."""
+        for every entity's: at a million triples, 45,700 look-ups in each of views' two processes), or take them
+        from ``typings`` (node -> its types, every one, as the graph's terms: see
+        :func:`~drugpolicy_kg.uses.entities.entity_iris`). The kinds are those :meth:`kind` gives (a node's types
+        are sorted before they are read)."""
         if self._inner is None:
             return
         wanted = {n: [] for n in nodes if n not in self._kinds}
         if not wanted:
             return
-        for s, t in self.graph.subject_objects(self._type):
-            types = wanted.get(s)
-            if types is not None:
-                types.append(t)
+        if typings is not None:
+            wanted = {n: typings.get(n, []) for n in wanted}
+        else:
+            for s, t in self.graph.subject_objects(self._type):
+                types = wanted.get(str(s))  # (an rdflib term hashes otherwise than its text)
+                if types is not None:
+                    types.append(t)
         for node, types in wanted.items():
             self._kinds[node] = self._kind(node, types)
 

@@ -682,14 +682,14 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
         names = page_names(ents.iris)
         if quotes is not None:
             tracer.read_labels()
-            tracer.read_kinds(ents.iris)
+            ents.read_kinds()
             quotes.result()
         apart = _PagesApart(store, out_dir, names, project.root, "affiliations" in views) if store is not None else None
         try:
             with collector_off():  # (what is read lives to the end: see _settle)
                 tracer.evidence  # noqa: B018 - every entity's quotes in one query, not one query for each of 6,000 pages
                 tracer.read_labels()  # (the networks draw every entity; read already where the quotes were kept first)
-                tracer.read_kinds(ents.iris)
+                ents.read_kinds()
             _settle()
             with collector_off():  # (a network, once built, lives on; what building it left is collected after it)
                 nets = build_networks(graph, views, tracer, settle=_settle)
@@ -988,7 +988,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
         tracer.evidence  # noqa: B018
         tracer.read_labels()  # (every entity has a page)
         ents = Entities(graph, tracer)
-        tracer.read_kinds(ents.iris)
+        ents.read_kinds()
     _settle()
     out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
 
