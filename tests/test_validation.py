@@ -232,10 +232,27 @@ def test_cli_validate_exit_codes(small_project, tmp_path, capsys):
     assert "extra/mandate-no-actor" in out
     assert main([*small, "validate", "--format", "json", str(FIXTURES / "violations" / "dangling-reference.ttl")]) == 1
 
-    report = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    report = json.loads(out)
     assert report["conforms"] is False
     assert any(f["rule"] == "dangling-reference-violation" and f["focus"].endswith("org-unodoc") for f in report["findings"])
+    listed = [line for line in out.splitlines() if line.startswith('    {"kind": ')]  # a finding a line
+    assert [json.loads(line.rstrip(",")) for line in listed] == report["findings"] and len(listed) == report["violations"]
     assert main([*small, "validate", str(tmp_path / "missing.ttl")]) == 2
+
+
+def test_the_json_report_holds_any_text_a_finding_may_hold():
+    """The JSON report writes its findings a line each, from one encoding of the list: texts that look like the
+    boundary between two findings, quotes, line breaks and other scripts come back as they were."""
+    from drugpolicy_kg.checks.validate import Finding, Report
+
+    odd = ['}, {"kind": "x', '"},\n    {"kind": "', "é\u2028\n\t", "", "\\", "\u0000"]
+    report = Report(triples=3)
+    report.findings = [Finding(kind=k, severity="Violation", focus=f, focus_label=k, path="", message=f, rule=k,
+                               source_file="", component="", value=f) for k in odd for f in odd]
+    back = json.loads(report.to_json())
+    assert back["findings"] == [{name: getattr(f, name) for name in Finding.__dataclass_fields__} for f in report.findings]
+    assert json.loads(Report(triples=0).to_json())["findings"] == []
 
 
 def test_auto_validates_with_pyshacl_what_the_compiled_engine_refuses_and_says_so(copy_project, monkeypatch, capsys):

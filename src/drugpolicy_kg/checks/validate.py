@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,15 +84,26 @@ class Report:
         return not self.findings
 
     def to_json(self) -> str:
-        return json.dumps(
+        """The report as JSON: its figures indented, then its findings, one finding (an object of text fields) a line.
+        (Indented whole by ``json.dumps``, 155,373 findings took 2.6 s to write: ``asdict`` copies each deeply, and
+        an indented dump is Python's encoder, not C's; a line each is C's, and greps as one.)"""
+        head = json.dumps(
             {"conforms": self.conforms, "passes": self.passes,
              "violations": self.violations, "triples": self.triples,
              "engine": self.engine, "engine_note": self.note, "checks_run": self.checks_run,
              "quotes_checked": self.quotes_checked, "facts": self.facts, "facts_with_evidence": self.facts_with_evidence,
              "statement_coverage": round(self.coverage, 4), "statements": self.statements, "inferred_statements": self.inferred,
-             "findings": [asdict(f) for f in self.findings]},
+             "findings": []},
             indent=2, ensure_ascii=False,
         )
+        if not self.findings:
+            return head
+        names = [f.name for f in fields(Finding)]
+        listed = json.dumps([{n: getattr(f, n) for n in names} for f in self.findings], ensure_ascii=False)
+        # '}, {"kind": ' stands only between two findings: within a text, a quote is escaped (\")
+        between = "}, {" + json.dumps(names[0]) + ": "
+        lines = "    " + listed[1:-1].replace(between, "},\n    {" + json.dumps(names[0]) + ": ")
+        return head.removesuffix('"findings": []\n}') + '"findings": [\n' + lines + "\n  ]\n}"
 
     def to_graph(self) -> Graph:
         """The report as a SHACL ``sh:ValidationReport`` (checks and quotes included as results)."""
