@@ -600,7 +600,8 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     and the quoted passages highlighted; returns the page, per quote the anchor of the first line that holds it,
     and, per (quote, locator) of ``locators`` (quote -> the locators it is quoted at), the anchor where a quote that
     stands on several lines is placed otherwise by its locator (see :class:`_Places`: a table cell's "33" stands
-    first in the contents' page numbers)."""
+    first in the contents' page numbers). Such a quote is highlighted on the lines its locators name only (the
+    shipped Section 16's "5" stands on 396 lines)."""
     import re
     from bisect import bisect_right
 
@@ -650,18 +651,24 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
     holding: dict[int, list[str]] = {}  # line -> the quotes standing in it, longest first
     anchors: dict[str, str] = {}
     first: dict[int, list[str]] = {}  # line -> the quotes it is the first to hold, as they stand or folded (long ones)
-    several: dict[str, list[int]] = {}  # a quote on more than one line -> those lines
+    lines_placed: dict[tuple[str, str], int] = {}  # (quote, locator) -> the line its locator names, where not its first
+    where_is = None
     for q in longest_first:
-        where = [i for i in in_raw.get(q, ()) if lines[i].strip()]
-        for i in where:
-            holding.setdefault(i, []).append(q)
+        standing = [i for i in in_raw.get(q, ()) if lines[i].strip()]
+        where = standing
         if len(q) > 20:
             nq = normalise(q)
             where = where + [i for i in (in_flat.get(nq, ()) if nq else []) if lines[i].strip()]
         if where:
             first.setdefault(min(where), []).append(q)
-            if locators and q in locators and len(set(where)) > 1:
-                several[q] = sorted(set(where))
+            among = sorted(set(where))
+            if locators and q in locators and len(among) > 1:  # on several lines: marked where its locators put it
+                where_is = where_is or _Places(lines)
+                named = {locator: where_is.place(among, locator) for locator in sorted(locators[q])}
+                lines_placed.update(((q, locator), i) for locator, i in named.items() if i != among[0])
+                standing = [i for i in standing if i in named.values()]
+        for i in standing:
+            holding.setdefault(i, []).append(q)
 
     def anchor_of(i: int) -> str:
         """The anchor of the 0-based line ``i``: its paragraph's own number where it starts with one, else its line."""
@@ -682,14 +689,7 @@ def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[t
             hit = lines_holding(head, flat, flat_at)[:1] if head else []
             if hit:
                 anchors[q] = anchor_of(hit[0])
-    placed: dict[tuple[str, str], str] = {}
-    if several:
-        where_is = _Places(lines)
-        for q, where in several.items():
-            for locator in sorted(locators[q]):
-                i = where_is.place(where, locator)
-                if i != where[0]:
-                    placed[(q, locator)] = anchor_of(i)
+    placed = {key: anchor_of(i) for key, i in lines_placed.items()}
     page_html = document("source.html", f"Source: {label}", nav, file=name, found=len(anchors), lines=shown)
     return page_html, anchors, placed
 
