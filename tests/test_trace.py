@@ -862,6 +862,28 @@ def test_a_quote_on_several_lines_links_to_the_line_its_locator_names(dataset):
     assert checked["table"] > 500 and checked["heading"] > 10 and checked["paragraph"] > 10, checked
 
 
+def test_a_locator_places_a_quote_in_its_table_and_row_and_a_long_one_is_not_read():
+    """_Places on a small text: a row's cell goes to its table's row, a heading to its own line, a paragraph's list
+    to that paragraph; a locator longer than the project writes (the row's pattern takes time in its square on
+    ", row 1 (" again and again) keeps the first line, at once."""
+    import time
+
+    from drugpolicy_kg.uses.trace_render import LOCATOR_READ, _Places
+
+    lines = ["Contents", "Total 5", "Table 16.1", "Posts 5 6", "Total 5 7", "Table 16.2", "Total 5 8", "Justice",
+             "16.10 The lists below", "Mandate 5", "16.11 Next"]
+    places = _Places(lines)
+    where = [i for i, line in enumerate(lines) if "5" in line]
+    assert places.place(where, "Table 16.1, row 3 (Total), column “2026”") == 4
+    assert places.place(where, "Table 16.2, row 2 (Total)") == 6
+    assert places.place(where, "Table 16.9, row 2 (Total)") == 1  # (no such table: the first line)
+    assert places.place(where, "para. 16.10, Subprogramme 1, General Assembly resolutions, row 1") == 9
+    assert places.place([0, 7], "heading “Justice”") == 7
+    started = time.perf_counter()
+    assert places.place(where, "Table 16.1" + ", row 1 (" * 20_000) == 1
+    assert time.perf_counter() - started < 1 and LOCATOR_READ < 20_000 * 9
+
+
 @settings(max_examples=300, deadline=None)
 @given(names=st.lists(st.text(alphabet="abcdeé 0123/", max_size=12), max_size=30),
        term=st.text(alphabet="abcdeéxz 0123/", max_size=12), n=st.integers(1, 6), cutoff=st.sampled_from([0.0, 0.5, 0.88, 1.0]))

@@ -700,6 +700,7 @@ _IN_PARAGRAPH = re.compile(r"(?:after )?para\. (\d{1,3}\.\d{1,3})(?![\d.])")
 _IN_TABLE = re.compile(r"(Table \d+\.\d+|Annex [IVXLC]+)(?![\w.])")
 _ROW_LABEL = re.compile(r", row \d+ \((.+?)\)(?:, column “|$)")
 _HEADING_QUOTED = re.compile(r"heading “(.*)”$")
+LOCATOR_READ = 1000  # characters of a locator _Places reads at most (the shipped data's longest: under 300)
 
 
 class _Places:
@@ -732,7 +733,11 @@ class _Places:
         return range(start, starts[after] if after < len(starts) else end)
 
     def place(self, where: list[int], locator: str) -> int:
-        """The line of ``where`` (ascending, more than one) that ``locator`` points to."""
+        """The line of ``where`` (ascending, more than one) that ``locator`` points to. (A locator longer than any
+        the project writes, LOCATOR_READ, is not read: its first line; the row's pattern would take time in its
+        square on one made of ", row 1 (" again and again.)"""
+        if len(locator) > LOCATOR_READ:
+            return where[0]
         if m := _HEADING_QUOTED.match(locator):
             own = [i for i in where if self.lines[i].strip() == m.group(1)]
             return own[0] if own else where[0]
