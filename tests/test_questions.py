@@ -161,3 +161,29 @@ def test_each_question_page_in_chromium(browser, pages, question):
     if question.href == "mandate-overlap.html":
         assert page.evaluate("document.querySelectorAll('svg line').length") >= 5
     page.close()
+
+
+def test_work_adds_counts_only_leaving_out_what_is_no_number():
+    """A deliverable's count of NaN or INF (doubles, not counts) or text is left out of its unit's sum: added, the
+    sum had printed as nan."""
+    g = Graph()
+    g.parse(data="""
+@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> . @prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+dpk:p rdfs:label "Programme of X (Sect. 1)" .
+dpk:sp dcterms:isPartOf dpk:p ; rdfs:label "X (Sect. 1), subprogramme 1: work" .
+dpk:planned skos:prefLabel "2026 planned" .
+dpk:d1 dcterms:description "Reports" ; dpo:deliverableCategory "A. Facilitation" .
+dpk:o1 dpo:refDeliverable dpk:d1 ; dpo:refProgramme dpk:sp ; dpo:count 3 ; dpo:refPeriod "2026" ;
+    dpo:refStatus dpk:planned ; dpo:unit "documents" .
+dpk:o2 dpo:refDeliverable dpk:d1 ; dpo:refProgramme dpk:sp ; dpo:count "NaN"^^xsd:double ; dpo:refPeriod "2026" ;
+    dpo:refStatus dpk:planned ; dpo:unit "documents" .
+dpk:o3 dpo:refDeliverable dpk:d1 ; dpo:refProgramme dpk:sp ; dpo:count "INF"^^xsd:double ; dpo:refPeriod "2026" ;
+    dpo:refStatus dpk:planned ; dpo:unit "documents" .
+dpk:o4 dpo:refDeliverable dpk:d1 ; dpo:refProgramme dpk:sp ; dpo:count "four" ; dpo:refPeriod "2026" ;
+    dpo:refStatus dpk:planned ; dpo:unit "documents" .
+""", format="turtle")
+    sections, _rows = work(g, lambda iri: None)
+    units = [u for s in sections for p in s["programmes"] for c in p["categories"] for u in c["units"]]
+    assert units and [(u["unit"], u["value"]) for u in units] == [("documents", "3")]

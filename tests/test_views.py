@@ -337,6 +337,23 @@ def test_entity_page_marks_inferred_facts(graph, site):
     assert "[inferred]" in text and "inferred, not stated in words" in text
 
 
+def test_the_timeline_leaves_out_a_date_no_calendar_has():
+    """Month 13 or 30 February (an ill-typed date, which validate reports) is not drawn: it had been drawn a year
+    or a month from where its text says; a year, a month and a day are drawn as they are."""
+    from rdflib import Graph, Literal, Namespace
+    from rdflib.namespace import DCTERMS, RDFS
+
+    from drugpolicy_kg.uses.views import dated_items
+
+    dpk = Namespace("https://w3id.org/drugpolicy-kg/id/")
+    g = Graph()
+    for name, date in (("a", "2024"), ("b", "2024-02"), ("c", "2024-02-29"), ("d", "2024-13"), ("e", "2023-02-29"),
+                       ("f", "2024-00-10"), ("g", "2024-04-31")):
+        g.add((dpk[name], DCTERMS.date, Literal(date)))
+        g.add((dpk[name], RDFS.label, Literal(f"Item {name}")))
+    assert [text for _s, _e, text, *_ in dated_items(g)] == ["2024", "2024-02", "2024-02-29"]
+
+
 def test_timeline_draws_years_as_years_inside_the_frame(graph):
     from drugpolicy_kg.uses.views import dated_items, timeline_figure
 

@@ -13,6 +13,7 @@ script.
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import defaultdict
@@ -215,7 +216,9 @@ def work(graph: Graph, page: Callable[[str], str | None]) -> tuple[list[dict], l
         key = (prog, category or "(no category)", subcategory or "", unit or "")
         try:
             figure = float(value)
-        except ValueError:
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(figure):  # ("NaN" and "INF" are doubles, not counts: added, the sum would print as nan)
             continue
         if total == "true":
             totals[key] = totals.get(key, 0.0) + figure

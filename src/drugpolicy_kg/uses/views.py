@@ -546,7 +546,10 @@ MARKERS = {"dot": "o", "ellipse": "o", "box": "s", "square": "s", "diamond": "D"
 
 def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
     """(start, end, date as written, name, category) of every dated item; a year-only date spans its year and a
-    month-only date its month, so neither is drawn at a day the source never gave."""
+    month-only date its month, so neither is drawn at a day the source never gave. A date no calendar has (month
+    13, 30 February: `validate` reports it) is not drawn, rather than drawn a year or a month from where it says."""
+    import datetime
+
     from drugpolicy_kg.resources import internal_query
     from drugpolicy_kg.uses.networks import Describer
 
@@ -558,6 +561,10 @@ def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
         if not m:
             continue
         year, month, day = int(m.group(1)), m.group(2), m.group(3)
+        try:
+            datetime.date(max(year, 1), int(month or 1), int(day or 1))
+        except ValueError:
+            continue
         if month is None:
             start, end = year, year + 1
         elif day is None:
