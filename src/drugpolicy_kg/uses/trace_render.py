@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drugpolicy_kg.uses.trace import GROUP_OVER, Evidence, Hop, Trace, natural
@@ -594,7 +595,7 @@ def _marked(line: str, quotes: list[str]) -> list[tuple[str, bool]]:
 SCAN_FROM = 4000  # quotes of one source from which a source page finds them in one pass over its text
 
 
-def _source_page(name: str, label: str, text: str, quotes: set[str], nav: list[tuple[str, str]],
+def _source_page(name: str, label: str, text: str, quotes: Iterable[str], nav: list[tuple[str, str]],
                  locators: dict[str, set[str]] | None = None) -> tuple[str, dict[str, str], dict[tuple[str, str], str]]:
     """A source document's text, a paragraph a line with anchors (its own number where it has one, else its line),
     and the quoted passages highlighted; returns the page, per quote the anchor of the first line that holds it,
@@ -777,30 +778,30 @@ TRACED_KINDS = frozenset({"resolution", "decision", "convention", "declaration",
 SITE_HOPS = 250  # hops per direction on a site page: further entities are named, each followed on its own page
 
 
-def _write_source_pages(sources: dict[str, dict[str, set[str]]], traces: dict, project, out,
-                        nav: list[tuple[str, str]], written: list) -> dict[tuple, str]:
-    """A page per source document in ``out`` (added to ``written``) with the quotes ``sources`` gives it highlighted
-    (file -> quote -> the locators it is quoted at); returns the links of their passages (see :func:`passage_of`)."""
+def write_source_pages(sources: dict[str, dict[str, set[str]]], labels: dict[str, str], project, out,
+                       nav: list[tuple[str, str]]) -> tuple[dict[tuple, str], list]:
+    """A page per source document in ``out`` with the quotes ``sources`` gives it highlighted (file -> quote -> the
+    locators it is quoted at), titled by ``labels`` (file -> the document's label); returns the links of their
+    passages (see :func:`passage_of`) and the pages written. (A trace site's sources, and the views' site's.)"""
     from drugpolicy_kg.atomic import write_page
     from drugpolicy_kg.resources import source_text
 
-    anchors: dict[tuple, str] = {}
+    links: dict[tuple, str] = {}
+    written = []
     for file, quotes in sorted(sources.items()):
         path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
         if path is None:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        label = next((ev.source for t in traces.values() for top in [t.root] for ev in Briefing.quotes_of(top)
-                      if ev.source_file == file), file)
-        page_html, found, placed = _source_page(file, label, text, set(quotes), nav, quotes)
+        page_html, found, placed = _source_page(file, labels.get(file, file), text, quotes, nav, quotes)
         name = "source-" + page_names([file])[file]
         write_page(out / name, page_html)
         written.append(out / name)
         for q, a in found.items():
-            anchors[(file, q)] = f"{name}#{a}"
+            links[(file, q)] = f"{name}#{a}"
         for (q, locator), a in placed.items():
-            anchors[(file, q, locator)] = f"{name}#{a}"
-    return anchors
+            links[(file, q, locator)] = f"{name}#{a}"
+    return links, written
 
 
 def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href: str = "../site/index.html",
@@ -861,7 +862,10 @@ def write_site(tracer, out_dir, project=None, max_pages: int = 3000, views_href:
     if source_links is not None:  # the source pages are written: their passages are linked
         anchors = {key: sources_href + link for key, link in source_links.items() if key[1] in sources.get(key[0], ())}
     else:
-        anchors = _write_source_pages(sources, traces, project, out, nav, written)
+        labels = {file: next((ev.source for t in traces.values() for ev in Briefing.quotes_of(t.root)
+                              if ev.source_file == file), file) for file in sources}
+        anchors, pages = write_source_pages(sources, labels, project, out, nav)
+        written.extend(pages)
 
     def link(iri: str):
         return names.get(iri) or (entity_href(iri) if entity_href else None)

@@ -904,8 +904,8 @@ class _PagesApart:
         """The page of each entity traced (IRI -> file name), once the process has made the traces."""
         return self._wait_for("pages")
 
-    def source_links(self) -> dict[tuple[str, str], str]:
-        """Per (source file, quote), the link to its passage on the source pages the process wrote."""
+    def source_links(self) -> dict[tuple, str]:
+        """The links of the passages on the source pages the process wrote (see :func:`_source_pages`)."""
         return {tuple(key): link for *key, link in self._wait_for("sources")}
 
     def extras(self) -> dict[str, Path]:
@@ -1003,8 +1003,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
         say({"pages": pages})                         # pages are written
         _settle()
 
-    (out / "entities").mkdir(parents=True, exist_ok=True)  # the source pages, which the traces link to
-    sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)
+    sources = _source_pages(ents, out / "entities", ENTITY_NAV, project)  # (first: the traces link to them)
     traced = _write_traces(tracer, out, project, names, sources, on_pages=traces_made)
     tracer.forget_traversal()  # (the entity pages read none of it)
     _settle()
@@ -1112,8 +1111,7 @@ def _write_exports(out_dir: Path, name: str, g: nx.Graph, names: dict[str, str])
 def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple, str]:
     """A page per source document in ``out_dir`` with every quote of the graph highlighted; returns the links of
     their passages (see :func:`~drugpolicy_kg.uses.trace_render.passage_of`)."""
-    from drugpolicy_kg.resources import source_text
-    from drugpolicy_kg.uses.trace_render import _source_page, page_names
+    from drugpolicy_kg.uses.trace_render import write_source_pages
 
     quotes: dict[str, dict[str, set[str]]] = {}  # file -> quote -> the locators it is quoted at
     labels: dict[str, str] = {}
@@ -1123,20 +1121,8 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple, str]:
                 if ev.source_file:
                     quotes.setdefault(ev.source_file, {}).setdefault(ev.quote, set()).add(ev.locator)
                     labels.setdefault(ev.source_file, ev.source)
-    links = {}
-    for file, qs in sorted(quotes.items()):
-        path = source_text(project.sources_dir, file)  # a file name there, never a path: the page copies it
-        if path is None:
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        body, found, placed = _source_page(file, labels[file], text, set(qs), nav, qs)
-        name = "source-" + page_names([file])[file]
-        write_page(out_dir / name, body)
-        for q, anchor in found.items():
-            links[(file, q)] = f"{name}#{anchor}"
-        for (q, locator), anchor in placed.items():
-            links[(file, q, locator)] = f"{name}#{anchor}"
-    return links
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_source_pages(quotes, labels, project, out_dir, nav)[0]
 
 
 ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
@@ -1242,7 +1228,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     # the other still writes the traces (its CPU half idle); at a million triples, the other.
     extras = _write_extras(graph, out_dir, project, names, with_affiliations) if runs.take(EXTRAS_RUN) else None
     if apart is None:
-        (out_dir / "entities").mkdir(parents=True, exist_ok=True)
         sources = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
         traced = _write_traces(tracer, out_dir, project, names, sources)
         entity_files = _write_entities(ents, out_dir, names, shown_in, traced.pages, runs, sources)
