@@ -221,7 +221,8 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
     base = [cli(), "--project", str(project)]
     result = {"cold": {}, "warm": {}, "project": str(project)}
     if only and keep:
-        result = {**keep, "cold": dict(keep.get("cold", {})), "warm": dict(keep.get("warm", {})), "project": str(project),
+        result = {**keep, "cold": dict(keep.get("cold", {})), "warm": dict(keep.get("warm", {})),
+                  "kept": dict(keep.get("kept", {})), "project": str(project),
                   "remeasured": sorted(set(keep.get("remeasured", [])) | set(only))}
     for name, args, cold in commands(size, project, scratch):
         if only and not any(name.startswith(o) for o in only):
@@ -233,11 +234,13 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
                   f"{result['cold'][name]['peak_mb']:7.0f} MB", flush=True)
         if not any(cache.glob("store-*/meta.json")):  # warm means the store exists: build it first, unmeasured
             run(base + ["stats"], env)
-        runs = [run(base + args, env) for _ in range(repeats)]
-        best = min(runs, key=lambda r: r["seconds"])
-        best = {**best, "median_s": round(statistics.median(r["seconds"] for r in runs), 3), "runs": len(runs)}
-        result["warm"][name] = best
+        answers = args[0] in ("query", "trace") and "--site" not in args  # answers kept beside the store
+        runs = [run(base + args + (["--fresh"] if answers else []), env) for _ in range(repeats)]
+        result["warm"][name] = best = best_of(runs)
         print(f"  {size:5} warm {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)
+        if answers:  # the same question again: read back from what the runs above kept
+            result.setdefault("kept", {})[name] = best = best_of([run(base + args, env) for _ in range(repeats)])
+            print(f"  {size:5} kept {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)
     meta = next(cache.glob("store-*/meta.json"), None)
     result["triples"] = json.loads(meta.read_text())["triples"] if meta else None
     if not (only and keep):
@@ -247,6 +250,12 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
     else:
         shutil.rmtree(scratch, ignore_errors=True)
     return result
+
+
+def best_of(runs: list[dict]) -> dict:
+    """The fastest of a command's runs, with their median and number."""
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "median_s": round(statistics.median(r["seconds"] for r in runs), 3), "runs": len(runs)}
 
 
 # ------------------------------------------------------------------ the baseline --
@@ -393,9 +402,16 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
                 out.append((f"warm `{prefix}` on the real graph within 10x of python -c pass", "not measured", None))
                 continue
             worst = max(recs.items(), key=lambda kv: kv[1]["seconds"])
-            out.append((f"warm `{prefix}` on the real graph within 10x of python -c pass",
+            out.append((f"warm `{prefix}` on the real graph within 10x of python -c pass"
+                        + (", asked of the store (`--fresh`)" if prefix in ("query", "trace") else ""),
                         f"slowest {worst[0]}: {worst[1]['seconds'] * 1000:.0f} ms ({worst[1]['seconds'] / bare:.0f}x)",
                         worst[1]["seconds"] <= 10 * bare))
+            kept = {k: v for k, v in sizes["real"].get("kept", {}).items() if k in recs}
+            if kept:
+                worst = max(kept.items(), key=lambda kv: kv[1]["seconds"])
+                out.append((f"warm `{prefix}` on the real graph within 10x of python -c pass, asked again (its answer "
+                            "kept by the run before)", f"slowest {worst[0]}: {worst[1]['seconds'] * 1000:.0f} ms "
+                            f"({worst[1]['seconds'] / bare:.0f}x)", worst[1]["seconds"] <= 10 * bare))
     if "real" in sizes and "trace subprogramme 2" in sizes["real"]["warm"]:
         rec = sizes["real"]["warm"]["trace subprogramme 2"]
         out.append(("a trace of a UNODC subprogramme (dozens of mandating resolutions) under 1 s", fmt_s(rec),
@@ -510,6 +526,16 @@ def report(results: dict) -> str:
            "summed, read every quarter second). \"(load 1.3)\" beside a time is "
            "the machine's one-minute load average as that run started (two cores: above 2, commands waited for a "
            "core); a time without it was measured before the load was recorded.", "", *lines, ""]
+    kept = [(size, name, rec) for size, res in sizes.items() for name, rec in res.get("kept", {}).items()]
+    if kept:
+        slowest = {}
+        for size, name, rec in kept:
+            if size not in slowest or rec["seconds"] > slowest[size][1]["seconds"]:
+                slowest[size] = (name, rec)
+        out += ["`query` and `trace` keep each answer beside the store and read it back when the same question is "
+                "asked again of the same store (`--fresh` asks the store anyway). The **warm** figures above are "
+                "asked of the store (`--fresh`); asked again, the slowest answer read back took: "
+                + "; ".join(f"{size} {name} {fmt_s(rec)}" for size, (name, rec) in slowest.items()) + ".", ""]
     later = {k: v["remeasured"] for k, v in sizes.items() if v.get("remeasured")}
     if later:
         out += ["Re-measured after a fix, in a later run on the same data (`--only ... --merge`; the baseline is "

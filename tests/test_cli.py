@@ -146,3 +146,17 @@ def test_build_publishes_the_description_the_ontology_docs_and_the_w3id_rules(tm
     rules = (out / "w3id.htaccess").read_text()
     assert "RewriteRule ^ontology$ https://data.example.org/dpkg/ontology.html [R=303,L]" in rules
     assert main(["build", "--out", str(out), "--format", "nt", "--publish-url", "javascript:alert(1)"]) == 2
+
+
+def test_library_warnings_are_one_line_once_such_a_library_is_imported():
+    """main installs its one-line handler as the first library that logs is imported (not before: a warm query
+    imports no logging); what rdflib then logs reaches stderr as one escaped line, once."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom drugpolicy_kg import cli\nsys.meta_path.insert(0, cli._OneLineWarnings())\n"
+            "assert 'logging' not in sys.modules\nimport rdflib, logging\n"
+            "for _ in range(2):\n    logging.getLogger('rdflib.term').warning('first line \\x1b[2J\\nsecond line')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stderr.splitlines() == ["drugpolicy-kg: warning: first line \\x1b[2J"], proc.stderr

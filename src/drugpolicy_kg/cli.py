@@ -149,38 +149,52 @@ def cmd_stats(args) -> int:
 
 def cmd_trace(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.uses.trace import EVIDENCE_MEMO, Tracer
-    from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS, render, write_site
+    from drugpolicy_kg.graph.answers import Answers
 
     if args.site:
         from drugpolicy_kg.atomic import output_folder
 
         output_folder(args.site)  # (refused before the graph is read, not after)
-    gs = _store(args)
-    tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"),  # (the store itself: no rdflib imported)
-                    evidence_memo=gs.memo(EVIDENCE_MEMO))
-    if args.site:
-        from drugpolicy_kg.atomic import folder_lock
-
-        with folder_lock(args.site):
-            written = write_site(tracer, Path(args.site), _project(args), views_href=args.views)
-        print(terminal_safe(f"wrote {len(written)} files; open {Path(args.site) / 'index.html'}"))
-        return EXIT_OK
-    if args.orphans:
-        from drugpolicy_kg.tables import format_table
-
-        rows = tracer.orphans()
-        print(format_table(["body or activity", "type", "iri"], [[label, kind, iri] for iri, label, kind in rows], max_width=90))
-        print(f"{len(rows)} bodies or activities that no resolution in the graph reaches")
-        return EXIT_OK
-    if not (args.term or "").strip():
+    elif not args.orphans and not (args.term or "").strip():
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
     fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
-    if args.all:
-        text = render(tracer.trace(args.term, args.direction), fmt)
-    else:  # as the trace site bounds a page: past SITE_HOPS hops, further entities are named, each with its own trace
-        text = render(tracer.trace(args.term, args.direction, max_hops=SITE_HOPS, per_relation=PER_RELATION)
-                      .bounded(PER_RELATION), fmt)
+    question = None if args.site or args.orphans else ("trace", args.term, args.direction, args.all, fmt)
+    text = None
+    if question and not args.fresh:  # the same trace of the same store, made before: read back, the store unopened
+        kept = Answers.of_built(_project(args))
+        text = kept.get(kept.key(*question))
+    if text is not None:
+        text = text if fmt == "docx" else text.decode("utf-8")
+    else:
+        from drugpolicy_kg.uses.trace import EVIDENCE_MEMO, Tracer
+        from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS, render, write_site
+
+        gs = _store(args)
+        tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"),  # (the store itself: no rdflib imported)
+                        evidence_memo=gs.memo(EVIDENCE_MEMO))
+        if args.site:
+            from drugpolicy_kg.atomic import folder_lock
+
+            with folder_lock(args.site):
+                written = write_site(tracer, Path(args.site), _project(args), views_href=args.views)
+            print(terminal_safe(f"wrote {len(written)} files; open {Path(args.site) / 'index.html'}"))
+            return EXIT_OK
+        if args.orphans:
+            from drugpolicy_kg.tables import format_table
+
+            rows = tracer.orphans()
+            print(format_table(["body or activity", "type", "iri"], [[label, kind, iri] for iri, label, kind in rows],
+                               max_width=90))
+            print(f"{len(rows)} bodies or activities that no resolution in the graph reaches")
+            return EXIT_OK
+        if args.all:
+            text = render(tracer.trace(args.term, args.direction), fmt)
+        else:  # as the trace site bounds a page: past SITE_HOPS hops, further entities are named, each with its own trace
+            text = render(tracer.trace(args.term, args.direction, max_hops=SITE_HOPS, per_relation=PER_RELATION)
+                          .bounded(PER_RELATION), fmt)
+        if question:
+            kept = Answers.beside(gs)
+            kept.keep(kept.key(*question), text if isinstance(text, bytes) else text.encode("utf-8"))
     if isinstance(text, bytes):  # a Word document: to a file only
         if not args.output or args.output == "-":
             raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")
@@ -260,20 +274,36 @@ def cmd_query(args) -> int:
         # is the backstop for the two a query may make, with room for a busy machine
         data = _bounded(ask_and_render, 2 * args.timeout + 10, "query")
     else:
-        import pyoxigraph as ox
+        from drugpolicy_kg.graph.answers import Answers, unstable
 
-        from drugpolicy_kg.sparql.query import LocalEngine
-        from drugpolicy_kg.sparql.results import render_native
+        question = None  # what names this query's answer kept beside the store: the store, the text (its parameters'
+        if not (args.allow_network or unstable(q.text)):  # defaults with it), the parameters as given, the form
+            fmt = args.format or _format_from_name(args.output)
+            question = ("query", q.text, sorted(given.items()), fmt, args.wide,
+                        _table_width() if fmt in (None, "table") and not args.wide else None)
+        data = None
+        if question and not args.fresh:  # asked before of the same store: read back without opening the store
+            kept = Answers.of_built(project)
+            data = kept.get(kept.key(*question))
+        if data is None:
+            import pyoxigraph as ox
 
-        engine = LocalEngine(project)
-        bindings = bind_params(q, given, resolve=engine.resolver())
+            from drugpolicy_kg.sparql.query import LocalEngine
+            from drugpolicy_kg.sparql.results import render_native
 
-        def run_and_render():
-            result = engine.execute(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
-            fmt = args.format or _format_from_name(args.output) or ("ttl" if isinstance(result, ox.QueryTriples) else "table")
-            return render_native(result, fmt, wide=args.wide)
+            engine = LocalEngine(project)
+            bindings = bind_params(q, given, resolve=engine.resolver())
 
-        data = _bounded(run_and_render, args.timeout, "query")
+            def run_and_render():
+                result = engine.execute(q.text, bindings, str(q.path or q.name), allow_network=args.allow_network)
+                fmt = args.format or _format_from_name(args.output) or ("ttl" if isinstance(result, ox.QueryTriples)
+                                                                        else "table")
+                return render_native(result, fmt, wide=args.wide)
+
+            data = _bounded(run_and_render, args.timeout, "query")
+            if question:
+                kept = Answers.beside(engine.gs)
+                kept.keep(kept.key(*question), data if isinstance(data, bytes) else data.encode("utf-8"))
     data = data if isinstance(data, bytes) else data.encode("utf-8")
     if args.output and args.output != "-":
         from drugpolicy_kg.atomic import atomic_write
@@ -321,6 +351,13 @@ def _bounded(work, seconds: float, what: str, written: str = "nothing was writte
         say_error(f"interrupted; {written}", prefix="drugpolicy-kg: ")
         sys.stderr.flush()
         os._exit(130)
+
+
+def _table_width() -> int:
+    """The width a table is fitted to (the terminal's): part of a kept answer's key."""
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _format_from_name(path: str | None) -> str | None:
@@ -539,6 +576,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="stop a query that runs longer, locally or on --endpoint (default: 30)")
     q.add_argument("--allow-network", action="store_true",
                    help="let a local query use SERVICE or LOAD (refused by default: local queries stay on this machine)")
+    q.add_argument("--fresh", action="store_true", help="ask the store again, even where the same query of the same "
+                   "store was answered before (an answer is kept beside the store and read back by default; this one "
+                   "replaces it)")
     q.set_defaults(func=cmd_query)
 
     pu = sub.add_parser("push", help="upload the graph to a SPARQL 1.1 server, replacing one named graph")
@@ -618,6 +658,9 @@ def make_parser() -> argparse.ArgumentParser:
                         "rest counted (a body that adopted hundreds of resolutions), and past 250 entities in one "
                         "direction further ones are named, not followed (their own trace follows them)")
     t.add_argument("--orphans", action="store_true", help="list bodies and activities that no resolution reaches")
+    t.add_argument("--fresh", action="store_true", help="trace on the store again, even where the same trace of the "
+                   "same store was made before (a trace is kept beside the store and read back by default; this one "
+                   "replaces it)")
     t.add_argument("--site", metavar="DIR", help="write a site to walk: a page per entity the traces reach, linked, "
                                                  "with the source documents' text and an index")
     t.add_argument("--views", default="../site/index.html", metavar="URL", type=page_link,
@@ -786,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if argv is None else None
     main.as_process = argv is None
     if main.as_process:  # a process's own stderr: a library's traceback never reaches it (tests keep their logging)
-        _OneLineWarnings().install()
+        sys.meta_path.insert(0, _OneLineWarnings())  # (installed as the first library that logs is imported)
     try:
         if sys.stdout is None:  # started with fd 1 closed (`cmd >&-`): Python would drop every line unsaid
             say_error("standard output is closed; redirect it to a file or /dev/null")
@@ -860,16 +903,16 @@ def say_error(message: str, prefix: str = "drugpolicy-kg: error: ") -> None:
         pass
 
 
+LOGGING_LIBRARIES = ("rdflib", "pyshacl", "owlrl")  # what they log reaches stderr one line each (_OneLineWarnings)
+
+
 class _OneLineWarnings:
     """What the libraries log (rdflib prints a traceback for each literal it cannot read) as one line each, once,
     escaped, without the traceback; the check that names the cause is ``validate``'s."""
 
     def __init__(self):
-        import logging
-
         self.seen: set[str] = set()
-        self.handler = logging.Handler(logging.WARNING)
-        self.handler.emit = self.emit  # type: ignore[method-assign]
+        self.handler = None  # (made as it is installed: logging is imported then)
 
     def emit(self, record) -> None:
         import re
@@ -883,10 +926,23 @@ class _OneLineWarnings:
             self.seen.add(msg)
             say_error(msg, prefix="drugpolicy-kg: warning: ")
 
+    def find_spec(self, name, path=None, target=None):
+        """As an import hook: install the handler when a library that logs is first imported (a command that
+        imports none, as a warm `query` or `trace`, does not import logging: 6 ms). Finds no module itself."""
+        if name.partition(".")[0] in LOGGING_LIBRARIES:
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(self)
+            self.install()
+        return None
+
     def install(self) -> None:
         import logging
 
-        for name in ("rdflib", "pyshacl", "owlrl"):
+        if self.handler is None:
+            self.handler = logging.Handler(logging.WARNING)
+            self.handler.emit = self.emit  # type: ignore[method-assign]
+
+        for name in LOGGING_LIBRARIES:
             logger = logging.getLogger(name)
             if self.handler not in logger.handlers:
                 logger.addHandler(self.handler)
