@@ -212,3 +212,22 @@ def test_an_answer_read_back_opens_no_store(argv, tmp_path):
     assert runs[0].stdout == runs[1].stdout and ("ITWG" in runs[1].stdout or "itwg" in runs[1].stdout)
     assert "pyoxigraph" in imports_of(runs[0].stderr)
     assert not {"pyoxigraph", "logging", "rdflib", "drugpolicy_kg.uses.trace"} & imports_of(runs[1].stderr)
+
+
+def test_something_else_standing_where_an_answer_goes_is_never_read_or_written(tmp_path):
+    """A FIFO, a folder or a link where an answer's file would be (a cache folder someone else wrote in): not read
+    (a FIFO would block the command for ever), not written into, not followed."""
+    kept = Answers(tmp_path / "answers")
+    kept.folder.mkdir()
+    fifo, folder, link = (kept.key("q", i) for i in range(3))
+    os.mkfifo(kept.folder / f"{fifo}.answer")
+    (kept.folder / f"{folder}.answer").mkdir()
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"\0" * 32 + b"x")
+    (kept.folder / f"{link}.answer").symlink_to(target)
+    for key in (fifo, folder, link):
+        assert kept.get(key) is None
+        kept.keep(key, b"rows")
+        assert kept.get(key) is None
+    assert target.read_bytes() == b"\0" * 32 + b"x"
+    assert (kept.folder / f"{fifo}.answer").is_fifo() and (kept.folder / f"{folder}.answer").is_dir()

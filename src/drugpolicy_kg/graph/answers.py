@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 ENTRY_LIMIT = 16 * 2**20  # bytes: a larger answer is not kept (a CONSTRUCT of the whole graph is a file to write)
@@ -135,11 +136,21 @@ class Answers:
         path = self._path(key)
         if path is None:
             return None
+        try:  # (a regular file only: a FIFO or a device put there would block or never end)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None
         try:
-            with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            with os.fdopen(fd, "rb") as fh:
+                fd = None
                 digest, data = fh.read(32), fh.read()
         except OSError:
             return None
+        finally:
+            if fd is not None:
+                os.close(fd)
         if len(digest) != 32 or hashlib.sha256(data).digest() != digest:
             return None
         with contextlib.suppress(OSError):
@@ -150,16 +161,19 @@ class Answers:
         """Keep ``data`` as the answer to ``key``; an answer over the entry limit, or a folder that cannot take it,
         is passed by."""
         from drugpolicy_kg.atomic import atomic_write
+        from drugpolicy_kg.errors import DrugPolicyKGError
 
         path = self._path(key)
         if path is None or len(data) > self.entry_limit:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                return  # (something else stands there: left alone, and never written into)
             with atomic_write(path, "wb", durable=False) as fh:
                 fh.write(hashlib.sha256(data).digest())
                 fh.write(data)
-        except OSError:
+        except (OSError, DrugPolicyKGError):
             return
         self._trim()
 
