@@ -1174,3 +1174,22 @@ def test_a_tracer_that_let_go_of_its_links_traces_as_before(dataset):
     after = [render(tracer.trace(term, "both", max_hops=SITE_HOPS).bounded(PER_RELATION), "json")
              for term in ("64/3", "ITWG")]
     assert after == before and before[0] != before[1]
+
+
+def test_evidence_rows_share_their_repeated_texts():
+    """A source's name and file, a locator, a subject and a property repeat over thousands of rows, each read as a
+    string of its own: the rows are kept with one object per text (about 50 MB less per views process at 1M)."""
+    from drugpolicy_kg.uses.trace import Tracer
+
+    def fresh(text: str) -> str:  # an equal string that is not the same object, as JSON or the store gives each
+        return "".join(list(text))
+
+    rows = [[fresh("https://x/e1"), fresh("https://x/p"), f"o{i}", None, fresh("A/80/6 (Sect. 16): budget"),
+             fresh("a.txt"), fresh("para. 2"), f"quote {i}", None, None] for i in range(3)]
+    out = Tracer._evidence_rows(rows)
+    facts = out["https://x/e1"]
+    evs = [ev for items in facts.values() for ev in items]
+    assert len(evs) == 3 and [e.quote for e in evs] == ["quote 0", "quote 1", "quote 2"]
+    assert len({id(e.source) for e in evs}) == len({id(e.source_file) for e in evs}) == len({id(e.locator) for e in evs}) == 1
+    keys = list(facts)
+    assert len({id(k[0]) for k in keys}) == len({id(k[1]) for k in keys}) == 1 and keys[0][0] is next(iter(out))
