@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from sys import intern
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES, internal_query
@@ -201,6 +202,13 @@ def _passages(evidence) -> set[tuple[str, str]]:
     return {(e.source_file or e.source, e.locator) for e in evidence}
 
 
+def passage_texts(pairs) -> list[str]:
+    """The passages ``pairs`` ((source, locator)) as a tie lists them, "source, locator", sorted, each once. Each text
+    is one object however many ties list it (``sys.intern``: a passage that states thousands of ties was as many
+    strings, 121,154 copies of one at a million triples of bench/synth.py)."""
+    return sorted({intern(f"{src}, {loc}") for src, loc in pairs})
+
+
 AS_CONTEXT = "#as-context"  # the node key of an organization drawn in the context mode too (its IRI is ``iri``)
 
 
@@ -236,8 +244,10 @@ def relation_words(graph: Graph, predicate: str, cache: dict[str, str]) -> str:
 
 
 def _tie_title(kinds: list[str], quotes: list) -> str:
-    return "; ".join(kinds) + "".join("\n" + quote_line(e) for e in quotes[:1]) + \
-        (f"\n(+{len(quotes) - 1} more quotes)" if len(quotes) > 1 else "")
+    """A tie's tooltip: its kinds and its first quote (one object per text: ties of the same kinds and first quote,
+    a resolution's parts, repeat it)."""
+    return intern("; ".join(kinds) + "".join("\n" + quote_line(e) for e in quotes[:1]) +
+                  (f"\n(+{len(quotes) - 1} more quotes)" if len(quotes) > 1 else ""))
 
 
 def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
@@ -259,7 +269,7 @@ def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
     # implement it, and it authors statements), is drawn once in each mode, so no tie joins two of one kind.
     both = {str(r[0]) for r in rows} & {str(r[1]) for r in rows}
     for org, context, role, s, p in rows:
-        org, context, role = str(org), str(context), str(role)
+        org, context, role = str(org), str(context), intern(str(role))  # (a role is one of a few words, on every tie)
         d.add_node(g, org, bipartite=0)
         key = context + AS_CONTEXT if context in both else context
         if key not in g:
@@ -277,10 +287,10 @@ def affiliations(graph: Graph, describer: Describer | None = None) -> nx.Graph:
         g.graph["notes"] = ["Drawn once in each mode, as it both takes part and is taken part in: "
                             + "; ".join(sorted(d.tracer.label(n) for n in both)) + "."]
     for _, _, tie in g.edges(data=True):
-        tie["label"] = "/".join(tie["roles"])
+        tie["label"] = intern("/".join(tie["roles"]))
         tie["kinds"] = tie["roles"]
         tie["title"] = _tie_title(tie["roles"], tie["quotes"])
-        tie["passages"] = sorted(f"{src}, {loc}" for src, loc in _passages(tie["quotes"]))
+        tie["passages"] = passage_texts(_passages(tie["quotes"]))
     return g
 
 
@@ -346,18 +356,20 @@ def collaboration(graph: Graph, describer: Describer | None = None, two_mode: nx
         stated = {c: _passages(two[a][c]["quotes"]) | _passages(two[b][c]["quotes"]) or {("", c)} for c in shared}
         groups = _groups_sharing(stated)
         ctx = [two.nodes[c]["name"] for c in shared]
-        roles = [f"{two.nodes[c]['name']}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}" for c in shared]
-        passages = sorted({f"{src}, {loc}" for c in shared for src, loc in stated[c] if src})
+        roles = [intern(f"{two.nodes[c]['name']}: {'/'.join(two[a][c]['roles'])} – {'/'.join(two[b][c]['roles'])}")
+                 for c in shared]  # (one object per text: a context's roles repeat over its members' pairs)
+        passages = passage_texts(pair for c in shared for pair in stated[c] if pair[0])
         quotes = []
         for c in shared:
             for e in two[a][c]["quotes"] + two[b][c]["quotes"]:
                 if e not in quotes:
                     quotes.append(e)
+        # the pairs of one group share their label and tooltip, one object each (88,040 copies of a few thousand
+        # tooltips, 38 MB, at a million triples of bench/synth.py)
         title = f"{len(groups)} tie{'s' if len(groups) > 1 else ''} (each stated once): " + "; ".join(roles)
-        g.add_edge(a, b, weight=len(groups), label=", ".join(two.nodes[c]["label"] for c in shared), contexts=ctx,
-                   roles=roles, kinds=roles,
-                   passages=passages, quotes=quotes,
-                   title=title + "".join("\n" + quote_line(e) for e in quotes[:1]))
+        g.add_edge(a, b, weight=len(groups), label=intern(", ".join(two.nodes[c]["label"] for c in shared)),
+                   contexts=ctx, roles=roles, kinds=roles, passages=passages, quotes=quotes,
+                   title=intern(title + "".join("\n" + quote_line(e) for e in quotes[:1])))
     notes = []
     if everyone:
         names = "; ".join(f"{two.nodes[c]['name']} (most as {usual[c]})"
@@ -402,6 +414,7 @@ def resolutions(graph: Graph, describer: Describer | None = None) -> nx.Graph:
         if kind == "addresses":  # read with the provision's verb: "encourages (addresses)"
             verbs = d.tracer.verbs(s)
             kind = f"{'/'.join(verbs)} (addresses)" if verbs else kind
+        kind = intern(kind)  # (one of a few words, on every tie)
         d.add_node(g, res, bipartite=0)
         d.add_node(g, target, bipartite=1)
         quotes = d.tracer.hop_evidence(s, str(p), str(o))
@@ -417,11 +430,12 @@ def resolutions(graph: Graph, describer: Describer | None = None) -> nx.Graph:
         tie["mandates"] = any(d.tracer.kind(p).startswith("mandate") for p in tie["provisions"]) and any(
             k == "calls for" or k.endswith("(addresses)") for k in tie["kinds"])
         tie["weight"] = len(tie["provisions"])
-        tie["label"] = ", ".join(tie["kinds"])
-        tie["title"] = _tie_title(tie["kinds"], tie["quotes"])
-        tie["passages"] = sorted(f"{src}, {loc}" for src, loc in _passages(tie["quotes"]))
+        label = ", ".join(tie["kinds"])
         if tie["quotes"] and all(e.inferred for e in tie["quotes"]):
-            tie["label"] += " [inferred]"
+            label += " [inferred]"
+        tie["label"] = intern(label)
+        tie["title"] = _tie_title(tie["kinds"], tie["quotes"])
+        tie["passages"] = passage_texts(_passages(tie["quotes"]))
     return g
 
 
@@ -457,10 +471,10 @@ def co_mandated(graph: Graph, describer: Describer | None = None, two_mode: nx.G
         names = sorted((d.short(r) for r in shared), key=_natural)
         # what supports the tie: the quotes of the two mandates it is derived from, for each shared resolution
         quotes = list({ev.key: ev for r in shared for end in (a, b) for ev in two[r][end].get("quotes", [])}.values())
-        g.add_edge(a, b, weight=len(shared), label=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}",
+        g.add_edge(a, b, weight=len(shared), label=intern(f"{len(shared)} resolution{'s' if len(shared) > 1 else ''}"),
                    kinds=["mandated by the same resolution"], resolutions=names, quotes=quotes,
-                   title=f"{len(shared)} resolution{'s' if len(shared) > 1 else ''} mandate both: " + ", ".join(names[:30])
-                         + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
+                   title=intern(f"{len(shared)} resolution{'s' if len(shared) > 1 else ''} mandate both: "
+                                + ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")))
     if large:
         biggest = sorted(large, key=lambda r: (-len(by_resolution[r]), two.nodes[r]["name"]))
         names = "; ".join(f"{two.nodes[r]['name']} ({len(by_resolution[r])})" for r in biggest[:5])
@@ -491,7 +505,7 @@ def sdgs(graph: Graph, describer: Describer | None = None) -> nx.Graph:
         quotes = d.tracer.hop_evidence(s, serves, o)
         label = "serves" + (" [inferred]" if quotes and all(e.inferred for e in quotes) else "")
         g.add_edge(s, o, weight=1, kinds=[label], label=label, quotes=quotes, title=_tie_title([label], quotes),
-                   passages=sorted(f"{src}, {loc}" for src, loc in _passages(quotes)))
+                   passages=passage_texts(_passages(quotes)))
     return g
 
 
@@ -542,10 +556,12 @@ def mandates(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
                 reads = d.tracer.reading(pred, reads, s)
                 if quotes and all(e.inferred for e in quotes):
                     reads += " [inferred]"
-                title = reads + "".join("\n" + quote_line(e) for e in quotes[:1])
+                # one object per text: the same reading and first quote stand on many ties (a resolution's parts)
+                reads = intern(reads)
+                title = intern(reads + "".join("\n" + quote_line(e) for e in quotes[:1]))
                 if g.has_edge(node, nxt):  # two relations between the same pair: one edge, both names
-                    g[node][nxt]["label"] += ", " + reads
-                    g[node][nxt]["title"] += "\n" + title
+                    g[node][nxt]["label"] = intern(g[node][nxt]["label"] + ", " + reads)
+                    g[node][nxt]["title"] = intern(g[node][nxt]["title"] + "\n" + title)
                     g[node][nxt]["kinds"].append(reads)
                     g[node][nxt]["quotes"].extend(quotes)
                 else:  # (the quotes that state the edge go to the exports too)
@@ -582,8 +598,9 @@ def full(graph: Graph, describer: Describer | None = None) -> nx.DiGraph:
         quotes = d.tracer.evidence.get(s, {}).get((s, p, o), [])
         if quotes and all(e.inferred for e in quotes):
             name += " [inferred]"
+        name = intern(name)  # (one object per text: a few relations' words, on every tie)
         if g.has_edge(s, o):
-            g[s][o]["label"] += ", " + name
+            g[s][o]["label"] = intern(g[s][o]["label"] + ", " + name)
             g[s][o]["kinds"].append(name)
             g[s][o]["quotes"].extend(quotes)
             g[s][o]["title"] = _tie_title(g[s][o]["kinds"], g[s][o]["quotes"])
