@@ -29,7 +29,7 @@ import stat
 from pathlib import Path
 
 ENTRY_LIMIT = 16 * 2**20  # bytes: a larger answer is not kept (a CONSTRUCT of the whole graph is a file to write)
-FOLDER_LIMIT = 256 * 2**20  # bytes of answers kept beside one store; past it, the least recently read are removed
+FOLDER_LIMIT = 64 * 2**20  # bytes of answers beside one store (of the six kept); past it, the least recently read go
 SUFFIX = ".answer"
 UNSTABLE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 _STAMP: str | None = None
