@@ -158,6 +158,8 @@ def cmd_trace(args) -> int:
     elif not args.orphans and not (args.term or "").strip():
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
     fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
+    if fmt == "docx" and not args.site and not args.orphans and (not args.output or args.output == "-"):
+        raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")  # (before the graph is read)
     question = None if args.site or args.orphans else ("trace", args.term, args.direction, args.all, fmt)
     text = None
     if question and not args.fresh:  # the same trace of the same store, made before: read back, the store unopened
@@ -195,9 +197,7 @@ def cmd_trace(args) -> int:
         if question:
             kept = Answers.beside(gs)
             kept.keep(kept.key(*question), text if isinstance(text, bytes) else text.encode("utf-8"))
-    if isinstance(text, bytes):  # a Word document: to a file only
-        if not args.output or args.output == "-":
-            raise UsageError("--format docx writes a Word file: give it with -o FILE.docx")
+    if isinstance(text, bytes):  # a Word document: to a file only (refused above without one)
         with atomic_write(args.output, "wb") as fh:
             fh.write(text)
         print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
