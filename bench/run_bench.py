@@ -43,6 +43,7 @@ COMMAND_CAP = 900            # seconds for one command
 BASELINE_CAP = {"real": 300, "100k": 600, "1M": 420}  # seconds for the whole baseline process
 OUT = ROOT / "bench"
 BUSY = {"real": "64/3", "100k": "100/2", "1M": "100/2"}  # the busiest resolution: 40 paragraphs in the synthetic data
+FIRST_SEARCH = "search, first run"  # on a built store whose index of words is removed before each run
 
 
 def cli() -> str:
@@ -184,6 +185,7 @@ def commands(size: str, project: Path, scratch: Path) -> list[tuple[str, list[st
            (f"trace {BUSY[size]}", ["trace", BUSY[size], "--direction", "both"], True),
            ("trace ITWG", ["trace", "ITWG", "--direction", "backward"], False),
            ("search", ["search", "treatment", "prevention"], True),
+           (FIRST_SEARCH, ["search", "treatment", "prevention"], False),
            ("build", ["build", "--out", str(scratch / "build")], True),
            ("views", ["views", "--out", str(scratch / "site")], True)]
     for i, q in enumerate(list_queries(Project.open(project))):
@@ -235,7 +237,14 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
         if not any(cache.glob("store-*/meta.json")):  # warm means the store exists: build it first, unmeasured
             run(base + ["stats"], env)
         answers = args[0] in ("query", "trace") and "--site" not in args  # answers kept beside the store
-        runs = [run(base + args + (["--fresh"] if answers else []), env) for _ in range(repeats)]
+        runs = []
+        for _ in range(repeats):
+            if name == FIRST_SEARCH:  # the store built, its index of words not yet: the first search builds it
+                from drugpolicy_kg.graph.search import INDEX_FILE
+
+                for index in cache.glob(f"store-*/{INDEX_FILE}*"):
+                    index.unlink()
+            runs.append(run(base + args + (["--fresh"] if answers else []), env))
         result["warm"][name] = best = best_of(runs)
         print(f"  {size:5} warm {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)
         if answers:  # the same question again: read back from what the runs above kept
@@ -431,6 +440,9 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         if skewed:
             out.append(("warm at 1M: a trace of the busiest resolution and of the organization in the most bodies, each "
                         "under 1 s", ", ".join(f"{k} {v:.2f} s" for k, v in skewed), all(v < 1 for _, v in skewed)))
+        if FIRST_SEARCH in warm:
+            out.append(("at 1M: the first `search` on a built store (it builds the index of words) under 10 s",
+                        fmt_s(warm[FIRST_SEARCH]), warm[FIRST_SEARCH]["seconds"] < 10))
         if "search" in warm:
             out.append(("warm at 1M: search under 50 ms beyond the command's start (`--help`)",
                         f"{warm['search']['seconds'] * 1000:.0f} ms vs --help {start['help_s'] * 1000:.0f} ms",
