@@ -32,6 +32,19 @@ def fresh_text(body: str = "SELECT ?g ?label WHERE { ?g a dpo:WorkingGroup ; rdf
     return f"# {uuid.uuid4()}\n{body}"  # a question no other test asked: nothing is kept for it yet
 
 
+def tagged_text() -> tuple[str, str]:
+    """A question whose answer holds a word of its own (to find its file among the answers other tests keep)."""
+    tag = uuid.uuid4().hex
+    return fresh_text(f'SELECT ?g ("{tag}" AS ?tag) WHERE {{ ?g a dpo:WorkingGroup }}'), tag
+
+
+def answer_file(dataset, tag: str):
+    kept = Answers.beside(dataset)
+    found = [p for p in kept.folder.glob("*.answer") if tag.encode() in p.read_bytes()]
+    assert len(found) == 1, found
+    return found[0]
+
+
 def run(capsys, *argv) -> str:
     assert main(list(argv)) == 0
     return capsys.readouterr().out
@@ -50,11 +63,10 @@ def test_a_query_is_answered_once_then_read_back(asked, capsys):
 
 
 def test_fresh_replaces_what_was_kept(capsys, dataset):
-    text = fresh_text()
+    text, tag = tagged_text()
     first = run(capsys, "query", "--sparql", text)
-    kept = Answers.beside(dataset)
-    newest = max(kept.folder.glob("*.answer"), key=lambda p: p.stat().st_mtime_ns)
-    newest.write_bytes(b"\0" * 32 + b"stale")  # an answer damaged: not read back, and --fresh writes it anew
+    newest = answer_file(dataset, tag)
+    newest.write_bytes(b"\0" * 32 + b"stale " + tag.encode())  # an answer damaged: not read back, and --fresh writes it anew
     assert run(capsys, "query", "--sparql", text, "--fresh") == first
     assert newest.read_bytes()[32:] == first.encode("utf-8")
 
@@ -115,16 +127,18 @@ def test_the_stamp_follows_every_edit(tmp_path):
     second = stamp_of(tmp_path)
     assert second != first
     os.utime(tmp_path / "pkg" / "page.html", ns=(1, 1))
-    assert stamp_of(tmp_path) != second
+    third = stamp_of(tmp_path)
+    assert third != second
     (tmp_path / "pkg" / "notes.txt").write_text("not code")  # a file that shapes no answer
-    assert stamp_of(tmp_path) == stamp_of(tmp_path)
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "render.cpython-311.json").write_text("{}")  # (nor what Python caches)
+    assert stamp_of(tmp_path) == third
 
 
 def test_a_damaged_answer_is_asked_afresh(asked, capsys, dataset):
-    text = fresh_text()
+    text, tag = tagged_text()
     first = run(capsys, "query", "--sparql", text)
-    kept = Answers.beside(dataset)
-    newest = max(kept.folder.glob("*.answer"), key=lambda p: p.stat().st_mtime_ns)
+    newest = answer_file(dataset, tag)
     data = bytearray(newest.read_bytes())
     data[-2] ^= 0x20  # one character of the answer changed: its digest no longer holds
     newest.write_bytes(bytes(data))
