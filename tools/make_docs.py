@@ -1,6 +1,6 @@
 """Write the documentation site's generated pages, so they cannot drift from what they are made of:
-docs/reference.md from the CLI's own parser, docs/index.md from the README (its links made the site's), and
-docs/scaling.png from bench/.
+docs/reference.md from the CLI's own parser, the README's scale section from bench/results.json, docs/index.md from
+the README (its links made the site's), and docs/scaling.png from bench/.
 
     python tools/make_docs.py          # write them
     python tools/make_docs.py --check  # exit 1 if any differs from what it is made of
@@ -35,16 +35,75 @@ def reference() -> str:
     return "\n".join(out)
 
 
-def index() -> str:
-    """The README as the site's home page: its links to docs/ pages made the site's own."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def index(text: str) -> str:
+    """The README (``text``) as the site's home page: its links to docs/ pages made the site's own."""
     text = re.sub(r"\]\(docs/", "](", text)
     return ("<!-- Generated from README.md by tools/make_docs.py: edit the README, then run it. -->\n\n" + text)
 
 
+SCALE_START = "<!-- scale: written by tools/make_docs.py from bench/results.json -->"
+SCALE_END = "<!-- /scale -->"
+
+
+def _seconds(rec: dict | None) -> str:
+    if not rec:
+        return "–"
+    load = rec.get("load")
+    return f"{rec['seconds']:.2f} s" + (f" (load {load:.1f})" if load is not None else "")
+
+
+def scale_table() -> str:
+    """The README's scale section: the main commands on the shipped graph and at 1M from the last benchmark, and the
+    targets it missed (bench/results.md has every figure)."""
+    import json
+
+    res = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
+    sizes = res["sizes"]
+    real, big = sizes.get("real", {}), sizes.get("1M", {})
+
+    def worst(size: dict, part: str, prefix: str) -> dict | None:
+        recs = [(k, v) for k, v in size.get(part, {}).items() if k.startswith(prefix) and not k.endswith("--site")]
+        return max(recs, key=lambda kv: kv[1]["seconds"])[1] if recs else None
+
+    def mb(rec: dict | None) -> str:
+        return f"{max(rec.get('tree_mb') or 0, rec.get('peak_mb') or 0):,.0f} MB" if rec else "–"
+
+    rows = [("`stats`", real.get("warm", {}).get("stats"), big.get("warm", {}).get("stats")),
+            ("slowest `query`, asked of the store", worst(real, "warm", "query "), worst(big, "warm", "query ")),
+            ("slowest `query`, asked again (read back)", worst(real, "kept", "query "), worst(big, "kept", "query ")),
+            ("slowest `trace`, asked of the store", worst(real, "warm", "trace "), worst(big, "warm", "trace ")),
+            ("first `search` (builds its index)", real.get("warm", {}).get("search, first run"),
+             big.get("warm", {}).get("search, first run")),
+            ("`validate`", real.get("warm", {}).get("validate"), big.get("warm", {}).get("validate")),
+            ("`views`", real.get("warm", {}).get("views"), big.get("warm", {}).get("views")),
+            ("cold store build (cold `stats`)", real.get("cold", {}).get("stats"), big.get("cold", {}).get("stats"))]
+    lines = [SCALE_START, "",
+             f"`make bench` runs each command as a user does, in a fresh process, warm (the store built) unless said, "
+             f"on this {res['machine']['cpus']}-core machine; `python -c pass` takes "
+             f"{res['startup']['python_c_pass_s'] * 1000:.0f} ms. The shipped graph has "
+             f"{real.get('triples') or 0:,} triples; 1M is `bench/synth.py`'s skewed graph of {big.get('triples') or 0:,}.", "",
+             "| command | shipped graph | memory | 1M | memory |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {_seconds(a)} | {mb(a)} | {_seconds(b)} | {mb(b)} |" for name, a, b in rows]
+    missed = [t for t, _figure, met in res.get("targets", []) if met is False]
+    met = sum(1 for *_, m in res.get("targets", []) if m)
+    lines += ["", f"{met} of {len(res.get('targets', []))} targets met in that run" +
+              (": missed " + "; ".join(missed) + "." if missed else "."), "",
+              "Every figure, with the load beside it, is in `bench/results.md`; what each means and how it moved in "
+              "[Scale and speed](docs/scale.md).", "", SCALE_END]
+    return "\n".join(lines)
+
+
+def readme() -> str:
+    """The README with its scale section written afresh from the last benchmark."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = text.index(SCALE_START), text.index(SCALE_END) + len(SCALE_END)
+    return text[:start] + scale_table() + text[end:]
+
+
 def generated() -> dict[Path, bytes]:
-    return {DOCS / "reference.md": reference().encode(), DOCS / "index.md": index().encode(),
-            DOCS / "scaling.png": (ROOT / "bench" / "scaling.png").read_bytes()}
+    text = readme()
+    return {ROOT / "README.md": text.encode(), DOCS / "reference.md": reference().encode(),
+            DOCS / "index.md": index(text).encode(), DOCS / "scaling.png": (ROOT / "bench" / "scaling.png").read_bytes()}
 
 
 def main(argv: list[str]) -> int:
