@@ -120,7 +120,7 @@ def _template():
     root = Path(pyvis.__file__).parent / "templates"
     from drugpolicy_kg.pages import template_class
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)), autoescape=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)), autoescape=True, auto_reload=False)
     env.template_class = template_class()
     return env.get_template("template.html")
 
