@@ -295,8 +295,8 @@ def test_html_escapes_data(tracer):
 
 
 @settings(max_examples=300, deadline=None)
-@given(value=st.one_of(st.text(), st.text(alphabet="<>&\"' \u00e9\u2028\x00a"), st.integers(), st.floats(allow_nan=False),
-                       st.none(), st.text().map(Markup)))
+@given(value=st.one_of(st.text(), st.text(alphabet="<>&\"' \u00e9\u2028\x00a"), st.integers(), st.floats(),
+                       st.booleans(), st.none(), st.text().map(Markup)))
 def test_the_pages_escape_as_markupsafe_does(value):
     """The pages' autoescaping (pages.escape, which skips markupsafe's Python-level Markup constructor for a plain
     string) gives what markupsafe.escape gives: the same text, of the same type."""

@@ -40,8 +40,11 @@ def escape(value):
     ``Markup.__new__`` for a plain string (the value a page escapes nearly always is one): half the time a value,
     and autoescaping escapes every value a page shows (at a million triples, 4 million values in the trace pages
     alone; escaping them was a third of the time those pages took to render)."""
-    if type(value) is str and _ESCAPE_TEXT is not None:
+    kind = type(value)
+    if kind is str and _ESCAPE_TEXT is not None:
         return _NEW_TEXT(_MARKUP, _ESCAPE_TEXT(value))
+    if kind is int or kind is float:  # (a number's text has nothing to escape: a quote's number, a count)
+        return _NEW_TEXT(_MARKUP, str(value))
     return _markupsafe_escape(value)
 
 
