@@ -261,6 +261,20 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
     return result
 
 
+def file_system(path: str) -> str | None:
+    """The type of the file system ``path`` is on (Linux's /proc/mounts: "ext4", "tmpfs" ...), None where unknown:
+    the commands write their sites and builds there, and a site of 1.9 GB takes seconds longer to write to a disk
+    than into memory."""
+    try:
+        with open("/proc/mounts", encoding="utf-8") as fh:
+            mounts = [line.split()[1:3] for line in fh if len(line.split()) > 2]
+    except OSError:
+        return None
+    real = os.path.realpath(path)
+    under = [(point, kind) for point, kind in mounts if real == point or real.startswith(point.rstrip("/") + "/")]
+    return max(under, key=lambda m: len(m[0]))[1] if under else None
+
+
 def best_of(runs: list[dict]) -> dict:
     """The fastest of a command's runs, with their median and number."""
     best = min(runs, key=lambda r: r["seconds"])
@@ -529,7 +543,9 @@ def report(results: dict) -> str:
             cells += [fmt_s(c), fmt_s(w), f"{peak:.0f}" + (f" (all: {together:,.0f})" if together > peak * 1.05 else "")]
         lines.append(f"| `{n}` | " + " | ".join(cells) + " |")
     out = ["# Benchmark results", "",
-           f"Machine: {results['machine']['cpus']} cores, Python {results['machine']['python']}; whole run "
+           f"Machine: {results['machine']['cpus']} cores, Python {results['machine']['python']}"
+           + (f"; outputs written to {tempfile.gettempdir()} ({results['machine']['scratch']})"
+              if results["machine"].get("scratch") else "") + "; whole run "
            f"{results['total_seconds']:.0f} s{'' if results.get('complete') else PARTIAL}. "
            "Each command ran as `drugpolicy-kg --project DIR COMMAND` in a fresh "
            "process: **cold** with an empty store cache (the time includes building the store), **warm** with the store "
@@ -634,7 +650,8 @@ def main(argv=None) -> int:
         run_baseline(*args.baseline)
         return 0
     started = time.time()
-    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": {}}
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                           "scratch": file_system(tempfile.gettempdir())}, "sizes": {}}
     results["startup"] = startup()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
