@@ -313,3 +313,16 @@ def test_the_networks_keep_one_object_per_repeated_text(dataset):
         shared = [t for t, ids in texts.items() if len(ids) > 1]
         assert not shared, f"{name}: {len(shared)} texts held as several objects, e.g. {shared[0][:80]!r}"
     assert sum(1 for n in uses.values() if n > 1) > 100  # (texts that do repeat: the test has something to hold)
+
+
+def test_the_benchmark_names_the_file_system_it_writes_to(tmp_path):
+    """The report says where the commands' outputs went (a disk or memory: a 1.9 GB site is seconds apart)."""
+    import sys
+
+    from bench import run_bench
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc/mounts")
+    assert run_bench.file_system("/proc") == "proc"
+    assert run_bench.file_system("/proc/self/status") == "proc"  # (the longest mount point that holds it)
+    assert run_bench.file_system(str(tmp_path)) not in (None, "proc")
