@@ -1063,3 +1063,38 @@ def test_the_entities_and_their_kinds_are_read_in_one_pass_as_two_would(dataset)
         scanned = Tracer(g)  # and the tracer's own pass over the typings
         scanned.read_kinds(ents.iris)
         assert {i: scanned.kind(i) for i in ents.iris} == {i: own.kind(i) for i in ents.iris}
+
+
+def test_a_page_holds_each_quote_once(site, nets):
+    """A quote states many ties and facts: a network page lists each once (its data's ``quotes``) and its ties and
+    side panels name them by place, where each had carried its own copy (a page of a million triples'
+    collaboration network: 47,869 quotes on its ties, 1,084 of them different). What a tie or a fact names is the
+    quote the network holds for it, whole."""
+    import json
+    import re
+
+    named = facts_named = pages = 0
+    for path in sorted(site.glob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        if "edges = new vis.DataSet(" not in page:
+            continue
+        name = re.sub(r"-\d+$", "", path.stem)
+        pages += 1
+        data = json.loads(re.search(r'<script type="application/json" id="dpk-data">(.*?)</script>', page, re.S)
+                          .group(1))
+        table = data["quotes"]
+        assert len({json.dumps(q) for q in table}) == len(table), path.name
+        start = page.index("edges = new vis.DataSet(") + len("edges = new vis.DataSet(")
+        for e in json.JSONDecoder().raw_decode(page, start)[0]:
+            if "quotes" not in e:  # (a tie between groups of an overview)
+                continue
+            assert all(isinstance(i, int) and 0 <= i < len(table) for i in e["quotes"])
+            d = nets[name].get_edge_data(e["from"], e["to"])
+            want = [[q.quote, q.source, q.locator, q.note()] for q in d["quotes"]]
+            assert [table[i] for i in e["quotes"]] == want, (path.name, e["from"], e["to"])
+            named += len(e["quotes"])
+        for rec in data["facts"].values():
+            for f in rec["facts"]:
+                assert all(isinstance(i, int) and 0 <= i < len(table) for i in f[2])
+                facts_named += len(f[2])
+    assert pages >= 7 and named > 100 and facts_named > 100

@@ -475,6 +475,7 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
                      "members. The full network is in the GraphML, GEXF and CSV exports.")
         facts = {}
     nodes, edges = vis_data(g)
+    quotes = shared_quotes(edges, (facts or {}).values())
     net = _pyvis_network(nodes, edges)
     data_nodes, data_edges, _heading, height, width, opts = net.get_network_data()
     page = _template().render(
@@ -487,7 +488,8 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     page = _EMPTY_HEADING.sub("", page)
     centre = max(g.nodes, key=lambda n: (g.nodes[n].get("weighted_degree", g.nodes[n].get("degree", 0)), str(n)),
                  default="")
-    data = {"facts": facts or {}, "pages": pages, "font": FONT, "edgeFont": EDGE_FONT, "legible": LEGIBLE_PX, "centre": centre,
+    data = {"facts": facts or {}, "quotes": quotes, "pages": pages, "font": FONT, "edgeFont": EDGE_FONT,
+            "legible": LEGIBLE_PX, "centre": centre,
             "physics": len(nodes) <= PHYSICS_LIMIT, "sizeMin": SIZE_MIN, "sizeMax": SIZE_MAX,
             "name": g.graph.get("name", "network"), "title": title,
             "kindColours": {k: v[0] for k, v in STYLE.items()}, "communityColours": COMMUNITY_COLOURS,
@@ -505,6 +507,31 @@ def render_page(g: nx.Graph, title: str, guide: str, facts: dict | None = None, 
     page = page.replace(head, head + "\n" + str(parts.head()), 1)
     page = body.sub(lambda m: str(parts.controls()), page, count=1)
     return page.replace(end, str(parts.tail()) + end, 1)
+
+
+def shared_quotes(edges: list[dict], panels) -> list[list[str]]:
+    """Each quote a page shows once: the edges' quotes and the side panels' (``panels``: :meth:`Entities.panel`
+    records) become their places in the list returned, which the page's script reads them from (network.js's
+    ``quote``). A quote states many ties and facts: a page of a million triples' collaboration network carried
+    47,869 quotes on its 22,387 ties, 1,084 of them different (6 MB of its 17.5 MB)."""
+    table: list[list[str]] = []
+    at: dict[tuple, int] = {}
+
+    def place(q) -> int:
+        key = tuple(q)
+        i = at.get(key)
+        if i is None:
+            i = at[key] = len(table)
+            table.append(q)
+        return i
+
+    for rec in edges:
+        if "quotes" in rec:
+            rec["quotes"] = [place(q) for q in rec["quotes"]]
+    for panel in panels:
+        for fact in panel.get("facts", ()):
+            fact[2] = [place(q) for q in fact[2]]
+    return table
 
 
 def _network_parts():

@@ -27,7 +27,8 @@
     close.addEventListener("click", function () { panel.hidden = true; network.unselectAll(); });
     panel.appendChild(close);
   }
-  function quote(q) {  // [words, source, locator, how it is inferred ("" where stated)]
+  function quote(q) {  // [words, source, locator, how it is inferred ("" where stated)], or its place in D.quotes
+    if (typeof q === "number") q = D.quotes[q];
     var bq = el("blockquote", "\u201c" + q[0] + "\u201d ");
     bq.appendChild(el("cite", "\u2014 " + q[1] + ", " + q[2]));
     if (q[3]) bq.appendChild(el("div", q[3], "inferred"));
