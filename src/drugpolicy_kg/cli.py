@@ -196,7 +196,7 @@ def cmd_trace(args) -> int:
                           .bounded(PER_RELATION), fmt)
         if question:
             kept = Answers.beside(gs)
-            kept.keep(kept.key(*question), text if isinstance(text, bytes) else text.encode("utf-8"))
+            kept.keep(kept.key(*question), text)
     if isinstance(text, bytes):  # a Word document: to a file only (refused above without one)
         with atomic_write(args.output, "wb") as fh:
             fh.write(text)
@@ -303,7 +303,7 @@ def cmd_query(args) -> int:
             data = _bounded(run_and_render, args.timeout, "query")
             if question:
                 kept = Answers.beside(engine.gs)
-                kept.keep(kept.key(*question), data if isinstance(data, bytes) else data.encode("utf-8"))
+                kept.keep(kept.key(*question), data)
     data = data if isinstance(data, bytes) else data.encode("utf-8")
     if args.output and args.output != "-":
         from drugpolicy_kg.atomic import atomic_write

@@ -21,6 +21,7 @@ the shipped graph); later ones cost the command's start and one file read. ``--f
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -43,37 +44,34 @@ def code_stamp() -> str:
     return _STAMP
 
 
-def stamp_of(root: Path) -> str:
-    """A digest of the files under ``root`` that shape an answer (code, queries, templates: their relative names,
-    sizes and modification times): any edit changes it, so an answer rendered by older code is never read back.
-    About 1 ms for this package's files."""
+CODE_FILES = (".py", ".rq", ".html", ".css", ".js", ".json", ".ttl")  # what of the package shapes an answer
+
+
+def stamp_of(root: Path, suffixes: tuple[str, ...] | None = CODE_FILES) -> str:
+    """A digest of the files under ``root`` that shape an answer (those ending in ``suffixes``; None: every file),
+    their relative names, sizes and modification times: any edit changes it, so an answer rendered by older code is
+    never read back. About 1 ms for this package's files."""
     seen = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith((".py", ".rq", ".html", ".css", ".js", ".json", ".ttl")):
+            if suffixes is None or name.endswith(suffixes):
                 path = os.path.join(folder, name)
                 with contextlib.suppress(OSError):
                     st = os.stat(path)
                     seen.append((os.path.relpath(path, root), st.st_size, st.st_mtime_ns))
-    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([str(root), seen]).encode()).hexdigest()
 
 
+@functools.cache
 def engine_stamp() -> str:
-    """What names the installed Oxigraph, without importing it (4 ms): its files' names, sizes and times."""
+    """What names the installed Oxigraph, without importing it (4 ms): a stamp of its package's files."""
     from importlib.util import find_spec
 
     spec = find_spec("pyoxigraph")
     if spec is None or not spec.origin:
         return "no pyoxigraph"
-    folder = Path(spec.origin).parent
-    seen = []
-    with contextlib.suppress(OSError), os.scandir(folder) as it:
-        for entry in it:
-            if entry.is_file():
-                st = entry.stat()
-                seen.append((entry.name, st.st_size, st.st_mtime_ns))
-    return json.dumps([str(folder), sorted(seen)])
+    return stamp_of(Path(spec.origin).parent, None)
 
 
 def unstable(query_text: str) -> bool:
@@ -108,18 +106,11 @@ class Answers:
     @classmethod
     def of_built(cls, project) -> Answers:
         """The answers beside the store of the project's current inputs if it is built, found without opening it
-        (none if it is not: the command builds it). The store is marked as used, as opening it would."""
-        from drugpolicy_kg.atomic import finish_interrupted
+        (none if it is not: the command builds it)."""
         from drugpolicy_kg.graph.store import GraphStore, memo_in
-        from drugpolicy_kg.resources import REVIEW_JOURNAL
 
-        finish_interrupted(project.data_dir / REVIEW_JOURNAL)  # (as opening the store does: inputs whole first)
         location = GraphStore.built_location(project)
-        if location is None:
-            return cls(None)
-        with contextlib.suppress(OSError):
-            os.utime(location)  # recently used: the last a prune removes
-        return cls(memo_in(location, "answers", ""))
+        return cls(None if location is None else memo_in(location, "answers", ""))
 
     def key(self, *parts) -> str:
         """The name of the answer to the question ``parts`` (strings, numbers, booleans, None, lists of them)."""
@@ -157,12 +148,13 @@ class Answers:
             os.utime(path)  # read now: the last to go when the folder is full
         return data
 
-    def keep(self, key: str, data: bytes) -> None:
-        """Keep ``data`` as the answer to ``key``; an answer over the entry limit, or a folder that cannot take it,
-        is passed by."""
+    def keep(self, key: str, data: bytes | str) -> None:
+        """Keep ``data`` (text as UTF-8) as the answer to ``key``; an answer over the entry limit, or a folder that
+        cannot take it, is passed by."""
         from drugpolicy_kg.atomic import atomic_write
         from drugpolicy_kg.errors import DrugPolicyKGError
 
+        data = data.encode("utf-8") if isinstance(data, str) else data
         path = self._path(key)
         if path is None or len(data) > self.entry_limit:
             return

@@ -366,10 +366,20 @@ class GraphStore:
 
     @staticmethod
     def built_location(project: Project) -> Path | None:
-        """The folder of the store for the project's current inputs if it is built, without opening it (None if not)."""
+        """The folder of the store for the project's current inputs if it is built, without opening it (None if not):
+        for what is kept beside it (the index of words, answers). As :meth:`open` does, a review cut short is
+        completed first (so the inputs are whole), and the store found is marked as used (the last a prune removes)."""
+        from drugpolicy_kg.atomic import finish_interrupted
+        from drugpolicy_kg.resources import REVIEW_JOURNAL
+
+        finish_interrupted(project.data_dir / REVIEW_JOURNAL)
         cache = cache_root()
         final = cache / f"store-{fingerprint(project_inputs(project), cache)}"
-        return final if (final / "meta.json").is_file() else None
+        if not (final / "meta.json").is_file():
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(final)
+        return final
 
     @classmethod
     def in_memory(cls, inputs: list[Input]) -> GraphStore:

@@ -761,20 +761,18 @@ class Tracer:
     @staticmethod
     def _evidence_rows(rows) -> dict[str, FactEvidence]:
         """Rows of ``statement-evidence.rq`` (plain values) grouped by subject, then by fact; sorted, so output repeats."""
+        from sys import intern
+
         out: dict[str, FactEvidence] = {}
-        # one object per repeated text: a source's name and file, a locator, a subject, a property, a reasoning stand
-        # in thousands of rows, each read (from JSON or the store) as a string of its own (at a million triples of
-        # bench/synth.py, 152,390 quotes: about 50 MB less in each of the views' two processes, measured by PSS)
-        one: dict[str, str] = {}
-        same = one.setdefault
+        # one object per repeated text (sys.intern, as the networks' ties have it): a source's name and file, a
+        # locator, a subject, a property, a reasoning stand in thousands of rows, each read (from JSON or the store)
+        # as a string of its own (at a million triples of bench/synth.py, 152,390 quotes: about 50 MB less in each of
+        # the views' two processes, measured by PSS)
         for s, p, o, doc, doclabel, file, locator, quote, inferred, reasoning in rows:
-            s, source, file, locator = str(s), str(doclabel or doc or ""), str(file or ""), str(locator or "")
-            s, source, file, locator, reasoning = (same(s, s), same(source, source), same(file, file),
-                                                   same(locator, locator), str(reasoning or ""))
-            ev = Evidence(source, file, locator, str(quote), str(inferred) in ("true", "1"),
-                          same(reasoning, reasoning))
-            p = str(p)
-            out.setdefault(s, {}).setdefault((s, same(p, p), str(o)), []).append(ev)
+            s = intern(str(s))
+            ev = Evidence(intern(str(doclabel or doc or "")), intern(str(file or "")), intern(str(locator or "")),
+                          str(quote), str(inferred) in ("true", "1"), intern(str(reasoning or "")))
+            out.setdefault(s, {}).setdefault((s, intern(str(p)), str(o)), []).append(ev)
         for facts in out.values():
             for items in facts.values():
                 items.sort(key=lambda e: e.key)
