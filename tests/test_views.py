@@ -288,6 +288,25 @@ def test_site_files_and_offline_markup(site):
     assert '<a href="co-mandated-edges.csv">edges.csv</a>' in index and '<a href="co-mandated.gexf">gexf</a>' in index
 
 
+def test_every_page_holds_the_stylesheet_verbatim(site):
+    """A style element's text is CSS, not HTML: "&gt;" there is no ">". Every page of the site (network pages,
+    documents, indexes, traces) writes the package's stylesheet as it is; escaped, the network pages' rule
+    ``#dpk-main > .card`` was no rule."""
+    import re
+
+    from drugpolicy_kg.pages import TEMPLATES
+
+    css = (TEMPLATES / "site.css").read_text(encoding="utf-8")
+    assert "#dpk-main > .card" in css and '"' in css  # (what escaping changed)
+    pages = [*site.glob("*.html"), *sorted(site.glob("entities/*.html"))[:20], *sorted(site.glob("traces/*.html"))[:20]]
+    kinds = set()
+    for page in pages:
+        styles = re.findall(r"<style>(.*?)</style>", page.read_text(encoding="utf-8"), re.S)
+        assert styles and styles[0] == css, page
+        kinds.add(page.parent.name if page.parent != site else page.stem.split("-")[0])
+    assert {"collaboration", "index", "entities", "traces"} <= kinds
+
+
 def test_every_entity_has_a_page_and_every_link_resolves(graph, site):
     import re
     from urllib.parse import unquote
@@ -512,6 +531,22 @@ def test_side_panel_opens_with_quotes_and_a_link_to_the_page(browser, site):
 
 
 @pytest.mark.slow
+def test_the_canvas_and_the_open_panel_share_the_page_width(browser, site):
+    """The network page's own rules apply in a browser: the canvas's card takes the width the side panel leaves
+    (``#dpk-main > .card``), the panel opened beside it, both inside the window."""
+    page = browser.open((site / "collaboration.html").as_uri())
+    drawn_counts(page)
+    card = "document.querySelector('#dpk-main > .card')"
+    assert page.evaluate(f"getComputedStyle({card}).flexGrow") == "1"
+    page.evaluate("document.getElementById('dpk-panel').hidden = false")
+    boxes = page.evaluate(f"""[{card}.getBoundingClientRect().toJSON(),
+        document.getElementById('dpk-panel').getBoundingClientRect().toJSON(), window.innerWidth]""")
+    card_box, panel_box, width = boxes
+    assert panel_box["width"] > 200 and abs(card_box["right"] - panel_box["left"]) <= 1
+    assert panel_box["right"] <= width + 1 and card_box["width"] > width / 3
+    page.close()
+
+
 @pytest.mark.slow
 def test_a_click_on_a_tie_shows_the_words_that_state_it(browser, site):
     """#28: a click on an edge opens the side panel on that tie: its two ends, its kinds and every quote that states
