@@ -971,6 +971,44 @@ def test_a_bounded_trace_follows_only_the_memberships_it_shows(term):
     assert all(h.evidence for h in whole.forward)
 
 
+def test_the_summary_counts_the_bodies_an_organization_is_in_each_once():
+    """An organization in 60 groups was summed up as the first two ("It is a member of the Group 000. It is a
+    co-lead of ..."), and one with two memberships of one group as that group twice: the summary counts the bodies,
+    each once, by role, and names the first."""
+    import pyoxigraph as ox
+
+    view = _hub_view(60)
+    summary = " ".join(s.text for s in Tracer(view).trace(DPK + "org-everywhere", "both", per_relation=20).summary)
+    assert "It is in 60 bodies (role-member of 59; role-co-lead of 1), among them Group 000, Group 001, Group 002 " \
+           "and 57 more" in summary
+    store = view._store
+    store.load(("\n".join(TURTLE_PREFIXES) + """
+        dpk:twice a org:FormalOrganization ; rdfs:label "Twice Office"@en .
+        dpk:tw-1 a org:Membership ; org:member dpk:twice ; org:organization dpk:hub .
+        dpk:tw-2 a org:Membership ; org:member dpk:twice ; org:organization dpk:hub .
+        dpk:tw-3 a org:Membership ; org:member dpk:twice ; org:organization dpk:group-001 ; org:role dpk:role-co-lead .
+        dpk:tw-4 a org:Membership ; org:member dpk:twice ; org:organization dpk:group-001 ; org:role dpk:role-member .
+    """).encode(), ox.RdfFormat.TURTLE)
+    sentences = [s.text for s in Tracer(view).trace(DPK + "twice", "both").summary]
+    assert sentences.count("It is a member of the Hub group.") == 1
+    assert "It is a role-co-lead and role-member of the Group 001." in sentences
+
+
+def test_a_trace_reads_its_root_s_memberships_once():
+    """A trace in both directions asked the store for its root's memberships in each (an organization in 40,000
+    memberships: 0.5 s each time); it asks once, and a trace of another entity asks for that one's."""
+    view = _hub_view(30)
+    tracer = Tracer(view)
+    asked = []
+    read = tracer._read_ties
+    tracer._read_ties = lambda *a: asked.append(a) or read(*a)
+    tracer.trace(DPK + "org-everywhere", "both", per_relation=20)
+    org, member = "http://www.w3.org/ns/org#organization", "http://www.w3.org/ns/org#member"
+    assert sorted(asked) == [(DPK + "org-everywhere", member, org), (DPK + "org-everywhere", org, member)]
+    tracer.trace(DPK + "hub", "both", per_relation=20)
+    assert len(asked) == 4 and {a[0] for a in asked[2:]} == {DPK + "hub"}
+
+
 def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link():
     """A trace reads the memberships of the traced entity in one query, with its members' labels (0.8 s of a trace
     of a group of 16,666 members at a million triples was one look-up per membership and per role): the trace is

@@ -506,12 +506,7 @@ class Summarizer:
             out.append(Sentence(text, _unique([e for h in members[:NAMED] for e in h.evidence[:1]]), root.iri,
                                 "members"))
         member_of = [h for h in forward if h.relation.startswith("member of")]
-        for h in member_of[:2]:
-            role = h.relation[len("member of"):].strip(" ()") or "member"
-            short = self.short(h.iri)
-            article = "an" if role[:1].lower() in "aeiou" else "a"
-            out.append(Sentence(f"It is {article} {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
-                                h.evidence[:1], root.iri, "member of"))
+        out += self._member_of(member_of, root.iri)
         objectives = [h for h in forward if h.relation == "has objective"]
         if objectives:
             out.append(self._objectives("Its", objectives, root.iri))
@@ -553,6 +548,39 @@ class Summarizer:
         if not out or all(not s.text for s in out):
             out += self._generic(root, forward + backward)
         return out
+
+    def _member_of(self, hops: list[Hop], subject: str) -> list[Sentence]:
+        """The bodies it is in, each once (two memberships of one body are one body), with its role there: a
+        sentence each for one or two bodies, else one that counts them by role and names the first few."""
+        bodies: dict[str, tuple[Hop, list[str]]] = {}  # body IRI -> its first hop, the roles it holds there
+        for h in hops:
+            role = h.relation[len("member of"):].strip(" ()") or "member"
+            _first, roles = bodies.setdefault(h.iri, (h, []))
+            if role not in roles:
+                roles.append(role)
+        if len(bodies) <= 2:
+            out = []
+            for h, roles in bodies.values():
+                short = self.short(h.iri)
+                role = " and ".join(roles)
+                article = "an" if role[:1].lower() in "aeiou" else "a"
+                out.append(Sentence(f"It is {article} {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
+                                    h.evidence[:1], subject, "member of"))
+            return out
+        by_role: dict[str, int] = {}
+        for _h, roles in bodies.values():
+            for role in roles:
+                by_role[role] = by_role.get(role, 0) + 1
+        if len(by_role) == 1:
+            role = next(iter(by_role))
+            opening = f"It is {'an' if role[:1].lower() in 'aeiou' else 'a'} {role} of {len(bodies)} bodies"
+        else:
+            opening = (f"It is in {len(bodies)} bodies ("
+                       + "; ".join(f"{role} of {n}" for role, n in sorted(by_role.items(), key=lambda kv: (-kv[1], kv[0])))
+                       + ")")
+        first = [h for h, _roles in list(bodies.values())[:NAMED]]
+        return [Sentence(f"{opening}, among them {listing([self.short(h.iri) for h in first], len(bodies))}.",
+                         _unique([e for h in first for e in h.evidence[:1]]), subject, "member of")]
 
     def _objectives(self, whose: str, objectives: list[Hop], subject: str) -> Sentence:
         """"Its goal is ...; its 4 specific objectives include ... and 2 more": the kinds as the source names them."""
