@@ -971,10 +971,10 @@ def test_a_bounded_trace_follows_only_the_memberships_it_shows(term):
     assert all(h.evidence for h in whole.forward)
 
 
-def test_the_summary_counts_the_bodies_an_organization_is_in_each_once():
+def test_the_summary_counts_bodies_and_members_each_once():
     """An organization in 60 groups was summed up as the first two ("It is a member of the Group 000. It is a
-    co-lead of ..."), and one with two memberships of one group as that group twice: the summary counts the bodies,
-    each once, by role, and names the first."""
+    co-lead of ..."), one with two memberships of one group as that group twice, and a group's members counted by
+    membership: the summary counts the bodies an organization is in, and a body's members, each once, by role."""
     import pyoxigraph as ox
 
     view = _hub_view(60)
@@ -992,6 +992,11 @@ def test_the_summary_counts_the_bodies_an_organization_is_in_each_once():
     sentences = [s.text for s in Tracer(view).trace(DPK + "twice", "both").summary]
     assert sentences.count("It is a member of the Hub group.") == 1
     assert "It is a role-co-lead and role-member of the Group 001." in sentences
+    hub = " ".join(s.text for s in Tracer(view).trace(DPK + "hub", "both", per_relation=20).summary)
+    assert "It has 61 members; Member 007 co-lead it; the others include Member 000, Member 001, Member 002 and 57 " \
+           "more" in hub  # (60 and Twice Office, whose two memberships are one)
+    group = " ".join(s.text for s in Tracer(view).trace(DPK + "group-001", "both").summary)
+    assert "It has 2 members; Twice Office co-lead it; the others include Everywhere Office." in group
 
 
 def test_a_trace_reads_its_root_s_memberships_once():

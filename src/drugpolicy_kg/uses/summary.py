@@ -494,13 +494,20 @@ class Summarizer:
         if len(implements) > 2:
             out.append(Sentence(f"It implements {len(implements) - 2} more in the graph.",
                                 self._fact(implements[2], DPO + "implementedBy", root.iri)[:1], root.iri, "implements"))
-        members = [h for h in forward if h.relation.startswith("has member")]
+        first_of: dict[str, Hop] = {}  # each member once, at its first membership (two of one member: one member)
+        led: dict[str, None] = {}      # the members that co-lead it, in order
+        for h in forward:
+            if h.relation.startswith("has member"):
+                first_of.setdefault(h.iri, h)
+                if "co-lead" in h.relation:
+                    led[h.iri] = None
+        members = list(first_of.values())
         if members:
-            leads = [self.short(h.iri) for h in members if "co-lead" in h.relation]
+            leads = [self.short(iri) for iri in led]
             text = f"It has {len(members)} members"
             if leads:
                 text += f"; {listing(leads)} co-lead it"
-            others = [h for h in members if "co-lead" not in h.relation]  # (named: the first NAMED; the rest counted)
+            others = [h for h in members if h.iri not in led]  # (named: the first NAMED; the rest counted)
             text += (f"; the others include {listing([self.short(h.iri) for h in others[:NAMED]], len(others))}."
                      if others else ".")
             out.append(Sentence(text, _unique([e for h in members[:NAMED] for e in h.evidence[:1]]), root.iri,
