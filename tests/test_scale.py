@@ -326,3 +326,33 @@ def test_the_benchmark_names_the_file_system_it_writes_to(tmp_path):
     assert run_bench.file_system("/proc") == "proc"
     assert run_bench.file_system("/proc/self/status") == "proc"  # (the longest mount point that holds it)
     assert run_bench.file_system(str(tmp_path)) not in (None, "proc")
+
+
+def test_the_thin_shape_of_data_is_summed_up_by_distinct_bodies_and_members(tmp_path, small_project, capsys):
+    """``bench/thinshape.py``'s data (thin entities, no quotes, memberships piled on a few groups and organizations):
+    the trace's summary counts the groups an organization is in and a group's members each once, as the data (read
+    here from its N-Triples, not through the project) hold them, however many memberships repeat them."""
+    import re
+    import subprocess
+    import sys
+
+    script = ROOT / "bench" / "thinshape.py"
+    proc = subprocess.run([sys.executable, str(script), "--triples", "20000", "--project", str(small_project.root),
+                           "--out", str(tmp_path / "p")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    ties: dict[str, dict[str, str]] = {}
+    for s, p, o in re.findall(r"^<[^>]*/(tmem\d+)> <http://www.w3.org/ns/org#(member|organization)> <[^>]*/([^/>]+)> \.$",
+                               (tmp_path / "p" / "data" / "thinshape.nt").read_text(), re.M):
+        ties.setdefault(s, {})[p] = o
+    groups_of_torg1 = {t["organization"] for t in ties.values() if t["member"] == "torg1"}
+    members_of_tgrp1 = {t["member"] for t in ties.values() if t["organization"] == "tgrp1"}
+    memberships = sum(1 for t in ties.values() if t["member"] == "torg1")
+    assert len(groups_of_torg1) > 3 and memberships > len(groups_of_torg1)  # (what the test is about)
+    assert len(members_of_tgrp1) < sum(1 for t in ties.values() if t["organization"] == "tgrp1")
+    project = ["--project", str(tmp_path / "p")]
+    assert main([*project, "trace", "torg1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"It is a member of {len(groups_of_torg1)} bodies, among them " in out
+    assert main([*project, "trace", "Thin group 1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"It has {len(members_of_tgrp1)} members; the others include " in out
