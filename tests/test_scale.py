@@ -355,4 +355,4 @@ def test_the_thin_shape_of_data_is_summed_up_by_distinct_bodies_and_members(tmp_
     assert f"It is a member of {len(groups_of_torg1)} bodies, among them " in out
     assert main([*project, "trace", "Thin group 1"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert f"It has {len(members_of_tgrp1)} members; the others include " in out
+    assert f"It has {len(members_of_tgrp1)} members, among them " in out

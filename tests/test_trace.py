@@ -999,6 +999,30 @@ def test_the_summary_counts_bodies_and_members_each_once():
     assert "It has 2 members; Twice Office co-lead it; the others include Everywhere Office." in group
 
 
+def test_the_summary_counts_one_of_a_thing_in_the_singular():
+    """One reason, one member, one resolution adopted: "1 reason", "1 member", "1 resolution or decision" (the
+    summary said "1 reasons" of a group of the synthetic data)."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import StoreView
+
+    store = ox.Store()
+    store.load(("\n".join(TURTLE_PREFIXES) + """
+        dpk:wg a dpo:WorkingGroup ; rdfs:label "Lone group"@en ; dpo:respondsTo dpk:why .
+        dpk:why a dpo:OperativeParagraph ; rdfs:label "A reason"@en .
+        dpk:one a org:FormalOrganization ; rdfs:label "Only Office"@en .
+        dpk:m1 a org:Membership ; org:member dpk:one ; org:organization dpk:wg .
+        dpk:body a org:FormalOrganization ; rdfs:label "Adopting Body"@en .
+        dpk:res a dpo:Resolution ; rdfs:label "Lone resolution"@en ; dpo:adoptedBy dpk:body .
+    """).encode(), ox.RdfFormat.TURTLE)
+    view = StoreView(store)
+    group = [s.text for s in Tracer(view).trace(DPK + "wg", "both").summary]
+    assert "It has 1 member: Only Office." in group
+    assert any(t.startswith("The source gives 1 reason it was set up (reasons, not mandates), A reason") for t in group)
+    body = " ".join(s.text for s in Tracer(view).trace(DPK + "body", "both").summary)
+    assert "The graph holds 1 resolution or decision the Adopting Body adopted, Lone resolution." in body
+
+
 def test_a_trace_reads_its_root_s_memberships_once():
     """A trace in both directions asked the store for its root's memberships in each (an organization in 40,000
     memberships: 0.5 s each time); it asks once, and a trace of another entity asks for that one's."""

@@ -477,7 +477,8 @@ class Summarizer:
             called = {c.iri: c for h in adopted for m in h.children if m.relation == "issues"
                       for c in m.children if c.relation == "calls for"}
             names = [h.label for h in adopted]
-            out.append(Sentence(f"The graph holds {len(adopted)} resolutions and decisions the {root.label} adopted, "
+            held = counted(len(adopted), "resolution or decision", "resolutions and decisions")
+            out.append(Sentence(f"The graph holds {held} the {root.label} adopted, "
                                 f"{'among them ' if len(names) > NAMED else ''}{listing(names)}.",
                                 [e for h in adopted[:NAMED] for e in h.evidence[:1]], root.iri, "adopted"))
             if called:
@@ -504,12 +505,17 @@ class Summarizer:
         members = list(first_of.values())
         if members:
             leads = [self.short(iri) for iri in led]
-            text = f"It has {len(members)} members"
+            text = f"It has {counted(len(members), 'member')}"
             if leads:
                 text += f"; {listing(leads)} co-lead it"
             others = [h for h in members if h.iri not in led]  # (named: the first NAMED; the rest counted)
-            text += (f"; the others include {listing([self.short(h.iri) for h in others[:NAMED]], len(others))}."
-                     if others else ".")
+            named = listing([self.short(h.iri) for h in others[:NAMED]], len(others))
+            if not others:
+                text += "."
+            elif leads:
+                text += f"; the others include {named}."
+            else:  # (no co-lead: there are no others to speak of)
+                text += f": {named}." if len(others) <= NAMED else f", among them {named}."
             out.append(Sentence(text, _unique([e for h in members[:NAMED] for e in h.evidence[:1]]), root.iri,
                                 "members"))
         member_of = [h for h in forward if h.relation.startswith("member of")]
@@ -528,8 +534,8 @@ class Summarizer:
                                 [e for h in served[:NAMED] for e in h.evidence[:1]], root.iri, "deliverables for"))
         reasons = [h for h in backward if h.relation.startswith("set up in view of")]
         if reasons:
-            out.append(Sentence(f"The source gives {len(reasons)} reasons it was set up (reasons, not mandates), "
-                                f"among them {listing([h.label for h in reasons], limit=2)}.",
+            out.append(Sentence(f"The source gives {counted(len(reasons), 'reason')} it was set up (reasons, not mandates), "
+                                f"{'among them ' if len(reasons) > 2 else ''}{listing([h.label for h in reasons], limit=2)}.",
                                 [e for h in reasons[:2] for e in h.evidence[:1]], root.iri, "set up in view of"))
         addressed = [h for h in backward if h.relation.startswith("named by a provision") or h.relation == "addressed by"]
         if addressed:
@@ -546,7 +552,7 @@ class Summarizer:
             backward_of = [r for b in backward if b.iri == h.iri for r in b.children
                            if r.relation.startswith("set up in view of")]
             if backward_of:
-                out.append(Sentence(f"The source gives {len(backward_of)} reasons the {self.short(h.iri)} was set up "
+                out.append(Sentence(f"The source gives {counted(len(backward_of), 'reason')} the {self.short(h.iri)} was set up "
                                     "(reasons, not mandates).", backward_of[0].evidence[:1], h.iri,
                                     "set up in view of"))
             objectives = [c for c in h.children if c.relation == "has objective"]
