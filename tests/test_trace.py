@@ -988,15 +988,19 @@ def test_the_summary_counts_bodies_and_members_each_once():
         dpk:tw-2 a org:Membership ; org:member dpk:twice ; org:organization dpk:hub .
         dpk:tw-3 a org:Membership ; org:member dpk:twice ; org:organization dpk:group-001 ; org:role dpk:role-co-lead .
         dpk:tw-4 a org:Membership ; org:member dpk:twice ; org:organization dpk:group-001 ; org:role dpk:role-member .
-    """).encode(), ox.RdfFormat.TURTLE)
+        dpk:three a org:FormalOrganization ; rdfs:label "Three Office"@en .
+    """ + "".join(f"dpk:th-{i} a org:Membership ; org:member dpk:three ; org:organization dpk:group-00{i} .\n"
+                  for i in (2, 3, 4))).encode(), ox.RdfFormat.TURTLE)
+    three = [s.text for s in Tracer(view).trace(DPK + "three", "both").summary]
+    assert "It is a member of 3 bodies: Group 002, Group 003 and Group 004." in three  # (all named: no "among them")
     sentences = [s.text for s in Tracer(view).trace(DPK + "twice", "both").summary]
     assert sentences.count("It is a member of the Hub group.") == 1
     assert "It is a role-co-lead and role-member of the Group 001." in sentences
     hub = " ".join(s.text for s in Tracer(view).trace(DPK + "hub", "both", per_relation=20).summary)
-    assert "It has 61 members; Member 007 co-lead it; the others include Member 000, Member 001, Member 002 and 57 " \
+    assert "It has 61 members; Member 007 co-leads it; the others include Member 000, Member 001, Member 002 and 57 " \
            "more" in hub  # (60 and Twice Office, whose two memberships are one)
     group = " ".join(s.text for s in Tracer(view).trace(DPK + "group-001", "both").summary)
-    assert "It has 2 members; Twice Office co-lead it; the others include Everywhere Office." in group
+    assert "It has 2 members; Twice Office co-leads it; the others include Everywhere Office." in group
 
 
 def test_the_summary_counts_one_of_a_thing_in_the_singular():
@@ -1018,7 +1022,7 @@ def test_the_summary_counts_one_of_a_thing_in_the_singular():
     view = StoreView(store)
     group = [s.text for s in Tracer(view).trace(DPK + "wg", "both").summary]
     assert "It has 1 member: Only Office." in group
-    assert any(t.startswith("The source gives 1 reason it was set up (reasons, not mandates), A reason") for t in group)
+    assert "The source gives 1 reason it was set up (a reason, not a mandate): A reason." in group
     body = " ".join(s.text for s in Tracer(view).trace(DPK + "body", "both").summary)
     assert "The graph holds 1 resolution or decision the Adopting Body adopted, Lone resolution." in body
 

@@ -255,7 +255,9 @@ class Summarizer:
         set_up = [h for _, m in provisions for h in m.children if h.relation == "in view of it, set up"]
         for h in set_up[:1]:
             serves = self._serves([c for c in h.children if c.relation == "serves"], "it serves")
-            out.append(Sentence(f"In view of it, among other reasons the source gives, the {h.label} ({self.short(h.iri)}) "
+            short = self.short(h.iri)
+            out.append(Sentence(f"In view of it, among other reasons the source gives, the {h.label}"
+                                f"{f' ({short})' if short != h.label else ''} "
                                 f"was set up{'; ' + serves.text if serves.text else '.'}",
                                 _unique(h.evidence[:1] + serves.evidence), h.iri, "set up in view of"))
         return out
@@ -507,7 +509,7 @@ class Summarizer:
             leads = [self.short(iri) for iri in led]
             text = f"It has {counted(len(members), 'member')}"
             if leads:
-                text += f"; {listing(leads)} co-lead it"
+                text += f"; {listing(leads)} co-lead{'s' if len(leads) == 1 else ''} it"
             others = [h for h in members if h.iri not in led]  # (named: the first NAMED; the rest counted)
             named = listing([self.short(h.iri) for h in others[:NAMED]], len(others))
             if not others:
@@ -534,8 +536,11 @@ class Summarizer:
                                 [e for h in served[:NAMED] for e in h.evidence[:1]], root.iri, "deliverables for"))
         reasons = [h for h in backward if h.relation.startswith("set up in view of")]
         if reasons:
-            out.append(Sentence(f"The source gives {counted(len(reasons), 'reason')} it was set up (reasons, not mandates), "
-                                f"{'among them ' if len(reasons) > 2 else ''}{listing([h.label for h in reasons], limit=2)}.",
+            named = listing([h.label for h in reasons], limit=2)
+            out.append(Sentence(f"The source gives {counted(len(reasons), 'reason')} it was set up "
+                                + (f"(reasons, not mandates), among them {named}." if len(reasons) > 2 else
+                                   f"({'a reason, not a mandate' if len(reasons) == 1 else 'reasons, not mandates'}): "
+                                   f"{named}."),
                                 [e for h in reasons[:2] for e in h.evidence[:1]], root.iri, "set up in view of"))
         addressed = [h for h in backward if h.relation.startswith("named by a provision") or h.relation == "addressed by"]
         if addressed:
@@ -553,7 +558,8 @@ class Summarizer:
                            if r.relation.startswith("set up in view of")]
             if backward_of:
                 out.append(Sentence(f"The source gives {counted(len(backward_of), 'reason')} the {self.short(h.iri)} was set up "
-                                    "(reasons, not mandates).", backward_of[0].evidence[:1], h.iri,
+                                    f"({'a reason, not a mandate' if len(backward_of) == 1 else 'reasons, not mandates'}).",
+                                    backward_of[0].evidence[:1], h.iri,
                                     "set up in view of"))
             objectives = [c for c in h.children if c.relation == "has objective"]
             if objectives:
@@ -592,7 +598,8 @@ class Summarizer:
                        + "; ".join(f"{role} of {n}" for role, n in sorted(by_role.items(), key=lambda kv: (-kv[1], kv[0])))
                        + ")")
         first = [h for h, _roles in list(bodies.values())[:NAMED]]
-        return [Sentence(f"{opening}, among them {listing([self.short(h.iri) for h in first], len(bodies))}.",
+        named = listing([self.short(h.iri) for h in first], len(bodies))
+        return [Sentence(f"{opening}: {named}." if len(bodies) <= NAMED else f"{opening}, among them {named}.",
                          _unique([e for h in first for e in h.evidence[:1]]), subject, "member of")]
 
     def _objectives(self, whose: str, objectives: list[Hop], subject: str) -> Sentence:
