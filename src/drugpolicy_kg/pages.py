@@ -43,7 +43,7 @@ def stylesheet():
 
     text = (TEMPLATES / "site.css").read_text(encoding="utf-8")
     if "</" in text or "<!--" in text:
-        raise ValueError(f"{TEMPLATES / 'site.css'}: '</' or '<!--' would end or break the <style> element it is written in")
+        raise ValueError(f"{TEMPLATES / 'site.css'}: '</' or '<!--' would end or break the style element it is written in")
     return markupsafe.Markup(text)  # noqa: S704 - the package's own file, checked above: no data
 
 
