@@ -63,9 +63,11 @@ SUMMARY_KINDS = 10  # the kinds of finding that count names
 
 
 def cmd_validate(args) -> int:
+    import itertools
+
     from drugpolicy_kg.checks.validate import validate
     from drugpolicy_kg.progress import Progress
-    from drugpolicy_kg.tables import format_table
+    from drugpolicy_kg.tables import format_table, table_lines
 
     progress = Progress("validate")  # (on a terminal only: where each part is, as a million triples take a minute)
     try:
@@ -80,16 +82,25 @@ def cmd_validate(args) -> int:
         print(report.to_graph().serialize(format="turtle"))
     else:
         if report.findings:
-            rows = [[f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
-                     f.message + (f" (value: {f.value})" if f.value else ""), f.source_file or "-"] for f in report.findings]
-            print(format_table(["severity", "focus", "path", "message", "source file"], rows, max_width=70))
-            if len(rows) > SUMMARY_OVER:  # a long list: what kinds of finding it holds, the commonest first
+            def short_path(f) -> str:
+                return f.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+            def rows():  # (made as they are written, twice: a table of a million findings is not held whole)
+                return ([f.severity, f.focus_label or f.focus.rsplit("/", 1)[-1], short_path(f),
+                         f.message + (f" (value: {f.value})" if f.value else ""), f.source_file or "-"]
+                        for f in report.findings)
+
+            lines = table_lines(["severity", "focus", "path", "message", "source file"], rows, max_width=70)
+            while chunk := list(itertools.islice(lines, 10_000)):
+                sys.stdout.write("\n".join(chunk) + "\n")
+            if len(report.findings) > SUMMARY_OVER:  # a long list: what kinds of finding it holds, the commonest first
                 kinds: dict[tuple[str, str, str], list] = {}  # (severity, rule, path): the count, a message
-                for f, row in zip(report.findings, rows):
-                    kind = kinds.setdefault((f.severity, f.rule.rsplit("#", 1)[-1].rsplit("/", 1)[-1], row[2]), [0, f.message])
+                for f in report.findings:
+                    kind = kinds.setdefault((f.severity, f.rule.rsplit("#", 1)[-1].rsplit("/", 1)[-1], short_path(f)),
+                                            [0, f.message])
                     kind[0] += 1
                 common = sorted(kinds.items(), key=lambda kv: (-kv[1][0], kv[0]))
-                print(f"\n{len(rows):,} findings of {len(kinds):,} kinds (rule and path), the commonest first:")
+                print(f"\n{len(report.findings):,} findings of {len(kinds):,} kinds (rule and path), the commonest first:")
                 print(format_table(["findings", "severity", "rule", "path", "message (the first)"],
                                    [[f"{n:,}", *kind, message] for kind, (n, message) in common[:SUMMARY_KINDS]],
                                    max_width=60))

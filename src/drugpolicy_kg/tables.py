@@ -6,7 +6,7 @@ No dependency, so ``--help`` stays fast.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 # C0 and C1 control characters (an ESC starts a terminal escape sequence), DEL, and the bidi
 # overrides that can make text display as something else.
@@ -146,6 +146,21 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_w
     1   x
     22  yy
     """
+    return "\n".join(table_lines(headers, rows, max_width))
+
+
+CELLS_KEPT = 100_000  # the distinct texts table_lines keeps made into cells (the repeated ones come early)
+
+
+def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Callable[[], Iterable[Sequence[object]]],
+                max_width: int = 60) -> Iterator[str]:
+    """:func:`format_table`'s lines, one at a time: the rows are gone through twice (their widths, then their
+    lines), never held as cells or text whole. ``rows``: a sequence, or what gives them anew when called. (A
+    validation of 953,002 findings held its table three times: its cells, its lines and their text, 320 MB.)
+
+    >>> list(table_lines(["a"], lambda: iter([["x"], [None]])))
+    ['a', '-', 'x', '']
+    """
     made: dict[str, str] = {}  # a text -> its cell: a long table repeats most of its values (155,000 findings of a
     # validation at a million triples: a few dozen severities, messages, paths and files among them)
 
@@ -154,12 +169,19 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_w
         s = made.get(text)
         if s is None:
             s = terminal_safe(" ".join(text.split()))
-            s = made[text] = s if len(s) <= max_width else s[: max_width - 1] + "…"
+            s = s if len(s) <= max_width else s[: max_width - 1] + "…"
+            if len(made) < CELLS_KEPT:
+                made[text] = s
         return s
 
-    body = [[cell(v) for v in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
-    return "\n".join(lines)
+    def each() -> Iterable[Sequence[object]]:
+        return rows() if callable(rows) else rows
+
+    widths = [len(h) for h in headers]
+    for r in each():
+        for i, v in enumerate(r):
+            widths[i] = max(widths[i], len(cell(v)))
+    yield "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+    yield "  ".join("-" * w for w in widths)
+    for r in each():
+        yield "  ".join(cell(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
