@@ -964,7 +964,7 @@ def test_a_bounded_trace_follows_only_the_memberships_it_shows(term):
     for fmt in ("text", "json"):
         assert render(bounded.bounded(PER_RELATION), fmt) == render(whole.bounded(PER_RELATION), fmt)
     hops = bounded.forward
-    shown = kept_in_bound([h.relation for h in hops], PER_RELATION)
+    shown = kept_in_bound([h.relation for h in hops], PER_RELATION, [h.iri for h in hops])
     assert sum(shown) < len(hops) == 60
     assert all(h.evidence for h, keep in zip(hops, shown) if keep)
     assert not any(h.evidence or h.children for h, keep in zip(hops, shown) if not keep)  # named, not followed
@@ -1025,6 +1025,34 @@ def test_the_summary_counts_one_of_a_thing_in_the_singular():
     assert "The source gives 1 reason it was set up (a reason, not a mandate): A reason." in group
     body = " ".join(s.text for s in Tracer(view).trace(DPK + "body", "both").summary)
     assert "The graph holds 1 resolution or decision the Adopting Body adopted, Lone resolution." in body
+
+
+def test_a_bounded_trace_shows_each_body_of_many_memberships_once():
+    """An organization with 30 memberships of one group and one of each of 24 others (25 bodies): the bounded trace shows 20
+    groups, each once, and counts the rest (it showed the first 20 memberships, all of one group); followed as it
+    is shown, it is the whole trace's bounded, and --all still lists every membership."""
+    import json
+
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.uses.trace_render import PER_RELATION
+
+    view = _hub_view(30)
+    view._store.load(("\n".join(TURTLE_PREFIXES) + "dpk:many a org:FormalOrganization ; rdfs:label \"Many Office\"@en .\n"
+                      + "".join(f"dpk:mm-{i} a org:Membership ; org:member dpk:many ; org:organization dpk:group-000 .\n"
+                                for i in range(30))
+                      + "".join(f"dpk:mn-{i} a org:Membership ; org:member dpk:many ; org:organization dpk:group-{i:03d} .\n"
+                                for i in range(1, 25))).encode(), ox.RdfFormat.TURTLE)
+    term = DPK + "many"
+    bounded = Tracer(view).trace(term, "both", per_relation=PER_RELATION).bounded(PER_RELATION)
+    whole = Tracer(view).trace(term, "both")
+    for fmt in ("text", "json"):
+        assert render(bounded, fmt) == render(whole.bounded(PER_RELATION), fmt)
+    shown = [h for h in json.loads(render(bounded, "json"))["forward"] if "iri" in h and h.get("iri")]
+    assert [h["iri"] for h in shown] == [f"{DPK}group-{i:03d}" for i in range(20)]
+    assert "34 more" in render(bounded, "text") and len(whole.forward) == 54
+    assert "It is a member of 25 bodies, among them Group 000, Group 001, Group 002 and 22 more" in \
+        " ".join(render(bounded, "text").split())
 
 
 def test_a_trace_reads_its_root_s_memberships_once():
@@ -1138,7 +1166,7 @@ def test_a_bounded_trace_reads_the_quotes_of_a_hop_it_counts_only_when_asked():
         [(s.text, [e.key for e in s.evidence]) for s in whole.summary]
     hops, theirs = bounded.backward, whole.backward
     assert [(h.iri, h.relation) for h in hops] == [(h.iri, h.relation) for h in theirs] and len(hops) == 120
-    keep = kept_in_bound([h.relation for h in hops], PER_RELATION)
+    keep = kept_in_bound([h.relation for h in hops], PER_RELATION, [h.iri for h in hops])
     counted = [(a, b) for a, b, k in zip(hops, theirs, keep) if not k]
     assert len(counted) == 100 and all(isinstance(a, _HopLater) for a, _ in counted)
     unread = [a for a, _ in counted if a._read_evidence is not None]

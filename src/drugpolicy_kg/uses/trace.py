@@ -243,7 +243,7 @@ class Trace:
         def cut(hops: list[Hop]) -> list[Hop]:
             kept: list[Hop] = []
             more: dict[str, int] = {}
-            for h, keep in zip(hops, kept_in_bound([h.relation for h in hops], per_relation)):
+            for h, keep in zip(hops, kept_in_bound([h.relation for h in hops], per_relation, [h.iri for h in hops])):
                 if keep:
                     kept.append(dataclasses.replace(h, children=cut(h.children)))
                 else:
@@ -267,22 +267,31 @@ def _id(node: str) -> str:
     return node.removeprefix(PREFIXES["dpk"])
 
 
-def kept_in_bound(relations: list[str], per_relation: int) -> list[bool]:
+def kept_in_bound(relations: list[str], per_relation: int, targets: list[str] | None = None) -> list[bool]:
     """Which of a node's hops (their relations, in the trace's order) a bounded trace shows: the first
     ``per_relation`` of each relation, or all of one that has at most SLACK more ("and 2 more" would save nothing).
+    With the hops' ``targets``, a relation cut short shows each target once (an organization's 39,989 memberships
+    of 222 groups showed its first 20 memberships, all of one group): a hop to a target it shows already is counted.
 
     >>> kept_in_bound(["a"] * 3 + ["b"] * 9, 2)  # (b: 9 is more than 2 + SLACK)
     [True, True, True, True, True, False, False, False, False, False, False, False]
+    >>> kept_in_bound(["b"] * 9, 2, ["x", "x", "x", "y", "y", "z", "z", "z", "z"])  # (two shown: x and y)
+    [True, False, False, True, False, False, False, False, False]
     """
     total: dict[str, int] = {}
     for r in relations:
         total[r] = total.get(r, 0) + 1
     shown: dict[str, int] = {}
+    seen: set[tuple[str, str]] = set()
     out = []
-    for r in relations:
-        keep = total[r] <= per_relation + SLACK or shown.get(r, 0) < per_relation
+    for i, r in enumerate(relations):
+        keep = total[r] <= per_relation + SLACK
+        if not keep and shown.get(r, 0) < per_relation:
+            keep = targets is None or (r, targets[i]) not in seen
         if keep:
             shown[r] = shown.get(r, 0) + 1
+            if targets is not None:
+                seen.add((r, targets[i]))
         out.append(keep)
     return out
 
@@ -1355,7 +1364,8 @@ class Tracer:
         # those whose links the summary reads (FOLLOWED): the rest are counted, named, not followed, and a hop through
         # a membership among them has no quotes read either (a body of 16,000 members: 20 followed). What the summary
         # reads of them is there: their number, names, kinds and roles, the quotes of the first few.
-        kept = kept_in_bound([r for r, *_ in steps], bound) if bound is not None else [True] * len(steps)
+        kept = (kept_in_bound([r for r, *_ in steps], bound, [nxt for _r, nxt, _ev in steps]) if bound is not None
+                else [True] * len(steps))
         follow = [keep or depth <= FOLLOWED.get(reads, -1) for keep, (reads, _n, _ev) in zip(kept, steps)]
         self.prefetch([node] + [x for go, (_r, nxt, ev) in zip(follow, steps) if go  # (in one query)
                                 for x in ((nxt, ev.membership) if isinstance(ev, _Membership) else (nxt,))])
