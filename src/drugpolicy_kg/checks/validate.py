@@ -177,7 +177,8 @@ class _Where:
     def __init__(self, graph: Graph, gs: GraphStore, from_store: bool = False):
         self.graph, self.gs, self.from_store = graph, gs, from_store  # (from_store: ``graph`` is ``gs``'s own data)
         self._labels: dict = {}
-        self._files: dict = {}
+        self._files: dict = {}  # (node, path) -> its file, for a node stated in several graphs
+        self._graph_files: dict[frozenset, str] = {}  # the graphs stating a node's triples -> the file they name
         self._nodes: dict[str, tuple[str, frozenset]] = {}  # IRI -> (its label, the graphs stating a triple about it)
 
     def label(self, node) -> str:
@@ -218,6 +219,14 @@ class _Where:
         return self._nodes[iri]
 
     def file(self, node, path=None) -> str:
+        from rdflib import URIRef
+
+        if self.from_store and isinstance(node, URIRef):
+            graphs = self._node(str(node))[1]
+            if len(graphs) <= 1 or not isinstance(path, URIRef):  # its file whatever the path: from its graphs, not
+                if graphs not in self._graph_files:                # kept per node and path (953,002 findings' keys
+                    self._graph_files[graphs] = _file_among(graphs)  # held 390 MB at the command's peak)
+                return self._graph_files[graphs]
         key = (node, path)
         if key not in self._files:
             self._files[key] = self._read_file(node, path)
