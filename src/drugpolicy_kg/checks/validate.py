@@ -221,28 +221,18 @@ class _Where:
     def file(self, node, path=None) -> str:
         from rdflib import URIRef
 
+        key = (node, path)
         if self.from_store and isinstance(node, URIRef):
             graphs = self._node(str(node))[1]
             if len(graphs) <= 1 or not isinstance(path, URIRef):  # its file whatever the path: from its graphs, not
                 if graphs not in self._graph_files:                # kept per node and path (953,002 findings' keys
                     self._graph_files[graphs] = _file_among(graphs)  # held 390 MB at the command's peak)
                 return self._graph_files[graphs]
-        key = (node, path)
-        if key not in self._files:
-            self._files[key] = self._read_file(node, path)
+            if key not in self._files:  # stated in several: the one stating the path's triple
+                self._files[key] = _file_among(self.gs.graphs_of(str(node), str(path))) or _file_among(graphs)
+        elif key not in self._files:
+            self._files[key] = _file_of(self.gs, node, path)
         return self._files[key]
-
-    def _read_file(self, node, path=None) -> str:
-        from rdflib import URIRef
-
-        if not (self.from_store and isinstance(node, URIRef)):
-            return _file_of(self.gs, node, path)
-        graphs = self._node(str(node))[1]
-        if len(graphs) > 1 and isinstance(path, URIRef):  # stated in several: the one stating the path's triple
-            found = _file_among(self.gs.graphs_of(str(node), str(path)))
-            if found:
-                return found
-        return _file_among(graphs)
 
 
 def guard_shapes(shapes_graph, path: Path) -> None:

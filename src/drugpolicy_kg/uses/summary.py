@@ -582,8 +582,7 @@ class Summarizer:
             for h, roles in bodies.values():
                 short = self.short(h.iri)
                 role = " and ".join(roles)
-                article = "an" if role[:1].lower() in "aeiou" else "a"
-                out.append(Sentence(f"It is {article} {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
+                out.append(Sentence(f"It is {_article(role)} {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
                                     h.evidence[:1], subject, "member of"))
             return out
         by_role: dict[str, int] = {}
@@ -592,7 +591,7 @@ class Summarizer:
                 by_role[role] = by_role.get(role, 0) + 1
         if len(by_role) == 1:
             role = next(iter(by_role))
-            opening = f"It is {'an' if role[:1].lower() in 'aeiou' else 'a'} {role} of {len(bodies)} bodies"
+            opening = f"It is {_article(role)} {role} of {len(bodies)} bodies"
         else:
             opening = (f"It is in {len(bodies)} bodies ("
                        + "; ".join(f"{role} of {n}" for role, n in sorted(by_role.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -267,13 +267,13 @@ def _id(node: str) -> str:
     return node.removeprefix(PREFIXES["dpk"])
 
 
-def kept_in_bound(relations: list[str], per_relation: int, targets: list[str] | None = None) -> list[bool]:
-    """Which of a node's hops (their relations, in the trace's order) a bounded trace shows: the first
+def kept_in_bound(relations: list[str], per_relation: int, targets: list[str]) -> list[bool]:
+    """Which of a node's hops (their relations and targets, in the trace's order) a bounded trace shows: the first
     ``per_relation`` of each relation, or all of one that has at most SLACK more ("and 2 more" would save nothing).
-    With the hops' ``targets``, a relation cut short shows each target once (an organization's 39,989 memberships
-    of 222 groups showed its first 20 memberships, all of one group): a hop to a target it shows already is counted.
+    A relation cut short shows each target once (an organization's 39,989 memberships of 222 groups showed its first
+    20 memberships, all of one group): a hop to a target it shows already is counted.
 
-    >>> kept_in_bound(["a"] * 3 + ["b"] * 9, 2)  # (b: 9 is more than 2 + SLACK)
+    >>> kept_in_bound(["a"] * 3 + ["b"] * 9, 2, "abcdefghijkl")  # (b: 9 is more than 2 + SLACK)
     [True, True, True, True, True, False, False, False, False, False, False, False]
     >>> kept_in_bound(["b"] * 9, 2, ["x", "x", "x", "y", "y", "z", "z", "z", "z"])  # (two shown: x and y)
     [True, False, False, True, False, False, False, False, False]
@@ -287,11 +287,10 @@ def kept_in_bound(relations: list[str], per_relation: int, targets: list[str] | 
     for i, r in enumerate(relations):
         keep = total[r] <= per_relation + SLACK
         if not keep and shown.get(r, 0) < per_relation:
-            keep = targets is None or (r, targets[i]) not in seen
+            keep = (r, targets[i]) not in seen
         if keep:
             shown[r] = shown.get(r, 0) + 1
-            if targets is not None:
-                seen.add((r, targets[i]))
+            seen.add((r, targets[i]))
         out.append(keep)
     return out
 
