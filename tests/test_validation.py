@@ -14,7 +14,7 @@ from drugpolicy_kg.checks.validate import validate, validate_store
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.graph.loader import parse_file
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 from .shared import shipped
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -142,13 +142,16 @@ dpk:isn dpo:partner dpk:ghost-body .
                      ("http://metadata.un.org/sdg/3.5.9", "http://purl.org/dc/terms/subject")}
 
 
-def test_each_findings_label_and_file_are_those_the_node_by_node_look_ups_give(tmp_path):
-    """_Where reads a node's triples once for its label and its files; on awkward data (a node in three graphs, one
-    of them given with --extra, one outside the project's graphs; two labels in two graphs; an empty alternative
-    label; a label only in a graph of its own; no label; no triple at all) every (node, path) gets the label and the
-    file the look-ups of one predicate at a time give (_label over rdflib, _file_of)."""
+@pytest.mark.parametrize("at_once", [False, True], ids=["node by node", "every node at once"])
+def test_each_findings_label_and_file_are_those_the_node_by_node_look_ups_give(tmp_path, monkeypatch, at_once):
+    """_Where reads a node's triples once for its label and its files, or every node's at once for a batch of
+    findings about many nodes (_Where.look_up); on awkward data (a node in three graphs, one of them given with
+    --extra, one outside the project's graphs; two labels in two graphs; an empty alternative label; a label only in
+    a graph of its own; no label; no triple at all) every (node, path) gets the label and the file the look-ups of
+    one predicate at a time give (_label over rdflib, _file_of), either way."""
     from rdflib import Literal
 
+    from drugpolicy_kg.checks import validate as validation
     from drugpolicy_kg.checks.validate import _file_of, _label, _Where
     from drugpolicy_kg.graph.store import GraphStore, Input
     from drugpolicy_kg.resources import GRAPH_BASE
@@ -171,6 +174,11 @@ def test_each_findings_label_and_file_are_those_the_node_by_node_look_ups_give(t
     view = gs.rdflib()
     where = _Where(view, gs, from_store=True)
     dpk, org = "https://w3id.org/drugpolicy-kg/id/", "http://www.w3.org/ns/org#"
+    # one node found enough to read every node at once, or none
+    monkeypatch.setattr(validation, "BULK_SHARE", gs.triples if at_once else 0)
+    where.look_up([dpk + "g"])
+    assert where._all_read is at_once
+    assert set(where._nodes) >= {dpk + name for name in "acdef"} if at_once else not where._nodes
     paths = [None, URIRef(org + "memberOf"), URIRef(org + "headOf"), URIRef(org + "role"),
              URIRef("http://www.w3.org/2000/01/rdf-schema#label"), URIRef(org + "unused")]
     seen = set()
@@ -364,3 +372,38 @@ def test_validate_says_where_it_is_on_a_terminal_and_nowhere_else(small_project)
     assert "conforms" in proc.stdout.decode()
     piped = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == "" and "\r" not in piped.stdout
+
+
+def test_the_organization_check_s_anti_joins_remove_what_filter_not_exists_would(dataset, tmp_path):
+    """organization-without-role-violation.rq tests each way an organization takes part with MINUS (fast: one list
+    per test); written with FILTER NOT EXISTS (a look-up per organization) it finds the same organizations, on the
+    shipped graph (hundreds of organizations, each taking part in its own way) and on organizations each kept by one
+    of the tests, or by none."""
+    from drugpolicy_kg.graph.store import GraphStore, Input
+    from drugpolicy_kg.resources import GRAPH_BASE
+
+    text = (ROOT / "queries" / "checks" / "organization-without-role-violation.rq").read_text(encoding="utf-8")
+    assert text.count("MINUS {") == 4
+    plain = text.replace("MINUS {", "FILTER NOT EXISTS {")
+
+    def found(store, query):
+        return sorted(sol["focus"].value for sol in store.query(query))
+
+    assert found(dataset, text) == found(dataset, plain)
+    head = ("@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .\n@prefix org: <http://www.w3.org/ns/org#> .\n"
+            "@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .\n@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+            "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n")
+    body = "".join(f"dpk:o{i} a org:{kind} .\n" for i, kind in enumerate(
+        ["Organization", "FormalOrganization", "OrganizationalUnit", "Organization", "Organization", "Organization",
+         "Organization", "Organization"]))
+    body += ("dpk:m a org:Membership ; org:member dpk:o0 ; org:organization dpk:o1 .\n"
+             "dpk:o2 org:unitOf dpk:o3 .\ndpk:r dpo:adoptedBy dpk:o4 .\n"
+             "dpk:d a dpo:SourceDocument ; dcterms:references dpk:o5 .\ndpk:x dcterms:references dpk:o6 .\n"
+             "<https://example.org/o> a org:Organization .\n")
+    path = tmp_path / "orgs.ttl"
+    path.write_text(head + body, encoding="utf-8")
+    store = GraphStore.in_memory([Input(ROOT / "ontology" / "imports" / "org.ttl", GRAPH_BASE + "ontology/org"),
+                                  Input(path, GRAPH_BASE + "data/orgs")])
+    lonely = found(store, text)
+    assert lonely == found(store, plain)
+    assert [iri.rsplit("/", 1)[-1] for iri in lonely] == ["o6", "o7"]  # (o6: named by no source document)

@@ -1133,3 +1133,27 @@ def test_a_page_holds_each_quote_once(site, nets):
                 assert all(isinstance(i, int) and 0 <= i < len(table) for i in f[2])
                 facts_named += len(f[2])
     assert pages >= 7 and named > 100 and facts_named > 100
+
+
+def test_the_entity_index_shows_each_entity_s_acronyms_as_the_graph_states_them(site, graph):
+    """The index of the entity pages gives each entity's skos:altLabel values, sorted and each once (read for every
+    entity in one pass): checked against rdflib, entity by entity, over the shipped graph's entities with acronyms."""
+    import html
+    import re
+
+    from rdflib import SKOS
+
+    from drugpolicy_kg.uses.entities import entity_iris
+    from drugpolicy_kg.uses.trace_render import page_names
+
+    text = (site / "entities" / "index.html").read_text(encoding="utf-8")
+    shown = {html.unescape(href): html.unescape(acr) for href, acr in
+             re.findall(r'<li><a href="([^"]+)">[^<]*</a> <span class="kind">\(([^)]*)\)</span></li>', text)}
+    names = page_names(entity_iris(graph))
+    stated: dict[str, set[str]] = {}
+    for s, o in graph.subject_objects(SKOS.altLabel):
+        if str(s) in names:
+            stated.setdefault(str(s), set()).add(str(o))
+    expected = {names[iri]: ", ".join(sorted(alts)) for iri, alts in stated.items()}
+    assert len(expected) >= 30 and any(", " in a for a in expected.values())  # (bodies, documents, SDGs; some two)
+    assert shown == expected

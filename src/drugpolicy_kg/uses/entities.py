@@ -92,9 +92,14 @@ class Entities:
             self.tracer.read_kinds(self.iris, self._typings)
             self._typings = None
 
-    def acronyms(self, iri: str) -> list[str]:
-        """The entity's alternative labels (acronyms), sorted."""
-        return sorted({str(a) for a in self.graph.objects(self._URIRef(iri), self._URIRef(PREFIXES["skos"] + "altLabel"))})
+    def acronyms(self) -> dict[str, list[str]]:
+        """Each entity's alternative labels (acronyms), sorted, read in one pass over them (a look-up per entity
+        took 5.5 s of the index of 365,000 entities' pages, in the process the site waited for)."""
+        found: dict[str, set[str]] = {}
+        for s, a in self.graph.subject_objects(self._URIRef(PREFIXES["skos"] + "altLabel")):
+            if self.is_entity(str(s)):
+                found.setdefault(str(s), set()).add(str(a))
+        return {iri: sorted(names) for iri, names in found.items()}
 
     def prop_label(self, prop: str) -> str:
         """A property's English label from the ontology, else its local name."""
@@ -233,10 +238,11 @@ def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[
     from drugpolicy_kg.pages import document
 
     by_kind: dict[str, list[str]] = {}
+    acronyms = ents.acronyms()
     for iri in ents.iris:
         by_kind.setdefault(ents.tracer.kind(iri).split(":")[0], []).append(iri)
     kinds = [{"name": kind, "entries": [{"href": names[i], "label": ents.tracer.label(i),
-                                       "acronyms": ", ".join(ents.acronyms(i))}
+                                       "acronyms": ", ".join(acronyms.get(i, ()))}
                                       for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i)))]}
              for kind, iris in sorted(by_kind.items())]
     with atomic_write(out_dir / "index.html", durable=False) as fh:
