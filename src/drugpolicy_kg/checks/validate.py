@@ -221,17 +221,17 @@ class _Where:
                 s = q.subject
                 if type(s) is ox.NamedNode and s.value not in first:
                     first[s.value] = q.object.value
-        graphs: dict[str, set[str]] = {}
-        for s, g in store.query("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }"):
-            graphs.setdefault(s.value, set()).add(g.value)
-        alts, labels = firsts[_ALT_LABEL], firsts[_RDFS_LABEL]
+        graphs: dict[str, frozenset] = {}
         shared: dict[frozenset, frozenset] = {}  # (a few sets of graphs among 400,000 nodes: each made once)
-        nodes = self._nodes
+        for s, g in store.query("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }"):
+            held = frozenset((g.value, *graphs.get(s.value, ())))
+            graphs[s.value] = shared.setdefault(held, held)
+        alts, labels = firsts[_ALT_LABEL], firsts[_RDFS_LABEL]
+        nodes, none = self._nodes, frozenset()
         for iri in {*alts, *labels, *graphs}:
             if iri.startswith(LOOKED_UP) and iri not in nodes:
-                held = frozenset(graphs.get(iri, ()))
                 alt = alts.get(iri)
-                nodes[iri] = ((alt if alt is not None else labels.get(iri)) or "", shared.setdefault(held, held))
+                nodes[iri] = ((alt if alt is not None else labels.get(iri)) or "", graphs.get(iri, none))
         self._all_read = True
 
     def label(self, node) -> str:
