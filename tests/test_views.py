@@ -373,6 +373,29 @@ def test_the_timeline_leaves_out_a_date_no_calendar_has():
     assert [text for _s, _e, text, *_ in dated_items(g)] == ["2024", "2024-02", "2024-02-29"]
 
 
+@pytest.mark.parametrize("order", [1, -1], ids=["as added", "reversed"])
+def test_the_timeline_names_an_item_by_its_shortest_acronym_and_draws_its_first_real_date(order):
+    """An item with several acronyms, labels or dates is drawn once, however the engine orders their rows: under its
+    shortest acronym of fewer than 12 characters (the ISN's "ISN", not "Informal Scientific Network", which had
+    won as the last row), else its first label; at its first date that a calendar has."""
+    from rdflib import Graph, Literal, Namespace
+    from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+    from drugpolicy_kg.uses.views import dated_items
+
+    dpk = Namespace("https://w3id.org/drugpolicy-kg/id/")
+    g = Graph()
+    triples = [(dpk.isn, DCTERMS.date, Literal("2014")), (dpk.isn, RDFS.label, Literal("Informal Scientific Network")),
+               (dpk.isn, SKOS.altLabel, Literal("Informal Scientific Network")), (dpk.isn, SKOS.altLabel, Literal("ISN")),
+               (dpk.isn, SKOS.altLabel, Literal("UNODC-WHO ISN")), (dpk.isn, SKOS.altLabel, Literal("ISNX")),
+               (dpk.x, DCTERMS.date, Literal("2020-13")), (dpk.x, DCTERMS.date, Literal("2021-05")),
+               (dpk.x, RDFS.label, Literal("Zeta meeting")), (dpk.x, RDFS.label, Literal("Alpha meeting")),
+               (dpk.x, SKOS.altLabel, Literal("A very long acronym"))]
+    for t in triples[::order]:
+        g.add(t)
+    assert [(text, name) for _s, _e, text, name, _k in dated_items(g)] == [("2014", "ISN"), ("2021-05", "Alpha meeting")]
+
+
 def test_timeline_draws_years_as_years_inside_the_frame(graph):
     from drugpolicy_kg.uses.views import dated_items, timeline_figure
 

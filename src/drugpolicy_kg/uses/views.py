@@ -574,24 +574,41 @@ MARKERS = {"dot": "o", "ellipse": "o", "box": "s", "square": "s", "diamond": "D"
 def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
     """(start, end, date as written, name, category) of every dated item; a year-only date spans its year and a
     month-only date its month, so neither is drawn at a day the source never gave. A date no calendar has (month
-    13, 30 February: `validate` reports it) is not drawn, rather than drawn a year or a month from where it says."""
+    13, 30 February: `validate` reports it) is not drawn, rather than drawn a year or a month from where it says.
+
+    An item is named by its shortest acronym under 12 characters (then the first by its text), else by its label;
+    with several dates or labels, the first as text sorts them. (It had been whichever row the engine gave last:
+    the ISN, with the acronyms "ISN" and "Informal Scientific Network", was drawn under its full name.)"""
     import datetime
 
     from drugpolicy_kg.resources import internal_query
     from drugpolicy_kg.uses.networks import Describer
 
     d = Describer(graph)
-    rows = {}
+    found: dict[str, tuple[list, list, list]] = {}  # item -> its dates, labels and acronyms
     for item, date, label, alt in graph.query(internal_query("dated-items.rq")):
-        text = str(date)
+        dates, labels, alts = found.setdefault(str(item), ([], [], []))
+        dates.append(str(date))
+        labels.append(str(label))
+        if alt is not None and len(str(alt)) < 12:
+            alts.append(str(alt))
+
+    def calendar(text: str):  # (year, month, day as written) of a date some calendar has, else None
         m = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
         if not m:
-            continue
-        year, month, day = int(m.group(1)), m.group(2), m.group(3)
+            return None
         try:
-            datetime.date(max(year, 1), int(month or 1), int(day or 1))
+            datetime.date(max(int(m.group(1)), 1), int(m.group(2) or 1), int(m.group(3) or 1))
         except ValueError:
+            return None
+        return int(m.group(1)), m.group(2), m.group(3)
+
+    rows = {}
+    for item, (dates, labels, alts) in found.items():
+        text, parts = next(((t, parts) for t in sorted(set(dates)) if (parts := calendar(t))), (None, None))
+        if parts is None:
             continue
+        year, month, day = parts
         if month is None:
             start, end = year, year + 1
         elif day is None:
@@ -599,9 +616,9 @@ def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
             end = start + 1 / 12
         else:
             start = end = year + (int(month) - 1) / 12 + (int(day) - 1) / 365
-        name = str(alt) if alt is not None and len(str(alt)) < 12 else str(label)
+        name = min(alts, key=lambda a: (len(a), a)) if alts else min(labels)
         name = name if len(name) <= 60 else name[:59] + "…"
-        rows[str(item)] = (start, end, text[:10], name, d.category.get(str(item), "Other"))
+        rows[item] = (start, end, text[:10], name, d.category.get(item, "Other"))
     return sorted(rows.values())
 
 
