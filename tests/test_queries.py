@@ -561,3 +561,35 @@ def test_a_programme_with_tables_none_of_them_its_total_has_no_figures(tmp_path)
     got = {(s["programme"].value, None if s["posts2026"] is None else s["posts2026"].value, s["money2026"])
            for s in store.query(work.text)}
     assert got == {("P", None, None), ("Q", "7", None)}
+
+
+def test_resolutions_concerning_every_actor_are_found_at_once_and_as_each_actor_s(dataset):
+    """resolutions-concerning-actor with no actor bound (as an analyst pasting it into a SPARQL server runs it) lists
+    every actor's resolutions, each actor's rows those the query bound to that actor gives; and it makes its UNION
+    once, not once per resolution (that took 18.8 s on the shipped graph and grows with resolutions times
+    provisions: 3,000 of each took 12 s, and the 6,000 below fail the generous bound; now 0.02 s for 3,000)."""
+    import pyoxigraph as ox
+
+    text = (ROOT / "queries" / "resolutions-concerning-actor.rq").read_text(encoding="utf-8")
+
+    def rows(store, actor=None):
+        subs = {ox.Variable("actor"): ox.NamedNode(actor)} if actor else None
+        return [tuple(None if t is None else t.value for t in sol) for sol in store.query(text, substitutions=subs)]
+
+    every = rows(dataset.store)
+    actors = sorted({r[0] for r in every})
+    assert len(actors) >= 10 and len(every) >= 100
+    for actor in actors:
+        assert rows(dataset.store, actor) == [r for r in every if r[0] == actor], actor
+
+    n = 6000
+    lines = ["@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> . @prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .",
+             "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+             'dpk:v skos:prefLabel "requests"@en ; dpo:directsAction true .']
+    lines += [f'dpk:r{i} a dpo:Resolution ; dpo:resolutionNumber "{i}/1" . '
+              f"dpk:p{i} dpo:issuedIn dpk:r{i} ; dpo:verb dpk:v ; dpo:addresses dpk:a{i % 50} ." for i in range(n)]
+    store = ox.Store()
+    store.load("\n".join(lines).encode(), ox.RdfFormat.TURTLE)
+    started = time.perf_counter()
+    assert len(rows(store)) == n
+    assert time.perf_counter() - started < 10
