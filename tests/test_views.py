@@ -377,7 +377,7 @@ def test_the_timeline_leaves_out_a_date_no_calendar_has():
 def test_the_timeline_names_an_item_by_its_shortest_acronym_and_draws_its_first_real_date(order):
     """An item with several acronyms, labels or dates is drawn once, however the engine orders their rows: under its
     shortest acronym of fewer than 12 characters (the ISN's "ISN", not "Informal Scientific Network", which had
-    won as the last row), else its first label; at its first date that a calendar has."""
+    won as the last row; a blank one names nothing), else its first label; at its first date that a calendar has."""
     from rdflib import Graph, Literal, Namespace
     from rdflib.namespace import DCTERMS, RDFS, SKOS
 
@@ -388,6 +388,7 @@ def test_the_timeline_names_an_item_by_its_shortest_acronym_and_draws_its_first_
     triples = [(dpk.isn, DCTERMS.date, Literal("2014")), (dpk.isn, RDFS.label, Literal("Informal Scientific Network")),
                (dpk.isn, SKOS.altLabel, Literal("Informal Scientific Network")), (dpk.isn, SKOS.altLabel, Literal("ISN")),
                (dpk.isn, SKOS.altLabel, Literal("UNODC-WHO ISN")), (dpk.isn, SKOS.altLabel, Literal("ISNX")),
+               (dpk.isn, SKOS.altLabel, Literal(" ")),
                (dpk.x, DCTERMS.date, Literal("2020-13")), (dpk.x, DCTERMS.date, Literal("2021-05")),
                (dpk.x, RDFS.label, Literal("Zeta meeting")), (dpk.x, RDFS.label, Literal("Alpha meeting")),
                (dpk.x, SKOS.altLabel, Literal("A very long acronym"))]

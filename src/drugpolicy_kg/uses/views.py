@@ -590,7 +590,7 @@ def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
         dates, labels, alts = found.setdefault(str(item), ([], [], []))
         dates.append(str(date))
         labels.append(str(label))
-        if alt is not None and len(str(alt)) < 12:
+        if alt is not None and 0 < len(str(alt).strip()) < 12:  # (an empty acronym names nothing)
             alts.append(str(alt))
 
     def calendar(text: str):  # (year, month, day as written) of a date some calendar has, else None
