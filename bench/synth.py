@@ -242,16 +242,23 @@ def write_project_data(project_root: Path, triples: int, seed: int = 1, violatio
     return n
 
 
-def make_project(source: Path, out: Path, triples: int, seed: int = 1, violations: int = 0, exact: bool = False) -> int:
-    """Copy ``source``'s ontology, data and queries into ``out`` and grow its data; return the synthetic triples."""
+def copy_project(source: Path, out: Path, who: str = "synth") -> Path:
+    """Copy ``source``'s ontology, data and queries into ``out`` (each one ``out`` lacks), refusing a folder that
+    holds something else: the start of this generator and of the other shapes' (``who`` names it in the refusal)."""
     import shutil
 
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / "data").is_dir():
-        raise SystemExit(f"synth: {out} exists and is not a project folder; choose an empty or new folder")
+        raise SystemExit(f"{who}: {out} exists and is not a project folder; choose an empty or new folder")
     for d in ("ontology", "data", "queries"):
         if not (out / d).exists() and (Path(source) / d).is_dir():
             shutil.copytree(Path(source) / d, out / d)
+    return out
+
+
+def make_project(source: Path, out: Path, triples: int, seed: int = 1, violations: int = 0, exact: bool = False) -> int:
+    """Copy ``source``'s ontology, data and queries into ``out`` and grow its data; return the synthetic triples."""
+    out = copy_project(source, out)
     return write_project_data(out, triples, seed, violations, base_triples=0 if exact else 36_500)
 
 

@@ -74,9 +74,12 @@ def generate(triples: int, seed: int = 7) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import shutil
+    import sys
 
     from drugpolicy_kg.atomic import atomic_write
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # (run as a file, as imported: synth.py beside it)
+    from synth import copy_project
 
     p = argparse.ArgumentParser(prog="bench/thinshape.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--triples", type=int, required=True, help="about how many triples to add")
@@ -84,12 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, metavar="DIR", help="the project folder to write (a copy of --project)")
     p.add_argument("--project", default=str(Path(__file__).resolve().parents[1]), metavar="DIR")
     args = p.parse_args(argv)
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not (out / "data").is_dir():
-        raise SystemExit(f"thinshape: {out} exists and is not a project folder; choose an empty or new folder")
-    for d in ("ontology", "data", "queries"):
-        if not (out / d).exists():
-            shutil.copytree(Path(args.project) / d, out / d)
+    out = copy_project(Path(args.project), Path(args.out), "thinshape")
     nt, n = generate(args.triples, args.seed)
     with atomic_write(out / "data" / "thinshape.nt") as fh:
         fh.write(nt)

@@ -164,6 +164,11 @@ def _file_among(graphs) -> str:
     return (extra or names)[-1] if names else ""
 
 
+def _first_label(alt: str | None, label: str | None) -> str:
+    """A node's name in a finding: its first skos:altLabel, else its first rdfs:label (as :func:`_label`), else ""."""
+    return (alt if alt is not None else label) or ""
+
+
 BULK_SHARE = 10  # _Where reads every node at once for a batch of findings about one node for each 10 triples or more
 
 
@@ -230,8 +235,7 @@ class _Where:
         nodes, none = self._nodes, frozenset()
         for iri in {*alts, *labels, *graphs}:
             if iri.startswith(LOOKED_UP) and iri not in nodes:
-                alt = alts.get(iri)
-                nodes[iri] = ((alt if alt is not None else labels.get(iri)) or "", graphs.get(iri, none))
+                nodes[iri] = (_first_label(alts.get(iri), labels.get(iri)), graphs.get(iri, none))
         self._all_read = True
 
     def label(self, node) -> str:
@@ -270,7 +274,7 @@ class _Where:
                     g = q.graph_name
                     if type(g) is ox.NamedNode:
                         graphs.add(g.value)
-            self._nodes[iri] = ((alt if alt is not None else label) or "", frozenset(graphs))
+            self._nodes[iri] = (_first_label(alt, label), frozenset(graphs))
         return self._nodes[iri]
 
     def file(self, node, path=None) -> str:

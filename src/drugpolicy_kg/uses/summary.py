@@ -163,6 +163,11 @@ class Summarizer:
                        if str(a).isupper() and " " not in str(a)), key=len)
         return alts[0] if alts else self.t.label(node)
 
+    def _with_short(self, h: Hop) -> str:
+        """A hop's label, with the name people use after it where that differs: 'Informal Scientific Network (ISN)'."""
+        short = self.short(h.iri)
+        return f"{h.label} ({short})" if short != h.label else h.label
+
     def document(self, evidence: Evidence | None) -> str:
         """The document a quote is from, as people cite it: 'the Proposed programme budget for 2026, A/80/6 (Sect. 16)'."""
         if evidence is None:
@@ -255,9 +260,7 @@ class Summarizer:
         set_up = [h for _, m in provisions for h in m.children if h.relation == "in view of it, set up"]
         for h in set_up[:1]:
             serves = self._serves([c for c in h.children if c.relation == "serves"], "it serves")
-            short = self.short(h.iri)
-            out.append(Sentence(f"In view of it, among other reasons the source gives, the {h.label}"
-                                f"{f' ({short})' if short != h.label else ''} "
+            out.append(Sentence(f"In view of it, among other reasons the source gives, the {self._with_short(h)} "
                                 f"was set up{'; ' + serves.text if serves.text else '.'}",
                                 _unique(h.evidence[:1] + serves.evidence), h.iri, "set up in view of"))
         return out
@@ -538,9 +541,8 @@ class Summarizer:
         if reasons:
             named = listing([h.label for h in reasons], limit=2)
             out.append(Sentence(f"The source gives {counted(len(reasons), 'reason')} it was set up "
-                                + (f"(reasons, not mandates), among them {named}." if len(reasons) > 2 else
-                                   f"({'a reason, not a mandate' if len(reasons) == 1 else 'reasons, not mandates'}): "
-                                   f"{named}."),
+                                f"({_not_mandates(len(reasons))})"
+                                + (f", among them {named}." if len(reasons) > 2 else f": {named}."),
                                 [e for h in reasons[:2] for e in h.evidence[:1]], root.iri, "set up in view of"))
         addressed = [h for h in backward if h.relation.startswith("named by a provision") or h.relation == "addressed by"]
         if addressed:
@@ -558,7 +560,7 @@ class Summarizer:
                            if r.relation.startswith("set up in view of")]
             if backward_of:
                 out.append(Sentence(f"The source gives {counted(len(backward_of), 'reason')} the {self.short(h.iri)} was set up "
-                                    f"({'a reason, not a mandate' if len(backward_of) == 1 else 'reasons, not mandates'}).",
+                                    f"({_not_mandates(len(backward_of))}).",
                                     backward_of[0].evidence[:1], h.iri,
                                     "set up in view of"))
             objectives = [c for c in h.children if c.relation == "has objective"]
@@ -580,10 +582,9 @@ class Summarizer:
         if len(bodies) <= 2:
             out = []
             for h, roles in bodies.values():
-                short = self.short(h.iri)
                 role = " and ".join(roles)
-                out.append(Sentence(f"It is {_article(role)} {role} of the {h.label}{f' ({short})' if short != h.label else ''}.",
-                                    h.evidence[:1], subject, "member of"))
+                out.append(Sentence(f"It is {_article(role)} {role} of the {self._with_short(h)}.", h.evidence[:1],
+                                    subject, "member of"))
             return out
         by_role: dict[str, int] = {}
         for _h, roles in bodies.values():
@@ -643,6 +644,11 @@ class Summarizer:
                 out.append(Sentence(f"It {_predicate(rel)} {listing([h.label for h in items])}.", evidence, root.iri,
                                     "generic"))
         return out
+
+
+def _not_mandates(n: int) -> str:
+    """What n reasons a body was set up for are not (the source gives reasons, not mandates)."""
+    return "a reason, not a mandate" if n == 1 else "reasons, not mandates"
 
 
 def _article(noun: str) -> str:

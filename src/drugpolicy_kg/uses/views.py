@@ -576,8 +576,9 @@ def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
     month-only date its month, so neither is drawn at a day the source never gave. A date no calendar has (month
     13, 30 February: `validate` reports it) is not drawn, rather than drawn a year or a month from where it says.
 
-    An item is named by its shortest acronym under 12 characters (then the first by its text), else by its label;
-    with several dates or labels, the first as text sorts them. (It had been whichever row the engine gave last:
+    An item is named by its shortest non-blank acronym under 12 characters (then the first by its text), else by its
+    first label as text sorts them, at the first of its dates, as text sorts them, that a calendar has. (It had been
+    whichever row the engine gave last:
     the ISN, with the acronyms "ISN" and "Informal Scientific Network", was drawn under its full name.)"""
     import datetime
 
@@ -603,7 +604,7 @@ def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
             return None
         return int(m.group(1)), m.group(2), m.group(3)
 
-    rows = {}
+    rows = []
     for item, (dates, labels, alts) in found.items():
         text, parts = next(((t, parts) for t in sorted(set(dates)) if (parts := calendar(t))), (None, None))
         if parts is None:
@@ -618,8 +619,8 @@ def dated_items(graph: Graph) -> list[tuple[float, float, str, str, str]]:
             start = end = year + (int(month) - 1) / 12 + (int(day) - 1) / 365
         name = min(alts, key=lambda a: (len(a), a)) if alts else min(labels)
         name = name if len(name) <= 60 else name[:59] + "…"
-        rows[item] = (start, end, text[:10], name, d.category.get(item, "Other"))
-    return sorted(rows.values())
+        rows.append((start, end, text[:10], name, d.category.get(item, "Other")))
+    return sorted(rows)
 
 
 def timeline_figure(graph: Graph):
