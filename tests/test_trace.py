@@ -1070,13 +1070,17 @@ def test_a_trace_reads_its_root_s_memberships_once():
     assert len(asked) == 4 and {a[0] for a in asked[2:]} == {DPK + "hub"}
 
 
-def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link():
+@pytest.mark.parametrize("hashed", [False, True], ids=["looked-up", "hashed"])
+def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, monkeypatch):
     """A trace reads the memberships of the traced entity in one query, with its members' labels (0.8 s of a trace
     of a group of 16,666 members at a million triples was one look-up per membership and per role): the trace is
     the one the links read one by one give (as a tracer with its links indexed reads them), with members of two
     English labels, of a French label beside an English one, of none, two memberships of one member, a membership
-    with two roles and one that is a blank node."""
+    with two roles and one that is a blank node. ``hashed``: the query that joins every membership's ends by hashing
+    (a node in a large share of the store's memberships), its labels read after it, gives the same traces."""
     import pyoxigraph as ox
+
+    monkeypatch.setattr(Tracer, "_many_ties", lambda self, node, mine: hashed)
 
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.uses.trace_render import PER_RELATION
@@ -1114,6 +1118,34 @@ def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link():
     assert members["org-two"].label in ("Zeta Office", "Alpha Office") and members["org-fr"].label == "Bureau (en)"
     assert members["org-none"].label == "org-none" and members["org-fr"].relation == "has member (co-lead, member)"
     assert sum(h.iri.endswith("org-m003") for h in hub.forward) == 2 and len(members) == 41  # (org-m004: blank)
+
+
+def test_memberships_are_joined_by_hashing_where_a_node_has_a_large_share_of_the_store_s(monkeypatch):
+    """Which way a trace reads its root's memberships: by hashing every membership's ends where the root has at
+    least HASHED_TIES of them and one in HASHED_SHARE of the memberships the store's description counts; else one
+    by one. A store with no count of its memberships (not described: a store made by hand) is read one by one."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.store import VOID, partition_iri
+    from drugpolicy_kg.uses import trace as tr
+
+    view = _hub_view(30)  # 60 memberships: org-everywhere in 30, hub in 30, each org-m in 1
+    tracer = Tracer(view)
+    member, organization = (ox.NamedNode(tr.ORG + p) for p in ("member", "organization"))
+    everywhere = ox.NamedNode(DPK + "org-everywhere")
+    monkeypatch.setattr(tr, "HASHED_TIES", 10)
+    assert not tracer._many_ties(everywhere, member)  # (no count of the store's memberships)
+    count = ox.Quad(ox.NamedNode(partition_iri("class", tr.ORG + "Membership")), ox.NamedNode(VOID + "entities"),
+                    ox.Literal("60", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+    view._store.add(count)
+    for node, mine, share, ties, hashed in ((everywhere, member, 2, 10, True), (everywhere, member, 1, 10, False),
+                                            (everywhere, member, 2, 31, False), (everywhere, organization, 4, 1, False),
+                                            (ox.NamedNode(DPK + "hub"), organization, 2, 30, True),
+                                            (ox.NamedNode(DPK + "org-m001"), member, 60, 1, True),
+                                            (ox.NamedNode(DPK + "org-m001"), member, 59, 1, False)):
+        monkeypatch.setattr(tr, "HASHED_SHARE", share)
+        monkeypatch.setattr(tr, "HASHED_TIES", ties)
+        assert Tracer(view)._many_ties(node, mine) is hashed, (node, mine, share, ties)
 
 
 def _addressed_view(mandates: int):

@@ -77,6 +77,12 @@ BACKWARD = [(pred, "out" if way == "in" else "in", reads) for pred, way, _, read
 # bodies it is a member of in both directions: forward to what the body does, backward to what mandates the body.
 ORG = PREFIXES["org"]
 MEMBERSHIP = (ORG + "member", ORG + "organization", ORG + "role")
+# A node's memberships are read by hashing every membership's ends (not looked up one by one) from this many on, and
+# where they are at least one in HASHED_SHARE of the store's: on the thin shape at a million triples, looking one up
+# took about 22 µs, reading one of all about 2.2 µs (its other end and role)
+HASHED_TIES = 2_000
+HASHED_SHARE = 4
+ENGLISH_OR_PLAIN = 'FILTER(!isLiteral(?l) || lang(?l) IN ("", "en"))'  # a label the trace shows (see Tracer.label)
 # The words an entity is given in its own source, shown before the quote that states the link to it:
 # OP18's words, an objective's wording, an activity's description, a resolution's title.
 OWN_WORDS = [DPO + "mandateDescription", DCT + "description", DCT + "title", DPO + "verb", DPO + "addresses"]
@@ -763,6 +769,7 @@ class Tracer:
         self._adjacency: dict[tuple[str, str], dict[str, list[str]]] | None = None  # see index_links
         self._steps: dict[tuple[str, bool], list] = {}  # a node's steps below a trace's root, once links are indexed
         self._root_ties: tuple[str | None, dict] = (None, {})  # (see _ties: the last node's, read once)
+        self._memberships: int | None = None  # the store's, as its description counts them (see _many_ties)
         self._summarizer = None  # uses.summary.Summarizer, made on the first trace
         self._own_words: dict[str, Evidence | None] = {}
         self._notes: dict[str, list[Evidence]] = {}
@@ -1441,33 +1448,78 @@ class Tracer:
         return out
 
     def _read_ties(self, node: str, mine: str, other: str) -> list[tuple[str, str, list[str]]]:
-        """:meth:`_ties` read from the store, in one query."""
+        """:meth:`_ties` read from the store, in one query (and one for the other ends' labels, where the ties are
+        many).
+
+        Where the node's memberships are a large share of the store's (HASHED_SHARE), every membership's other end
+        and role are read whole and joined by hashing, not looked up membership by membership: an organization in
+        39,989 of 150,000 memberships, 0.89 s -> 0.43 s; its 222 bodies' labels are then read once each, not once per
+        membership. Below that share, looking up each costs less than reading them all."""
         import pyoxigraph as ox
 
         role = MEMBERSHIP[2]
         try:
-            bound = {ox.Variable("node"): ox.NamedNode(node)}
+            node_term = ox.NamedNode(node)
         except ValueError:
             return []  # not an IRI: nothing links to it
+        bound = {ox.Variable("node"): node_term}
+        m_, o_, r_, label_ = (ox.NamedNode(p) for p in (mine, other, role, RDFS_LABEL))
+        hashed = self._many_ties(node_term, m_)
+        # (the predicates are the project's constants, the node bound: Oxigraph writes them all)
+        if hashed:
+            query = (f"SELECT ?node ?m ?x ?r WHERE {{ {{ SELECT ?node ?m WHERE {{ ?m {m_} ?node . FILTER(isIRI(?m)) }} }} "
+                     f"{{ SELECT ?m ?x WHERE {{ ?m {o_} ?x }} }} OPTIONAL {{ {{ SELECT ?m ?r WHERE {{ ?m {r_} ?r }} }} }} }}")
+        else:
+            query = (f"SELECT ?node ?m ?x ?r ?l WHERE {{ ?m {m_} ?node . FILTER(isIRI(?m)) ?m {o_} ?x . "
+                     f"OPTIONAL {{ ?m {r_} ?r }} OPTIONAL {{ ?x {label_} ?l {ENGLISH_OR_PLAIN} }} }}")
         ties: dict[str, tuple[dict[str, None], set[str]]] = {}
-        labels: dict[str, set[str]] = {}  # each other end's English or untagged labels, read in the same query
-        for row in self._inner.query(  # (the predicates are the project's constants, written by Oxigraph)
-                f"SELECT ?node ?m ?x ?r ?l WHERE {{ ?m {ox.NamedNode(mine)} ?node . FILTER(isIRI(?m)) "
-                f"?m {ox.NamedNode(other)} ?x . OPTIONAL {{ ?m {ox.NamedNode(role)} ?r }} "
-                f"OPTIONAL {{ ?x {ox.NamedNode(RDFS_LABEL)} ?l FILTER(!isLiteral(?l) || lang(?l) IN (\"\", \"en\")) }} }}",
-                substitutions=bound):
+        labels: dict[str, set[str]] = {}  # each other end's English or untagged labels
+        for row in self._inner.query(query, substitutions=bound):
             ends, roles = ties.setdefault(row[1].value, ({}, set()))
             x = row[2].value
             ends[x] = None
             if row[3] is not None:
                 roles.add(row[3].value)
-            if row[4] is not None:
+            if not hashed and row[4] is not None:
                 labels.setdefault(x, set()).add(row[4].value)
         if not self._all_labels:  # the label :meth:`label` would read, where a node has one only (several: the
-            for x, found in labels.items():  # first in the store's order, which its own look-up reads)
+            if hashed:  # first in the store's order, which its own look-up reads)
+                labels = self._english_labels({x for ends, _r in ties.values() for x in ends if x not in self._labels})
+            for x, found in labels.items():
                 if len(found) == 1 and x not in self._labels:
                     self._labels[x] = self._label_of(x, next(iter(found)))
         return [(m, x, sorted(self.label(r) for r in roles)) for m, (ends, roles) in ties.items() for x in ends]
+
+    def _many_ties(self, node, mine) -> bool:
+        """Whether ``node`` (a term) is the ``mine`` end of at least HASHED_TIES memberships and of at least one in
+        HASHED_SHARE of the store's (its void:entities of org:Membership: none counted, never)."""
+        import pyoxigraph as ox
+
+        from drugpolicy_kg.graph.store import VOID, partition_iri
+
+        count = next(iter(self._inner.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?m {mine} {node} }}")))[0]
+        n = int(count.value)
+        if n < HASHED_TIES:
+            return False
+        if self._memberships is None:
+            part = ox.NamedNode(partition_iri("class", ORG + "Membership"))
+            said = [q.object.value for q in self._inner.quads_for_pattern(part, ox.NamedNode(VOID + "entities"), None,
+                                                                          ox.DefaultGraph())]
+            self._memberships = int(said[0]) if len(said) == 1 and said[0].isdigit() else 0
+        return 0 < self._memberships <= n * HASHED_SHARE
+
+    def _english_labels(self, nodes: set[str]) -> dict[str, set[str]]:
+        """Each node's English or untagged labels (rdfs:label), read in queries of PREFETCH_CHUNK nodes."""
+        import pyoxigraph as ox
+
+        out: dict[str, set[str]] = {}
+        todo = sorted(nodes)
+        for i in range(0, len(todo), PREFETCH_CHUNK):
+            values = " ".join(str(ox.NamedNode(n)) for n in todo[i:i + PREFETCH_CHUNK])
+            for row in self._inner.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
+                                         f"?x {ox.NamedNode(RDFS_LABEL)} ?l {ENGLISH_OR_PLAIN} }}"):
+                out.setdefault(row[0].value, set()).add(row[1].value)
+        return out
 
     def trace(self, term: str, direction: str = "both", max_hops: int | None = None,
               per_relation: int | None = None) -> Trace:
