@@ -181,15 +181,17 @@ def _table_as_it_was(headers, rows, max_width):
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(st.lists(st.one_of(st.none(), st.integers(), st.text(alphabet="ab \t\n\x1b\u202e€é", max_size=12)),
                               min_size=3, max_size=3), max_size=12),
-       width=st.integers(min_value=2, max_value=9), kept=st.sampled_from([0, 1, 100_000]))
-def test_a_table_written_line_by_line_is_the_table_made_whole(rows, width, kept):
+       width=st.integers(min_value=2, max_value=9), kept=st.sampled_from([0, 1, 100_000]),
+       at_once=st.sampled_from([1, 2, 5, 4096]))
+def test_a_table_written_line_by_line_is_the_table_made_whole(rows, width, kept, at_once):
     """validate writes its table a line at a time, its rows made twice (a million findings' table had been held
-    three times over, 320 MB): the same text as the table made whole, however few of its cells are kept."""
+    three times over, 320 MB): the same text as the table made whole, however few of its cells are kept and
+    however many rows are made into cells at once."""
     from unittest import mock
 
     from drugpolicy_kg import tables
 
-    with mock.patch.object(tables, "CELLS_KEPT", kept):
+    with mock.patch.object(tables, "CELLS_KEPT", kept), mock.patch.object(tables, "ROWS_AT_ONCE", at_once):
         made = list(tables.table_lines(["h1", "header two", "h"], lambda: iter(rows), max_width=width))
         assert "\n".join(made) == tables.format_table(["h1", "header two", "h"], rows, max_width=width)
     assert "\n".join(made) == _table_as_it_was(["h1", "header two", "h"], rows, width)
