@@ -1388,11 +1388,11 @@ class Tracer:
         follow = [keep or depth <= FOLLOWED.get(reads, -1) for keep, (reads, _n, _ev) in zip(kept, steps)]
         self.prefetch([node] + [x for go, (_r, nxt, ev) in zip(follow, steps) if go  # (in one query)
                                 for x in ((nxt, ev.membership) if isinstance(ev, _Membership) else (nxt,))])
-        for go, (reads, nxt, ev) in zip(follow, steps):
+        children, label, kind, partial = hop.children, self.label, self.kind, functools.partial  # (once a node:
+        for go, (reads, nxt, ev) in zip(follow, steps):  # the loop runs once a counted hop, 79,978 times in a trace)
             if not go:  # counted, not shown
-                hop.children.append(_HopLater(nxt, self.label(nxt), "", reads, read_kind=functools.partial(self.kind, nxt),
-                                              read=None if isinstance(ev, _Membership)
-                                              else functools.partial(self.hop_evidence, *ev.triple)))
+                children.append(_HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt),
+                                          read=None if type(ev) is _Membership else partial(self.hop_evidence, *ev.triple)))
                 continue
             if isinstance(ev, _Membership):
                 ev = self.hop_evidence(ev.membership, *ev.first) or self.hop_evidence(ev.membership, *ev.second)
