@@ -1120,6 +1120,34 @@ def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, 
     assert sum(h.iri.endswith("org-m003") for h in hub.forward) == 2 and len(members) == 41  # (org-m004: blank)
 
 
+@pytest.mark.parametrize("mine", ["member", "organization"])
+def test_memberships_read_by_hashing_take_a_literal_or_blank_other_end_as_one_by_one(mine, monkeypatch):
+    """Bad data may give a membership a literal or a blank node at its other end: read by hashing (where the node
+    is in many memberships), the trace is the one the memberships looked up one by one give, not a crash on
+    reading the labels of ends that are no IRIs."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import StoreView
+    from drugpolicy_kg.uses.trace_render import PER_RELATION
+
+    other = "organization" if mine == "member" else "member"
+    store = ox.Store()
+    store.load(("\n".join(TURTLE_PREFIXES) + f"""
+    dpk:node a org:FormalOrganization , dpo:WorkingGroup ; rdfs:label "The node"@en .
+    dpk:end a org:FormalOrganization ; rdfs:label "An end"@en , "Une fin"@fr .
+    dpk:m1 a org:Membership ; org:{mine} dpk:node ; org:{other} dpk:end ; org:role dpk:role-member .
+    dpk:m2 a org:Membership ; org:{mine} dpk:node ; org:{other} "Loose text end" .
+    dpk:m3 a org:Membership ; org:{mine} dpk:node ; org:{other} [ rdfs:label "A blank end"@en ] .
+    dpk:role-member rdfs:label "member"@en .
+    """).encode(), ox.RdfFormat.TURTLE)
+    traces = {}
+    for hashed in (False, True):
+        monkeypatch.setattr(Tracer, "_many_ties", lambda self, node, m, h=hashed: h)
+        traced = Tracer(StoreView(store)).trace(DPK + "node", "both", per_relation=PER_RELATION)
+        traces[hashed] = render(traced.bounded(PER_RELATION), "json")
+    assert traces[True] == traces[False] and "Loose text end" in traces[True] and "An end" in traces[True]
+
+
 def test_memberships_are_joined_by_hashing_where_a_node_has_a_large_share_of_the_store_s(monkeypatch):
     """Which way a trace reads its root's memberships: by hashing every membership's ends where the root has at
     least HASHED_TIES of them and one in HASHED_SHARE of the memberships the store's description counts; else one

@@ -1491,6 +1491,7 @@ class Tracer:
         # (the predicates are the project's constants, the node bound: Oxigraph writes them all)
         ties: dict[str, tuple[dict[str, None], set[str]]] = {}
         labels: dict[str, set[str]] = {}  # each other end's English or untagged labels
+        ends_read: dict[str, object] = {}  # (hashed) the other ends that are nodes, as terms: their labels read after
         joined = (f"{{ SELECT ?node ?m WHERE {{ ?m {m_} ?node . FILTER(isIRI(?m)) }} }} {{ SELECT ?m ?x WHERE {{ ?m {o_} ?x }} }} "
                   f"OPTIONAL {{ {{ SELECT ?m ?r WHERE {{ ?m {r_} ?r }} }} }}")
         if hashed and mine == MEMBERSHIP[0]:
@@ -1500,6 +1501,8 @@ class Tracer:
             for row in self._inner.query(f"SELECT ?node ?x ?r (GROUP_CONCAT(STR(?m); separator=\" \") AS ?ms) "
                                          f"WHERE {{ {joined} }} GROUP BY ?node ?x ?r", substitutions=bound):
                 x, r = row[1].value, row[2]
+                if type(row[1]) is not ox.Literal:
+                    ends_read[x] = row[1]
                 for m in row[3].value.split(" "):
                     tie = ties.get(m)
                     if tie is None:
@@ -1517,11 +1520,15 @@ class Tracer:
                 ends[x] = None
                 if row[3] is not None:
                     roles.add(row[3].value)
-                if not hashed and row[4] is not None:
+                if hashed:
+                    if type(row[2]) is not ox.Literal:
+                        ends_read[x] = row[2]
+                elif row[4] is not None:
                     labels.setdefault(x, set()).add(row[4].value)
         if not self._all_labels:  # the label :meth:`label` would read, where a node has one only (several: the
-            if hashed:  # first in the store's order, which its own look-up reads)
-                labels = self._english_labels({x for ends, _r in ties.values() for x in ends if x not in self._labels})
+            if hashed:  # first in the store's order, which its own look-up reads; a literal at the other end, as
+                # bad data may have it, has none, as the query's OPTIONAL finds none)
+                labels = self._english_labels({x: t for x, t in ends_read.items() if x not in self._labels})
             for x, found in labels.items():
                 if len(found) == 1 and x not in self._labels:
                     self._labels[x] = self._label_of(x, next(iter(found)))
@@ -1545,17 +1552,23 @@ class Tracer:
             self._memberships = int(said[0]) if len(said) == 1 and said[0].isdigit() else 0
         return 0 < self._memberships <= n * HASHED_SHARE
 
-    def _english_labels(self, nodes: set[str]) -> dict[str, set[str]]:
-        """Each node's English or untagged labels (rdfs:label), read in queries of PREFETCH_CHUNK nodes."""
+    def _english_labels(self, nodes: dict[str, object]) -> dict[str, set[str]]:
+        """Each node's English or untagged labels (rdfs:label), as the ties' query reads them; ``nodes``: their
+        text -> their term. IRIs are read in queries of PREFETCH_CHUNK, a blank node (rare) by a look-up of its own."""
         import pyoxigraph as ox
 
         out: dict[str, set[str]] = {}
-        todo = sorted(nodes)
-        for i in range(0, len(todo), PREFETCH_CHUNK):
-            values = " ".join(str(ox.NamedNode(n)) for n in todo[i:i + PREFETCH_CHUNK])
-            for row in self._inner.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
-                                         f"?x {ox.NamedNode(RDFS_LABEL)} ?l {ENGLISH_OR_PLAIN} }}"):
+        label = ox.NamedNode(RDFS_LABEL)
+        iris = sorted(x for x, term in nodes.items() if type(term) is ox.NamedNode)
+        for i in range(0, len(iris), PREFETCH_CHUNK):
+            values = " ".join(str(ox.NamedNode(n)) for n in iris[i:i + PREFETCH_CHUNK])
+            for row in self._inner.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x {label} ?l {ENGLISH_OR_PLAIN} }}"):
                 out.setdefault(row[0].value, set()).add(row[1].value)
+        for x, term in nodes.items():
+            if type(term) is ox.BlankNode:
+                for q in self._inner.quads_for_pattern(term, label, None, ox.DefaultGraph()):
+                    if type(q.object) is not ox.Literal or q.object.language in (None, "en"):
+                        out.setdefault(x, set()).add(q.object.value)
         return out
 
     def trace(self, term: str, direction: str = "both", max_hops: int | None = None,
