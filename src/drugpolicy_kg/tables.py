@@ -176,7 +176,7 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Calla
             raise ValueError(f"a row of the table has not {n} cells")
         get = made.get
         out = []
-        for values in zip(*chunk) if chunk else ():
+        for values in zip(*chunk):  # (a chunk is never empty)
             cells = []
             for v in values:
                 text = v if type(v) is str else "" if v is None else str(v)
@@ -191,7 +191,7 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Calla
             out.append(cells)
         return out
 
-    def chunks() -> Iterator[list[str]]:
+    def chunks() -> Iterator[list[Sequence[object]]]:
         it = iter(rows() if callable(rows) else rows)
         while chunk := list(itertools.islice(it, ROWS_AT_ONCE)):
             yield chunk

@@ -1494,37 +1494,33 @@ class Tracer:
         ends_read: dict[str, object] = {}  # (hashed) the other ends that are nodes, as terms: their labels read after
         joined = (f"{{ SELECT ?node ?m WHERE {{ ?m {m_} ?node . FILTER(isIRI(?m)) }} }} {{ SELECT ?m ?x WHERE {{ ?m {o_} ?x }} }} "
                   f"OPTIONAL {{ {{ SELECT ?m ?r WHERE {{ ?m {r_} ?r }} }} }}")
+
+        def tie(m: str, end, r) -> None:  # a membership, its other end and one of its roles (None: none), as read
+            known = ties.get(m)
+            if known is None:
+                known = ties[m] = ({}, set())
+            known[0][end.value] = None
+            if r is not None:
+                known[1].add(r.value)
+            if hashed and type(end) is not ox.Literal:
+                ends_read[end.value] = end
+
         if hashed and mine == MEMBERSHIP[0]:
             # an organization's memberships: a row per body and role, the memberships' IRIs (no space in an IRI)
             # joined, as the bodies repeat (39,989 memberships of 222 groups: 0.40 -> 0.26 s, 222 rows read); a
             # body's members are mostly each in one of its memberships, and grouped cost more than they saved
             for row in self._inner.query(f"SELECT ?node ?x ?r (GROUP_CONCAT(STR(?m); separator=\" \") AS ?ms) "
                                          f"WHERE {{ {joined} }} GROUP BY ?node ?x ?r", substitutions=bound):
-                x, r = row[1].value, row[2]
-                if type(row[1]) is not ox.Literal:
-                    ends_read[x] = row[1]
                 for m in row[3].value.split(" "):
-                    tie = ties.get(m)
-                    if tie is None:
-                        tie = ties[m] = ({}, set())
-                    tie[0][x] = None
-                    if r is not None:
-                        tie[1].add(r.value)
+                    tie(m, row[1], row[2])
         else:
             query = (f"SELECT ?node ?m ?x ?r WHERE {{ {joined} }}" if hashed else
                      f"SELECT ?node ?m ?x ?r ?l WHERE {{ ?m {m_} ?node . FILTER(isIRI(?m)) ?m {o_} ?x . "
                      f"OPTIONAL {{ ?m {r_} ?r }} OPTIONAL {{ ?x {label_} ?l {ENGLISH_OR_PLAIN} }} }}")
             for row in self._inner.query(query, substitutions=bound):
-                ends, roles = ties.setdefault(row[1].value, ({}, set()))
-                x = row[2].value
-                ends[x] = None
-                if row[3] is not None:
-                    roles.add(row[3].value)
-                if hashed:
-                    if type(row[2]) is not ox.Literal:
-                        ends_read[x] = row[2]
-                elif row[4] is not None:
-                    labels.setdefault(x, set()).add(row[4].value)
+                tie(row[1].value, row[2], row[3])
+                if not hashed and row[4] is not None:
+                    labels.setdefault(row[2].value, set()).add(row[4].value)
         if not self._all_labels:  # the label :meth:`label` would read, where a node has one only (several: the
             if hashed:  # first in the store's order, which its own look-up reads; a literal at the other end, as
                 # bad data may have it, has none, as the query's OPTIONAL finds none)
