@@ -147,37 +147,43 @@ def spring(g: nx.Graph, k: float, iterations: int, seed: int, threshold: float =
     # leaves the push as it was, to the bit (d is at least 0.01)
     rows, cols = np.nonzero(a)
     weights = a[rows, cols]
+    ties = rows * n + cols  # (their places in the flattened arrays: one index, not two, in every step)
     del a
     pos = np.random.RandomState(seed).rand(n, 2)
     x, y = pos[:, 0].copy(), pos[:, 1].copy()
     t = max(x.max() - x.min(), y.max() - y.min()) * 0.1  # the largest step; it cools linearly to 0
     dt = t / (iterations + 1)
     # every (n, n) array is made once and written over in place (``out=``): made afresh each step, each one was
-    # fresh pages from the system (a 300-node page: 720 kB an array, eleven of them a step). The operations and
-    # their order are the same, so the same bits.
-    dx, dy, distance, force, work = (np.empty((n, n)) for _ in range(5))
+    # fresh pages from the system (a 300-node page: 720 kB an array, eleven of them a step). Four of them, each
+    # written over once what it held is used, and the larger of two where networkx clips: a page of 300 nodes 31.5
+    # -> 29.9 ms, of 60 nodes 2.3 -> 1.8 ms (five arrays, 3.6 MB at 300 nodes, are more than a core's cache). The
+    # operations and their order are networkx's, so the same bits.
+    dx, dy, distance, force = (np.empty((n, n)) for _ in range(4))
+    flat_distance, flat_force = distance.reshape(-1), force.reshape(-1)  # (views of the same memory)
     kk = k * k
     for _ in range(iterations):
         np.subtract.outer(x, x, out=dx)
         np.subtract.outer(y, y, out=dy)
         np.multiply(dx, dx, out=distance)
-        np.multiply(dy, dy, out=work)
-        np.add(distance, work, out=distance)
+        np.multiply(dy, dy, out=force)
+        np.add(distance, force, out=distance)
         np.sqrt(distance, out=distance)
-        np.clip(distance, 0.01, None, out=distance)
-        np.multiply(distance, distance, out=work)  # (distance**2 is distance * distance)
-        np.divide(kk, work, out=force)
-        force[rows, cols] -= weights * distance[rows, cols] / k  # k²/d² - a·d/k
+        # clip(distance, 0.01, None) as networkx writes it, which is the larger of the two, a third of the time (no
+        # distance is NaN: a square root of a sum of squares)
+        np.maximum(distance, 0.01, out=distance)
+        np.multiply(distance, distance, out=force)  # (distance**2 is distance * distance)
+        np.divide(kk, force, out=force)
+        flat_force[ties] -= weights * flat_distance[ties] / k  # k²/d² - a·d/k
         # summed as networkx sums it: its einsum("ijk,ij->ik") adds the pairs (i, 0), (i, 1) ... in turn, and summed
         # another way (pairwise, as a row's sum is) rounding differs and the run with it. The same sums, in the same
         # order, are a column's sum (numpy adds the rows one after another), negated: dx and dy change sign across
         # the diagonal, force does not (exactly: a - b is -(b - a) in floating point). 7 times einsum's speed.
-        np.multiply(dx, force, out=work)
-        px = -work.sum(axis=0)
-        np.multiply(dy, force, out=work)
-        py = -work.sum(axis=0)
+        np.multiply(dx, force, out=dx)  # (dx and dy are made afresh in the next step)
+        px = -dx.sum(axis=0)
+        np.multiply(dy, force, out=dy)
+        py = -dy.sum(axis=0)
         length = np.sqrt(px * px + py * py)
-        np.clip(length, 0.01, None, out=length)
+        np.maximum(length, 0.01, out=length)
         scale = t / length
         sx, sy = px * scale, py * scale
         x += sx
@@ -1224,11 +1230,26 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     # last, which this process writes as soon as it is drawn), then the network let go, so that the later drawings
     # run beside fewer networks (drawn all first, the seven networks and every drawn entity's facts were held
     # together: the most this process held)
+    # how many drawings to come draw each entity: its facts, read once for them all, are let go after the last (kept
+    # to the end of the drawings, on the third shape of data's 365,000 entities they grew this process by about
+    # 200 MB while it drew, when the other process writes entity pages beside it)
+    to_draw: dict[str, int] = {}
+    for pages in split.values():
+        for vp in pages:
+            for i in vp.iris().values():
+                if ents.is_entity(i):
+                    to_draw[i] = to_draw.get(i, 0) + 1
     for name in list(split):
         pages = split.pop(name)
         guide = TITLES[name][1]
         for vp in pages:
-            facts = {n: ents.panel(i, names.get(i)) for n, i in vp.iris().items() if ents.is_entity(i)}
+            drawn = [(n, i) for n, i in vp.iris().items() if ents.is_entity(i)]
+            facts = {n: ents.panel(i, names.get(i)) for n, i in drawn}
+            for _n, i in drawn:
+                to_draw[i] -= 1
+                if not to_draw[i]:
+                    del to_draw[i]
+                    ents.forget(i)
             for node, (href, members) in vp.groups.items():
                 facts[node] = {"name": vp.graph.nodes[node].get("label", node), "kind": "group of nodes", "facts": [],
                                "href": href, "members": members}
@@ -1259,7 +1280,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         # triples the process went from 1,037 to 786 MB through its exports, where it had held its size)
         g.__dict__.clear()
         _settle()
-    ents.forget()  # (the drawings asked for each entity's facts once per page; an entity page reads its own again)
+    ents.forget()  # (each drawn entity's facts were let go after its last drawing; an entity page reads its own again)
     if apart is not None:  # the exports the other process has not taken (busy with its traces), written here
         apart.offers_done()
         written.update({f: out_dir / f for f in _take_exports(runs, out_dir, names)})
