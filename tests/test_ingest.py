@@ -234,6 +234,42 @@ def test_hard_wrapped_text_is_read_as_paragraphs(tmp_path):
     assert d.symbol == "E/CN.7/2099/1"
 
 
+def test_paragraphs_numbered_in_one_level_are_located_by_their_number(tmp_path):
+    """A report, a conference room paper or a resolution numbers its paragraphs "1.", "2." ...: each candidate is
+    located at its own paragraph ("para. 5"), not at the heading above it (the conference room paper's orgs had all
+    been "I. Background ..."), and paragraphs of an annex at the annex's ("Annex IV, para. 5"). A heading numbered so
+    stays a heading; a line under a paragraph, and its items, are placed by it."""
+    doc = tmp_path / "report.txt"
+    doc.write_text("E/CN.7/2099/CRP.9\n\nI. Background\n\n1. The World Health Organization met.\n\n"
+                   "(a) An item of it;\n\nA line after it.\n\n2. The Office served target 3.5.\n\nAnnex II\n\n"
+                   "1. The World Health Organization reported.\n\n2020. A year is no number.\n", encoding="utf-8")
+    d = read_document(doc)
+    assert [(s.kind, s.number, s.locator) for s in d.segments if s.kind != "heading"] == [
+        ("paragraph", "", "opening text"), ("paragraph", "1", "para. 1"), ("item", "(a)", "para. 1 (a)"),
+        ("paragraph", "", "after para. 1, I. Background"), ("paragraph", "2", "para. 2"),
+        ("paragraph", "1", "Annex II, para. 1"), ("paragraph", "", "after Annex II, para. 1")]
+    crp = extract(read_document(ROOT / "data" / "sources" / "cnd65-crp-itwg-inaugural-meeting.txt"), None,
+                  _index(GRAPH, ENTITIES))
+    where = {(c.kind, c.locator) for c in crp.candidates}
+    assert {("sdg", "para. 3"), ("sdg", "para. 6"), ("organization", "para. 5"), ("organization", "para. 1")} <= where
+    assert not any(c.locator.startswith(("I. ", "A. ", "B. ", "opening text")) for c in crp.candidates), where
+
+
+def test_the_annex_of_a_budget_section_is_located_as_the_annex(docs):
+    """A/80/6 (Sect. 24)'s annex IV numbers its paragraphs anew: 1 to 15, "Annex IV, para. N" (they had been "after
+    para. 24.151", the last paragraph of the section's body); the body's own numbers and its numbered headings
+    ("1. United Nations Office on Drugs and Crime" in Sect. 16's organizational structure) are as they were."""
+    d24, ex24 = docs[SECT24.name]
+    annex = [s.locator for s in d24.segments if s.kind == "paragraph" and s.number and "." not in s.number]
+    assert annex == [f"Annex IV, para. {n}" for n in range(1, 16)]
+    ref = next(c for c in ex24.candidates if c.kind == "reference" and c.facts.get("symbol") == "48/141"
+               and c.quote.startswith("Moving away"))
+    assert ref.locator == "Annex IV, para. 5"
+    d16, _ = docs[SECT16.name]
+    assert not [s for s in d16.segments if s.kind == "paragraph" and s.number and "." not in s.number]
+    assert any(s.kind == "heading" and s.text == "1. United Nations Office on Drugs and Crime" for s in d16.segments)
+
+
 def _index(graph_rows=(), entities=()):
     from drugpolicy_kg.sources.organizations import Index, Known, from_graph
 

@@ -69,6 +69,13 @@ def test_a_text_printed_as_saved_reads_in_its_order_with_no_symbol_it_does_not_p
     assert len(facts(saved)) >= 4 and facts(page) == facts(saved)  # (references, the SDG target, by paragraph)
     assert [(d.symbol, d.date) for d in (saved, page)] == [("", "2022-03-09")] * 2
     assert " ".join(page.text.split()).index("5. No inter-agency") < " ".join(page.text.split()).index("6. In view")
+    # printed with narrow margins, a page's first lines stand in the band of running heads: they are the body's (the
+    # end of paragraph 5 and the opening of 12 had been read as page headers, and paragraph 6 joined to 5)
+    numbered = [s.number for s in page.segments if s.kind == "paragraph" and s.number]
+    assert numbered == [s.number for s in saved.segments if s.kind == "paragraph" and s.number] == \
+        [str(n) for n in range(1, 15)]
+    assert not [s.text for s in page.segments if s.kind == "margin"]
+    assert "organizations, ...”." in " ".join(page.text.split())
 
 
 def _facts(doc) -> set:
@@ -347,3 +354,34 @@ def test_the_lean_reading_of_characters_gives_pdfplumber_s_own_fields(printed):
                 compared += 1
             assert ours.rects == theirs.rects and ours.lines == theirs.lines
     assert compared > 1000
+
+
+def _line(text: str, top: float, size: float = 10.0, kind: str = "body"):
+    from types import SimpleNamespace
+
+    from drugpolicy_kg.sources.pdf import _Line
+
+    words = text.split()
+    step = len(text) * size * 0.5 / max(len(words), 1)  # as wide as its characters, words a space apart
+    placed = [SimpleNamespace(x0=72 + i * step, x1=72 + (i + 1) * step - size * 0.25) for i in range(len(words))]
+    return _Line(text, 72.0, top, top + size, size, "", 2, kind=kind, words=placed)
+
+
+@pytest.mark.parametrize(("head", "body"), [
+    ("A/80/6 (Sect. 16)", False), ("Page 3 of 12", False), ("25-05830 3/114", False), ("10 April 2025", False),
+    ("Section 16", False),  # a short line: a running head
+    ("Proposed programme budget for 2026: international drug control, 10 April 2025", False),  # as wide, dated
+    ("international and regional entities and organizations, and their work", True)])
+def test_a_line_in_the_head_band_is_the_bodys_only_where_it_reads_as_the_body(head, body):
+    """_body_in_margins: a line standing where running heads do, in the body's size, at a paragraph's pitch over the
+    body's first line, is the body's where it is as wide as the body's lines and prints nothing a running head does;
+    a symbol, a page or job number, a date or a short title stays a running head. Further off, or in another size, a
+    line stays a running head whatever it says."""
+    from drugpolicy_kg.sources.pdf import _body_in_margins
+
+    for top, size, kept in ((66.0, 10.0, body), (40.0, 10.0, False), (66.0, 8.5, False)):
+        lines = [_line(head, top, size, kind="margin"),
+                 _line("the paragraph goes on here, as wide as a line of the body is printed", 77.8),
+                 _line("and on, to its end.", 89.1)]
+        _body_in_margins(lines, 10.0)
+        assert (lines[0].kind != "margin") == kept, (head, top, size)

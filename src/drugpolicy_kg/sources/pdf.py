@@ -307,6 +307,8 @@ def _page_lines(page, number: int) -> list:
             line.kind = "table"
         out.append(line)
     out.sort(key=lambda ln: ln.top)
+    if number > 1:  # (the first page's head band holds the masthead: its lines are read as margins, for its symbol)
+        _body_in_margins(out, common)
     # no rule drawn (a cover page), or a note above it: the footnotes start at the first line low on the page that
     # opens with an asterisk or a raised number, smaller than the page's text or with no numbered paragraph under it
     # (a text printed as it was saved keeps "* E/CN.7/2022/1." in the body's size, paragraphs going on below it)
@@ -356,6 +358,40 @@ def _page_lines(page, number: int) -> list:
         for ln in notes:  # the rule opens no footnote (a table's or a figure's rule): its lines are the page's body
             ln.kind = "body"
     return out
+
+
+PITCH = 1.45  # the most a paragraph's next line stands below its last, in sizes of the text (see _continues)
+# what a running head or foot prints: a page number ("3/114", "- 3 -", "Page 3"), a job number, a symbol, a date
+RUNNING = re.compile(r"^(?:[-\u2013 ]*\d+(?:/\d+)?[-\u2013 ]*|Page \d+(?: of \d+)?|\d{2}-\d{5}\b.*|.*\b\d{1,2} [A-Z][a-z]+ \d{4})$")
+
+
+def _body_in_margins(lines: list[_Line], common: float) -> None:
+    """The lines in a page's bands for running heads and feet that are the body's, where a page was printed with
+    narrow margins (a text file printed as it was saved starts a page's text in the head's band, a paragraph going on
+    from the page before). Such a line is in the body's size (``common``, the page's), as wide as half the widest
+    line of the page at least, prints nothing a running head or foot does (a page number, a job number, a symbol, a
+    date), and stands as near the body's first (or last) line as a paragraph's next line, or the one after a blank
+    line; the lines between are the body's too. A running head stands apart: the UN's, in a smaller size, by three
+    times it. ``lines``: sorted top to bottom."""
+    from drugpolicy_kg.sources.reader import SYMBOL
+
+    inner = [ln for ln in lines if ln.kind != "margin"]
+    if not inner:
+        return
+    widest = max(ln_width(ln) for ln in inner)
+    for band, neighbour in (([ln for ln in lines if ln.kind == "margin" and ln.top < inner[0].top][::-1], inner[0]),
+                            ([ln for ln in lines if ln.kind == "margin" and ln.top > inner[-1].top], inner[-1])):
+        for ln in band:  # outwards from the body: a line is the body's where the one it touches is
+            if (abs(ln.size - common) > 0.5 or abs(ln.top - neighbour.top) > 2 * PITCH * ln.size
+                    or ln_width(ln) < widest / 2 or RUNNING.match(ln.text) or SYMBOL.fullmatch(ln.text)):
+                break
+            ln.kind = "table" if _columns(ln.words, ln.size) else "body"
+            neighbour = ln
+
+
+def ln_width(ln: _Line) -> float:
+    """How wide a line is printed, from its first word to its last."""
+    return (ln.words[-1].x1 - ln.words[0].x0) if ln.words else 0.0
 
 
 def _columns(words: list, size: float) -> bool:

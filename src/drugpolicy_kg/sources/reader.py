@@ -27,6 +27,10 @@ MAX_MEMBER = 64 * 1024 * 1024  # bytes of one uncompressed XML part: a zip bomb 
 MAX_PARTS = 192 * 1024 * 1024  # bytes of all the parts read, uncompressed: a bomb of many parts stops here too
 MAX_DOCUMENT = 256 * 1024 * 1024  # bytes of the file itself (the UN's longest budget sections are a few MB)
 PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
+# a paragraph numbered in one level, as a report, a conference room paper, a resolution's operative part or a budget
+# section's annex numbers them: "5. No inter-agency mechanism ..." (a heading so numbered is read as a heading first)
+ONE_LEVEL = re.compile(r"^(\d{1,3})\.\s+(?=\S)")
+ANNEX = re.compile(r"^Annex(?: [IVXLC]{1,7}| \d{1,2}| [A-Z])?$")  # "Annex IV": the paragraphs below are numbered anew
 NUMBERED = re.compile(r"\d{1,3}\.(?:\d{1,3})?\s+\S")  # a numbered paragraph's opening: "5. No ...", "16.28 The ..."
 ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
@@ -326,7 +330,8 @@ class _Walker:
         self.segments: list[Segment] = []
         self.context = ""     # the nearest heading above, for locators of rows and unnumbered paragraphs
         self.part = ""        # the subprogramme (or component) heading above, where there is one
-        self.last_para = ""   # the nearest numbered paragraph above
+        self.last_para = ""   # where the nearest numbered paragraph above is: "para. 16.28", "Annex IV, para. 1"
+        self.annex = ""       # the annex heading above ("Annex IV"), where there is one
         self.row_no = 0       # rows of the current table
         self.table_no = 0     # tables so far
         self.in_rows = False  # the last segment was a row (a .txt's tables are runs of rows)
@@ -335,15 +340,17 @@ class _Walker:
     def paragraph(self, text: str, style: str = "") -> Segment:
         seg = self.builder.add(text, "paragraph")
         seg.style = style
-        _classify(seg, self.context, self.last_para)
+        _classify(seg, self.context, self.last_para, self.annex)
         if seg.kind == "heading":
             self.context = seg.text
+            if ANNEX.match(seg.text):
+                self.annex = seg.text
             if re.match(r"^Subprogramme \d+", seg.text):
                 self.part = seg.text
             elif seg.text in ("Legislative mandates", "Programme of work", "Deliverables", "Evaluation activities"):
                 self.part = ""
         elif seg.kind == "paragraph" and seg.number:
-            self.last_para = seg.number
+            self.last_para = seg.locator
         self.row_no = 0
         self.in_rows = False
         self.segments.append(seg)
@@ -379,7 +386,7 @@ class _Walker:
         seg = self.builder.add("\t".join(c for c in cells if c), "row")
         seg.cells, seg.number, seg.table = cells, str(self.row_no), self.table_no
         seg.spans = list(spans) if spans and any(n > 1 for n in spans) else []
-        where = ", ".join(x for x in (f"para. {self.last_para}" if self.last_para else "",
+        where = ", ".join(x for x in (self.last_para,
                                       self.part if self.part != self.context else "", self.context) if x)
         seg.locator = f"{where}, row {self.row_no}" if where else f"table row {self.row_no}"
         self.segments.append(seg)
@@ -410,8 +417,16 @@ STRUCTURAL = re.compile(r"^(Legislative mandates|Deliverables|Objective|Strategy
                         r"(?:[A-Z]|[IVX]{1,5})\. [A-Z][^.]{2,150}|Annex [IVX]{1,5})$")  # "B. Proposed post ...", "II. ...", "Annex I"
 
 
-def _classify(seg: Segment, context: str, last_para: str = "") -> None:
-    """Kind, number and locator of a paragraph: heading, numbered paragraph, list item or plain paragraph."""
+def _classify(seg: Segment, context: str, last_para: str = "", annex: str = "") -> None:
+    """Kind, number and locator of a paragraph: heading, numbered paragraph, list item or plain paragraph.
+    (``last_para``: the locator of the numbered paragraph above; ``annex``: the annex heading above.)
+
+    >>> seg = Segment("paragraph", "5. No inter-agency mechanism exists.", 0, 36, "")
+    >>> _classify(seg, "I. Background"); seg.kind, seg.number, seg.locator
+    ('paragraph', '5', 'para. 5')
+    >>> _classify(seg, "I. Background", "Annex IV, para. 4", "Annex IV"); seg.locator
+    'Annex IV, para. 5'
+    """
     text = seg.text
     m = PARA_NUMBER.match(text)
     if m:
@@ -420,14 +435,21 @@ def _classify(seg: Segment, context: str, last_para: str = "") -> None:
     m = ITEM_MARK.match(text)
     if m:
         seg.kind, seg.number = "item", f"({m.group(1)})"
-        seg.locator = f"para. {last_para} {seg.number}" if last_para else f"{context}, item {seg.number}"
+        seg.locator = f"{last_para} {seg.number}" if last_para else f"{context}, item {seg.number}"
         return
     if (seg.style.startswith("H") and len(text) <= 200) or (STRUCTURAL.match(text) and len(text) <= 200):
         seg.kind, seg.locator = "heading", f"heading \u201c{text}\u201d"
         return
+    m = ONE_LEVEL.match(text)
+    if m:
+        seg.kind, seg.number = "paragraph", m.group(1)
+        seg.locator = ", ".join(x for x in (annex, f"para. {m.group(1)}") if x)
+        return
     if BULLET.match(text):
         seg.kind = "item"
-    where = f"after para. {last_para}" if last_para else ""
+    where = f"after {last_para}" if last_para else ""
+    if context and where.startswith(f"after {context},"):  # "after Annex II, para. 1": the annex said once
+        context = ""
     seg.locator = ", ".join(x for x in (where, context) if x) or "opening text"
 
 
