@@ -583,3 +583,88 @@ def test_a_document_s_symbol_and_date_are_its_masthead_s_never_a_sentence_s_or_a
     word.save(tmp_path / "crp4.docx")
     d = read_document(tmp_path / "crp4.docx")
     assert (d.symbol, d.date, d.title) == ("E/CN.7/2025/CRP.4", "2025-03-03", "Commission on Narcotic Drugs")
+
+
+CND_RESOLUTION = """Commission on Narcotic Drugs
+
+Resolution 99/7
+
+Strengthening prevention among young people
+
+The Commission on Narcotic Drugs,
+
+Recalling its resolution 64/3 of 16 April 2021,
+
+1. Reaffirms its commitment to evidence-based prevention;
+
+2. Requests the United Nations Office on Drugs and Crime to continue to support Member States in
+developing youth-led prevention programmes, in cooperation with the World Health Organization;
+
+3. Also invites Member States and other donors to provide extrabudgetary resources for the purposes
+described in the present resolution;
+
+4. Welcomes the work of the World Health Organization on treatment standards;
+
+5. Takes note of the report of the Executive Director;
+
+6. Decides to consider the matter at its one hundredth session.
+"""
+
+
+def _operative(tmp_path, text, name="res.txt"):
+    doc = tmp_path / name
+    doc.write_text(text, encoding="utf-8")
+    d = read_document(doc)
+    found = [c for c in extract(d, None, _index(GRAPH, ENTITIES)).candidates if c.kind == "operative-paragraph"]
+    for c in found:  # every quote is the paragraph, where it stands in the text
+        assert d.text[c.start:c.end] == c.quote and c.quote.startswith(f"{c.facts['paragraph']}. ")
+    return {c.facts["paragraph"]: c for c in found}
+
+
+def test_a_resolutions_operative_paragraphs_become_candidates(tmp_path):
+    """A resolution's text: each operative paragraph whose verb is one of the mandate-verb scheme's is a candidate of
+    its own, of the resolution the opening names (its number, and its body from the preamble's "The Commission on
+    Narcotic Drugs,"): its verb, the organizations among the words it addresses, its partners ("in cooperation
+    with ...") and what it asks for. "Reaffirms" is no verb of the scheme; "takes note of" a report names no
+    organization: neither is a candidate. Words addressed that name no organization are said, not guessed at."""
+    ops = _operative(tmp_path, CND_RESOLUTION)
+    assert sorted(ops, key=int) == ["2", "3", "4", "6"]
+    two = ops["2"].facts
+    assert (two["verb"], two["directs_action"], two["addressees"], two["partners"]) == (
+        "requests", True, ["United Nations Office on Drugs and Crime"], ["World Health Organization"])
+    assert two["action"].startswith("continue to support Member States") and two["action"].endswith("Organization")
+    assert (two["resolution"]["symbol"], two["resolution"]["issuer"], two["resolution"]["issuer_code"]) == (
+        "99/7", "Commission on Narcotic Drugs", "cnd")
+    assert two["resolution"]["opened"]["quote"] == "The Commission on Narcotic Drugs,"
+    assert ops["2"].locator == "para. 2" and ops["2"].confidence > ops["3"].confidence
+    assert (ops["3"].facts["verb"], ops["3"].facts["addressees"], ops["3"].facts["addressed"]) == (
+        "invites", [], "Member States and other donors")
+    assert "names no organization" in ops["3"].note
+    assert (ops["4"].facts["verb"], ops["4"].facts["directs_action"], ops["4"].facts["addressees"]) == (
+        "welcomes", False, ["World Health Organization"])
+    assert (ops["6"].facts["verb"], ops["6"].facts["addressed"], ops["6"].facts["action"]) == (
+        "decides", "", "consider the matter at its one hundredth session")
+
+
+def test_a_general_assembly_resolution_saved_with_hanging_numbers(tmp_path):
+    """The General Assembly's form: "A/RES/99/9", "Resolution adopted by the General Assembly ...", "The General
+    Assembly,", and paragraphs numbered with a tab after the number (as Word saves a hanging number): paragraphs,
+    not rows of a table, and the resolution's."""
+    ops = _operative(tmp_path, "A/RES/99/9\n\nResolution adopted by the General Assembly on 17 December 2099\n\n"
+                               "99/9. International cooperation\n\nThe General Assembly,\n\n"
+                               "1.\tRequests the United Nations Office on Drugs and Crime to report;\n\n"
+                               "2.\tUrges Member States to act.\n", "ga.txt")
+    assert sorted(ops) == ["1", "2"]
+    res = ops["1"].facts["resolution"]
+    assert (res["symbol"], res["issuer"], ops["1"].facts["addressees"], ops["1"].quote) == (
+        "99/9", "General Assembly", ["United Nations Office on Drugs and Crime"],
+        "1. Requests the United Nations Office on Drugs and Crime to report;")
+
+
+def test_operative_paragraphs_of_an_unnamed_resolution_are_not_read(tmp_path):
+    """Paragraphs that read as operative ones in a text whose opening names no resolution, or no body (a resolution
+    quoted in a report, a draft with no number): whose they are is not guessed, so they are no candidates."""
+    body = "\n\n2. Requests the United Nations Office on Drugs and Crime to report.\n"
+    assert _operative(tmp_path, "A report of the Secretariat\n\n1. The meeting was held." + body) == {}
+    assert _operative(tmp_path, "Resolution 99/8\n\nSome title" + body) == {}  # no body named
+    assert _operative(tmp_path, "The Commission on Narcotic Drugs,\n\nSome title" + body) == {}  # no number

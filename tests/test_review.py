@@ -666,3 +666,39 @@ def test_what_the_compiled_schema_passes_jsonschema_passes(plain_draft, data):
     assert slow or not fast, (part, value)
     if not whole and value is draft["candidates"][0]:
         assert fast == slow  # (an unchanged candidate: both pass it)
+
+
+def test_operative_paragraphs_are_reviewed_into_mandates_a_trace_follows(small, tmp_path):
+    """A resolution's operative paragraphs, accepted: the resolution (its number stated by the line that names it, its
+    body by the preamble's "The Commission on Narcotic Drugs,", marked inferred with the reasoning), each paragraph
+    part of it, a mandate (or, for "welcomes", a provision) issued in it with its verb, the organizations it addresses
+    and its partners, and the activity it calls for; the project conforms, and a trace of the resolution reaches the
+    organizations through the paragraphs, with their words."""
+    from .test_ingest import CND_RESOLUTION
+
+    doc = tmp_path / "cnd-res-99-7.txt"
+    doc.write_text(CND_RESOLUTION, encoding="utf-8")
+    draft = tmp_path / "d.json"
+    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
+    out = review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None)
+    assert out.refused == [] and len(out.accepted) == 4
+    assert validate(Project.open(small.root)).conforms
+    gs = GraphStore.open(Project.open(small.root))
+    res, op2 = DPK + "res-cnd-99-7", DPK + "mandate-cnd-99-7-op2"
+    rows = {(p.rsplit("#", 1)[-1].rsplit("/", 1)[-1], o) for p, o in gs.select(f"SELECT ?p ?o WHERE {{ <{op2}> ?p ?o }}")}
+    assert {("type", "https://w3id.org/drugpolicy-kg/ontology#Mandate"), ("verb", DPK + "verb-requests"),
+            ("addresses", DPK + "org-unodc"), ("withPartner", DPK + "org-who"), ("issuedIn", res + "-op2"),
+            ("calledFor", DPK + "activity-cnd-99-7-op2")} <= rows
+    assert gs.select("SELECT ?m WHERE { ?m a dpo:Provision ; dpo:verb dpk:verb-welcomes ; dpo:addresses dpk:org-who "
+                     "FILTER NOT EXISTS { ?m dpo:calledFor ?x } }") == [(DPK + "mandate-cnd-99-7-op4",)]
+    inferred = gs.select(f"SELECT ?why ?q WHERE {{ ?ev dpo:states ?st ; dpo:quote ?q . ?st rdf:subject <{res}> ; "
+                         "rdf:predicate dpo:adoptedBy ; rdf:object dpk:org-cnd ; dpo:inferred true ; dpo:reasoning ?why }")
+    assert [q for _w, q in inferred] == ["The Commission on Narcotic Drugs,"]
+    number = gs.select(f"SELECT ?q WHERE {{ ?ev dpo:states ?st ; dpo:quote ?q . ?st rdf:subject <{res}> ; "
+                       "rdf:predicate dpo:resolutionNumber }")
+    assert number == [("Resolution 99/7",)]
+    trace = Tracer(gs.rdflib()).trace("99/7", "forward")
+    reached = {h.iri: h for tree in trace.forward for h in tree.walk()}
+    assert {DPK + "org-unodc", DPK + "org-who", DPK + "activity-cnd-99-7-op2"} <= set(reached)
+    assert any(e.quote.startswith("2. Requests the United Nations Office on Drugs and Crime")
+               for e in reached[DPK + "org-unodc"].evidence)

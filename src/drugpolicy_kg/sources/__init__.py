@@ -4,4 +4,4 @@
 # without importing the ingestion code).
 KINDS = ("legislative-mandate", "subprogramme", "objective", "sdg", "reference", "organization",
          "activity", "expected-result", "planned-result", "performance-measure", "deliverable", "resource", "mandate-cost",
-         "implementer")
+         "implementer", "operative-paragraph")

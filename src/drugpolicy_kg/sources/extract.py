@@ -125,6 +125,7 @@ def extract(doc: Document, sdg_targets: set[str] | None = None, organizations: I
     for c in programme_plan(doc):
         out.add(c)
     _references(doc, out, bodies)
+    _operative_paragraphs(doc, out, bodies, organizations)
     if organizations is not None:
         _organizations(doc, out, organizations)
     seen, unique = set(), []
@@ -574,6 +575,116 @@ def _references(doc: Document, out: Extraction, bodies: list[str]) -> None:
             out.add(Candidate(_cid("reference", seg.locator, m.group(0)), "reference",
                               {"symbol": m.group(0), "form": "document symbol"},
                               seg.text[a:b], seg.locator, seg.start + a, seg.start + b, "reference in text: document symbol", 0.8))
+
+
+# An operative paragraph of a resolution: its number, then the verb that says what the body does ("1. Requests the
+# United Nations Office on Drugs and Crime to ..."), perhaps after "Also", "Further" ... Each verb is the mandate-verb
+# scheme's concept of that name (ontology/drugpolicy.ttl, dpk:scheme-mandate-verbs): the first six direct action.
+OPERATIVE_VERBS = {"requests": "requests", "calls upon": "calls-upon", "calls on": "calls-upon", "urges": "urges",
+                   "decides": "decides", "encourages": "encourages", "invites": "invites", "recognizes": "recognizes",
+                   "welcomes": "welcomes", "takes note of": "takes-note", "notes": "takes-note", "approves": "approves"}
+DIRECTIVE = {"requests", "calls-upon", "urges", "decides", "encourages", "invites"}
+OPERATIVE = re.compile(r"^\d{1,3}\. (?:(?:Also|Further|Furthermore|Again|Once again|Strongly|Hereby|Therefore|Finally|"
+                       r"Lastly|Accordingly|Moreover|Respectfully|Earnestly|Further also|Also further),? ){0,2}"
+                       rf"(?P<verb>(?i:{'|'.join(sorted(OPERATIVE_VERBS, key=len, reverse=True))}))\b ?(?P<rest>.*)$",
+                       re.S)
+# the body that adopts the resolution, as its preamble opens ("The Commission on Narcotic Drugs,") or as the UN heads
+# a resolution ("Resolution adopted by the General Assembly on 16 December 2024")
+PREAMBLE = re.compile(r"^The (?P<body>[A-Z][\w’'\- ]{2,120}?),$")
+ADOPTED_BY = re.compile(r"^Resolution adopted by the (?P<body>[A-Z][\w’'\- ]{2,120}?)(?: on \d.*| at .*)?$")
+# the resolution's own number in its opening: "Resolution 64/3", "79/190. International cooperation ...", "A/RES/79/190"
+OWN_NUMBER = re.compile(r"^(?:Resolution (?P<a>(?:S-)?\d{1,4}/\d{1,4})\.?|(?P<b>\d{1,4}/\d{1,4})\. \S.*|"
+                        r"A/RES/(?P<c>(?:S-|ES-)?\d{1,4}/\d{1,4}))$")
+PARTNER = re.compile(r"\bin (?:close |full )?(?:cooperation|collaboration|consultation|coordination|partnership) "
+                     r"with (?P<who>[^;:]+)")
+
+
+def _own_resolution(doc: Document, bodies: list[str]) -> dict | None:
+    """The resolution whose text ``doc`` is, as its opening names it (before its first numbered paragraph): its number
+    and the body that adopted it, named together ("Commission on Narcotic Drugs resolution 66/2"), or each on a line
+    of its own ("Resolution 64/3" and "The Commission on Narcotic Drugs,"), or as the General Assembly prints its
+    resolutions ("A/RES/79/190", "79/190. ...", "Resolution adopted by the General Assembly ..."). With the line that
+    names the number (``named``) and, where the body is named apart, the line that names it (``opened``). None where
+    the opening does not name both: the operative paragraphs are then not read (whose they are is not guessed)."""
+    symbol = issuer = ""
+    named: dict | None = None
+    opened: dict | None = None
+
+    def line(seg: Segment) -> dict:
+        return {"quote": seg.text, "locator": seg.locator, "start": seg.start}
+
+    for seg in doc.segments:
+        if seg.kind == "paragraph" and seg.number:
+            break
+        if seg.kind not in ("paragraph", "heading", "margin"):
+            continue
+        text = seg.text
+        if not symbol:
+            together = [f for f in named_instruments(text, bodies) if f["instrument"] == "resolution" and f["at"] == 0]
+            m = OWN_NUMBER.match(text)
+            if together:  # the line names it with its body: "Commission on Narcotic Drugs resolution 66/2"
+                symbol, named = together[0]["symbol"], line(seg)
+                issuer, opened = together[0]["issuer"], None
+            elif m:
+                symbol, named = m.group("a") or m.group("b") or m.group("c"), line(seg)
+                if m.group("c") and not issuer:  # "A/RES/79/190": the General Assembly's, by its symbol
+                    issuer, opened = "General Assembly", line(seg)
+        m = PREAMBLE.match(text) or ADOPTED_BY.match(text)
+        if m and BODY_WORDS.search(m.group("body")) and not (named is not None and opened is None and issuer):
+            issuer, opened = m.group("body"), line(seg)
+    if not (symbol and issuer) or named is None:
+        return None
+    return {"issuer": issuer, "issuer_code": body_code(issuer), "symbol": symbol, "instrument": "resolution",
+            "named": named, "opened": opened}
+
+
+def _named_organizations(text: str, index: Index | None) -> list[str]:
+    """The organizations ``text`` names by their full name or acronym, as the index knows them, each once, in order."""
+    if index is None:
+        return []
+    found: dict[str, int] = {}
+    for rx in (index.name_re, index.acr_re):
+        for m in rx.finditer(text) if rx is not None else ():
+            found.setdefault(" ".join(m.group(0).split()), m.start())
+    return sorted(found, key=found.get)
+
+
+def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], index: Index | None) -> None:
+    """The operative paragraphs of a resolution's text: per paragraph, its number, its verb, whom it addresses (the
+    words between the verb and "to", and the organizations among them), with whom ("in cooperation with ...") and
+    what it asks for (what follows "to"). A verb that directs action makes a mandate; "welcomes", "takes note of"
+    and the like a provision, which must name an organization. The quote is the whole paragraph."""
+    res = _own_resolution(doc, bodies)
+    if res is None:
+        return
+    for seg in doc.segments:
+        if not (seg.kind == "paragraph" and seg.number and "." not in seg.number):
+            continue
+        m = OPERATIVE.match(seg.text)
+        if m is None:
+            continue
+        verb = OPERATIVE_VERBS[" ".join(m.group("verb").lower().split())]
+        rest = m.group("rest").strip()
+        to = re.search(r"(?:^|\s)to\s", rest)
+        addressed = rest[:to.start()].strip() if to else ""
+        action = rest[to.end():].strip().rstrip(";:.,") if to else ""
+        if verb == "decides" and not rest.startswith("to "):  # "Decides that ...": no one addressed, nothing asked
+            addressed, action = "", rest.rstrip(";:.,")
+        if verb not in DIRECTIVE:
+            addressed, action = rest.rstrip(";:.,"), ""
+        partner = PARTNER.search(rest)
+        partners = _named_organizations(partner.group("who"), index) if partner else []
+        addressees = [n for n in _named_organizations(addressed, index) if n not in partners]
+        if verb not in DIRECTIVE and not addressees:
+            continue  # a provision that names no organization: nothing the graph can hold of it
+        facts = {"resolution": res, "paragraph": seg.number, "verb": verb, "directs_action": verb in DIRECTIVE,
+                 "addressed": addressed, "addressees": addressees, "partners": partners, "action": action}
+        doubt = "" if addressees or not addressed else \
+            f"the paragraph addresses {addressed[:80]!r}, which names no organization the graph or the UN list knows"
+        out.add(Candidate(_cid("operative-paragraph", res["issuer_code"], res["symbol"], seg.number),
+                          "operative-paragraph", facts, seg.text, seg.locator, seg.start, seg.end,
+                          "operative paragraph of a resolution", 0.8 if addressees or not addressed else 0.6,
+                          note=doubt))
 
 
 def _initials_suffix(words: list[str], acronym: str) -> str:

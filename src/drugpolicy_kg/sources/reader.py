@@ -31,6 +31,9 @@ PARA_NUMBER = re.compile(r"^(\d{1,3}\.\d{1,3})\s*(?=\S)")        # 16.28
 # section's annex numbers them: "5. No inter-agency mechanism ..." (a heading so numbered is read as a heading first)
 ONE_LEVEL = re.compile(r"^(\d{1,3})\.\s+(?=\S)")
 ANNEX = re.compile(r"^Annex(?: [IVXLC]{1,7}| \d{1,2}| [A-Z])?$")  # "Annex IV": the paragraphs below are numbered anew
+# a paragraph's number or an item's mark, then a tab, then its text (no other tab): Word saves a hanging number so
+# ("1.\tRequests ..."); a paragraph, not a table's row of two cells
+NUMBER_TAB = re.compile(r"^(?:\d{1,3}\.(?:\d{1,3})?|\((?:[a-z]{1,4}|[ivx]{1,6}|\d{1,2})\))\t[^\t]+$")
 NUMBERED = re.compile(r"\d{1,3}\.(?:\d{1,3})?\s+\S")  # a numbered paragraph's opening: "5. No ...", "16.28 The ..."
 ITEM_MARK = re.compile(r"^\(([a-z]{1,4}|[ivx]{1,6}|\d{1,2})\)\s*(?=\S)")  # (a), (iv), (1)
 BULLET = re.compile(r"^[•\u2022\u25cf\-–]\s*")
@@ -147,7 +150,7 @@ def _read_text(path: Path, text: str, digest: str) -> Document:
             walk.paragraph(" ".join(" ".join(lines).split()))
             continue
         for ln in lines:
-            if "\t" in ln.strip():
+            if "\t" in ln.strip() and not NUMBER_TAB.match(ln.strip()):
                 walk.row([" ".join(c.split()) for c in ln.strip().split("\t")])
             else:
                 walk.paragraph(" ".join(ln.split()))

@@ -831,6 +831,79 @@ class _Builder:
         if inst not in self.labelled and f"{RDFS}label" not in w.facts.get(inst, {}):
             w.fact(c["id"], inst, f"{RDFS}label", w.lit(f"{res['issuer']} {kind} {res['symbol']}", "en"))
 
+    def _operative_paragraph(self, c: dict) -> None:
+        """A resolution's operative paragraph: the resolution (its number and the body that adopted it, stated by the
+        opening lines that name them), the paragraph, part of it, and what it provides: a dpo:Mandate where its verb
+        directs action, else a dpo:Provision, with its verb, the organizations it addresses and its partners, and for
+        a mandate the activity it calls for (what follows "to"), each stated by the paragraph's own words. IRIs as
+        the graph's hand-made ones (res-cnd-64-3-op18, mandate-cnd-64-3-op18): a paragraph ingested again is the same
+        node."""
+        f, w, cid = c["facts"], self.w, c["id"]
+        res, number = f["resolution"], int(f["paragraph"])
+        named, opened = res["named"], res["opened"]
+        quote = c["quote"]
+        if not re.match(rf"{number}\.\s", quote):
+            raise _Refuse(f"the quote is not paragraph {number}")
+        if res["symbol"] not in named["quote"] or (opened and res["issuer"] not in opened["quote"]) or (
+                not opened and res["issuer"] not in named["quote"]):
+            raise _Refuse("the opening lines quoted do not name the resolution and its body")
+        verb_words = {"calls-upon": "calls upon", "takes-note": "takes note of"}.get(f["verb"], f["verb"])
+        for text in (*f["addressees"], *f["partners"], f["action"]):
+            if text and fold(text) not in fold(quote):
+                raise _Refuse(f"the paragraph does not say {text[:60]!r}")
+        ev = self.ev(quote, c["locator"], c["start"])
+        at_name = self.ev(named["quote"], named["locator"], named["start"])
+        inst = self.instrument(res)
+        self._numbered("resolution", res["symbol"])
+        w.fact(cid, inst, RDF_TYPE, f"{DPO}Resolution")
+        w.fact(cid, inst, f"{DPO}resolutionNumber", w.lit(res["symbol"]), at_name, stated_as=res["symbol"])
+        if opened is None:
+            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]), at_name, stated_as=res["issuer"])
+        else:
+            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]),
+                   self.ev(opened["quote"], opened["locator"], opened["start"]), stated_as=res["issuer"],
+                   reasoning=f"The resolution's text opens with \"{opened['quote'][:120]}\", the body whose words its "
+                             "paragraphs are; it does not say in words that the body adopted it.")
+        if inst not in self.labelled and f"{RDFS}label" not in w.facts.get(inst, {}):
+            w.fact(cid, inst, f"{RDFS}label", w.lit(f"{res['issuer']} resolution {res['symbol']}", "en"))
+        para = f"{inst}-op{number}"
+        w.fact(cid, para, RDF_TYPE, f"{DPO}OperativeParagraph")
+        if para not in self.labelled:
+            w.fact(cid, para, f"{RDFS}label", w.lit(f"Resolution {res['symbol']}, operative paragraph {number}", "en"))
+        w.fact(cid, para, f"{DPO}paragraphNumber", w.lit(str(number), datatype=PREFIXES["xsd"] + "integer"), ev,
+               stated_as=f"{number}.")
+        within = (f"The paragraph stands in the text whose opening names the resolution (\"{named['quote'][:120]}\"); "
+                  "the paragraph itself does not name it.")
+        w.fact(cid, para, f"{DCT}isPartOf", inst, at_name, stated_as=res["symbol"], reasoning=within)
+        w.fact(cid, inst, f"{DCT}hasPart", para, ev, stated_as=f"{number}.", reasoning=within)
+        provision = f"{DPK}mandate-{res['issuer_code']}-{slug(res['symbol'])}-op{number}"
+        w.fact(cid, provision, RDF_TYPE, f"{DPO}{'Mandate' if f['directs_action'] else 'Provision'}")
+        w.fact(cid, provision, f"{DPO}issuedIn", para, ev, stated_as=f"{number}.")
+        said = re.search(r"\b" + r"\s+".join(map(re.escape, verb_words.split())) + r"\b", quote, re.IGNORECASE)
+        if said is None:
+            raise _Refuse(f"the paragraph does not say {verb_words!r}")
+        w.fact(cid, provision, f"{DPO}verb", f"{DPK}verb-{f['verb']}", ev, stated_as=said.group(0))
+        whom = [self.org(n) for n in f["addressees"]]
+        for n, org in zip(f["addressees"], whom, strict=True):
+            w.fact(cid, provision, f"{DPO}addresses", org, ev, stated_as=n)
+        for n in f["partners"]:
+            w.fact(cid, provision, f"{DPO}withPartner", self.org(n), ev, stated_as=n)
+        if provision not in self.labelled:
+            to = f" {f['addressed']}" if f["addressed"] else ""
+            what = f" to {f['action']}" if f["action"] else ""
+            label = f"{res['symbol']} OP{number} {verb_words}{to}{what}"
+            w.fact(cid, provision, f"{RDFS}label", w.lit(label if len(label) <= 160 else label[:159] + "\u2026", "en"))
+        if f["directs_action"] and f["action"]:
+            activity = f"{DPK}activity-{res['issuer_code']}-{slug(res['symbol'])}-op{number}"
+            w.fact(cid, provision, f"{DPO}calledFor", activity, ev, stated_as=f["action"])
+            w.fact(cid, activity, RDF_TYPE, f"{DPO}Activity")
+            if activity not in self.labelled:
+                short = f["action"][:1].upper() + f["action"][1:]
+                w.fact(cid, activity, f"{RDFS}label", w.lit(short if len(short) <= 160 else short[:159] + "\u2026", "en"))
+            w.fact(cid, activity, f"{DCT}description", w.lit(f["action"], "en"), ev)
+            for n, org in zip(f["addressees"], whom, strict=True):
+                w.fact(cid, activity, f"{PREFIXES['prov']}wasAssociatedWith", org, ev, stated_as=n)
+
     def _mandate_cost(self, c: dict) -> None:
         f, w, cid = c["facts"], self.w, c["id"]
         if not f.get("issuer"):

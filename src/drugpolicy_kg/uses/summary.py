@@ -241,7 +241,8 @@ class Summarizer:
         for paragraph, m in provisions[:2]:
             out.append(self._provision(paragraph, m))
         if len(provisions) > 2:
-            out.append(Sentence(f"It has {len(provisions) - 2} more provisions in the graph, listed below.",
+            more = len(provisions) - 2
+            out.append(Sentence(f"It has {more} more provision{'s' if more > 1 else ''} in the graph, listed below.",
                                 [e for _, m in provisions[2:3] for e in m.evidence[:1]], root.iri, "provisions"))
         rows = [m for m in forward if m.relation == "issues" and self.legislative(m.iri)]
         programmes = [(m, p) for m in rows for p in m.children if p.relation == "calls for"]
@@ -298,7 +299,7 @@ class Summarizer:
             says = f"{' / '.join(verbs) or 'addresses'} {listing(addressed)}".strip()
         partners = [h.label for h in m.children if h.relation == "with partner"]
         if partners and not any(self._mentions(says, p) for p in partners):
-            says += f", naming {listing(partners)} as partner"
+            says += f", naming {listing(partners)} as partner{'s' if len(partners) > 1 else ''}"
         if "not a mandate" in m.kind:  # what it does not say: a recognition asks nothing of anyone
             says += " (it asks for no action: not a mandate)"
         if paragraph is not None:
