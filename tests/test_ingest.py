@@ -668,3 +668,26 @@ def test_operative_paragraphs_of_an_unnamed_resolution_are_not_read(tmp_path):
     assert _operative(tmp_path, "A report of the Secretariat\n\n1. The meeting was held." + body) == {}
     assert _operative(tmp_path, "Resolution 99/8\n\nSome title" + body) == {}  # no body named
     assert _operative(tmp_path, "The Commission on Narcotic Drugs,\n\nSome title" + body) == {}  # no number
+
+
+def test_each_resolution_of_a_report_keeps_its_own_paragraphs(tmp_path):
+    """A report of the Commission holds its resolutions one after another, each numbering its paragraphs from 1:
+    each paragraph is the resolution's whose heading stands above it, its body from that resolution's own preamble.
+    A resolution cited in a sentence ("Recalling its resolution 99/1,"), or a heading naming another's number inside
+    a sentence, opens none."""
+    ops = [c for c in extract(read_document(_write(tmp_path, (
+        "Report on the session\n\n1. The Commission adopted two resolutions.\n\nResolution 99/1\n\nFirst title\n\n"
+        "The Commission on Narcotic Drugs,\n\n1. Requests the United Nations Office on Drugs and Crime to act;\n\n"
+        "Resolution 99/2\n\nSecond title\n\nThe Commission on Crime Prevention and Criminal Justice,\n\n"
+        "Recalling its resolution 99/1,\n\n1. Invites the World Health Organization to help;\n\n"
+        "2. Decides to meet again.\n"))), None, _index(GRAPH, ENTITIES)).candidates if c.kind == "operative-paragraph"]
+    assert [(c.facts["resolution"]["symbol"], c.facts["resolution"]["issuer_code"], c.facts["paragraph"],
+             c.facts["verb"]) for c in ops] == [
+        ("99/1", "cnd", "1", "requests"), ("99/2", "ccpcj", "1", "invites"), ("99/2", "ccpcj", "2", "decides")]
+    assert len({c.id for c in ops}) == 3
+
+
+def _write(tmp_path, text: str, name: str = "report.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -599,43 +599,51 @@ PARTNER = re.compile(r"\bin (?:close |full )?(?:cooperation|collaboration|consul
                      r"with (?P<who>[^;:]+)")
 
 
-def _own_resolution(doc: Document, bodies: list[str]) -> dict | None:
-    """The resolution whose text ``doc`` is, as its opening names it (before its first numbered paragraph): its number
-    and the body that adopted it, named together ("Commission on Narcotic Drugs resolution 66/2"), or each on a line
-    of its own ("Resolution 64/3" and "The Commission on Narcotic Drugs,"), or as the General Assembly prints its
-    resolutions ("A/RES/79/190", "79/190. ...", "Resolution adopted by the General Assembly ..."). With the line that
-    names the number (``named``) and, where the body is named apart, the line that names it (``opened``). None where
-    the opening does not name both: the operative paragraphs are then not read (whose they are is not guessed)."""
-    symbol = issuer = ""
-    named: dict | None = None
-    opened: dict | None = None
+class _Resolutions:
+    """Which resolution the text is at, read line by line: a line that names one ("Commission on Narcotic Drugs
+    resolution 66/2", "Resolution 64/3", "79/190. International cooperation ...", "A/RES/79/190") opens its text,
+    until the next such line (a report holds several, each numbering its paragraphs from 1); its body is named with
+    it, or by its preamble ("The Commission on Narcotic Drugs,") or the General Assembly's heading ("Resolution
+    adopted by the General Assembly ..."). Each comes with the line that names its number (``named``) and, where the
+    body is named apart, the line that names it (``opened``). A resolution cited inside a sentence ("Recalling its
+    resolution 64/3") opens nothing."""
 
-    def line(seg: Segment) -> dict:
+    def __init__(self, bodies: list[str]):
+        self.bodies = bodies
+        self.current: dict | None = None
+
+    @staticmethod
+    def _line(seg: Segment) -> dict:
         return {"quote": seg.text, "locator": seg.locator, "start": seg.start}
 
-    for seg in doc.segments:
-        if seg.kind == "paragraph" and seg.number:
-            break
-        if seg.kind not in ("paragraph", "heading", "margin"):
-            continue
-        text = seg.text
-        if not symbol:
-            together = [f for f in named_instruments(text, bodies) if f["instrument"] == "resolution" and f["at"] == 0]
-            m = OWN_NUMBER.match(text)
-            if together:  # the line names it with its body: "Commission on Narcotic Drugs resolution 66/2"
-                symbol, named = together[0]["symbol"], line(seg)
-                issuer, opened = together[0]["issuer"], None
-            elif m:
-                symbol, named = m.group("a") or m.group("b") or m.group("c"), line(seg)
-                if m.group("c") and not issuer:  # "A/RES/79/190": the General Assembly's, by its symbol
-                    issuer, opened = "General Assembly", line(seg)
+    def read(self, seg: Segment) -> None:
+        text = seg.text.strip()
+        together = [f for f in named_instruments(text, self.bodies) if f["instrument"] == "resolution" and f["at"] == 0
+                    and f["end"] >= len(text.rstrip(". "))]  # the whole line: "Commission on ... resolution 66/2"
+        m = OWN_NUMBER.match(text)
+        cur = self.current
+        if together or m:
+            symbol = together[0]["symbol"] if together else (m.group("a") or m.group("b") or m.group("c"))
+            if not (cur and cur["symbol"] == symbol):  # (the masthead's "A/RES/79/190", then its "79/190. ...")
+                cur = self.current = {"symbol": symbol, "issuer": "", "named": self._line(seg), "opened": None,
+                                      "fixed": False}
+            if together and not cur["fixed"]:  # the body named with the number: no other line changes it
+                cur.update(issuer=together[0]["issuer"], opened=None, fixed=True)
+            elif m and m.group("c") and not cur["issuer"]:  # "A/RES/79/190": the General Assembly's, by its symbol
+                cur.update(issuer="General Assembly", opened=self._line(seg))
+            return
         m = PREAMBLE.match(text) or ADOPTED_BY.match(text)
-        if m and BODY_WORDS.search(m.group("body")) and not (named is not None and opened is None and issuer):
-            issuer, opened = m.group("body"), line(seg)
-    if not (symbol and issuer) or named is None:
-        return None
-    return {"issuer": issuer, "issuer_code": body_code(issuer), "symbol": symbol, "instrument": "resolution",
-            "named": named, "opened": opened}
+        if m and cur is not None and not cur["fixed"] and BODY_WORDS.search(m.group("body")):
+            cur.update(issuer=m.group("body"), opened=self._line(seg))
+
+    def resolution(self) -> dict | None:
+        """The resolution the text is at, where both its number and its body are named (else None: whose the
+        paragraphs are is not guessed)."""
+        cur = self.current
+        if cur is None or not cur["issuer"]:
+            return None
+        return {"issuer": cur["issuer"], "issuer_code": body_code(cur["issuer"]), "symbol": cur["symbol"],
+                "instrument": "resolution", "named": cur["named"], "opened": cur["opened"]}
 
 
 def _named_organizations(text: str, index: Index | None) -> list[str]:
@@ -654,14 +662,15 @@ def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], ind
     words between the verb and "to", and the organizations among them), with whom ("in cooperation with ...") and
     what it asks for (what follows "to"). A verb that directs action makes a mandate; "welcomes", "takes note of"
     and the like a provision, which must name an organization. The quote is the whole paragraph."""
-    res = _own_resolution(doc, bodies)
-    if res is None:
-        return
+    at = _Resolutions(bodies)
     for seg in doc.segments:
+        if seg.kind in ("paragraph", "heading", "margin") and not seg.number:
+            at.read(seg)
         if not (seg.kind == "paragraph" and seg.number and "." not in seg.number):
             continue
         m = OPERATIVE.match(seg.text)
-        if m is None:
+        res = at.resolution() if m is not None else None
+        if res is None:
             continue
         verb = OPERATIVE_VERBS[" ".join(m.group("verb").lower().split())]
         rest = m.group("rest").strip()
