@@ -385,3 +385,20 @@ def test_a_line_in_the_head_band_is_the_bodys_only_where_it_reads_as_the_body(he
                  _line("and on, to its end.", 89.1)]
         _body_in_margins(lines, 10.0)
         assert (lines[0].kind != "margin") == kept, (head, top, size)
+
+
+def test_a_paragraph_numbered_in_one_level_opens_where_its_number_hangs():
+    """_continues: a line that opens with "6." standing out from its text (as a UN document prints a paragraph's
+    number: "6.     In view of ...") starts a paragraph, as "16.28" does; "6. In" a word's space apart (a reference
+    cut at the line's end, "paragraph\\n6. In ...") goes on with the paragraph above."""
+    from types import SimpleNamespace
+
+    from drugpolicy_kg.sources.pdf import _continues, _Line
+
+    def line(gap: float) -> _Line:
+        words = [SimpleNamespace(x0=72.0, x1=80.0), SimpleNamespace(x0=80.0 + gap, x1=95.0 + gap)]
+        return _Line("6. In view of the above", 72.0, 100.0, 110.0, 10.0, "", 1, words=words)
+
+    above = [_Line("the paragraph above goes on", 72.0, 88.6, 98.6, 10.0, "", 1)]
+    assert _continues(above, line(2.5), 10.0, False)
+    assert not _continues(above, line(20.0), 10.0, False)

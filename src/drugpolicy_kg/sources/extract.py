@@ -675,17 +675,19 @@ def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], ind
         verb = OPERATIVE_VERBS[" ".join(m.group("verb").lower().split())]
         rest = m.group("rest").strip()
         to = re.search(r"(?:^|\s)to\s", rest)
-        addressed = rest[:to.start()].strip() if to else ""
-        action = rest[to.end():].strip().rstrip(";:.,") if to else ""
-        if verb == "decides" and not rest.startswith("to "):  # "Decides that ...": no one addressed, nothing asked
+        if to:  # "the United Nations Office on Drugs and Crime" | "to" | "continue to support ..."
+            addressed, action = rest[:to.start()].strip(), rest[to.end():].strip().rstrip(";:.,")
+        else:  # "Requests the Office:", its items below: whom, and no activity in the paragraph's own words
+            addressed, action = rest.rstrip(";:.,"), ""
+        if verb == "decides" and not rest.startswith("to "):  # "Decides that ...": what it decides, no one addressed
             addressed, action = "", rest.rstrip(";:.,")
         if verb not in DIRECTIVE:
             addressed, action = rest.rstrip(";:.,"), ""
         partner = PARTNER.search(rest)
         partners = _named_organizations(partner.group("who"), index) if partner else []
         addressees = [n for n in _named_organizations(addressed, index) if n not in partners]
-        if verb not in DIRECTIVE and not addressees:
-            continue  # a provision that names no organization: nothing the graph can hold of it
+        if not addressees and not action:
+            continue  # no organization named and nothing asked for: nothing the graph can hold of it
         facts = {"resolution": res, "paragraph": seg.number, "verb": verb, "directs_action": verb in DIRECTIVE,
                  "addressed": addressed, "addressees": addressees, "partners": partners, "action": action}
         doubt = "" if addressees or not addressed else \

@@ -37,7 +37,7 @@ from drugpolicy_kg.sources.pdflist import bands as list_bands
 from drugpolicy_kg.sources.pdflist import continues, join_lines
 from drugpolicy_kg.sources.pdftable import TableLine, rows, words_of
 from drugpolicy_kg.sources.plan import ANNEX, TABLE_NO
-from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, NUMBERED, PARA_NUMBER, Document, _Walker, metadata_from_margins
+from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, NUMBERED, ONE_LEVEL, PARA_NUMBER, Document, _Walker, metadata_from_margins
 
 MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
 HEAD, FOOT = 0.085, 0.925  # the bands of a page (fractions of its height) that hold running heads and feet
@@ -205,7 +205,7 @@ def read_pdf(path: Path, data: bytes, digest: str) -> Document:
 def _continues(para: list[_Line], ln: _Line, body_size: float, first_on_page: bool) -> bool:
     """Does ``ln`` go on with the paragraph whose lines are ``para``?"""
     text = ln.text
-    if BULLET.match(text) or (PARA_NUMBER.match(text) or ITEM_MARK.match(text)) and _hanging(ln):
+    if BULLET.match(text) or (PARA_NUMBER.match(text) or ONE_LEVEL.match(text) or ITEM_MARK.match(text)) and _hanging(ln):
         return False
     last = para[-1]
     if ln.font != last.font or abs(ln.size - last.size) > 0.5:
