@@ -703,3 +703,16 @@ def test_an_operative_paragraph_whose_items_say_what_it_asks(tmp_path):
     assert sorted(ops) == ["1", "2"]
     assert (ops["1"].facts["addressees"], ops["1"].facts["action"]) == (["United Nations Office on Drugs and Crime"], "")
     assert (ops["2"].facts["addressed"], ops["2"].facts["action"]) == ("", "that the item shall remain on its agenda")
+
+
+def test_ingest_says_which_resolution_it_read_and_what_it_left(tmp_path, capsys):
+    """The command names the resolution whose operative paragraphs it read, and counts those it left because no
+    resolution and body are named above them, saying what would name them."""
+    named, unnamed = _write(tmp_path, CND_RESOLUTION, "named.txt"), _write(
+        tmp_path, "A report\n\n1. Requests the United Nations Office on Drugs and Crime to report.\n", "unnamed.txt")
+    assert main(["ingest", str(named), "-o", str(tmp_path / "a.json")]) == 0
+    said = capsys.readouterr().out
+    assert "operative paragraphs of Commission on Narcotic Drugs resolution 99/7: 4" in said and "operative ones" not in said
+    assert main(["ingest", str(unnamed), "-o", str(tmp_path / "b.json")]) == 0
+    said = capsys.readouterr().out
+    assert "1 paragraph(s) open as a resolution's operative ones" in said and "operative paragraphs of" not in said

@@ -498,6 +498,12 @@ def cmd_ingest(args) -> int:
     print(f"{summary['candidates']} candidates ({kinds}); {summary['mandate_rows_read']} mandate-list rows read")
     if summary.get("tables", "read") != "read":
         print(f"tables {summary['tables']}")
+    for name, n in summary.get("operative_paragraphs", {}).items():
+        print(terminal_safe(f"operative paragraphs of {name}: {n}"))
+    if summary.get("operative_unread"):
+        print(f"{summary['operative_unread']} paragraph(s) open as a resolution's operative ones (\"N. Requests ...\"), "
+              "but the text names no resolution and body above them (\"Resolution 66/2\" and \"The Commission on "
+              "Narcotic Drugs,\"): not read")
     pending = sum(c["status"] == "pending" for c in draft["candidates"])
     print(terminal_safe(f"wrote {out}; {pending} candidates pending review"
                         + (f" ({decided} rejected at an earlier review stay rejected)" if decided else "")))

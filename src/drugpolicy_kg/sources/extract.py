@@ -110,6 +110,8 @@ class _Scope:
 class Extraction:
     candidates: list[Candidate] = field(default_factory=list)
     rows_seen: int = 0          # mandate-list rows read (the recall denominator)
+    operative: dict[str, int] = field(default_factory=dict)  # resolution ("CND resolution 66/2") -> paragraphs read
+    operative_unread: int = 0   # paragraphs that open as operative ones where no resolution and body are named
 
     def add(self, c: Candidate) -> None:
         self.candidates.append(c)
@@ -671,6 +673,7 @@ def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], ind
         m = OPERATIVE.match(seg.text)
         res = at.resolution() if m is not None else None
         if res is None:
+            out.operative_unread += m is not None
             continue
         verb = OPERATIVE_VERBS[" ".join(m.group("verb").lower().split())]
         rest = m.group("rest").strip()
@@ -692,6 +695,8 @@ def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], ind
                  "addressed": addressed, "addressees": addressees, "partners": partners, "action": action}
         doubt = "" if addressees or not addressed else \
             f"the paragraph addresses {addressed[:80]!r}, which names no organization the graph or the UN list knows"
+        name = f"{res['issuer']} resolution {res['symbol']}"
+        out.operative[name] = out.operative.get(name, 0) + 1
         out.add(Candidate(_cid("operative-paragraph", res["issuer_code"], res["symbol"], seg.number),
                           "operative-paragraph", facts, seg.text, seg.locator, seg.start, seg.end,
                           "operative paragraph of a resolution", 0.8 if addressees or not addressed else 0.6,

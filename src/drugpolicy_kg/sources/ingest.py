@@ -76,6 +76,7 @@ def ingest(path: Path, doc_id: str | None = None, targets: set[str] | None = Non
                      "segments": len(doc.segments), "characters": len(doc.text)},
         "summary": {"candidates": len(found.candidates), "by_kind": dict(sorted(counts.items())),
                     "mandate_rows_read": found.rows_seen,
+                    "operative_paragraphs": found.operative, "operative_unread": found.operative_unread,
                     "tables": (
                         "mandate lists read from the page; deliverables tables where it prints each figure's year "
                         "and status; resources tables where every row's figures check each other; the other "
