@@ -1181,3 +1181,20 @@ def test_the_entity_index_shows_each_entity_s_acronyms_as_the_graph_states_them(
     expected = {names[iri]: ", ".join(sorted(alts)) for iri, alts in stated.items()}
     assert len(expected) >= 30 and any(", " in a for a in expected.values())  # (bodies, documents, SDGs; some two)
     assert shown == expected
+
+
+def test_a_networks_exports_are_offered_only_where_the_other_process_would_wait(tmp_path):
+    """_worth_offering: with entity pages left for longer than this process's drawing and exports, the exports are
+    written here (offered, the other process held the network whole while it had a minute of pages left: 200 MB more
+    for the two on the thin shape); with few left, they are offered (it would wait otherwise)."""
+    import networkx as nx
+
+    from drugpolicy_kg.uses.views import ENTITY_RUN, _Runs, _worth_offering
+
+    runs = _Runs(str(tmp_path))
+    big, later = nx.path_graph(100_000), nx.path_graph(100_000)
+    assert not _worth_offering(runs, 400_000, big, [later])  # 400,000 pages: 96 s against about 27 s here
+    for start in range(0, 390_000, ENTITY_RUN):  # all but 10,000 taken: 2.4 s of pages left
+        runs.take(str(start))
+    assert _worth_offering(runs, 400_000, big, [later])
+    assert not _worth_offering(_Runs(str(tmp_path / "gone")), 10, big, [later])  # the command is stopping

@@ -832,6 +832,31 @@ def _offer_export(runs: _Runs, name: str, g: nx.Graph) -> bool:
     return True
 
 
+# what the work costs, in seconds of one process (the thin shape's views at a million triples: 365,116 entity pages
+# in 89 s of the two processes, its two large networks drawn at 0.17-0.20 ms a node, their exports 5 s each for
+# about 220,000 nodes and edges)
+PAGE_COST, DRAW_COST, EXPORT_COST = 0.24e-3, 0.18e-3, 23e-6
+
+
+def _worth_offering(runs: _Runs, entities: int, g: nx.Graph, to_draw: list[nx.Graph]) -> bool:
+    """Is it worth offering ``g``'s exports to the other process? Only where it would otherwise run out of entity
+    pages while this one draws and exports what is left (``to_draw``: the networks not drawn yet; ``entities``: the
+    pages in all): pickled and unpickled, a network costs both processes more than its exports, and the other holds
+    it whole while it writes them (on the thin shape's 365,116 entities, a 129,000-node network: 200 MB more at the
+    peak of the two, with entity pages left for a minute). Offered, the exports of the networks drawn first are an
+    eighth of this process's work where the other has few pages (bench/synth.py's million triples)."""
+    import os
+
+    try:
+        taken = sum(name.isdigit() for name in os.listdir(runs.folder))
+    except OSError:
+        return False
+    pages_left = max(entities - taken * ENTITY_RUN, 0)
+    left_here = sum(n.number_of_nodes() * DRAW_COST for n in to_draw) + EXPORT_COST * sum(
+        n.number_of_nodes() + n.number_of_edges() for n in (g, *to_draw))
+    return pages_left * PAGE_COST < left_here
+
+
 def _take_exports(runs: _Runs, out_dir: Path, names: dict[str, str]) -> list[str]:
     """Write the exports of each network offered so far (:func:`_offer_export`) whose run this process takes, the
     largest first; returns the files written."""
@@ -1265,7 +1290,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         del pages
         vp = facts = None  # (the loop's last page, its drawing's records)
         g = nets.pop(name)
-        if apart is not None and name != last and _offer_export(runs, name, g):
+        if apart is not None and name != last and _worth_offering(runs, len(ents.iris), g, list(nets.values())) \
+                and _offer_export(runs, name, g):
             files = export_files(name)  # (listed once written, by whichever process takes them)
         else:
             files = _write_exports(out_dir, name, g, names)
