@@ -93,7 +93,7 @@ def scale_table() -> str:
               "[Scale and speed](docs/scale.md), with two more shapes of data measured by hand (`bench/othershape.py`, "
               "`bench/thinshape.py`); on the second, thin entities without quotes (365,000 in a million triples), "
               "`views` and `validate` miss their 1M time targets, `views` its memory target too (its two processes "
-              "hold 1.86-1.88 GB together), and the trace of an organization in 39,989 memberships is at its 1 s line "
+              "hold 1.67 GB together), and the trace of an organization in 39,989 memberships is at its 1 s line "
               "(under it on a quiet machine, about 1 s under load).", "", SCALE_END]
     return "\n".join(lines)
 
