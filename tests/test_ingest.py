@@ -653,8 +653,10 @@ def test_a_general_assembly_resolution_saved_with_hanging_numbers(tmp_path):
     ops = _operative(tmp_path, "A/RES/99/9\n\nResolution adopted by the General Assembly on 17 December 2099\n\n"
                                "99/9. International cooperation\n\nThe General Assembly,\n\n"
                                "1.\tRequests the United Nations Office on Drugs and Crime to report;\n\n"
-                               "2.\tUrges Member States to act.\n", "ga.txt")
+                               "2.\tUrges Member States, in cooperation with the World Health Organization, to "
+                               "support the International Narcotics Control Board.\n", "ga.txt")
     assert sorted(ops) == ["1", "2"]
+    assert (ops["2"].facts["partners"], ops["2"].facts["addressees"]) == (["World Health Organization"], [])
     res = ops["1"].facts["resolution"]
     assert (res["symbol"], res["issuer"], ops["1"].facts["addressees"], ops["1"].quote) == (
         "99/9", "General Assembly", ["United Nations Office on Drugs and Crime"],

@@ -597,8 +597,10 @@ ADOPTED_BY = re.compile(r"^Resolution adopted by the (?P<body>[A-Z][\w’'\- ]{2
 # the resolution's own number in its opening: "Resolution 64/3", "79/190. International cooperation ...", "A/RES/79/190"
 OWN_NUMBER = re.compile(r"^(?:Resolution (?P<a>(?:S-)?\d{1,4}/\d{1,4})\.?|(?P<b>\d{1,4}/\d{1,4})\. \S.*|"
                         r"A/RES/(?P<c>(?:S-|ES-)?\d{1,4}/\d{1,4}))$")
+# "in cooperation with the World Health Organization", up to the infinitive that says what is asked ("..., to
+# develop ..."): an organization named in what is asked is not a partner
 PARTNER = re.compile(r"\bin (?:close |full )?(?:cooperation|collaboration|consultation|coordination|partnership) "
-                     r"with (?P<who>[^;:]+)")
+                     r"with (?P<who>[^;:]+?)(?=,? to\s|[;:]|$)")
 
 
 class _Resolutions:
