@@ -702,3 +702,22 @@ def test_operative_paragraphs_are_reviewed_into_mandates_a_trace_follows(small, 
     assert {DPK + "org-unodc", DPK + "org-who", DPK + "activity-cnd-99-7-op2"} <= set(reached)
     assert any(e.quote.startswith("2. Requests the United Nations Office on Drugs and Crime")
                for e in reached[DPK + "org-unodc"].evidence)
+
+
+def test_an_operative_paragraph_is_described_in_one_line():
+    """The review's list and its questions say what an operative paragraph provides: its resolution and number, its
+    verb, whom (or the words, where they name no organization), with whom and what it asks; a provision says so."""
+    from drugpolicy_kg.sources.review import describe
+
+    res = {"issuer": "Commission on Narcotic Drugs", "issuer_code": "cnd", "symbol": "99/7", "instrument": "resolution",
+           "named": {"quote": "Resolution 99/7", "locator": "opening text", "start": 0}, "opened": None}
+    c = {"id": "ope-0123456789", "kind": "operative-paragraph", "quote": "2. Requests ...", "locator": "para. 2",
+         "start": 10, "end": 25, "facts": {"resolution": res, "paragraph": "2", "verb": "requests", "directs_action": True,
+                                           "addressed": "the United Nations Office on Drugs and Crime",
+                                           "addressees": ["United Nations Office on Drugs and Crime"],
+                                           "partners": ["World Health Organization"], "action": "report"}}
+    assert describe(c) == ("99/7 OP2: requests United Nations Office on Drugs and Crime with World Health Organization "
+                           "to report")
+    c["facts"].update(verb="welcomes", directs_action=False, addressees=[], partners=[], action="",
+                      addressed="the work of the Board")
+    assert describe(c) == "99/7 OP2: welcomes 'the work of the Board' (no organization) (a provision: asks for no action)"

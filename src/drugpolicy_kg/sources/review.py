@@ -1192,6 +1192,14 @@ def describe(c: dict) -> str:
         to = (f"the graph's {m['known_as']}" if m.get("iri") else f"{m.get('known_as')} of the UN entity list (new in the graph)"
               ) if m else "no organization the graph or the UN entity list knows (new in the graph)"
         return f"{named} -> {to}; named {f.get('mentions', 1)} time(s)"
+    if c["kind"] == "operative-paragraph":
+        res = f.get("resolution") or {}
+        whom = ", ".join(f.get("addressees") or ()) or (f"{f['addressed']!r} (no organization)" if f.get("addressed") else "")
+        verb = {"calls-upon": "calls upon", "takes-note": "takes note of"}.get(f.get("verb"), f.get("verb"))
+        return (f"{res.get('symbol')} OP{f.get('paragraph')}: {verb}"
+                + (f" {whom}" if whom else "") + (f" with {', '.join(f['partners'])}" if f.get("partners") else "")
+                + (f" to {f['action']}" if f.get("action") else "")
+                + ("" if f.get("directs_action") else " (a provision: asks for no action)"))
     return "; ".join(f"{v}" for k, v in f.items() if k in ("symbol", "title", "scope", "goal", "target", "objective") and v)
 
 
