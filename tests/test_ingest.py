@@ -636,6 +636,7 @@ def test_a_resolutions_operative_paragraphs_become_candidates(tmp_path):
     assert (two["resolution"]["symbol"], two["resolution"]["issuer"], two["resolution"]["issuer_code"]) == (
         "99/7", "Commission on Narcotic Drugs", "cnd")
     assert two["resolution"]["opened"]["quote"] == "The Commission on Narcotic Drugs,"
+    assert two["resolution"]["title"]["text"] == "Strengthening prevention among young people"
     assert ops["2"].locator == "para. 2" and ops["2"].confidence > ops["3"].confidence
     assert (ops["3"].facts["verb"], ops["3"].facts["addressees"], ops["3"].facts["addressed"]) == (
         "invites", [], "Member States and other donors")
@@ -658,6 +659,7 @@ def test_a_general_assembly_resolution_saved_with_hanging_numbers(tmp_path):
     assert sorted(ops) == ["1", "2"]
     assert (ops["2"].facts["partners"], ops["2"].facts["addressees"]) == (["World Health Organization"], [])
     res = ops["1"].facts["resolution"]
+    assert (res["title"]["text"], res["title"]["quote"]) == ("International cooperation", "99/9. International cooperation")
     assert (res["symbol"], res["issuer"], ops["1"].facts["addressees"], ops["1"].quote) == (
         "99/9", "General Assembly", ["United Nations Office on Drugs and Crime"],
         "1. Requests the United Nations Office on Drugs and Crime to report;")
@@ -687,6 +689,7 @@ def test_each_resolution_of_a_report_keeps_its_own_paragraphs(tmp_path):
              c.facts["verb"]) for c in ops] == [
         ("99/1", "cnd", "1", "requests"), ("99/2", "ccpcj", "1", "invites"), ("99/2", "ccpcj", "2", "decides")]
     assert len({c.id for c in ops}) == 3
+    assert [c.facts["resolution"]["title"]["text"] for c in ops] == ["First title", "Second title", "Second title"]
 
 
 def _write(tmp_path, text: str, name: str = "report.txt"):

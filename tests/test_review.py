@@ -697,6 +697,7 @@ def test_operative_paragraphs_are_reviewed_into_mandates_a_trace_follows(small, 
     number = gs.select(f"SELECT ?q WHERE {{ ?ev dpo:states ?st ; dpo:quote ?q . ?st rdf:subject <{res}> ; "
                        "rdf:predicate dpo:resolutionNumber }")
     assert number == [("Resolution 99/7",)]
+    assert gs.select(f"SELECT ?t WHERE {{ <{res}> dcterms:title ?t }}") == [("Strengthening prevention among young people",)]
     trace = Tracer(gs.rdflib()).trace("99/7", "forward")
     reached = {h.iri: h for tree in trace.forward for h in tree.walk()}
     assert {DPK + "org-unodc", DPK + "org-who", DPK + "activity-cnd-99-7-op2"} <= set(reached)

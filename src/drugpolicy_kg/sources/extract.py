@@ -630,15 +630,25 @@ class _Resolutions:
             symbol = together[0]["symbol"] if together else (m.group("a") or m.group("b") or m.group("c"))
             if not (cur and cur["symbol"] == symbol):  # (the masthead's "A/RES/79/190", then its "79/190. ...")
                 cur = self.current = {"symbol": symbol, "issuer": "", "named": self._line(seg), "opened": None,
-                                      "fixed": False}
+                                      "fixed": False, "title": None, "lines_after": 0}
             if together and not cur["fixed"]:  # the body named with the number: no other line changes it
                 cur.update(issuer=together[0]["issuer"], opened=None, fixed=True)
             elif m and m.group("c") and not cur["issuer"]:  # "A/RES/79/190": the General Assembly's, by its symbol
                 cur.update(issuer="General Assembly", opened=self._line(seg))
+            elif m and m.group("b"):  # "79/190. International cooperation ...": its title after its number
+                cur.update(title=dict(self._line(seg), text=text[text.index(". ") + 2:].strip()), lines_after=-1)
             return
         m = PREAMBLE.match(text) or ADOPTED_BY.match(text)
-        if m and cur is not None and not cur["fixed"] and BODY_WORDS.search(m.group("body")):
-            cur.update(issuer=m.group("body"), opened=self._line(seg))
+        if m and cur is not None and BODY_WORDS.search(m.group("body")):
+            if cur["lines_after"] != 1:  # a title is the one line between the number and the body: none, or two
+                cur["title"] = cur["title"] if cur["lines_after"] == -1 else None
+            cur["lines_after"] = -1  # (no title after the preamble opens)
+            if not cur["fixed"]:
+                cur.update(issuer=m.group("body"), opened=self._line(seg))
+        elif cur is not None and cur["lines_after"] >= 0 and seg.kind != "margin":
+            # "Resolution 64/3", then its title on a line of its own, then "The Commission on Narcotic Drugs,"
+            cur["lines_after"] += 1
+            cur["title"] = dict(self._line(seg), text=text) if cur["lines_after"] == 1 and len(text) <= 300 else None
 
     def resolution(self) -> dict | None:
         """The resolution the text is at, where both its number and its body are named (else None: whose the
@@ -646,8 +656,9 @@ class _Resolutions:
         cur = self.current
         if cur is None or not cur["issuer"]:
             return None
+        title = cur["title"] if cur["lines_after"] == -1 else None  # (known once the preamble has opened)
         return {"issuer": cur["issuer"], "issuer_code": body_code(cur["issuer"]), "symbol": cur["symbol"],
-                "instrument": "resolution", "named": cur["named"], "opened": cur["opened"]}
+                "instrument": "resolution", "named": cur["named"], "opened": cur["opened"], "title": title}
 
 
 def _named_organizations(text: str, index: Index | None) -> list[str]:

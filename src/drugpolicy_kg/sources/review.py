@@ -866,6 +866,12 @@ class _Builder:
                              "paragraphs are; it does not say in words that the body adopted it.")
         if inst not in self.labelled and f"{RDFS}label" not in w.facts.get(inst, {}):
             w.fact(cid, inst, f"{RDFS}label", w.lit(f"{res['issuer']} resolution {res['symbol']}", "en"))
+        title = res.get("title")
+        if title:  # the line between its number and its preamble, or after "79/190. "
+            if title["text"] not in title["quote"]:
+                raise _Refuse("the title quoted is not the line that gives it")
+            w.fact(cid, inst, f"{DCT}title", w.lit(title["text"], "en"),
+                   self.ev(title["quote"], title["locator"], title["start"]))
         para = f"{inst}-op{number}"
         w.fact(cid, para, RDF_TYPE, f"{DPO}OperativeParagraph")
         if para not in self.labelled:

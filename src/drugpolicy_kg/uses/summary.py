@@ -281,8 +281,13 @@ class Summarizer:
         when = f" in {date}" if re.fullmatch(r"\d{4}", date) else f" on {date}" if date else ""
         what = f"{name}, {quoted(title)}," if title else name
         if body:
-            ev = self._fact(root.iri, DPO + "adoptedBy", body)[:1]
+            said = sorted(self._fact(root.iri, DPO + "adoptedBy", body), key=lambda e: e.inferred)  # (stated first)
+            ev = said[:1]
             what = what if when else what.rstrip(",")  # "adopted resolution 59/3, “...”, in 2016."
+            if said and all(e.inferred for e in said):  # (its title may be stated: the sentence says which part is not)
+                why = "; ".join(dict.fromkeys(e.reasoning for e in said if e.reasoning)).rstrip(". ") or "inferred"
+                name_part = what.split(",", 1)
+                what = f"{name_part[0]} (inferred, not stated: {why})" + (f",{name_part[1]}" if len(name_part) > 1 else "")
             return Sentence(f"The {self.t.label(body)} adopted {what}{when}.", ev + title_ev + date_ev,
                             root.iri, "adopted by")
         return Sentence(f"{what.rstrip(',')} is a {root.kind}; no source in the graph says which body adopted it.",
