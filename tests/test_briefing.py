@@ -379,3 +379,13 @@ def test_an_entity_says_which_section_s_programme_it_implements_and_how_that_is_
     assert ohchr[0].evidence[0].quote == "I. Office of the United Nations High Commissioner for Human Rights"
     isn = tracer.trace("ISN", "backward")
     assert DPK + "res-cnd-64-3" not in {h.iri for tree in isn.backward for h in tree.walk()}
+
+
+def test_an_adoption_stated_somewhere_is_cited_by_the_quote_that_states_it(tracer):
+    """75/314's adoption by the General Assembly is stated by the heading of the list it stands in ("General Assembly
+    resolutions"), and inferred from a resources table's row by the group row above it: the briefing's sentence cites
+    the heading (it had cited the row, the first in order), and does not call the adoption inferred."""
+    b = Briefing(tracer.trace("75/314", "both"))
+    first = b.summary[0]
+    assert "adopted" in first.text and "inferred" not in b.summary_text()[0]
+    assert first.evidence and not first.evidence[0].inferred

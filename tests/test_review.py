@@ -698,6 +698,11 @@ def test_operative_paragraphs_are_reviewed_into_mandates_a_trace_follows(small, 
                        "rdf:predicate dpo:resolutionNumber }")
     assert number == [("Resolution 99/7",)]
     assert gs.select(f"SELECT ?t WHERE {{ <{res}> dcterms:title ?t }}") == [("Strengthening prevention among young people",)]
+    from drugpolicy_kg.uses.trace_render import Briefing
+
+    opening = Briefing(Tracer(gs.rdflib()).trace("99/7", "both")).summary_text()[0]
+    assert opening.startswith("The Commission on Narcotic Drugs adopted resolution 99/7 (inferred, not stated: The "
+                              "resolution's text opens with") and "“Strengthening prevention among young people”" in opening
     trace = Tracer(gs.rdflib()).trace("99/7", "forward")
     reached = {h.iri: h for tree in trace.forward for h in tree.walk()}
     assert {DPK + "org-unodc", DPK + "org-who", DPK + "activity-cnd-99-7-op2"} <= set(reached)
