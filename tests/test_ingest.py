@@ -699,14 +699,16 @@ def _write(tmp_path, text: str, name: str = "report.txt"):
 
 
 def test_an_operative_paragraph_whose_items_say_what_it_asks(tmp_path):
-    """"Requests the United Nations Office on Drugs and Crime:" with its items below: the Office is addressed, and the
-    paragraph's own words ask for no activity (the items are not read into it); "Decides that ..." is what it
-    decides, addressing no one; a "requests" that names no organization and asks for nothing gives no candidate."""
+    """"Requests the United Nations Office on Drugs and Crime:" with its items below: the Office is addressed, and
+    each item ("(a) To report;") is one thing it asks for, where it stands; "Decides that ..." is what it decides,
+    addressing no one; a "requests" that names no organization and asks for nothing gives no candidate."""
     ops = _operative(tmp_path, "Resolution 99/3\n\nThe Commission on Narcotic Drugs,\n\n"
                                "1. Requests the United Nations Office on Drugs and Crime:\n\n(a) To report;\n\n"
                                "2. Decides that the item shall remain on its agenda;\n\n3. Requests the secretariat:\n")
     assert sorted(ops) == ["1", "2"]
     assert (ops["1"].facts["addressees"], ops["1"].facts["action"]) == (["United Nations Office on Drugs and Crime"], "")
+    assert [(i["mark"], i["what"], i["quote"], i["locator"]) for i in ops["1"].facts["items"]] == [
+        ("a", "report", "(a) To report;", "para. 1 (a)")]
     assert (ops["2"].facts["addressed"], ops["2"].facts["action"]) == ("", "that the item shall remain on its agenda")
 
 

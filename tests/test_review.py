@@ -727,3 +727,25 @@ def test_an_operative_paragraph_is_described_in_one_line():
     c["facts"].update(verb="welcomes", directs_action=False, addressees=[], partners=[], action="",
                       addressed="the work of the Board")
     assert describe(c) == "99/7 OP2: welcomes 'the work of the Board' (no organization) (a provision: asks for no action)"
+
+
+def test_an_operative_paragraphs_items_are_the_activities_it_calls_for(small, tmp_path):
+    """"Requests the United Nations Office on Drugs and Crime:" then "(a) To report ...;" "(b) To support ...;":
+    the mandate calls for one activity per item, each described and stated by its own item (its locator "para. 1
+    (a)"), the Office associated with each by the paragraph; the project conforms, with no warning that the mandate
+    does not say what it calls for."""
+    doc = tmp_path / "r.txt"
+    doc.write_text("Resolution 99/3\n\nThe Commission on Narcotic Drugs,\n\n1. Requests the United Nations Office on "
+                   "Drugs and Crime:\n\n(a) To report on the implementation of the present resolution;\n\n"
+                   "(b) To support Member States, upon request.\n", encoding="utf-8")
+    draft = tmp_path / "d.json"
+    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
+    assert review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None).refused == []
+    report = validate(Project.open(small.root))
+    assert report.conforms and not [f for f in report.findings if "calledFor" in str(f)]
+    gs = GraphStore.open(Project.open(small.root))
+    rows = gs.select("SELECT ?a ?d ?loc WHERE { dpk:mandate-cnd-99-3-op1 dpo:calledFor ?a . ?a dcterms:description ?d ; "
+                     "prov:wasAssociatedWith dpk:org-unodc . ?ev dpo:states ?st ; dpo:locator ?loc . ?st rdf:subject "
+                     "dpk:mandate-cnd-99-3-op1 ; rdf:predicate dpo:calledFor ; rdf:object ?a } ORDER BY ?a")
+    assert rows == [(DPK + "activity-cnd-99-3-op1-a", "report on the implementation of the present resolution", "para. 1 (a)"),
+                    (DPK + "activity-cnd-99-3-op1-b", "support Member States, upon request", "para. 1 (b)")]

@@ -661,6 +661,24 @@ class _Resolutions:
                 "instrument": "resolution", "named": cur["named"], "opened": cur["opened"], "title": title}
 
 
+ASKED_ITEM = re.compile(r"^\((?P<mark>[a-z]{1,4})\)\s*(?:[Tt]o\s+)?(?P<what>\S.*?)[;.,]?(?:\s+and)?$", re.S)
+
+
+def _asked_items(segments: list[Segment], at: int) -> list[dict]:
+    """The lettered items under the operative paragraph ``segments[at]`` ("(a) To report on ...;"), up to the next
+    paragraph or heading: each with its mark, what it asks for ("report on ...") and where it stands."""
+    out = []
+    for seg in segments[at + 1:]:
+        if seg.kind != "item":
+            break
+        m = ASKED_ITEM.match(seg.text)
+        if m is None:
+            break
+        out.append({"mark": m.group("mark"), "what": m.group("what").strip(), "quote": seg.text, "locator": seg.locator,
+                    "start": seg.start})
+    return out
+
+
 def _named_organizations(text: str, index: Index | None) -> list[str]:
     """The organizations ``text`` names by their full name or acronym, as the index knows them, each once, in order."""
     if index is None:
@@ -678,7 +696,8 @@ def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], ind
     what it asks for (what follows "to"). A verb that directs action makes a mandate; "welcomes", "takes note of"
     and the like a provision, which must name an organization. The quote is the whole paragraph."""
     at = _Resolutions(bodies)
-    for seg in doc.segments:
+    segments = doc.segments
+    for i, seg in enumerate(segments):
         if seg.kind in ("paragraph", "heading", "margin") and not seg.number:
             at.read(seg)
         if not (seg.kind == "paragraph" and seg.number and "." not in seg.number):
@@ -702,10 +721,13 @@ def _operative_paragraphs(doc: Document, out: Extraction, bodies: list[str], ind
         partner = PARTNER.search(rest)
         partners = _named_organizations(partner.group("who"), index) if partner else []
         addressees = [n for n in _named_organizations(addressed, index) if n not in partners]
-        if not addressees and not action:
+        # "Requests the Office:", then "(a) To report ...;" "(b) To support ...": each item one thing it asks for
+        items = _asked_items(segments, i) if verb in DIRECTIVE and not action and rest.rstrip().endswith(":") else []
+        if not addressees and not action and not items:
             continue  # no organization named and nothing asked for: nothing the graph can hold of it
         facts = {"resolution": res, "paragraph": seg.number, "verb": verb, "directs_action": verb in DIRECTIVE,
-                 "addressed": addressed, "addressees": addressees, "partners": partners, "action": action}
+                 "addressed": addressed, "addressees": addressees, "partners": partners, "action": action,
+                 "items": items}
         doubt = "" if addressees or not addressed else \
             f"the paragraph addresses {addressed[:80]!r}, which names no organization the graph or the UN list knows"
         name = f"{res['issuer']} resolution {res['symbol']}"

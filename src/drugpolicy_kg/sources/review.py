@@ -896,18 +896,27 @@ class _Builder:
             w.fact(cid, provision, f"{DPO}withPartner", self.org(n), ev, stated_as=n)
         if provision not in self.labelled:
             to = f" {f['addressed']}" if f["addressed"] else ""
-            what = f" to {f['action']}" if f["action"] else ""
+            what = f" to {f['action']}" if f["action"] else (
+                " to: " + "; ".join(f"({i['mark']}) {i['what']}" for i in f["items"]) if f.get("items") else "")
             label = f"{res['symbol']} OP{number} {verb_words}{to}{what}"
             w.fact(cid, provision, f"{RDFS}label", w.lit(label if len(label) <= 160 else label[:159] + "\u2026", "en"))
-        if f["directs_action"] and f["action"]:
-            activity = f"{DPK}activity-{res['issuer_code']}-{slug(res['symbol'])}-op{number}"
-            w.fact(cid, provision, f"{DPO}calledFor", activity, ev, stated_as=f["action"])
+        if not f["directs_action"]:
+            return
+        base = f"{DPK}activity-{res['issuer_code']}-{slug(res['symbol'])}-op{number}"
+        asked = [(base, f["action"], ev)] if f["action"] else []
+        for item in f.get("items") or ():  # "(a) To report ...;": each item stated by its own words
+            if not re.fullmatch(r"[a-z]{1,4}", item["mark"]) or item["what"] not in item["quote"] or \
+                    not item["quote"].startswith(f"({item['mark']})"):
+                raise _Refuse(f"item ({str(item['mark'])[:4]}) is not as its quote gives it")
+            asked.append((f"{base}-{item['mark']}", item["what"], self.ev(item["quote"], item["locator"], item["start"])))
+        for activity, what, said in asked:
+            w.fact(cid, provision, f"{DPO}calledFor", activity, said, stated_as=what)
             w.fact(cid, activity, RDF_TYPE, f"{DPO}Activity")
             if activity not in self.labelled:
-                short = f["action"][:1].upper() + f["action"][1:]
+                short = what[:1].upper() + what[1:]
                 w.fact(cid, activity, f"{RDFS}label", w.lit(short if len(short) <= 160 else short[:159] + "\u2026", "en"))
-            w.fact(cid, activity, f"{DCT}description", w.lit(f["action"], "en"), ev)
-            for n, org in zip(f["addressees"], whom, strict=True):
+            w.fact(cid, activity, f"{DCT}description", w.lit(what, "en"), said)
+            for n, org in zip(f["addressees"], whom, strict=True):  # (the paragraph names whom it asks)
                 w.fact(cid, activity, f"{PREFIXES['prov']}wasAssociatedWith", org, ev, stated_as=n)
 
     def _mandate_cost(self, c: dict) -> None:
@@ -1205,6 +1214,7 @@ def describe(c: dict) -> str:
         return (f"{res.get('symbol')} OP{f.get('paragraph')}: {verb}"
                 + (f" {whom}" if whom else "") + (f" with {', '.join(f['partners'])}" if f.get("partners") else "")
                 + (f" to {f['action']}" if f.get("action") else "")
+                + (" to: " + "; ".join(f"({i['mark']}) {i['what']}" for i in f["items"]) if f.get("items") else "")
                 + ("" if f.get("directs_action") else " (a provision: asks for no action)"))
     return "; ".join(f"{v}" for k, v in f.items() if k in ("symbol", "title", "scope", "goal", "target", "objective") and v)
 

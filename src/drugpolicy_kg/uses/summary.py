@@ -284,7 +284,8 @@ class Summarizer:
             said = sorted(self._fact(root.iri, DPO + "adoptedBy", body), key=lambda e: e.inferred)  # (stated first)
             ev = said[:1]
             what = what if when else what.rstrip(",")  # "adopted resolution 59/3, “...”, in 2016."
-            if said and all(e.inferred for e in said):  # (its title may be stated: the sentence says which part is not)
+            if said and all(e.inferred for e in said) and any(not e.inferred for e in title_ev + date_ev):
+                # (its title stated, its adoption inferred: the sentence says which part is; all inferred, Sentence does)
                 why = "; ".join(dict.fromkeys(e.reasoning for e in said if e.reasoning)).rstrip(". ") or "inferred"
                 name_part = what.split(",", 1)
                 what = f"{name_part[0]} (inferred, not stated: {why})" + (f",{name_part[1]}" if len(name_part) > 1 else "")
