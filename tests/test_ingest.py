@@ -660,6 +660,8 @@ def test_a_general_assembly_resolution_saved_with_hanging_numbers(tmp_path):
     assert (ops["2"].facts["partners"], ops["2"].facts["addressees"]) == (["World Health Organization"], [])
     res = ops["1"].facts["resolution"]
     assert (res["title"]["text"], res["title"]["quote"]) == ("International cooperation", "99/9. International cooperation")
+    assert (res["adopted_on"]["date"], res["adopted_on"]["words"], res["opened"]["quote"]) == (
+        "2099-12-17", "17 December 2099", "Resolution adopted by the General Assembly on 17 December 2099")
     assert (res["symbol"], res["issuer"], ops["1"].facts["addressees"], ops["1"].quote) == (
         "99/9", "General Assembly", ["United Nations Office on Drugs and Crime"],
         "1. Requests the United Nations Office on Drugs and Crime to report;")

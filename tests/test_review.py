@@ -749,3 +749,28 @@ def test_an_operative_paragraphs_items_are_the_activities_it_calls_for(small, tm
                      "dpk:mandate-cnd-99-3-op1 ; rdf:predicate dpo:calledFor ; rdf:object ?a } ORDER BY ?a")
     assert rows == [(DPK + "activity-cnd-99-3-op1-a", "report on the implementation of the present resolution", "para. 1 (a)"),
                     (DPK + "activity-cnd-99-3-op1-b", "support Member States, upon request", "para. 1 (b)")]
+
+
+def test_a_general_assembly_resolution_says_who_adopted_it_and_when(small, tmp_path):
+    """"Resolution adopted by the General Assembly on 17 December 2099" states both, in words: the adoption is
+    stated by that line (not inferred from "The General Assembly," below it) and the date is the resolution's
+    dcterms:date; the briefing says "adopted resolution 99/9, “...”, on 2099-12-17" and calls nothing inferred."""
+    from drugpolicy_kg.uses.trace_render import Briefing
+
+    doc = tmp_path / "ga.txt"
+    doc.write_text("A/RES/99/9\n\nResolution adopted by the General Assembly on 17 December 2099\n\n"
+                   "99/9. International cooperation\n\nThe General Assembly,\n\n"
+                   "1.\tRequests the United Nations Office on Drugs and Crime to report.\n", encoding="utf-8")
+    draft = tmp_path / "d.json"
+    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
+    assert review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None).refused == []
+    assert validate(Project.open(small.root)).conforms
+    gs = GraphStore.open(Project.open(small.root))
+    rows = gs.select("SELECT ?p ?q ?inf WHERE { ?ev dpo:states ?st ; dpo:quote ?q . ?st rdf:subject dpk:res-ga-99-9 ; "
+                     "rdf:predicate ?p . OPTIONAL { ?st dpo:inferred ?inf } FILTER(?p IN (dpo:adoptedBy, dcterms:date)) }")
+    quote = "Resolution adopted by the General Assembly on 17 December 2099"
+    assert sorted(rows) == [("http://purl.org/dc/terms/date", quote, None),
+                            ("https://w3id.org/drugpolicy-kg/ontology#adoptedBy", quote, None)]
+    opening = Briefing(Tracer(gs.rdflib()).trace("99/9", "both")).summary_text()[0]
+    assert opening.startswith("The General Assembly adopted resolution 99/9, “International cooperation”, on 2099-12-17")
+    assert "inferred" not in opening

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 
 from drugpolicy_kg.sources.organizations import BODY_WORDS, PAIR, PAIR_REVERSED, Index, Known, fold
 from drugpolicy_kg.sources.plan import Strategy, programme_plan, scope_label
-from drugpolicy_kg.sources.reader import BULLET, SYMBOL, Document, Segment
+from drugpolicy_kg.sources.reader import BULLET, DATE, SYMBOL, Document, Segment, _iso
 
 _WHAT = r"(?:resolutions?|decisions?|statements?|declarations?)"
 ISSUER_HEADING = re.compile(rf"^(?P<body>.+?) (?P<what>{_WHAT}(?: and {_WHAT})?)$")
@@ -630,7 +630,7 @@ class _Resolutions:
             symbol = together[0]["symbol"] if together else (m.group("a") or m.group("b") or m.group("c"))
             if not (cur and cur["symbol"] == symbol):  # (the masthead's "A/RES/79/190", then its "79/190. ...")
                 cur = self.current = {"symbol": symbol, "issuer": "", "named": self._line(seg), "opened": None,
-                                      "fixed": False, "title": None, "lines_after": 0}
+                                      "fixed": False, "title": None, "lines_after": 0, "adopted_on": None}
             if together and not cur["fixed"]:  # the body named with the number: no other line changes it
                 cur.update(issuer=together[0]["issuer"], opened=None, fixed=True)
             elif m and m.group("c") and not cur["issuer"]:  # "A/RES/79/190": the General Assembly's, by its symbol
@@ -639,12 +639,15 @@ class _Resolutions:
                 cur.update(title=dict(self._line(seg), text=text[text.index(". ") + 2:].strip()), lines_after=-1)
             return
         m = PREAMBLE.match(text) or ADOPTED_BY.match(text)
+        day = DATE.search(text) if m is not None and m.re is ADOPTED_BY else None
+        if day and cur is not None and _iso(day):  # "Resolution adopted by the General Assembly on 17 December 2024"
+            cur["adopted_on"] = dict(self._line(seg), date=_iso(day), words=day.group(0))
         if m and cur is not None and BODY_WORDS.search(m.group("body")):
             if cur["lines_after"] != 1:  # a title is the one line between the number and the body: none, or two
                 cur["title"] = cur["title"] if cur["lines_after"] == -1 else None
             cur["lines_after"] = -1  # (no title after the preamble opens)
-            if not cur["fixed"]:
-                cur.update(issuer=m.group("body"), opened=self._line(seg))
+            if not cur["fixed"]:  # ("Resolution adopted by the General Assembly ..." says it in words: it stays)
+                cur.update(issuer=m.group("body"), opened=self._line(seg), fixed=m.re is ADOPTED_BY)
         elif cur is not None and cur["lines_after"] >= 0 and seg.kind != "margin":
             # "Resolution 64/3", then its title on a line of its own, then "The Commission on Narcotic Drugs,"
             cur["lines_after"] += 1
@@ -658,7 +661,8 @@ class _Resolutions:
             return None
         title = cur["title"] if cur["lines_after"] == -1 else None  # (known once the preamble has opened)
         return {"issuer": cur["issuer"], "issuer_code": body_code(cur["issuer"]), "symbol": cur["symbol"],
-                "instrument": "resolution", "named": cur["named"], "opened": cur["opened"], "title": title}
+                "instrument": "resolution", "named": cur["named"], "opened": cur["opened"], "title": title,
+                "adopted_on": cur["adopted_on"]}
 
 
 ASKED_ITEM = re.compile(r"^\((?P<mark>[a-z]{1,4})\)\s*(?:[Tt]o\s+)?(?P<what>\S.*?)[;.,]?(?:\s+and)?$", re.S)

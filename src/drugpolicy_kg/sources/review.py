@@ -859,6 +859,9 @@ class _Builder:
         w.fact(cid, inst, f"{DPO}resolutionNumber", w.lit(res["symbol"]), at_name, stated_as=res["symbol"])
         if opened is None:
             w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]), at_name, stated_as=res["issuer"])
+        elif re.match(rf"Resolution adopted by the {re.escape(res['issuer'])}\b", opened["quote"]):  # said in words
+            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]),
+                   self.ev(opened["quote"], opened["locator"], opened["start"]), stated_as=res["issuer"])
         else:
             w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]),
                    self.ev(opened["quote"], opened["locator"], opened["start"]), stated_as=res["issuer"],
@@ -872,6 +875,12 @@ class _Builder:
                 raise _Refuse("the title quoted is not the line that gives it")
             w.fact(cid, inst, f"{DCT}title", w.lit(title["text"], "en"),
                    self.ev(title["quote"], title["locator"], title["start"]))
+        day = res.get("adopted_on")
+        if day:  # "Resolution adopted by the General Assembly on 17 December 2024"
+            if day["words"] not in day["quote"] or _iso_words(day["date"]) != day["words"]:
+                raise _Refuse("the adoption date quoted is not the date given")
+            w.fact(cid, inst, f"{DCT}date", w.lit(day["date"], datatype=PREFIXES["xsd"] + "date"),
+                   self.ev(day["quote"], day["locator"], day["start"]), stated_as=day["words"])
         para = f"{inst}-op{number}"
         w.fact(cid, para, RDF_TYPE, f"{DPO}OperativeParagraph")
         if para not in self.labelled:
