@@ -667,6 +667,19 @@ def test_a_general_assembly_resolution_saved_with_hanging_numbers(tmp_path):
         "1. Requests the United Nations Office on Drugs and Crime to report;")
 
 
+def test_a_typed_resolution_whose_number_and_title_share_a_block(tmp_path):
+    """Typed with its number and its title on two lines of one block, the two are joined ("Resolution 99/4 Promoting
+    prevention"): the resolution is still named, its title the rest of the line; a sentence that opens with a
+    resolution's number ("Resolution 99/4 was adopted ...") names none."""
+    ops = _operative(tmp_path, "Resolution 99/4\nPromoting prevention\n\nThe Commission on Narcotic Drugs,\n\n"
+                               "1. Requests the United Nations Office on Drugs and Crime to report.\n")
+    res = ops["1"].facts["resolution"]
+    assert (res["symbol"], res["title"]["text"], res["named"]["quote"]) == (
+        "99/4", "Promoting prevention", "Resolution 99/4 Promoting prevention")
+    assert _operative(tmp_path, "Resolution 99/4 was adopted at the meeting.\n\nThe Commission on Narcotic Drugs,\n\n"
+                                "1. Requests the United Nations Office on Drugs and Crime to report.\n") == {}
+
+
 def test_operative_paragraphs_of_an_unnamed_resolution_are_not_read(tmp_path):
     """Paragraphs that read as operative ones in a text whose opening names no resolution, or no body (a resolution
     quoted in a report, a draft with no number): whose they are is not guessed, so they are no candidates."""

@@ -595,8 +595,9 @@ OPERATIVE = re.compile(r"^\d{1,3}\. (?:(?:Also|Further|Furthermore|Again|Once ag
 PREAMBLE = re.compile(r"^The (?P<body>[A-Z][\w’'\- ]{2,120}?),$")
 ADOPTED_BY = re.compile(r"^Resolution adopted by the (?P<body>[A-Z][\w’'\- ]{2,120}?)(?: on \d.*| at .*)?$")
 # the resolution's own number in its opening: "Resolution 64/3", "79/190. International cooperation ...", "A/RES/79/190"
+# (a typed text's wrapped block joins "Resolution 64/3" and its title on the next line: "Resolution 64/3 Promoting ...")
 OWN_NUMBER = re.compile(r"^(?:Resolution (?P<a>(?:S-)?\d{1,4}/\d{1,4})\.?|(?P<b>\d{1,4}/\d{1,4})\. \S.*|"
-                        r"A/RES/(?P<c>(?:S-|ES-)?\d{1,4}/\d{1,4}))$")
+                        r"A/RES/(?P<c>(?:S-|ES-)?\d{1,4}/\d{1,4})|Resolution (?P<d>(?:S-)?\d{1,4}/\d{1,4}) [A-Z]\S*(?: \S+)+)$")
 # "in cooperation with the World Health Organization", up to the infinitive that says what is asked ("..., to
 # develop ..."): an organization named in what is asked is not a partner
 PARTNER = re.compile(r"\bin (?:close |full )?(?:cooperation|collaboration|consultation|coordination|partnership) "
@@ -627,7 +628,7 @@ class _Resolutions:
         m = OWN_NUMBER.match(text)
         cur = self.current
         if together or m:
-            symbol = together[0]["symbol"] if together else (m.group("a") or m.group("b") or m.group("c"))
+            symbol = together[0]["symbol"] if together else (m.group("a") or m.group("b") or m.group("c") or m.group("d"))
             if not (cur and cur["symbol"] == symbol):  # (the masthead's "A/RES/79/190", then its "79/190. ...")
                 cur = self.current = {"symbol": symbol, "issuer": "", "named": self._line(seg), "opened": None,
                                       "fixed": False, "title": None, "lines_after": 0, "adopted_on": None}
@@ -637,6 +638,9 @@ class _Resolutions:
                 cur.update(issuer="General Assembly", opened=self._line(seg))
             elif m and m.group("b"):  # "79/190. International cooperation ...": its title after its number
                 cur.update(title=dict(self._line(seg), text=text[text.index(". ") + 2:].strip()), lines_after=-1)
+            elif m and m.group("d"):  # "Resolution 64/3 Promoting ...": the same, joined
+                cur.update(title=dict(self._line(seg), text=text[len(f"Resolution {m.group('d')} "):].strip()),
+                           lines_after=-1)
             return
         m = PREAMBLE.match(text) or ADOPTED_BY.match(text)
         day = DATE.search(text) if m is not None and m.re is ADOPTED_BY else None
