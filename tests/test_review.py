@@ -668,6 +668,18 @@ def test_what_the_compiled_schema_passes_jsonschema_passes(plain_draft, data):
         assert fast == slow  # (an unchanged candidate: both pass it)
 
 
+def _resolution_reviewed(small, tmp_path, text: str, accepted: int):
+    """``text`` (a resolution's) ingested into ``small`` and its operative paragraphs accepted: all ``accepted`` of
+    them, none refused; the validation report and the store it leaves."""
+    doc = tmp_path / "resolution.txt"
+    doc.write_text(text, encoding="utf-8")
+    draft = tmp_path / "d.json"
+    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
+    out = review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None)
+    assert out.refused == [] and len(out.accepted) == accepted
+    return validate(Project.open(small.root)), GraphStore.open(Project.open(small.root))
+
+
 def test_operative_paragraphs_are_reviewed_into_mandates_a_trace_follows(small, tmp_path):
     """A resolution's operative paragraphs, accepted: the resolution (its number stated by the line that names it, its
     body by the preamble's "The Commission on Narcotic Drugs,", marked inferred with the reasoning), each paragraph
@@ -676,14 +688,8 @@ def test_operative_paragraphs_are_reviewed_into_mandates_a_trace_follows(small, 
     organizations through the paragraphs, with their words."""
     from .test_ingest import CND_RESOLUTION
 
-    doc = tmp_path / "cnd-res-99-7.txt"
-    doc.write_text(CND_RESOLUTION, encoding="utf-8")
-    draft = tmp_path / "d.json"
-    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
-    out = review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None)
-    assert out.refused == [] and len(out.accepted) == 4
-    assert validate(Project.open(small.root)).conforms
-    gs = GraphStore.open(Project.open(small.root))
+    report, gs = _resolution_reviewed(small, tmp_path, CND_RESOLUTION, 4)
+    assert report.conforms
     res, op2 = DPK + "res-cnd-99-7", DPK + "mandate-cnd-99-7-op2"
     rows = {(p.rsplit("#", 1)[-1].rsplit("/", 1)[-1], o) for p, o in gs.select(f"SELECT ?p ?o WHERE {{ <{op2}> ?p ?o }}")}
     assert {("type", "https://w3id.org/drugpolicy-kg/ontology#Mandate"), ("verb", DPK + "verb-requests"),
@@ -734,16 +740,11 @@ def test_an_operative_paragraphs_items_are_the_activities_it_calls_for(small, tm
     the mandate calls for one activity per item, each described and stated by its own item (its locator "para. 1
     (a)"), the Office associated with each by the paragraph; the project conforms, with no warning that the mandate
     does not say what it calls for."""
-    doc = tmp_path / "r.txt"
-    doc.write_text("Resolution 99/3\n\nThe Commission on Narcotic Drugs,\n\n1. Requests the United Nations Office on "
-                   "Drugs and Crime:\n\n(a) To report on the implementation of the present resolution;\n\n"
-                   "(b) To support Member States, upon request.\n", encoding="utf-8")
-    draft = tmp_path / "d.json"
-    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
-    assert review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None).refused == []
-    report = validate(Project.open(small.root))
+    report, gs = _resolution_reviewed(small, tmp_path, (
+        "Resolution 99/3\n\nThe Commission on Narcotic Drugs,\n\n1. Requests the United Nations Office on Drugs and "
+        "Crime:\n\n(a) To report on the implementation of the present resolution;\n\n(b) To support Member States, "
+        "upon request.\n"), 1)
     assert report.conforms and not [f for f in report.findings if "calledFor" in str(f)]
-    gs = GraphStore.open(Project.open(small.root))
     rows = gs.select("SELECT ?a ?d ?loc WHERE { dpk:mandate-cnd-99-3-op1 dpo:calledFor ?a . ?a dcterms:description ?d ; "
                      "prov:wasAssociatedWith dpk:org-unodc . ?ev dpo:states ?st ; dpo:locator ?loc . ?st rdf:subject "
                      "dpk:mandate-cnd-99-3-op1 ; rdf:predicate dpo:calledFor ; rdf:object ?a } ORDER BY ?a")
@@ -757,15 +758,10 @@ def test_a_general_assembly_resolution_says_who_adopted_it_and_when(small, tmp_p
     dcterms:date; the briefing says "adopted resolution 99/9, “...”, on 2099-12-17" and calls nothing inferred."""
     from drugpolicy_kg.uses.trace_render import Briefing
 
-    doc = tmp_path / "ga.txt"
-    doc.write_text("A/RES/99/9\n\nResolution adopted by the General Assembly on 17 December 2099\n\n"
-                   "99/9. International cooperation\n\nThe General Assembly,\n\n"
-                   "1.\tRequests the United Nations Office on Drugs and Crime to report.\n", encoding="utf-8")
-    draft = tmp_path / "d.json"
-    assert main(["--project", str(small.root), "ingest", str(doc), "-o", str(draft)]) == 0
-    assert review(small, load_draft(draft), ["operative-paragraph"], [], "", 0.0, None).refused == []
-    assert validate(Project.open(small.root)).conforms
-    gs = GraphStore.open(Project.open(small.root))
+    report, gs = _resolution_reviewed(small, tmp_path, (
+        "A/RES/99/9\n\nResolution adopted by the General Assembly on 17 December 2099\n\n99/9. International "
+        "cooperation\n\nThe General Assembly,\n\n1.\tRequests the United Nations Office on Drugs and Crime to report.\n"), 1)
+    assert report.conforms
     rows = gs.select("SELECT ?p ?q ?inf WHERE { ?ev dpo:states ?st ; dpo:quote ?q . ?st rdf:subject dpk:res-ga-99-9 ; "
                      "rdf:predicate ?p . OPTIONAL { ?st dpo:inferred ?inf } FILTER(?p IN (dpo:adoptedBy, dcterms:date)) }")
     quote = "Resolution adopted by the General Assembly on 17 December 2099"

@@ -37,7 +37,17 @@ from drugpolicy_kg.sources.pdflist import bands as list_bands
 from drugpolicy_kg.sources.pdflist import continues, join_lines
 from drugpolicy_kg.sources.pdftable import TableLine, rows, words_of
 from drugpolicy_kg.sources.plan import ANNEX, TABLE_NO
-from drugpolicy_kg.sources.reader import BULLET, ITEM_MARK, NUMBERED, ONE_LEVEL, PARA_NUMBER, Document, _Walker, metadata_from_margins
+from drugpolicy_kg.sources.reader import (
+    BULLET,
+    ITEM_MARK,
+    NUMBERED,
+    ONE_LEVEL,
+    PARA_NUMBER,
+    SYMBOL,
+    Document,
+    _Walker,
+    metadata_from_margins,
+)
 
 MAX_PAGES = 2000        # the UN's longest budget sections run to a few hundred pages
 HEAD, FOOT = 0.085, 0.925  # the bands of a page (fractions of its height) that hold running heads and feet
@@ -373,23 +383,21 @@ def _body_in_margins(lines: list[_Line], common: float) -> None:
     date), and stands as near the body's first (or last) line as a paragraph's next line, or the one after a blank
     line; the lines between are the body's too. A running head stands apart: the UN's, in a smaller size, by three
     times it. ``lines``: sorted top to bottom."""
-    from drugpolicy_kg.sources.reader import SYMBOL
-
     inner = [ln for ln in lines if ln.kind != "margin"]
     if not inner:
         return
-    widest = max(ln_width(ln) for ln in inner)
+    widest = max(_width(ln) for ln in inner)
     for band, neighbour in (([ln for ln in lines if ln.kind == "margin" and ln.top < inner[0].top][::-1], inner[0]),
                             ([ln for ln in lines if ln.kind == "margin" and ln.top > inner[-1].top], inner[-1])):
         for ln in band:  # outwards from the body: a line is the body's where the one it touches is
             if (abs(ln.size - common) > 0.5 or abs(ln.top - neighbour.top) > 2 * PITCH * ln.size
-                    or ln_width(ln) < widest / 2 or RUNNING.match(ln.text) or SYMBOL.fullmatch(ln.text)):
+                    or _width(ln) < widest / 2 or RUNNING.match(ln.text) or SYMBOL.fullmatch(ln.text)):
                 break
             ln.kind = "table" if _columns(ln.words, ln.size) else "body"
             neighbour = ln
 
 
-def ln_width(ln: _Line) -> float:
+def _width(ln: _Line) -> float:
     """How wide a line is printed, from its first word to its last."""
     return (ln.words[-1].x1 - ln.words[0].x0) if ln.words else 0.0
 

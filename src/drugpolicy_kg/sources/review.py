@@ -48,6 +48,10 @@ TYPES = {"resolution": "Resolution", "decision": "Decision", "convention": "Conv
 PREFIX_OF = {"resolution": "res", "decision": "dec", "convention": "conv", "declaration": "decl", "statement": "decl"}
 
 
+LABEL_LIMIT = 160  # characters of a label review makes of a paragraph's words (a mandate's, an activity's)
+VERB_WORDS = {"calls-upon": "calls upon", "takes-note": "takes note of"}  # a mandate verb's words, where not its key
+
+
 def slug(text: str, limit: int = 60) -> str:
     """IRI-safe: lower case, runs of anything else than letters and digits as one hyphen.
 
@@ -374,6 +378,10 @@ class _Builder:
 
     def ev(self, quote: str, locator: str, start: int) -> dict:
         return {"iri": f"{DPK}ev-{self.doc_id}-at-{start}", "quote": quote, "locator": locator}
+
+    def line_ev(self, line: dict) -> dict:
+        """:meth:`ev` of a line a candidate quotes besides its own quote (its "quote", "locator" and "start")."""
+        return self.ev(line["quote"], line["locator"], line["start"])
 
     def document(self) -> None:
         d, w = self.doc, self.w
@@ -847,40 +855,37 @@ class _Builder:
         if res["symbol"] not in named["quote"] or (opened and res["issuer"] not in opened["quote"]) or (
                 not opened and res["issuer"] not in named["quote"]):
             raise _Refuse("the opening lines quoted do not name the resolution and its body")
-        verb_words = {"calls-upon": "calls upon", "takes-note": "takes note of"}.get(f["verb"], f["verb"])
+        verb_words = VERB_WORDS.get(f["verb"], f["verb"])
         for text in (*f["addressees"], *f["partners"], f["action"]):
             if text and fold(text) not in fold(quote):
                 raise _Refuse(f"the paragraph does not say {text[:60]!r}")
         ev = self.ev(quote, c["locator"], c["start"])
-        at_name = self.ev(named["quote"], named["locator"], named["start"])
+        at_name = self.line_ev(named)
         inst = self.instrument(res)
         self._numbered("resolution", res["symbol"])
         w.fact(cid, inst, RDF_TYPE, f"{DPO}Resolution")
         w.fact(cid, inst, f"{DPO}resolutionNumber", w.lit(res["symbol"]), at_name, stated_as=res["symbol"])
-        if opened is None:
-            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]), at_name, stated_as=res["issuer"])
-        elif re.match(rf"Resolution adopted by the {re.escape(res['issuer'])}\b", opened["quote"]):  # said in words
-            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]),
-                   self.ev(opened["quote"], opened["locator"], opened["start"]), stated_as=res["issuer"])
-        else:
-            w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]),
-                   self.ev(opened["quote"], opened["locator"], opened["start"]), stated_as=res["issuer"],
-                   reasoning=f"The resolution's text opens with \"{opened['quote'][:120]}\", the body whose words its "
-                             "paragraphs are; it does not say in words that the body adopted it.")
+        # the body: named with the number, or "Resolution adopted by the General Assembly ..." (said in words), or
+        # only the preamble's "The Commission on Narcotic Drugs," (inferred)
+        said_by = at_name if opened is None else self.line_ev(opened)
+        inferred = opened is not None and not re.match(rf"Resolution adopted by the {re.escape(res['issuer'])}\b",
+                                                       opened["quote"])
+        w.fact(cid, inst, f"{DPO}adoptedBy", self.org(res["issuer"]), said_by, stated_as=res["issuer"],
+               reasoning=f"The resolution's text opens with \"{opened['quote'][:120]}\", the body whose words its "
+                         "paragraphs are; it does not say in words that the body adopted it." if inferred else "")
         if inst not in self.labelled and f"{RDFS}label" not in w.facts.get(inst, {}):
             w.fact(cid, inst, f"{RDFS}label", w.lit(f"{res['issuer']} resolution {res['symbol']}", "en"))
         title = res.get("title")
         if title:  # the line between its number and its preamble, or after "79/190. "
             if title["text"] not in title["quote"]:
                 raise _Refuse("the title quoted is not the line that gives it")
-            w.fact(cid, inst, f"{DCT}title", w.lit(title["text"], "en"),
-                   self.ev(title["quote"], title["locator"], title["start"]))
+            w.fact(cid, inst, f"{DCT}title", w.lit(title["text"], "en"), self.line_ev(title))
         day = res.get("adopted_on")
         if day:  # "Resolution adopted by the General Assembly on 17 December 2024"
             if day["words"] not in day["quote"] or _iso_words(day["date"]) != day["words"]:
                 raise _Refuse("the adoption date quoted is not the date given")
-            w.fact(cid, inst, f"{DCT}date", w.lit(day["date"], datatype=PREFIXES["xsd"] + "date"),
-                   self.ev(day["quote"], day["locator"], day["start"]), stated_as=day["words"])
+            w.fact(cid, inst, f"{DCT}date", w.lit(day["date"], datatype=PREFIXES["xsd"] + "date"), self.line_ev(day),
+                   stated_as=day["words"])
         para = f"{inst}-op{number}"
         w.fact(cid, para, RDF_TYPE, f"{DPO}OperativeParagraph")
         if para not in self.labelled:
@@ -908,7 +913,7 @@ class _Builder:
             what = f" to {f['action']}" if f["action"] else (
                 " to: " + "; ".join(f"({i['mark']}) {i['what']}" for i in f["items"]) if f.get("items") else "")
             label = f"{res['symbol']} OP{number} {verb_words}{to}{what}"
-            w.fact(cid, provision, f"{RDFS}label", w.lit(label if len(label) <= 160 else label[:159] + "\u2026", "en"))
+            w.fact(cid, provision, f"{RDFS}label", w.lit(_short(label, LABEL_LIMIT), "en"))
         if not f["directs_action"]:
             return
         base = f"{DPK}activity-{res['issuer_code']}-{slug(res['symbol'])}-op{number}"
@@ -917,13 +922,12 @@ class _Builder:
             if not re.fullmatch(r"[a-z]{1,4}", item["mark"]) or item["what"] not in item["quote"] or \
                     not item["quote"].startswith(f"({item['mark']})"):
                 raise _Refuse(f"item ({str(item['mark'])[:4]}) is not as its quote gives it")
-            asked.append((f"{base}-{item['mark']}", item["what"], self.ev(item["quote"], item["locator"], item["start"])))
+            asked.append((f"{base}-{item['mark']}", item["what"], self.line_ev(item)))
         for activity, what, said in asked:
             w.fact(cid, provision, f"{DPO}calledFor", activity, said, stated_as=what)
             w.fact(cid, activity, RDF_TYPE, f"{DPO}Activity")
             if activity not in self.labelled:
-                short = what[:1].upper() + what[1:]
-                w.fact(cid, activity, f"{RDFS}label", w.lit(short if len(short) <= 160 else short[:159] + "\u2026", "en"))
+                w.fact(cid, activity, f"{RDFS}label", w.lit(_short(what[:1].upper() + what[1:], LABEL_LIMIT), "en"))
             w.fact(cid, activity, f"{DCT}description", w.lit(what, "en"), said)
             for n, org in zip(f["addressees"], whom, strict=True):  # (the paragraph names whom it asks)
                 w.fact(cid, activity, f"{PREFIXES['prov']}wasAssociatedWith", org, ev, stated_as=n)
@@ -1219,7 +1223,7 @@ def describe(c: dict) -> str:
     if c["kind"] == "operative-paragraph":
         res = f.get("resolution") or {}
         whom = ", ".join(f.get("addressees") or ()) or (f"{f['addressed']!r} (no organization)" if f.get("addressed") else "")
-        verb = {"calls-upon": "calls upon", "takes-note": "takes note of"}.get(f.get("verb"), f.get("verb"))
+        verb = VERB_WORDS.get(f.get("verb"), f.get("verb"))
         return (f"{res.get('symbol')} OP{f.get('paragraph')}: {verb}"
                 + (f" {whom}" if whom else "") + (f" with {', '.join(f['partners'])}" if f.get("partners") else "")
                 + (f" to {f['action']}" if f.get("action") else "")

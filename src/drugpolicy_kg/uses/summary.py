@@ -43,15 +43,21 @@ class Sentence:
     @property
     def inferred(self) -> str:
         """The reasoning, when every quote behind the sentence only implies what it says ("" when stated)."""
-        if self.evidence and all(e.inferred for e in self.evidence):
-            return "; ".join(dict.fromkeys(e.reasoning for e in self.evidence if e.reasoning)) or "inferred"
-        return ""
+        return reasons(self.evidence)
 
     def words(self) -> str:
         """The sentence as read, inferred facts said in words (the citations are the renderer's)."""
         why = self.inferred.rstrip(". ")
         text = self.text[:-1] + f" (inferred, not stated: {why})." if why and self.text.endswith(".") else self.text
         return re.sub(r"([.!?])”\.$", r"\1”", text)  # “... cooperation.” ends the sentence
+
+
+def reasons(evidence: list[Evidence]) -> str:
+    """The reasoning, each once, when every one of ``evidence`` only implies what it is quoted for ("" when any
+    states it, or there is none)."""
+    if evidence and all(e.inferred for e in evidence):
+        return "; ".join(dict.fromkeys(e.reasoning for e in evidence if e.reasoning)) or "inferred"
+    return ""
 
 
 def counted(n: int, singular: str, plural: str = "") -> str:
@@ -284,9 +290,9 @@ class Summarizer:
             said = sorted(self._fact(root.iri, DPO + "adoptedBy", body), key=lambda e: e.inferred)  # (stated first)
             ev = said[:1]
             what = what if when else what.rstrip(",")  # "adopted resolution 59/3, “...”, in 2016."
-            if said and all(e.inferred for e in said) and any(not e.inferred for e in title_ev + date_ev):
+            why = reasons(said).rstrip(". ")
+            if why and any(not e.inferred for e in title_ev + date_ev):
                 # (its title stated, its adoption inferred: the sentence says which part is; all inferred, Sentence does)
-                why = "; ".join(dict.fromkeys(e.reasoning for e in said if e.reasoning)).rstrip(". ") or "inferred"
                 name_part = what.split(",", 1)
                 what = f"{name_part[0]} (inferred, not stated: {why})" + (f",{name_part[1]}" if len(name_part) > 1 else "")
             return Sentence(f"The {self.t.label(body)} adopted {what}{when}.", ev + title_ev + date_ev,
