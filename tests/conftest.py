@@ -26,6 +26,12 @@ def pytest_configure(config):
 
     if _sigint_ignored():
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    if "DRUGPOLICY_KG_TEST_TMP" not in os.environ:  # the run's one temporary folder (workers inherit it)
+        config.temp_folder = os.environ["DRUGPOLICY_KG_TEST_TMP"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-")
+    # Whatever the run makes with ``tempfile`` (doctests, notebooks, the commands tests start, pytest's own tmp_path)
+    # goes in it, and it goes when the run ends: runs had left 200 folders (1.5 GB: a doctest's build, 47 MB, each
+    # time) in the machine's temporary folder, and a CI run on a nearly full disk failed for want of space.
+    os.environ["TMPDIR"] = tempfile.tempdir = os.environ["DRUGPOLICY_KG_TEST_TMP"]
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
         config.cache_folder = os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")
     if "DRUGPOLICY_KG_TEST_SHARED" not in os.environ:  # what tests share across workers (tests/shared.py)
@@ -168,9 +174,10 @@ def browser():
 
 
 def pytest_unconfigure(config):
-    """The shared folder and the stores' cache go with the session that made them (the controller, or a run
-    without workers): a run had left its 280 MB of stores in the temporary folder, every run again."""
-    for made in ("shared_folder", "cache_folder"):
+    """The run's temporary folder, the shared folder and the stores' cache go with the session that made them (the
+    controller, or a run without workers): a run had left its 280 MB of stores in the temporary folder, every run
+    again."""
+    for made in ("shared_folder", "cache_folder", "temp_folder"):
         if getattr(config, made, None):
             shutil.rmtree(getattr(config, made), ignore_errors=True)
 

@@ -214,6 +214,62 @@ def test_build_killed_midway_leaves_previous_outputs_whole(small_project, tmp_pa
                                        "outputs whole every time")
 
 
+SIGNAL_IN_IMPORT = """
+import os, signal, sys
+
+class Descriptor:  # as functools.cached_property: the signal arrives while a class of the module is being made
+    def __set_name__(self, owner, name):
+        os.kill(os.getpid(), signal.{signal})
+
+
+class Kill:  # ... as the command's modules are being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            type("Owner", (), {{"field": Descriptor()}})
+        return None
+
+sys.meta_path.insert(0, Kill())
+sys.argv = ["drugpolicy-kg", "query", "organizations"]  # (run in the main thread, as build and review are)
+from drugpolicy_kg.__main__ import run
+run()
+"""
+
+
+@pytest.mark.parametrize("module", ["drugpolicy_kg.cli", "drugpolicy_kg.resources"])
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_while_the_command_is_imported_ends_it_with_130_and_one_line(module, sig):
+    """The command's modules are imported with both signals noted, not raised: raised, an interrupt that landed in a
+    class's ``__set_name__`` came out as a RuntimeError, a traceback and exit code 1 (seen once in CI, under load). The
+    signal is sent by the process itself from a class's ``__set_name__`` as it imports ``module`` (the CLI's own
+    module, or one the command imports after it), so the moment is the same on any machine."""
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_IN_IMPORT.format(module=module, signal=sig)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip().splitlines() == ["drugpolicy-kg: interrupted"], proc.stderr
+
+
+def test_an_interrupt_wrapped_in_another_error_is_still_an_interrupt():
+    """Python wraps an exception raised in ``__set_name__`` in a RuntimeError; the interrupt is still seen through
+    the wrapping, and an error with no interrupt behind it is not taken for one."""
+    from drugpolicy_kg.cli import _interrupted
+
+    def set_name(self, owner, name):
+        raise KeyboardInterrupt
+
+    descriptor = type("Descriptor", (), {"__set_name__": set_name})
+    with pytest.raises(RuntimeError) as wrapped:
+        type("Owner", (), {"field": descriptor()})
+    assert _interrupted(wrapped.value)
+    assert not _interrupted(RuntimeError("a bug"))
+    try:
+        try:
+            raise ValueError("first")
+        except ValueError:
+            raise RuntimeError("second")  # noqa: B904 (the context is the point)
+    except RuntimeError as exc:
+        assert not _interrupted(exc)
+
+
 SIGNAL_IN_COMMIT = """
 import os, signal, sys, threading, time
 from pathlib import Path

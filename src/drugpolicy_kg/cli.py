@@ -906,6 +906,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit:
         raise
     except Exception as exc:  # a bug: one line (the traceback with DRUGPOLICY_KG_DEBUG=1)
+        if _interrupted(exc):  # Ctrl-C or SIGTERM inside an import, which Python can wrap (a RuntimeError)
+            say_error("interrupted", prefix="drugpolicy-kg: ")
+            return 130
         if os.environ.get("DRUGPOLICY_KG_DEBUG"):
             raise
         say_error(f"internal error ({type(exc).__name__}: {str(exc)[:300]}); please report it, with "
@@ -914,6 +917,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by a KeyboardInterrupt (an interrupt raised in a class's ``__set_name__``, as an
+    import runs, comes out as a RuntimeError whose cause it is)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 MAX_SAID = 1200  # characters of an error line: its beginning and its end (the advice) are kept
