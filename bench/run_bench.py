@@ -284,10 +284,14 @@ def best_of(runs: list[dict]) -> dict:
 # ------------------------------------------------------------------ the baseline --
 
 def baseline(size: str, project: Path) -> dict:
-    out = Path(tempfile.mkdtemp()) / "baseline.json"
+    folder = Path(tempfile.mkdtemp(prefix="dpkg-bench-baseline-"))
+    out = folder / "baseline.json"
     cmd = [sys.executable, __file__, "--baseline", str(project), str(out), BUSY[size]]
-    rec = run(cmd, dict(os.environ), cap=BASELINE_CAP[size])
-    stages = json.loads(out.read_text()) if out.exists() else []
+    try:
+        rec = run(cmd, dict(os.environ), cap=BASELINE_CAP[size])
+        stages = json.loads(out.read_text()) if out.exists() else []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"  {size:5} baseline: {len(stages)} stages in {rec['seconds']:.0f} s"
           f"{' (capped)' if rec.get('capped') else ''}", flush=True)
     return {"stages": stages, "capped": bool(rec.get("capped")), "seconds": rec["seconds"], "peak_mb": rec["peak_mb"],
