@@ -389,3 +389,18 @@ def test_an_adoption_stated_somewhere_is_cited_by_the_quote_that_states_it(trace
     first = b.summary[0]
     assert "adopted" in first.text and "inferred" not in b.summary_text()[0]
     assert first.evidence and not first.evidence[0].inferred
+
+
+def test_a_target_nothing_links_points_to_its_goal_and_claims_nothing_of_the_target(tracer):
+    """The budget names goals, not targets: a target's briefing says that nothing links it, then what the graph links
+    to its goal (counted from the graph), as a pointer with no quote; a goal nothing serves adds nothing."""
+    lines = Briefing(tracer.trace("SDG 16.4", "both")).summary_text()
+    served = count(tracer, "?x dpo:serves $goal", goal="http://metadata.un.org/sdg/16")
+    assert served >= 2
+    assert lines[0].startswith("Nothing in the graph links SDG 16.4"), lines
+    assert lines[1] == (f"Its goal, SDG 16, is served by {served} entities in the graph (a trace of “SDG 16” names "
+                        "them); the graph does not say which of them work towards SDG 16.4."), lines
+    b = Briefing(tracer.trace("SDG 16.4", "both"))
+    assert all(s.absent and not s.evidence for s in b.summary)
+    assert count(tracer, "?x dpo:serves $goal", goal="http://metadata.un.org/sdg/1") == 0
+    assert len(Briefing(tracer.trace("SDG 1.1", "both")).summary_text()) == 1

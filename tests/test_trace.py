@@ -54,6 +54,15 @@ def test_names_and_acronyms_resolve(tracer, term, local):
     assert tracer.resolve(term) == DPK + local
 
 
+@pytest.mark.parametrize(("term", "iri"), [
+    ("SDG 1.1", SDG + "1.1"), ("SDG 11", SDG + "11"), ("target 1.1", SDG + "1.1"), ("Goal 11", SDG + "11"),
+    ("SDG 3.5", SDG + "3.5"), ("SDG 3", SDG + "3"), ("CND 64 3", DPK + "res-cnd-64-3")])
+def test_numbers_that_stand_apart_are_not_one_number(tracer, term, iri):
+    """Target 1.1 is not goal 11: the names' keys had dropped the dot, and "SDG 1.1" and "SDG 11" each asked which of
+    the two was meant."""
+    assert tracer.resolve(term) == iri
+
+
 @pytest.mark.parametrize(("term", "local"), [
     ("Sect. 16 subprogramme 2", "programme-a-80-6-sect-16-sp-2"), ("subprogramme 2, Sect. 16", "programme-a-80-6-sect-16-sp-2"),
     ("section 16 sp 2", "programme-a-80-6-sect-16-sp-2"), ("Subprogramme 6", "programme-a-80-6-sect-16-sp-6"),

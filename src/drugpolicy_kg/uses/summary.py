@@ -236,7 +236,23 @@ class Summarizer:
         if not out:
             out.append(Sentence(f"Nothing in the graph links {root.label} to a resolution, body or activity yet.",
                                 subject=root.iri, kind="nothing", absent=True))
+            out += self._broader_served(root)
         return out[:MAX_SENTENCES]
+
+    def _broader_served(self, root: Hop) -> list[Sentence]:
+        """Where nothing links an SDG target (or indicator), what links its goal: a pointer to another trace, said as
+        what the graph holds of the goal, never of the target (the budget names goals, not targets)."""
+        out = []
+        for broader in self.t._linked(root.iri, SKOS + "broader", "out"):
+            serving = {str(s) for s in self.t._linked(str(broader), DPO + "serves", "in")}
+            if serving:
+                label = self.t.label(str(broader))
+                code = label.split(":", 1)[0] if label.startswith("SDG ") else label
+                out.append(Sentence(
+                    f"Its goal, {code}, is served by {counted(len(serving), 'entity', 'entities')} in the graph (a trace "
+                    f"of “{code}” names them); the graph does not say which of them work towards "
+                    f"{root.label.split(':', 1)[0]}.", subject=str(broader), kind="broader", absent=True))
+        return out
 
     # a resolution, decision or other instrument
     def _instrument(self, root: Hop, forward: list[Hop], backward: list[Hop]) -> list[Sentence]:

@@ -94,7 +94,8 @@ BODY_KINDS = KIND_PRIORITY.index("programme")  # the kinds before it are bodies:
 ROOT_ONLY = {DPO + "adoptedBy"}  # (with membership): followed from the traced entity itself
 GROUP_OVER = 12  # more children than this are grouped by issuing body in the renderings
 PREFETCH_CHUNK = 400  # entities whose facts Tracer.prefetch reads in one query
-NAMES_FORMAT = 2  # of the kept index of names (Tracer.names_memo): change it when the index's reading changes
+NAMES_FORMAT = 3  # of the kept index of names (Tracer.names_memo): change it when the index's reading changes (3: norm keeps
+# numbers apart, "sdg1.1")
 SLACK = 5  # a bounded trace (Trace.bounded) lists a relation whole when it has at most this many more hops
 PROGRAMME_PART = "has part"  # how dcterms:isPartOf reads forward from a programme to its parts (not "has paragraph")
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
@@ -358,12 +359,18 @@ def natural(text: str) -> tuple:       # triples, 2.8 s of views' two processes 
 
 
 def norm(text: str) -> str:
-    """Lower-case and drop everything but letters and digits, so 'CND 64/3' matches 'cnd-64-3'.
+    """Lower-case and drop everything but letters and digits, so 'CND 64/3' matches 'cnd-64-3'; numbers that stand
+    apart stay apart (a dot between them), so SDG target 1.1 is not goal 11, nor resolution 6/43 resolution 64/3.
 
-    >>> norm("CND 64/3"), norm("U.N.O.D.C.")
-    ('cnd643', 'unodc')
+    >>> norm("CND 64/3"), norm("cnd-64-3"), norm("U.N.O.D.C."), norm("SDG 1.1"), norm("SDG 11"), norm("16.30 (f)")
+    ('cnd64.3', 'cnd64.3', 'unodc', 'sdg1.1', 'sdg11', '16.30f')
     """
-    return re.sub(r"[\W_]+", "", text.casefold())
+    parts = _ALNUM.findall(text.casefold())
+    return "".join([*parts[:1], *(("." if a[-1].isdigit() and b[0].isdigit() else "") + b
+                                  for a, b in zip(parts, parts[1:]))])
+
+
+_ALNUM = re.compile(r"[^\W_]+")
 
 
 # Words a user writes for the words in names: "sp 2", "subprogram 2", "section 16"
