@@ -593,3 +593,27 @@ def test_resolutions_concerning_every_actor_are_found_at_once_and_as_each_actor_
     started = time.perf_counter()
     assert len(rows(store)) == n
     assert time.perf_counter() - started < 10
+
+
+def test_no_rows_for_an_entity_named_points_to_its_trace(capsys):
+    """59/3 has no operative paragraph in the graph, but is a mandate of subprogrammes: a table of no rows says where
+    to look (on stderr, the table itself unchanged), and the command it names works; an answer with rows, or a
+    literal, adds nothing."""
+    assert main(["query", "mandates-of-resolution", "--param", "resolution=59/3", "--fresh"]) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith("\n(0 rows)\n")
+    assert err == "drugpolicy-kg: no rows for resolution=59/3; what else the graph holds of it: drugpolicy-kg trace 59/3\n"
+    assert main(["trace", "59/3"]) == 0
+    assert "59/3" in capsys.readouterr().out
+    assert main(["query", "mandates-of-resolution", "--param", "resolution=CND 64/3"]) == 0
+    assert "no rows" not in capsys.readouterr().err
+    assert main(["query", "sdg-target-titles", "--param", 'lang="xx"']) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith("\n(0 rows)\n") and "no rows" not in err
+
+
+def test_trace_takes_a_prefixed_name_as_query_param_does(capsys):
+    assert main(["trace", "dpk:res-cnd-59-3"]) == 0
+    assert capsys.readouterr().out.startswith("Traced: CND resolution 59/3")
+    assert main(["trace", "dpk:no-such-thing"]) == 2
+    assert "no entity with IRI https://w3id.org/drugpolicy-kg/id/no-such-thing" in capsys.readouterr().err

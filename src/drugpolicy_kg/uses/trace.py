@@ -1008,6 +1008,9 @@ class Tracer:
         ("subprogramme 2", "10/1", the title "The right to food" that seven resolutions bear), the choices are given
         (``UsageError``), one per line with the id that names each, never a guess."""
         term = " ".join(term.split())
+        curie = re.fullmatch(r"([A-Za-z][\w.-]*):([^\s/][^\s]*)", term)
+        if curie and curie.group(1) in PREFIXES:  # a prefixed name, as query --param takes it: dpk:res-cnd-64-3
+            term = PREFIXES[curie.group(1)] + curie.group(2)
         if re.match(r"^https?://", term):  # (before the index of names is built: an IRI needs none)
             if (self._URIRef(term), None, None) in self.graph:
                 return term, "its IRI", []
