@@ -696,7 +696,7 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
     t.add_argument("term", nargs="?", metavar="TERM",
                    help="a resolution number (64/3, CND 64/3, 64/3 OP18), a document symbol (E/CN.7/2021/10), "
-                        "an acronym or name (ITWG, CND), or an IRI")
+                        "an acronym or name (ITWG, CND), an SDG code (SDG 3.5), or an IRI or prefixed name (dpk:itwg)")
     t.add_argument("--direction", default="both", choices=["forward", "backward", "both"],
                    help="forward: what it leads to; backward: what mandates it (default: both)")
     t.add_argument("--format", default=None, choices=["text", "markdown", "html", "json", "docx"],
