@@ -29,6 +29,15 @@ def test_entities_by_name_and_facts_by_quote(kg):
     assert {st["subject"] for st in hit.states} >= {DPK + "itwg-objective-2"}
 
 
+@pytest.mark.parametrize(("text", "code", "kind"), [("SDG 3.5", "3.5", "Target"), ("SDG 1.1", "1.1", "Target"),
+                                                   ("SDG 11", "11", "Goal"), ("sdg 16", "16", "Goal")])
+def test_an_sdg_goal_or_target_is_found_first_by_its_code_with_its_kind(kg, text, code, kind):
+    """As trace names them ("SDG 3.5: ..."); the UN's concepts carry their titles and codes, not "SDG 3.5"."""
+    first = kg.search(text).entities[0]
+    assert (first.iri, first.kind) == (f"http://metadata.un.org/sdg/{code}", kind)
+    assert first.label.startswith(f"SDG {code}: ")
+
+
 def test_every_word_must_occur_and_case_and_accents_do_not_matter(kg):
     both = kg.search("harm reduction")
     assert len(both.quotes) == 1 and "“harm reduction”" in both.quotes[0].quote

@@ -25,7 +25,7 @@ from drugpolicy_kg.errors import UsageError
 from drugpolicy_kg.resources import PREFIXES
 
 INDEX_FILE = "search.sqlite"
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # (2: SDG goals and targets by their codes, with their kinds)
 TOKENIZER = "unicode61 remove_diacritics 2"
 NAMES = f"""
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -37,7 +37,19 @@ SELECT ?s ?name WHERE {{
   FILTER(LANG(?name) = "" || LANGMATCHES(LANG(?name), "en"))
 }}"""
 TYPES = f"""
-SELECT ?s ?t WHERE {{ ?s a ?t FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{PREFIXES['dpk']}")) }}"""
+SELECT ?s ?t WHERE {{ ?s a ?t FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{PREFIXES['dpk']}") ||
+                                                   STRSTARTS(STR(?s), "{PREFIXES['sdg']}"))) }}"""
+# an SDG goal or target by its code, as people write it and as trace names it ("SDG 3.5"); the UN's concepts also
+# carry the code padded ("03.05"), not a name anyone types
+SDG_CODES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX sdgo: <http://metadata.un.org/sdg/ontology#>
+SELECT ?s ?code ?title WHERE {
+  VALUES ?t { sdgo:Goal sdgo:Target }
+  ?s a ?t ; skos:notation ?code .
+  FILTER(!STRSTARTS(STR(?code), "0"))
+  OPTIONAL { ?s skos:prefLabel ?title FILTER(LANGMATCHES(LANG(?title), "en")) }
+}"""
 QUOTES = """
 PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -113,6 +125,10 @@ def _build(gs, con: sqlite3.Connection) -> None:
         s, name = str(s), str(name)
         names.add((name, s))
         labels.setdefault(s, name)
+    for s, code, title in gs.select(SDG_CODES):
+        s = str(s)
+        names.add((f"SDG {code}", s))
+        labels[s] = f"SDG {code}: {title}" if title is not None else f"SDG {code}"
     con.executemany("INSERT INTO names (name, iri) VALUES (?, ?)", sorted(names))
     kinds: dict[str, str] = {}
     for s, t in gs.select(TYPES):
