@@ -986,3 +986,28 @@ def test_views_hears_its_page_writer_through_what_else_is_printed(tmp_path, smal
     assert proc.returncode == 0, proc.stderr[-600:]
     assert (out / "collaboration.html").is_file() and list((out / "traces").glob("*.html"))
 
+
+
+@pytest.mark.parametrize("width", [1, 4, 60])
+def test_a_table_cell_is_the_same_whether_its_text_is_plain_or_not(width):
+    """A plain text (printable, single spaces) is its own cell, with no pass over it: the same cell as the whole
+    treatment gives (white space made one space, control characters escaped, the cut), for texts of every kind,
+    control characters, bidi overrides, non-breaking and other spaces among them."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from drugpolicy_kg.tables import cell_text, terminal_safe
+
+    def whole(text: str) -> str:
+        c = terminal_safe(" ".join(text.split()))
+        return c if len(c) <= width else c[: width - 1] + "…"
+
+    alphabet = st.sampled_from(list("ab é1 ") + ["  ", "\t", "\n", "\x1b", "\x85", "\xa0", "\u2028", "\u202e",
+                                                   "\u2066", "\u3000", "\x7f", "\u200b"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(alphabet, max_size=12).map("".join) | st.text(max_size=80))
+    def check(text):
+        assert cell_text(text, width) == whole(text)
+
+    check()

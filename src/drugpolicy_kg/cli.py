@@ -891,9 +891,10 @@ def main(argv: list[str] | None = None) -> int:
 
             leave_network()  # (before any thread starts: the kernel gives namespaces to a process of one thread only)
         if main.as_process and args.command in FEW_HEAPS:
-            from drugpolicy_kg.threads import few_heaps
+            from drugpolicy_kg.threads import few_heaps, one_blas_thread
 
             few_heaps()  # (before any thread starts, so that its threads share the heaps too)
+            one_blas_thread()  # (before numpy is imported)
         if main.as_process and args.command in BOUNDED:
             left = ("every file already written is whole; none is half-written" if args.command in ("views", "trace", "export")
                     else "nothing was written")

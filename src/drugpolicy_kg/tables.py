@@ -153,6 +153,19 @@ CELLS_KEPT = 100_000  # the distinct texts table_lines keeps made into cells (th
 ROWS_AT_ONCE = 4_096  # the rows table_lines makes into cells together, column by column
 
 
+def cell_text(text: str, max_width: int) -> str:
+    r"""A value as a table cell: its white space one space, control characters made visible, cut to ``max_width``
+    with an ellipsis. A text of printable characters and single spaces (nearly every one) is its own cell, with no
+    pass over it (a validation's 953,002 findings: about two million values, nearly all unlike each other).
+
+    >>> cell_text("a\tb  c", 5), cell_text("a\x1b[31m", 20), cell_text("abcdef", 4)
+    ('a b c', 'a\\x1b[31m', 'abc…')
+    """
+    if not (text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "):
+        text = terminal_safe(" ".join(text.split()))
+    return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+
 def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Callable[[], Iterable[Sequence[object]]],
                 max_width: int = 60) -> Iterator[str]:
     """:func:`format_table`'s lines, one at a time: the rows are gone through twice (their widths, then their
@@ -182,9 +195,7 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Calla
                 text = v if type(v) is str else "" if v is None else str(v)
                 c = get(text)
                 if c is None:
-                    c = terminal_safe(" ".join(text.split()))
-                    if len(c) > max_width:
-                        c = c[: max_width - 1] + "…"
+                    c = cell_text(text, max_width)
                     if len(made) < CELLS_KEPT:
                         made[text] = c
                 cells.append(c)

@@ -113,6 +113,18 @@ def few_heaps(arenas: int = 2) -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
 
 
+def one_blas_thread() -> None:
+    """The numerical library's matrix products in the thread that asks for them, not in a pool of its own (set before
+    numpy is first imported; the processes a command starts inherit it). ``views`` runs two processes on two cores,
+    each busy: OpenBLAS's threads, started for a page layout's product, then competed with the other process, and
+    waited for work spinning (a layout took 0.48 s of CPU where one thread took 0.35 s). A setting the user made is
+    kept."""
+    import os
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 @contextlib.contextmanager
 def collector_off():
     """Python's cyclic garbage collector off for a while (then as it was): for a pass that makes a great many
