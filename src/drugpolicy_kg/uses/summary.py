@@ -240,10 +240,12 @@ class Summarizer:
         return out[:MAX_SENTENCES]
 
     def _broader_served(self, root: Hop) -> list[Sentence]:
-        """Where nothing links an SDG target (or indicator), what links its goal: a pointer to another trace, said as
+        """Where nothing links an SDG target, what links its goal: a pointer to another trace, said as
         what the graph holds of the goal, never of the target (the budget names goals, not targets)."""
         out = []
         for broader in self.t._linked(root.iri, SKOS + "broader", "out"):
+            if self.t.kind(str(broader)) != "SDG goal":  # (a target's goal only: an indicator's is a target)
+                continue
             serving = {str(s) for s in self.t._linked(str(broader), DPO + "serves", "in")}
             if serving:
                 label = self.t.label(str(broader))
