@@ -287,17 +287,33 @@ class _Where:
     def file(self, node, path=None) -> str:
         from rdflib import URIRef
 
-        key = (node, path)
         if self.from_store and isinstance(node, URIRef):
-            graphs = self._node(str(node))[1]
-            if len(graphs) <= 1 or not isinstance(path, URIRef):  # its file whatever the path: from its graphs, not
-                if graphs not in self._graph_files:                # kept per node and path (953,002 findings' keys
-                    self._graph_files[graphs] = _file_among(graphs)  # held 390 MB at the command's peak)
-                return self._graph_files[graphs]
-            if key not in self._files:  # stated in several: the one stating the path's triple
-                self._files[key] = _file_among(self.gs.graphs_of(str(node), str(path))) or _file_among(graphs)
-        elif key not in self._files:
+            return self.file_of_iri(str(node), str(path) if isinstance(path, URIRef) else None)
+        key = (node, path)
+        if key not in self._files:
             self._files[key] = _file_of(self.gs, node, path)
+        return self._files[key]
+
+    def label_of_iri(self, iri: str) -> str:
+        """:meth:`label` of a named node given as its IRI (read from the store: no rdflib term made for it)."""
+        from rdflib import URIRef
+
+        return self._node(iri)[0] if self.from_store else self.label(URIRef(iri))
+
+    def file_of_iri(self, iri: str, path: str | None = None) -> str:
+        """:meth:`file` of a named node given as its IRI, and its path's IRI (None: none)."""
+        if not self.from_store:
+            from rdflib import URIRef
+
+            return self.file(URIRef(iri), URIRef(path) if path else None)
+        graphs = self._node(iri)[1]
+        if len(graphs) <= 1 or not path:  # its file whatever the path: from its graphs, not kept per node and path
+            if graphs not in self._graph_files:  # (953,002 findings' keys held 390 MB at the command's peak)
+                self._graph_files[graphs] = _file_among(graphs)
+            return self._graph_files[graphs]
+        key = (iri, path)
+        if key not in self._files:  # stated in several: the one stating the path's triple
+            self._files[key] = _file_among(self.gs.graphs_of(iri, path)) or _file_among(graphs)
         return self._files[key]
 
 
@@ -514,12 +530,14 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
         report.facts, report.facts_with_evidence = st.facts, st.covered
         report.statements, report.inferred = st.statements, st.inferred
         where.look_up(p.focus for p in st.problems)
-        for p in st.problems:
-            node = URIRef(p.focus) if "://" in p.focus else p.focus
+        for p in st.problems:  # (a named node by its IRI: no rdflib term made for each of 500,000 problems)
+            named = "://" in p.focus
             report.findings.append(Finding(
-                kind="evidence", severity="Violation", focus=p.focus, focus_label=where.label(node), path=p.path,
-                message=p.message, rule=p.rule,
-                source_file=p.graph.removeprefix(GRAPH_BASE) or where.file(node, URIRef(p.path) if p.path else None),
+                kind="evidence", severity="Violation", focus=p.focus, path=p.path, message=p.message, rule=p.rule,
+                focus_label=where.label_of_iri(p.focus) if named else where.label(p.focus),
+                source_file=p.graph.removeprefix(GRAPH_BASE) or (
+                    where.file_of_iri(p.focus, p.path or None) if named
+                    else where.file(p.focus, URIRef(p.path) if p.path else None)),
             ))
         if quotes:
             progress.stage("quotes", "…")
