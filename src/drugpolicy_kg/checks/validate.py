@@ -18,6 +18,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ _ALT_LABEL = PREFIXES["skos"] + "altLabel"  # a finding's focus is named by its 
 _RDFS_LABEL = PREFIXES["rdfs"] + "label"  # (see _label)
 
 
-@dataclass
+@dataclass(slots=True)  # (slots: a validation can make a million of them)
 class Finding:
     kind: str
     severity: str
@@ -552,5 +553,5 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
         if worker is not None:
             shacl, report.checks_run, found = worker.result()
         report.findings += shacl + found
-        report.findings.sort(key=lambda f: (f.kind, f.rule, f.focus))
+        report.findings.sort(key=attrgetter("kind", "rule", "focus"))  # (in C: no Python call a finding)
         return report
