@@ -343,17 +343,19 @@ def cmd_query(args) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if data.endswith(b"\n(0 rows)\n") and not args.endpoint:
-        _none_for(given)
+        _none_for(q.params, given)
     return EXIT_OK
 
 
-def _none_for(given: dict[str, str]) -> None:
-    """A table of no rows for what the user named (``given``: the parameters as written): where the graph holds
-    other facts of it, which a trace shows (59/3 has no operative paragraph in the graph, but is a mandate of
-    subprogrammes), one line on stderr says so."""
+def _none_for(params: dict[str, str], given: dict[str, str]) -> None:
+    """A table of no rows for an entity the user named (``given``: the parameters as written, of those the query
+    takes an entity for: its default, in ``params``, is an IRI): where the graph holds other facts of it, which a
+    trace shows (59/3 has no operative paragraph in the graph, but is a mandate of subprogrammes), one line on
+    stderr says so. A value bound as a literal (a language, a year) is no entity, and gets none."""
     import shlex
 
-    named = [(k, v.strip()) for k, v in given.items() if v.strip() and not v.strip().startswith(('"', "'"))]
+    named = [(k, v.strip()) for k, v in given.items()
+             if params.get(k, "").startswith("<") and v.strip() and not v.strip().startswith(('"', "'"))]
     for key, value in named:
         term = value[1:-1] if value.startswith("<") and value.endswith(">") else value
         print(terminal_safe(f"drugpolicy-kg: no rows for {key}={value}; what else the graph holds of it: "
