@@ -248,6 +248,16 @@ def test_a_signal_while_the_command_is_imported_ends_it_with_130_and_one_line(mo
     assert proc.stderr.strip().splitlines() == ["drugpolicy-kg: interrupted"], proc.stderr
 
 
+def test_a_process_started_with_ctrl_c_ignored_keeps_ignoring_it_while_it_imports():
+    """Started as `nohup` starts it (SIGINT ignored), a Ctrl-C while the command's modules are imported changes
+    nothing: the command runs to its end."""
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_IN_IMPORT.format(module="drugpolicy_kg.cli", signal="SIGINT")],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert proc.returncode == 0, proc.stderr
+    assert " rows" in proc.stdout and "interrupted" not in proc.stderr
+
+
 def test_an_interrupt_wrapped_in_another_error_is_still_an_interrupt():
     """Python wraps an exception raised in ``__set_name__`` in a RuntimeError; the interrupt is still seen through
     the wrapping, and an error with no interrupt behind it is not taken for one."""

@@ -13,12 +13,15 @@ import sys
 
 def run() -> None:
     noted: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:  # (a process started with Ctrl-C ignored, as `nohup` does, keeps it so)
+        signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
     signal.signal(signal.SIGTERM, lambda signum, frame: noted.append(signum))
     from drugpolicy_kg.cli import run as command
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # (raises KeyboardInterrupt, as Ctrl-C does)
-    signal.signal(signal.SIGINT, previous)
+    if previous is not None:  # (None: a handler not set from Python, left as it is)
+        signal.signal(signal.SIGINT, previous)
     if noted:  # nothing was begun
         sys.stderr.write("drugpolicy-kg: interrupted\n")
         sys.exit(130)
