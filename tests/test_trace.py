@@ -56,11 +56,17 @@ def test_names_and_acronyms_resolve(tracer, term, local):
 
 @pytest.mark.parametrize(("term", "iri"), [
     ("SDG 1.1", SDG + "1.1"), ("SDG 11", SDG + "11"), ("target 1.1", SDG + "1.1"), ("Goal 11", SDG + "11"),
-    ("SDG 3.5", SDG + "3.5"), ("SDG 3", SDG + "3"), ("CND 64 3", DPK + "res-cnd-64-3")])
+    ("SDG 3.5", SDG + "3.5"), ("SDG 3", SDG + "3"), ("CND 64 3", DPK + "res-cnd-64-3"),
+    ("1.1", SDG + "1.1"), ("16.4", SDG + "16.4")])  # (a dotted code is a target's; resolution 1/1 is written so)
 def test_numbers_that_stand_apart_are_not_one_number(tracer, term, iri):
     """Target 1.1 is not goal 11: the names' keys had dropped the dot, and "SDG 1.1" and "SDG 11" each asked which of
     the two was meant."""
     assert tracer.resolve(term) == iri
+
+
+def test_a_number_with_a_slash_is_a_resolution_before_a_target(tracer):
+    node = tracer.resolve("1/1")
+    assert not node.startswith(SDG) and tracer.kind(node) == "resolution"
 
 
 @pytest.mark.parametrize(("term", "local"), [

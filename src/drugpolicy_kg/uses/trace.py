@@ -1054,10 +1054,13 @@ class Tracer:
         return [n for n in ranked if self._rank(n)[:2] == self._rank(ranked[0])[:2]]
 
     def _exact(self, term: str):
-        for key in (norm(term), norm(re.sub(r"^sdg\s+", "", term, flags=re.I))):
+        dotted = re.fullmatch(r"\d+\.\d+[a-z]?", term.strip(), flags=re.I)  # "1.1": an SDG target's code, as the UN
+        for key in (norm(term), norm(re.sub(r"^sdg\s+", "", term, flags=re.I))):  # writes it (a resolution is 1/1)
             hits = self.index.get(key)
             if hits:
                 ranked = sorted(hits, key=self._rank)
+                if dotted:
+                    ranked.sort(key=lambda n: self.how.get((key, n)) != "its SDG code")  # (stable: the rest as ranked)
                 tied = self._tied(ranked)
                 ambiguous = len(tied) > 1  # one name, several things of one kind: "The right to food" is 7 resolutions
                 return (tied if ambiguous else ranked), self.how.get((key, ranked[0]), "its name"), ranked[1:], ambiguous
