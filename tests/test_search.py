@@ -80,3 +80,12 @@ def test_index_is_built_once_beside_the_store_and_is_fast(kg):
     for word in ("treatment", "prevention", "corruption", "women"):
         search(gs, word)
     assert (time.perf_counter() - started) / 4 < 0.5  # (50 ms at 1M is measured by `make bench`, in a quiet process)
+
+
+def test_a_number_written_in_parts_is_found_as_written(kg):
+    """"1.1" and "64/3" are each one number: their parts must stand together, in order (before, "SDG 1.1" found every
+    target whose code holds a 1, and "64/3" a table row whose cells held a 3 and a 64)."""
+    assert [e.iri for e in kg.search("SDG 1.1").entities] == ["http://metadata.un.org/sdg/1.1"]
+    found = kg.search("64/3").entities
+    assert found and all("64/3" in e.label for e in found), [e.label for e in found]
+    assert DPK + "res-cnd-64-3" in [e.iri for e in found]

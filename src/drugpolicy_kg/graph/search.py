@@ -96,12 +96,14 @@ class SearchResult:
 
 
 def fts_query(text: str) -> str:
-    """The user's text as an FTS5 query that can only mean "all these words": each word a quoted string.
+    """The user's text as an FTS5 query that can only mean "all these words": each word a quoted string. A number
+    written in parts ("1.1", "64/3") is one quoted string, its parts then a phrase (standing together, in order):
+    "SDG 1.1" had found every target whose code holds a 1.
 
-    >>> fts_query('harm reduction'), fts_query('NEAR(a b) OR "x*"')
-    ('"harm" "reduction"', '"NEAR" "a" "b" "OR" "x"')
+    >>> fts_query('harm reduction'), fts_query('NEAR(a b) OR "x*"'), fts_query("SDG 1.1, res. 64/3")
+    ('"harm" "reduction"', '"NEAR" "a" "b" "OR" "x"', '"SDG" "1.1" "res" "64/3"')
     """
-    words = re.findall(r"\w+", text)
+    words = re.findall(r"\d+(?:[./]\d+)+|\w+", text)
     if not words:
         raise UsageError("give words to search for (letters or digits)")
     return " ".join('"' + w.replace('"', '""') + '"' for w in words[:32])
