@@ -16,7 +16,7 @@ DPK = "https://w3id.org/drugpolicy-kg/id/"
 SP2 = "A/80/6 (Sect. 16), subprogramme 2"
 # the briefings the issue names: a CND resolution, a working group, a commission, a member, a subprogramme and a
 # resolution the OHCHR section cites (72/194: a mandate of both entities)
-TERMS = ["64/3", "ITWG", "CND", "UNICEF", SP2, "72/194", "59/3", "UNODC", "ISN", "SDG 16"]
+TERMS = ["64/3", "ITWG", "CND", "UNICEF", SP2, "72/194", "59/3", "UNODC", "ISN", "SDG 16", "SDG 3"]
 PREFIXES = """PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
 PREFIX dpk: <https://w3id.org/drugpolicy-kg/id/>
 PREFIX org: <http://www.w3.org/ns/org#>
@@ -404,3 +404,12 @@ def test_a_target_nothing_links_points_to_its_goal_and_claims_nothing_of_the_tar
     assert all(s.absent and not s.evidence for s in b.summary)
     assert count(tracer, "?x dpo:serves $goal", goal="http://metadata.un.org/sdg/1") == 0
     assert len(Briefing(tracer.trace("SDG 1.1", "both")).summary_text()) == 1
+
+
+def test_a_goal_names_its_targets_that_something_serves_with_the_quote(briefings):
+    """SDG 3's own trace had not named target 3.5, which the ITWG aims at: the goal's briefing says so, cited."""
+    b = briefings["SDG 3"]
+    said = [s for s in b.summary if s.kind == "target served"]
+    assert [s.words() for s in said] == ["Of its targets, SDG 3.5 is served by ITWG."]
+    assert said[0].evidence and all("3.5" in e.quote for e in said[0].evidence)
+    assert not [s for s in briefings["SDG 16"].summary if s.kind == "target served"]  # (the budget names goals only)

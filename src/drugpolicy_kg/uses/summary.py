@@ -232,12 +232,29 @@ class Summarizer:
             out += self._programme(root, forward, backward)
         else:
             out += self._entity(root, forward, backward)
+        if self.t.kind(root.iri) == "SDG goal":
+            out += self._targets_served(root)
         out = [s for s in out if s.text]
         if not out:
             out.append(Sentence(f"Nothing in the graph links {root.label} to a resolution, body or activity yet.",
                                 subject=root.iri, kind="nothing", absent=True))
             out += self._broader_served(root)
         return out[:MAX_SENTENCES]
+
+    def _targets_served(self, root: Hop) -> list[Sentence]:
+        """An SDG goal's targets that the graph says something serves, each with the quotes that say so (SDG 3's
+        target 3.5, which the ITWG aims at: the goal's own trace had not named it)."""
+        out = []
+        for target in sorted(map(str, self.t._linked(root.iri, SKOS + "narrower", "out")), key=natural):
+            if self.t.kind(target) != "SDG target":
+                continue
+            serving = sorted({str(x) for x in self.t._linked(target, DPO + "serves", "in")}, key=natural)
+            evidence = [e for x in serving for e in self._fact(x, DPO + "serves", target)]
+            if serving and evidence:
+                code = self.t.label(target).split(":", 1)[0]
+                out.append(Sentence(f"Of its targets, {code} is served by {listing([self.short(x) for x in serving])}.",
+                                    evidence[:3], target, "target served"))
+        return out[:3]
 
     def _broader_served(self, root: Hop) -> list[Sentence]:
         """Where nothing links an SDG target, what links its goal: a pointer to another trace, said as
