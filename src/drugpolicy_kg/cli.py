@@ -354,9 +354,9 @@ def _none_for(params: dict[str, str], given: dict[str, str]) -> None:
     stderr says so. A value bound as a literal (a language, a year) is no entity, and gets none."""
     import shlex
 
-    named = [(k, v.strip()) for k, v in given.items()
-             if params.get(k, "").startswith("<") and v.strip() and not v.strip().startswith(('"', "'"))]
-    for key, value in named:
+    for key, value in ((k, v.strip()) for k, v in given.items() if params.get(k, "").startswith("<")):
+        if not value or value.startswith(('"', "'")):
+            continue
         term = value[1:-1] if value.startswith("<") and value.endswith(">") else value
         print(terminal_safe(f"drugpolicy-kg: no rows for {key}={value}; what else the graph holds of it: "
                             f"drugpolicy-kg trace {shlex.quote(term)}"), file=sys.stderr)

@@ -39,15 +39,13 @@ SELECT ?s ?name WHERE {{
 TYPES = f"""
 SELECT ?s ?t WHERE {{ ?s a ?t FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{PREFIXES['dpk']}") ||
                                                    STRSTARTS(STR(?s), "{PREFIXES['sdg']}"))) }}"""
-# an SDG goal or target by its code, as people write it and as trace names it ("SDG 3.5"); the UN's concepts also
-# carry the code padded ("03.05"), not a name anyone types
+# an SDG goal or target, found by its code as people write it and named as trace names it ("SDG 3.5: ...")
 SDG_CODES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX sdgo: <http://metadata.un.org/sdg/ontology#>
-SELECT ?s ?code ?title WHERE {
+SELECT ?s ?title WHERE {
   VALUES ?t { sdgo:Goal sdgo:Target }
-  ?s a ?t ; skos:notation ?code .
-  FILTER(!STRSTARTS(STR(?code), "0"))
+  ?s a ?t .
   OPTIONAL { ?s skos:prefLabel ?title FILTER(LANGMATCHES(LANG(?title), "en")) }
 }"""
 QUOTES = """
@@ -111,6 +109,7 @@ def fts_query(text: str) -> str:
 
 def _build(gs, con: sqlite3.Connection) -> None:
     from drugpolicy_kg.sparql.results import compact
+    from drugpolicy_kg.uses.trace import sdg_code
 
     con.executescript(f"""
         CREATE VIRTUAL TABLE names USING fts5(name, iri UNINDEXED, tokenize='{TOKENIZER}');
@@ -127,10 +126,10 @@ def _build(gs, con: sqlite3.Connection) -> None:
         s, name = str(s), str(name)
         names.add((name, s))
         labels.setdefault(s, name)
-    for s, code, title in gs.select(SDG_CODES):
-        s = str(s)
-        names.add((f"SDG {code}", s))
-        labels[s] = f"SDG {code}: {title}" if title is not None else f"SDG {code}"
+    for s, title in gs.select(SDG_CODES):
+        code = sdg_code(s)
+        names.add((code, s))
+        labels[s] = f"{code}: {title}" if title is not None else code
     con.executemany("INSERT INTO names (name, iri) VALUES (?, ?)", sorted(names))
     kinds: dict[str, str] = {}
     for s, t in gs.select(TYPES):

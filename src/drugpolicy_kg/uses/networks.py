@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from drugpolicy_kg.resources import PREFIXES, internal_query
 from drugpolicy_kg.tables import xml_safe
 from drugpolicy_kg.uses import VIEW_NAMES
-from drugpolicy_kg.uses.trace import DPO, FORWARD, RDF_TYPE, RDFS_LABEL, ROOT_ONLY, Evidence, Tracer
+from drugpolicy_kg.uses.trace import DPO, FORWARD, RDF_TYPE, RDFS_LABEL, ROOT_ONLY, Evidence, Tracer, sdg_code
 from drugpolicy_kg.uses.trace import natural as _natural
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class Describer:
         import re
 
         if node.startswith(SDG):
-            return "SDG " + node[len(SDG):]
+            return sdg_code(node)
         acr = self.acronym(node)
         if acr and len(acr) <= 20:
             return acr

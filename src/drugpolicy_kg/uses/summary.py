@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drugpolicy_kg.resources import PREFIXES
-from drugpolicy_kg.uses.trace import DCT, DPO, FORWARD, SKOS, Evidence, Hop, Trace, natural
+from drugpolicy_kg.uses.trace import DCT, DPO, FORWARD, SKOS, Evidence, Hop, Trace, natural, sdg_code
 
 if TYPE_CHECKING:
     from drugpolicy_kg.uses.trace import Tracer
@@ -251,8 +251,7 @@ class Summarizer:
             serving = sorted({str(x) for x in self.t._linked(target, DPO + "serves", "in")}, key=natural)
             evidence = [e for x in serving for e in self._fact(x, DPO + "serves", target)]
             if serving and evidence:
-                code = self.t.label(target).split(":", 1)[0]
-                out.append(Sentence(f"Of its targets, {code} is served by {listing([self.short(x) for x in serving])}.",
+                out.append(Sentence(f"Of its targets, {sdg_code(target)} is served by {listing([self.short(x) for x in serving])}.",
                                     evidence[:3], target, "target served"))
         return out[:3]
 
@@ -265,12 +264,11 @@ class Summarizer:
                 continue
             serving = {str(s) for s in self.t._linked(str(broader), DPO + "serves", "in")}
             if serving:
-                label = self.t.label(str(broader))
-                code = label.split(":", 1)[0] if label.startswith("SDG ") else label
+                code = sdg_code(str(broader))
                 out.append(Sentence(
                     f"Its goal, {code}, is served by {counted(len(serving), 'entity', 'entities')} in the graph (a trace "
                     f"of “{code}” names them); the graph does not say which of them work towards "
-                    f"{root.label.split(':', 1)[0]}.", subject=str(broader), kind="broader", absent=True))
+                    f"{sdg_code(root.iri)}.", subject=str(broader), kind="broader", absent=True))
         return out
 
     # a resolution, decision or other instrument

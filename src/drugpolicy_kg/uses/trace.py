@@ -98,6 +98,7 @@ NAMES_FORMAT = 3  # of the kept index of names (Tracer.names_memo): change it wh
 # numbers apart, "sdg1.1")
 SLACK = 5  # a bounded trace (Trace.bounded) lists a relation whole when it has at most this many more hops
 PROGRAMME_PART = "has part"  # how dcterms:isPartOf reads forward from a programme to its parts (not "has paragraph")
+SDG_NS = PREFIXES["sdg"]  # the UN's SDG concepts (goals, targets, indicators)
 ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Programme"]
 
 
@@ -356,6 +357,16 @@ def natural(text: str) -> tuple:       # triples, 2.8 s of views' two processes 
     """
     return tuple((0, int(number), "") if number else (1, 0, words.casefold())
                  for number, words in _NUMBERS_AND_WORDS.findall(text))
+
+
+def sdg_code(node: str) -> str:
+    """How people write an SDG goal or target, from its IRI: "SDG 3.5" (the UN's concepts carry the code padded too,
+    "03.05", which no one types); "" for any other node.
+
+    >>> sdg_code("http://metadata.un.org/sdg/3.5"), sdg_code("https://w3id.org/drugpolicy-kg/id/itwg")
+    ('SDG 3.5', '')
+    """
+    return "SDG " + node[len(SDG_NS):] if node.startswith(SDG_NS) else ""
 
 
 def norm(text: str) -> str:
@@ -978,7 +989,7 @@ class Tracer:
 
     def _index(self, node, name: str, how: str = "its name") -> None:
         if not str(node).startswith(PREFIXES["dpk"]):
-            if not str(node).startswith("http://metadata.un.org/sdg/"):
+            if not str(node).startswith(SDG_NS):
                 return
         key = norm(name)
         if key:
@@ -1193,7 +1204,8 @@ class Tracer:
         """What :meth:`label` shows of ``node`` with its ``label`` (None: it has none)."""
         if label is None:
             return node.rsplit("/", 1)[-1]
-        return ("SDG " + node.rsplit("/", 1)[-1] + ": " if node.startswith("http://metadata.un.org/sdg/") else "") + label
+        code = sdg_code(node)
+        return f"{code}: {label}" if code else label
 
     def _label(self, node: str) -> str:
         if self._all_labels:
