@@ -167,9 +167,9 @@ def spring(g: nx.Graph, k: float, iterations: int, seed: int, threshold: float =
     kk = np.float32(k * k)
     sums = np.empty((n, 3), np.float32)  # the columns 1, x, y of the matrix product
     sums[:, 0] = 1
+    xs, ys = sums[:, 1], sums[:, 2]  # (views of its columns: x and y in single precision, written each step)
     for _ in range(iterations):
-        sums[:, 1], sums[:, 2] = x, y
-        xs, ys = sums[:, 1], sums[:, 2]
+        xs[:], ys[:] = x, y
         np.subtract.outer(xs, xs, out=square)
         np.multiply(square, square, out=square)
         np.subtract.outer(ys, ys, out=force)
