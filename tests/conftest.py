@@ -31,6 +31,11 @@ def pytest_configure(config):
     # Whatever the run makes with ``tempfile`` (doctests, notebooks, the commands tests start, pytest's own tmp_path)
     # goes in it, and it goes when the run ends: runs had left 200 folders (1.5 GB: a doctest's build, 47 MB, each
     # time) in the machine's temporary folder, and a CI run on a nearly full disk failed for want of space.
+    # (multiprocessing's own temporary folder first, where it is made without this: it removes it when the process
+    # exits, after the run's folder is gone: made in it, its removal failed with a traceback after the summary)
+    import multiprocessing.util
+
+    multiprocessing.util.get_temp_dir()
     os.environ["TMPDIR"] = tempfile.tempdir = os.environ["DRUGPOLICY_KG_TEST_TMP"]
     if "DRUGPOLICY_KG_CACHE" not in os.environ:
         config.cache_folder = os.environ["DRUGPOLICY_KG_CACHE"] = tempfile.mkdtemp(prefix="drugpolicy-kg-test-cache-")

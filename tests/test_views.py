@@ -428,6 +428,67 @@ def test_cli_views(copy_project, tmp_path, capsys):
     assert (tmp_path / "s" / "mandates.html").is_file() and not (tmp_path / "s" / "full.html").exists()
 
 
+def test_a_large_graph_s_entity_pages_share_files_and_every_link_finds_its_entity(copy_project, tmp_path, capsys):
+    """Shared entity pages (``--entity-pages shared``, the default above SHARED_ABOVE entities): a hundred entities to
+    a file, each a section at its anchor; every link to an entity, from every page of the site, finds its section."""
+    import re
+    from urllib.parse import unquote
+
+    from drugpolicy_kg.uses.entities import PER_FILE, entity_iris, page_links
+
+    out = tmp_path / "s"
+    assert main(["--project", str(copy_project), "views", "--out", str(out), "--entity-pages", "shared"]) == 0
+    iris = entity_iris(GraphStore.open(Project.open(copy_project)).view())
+    links = page_links(iris, shared=True)
+    parts = sorted((out / "entities").glob("part-*.html"))
+    assert len(parts) == -(-len(iris) // PER_FILE) > 1
+    assert {p.name for p in (out / "entities").iterdir()} == {"index.html", *(p.name for p in parts),
+                                                             *(p.name for p in (out / "entities").glob("source-*"))}
+    ids: dict[str, set[str]] = {}
+    for part in parts:
+        text = part.read_text(encoding="utf-8")
+        ids[part.name] = set(re.findall(r'<section class="entity" id="([^"]+)"', text))
+        assert 0 < len(ids[part.name]) <= PER_FILE and "<h3>Facts" in text, part.name
+    assert sum(len(v) for v in ids.values()) == len(iris)
+    for iri in iris:
+        file, _, anchor = links[iri].partition("#")
+        assert anchor in ids[file], iri
+    # the pages before and after each, and the site's every link into the entity pages (anchors too) resolve
+    first, last = parts[0].read_text(encoding="utf-8"), parts[-1].read_text(encoding="utf-8")
+    assert f'href="{parts[1].name}">Next page' in first and "Previous page" not in first
+    assert f'href="{parts[-2].name}">Previous page' in last and "Next page" not in last
+    checked = 0
+    for page in [*out.glob("*.html"), *out.glob("entities/*.html"), *out.glob("traces/*.html")]:
+        for href, anchor in re.findall(r'href="([^"#:]*part-[^"#:]+)#([^"]+)"', page.read_text(encoding="utf-8")):
+            target = (page.parent / unquote(href)).resolve()
+            assert anchor in ids[target.name], (page.name, href, anchor)
+            checked += 1
+    assert checked > len(iris)
+    assert "entities</a>, 100 to a page" in (out / "index.html").read_text(encoding="utf-8")
+    itwg = parts[[i for i, p in enumerate(parts) if "itwg" in ids[p.name]][0]].read_text(encoding="utf-8")
+    section = itwg.split('id="itwg"', 1)[1].split("</section>", 1)[0]
+    assert "<blockquote>" in section and 'href="../traces/itwg.html"' in section and "#node=" in section
+
+
+def test_entity_pages_share_files_above_a_number_of_entities():
+    from drugpolicy_kg.uses.entities import SHARED_ABOVE, page_links
+
+    iris = [f"https://x/id/e{i}" for i in range(SHARED_ABOVE + 1)]
+    assert "#" not in page_links(iris[:-1])[iris[0]] and "#" in page_links(iris)[iris[0]]
+    assert "#" not in page_links(iris, shared=False)[iris[0]]
+    assert f"more than {SHARED_ABOVE:,} entities" in " ".join(_views_help().split())  # (the help says the number)
+
+
+def _views_help() -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
+        main(["views", "--help"])
+    return buf.getvalue()
+
+
 def drawn_counts(page):
     page.wait_for_function("typeof network !== 'undefined' && window.dpkReady === true", timeout=20000)
     return page.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]")
@@ -712,6 +773,7 @@ dpk:membership-evil a org:Membership ; rdfs:label "Evil member"@en ; org:member 
     graph = GraphStore.open(Project.open(root)).rdflib()
     out = root / "site"
     write_site(graph, out)
+    write_site(graph, out / "shared", shared_pages=True)  # (the entity pages shared by a hundred, beside)
     nets = build_networks(graph, ["collaboration"])
     (out / "heading.html").write_text(render_page(nets["collaboration"], PAYLOAD, PAYLOAD), encoding="utf-8")
     return out
@@ -720,11 +782,16 @@ dpk:membership-evil a org:Membership ; rdfs:label "Evil member"@en ; org:member 
 @pytest.mark.slow
 @pytest.mark.parametrize("page_name", ["collaboration.html", "affiliations.html", "full.html", "heading.html",
                                        "index.html", "traces/itwg.html", "traces/index.html", "entities/org-evil.html",
-                                       "entities/index.html"])
+                                       "entities/index.html", "shared/entities/(org-evil's page)"])
 def test_payloads_do_not_execute(browser, evil_site, page_name):
+    if page_name.endswith("(org-evil's page)"):  # the entity pages shared by a hundred: the one holding org-evil
+        from drugpolicy_kg.uses.entities import entity_iris, page_links
+
+        iris = entity_iris(GraphStore.open(Project.open(evil_site.parent)).view())
+        page_name = "shared/entities/" + page_links(iris, shared=True)[DPK + "org-evil"].partition("#")[0]
     assert PAYLOAD not in (evil_site / page_name).read_text()
     page = browser.open((evil_site / page_name).as_uri())
-    if page_name != "index.html" and not page_name.startswith(("traces", "entities")):
+    if page_name != "index.html" and not page_name.startswith(("traces", "entities", "shared")):
         drawn_counts(page)
         tip = hover(page, "https://w3id.org/drugpolicy-kg/id/org-evil", scale=3)
         assert "&lt;img" in tip.get("html", "") and "<img" not in tip["html"], tip

@@ -461,8 +461,9 @@ def cmd_views(args) -> int:
     views = VIEWS if args.view == "all" else (args.view,)
     output_folder(args.out)  # (refused before the graph is read, not after)
     gs = _store(args)
+    shared = {"auto": None, "each": False, "shared": True}[args.entity_pages]
     written = write_site(gs.view(), Path(args.out), views, store=gs.location / "db" if gs.location else None,
-                         project=_project(args))
+                         project=_project(args), shared_pages=shared)
     print(terminal_safe(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}"))
     return EXIT_OK
 
@@ -667,6 +668,9 @@ def make_parser() -> argparse.ArgumentParser:
     vw.add_argument("--out", default="build/site", metavar="DIR", help="site folder (default: build/site)")
     vw.add_argument("--view", default="all", choices=[*VIEW_NAMES, "all"],
                     help="one network page only (the entity pages, traces and index are always written)")
+    vw.add_argument("--entity-pages", default="auto", choices=["auto", "each", "shared"],
+                    help="a file per entity (each), or a hundred entities to a file, each at its anchor (shared); "
+                         "auto (default): shared where the graph has more than 20,000 entities")
     vw.set_defaults(func=cmd_views)
 
 

@@ -184,13 +184,10 @@ def _quotes(evidence: list[Evidence], source_link: Callable[[Evidence], str | No
              "note": ev.note() if ev.inferred else ""} for ev in evidence]
 
 
-def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
-                source_link: Callable[[Evidence], str | None], appears_in: list[tuple[str, str]] | None = None,
-                nav: list[tuple[str, str]] = ()) -> str:
-    """One entity's page (``templates/entity.html``): every fact with its quotes, the links to it, and where it
-    appears (``appears_in``: (href, text) pairs; None leaves the section out)."""
-    from drugpolicy_kg.pages import document
-
+def entity_record(ents: Entities, iri: str, link: Callable[[str], str | None],
+                  source_link: Callable[[Evidence], str | None], appears_in: list[tuple[str, str]] | None = None) -> dict:
+    """What a page shows of one entity (``templates/entity-body.html``): every fact with its quotes, the links to it,
+    and where it appears (``appears_in``: (href, text) pairs; None leaves the section out)."""
     def name(target: str) -> dict:
         return {"label": ents.tracer.label(target), "href": link(target)}
 
@@ -204,17 +201,64 @@ def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
     count, incoming = ents.incoming(iri, MAX_INCOMING)
     links = [{"source": name(s), "prop": ents.prop_label(p), "quotes": _quotes(ev[:1], source_link)}
              for s, p, ev in incoming]
-    return document("entity.html", ents.tracer.label(iri), list(nav), kind=ents.tracer.kind(iri), iri=iri, facts=facts,
-                    incoming=links, incoming_count=count, incoming_more=max(0, count - MAX_INCOMING),
-                    appears_in=appears_in)
+    return {"name": ents.tracer.label(iri), "kind": ents.tracer.kind(iri), "iri": iri, "facts": facts,
+            "incoming": links, "incoming_count": count, "incoming_more": max(0, count - MAX_INCOMING),
+            "appears_in": appears_in}
+
+
+def entity_html(ents: Entities, iri: str, link: Callable[[str], str | None],
+                source_link: Callable[[Evidence], str | None], appears_in: list[tuple[str, str]] | None = None,
+                nav: list[tuple[str, str]] = ()) -> str:
+    """One entity's own page (``templates/entity.html``): :func:`entity_record` under the entity's name."""
+    from drugpolicy_kg.pages import document
+
+    record = entity_record(ents, iri, link, source_link, appears_in)
+    return document("entity.html", record["name"], list(nav), e=record)
+
+
+# A graph of more entities than SHARED_ABOVE gets no file per entity: its entities' pages share files, PER_FILE to a
+# file in the order of their IRIs, each an anchor there. (Creating a file costs 50-150 µs on this project's
+# benchmark machine, whatever its size: the third shape of data's 365,116 pages took 20-50 s of the kernel's time
+# alone, and the folder of them is slow to copy, list and serve.)
+SHARED_ABOVE = 20_000
+PER_FILE = 100
+
+
+def page_links(iris: list[str], shared: bool | None = None) -> dict[str, str]:
+    """Where each entity's page is, as a link from the entity pages' folder: a file of its own (named by
+    :func:`~drugpolicy_kg.uses.trace_render.page_names`), or, where the pages share files (``shared``; None: where
+    there are more than SHARED_ABOVE entities), its anchor on the file it shares with the PER_FILE entities around it
+    in ``iris``'s order.
+
+    >>> iris = [f"https://x/id/e{i}" for i in range(250)]
+    >>> page_links(iris)["https://x/id/e7"], page_links(iris, shared=True)["https://x/id/e207"]
+    ('e7.html', 'part-3.html#e207')
+    """
+    from drugpolicy_kg.uses.trace_render import page_names
+
+    names = page_names(iris)
+    if not (len(iris) > SHARED_ABOVE if shared is None else shared):
+        return names
+    width = len(str(-(-len(iris) // PER_FILE)))
+    return {iri: f"{part_file(i // PER_FILE + 1, width)}#{names[iri][:-len('.html')]}" for i, iri in enumerate(iris)}
+
+
+def part_file(number: int, width: int = 1) -> str:
+    """The file name of the ``number``-th shared page (1-based), its number padded to ``width`` digits."""
+    return f"part-{number:0{width}d}.html"
 
 
 def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pages: dict[tuple, str],
                 appears_in: Callable[[str], list[tuple[str, str]]], nav: list[tuple[str, str]],
                 iris: list[str] | None = None, scratch: Path | None = None) -> list[Path]:
-    """A page per entity of ``iris`` (default: all) into ``out_dir``, named by ``names``; returns the files.
+    """The pages of the entities ``iris`` (default: all) into ``out_dir``, where ``names`` (:func:`page_links`) puts
+    them: a page each, or each file the entities share (``iris`` must then hold all of a file's entities, as runs of
+    PER_FILE from a multiple of it do); returns the files.
     (``scratch``: where the temporary files are made, see :func:`drugpolicy_kg.atomic.scratch_folder`.)"""
+    from itertools import groupby
+
     from drugpolicy_kg.atomic import write_page
+    from drugpolicy_kg.pages import document
     from drugpolicy_kg.uses.trace_render import passage_of
 
     written = []
@@ -225,11 +269,32 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
     def source_link(ev: Evidence) -> str | None:
         return passage_of(source_pages, ev)
 
-    for iri in ents.iris if iris is None else iris:
-        write_page(out_dir / names[iri], entity_html(ents, iri, link, source_link, appears_in(iri), nav), scratch)
-        ents.forget(iri)  # (kept, the facts of a million triples' 45,701 pages grew the process by about 100 MB)
-        written.append(out_dir / names[iri])
+    for file, members in groupby(ents.iris if iris is None else iris, key=lambda i: names[i].partition("#")[0]):
+        members = list(members)
+        if "#" not in names[members[0]]:  # (a page of its own)
+            text = entity_html(ents, members[0], link, source_link, appears_in(members[0]), nav)
+        else:
+            records = []
+            for iri in members:
+                records.append(entity_record(ents, iri, link, source_link, appears_in(iri)))
+                records[-1]["anchor"] = names[iri].partition("#")[2]
+                ents.forget(iri)  # (kept, the facts of a million triples' 45,701 pages grew the process by 100 MB)
+            number, width = int(file[len("part-"):-len(".html")]), len(file) - len("part-.html")
+            first = (number - 1) * PER_FILE + 1
+            text = document("entities-part.html", f"Entities {first:,}–{first + len(members) - 1:,} of {len(names):,}",
+                            [*nav, *_part_nav(number, width, len(names))], entities=records, first=first,
+                            last=first + len(members) - 1, total=len(names))
+        write_page(out_dir / file, text, scratch)
+        ents.forget(members[0])
+        written.append(out_dir / file)
     return written
+
+
+def _part_nav(number: int, width: int, entities: int) -> list[tuple[str, str]]:
+    """The ``number``-th shared page's links to the pages before and after it (of ``entities`` entities' pages)."""
+    total = -(-entities // PER_FILE)
+    return ([(part_file(number - 1, width), "Previous page")] if number > 1 else []) + \
+           ([(part_file(number + 1, width), "Next page")] if number < total else [])
 
 
 def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[tuple[str, str]]) -> Path:

@@ -31,6 +31,7 @@ from urllib.parse import quote as urlquote
 from drugpolicy_kg.atomic import atomic_write, scratch_folder, write_page
 from drugpolicy_kg.pages import json_for_script, script
 from drugpolicy_kg.threads import collector_off
+from drugpolicy_kg.uses.entities import PER_FILE
 from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, notes_of, sdg_matrix, undirected
 
 if TYPE_CHECKING:
@@ -711,7 +712,8 @@ def sdg_heatmap_figure(graph: Graph):
     return fig, rows, goals, counts
 
 
-def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = None, project=None) -> dict[str, Path]:
+def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = None, project=None,
+               shared_pages: bool | None = None) -> dict[str, Path]:
     """Write the pages, exports, metrics, SDG matrix, timeline, entity pages, trace pages and index (holding the
     folder's lock).
 
@@ -719,13 +721,14 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
     written by a process of their own, reading the store, started first, while this one draws the views; then both
     write the entity pages, each taking the next run of them that the other has not taken (so on two cores the site
     takes about half the time of the whole work, however the two halves differ). ``project``: whose source texts and
-    ontology the pages show (default: the shipped project)."""
+    ontology the pages show (default: the shipped project). ``shared_pages``: whether the entities' pages share
+    files, a hundred to a file (None: where the graph has more than 20,000 entities; see
+    :func:`~drugpolicy_kg.uses.entities.page_links`)."""
     from drugpolicy_kg.atomic import folder_lock
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.threads import Background
-    from drugpolicy_kg.uses.entities import Entities
+    from drugpolicy_kg.uses.entities import Entities, page_links
     from drugpolicy_kg.uses.trace import Tracer, keep_evidence_apart
-    from drugpolicy_kg.uses.trace_render import page_names
 
     out_dir = Path(out_dir)
     project = project or Project.open()
@@ -737,7 +740,7 @@ def write_site(graph: Graph, out_dir: Path, views=VIEWS, store: Path | None = No
             if memo is not None and not memo.is_file() else None
         tracer = Tracer(graph, evidence_memo=memo)  # one for the networks and the pages: labels, kinds and quotes
         ents = Entities(graph, tracer)  # read once
-        names = page_names(ents.iris)
+        names = page_links(ents.iris, shared_pages)
         if quotes is not None:
             tracer.read_labels()
             ents.read_kinds()
@@ -776,7 +779,8 @@ def _settle() -> None:
     gc.freeze()
 
 
-ENTITY_RUN = 100  # entity pages a process takes at a time: about a tenth of a second of work
+ENTITY_RUN = PER_FILE  # entity pages a process takes at a time (about a tenth of a second of work): where the
+# pages share files, each run the entities of one file
 EXTRAS_RUN = "extras"  # the run of the pages beside the networks (_write_extras): the process free first takes it
 
 
@@ -1342,6 +1346,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     with atomic_write(out_dir / "index.html", durable=False) as fh:
         fh.write(render("views-index.html", title="drugpolicy-kg: network views", nav=[], csp=CSP, page_class="views",
                         rows=rows, legend=[(cat, symbol(shape, c, 16)) for cat, (c, shape) in STYLE.items()],
-                        timeline=png, heatmap=heat, n_entities=len(ents.iris), questions=questions))
+                        timeline=png, heatmap=heat, n_entities=len(ents.iris), questions=questions,
+                        per_file=PER_FILE if ents.iris and "#" in names[ents.iris[0]] else 1))
     written["index.html"] = out_dir / "index.html"
     return written
