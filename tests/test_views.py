@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from urllib.parse import quote
 
 import networkx as nx
 import pytest
@@ -1075,16 +1076,21 @@ def test_our_graphml_and_gexf_read_back_as_networkxs_own(nets):
     (nx.gnp_random_graph(150, 0.03, seed=4), None),  # in pieces: pairs with no path count nothing
     (nx.barabasi_albert_graph(700, 2, seed=5), 64), (nx.gnp_random_graph(600, 0.004, seed=6), 64),
     (nx.Graph([(0, 0), (0, 1), (1, 2), (2, 2), (2, 3), (1, 3), (3, 4)]), None),  # ties to themselves
+    (nx.Graph([(0, 0), (1, 2), (2, 3)]), None), (nx.empty_graph(5), None),  # a node alone (or tied to itself only)
+    (nx.compose(nx.empty_graph(3000), nx.barabasi_albert_graph(300, 2, seed=7)), 64),  # most nodes alone, sampled
     (nx.les_miserables_graph(), 10)], ids=lambda x: f"{len(x)}" if isinstance(x, nx.Graph) else f"k={x}")
 def test_betweenness_is_networkxs(g, k):
     """The views' betweenness (breadth first from many sources at once, in sparse matrices) is networkx's, the same
     sources sampled where it samples, within rounding."""
-    from drugpolicy_kg.uses.networks import betweenness
+    from drugpolicy_kg.uses.networks import BETWEENNESS_CELLS, betweenness
 
     want = nx.betweenness_centrality(g, k=k, seed=42)
-    got = betweenness(g, k=k, seed=42)
-    assert list(got) == list(want)
-    assert all(abs(got[v] - want[v]) < 1e-12 for v in g), max((abs(got[v] - want[v]), v) for v in g)
+    for cells in (BETWEENNESS_CELLS, 50):  # (50 numbers an array: sources a few at a time, on the larger graphs)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("drugpolicy_kg.uses.networks.BETWEENNESS_CELLS", cells)
+            got = betweenness(g, k=k, seed=42)
+        assert list(got) == list(want)
+        assert all(abs(got[v] - want[v]) < 1e-12 for v in g), max((abs(got[v] - want[v]), v) for v in g)
 
 
 def _louvain_cases():
@@ -1118,7 +1124,12 @@ def test_louvain_finds_networkxs_communities(nets):
     def canon(parts):
         return sorted(sorted(map(repr, p)) for p in parts)
 
-    cases = [(undirected(g), 42) for g in nets.values()] + list(_louvain_cases()) + [(nx.empty_graph(5), 42)]
+    alone = nx.compose(nx.empty_graph(range(100, 160)), nx.barabasi_albert_graph(50, 2, seed=3))  # most nodes alone
+    alone.add_edge(150, 150, weight=0.7)  # one tied to itself only
+    for u, v in alone.edges:
+        alone[u][v].setdefault("weight", (u * 7 + v) % 5 / 3 + 0.1)
+    cases = [(undirected(g), 42) for g in nets.values()] + list(_louvain_cases()) + [(nx.empty_graph(5), 42),
+                                                                                      (alone, 42), (alone, 7)]
     for g, seed in cases:
         want = nx.community.louvain_communities(g, weight="weight", seed=seed)
         assert canon(louvain_communities(g, seed=seed)) == canon(want), (len(g), seed)
@@ -1131,7 +1142,7 @@ def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp
     uses it later: it had read it only once its traces were written, and the message, larger than a pipe holds,
     kept the command waiting in its write, not drawing (about 11 s of the shipped graph's 21)."""
     from drugpolicy_kg.uses.trace_render import page_names
-    from drugpolicy_kg.uses.views import _PagesApart
+    from drugpolicy_kg.uses.views import Drawn, _PagesApart
 
     project = Project.open()
     gs = GraphStore.open(project)
@@ -1141,12 +1152,43 @@ def test_the_second_process_takes_where_the_views_draw_as_soon_as_it_is_said(tmp
     names = page_names(iris)
     apart = _PagesApart(gs.location / "db", tmp_path / "site", names, project.root, True)
     try:
-        shown_in = {"full": {iri: ["full.html", iri + "#" + "n" * 100] for iri in iris}}
-        assert len(json.dumps(shown_in)) > 2 * 65536  # (more than a pipe holds: a writer waits for its reader)
-        apart.drawn(shown_in)
+        drawn = Drawn.of({"full": {iri: ("full.html", iri + "#" + "n" * 100) for iri in iris}}, iris)
+        assert len(json.dumps(drawn.to_json())) > 2 * 65536  # (more than a pipe holds: a writer waits for its reader)
+        apart.drawn(drawn)
         heard = set(apart._said)  # what the process had said when the command's write returned
         assert "sources" not in heard and "extras" not in heard, heard  # it is still writing its traces
         assert apart.trace_pages()  # and it goes on
+    finally:
+        apart.stop()
+
+
+def test_where_the_views_draw_each_entity_is_told_compactly_and_read_back_whole():
+    from drugpolicy_kg.uses.views import TITLES, Drawn
+
+    a, b, c, stray = (DPK + x for x in ("a", "b", "c", "not-an-entity"))
+    shown_in = {"full": {a: ("full-2.html", a), b: ("full-3.html", b + "#twice"), stray: ("full.html", stray)},
+                "collaboration": {a: ("collaboration.html", a)}}
+    drawn = Drawn.from_json(json.loads(json.dumps(Drawn.of(shown_in, [a, b, c]).to_json())))
+    assert drawn.links(a, 0) == [("../full-2.html#node=" + quote(a, safe=""), TITLES["full"][0]),
+                                 ("../collaboration.html#node=" + quote(a, safe=""), TITLES["collaboration"][0])]
+    assert drawn.links(b, 1) == [("../full-3.html#node=" + quote(b + "#twice", safe=""), TITLES["full"][0])]
+    assert drawn.links(c, 2) == [] and stray not in json.dumps(drawn.to_json())
+
+
+def test_the_second_process_refuses_entities_other_than_the_command_s(tmp_path):
+    """The process writing the entity pages makes their names from the entities it reads, as the command did; where
+    they differ (the store rebuilt between the two), it says so and the command fails, no page linked wrong."""
+    from drugpolicy_kg.errors import DrugPolicyKGError
+    from drugpolicy_kg.uses.entities import entity_iris, page_links
+    from drugpolicy_kg.uses.views import _PagesApart
+
+    project = Project.open()
+    gs = GraphStore.open(project)
+    names = page_links(entity_iris(gs.view())[1:])  # one entity fewer than the store holds
+    apart = _PagesApart(gs.location / "db", tmp_path / "site", names, project.root, True)
+    try:
+        with pytest.raises(DrugPolicyKGError, match="not those the command read"):
+            apart.trace_pages()
     finally:
         apart.stop()
 

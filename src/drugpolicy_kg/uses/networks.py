@@ -644,6 +644,9 @@ def undirected(g: nx.Graph) -> nx.Graph:
     return out
 
 
+BETWEENNESS_CELLS = 1_000_000  # the numbers an array of :func:`betweenness` holds at most (a block of sources)
+
+
 def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
     """Normalized betweenness of an undirected graph, as networkx's ``betweenness_centrality(g, k, seed=seed)``
     computes it (the same sources sampled, the same counting and scaling: equal to it within rounding, tested), but
@@ -667,20 +670,28 @@ def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
     sources = random.Random(seed).sample(nodes, k) if sampled else nodes  # noqa: S311 - networkx's sample, not a secret
     at = {v: i for i, v in enumerate(nodes)}
     pairs = [(at[a], at[b]) for a, b in g.edges() if a != b]  # a tie to itself is on no shortest path
-    rows = [i for i, j in pairs] + [j for i, j in pairs]
-    cols = [j for i, j in pairs] + [i for i, j in pairs]
-    adj = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    # Only the nodes with a tie are counted: a node with none is on no path, and a path from it reaches nothing (the
+    # whole-graph network of a million triples of thin entities: 171,134 nodes, most of them alone). Numbered in
+    # g's order still, so each row of the products sums the same values in the same order.
+    tied = sorted({i for pair in pairs for i in pair})
+    index = dict(zip(tied, range(len(tied))))
+    rows = [index[i] for i, j in pairs] + [index[j] for i, j in pairs]
+    cols = rows[len(pairs):] + rows[:len(pairs)]
+    size = len(tied)
+    adj = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
     adj.data[:] = 1.0  # (a tie stated twice is one tie)
     total = np.zeros(n)
-    block = max(1, min(len(sources), 4_000_000 // n))  # sources at a time: (n, block) arrays of at most 32 MB
-    # The (n, block) arrays are few and written over in place: at a million triples the whole-graph network's 45,701
-    # nodes and 64 sources made a score of 23 MB arrays at once, 248 MB for a moment. The same operations on the same
-    # values, so the same bits: where(mask, x, 0.0) is x with 0.0 written where the mask is not.
-    for start in range(0, len(sources), block):
-        src = np.array([at[v] for v in sources[start:start + block]])
+    starts = [index[at[v]] for v in sources if at[v] in index]
+    block = max(1, min(len(starts), BETWEENNESS_CELLS // max(size, 1)))  # sources at a time: (size, block) arrays
+    # The (size, block) arrays are few and written over in place; each holds at most BETWEENNESS_CELLS numbers (8 MB):
+    # at 32 MB, a dozen of them at once were 215 MB of the command's process for a moment (the whole-graph network
+    # above). The same operations on the same values, so the same bits: where(mask, x, 0.0) is x with 0.0 written
+    # where the mask is not.
+    for start in range(0, len(starts), block):
+        src = np.array(starts[start:start + block])
         cols_b = np.arange(len(src))
-        dist = np.full((n, len(src)), -1, dtype=np.int32)  # (a level is at most n)
-        sigma = np.zeros((n, len(src)))
+        dist = np.full((size, len(src)), -1, dtype=np.int32)  # (a level is at most n)
+        sigma = np.zeros((size, len(src)))
         dist[src, cols_b], sigma[src, cols_b] = 0, 1.0
         frontier, level = sigma.copy(), 0
         while True:
@@ -708,7 +719,7 @@ def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
             del back
         del coeff, safe, sigma
         delta[dist <= 0] = 0.0
-        total += delta.sum(axis=1)
+        total[tied] += delta.sum(axis=1)
         del delta, dist
     pairs_n = n - 1  # the (s, t) pairs a path through v can join, v not an end (networkx's rescaling)
     if sampled:
@@ -752,20 +763,23 @@ def louvain_communities(g: nx.Graph, seed: int = 42, threshold: float = 0.000000
     m = sum(degrees) / 2
     # the modularity of the singletons, which networkx takes with g's own degrees (summed in g's order of neighbours;
     # a singleton's inside is its tie to itself, the same weight in the copy)
-    mod = _modularity([d for _, d in g.degree(weight="weight")], [{i} for i in range(len(nodes))], adj)
-    members: list[set] = [{u} for u in nodes]  # the first level's nodes stand for themselves
-    partition, inner, _ = _one_level(adj, degrees, m, [{u} for u in nodes], members, rng)
-    while True:  # (networkx yields each level's partition, a copy: the next level changes these sets)
-        last = [s.copy() for s in partition]
+    mod = _modularity([d for _, d in g.degree(weight="weight")], [(i,) for i in range(len(nodes))], adj)
+    # (each level's partition is made once its moves are done, a set of g's nodes per community: networkx's is a
+    # set per node from the start, moved node by node, and copied at each level; at a million triples of thin
+    # entities, three sets for each of the whole-graph network's 171,134 nodes, most of them alone, had made the
+    # communities take 230 MB more of the command's process for a moment)
+    partition, inner, _ = _one_level(adj, degrees, m, nodes, None, rng)
+    while True:
         new_mod = _modularity(degrees, inner, adj)
         if new_mod - mod <= threshold:
-            return last
+            return partition
         mod = new_mod
-        adj, members = _next_level(adj, inner, members)
+        adj = _next_level(adj, inner)
         degrees = [_weighted_degree(adj, i) for i in range(len(adj))]
-        partition, inner, improvement = _one_level(adj, degrees, m, partition, members, rng)
+        following, inner, improvement = _one_level(adj, degrees, m, None, partition, rng)
         if not improvement:
-            return last
+            return partition
+        partition = following
 
 
 def _weighted_degree(adj: list[dict], i: int):
@@ -774,7 +788,7 @@ def _weighted_degree(adj: list[dict], i: int):
     return sum(nbrs.values()) + (i in nbrs and nbrs[i])
 
 
-def _modularity(degrees: list, communities: list[set], adj: list[dict]) -> float:
+def _modularity(degrees: list, communities: list, adj: list[dict]) -> float:
     """networkx's ``modularity`` (undirected, resolution 1), summed in its order: per community, the weights of the
     ties inside it (each once), then its degrees."""
     deg_sum = sum(degrees)
@@ -795,13 +809,15 @@ def _modularity(degrees: list, communities: list[set], adj: list[dict]) -> float
     return sum(map(contribution, communities))
 
 
-def _one_level(adj: list[dict], degrees: list, m: float, partition: list[set], members: list[set], rng):
-    """One level of Louvain's moves: networkx's ``_one_level`` (undirected, resolution 1) on numbered nodes."""
+def _one_level(adj: list[dict], degrees: list, m: float, nodes: list | None, members: list[set] | None, rng):
+    """One level of Louvain's moves: networkx's ``_one_level`` (undirected, resolution 1) on numbered nodes. The
+    level's node ``u`` stands for ``nodes[u]`` (the first level) or for the set ``members[u]`` of g's nodes (a later
+    one). Returns the partition of g's nodes, the level's nodes in each community (lists), in the order of the
+    communities' numbers (networkx's), and whether a node moved."""
     n = len(adj)
     node2com = list(range(n))
-    inner = [{u} for u in range(n)]
     stot = list(degrees)
-    nbrs = [{v: w for v, w in adj[u].items() if v != u} for u in range(n)]
+    nbrs = [{v: w for v, w in ties.items() if v != u} if u in ties else ties for u, ties in enumerate(adj)]  # (read only)
     order = list(range(n))
     rng.shuffle(order)
     denominator = 2 * m**2
@@ -809,6 +825,8 @@ def _one_level(adj: list[dict], degrees: list, m: float, partition: list[set], m
     while moves > 0:
         moves = 0
         for u in order:
+            if not nbrs[u]:  # (a node with no tie stays where it is, its own community: no gain is above 0)
+                continue
             best_mod = 0
             best_com = own = node2com[u]
             weights: dict = {}
@@ -827,28 +845,31 @@ def _one_level(adj: list[dict], degrees: list, m: float, partition: list[set], m
                     best_com = c
             stot[best_com] += degree
             if best_com != own:
-                com = members[u]
-                partition[own].difference_update(com)
-                inner[own].remove(u)
-                partition[best_com].update(com)
-                inner[best_com].add(u)
                 improvement = True
                 moves += 1
                 node2com[u] = best_com
-    return list(filter(len, partition)), list(filter(len, inner)), improvement
+    inner: dict[int, list[int]] = {}
+    for u in range(n):
+        inner.setdefault(node2com[u], []).append(u)
+    partition = []
+    for c in sorted(inner):
+        if nodes is not None:
+            partition.append({nodes[u] for u in inner[c]})
+        else:
+            part: set = set()
+            for u in inner[c]:
+                part.update(members[u])
+            partition.append(part)
+    return partition, [inner[c] for c in sorted(inner)], improvement
 
 
-def _next_level(adj: list[dict], inner: list[set], members: list[set]) -> tuple[list[dict], list[set]]:
-    """networkx's ``_gen_graph``: a node per community, standing for its members' original nodes; the ties between
-    communities summed in the order networkx adds them (the edges of the level, node by node, each once)."""
-    com_of = {}
-    grouped = []
+def _next_level(adj: list[dict], inner: list[list[int]]) -> list[dict]:
+    """networkx's ``_gen_graph``: a node per community (``inner``: each community's nodes of the level), the ties
+    between communities summed in the order networkx adds them (the edges of the level, node by node, each once)."""
+    com_of = [0] * len(adj)
     for i, part in enumerate(inner):
-        nodes = set()
         for u in part:
             com_of[u] = i
-            nodes.update(members[u])
-        grouped.append(nodes)
     out: list[dict] = [{} for _ in inner]
     seen = set()
     for u in range(len(adj)):
@@ -860,7 +881,7 @@ def _next_level(adj: list[dict], inner: list[set], members: list[set]) -> tuple[
             out[a][b] = total
             out[b][a] = total
         seen.add(u)
-    return out, grouped
+    return out
 
 
 def add_metrics(g: nx.Graph, seed: int = 42) -> None:

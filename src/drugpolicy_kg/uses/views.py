@@ -921,7 +921,10 @@ class _PagesApart:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         threading.Thread(target=self._listen, daemon=True).start()
-        self._send({"store": str(store), "out": str(out_dir), "names": names, "project": str(project_root),
+        # (not the names themselves: the process makes them as this one did, from the same entities, and checks that
+        # they are the same; sent, 26 MB of JSON at a million triples of thin entities, they held about 50 MB there)
+        self._send({"store": str(store), "out": str(out_dir), "entities": _digest(names),
+                    "shared": any("#" in n for n in list(names.values())[:1]), "project": str(project_root),
                     "runs": self.runs.folder, "affiliations": with_affiliations})
 
     def _listen(self) -> None:
@@ -959,9 +962,9 @@ class _PagesApart:
         except OSError:  # it died: result() says why
             pass
 
-    def drawn(self, shown_in: dict[str, dict[str, tuple[str, str]]]) -> None:
+    def drawn(self, drawn: Drawn) -> None:
         """Where each view draws each entity: the process can write entity pages."""
-        self._send({"shown_in": shown_in}, last=True)
+        self._send({"shown_in": drawn.to_json()}, last=True)
 
     def _wait_for(self, key: str):
         with self._heard:
@@ -1018,7 +1021,37 @@ class _PagesApart:
         self._err.close()
 
 
+def _digest(names: dict[str, str]) -> str:
+    """A digest of the entities' pages (IRI and link, in order): the same in both processes of the site or none."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for iri, link in names.items():
+        h.update(f"{iri}\t{link}\n".encode())
+    return h.hexdigest()
+
+
 def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart starts
+    """The process writing the trace and entity pages (:class:`_PagesApart`). An error ends it at once, its message
+    the last line of its error output (which the command reports): left to end the interpreter, it ended in a fatal
+    error instead, the thread reading the command's messages holding standard input."""
+    import os
+    import sys
+    import traceback
+
+    try:
+        _pages_run()
+    except Exception as exc:  # noqa: BLE001 - every error is said, then the process ends
+        from drugpolicy_kg.errors import DrugPolicyKGError
+
+        if not isinstance(exc, DrugPolicyKGError):
+            traceback.print_exc()
+        print(str(exc) if isinstance(exc, DrugPolicyKGError) else f"{exc.__class__.__name__}: {exc}", file=sys.stderr,
+              flush=True)
+        os._exit(1)
+
+
+def _pages_run() -> None:  # pragma: no cover - runs in the process _PagesApart starts
     import json
     import os
     import shutil
@@ -1029,10 +1062,11 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     import pyoxigraph as ox
 
     from drugpolicy_kg.atomic import abandon_pending, clear_after_kill
+    from drugpolicy_kg.errors import DrugPolicyKGError
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
-    from drugpolicy_kg.threads import Background
-    from drugpolicy_kg.uses.entities import Entities
+    from drugpolicy_kg.threads import Background, give_back_memory
+    from drugpolicy_kg.uses.entities import Entities, page_links
     from drugpolicy_kg.uses.trace import Tracer
 
     job: dict = {}
@@ -1077,7 +1111,10 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
         ents = Entities(graph, tracer)
         ents.read_kinds()
     _settle()
-    out, project, names = Path(job["out"]), Project.open(job["project"]), job["names"]
+    out, project = Path(job["out"]), Project.open(job["project"])
+    names = page_links(ents.iris, job["shared"])
+    if _digest(names) != job["entities"]:
+        raise DrugPolicyKGError("the graph's entities are not those the command read: was the store rebuilt meanwhile?")
 
     def traces_made(pages: dict[str, str]) -> None:  # the traces, made (the collector off): they live until their
         say({"pages": pages})                         # pages are written
@@ -1091,6 +1128,7 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     runs = _Runs(job["runs"])
     extras = _write_extras(graph, out, project, names, job["affiliations"]) if runs.take(EXTRAS_RUN) else {}
     say({"extras": {name: str(path) for name, path in extras.items()}})
+    _settle()  # (what the extras made, matplotlib's figures among them, given back while the command draws)
     shown_in = json.loads(listener.result() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
         sys.exit(1)
@@ -1099,14 +1137,24 @@ def _pages_main() -> None:  # pragma: no cover - runs in the process _PagesApart
     def exports() -> None:  # the networks the command has offered so far, before each run of entity pages
         exported.extend(_take_exports(runs, out, names))
 
-    entity_files = _write_entities(ents, out, names, shown_in, traced.pages, runs, sources, between=exports)
+    entity_files = _write_entities(ents, out, names, Drawn.from_json(shown_in), traced.pages, runs, sources,
+                                   between=exports)
+    # what is left is taking the exports the command offers while it draws its last networks: what the pages read is
+    # let go and given back (it stayed about 670 MB beside the command's drawing, at a million triples of thin
+    # entities, where the two together were the most the site took)
+    files = [str(p) for p in traced]
+    del ents, tracer, traced, shown_in, sources, graph
+    import gc
+
+    gc.unfreeze()  # (see _settle: what the collector was kept from walking can be collected again)
+    give_back_memory()
     while not os.path.exists(os.path.join(job["runs"], OFFERS_DONE)):  # its last networks are still being drawn
         if not os.path.isdir(job["runs"]) or os.getppid() != parent:
             sys.exit(1)  # the command is stopping, or is gone (where nothing stops this process with it)
         exports()
         time.sleep(0.05)
     exports()
-    say({"files": [str(p) for p in traced], "entities": [str(p) for p in entity_files], "exports": exported})
+    say({"files": files, "entities": [str(p) for p in entity_files], "exports": exported})
 
 
 def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], with_affiliations: bool) -> dict[str, Path]:
@@ -1208,19 +1256,67 @@ def _source_pages(ents, out_dir: Path, nav: str, project) -> dict[tuple, str]:
 ENTITY_NAV = [("index.html", "All entities"), ("../index.html", "Network views"), ("../traces/index.html", "Mandate traces")]
 
 
-def _write_entities(ents, out_dir: Path, names: dict[str, str], shown_in: dict[str, dict[str, tuple[str, str]]],
-                    trace_pages: dict[str, str], runs: _Runs, source_links: dict[tuple, str],
-                    between=None) -> list[Path]:
+class Drawn:
+    """Where the views draw each entity, for the "appears in" links of its page: the views, the pages' files, and for
+    each entity of the entity list (in its order) a short text of (view, page) index pairs, "0.12 3.40" ("" where no
+    view draws it), with the node drawn where it is not the entity's IRI. Kept so, it is what the other process is
+    told as JSON: as view -> IRI -> (page, node), parsed there, it held about 100 MB more of that process at a
+    million triples of thin entities (every IRI and page name a string of its own, once for each view)."""
+
+    def __init__(self, views: list[str], files: list[str], at: list[str], nodes: dict[str, str]):
+        self.views, self.files, self.at, self.nodes = views, files, at, nodes  # nodes: "view IRI" -> node
+
+    @classmethod
+    def of(cls, shown_in: dict[str, dict[str, tuple[str, str]]], iris: list[str]) -> Drawn:
+        """From view -> entity IRI -> (the page drawing it, its node), for the entities ``iris``."""
+        files: list[str] = []
+        index: dict[str, int] = {}
+        at: list[list[str]] = [[] for _ in iris]
+        where = {iri: i for i, iri in enumerate(iris)}
+        nodes = {}
+        for v, drawn in enumerate(shown_in.values()):
+            for iri, (file, node) in drawn.items():
+                if iri not in where:
+                    continue
+                f = index.get(file)
+                if f is None:
+                    f = index[file] = len(files)
+                    files.append(file)
+                at[where[iri]].append(f"{v}.{f}")
+                if node != iri:
+                    nodes[f"{v} {iri}"] = node
+        return cls(list(shown_in), files, [" ".join(a) for a in at], nodes)
+
+    def to_json(self) -> dict:
+        return {"views": self.views, "files": self.files, "at": self.at, "nodes": self.nodes}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Drawn:
+        return cls(data["views"], data["files"], data["at"], data["nodes"])
+
+    def links(self, iri: str, position: int) -> list[tuple[str, str]]:
+        """The (href, view title) of each page drawing the entity ``iri``, the ``position``-th of the entity list."""
+        out = []
+        for pair in self.at[position].split():
+            v, f = (int(x) for x in pair.split("."))
+            node = self.nodes.get(f"{v} {iri}", iri)
+            out.append((f'../{self.files[f]}#node={urlquote(node, safe="")}', TITLES[self.views[v]][0]))
+        return out
+
+
+def _write_entities(ents, out_dir: Path, names: dict[str, str], drawn: Drawn, trace_pages: dict[str, str],
+                    runs: _Runs, source_links: dict[tuple, str], between=None) -> list[Path]:
     """The entity pages that ``runs`` gives this process, in ``out_dir/entities``, their quotes linked to the source
     pages (``source_links``, see :func:`_source_pages`): each page links to where the views draw the entity
-    (``shown_in``: view -> entity IRI -> (its page, its node)) and to its trace page."""
+    (``drawn``) and to its trace page."""
+    import bisect
+
     from drugpolicy_kg.uses.entities import write_pages
 
     (out_dir / "entities").mkdir(parents=True, exist_ok=True)
 
     def appears_in(iri: str) -> list[tuple[str, str]]:
-        items = [(f'../{nodes[iri][0]}#node={urlquote(nodes[iri][1], safe="")}', TITLES[v][0])
-                 for v, nodes in shown_in.items() if iri in nodes]
+        items = drawn.links(iri, bisect.bisect_left(ents.iris, iri))  # (the entity list is sorted)
         if iri in trace_pages:
             items.append((f"../traces/{trace_pages[iri]}", "Mandate trace"))
         return items
@@ -1248,8 +1344,10 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     for name, g in nets.items():  # where the pages draw each entity first: it is what the entity pages need
         split[name] = split_view(g, name, TITLES[name][0])
         shown_in[name] = {i: (vp.file, n) for vp in split[name] for n, i in vp.iris().items()}
+    drawn_at = Drawn.of(shown_in, ents.iris)
+    del shown_in
     if apart is not None:  # the other process writes entity pages while this one draws the networks (at 1M triples
-        apart.drawn(shown_in)  # it had waited 40 s for the drawings)
+        apart.drawn(drawn_at)  # it had waited 40 s for the drawings)
     _settle()  # (the pages to draw live until drawn; so does each drawn entity's facts: settled network by network)
     rows = []
     with_affiliations = "affiliations" in nets
@@ -1286,11 +1384,14 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
             write_page(page, render_page(vp.graph, vp.title, guide, facts, more_notes=vp.notes, back=vp.parent,
                                          question=ASKS.get(name, "")))
             written[vp.file] = page
+            # drawn: the page's graph let go (settled with its views, G.nodes and G.adj, which refer back to it, the
+            # collector never walks it: emptied, it is freed; a network drawn whole is its own page, let go after its
+            # exports). At once, not once the network's pages are all drawn: the whole-graph network of a million
+            # triples of thin entities is 1,000 pages, each its nodes' attributes copied
+            if vp.graph is not nets[name]:
+                vp.graph.__dict__.clear()
         if len(pages) > 1:
             guide += f" Drawn in {len(pages)} pages of at most {VIEW_LIMIT} nodes: an overview of its groups, and each group."
-        for vp in pages:  # drawn: each page's graph let go (settled with its views, G.nodes and G.adj, which refer
-            if vp.graph is not nets[name]:  # back to it, the collector never walks it: emptied, it is freed; a
-                vp.graph.__dict__.clear()   # network drawn whole is its own page, let go after its exports)
         del pages
         vp = facts = None  # (the loop's last page, its drawing's records)
         g = nets.pop(name)
@@ -1326,9 +1427,9 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
     if apart is None:
         sources = _source_pages(ents, out_dir / "entities", ENTITY_NAV, project)
         traced = _write_traces(tracer, out_dir, project, names, sources)
-        entity_files = _write_entities(ents, out_dir, names, shown_in, traced.pages, runs, sources)
+        entity_files = _write_entities(ents, out_dir, names, drawn_at, traced.pages, runs, sources)
     else:  # the other process makes the traces: both write the entity pages, then it is done
-        entity_files = _write_entities(ents, out_dir, names, shown_in, apart.trace_pages(), runs,
+        entity_files = _write_entities(ents, out_dir, names, drawn_at, apart.trace_pages(), runs,
                                        apart.source_links())
         traced, theirs, exported = apart.result()
         entity_files += theirs
