@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drugpolicy_kg.cli import main
 from drugpolicy_kg.graph.store import GraphStore
@@ -904,6 +906,33 @@ pages = split_view(g, "v", "v")
 print(hashlib.sha256(json.dumps([[p.file, list(p.graph.nodes), sorted(layout(p.graph).items())]
                                  for p in pages]).encode()).hexdigest(), len(pages))
 """
+
+
+def _first_fit(groups: list[list], limit: int) -> list[list]:
+    """First fit as the views packed their groups before stop 63: every bin tried in turn."""
+    bins: list[list] = []
+    for x in groups:
+        if len(x) > limit:
+            bins.append(list(x))
+            continue
+        for b in bins:
+            if len(b) + len(x) <= limit and not len(b) > limit:
+                b.extend(x)
+                break
+        else:
+            bins.append(list(x))
+    return sorted(bins, key=lambda b: (-len(b), str(b[0])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 40), max_size=300), st.integers(1, 30))
+def test_groups_are_packed_first_fit(sizes, limit):
+    """The pages' groups packed into bins by a tree of the bins' room: the bins first fit makes trying each."""
+    from drugpolicy_kg.uses.views import _pack
+
+    count = iter(range(10**6))
+    groups = sorted(([f"n{next(count)}" for _ in range(k)] for k in sizes), key=lambda x: (-len(x), str(x[0])))
+    assert _pack(groups, limit) == _first_fit(groups, limit)
 
 
 def test_the_same_network_is_split_and_laid_out_the_same_in_every_process():
