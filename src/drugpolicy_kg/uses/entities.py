@@ -50,10 +50,11 @@ def entity_iris(graph: Graph, typings: dict[str, list] | None = None) -> list[st
     skip = {URIRef(c) for c in NOT_ENTITIES}
     out = set()
     types: dict[str, list] = {}
+    classes: dict = {}  # (each class's term once: a million triples of thin entities read 365,000 copies of a few)
     for s, t in graph.subject_objects(URIRef(RDF_TYPE)):
         text = str(s)  # (rdflib's URIRef.startswith takes one prefix: str() of a tuple of two)
         if isinstance(s, URIRef) and text.startswith((DPK, SDG)):
-            types.setdefault(text, []).append(t)
+            types.setdefault(text, []).append(classes.setdefault(t, t))
             if t not in skip and text.startswith(DPK):
                 out.add(text)
     for _, o in graph.subject_objects(URIRef(PREFIXES["dpo"] + "serves")):
