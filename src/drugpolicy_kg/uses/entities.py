@@ -299,19 +299,23 @@ def _part_nav(number: int, width: int, entities: int) -> list[tuple[str, str]]:
 
 
 def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[tuple[str, str]]) -> Path:
-    """The index of the entity pages, by kind, into ``out_dir``."""
+    """The index of the entity pages, by kind, into ``out_dir``: written as it is made (an entry at a time, never
+    the whole page in memory)."""
     from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.pages import document
+    from drugpolicy_kg.pages import document_chunks
 
     by_kind: dict[str, list[str]] = {}
     acronyms = ents.acronyms()
     for iri in ents.iris:
         by_kind.setdefault(ents.tracer.kind(iri).split(":")[0], []).append(iri)
-    kinds = [{"name": kind, "entries": [{"href": names[i], "label": ents.tracer.label(i),
-                                       "acronyms": ", ".join(acronyms.get(i, ()))}
-                                      for i in sorted(iris, key=lambda i: natural(ents.tracer.label(i)))]}
-             for kind, iris in sorted(by_kind.items())]
+    label = ents.tracer.label
+
+    def entries(iris: list[str]):
+        for i in sorted(iris, key=lambda i: natural(label(i))):
+            yield {"href": names[i], "label": label(i), "acronyms": ", ".join(acronyms.get(i, ()))}
+
+    kinds = ({"name": kind, "count": len(iris), "entries": entries(iris)} for kind, iris in sorted(by_kind.items()))
     with atomic_write(out_dir / "index.html", durable=False) as fh:
-        fh.write(document("entities.html", "Entities", nav, scripts=("print", "filter"), count=len(ents.iris),
-                          kinds=kinds))
+        fh.writelines(document_chunks("entities.html", "Entities", nav, scripts=("print", "filter"),
+                                      count=len(ents.iris), kinds=kinds))
     return out_dir / "index.html"
