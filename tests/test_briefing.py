@@ -344,21 +344,25 @@ def test_a_briefing_printed_to_a_terminal_cannot_drive_it(tmp_path):
         ttl.replace('"UNODC-WHO Informal Scientific Network"@en', '"UNODC-WHO Informal \\u001b]0;owned\\u0007Network"@en'),
         encoding="utf-8")
     leader, follower = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(project), "trace", "ISN",
-                           "--format", "html"], stdout=follower, stderr=subprocess.PIPE, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    # (the terminal read while the command writes: read only after it ended, a page larger than the terminal's
+    # buffer held the command in its write until the test's timeout)
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(project), "trace", "ISN",
+                             "--format", "html"], stdout=follower, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     os.close(follower)
     out = b""
     while True:
         try:
             chunk = os.read(leader, 65536)
-        except OSError:
+        except OSError:  # (EIO: the command has closed its end)
             break
         if not chunk:
             break
         out += chunk
     os.close(leader)
-    assert proc.returncode == 0, proc.stderr[-500:]
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=300) == 0, stderr[-500:]
     assert b"<html" in out and b"\x1b" not in out and b"\\x1b]0;owned" in out
 
 
