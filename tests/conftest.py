@@ -97,6 +97,39 @@ def pytest_runtest_setup(item):
         gc.freeze()
 
 
+def on_terminal(command: list[str], stream: str = "stdout", timeout: float = 300,
+                **popen) -> tuple[int, bytes, bytes]:
+    """Run ``command`` with its ``stream`` ("stdout" or "stderr") on a pseudo-terminal and the other on a pipe: its
+    exit code, what the terminal showed and what the pipe got. The terminal is read while the command writes (read
+    only once it had ended, a command that wrote more than the terminal buffers waited in its write: a test timed
+    out so in CI)."""
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    other = "stderr" if stream == "stdout" else "stdout"
+    try:
+        proc = subprocess.Popen(command, **{stream: follower, other: subprocess.PIPE}, **popen)
+        os.close(follower)
+        follower = None
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # (EIO: the command has closed its end of the terminal)
+                break
+            if not chunk:
+                break
+            seen += chunk
+        piped = getattr(proc, other).read()
+        getattr(proc, other).close()
+        return proc.wait(timeout=timeout), seen, piped
+    finally:
+        os.close(leader)
+        if follower is not None:
+            os.close(follower)
+
+
 def make_copy(tmp_path: Path, full: bool = False, keep: tuple[str, ...] = ()) -> Path:
     """A copy of the shipped project (ontology, data, queries) to change in a test.
 

@@ -326,12 +326,10 @@ def test_a_bounded_trace_keeps_the_entitys_own_links_and_its_summary(tracer):
 def test_a_briefing_printed_to_a_terminal_cannot_drive_it(tmp_path):
     """`trace --format html` to a terminal printed a label's ESC raw: HTML escaping is for browsers, not terminals."""
     import os
-    import pty
     import shutil
-    import subprocess
     import sys
 
-    from .conftest import ROOT
+    from .conftest import ROOT, on_terminal
 
     project = tmp_path / "proj"  # a small project whose ISN label holds a terminal's title-setting escape
     shutil.copytree(ROOT / "ontology", project / "ontology")
@@ -343,26 +341,9 @@ def test_a_briefing_printed_to_a_terminal_cannot_drive_it(tmp_path):
     (project / "data" / "isn-brochure.ttl").write_text(
         ttl.replace('"UNODC-WHO Informal Scientific Network"@en', '"UNODC-WHO Informal \\u001b]0;owned\\u0007Network"@en'),
         encoding="utf-8")
-    leader, follower = pty.openpty()
-    # (the terminal read while the command writes: read only after it ended, a page larger than the terminal's
-    # buffer held the command in its write until the test's timeout)
-    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(project), "trace", "ISN",
-                             "--format", "html"], stdout=follower, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    os.close(follower)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # (EIO: the command has closed its end)
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    stderr = proc.stderr.read()
-    proc.stderr.close()
-    assert proc.wait(timeout=300) == 0, stderr[-500:]
+    code, out, stderr = on_terminal([sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(project), "trace",
+                                     "ISN", "--format", "html"], env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert code == 0, stderr[-500:]
     assert b"<html" in out and b"\x1b" not in out and b"\\x1b]0;owned" in out
 
 

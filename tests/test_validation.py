@@ -343,33 +343,20 @@ def test_shapes_the_compiled_engine_cannot_check_are_refused_in_one_line(copy_pr
 def test_validate_says_where_it_is_on_a_terminal_and_nowhere_else(small_project):
     """On a terminal, standard error shows each part of the validation as it moves on (the shapes' compiled queries
     counted, the checks, statements and quotes), on one line cleared before the report; piped, it shows nothing."""
-    import pty
     import subprocess
     import sys
 
+    from .conftest import on_terminal
+
     command = [sys.executable, "-m", "drugpolicy_kg.cli", "--project", str(small_project.root), "validate", "--engine",
                "sparql"]
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=slave, timeout=300)
-        os.close(slave)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # (the terminal's other end is closed: all read)
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(master)
-    assert proc.returncode == 0
+    code, seen, stdout = on_terminal(command, stream="stderr")
+    assert code == 0
     drawn = seen.decode("utf-8", "replace").split("\r")
     assert any(re.fullmatch(r"validate: .*shapes \d+/\d+.*\s*", line) for line in drawn), drawn[:5]
     assert any("statements done" in line and "quotes done" in line and "checks done" in line for line in drawn)
     assert drawn[-1] == "" and drawn[-2].strip() == ""  # the line is cleared at the end
-    assert "conforms" in proc.stdout.decode()
+    assert "conforms" in stdout.decode()
     piped = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == "" and "\r" not in piped.stdout
 
