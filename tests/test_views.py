@@ -429,6 +429,7 @@ def test_cli_views(copy_project, tmp_path, capsys):
     site on the default data is the ``site`` fixture's)."""
     assert main(["--project", str(copy_project), "views", "--out", str(tmp_path / "s"), "--view", "mandates"]) == 0
     assert (tmp_path / "s" / "mandates.html").is_file() and not (tmp_path / "s" / "full.html").exists()
+    assert "share files" not in capsys.readouterr().out  # (a small graph: a page each, nothing to say)
 
 
 def test_a_large_graph_s_entity_pages_share_files_and_every_link_finds_its_entity(copy_project, tmp_path, capsys):
@@ -441,6 +442,7 @@ def test_a_large_graph_s_entity_pages_share_files_and_every_link_finds_its_entit
 
     out = tmp_path / "s"
     assert main(["--project", str(copy_project), "views", "--out", str(out), "--entity-pages", "shared"]) == 0
+    assert "the entity pages share files, a hundred to a file" in capsys.readouterr().out
     iris = entity_iris(GraphStore.open(Project.open(copy_project)).view())
     links = page_links(iris, shared=True)
     parts = sorted((out / "entities").glob("part-*.html"))

@@ -465,6 +465,9 @@ def cmd_views(args) -> int:
     written = write_site(gs.view(), Path(args.out), views, store=gs.location / "db" if gs.location else None,
                          project=_project(args), shared_pages=shared)
     print(terminal_safe(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}"))
+    if any(name.startswith("entities/part-") for name in written):
+        print("the entity pages share files, a hundred to a file (each entity at its anchor): "
+              + ("--entity-pages each gives each its own" if args.entity_pages == "auto" else "as asked"))
     return EXIT_OK
 
 
