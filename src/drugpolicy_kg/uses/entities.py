@@ -244,6 +244,11 @@ def page_links(iris: list[str], shared: bool | None = None) -> dict[str, str]:
     return {iri: f"{part_file(i // PER_FILE + 1, width)}#{names[iri][:-len('.html')]}" for i, iri in enumerate(iris)}
 
 
+def shares_files(names: dict[str, str]) -> bool:
+    """Whether the entity pages of ``names`` (:func:`page_links`) share files."""
+    return "#" in next(iter(names.values()), "")
+
+
 def part_file(number: int, width: int = 1) -> str:
     """The file name of the ``number``-th shared page (1-based), its number padded to ``width`` digits."""
     return f"part-{number:0{width}d}.html"

@@ -31,7 +31,7 @@ from urllib.parse import quote as urlquote
 from drugpolicy_kg.atomic import atomic_write, scratch_folder, write_page
 from drugpolicy_kg.pages import json_for_script, script
 from drugpolicy_kg.threads import collector_off
-from drugpolicy_kg.uses.entities import PER_FILE
+from drugpolicy_kg.uses.entities import PER_FILE, shares_files
 from drugpolicy_kg.uses.networks import STYLE, VIEWS, build_networks, notes_of, sdg_matrix, undirected
 
 if TYPE_CHECKING:
@@ -944,7 +944,7 @@ class _PagesApart:
         # (not the names themselves: the process makes them as this one did, from the same entities, and checks that
         # they are the same; sent, 26 MB of JSON at a million triples of thin entities, they held about 50 MB there)
         self._send({"store": str(store), "out": str(out_dir), "entities": _digest(names),
-                    "shared": any("#" in n for n in list(names.values())[:1]), "project": str(project_root),
+                    "shared": shares_files(names), "project": str(project_root),
                     "runs": self.runs.folder, "affiliations": with_affiliations})
 
     def _listen(self) -> None:
@@ -1478,6 +1478,6 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         fh.write(render("views-index.html", title="drugpolicy-kg: network views", nav=[], csp=CSP, page_class="views",
                         rows=rows, legend=[(cat, symbol(shape, c, 16)) for cat, (c, shape) in STYLE.items()],
                         timeline=png, heatmap=heat, n_entities=len(ents.iris), questions=questions,
-                        per_file=PER_FILE if ents.iris and "#" in names[ents.iris[0]] else 1))
+                        per_file=PER_FILE if shares_files(names) else 1))
     written["index.html"] = out_dir / "index.html"
     return written
