@@ -92,7 +92,8 @@ def scale_table() -> str:
               "Every figure, with the load beside it, is in `bench/results.md`; what each means and how it moved in "
               "[Scale and speed](docs/scale.md), with two more shapes of data measured by hand (`bench/othershape.py`, "
               "`bench/thinshape.py`); on the second, thin entities without quotes (365,000 in a million triples), "
-              "`views` misses its 1M time target (80.5-80.8 s; its two processes within 1.5 GB since stop 63, 1,388-1,426 MB together, a hundred entity pages to a file above 20,000 entities), "
+              "`views` misses its 1M time target (80.5-80.8 s; its two processes within 1.5 GB since stop 63, "
+              "1,388-1,426 MB together, a hundred entity pages to a file above 20,000 entities), "
               "`validate` is at its 30 s line (29 s on a quiet machine) and the trace of an organization in 39,989 "
               "memberships at its 1 s line (under it on a quiet machine, about 1 s under load).", "", SCALE_END]
     return "\n".join(lines)
