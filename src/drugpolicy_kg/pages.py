@@ -117,17 +117,20 @@ def document(template: str, title: str, nav: list[tuple[str, str]], scripts: tup
              **data) -> str:
     """A standalone document page (class ``doc``): ``nav`` as (href, text) pairs, the named static scripts inline,
     allowed by their hashes."""
-    return render(template, title=title, nav=nav, page_class="doc", csp=document_csp(scripts),
-                  scripts=[script(s) for s in scripts], **data)
+    return render(template, **_document_data(title, nav, scripts), **data)
 
 
 def document_chunks(template: str, title: str, nav: list[tuple[str, str]], scripts: tuple[str, ...] = ("print",),
                     **data):
     """:func:`document`'s page a piece at a time (Jinja2's ``generate``), for a page too large to hold whole: the
     index of a million triples' 365,000 entities, 22 MB, had taken 265 MB more of its process for a moment."""
-    return environment().get_template(template).generate(title=title, nav=nav, page_class="doc",
-                                                         csp=document_csp(scripts),
-                                                         scripts=[script(s) for s in scripts], **data)
+    return environment().get_template(template).generate(**_document_data(title, nav, scripts), **data)
+
+
+def _document_data(title: str, nav: list[tuple[str, str]], scripts: tuple[str, ...]) -> dict:
+    """What the layout of a document page takes besides the page's own data."""
+    return {"title": title, "nav": nav, "page_class": "doc", "csp": document_csp(scripts),
+            "scripts": [script(s) for s in scripts]}
 
 
 def json_for_script(data) -> str:

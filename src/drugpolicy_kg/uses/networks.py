@@ -851,16 +851,17 @@ def _one_level(adj: list[dict], degrees: list, m: float, nodes: list | None, mem
     inner: dict[int, list[int]] = {}
     for u in range(n):
         inner.setdefault(node2com[u], []).append(u)
+    communities = [inner[c] for c in sorted(inner)]
     partition = []
-    for c in sorted(inner):
+    for level_nodes in communities:
         if nodes is not None:
-            partition.append({nodes[u] for u in inner[c]})
+            partition.append({nodes[u] for u in level_nodes})
         else:
             part: set = set()
-            for u in inner[c]:
+            for u in level_nodes:
                 part.update(members[u])
             partition.append(part)
-    return partition, [inner[c] for c in sorted(inner)], improvement
+    return partition, communities, improvement
 
 
 def _next_level(adj: list[dict], inner: list[list[int]]) -> list[dict]:

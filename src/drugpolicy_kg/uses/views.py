@@ -1086,7 +1086,7 @@ def _pages_run() -> None:  # pragma: no cover - runs in the process _PagesApart 
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
     from drugpolicy_kg.threads import Background, give_back_memory
-    from drugpolicy_kg.uses.entities import Entities, page_links
+    from drugpolicy_kg.uses.entities import Entities, page_links, write_index
     from drugpolicy_kg.uses.trace import Tracer
 
     job: dict = {}
@@ -1155,8 +1155,6 @@ def _pages_run() -> None:  # pragma: no cover - runs in the process _PagesApart 
     # the index of the entity pages, here while the command builds and splits its networks (this process has
     # nothing else to do until it is told where they draw each entity): written last by the command, it had added
     # 2.3 s to the end of the site of a million triples of thin entities
-    from drugpolicy_kg.uses.entities import write_index
-
     index = write_index(ents, out / "entities", names, ENTITY_NAV)
     shown_in = json.loads(listener.result() or b'{"shown_in": null}')["shown_in"]
     if shown_in is None:  # the command stopped before its views were drawn
