@@ -475,6 +475,50 @@ def test_a_large_graph_s_entity_pages_share_files_and_every_link_finds_its_entit
     assert "<blockquote>" in section and 'href="../traces/itwg.html"' in section and "#node=" in section
 
 
+def test_a_large_graph_s_entity_index_is_paged_by_kind_and_name(graph, tmp_path):
+    """Above SHARED_ABOVE entities the index lists each kind's pages (first and last name on each); each page holds
+    at most ``per_page`` names of one kind, in name order across its pages, with the pages before and after; every
+    entity is on exactly one page, linked where its page is."""
+    import html
+    import re
+
+    from drugpolicy_kg.uses.entities import Entities, page_links, write_index
+    from drugpolicy_kg.uses.trace import Tracer, natural
+    from drugpolicy_kg.uses.views import ENTITY_NAV
+
+    ents = Entities(graph, Tracer(graph))
+    names = page_links(ents.iris, shared=True)
+    files = write_index(ents, tmp_path, names, ENTITY_NAV, per_page=500)
+    assert files[0] == tmp_path / "index.html" and sorted(tmp_path.iterdir()) == sorted(files)
+    front = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f"{len(ents.iris):,} entities" in front and "500 names to a page" in front and "<li><a href=\"part-" not in front
+    ranges = re.findall(r'<li><a href="(index-\d+-\d+\.html)">(.*?)</a></li>', front)
+    assert [href for href, _ in ranges] == [f.name for f in files[1:]] and len(ranges) > len(ents.iris) // 500
+    seen: dict[str, str] = {}
+    for (href, shown), path in zip(ranges, files[1:]):
+        text = path.read_text(encoding="utf-8")
+        items = re.findall(r'<li><a href="([^"]+)">([^<]*)</a>', text)
+        assert 0 < len(items) <= 500 and text.count("<details") == 1, href
+        ends = [html.unescape(e).removesuffix("...") for e in re.findall(r"<span>([^<]*)</span>", shown)]
+        assert html.unescape(items[0][1]).startswith(ends[0]) and html.unescape(items[-1][1]).startswith(ends[-1])
+        assert 0 < len(ends) <= 2
+        for link, _label in items:
+            assert link not in seen, link
+            seen[link] = href
+        kind, page = map(int, href[len("index-"):-len(".html")].split("-"))
+        assert ("Previous page" in text) == (page > 1) and 'id="filter"' in text
+    assert sorted(seen) == sorted(names.values())  # every entity once, linked where its page is
+    by_kind: dict[str, list[str]] = {}
+    for iri in ents.iris:
+        by_kind.setdefault(seen[names[iri]].rsplit("-", 1)[0], []).append(ents.tracer.label(iri))
+    for kind_pages, labels in by_kind.items():  # a kind's names in order across its pages
+        shown = [html.unescape(label) for path in files[1:] if path.name.startswith(kind_pages + "-")
+                 for _, label in re.findall(r'<li><a href="([^"]+)">([^<]*)</a>', path.read_text(encoding="utf-8"))]
+        assert shown == sorted(labels, key=natural) and len(by_kind) > 3
+    # at the shipped graph's size, one page (the default)
+    assert write_index(ents, tmp_path / "one", names, ENTITY_NAV) == [tmp_path / "one" / "index.html"]
+
+
 def test_entity_pages_share_files_above_a_number_of_entities():
     from drugpolicy_kg.uses.entities import SHARED_ABOVE, page_links
 
@@ -671,6 +715,26 @@ def test_entity_index_filters_by_name(browser, site):
     page.fill("#filter", "ITWG")
     shown = page.evaluate("[...document.querySelectorAll('li')].filter(li => !li.hidden).map(li => li.textContent)")
     assert 0 < len(shown) < total and all("itwg" in t.lower() for t in shown)
+    assert page.errors == []
+    page.close()
+
+
+def test_a_paged_entity_index_opens_and_filters_in_a_browser(browser, graph, tmp_path):
+    from drugpolicy_kg.uses.entities import Entities, page_links, write_index
+    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.views import ENTITY_NAV
+
+    ents = Entities(graph, Tracer(graph))
+    files = write_index(ents, tmp_path, page_links(ents.iris), ENTITY_NAV, per_page=500)
+    page = browser.open(files[0].as_uri())
+    first = page.evaluate("document.querySelector('ol.ranges a').getAttribute('href')")
+    page.click("ol.ranges a")
+    assert page.url.endswith("/" + first)
+    total = page.evaluate("document.querySelectorAll('details li').length")
+    word = page.evaluate("document.querySelector('details li a').textContent.split(' ')[0]")
+    page.fill("#filter", word)
+    shown = page.evaluate("[...document.querySelectorAll('details li')].filter(li => !li.hidden).map(li => li.textContent)")
+    assert 0 < len(shown) <= total <= 500 and all(word.lower() in t.lower() for t in shown)
     assert page.errors == []
     page.close()
 

@@ -468,6 +468,11 @@ def cmd_views(args) -> int:
     if any(name.startswith("entities/part-") for name in written):
         print("the entity pages share files, a hundred to a file (each entity at its anchor): "
               + ("--entity-pages each gives each its own" if args.entity_pages == "auto" else "as asked"))
+    if any(name.startswith("entities/index-") for name in written):  # (a paged index: see write_index)
+        from drugpolicy_kg.uses.entities import INDEX_PER_PAGE
+
+        print(f"the entity index lists them by kind, {INDEX_PER_PAGE:,} names to a page "
+              f"({Path(args.out) / 'entities' / 'index.html'} lists the pages)")
     return EXIT_OK
 
 

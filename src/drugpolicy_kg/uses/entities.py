@@ -304,24 +304,65 @@ def _part_nav(number: int, width: int, entities: int) -> list[tuple[str, str]]:
            ([(part_file(number + 1, width), "Next page")] if number < total else [])
 
 
-def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[tuple[str, str]]) -> Path:
-    """The index of the entity pages, by kind, into ``out_dir``: written as it is made (an entry at a time, never
-    the whole page in memory)."""
-    from drugpolicy_kg.atomic import atomic_write
-    from drugpolicy_kg.pages import document_chunks
+# The index of a graph of more entities than SHARED_ABOVE is paged: a page of INDEX_PER_PAGE names at a time, by
+# kind, and a first page of those pages. (The third shape of data's 365,111 names on one page, 22 MB, took Chromium
+# 8-9 s to load, and more than four minutes to filter.)
+INDEX_PER_PAGE = 2_000
+
+
+def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[tuple[str, str]],
+                per_page: int | None = None) -> list[Path]:
+    """The index of the entity pages, by kind and name, into ``out_dir``; returns its files. ``per_page``: names to a
+    page (None: all on one where there are at most SHARED_ABOVE entities, else INDEX_PER_PAGE). One page is written as
+    it is made (an entry at a time, never the whole page in memory); a paged index is ``index.html``, each kind's
+    pages with the first and last names on each, and the pages ``index-K-P.html`` (kind K, its page P)."""
+    from drugpolicy_kg.atomic import atomic_write, write_page
+    from drugpolicy_kg.pages import document, document_chunks
 
     by_kind: dict[str, list[str]] = {}
     acronyms = ents.acronyms()
     for iri in ents.iris:
         by_kind.setdefault(ents.tracer.kind(iri).split(":")[0], []).append(iri)
     label = ents.tracer.label
+    if per_page is None and len(ents.iris) > SHARED_ABOVE:
+        per_page = INDEX_PER_PAGE
 
     def entries(iris: list[str]):
-        for i in sorted(iris, key=lambda i: natural(label(i))):
+        for i in iris:
             yield {"href": names[i], "label": label(i), "acronyms": ", ".join(acronyms.get(i, ()))}
 
-    kinds = ({"name": kind, "count": len(iris), "entries": entries(iris)} for kind, iris in sorted(by_kind.items()))
-    with atomic_write(out_dir / "index.html", durable=False) as fh:
-        fh.writelines(document_chunks("entities.html", "Entities", nav, scripts=("print", "filter"),
-                                      count=len(ents.iris), kinds=kinds))
-    return out_dir / "index.html"
+    def in_order(iris: list[str]) -> list[str]:
+        return sorted(iris, key=lambda i: natural(label(i)))
+
+    if per_page is None:
+        kinds = ({"name": kind, "count": len(iris), "entries": entries(in_order(iris))}
+                 for kind, iris in sorted(by_kind.items()))
+        with atomic_write(out_dir / "index.html", durable=False) as fh:
+            fh.writelines(document_chunks("entities.html", "Entities", nav, scripts=("print", "filter"),
+                                          count=len(ents.iris), kinds=kinds, page=None))
+        return [out_dir / "index.html"]
+    written, listed = [], []
+    for k, (kind, iris) in enumerate(sorted(by_kind.items()), 1):
+        iris = in_order(iris)
+        pages = [iris[at:at + per_page] for at in range(0, len(iris), per_page)]
+        files = [index_file(k, p, len(pages)) for p in range(1, len(pages) + 1)]
+        listed.append({"name": kind, "count": len(iris), "pages": [
+            {"href": file, "first": label(page[0]), "last": label(page[-1])} for file, page in zip(files, pages)]})
+        for p, (file, page) in enumerate(zip(files, pages)):
+            first = p * per_page + 1
+            around = ([(files[p - 1], "Previous page")] if p else []) + \
+                     ([(files[p + 1], "Next page")] if p + 1 < len(files) else [])
+            text = document("entities.html", f"Entities: {kind}, {first:,}–{first + len(page) - 1:,} of {len(iris):,}",
+                            [*nav, *around], scripts=("print", "filter"), count=len(ents.iris),
+                            kinds=[{"name": kind, "count": len(iris), "entries": entries(page)}],
+                            page={"first": first, "last": first + len(page) - 1})
+            write_page(out_dir / file, text)
+            written.append(out_dir / file)
+    text = document("entities-pages.html", "Entities", nav, count=len(ents.iris), kinds=listed, per_page=per_page)
+    write_page(out_dir / "index.html", text)
+    return [out_dir / "index.html", *written]
+
+
+def index_file(kind: int, page: int, pages: int) -> str:
+    """The file name of a paged index's ``page``-th page (of ``pages``) of its ``kind``-th kind (both 1-based)."""
+    return f"index-{kind}-{page:0{len(str(pages))}d}.html"

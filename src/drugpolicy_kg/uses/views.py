@@ -1181,7 +1181,7 @@ def _pages_run() -> None:  # pragma: no cover - runs in the process _PagesApart 
         exports()
         time.sleep(0.05)
     exports()
-    say({"files": files, "entities": [str(p) for p in [*entity_files, index]], "exports": exported})
+    say({"files": files, "entities": [str(p) for p in [*entity_files, *index]], "exports": exported})
 
 
 def _write_extras(graph: Graph, out_dir: Path, project, names: dict[str, str], with_affiliations: bool) -> dict[str, Path]:
@@ -1463,7 +1463,7 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         written.update({f: out_dir / f for f in exported})
     written.update(apart.extras() if extras is None else extras)  # (None: the other process took them)
     if apart is None:  # (the other process, where there is one, has written the index of the entity pages)
-        entity_files.append(write_index(ents, out_dir / "entities", names, ENTITY_NAV))
+        entity_files += write_index(ents, out_dir / "entities", names, ENTITY_NAV)
     for path in traced:
         written["traces/" + path.name] = path
     for path in entity_files:
