@@ -568,6 +568,38 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     assert not list(tmp.iterdir())  # nor the folder where the two processes share out the entity pages
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the worker's end is Linux's")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_validate_stops_its_shapes_process_with_it(sig, tmp_path):
+    """validate runs the compiled shapes in a process of their own: whether the command is stopped (SIGTERM) or
+    killed (SIGKILL), that process ends too and leaves nothing behind."""
+    import os
+    import signal
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "validate", "--engine", "sparql"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)})
+    worker = None
+    deadline = time.monotonic() + 120
+    while worker is None and time.monotonic() < deadline and proc.poll() is None:
+        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
+            with contextlib.suppress(OSError):
+                if "_shapes_main" in open(f"/proc/{pid}/cmdline").read():
+                    worker = int(pid)
+        time.sleep(0.02)
+    assert worker, "validate never started its shapes process"
+    proc.send_signal(getattr(signal, sig))
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{worker}") and \
+            "_shapes_main" in open(f"/proc/{worker}/cmdline").read():
+        time.sleep(0.1)
+    assert not (os.path.exists(f"/proc/{worker}") and "_shapes_main" in open(f"/proc/{worker}/cmdline").read())
+    assert not list(tmp.iterdir())
+
+
 def test_long_commands_stop_at_their_time_limit(tmp_path):
     started = time.monotonic()
     proc = cli("views", "--out", str(tmp_path / "site"), "--timeout", "1")

@@ -195,6 +195,59 @@ def test_each_findings_label_and_file_are_those_the_node_by_node_look_ups_give(t
     assert where._files and all(len(where._node(str(node))[1]) > 1 for node, _path in where._files)
 
 
+def test_shapes_run_by_a_process_of_their_own_find_what_a_thread_finds(tmp_path, monkeypatch):
+    """Where the store is on disk, the compiled shapes and the checks run in a process of their own
+    (_ShapesApart) and this one makes their findings: on a project holding every violation fixture, the report is
+    the one the same validation of the same store gives with them in a thread, finding for finding, field for
+    field, in the same order."""
+    import dataclasses
+    import shutil
+
+    from drugpolicy_kg.checks import validate as validation
+    from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.resources import Project
+
+    from .conftest import make_copy
+
+    root = make_copy(tmp_path)
+    for fixture in VIOLATIONS:
+        shutil.copy(fixture, root / "data" / f"zz-{fixture.name}")
+    project = Project.open(root)
+    started = []
+
+    class Seen(validation._ShapesApart):
+        def __init__(self, *args, **kwargs):
+            started.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "_ShapesApart", Seen)
+    monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "cache"))
+    gs = GraphStore.open(project)
+    apart = validate_store(gs, project, engine="sparql")
+    assert len(started) == 1 and started[0].proc.returncode == 0
+    monkeypatch.setattr(validation, "SHAPES_APART", False)
+    here = validate_store(gs, project, engine="sparql")
+    assert len(started) == 1
+    assert [dataclasses.astuple(f) for f in apart.findings] == [dataclasses.astuple(f) for f in here.findings]
+    kinds = Counter(f.kind for f in apart.findings)
+    assert kinds["shacl"] > 20 and kinds["check"] > 3 and apart.checks_run == here.checks_run > 3
+
+
+def test_a_shapes_process_that_fails_is_one_message(tmp_path):
+    from drugpolicy_kg.checks.validate import _ShapesApart
+    from drugpolicy_kg.errors import DrugPolicyKGError
+    from drugpolicy_kg.resources import Project
+
+    ticks = []
+    apart = _ShapesApart(tmp_path / "no-store", Project.open(ROOT), [], lambda *t: ticks.append(t))
+    try:
+        with pytest.raises(DrugPolicyKGError, match=r"^checking the shapes failed: \S") as err:
+            apart.result()
+        assert "\n" not in str(err.value) and ticks == []
+    finally:
+        apart.stop()
+
+
 def test_subjects_outside_the_namespace_are_found_by_file(small_project):
     report = validate(small_project, [FIXTURES / "violations" / "subject-outside-namespace.ttl"], engine="sparql")
     found = [f for f in report.findings if f.rule == "subject-outside-namespace"]

@@ -336,7 +336,9 @@ def _statements(gs: GraphStore) -> dict:
     for key, prop in STATEMENT_PARTS.items():
         for st, value in _pairs(gs, prop):
             part = info.get(st)
-            if part is not None and part[key] is None:
+            # (a malformed statement with two values of a part: the least, in N-Triples, whatever the store's order,
+            # so that its findings are the same from one store of the data to the next)
+            if part is not None and (part[key] is None or str(value) < str(part[key])):
                 part[key] = value
     return info
 

@@ -367,20 +367,21 @@ def run_shacl(graph: Graph, shapes: Path, ds: GraphStore, where: _Where | None =
 
 
 def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None, tick=None,
-                     where: _Where | None = None) -> list[Finding]:
+                     where: _Where | None = None, rows: list[tuple[int, str, str, str]] | None = None) -> list[Finding]:
     """The same shapes compiled to SPARQL and run on Oxigraph (see :mod:`drugpolicy_kg.checks.shacl_sparql`);
-    ``checks``, where the caller has compiled them already; ``tick(done, total)`` after each compiled query."""
+    ``checks``, where the caller has compiled them already; ``tick(done, total)`` after each compiled query;
+    ``rows``: :func:`shape_rows` of these checks, where they were run already (by :class:`_ShapesApart`)."""
     from rdflib import URIRef
 
-    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes, run_terms
+    from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
 
     if checks is None:
         checks = compile_shapes(read_shapes(shapes))
     where = where or _Where(graph, ds)
-    out = [Finding(kind="shacl", severity=check.severity, focus=focus_term.value if focus_term is not None else "",
-                   focus_label="", path=path, message=check.message, rule=check.shape, source_file="",
-                   component=check.component, value=value_term.value if value_term is not None else "")
-           for check, focus_term, value_term, path in run_terms(ds, checks, tick)]
+    out = [Finding(kind="shacl", severity=checks[i].severity, focus=focus, focus_label="", path=path,
+                   message=checks[i].message, rule=checks[i].shape, source_file="", component=checks[i].component,
+                   value=value)
+           for i, focus, value, path in (shape_rows(ds, checks, tick) if rows is None else rows)]
     where.look_up(f.focus for f in out)  # (every finding's node known first: read together where they are many)
     for f in out:
         focus, path = f.focus, f.path
@@ -390,21 +391,52 @@ def run_shacl_sparql(graph: Graph, shapes: Path, ds: GraphStore, checks=None, ti
     return out
 
 
+def shape_rows(ds, checks: list, tick=None) -> list[tuple[int, str, str, str]]:
+    """The findings of compiled ``checks`` on the store ``ds`` (the project's, or a pyoxigraph ``Store`` whose
+    default graph is the union) as plain values: (the check's number in ``checks``, focus node, value, path), a
+    node's text "" where it is unbound."""
+    from drugpolicy_kg.checks.shacl_sparql import run_terms
+
+    number = {id(c): i for i, c in enumerate(checks)}
+    return [(number[id(check)], focus.value if focus is not None else "", value.value if value is not None else "",
+             path) for check, focus, value, path in run_terms(ds, checks, tick)]
+
+
 def run_checks(graph: Graph, project: Project, ds: GraphStore, tick=None,
-               where: _Where | None = None) -> tuple[int, list[Finding]]:
+               where: _Where | None = None, rows: tuple[int, list] | None = None) -> tuple[int, list[Finding]]:
     """Run every ``*-violation.rq`` (on Oxigraph); each row is a finding about its first variable. ``tick(done,
-    total)`` after each."""
-    from drugpolicy_kg.graph.oxi import rdflib_rows
+    total)`` after each. ``rows``: :func:`check_rows`, where they were run already (by :class:`_ShapesApart`)."""
+    from drugpolicy_kg.graph.oxi import to_rdflib_term
 
     where = where or _Where(graph, ds)
+    out = []
+    files, found = check_rows(project, ds, tick) if rows is None else rows
+    for message, rule, terms in found:
+        where.look_up(t.value for t, _ in terms if hasattr(t, "value"))
+        for first, second in terms:
+            focus = to_rdflib_term(first)
+            out.append(Finding(
+                kind="check", severity="Violation", focus=str(focus), focus_label=where.label(focus),
+                path=str(to_rdflib_term(second)) if second is not None else "",
+                message=message, rule=rule, source_file=where.file(focus),
+            ))
+    return files, out
+
+
+def check_rows(project: Project, ds, tick=None) -> tuple[int, list[tuple[str, str, list[tuple]]]]:
+    """Every ``*-violation.rq`` of ``project`` run on the store ``ds`` (the project's, or a pyoxigraph ``Store``
+    whose default graph is the union): how many, and for each its message, its name and its rows' first two values
+    (Oxigraph terms, the second None where there is none or it is unbound). A check that is no SELECT, or would
+    reach the network, is an InputError naming its file."""
+    from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.sparql.query import network_use
+
     out = []
     files = project.check_files()
     for done, path in enumerate(files):
         if tick is not None:
             tick(done, len(files))
         q = read_query_file(path)
-        from drugpolicy_kg.sparql.query import network_use
-
         try:
             used = network_use(q.text)
         except SyntaxError as exc:
@@ -412,21 +444,127 @@ def run_checks(graph: Graph, project: Project, ds: GraphStore, tick=None,
         if used:  # a check runs on this machine's data only
             raise InputError(f"a check may not use {', '.join(used)}: it would reach the network", str(path))
         try:
-            result = ds.query(q.text)
+            result = ds.query(q.text) if isinstance(ds, GraphStore) else ds.query(q.text, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise InputError(f"SPARQL syntax error: {exc}", str(path)) from None
         if not hasattr(result, "variables"):  # ASK, CONSTRUCT, DESCRIBE: a check names what it found
             raise InputError("a check must be a SELECT query whose first column is the entity found", str(path))
-        _, rows = rdflib_rows(result)
-        where.look_up(str(row[0]) for row in rows)
-        for row in rows:
-            focus = row[0]
-            out.append(Finding(
-                kind="check", severity="Violation", focus=str(focus), focus_label=where.label(focus),
-                path=str(row[1]) if len(row) > 1 and row[1] is not None else "",
-                message=q.meta.get("message", q.summary), rule=q.name, source_file=where.file(focus),
-            ))
+        two = [v.value for v in result.variables][:2]
+        out.append((q.meta.get("message", q.summary), q.name,
+                    [(sol[two[0]], sol[two[1]] if len(two) > 1 else None) for sol in result]))
     return len(files), out
+
+
+SHAPES_APART = True  # the compiled shapes run by a process of their own where the store is on disk (_ShapesApart)
+
+
+class _ShapesApart:
+    """The compiled shapes and the project's checks run by a process of their own (``python -c``) on the store in
+    the folder ``db``, opened read-only, while this one checks the statements and quotes: run in a thread beside
+    them, as before, the two held the interpreter's lock by turns (on the thin shape of data at a million triples,
+    the shapes' 10.6 s of queries and the statements' 9 s of Python, with the findings' labels, did not overlap).
+    It is sent the compiled ``checks`` (pickled, so numbered alike in both) and sends back :func:`shape_rows` and
+    :func:`check_rows` (plain values and Oxigraph terms, pickled) through its pipes, nothing through a file: a
+    command stopped or killed leaves nothing behind. This process makes the findings, their labels and files.
+    ``tick(stage, done, total)`` is called as it says how far it is. The process stops when this one does, even by
+    SIGKILL (Linux)."""
+
+    def __init__(self, db: Path, project: Project, checks: list, tick):
+        import pickle
+        import subprocess
+        import sys
+        import tempfile
+
+        from drugpolicy_kg.threads import die_with_parent
+
+        self._err = tempfile.TemporaryFile()
+        self._tick, self._error, self._rows = tick, None, None
+        self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
+            [sys.executable, "-c", "from drugpolicy_kg.checks.validate import _shapes_main; _shapes_main()",
+             str(db), str(project.root)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+        self._listener = threading.Thread(target=self._listen, daemon=True)
+        self._listener.start()
+        try:
+            self.proc.stdin.write(pickle.dumps(checks, protocol=pickle.HIGHEST_PROTOCOL))
+            self.proc.stdin.close()
+        except OSError:  # it died at once: result() says why
+            pass
+
+    def _listen(self) -> None:
+        """Read what the process says, a JSON list a line: ["tick", stage, done, total], ["error", message, where],
+        or ["rows", N] followed by N bytes: the rows, pickled."""
+        out = self.proc.stdout
+        for line in out:
+            try:
+                said = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(said, list):
+                continue
+            if said[:1] == ["tick"] and len(said) == 4:
+                self._tick(*said[1:])
+            elif said[:1] == ["error"] and len(said) == 3:
+                self._error = said[1:]
+            elif said[:1] == ["rows"] and len(said) == 2 and isinstance(said[1], int):
+                self._rows = out.read(said[1])
+
+    def result(self) -> tuple[list, tuple[int, list]]:
+        """:func:`shape_rows` and :func:`check_rows`, once the process has run them; its InputError (a check that is
+        no SELECT, or would reach the network) raised here as it was there."""
+        import pickle
+
+        from drugpolicy_kg.errors import DrugPolicyKGError
+
+        code = self.proc.wait()
+        self._listener.join()
+        if self._error is not None:
+            raise InputError(self._error[0], self._error[1] or None)
+        if code != 0 or self._rows is None:
+            self._err.seek(0)
+            said = self._err.read().decode("utf-8", "replace").strip().splitlines()
+            raise DrugPolicyKGError("checking the shapes failed: " + (
+                said[-1] if said else f"the process running them ended (exit {code}) without its findings"))
+        return pickle.loads(self._rows)  # noqa: S301 - sent by the process this command started
+
+    def stop(self) -> None:
+        """Stop the process if it still runs."""
+        from drugpolicy_kg.sparql.server import stop_process
+
+        stop_process(self.proc)
+        self._err.close()
+
+
+def _shapes_main() -> None:  # pragma: no cover - runs in the process _ShapesApart starts
+    """The process of :class:`_ShapesApart`: arguments the store's ``db`` folder and the project's root; the
+    compiled checks, pickled, on standard input."""
+    import pickle
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl-C is the command's to answer: this process ends with it)
+    db, root = sys.argv[1:3]
+    out = sys.stdout.buffer
+
+    def say(*what) -> None:
+        out.write(json.dumps(list(what)).encode() + b"\n")
+        out.flush()
+
+    try:
+        import pyoxigraph as ox
+
+        checks = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - sent by the command that started this process
+        store = ox.Store.read_only(db)
+        shapes = shape_rows(store, checks, lambda done, total: say("tick", "shapes", done, total))
+        found = check_rows(Project.open(root), store, lambda done, total: say("tick", "checks", done, total))
+        rows = pickle.dumps((shapes, found), protocol=pickle.HIGHEST_PROTOCOL)
+        say("rows", len(rows))
+        out.write(rows)
+        out.flush()
+    except InputError as exc:
+        say("error", exc.message, exc.path)
+        sys.exit(2)
 
 
 ENGINES = ("auto", "pyshacl", "sparql")
@@ -503,55 +641,72 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
         def tick(stage: str):
             return lambda done, total: progress.stage(stage, f"{done}/{total}" if done < total else "done")
 
-        def shapes_and_checks() -> tuple[list[Finding], int, list[Finding]]:
-            shacl = []
-            if project.shapes.is_file():
-                if engine == "sparql":
-                    shacl = run_shacl_sparql(view, project.shapes, gs, compiled, tick("shapes"), where)
-                else:
-                    progress.stage("shapes", "(pySHACL)")
-                    shacl = run_shacl(gs.union_graph(), project.shapes, gs, where)
-                    progress.stage("shapes", "done")
-            found = run_checks(view, project, gs, tick("checks"), where)
-            progress.stage("checks", "done")
-            return (shacl, *found)
+        # the compiled shapes and the project's checks run by a process of their own where the store is on disk
+        # (see _ShapesApart); this one makes their findings
+        apart = None
+        if engine == "sparql" and gs.location is not None and SHAPES_APART:
+            if compiled is None and project.shapes.is_file():
+                from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
 
-        # the shapes and the project's checks in a second thread, while this one checks statements and quotes: both are
-        # mostly the engine's passes over the store, which run side by side (14.5 s in turn on the shipped graph)
-        worker = Background(shapes_and_checks, "drugpolicy-kg-shapes", collect=True) if engine == "sparql" else None
-        # the quotes too, in a third: alone at the end, their 4-5 s on skewed data at a million triples had one core
-        # idle while the other read them (the shapes' thread done), and the three threads fill two cores till then
-        quoting = (Background(lambda: check_quotes(view, project.sources_dir), "drugpolicy-kg-quotes", collect=True)
-                   if quotes and worker is not None else None)
-        if worker is None:
-            shacl, report.checks_run, found = shapes_and_checks()
-        progress.stage("statements", "…")
-        st = check_statements(gs, project)
-        progress.stage("statements", "done")
-        report.facts, report.facts_with_evidence = st.facts, st.covered
-        report.statements, report.inferred = st.statements, st.inferred
-        where.look_up(p.focus for p in st.problems)
-        for p in st.problems:  # (a named node by its IRI: no rdflib term made for each of 500,000 problems)
-            named = "://" in p.focus
-            report.findings.append(Finding(
-                kind="evidence", severity="Violation", focus=p.focus, path=p.path, message=p.message, rule=p.rule,
-                focus_label=where.label_of_iri(p.focus) if named else where.label(p.focus),
-                source_file=p.graph.removeprefix(GRAPH_BASE) or (
-                    where.file_of_iri(p.focus, p.path or None) if named
-                    else where.file(p.focus, URIRef(p.path) if p.path else None)),
-            ))
-        if quotes:
-            progress.stage("quotes", "…")
-            report.quotes_checked, problems = (quoting.result() if quoting is not None
-                                               else check_quotes(view, project.sources_dir))
-            progress.stage("quotes", "done")
-            for p in problems:
+                compiled = compile_shapes(read_shapes(project.shapes))
+            apart = _ShapesApart(gs.location / "db", project, compiled or [],
+                                 lambda stage, done, total: tick(stage)(done, total))
+
+        try:
+            def shapes_and_checks() -> tuple[list[Finding], int, list[Finding]]:
+                rows = apart.result() if apart is not None else None
+                shacl = []
+                if project.shapes.is_file():
+                    if engine == "sparql":
+                        shacl = run_shacl_sparql(view, project.shapes, gs, compiled, tick("shapes"), where,
+                                                 rows=None if rows is None else rows[0])
+                    else:
+                        progress.stage("shapes", "(pySHACL)")
+                        shacl = run_shacl(gs.union_graph(), project.shapes, gs, where)
+                        progress.stage("shapes", "done")
+                found = run_checks(view, project, gs, tick("checks"), where, rows=None if rows is None else rows[1])
+                progress.stage("checks", "done")
+                return (shacl, *found)
+
+            # the shapes and the project's checks in a second thread, while this one checks statements and quotes: both are
+            # mostly the engine's passes over the store, which run side by side (14.5 s in turn on the shipped graph)
+            worker = Background(shapes_and_checks, "drugpolicy-kg-shapes", collect=True) if engine == "sparql" else None
+            # the quotes too, in a third: alone at the end, their 4-5 s on skewed data at a million triples had one core
+            # idle while the other read them (the shapes' thread done), and the three threads fill two cores till then
+            quoting = (Background(lambda: check_quotes(view, project.sources_dir), "drugpolicy-kg-quotes", collect=True)
+                       if quotes and worker is not None else None)
+            if worker is None:
+                shacl, report.checks_run, found = shapes_and_checks()
+            progress.stage("statements", "…")
+            st = check_statements(gs, project)
+            progress.stage("statements", "done")
+            report.facts, report.facts_with_evidence = st.facts, st.covered
+            report.statements, report.inferred = st.statements, st.inferred
+            where.look_up(p.focus for p in st.problems)
+            for p in st.problems:  # (a named node by its IRI: no rdflib term made for each of 500,000 problems)
+                named = "://" in p.focus
                 report.findings.append(Finding(
-                    kind="evidence", severity="Violation", focus=p.evidence, focus_label="", path="",
-                    message=p.message, rule="quote-verbatim", source_file=p.source,
+                    kind="evidence", severity="Violation", focus=p.focus, path=p.path, message=p.message, rule=p.rule,
+                    focus_label=where.label_of_iri(p.focus) if named else where.label(p.focus),
+                    source_file=p.graph.removeprefix(GRAPH_BASE) or (
+                        where.file_of_iri(p.focus, p.path or None) if named
+                        else where.file(p.focus, URIRef(p.path) if p.path else None)),
                 ))
-        if worker is not None:
-            shacl, report.checks_run, found = worker.result()
-        report.findings += shacl + found
-        report.findings.sort(key=attrgetter("kind", "rule", "focus"))  # (in C: no Python call a finding)
-        return report
+            if quotes:
+                progress.stage("quotes", "…")
+                report.quotes_checked, problems = (quoting.result() if quoting is not None
+                                                   else check_quotes(view, project.sources_dir))
+                progress.stage("quotes", "done")
+                for p in problems:
+                    report.findings.append(Finding(
+                        kind="evidence", severity="Violation", focus=p.evidence, focus_label="", path="",
+                        message=p.message, rule="quote-verbatim", source_file=p.source,
+                    ))
+            if worker is not None:
+                shacl, report.checks_run, found = worker.result()
+            report.findings += shacl + found
+            report.findings.sort(key=attrgetter("kind", "rule", "focus"))  # (in C: no Python call a finding)
+            return report
+        finally:
+            if apart is not None:
+                apart.stop()
