@@ -316,6 +316,42 @@ def test_the_json_report_holds_any_text_a_finding_may_hold():
     back = json.loads(report.to_json())
     assert back["findings"] == [{name: getattr(f, name) for name in Finding.__dataclass_fields__} for f in report.findings]
     assert json.loads(Report(triples=0).to_json())["findings"] == []
+    # written in pieces (a finding or seven at a time, as the command writes a million), the same text
+    assert "".join(report.json_chunks(size=1)) == "".join(report.json_chunks(size=7)) == report.to_json()
+    assert len(list(report.json_chunks(size=7))) == 2 + -(-len(report.findings) // 7)
+
+
+def test_the_turtle_report_holds_any_text_a_finding_may_hold():
+    """The Turtle report, written a result at a time: texts with quotes, line breaks, other scripts and what looks
+    like Turtle come back as they were; a focus or value that is no IRI (a blank node's label, a literal, an IRI
+    with a space) is a literal, and a check's second column that is no IRI (the duplicate-label check's label) is the
+    result's value, not its path (written as a path it had failed the whole report with an internal error)."""
+    from collections import Counter
+
+    from rdflib import RDF, Graph, Literal
+
+    from drugpolicy_kg.checks.validate import Finding, Report
+
+    odd = ['] . _:x a <y> ; """', "é\u2028\n\t\r", "\\", '"', "https://w3id.org/drugpolicy-kg/id/itwg",
+           "http://a b", "same name institute", "0a94480d964e157b0b8f4669a0b2903"]
+    report = Report(triples=3)
+    report.findings = [Finding(kind="check", severity="Violation", focus=f, focus_label="", path=p, message=f + p,
+                               rule="r", source_file="", component="", value="") for f in odd for p in odd]
+    text = "".join(report.ttl_chunks(size=5))
+    assert text == "".join(report.ttl_chunks())
+    g = Graph().parse(data=text, format="turtle")
+    results = list(g.subjects(RDF.type, SH.ValidationResult))
+    assert len(results) == len(report.findings) and len(list(g.objects(None, SH.result))) == len(results)
+    got = Counter((str(g.value(r, SH.focusNode)), str(g.value(r, SH.resultPath) or ""), str(g.value(r, SH.value) or ""),
+                   str(g.value(r, SH.resultMessage))) for r in results)
+    iri = {"https://w3id.org/drugpolicy-kg/id/itwg"}
+    want = Counter((f.focus, f.path if f.path in iri else "", "" if f.path in iri else f.path, f.message)
+                   for f in report.findings)
+    assert got == want
+    assert all(isinstance(g.value(r, SH.focusNode), Literal) == (str(g.value(r, SH.focusNode)) not in iri)
+               for r in results)
+    assert [c.toPython() for c in g.objects(None, SH.conforms)] == [False]
+    assert len(Report(triples=0).to_graph()) == 2  # (a report that conforms: itself and sh:conforms)
 
 
 def test_auto_validates_with_pyshacl_what_the_compiled_engine_refuses_and_says_so(copy_project, monkeypatch, capsys):

@@ -91,9 +91,12 @@ def _write_report(args, report, errors: int) -> None:
     from drugpolicy_kg.tables import format_table, table_lines
 
     if args.format == "json":
-        print(report.to_json())
+        for chunk in report.json_chunks():  # (written as made: a million findings' JSON is not held whole)
+            sys.stdout.write(chunk)
+        sys.stdout.write("\n")
     elif args.format == "ttl":
-        print(report.to_graph().serialize(format="turtle"))
+        for chunk in report.ttl_chunks():  # (written as made, as the JSON is)
+            sys.stdout.write(chunk)
     else:
         if report.findings:
             shorts: dict[str, str] = {}  # a path -> its local name (a few paths among a million findings)

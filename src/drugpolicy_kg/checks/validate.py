@@ -89,6 +89,12 @@ class Report:
         """The report as JSON: its figures indented, then its findings, one finding (an object of text fields) a line.
         (Indented whole by ``json.dumps``, 155,373 findings took 2.6 s to write: ``asdict`` copies each deeply, and
         an indented dump is Python's encoder, not C's; a line each is C's, and greps as one.)"""
+        return "".join(self.json_chunks())
+
+    def json_chunks(self, size: int = 10_000):
+        """:meth:`to_json` in pieces, ``size`` findings at a time, to be written as they are made: made whole, the
+        953,002 findings of the thin shape of data at a million triples were a list of dictionaries, a string of
+        400 MB and two copies of it (the command at 2.7 GB)."""
         head = json.dumps(
             {"conforms": self.conforms, "passes": self.passes,
              "violations": self.violations, "triples": self.triples,
@@ -99,40 +105,56 @@ class Report:
             indent=2, ensure_ascii=False,
         )
         if not self.findings:
-            return head
+            yield head
+            return
+        yield head.removesuffix('"findings": []\n}') + '"findings": [\n'
         names = [f.name for f in fields(Finding)]
-        listed = json.dumps([{n: getattr(f, n) for n in names} for f in self.findings], ensure_ascii=False)
         # '}, {"kind": ' stands only between two findings: within a text, a quote is escaped (\")
-        between = "}, {" + json.dumps(names[0]) + ": "
-        lines = "    " + listed[1:-1].replace(between, "},\n    {" + json.dumps(names[0]) + ": ")
-        return head.removesuffix('"findings": []\n}') + '"findings": [\n' + lines + "\n  ]\n}"
+        between, after = "}, {" + json.dumps(names[0]) + ": ", "},\n    {" + json.dumps(names[0]) + ": "
+        for at in range(0, len(self.findings), size):
+            listed = json.dumps([{n: getattr(f, n) for n in names} for f in self.findings[at:at + size]],
+                                ensure_ascii=False)
+            yield (",\n" if at else "") + "    " + listed[1:-1].replace(between, after)
+        yield "\n  ]\n}"
 
     def to_graph(self) -> Graph:
         """The report as a SHACL ``sh:ValidationReport`` (checks and quotes included as results)."""
-        from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+        from rdflib import Graph
 
-        SH = Namespace(PREFIXES["sh"])
-        g = Graph()
-        g.bind("sh", SH)
-        rep = BNode()
-        g.add((rep, RDF.type, SH.ValidationReport))
-        g.add((rep, SH.conforms, Literal(self.conforms)))
-        for f in self.findings:
-            r = BNode()
-            g.add((rep, SH.result, r))
-            g.add((r, RDF.type, SH.ValidationResult))
-            g.add((r, SH.resultSeverity, SH[f.severity]))
-            if f.focus:
-                g.add((r, SH.focusNode, URIRef(f.focus) if "://" in f.focus else Literal(f.focus)))
-            if f.path:
-                g.add((r, SH.resultPath, URIRef(f.path)))
-            if f.value:
-                g.add((r, SH.value, URIRef(f.value) if re.match(r"^[a-z][a-z0-9+.-]*://\S+$", f.value) else Literal(f.value)))
-            g.add((r, SH.resultMessage, Literal(f.message)))
-            g.add((r, SH.sourceConstraintComponent, URIRef(f.component or SH.SPARQLConstraintComponent)))
-            if f.rule:  # the project's own checks are named by IRIs under the shapes namespace
-                g.add((r, SH.sourceShape, URIRef(f.rule if "://" in f.rule else CHECKS_BASE + f.rule)))
-        return g
+        return Graph().parse(data="".join(self.ttl_chunks()), format="turtle")
+
+    def ttl_chunks(self, size: int = 10_000):
+        """The report as a SHACL ``sh:ValidationReport`` in Turtle (checks and quotes included as results), in pieces
+        of ``size`` results, to be written as they are made (made as an rdflib graph, the 155,373 findings of the
+        second shape of data at a million triples held 1.7 GB). Each text is written as Oxigraph writes a term; a
+        focus or value that is an IRI as an IRI, else as a literal; a check's second column as the result's path
+        where it is an IRI (the duplicate-label check's is the label it found: then the result's value)."""
+        import pyoxigraph as ox
+
+        sh, rdf = PREFIXES["sh"], PREFIXES["rdf"]
+        yield (f"@prefix sh: <{sh}> .\n@prefix rdf: <{rdf}> .\n\n"
+               f"_:report a sh:ValidationReport ;\n    sh:conforms {'true' if self.conforms else 'false'} .\n")
+
+        def term(text: str) -> str:
+            return str(ox.NamedNode(text)) if _is_iri(text) else str(ox.Literal(text))
+
+        for at in range(0, len(self.findings), size):
+            out = []
+            for f in self.findings[at:at + size]:
+                parts = ["a sh:ValidationResult", f"sh:resultSeverity {ox.NamedNode(sh + f.severity)}"]
+                if f.focus:
+                    parts.append(f"sh:focusNode {term(f.focus)}")
+                if f.path and _is_iri(f.path):
+                    parts.append(f"sh:resultPath {ox.NamedNode(f.path)}")
+                if f.value or (f.path and not _is_iri(f.path)):
+                    parts.append(f"sh:value {term(f.value or f.path)}")
+                parts.append(f"sh:resultMessage {ox.Literal(f.message)}")
+                parts.append(f"sh:sourceConstraintComponent {term(f.component or sh + 'SPARQLConstraintComponent')}")
+                if f.rule:  # the project's own checks are named by IRIs under the shapes namespace
+                    parts.append(f"sh:sourceShape {term(f.rule if '://' in f.rule else CHECKS_BASE + f.rule)}")
+                out.append("_:report sh:result [\n    " + " ;\n    ".join(parts) + "\n] .\n")
+            yield "".join(out)
+
 
 
 def _label(graph: Graph, node) -> str:
@@ -171,6 +193,19 @@ def _first_label(alt: str | None, label: str | None) -> str:
 
 
 BULK_SHARE = 10  # _Where reads every node at once for a batch of findings about one node for each 10 triples or more
+
+
+_IRI = re.compile(r'[a-zA-Z][a-zA-Z0-9+.-]*://[^\x00-\x20<>"{}|\\^`]*')
+
+
+def _is_iri(text: str) -> bool:
+    """Whether a finding's text is written as an IRI (an absolute one, with nothing an IRI may not hold), else as a
+    literal.
+
+    >>> _is_iri("https://w3id.org/drugpolicy-kg/id/itwg"), _is_iri("same name institute"), _is_iri("http://a b")
+    (True, False, False)
+    """
+    return _IRI.fullmatch(text) is not None
 
 
 class _Where:

@@ -860,6 +860,10 @@ def _offer_export(runs: _Runs, name: str, g: nx.Graph) -> bool:
 # in 89 s of the two processes, its two large networks drawn at 0.17-0.20 ms a node, their exports 5 s each for
 # about 220,000 nodes and edges)
 PAGE_COST, DRAW_COST, EXPORT_COST = 0.24e-3, 0.18e-3, 23e-6
+# a network of more nodes is never offered, whatever the time it would save: the other process would unpickle and
+# hold it whole while this one is near its most (the thin shape's 129,118-node mandates network: about 200 MB at
+# once, both processes together 1,575 MB in a run at stop 64, where the runs that kept it were within 1,460 MB)
+OFFER_NODES = 60_000
 
 
 def _worth_offering(runs: _Runs, entities: int, g: nx.Graph, to_draw: list[nx.Graph]) -> bool:
@@ -871,6 +875,8 @@ def _worth_offering(runs: _Runs, entities: int, g: nx.Graph, to_draw: list[nx.Gr
     eighth of this process's work where the other has few pages (bench/synth.py's million triples)."""
     import os
 
+    if g.number_of_nodes() > OFFER_NODES:
+        return False
     try:
         taken = sum(name.isdigit() for name in os.listdir(runs.folder))
     except OSError:
