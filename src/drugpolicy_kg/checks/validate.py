@@ -141,7 +141,7 @@ class Report:
         for at in range(0, len(self.findings), size):
             out = []
             for f in self.findings[at:at + size]:
-                parts = ["a sh:ValidationResult", f"sh:resultSeverity {ox.NamedNode(sh + f.severity)}"]
+                parts = ["a sh:ValidationResult", f"sh:resultSeverity {term(sh + f.severity)}"]
                 if f.focus:
                     parts.append(f"sh:focusNode {term(f.focus)}")
                 if f.path and _is_iri(f.path):
