@@ -432,6 +432,61 @@ def test_cli_views(copy_project, tmp_path, capsys):
     assert "share files" not in capsys.readouterr().out  # (a small graph: a page each, nothing to say)
 
 
+def test_a_site_written_again_removes_what_its_last_run_wrote_and_this_one_did_not(copy_project, tmp_path, capsys):
+    """A site written again into its folder: the pages and exports the last run wrote that this run did not (here a
+    view no longer asked for, and an entity the data no longer holds) are removed, and only those: a file of the
+    user's, a file the last run wrote but something changed since, and a name in the list that leads out of the
+    folder all stay; so does the trace site's own folder."""
+    import os
+    import re
+
+    from drugpolicy_kg.atomic import SITE_LIST
+
+    out = tmp_path / "s"
+    assert main(["--project", str(copy_project), "views", "--out", str(out), "--view", "collaboration"]) == 0
+    capsys.readouterr()
+    first = set((out / SITE_LIST).read_text(encoding="utf-8").splitlines())
+    assert {"collaboration.html", "index.html", "entities/index.html", "entities/itwg.html"} <= first
+    assert all((out / name).is_file() for name in first)
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    changed = out / "collaboration.graphml"
+    os.utime(changed, (changed.stat().st_atime, changed.stat().st_mtime + 3600))  # (changed since the list)
+    outside = tmp_path / "outside.html"
+    outside.write_text("not the site's", encoding="utf-8")
+    with open(out / SITE_LIST, "a", encoding="utf-8") as fh:
+        fh.write("../outside.html\n")
+    (copy_project / "data" / "isn-brochure.ttl").unlink()  # the entities only the brochure's file holds: gone
+    assert main(["--project", str(copy_project), "views", "--out", str(out), "--view", "resolutions"]) == 0
+    said = capsys.readouterr().out
+    now = set((out / SITE_LIST).read_text(encoding="utf-8").splitlines())
+    assert "resolutions.html" in now and "collaboration.html" not in now
+    assert not (out / "collaboration.html").exists() and not (out / "collaboration-nodes.csv").exists()
+    assert changed.is_file() and (out / "notes.txt").is_file() and outside.is_file()
+    assert all((out / name).is_file() for name in now)
+    removed = first - now - {changed.name}
+    assert removed and not any((out / name).exists() for name in removed)
+    assert re.search(rf"removed {len(removed)} files that the last run wrote into ", said), said
+    assert any(name.startswith("entities/") and name != "entities/index.html" for name in removed)
+
+
+def test_a_trace_site_written_again_removes_what_its_last_run_listed_and_this_one_did_not(copy_project, tmp_path,
+                                                                                           capsys):
+    from drugpolicy_kg.atomic import SITE_LIST
+
+    site = tmp_path / "t"
+    assert main(["--project", str(copy_project), "trace", "--site", str(site)]) == 0
+    listed = (site / SITE_LIST).read_text(encoding="utf-8").splitlines()
+    assert "index.html" in listed and all((site / name).is_file() for name in listed)
+    (site / "res-gone.html").write_text("a trace of a resolution the data no longer holds", encoding="utf-8")
+    with open(site / SITE_LIST, "a", encoding="utf-8") as fh:  # (as a run that wrote it would have listed it)
+        fh.write("res-gone.html\n")
+    capsys.readouterr()
+    assert main(["--project", str(copy_project), "trace", "--site", str(site)]) == 0
+    assert "removed 1 file that the last run wrote into" in capsys.readouterr().out
+    assert not (site / "res-gone.html").exists()
+    assert (site / SITE_LIST).read_text(encoding="utf-8").splitlines() == listed
+
+
 def test_a_large_graph_s_entity_pages_share_files_and_every_link_finds_its_entity(copy_project, tmp_path, capsys):
     """Shared entity pages (``--entity-pages shared``, the default above SHARED_ABOVE entities): a hundred entities to
     a file, each a section at its anchor; every link to an entity, from every page of the site, finds its section."""
@@ -1427,17 +1482,20 @@ def test_the_entity_index_shows_each_entity_s_acronyms_as_the_graph_states_them(
 def test_a_networks_exports_are_offered_only_where_the_other_process_would_wait(tmp_path):
     """_worth_offering: with entity pages left for longer than this process's drawing and exports, the exports are
     written here (offered, the other process held the network whole while it had a minute of pages left: 200 MB more
-    for the two on the thin shape); with few left, they are offered (it would wait otherwise)."""
+    for the two on the thin shape); with few left, they are offered (it would wait otherwise); a network of more
+    than OFFER_NODES nodes never is (unpickled there while this process is at its most, it took the two to 1,575 MB
+    on the thin shape)."""
     import networkx as nx
 
-    from drugpolicy_kg.uses.views import ENTITY_RUN, _Runs, _worth_offering
+    from drugpolicy_kg.uses.views import ENTITY_RUN, OFFER_NODES, _Runs, _worth_offering
 
     runs = _Runs(str(tmp_path))
-    big, later = nx.path_graph(100_000), nx.path_graph(100_000)
-    assert not _worth_offering(runs, 400_000, big, [later])  # 400,000 pages: 96 s against about 27 s here
+    big, later = nx.path_graph(OFFER_NODES), nx.path_graph(100_000)
+    assert not _worth_offering(runs, 400_000, big, [later])  # 400,000 pages: 96 s against about 25 s here
     for start in range(0, 390_000, ENTITY_RUN):  # all but 10,000 taken: 2.4 s of pages left
         runs.take(str(start))
     assert _worth_offering(runs, 400_000, big, [later])
+    assert not _worth_offering(runs, 400_000, nx.path_graph(OFFER_NODES + 1), [later])  # (too large, however idle)
     assert not _worth_offering(_Runs(str(tmp_path / "gone")), 10, big, [later])  # the command is stopping
 
 

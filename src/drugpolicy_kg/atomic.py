@@ -386,3 +386,48 @@ def folder_lock(folder: str | os.PathLike[str], timeout: float = 600.0) -> Itera
         yield path
     finally:
         fh.close()
+
+
+SITE_LIST = ".drugpolicy-kg-files"  # the files a site's last run wrote, one relative path a line (see prune_site)
+
+
+def prune_site(folder: str | os.PathLike[str], written) -> list[str]:
+    """After a run has written a site into ``folder`` (holding its lock): remove the files the run before listed as
+    its own and this one did not write (``written``: paths in ``folder``), then list this run's. A page of an entity
+    the data no longer holds, a network page past the new last one, would otherwise stay, stale, beside the pages
+    that replaced them. Only a regular file the last list names is removed, inside ``folder``, and not one changed
+    since that list was written (another command's now); a folder that has no list (an older run's, or never a
+    site) loses nothing. Returns the paths removed.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a.html", "b.html", "mine.txt"):
+    ...     _ = (d / name).write_text(name)
+    >>> prune_site(d, [d / "a.html", d / "b.html"]), prune_site(d, [d / "a.html"]), sorted(p.name for p in d.iterdir())
+    ([], ['b.html'], ['.drugpolicy-kg-files', 'a.html', 'mine.txt'])
+    """
+    import stat
+
+    root = Path(folder)
+    names = sorted({os.path.relpath(p, root) for p in written} - {SITE_LIST})
+    listed = root / SITE_LIST
+    try:
+        when = listed.stat().st_mtime
+        earlier = listed.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeError):
+        when, earlier = 0.0, []
+    inside, keep, removed = root.resolve(), set(names), []
+    for name in earlier:
+        if not name or name in keep:
+            continue
+        path = root / name
+        with contextlib.suppress(OSError, ValueError):
+            if inside not in path.parent.resolve().parents and path.parent.resolve() != inside:
+                continue  # (a name that leads out of the folder: not a site's file)
+            st = path.lstat()
+            if stat.S_ISREG(st.st_mode) and st.st_mtime <= when:
+                path.unlink()
+                removed.append(name)
+    with atomic_write(listed, durable=False) as fh:
+        fh.write("".join(name + "\n" for name in names if "\n" not in name))
+    return removed

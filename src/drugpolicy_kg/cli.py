@@ -206,11 +206,13 @@ def cmd_trace(args) -> int:
         tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"),  # (the store itself: no rdflib imported)
                         evidence_memo=gs.memo(EVIDENCE_MEMO))
         if args.site:
-            from drugpolicy_kg.atomic import folder_lock
+            from drugpolicy_kg.atomic import folder_lock, prune_site
 
             with folder_lock(args.site):
                 written = write_site(tracer, Path(args.site), _project(args), views_href=args.views)
+                removed = prune_site(args.site, written)
             print(terminal_safe(f"wrote {len(written)} files; open {Path(args.site) / 'index.html'}"))
+            _say_removed(removed, args.site)
             return EXIT_OK
         if args.orphans:
             from drugpolicy_kg.tables import format_table
@@ -468,6 +470,7 @@ def cmd_views(args) -> int:
     written = write_site(gs.view(), Path(args.out), views, store=gs.location / "db" if gs.location else None,
                          project=_project(args), shared_pages=shared)
     print(terminal_safe(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}"))
+    _say_removed(written.removed, args.out)
     if any(name.startswith("entities/part-") for name in written):
         print("the entity pages share files, a hundred to a file (each entity at its anchor): "
               + ("--entity-pages each gives each its own" if args.entity_pages == "auto" else "as asked"))
@@ -477,6 +480,13 @@ def cmd_views(args) -> int:
         print(f"the entity index lists them by kind, {INDEX_PER_PAGE:,} names to a page "
               f"({Path(args.out) / 'entities' / 'index.html'} lists the pages)")
     return EXIT_OK
+
+
+def _say_removed(removed: list[str], folder: str) -> None:
+    """Say what a site's run removed: the files its last run had written there and this one did not."""
+    if removed:
+        print(terminal_safe(f"removed {len(removed)} file{'s' if len(removed) > 1 else ''} that the last run wrote "
+                            f"into {folder} and this one did not, e.g. {removed[0]}"))
 
 
 def cmd_search(args) -> int:

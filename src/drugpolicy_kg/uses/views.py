@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
 
-from drugpolicy_kg.atomic import atomic_write, scratch_folder, write_page
+from drugpolicy_kg.atomic import atomic_write, prune_site, scratch_folder, write_page
 from drugpolicy_kg.pages import json_for_script, script
 from drugpolicy_kg.threads import collector_off
 from drugpolicy_kg.uses.entities import PER_FILE, shares_files
@@ -1462,8 +1462,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         traced = _write_traces(tracer, out_dir, project, names, sources)
         entity_files = _write_entities(ents, out_dir, names, drawn_at, traced.pages, runs, sources)
     else:  # the other process makes the traces: both write the entity pages, then it is done
-        entity_files = _write_entities(ents, out_dir, names, drawn_at, apart.trace_pages(), runs,
-                                       apart.source_links())
+        sources = apart.source_links()
+        entity_files = _write_entities(ents, out_dir, names, drawn_at, apart.trace_pages(), runs, sources)
         traced, theirs, exported = apart.result()
         entity_files += theirs
         written.update({f: out_dir / f for f in exported})
@@ -1474,6 +1474,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         written["traces/" + path.name] = path
     for path in entity_files:
         written["entities/" + path.name] = path
+    for link in sources.values():  # (the source pages, written by whichever process wrote them)
+        written["entities/" + link.partition("#")[0]] = out_dir / "entities" / link.partition("#")[0]
     from drugpolicy_kg.pages import render
 
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
@@ -1484,4 +1486,13 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
                         timeline=png, heatmap=heat, n_entities=len(ents.iris), questions=questions,
                         per_file=PER_FILE if shares_files(names) else 1))
     written["index.html"] = out_dir / "index.html"
+    written = SiteWritten(written)
+    written.removed = prune_site(out_dir, written.values())  # (what an earlier run wrote here and this one did not)
     return written
+
+
+class SiteWritten(dict):
+    """The files a site wrote (name in its folder -> path), and ``removed``: those its last run had written there
+    and this one did not, removed (:func:`~drugpolicy_kg.atomic.prune_site`)."""
+
+    removed: list[str]
