@@ -184,13 +184,17 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Calla
     # validation at a million triples: a few dozen severities, messages, paths and files among them)
     n = len(headers)
 
-    def columns(chunk: list[Sequence[object]]) -> list[list[str]]:
+    def columns(chunk: list[Sequence[object]], full: list[bool] | None = None) -> list[list[str]]:
+        """The chunk's cells, a column at a time (an empty list for a column ``full`` says is at its widest)."""
         if any(len(r) != n for r in chunk):
             raise ValueError(f"a row of the table has not {n} cells")
         get = made.get
         out = []
-        for values in zip(*chunk):  # (a chunk is never empty)
+        for i, values in enumerate(zip(*chunk)):  # (a chunk is never empty)
             cells = []
+            out.append(cells)
+            if full is not None and full[i]:
+                continue
             for v in values:
                 text = v if type(v) is str else "" if v is None else str(v)
                 c = get(text)
@@ -199,7 +203,6 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Calla
                     if len(made) < CELLS_KEPT:
                         made[text] = c
                 cells.append(c)
-            out.append(cells)
         return out
 
     def chunks() -> Iterator[list[Sequence[object]]]:
@@ -208,9 +211,11 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[object]] | Calla
             yield chunk
 
     widths = [len(h) for h in headers]
-    for chunk in chunks():
-        for i, cells in enumerate(columns(chunk)):
-            widths[i] = max(widths[i], max(map(len, cells)))
+    for chunk in chunks():  # (a cell is cut to max_width: a column that is that wide already is not made into cells
+        # for its width, only for its lines; the focus and message columns of a long validation, about half the pass)
+        for i, cells in enumerate(columns(chunk, [w >= max_width for w in widths])):
+            if cells:
+                widths[i] = max(widths[i], max(map(len, cells)))
     yield "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
     yield "  ".join("-" * w for w in widths)
     for chunk in chunks():
