@@ -233,6 +233,33 @@ def test_shapes_run_by_a_process_of_their_own_find_what_a_thread_finds(tmp_path,
     assert kinds["shacl"] > 20 and kinds["check"] > 3 and apart.checks_run == here.checks_run > 3
 
 
+def test_where_no_process_can_be_started_the_shapes_run_in_a_thread(tmp_path, monkeypatch):
+    import dataclasses
+    import shutil
+    import subprocess
+
+    from drugpolicy_kg.graph.store import GraphStore
+    from drugpolicy_kg.resources import Project
+
+    from .conftest import make_copy
+
+    root = make_copy(tmp_path)
+    for fixture in VIOLATIONS[:8]:
+        shutil.copy(fixture, root / "data" / f"zz-{fixture.name}")
+    project = Project.open(root)
+    gs = GraphStore.open(project)
+    assert gs.location is not None  # (on disk: the shapes' own process)
+    there = validate_store(gs, project, engine="sparql")
+
+    def refused(*args, **kwargs):
+        raise OSError("no process")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    here = validate_store(gs, project, engine="sparql")
+    assert [dataclasses.astuple(f) for f in here.findings] == [dataclasses.astuple(f) for f in there.findings]
+    assert here.checks_run == there.checks_run > 0 and not here.conforms and len(here.findings) > 10
+
+
 def test_a_shapes_process_that_fails_is_one_message(tmp_path):
     from drugpolicy_kg.checks.validate import _ShapesApart
     from drugpolicy_kg.errors import DrugPolicyKGError

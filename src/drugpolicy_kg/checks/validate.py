@@ -684,8 +684,11 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
                 from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
 
                 compiled = compile_shapes(read_shapes(project.shapes))
-            apart = _ShapesApart(gs.location / "db", project, compiled or [],
-                                 lambda stage, done, total: tick(stage)(done, total))
+            try:
+                apart = _ShapesApart(gs.location / "db", project, compiled or [],
+                                     lambda stage, done, total: tick(stage)(done, total))
+            except OSError:  # no process can be started here (none left, no Python to start): a thread, as before
+                apart = None
 
         try:
             def shapes_and_checks() -> tuple[list[Finding], int, list[Finding]]:
