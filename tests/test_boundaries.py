@@ -600,6 +600,34 @@ def test_validate_stops_its_shapes_process_with_it(sig, tmp_path):
     assert not list(tmp.iterdir())
 
 
+def test_a_site_s_list_of_its_files_removes_nothing_outside_it(tmp_path):
+    """prune_site removes only regular files inside the site's folder that its last list names: a list that names
+    a path out of the folder (by ``..``, absolute, or through a symbolic link, to a file or a folder), a folder, or
+    a file changed after the list was written, removes none of them."""
+    import os
+
+    from drugpolicy_kg.atomic import SITE_LIST, prune_site
+
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    site.mkdir()
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep", encoding="utf-8")
+    (site / "linked.html").symlink_to(outside / "precious.txt")
+    (site / "door").symlink_to(outside)
+    (site / "a-folder").mkdir()
+    (site / "old.html").write_text("stale", encoding="utf-8")
+    (site / "changed.html").write_text("changed since", encoding="utf-8")
+    names = ["../outside/precious.txt", str(outside / "precious.txt"), "linked.html", "door/precious.txt",
+             "a-folder", "old.html", "changed.html", ""]
+    (site / SITE_LIST).write_text("\n".join(names) + "\n", encoding="utf-8")
+    later = (site / SITE_LIST).stat().st_mtime + 60
+    os.utime(site / "changed.html", (later, later))
+    assert prune_site(site, [site / "index.html"]) == ["old.html"]
+    assert (outside / "precious.txt").read_text(encoding="utf-8") == "keep"
+    assert (site / "linked.html").is_symlink() and (site / "a-folder").is_dir() and (site / "changed.html").is_file()
+    assert (site / SITE_LIST).read_text(encoding="utf-8") == "index.html\n"
+
+
 def test_long_commands_stop_at_their_time_limit(tmp_path):
     started = time.monotonic()
     proc = cli("views", "--out", str(tmp_path / "site"), "--timeout", "1")
