@@ -898,6 +898,12 @@ dpk:membership-evil a org:Membership ; rdfs:label "Evil member"@en ; org:member 
     out = root / "site"
     write_site(graph, out)
     write_site(graph, out / "shared", shared_pages=True)  # (the entity pages shared by a hundred, beside)
+    from drugpolicy_kg.uses.entities import Entities, page_links, write_index
+    from drugpolicy_kg.uses.trace import Tracer
+    from drugpolicy_kg.uses.views import ENTITY_NAV
+
+    ents = Entities(graph, Tracer(graph))  # (and an index paged as a large graph's is, its pages of ten names)
+    write_index(ents, out / "paged", page_links(ents.iris), ENTITY_NAV, per_page=10)
     nets = build_networks(graph, ["collaboration"])
     (out / "heading.html").write_text(render_page(nets["collaboration"], PAYLOAD, PAYLOAD), encoding="utf-8")
     return out
@@ -906,16 +912,20 @@ dpk:membership-evil a org:Membership ; rdfs:label "Evil member"@en ; org:member 
 @pytest.mark.slow
 @pytest.mark.parametrize("page_name", ["collaboration.html", "affiliations.html", "full.html", "heading.html",
                                        "index.html", "traces/itwg.html", "traces/index.html", "entities/org-evil.html",
-                                       "entities/index.html", "shared/entities/(org-evil's page)"])
+                                       "entities/index.html", "shared/entities/(org-evil's page)",
+                                       "paged/index.html", "paged/(org-evil's page)"])
 def test_payloads_do_not_execute(browser, evil_site, page_name):
-    if page_name.endswith("(org-evil's page)"):  # the entity pages shared by a hundred: the one holding org-evil
+    if page_name == "paged/(org-evil's page)":  # the paged index's page listing org-evil
+        page_name = "paged/" + next(p.name for p in sorted((evil_site / "paged").glob("index-*.html"))
+                                    if 'href="org-evil.html"' in p.read_text(encoding="utf-8"))
+    elif page_name.endswith("(org-evil's page)"):  # the entity pages shared by a hundred: the one holding org-evil
         from drugpolicy_kg.uses.entities import entity_iris, page_links
 
         iris = entity_iris(GraphStore.open(Project.open(evil_site.parent)).view())
         page_name = "shared/entities/" + page_links(iris, shared=True)[DPK + "org-evil"].partition("#")[0]
     assert PAYLOAD not in (evil_site / page_name).read_text()
     page = browser.open((evil_site / page_name).as_uri())
-    if page_name != "index.html" and not page_name.startswith(("traces", "entities", "shared")):
+    if page_name != "index.html" and not page_name.startswith(("traces", "entities", "shared", "paged")):
         drawn_counts(page)
         tip = hover(page, "https://w3id.org/drugpolicy-kg/id/org-evil", scale=3)
         assert "&lt;img" in tip.get("html", "") and "<img" not in tip["html"], tip
