@@ -543,14 +543,7 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "views", "--view", "collaboration", "--out", str(site)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)})
-    writer = None
-    deadline = time.monotonic() + 120
-    while writer is None and time.monotonic() < deadline and proc.poll() is None:
-        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
-            with contextlib.suppress(OSError):
-                if "_pages_main" in open(f"/proc/{pid}/cmdline").read():
-                    writer = int(pid)
-        time.sleep(0.1)
+    writer = _child_running(proc, "_pages_main", every=0.1)
     assert writer, "views never started its trace writer"
     deadline = time.monotonic() + 60  # until it is writing pages
     while time.monotonic() < deadline and not (site / "traces").is_dir():
@@ -558,11 +551,7 @@ def test_views_stops_its_trace_writer_with_it(sig, tmp_path):
     time.sleep(1.0)
     proc.send_signal(getattr(signal, sig))
     proc.communicate(timeout=60)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and os.path.exists(f"/proc/{writer}") and \
-            "_pages_main" in open(f"/proc/{writer}/cmdline").read():
-        time.sleep(0.1)
-    assert not (os.path.exists(f"/proc/{writer}") and "_pages_main" in open(f"/proc/{writer}/cmdline").read())
+    assert _gone(writer, "_pages_main")
     time.sleep(0.5)
     assert not list(site.rglob("*.drugpolicy-kg.tmp"))
     assert not list(tmp.iterdir())  # nor the folder where the two processes share out the entity pages
@@ -580,24 +569,40 @@ def test_validate_stops_its_shapes_process_with_it(sig, tmp_path):
     tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "drugpolicy_kg.cli", "validate", "--engine", "sparql"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)})
-    worker = None
-    deadline = time.monotonic() + 120
-    while worker is None and time.monotonic() < deadline and proc.poll() is None:
-        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
-            with contextlib.suppress(OSError):
-                if "_shapes_main" in open(f"/proc/{pid}/cmdline").read():
-                    worker = int(pid)
-        time.sleep(0.02)
+    worker = _child_running(proc, "_shapes_main", every=0.02)  # (caught while it runs: a second or two)
     assert worker, "validate never started its shapes process"
     proc.send_signal(getattr(signal, sig))
     proc.communicate(timeout=60)
     assert proc.returncode != 0
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and os.path.exists(f"/proc/{worker}") and \
-            "_shapes_main" in open(f"/proc/{worker}/cmdline").read():
-        time.sleep(0.1)
-    assert not (os.path.exists(f"/proc/{worker}") and "_shapes_main" in open(f"/proc/{worker}/cmdline").read())
+    assert _gone(worker, "_shapes_main")
     assert not list(tmp.iterdir())
+
+
+def _child_running(proc: subprocess.Popen, marker: str, every: float, within: float = 120) -> int | None:
+    """The id of ``proc``'s child process whose command line holds ``marker``, once there is one (None: none came
+    within ``within`` seconds, or ``proc`` ended); looked for every ``every`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and proc.poll() is None:
+        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
+            with contextlib.suppress(OSError):
+                if marker in open(f"/proc/{pid}/cmdline").read():
+                    return int(pid)
+        time.sleep(every)
+    return None
+
+
+def _gone(pid: int, marker: str, within: float = 20) -> bool:
+    """Whether the process ``pid`` (whose command line held ``marker``) has ended within ``within`` seconds (its id
+    since taken by another process counts as ended)."""
+    def alive() -> bool:
+        with contextlib.suppress(OSError):
+            return marker in open(f"/proc/{pid}/cmdline").read()
+        return False
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and alive():
+        time.sleep(0.1)
+    return not alive()
 
 
 def test_a_site_s_list_of_its_files_removes_nothing_outside_it(tmp_path):

@@ -195,24 +195,32 @@ def test_each_findings_label_and_file_are_those_the_node_by_node_look_ups_give(t
     assert where._files and all(len(where._node(str(node))[1]) > 1 for node, _path in where._files)
 
 
+def _with_violations(tmp_path, fixtures):
+    """A copy of the project (without the programme-budget sections) with the violation ``fixtures`` among its
+    data files: a store on disk whose shapes, checks and statements all find something."""
+    import shutil
+
+    from drugpolicy_kg.resources import Project
+
+    from .conftest import make_copy
+
+    root = make_copy(tmp_path)
+    for fixture in fixtures:
+        shutil.copy(fixture, root / "data" / f"zz-{fixture.name}")
+    return Project.open(root)
+
+
 def test_shapes_run_by_a_process_of_their_own_find_what_a_thread_finds(tmp_path, monkeypatch):
     """Where the store is on disk, the compiled shapes and the checks run in a process of their own
     (_ShapesApart) and this one makes their findings: on a project holding every violation fixture, the report is
     the one the same validation of the same store gives with them in a thread, finding for finding, field for
     field, in the same order."""
     import dataclasses
-    import shutil
 
     from drugpolicy_kg.checks import validate as validation
     from drugpolicy_kg.graph.store import GraphStore
-    from drugpolicy_kg.resources import Project
 
-    from .conftest import make_copy
-
-    root = make_copy(tmp_path)
-    for fixture in VIOLATIONS:
-        shutil.copy(fixture, root / "data" / f"zz-{fixture.name}")
-    project = Project.open(root)
+    project = _with_violations(tmp_path, VIOLATIONS)
     started = []
 
     class Seen(validation._ShapesApart):
@@ -235,18 +243,11 @@ def test_shapes_run_by_a_process_of_their_own_find_what_a_thread_finds(tmp_path,
 
 def test_where_no_process_can_be_started_the_shapes_run_in_a_thread(tmp_path, monkeypatch):
     import dataclasses
-    import shutil
     import subprocess
 
     from drugpolicy_kg.graph.store import GraphStore
-    from drugpolicy_kg.resources import Project
 
-    from .conftest import make_copy
-
-    root = make_copy(tmp_path)
-    for fixture in VIOLATIONS[:8]:
-        shutil.copy(fixture, root / "data" / f"zz-{fixture.name}")
-    project = Project.open(root)
+    project = _with_violations(tmp_path, VIOLATIONS[:8])
     gs = GraphStore.open(project)
     assert gs.location is not None  # (on disk: the shapes' own process)
     there = validate_store(gs, project, engine="sparql")

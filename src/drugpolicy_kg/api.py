@@ -74,14 +74,13 @@ class KnowledgeGraph:
         import json
         import shutil
         import subprocess
-        import sys
         import tempfile
 
         import pyoxigraph as ox
 
         from drugpolicy_kg.errors import EndpointError
         from drugpolicy_kg.sparql.server import stop_process
-        from drugpolicy_kg.threads import Overdue, die_with_parent, within
+        from drugpolicy_kg.threads import Overdue, last_line, start_helper, within
 
         where = Path(tempfile.mkdtemp(prefix="drugpolicy-kg-server-"))
         proc = None
@@ -91,10 +90,8 @@ class KnowledgeGraph:
             copy.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph_iri))
             copy.flush()
             del copy
-            proc = subprocess.Popen(  # noqa: S603 - this Python, this package
-                [sys.executable, "-c", "from drugpolicy_kg.api import _serve_copy; _serve_copy()"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+            proc = start_helper("drugpolicy_kg.api:_serve_copy", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
             proc.stdin.write(json.dumps({"store": str(where / "db"), "project": str(self.project.root)}).encode())
             proc.stdin.close()
             try:  # its first line: "SPARQL endpoint: http://127.0.0.1:PORT/query   query page: ..."
@@ -103,8 +100,8 @@ class KnowledgeGraph:
                 raise EndpointError(str(exc)) from None
             if not first.startswith(b"SPARQL endpoint: "):
                 stop_process(proc)
-                said = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
-                raise EndpointError(f"the local endpoint did not start: {said[-1] if said else 'no reason given'}")
+                raise EndpointError("the local endpoint did not start: "
+                                    + (last_line(proc.stderr.read()) or "no reason given"))
             yield first.split()[2].decode()
         finally:
             stop_process(proc)

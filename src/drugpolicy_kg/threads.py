@@ -96,6 +96,30 @@ def die_with_parent() -> None:  # pragma: no cover - runs in a child process
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
 
 
+def start_helper(target: str, *args: str, **popen):
+    """Start ``target`` ("package.module:function") in a Python process of its own (``python -c``: nothing of the
+    caller's ``__main__`` is run again), ``args`` its ``sys.argv[1:]``; ``popen``: the rest of
+    :class:`subprocess.Popen`'s arguments (its pipes). On Linux it ends when this process does, even by SIGKILL
+    (:func:`die_with_parent`; elsewhere nothing does that, and Windows refuses the hook)."""
+    import subprocess
+    import sys
+
+    module, function = target.split(":")
+    return subprocess.Popen(  # noqa: S603 - this Python, this package
+        [sys.executable, "-c", f"from {module} import {function}; {function}()", *args],
+        preexec_fn=die_with_parent if sys.platform.startswith("linux") else None, **popen)
+
+
+def last_line(said: bytes) -> str:
+    """The last line of what a process wrote (its standard error: its last word on why it ended), "" if nothing.
+
+    >>> last_line(b"Traceback ...\\n  ...\\nOSError: no store here\\n"), last_line(b"")
+    ('OSError: no store here', '')
+    """
+    lines = said.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 def few_heaps(arenas: int = 2) -> None:
     """Linux (glibc): let the threads started from now on share at most ``arenas`` heaps (``mallopt(M_ARENA_MAX)``);
     elsewhere nothing. Each thread that allocates may otherwise get a heap of its own, and what is freed in one

@@ -507,18 +507,14 @@ class _ShapesApart:
     def __init__(self, db: Path, project: Project, checks: list, tick):
         import pickle
         import subprocess
-        import sys
         import tempfile
 
-        from drugpolicy_kg.threads import die_with_parent
+        from drugpolicy_kg.threads import start_helper
 
         self._err = tempfile.TemporaryFile()
         self._tick, self._error, self._rows = tick, None, None
-        self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
-            [sys.executable, "-c", "from drugpolicy_kg.checks.validate import _shapes_main; _shapes_main()",
-             str(db), str(project.root)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
-            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+        self.proc = start_helper("drugpolicy_kg.checks.validate:_shapes_main", str(db), str(project.root),
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err)
         self._listener = threading.Thread(target=self._listen, daemon=True)
         self._listener.start()
         try:
@@ -551,6 +547,7 @@ class _ShapesApart:
         import pickle
 
         from drugpolicy_kg.errors import DrugPolicyKGError
+        from drugpolicy_kg.threads import last_line
 
         code = self.proc.wait()
         self._listener.join()
@@ -558,9 +555,8 @@ class _ShapesApart:
             raise InputError(self._error[0], self._error[1] or None)
         if code != 0 or self._rows is None:
             self._err.seek(0)
-            said = self._err.read().decode("utf-8", "replace").strip().splitlines()
             raise DrugPolicyKGError("checking the shapes failed: " + (
-                said[-1] if said else f"the process running them ended (exit {code}) without its findings"))
+                last_line(self._err.read()) or f"the process running them ended (exit {code}) without its findings"))
         return pickle.loads(self._rows)  # noqa: S301 - sent by the process this command started
 
     def stop(self) -> None:
@@ -664,6 +660,10 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
                 engine = "pyshacl"
                 report.note = ("validated with pySHACL, not the compiled engine, which refuses these shapes: "
                                + exc.message.split("; use --engine")[0])
+    elif engine == "sparql" and project.shapes.is_file():  # (compiled once: the shapes' own process runs these)
+        from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
+
+        compiled = compile_shapes(read_shapes(project.shapes))  # (shapes it refuses: the error, the engine asked)
     report.engine = engine
     # the compiled engine's passes make many findings and rows that live on, and next to no cycles: on the second
     # shape of data at 1M the collector's 22 full walks over them took 3.8 s and freed 6,109 objects (see
@@ -680,10 +680,6 @@ def validate_store(gs: GraphStore, project: Project, quotes: bool = True, engine
         # (see _ShapesApart); this one makes their findings
         apart = None
         if engine == "sparql" and gs.location is not None and SHAPES_APART:
-            if compiled is None and project.shapes.is_file():
-                from drugpolicy_kg.checks.shacl_sparql import compile_shapes, read_shapes
-
-                compiled = compile_shapes(read_shapes(project.shapes))
             try:
                 apart = _ShapesApart(gs.location / "db", project, compiled or [],
                                      lambda stage, done, total: tick(stage)(done, total))

@@ -300,8 +300,13 @@ def write_pages(ents: Entities, out_dir: Path, names: dict[str, str], source_pag
 def _part_nav(number: int, width: int, entities: int) -> list[tuple[str, str]]:
     """The ``number``-th shared page's links to the pages before and after it (of ``entities`` entities' pages)."""
     total = -(-entities // PER_FILE)
-    return ([(part_file(number - 1, width), "Previous page")] if number > 1 else []) + \
-           ([(part_file(number + 1, width), "Next page")] if number < total else [])
+    return _around(part_file(number - 1, width) if number > 1 else None,
+                   part_file(number + 1, width) if number < total else None)
+
+
+def _around(before: str | None, after: str | None) -> list[tuple[str, str]]:
+    """A page's links to the pages before and after it in a run of pages (None: there is none)."""
+    return ([(before, "Previous page")] if before else []) + ([(after, "Next page")] if after else [])
 
 
 # The index of a graph of more entities than SHARED_ABOVE is paged: a page of INDEX_PER_PAGE names at a time, by
@@ -349,13 +354,12 @@ def write_index(ents: Entities, out_dir: Path, names: dict[str, str], nav: list[
         listed.append({"name": kind, "count": len(iris), "pages": [
             {"href": file, "first": label(page[0]), "last": label(page[-1])} for file, page in zip(files, pages)]})
         for p, (file, page) in enumerate(zip(files, pages)):
-            first = p * per_page + 1
-            around = ([(files[p - 1], "Previous page")] if p else []) + \
-                     ([(files[p + 1], "Next page")] if p + 1 < len(files) else [])
-            text = document("entities.html", f"Entities: {kind}, {first:,}–{first + len(page) - 1:,} of {len(iris):,}",
+            first, last = p * per_page + 1, p * per_page + len(page)
+            around = _around(files[p - 1] if p else None, files[p + 1] if p + 1 < len(files) else None)
+            text = document("entities.html", f"Entities: {kind}, {first:,}–{last:,} of {len(iris):,}",
                             [*nav, *around], scripts=("print", "filter"), count=len(ents.iris),
                             kinds=[{"name": kind, "count": len(iris), "entries": entries(page)}],
-                            page={"first": first, "last": first + len(page) - 1})
+                            page={"first": first, "last": last})
             write_page(out_dir / file, text)
             written.append(out_dir / file)
     text = document("entities-pages.html", "Entities", nav, count=len(ents.iris), kinds=listed, per_page=per_page)

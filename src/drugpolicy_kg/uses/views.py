@@ -930,22 +930,18 @@ class _PagesApart:
 
     def __init__(self, store: Path, out_dir: Path, names: dict[str, str], project_root: Path, with_affiliations: bool):
         import subprocess
-        import sys
         import tempfile
         import threading
 
-        from drugpolicy_kg.threads import die_with_parent
+        from drugpolicy_kg.threads import start_helper
 
         self.runs = _Runs(tempfile.mkdtemp(prefix="drugpolicy-kg-views-"))
         self._err = tempfile.TemporaryFile()
         self._said: dict[str, object] = {}
         self._heard = threading.Condition()
         self._ended, self._why = False, ""
-        # (die_with_parent on Linux only, as the API's server: elsewhere it does nothing, and Windows refuses it)
-        self.proc = subprocess.Popen(  # noqa: S603 - this Python, this package
-            [sys.executable, "-c", "from drugpolicy_kg.uses.views import _pages_main; _pages_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
-            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+        self.proc = start_helper("drugpolicy_kg.uses.views:_pages_main", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=self._err)
         threading.Thread(target=self._listen, daemon=True).start()
         # (not the names themselves: the process makes them as this one did, from the same entities, and checks that
         # they are the same; sent, 26 MB of JSON at a million triples of thin entities, they held about 50 MB there)
@@ -1001,13 +997,13 @@ class _PagesApart:
 
     def _failed(self):
         from drugpolicy_kg.errors import DrugPolicyKGError
+        from drugpolicy_kg.threads import last_line
 
         self.proc.wait()
         self._err.seek(0)
-        said = self._err.read().decode("utf-8", "replace").strip().splitlines()
         raise DrugPolicyKGError("writing the trace and entity pages failed: " + (
-            said[-1] if said else f"the process writing them ended (exit {self.proc.returncode}) before it said "
-                                  f"what it wrote: {self._why}"))
+            last_line(self._err.read()) or f"the process writing them ended (exit {self.proc.returncode}) before it "
+                                           f"said what it wrote: {self._why}"))
 
     def trace_pages(self) -> dict[str, str]:
         """The page of each entity traced (IRI -> file name), once the process has made the traces."""
@@ -1474,8 +1470,8 @@ def _write_pages(graph: Graph, out_dir: Path, nets: dict, tracer, ents, names: d
         written["traces/" + path.name] = path
     for path in entity_files:
         written["entities/" + path.name] = path
-    for link in sources.values():  # (the source pages, written by whichever process wrote them)
-        written["entities/" + link.partition("#")[0]] = out_dir / "entities" / link.partition("#")[0]
+    for page in {link.partition("#")[0] for link in sources.values()}:  # (the source pages, by either process)
+        written["entities/" + page] = out_dir / "entities" / page
     from drugpolicy_kg.pages import render
 
     png = base64.b64encode((out_dir / "timeline.png").read_bytes()).decode()
