@@ -89,5 +89,8 @@ def test_max_count_over_the_subjects_it_targets_agrees_with_pyshacl(tmp_path):
     assert run_sparql_engine(case) == run_pyshacl(case)
     found = run_sparql_engine(case)[1]
     assert sorted(focus.rsplit("/", 1)[-1] for focus, _path, _c in found.elements()) == ["a", "c", "c", "d", "d", "f"]
-    counted_first = [c for c in compile_shapes(read_shapes(shapes)) if "FILTER EXISTS" in c.query]
+    checks = compile_shapes(read_shapes(shapes))
+    counted_first = [c for c in checks if "GROUP BY ?this HAVING (COUNT(DISTINCT ?x) >" in c.query]
+    # the counted nodes joined with the targets listed once: a FILTER EXISTS there was planned now one way, now another
+    assert not any("FILTER EXISTS" in c.query for c in checks)
     assert sorted(c.path.rsplit("/", 1)[-1] for c in counted_first) == ["p", "p", "q"]  # (not ex:q beside a class)
