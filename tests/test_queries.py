@@ -598,6 +598,37 @@ def test_a_programme_with_tables_none_of_them_its_total_has_no_figures(tmp_path)
     assert got == {("P", None, None), ("Q", "7", None)}
 
 
+def test_resolution_work_counts_a_subcategory_s_total_only_where_no_numbered_item_of_it_stands_beside_it():
+    """A deliverable with no item number whose subcategory has numbered items delivered by the same programme or part
+    is their total, not counted beside them; one whose subcategory has none there, or that has no subcategory, counts.
+    Another programme's numbered items do not make a total of this one's row; a lettered part's total is its own."""
+    import pyoxigraph as ox
+
+    data = """@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> . @prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+    @prefix dcterms: <http://purl.org/dc/terms/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    dpk:m dpo:issuedIn dpk:r ; dpo:verb dpk:verb-legislative-mandate ; dpo:calledFor dpk:p, dpk:q, dpk:s .
+    dpk:p rdfs:label "P" . dpk:q rdfs:label "Q" . dpk:s rdfs:label "S" ; dcterms:isPartOf dpk:section .
+    dpk:p dpo:delivers dpk:item1, dpk:total, dpk:alone, dpk:plain .
+    dpk:item1 dpo:deliverableSubcategory dpk:c ; dpo:itemLabel "1." .
+    dpk:total dpo:deliverableSubcategory dpk:c .
+    dpk:alone dpo:deliverableSubcategory dpk:c2 .
+    dpk:q dpo:delivers dpk:qitem, dpk:qtotal .
+    dpk:qitem dpo:deliverableSubcategory dpk:c2 ; dpo:itemLabel "1." .
+    dpk:qtotal dpo:deliverableSubcategory dpk:c2 .
+    dpk:partA dcterms:isPartOf dpk:s ; dpo:delivers dpk:aitem, dpk:atotal .
+    dpk:partB dcterms:isPartOf dpk:s ; dpo:delivers dpk:btotal .
+    dpk:aitem dpo:deliverableSubcategory dpk:c ; dpo:itemLabel "1." .
+    dpk:atotal dpo:deliverableSubcategory dpk:c .
+    dpk:btotal dpo:deliverableSubcategory dpk:c .
+    """
+    store = ox.Store()
+    store.load(data.encode(), ox.RdfFormat.TURTLE)
+    work = next(q for q in QUERIES if q.name == "resolution-work")
+    got = {s["programme"].value: s["deliverables"].value for s in store.query(work.text)}
+    # P: item1, alone (no numbered c2 of P's) and plain; Q: qitem; S: part A's item, part B's row (no item of B's)
+    assert got == {"P": "3", "Q": "1", "S": "2"}
+
+
 def test_resolutions_concerning_every_actor_are_found_at_once_and_as_each_actor_s(dataset):
     """resolutions-concerning-actor with no actor bound (as an analyst pasting it into a SPARQL server runs it) lists
     every actor's resolutions, each actor's rows those the query bound to that actor gives; and it makes its UNION
