@@ -546,3 +546,27 @@ def test_no_environment_leak_in_errors(monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert "very-secret-Pw" not in out + err
     assert os.environ["DRUGPOLICY_KG_PASSWORD"] == "very-secret-Pw"
+
+
+def test_files_made_one_at_a_time_are_written_all_or_none(tmp_path):
+    """write_all given its files one at a time (a build's formats, each made as the one before is written): a
+    failure while one is being made changes no target and leaves no temporary; when all are made, all are new."""
+    from drugpolicy_kg import atomic
+
+    targets = [tmp_path / f"f{i}.txt" for i in range(4)]
+    for path in targets:
+        path.write_text("old")
+
+    def made(fail_at=None):
+        for i, path in enumerate(targets):
+            if i == fail_at:
+                raise OSError("no room left")
+            yield path, f"new {i}".encode()
+
+    for fail_at in (0, 2, 3):
+        with pytest.raises(OSError, match="no room left"):
+            atomic.write_all(made(fail_at))
+        assert [p.read_text() for p in targets] == ["old"] * 4
+        assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in targets]  # no temporary left
+    assert atomic.write_all(made()) == targets
+    assert [p.read_text() for p in targets] == [f"new {i}" for i in range(4)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -188,10 +188,12 @@ def write_page(path: str | os.PathLike[str], text: str, scratch: Path | None = N
     return True
 
 
-def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Path]:
+def write_all(files: dict[Path, bytes] | Iterable[tuple[Path, bytes]], journal: Path | None = None) -> list[Path]:
     """Write several files as one change: every file to a temporary beside its target first, then all renamed in
     one step during which Ctrl-C and SIGTERM wait. Interrupted or failing before that step, no target changes and
-    the temporaries are removed; so a reader sees all the old files or all the new ones, never a mix.
+    the temporaries are removed; so a reader sees all the old files or all the new ones, never a mix. ``files`` may
+    be pairs made one at a time (a generator): each file's bytes are written, and can be let go, before the next is
+    made.
 
     A SIGKILL or a power cut cannot be made to wait: with a ``journal``, the renames are recorded there (written
     whole, after every temporary is on disk) before the first one is made, and the journal is removed after the
@@ -200,8 +202,9 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
     import json
 
     staged: list[tuple[str, Path]] = []
+    written: list[Path] = []
     try:
-        for target, data in files.items():
+        for target, data in (files.items() if isinstance(files, dict) else files):
             target = Path(target)
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists() and not target.is_file():
@@ -210,10 +213,12 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
                 raise InputError("exists and is not a regular file: not replaced", str(target))
             fd, tmp = open_temporary(target, target.stat() if target.exists() else None)
             staged.append((tmp, target))
+            written.append(target)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            data = None  # (let go before the next file is made)
         with uninterrupted():  # the commit: nothing interrupts it
             if journal is not None:
                 record = json.dumps({"renames": [[str(Path(t).resolve()), str(Path(d).resolve())] for t, d in staged]})
@@ -228,7 +233,7 @@ def write_all(files: dict[Path, bytes], journal: Path | None = None) -> list[Pat
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-    return [Path(t) for t in files]
+    return [Path(t) for t in written]
 
 
 @contextlib.contextmanager

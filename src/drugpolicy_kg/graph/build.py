@@ -28,6 +28,7 @@ FORMATS = {  # ours: (name, file extension); trig and nq keep one named graph pe
     "nq": ("N-Quads", ".nq"),
 }
 STEM = "drugpolicy-kg"
+GRAPH_FORMATS = ("trig", "nq")  # the formats written from the named graphs; the others write their union
 
 
 def check_format(fmt: str) -> str:
@@ -188,6 +189,12 @@ class _Dump:
             self._ntriples = b"\n".join(lines) + b"\n" if lines else b""
         return self._ntriples
 
+    def let_go_of_triples(self) -> None:
+        self._ntriples = None
+
+    def let_go_of_quads(self) -> None:
+        self._nquads = None
+
     @property
     def quads(self):
         import pyoxigraph as ox
@@ -261,12 +268,26 @@ def build(project: Project, out_dir: Path, formats: list[str] | None = None, pub
     from drugpolicy_kg.atomic import write_all
 
     written = {fmt: out_dir / (STEM + FORMATS[fmt][1]) for fmt in formats}
+    extras = publication_files(gs, project, publish_url)
+    written.update((name, out_dir / name) for name in extras)
     dump = _Dump(gs)
-    files = {written[fmt]: serialize(gs, fmt, dump) for fmt in formats}
-    for name, data in publication_files(gs, project, publish_url).items():
-        written[name] = out_dir / name
-        files[out_dir / name] = data
-    files[out_dir / "context.jsonld"] = json.dumps({"@context": dump.context}, indent=1).encode("utf-8")
+
+    def outputs():
+        """Each file made as it is written, the union's formats first: what they share let go once the last of them
+        is made, so the build holds one format's bytes at a time, not all five (at a million triples of programme
+        plans, long literals, 1,550 MB for the whole build)."""
+        union = [f for f in formats if f not in GRAPH_FORMATS]
+        for fmt in union + [f for f in formats if f in GRAPH_FORMATS]:
+            data = serialize(gs, fmt, dump)
+            if union and fmt == union[-1]:
+                dump.let_go_of_triples()
+            yield written[fmt], data
+            data = None
+        dump.let_go_of_quads()
+        for name, data in extras.items():
+            yield out_dir / name, data
+        yield out_dir / "context.jsonld", json.dumps({"@context": dump.context}, indent=1).encode("utf-8")
+
     with folder_lock(out_dir):
-        write_all(files)  # every output, or none: a build is published whole
+        write_all(outputs())  # every output, or none: a build is published whole
     return written
