@@ -137,6 +137,26 @@ def test_a_choice_is_printed_one_per_line_with_exit_2(capsys):
     assert [line.split()[0] for line in err[1:]] == ["programme-a-80-6-sect-16-sp-2", "programme-a-80-6-sect-24-sp-2"]
 
 
+def test_a_choice_among_namesakes_names_each_name_once_and_orders_their_ids_as_numbers(copy_project, capsys, tracer):
+    """Many entities bearing one name (copies of a plan, say): the choices stand in the order of their names, then of
+    their ids with numbers read as numbers (dup-2 before dup-10); among several names, the message names each once."""
+    rows = "".join(f'dpk:dup-{i} a org:FormalOrganization ; rdfs:label "Twin Office"@en .\n' for i in (10, 2, 1))
+    (copy_project / "data" / "twins.ttl").write_text(
+        "@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> . @prefix org: <http://www.w3.org/ns/org#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n" + rows, encoding="utf-8")
+    assert main(["--project", str(copy_project), "trace", "twin office"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    at = next(i for i, line in enumerate(err) if "could mean" in line)
+    assert err[at].endswith("'twin office' could mean 3 entities: all named 'Twin Office'. Name one more closely or by "
+                            "its id:"), err
+    assert [line.split()[0] for line in err[at + 1:]] == ["dup-1", "dup-2", "dup-10"]
+    sp16, sp24 = DPK + "programme-a-80-6-sect-16-sp-2", DPK + "programme-a-80-6-sect-24-sp-2"
+    with pytest.raises(UsageError) as exc:
+        tracer._ask("subprogramme 2", [sp24, sp16, sp16, sp16])
+    names = str(exc.value).split("could mean 4 entities: ", 1)[1].split(". Name one", 1)[0].split("; ")
+    assert names == [tracer.label(sp16), tracer.label(sp24)]
+
+
 def test_a_body_read_as_context_is_said(tracer):
     """The body named beside a subprogramme is read as context, and the answer says what the graph holds of whose it
     is: that body's section (inferred), another entity's (never in silence: "OHCHR subprogramme 9" is UNODC's, the

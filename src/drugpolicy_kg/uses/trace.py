@@ -1045,12 +1045,12 @@ class Tracer:
 
     def _ask(self, term: str, nodes: list[str]) -> None:
         """Refuse to guess between things of one kind that one number names: the choices, one per line."""
-        nodes = sorted(nodes, key=lambda n: natural(self.label(n)))
+        nodes = sorted(nodes, key=lambda n: (natural(self.label(n)), natural(_id(n))))  # (copy2 before copy10)
         lines = [f"{_id(n)}  {self.label(n)}" for n in nodes[:12]]
         more = [f"... and {len(nodes) - 12} more"] if len(nodes) > 12 else []
-        names = {self.label(n) for n in nodes}
-        which = (f"all named {next(iter(names))!r}" if len(names) == 1 else
-                 "; ".join(self.label(n) for n in nodes[:3]) + ("; ..." if len(nodes) > 3 else ""))
+        names = list(dict.fromkeys(self.label(n) for n in nodes))  # each name once, however many bear it
+        which = (f"all named {names[0]!r}" if len(names) == 1 else
+                 "; ".join(names[:3]) + (f"; and {len(names) - 3:,} more names" if len(names) > 3 else ""))
         raise UsageError(f"{term!r} could mean {len(nodes):,} entities: {which}. Name one more closely or by its id:",
                          [*lines, *more])
 
