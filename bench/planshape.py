@@ -22,11 +22,13 @@ from pathlib import Path
 DPO = "https://w3id.org/drugpolicy-kg/ontology#"
 QB = "http://purl.org/linked-data/cube#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-# what a copy makes anew: the plan's own kinds and the evidence stating them (blank nodes, the reified statements,
-# are made anew too); everything else (resolutions, bodies, documents, verbs, units, SDG concepts) stays shared
+# what a copy makes anew: the plan's own kinds, the evidence and the reified statements (IRIs in the shipped data;
+# a blank node is made anew too), so that each copied fact has its own statement and quote; everything else
+# (resolutions, bodies, documents, verbs, units, SDG concepts) stays shared, and a statement about a shared entity
+# (a resolution's title, as a budget section lists it) is copied as another statement of the same fact
 COPIED = {DPO + k for k in ("Programme", "PlannedActivity", "Deliverable", "Mandate", "MandateCost", "ExpectedResult",
                             "PlannedResult", "PerformanceMeasure", "Objective", "Evidence")} | {
-    QB + "Observation", QB + "DataSet"}
+    QB + "Observation", QB + "DataSet", "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement"}
 SECTIONS = ("a-80-6-sect-16.ttl", "a-80-6-sect-24.ttl")
 
 

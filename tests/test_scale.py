@@ -356,3 +356,39 @@ def test_the_thin_shape_of_data_is_summed_up_by_distinct_bodies_and_members(tmp_
     assert main([*project, "trace", "Thin group 1"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert f"It has {len(members_of_tgrp1)} members, among them " in out
+
+
+def test_the_plans_shape_copies_each_fact_with_a_statement_and_quote_of_its_own():
+    """bench/planshape.py: every fact of a copy (its subject renamed) has a reified statement of the copy stating it,
+    stated by evidence of the copy whose quote is the shipped one; the resolutions stay shared, so a copied mandate
+    is issued in a shipped resolution; two copies are two sets of IRIs."""
+    import io
+
+    import pyoxigraph as ox
+
+    from bench.planshape import plan_quads, write_copies
+
+    quads, renamed = plan_quads(ROOT)
+    out = io.BytesIO()
+    n = write_copies(quads, renamed, 2, out)
+    triples = list(ox.parse(out.getvalue(), format=ox.RdfFormat.N_TRIPLES))
+    assert n == len(triples) == 2 * len(quads)
+    rdf, dpo = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "https://w3id.org/drugpolicy-kg/ontology#"
+    by = {}
+    for t in triples:
+        by.setdefault(t.subject.value, []).append(t)
+    stated = set()
+    for ts in by.values():
+        parts = {t.predicate.value: t.object for t in ts}
+        if rdf + "subject" in parts:
+            stated.add((parts[rdf + "subject"].value, parts[rdf + "predicate"].value, parts[rdf + "object"]))
+    quoted = {t.object.value for t in triples if t.predicate.value == dpo + "states"}
+    assert quoted and all(s.endswith(("-plan1", "-plan2")) for s in quoted)  # the copies' statements, not the shipped
+    exempt = {rdf + "type", "http://www.w3.org/2000/01/rdf-schema#label"}
+    facts = [t for t in triples if t.subject.value.endswith(("-plan1", "-plan2")) and t.predicate.value not in exempt
+             and not t.subject.value.rsplit("/", 1)[-1].startswith(("st-", "ev-"))
+             and t.predicate.value not in (rdf + "subject", rdf + "predicate", rdf + "object")]
+    missing = [t for t in facts if (t.subject.value, t.predicate.value, t.object) not in stated]
+    assert facts and not missing, missing[:5]
+    issued = {t.object.value for t in triples if t.predicate.value == dpo + "issuedIn"}
+    assert issued and not any(r.endswith(("-plan1", "-plan2")) for r in issued)  # shared resolutions
