@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     from synth import copy_project
 
     p = argparse.ArgumentParser(prog="bench/planshape.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--triples", type=int, required=True, help="about how many triples to add")
+    p.add_argument("--triples", type=int, required=True,
+                   help="about how many triples to add, in whole copies of the plans (about 250,000 triples each)")
     p.add_argument("--out", required=True, metavar="DIR", help="the project folder to write (a copy of --project)")
     p.add_argument("--project", default=str(Path(__file__).resolve().parents[1]), metavar="DIR")
     args = p.parse_args(argv)
