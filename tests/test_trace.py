@@ -378,6 +378,18 @@ def test_cli_trace(tmp_path, capsys):
     assert main(["trace"]) == 2
 
 
+@pytest.mark.parametrize("words", [["SDG", "3.5"], ["Commission", "on", "Narcotic", "Drugs"], ["64/3", "OP18"]])
+def test_a_term_of_several_words_needs_no_quotes(words, capsys):
+    """`trace SDG 3.5`, as the help's own example reads, traced as `trace "SDG 3.5"` (argparse had refused the
+    second word as an unrecognized argument, exit 2); the options may follow the words."""
+    assert main(["trace", " ".join(words), "--direction", "forward", "--fresh"]) == 0
+    quoted = capsys.readouterr().out
+    assert main(["trace", *words, "--direction", "forward", "--fresh"]) == 0
+    assert capsys.readouterr().out == quoted and quoted.startswith("Traced: ")
+    assert main(["trace", " ", " "]) == 2  # (blank words are no term)
+    assert "give a TERM" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def trace_site(tracer, tmp_path_factory):
     """The trace site, written once for the module (1,300 pages of the default graph)."""

@@ -182,11 +182,13 @@ def cmd_trace(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
     from drugpolicy_kg.graph.answers import Answers
 
+    if not isinstance(args.term, str):  # (the words as given, unquoted or quoted: one term)
+        args.term = " ".join(args.term or ())
     if args.site:
         from drugpolicy_kg.atomic import output_folder
 
         output_folder(args.site)  # (refused before the graph is read, not after)
-    elif not args.orphans and not (args.term or "").strip():
+    elif not args.orphans and not args.term.strip():
         raise UsageError("give a TERM to trace (a resolution number such as 64/3, an acronym, a name or an IRI), or --orphans")
     fmt = args.format or ("docx" if args.output and str(args.output).lower().endswith(".docx") else "text")
     if fmt == "docx" and not args.site and not args.orphans and (not args.output or args.output == "-"):
@@ -721,9 +723,10 @@ def make_parser() -> argparse.ArgumentParser:
     rv.set_defaults(func=cmd_review)
 
     t = sub.add_parser("trace", help="which resolution mandates which activity, hop by hop, with the quotes that say so")
-    t.add_argument("term", nargs="?", metavar="TERM",
+    t.add_argument("term", nargs="*", metavar="TERM",  # (several words are one term: `trace SDG 3.5`, unquoted)
                    help="a resolution number (64/3, CND 64/3, 64/3 OP18), a document symbol (E/CN.7/2021/10), "
-                        "an acronym or name (ITWG, CND), an SDG code (SDG 3.5), or an IRI or prefixed name (dpk:itwg)")
+                        "an acronym or name (ITWG, CND), an SDG code (SDG 3.5), or an IRI or prefixed name (dpk:itwg); "
+                        "several words, quoted or not, are one term")
     t.add_argument("--direction", default="both", choices=["forward", "backward", "both"],
                    help="forward: what it leads to; backward: what mandates it (default: both)")
     t.add_argument("--format", default=None, choices=["text", "markdown", "html", "json", "docx"],
