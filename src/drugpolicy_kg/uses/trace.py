@@ -944,18 +944,21 @@ class Tracer:
         def rows(where: str, columns: str = "?s ?o"):
             return value_rows(self.graph, f"{INDEX_PREFIXES}SELECT {columns} WHERE {{ {where} }}")
 
+        # (each pattern a list of its own, joined by hashing or taken away by MINUS, not looked up row by row: at a
+        # million triples the index took 4.9 s to build, the first trace on a new store; the same rows)
         # a figure's label ends with its value ("..., Changes: Percentage: 3.5"): a value is not a name to match
-        for s, o in rows("?s rdfs:label ?o FILTER NOT EXISTS { ?s a qb:Observation }"):
+        for s, o in rows("{ SELECT ?s ?o WHERE { ?s rdfs:label ?o } } MINUS { ?s a qb:Observation }"):
             self._index(s, o, "its name")
             if ": " in o:  # "A/80/6 (Sect. 16), subprogramme 2: A comprehensive ..." is found by its head too
                 self._index(s, o.split(": ", 1)[0], "the head of its name")
         for s, o in rows("?s skos:altLabel ?o"):
             self._index(s, o, "its acronym or other name")
-        for s, o in rows("?s dcterms:title ?o FILTER NOT EXISTS { ?s a qb:Observation }"):
+        for s, o in rows("{ SELECT ?s ?o WHERE { ?s dcterms:title ?o } } MINUS { ?s a qb:Observation }"):
             self._index(s, o, "its title")
         # the words a source names a body with: "Office of the United Nations High Commissioner for Human Rights"
-        for s, name in rows("?st dpo:statedAs ?name ; rdf:object ?s FILTER(isIRI(?s))", "DISTINCT ?s ?name"):
-            if self._rank(s)[1] < BODY_KINDS:
+        for s, name in rows("{ SELECT ?st ?name WHERE { ?st dpo:statedAs ?name } } "
+                            "{ SELECT ?st ?s WHERE { ?st rdf:object ?s FILTER(isIRI(?s)) } }", "DISTINCT ?s ?name"):
+            if self._kind_order(s) < BODY_KINDS:  # (its kind only, no label read)
                 self._index(s, name, "a name a source gives it")
                 self._index(s, re.sub(r"\s*\([^()]*\)$", "", name), "a name a source gives it")
         for (s,) in rows("?s a sdgo:Target", "?s"):
@@ -978,8 +981,9 @@ class Tracer:
             self._index(s, o, "a document symbol it carries")
         for s, o in rows("?s dcterms:identifier ?o"):
             self._index(s, o, "its identifier")
-        for para, number, res in rows("?para dpo:paragraphNumber ?n ; dcterms:isPartOf/dpo:resolutionNumber ?r",
-                                      "?para ?n ?r"):
+        for para, number, res in rows("{ SELECT ?para ?n WHERE { ?para dpo:paragraphNumber ?n } } "
+                                      "{ SELECT ?para ?of WHERE { ?para dcterms:isPartOf ?of } } "
+                                      "{ SELECT ?of ?r WHERE { ?of dpo:resolutionNumber ?r } }", "?para ?n ?r"):
             for form in ("{r} OP{n}", "{r} op {n}", "{r} operative paragraph {n}", "{r}, OP{n}"):  # "64/3 OP18"
                 self._index(para, form.format(r=res, n=number), "its resolution and paragraph number")
         for node in {n for nodes in self.index.values() for n in nodes}:
@@ -1001,9 +1005,12 @@ class Tracer:
 
     def _rank(self, node: str) -> tuple:
         """Which of several matches a user most likely means: a body before a meeting or document named after it."""
+        return (not node.startswith(PREFIXES["dpk"]), self._kind_order(node), len(self.label(node)), node)
+
+    def _kind_order(self, node: str) -> int:
+        """Where the node's kind stands in KIND_PRIORITY (a body's before BODY_KINDS; any other kind last)."""
         kind = self.kind(node).split(":")[0]
-        order = next((i for i, k in enumerate(KIND_PRIORITY) if kind.endswith(k)), len(KIND_PRIORITY))
-        return (not node.startswith(PREFIXES["dpk"]), order, len(self.label(node)), node)
+        return next((i for i, k in enumerate(KIND_PRIORITY) if kind.endswith(k)), len(KIND_PRIORITY))
 
     def resolve(self, term: str) -> str:
         """Find the node a user means: an IRI, a resolution number, a document symbol, an acronym or a name."""
@@ -1110,13 +1117,13 @@ class Tracer:
             for body, rest in ((words[:cut], words[cut:]), (words[-cut:], words[:-cut])):
                 rest_text = re.sub(r"^(of|in|for|at)\s+|\s+(of|in|for|at)$", "", " ".join(rest), flags=re.I)
                 hits = self.index.get(norm(" ".join(body)))
-                if not rest_text or not hits or not any(self._rank(h)[1] < BODY_KINDS for h in hits):
+                if not rest_text or not hits or not any(self._kind_order(h) < BODY_KINDS for h in hits):
                     continue
                 found = self._exact(rest_text) or self._by_words(rest_text, strong=True)
                 if found:
                     ranked, how, others, ambiguous = found
                     named = " ".join(body)
-                    bodies = {h for h in hits if self._rank(h)[1] < BODY_KINDS}
+                    bodies = {h for h in hits if self._kind_order(h) < BODY_KINDS}
                     theirs = [n for n in ranked if self._implementers(n) & bodies]
                     if ambiguous and theirs and len(theirs) < len(ranked):  # "OHCHR subprogramme 1": the one of the
                         # section whose programme the graph says OHCHR implements (inferred from the section)
