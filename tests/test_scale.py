@@ -392,3 +392,38 @@ def test_the_plans_shape_copies_each_fact_with_a_statement_and_quote_of_its_own(
     assert facts and not missing, missing[:5]
     issued = {t.object.value for t in triples if t.predicate.value == dpo + "issuedIn"}
     assert issued and not any(r.endswith(("-plan1", "-plan2")) for r in issued)  # shared resolutions
+
+
+def test_the_many_files_shape_gives_each_file_its_own_source_and_conforms(tmp_path, small_project, capsys):
+    """bench/manyfiles.py, run as a user runs it: each data file's evidence names its own source document, whose
+    text holds every quote of that file; bodies list members described in other files; the grown project conforms
+    (its statements, quotes and shapes), and facts-per-source gives a row for each file's source."""
+    import re
+    import subprocess
+    import sys
+
+    script = ROOT / "bench" / "manyfiles.py"
+    out = tmp_path / "p"
+    proc = subprocess.run([sys.executable, str(script), "--triples", "8000", "--files", "4", "--project",
+                           str(small_project.root), "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted((out / "data").glob("manyfiles-*.nt"))
+    assert [f.name for f in files] == [f"manyfiles-{i:04d}.nt" for i in range(4)]
+    described, members = {}, []
+    for i, f in enumerate(files):
+        text = f.read_text()
+        sources = set(re.findall(r"<http://purl.org/dc/terms/source> <([^>]+)>", text))
+        assert sources == {f"https://w3id.org/drugpolicy-kg/id/doc-manyfiles-{i:04d}"}
+        source_text = (out / "data" / "sources" / f"manyfiles-{i:04d}.txt").read_text()
+        quotes = re.findall(r'<https://w3id.org/drugpolicy-kg/ontology#quote> "((?:[^"\\]|\\.)*)"', text)
+        assert quotes and all(q in source_text for q in quotes)
+        described.update((s, i) for s in re.findall(r"^<([^>]+)> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+                                                     text, re.M))
+        members += [(i, o) for o in re.findall(r"<http://www.w3.org/ns/org#member> <([^>]+)>", text)]
+    assert any(described.get(o, i) != i for i, o in members)  # a member described in another file
+    project = ["--project", str(out)]
+    assert main([*project, "validate"]) == 0
+    assert "conforms" in capsys.readouterr().out
+    assert main([*project, "query", "facts-per-source", "--format", "csv"]) == 0
+    rows = capsys.readouterr().out
+    assert all(f"manyfiles-{i:04d}.txt" in rows for i in range(4))
