@@ -89,6 +89,46 @@ def test_document_restricts_a_query_to_one_section(engine, query):
         assert parts[0] + parts[1] == whole, query.name
 
 
+# other values each parameter is tried with, beside its default: as a user names them (resolved to IRIs as `query
+# --param` resolves them), or literals
+OTHER_VALUES = {"document": ["A/80/6 (Sect. 24)", "no such section"], "body": ["UNODC", "CND", "Human Rights Council"],
+                "actor": ["UNODC", "WHO"], "resolution": ["70/1", "res-hrc-31-1"], "activity": ["ISN"],
+                "target": ["<http://metadata.un.org/sdg/5.2>"], "goal": ["<http://metadata.un.org/sdg/5>"],
+                "lang": ['"en"', '"zz"'], "meeting": ["<https://w3id.org/drugpolicy-kg/id/event-cnd-65>"],
+                "programme": ["A/80/6 (Sect. 24), subprogramme 2"], "subject": ["ITWG"]}
+
+
+@pytest.mark.parametrize("query", [q for q in QUERIES if q.params], ids=[q.name for q in QUERIES if q.params])
+def test_values_bound_in_the_text_too_give_the_substitutions_rows(engine, query):
+    """The local engine binds a query's parameters as substitutions and in a VALUES block opening its WHERE clause
+    (Oxigraph orders the patterns knowing the values only from the block): the same rows as the substitutions alone
+    gave, for each parameter's default and other values."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.graph.oxi import to_oxigraph_term
+
+    def substituted_only(bindings):
+        subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in bindings.items()}
+        res = engine.gs.query(query.text, subs)
+        return bool(res) if isinstance(res, ox.QueryBoolean) else sorted(tuple(map(str, r)) for r in res)
+
+    def both(bindings):
+        res = engine.execute(query.text, bindings, query.name)
+        return bool(res) if isinstance(res, ox.QueryBoolean) else sorted(tuple(map(str, r)) for r in res)
+
+    others = dict(OTHER_VALUES)
+    if query.params.get("document", "").startswith("<"):  # (a source document by its IRI, not a section's symbol)
+        others["document"] = ["<https://w3id.org/drugpolicy-kg/id/doc-cnd65-crp-itwg>"]
+    tried = [{}] + [{name: value} for name in query.params for value in others[name]]
+    found = 0
+    for asked in tried:
+        bindings = bind_params(query, asked, engine.resolver())
+        expected = substituted_only(bindings)
+        assert both(bindings) == expected, (query.name, asked)
+        found += bool(expected)
+    assert found, query.name
+
+
 def test_a_parameter_a_ready_query_does_not_take_is_named_with_those_it_does(capsys):
     """"--param foo=1" on a query that declares its parameters (none, or others) is one line naming what it takes,
     not the engine's words about a variable missing from its projection."""
