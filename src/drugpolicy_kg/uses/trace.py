@@ -945,7 +945,7 @@ class Tracer:
             return value_rows(self.graph, f"{INDEX_PREFIXES}SELECT {columns} WHERE {{ {where} }}")
 
         # (each pattern a list of its own, joined by hashing or taken away by MINUS, not looked up row by row: at a
-        # million triples the index took 4.9 s to build, the first trace on a new store; the same rows)
+        # million triples the index took 4.7 s to build, the first trace on a new store; the same rows)
         # a figure's label ends with its value ("..., Changes: Percentage: 3.5"): a value is not a name to match
         for s, o in rows("{ SELECT ?s ?o WHERE { ?s rdfs:label ?o } } MINUS { ?s a qb:Observation }"):
             self._index(s, o, "its name")
