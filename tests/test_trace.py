@@ -25,7 +25,7 @@ from .conftest import ROOT
 DPK = "https://w3id.org/drugpolicy-kg/id/"
 SDG = "http://metadata.un.org/sdg/"
 QB = "http://purl.org/linked-data/cube#"
-PREFIXES_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +194,7 @@ def test_a_figure_is_not_found_by_its_value(tracer):
 def test_no_table_cell_is_named_in_the_index(graph):
     """A Data Cube observation's label is the table's row and column and its value ("..., Posts: 3.5"): none is a name
     a term could match (the index takes labels and titles but those of observations, 2,697 of them shipped)."""
-    cells = {str(s) for s in graph.subjects(graph.term(PREFIXES_RDF + "type"), graph.term(QB + "Observation"))}
+    cells = {str(s) for s in graph.subjects(graph.term(RDF + "type"), graph.term(QB + "Observation"))}
     fresh = Tracer(graph)
     fresh._read_index()
     named = {n for nodes in fresh.index.values() for n in nodes}
