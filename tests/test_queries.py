@@ -439,6 +439,17 @@ def test_one_line_for_what_query_cannot_run(capsys, text, message):
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_parameter_bound_in_the_text_leaves_the_users_query_its_own_words(capsys):
+    """The VALUES block the local engine opens the WHERE clause with never shows: a query that BINDs the parameter
+    itself answers as substitution alone answers it (no rows), and a syntax error is placed in the user's text, not
+    in the text with the block."""
+    assert main(["query", "--sparql", "SELECT ?x WHERE { BIND(1 AS ?x) }", "--param", "x=2"]) == 0
+    assert "(0 rows)" in capsys.readouterr().out
+    assert main(["query", "--sparql", "SELECT ?x WHERE { ?x ?p ", "--param", "x=dpk:itwg"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("drugpolicy-kg: error: --sparql:1:25: SPARQL syntax error")  # (the block would move it)
+
+
 @pytest.mark.parametrize("query", QUERIES, ids=IDS)
 def test_every_competency_query_orders_its_rows_totally(query):
     """The last ORDER BY names every projected variable, so ties are broken and the output repeats byte for byte."""

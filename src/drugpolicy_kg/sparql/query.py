@@ -521,9 +521,16 @@ class LocalEngine:
             # Bound both ways, resolutions-concerning-actor 13 ms -> 0.4 ms at 1M, mandates-of-resolution 274 ->
             # 53 ms; the same rows (tested on every shipped query with parameters)
             try:
-                text = with_values(text, bindings)
+                valued = with_values(text, bindings)
             except UsageError:  # no WHERE clause to open (DESCRIBE <x>), a blank node: the substitutions alone
-                pass
+                valued = None
+            if valued is not None:
+                try:
+                    return self.gs.query(valued, subs)
+                except SyntaxError:  # (a value the query itself BINDs: the query as written says what is wrong)
+                    pass
+                except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
+                    raise UsageError(f"{where}: cannot bind the parameters: {exc}") from None
         try:
             return self.gs.query(text, subs)
         except SyntaxError as exc:
