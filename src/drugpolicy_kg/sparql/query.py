@@ -2,12 +2,13 @@
 
 User values never enter the query text unescaped:
 
-- locally, they are *bound* (pyoxigraph ``substitutions``, the SEP-0007
-  equivalent of rdflib's ``initBindings``);
 - remotely, each is written by :func:`sparql_term` (Oxigraph's own N-Triples
   writer: IRIs and language tags are validated when the term is made, strings
   are escaped) into a ``VALUES`` block opening the query's WHERE clause (see
-  :func:`with_values`).
+  :func:`with_values`);
+- locally, they are *bound* (pyoxigraph ``substitutions``, the SEP-0007
+  equivalent of rdflib's ``initBindings``) and carried by the same block, from
+  which Oxigraph's planner learns them (see :meth:`LocalEngine.execute`).
 """
 
 from __future__ import annotations
