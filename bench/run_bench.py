@@ -248,8 +248,11 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
                 for index in cache.glob(f"store-*/{INDEX_FILE}*"):
                     index.unlink()
             if name == FIRST_TRACE:  # ... its index of names not yet: the first trace builds it
-                for index in cache.glob("store-*/names-*.sqlite*"):
-                    index.unlink()
+                from drugpolicy_kg.graph.store import memo_in
+                from drugpolicy_kg.uses.trace import NAMES_MEMO
+
+                for store in cache.glob("store-*"):
+                    memo_in(store, *NAMES_MEMO).unlink(missing_ok=True)
             runs.append(run(base + args + (["--fresh"] if answers else []), env))
         result["warm"][name] = best = best_of(runs)
         print(f"  {size:5} warm {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)

@@ -182,8 +182,7 @@ def cmd_trace(args) -> int:
     from drugpolicy_kg.atomic import atomic_write
     from drugpolicy_kg.graph.answers import Answers
 
-    if not isinstance(args.term, str):  # (the words as given, unquoted or quoted: one term)
-        args.term = " ".join(args.term or ())
+    args.term = " ".join(args.term)  # (the words as given, unquoted or quoted: one term)
     if args.site:
         from drugpolicy_kg.atomic import output_folder
 
@@ -201,11 +200,11 @@ def cmd_trace(args) -> int:
     if text is not None:
         text = text if fmt == "docx" else text.decode("utf-8")
     else:
-        from drugpolicy_kg.uses.trace import EVIDENCE_MEMO, Tracer
+        from drugpolicy_kg.uses.trace import EVIDENCE_MEMO, NAMES_MEMO, Tracer
         from drugpolicy_kg.uses.trace_render import PER_RELATION, SITE_HOPS, render, write_site
 
         gs = _store(args)
-        tracer = Tracer(gs.view(), names_memo=gs.memo("names", ".sqlite"),  # (the store itself: no rdflib imported)
+        tracer = Tracer(gs.view(), names_memo=gs.memo(*NAMES_MEMO),  # (the store itself: no rdflib imported)
                         evidence_memo=gs.memo(EVIDENCE_MEMO))
         if args.site:
             from drugpolicy_kg.atomic import folder_lock, prune_site

@@ -488,10 +488,10 @@ class LocalEngine:
         tracer = None
 
         def resolve(term: str) -> str:
-            from drugpolicy_kg.uses.trace import Tracer
+            from drugpolicy_kg.uses.trace import NAMES_MEMO, Tracer
 
             nonlocal tracer
-            tracer = tracer or Tracer(self.gs.view(), names_memo=self.gs.memo("names", ".sqlite"))
+            tracer = tracer or Tracer(self.gs.view(), names_memo=self.gs.memo(*NAMES_MEMO))
             return tracer.resolve(term)
 
         return resolve
@@ -514,6 +514,7 @@ class LocalEngine:
         from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
         subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
+        valued = None
         if subs:
             # bound twice: Oxigraph orders a query's patterns without knowing what its substitutions bind (a member
             # of a million triples' memberships looked up after reading them all), so the values also open the
@@ -524,20 +525,23 @@ class LocalEngine:
             try:
                 valued = with_values(text, bindings)
             except UsageError:  # no WHERE clause to open (DESCRIBE <x>), a blank node: the substitutions alone
-                valued = None
-            if valued is not None:
-                try:
-                    return self.gs.query(valued, subs)
-                except SyntaxError:  # (a value the query itself BINDs: the query as written says what is wrong)
-                    pass
-                except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
-                    raise UsageError(f"{where}: cannot bind the parameters: {exc}") from None
+                pass
+
+        def ask(query_text: str):
+            try:
+                return self.gs.query(query_text, subs)
+            except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
+                raise UsageError(f"{where}: cannot bind the parameters: {exc}") from None
+
+        if valued is not None:
+            try:
+                return ask(valued)
+            except SyntaxError:  # (a value the query itself BINDs: the query as written says what is wrong)
+                pass
         try:
-            return self.gs.query(text, subs)
+            return ask(text)
         except SyntaxError as exc:
             raise syntax_error(exc, where) from None
-        except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
-            raise UsageError(f"{where}: cannot bind the parameters: {exc}") from None
 
     def run(self, text: str, bindings: dict | None = None, where: str = "query", allow_network: bool = False) -> Result:
         """Run on the local store; the result with rdflib terms (for Python callers: notebooks, tests)."""

@@ -694,6 +694,7 @@ def evidence_rows(store, subjects=None, described: dict | None = None):
 
 DESCRIBED_LIMIT = 100_000  # nodes a tracer keeps what it read of (see Tracer._described_so_far); one trace read
 # 248 to 7,310 (the shipped graph's CND 3,333; the organization in 2,500 groups of the second shape at 1M 7,310)
+NAMES_MEMO = ("names", ".sqlite")  # the name and suffix of the file beside a store that keeps its index of names
 EVIDENCE_MEMO = "evidence-1"  # the name of the file beside a store that keeps its evidence rows (see Tracer.evidence)
 
 
