@@ -4,8 +4,8 @@ Some shipped queries are written so that Oxigraph joins whole lists by hashing, 
 is about, instead of the plainer text an analyst would write first (see the comment in each). The plain forms are kept
 in ``tests/reference_queries``; here both run, on the shipped graph and on a small graph made of the cases where a
 rewrite could go wrong (a fact two sources state through two statements, one statement with quotes from two sources, a
-quote with two sources, a source without a text file, inferred statements, an event with equal dates, a link stated
-twice), and must give the same rows, in the same order.
+quote with two sources, stating a fact alone or with others, a source without a text file, inferred statements, an
+event with equal dates, a link stated twice), and must give the same rows, in the same order.
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ dpk:st-6 rdf:subject dpk:z ; rdf:predicate rdfs:label ; rdf:object "Z" .
 dpk:ev-8 a dpo:Evidence ; dcterms:source dpk:doc-c .
 dpk:st-7 rdf:subject dpk:z ; rdf:predicate rdfs:label ; rdf:object "Z" ; dpo:inferred false .
 dpk:ev-9 a dpo:Evidence ; dpo:states dpk:st-7 ; dcterms:source dpk:doc-b .
+# a fact whose one statement is stated by one quote with two sources, each with its text file
+dpk:st-8 rdf:subject dpk:w ; rdf:predicate rdfs:label ; rdf:object "W" .
+dpk:ev-10 a dpo:Evidence ; dpo:states dpk:st-8 ; dcterms:source dpk:doc-a, dpk:doc-c .
 
 # plans: an activity stated by two documents, one linked both ways, one with no statement, one with two labels
 dpk:sp-1 rdfs:label "Subprogramme 1" ; dpo:plansActivity dpk:act-1, dpk:act-2, dpk:act-3 ; dpo:expectsResult dpk:act-1 .
