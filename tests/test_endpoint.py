@@ -527,6 +527,28 @@ def test_a_graph_answer_is_read(stub, capsys):
     assert capsys.readouterr().out.strip() == "<http://x/a> <http://x/p> <http://x/b> ."
 
 
+@pytest.mark.parametrize("query", [
+    # a CONSTRUCT whose comment lines speak of a select and of what to ask (SPARQLWrapper strips every other comment
+    # line and took the first such word for the query's form), or whose patterns hold a sub-select
+    "# a graph for other tools\n# built from a sub-select of\n# what to ask\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "CONSTRUCT { ?s <http://x/p> ?o } WHERE { { SELECT ?s ?o WHERE { ?s ?q ?o } } }",
+    "PREFIX ex: <http://x/select#>\nCONSTRUCT { ?s ex:p 'ASK' } WHERE { ?s ?p ?o }",
+])
+def test_a_graph_query_is_asked_for_a_graph_whatever_its_words(stub, capsys, query):
+    s = stub(ctype="text/turtle", body="<http://x/a> <http://x/p> <http://x/b> .\n")
+    assert main(["query", "--sparql", query, "--endpoint", s.url, "--format", "nt"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.strip() == "<http://x/a> <http://x/p> <http://x/b> ."
+    assert "text/turtle" in s.requests[0]["headers"]["Accept"]
+
+
+def test_a_select_that_speaks_of_construct_is_asked_for_rows(stub, capsys):
+    s = stub()
+    query = "# to construct a table of counts\n# (no describe here)\nSELECT (1 AS ?n) WHERE { }"
+    assert main(["query", "--sparql", query, "--endpoint", s.url, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "1"]
+    assert "application/sparql-results+json" in s.requests[0]["headers"]["Accept"]
+
+
 @pytest.mark.parametrize("query,status,message", [
     ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 403, "SERVICE would make this server"),
     ("PREFIX ex: <http://x/>\nSELECT * { ?s ex:p\\# ?o . SERVICE <http://127.0.0.1:9/x> { ?a ?b ?c } }", 403, "SERVICE"),

@@ -167,6 +167,9 @@ def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default
         sw.setCredentials(creds.user, creds.password)
         if creds.scheme == "digest":
             sw.setHTTPAuth(DIGEST)
+    from drugpolicy_kg.sparql.query import query_form
+
+    sw.queryType = query_form(text) or sw.queryType  # (the form as the query's syntax gives it: see query_form)
     graph_result = sw.queryType in ("CONSTRUCT", "DESCRIBE")
     sw.setReturnFormat(TURTLE if graph_result else JSON)
     started = time.monotonic()

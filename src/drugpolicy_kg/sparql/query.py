@@ -225,6 +225,19 @@ def _top_level_braces(text: str) -> tuple[str, list[int]]:
     return form, opens
 
 
+def query_form(text: str) -> str:
+    """The query's form, "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE" ("" for none), read from its syntax: words in its
+    comments, strings and IRIs are not keywords (SPARQLWrapper's own reading strips every other line of a comment and
+    took a CONSTRUCT whose comment spoke of a sub-select for a SELECT).
+
+    >>> query_form("# what to ask\\nCONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o WHERE { ?s ?p ?o } } }")
+    'CONSTRUCT'
+    >>> query_form("PREFIX ex: <http://x/construct#> SELECT ('ASK' AS ?a) WHERE {}")
+    'SELECT'
+    """
+    return _top_level_braces(text)[0].replace("-WHERE", "")
+
+
 NETWORK_KEYWORDS = ("SERVICE", "LOAD")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
