@@ -5,8 +5,8 @@ is about, instead of the plainer text an analyst would write first (see the comm
 in ``tests/reference_queries``; here both run, on the shipped graph and on a small graph made of the cases where a
 rewrite could go wrong (a fact two sources state through two statements, one statement with quotes from two sources, a
 quote with two sources, stating a fact alone or with others, a source without a text file, inferred statements, an
-event with equal dates, a link stated twice, memberships), and must give the same rows, in the same order (a
-CONSTRUCT's triples as a set).
+event with equal dates, a link stated twice, memberships, values sources differ on), and must give the same rows, in
+the same order (a CONSTRUCT's triples as a set).
 """
 
 from __future__ import annotations
@@ -136,6 +136,23 @@ dpk:pub-3 dcterms:creator dpk:isn .
 # the meeting (the query's default): an organizer also a participant, two acronyms, one name missing
 dpk:event-itwg-inaugural-meeting dpo:organizer dpk:x, dpk:unit-2 ; dpo:participant dpk:x, dpk:y, dpk:unit-1 .
 dpk:x skos:altLabel "XX", "EX" .
+
+# where sources differ: two dates, each from a source with its file (one of them also from a source without one);
+# two titles the first source states both of (no row); a third title a source states but the graph does not hold,
+# from a file that comes before another's
+dpk:res-2 dcterms:date "2020-01-01"^^xsd:date, "2020-01-02"^^xsd:date ; dcterms:title "One", "Two" .
+dpk:st-d1 rdf:subject dpk:res-2 ; rdf:predicate dcterms:date ; rdf:object "2020-01-01"^^xsd:date .
+dpk:st-d2 rdf:subject dpk:res-2 ; rdf:predicate dcterms:date ; rdf:object "2020-01-02"^^xsd:date .
+dpk:ev-d1 dpo:states dpk:st-d1 ; dcterms:source dpk:doc-a .
+dpk:ev-d2 dpo:states dpk:st-d2 ; dcterms:source dpk:doc-c, dpk:doc-n .
+dpk:st-t1 rdf:subject dpk:res-2 ; rdf:predicate dcterms:title ; rdf:object "One" .
+dpk:st-t2 rdf:subject dpk:res-2 ; rdf:predicate dcterms:title ; rdf:object "Two" .
+dpk:st-t3 rdf:subject dpk:res-2 ; rdf:predicate dcterms:title ; rdf:object "Three" .
+dpk:ev-t1 dpo:states dpk:st-t1, dpk:st-t2 ; dcterms:source dpk:doc-a .
+dpk:ev-t2 dpo:states dpk:st-t2 ; dcterms:source dpk:doc-b .
+dpk:ev-t3 dpo:states dpk:st-t3 ; dcterms:source dpk:doc-c .
+dpk:doc-d rdfs:label "Doc D" ; dpo:textFile "d.txt" .
+dpk:ev-t4 dpo:states dpk:st-t2 ; dcterms:source dpk:doc-d .
 
 # memberships: a member of two bodies, a body of two members, one membership stated twice over (two nodes), one not
 # typed a membership, one without its body
