@@ -148,7 +148,7 @@ def _describe_sparqlwrapper(exc: Exception) -> str:
     return head + (f": {body[:200]}" if body else "")
 
 
-def remote_query(endpoint: str, text: str, kind_hint: str | None = None, default_graph: str | None = None,
+def remote_query(endpoint: str, text: str, default_graph: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, creds: Credentials | None = None) -> Result:
     """Run one query on a SPARQL 1.1 endpoint with SPARQLWrapper; content negotiation only."""
     from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
