@@ -107,14 +107,14 @@ def test_values_bound_in_the_text_too_give_the_substitutions_rows(engine, query)
 
     from drugpolicy_kg.graph.oxi import to_oxigraph_term
 
-    def substituted_only(bindings):
-        subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in bindings.items()}
-        res = engine.gs.query(query.text, subs)
+    def answer(res):
         return bool(res) if isinstance(res, ox.QueryBoolean) else sorted(tuple(map(str, r)) for r in res)
 
+    def substituted_only(bindings):
+        return answer(engine.gs.query(query.text, {ox.Variable(k): to_oxigraph_term(v) for k, v in bindings.items()}))
+
     def both(bindings):
-        res = engine.execute(query.text, bindings, query.name)
-        return bool(res) if isinstance(res, ox.QueryBoolean) else sorted(tuple(map(str, r)) for r in res)
+        return answer(engine.execute(query.text, bindings, query.name))
 
     others = dict(OTHER_VALUES)
     if query.params.get("document", "").startswith("<"):  # (a source document by its IRI, not a section's symbol)
