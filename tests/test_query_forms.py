@@ -153,6 +153,13 @@ dpk:ev-t2 dpo:states dpk:st-t2 ; dcterms:source dpk:doc-b .
 dpk:ev-t3 dpo:states dpk:st-t3 ; dcterms:source dpk:doc-c .
 dpk:doc-d rdfs:label "Doc D" ; dpo:textFile "d.txt" .
 dpk:ev-t4 dpo:states dpk:st-t2 ; dcterms:source dpk:doc-d .
+# ... and two titles, the first source stating the second as the symbol (the row stays: a title is not a symbol)
+dpk:res-3 dcterms:title "Alpha", "Beta" .
+dpk:st-a1 rdf:subject dpk:res-3 ; rdf:predicate dcterms:title ; rdf:object "Alpha" .
+dpk:st-a2 rdf:subject dpk:res-3 ; rdf:predicate dpo:documentSymbol ; rdf:object "Beta" .
+dpk:st-a3 rdf:subject dpk:res-3 ; rdf:predicate dcterms:title ; rdf:object "Beta" .
+dpk:ev-a1 dpo:states dpk:st-a1, dpk:st-a2 ; dcterms:source dpk:doc-a .
+dpk:ev-a2 dpo:states dpk:st-a3 ; dcterms:source dpk:doc-b .
 
 # memberships: a member of two bodies, a body of two members, one membership stated twice over (two nodes), one not
 # typed a membership, one without its body
