@@ -159,14 +159,13 @@ def cmd_export(args) -> int:
 
 def cmd_stats(args) -> int:
     import json
-    from dataclasses import asdict
 
     from drugpolicy_kg.graph.stats import compute_stats
     from drugpolicy_kg.tables import format_table
 
     st = compute_stats(_project(args))
     if args.format == "json":
-        print(json.dumps(asdict(st), indent=2))
+        print(json.dumps(st.to_dict(), indent=2))
         return EXIT_OK
     print(f"triples: {st.triples}\n")
     print(format_table(["named graph", "triples"], sorted(st.graphs.items())))

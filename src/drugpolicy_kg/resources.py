@@ -7,12 +7,12 @@ is ``drugpolicy_kg/_resources``; in a checkout it is the repository root.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
 from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.records import FrozenRecord
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE = "https://w3id.org/drugpolicy-kg/"
@@ -74,8 +74,7 @@ def default_root() -> Path:
     return PACKAGE_DIR.parents[1]
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(FrozenRecord):
     """The folders of one project and the files in them.
 
     >>> p = Project.open()
@@ -83,7 +82,7 @@ class Project:
     'shapes.ttl'
     """
 
-    root: Path
+    __slots__ = ("root",)  # root: Path
 
     @classmethod
     def open(cls, root: str | Path | None = None) -> Project:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import InputError
 from drugpolicy_kg.resources import Project
 
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: 3 ms of every command's start)
 if TYPE_CHECKING:
     from rdflib import Graph
 

@@ -17,11 +17,10 @@ import contextlib
 import os
 import re
 import sqlite3
-import tempfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.records import Record
 from drugpolicy_kg.resources import PREFIXES
 
 INDEX_FILE = "search.sqlite"
@@ -66,31 +65,29 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?ev ?s ?p WHERE { ?ev dpo:states ?st . ?st rdf:subject ?s ; rdf:predicate ?p }"""
 
 
-@dataclass
-class EntityHit:
-    iri: str
-    label: str
-    kind: str
-    matched: str          # the name that matched, with the matched words in [brackets]
+class EntityHit(Record):
+    __slots__ = ("iri", "label", "kind", "matched")
+
+    def __init__(self, iri: str, label: str, kind: str, matched: str):
+        self.iri, self.label, self.kind = iri, label, kind
+        self.matched = matched  # the name that matched, with the matched words in [brackets]
 
 
-@dataclass
-class QuoteHit:
-    quote: str
-    snippet: str          # the quote around the matched words, which are in [brackets]
-    locator: str
-    source: str
-    states: list[dict] = field(default_factory=list)  # [{"subject", "label", "property"}] the facts it states
+class QuoteHit(Record):
+    __slots__ = ("quote", "snippet", "locator", "source", "states")
+
+    def __init__(self, quote: str, snippet: str, locator: str, source: str, states: list[dict] | None = None):
+        self.quote = quote
+        self.snippet = snippet  # the quote around the matched words, which are in [brackets]
+        self.locator, self.source = locator, source
+        self.states = states if states is not None else []  # [{"subject", "label", "property"}] the facts it states
 
 
-@dataclass
-class SearchResult:
-    text: str
-    entities: list[EntityHit]
-    quotes: list[QuoteHit]
+class SearchResult(Record):
+    __slots__ = ("text", "entities", "quotes")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def __init__(self, text: str, entities: list[EntityHit], quotes: list[QuoteHit]):
+        self.text, self.entities, self.quotes = text, entities, quotes
 
 
 def fts_query(text: str) -> str:
@@ -162,6 +159,8 @@ def open_index(gs) -> sqlite3.Connection:
             pass  # damaged or of another version: build it again
         con.close()
     if path is not None:
+        import tempfile
+
         tmp = None
         try:
             fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".sqlite.tmp", dir=path.parent)

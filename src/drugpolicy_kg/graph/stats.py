@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from drugpolicy_kg.errors import json_loads
 from drugpolicy_kg.graph.store import GraphStore
+from drugpolicy_kg.records import Record
 from drugpolicy_kg.resources import GRAPH_BASE, Project, internal_query
 
 
-@dataclass
-class Stats:
-    triples: int = 0
-    graphs: dict[str, int] = field(default_factory=dict)
-    classes: list[tuple[str, int]] = field(default_factory=list)
-    sources: list[dict] = field(default_factory=list)
+class Stats(Record):
+    __slots__ = ("triples", "graphs", "classes", "sources")
+
+    def __init__(self, triples: int = 0, graphs: dict[str, int] | None = None,
+                 classes: list[tuple[str, int]] | None = None, sources: list[dict] | None = None):
+        self.triples = triples
+        self.graphs = graphs if graphs is not None else {}
+        self.classes = classes if classes is not None else []
+        self.sources = sources if sources is not None else []
 
 
 def compute_stats(project: Project) -> Stats:

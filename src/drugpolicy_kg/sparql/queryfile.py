@@ -13,10 +13,10 @@ as a SPARQL term (an IRI in angle brackets, or a quoted literal).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from drugpolicy_kg.errors import InputError
+from drugpolicy_kg.records import Record
 
 MAX_QUERY_FILE = 16 * 1024 * 1024  # bytes: room for a large VALUES block; a file beyond is not a query
 
@@ -24,13 +24,15 @@ _HEADER = re.compile(r"^#\+\s*([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r"""\s*([A-Za-z_]\w*)\s*=\s*(<[^<>"\s]*>|"(?:[^"\\]|\\.)*"(?:@[A-Za-z-]+)?|[^,\s]+)\s*(?:,|$)""")
 
 
-@dataclass
-class QueryFile:
-    name: str
-    text: str
-    meta: dict[str, str] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None
+class QueryFile(Record):
+    __slots__ = ("name", "text", "meta", "params", "path")
+
+    def __init__(self, name: str, text: str, meta: dict[str, str] | None = None, params: dict[str, str] | None = None,
+                 path: Path | None = None):
+        self.name, self.text = name, text
+        self.meta = meta if meta is not None else {}
+        self.params = params if params is not None else {}
+        self.path = path
 
     @property
     def summary(self) -> str:

@@ -24,17 +24,16 @@ followed in reverse, up to every resolution that reaches it.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import heapq
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from drugpolicy_kg.errors import UsageError
+from drugpolicy_kg.records import Record
 from drugpolicy_kg.resources import PREFIXES
 
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: 3 ms of every command's start)
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -103,17 +102,16 @@ ORPHAN_CLASSES = [DPO + "InterAgencyMechanism", DPO + "Activity", DPO + "Program
 
 
 
-@dataclass(slots=True)
-class Evidence:
+class Evidence(Record):
     """A quote that states one fact; ``inferred`` when the quote implies the fact without stating it. (Slotted: each
     of a site's processes holds every quote of the graph, 152,390 of them at a million triples of bench/synth.py.)"""
 
-    source: str
-    source_file: str
-    locator: str
-    quote: str
-    inferred: bool = False
-    reasoning: str = ""
+    __slots__ = ("source", "source_file", "locator", "quote", "inferred", "reasoning")
+
+    def __init__(self, source: str, source_file: str, locator: str, quote: str, inferred: bool = False,
+                 reasoning: str = ""):
+        self.source, self.source_file, self.locator, self.quote = source, source_file, locator, quote
+        self.inferred, self.reasoning = inferred, reasoning
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -132,7 +130,7 @@ class Evidence:
         >>> Evidence("A/80/6", "a.txt", "para. 2", "words").as_dict()["quote"]
         'words'
         """
-        return {name: getattr(self, name) for name in self.__slots__}  # (the fields, in order: a slotted dataclass's)
+        return self.to_dict()
 
     def note(self) -> str:
         """How a view marks an inferred fact, in words ("" for a stated one)."""
@@ -143,22 +141,26 @@ class Evidence:
 FactEvidence = dict[tuple[str, str, str], list[Evidence]]
 
 
-@dataclass(slots=True)
-class Hop:
-    """One node of a trace tree; ``relation`` says how it is reached from its parent."""
+class Hop(Record):
+    """One node of a trace tree; ``relation`` says how it is reached from its parent.
 
-    iri: str
-    label: str
-    kind: str
-    relation: str = ""
-    evidence: list[Evidence] = field(default_factory=list)
-    children: list[Hop] = field(default_factory=list)
-    seen_before: bool = False
-    own: Evidence | None = None   # the entity's own words in its source, where the graph has them
-    notes: list[Evidence] = field(default_factory=list)  # footnotes that qualify it ("In particular the annex ...")
-    group: str = ""               # the issuing body of the instrument behind this hop (to group long lists)
-    truncated: bool = False       # its own links are left out: the trace reached its size limit (see Tracer.trace)
-    omitted: int = 0              # not an entity: how many more hops of its relation a bounded trace leaves out
+    ``own``: the entity's own words in its source, where the graph has them; ``notes``: footnotes that qualify it ("In
+    particular the annex ..."); ``group``: the issuing body of the instrument behind this hop (to group long lists);
+    ``truncated``: its own links are left out, the trace reached its size limit (see Tracer.trace); ``omitted``: not an
+    entity, how many more hops of its relation a bounded trace leaves out."""
+
+    __slots__ = ("iri", "label", "kind", "relation", "evidence", "children", "seen_before", "own", "notes", "group",
+                 "truncated", "omitted")
+
+    def __init__(self, iri: str, label: str, kind: str, relation: str = "", evidence: list[Evidence] | None = None,
+                 children: list[Hop] | None = None, seen_before: bool = False, own: Evidence | None = None,
+                 notes: list[Evidence] | None = None, group: str = "", truncated: bool = False, omitted: int = 0):
+        self.iri, self.label, self.kind, self.relation = iri, label, kind, relation
+        self.evidence = evidence if evidence is not None else []
+        self.children = children if children is not None else []
+        self.seen_before, self.own = seen_before, own
+        self.notes = notes if notes is not None else []
+        self.group, self.truncated, self.omitted = group, truncated, omitted
 
     def walk(self):
         yield self
@@ -235,18 +237,22 @@ class _HopLater(Hop):
 _HOP_KIND, _HOP_EVIDENCE = Hop.kind, Hop.evidence  # (Hop's own slots, under _HopLater's readers)
 
 
-@dataclass
-class Trace:
-    """What a trace found: the traced entity (``root``), the trees forward and backward, and the summary."""
+class Trace(Record):
+    """What a trace found: the traced entity (``root``), the trees forward and backward, and the summary: ``matched``
+    says how the term was matched, in words; ``also`` the other entities the term could mean; ``summary`` holds the
+    briefing's sentences (summary.Sentence), written by the tracer."""
 
-    term: str
-    root: Hop
-    direction: str
-    forward: list[Hop] = field(default_factory=list)
-    backward: list[Hop] = field(default_factory=list)
-    matched: str = ""         # how the term was matched, in words
-    also: list[str] = field(default_factory=list)  # other entities the term could mean
-    summary: list = field(default_factory=list)    # the briefing's sentences (summary.Sentence), written by the tracer
+    __slots__ = ("term", "root", "direction", "forward", "backward", "matched", "also", "summary")
+
+    def __init__(self, term: str, root: Hop, direction: str, forward: list[Hop] | None = None,
+                 backward: list[Hop] | None = None, matched: str = "", also: list[str] | None = None,
+                 summary: list | None = None):
+        self.term, self.root, self.direction = term, root, direction
+        self.forward = forward if forward is not None else []
+        self.backward = backward if backward is not None else []
+        self.matched = matched
+        self.also = also if also is not None else []
+        self.summary = summary if summary is not None else []
 
     def to_dict(self) -> dict:
         return {"term": self.term, "matched": self.matched, "also": self.also,
@@ -259,14 +265,12 @@ class Trace:
         order), the rest counted by one hop of ``Hop.omitted``: what a terminal or a briefing can show of an entity
         with hundreds of links. The summary is the whole trace's (it counts everything); where something is left out,
         what it says is "listed below" is "listed or counted below"."""
-        import dataclasses
-
         def cut(hops: list[Hop]) -> list[Hop]:
             kept: list[Hop] = []
             more: dict[str, int] = {}
             for h, keep in zip(hops, kept_in_bound([h.relation for h in hops], per_relation, [h.iri for h in hops])):
                 if keep:
-                    kept.append(dataclasses.replace(h, children=cut(h.children)))
+                    kept.append(h.replace(children=cut(h.children)))
                 else:
                     more[h.relation] = more.get(h.relation, 0) + 1
             return kept + [Hop("", f"{n:,} more", "", rel, omitted=n) for rel, n in more.items()]
@@ -274,9 +278,9 @@ class Trace:
         forward, backward = cut(self.forward), cut(self.backward)
         summary = self.summary
         if any(h.omitted for top in forward + backward for h in top.walk()):  # "and 578 more, listed below": some are
-            summary = [dataclasses.replace(sen, text=sen.text.replace("listed below", "listed or counted below"))
+            summary = [sen.replace(text=sen.text.replace("listed below", "listed or counted below"))
                        for sen in summary]
-        return dataclasses.replace(self, forward=forward, backward=backward, summary=summary)
+        return self.replace(forward=forward, backward=backward, summary=summary)
 
     def resolutions(self) -> list[Hop]:
         """The resolutions a backward trace reaches, each once."""
@@ -450,6 +454,8 @@ class NearNames:
         total = self.lengths + len(term)
         # difflib's _calculate_ratio: 2 * matches / total, 1.0 where both are empty
         bound = np.where(total > 0, 2.0 * shared / np.maximum(total, 1), 1.0)
+        import difflib  # (only where a name is not found: not imported by every command)
+
         matcher = difflib.SequenceMatcher()
         matcher.set_seq2(term)
         scored = []

@@ -34,8 +34,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from drugpolicy_kg.records import Record
 from drugpolicy_kg.uses.trace import GROUP_OVER, Evidence, Hop, Trace, natural
 
 SECTIONS = (("forward", "What it leads to"),
@@ -56,10 +56,11 @@ def counted(hops: list[Hop]) -> int:
     return sum(h.omitted or 1 for h in hops)
 
 
-@dataclass
-class Note:
-    n: int
-    evidence: Evidence
+class Note(Record):
+    __slots__ = ("n", "evidence")
+
+    def __init__(self, n: int, evidence: Evidence):
+        self.n, self.evidence = n, evidence
 
     def to_dict(self) -> dict:
         return {"n": self.n, **self.evidence.as_dict()}
