@@ -210,6 +210,12 @@ def commands(size: str, project: Path, scratch: Path) -> list[tuple[str, list[st
     return out
 
 
+# A warm command that took under QUICK seconds is run QUICK_RUNS times at every size, its best kept: compared with
+# `--help`, the best of nine runs, one run of a 0.1 s command measured the machine's noise as much as the command
+# (`search` at 1M: one run 125 ms at stop 68, against a best of 76 ms by hand that hour).
+QUICK, QUICK_RUNS = 1.0, 3
+
+
 def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: dict | None = None) -> dict:
     """Every command of one size, cold and warm, and the baseline; with ``only``, just the commands whose name
     starts with one of those words, merged into ``keep`` (the size's earlier results, baseline included)."""
@@ -241,7 +247,9 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
             run(base + ["stats"], env)
         answers = args[0] in ("query", "trace") and "--site" not in args  # answers kept beside the store
         runs = []
-        for _ in range(repeats):
+        for i in range(max(repeats, QUICK_RUNS)):
+            if i >= repeats and runs[0]["seconds"] >= QUICK:  # (a command of a second or more: the runs asked)
+                break
             if name == FIRST_SEARCH:  # the store built, its index of words not yet: the first search builds it
                 from drugpolicy_kg.graph.search import INDEX_FILE
 
@@ -257,7 +265,7 @@ def measure_size(size: str, repeats: int, only: list[str] | None = None, keep: d
         result["warm"][name] = best = best_of(runs)
         print(f"  {size:5} warm {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)
         if answers:  # the same question again: read back from what the runs above kept
-            result.setdefault("kept", {})[name] = best = best_of([run(base + args, env) for _ in range(repeats)])
+            result.setdefault("kept", {})[name] = best = best_of([run(base + args, env) for _ in range(len(runs))])
             print(f"  {size:5} kept {name:40} {best['seconds']:8.2f} s {best['peak_mb']:7.0f} MB", flush=True)
     meta = next(cache.glob("store-*/meta.json"), None)
     result["triples"] = json.loads(meta.read_text())["triples"] if meta else None
@@ -565,7 +573,8 @@ def report(results: dict) -> str:
            f"{results['total_seconds']:.0f} s{'' if results.get('complete') else PARTIAL}. "
            "Each command ran as `drugpolicy-kg --project DIR COMMAND` in a fresh "
            "process: **cold** with an empty store cache (the time includes building the store), **warm** with the store "
-           "reused (best of the runs). Peak MB is the process's peak resident memory; \"(all: N)\" after it, the most "
+           f"reused (best of the runs: three on the real graph, one above, at least {QUICK_RUNS} of a command under "
+           f"{QUICK:g} s). Peak MB is the process's peak resident memory; \"(all: N)\" after it, the most "
            "that the command's processes held together where it runs more than one (their proportional set sizes "
            "summed, read every quarter second). \"(load 1.3)\" beside a time is "
            "the machine's one-minute load average as that run started (two cores: above 2, commands waited for a "
@@ -654,7 +663,8 @@ def plot(results: dict, png: Path) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
-    ap.add_argument("--repeats", type=int, default=0, help="warm runs per command (default: 3 on the real graph, 1 above)")
+    ap.add_argument("--repeats", type=int, default=0, help="warm runs per command (default: 3 on the real graph, 1 above; "
+                    f"at least {QUICK_RUNS} of one under {QUICK:g} s)")
     ap.add_argument("--out", default=str(OUT), help="folder for results.json, results.md, scaling.png")
     ap.add_argument("--only", nargs="+", metavar="COMMAND",
                     help="with --merge: re-measure only the commands whose name starts with these words")
