@@ -89,13 +89,10 @@ class FrozenRecord(Record):
 
     def __init__(self, *args, **kwargs):
         names = self._fields
-        if len(args) > len(names) or set(kwargs) - set(names[len(args):]):
+        if len(args) + len(kwargs) != len(names) or set(kwargs) != set(names[len(args):]):  # (each field once)
             raise TypeError(f"{type(self).__name__} takes {', '.join(names)}")
-        values = dict(zip(names, args), **kwargs)
-        if len(values) != len(names):
-            raise TypeError(f"{type(self).__name__} takes {', '.join(names)}")
-        for name in names:
-            object.__setattr__(self, name, values[name])
+        for name, value in (*zip(names, args), *kwargs.items()):
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"a {type(self).__name__} is not changed ({name})")

@@ -124,14 +124,6 @@ class Evidence(Record):
         symbol, sep, _ = self.source.partition(": ")
         return symbol if sep and "/" in symbol else ""
 
-    def as_dict(self) -> dict:
-        """Its fields by name, in order (for JSON).
-
-        >>> Evidence("A/80/6", "a.txt", "para. 2", "words").as_dict()["quote"]
-        'words'
-        """
-        return self.to_dict()
-
     def note(self) -> str:
         """How a view marks an inferred fact, in words ("" for a stated one)."""
         return f"inferred, not stated in words: {self.reasoning}" if self.inferred else ""
@@ -177,9 +169,9 @@ class Hop(Record):
             "iri": self.iri, "label": self.label, "type": self.kind, "relation": self.relation,
             "inferred": self.inferred,
             "seen_before": self.seen_before,
-            "evidence": [e.as_dict() for e in self.evidence],
-            "own_words": self.own.as_dict() if self.own else None,
-            "footnotes": [e.as_dict() for e in self.notes],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "own_words": self.own.to_dict() if self.own else None,
+            "footnotes": [e.to_dict() for e in self.notes],
             "group": self.group,
             "truncated": self.truncated,
             **({"omitted": self.omitted} if self.omitted else {}),

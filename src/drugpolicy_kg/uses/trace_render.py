@@ -63,7 +63,7 @@ class Note(Record):
         self.n, self.evidence = n, evidence
 
     def to_dict(self) -> dict:
-        return {"n": self.n, **self.evidence.as_dict()}
+        return {"n": self.n, **self.evidence.to_dict()}
 
 
 def short_source(e: Evidence) -> str:
