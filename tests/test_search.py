@@ -89,3 +89,112 @@ def test_a_number_written_in_parts_is_found_as_written(kg):
     found = kg.search("64/3").entities
     assert found and all("64/3" in e.label for e in found), [e.label for e in found]
     assert DPK + "res-cnd-64-3" in [e.iri for e in found]
+
+
+# The index's queries as first written, each filter in the engine and each quote's parts looked up with it: the shipped
+# forms (graph/search.py) read whole lists and filter in Python, and must give the same rows, in the same order where
+# the order is read (the first name of an entity is its label).
+NAMES_PLAIN = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?s ?name WHERE {
+  ?s rdfs:label|skos:altLabel|skos:prefLabel|dcterms:title ?name .
+  FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "https://w3id.org/drugpolicy-kg/id/") || STRSTARTS(STR(?s), "http://metadata.un.org/sdg/")))
+  FILTER(LANG(?name) = "" || LANGMATCHES(LANG(?name), "en"))
+}"""
+TYPES_PLAIN = """
+SELECT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "https://w3id.org/drugpolicy-kg/id/") ||
+                                                   STRSTARTS(STR(?s), "http://metadata.un.org/sdg/"))) }"""
+QUOTES_PLAIN = """
+PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?ev ?quote ?locator ?source WHERE {
+  ?ev dpo:quote ?quote .
+  OPTIONAL { ?ev dpo:locator ?locator }
+  OPTIONAL { ?ev dcterms:source ?doc . ?doc rdfs:label ?source }
+}"""
+STATES_PLAIN = """
+PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?ev ?s ?p WHERE { ?ev dpo:states ?st . ?st rdf:subject ?s ; rdf:predicate ?p }"""
+
+INDEX_CASES = """
+@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .
+@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+# names: untagged, English in any case and region, French, an IRI, a number; subjects of the graph's own, an SDG
+# concept's, another's, a blank node
+dpk:a a dpo:Organization, skos:Concept ; rdfs:label "Alpha" , "Alpha (fr)"@fr ; skos:altLabel "AL"@EN-gb , "ALF"@en ;
+    dcterms:title <https://example.org/title> , "7"^^xsd:integer .
+<http://metadata.un.org/sdg/3.5> a skos:Concept ; skos:prefLabel "Target 3.5"@en , "Cible 3.5"@fr .
+<https://example.org/other> a dpo:Organization ; rdfs:label "Other" .
+[] a dpo:Organization ; rdfs:label "Blank" .
+dpk:b a dpo:Resolution ; rdfs:label "Beta"@en-US ; skos:prefLabel "Bêta"@fr-CA .
+dpk:doc-1 rdfs:label "Doc 1" .
+dpk:doc-2 rdfs:label "Doc 2" , "Doc two" .
+dpk:doc-3 dpo:textFile "c.txt" .
+
+# quotes: two locators and two sources, none of either, a source with no label, two labelled, a quote stating two
+# statements, a statement with two properties, a statement stated twice, a quote stating nothing
+dpk:ev-1 dpo:quote "one" ; dpo:locator "para. 9", "para. 10" ; dcterms:source dpk:doc-2, dpk:doc-1 ;
+    dpo:states dpk:st-1, dpk:st-2 .
+dpk:ev-2 dpo:quote "two" ; dpo:states dpk:st-2 .
+dpk:ev-3 dpo:quote "three" ; dcterms:source dpk:doc-3 ; dpo:locator "row 1" ; dpo:states dpk:st-3 .
+dpk:ev-4 dpo:quote "four" ; dcterms:source dpk:doc-2 .
+dpk:ev-5 dpo:states dpk:st-1 .
+dpk:st-1 rdf:subject dpk:a ; rdf:predicate rdfs:label ; rdf:object "Alpha" .
+dpk:st-2 rdf:subject dpk:a ; rdf:predicate dpo:serves, dpo:leads ; rdf:object dpk:b .
+dpk:st-3 rdf:subject dpk:b ; rdf:predicate rdfs:label .
+"""
+
+
+@pytest.fixture(scope="module")
+def index_cases(tmp_path_factory):
+    from drugpolicy_kg.graph.store import GraphStore, Input
+
+    path = tmp_path_factory.mktemp("index") / "cases.ttl"
+    path.write_text(INDEX_CASES, encoding="utf-8")
+    return GraphStore.in_memory([Input(path, "https://w3id.org/drugpolicy-kg/graph/cases")])
+
+
+def test_the_index_reads_the_rows_of_its_plain_queries(index_cases):
+    from collections import Counter
+
+    from drugpolicy_kg.graph.search import NAMES, QUOTES, STATES, TYPES, _entity_rows
+
+    gs = index_cases
+    names = list(_entity_rows(gs, NAMES, english=True))
+    assert names == gs.select(NAMES_PLAIN)  # (in order: an entity's first name is its label)
+    assert {"Alpha", "AL", "ALF", "7", "Beta", "Target 3.5", "Doc two"} <= {n for _s, n in names}
+    assert not {"Alpha (fr)", "Cible 3.5", "Bêta", "Other", "Blank", "https://example.org/title"} & {n for _s, n in names}
+    types = list(_entity_rows(gs, TYPES))
+    assert types == gs.select(TYPES_PLAIN) and len(types) == 4
+    for shipped, plain in ((QUOTES, QUOTES_PLAIN), (STATES, STATES_PLAIN)):
+        rows = Counter(gs.select(shipped))
+        assert rows and rows == Counter(gs.select(plain)), shipped
+
+
+def test_a_quote_of_several_locators_and_sources_is_indexed_with_the_least(index_cases, tmp_path):
+    """Whatever order the engine reads them in: the index of one store is the same from one build to the next."""
+    import sqlite3
+
+    from drugpolicy_kg.graph.search import _build
+
+    con = sqlite3.connect(tmp_path / "index.sqlite")
+    _build(index_cases, con)
+    rows = {ev.rsplit("/", 1)[-1]: (quote, locator, source)
+            for quote, ev, locator, source in con.execute("SELECT quote, ev, locator, source FROM quotes")}
+    assert rows == {"ev-1": ("one", "para. 10", "Doc 1"), "ev-2": ("two", "", ""), "ev-3": ("three", "row 1", ""),
+                    "ev-4": ("four", "", "Doc 2")}
+    states = con.execute("SELECT ev, subject, property FROM states ORDER BY ev, property").fetchall()
+    assert [(e.rsplit("/", 1)[-1], s.rsplit("/", 1)[-1], p) for e, s, p in states] == [
+        ("ev-1", "a", "dpo:leads"), ("ev-1", "a", "dpo:serves"), ("ev-1", "a", "rdfs:label"),
+        ("ev-2", "a", "dpo:leads"), ("ev-2", "a", "dpo:serves"), ("ev-3", "b", "rdfs:label")]
+    con.close()

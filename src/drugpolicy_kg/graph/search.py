@@ -26,18 +26,17 @@ from drugpolicy_kg.resources import PREFIXES
 INDEX_FILE = "search.sqlite"
 INDEX_VERSION = "2"  # (2: SDG goals and targets by their codes, with their kinds)
 TOKENIZER = "unicode61 remove_diacritics 2"
-NAMES = f"""
+# Every name and every typing, with no filter: which subjects are the graph's own entities (IRIs in its namespace or the
+# SDG concepts') and which names are English or untagged is asked in Python (see _entity_rows), in the engine's
+# order. Filtered in the query, each subject was written out as text to test its start: at a million triples 0.55 and
+# 0.89 s, against 0.30 and 0.53 s read whole (the same rows: tests/test_search.py holds the filtered forms)
+NAMES = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?s ?name WHERE {{
-  ?s rdfs:label|skos:altLabel|skos:prefLabel|dcterms:title ?name .
-  FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{PREFIXES['dpk']}") || STRSTARTS(STR(?s), "{PREFIXES['sdg']}")))
-  FILTER(LANG(?name) = "" || LANGMATCHES(LANG(?name), "en"))
-}}"""
-TYPES = f"""
-SELECT ?s ?t WHERE {{ ?s a ?t FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{PREFIXES['dpk']}") ||
-                                                   STRSTARTS(STR(?s), "{PREFIXES['sdg']}"))) }}"""
+SELECT ?s ?name WHERE { ?s rdfs:label|skos:altLabel|skos:prefLabel|dcterms:title ?name }"""
+TYPES = "SELECT ?s ?t WHERE { ?s a ?t }"
+ENTITY_PREFIXES = (PREFIXES["dpk"], PREFIXES["sdg"])
 # an SDG goal or target, found by its code as people write it and named as trace names it ("SDG 3.5: ...")
 SDG_CODES = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -53,16 +52,24 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?ev ?quote ?locator ?source WHERE {
-  ?ev dpo:quote ?quote .
-  OPTIONAL { ?ev dpo:locator ?locator }
-  OPTIONAL { ?ev dcterms:source ?doc . ?doc rdfs:label ?source }
+  { SELECT ?ev ?quote WHERE { ?ev dpo:quote ?quote } }
+  OPTIONAL { SELECT ?ev ?locator WHERE { ?ev dpo:locator ?locator } }
+  OPTIONAL { SELECT ?ev ?source WHERE { { SELECT ?ev ?doc WHERE { ?ev dcterms:source ?doc } }
+                                       { SELECT ?doc ?source WHERE { ?doc rdfs:label ?source } } } }
 }"""
 # the facts each quote states, apart: joined to the quotes above, each quote's text came back once per fact it states
-# (152,000 rows for 45,000 quotes at a million triples)
+# (152,000 rows for 45,000 quotes at a million triples). Here and in QUOTES each pattern is a list of its own, which
+# Oxigraph joins by hashing, where as one group it looked each quote's statement, locator and source up one by one:
+# at a million triples STATES 2.5 -> 1.5 s and QUOTES 1.2 -> 0.5 s, the same rows on six stores (tests/test_search.py
+# holds their plain forms)
 STATES = """
 PREFIX dpo: <https://w3id.org/drugpolicy-kg/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?ev ?s ?p WHERE { ?ev dpo:states ?st . ?st rdf:subject ?s ; rdf:predicate ?p }"""
+SELECT ?ev ?s ?p WHERE {
+  { SELECT ?ev ?st WHERE { ?ev dpo:states ?st } }
+  { SELECT ?st ?s WHERE { ?st rdf:subject ?s } }
+  { SELECT ?st ?p WHERE { ?st rdf:predicate ?p } }
+}"""
 
 
 class EntityHit(Record):
@@ -119,8 +126,7 @@ def _build(gs, con: sqlite3.Connection) -> None:
     """)
     labels: dict[str, str] = {}
     names = set()
-    for s, name in gs.select(NAMES):
-        s, name = str(s), str(name)
+    for s, name in _entity_rows(gs, NAMES, english=True):
         names.add((name, s))
         labels.setdefault(s, name)
     for s, title in gs.select(SDG_CODES):
@@ -129,22 +135,43 @@ def _build(gs, con: sqlite3.Connection) -> None:
         labels[s] = f"{code}: {title}" if title is not None else code
     con.executemany("INSERT INTO names (name, iri) VALUES (?, ?)", sorted(names))
     kinds: dict[str, str] = {}
-    for s, t in gs.select(TYPES):
-        kind = str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        if kind not in ("Concept", "Entity", "SourceDocument", "Statement") or str(s) not in kinds:
-            kinds[str(s)] = kind
+    for s, t in _entity_rows(gs, TYPES):
+        kind = t.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if kind not in ("Concept", "Entity", "SourceDocument", "Statement") or s not in kinds:
+            kinds[s] = kind
     con.executemany("INSERT INTO entity VALUES (?, ?, ?)",
                     sorted((s, labels.get(s, s.rsplit("/", 1)[-1]), kinds.get(s, "")) for s in set(labels) | set(kinds)))
-    seen = set()
-    for ev, quote, locator, source in gs.select(QUOTES):
-        if ev not in seen:
-            seen.add(ev)
-            con.execute("INSERT INTO quotes (quote, ev, locator, source) VALUES (?, ?, ?, ?)",
-                        (quote, ev, locator or "", source or ""))
-    states = {(ev, s, compact(p)) for ev, s, p in gs.select(STATES) if ev in seen}
+    quotes: dict[str, tuple[str, str, str]] = {}  # evidence -> (its quote, locator, source): of several, the least,
+    for ev, quote, locator, source in gs.select(QUOTES):  # whatever order the engine gives them in
+        row = quote, locator or "", source or ""
+        known = quotes.get(ev)
+        if known is None or row < known:
+            quotes[ev] = row
+    con.executemany("INSERT INTO quotes (quote, ev, locator, source) VALUES (?, ?, ?, ?)",
+                    [(quote, ev, locator, source) for ev, (quote, locator, source) in sorted(quotes.items())])
+    states = {(ev, s, compact(p)) for ev, s, p in gs.select(STATES) if ev in quotes}
     con.executemany("INSERT INTO states VALUES (?, ?, ?)", sorted(states))
     con.execute("INSERT INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
     con.commit()
+
+
+def _entity_rows(gs, text: str, english: bool = False):
+    """(subject, value) as text, of the rows of ``text`` (a SELECT of two) whose subject is an IRI of the graph's own
+    (ENTITY_PREFIXES), in the engine's order; with ``english``, only those whose value is an untagged or English
+    literal (as ``FILTER(LANG(?v) = "" || LANGMATCHES(LANG(?v), "en"))``: "en", "EN-gb", not "fr" or an IRI)."""
+    import pyoxigraph as ox
+
+    named, literal = ox.NamedNode, ox.Literal
+    for s, value in gs.query(text):
+        if type(s) is not named or not s.value.startswith(ENTITY_PREFIXES):
+            continue
+        if english:
+            if type(value) is not literal:
+                continue
+            language = (value.language or "").lower()
+            if language and language != "en" and not language.startswith("en-"):
+                continue
+        yield s.value, value.value
 
 
 def open_index(gs) -> sqlite3.Connection:
