@@ -53,13 +53,23 @@ QUOTES = internal_query("quotes.rq")
 CELLS = internal_query("cell-quotes.rq")
 
 
+def _in_order(rows) -> list[tuple]:
+    """Rows of plain values (None where unbound) sorted, so that what is checked first, and the problems' order, never
+    depend on the order the engine joins in (a quote with two sources is checked against the least first).
+
+    >>> _in_order([("b", None), ("a", "x"), ("b", "")])
+    [('a', 'x'), ('b', ''), ('b', None)]
+    """
+    return sorted(rows, key=lambda row: tuple((v is None, v or "") for v in row))
+
+
 def _check_cells(graph, texts: dict[str, str], lines: dict[str, set[str]]) -> list[QuoteProblem]:
     """The evidence of a table cell: its row must be a line of the source, the quote one of that row's cells (the row's
     text separates them by tabs), and each header cell and table line that places it must stand in the source."""
     problems: list[QuoteProblem] = []
     seen: set[tuple[str, str]] = set()
     placed: dict[tuple[str, str], bool] = {}
-    for ev, file, quote, row, line in value_rows(graph, CELLS):
+    for ev, file, quote, row, line in _in_order(value_rows(graph, CELLS)):
         name = file or ""
         if not texts.get(name):
             continue  # no text to check against: said once by the quote check above
@@ -176,7 +186,7 @@ def check_quotes(graph: Graph, sources_dir: Path) -> tuple[int, list[QuoteProble
     cited: set[str] = set()
     searched: dict[str, set[str]] = {}  # file -> the normalised quotes no whole line of it is
     n = 0
-    for ev, doc, file, quote, row in value_rows(graph, QUOTES):
+    for ev, doc, file, quote, row in _in_order(value_rows(graph, QUOTES)):
         n += 1
         if row is None and len(str(quote).strip()) < 3:
             problems.append(QuoteProblem(str(ev), str(doc), f"a quote of a passage is at least 3 characters: {str(quote)!r} "
