@@ -1130,6 +1130,28 @@ def test_a_trace_reads_its_root_s_memberships_once():
     assert len(asked) == 4 and {a[0] for a in asked[2:]} == {DPK + "hub"}
 
 
+def test_a_bounded_trace_makes_its_root_s_counted_memberships_once():
+    """An organization in 39,989 memberships: each direction of its trace made a hop for each membership it only
+    counts (0.2-0.3 s of the trace twice). Made once, both directions hold the same hops, and the next trace of the
+    same tracer makes its own (the page is the whole trace's bounded, as above)."""
+    from drugpolicy_kg.uses.trace_render import PER_RELATION
+
+    view = _hub_view(40)
+    tracer = Tracer(view)
+    first = tracer.trace(DPK + "org-everywhere", "both", per_relation=PER_RELATION)
+
+    def counted(hops):
+        return [h for h in hops if h.relation.startswith("member of") and not h.evidence and not h.children]
+
+    forward, backward = counted(first.forward), counted(first.backward)
+    assert len(forward) == 39 - PER_RELATION  # (39 as a member, 20 of them shown; one as a co-lead, shown)
+    assert [id(h) for h in forward] == [id(h) for h in backward]
+    again = tracer.trace(DPK + "org-everywhere", "both", per_relation=PER_RELATION)
+    assert not {id(h) for h in counted(again.forward)} & {id(h) for h in forward}
+    assert render(again.bounded(PER_RELATION), "text") == render(Tracer(view).trace(
+        DPK + "org-everywhere", "both").bounded(PER_RELATION), "text")
+
+
 @pytest.mark.parametrize("hashed", [False, True], ids=["looked-up", "hashed"])
 def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, monkeypatch):
     """A trace reads the memberships of the traced entity in one query, with its members' labels (0.8 s of a trace
