@@ -121,14 +121,6 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?ev ?s ?p WHERE { ?ev dpo:states ?st . ?st rdf:subject ?s ; rdf:predicate ?p }"""
 
 INDEX_CASES = """
-@prefix dpo: <https://w3id.org/drugpolicy-kg/ontology#> .
-@prefix dpk: <https://w3id.org/drugpolicy-kg/id/> .
-@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
 # names: untagged, English in any case and region, French, an IRI, a number; subjects of the graph's own, an SDG
 # concept's, another's, a blank node
 dpk:a a dpo:Organization, skos:Concept ; rdfs:label "Alpha" , "Alpha (fr)"@fr ; skos:altLabel "AL"@EN-gb , "ALF"@en ;
@@ -160,7 +152,9 @@ def index_cases(tmp_path_factory):
     from drugpolicy_kg.graph.store import GraphStore, Input
 
     path = tmp_path_factory.mktemp("index") / "cases.ttl"
-    path.write_text(INDEX_CASES, encoding="utf-8")
+    from drugpolicy_kg.resources import PREFIXES
+
+    path.write_text("".join(f"@prefix {k}: <{v}> .\n" for k, v in PREFIXES.items()) + INDEX_CASES, encoding="utf-8")
     return GraphStore.in_memory([Input(path, "https://w3id.org/drugpolicy-kg/graph/cases")])
 
 
