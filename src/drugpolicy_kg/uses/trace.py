@@ -1421,15 +1421,13 @@ class Tracer:
         self.prefetch([node] + [x for go, (_r, nxt, ev) in zip(follow, steps) if go  # (in one query)
                                 for x in ((nxt, ev.membership) if isinstance(ev, _Membership) else (nxt,))])
         children, label, kind, partial = hop.children, self.label, self.kind, functools.partial  # (once a node:
-        counted = self._counted if depth == 0 else None  # (the loop runs once a counted hop, 79,978 times in a trace)
+        counted = self._counted  # (the loop runs once a counted hop, 79,978 times in a trace)
         for go, (reads, nxt, ev) in zip(follow, steps):
             if not go:  # counted, not shown
-                if type(ev) is _Membership:  # the root's memberships: the same hops in both directions, made once
-                    made = counted.get(ev) if counted is not None else None
-                    if made is None or made.relation != reads:
-                        made = _HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt))
-                        if counted is not None:
-                            counted[ev] = made
+                if type(ev) is _Membership:  # the root's memberships (only a root's steps go through them, the same
+                    made = counted.get(ev)  # objects in both directions: see _membership_steps): each hop made once
+                    if made is None:
+                        made = counted[ev] = _HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt))
                     children.append(made)
                     continue
                 children.append(_HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt),
