@@ -1157,7 +1157,7 @@ def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, 
     """A trace reads the memberships of the traced entity in one query, with its members' labels (0.8 s of a trace
     of a group of 16,666 members at a million triples was one look-up per membership and per role): the trace is
     the one the links read one by one give (as a tracer with its links indexed reads them), with members of two
-    English labels, of a French label beside an English one, of none, two memberships of one member, a membership
+    English labels, of a French label beside an English one, of a French label alone, of none, two memberships of one member, a membership
     with two roles and one that is a blank node. ``hashed``: the query that joins every membership's ends by hashing
     (a node in a large share of the store's memberships), its labels read after it, gives the same traces."""
     import pyoxigraph as ox
@@ -1173,6 +1173,8 @@ def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, 
     dpk:org-two a org:FormalOrganization ; rdfs:label "Zeta Office"@en , "Alpha Office" .
     dpk:org-fr a org:FormalOrganization ; rdfs:label "Bureau"@fr , "Bureau (en)"@en .
     dpk:org-none a org:FormalOrganization .
+    dpk:org-onlyfr a org:FormalOrganization ; rdfs:label "Seulement"@fr .
+    dpk:ms-onlyfr a org:Membership ; org:member dpk:org-onlyfr ; org:organization dpk:hub .
     dpk:ms-two a org:Membership ; org:member dpk:org-two ; org:organization dpk:hub ; org:role dpk:role-member .
     dpk:ms-fr a org:Membership ; org:member dpk:org-fr ; org:organization dpk:hub ; org:role dpk:role-member ,
         dpk:role-co-lead .
@@ -1199,7 +1201,8 @@ def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, 
     members = {h.iri.rsplit("/", 1)[-1]: h for h in hub.forward if h.relation.startswith("has member")}
     assert members["org-two"].label in ("Zeta Office", "Alpha Office") and members["org-fr"].label == "Bureau (en)"
     assert members["org-none"].label == "org-none" and members["org-fr"].relation == "has member (co-lead, member)"
-    assert sum(h.iri.endswith("org-m003") for h in hub.forward) == 2 and len(members) == 41  # (org-m004: blank)
+    assert members["org-onlyfr"].label == "org-onlyfr"  # (a French label alone is not shown)
+    assert sum(h.iri.endswith("org-m003") for h in hub.forward) == 2 and len(members) == 42  # (org-m004: blank)
 
 
 @pytest.mark.parametrize("mine", ["member", "organization"])
