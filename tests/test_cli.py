@@ -106,6 +106,22 @@ def test_missing_project_folder(tmp_path, capsys):
     assert "missing ontology/, data/" in capsys.readouterr().err
 
 
+def test_project_is_taken_after_the_command_too(small_project, tmp_path, capsys):
+    """``stats --project DIR`` as ``--project DIR stats``; given on both sides, the one after the command is used
+    (the last word given), and one given before it alone is kept (the command's own default does not replace it)."""
+    root = str(small_project.root)
+    assert main(["stats", "--project", root, "--format", "json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert main(["--project", root, "stats", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == after
+    assert main(["--project", str(tmp_path / "nope"), "stats", "--project", root, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == after
+    assert main(["--project", root, "stats", "--project", str(tmp_path / "nope")]) == 2
+    assert "project folder not found" in capsys.readouterr().err
+    shipped = main(["stats", "--format", "json"]), json.loads(capsys.readouterr().out)
+    assert shipped[0] == 0 and shipped[1] != after  # (no --project anywhere: the shipped data)
+
+
 def test_export_to_file_and_stdout(small_project, tmp_path, capsysbinary):
     # (the project without the budget sections: what is tried is where the export goes, not the whole graph's size)
     target = tmp_path / "g.nt"

@@ -746,6 +746,10 @@ def make_parser() -> argparse.ArgumentParser:
     for name, limit in BOUNDED.items():  # each has a time limit, and Ctrl-C stops it at once (main runs it bounded)
         sub.choices[name].add_argument("--timeout", type=seconds, default=limit, metavar="SECONDS",
                                        help=f"stop after this many seconds (default: {limit:g})")
+    for command in sub.choices.values():  # "validate --project DIR" as well as "--project DIR validate"; given
+        # after the command it wins, and where it is not given there, the value before it stays (SUPPRESS)
+        command.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS,
+                             help="the project folder, as before the command")
     return p
 
 
