@@ -1152,14 +1152,46 @@ def test_a_bounded_trace_makes_its_root_s_counted_memberships_once():
         DPK + "org-everywhere", "both").bounded(PER_RELATION), "text")
 
 
+def test_a_bounded_trace_makes_one_counted_hop_for_a_member_s_memberships_in_one_role():
+    """A group's 84,793 memberships of 35,921 organizations: a hop a bounded trace only counts is its target and its
+    relation, so each member's memberships in one role are one hop object (35,921 made, not 84,793). The summary
+    and the page are those of the whole trace, every hop followed."""
+    import pyoxigraph as ox
+
+    from drugpolicy_kg.uses.trace import _HopLater
+    from drugpolicy_kg.uses.trace_render import PER_RELATION
+
+    view = _hub_view(30)
+    extra = "".join(f"dpk:again-{i:03d}-{k} a org:Membership ; org:member dpk:org-m{i:03d} ; org:organization dpk:hub ; "
+                    f"org:role dpk:role-{'co-lead' if i == 29 and k == 1 else 'member'} .\n"
+                    for i in range(25, 30) for k in (1, 2))  # (members 25-29 in three memberships each)
+    view._store.load(("\n".join(TURTLE_PREFIXES) + "\n" + extra).encode(), ox.RdfFormat.TURTLE)
+    whole = Tracer(view).trace(DPK + "hub", "both", max_hops=250)
+    bounded = Tracer(view).trace(DPK + "hub", "both", max_hops=250, per_relation=PER_RELATION)
+    counted = [h for h in bounded.forward if h.relation.startswith("has member") and type(h) is _HopLater]
+    # 38 memberships in the role of member (29 + 9 again), the first 20 members shown: 18 counted, of 9 members
+    assert len(counted) == 38 - PER_RELATION == 18
+    by_pair: dict[tuple[str, str], set[int]] = {}
+    for h in counted:
+        by_pair.setdefault((h.iri, h.relation), set()).add(id(h))
+    assert all(len(ids) == 1 for ids in by_pair.values())  # one object for each member and relation
+    assert len(by_pair) == 9  # (members 25-28: three memberships in one role, one hop each)
+    assert (DPK + "org-m029", "has member (role-member)") in by_pair  # (its co-lead hop is shown: two co-leads)
+    assert [(s.text, [e.key for e in s.evidence]) for s in bounded.summary] == \
+        [(s.text, [e.key for e in s.evidence]) for s in whole.summary]
+    for fmt in ("text", "json"):
+        assert render(bounded.bounded(PER_RELATION), fmt) == render(whole.bounded(PER_RELATION), fmt)
+
+
 @pytest.mark.parametrize("hashed", [False, True], ids=["looked-up", "hashed"])
 def test_a_body_s_members_read_in_one_query_are_those_read_link_by_link(hashed, monkeypatch):
     """A trace reads the memberships of the traced entity in one query, with its members' labels (0.8 s of a trace
     of a group of 16,666 members at a million triples was one look-up per membership and per role): the trace is
     the one the links read one by one give (as a tracer with its links indexed reads them), with members of two
-    English labels, of a French label beside an English one, of a French label alone, of none, two memberships of one member, a membership
-    with two roles and one that is a blank node. ``hashed``: the query that joins every membership's ends by hashing
-    (a node in a large share of the store's memberships), its labels read after it, gives the same traces."""
+    English labels, of a French label beside an English one, of a French label alone, of none, two memberships of
+    one member, a membership with two roles and one that is a blank node. ``hashed``: the query that joins every
+    membership's ends by hashing (a node in a large share of the store's memberships), its labels read after it,
+    gives the same traces."""
     import pyoxigraph as ox
 
     monkeypatch.setattr(Tracer, "_many_ties", lambda self, node, mine: hashed)

@@ -1424,10 +1424,13 @@ class Tracer:
         counted = self._counted  # (the loop runs once a counted hop, 79,978 times in a trace)
         for go, (reads, nxt, ev) in zip(follow, steps):
             if not go:  # counted, not shown
-                if type(ev) is _Membership:  # the root's memberships (only a root's steps go through them, the same
-                    made = counted.get(ev)  # objects in both directions: see _membership_steps): each hop made once
+                if type(ev) is _Membership:  # the root's memberships (only a root's steps go through them): a hop
+                    # no quote is read for is its target and relation alone, one object for each pair, in both
+                    # directions and for each membership of one member in one role (a group's 84,793 memberships of
+                    # 35,921 organizations: 35,921 hops made)
+                    made = counted.get((nxt, reads))
                     if made is None:
-                        made = counted[ev] = _HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt))
+                        made = counted[(nxt, reads)] = _HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt))
                     children.append(made)
                     continue
                 children.append(_HopLater(nxt, label(nxt), "", reads, read_kind=partial(kind, nxt),
