@@ -529,3 +529,31 @@ def test_the_duplicate_label_check_pairs_labels_by_their_key():
     text = (ROOT / "queries" / "checks" / "duplicate-label-violation.rq").read_text(encoding="utf-8")
     found = sorted((s["focus"].value.rsplit("/", 1)[-1], s["key"].value) for s in store.query(text))
     assert found == [("a", "same name"), ("b", "same name"), ("d", "three"), ("e", "three"), ("f", "three")]
+
+
+def test_a_shapes_process_whose_findings_come_back_cut_short_is_one_message():
+    """The shapes' process says how many bytes its findings are and sends them; where fewer arrive before its pipe
+    ends (it exited 0: a write of a pipe under a tracer took less than it was given), the command says so in one
+    line, not as an internal error from the unpickler."""
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+
+    from drugpolicy_kg.checks.validate import _ShapesApart
+    from drugpolicy_kg.errors import DrugPolicyKGError
+
+    apart = object.__new__(_ShapesApart)
+    apart._err, apart._tick, apart._error, apart._rows = tempfile.TemporaryFile(), lambda *t: None, None, None
+    apart.proc = subprocess.Popen(  # noqa: S603 - this Python
+        [sys.executable, "-c", "import sys, pickle; d = pickle.dumps(list(range(1000))); "
+                               "sys.stdout.buffer.write(b'[\"rows\", %d]\\n' % len(d) + d[:100])"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    apart._listener = threading.Thread(target=apart._listen, daemon=True)
+    apart._listener.start()
+    try:
+        with pytest.raises(DrugPolicyKGError, match=r"^checking the shapes failed: its findings came back cut short "
+                                                    r"\(100 bytes: "):
+            apart.result()
+    finally:
+        apart.stop()

@@ -80,7 +80,7 @@ class KnowledgeGraph:
 
         from drugpolicy_kg.errors import EndpointError
         from drugpolicy_kg.sparql.server import stop_process
-        from drugpolicy_kg.threads import Overdue, last_line, start_helper, within
+        from drugpolicy_kg.threads import Overdue, last_line, start_helper, within, write_all
 
         where = Path(tempfile.mkdtemp(prefix="drugpolicy-kg-server-"))
         proc = None
@@ -92,7 +92,7 @@ class KnowledgeGraph:
             del copy
             proc = start_helper("drugpolicy_kg.api:_serve_copy", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-            proc.stdin.write(json.dumps({"store": str(where / "db"), "project": str(self.project.root)}).encode())
+            write_all(proc.stdin, json.dumps({"store": str(where / "db"), "project": str(self.project.root)}).encode())
             proc.stdin.close()
             try:  # its first line: "SPARQL endpoint: http://127.0.0.1:PORT/query   query page: ..."
                 first = within(120, proc.stdout.readline, overdue="the local endpoint did not start within 120 s")

@@ -148,8 +148,10 @@ def cmd_export(args) -> int:
     from drugpolicy_kg.graph.build import serialize
     data = serialize(_store(args), args.format)
     if args.output in (None, "-"):
-        sys.stdout.buffer.write(data)
+        from drugpolicy_kg.threads import write_all
+
         sys.stdout.flush()
+        write_all(sys.stdout.buffer, data)  # (every byte, where one write of a pipe takes less: see write_all)
     else:
         with atomic_write(args.output, "wb") as fh:
             fh.write(data)
@@ -345,8 +347,10 @@ def cmd_query(args) -> int:
             fh.write(data)
         print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
     else:
-        sys.stdout.buffer.write(data)
+        from drugpolicy_kg.threads import write_all
+
         sys.stdout.flush()
+        write_all(sys.stdout.buffer, data)  # (every byte, where one write of a pipe takes less: see write_all)
     if data.endswith(b"\n(0 rows)\n") and not args.endpoint:
         _none_for(q.params, given)
     return EXIT_OK

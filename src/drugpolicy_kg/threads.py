@@ -110,6 +110,51 @@ def start_helper(target: str, *args: str, **popen):
         preexec_fn=die_with_parent if sys.platform.startswith("linux") else None, **popen)
 
 
+def write_all(stream, data: bytes) -> None:
+    """Write every byte of ``data`` to ``stream`` (a pipe to or from a helper process), then flush it. One ``write``
+    of a buffered pipe may take less than it is given and say so only in what it returns: with the process traced
+    (py-spy, a debugger), a write of 27 MB returned after 68,800 to 855,232 bytes, no error raised, and the process
+    ended with 0, its reader left with the rest missing.
+
+    >>> import io
+    >>> out = io.BytesIO(); write_all(out, b"abc"); out.getvalue()
+    b'abc'
+    """
+    view = memoryview(data)
+    while view:
+        try:
+            n = stream.write(view)
+        except BlockingIOError as exc:  # (what it took before it would have waited)
+            n = exc.characters_written
+            time.sleep(0.001)
+        if n is None:  # (would block)
+            time.sleep(0.001)
+            continue
+        view = view[n:]
+    stream.flush()
+
+
+def read_exactly(stream, n: int) -> bytes:
+    """``n`` bytes from ``stream`` (a helper's pipe), fewer only where it ends first: one ``read(n)`` of a pipe may
+    return less than ``n`` before its end (see :func:`write_all`); a read that would wait (``None``) is asked again.
+
+    >>> import io
+    >>> read_exactly(io.BytesIO(b"abcdef"), 4), read_exactly(io.BytesIO(b"ab"), 4)
+    (b'abcd', b'ab')
+    """
+    chunks, left = [], n
+    while left > 0:
+        chunk = stream.read(left)
+        if chunk is None:  # (would block: a blocking pipe says so only under a tracer's stops)
+            time.sleep(0.001)
+            continue
+        if not chunk:  # its end
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def last_line(said: bytes) -> str:
     """The last line of what a process wrote (its standard error: its last word on why it ended), "" if nothing.
 

@@ -509,7 +509,7 @@ class _ShapesApart:
         import subprocess
         import tempfile
 
-        from drugpolicy_kg.threads import start_helper
+        from drugpolicy_kg.threads import start_helper, write_all
 
         self._err = tempfile.TemporaryFile()
         self._tick, self._error, self._rows = tick, None, None
@@ -518,7 +518,7 @@ class _ShapesApart:
         self._listener = threading.Thread(target=self._listen, daemon=True)
         self._listener.start()
         try:
-            self.proc.stdin.write(pickle.dumps(checks, protocol=pickle.HIGHEST_PROTOCOL))
+            write_all(self.proc.stdin, pickle.dumps(checks, protocol=pickle.HIGHEST_PROTOCOL))
             self.proc.stdin.close()
         except OSError:  # it died at once: result() says why
             pass
@@ -526,6 +526,8 @@ class _ShapesApart:
     def _listen(self) -> None:
         """Read what the process says, a JSON list a line: ["tick", stage, done, total], ["error", message, where],
         or ["rows", N] followed by N bytes: the rows, pickled."""
+        from drugpolicy_kg.threads import read_exactly
+
         out = self.proc.stdout
         for line in out:
             try:
@@ -539,7 +541,7 @@ class _ShapesApart:
             elif said[:1] == ["error"] and len(said) == 3:
                 self._error = said[1:]
             elif said[:1] == ["rows"] and len(said) == 2 and isinstance(said[1], int):
-                self._rows = out.read(said[1])
+                self._rows = read_exactly(out, said[1])
 
     def result(self) -> tuple[list, tuple[int, list]]:
         """:func:`shape_rows` and :func:`check_rows`, once the process has run them; its InputError (a check that is
@@ -557,7 +559,11 @@ class _ShapesApart:
             self._err.seek(0)
             raise DrugPolicyKGError("checking the shapes failed: " + (
                 last_line(self._err.read()) or f"the process running them ended (exit {code}) without its findings"))
-        return pickle.loads(self._rows)  # noqa: S301 - sent by the process this command started
+        try:
+            return pickle.loads(self._rows)  # noqa: S301 - sent by the process this command started
+        except (pickle.UnpicklingError, EOFError, ValueError) as exc:  # (cut short: its pipe ended first)
+            raise DrugPolicyKGError(f"checking the shapes failed: its findings came back cut short "
+                                    f"({len(self._rows):,} bytes: {exc})") from None
 
     def stop(self) -> None:
         """Stop the process if it still runs."""
@@ -574,13 +580,14 @@ def _shapes_main() -> None:  # pragma: no cover - runs in the process _ShapesApa
     import signal
     import sys
 
+    from drugpolicy_kg.threads import write_all
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl-C is the command's to answer: this process ends with it)
     db, root = sys.argv[1:3]
     out = sys.stdout.buffer
 
     def say(*what) -> None:
-        out.write(json.dumps(list(what)).encode() + b"\n")
-        out.flush()
+        write_all(out, json.dumps(list(what)).encode() + b"\n")
 
     try:
         import pyoxigraph as ox
@@ -591,8 +598,7 @@ def _shapes_main() -> None:  # pragma: no cover - runs in the process _ShapesApa
         found = check_rows(Project.open(root), store, lambda done, total: say("tick", "checks", done, total))
         rows = pickle.dumps((shapes, found), protocol=pickle.HIGHEST_PROTOCOL)
         say("rows", len(rows))
-        out.write(rows)
-        out.flush()
+        write_all(out, rows)  # (every byte: one write of a pipe may take less, see write_all)
     except InputError as exc:
         say("error", exc.message, exc.path)
         sys.exit(2)

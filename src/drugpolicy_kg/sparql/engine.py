@@ -30,7 +30,7 @@ import sys
 import threading
 from pathlib import Path
 
-from drugpolicy_kg.threads import die_with_parent, leave_network, within
+from drugpolicy_kg.threads import die_with_parent, leave_network, within, write_all
 
 STARTUP = 60.0      # seconds for a worker to open the store and say it is ready
 TEXT = "text/plain; charset=utf-8"
@@ -97,7 +97,7 @@ class Engine:
                 proc = subprocess.Popen(  # noqa: S603 - this Python, this package
                     [sys.executable, "-m", "drugpolicy_kg.sparql.engine", "listener", str(self.location), mode, network],
                     stdin=subprocess.PIPE, **common)
-                proc.stdin.write(json.dumps({"address": listener.address, "key": key.hex()}).encode())
+                write_all(proc.stdin, json.dumps({"address": listener.address, "key": key.hex()}).encode())
                 proc.stdin.close()
                 try:  # (a worker that dies before it connects must not keep this waiting: a deadline)
                     conn = within(STARTUP, listener.accept, "drugpolicy-kg-engine-accept")

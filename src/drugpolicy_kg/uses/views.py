@@ -976,9 +976,10 @@ class _PagesApart:
     def _send(self, message: dict, last: bool = False) -> None:
         import json
 
+        from drugpolicy_kg.threads import write_all
+
         try:  # one line each; the pipe is closed after the last, so the process never waits on a dead one
-            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-            self.proc.stdin.flush()
+            write_all(self.proc.stdin, json.dumps(message).encode() + b"\n")
             if last:
                 self.proc.stdin.close()
         except OSError:  # it died: result() says why
@@ -1087,7 +1088,7 @@ def _pages_run() -> None:  # pragma: no cover - runs in the process _PagesApart 
     from drugpolicy_kg.errors import DrugPolicyKGError
     from drugpolicy_kg.graph.oxi import StoreView
     from drugpolicy_kg.resources import Project
-    from drugpolicy_kg.threads import Background, give_back_memory
+    from drugpolicy_kg.threads import Background, give_back_memory, write_all
     from drugpolicy_kg.uses.entities import Entities, page_links, write_index
     from drugpolicy_kg.uses.trace import Tracer
 
@@ -1102,12 +1103,11 @@ def _pages_run() -> None:  # pragma: no cover - runs in the process _PagesApart 
             clear_after_kill(job["out"])
         os._exit(143)
 
-    told = os.fdopen(os.dup(1), "w", encoding="utf-8")  # what this process says to the command, on a descriptor of
+    told = os.fdopen(os.dup(1), "wb")  # what this process says to the command, on a descriptor of
     os.dup2(2, 1)  # its own: whatever else writes to standard output (a library's print) goes to the error output
 
-    def say(message: dict) -> None:
-        told.write(json.dumps(message) + "\n")
-        told.flush()
+    def say(message: dict) -> None:  # (each byte of it, even where a write takes less: see write_all)
+        write_all(told, (json.dumps(message) + "\n").encode("utf-8"))
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to hear; it stops this process
