@@ -127,7 +127,7 @@ def write_all(stream, data: bytes) -> None:
         except BlockingIOError as exc:  # (what it took before it would have waited)
             n = exc.characters_written
             time.sleep(0.001)
-        if n is None:  # (would block)
+        if not n:  # (would block, or took nothing: asked again)
             time.sleep(0.001)
             continue
         view = view[n:]
