@@ -47,6 +47,15 @@ def _store(args):
     return GraphStore.open(_project(args))
 
 
+def _write_out(data: bytes) -> None:
+    """``data`` to standard output, after any text already printed, every byte of it (one write of a pipe may take
+    less: see :func:`~drugpolicy_kg.threads.write_all`)."""
+    from drugpolicy_kg.threads import write_all
+
+    sys.stdout.flush()
+    write_all(sys.stdout.buffer, data)
+
+
 def cmd_build(args) -> int:
     from drugpolicy_kg.atomic import output_folder
     from drugpolicy_kg.graph.build import build
@@ -148,10 +157,7 @@ def cmd_export(args) -> int:
     from drugpolicy_kg.graph.build import serialize
     data = serialize(_store(args), args.format)
     if args.output in (None, "-"):
-        from drugpolicy_kg.threads import write_all
-
-        sys.stdout.flush()
-        write_all(sys.stdout.buffer, data)  # (every byte, where one write of a pipe takes less: see write_all)
+        _write_out(data)
     else:
         with atomic_write(args.output, "wb") as fh:
             fh.write(data)
@@ -347,10 +353,7 @@ def cmd_query(args) -> int:
             fh.write(data)
         print(terminal_safe(f"wrote {args.output}"), file=sys.stderr)
     else:
-        from drugpolicy_kg.threads import write_all
-
-        sys.stdout.flush()
-        write_all(sys.stdout.buffer, data)  # (every byte, where one write of a pipe takes less: see write_all)
+        _write_out(data)
     if data.endswith(b"\n(0 rows)\n") and not args.endpoint:
         _none_for(q.params, given)
     return EXIT_OK
