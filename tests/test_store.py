@@ -106,6 +106,53 @@ def test_built_once_reused_rebuilt_when_content_changes(tmp_path):
     assert len(stores) == 2
 
 
+def test_a_store_built_on_disk_is_compacted_with_the_same_content(small_project, tmp_path, monkeypatch):
+    """The bulk loader's files are compacted once the loads and the derived mandates are in (look-ups read one file
+    per index, not one per load); the content and counts are those of a store left as loaded, and a command's store
+    is built that way, not only one filled by hand."""
+    from drugpolicy_kg.graph import store as store_mod
+
+    calls: list[str] = []
+
+    class Recording:  # pyoxigraph's Store, each method call noted
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __contains__(self, quad):
+            return quad in self._inner
+
+        def __getattr__(self, name):
+            attr = getattr(self._inner, name)
+            if not callable(attr):
+                return attr
+
+            def call(*args, **kwargs):
+                calls.append(name)
+                return attr(*args, **kwargs)
+            return call
+
+    inputs = project_inputs(small_project)
+    plain = ox.Store(str(tmp_path / "plain"))
+    counts = store_mod.fill(plain, inputs)
+    compacted = ox.Store(str(tmp_path / "compacted"))
+    assert store_mod.fill(Recording(compacted), inputs, compact=True) == counts
+    assert calls.count("optimize") == 1 and calls.index("optimize") > calls.index("update")  # after the derivation
+    assert "optimize" not in calls[:calls.index("update")]
+
+    def named(store):  # (blank nodes are labelled afresh by each load)
+        quads = list(store.quads_for_pattern(None, None, None, None))
+        return len(quads), {q for q in quads if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))}
+    assert named(compacted) == named(plain)
+
+    asked = []
+    real_fill = store_mod.fill
+    monkeypatch.setattr(store_mod, "fill", lambda store, inputs, compact=False: asked.append(compact) or
+                        real_fill(store, inputs, compact))
+    monkeypatch.setenv("DRUGPOLICY_KG_CACHE", str(tmp_path / "cache"))
+    built = GraphStore.open(small_project)
+    assert asked == [True] and built.triples == counts["triples"]
+
+
 def test_commands_started_together_build_once_and_all_read(tmp_path):
     proj = make_copy(tmp_path)
     env = {**os.environ, "DRUGPOLICY_KG_CACHE": str(tmp_path / "cache")}
