@@ -207,7 +207,7 @@ def fill(store: pyoxigraph.Store, inputs: list[Input], compact: bool = False) ->
         return describe(store)
     # The bulk loader leaves each load's sorted files side by side. Compacted into one sorted run per index, with its
     # filters, a look-up by subject or object reads one file, not one of each load: 28 -> 24 µs a subject's facts on
-    # the third shape of data, whose `views` (365,000 entities read one by one) took 111-119 s against 128-143 s, a
+    # the third shape of data, whose `views` (365,000 entities read one by one) took 111-119 s against 128-133 s, a
     # trace of its busiest organization 0.88-0.91 s against 0.96-1.02 s; the shipped graph's `trace CND` 0.45-0.48 s
     # against 0.50-0.52 s. Oxigraph compacts outside Python's lock, here beside the counts, which add a few triples
     # in a small file of their own: a cold build takes no longer (18.3-18.6 s at a million triples, 17.9-18.5 s
