@@ -126,8 +126,7 @@ def write_all(stream, data: bytes) -> None:
             n = stream.write(view)
         except BlockingIOError as exc:  # (what it took before it would have waited)
             n = exc.characters_written
-            time.sleep(0.001)
-        if not n:  # (would block, or took nothing: asked again)
+        if not n:  # (would block, or took nothing: asked again after a pause)
             time.sleep(0.001)
             continue
         view = view[n:]
